@@ -1,0 +1,256 @@
+"""The content model: frozen dataclasses and enums, no I/O, no Flask."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from types import MappingProxyType
+from zoneinfo import ZoneInfo
+
+
+def _(message: str) -> str:
+    """Marks a UI string for extraction; it is translated when rendered."""
+    return message
+
+
+class Impact(StrEnum):
+    NONE = "none"
+    MINOR = "minor"
+    MAJOR = "major"
+    CRITICAL = "critical"
+
+    @property
+    def component_status(self) -> ComponentStatus:
+        """The status of a component listed without one (``components: [id]``)."""
+        return {
+            Impact.NONE: ComponentStatus.OPERATIONAL,
+            Impact.MINOR: ComponentStatus.DEGRADED_PERFORMANCE,
+            Impact.MAJOR: ComponentStatus.PARTIAL_OUTAGE,
+            Impact.CRITICAL: ComponentStatus.MAJOR_OUTAGE,
+        }[self]
+
+    @property
+    def label(self) -> str:
+        return IMPACT_LABELS[self]
+
+
+IMPACT_LABELS = {
+    Impact.NONE: _("No impact"),
+    Impact.MINOR: _("Minor impact"),
+    Impact.MAJOR: _("Major impact"),
+    Impact.CRITICAL: _("Critical impact"),
+}
+
+
+class ComponentStatus(StrEnum):
+    OPERATIONAL = "operational"
+    UNDER_MAINTENANCE = "under_maintenance"
+    DEGRADED_PERFORMANCE = "degraded_performance"
+    PARTIAL_OUTAGE = "partial_outage"
+    MAJOR_OUTAGE = "major_outage"
+
+    @property
+    def severity(self) -> int:
+        """Higher is worse: major_outage > partial > degraded > maintenance > operational."""
+        return list(ComponentStatus).index(self)
+
+    @property
+    def label(self) -> str:
+        return COMPONENT_STATUS_LABELS[self]
+
+
+COMPONENT_STATUS_LABELS = {
+    ComponentStatus.OPERATIONAL: _("Operational"),
+    ComponentStatus.UNDER_MAINTENANCE: _("Under maintenance"),
+    ComponentStatus.DEGRADED_PERFORMANCE: _("Degraded performance"),
+    ComponentStatus.PARTIAL_OUTAGE: _("Partial outage"),
+    ComponentStatus.MAJOR_OUTAGE: _("Major outage"),
+}
+
+
+class IncidentStatus(StrEnum):
+    INVESTIGATING = "investigating"
+    IDENTIFIED = "identified"
+    MONITORING = "monitoring"
+    RESOLVED = "resolved"
+    POSTMORTEM = "postmortem"
+
+
+class MaintenanceStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    IN_PROGRESS = "in_progress"
+    VERIFYING = "verifying"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+UpdateStatus = IncidentStatus | MaintenanceStatus
+
+STATUS_LABELS: dict[str, str] = {
+    IncidentStatus.INVESTIGATING: _("Investigating"),
+    IncidentStatus.IDENTIFIED: _("Identified"),
+    IncidentStatus.MONITORING: _("Monitoring"),
+    IncidentStatus.RESOLVED: _("Resolved"),
+    IncidentStatus.POSTMORTEM: _("Postmortem"),
+    MaintenanceStatus.SCHEDULED: _("Scheduled"),
+    MaintenanceStatus.IN_PROGRESS: _("In progress"),
+    MaintenanceStatus.VERIFYING: _("Verifying"),
+    MaintenanceStatus.COMPLETED: _("Completed"),
+    MaintenanceStatus.CANCELLED: _("Cancelled"),
+}
+
+CLOSED_STATUSES = frozenset(
+    {
+        IncidentStatus.RESOLVED,
+        IncidentStatus.POSTMORTEM,
+        MaintenanceStatus.COMPLETED,
+        MaintenanceStatus.CANCELLED,
+    }
+)
+
+
+@dataclass(frozen=True)
+class Localized:
+    """A text in one language, and the language it is really written in."""
+
+    value: str
+    lang: str
+
+
+class Text(Mapping[str, str]):
+    """Human-readable text: one string per language code.
+
+    ``get_in(lang, default)`` falls back to the default language, then to any.
+    """
+
+    def __init__(self, values: Mapping[str, str] | str, lang: str = ""):
+        data = {lang: values} if isinstance(values, str) else dict(values)
+        self._values = MappingProxyType(data)
+
+    def __getitem__(self, key: str) -> str:
+        return self._values[key]
+
+    def __iter__(self):
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __repr__(self) -> str:
+        return f"Text({dict(self._values)!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Text) and dict(self._values) == dict(other._values)
+
+    def __hash__(self) -> int:
+        return hash(tuple(sorted(self._values.items())))
+
+    def merged(self, other: Mapping[str, str]) -> Text:
+        return Text({**self._values, **other})
+
+    def get_in(self, lang: str, default_lang: str) -> Localized:
+        for candidate in (lang, default_lang, ""):
+            if candidate in self._values:
+                return Localized(self._values[candidate], candidate or lang)
+        first = next(iter(self._values.items()), ("", ""))
+        return Localized(first[1], first[0] or lang)
+
+
+EMPTY_TEXT = Text({})
+
+
+@dataclass(frozen=True)
+class Group:
+    id: str
+    name: Text
+
+
+@dataclass(frozen=True)
+class Component:
+    id: str
+    name: Text
+    description: Text = EMPTY_TEXT
+    group: str | None = None
+
+
+@dataclass(frozen=True)
+class Support:
+    phone: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    name: Text
+    url: str
+    timezone: ZoneInfo
+    languages: tuple[str, ...]
+    support: Support = field(default_factory=Support)
+    groups: tuple[Group, ...] = ()
+    components: tuple[Component, ...] = ()
+
+    @property
+    def default_language(self) -> str:
+        return self.languages[0]
+
+    def component(self, component_id: str) -> Component:
+        return next(c for c in self.components if c.id == component_id)
+
+
+@dataclass(frozen=True)
+class Update:
+    time: datetime
+    status: UpdateStatus
+    body: Text
+    line: int = 0
+
+    @property
+    def anchor(self) -> str:
+        """A stable fragment id for this update, from its UTC time and status."""
+        return f"update-{self.time.astimezone(ZoneInfo('UTC')):%Y%m%dT%H%MZ}-{self.status}"
+
+
+@dataclass(frozen=True)
+class Window:
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
+class Incident:
+    """An incident or, when ``maintenance`` is set, a planned maintenance."""
+
+    id: str
+    title: Text
+    impact: Impact
+    components: Mapping[str, ComponentStatus]
+    started: datetime
+    updates: tuple[Update, ...]  # newest first
+    summary: Text = EMPTY_TEXT
+    next_update: datetime | None = None
+    who_is_affected: Text = EMPTY_TEXT
+    what_to_do: Text = EMPTY_TEXT
+    maintenance: Window | None = None
+    path: str = ""
+
+    @property
+    def is_maintenance(self) -> bool:
+        return self.maintenance is not None
+
+    @property
+    def resolved_at(self) -> datetime | None:
+        """When it ended: the resolving update, or a postmortem with none before it."""
+        closing = [u for u in self.updates if u.status in CLOSED_STATUSES]
+        return closing[-1].time if closing else None
+
+
+@dataclass(frozen=True)
+class Site:
+    config: SiteConfig
+    incidents: tuple[Incident, ...]  # newest started first
+    warnings: tuple = ()
+
+    def incident(self, incident_id: str) -> Incident | None:
+        return next((i for i in self.incidents if i.id == incident_id), None)
