@@ -204,7 +204,7 @@ class Update:
     time: datetime
     status: UpdateStatus
     body: Text
-    line: int = 0
+    line: int = field(default=0, compare=False)
 
     @property
     def anchor(self) -> str:
@@ -233,7 +233,7 @@ class Incident:
     who_is_affected: Text = EMPTY_TEXT
     what_to_do: Text = EMPTY_TEXT
     maintenance: Window | None = None
-    path: str = ""
+    path: str = field(default="", compare=False)
 
     @property
     def is_maintenance(self) -> bool:

@@ -1,0 +1,71 @@
+"""UI strings through gettext catalogs (Babel), dates and numbers formatted by Babel."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime, timedelta
+from functools import cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_date, format_skeleton, format_time
+from babel.dates import format_timedelta as babel_timedelta
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+from babel.support import NullTranslations, Translations
+
+CATALOGS = Path(__file__).resolve().parent.parent / "translations"
+
+
+@cache
+def translations(lang: str) -> NullTranslations:
+    """The compiled catalog for ``lang`` (read from its .po; no build step needed)."""
+    po_file = CATALOGS / lang / "LC_MESSAGES" / "messages.po"
+    if not po_file.is_file():
+        return NullTranslations()
+    with po_file.open("rb") as handle:
+        catalog = read_po(handle, locale=lang)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(buffer)
+
+
+def format_datetime(moment: datetime, tz: ZoneInfo, lang: str) -> str:
+    """``20 nov. 2026, 09:15 CET``: date and time in the site zone, the zone named."""
+    local = moment.astimezone(tz)
+    pattern = Locale.parse(lang).datetime_formats["medium"]
+    text = str(pattern).format(
+        format_time(local, "short", tzinfo=tz, locale=lang),
+        format_skeleton("yMMMd", local, tzinfo=tz, locale=lang),
+    )
+    return f"{text} {local.tzname()}"
+
+
+def format_day(day: date, lang: str) -> str:
+    return format_date(day, "full", locale=lang)
+
+
+def format_month(year: int, month: int, lang: str) -> str:
+    return format_skeleton("yMMMM", date(year, month, 1), locale=lang)
+
+
+def format_duration(delta: timedelta, lang: str) -> str:
+    """``2 j 5 h 20 min`` / ``2 days 5 hr 20 min``: at most two units."""
+    minutes = int(delta.total_seconds() // 60)
+    parts = [(minutes // 1440, 86400), (minutes // 60 % 24, 3600), (minutes % 60, 60)]
+    shown = [babel_timedelta(timedelta(seconds=n * unit), format="short", locale=lang,
+                             threshold=1) for n, unit in parts if n]
+    return " ".join(shown[:2]) or babel_timedelta(timedelta(0), format="short", locale=lang)
+
+
+def format_percent(value: float, lang: str) -> str:
+    return format_decimal(value, format="0.00", locale=lang) + "\u00a0%"
+
+
+def language_name(lang: str) -> str:
+    """A language's own name, capitalised: "Français", "English"."""
+    name = Locale.parse(lang).get_display_name(lang) or lang
+    return name[:1].upper() + name[1:]

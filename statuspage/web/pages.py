@@ -1,0 +1,152 @@
+"""The customer pages: home, incident permalink, history, component, not found."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Blueprint, abort, g, render_template, request, url_for
+from markupsafe import Markup, escape
+
+from statuspage import markup, status
+from statuspage.model import STATUS_LABELS, Text
+from statuspage.web import i18n
+
+bp = Blueprint("pages", __name__)
+
+
+def route(rule: str, **options):
+    """Register a view at ``rule`` for the default language and under ``/<lang>``."""
+
+    def decorator(view):
+        bp.add_url_rule(rule, view_func=view, defaults={"lang": None}, **options)
+        bp.add_url_rule(f"/<lang:lang>{rule}", view_func=view, **options)
+        return view
+
+    return decorator
+
+
+@bp.url_value_preprocessor
+def pull_lang(endpoint, values) -> None:
+    lang = (values or {}).pop("lang", None)
+    if lang:
+        g.lang = lang
+
+
+@bp.url_defaults
+def add_lang(endpoint, values) -> None:
+    lang = values.get("lang", g.get("lang"))
+    values["lang"] = None if lang in (None, g.site.config.default_language) else lang
+
+
+@route("/")
+def index():
+    return render_template("index.html")
+
+
+@route("/incidents/<incident_id>/")
+def incident(incident_id: str):
+    found = g.site.incident(incident_id)
+    if found is None or found not in g.snap.published:
+        abort(404)
+    return render_template("incident.html", incident=found)
+
+
+@route("/history/")
+def history():
+    return render_template("history.html")
+
+
+@route("/history/<int(fixed_digits=4):year>/<int(fixed_digits=2):month>/")
+def history_month(year: int, month: int):
+    incidents = g.snap.months.get((year, month))
+    if incidents is None:
+        abort(404)
+    return render_template("history_month.html", year=year, month=month, incidents=incidents)
+
+
+@route("/components/<component_id>/")
+def component(component_id: str):
+    found = next((c for c in g.site.config.components if c.id == component_id), None)
+    if found is None:
+        abort(404)
+    return render_template("component.html", component=found)
+
+
+def not_found_page():
+    """``/404.html``: the page web servers show for any unknown address."""
+    return render_template("404.html")
+
+
+def install_helpers(app) -> None:
+    app.add_url_rule("/404.html", "not_found_page", not_found_page)
+
+    @app.context_processor
+    def helpers():
+        return {
+            "site": g.site,
+            "config": g.site.config,
+            "snap": g.snap,
+            "lang": g.lang,
+            "t": localized,
+            "md": render_markdown,
+            "md_inline": render_inline,
+            "when": when,
+            "day": lambda d: i18n.format_day(d, g.lang),
+            "month_name": lambda y, m: i18n.format_month(y, m, g.lang),
+            "duration": lambda delta: i18n.format_duration(delta, g.lang),
+            "percent": lambda value: i18n.format_percent(value, g.lang),
+            "status_label": lambda s: STATUS_LABELS[s],
+            "status_at": status.status_at,
+            "ended_at": status.ended_at,
+            "promised_update": status.promised_update,
+            "visible_updates": status.visible_updates,
+            "uptime_percent": status.uptime_percent,
+            "other_languages": other_languages,
+            "language_name": i18n.language_name,
+        }
+
+
+def _in_lang(text: Text):
+    return text.get_in(g.lang, g.site.config.default_language)
+
+
+def localized(text: Text) -> Markup:
+    """Plain text in the page's language; marked with ``lang`` when it fell back."""
+    found = _in_lang(text)
+    if found.lang != g.lang:
+        return Markup('<span lang="{}">{}</span>').format(found.lang, found.value)
+    return escape(found.value)
+
+
+def _wrap(found, html: Markup, inline: bool) -> Markup:
+    if found.lang == g.lang:
+        return html
+    tag = "span" if inline else "div"
+    return Markup('<{0} lang="{1}">{2}</{0}>').format(tag, found.lang, html)
+
+
+def render_markdown(text: Text) -> Markup:
+    found = _in_lang(text)
+    return _wrap(found, markup.render(found.value), inline=False)
+
+
+def render_inline(text: Text) -> Markup:
+    found = _in_lang(text)
+    return _wrap(found, markup.render_inline(found.value), inline=True)
+
+
+def when(moment: datetime) -> Markup:
+    """A time for people (site zone, zone named) with its ISO 8601 for machines."""
+    return Markup('<time datetime="{}">{}</time>').format(
+        moment.isoformat(), i18n.format_datetime(moment, g.site.config.timezone, g.lang)
+    )
+
+
+def other_languages() -> list[tuple[str, str]]:
+    """(language, URL of this page in it) for the language switch."""
+    args = dict(request.view_args or {})
+    endpoint = request.endpoint or "pages.index"
+    if not endpoint.startswith("pages."):
+        endpoint, args = "pages.index", {}
+    return [(lang, url_for(endpoint, **{**args, "lang": lang}))
+            for lang in g.site.config.languages if lang != g.lang]
