@@ -416,3 +416,25 @@ def load_site(root: Path, only: Callable[[str], bool] | None = None) -> Site:
 
 def _read(file: Path) -> str:
     return file.read_text(encoding="utf-8")
+
+
+class LiveSite:
+    """The site as it is on disk now: reloaded when a content file changes."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self._signature: tuple = ()
+        self._site: Site | None = None
+
+    def _current_signature(self) -> tuple:
+        site_file, incidents_dir = site_paths(self.root)
+        files = [site_file, *sorted(incidents_dir.glob("*.md"))]
+        return tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files
+                     if f.exists())
+
+    def __call__(self) -> Site:
+        signature = self._current_signature()
+        if self._site is None or signature != self._signature:
+            self._site = load_site(self.root)
+            self._signature = signature
+        return self._site

@@ -1,0 +1,131 @@
+"""Freeze the app into static files, atomically: a failed build leaves the old site intact."""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import fcntl
+import os
+import shutil
+import tempfile
+import time
+import warnings
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from flask_frozen import Freezer
+
+from statuspage.content import load_site
+from statuspage.errors import BuildError, ContentError
+from statuspage.model import Site
+from statuspage.web import create_app
+
+RENAME_EXCHANGE = 2
+AT_FDCWD = -100
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    out: Path
+    pages: int
+    seconds: float
+    warnings: tuple = ()
+
+
+def make_freezer(site: Site, now: datetime, destination: Path) -> Freezer:
+    """A Freezer that knows every page of the site, in every language."""
+    app = create_app(
+        site,
+        now=now,
+        FREEZER_DESTINATION=str(destination),
+        FREEZER_BASE_URL=site.config.url + "/",
+        FREEZER_REMOVE_EXTRA_FILES=True,
+    )
+    freezer = Freezer(app, with_no_argument_rules=False, log_url_for=False)
+
+    @freezer.register_generator
+    def pages():
+        from statuspage.status import Snapshot
+
+        snap = Snapshot(site, now)
+        languages = [None, *site.config.languages[1:]]
+        for lang in languages:
+            yield "pages.index", {"lang": lang}
+            yield "pages.history", {"lang": lang}
+            for year, month in snap.months:
+                yield "pages.history_month", {"lang": lang, "year": year, "month": month}
+            for incident in snap.published:
+                yield "pages.incident", {"lang": lang, "incident_id": incident.id}
+            for component in site.config.components:
+                yield "pages.component", {"lang": lang, "component_id": component.id}
+        yield "not_found_page", {}
+
+    return freezer
+
+
+def build(root: Path, out: Path | None = None, url: str | None = None,
+          now: datetime | None = None) -> BuildResult:
+    """Validate, freeze beside ``out``, then swap the new site in.
+
+    Raises ContentError (bad content) or BuildError; ``out`` is then untouched.
+    """
+    started = time.perf_counter()
+    root = root.resolve()
+    out = (out or root / "build").resolve()
+    now = now or datetime.now(UTC)
+    site = load_site(root)
+    if url:
+        site = replace(site, config=replace(site.config, url=url.rstrip("/")))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.exists() and not out.is_dir():
+        raise BuildError(f"{out} exists and is not a folder: remove it or choose another --out")
+    staging = Path(tempfile.mkdtemp(prefix=f".build-{out.name}-", dir=out.parent))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            urls = make_freezer(site, now, staging).freeze()
+        os.chmod(staging, 0o755)
+        _publish(staging, out)
+    except ContentError:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    except Exception as err:  # any failure: the old site stays, and we say why
+        shutil.rmtree(staging, ignore_errors=True)
+        raise BuildError(f"build failed, {out} left as it was: {type(err).__name__}: {err}") \
+            from err
+    return BuildResult(out, len(urls), time.perf_counter() - started, site.warnings)
+
+
+def _publish(staging: Path, out: Path) -> None:
+    """Put ``staging`` at ``out`` in one step; visitors see the old or the new site."""
+    lock_fd = os.open(out.parent, os.O_RDONLY)
+    try:
+        fcntl.flock(lock_fd, fcntl.LOCK_EX)
+        if not out.exists():
+            os.rename(staging, out)
+            return
+        if _exchange(staging, out):
+            shutil.rmtree(staging)  # it now holds the previous site
+            return
+        previous = staging.with_name(staging.name + "-old")
+        os.rename(out, previous)  # no atomic exchange here: the gap is two renames wide
+        os.rename(staging, out)
+        shutil.rmtree(previous)
+    finally:
+        os.close(lock_fd)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically with Linux renameat2(RENAME_EXCHANGE)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        return False
+    result = renameat2(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE)
+    if result == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(b))

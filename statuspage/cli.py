@@ -1,0 +1,235 @@
+"""The ``statuspage`` command: thin click commands, each calling one library function."""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from statuspage import content, status, writer
+from statuspage.errors import StatusPageError
+from statuspage.model import ComponentStatus, Impact, IncidentStatus, MaintenanceStatus
+from statuspage.times import TimeError, parse_when
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Context:
+    def __init__(self, site_dir: Path):
+        self.root = site_dir
+
+    def config(self):
+        return content.load_config(self.root)
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--site", "site_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=".", envvar="STATUSPAGE_SITE", show_default=True,
+              help="The site's folder (holding content/ and incidents/).")
+@click.version_option(package_name="statuspage")
+@click.pass_context
+def main(ctx: click.Context, site_dir: Path) -> None:
+    """Publish and update incidents, and build the static status site."""
+    ctx.obj = Context(site_dir)
+
+
+def _when(value: str | None, config) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return parse_when(value, config.timezone, _now())
+    except TimeError as err:
+        raise click.BadParameter(str(err)) from None
+
+
+def _message(message: str | None, prompt: str) -> str:
+    """-m, else standard input when it is not a terminal, else $EDITOR."""
+    if message is None and not sys.stdin.isatty():
+        message = sys.stdin.read()
+    if message is None:
+        message = click.edit(f"\n# {prompt}\n# Lines starting with '#' are ignored.\n")
+        if message is not None:
+            message = "\n".join(
+                line for line in message.splitlines() if not line.startswith("#"))
+    if not message or not message.strip():
+        raise StatusPageError("no message: give one with -m, on standard input, or in $EDITOR")
+    return message.strip()
+
+
+def _components(values: tuple[str, ...]) -> dict[str, ComponentStatus | None]:
+    result: dict[str, ComponentStatus | None] = {}
+    statuses = {s.value for s in ComponentStatus}
+    for value in values:
+        component_id, _, component_status = value.partition(":")
+        if component_status and component_status not in statuses:
+            raise click.BadParameter(f"unknown status {component_status!r} for "
+                                     f"{component_id!r} (known: {', '.join(sorted(statuses))})",
+                                     param_hint="-c")
+        result[component_id] = ComponentStatus(component_status) if component_status else None
+    return result
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), required=False)
+@click.pass_obj
+def init(obj: Context, directory: Path | None) -> None:
+    """Create a new site with a commented site.yaml and one example incident."""
+    from statuspage.scaffold import scaffold
+
+    target = directory or obj.root
+    for path in scaffold(target, _now()):
+        click.echo(f"created {path}")
+    click.echo(f"next: cd {target} && statuspage build")
+
+
+@main.command()
+@click.argument("title")
+@click.option("-c", "--component", "components", multiple=True, required=True,
+              metavar="COMPONENT[:STATUS]", help="An affected component, with its status.")
+@click.option("--impact", type=click.Choice([i.value for i in Impact]), default="minor",
+              show_default=True, help="How bad it is; sets components' default status.")
+@click.option("--status", default="investigating", show_default=True,
+              type=click.Choice([s.value for s in IncidentStatus]), help="The first status.")
+@click.option("-m", "--message", help="The first update's text (else stdin or $EDITOR).")
+@click.option("--next-update", metavar="WHEN", help="When customers get the next update.")
+@click.option("--who", help="Who is affected, in plain words.")
+@click.option("--what-to-do", help="What customers should do.")
+@click.option("--id", "incident_id", help="The id (default: the date and a slug of the title).")
+@pass_ctx
+def new(obj: Context, title, components, impact, status, message, next_update, who, what_to_do,
+        incident_id) -> None:
+    """Create an incident file with its first update; print its id and path."""
+    config = obj.config()
+    incident = writer.new_incident(
+        config, title, _components(components), Impact(impact), status,
+        _message(message, "What are customers seeing? What are you doing?"), _now(),
+        incident_id=incident_id, next_update=_when(next_update, config), who=who,
+        what_to_do=what_to_do,
+    )
+    path = writer.create(obj.root, config, incident)
+    click.echo(incident.id)
+    click.echo(_relative(path))
+
+
+@main.command()
+@click.argument("incident_id", metavar="ID")
+@click.option("--status", required=True,
+              type=click.Choice([s.value for s in (*IncidentStatus, *MaintenanceStatus)]),
+              help="The incident's status after this update.")
+@click.option("-m", "--message", help="The update's text (else stdin or $EDITOR).")
+@click.option("--next-update", metavar="WHEN", help="When customers get the next update.")
+@pass_ctx
+def update(obj: Context, incident_id, status, message, next_update) -> None:
+    """Append an update to an incident."""
+    config = obj.config()
+    when = _when(next_update, config)
+    incident = writer.append_update(
+        obj.root, config, incident_id, status,
+        _message(message, f"Update for {incident_id}: what changed?"), _now(),
+        next_update=when, clear_next_update=when is None,
+    )
+    click.echo(f"{incident.id}: {incident.updates[0].status}")
+
+
+@main.command()
+@click.argument("incident_id", metavar="ID")
+@click.option("-m", "--message", help="The closing text (default: a standard sentence).")
+@pass_ctx
+def resolve(obj: Context, incident_id, message) -> None:
+    """Append the resolving update (completed, for a maintenance)."""
+    from statuspage.web.i18n import translations
+
+    config = obj.config()
+    path = writer.incident_path(obj.root, incident_id)
+    is_maintenance = "\nmaintenance:" in path.read_text(encoding="utf-8").split("\n---", 1)[0]
+    final = MaintenanceStatus.COMPLETED if is_maintenance else IncidentStatus.RESOLVED
+    if message is None:
+        text = ("This maintenance is complete." if is_maintenance
+                else "This incident has been resolved.")
+        message = translations(config.default_language).gettext(text)
+    incident = writer.append_update(obj.root, config, incident_id, final, message, _now(),
+                                    clear_next_update=True)
+    click.echo(f"{incident.id}: {incident.updates[0].status}")
+
+
+@main.command(name="list")
+@click.option("--open", "only_open", is_flag=True, help="Only incidents still open.")
+@pass_ctx
+def list_(obj: Context, only_open: bool) -> None:
+    """List incidents: id, status, age, components."""
+    site = content.load_site(obj.root)
+    now = _now()
+    rows = []
+    for incident in site.incidents:
+        if only_open and not status.is_open(incident, now):
+            continue
+        age = now - incident.started
+        hours = int(age.total_seconds() // 3600)
+        age_text = f"{hours // 24}d{hours % 24:02d}h" if hours >= 24 else f"{hours}h"
+        if age.total_seconds() < 0:
+            age_text = "future"
+        rows.append((incident.id, str(status.status_at(incident, now)), age_text,
+                     ",".join(incident.components)))
+    if not rows:
+        click.echo("no open incidents" if only_open else "no incidents")
+        return
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    for row in rows:
+        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False))
+                   + "  " + row[3])
+
+
+@main.command()
+@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@pass_ctx
+def check(obj: Context, strict: bool) -> None:
+    """Validate every content file; print each problem as path:line: message."""
+    site = content.load_site(obj.root)
+    for warning in site.warnings:
+        click.echo(f"{warning} (warning)", err=True)
+    if strict and site.warnings:
+        raise StatusPageError(f"{len(site.warnings)} warning(s), and --strict is on")
+    click.echo(f"ok: {len(site.incidents)} incidents, {len(site.config.components)} components")
+
+
+@main.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Where to write the site (default: build/ in the site folder).")
+@click.option("--url", help="The public base URL (default: url in site.yaml).")
+@pass_ctx
+def build(obj: Context, out: Path | None, url: str | None) -> None:
+    """Freeze the site into static files, atomically."""
+    from statuspage.build import build as build_site
+
+    result = build_site(obj.root, out, url=url, now=_now())
+    for warning in result.warnings:
+        click.echo(f"{warning} (warning)", err=True)
+    click.echo(f"built {result.pages} pages into {_relative(result.out)} "
+               f"in {result.seconds:.2f} s")
+
+
+@main.command()
+@click.option("--port", default=8000, show_default=True, help="The port on 127.0.0.1.")
+@pass_ctx
+def serve(obj: Context, port: int) -> None:
+    """Preview the live site on 127.0.0.1; content is re-read when it changes."""
+    from statuspage.web import create_app
+
+    app = create_app(content.LiveSite(obj.root))
+    click.echo(f"serving {obj.root.resolve()} on http://127.0.0.1:{port}/ (Ctrl-C to stop)")
+    app.run(host="127.0.0.1", port=port, debug=False, use_reloader=False)
+
+
+def _relative(path: Path) -> str:
+    try:
+        return os.path.relpath(path, Path.cwd())
+    except ValueError:
+        return str(path)

@@ -1,0 +1,244 @@
+"""Writing incident files: the same format staff write by hand, stable under a rewrite.
+
+Changes to an existing file are made under a lock on the incidents folder, so
+two commands updating incidents at once both land; each file is replaced in one
+step, so a reader never sees half a file.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import tempfile
+import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+import yaml
+
+from statuspage.config import INCIDENTS_DIR, SLUG, Problems
+from statuspage.content import HEADING, UPDATE_HEADING, parse_incident, split_front_matter
+from statuspage.errors import ContentError, IncidentNotFound, StatusPageError
+from statuspage.model import (
+    ComponentStatus,
+    Impact,
+    Incident,
+    IncidentStatus,
+    MaintenanceStatus,
+    SiteConfig,
+    Text,
+    Update,
+)
+from statuspage.times import format_time
+
+
+def slugify(text: str, limit: int = 60) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:limit].rstrip("-") or "incident"
+
+
+def to_minute(moment: datetime) -> datetime:
+    """Times the CLI writes are to the minute, as staff write them."""
+    return moment.replace(second=0, microsecond=0)
+
+
+def _scalar(value: str) -> str:
+    dumped = yaml.safe_dump(value, allow_unicode=True, width=10**9)
+    return dumped.removesuffix("\n...\n").rstrip("\n")
+
+
+def _text(text: Text, config: SiteConfig) -> str:
+    if set(text) <= {config.default_language, ""} and len(text) == 1:
+        return _scalar(next(iter(text.values())))
+    return yaml.safe_dump(dict(text), allow_unicode=True, width=10**9,
+                          default_flow_style=True).strip()
+
+
+def format_incident(incident: Incident, config: SiteConfig) -> str:
+    """The file text for an incident (the original, in the default language)."""
+    tz = config.timezone
+    lang = config.default_language
+    lines = ["---", f"title: {_text(incident.title, config)}", f"impact: {incident.impact}"]
+    if incident.maintenance:
+        lines += ["maintenance:", f"  start: {format_time(incident.maintenance.start, tz)}",
+                  f"  end: {format_time(incident.maintenance.end, tz)}"]
+    lines.append("components:")
+    lines += [f"  {cid}: {status}" for cid, status in incident.components.items()]
+    lines.append(f"started: {format_time(incident.started, tz)}")
+    if incident.next_update:
+        lines.append(f"next_update: {format_time(incident.next_update, tz)}")
+    for key in ("who_is_affected", "what_to_do"):
+        if getattr(incident, key):
+            lines.append(f"{key}: {_text(getattr(incident, key), config)}")
+    lines.append("---")
+    summary = incident.summary.get_in(lang, lang).value
+    if summary:
+        lines += [summary, ""]
+    for update in incident.updates:
+        lines += [update_heading(update, config), update.body.get_in(lang, lang).value, ""]
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def update_heading(update: Update, config: SiteConfig) -> str:
+    return f"## {format_time(update.time, config.timezone)} · {update.status}"
+
+
+@contextmanager
+def locked(root: Path) -> Iterator[Path]:
+    """Hold the incidents folder's lock: one writer at a time, across processes."""
+    folder = root / INCIDENTS_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield folder
+    finally:
+        os.close(fd)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        if path.exists():
+            os.chmod(temp, path.stat().st_mode & 0o777)
+        else:
+            os.chmod(temp, 0o644)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def _validated(incident_id: str, path: Path, text: str, config: SiteConfig) -> Incident:
+    """Parse the text about to be written; refuse to write a file that would not load."""
+    label = str(INCIDENTS_DIR / path.name)
+    problems = Problems(label)
+    incident = parse_incident(incident_id, label, text, config, problems)
+    if problems.errors or incident is None:
+        raise ContentError(problems.errors)
+    return incident
+
+
+def create(root: Path, config: SiteConfig, incident: Incident) -> Path:
+    """Write a new incident file; refuses to overwrite an existing id."""
+    if not SLUG.match(incident.id):
+        raise StatusPageError(f"id {incident.id!r} is not a slug: use lowercase letters, "
+                              "digits and '-'")
+    with locked(root) as folder:
+        path = folder / f"{incident.id}.md"
+        text = format_incident(incident, config)
+        _validated(incident.id, path, text, config)
+        try:
+            with path.open("x", encoding="utf-8") as out:
+                out.write(text)
+        except FileExistsError:
+            raise StatusPageError(f"{INCIDENTS_DIR / path.name} already exists: choose another "
+                                  "--id, or use 'statuspage update'") from None
+    return path
+
+
+def incident_path(root: Path, incident_id: str) -> Path:
+    path = root / INCIDENTS_DIR / f"{incident_id}.md"
+    if not SLUG.match(incident_id) or not path.is_file():
+        known = sorted(p.stem for p in (root / INCIDENTS_DIR).glob("*.md") if "." not in p.stem)
+        hint = ", ".join(known[-5:]) or "none yet"
+        raise IncidentNotFound(f"no incident {incident_id!r} (latest: {hint}; see "
+                               "'statuspage list')")
+    return path
+
+
+def append_update(root: Path, config: SiteConfig, incident_id: str, status: str,
+                  message: str, when: datetime, next_update: datetime | None = None,
+                  clear_next_update: bool = False) -> Incident:
+    """Add an update above the newest one, under the lock; the file is re-validated."""
+    with locked(root):
+        path = incident_path(root, incident_id)
+        text = path.read_text(encoding="utf-8")
+        current = _validated(incident_id, path, text, config)
+        statuses = MaintenanceStatus if current.is_maintenance else IncidentStatus
+        if status not in {s.value for s in statuses}:
+            raise StatusPageError(f"unknown status {status!r} for this "
+                                  f"{'maintenance' if current.is_maintenance else 'incident'} "
+                                  f"(known: {', '.join(s.value for s in statuses)})")
+        when = to_minute(when)
+        update = Update(when, statuses(status), Text({config.default_language: message.strip()}))
+        text = _insert_update(text, f"{update_heading(update, config)}\n{message.strip()}\n")
+        if next_update is not None:
+            text = set_front_matter(text, "next_update",
+                                    format_time(to_minute(next_update), config.timezone))
+        elif clear_next_update:
+            text = set_front_matter(text, "next_update", None)
+        incident = _validated(incident_id, path, text, config)
+        _write_atomic(path, text)
+        return incident
+
+
+def _insert_update(text: str, block: str) -> str:
+    """Put ``block`` before the first update heading (updates are newest first)."""
+    _, _, body, body_line = split_front_matter(text)
+    lines = text.splitlines(keepends=True)
+    fenced = False
+    for index in range(body_line - 1, len(lines)):
+        stripped = lines[index].strip()
+        if stripped.startswith(("```", "~~~")):
+            fenced = not fenced
+        heading = None if fenced else HEADING.match(lines[index].rstrip("\n"))
+        if heading and UPDATE_HEADING.match(heading["rest"]):
+            return "".join(lines[:index]) + block + "\n" + "".join(lines[index:])
+    head = text.rstrip("\n")
+    return head + ("\n" if head.endswith("---") else "\n\n") + block
+
+
+def set_front_matter(text: str, key: str, value: str | None) -> str:
+    """Set (or with None remove) one top-level ``key: value`` line, keeping the rest."""
+    lines = text.splitlines(keepends=True)
+    end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
+    pattern = re.compile(rf"^{re.escape(key)}\s*:")
+    for index in range(1, end):
+        if pattern.match(lines[index]):
+            if value is None:
+                del lines[index]
+            else:
+                lines[index] = f"{key}: {value}\n"
+            return "".join(lines)
+    if value is not None:
+        anchor = next((i + 1 for i in range(1, end) if lines[i].startswith("started:")), end)
+        lines.insert(anchor, f"{key}: {value}\n")
+    return "".join(lines)
+
+
+def new_incident(config: SiteConfig, title: str, components: dict[str, ComponentStatus | None],
+                 impact: Impact, status: str, message: str, now: datetime,
+                 incident_id: str | None = None, next_update: datetime | None = None,
+                 who: str | None = None, what_to_do: str | None = None) -> Incident:
+    """The model of a new incident with its first update (not yet written)."""
+    lang = config.default_language
+    known = {c.id for c in config.components}
+    for component_id in components:
+        if component_id not in known:
+            raise StatusPageError(f"unknown component {component_id!r} "
+                                  f"(known: {', '.join(sorted(known))})")
+    if status not in {s.value for s in IncidentStatus}:
+        raise StatusPageError(f"unknown status {status!r} "
+                              f"(known: {', '.join(s.value for s in IncidentStatus)})")
+    local_now = to_minute(now.astimezone(config.timezone))
+    incident = Incident(
+        id=incident_id or f"{local_now:%Y-%m-%d}-{slugify(title)}",
+        title=Text({lang: title.strip()}),
+        impact=impact,
+        components={cid: s or impact.component_status for cid, s in components.items()},
+        started=local_now,
+        updates=(Update(local_now, IncidentStatus(status), Text({lang: message.strip()})),),
+        next_update=to_minute(next_update) if next_update else None,
+        who_is_affected=Text({lang: who.strip()}) if who else Text({}),
+        what_to_do=Text({lang: what_to_do.strip()}) if what_to_do else Text({}),
+    )
+    return incident
