@@ -248,7 +248,7 @@ def parse_incident(incident_id: str, path: str, text: str, config: SiteConfig,
     started = _time(doc.meta, "started", config, problems)
     if started is None and window is not None:
         started = window.start
-    elif started is None and "started" not in meta:
+    elif started is None and "started" not in meta and not is_maintenance:
         problems.error("started: missing; when were customers first affected? "
                        "e.g. started: 2026-11-20 09:00")
     next_update = _time(doc.meta, "next_update", config, problems)

@@ -81,12 +81,10 @@ def ended_at(incident: Incident, now: datetime) -> datetime | None:
 
 def is_open(incident: Incident, now: datetime) -> bool:
     """An incident customers are affected by now (a maintenance: in progress)."""
-    if incident.started > now:
-        return False
     status = status_at(incident, now)
     if incident.maintenance is not None:
         return status in (MaintenanceStatus.IN_PROGRESS, MaintenanceStatus.VERIFYING)
-    return status not in CLOSED_STATUSES
+    return incident.started <= now and status not in CLOSED_STATUSES
 
 
 def promised_update(incident: Incident, now: datetime) -> datetime | None:

@@ -48,6 +48,10 @@ def load(text: str, first_line: int = 1) -> Located:
             f"invalid YAML: {problem} (check the indentation, and quote values that "
             "contain ': ' or start with a special character)",
         ) from None
+    except yaml.YAMLError as err:  # e.g. a control character the reader refuses
+        line = first_line + text.count("\n", 0, getattr(err, "position", 0) or 0)
+        raise YAMLProblem(line, f"invalid YAML: {getattr(err, 'reason', err)}: remove or "
+                          "replace that character") from None
     located = Located(None)
     if node is not None:
         located.value = _walk(node, (), located.lines, first_line)

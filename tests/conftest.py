@@ -1,0 +1,62 @@
+"""Shared fixtures: a small valid site copied into tmp_path, a fixed now, app, client, runner."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from click.testing import CliRunner
+
+from statuspage.content import load_site
+from statuspage.web import create_app
+
+TESTS = Path(__file__).resolve().parent
+REPO = TESTS.parent
+PARIS = ZoneInfo("Europe/Paris")
+# A fixed moment: the fibre incident is open, the billing one resolved.
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=PARIS)
+
+
+@pytest.fixture
+def now() -> datetime:
+    return NOW
+
+
+@pytest.fixture
+def site_dir(tmp_path: Path) -> Path:
+    """A copy of tests/sites/basic: fr + en, three components, one open incident."""
+    target = tmp_path / "site"
+    shutil.copytree(TESTS / "sites" / "basic", target)
+    return target
+
+
+@pytest.fixture
+def example_dir(tmp_path: Path) -> Path:
+    """A copy of the shipped example site (content/ and incidents/)."""
+    target = tmp_path / "example"
+    for part in ("content", "incidents"):
+        shutil.copytree(REPO / part, target / part)
+    return target
+
+
+@pytest.fixture
+def site(site_dir: Path):
+    return load_site(site_dir)
+
+
+@pytest.fixture
+def app(site, now):
+    return create_app(site, now=now)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()

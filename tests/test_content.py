@@ -1,0 +1,224 @@
+"""Loading and validation: one fixture file per error kind, each with its exact message."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from statuspage.config import Problems
+from statuspage.content import load_site, parse_incident, split_front_matter
+from statuspage.errors import ContentError
+from statuspage.model import ComponentStatus, Impact, IncidentStatus
+
+from conftest import PARIS
+
+ERRORS = Path(__file__).parent / "content" / "errors"
+TRANSLATED = "2026-11-20-double-charge"
+
+# fixture file, name it takes in incidents/, the one expected message.
+CASES = [
+    ("unknown-key.md", None, "6: unknown key 'severity' (allowed: components, impact, "
+     "maintenance, next_update, started, title, what_to_do, who_is_affected)"),
+    ("unknown-component.md", None,
+     "5: components: unknown component 'biling' (known: adsl, billing, fibre)"),
+    ("unknown-component-status.md", None,
+     "5: components: unknown status 'down' for 'fibre' (known: degraded_performance, "
+     "major_outage, operational, partial_outage, under_maintenance)"),
+    ("unknown-update-status.md", None, "7: unknown status 'fixed' (known: investigating, "
+     "identified, monitoring, resolved, postmortem)"),
+    ("unknown-impact.md", None,
+     "3: impact: unknown impact 'huge' (known: none, minor, major, critical)"),
+    ("bad-heading.md", None, "9: update heading '## Mise à jour du 20 novembre' is not an "
+     "update: write it as '## YYYY-MM-DD HH:MM · status' (use ### for a sub-heading inside "
+     "an update)"),
+    ("update-before-started.md", None, "7: update at 2026-11-20 08:15 is before started "
+     "(2026-11-20 09:00): fix its time or move started earlier"),
+    ("two-resolved.md", None, "7: a second resolved update (the first is on line 10): keep one "
+     "resolved update; use monitoring or postmortem for the others"),
+    ("update-after-resolved.md", None, "7: monitoring update after the incident was resolved "
+     "(line 10): only a postmortem may follow; to reopen, open a new incident"),
+    ("maintenance-end-before-start.md", None,
+     "3: maintenance: end is before start: swap them or fix the end"),
+    ("Bad_Id.md", None, "1: incident id 'Bad_Id' (the file name) is not a slug: rename the "
+     "file with lowercase letters, digits and '-', e.g. 2026-11-20-fibre-lyon.md"),
+    ("orphan.en.md", "no-such-incident.en.md", "1: translation without its original: "
+     "incidents/no-such-incident.md does not exist (rename this file to match an incident id)"),
+    ("translation-changes-facts.en.md", f"{TRANSLATED}.en.md", "3: impact: a translation "
+     f"never changes facts; remove it here and set it in incidents/{TRANSLATED}.md"),
+    ("translation-unknown-update.en.md", f"{TRANSLATED}.en.md", "4: no update '2026-11-22 "
+     f"10:00 · identified' in incidents/{TRANSLATED}.md: repeat the heading of the update you "
+     "translate exactly"),
+    ("translation-unknown-language.de.md", f"{TRANSLATED}.de.md", "1: unknown translation "
+     "language 'de': name the file <id>.<lang>.md with one of en"),
+    ("dst-gap.md", None, "5: started: 2026-03-29 02:30 does not exist in Europe/Paris (the "
+     "clocks go forward): write it with an explicit offset, e.g. 2026-03-29 03:30+02:00"),
+    ("dst-ambiguous.md", None, "7: 2026-10-25 02:30 occurs twice in Europe/Paris (the clocks "
+     "go back): add an explicit offset, 2026-10-25 02:30+02:00 for the first or "
+     "2026-10-25 02:30+01:00 for the second"),
+    ("invalid-yaml.md", None, "5: invalid YAML: expected ',' or ']', but got ':' (check the "
+     "indentation, and quote values that contain ': ' or start with a special character)"),
+    ("missing-front-matter.md", None, "1: missing front matter: start the file with a line "
+     "'---', the fields, then '---'"),
+    ("invalid-time.md", None, "5: started: invalid time '20/11/2026 9h': write "
+     "YYYY-MM-DD HH:MM, optionally followed by an offset such as +01:00"),
+]
+
+
+def _install(site_dir: Path, fixture: str, name: str | None) -> str:
+    target = name or fixture
+    shutil.copy(ERRORS / fixture, site_dir / "incidents" / target)
+    return f"incidents/{target}"
+
+
+@pytest.mark.parametrize(("fixture", "name", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_each_error_has_its_message(site_dir, fixture, name, expected):
+    label = _install(site_dir, fixture, name)
+    with pytest.raises(ContentError) as caught:
+        load_site(site_dir)
+    assert [str(p) for p in caught.value.problems] == [f"{label}:{expected}"]
+
+
+def test_missing_fields_are_all_reported(site_dir):
+    label = _install(site_dir, "missing-fields.md", None)
+    with pytest.raises(ContentError) as caught:
+        load_site(site_dir)
+    assert [str(p) for p in caught.value.problems] == [
+        f"{label}:2: components: missing; list the affected components, e.g. "
+        "components: [adsl]",
+        f"{label}:2: impact: missing; one of none, minor, major, critical",
+        f"{label}:2: started: missing; when were customers first affected? e.g. "
+        "started: 2026-11-20 09:00",
+    ]
+
+
+def test_every_error_of_every_file_is_reported_at_once(site_dir):
+    for fixture in ("unknown-component.md", "unknown-impact.md", "dst-gap.md"):
+        _install(site_dir, fixture, None)
+    with pytest.raises(ContentError) as caught:
+        load_site(site_dir)
+    paths = [p.path for p in caught.value.problems]
+    assert paths == ["incidents/dst-gap.md", "incidents/unknown-component.md",
+                     "incidents/unknown-impact.md"]
+    assert str(caught.value).endswith("3 errors: nothing was written.")
+
+
+def test_hostile_html_is_a_warning_naming_what_is_removed(site_dir):
+    _install(site_dir, "hostile-html.md", None)
+    site = load_site(site_dir)
+    assert [str(w) for w in site.warnings] == [
+        "incidents/hostile-html.md:7: the <script> tag is removed from the published page: "
+        "write plain markdown instead",
+        "incidents/hostile-html.md:7: the javascript: link is removed from the published page: "
+        "write plain markdown instead",
+    ]
+
+
+def test_site_yaml_errors_name_the_line(site_dir):
+    config = site_dir / "content" / "site.yaml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("group: internet", "group: internt")
+                      .replace("timezone: Europe/Paris", "timezone: Europe/Lyon"),
+                      encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        load_site(site_dir)
+    assert [str(p) for p in caught.value.problems] == [
+        "content/site.yaml:3: timezone: unknown zone 'Europe/Lyon' (use an IANA name such as "
+        "Europe/Paris)",
+        "content/site.yaml:13: components: unknown group 'internt' for 'fibre' "
+        "(known groups: internet)",
+        "content/site.yaml:17: components: unknown group 'internt' for 'adsl' "
+        "(known groups: internet)",
+    ]
+
+
+def test_loads_the_model(site):
+    fibre = site.incident("2026-11-26-fibre-lyon")
+    assert fibre.impact is Impact.MAJOR
+    assert fibre.components == {"fibre": ComponentStatus.PARTIAL_OUTAGE}
+    assert fibre.started == datetime(2026, 11, 26, 6, 40, tzinfo=PARIS)
+    assert fibre.next_update == datetime(2026, 11, 26, 18, 0, tzinfo=PARIS)
+    assert [u.status for u in fibre.updates] == [IncidentStatus.IDENTIFIED,
+                                                 IncidentStatus.INVESTIGATING]
+    assert fibre.updates[0].body.get_in("fr", "fr").value == (
+        "Un câble a été coupé par des travaux.")
+    # Newest started first.
+    assert [i.id for i in site.incidents] == ["2026-11-26-fibre-lyon", TRANSLATED]
+
+
+def test_translation_overlays_text_and_falls_back(site):
+    charge = site.incident(TRANSLATED)
+    assert charge.title.get_in("en", "fr").value == "Double charge"
+    assert charge.who_is_affected.get_in("en", "fr").value == "Customers charged on 20 November."
+    bodies = {u.status.value: u.body.get_in("en", "fr") for u in charge.updates}
+    assert bodies["resolved"].value == "Refunds have been issued."
+    assert bodies["resolved"].lang == "en"
+    # Not translated: the French original, marked as French.
+    assert bodies["identified"].value == "Le lot du 19 novembre a été envoyé deux fois."
+    assert bodies["identified"].lang == "fr"
+    assert charge.resolved_at == datetime(2026, 11, 24, 17, 30, tzinfo=PARIS)
+
+
+def test_component_list_takes_status_from_impact(site_dir):
+    (site_dir / "incidents" / "2026-11-25-adsl.md").write_text(
+        "---\ntitle: ADSL\nimpact: critical\ncomponents: [adsl]\nstarted: 2026-11-25 10:00\n"
+        "---\n", encoding="utf-8")
+    site = load_site(site_dir)
+    assert site.incident("2026-11-25-adsl").components == {"adsl": ComponentStatus.MAJOR_OUTAGE}
+
+
+def test_explicit_offset_is_kept(site_dir):
+    (site_dir / "incidents" / "2026-10-25-night.md").write_text(
+        "---\ntitle: Nuit\nimpact: minor\ncomponents: [adsl]\nstarted: 2026-10-25 02:30+01:00\n"
+        "---\n", encoding="utf-8")
+    started = load_site(site_dir).incident("2026-10-25-night").started
+    assert started.isoformat() == "2026-10-25T02:30:00+01:00"
+
+
+def test_headings_inside_code_fences_are_not_updates(site_dir):
+    (site_dir / "incidents" / "2026-11-25-code.md").write_text(
+        "---\ntitle: Code\nimpact: minor\ncomponents: [adsl]\nstarted: 2026-11-25 10:00\n---\n"
+        "## 2026-11-25 10:05 · investigating\n```\n## not a heading\n```\n", encoding="utf-8")
+    incident = load_site(site_dir).incident("2026-11-25-code")
+    assert len(incident.updates) == 1
+
+
+def test_the_shipped_example_is_valid():
+    from conftest import REPO
+
+    site = load_site(REPO)
+    assert site.warnings == ()
+    assert len(site.incidents) >= 5
+    translated = {p.name.split(".")[0] for p in (REPO / "incidents").glob("*.en.md")}
+    assert len(translated) >= 2
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(max_size=300))
+def test_any_text_gives_a_model_or_a_content_error(text):
+    from statuspage.content import load_config
+    from conftest import TESTS
+
+    config = load_config(TESTS / "sites" / "basic")
+    problems = Problems("incidents/x.md")
+    for candidate in (text, f"---\n{text}\n---\n", f"---\ntitle: x\n---\n## {text}\n"):
+        incident = parse_incident("x", "incidents/x.md", candidate, config, problems)
+        assert incident is not None or problems.errors
+        for problem in problems.errors:
+            assert problem.path == "incidents/x.md" and problem.line >= 1
+
+
+@given(st.text(alphabet="-\n abc:", max_size=60))
+def test_front_matter_split_never_crashes(text):
+    from statuspage.yamlsource import YAMLProblem
+
+    try:
+        meta, meta_line, body, body_line = split_front_matter(text)
+    except YAMLProblem as err:
+        assert err.line == 1
+    else:
+        assert meta_line == 2 and body_line >= 3

@@ -1,0 +1,221 @@
+"""Status rules as tables: pure functions of (site, now), built from plain values."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from statuspage.model import (
+    Component,
+    ComponentStatus,
+    Group,
+    Impact,
+    Incident,
+    IncidentStatus,
+    MaintenanceStatus,
+    Site,
+    SiteConfig,
+    Text,
+    Update,
+    Window,
+)
+from statuspage.status import (
+    Indicator,
+    Snapshot,
+    component_statuses,
+    ended_at,
+    group_statuses,
+    indicator,
+    is_open,
+    promised_update,
+    status_at,
+    uptime,
+    uptime_percent,
+)
+
+from conftest import PARIS
+
+T0 = datetime(2026, 11, 20, 0, 0, tzinfo=PARIS)
+OP, MAINT, DEG, PART, MAJ = (ComponentStatus.OPERATIONAL, ComponentStatus.UNDER_MAINTENANCE,
+                             ComponentStatus.DEGRADED_PERFORMANCE, ComponentStatus.PARTIAL_OUTAGE,
+                             ComponentStatus.MAJOR_OUTAGE)
+CONFIG = SiteConfig(
+    name=Text("Test"), url="https://s.test", timezone=PARIS, languages=("fr", "en"),
+    groups=(Group("net", Text("Net")),),
+    components=(Component("a", Text("A"), group="net"), Component("b", Text("B"), group="net"),
+                Component("c", Text("C"))),
+)
+
+
+def h(hours: float) -> datetime:
+    return T0 + timedelta(hours=hours)
+
+
+def incident(id_="i", components=None, start=0, updates=(), window=None,
+             next_update=None) -> Incident:
+    """updates: (hour, status) pairs, any order."""
+    ups = tuple(sorted((Update(h(t), s, Text("x")) for t, s in updates),
+                       key=lambda u: u.time, reverse=True))
+    return Incident(
+        id=id_, title=Text(id_), impact=Impact.MAJOR, components=components or {"a": PART},
+        started=h(window[0] if window else start), updates=ups,
+        maintenance=Window(h(window[0]), h(window[1])) if window else None,
+        next_update=h(next_update) if next_update is not None else None,
+    )
+
+
+def site(*incidents: Incident) -> Site:
+    return Site(CONFIG, tuple(incidents))
+
+
+INV, IDE, RES, PM = (IncidentStatus.INVESTIGATING, IncidentStatus.IDENTIFIED,
+                     IncidentStatus.RESOLVED, IncidentStatus.POSTMORTEM)
+
+
+@pytest.mark.parametrize(("updates", "now", "status", "open_", "ended"), [
+    ([], 1, INV, True, None),
+    ([(1, INV)], 0.5, INV, True, None),  # an update not yet published does not count
+    ([(1, INV), (2, IDE)], 3, IDE, True, None),
+    ([(1, INV), (2, RES)], 1.5, INV, True, None),
+    ([(1, INV), (2, RES)], 2, RES, False, 2),
+    ([(1, INV), (2, RES), (30, PM)], 40, PM, False, 2),
+    ([(1, INV), (5, PM)], 6, PM, False, 5),
+])
+def test_incident_status_at(updates, now, status, open_, ended):
+    item = incident(updates=updates)
+    assert status_at(item, h(now)) == status
+    assert is_open(item, h(now)) is open_
+    assert ended_at(item, h(now)) == (h(ended) if ended is not None else None)
+
+
+def test_an_incident_that_has_not_started_is_not_open():
+    assert is_open(incident(start=5), h(4)) is False
+
+
+S, P, C, X, V = (MaintenanceStatus.SCHEDULED, MaintenanceStatus.IN_PROGRESS,
+                 MaintenanceStatus.COMPLETED, MaintenanceStatus.CANCELLED,
+                 MaintenanceStatus.VERIFYING)
+
+
+@pytest.mark.parametrize(("updates", "now", "status", "open_"), [
+    ([], 1, S, False),
+    ([], 2, P, True),
+    ([], 3.5, P, True),
+    ([], 4, C, False),
+    ([(1, X)], 1.5, X, False),
+    ([(1, X)], 3, X, False),  # cancelled before it started: never in progress
+    ([(3, C)], 3.5, C, False),  # completed early
+    ([(3, V)], 3.5, V, True),
+    ([(1.5, P)], 1.7, P, True),  # started early by an update
+])
+def test_maintenance_follows_its_window_unless_an_update_says_otherwise(updates, now, status,
+                                                                        open_):
+    item = incident(window=(2, 4), components={"a": MAINT}, updates=updates)
+    assert status_at(item, h(now)) == status
+    assert is_open(item, h(now)) is open_
+
+
+@pytest.mark.parametrize(("incidents", "now", "expected_a", "expected_b", "expected_c",
+                          "indicator_"), [
+    ([], 1, OP, OP, OP, Indicator.NONE),
+    ([incident(components={"a": DEG})], 1, DEG, OP, OP, Indicator.MINOR),
+    ([incident(components={"a": PART})], 1, PART, OP, OP, Indicator.MAJOR),
+    ([incident(components={"a": MAJ, "c": DEG})], 1, MAJ, OP, DEG, Indicator.CRITICAL),
+    # The worst of two open incidents wins.
+    ([incident("x", {"a": DEG}), incident("y", {"a": MAJ})], 1, MAJ, OP, OP, Indicator.CRITICAL),
+    # A resolved incident no longer counts.
+    ([incident(components={"a": MAJ}, updates=[(0.5, RES)])], 1, OP, OP, OP, Indicator.NONE),
+    # An open incident whose components are operational still makes the page minor.
+    ([incident(components={"a": OP})], 1, OP, OP, OP, Indicator.MINOR),
+    # Maintenance in progress, nothing worse.
+    ([incident(window=(0, 2), components={"b": MAINT})], 1, OP, MAINT, OP,
+     Indicator.MAINTENANCE),
+    # Maintenance scheduled, or completed: no effect.
+    ([incident(window=(2, 3), components={"b": MAINT})], 1, OP, OP, OP, Indicator.NONE),
+    ([incident(window=(0, 0.5), components={"b": MAINT})], 1, OP, OP, OP, Indicator.NONE),
+    # An incident during maintenance is worse than the maintenance.
+    ([incident(window=(0, 2), components={"a": MAINT}), incident("y", {"a": DEG})], 1, DEG, OP,
+     OP, Indicator.MINOR),
+])
+def test_component_statuses_and_indicator(incidents, now, expected_a, expected_b, expected_c,
+                                          indicator_):
+    the_site = site(*incidents)
+    statuses = component_statuses(the_site, h(now))
+    assert statuses == {"a": expected_a, "b": expected_b, "c": expected_c}
+    assert group_statuses(the_site, statuses) == {
+        "net": max((expected_a, expected_b), key=lambda s: s.severity)}
+    assert indicator(the_site, h(now), statuses) is indicator_
+
+
+def test_indicator_descriptions_are_statuspages():
+    assert [i.description for i in Indicator] == [
+        "All Systems Operational", "Minor Service Outage", "Partial System Outage",
+        "Major Service Outage", "Service Under Maintenance"]
+
+
+@pytest.mark.parametrize(("next_update", "updates", "now", "shown"), [
+    (5, [], 1, 5),
+    (5, [], 6, None),  # a promise in the past is never shown
+    (5, [(2, RES)], 3, None),  # nor one on a closed incident
+    (None, [], 1, None),
+])
+def test_promised_update(next_update, updates, now, shown):
+    item = incident(next_update=next_update, updates=updates)
+    assert promised_update(item, h(now)) == (h(shown) if shown is not None else None)
+
+
+def _day(days, when: date):
+    return next(d for d in days if d.day == when)
+
+
+@pytest.mark.parametrize(("components", "start", "end", "expected"), [
+    ({"a": MAJ}, 6, 12, 0.75),  # six hours of major outage: a quarter of the day down
+    ({"a": PART}, 0, 10, 1 - 0.3 * 10 / 24),  # partial outage counts at 30 %
+    ({"a": DEG}, 0, 24, 1.0),  # degraded performance does not count
+])
+def test_uptime_weights(components, start, end, expected):
+    the_site = site(incident(components=components, start=start, updates=[(end, RES)]))
+    days = uptime(the_site, h(48), "a")
+    assert len(days) == 90
+    assert days[-1].day == date(2026, 11, 22)
+    assert _day(days, date(2026, 11, 20)).uptime == pytest.approx(expected)
+    assert _day(days, date(2026, 11, 21)).uptime == 1.0
+
+
+def test_uptime_overlaps_count_once_at_the_worst_weight():
+    the_site = site(incident("x", {"a": MAJ}, start=6, updates=[(12, RES)]),
+                    incident("y", {"a": PART}, start=0, updates=[(24, RES)]))
+    day = _day(uptime(the_site, h(48), "a"), date(2026, 11, 20))
+    # 6 h at 100 % and 18 h at 30 %.
+    assert day.uptime == pytest.approx(1 - (6 + 0.3 * 18) / 24)
+    assert day.worst is MAJ
+    assert day.incidents == ("x", "y")
+
+
+def test_uptime_of_an_open_incident_runs_until_now_and_today_is_partial():
+    the_site = site(incident(components={"a": MAJ}, start=30))
+    days = uptime(the_site, h(36), "a")  # 21 Nov 06:00 → 12:00: half of the day so far
+    assert days[-1].uptime == pytest.approx(0.5)
+    assert uptime_percent(days) == pytest.approx(100 * (89 + 0.5) / 90)
+
+
+def test_uptime_spans_midnight_and_the_dst_change():
+    # 25 Oct 2026 has 25 hours in Paris; an outage over the whole day is 100 % down.
+    start = datetime(2026, 10, 24, 23, 0, tzinfo=PARIS)
+    end = datetime(2026, 10, 26, 1, 0, tzinfo=PARIS)
+    item = Incident(id="d", title=Text("d"), impact=Impact.CRITICAL, components={"a": MAJ},
+                    started=start, updates=(Update(end, RES, Text("x")),))
+    days = uptime(site(item), datetime(2026, 11, 1, tzinfo=PARIS), "a")
+    assert _day(days, date(2026, 10, 25)).uptime == 0.0
+    assert _day(days, date(2026, 10, 24)).uptime == pytest.approx(23 / 24)
+
+
+def test_snapshot_lists_history_by_month_and_recent_days():
+    the_site = site(incident("new", start=30), incident("old", start=-24 * 40,
+                                                        updates=[(-24 * 39, RES)]))
+    snap = Snapshot(the_site, h(40))
+    assert list(snap.months) == [(2026, 11), (2026, 10)]
+    assert [i.id for i in snap.open_incidents] == ["new"]
+    assert [d for d, items in snap.recent_days if items] == [date(2026, 11, 21)]
+    assert len(snap.recent_days) == 7
