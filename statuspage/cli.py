@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,9 +49,13 @@ def _when(value: str | None, config) -> datetime | None:
         raise click.BadParameter(str(err)) from None
 
 
+def _interactive() -> bool:
+    return sys.stdin.isatty()
+
+
 def _message(message: str | None, prompt: str) -> str:
     """-m, else standard input when it is not a terminal, else $EDITOR."""
-    if message is None and not sys.stdin.isatty():
+    if message is None and not _interactive():
         message = sys.stdin.read()
     if message is None:
         message = click.edit(f"\n# {prompt}\n# Lines starting with '#' are ignored.\n")
@@ -229,7 +232,6 @@ def serve(obj: Context, port: int) -> None:
 
 
 def _relative(path: Path) -> str:
-    try:
-        return os.path.relpath(path, Path.cwd())
-    except ValueError:
-        return str(path)
+    path = path.resolve()
+    cwd = Path.cwd().resolve()
+    return str(path.relative_to(cwd)) if path.is_relative_to(cwd) else str(path)

@@ -102,6 +102,7 @@ def install_helpers(app) -> None:
             "visible_updates": status.visible_updates,
             "uptime_percent": status.uptime_percent,
             "other_languages": other_languages,
+            "public_url": public_url,
             "language_name": i18n.language_name,
         }
 
@@ -140,6 +141,12 @@ def when(moment: datetime) -> Markup:
     return Markup('<time datetime="{}">{}</time>').format(
         moment.isoformat(), i18n.format_datetime(moment, g.site.config.timezone, g.lang)
     )
+
+
+def public_url(endpoint: str, **values) -> str:
+    """The page's address on the public site (``url`` in site.yaml, or --url)."""
+    path = url_for(endpoint, **values)[len(request.script_root):]
+    return g.site.config.url + path
 
 
 def other_languages() -> list[tuple[str, str]]:

@@ -1,0 +1,215 @@
+"""The command line through click's CliRunner, and real processes for concurrency."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from statuspage import cli
+from statuspage.content import load_config, load_site
+from statuspage.model import ComponentStatus, IncidentStatus
+from statuspage.writer import format_incident
+
+from conftest import NOW, PARIS, REPO
+
+FIBRE = "2026-11-26-fibre-lyon"
+
+
+@pytest.fixture(autouse=True)
+def fixed_clock(monkeypatch):
+    monkeypatch.setattr(cli, "_now", lambda: NOW)
+
+
+def run(runner, site_dir: Path, *args: str, input: str | None = None, ok: bool = True):
+    result = runner.invoke(cli.main, ["--site", str(site_dir), *args], input=input,
+                           catch_exceptions=not ok)
+    if ok:
+        assert result.exit_code == 0, result.output
+    return result
+
+
+def test_new_writes_a_file_that_loads_back_and_survives_a_rewrite(runner, site_dir):
+    result = run(runner, site_dir, "new", "Appels impossibles vers l'étranger",
+                 "-c", "adsl:major_outage", "-c", "billing", "--impact", "minor",
+                 "-m", "Nous enquêtons.", "--next-update", "+2h", "--who", "Tous: les clients",
+                 "--what-to-do", "Rien.")
+    incident_id = "2026-11-26-appels-impossibles-vers-l-etranger"
+    assert result.output.splitlines()[0] == incident_id
+    path = site_dir / "incidents" / f"{incident_id}.md"
+    assert result.output.splitlines()[1].endswith(f"incidents/{incident_id}.md")
+    text = path.read_text(encoding="utf-8")
+    incident = load_site(site_dir).incident(incident_id)
+    assert incident.components == {"adsl": ComponentStatus.MAJOR_OUTAGE,
+                                   "billing": ComponentStatus.DEGRADED_PERFORMANCE}
+    assert incident.started == datetime(2026, 11, 26, 12, 0, tzinfo=PARIS)
+    assert incident.next_update == datetime(2026, 11, 26, 14, 0, tzinfo=PARIS)
+    assert incident.who_is_affected.get_in("fr", "fr").value == "Tous: les clients"
+    assert [u.status for u in incident.updates] == [IncidentStatus.INVESTIGATING]
+    # Stable: writing the loaded model gives the same bytes (no churn in git diffs).
+    assert format_incident(incident, load_config(site_dir)) == text
+
+
+def test_update_and_resolve_append_newest_first(runner, site_dir):
+    run(runner, site_dir, "update", FIBRE, "--status", "monitoring", "-m", "Réparé, on surveille.",
+        "--next-update", "13:30")
+    path = site_dir / "incidents" / f"{FIBRE}.md"
+    text = path.read_text(encoding="utf-8")
+    assert "next_update: 2026-11-26 13:30\n" in text
+    assert text.index("## 2026-11-26 12:00 · monitoring") < text.index("## 2026-11-26 08:10")
+    run(runner, site_dir, "resolve", FIBRE)
+    text = path.read_text(encoding="utf-8")
+    assert "next_update" not in text
+    incident = load_site(site_dir).incident(FIBRE)
+    assert [u.status.value for u in incident.updates] == [
+        "resolved", "monitoring", "identified", "investigating"]
+    # Hand-written parts are kept as they were.
+    assert "## 2026-11-26 06:55 · investigating\nNous enquêtons sur une coupure fibre à Lyon.\n" \
+        in text
+
+
+def test_update_message_from_stdin(runner, site_dir):
+    run(runner, site_dir, "update", FIBRE, "--status", "identified", input="Depuis stdin.\n")
+    incident = load_site(site_dir).incident(FIBRE)
+    assert incident.updates[0].body.get_in("fr", "fr").value == "Depuis stdin."
+
+
+def test_update_message_from_editor(runner, site_dir, monkeypatch):
+    monkeypatch.setattr(cli, "_interactive", lambda: True)
+    monkeypatch.setattr(cli.click, "edit", lambda text: "# comment\nDepuis l'éditeur.\n")
+    result = runner.invoke(cli.main, ["--site", str(site_dir), "update", FIBRE, "--status",
+                                      "identified"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    incident = load_site(site_dir).incident(FIBRE)
+    assert incident.updates[0].body.get_in("fr", "fr").value == "Depuis l'éditeur."
+
+
+def test_update_refuses_a_second_resolution_and_leaves_the_file(runner, site_dir):
+    path = site_dir / "incidents" / "2026-11-20-double-charge.md"
+    before = path.read_bytes()
+    result = run(runner, site_dir, "update", "2026-11-20-double-charge", "--status", "monitoring",
+                 "-m", "Oups.", ok=False)
+    assert result.exit_code == 1
+    assert "only a postmortem may follow" in result.output
+    assert path.read_bytes() == before
+
+
+def test_unknown_incident_and_component_are_clear_errors(runner, site_dir):
+    result = run(runner, site_dir, "update", "nope", "--status", "identified", "-m", "x", ok=False)
+    assert result.exit_code == 1
+    assert "no incident 'nope'" in result.output
+    result = run(runner, site_dir, "new", "X", "-c", "fiber", "-m", "x", ok=False)
+    assert result.exit_code == 1
+    assert "unknown component 'fiber' (known: adsl, billing, fibre)" in result.output
+    result = run(runner, site_dir, "new", "X", "-c", "fibre", "-m", "x", "--next-update",
+                 "tomorrow", ok=False)
+    assert result.exit_code == 2
+    assert "invalid time 'tomorrow'" in result.output
+
+
+def test_new_refuses_an_existing_id(runner, site_dir):
+    result = run(runner, site_dir, "new", "X", "-c", "fibre", "-m", "x", "--id", FIBRE, ok=False)
+    assert result.exit_code == 1
+    assert "already exists" in result.output
+
+
+def test_list_and_open(runner, site_dir):
+    lines = run(runner, site_dir, "list").output.splitlines()
+    assert lines[0].split() == [FIBRE, "identified", "5h", "fibre"]
+    assert lines[1].split() == ["2026-11-20-double-charge", "resolved", "6d03h", "billing"]
+    assert run(runner, site_dir, "list", "--open").output.split() == [FIBRE, "identified", "5h",
+                                                                      "fibre"]
+
+
+def test_check_reports_every_error_and_exits_1(runner, site_dir):
+    bad = site_dir / "incidents" / "2026-11-25-bad.md"
+    bad.write_text("---\ntitle: x\nimpact: huge\ncomponents: [fiber]\nstarted: 2026-11-25 10:00"
+                   "\n---\n", encoding="utf-8")
+    result = run(runner, site_dir, "check", ok=False)
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "incidents/2026-11-25-bad.md:3: impact: unknown impact 'huge' (known: none, minor, "
+        "major, critical)",
+        "incidents/2026-11-25-bad.md:4: components: unknown component 'fiber' (known: adsl, "
+        "billing, fibre)",
+        "2 errors: nothing was written.",
+    ]
+
+
+def test_check_strict_fails_on_warnings(runner, site_dir):
+    (site_dir / "incidents" / "2026-11-25-html.md").write_text(
+        "---\ntitle: x\nimpact: minor\ncomponents: [adsl]\nstarted: 2026-11-25 10:00\n---\n"
+        "<b onclick=\"x()\">Bonjour</b>\n", encoding="utf-8")
+    assert run(runner, site_dir, "check").exit_code == 0
+    result = run(runner, site_dir, "check", "--strict", ok=False)
+    assert result.exit_code == 1
+    assert "incidents/2026-11-25-html.md:7: the onclick attribute of <b> is removed" in \
+        result.output
+
+
+def test_build_prints_pages_and_time(runner, site_dir, tmp_path):
+    out = tmp_path / "public"
+    result = run(runner, site_dir, "build", "--out", str(out), "--url", "https://x.test/status")
+    # 2 languages × (home, history, 1 month, 2 incidents, 3 components) + 404 + stylesheet
+    assert result.output.startswith(f"built {2 * (1 + 1 + 1 + 2 + 3) + 2} pages into {out} in ")
+    assert result.output.rstrip().endswith(" s")
+    page = (out / "incidents" / FIBRE / "index.html").read_text(encoding="utf-8")
+    assert f'href="https://x.test/status/incidents/{FIBRE}/"' in page
+
+
+def test_build_of_bad_content_keeps_the_old_site(runner, site_dir):
+    run(runner, site_dir, "build")
+    index = site_dir / "build" / "index.html"
+    before = index.read_bytes()
+    (site_dir / "incidents" / "2026-11-25-bad.md").write_text("no front matter\n",
+                                                             encoding="utf-8")
+    result = run(runner, site_dir, "build", ok=False)
+    assert result.exit_code == 1
+    assert "incidents/2026-11-25-bad.md:1: missing front matter" in result.output
+    assert index.read_bytes() == before
+    assert [p.name for p in site_dir.iterdir() if p.name.startswith(".build")] == []
+
+
+def test_init_scaffolds_a_site_that_builds(runner, tmp_path):
+    target = tmp_path / "new-site"
+    result = runner.invoke(cli.main, ["init", str(target)], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert "# IANA time zone" in (target / "content" / "site.yaml").read_text(encoding="utf-8")
+    run(runner, target, "check")
+    run(runner, target, "build")
+    assert (target / "build" / "index.html").is_file()
+    again = runner.invoke(cli.main, ["init", str(target)])
+    assert again.exit_code == 1 and "already holds a site" in again.output
+
+
+def test_every_command_has_help_and_is_documented(runner):
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for name, command in cli.main.commands.items():
+        assert command.help, name
+        assert runner.invoke(cli.main, [name, "--help"]).exit_code == 0
+        assert f"statuspage {name}" in readme, f"{name} is not documented in README.md"
+
+
+def test_twenty_concurrent_updates_all_land(site_dir):
+    """20 processes update one incident at once: every update is in the file."""
+    script = (
+        "import sys\n"
+        "from statuspage import cli\n"
+        "cli.main(['--site', sys.argv[1], 'update', sys.argv[2], '--status', 'identified',"
+        " '-m', 'Mise à jour ' + sys.argv[3]])\n"
+    )
+    processes = [
+        subprocess.Popen([sys.executable, "-c", script, str(site_dir), FIBRE, str(n)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for n in range(20)
+    ]
+    for process in processes:
+        out, err = process.communicate(timeout=120)
+        assert process.returncode == 0, err.decode()
+    incident = load_site(site_dir).incident(FIBRE)
+    bodies = {u.body.get_in("fr", "fr").value for u in incident.updates}
+    assert {f"Mise à jour {n}" for n in range(20)} <= bodies
+    assert len(incident.updates) == 22
