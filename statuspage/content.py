@@ -277,6 +277,10 @@ def parse_incident(incident_id: str, path: str, text: str, config: SiteConfig,
     def text(key: str) -> Text:
         return _in_default(read_text(meta.get(key), (key,), languages, problems), config)
 
+    for key in ("who_is_affected", "what_to_do"):
+        for value in text(key).values():
+            _audit(value, doc.meta.line(key), problems)
+
     return Incident(
         id=incident_id,
         title=text("title"),
@@ -327,6 +331,8 @@ def apply_translation(incident: Incident, lang: str, path: str, text: str,
         value = meta[key]
         if isinstance(value, str):
             fields[key] = getattr(incident, key).merged({lang: value.strip()})
+            if key != "title":
+                _audit(value, doc.meta.line(key), problems)
         else:
             problems.error(f"{key}: a translation gives the text in {lang} as one string", key)
     summary, raw_updates = split_updates(doc.body, doc.body_line, problems)

@@ -8,13 +8,12 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from conftest import NOW, PARIS, REPO
 
 from statuspage import cli
 from statuspage.content import load_config, load_site
 from statuspage.model import ComponentStatus, IncidentStatus
 from statuspage.writer import format_incident
-
-from conftest import NOW, PARIS, REPO
 
 FIBRE = "2026-11-26-fibre-lyon"
 

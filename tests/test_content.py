@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from conftest import PARIS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -14,8 +15,6 @@ from statuspage.config import Problems
 from statuspage.content import load_site, parse_incident, split_front_matter
 from statuspage.errors import ContentError
 from statuspage.model import ComponentStatus, Impact, IncidentStatus
-
-from conftest import PARIS
 
 ERRORS = Path(__file__).parent / "content" / "errors"
 TRANSLATED = "2026-11-20-double-charge"
@@ -200,8 +199,9 @@ def test_the_shipped_example_is_valid():
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(max_size=300))
 def test_any_text_gives_a_model_or_a_content_error(text):
-    from statuspage.content import load_config
     from conftest import TESTS
+
+    from statuspage.content import load_config
 
     config = load_config(TESTS / "sites" / "basic")
     problems = Problems("incidents/x.md")

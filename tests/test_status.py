@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import pytest
+from conftest import PARIS
 
 from statuspage.model import (
     Component,
@@ -33,8 +34,6 @@ from statuspage.status import (
     uptime,
     uptime_percent,
 )
-
-from conftest import PARIS
 
 T0 = datetime(2026, 11, 20, 0, 0, tzinfo=PARIS)
 OP, MAINT, DEG, PART, MAJ = (ComponentStatus.OPERATIONAL, ComponentStatus.UNDER_MAINTENANCE,

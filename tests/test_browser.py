@@ -1,0 +1,176 @@
+"""The frozen site in a real browser: headless Chromium over a plain static file server.
+
+One build, one server and one browser for the whole module; a fresh context per test.
+"""
+
+from __future__ import annotations
+
+import functools
+import shutil
+import threading
+from collections.abc import Iterator
+from datetime import datetime
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+
+from statuspage.build import build
+
+pytestmark = pytest.mark.browser
+
+SITES = Path(__file__).resolve().parent / "sites"
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=ZoneInfo("Europe/Paris"))
+FIBRE = "2026-11-26-fibre-lyon"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - the base class's signature
+        pass
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The basic site, frozen and served over HTTP on 127.0.0.1."""
+    root = tmp_path_factory.mktemp("browser")
+    shutil.copytree(SITES / "basic", root / "site")
+    out = build(root / "site", root / "out", now=NOW).out
+    handler = functools.partial(_QuietHandler, directory=str(out))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Browser]:
+    if not Path(CHROMIUM).is_file():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def _context(chromium: Browser, **options) -> Iterator[BrowserContext]:
+    context = chromium.new_context(**options)
+    context.set_default_timeout(5000)
+    try:
+        yield context
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def page(chromium: Browser) -> Iterator[Page]:
+    yield from (context.new_page() for context in _context(chromium))
+
+
+@pytest.fixture
+def page_without_js(chromium: Browser) -> Iterator[Page]:
+    yield from (context.new_page() for context in _context(chromium, java_script_enabled=False))
+
+
+@pytest.fixture
+def phone_page(chromium: Browser) -> Iterator[Page]:
+    yield from (context.new_page() for context in _context(
+        chromium, viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True))
+
+
+def _check_home_and_permalink(page: Page, base_url: str) -> None:
+    """The customer's path: the status, the open incident, then its full timeline."""
+    response = page.goto(base_url + "/")
+    assert response is not None and response.ok
+    overall = page.locator("section.overall")
+    expect(overall).to_have_class("overall ind-major")
+    heading = overall.locator("h1")
+    expect(heading).to_be_visible()
+    assert heading.inner_text().strip()
+    # The stylesheet is loaded: the banner has the "major" colour, not the default.
+    assert overall.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(188, 76, 0)"
+
+    current = page.locator("article.incident").filter(has_text="Coupure fibre à Lyon")
+    expect(current).to_have_count(1)
+    expect(current.get_by_role("link", name="Coupure fibre à Lyon")).to_be_visible()
+    expect(current.get_by_text("Utilisez vos données mobiles.")).to_be_visible()
+    expect(current.get_by_text("Clients fibre de Lyon 3e.")).to_be_visible()
+    expect(current.get_by_text("Un câble a été coupé par des travaux.")).to_be_visible()
+
+    current.locator("h3 a").click()
+    page.wait_for_url(f"{base_url}/incidents/{FIBRE}/")
+    expect(page.locator("h1")).to_have_text("Coupure fibre à Lyon")
+    updates = page.locator("ol.timeline > li")
+    expect(updates).to_have_count(2)
+    expect(updates.nth(0).locator(".us")).to_have_class("us us-identified")
+    expect(updates.nth(0)).to_contain_text("Un câble a été coupé par des travaux.")
+    expect(updates.nth(1).locator(".us")).to_have_class("us us-investigating")
+    expect(updates.nth(1)).to_contain_text("Nous enquêtons sur une coupure fibre à Lyon.")
+    times = updates.locator("h3 time").evaluate_all("ts => ts.map(t => t.dateTime)")
+    assert times == ["2026-11-26T08:10:00+01:00", "2026-11-26T06:55:00+01:00"]
+
+
+def test_status_incident_and_timeline(page: Page, base_url: str):
+    _check_home_and_permalink(page, base_url)
+
+
+def test_works_without_javascript(page_without_js: Page, base_url: str):
+    _check_home_and_permalink(page_without_js, base_url)
+
+
+@pytest.mark.parametrize(("start", "english"), [
+    ("/", "/en/"),
+    (f"/incidents/{FIBRE}/", f"/en/incidents/{FIBRE}/"),
+    ("/components/fibre/", "/en/components/fibre/"),
+    ("/history/2026/11/", "/en/history/2026/11/"),
+])
+def test_language_switch(page: Page, base_url: str, start: str, english: str):
+    page.goto(base_url + start)
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    page.locator("nav.langs a[hreflang=en]").click()
+    page.wait_for_url(base_url + english)
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    # And back again, to the same page in French.
+    page.locator("nav.langs a[hreflang=fr]").click()
+    page.wait_for_url(base_url + start)
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+
+
+def test_english_home_names_components_in_english(page: Page, base_url: str):
+    page.goto(base_url + "/")
+    page.locator("nav.langs a[hreflang=en]").click()
+    page.wait_for_url(base_url + "/en/")
+    services = page.locator("section[aria-labelledby=services]")
+    expect(services.get_by_role("link", name="Fibre broadband")).to_be_visible()
+    # The untranslated incident title is still shown, marked as French.
+    title = page.locator("article.incident h3 a [lang=fr]")
+    expect(title).to_have_text("Coupure fibre à Lyon")
+
+
+@pytest.mark.parametrize("path", [
+    "/",
+    "/en/",
+    f"/incidents/{FIBRE}/",
+    "/en/incidents/2026-11-20-double-charge/",
+    "/components/fibre/",
+    "/history/",
+    "/history/2026/11/",
+    "/404.html",
+])
+def test_no_horizontal_scroll_on_a_phone(phone_page: Page, base_url: str, path: str):
+    phone_page.goto(base_url + path)
+    width = phone_page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360, f"{path} is {width}px wide in a 360px viewport"

@@ -1,0 +1,129 @@
+"""The pages through Flask's test client, at a fixed now."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from conftest import PARIS
+
+from statuspage.content import LiveSite, load_site
+from statuspage.web import create_app
+
+FIBRE = "2026-11-26-fibre-lyon"
+
+
+def page(client, url: str, status: int = 200) -> str:
+    response = client.get(url)
+    assert response.status_code == status, url
+    return response.get_data(as_text=True)
+
+
+def test_home_answers_in_the_customers_order(client):
+    html = page(client, "/en/")
+    order = [
+        'class="overall ind-major"',  # is something wrong?
+        "Coupure fibre à Lyon",  # which incident (no English title: the French one)
+        "Fibre broadband",  # does it affect me: the components…
+        "Clients fibre de Lyon 3e.",  # …and who is affected
+        "Utilisez vos données mobiles.",  # what should I do
+        'datetime="2026-11-26T18:00:00+01:00"',  # when is the next update
+        "Un câble a été coupé par des travaux.",  # the latest update
+        'id="services"',  # then the rest
+        'id="recent"',
+    ]
+    positions = [html.index(marker) for marker in order]
+    assert positions == sorted(positions)
+
+
+def test_untranslated_text_is_marked_with_its_language(client):
+    html = page(client, "/en/")
+    assert '<span lang="fr">Coupure fibre à Lyon</span>' in html
+    assert '<html lang="en">' in html
+
+
+def test_language_switch_points_to_the_same_page(client):
+    html = page(client, f"/incidents/{FIBRE}/")
+    assert f'<a href="/en/incidents/{FIBRE}/" lang="en" hreflang="en">English</a>' in html
+    html = page(client, f"/en/incidents/{FIBRE}/")
+    assert f'<a href="/incidents/{FIBRE}/" lang="fr" hreflang="fr">Français</a>' in html
+
+
+def test_incident_permalink_shows_the_full_timeline_newest_first(client):
+    html = page(client, "/en/incidents/2026-11-20-double-charge/")
+    assert "Double charge" in html
+    resolved = html.index("Refunds have been issued.")
+    identified = html.index("Le lot du 19 novembre a été envoyé deux fois.")
+    investigating = html.index("We are investigating.")
+    assert resolved < identified < investigating
+    assert 'id="update-20261124T1630Z-resolved"' in html
+    assert 'datetime="2026-11-24T17:30:00+01:00"' in html
+    assert "Nov 24, 2026, 5:30\u202fPM CET" in html  # CLDR: narrow no-break space
+    assert "2026-11-20-double-charge" in html  # the reference support agents quote
+    assert "tel:3900" in html
+
+
+def test_times_are_in_the_site_zone_in_every_language(client):
+    assert "24 nov. 2026, 17:30 CET" in page(client, "/incidents/2026-11-20-double-charge/")
+    assert "Europe/Paris" in page(client, "/")
+
+
+def test_a_promise_in_the_past_is_replaced_by_the_last_update(site):
+    late = create_app(site, now=datetime(2026, 11, 26, 19, 0, tzinfo=PARIS)).test_client()
+    html = page(late, "/en/")
+    assert 'datetime="2026-11-26T18:00:00+01:00"' not in html
+    assert "Last update" in html
+
+
+def test_history_and_month_and_component_pages(client):
+    assert "/history/2026/11/" in page(client, "/history/")
+    html = page(client, "/en/history/2026/11/")
+    assert "Double charge" in html and "Coupure fibre à Lyon" in html
+    html = page(client, "/en/components/fibre/")
+    assert "Fibre at home." in html
+    assert f"/en/incidents/{FIBRE}/" in html
+    assert "/en/incidents/2026-11-20-double-charge/" not in html
+
+
+@pytest.mark.parametrize("url", ["/incidents/nope/", "/components/nope/", "/history/2019/01/",
+                                 "/fr/", "/de/", "/nowhere"])
+def test_unknown_pages_are_404_with_a_way_back(client, url):
+    html = page(client, url, 404)
+    assert 'href="/"' in html and 'href="/history/"' in html
+
+
+def test_an_incident_not_yet_started_is_not_published(site):
+    early = create_app(site, now=datetime(2026, 11, 26, 6, 0, tzinfo=PARIS)).test_client()
+    page(early, f"/incidents/{FIBRE}/", 404)
+    assert "Coupure fibre à Lyon" not in page(early, "/")
+
+
+def test_titles_and_names_are_escaped(site_dir, now):
+    path = site_dir / "incidents" / f"{FIBRE}.md"
+    text = path.read_text(encoding="utf-8").replace(
+        "title: Coupure fibre à Lyon", 'title: "<script>alert(1)</script>"')
+    path.write_text(text, encoding="utf-8")
+    client = create_app(load_site(site_dir), now=now).test_client()
+    html = page(client, "/")
+    assert "<script>alert(1)" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_live_site_rereads_changed_content(site_dir):
+    live = LiveSite(site_dir)
+    client = create_app(live).test_client()
+    assert "Coupure fibre à Lyon" in page(client, "/")
+    path = site_dir / "incidents" / f"{FIBRE}.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("Coupure fibre à Lyon",
+                                                             "Fibre coupée à Lyon"),
+                    encoding="utf-8")
+    assert "Fibre coupée à Lyon" in page(client, "/")
+
+
+def test_no_external_resources_or_scripts(client):
+    for url in ("/", "/en/", f"/incidents/{FIBRE}/", "/components/fibre/", "/history/"):
+        html = page(client, url)
+        assert "<script" not in html
+        assert "http://" not in html.replace('href="http://', "")
+        for attribute in ('src="http', "@import", "url(http"):
+            assert attribute not in html
