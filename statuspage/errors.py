@@ -47,7 +47,3 @@ class BuildError(StatusPageError):
 
 class IncidentNotFound(StatusPageError):
     """A command names an incident id that has no file."""
-
-
-class StatusPageWarning(UserWarning):
-    """Base of the non-fatal problems; ``check --strict`` makes them fatal."""

@@ -212,3 +212,22 @@ def test_twenty_concurrent_updates_all_land(site_dir):
     bodies = {u.body.get_in("fr", "fr").value for u in incident.updates}
     assert {f"Mise à jour {n}" for n in range(20)} <= bodies
     assert len(incident.updates) == 22
+
+
+def test_a_file_written_only_by_the_cli_is_stable_under_a_rewrite(runner, site_dir):
+    run(runner, site_dir, "new", "Panne TV", "-c", "adsl", "-m", "Nous enquêtons.",
+        "--what-to-do", "Redémarrez le décodeur.")
+    incident_id = "2026-11-26-panne-tv"
+    run(runner, site_dir, "update", incident_id, "--status", "identified",
+        "-m", "Trouvé.\n\n- a\n- b", "--next-update", "2026-11-26 15:00")
+    run(runner, site_dir, "resolve", incident_id, "-m", "Réparé.")
+    path = site_dir / "incidents" / f"{incident_id}.md"
+    incident = load_site(site_dir).incident(incident_id)
+    assert format_incident(incident, load_config(site_dir)) == path.read_text(encoding="utf-8")
+
+
+def test_python_dash_m_runs_the_cli(site_dir):
+    result = subprocess.run([sys.executable, "-m", "statuspage", "--site", str(site_dir), "check"],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("ok: 2 incidents, 3 components")

@@ -127,3 +127,12 @@ def test_no_external_resources_or_scripts(client):
         assert "http://" not in html.replace('href="http://', "")
         for attribute in ('src="http', "@import", "url(http"):
             assert attribute not in html
+
+
+def test_live_preview_shows_content_errors(site_dir):
+    client = create_app(LiveSite(site_dir)).test_client()
+    (site_dir / "incidents" / "2026-11-25-bad.md").write_text("oops\n", encoding="utf-8")
+    response = client.get("/")
+    assert response.status_code == 500
+    assert response.get_data(as_text=True).startswith(
+        "incidents/2026-11-25-bad.md:1: missing front matter")

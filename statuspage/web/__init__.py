@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from flask import Flask, g, render_template
 from werkzeug.routing import BaseConverter
 
+from statuspage.errors import StatusPageError
 from statuspage.model import Site
 from statuspage.status import Snapshot
 from statuspage.web import i18n, pages
@@ -62,6 +63,11 @@ def create_app(site: Site | Callable[[], Site], now: datetime | None = None, **c
         g.lang = g.site.config.default_language
         moment = app.config["STATUSPAGE_NOW"] or datetime.now(UTC)
         g.snap = _snapshot(app, g.site, moment)
+
+    @app.errorhandler(StatusPageError)
+    def content_error(error: StatusPageError):
+        """The live preview shows what to fix instead of a bare server error."""
+        return error.format_message() + "\n", 500, {"Content-Type": "text/plain; charset=utf-8"}
 
     @app.errorhandler(404)
     def not_found(error):

@@ -1,0 +1,66 @@
+"""Reading times: content times, the CLI's WHEN, daylight-saving changes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from conftest import PARIS
+
+from statuspage.times import TimeError, format_time, parse_time, parse_when
+
+NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)  # 11:00 in Paris
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("2026-11-20 09:00", "2026-11-20T09:00:00+01:00"),
+    ("2026-11-20T09:00", "2026-11-20T09:00:00+01:00"),
+    ("2026-11-20 09:00:30", "2026-11-20T09:00:30+01:00"),
+    ("2026-11-20 09:00+05:30", "2026-11-20T09:00:00+05:30"),
+    ("2026-11-20 09:00 +0100", "2026-11-20T09:00:00+01:00"),
+    ("2026-11-20 09:00Z", "2026-11-20T09:00:00+00:00"),
+    ("2026-07-01 12:00", "2026-07-01T12:00:00+02:00"),
+    ("2026-10-25 02:30+01:00", "2026-10-25T02:30:00+01:00"),
+])
+def test_parse_time(text, expected):
+    assert parse_time(text, PARIS).isoformat() == expected
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("2026-03-29 02:30", "2026-03-29 02:30 does not exist in Europe/Paris"),
+    ("2026-10-25 02:30", "2026-10-25 02:30 occurs twice in Europe/Paris"),
+    ("20/11/2026", "invalid time '20/11/2026'"),
+    ("2026-13-01 10:00", "invalid time '2026-13-01 10:00'"),
+])
+def test_parse_time_refuses(text, message):
+    with pytest.raises(TimeError, match=message):
+        parse_time(text, PARIS)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("+2h", "2026-11-26T12:00:00+00:00"),
+    ("+30m", "2026-11-26T10:30:00+00:00"),
+    ("+1h30m", "2026-11-26T11:30:00+00:00"),
+    ("+1d", "2026-11-27T10:00:00+00:00"),
+    ("18:00", "2026-11-26T18:00:00+01:00"),  # later today
+    ("09:00", "2026-11-27T09:00:00+01:00"),  # already past: tomorrow
+    ("2026-11-27 08:00", "2026-11-27T08:00:00+01:00"),
+    ("2026-11-27T08:00:00+00:00", "2026-11-27T08:00:00+00:00"),
+])
+def test_parse_when(text, expected):
+    assert parse_when(text, PARIS, NOW).isoformat() == expected
+
+
+@pytest.mark.parametrize("text", ["tomorrow", "+2x", "25:00", "+"])
+def test_parse_when_refuses(text):
+    with pytest.raises(TimeError):
+        parse_when(text, PARIS, NOW)
+
+
+@pytest.mark.parametrize("text", ["2026-11-20 09:00", "2026-10-25 02:30+01:00",
+                                  "2026-10-25 02:30+02:00", "2026-07-01 23:59"])
+def test_format_time_reads_back_to_the_same_instant(text):
+    moment = parse_time(text, PARIS)
+    written = format_time(moment, PARIS)
+    assert written == text
+    assert parse_time(written, PARIS) == moment
