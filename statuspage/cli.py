@@ -131,13 +131,12 @@ def new(obj: Context, title, components, impact, status, message, next_update, w
 @click.option("--next-update", metavar="WHEN", help="When customers get the next update.")
 @pass_ctx
 def update(obj: Context, incident_id, status, message, next_update) -> None:
-    """Append an update to an incident."""
+    """Append an update to an incident (a --next-update replaces the promise)."""
     config = obj.config()
-    when = _when(next_update, config)
     incident = writer.append_update(
         obj.root, config, incident_id, status,
         _message(message, f"Update for {incident_id}: what changed?"), _now(),
-        next_update=when, clear_next_update=when is None,
+        next_update=_when(next_update, config),
     )
     click.echo(f"{incident.id}: {incident.updates[0].status}")
 

@@ -77,6 +77,17 @@ def read_document(text: str) -> Document:
     return Document(yamlsource.load(meta_text, meta_line), body, body_line)
 
 
+def _document(text: str, problems: Problems) -> Document | None:
+    """The split file, or None with its problem recorded; later lines refer to it."""
+    try:
+        doc = read_document(text)
+    except yamlsource.YAMLProblem as err:
+        problems.error(str(err), line=err.line)
+        return None
+    problems.doc = doc.meta
+    return doc
+
+
 @dataclass
 class RawUpdate:
     time_text: str
@@ -201,12 +212,9 @@ def parse_incident(incident_id: str, path: str, text: str, config: SiteConfig,
     if not SLUG.match(incident_id):
         problems.error(f"incident id {incident_id!r} (the file name) is not a slug: rename the "
                        "file with lowercase letters, digits and '-', e.g. 2026-11-20-fibre-lyon.md")
-    try:
-        doc = read_document(text)
-    except yamlsource.YAMLProblem as err:
-        problems.error(str(err), line=err.line)
+    doc = _document(text, problems)
+    if doc is None:
         return None
-    problems.doc = doc.meta
     meta = doc.meta.value
     if not isinstance(meta, dict):
         problems.error("front matter: expected fields such as title, impact, components, started",
@@ -313,12 +321,9 @@ def _audit(markdown_text: str, line: int, problems: Problems) -> None:
 def apply_translation(incident: Incident, lang: str, path: str, text: str,
                       config: SiteConfig, problems: Problems) -> Incident:
     """Overlay a ``<id>.<lang>.md`` file: text fields, summary, and updates by heading."""
-    try:
-        doc = read_document(text)
-    except yamlsource.YAMLProblem as err:
-        problems.error(str(err), line=err.line)
+    doc = _document(text, problems)
+    if doc is None:
         return incident
-    problems.doc = doc.meta
     meta = doc.meta.value if isinstance(doc.meta.value, dict) else {}
     for key in meta:
         if key in FACT_KEYS:

@@ -74,6 +74,8 @@ def test_update_message_from_stdin(runner, site_dir):
     run(runner, site_dir, "update", FIBRE, "--status", "identified", input="Depuis stdin.\n")
     incident = load_site(site_dir).incident(FIBRE)
     assert incident.updates[0].body.get_in("fr", "fr").value == "Depuis stdin."
+    # Without --next-update the standing promise is kept.
+    assert incident.next_update == datetime(2026, 11, 26, 18, 0, tzinfo=PARIS)
 
 
 def test_update_message_from_editor(runner, site_dir, monkeypatch):
