@@ -16,11 +16,13 @@ from pathlib import Path
 
 from flask_frozen import Freezer
 
+from statuspage.config import INCIDENTS_DIR, SITE_FILE, url_problem
 from statuspage.content import load_site
-from statuspage.errors import BuildError, ContentError
+from statuspage.errors import BuildError, ConfigError, ContentError
 from statuspage.model import Site
 from statuspage.web import create_app
 
+MARKER = ".statuspage-build"  # marks a folder as ours to replace
 RENAME_EXCHANGE = 2
 AT_FDCWD = -100
 
@@ -74,17 +76,20 @@ def build(root: Path, out: Path | None = None, url: str | None = None,
     root = root.resolve()
     out = (out or root / "build").resolve()
     now = now or datetime.now(UTC)
+    _check_destination(root, out)
     site = load_site(root)
     if url:
+        if url_problem(url.rstrip("/")):
+            raise ConfigError(f"--url: {url_problem(url.rstrip('/'))}")
         site = replace(site, config=replace(site.config, url=url.rstrip("/")))
     out.parent.mkdir(parents=True, exist_ok=True)
-    if out.exists() and not out.is_dir():
-        raise BuildError(f"{out} exists and is not a folder: remove it or choose another --out")
     staging = Path(tempfile.mkdtemp(prefix=f".build-{out.name}-", dir=out.parent))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             urls = make_freezer(site, now, staging).freeze()
+        (staging / MARKER).write_text("built by statuspage; replaced by the next build\n",
+                                      encoding="utf-8")
         os.chmod(staging, 0o755)
         _publish(staging, out)
     except ContentError:
@@ -95,6 +100,20 @@ def build(root: Path, out: Path | None = None, url: str | None = None,
         raise BuildError(f"build failed, {out} left as it was: {type(err).__name__}: {err}") \
             from err
     return BuildResult(out, len(urls), time.perf_counter() - started, site.warnings)
+
+
+def _check_destination(root: Path, out: Path) -> None:
+    """Refuse to replace anything but a previous build (or a new or empty folder)."""
+    if out == root or root.is_relative_to(out):
+        raise BuildError(f"--out {out} holds the site itself: choose a folder such as build/")
+    for part in (SITE_FILE.parent, INCIDENTS_DIR):
+        if out.is_relative_to(root / part):
+            raise BuildError(f"--out {out} is inside {part}/: choose a folder such as build/")
+    if out.exists() and not out.is_dir():
+        raise BuildError(f"{out} exists and is not a folder: remove it or choose another --out")
+    if out.is_dir() and not (out / MARKER).exists() and any(out.iterdir()):
+        raise BuildError(f"{out} is not empty and was not built by statuspage (no {MARKER} "
+                         "file): choose a new or empty folder")
 
 
 def _publish(staging: Path, out: Path) -> None:

@@ -49,6 +49,15 @@ def _when(value: str | None, config) -> datetime | None:
         raise click.BadParameter(str(err)) from None
 
 
+def _promise(value: str | None, config) -> datetime | None:
+    """A --next-update time: a promise to customers, so it must be in the future."""
+    when = _when(value, config)
+    if when is not None and when <= _now():
+        raise click.BadParameter(f"{value!r} is in the past: promise a time to come, "
+                                 "e.g. +1h or 18:00", param_hint="--next-update")
+    return when
+
+
 def _interactive() -> bool:
     return sys.stdin.isatty()
 
@@ -114,12 +123,12 @@ def new(obj: Context, title, components, impact, status, message, next_update, w
     incident = writer.new_incident(
         config, title, _components(components), Impact(impact), status,
         _message(message, "What are customers seeing? What are you doing?"), _now(),
-        incident_id=incident_id, next_update=_when(next_update, config), who=who,
+        incident_id=incident_id, next_update=_promise(next_update, config), who=who,
         what_to_do=what_to_do,
     )
-    path = writer.create(obj.root, config, incident)
+    incident = writer.create(obj.root, config, incident, numbered=incident_id is None)
     click.echo(incident.id)
-    click.echo(_relative(path))
+    click.echo(_relative(obj.root / incident.path))
 
 
 @main.command()
@@ -136,7 +145,7 @@ def update(obj: Context, incident_id, status, message, next_update) -> None:
     incident = writer.append_update(
         obj.root, config, incident_id, status,
         _message(message, f"Update for {incident_id}: what changed?"), _now(),
-        next_update=_when(next_update, config),
+        next_update=_promise(next_update, config),
     )
     click.echo(f"{incident.id}: {incident.updates[0].status}")
 

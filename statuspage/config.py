@@ -6,6 +6,8 @@ import re
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel import Locale, UnknownLocaleError
+
 from statuspage import yamlsource
 from statuspage.errors import Problem
 from statuspage.model import EMPTY_TEXT, Component, Group, SiteConfig, Support, Text
@@ -24,6 +26,32 @@ SITE_KEYS = {"name", "url", "timezone", "languages", "support", "groups", "compo
 GROUP_KEYS = {"id", "name"}
 COMPONENT_KEYS = {"id", "name", "description", "group"}
 SUPPORT_KEYS = {"phone", "url"}
+
+
+HTTP_URL = re.compile(r"^https?://[^/\s]+\S*$")
+CATALOGS = Path(__file__).resolve().parent / "translations"
+
+
+def url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be the site's or support's address, or None when it can."""
+    if HTTP_URL.match(url):
+        return None
+    return f"{url!r} is not an http(s) URL such as https://status.example.com"
+
+
+def language_problem(lang: object) -> str | None:
+    if not isinstance(lang, str) or not LANGUAGE.match(lang):
+        return f"{lang!r} is not a language code such as fr or pt-BR"
+    try:
+        Locale.parse(lang.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        return f"{lang!r} is not a language Babel knows (use a code such as fr or pt-BR)"
+    return None
+
+
+def has_catalog(lang: str) -> bool:
+    return any((CATALOGS / code / "LC_MESSAGES" / "messages.po").is_file()
+               for code in (lang.replace("-", "_"), lang.split("-")[0]))
 
 
 def known(names) -> str:
@@ -98,8 +126,12 @@ def parse_config(text: str, path: str) -> tuple[SiteConfig | None, Problems]:
         problems.error("languages: expected a list such as [fr, en]", "languages")
         languages = DEFAULTS["languages"]
     for i, lang in enumerate(languages):
-        if not isinstance(lang, str) or not LANGUAGE.match(lang):
-            problems.error(f"languages: {lang!r} is not a language code such as fr", "languages", i)
+        problem = language_problem(lang)
+        if problem:
+            problems.error(f"languages: {problem}", "languages", i)
+        elif not has_catalog(lang):
+            problems.warn(f"languages: no interface translation for {lang!r} yet: its pages "
+                          "show the interface in English", "languages", i)
     languages = tuple(str(lang) for lang in languages)
 
     try:
@@ -113,9 +145,8 @@ def parse_config(text: str, path: str) -> tuple[SiteConfig | None, Problems]:
         timezone = ZoneInfo("UTC")
 
     url = str(settings["url"]).rstrip("/")
-    if not re.match(r"^https?://[^/\s]+", url):
-        problems.error(f"url: {url!r} is not an http(s) URL such as https://status.example.com",
-                       "url")
+    if url_problem(url):
+        problems.error(f"url: {url_problem(url)}", "url")
     if "name" not in data:
         problems.error("name: missing; give the page a name, e.g. name: Example Status")
 
@@ -124,6 +155,8 @@ def parse_config(text: str, path: str) -> tuple[SiteConfig | None, Problems]:
         problems.error("support: expected a mapping with phone and url", "support")
         support = {}
     problems.unknown_keys(support, SUPPORT_KEYS, "support")
+    if support.get("url") and url_problem(str(support["url"])):
+        problems.error(f"support.url: {url_problem(str(support['url']))}", "support", "url")
 
     groups = _read_items(settings.get("groups"), "groups", GROUP_KEYS, languages, problems)
     group_ids = {g["id"] for g in groups}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -195,10 +194,10 @@ def _check_timeline(updates: list[Update], started: datetime | None, is_maintena
             line=extra.line,
         )
     if resolved:
-        for update in chronological:
-            if update.time > resolved[0].time and update.status not in (
-                IncidentStatus.RESOLVED, IncidentStatus.POSTMORTEM
-            ):
+        # Updates are newest first; at equal times the one higher in the file is newer.
+        first = next(i for i, u in enumerate(chronological) if u is resolved[0])
+        for update in chronological[first + 1:]:
+            if update.status not in (IncidentStatus.RESOLVED, IncidentStatus.POSTMORTEM):
                 problems.error(
                     f"{update.status} update after the incident was resolved (line "
                     f"{resolved[0].line}): only a postmortem may follow; to reopen, "
@@ -370,23 +369,47 @@ def site_paths(root: Path) -> tuple[Path, Path]:
     return root / SITE_FILE, root / INCIDENTS_DIR
 
 
-def load_config(root: Path) -> SiteConfig:
+def read_source(path: Path, label: str, problems: Problems) -> str | None:
+    """A content file's text (UTF-8, a BOM allowed, any line ending), or None with a problem."""
+    if path.is_dir():
+        problems.error("is a folder, not a content file: rename or remove it", line=1)
+        return None
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data[:err.start].count(b"\n") + 1
+        problems.error(f"not UTF-8 (byte 0x{data[err.start]:02x}): save the file as UTF-8",
+                       line=line)
+        return None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _load_config(root: Path) -> tuple[SiteConfig, Problems]:
     site_file, _ = site_paths(root)
     if not site_file.is_file():
         raise ConfigError(f"no site here: {site_file} is missing (run 'statuspage init' to "
                           "create a site, or pass --site DIR)")
-    config, problems = parse_config(site_file.read_text(encoding="utf-8"), str(SITE_FILE))
+    problems = Problems(str(SITE_FILE))
+    text = read_source(site_file, str(SITE_FILE), problems)
+    config = None
+    if text is not None:
+        config, problems = parse_config(text, str(SITE_FILE))
     if problems.errors or config is None:
         raise ContentError(problems.errors)
-    return config
+    return config, problems
 
 
-def load_site(root: Path, only: Callable[[str], bool] | None = None) -> Site:
+def load_config(root: Path) -> SiteConfig:
+    return _load_config(root)[0]
+
+
+def load_site(root: Path) -> Site:
     """Load and validate the whole site; raise ContentError listing every error."""
-    config = load_config(root)
+    config, config_problems = _load_config(root)
     _, incidents_dir = site_paths(root)
     errors: list[Problem] = []
-    warnings: list[Problem] = []
+    warnings: list[Problem] = list(config_problems.warnings)
     originals: dict[str, Incident] = {}
     translations: list[tuple[str, str, Path]] = []
     files = sorted(incidents_dir.glob("*.md")) if incidents_dir.is_dir() else []
@@ -396,11 +419,10 @@ def load_site(root: Path, only: Callable[[str], bool] | None = None) -> Site:
         if base:
             translations.append((base, lang, file))
             continue
-        if only is not None and not only(stem):
-            continue
         label = str(INCIDENTS_DIR / file.name)
         problems = Problems(label)
-        incident = parse_incident(stem, label, _read(file), config, problems)
+        text = read_source(file, label, problems)
+        incident = None if text is None else parse_incident(stem, label, text, config, problems)
         errors += problems.errors
         warnings += problems.warnings
         if incident is not None and not problems.errors:
@@ -415,18 +437,16 @@ def load_site(root: Path, only: Callable[[str], bool] | None = None) -> Site:
             problems.error(f"translation without its original: {INCIDENTS_DIR / (base + '.md')} "
                            "does not exist (rename this file to match an incident id)")
         elif base in originals:
-            originals[base] = apply_translation(originals[base], lang, label, _read(file),
-                                                config, problems)
+            text = read_source(file, label, problems)
+            if text is not None:
+                originals[base] = apply_translation(originals[base], lang, label, text, config,
+                                                    problems)
         errors += problems.errors
         warnings += problems.warnings
     if errors:
         raise ContentError(errors)
     incidents = sorted(originals.values(), key=lambda i: (i.started, i.id), reverse=True)
     return Site(config, tuple(incidents), tuple(sorted(warnings)))
-
-
-def _read(file: Path) -> str:
-    return file.read_text(encoding="utf-8")
 
 
 class LiveSite:

@@ -30,7 +30,7 @@ class ContentError(StatusPageError):
     def __init__(self, problems: list[Problem]):
         self.problems = sorted(problems)
         count = len(self.problems)
-        summary = f"{count} error{'s' if count != 1 else ''}: nothing was written."
+        summary = f"{count} error{'s' if count != 1 else ''}."
         super().__init__("\n".join([*map(str, self.problems), summary]))
 
     def show(self, file=None) -> None:

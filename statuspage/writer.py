@@ -14,6 +14,7 @@ import tempfile
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -103,7 +104,7 @@ def locked(root: Path) -> Iterator[Path]:
 def _write_atomic(path: Path, text: str) -> None:
     handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
             out.write(text)
             out.flush()
             os.fsync(out.fileno())
@@ -127,22 +128,28 @@ def _validated(incident_id: str, path: Path, text: str, config: SiteConfig) -> I
     return incident
 
 
-def create(root: Path, config: SiteConfig, incident: Incident) -> Path:
-    """Write a new incident file; refuses to overwrite an existing id."""
+def create(root: Path, config: SiteConfig, incident: Incident, numbered: bool = False) -> Incident:
+    """Write a new incident file; refuses to overwrite an existing id.
+
+    With ``numbered`` (a default id), a taken id gets a suffix: ``-2``, ``-3``, …
+    """
     if not SLUG.match(incident.id):
         raise StatusPageError(f"id {incident.id!r} is not a slug: use lowercase letters, "
                               "digits and '-'")
     with locked(root) as folder:
+        candidates = [incident.id, *(f"{incident.id}-{n}" for n in range(2, 100))]
+        for candidate in candidates if numbered else candidates[:1]:
+            if not (folder / f"{candidate}.md").exists():
+                incident = replace(incident, id=candidate)
+                break
+        else:
+            raise StatusPageError(f"{INCIDENTS_DIR / (incident.id + '.md')} already exists: "
+                                  "choose another --id, or use 'statuspage update'")
         path = folder / f"{incident.id}.md"
         text = format_incident(incident, config)
         _validated(incident.id, path, text, config)
-        try:
-            with path.open("x", encoding="utf-8") as out:
-                out.write(text)
-        except FileExistsError:
-            raise StatusPageError(f"{INCIDENTS_DIR / path.name} already exists: choose another "
-                                  "--id, or use 'statuspage update'") from None
-    return path
+        _write_atomic(path, text)
+    return replace(incident, path=str(INCIDENTS_DIR / path.name))
 
 
 def incident_path(root: Path, incident_id: str) -> Path:
@@ -161,7 +168,9 @@ def append_update(root: Path, config: SiteConfig, incident_id: str, status: str,
     """Add an update above the newest one, under the lock; the file is re-validated."""
     with locked(root):
         path = incident_path(root, incident_id)
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes().decode("utf-8-sig")
+        crlf = "\r\n" in raw  # keep the file's line endings: no whole-file diff
+        text = raw.replace("\r\n", "\n")
         current = _validated(incident_id, path, text, config)
         statuses = MaintenanceStatus if current.is_maintenance else IncidentStatus
         if status not in {s.value for s in statuses}:
@@ -177,7 +186,7 @@ def append_update(root: Path, config: SiteConfig, incident_id: str, status: str,
         elif clear_next_update:
             text = set_front_matter(text, "next_update", None)
         incident = _validated(incident_id, path, text, config)
-        _write_atomic(path, text)
+        _write_atomic(path, text.replace("\n", "\r\n") if crlf else text)
         return incident
 
 

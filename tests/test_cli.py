@@ -136,7 +136,7 @@ def test_check_reports_every_error_and_exits_1(runner, site_dir):
         "major, critical)",
         "incidents/2026-11-25-bad.md:4: components: unknown component 'fiber' (known: adsl, "
         "billing, fibre)",
-        "2 errors: nothing was written.",
+        "2 errors.",
     ]
 
 
@@ -233,3 +233,62 @@ def test_python_dash_m_runs_the_cli(site_dir):
                             capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("ok: 2 incidents, 3 components")
+
+
+def test_an_update_in_the_same_minute_after_resolve_is_refused(runner, site_dir):
+    run(runner, site_dir, "resolve", FIBRE, "-m", "Réparé.")
+    result = run(runner, site_dir, "update", FIBRE, "--status", "investigating", "-m", "Encore.",
+                 ok=False)
+    assert result.exit_code == 1
+    assert "investigating update after the incident was resolved" in result.output
+    assert str(load_site(site_dir).incident(FIBRE).updates[0].status) == "resolved"
+
+
+def test_a_promise_in_the_past_is_refused(runner, site_dir):
+    result = run(runner, site_dir, "update", FIBRE, "--status", "identified", "-m", "x",
+                 "--next-update", "2026-11-20 10:00", ok=False)
+    assert result.exit_code == 2
+    assert "'2026-11-20 10:00' is in the past" in result.output
+
+
+def test_default_ids_get_a_number_when_taken(runner, site_dir):
+    first = run(runner, site_dir, "new", "Сбой", "-c", "adsl", "-m", "x").output.split()[0]
+    second = run(runner, site_dir, "new", "Збій", "-c", "adsl", "-m", "y").output.split()[0]
+    assert (first, second) == ("2026-11-26-incident", "2026-11-26-incident-2")
+
+
+def test_update_keeps_crlf_line_endings(runner, site_dir):
+    path = site_dir / "incidents" / f"{FIBRE}.md"
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    run(runner, site_dir, "update", FIBRE, "--status", "monitoring", "-m", "On surveille.")
+    data = path.read_bytes()
+    assert data.count(b"\n") == data.count(b"\r\n")
+    assert b"## 2026-11-26 12:00 \xc2\xb7 monitoring\r\nOn surveille.\r\n" in data
+
+
+@pytest.mark.parametrize("out", [".", "incidents", "content", "content/public"])
+def test_build_refuses_to_replace_the_site_itself(runner, site_dir, out, monkeypatch):
+    monkeypatch.chdir(site_dir)
+    before = sorted(p.name for p in site_dir.rglob("*"))
+    result = run(runner, site_dir, "build", "--out", out, ok=False)
+    assert result.exit_code == 1
+    assert "choose a folder such as build/" in result.output
+    assert sorted(p.name for p in site_dir.rglob("*")) == before
+
+
+def test_build_refuses_a_folder_it_did_not_build(runner, site_dir, tmp_path):
+    other = tmp_path / "photos"
+    other.mkdir()
+    (other / "holiday.jpg").write_bytes(b"\xff\xd8")
+    result = run(runner, site_dir, "build", "--out", str(other), ok=False)
+    assert result.exit_code == 1
+    assert "was not built by statuspage" in result.output
+    assert [p.name for p in other.iterdir()] == ["holiday.jpg"]
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)//", "status.example.com"])
+def test_build_refuses_a_url_that_is_not_http(runner, site_dir, url):
+    result = run(runner, site_dir, "build", "--url", url, ok=False)
+    assert result.exit_code == 1
+    assert "is not an http(s) URL" in result.output
+    assert not (site_dir / "build").exists()

@@ -103,7 +103,7 @@ def test_every_error_of_every_file_is_reported_at_once(site_dir):
     paths = [p.path for p in caught.value.problems]
     assert paths == ["incidents/dst-gap.md", "incidents/unknown-component.md",
                      "incidents/unknown-impact.md"]
-    assert str(caught.value).endswith("3 errors: nothing was written.")
+    assert str(caught.value).endswith("3 errors.")
 
 
 def test_hostile_html_is_a_warning_naming_what_is_removed(site_dir):
@@ -222,3 +222,53 @@ def test_front_matter_split_never_crashes(text):
         assert err.line == 1
     else:
         assert meta_line == 2 and body_line >= 3
+
+
+def test_a_folder_named_like_an_incident_is_an_error(site_dir):
+    (site_dir / "incidents" / "x.md").mkdir()
+    with pytest.raises(ContentError) as caught:
+        load_site(site_dir)
+    assert [str(p) for p in caught.value.problems] == [
+        "incidents/x.md:1: is a folder, not a content file: rename or remove it"]
+
+
+def test_a_file_that_is_not_utf8_names_the_line(site_dir):
+    (site_dir / "incidents" / "2026-11-25-latin1.md").write_bytes(
+        b"---\ntitle: caf\xe9\n---\n")
+    with pytest.raises(ContentError) as caught:
+        load_site(site_dir)
+    assert [str(p) for p in caught.value.problems] == [
+        "incidents/2026-11-25-latin1.md:2: not UTF-8 (byte 0xe9): save the file as UTF-8"]
+
+
+def test_a_bom_and_crlf_line_endings_are_accepted(site_dir):
+    path = site_dir / "incidents" / "2026-11-26-fibre-lyon.md"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n"))
+    incident = load_site(site_dir).incident("2026-11-26-fibre-lyon")
+    assert incident.updates[0].body.get_in("fr", "fr").value == (
+        "Un câble a été coupé par des travaux.")
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ("url: https://test.example/aide", 'url: "javascript:alert(1)"',
+     "content/site.yaml:7: support.url: 'javascript:alert(1)' is not an http(s) URL such as "
+     "https://status.example.com"),
+    ("languages: [fr, en]", "languages: [fr, en, xx]",
+     "content/site.yaml:4: languages: 'xx' is not a language Babel knows (use a code such as "
+     "fr or pt-BR)"),
+])
+def test_site_yaml_refuses_unsafe_urls_and_unknown_languages(site_dir, old, new, message):
+    config = site_dir / "content" / "site.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        load_site(site_dir)
+    assert [str(p) for p in caught.value.problems] == [message]
+
+
+def test_a_language_without_interface_catalog_is_a_warning(site_dir):
+    config = site_dir / "content" / "site.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("[fr, en]", "[fr, en, de]"),
+                      encoding="utf-8")
+    assert [str(w) for w in load_site(site_dir).warnings] == [
+        "content/site.yaml:4: languages: no interface translation for 'de' yet: its pages show "
+        "the interface in English"]

@@ -136,3 +136,24 @@ def test_live_preview_shows_content_errors(site_dir):
     assert response.status_code == 500
     assert response.get_data(as_text=True).startswith(
         "incidents/2026-11-25-bad.md:1: missing front matter")
+
+
+def test_page_titles_are_plain_text_and_support_is_shown_once(client):
+    html = page(client, f"/en/incidents/{FIBRE}/")
+    assert "<title>Coupure fibre à Lyon · Test Status</title>" in html
+    assert html.count('href="tel:3900"') == 1
+
+
+def test_a_regional_language_code_is_served(site_dir, now):
+    config = site_dir / "content" / "site.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("[fr, en]", "[fr, en-GB]")
+                      .replace("en:", "en-GB:"), encoding="utf-8")
+    (site_dir / "incidents" / "2026-11-20-double-charge.en.md").unlink()
+    charge = site_dir / "incidents" / "2026-11-20-double-charge.md"
+    charge.write_text(charge.read_text(encoding="utf-8").replace("en:", "en-GB:"),
+                      encoding="utf-8")
+    client = create_app(load_site(site_dir), now=now).test_client()
+    html = page(client, "/en-GB/")
+    assert '<html lang="en-GB">' in html
+    assert "Partial System Outage" in html
+    assert "26 Nov 2026, 06:40 CET" in html  # British date order, 24-hour clock

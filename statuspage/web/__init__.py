@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -51,7 +52,7 @@ def create_app(site: Site | Callable[[], Site], now: datetime | None = None, **c
     class LangConverter(BaseConverter):
         """Matches only the languages served under a prefix (all but the default)."""
 
-        regex = "|".join(first.config.languages[1:]) or "(?!)"
+        regex = "|".join(map(re.escape, first.config.languages[1:])) or "(?!)"
 
     app.url_map.converters["lang"] = LangConverter
     app.url_map.strict_slashes = True

@@ -88,6 +88,7 @@ def install_helpers(app) -> None:
             "snap": g.snap,
             "lang": g.lang,
             "t": localized,
+            "plain": lambda text: _in_lang(text).value,
             "md": render_markdown,
             "md_inline": render_inline,
             "when": when,
