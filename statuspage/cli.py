@@ -156,17 +156,7 @@ def update(obj: Context, incident_id, status, message, next_update) -> None:
 @pass_ctx
 def resolve(obj: Context, incident_id, message) -> None:
     """Append the resolving update (completed, for a maintenance)."""
-    from statuspage.web.i18n import translations
-
-    config = obj.config()
-    path = writer.incident_path(obj.root, incident_id)
-    is_maintenance = "\nmaintenance:" in path.read_text(encoding="utf-8").split("\n---", 1)[0]
-    final = MaintenanceStatus.COMPLETED if is_maintenance else IncidentStatus.RESOLVED
-    if message is None:
-        text = ("This maintenance is complete." if is_maintenance
-                else "This incident has been resolved.")
-        message = translations(config.default_language).gettext(text)
-    incident = writer.append_update(obj.root, config, incident_id, final, message, _now(),
+    incident = writer.append_update(obj.root, obj.config(), incident_id, None, message, _now(),
                                     clear_next_update=True)
     click.echo(f"{incident.id}: {incident.updates[0].status}")
 

@@ -34,6 +34,7 @@ from statuspage.model import (
     Update,
 )
 from statuspage.times import format_time
+from statuspage.web.i18n import translations
 
 
 def slugify(text: str, limit: int = 60) -> str:
@@ -162,24 +163,37 @@ def incident_path(root: Path, incident_id: str) -> Path:
     return path
 
 
-def append_update(root: Path, config: SiteConfig, incident_id: str, status: str,
-                  message: str, when: datetime, next_update: datetime | None = None,
+CLOSING_TEXT = {False: "This incident has been resolved.", True: "This maintenance is complete."}
+
+
+def append_update(root: Path, config: SiteConfig, incident_id: str, status: str | None,
+                  message: str | None, when: datetime, next_update: datetime | None = None,
                   clear_next_update: bool = False) -> Incident:
-    """Add an update above the newest one, under the lock; the file is re-validated."""
-    with locked(root):
+    """Add an update above the newest one, under the lock; the file is re-validated.
+
+    ``status`` None closes it (resolved, or completed for a maintenance); ``message``
+    None writes the standard closing sentence, in every language of the site.
+    """
+    with locked(root) as folder:
         path = incident_path(root, incident_id)
         raw = path.read_bytes().decode("utf-8-sig")
         crlf = "\r\n" in raw  # keep the file's line endings: no whole-file diff
         text = raw.replace("\r\n", "\n")
         current = _validated(incident_id, path, text, config)
         statuses = MaintenanceStatus if current.is_maintenance else IncidentStatus
+        if status is None:
+            status = statuses.COMPLETED if current.is_maintenance else statuses.RESOLVED
         if status not in {s.value for s in statuses}:
             raise StatusPageError(f"unknown status {status!r} for this "
                                   f"{'maintenance' if current.is_maintenance else 'incident'} "
                                   f"(known: {', '.join(s.value for s in statuses)})")
-        when = to_minute(when)
-        update = Update(when, statuses(status), Text({config.default_language: message.strip()}))
-        text = _insert_update(text, f"{update_heading(update, config)}\n{message.strip()}\n")
+        messages = {config.default_language: message}
+        if message is None:
+            english = CLOSING_TEXT[current.is_maintenance]
+            messages = {lang: translations(lang).gettext(english) for lang in config.languages}
+        update = Update(to_minute(when), statuses(status), Text(messages))
+        heading = update_heading(update, config)
+        text = _insert_update(text, f"{heading}\n{messages[config.default_language].strip()}\n")
         if next_update is not None:
             text = set_front_matter(text, "next_update",
                                     format_time(to_minute(next_update), config.timezone))
@@ -187,7 +201,16 @@ def append_update(root: Path, config: SiteConfig, incident_id: str, status: str,
             text = set_front_matter(text, "next_update", None)
         incident = _validated(incident_id, path, text, config)
         _write_atomic(path, text.replace("\n", "\r\n") if crlf else text)
+        for lang, translated in messages.items():
+            if lang != config.default_language:
+                _translate_update(folder / f"{incident_id}.{lang}.md", heading, translated)
         return incident
+
+
+def _translate_update(path: Path, heading: str, message: str) -> None:
+    """Add an update to a translation file, creating the file if there is none."""
+    text = path.read_text(encoding="utf-8-sig") if path.exists() else "---\n---\n"
+    _write_atomic(path, _insert_update(text, f"{heading}\n{message.strip()}\n"))
 
 
 def _insert_update(text: str, block: str) -> str:

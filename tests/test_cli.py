@@ -292,3 +292,16 @@ def test_build_refuses_a_url_that_is_not_http(runner, site_dir, url):
     assert result.exit_code == 1
     assert "is not an http(s) URL" in result.output
     assert not (site_dir / "build").exists()
+
+
+def test_resolve_without_message_writes_the_sentence_in_every_language(runner, site_dir):
+    run(runner, site_dir, "resolve", FIBRE)
+    incident = load_site(site_dir).incident(FIBRE)
+    body = incident.updates[0].body
+    assert body.get_in("fr", "fr").value == "Cet incident est résolu."
+    assert body.get_in("en", "fr").value == "This incident has been resolved."
+    assert body.get_in("en", "fr").lang == "en"
+    # The translation file is created with just that update; the next one is added on top.
+    translation = site_dir / "incidents" / f"{FIBRE}.en.md"
+    assert translation.read_text(encoding="utf-8") == (
+        "---\n---\n## 2026-11-26 12:00 · resolved\nThis incident has been resolved.\n")
