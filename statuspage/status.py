@@ -95,11 +95,6 @@ def promised_update(incident: Incident, now: datetime) -> datetime | None:
     return promise
 
 
-def last_activity(incident: Incident, now: datetime) -> datetime:
-    updates = visible_updates(incident, now)
-    return updates[0].time if updates else incident.started
-
-
 def worst(statuses) -> ComponentStatus:
     return max(statuses, key=lambda s: s.severity, default=ComponentStatus.OPERATIONAL)
 
