@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
 from html.parser import HTMLParser
 
@@ -23,15 +24,24 @@ DROPPED_WITH_CONTENT = {"script", "style"}
 EXTENSIONS = ["tables", "fenced_code", "sane_lists"]
 
 
+_local = threading.local()
+
+
 def _markdown() -> markdown.Markdown:
-    return markdown.Markdown(
-        extensions=EXTENSIONS,
-        extension_configs={"tables": {"use_align_attribute": True}},
-        output_format="html",
-    )
+    """The one configured Markdown, built once per thread and reset between texts."""
+    md = getattr(_local, "md", None)
+    if md is None:
+        md = _local.md = markdown.Markdown(
+            extensions=EXTENSIONS,
+            extension_configs={"tables": {"use_align_attribute": True}},
+            output_format="html",
+        )
+    return md.reset()
 
 
+@lru_cache(maxsize=8192)
 def _raw_html(text: str) -> str:
+    """Converted once: the load-time audit and the page render share the result."""
     return _markdown().convert(text)
 
 

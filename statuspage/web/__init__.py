@@ -47,7 +47,6 @@ def create_app(site: Site | Callable[[], Site], now: datetime | None = None, **c
     holder = _SiteHolder(site)
     app.extensions["statuspage"] = holder
     first = holder.get()
-    app.config["SERVER_NAME"] = None
 
     class LangConverter(BaseConverter):
         """Matches only the languages served under a prefix (all but the default)."""

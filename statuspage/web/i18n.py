@@ -40,11 +40,16 @@ def _locale(lang: str) -> str:
     return lang.replace("-", "_")
 
 
+@cache
+def _datetime_pattern(lang: str) -> str:
+    """How the language joins a date and a time: ``{1}, {0}``."""
+    return str(Locale.parse(_locale(lang)).datetime_formats["medium"])
+
+
 def format_datetime(moment: datetime, tz: ZoneInfo, lang: str) -> str:
     """``20 nov. 2026, 09:15 CET``: date and time in the site zone, the zone named."""
     local = moment.astimezone(tz)
-    pattern = Locale.parse(_locale(lang)).datetime_formats["medium"]
-    text = str(pattern).format(
+    text = _datetime_pattern(lang).format(
         format_time(local, "short", tzinfo=tz, locale=_locale(lang)),
         format_skeleton("yMMMd", local, tzinfo=tz, locale=_locale(lang)),
     )
