@@ -20,7 +20,8 @@ from statuspage.config import INCIDENTS_DIR, SITE_FILE, url_problem
 from statuspage.content import load_site
 from statuspage.errors import BuildError, ConfigError, ContentError
 from statuspage.model import Site
-from statuspage.web import create_app
+from statuspage.status import Snapshot
+from statuspage.web import api, create_app, feeds, pages
 
 MARKER = ".statuspage-build"  # marks a folder as ours to replace
 RENAME_EXCHANGE = 2
@@ -47,21 +48,10 @@ def make_freezer(site: Site, now: datetime, destination: Path) -> Freezer:
     freezer = Freezer(app, with_no_argument_rules=False, log_url_for=False)
 
     @freezer.register_generator
-    def pages():
-        from statuspage.status import Snapshot
-
+    def every_url():
         snap = Snapshot(site, now)
-        languages = [None, *site.config.languages[1:]]
-        for lang in languages:
-            yield "pages.index", {"lang": lang}
-            yield "pages.history", {"lang": lang}
-            for year, month in snap.months:
-                yield "pages.history_month", {"lang": lang, "year": year, "month": month}
-            for incident in snap.published:
-                yield "pages.incident", {"lang": lang, "incident_id": incident.id}
-            for component in site.config.components:
-                yield "pages.component", {"lang": lang, "component_id": component.id}
-        yield "not_found_page", {}
+        for module in (pages, feeds, api):
+            yield from module.frozen_urls(snap)
 
     return freezer
 

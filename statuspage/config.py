@@ -21,8 +21,11 @@ DEFAULTS = {
     "url": "http://127.0.0.1:8000",
     "timezone": "UTC",
     "languages": ["en"],
+    "feed_entries": 50,
+    "upcoming_days": 30,
 }
-SITE_KEYS = {"name", "url", "timezone", "languages", "support", "groups", "components"}
+SITE_KEYS = {"name", "url", "timezone", "languages", "support", "groups", "components",
+             "feed_entries", "upcoming_days", "api_language"}
 GROUP_KEYS = {"id", "name"}
 COMPONENT_KEYS = {"id", "name", "description", "group"}
 SUPPORT_KEYS = {"phone", "url"}
@@ -174,6 +177,22 @@ def parse_config(text: str, path: str) -> tuple[SiteConfig | None, Problems]:
     if not components:
         problems.error("components: list at least one component (id and name)", "components")
 
+    counts = {}
+    for key in ("feed_entries", "upcoming_days"):
+        try:
+            counts[key] = int(settings[key])
+            if counts[key] < 1:
+                raise ValueError
+        except (TypeError, ValueError):
+            problems.error(f"{key}: expected a whole number of at least 1, e.g. "
+                           f"{key}: {DEFAULTS[key]}", key)
+            counts[key] = DEFAULTS[key]
+    api_language = settings.get("api_language") or ("en" if "en" in languages else languages[0])
+    if api_language not in languages:
+        problems.error(f"api_language: {api_language!r} is not one of the site's languages "
+                       f"({', '.join(languages)})", "api_language")
+        api_language = languages[0]
+
     config = SiteConfig(
         name=read_text(data.get("name", "Status"), ("name",), languages, problems),
         url=url,
@@ -185,6 +204,9 @@ def parse_config(text: str, path: str) -> tuple[SiteConfig | None, Problems]:
             Component(c["id"], c["name"], c.get("description", EMPTY_TEXT), c.get("group"))
             for c in components
         ),
+        feed_entries=counts["feed_entries"],
+        upcoming_days=counts["upcoming_days"],
+        api_language=api_language,
     )
     return config, problems
 

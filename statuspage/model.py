@@ -190,6 +190,9 @@ class SiteConfig:
     support: Support = field(default_factory=Support)
     groups: tuple[Group, ...] = ()
     components: tuple[Component, ...] = ()
+    feed_entries: int = 50  # entries per feed, newest first
+    upcoming_days: int = 30  # how far ahead planned maintenance is listed
+    api_language: str = "en"  # the language of the JSON API's texts
 
     @property
     def default_language(self) -> str:

@@ -38,6 +38,25 @@ def add_lang(endpoint, values) -> None:
     values["lang"] = None if lang in (None, g.site.config.default_language) else lang
 
 
+def editions(site) -> list[str | None]:
+    """The ``lang`` URL value of each edition: None for the default one at /."""
+    return [None, *site.config.languages[1:]]
+
+
+def frozen_urls(snap: status.Snapshot):
+    """Every page of every edition, as (endpoint, values) for the freezer."""
+    for lang in editions(snap.site):
+        yield "pages.index", {"lang": lang}
+        yield "pages.history", {"lang": lang}
+        for year, month in snap.months:
+            yield "pages.history_month", {"lang": lang, "year": year, "month": month}
+        for incident in snap.published:
+            yield "pages.incident", {"lang": lang, "incident_id": incident.id}
+        for component in snap.site.config.components:
+            yield "pages.component", {"lang": lang, "component_id": component.id}
+    yield "not_found_page", {}
+
+
 @route("/")
 def index():
     return render_template("index.html")
