@@ -176,7 +176,7 @@ def _components(meta: dict, impact: Impact, config: SiteConfig, problems: Proble
 def _check_timeline(updates: list[Update], started: datetime | None, is_maintenance: bool,
                     problems: Problems) -> None:
     chronological = list(reversed(updates))
-    if started is not None:
+    if started is not None and not is_maintenance:  # a maintenance is announced before it starts
         for update in chronological:
             if update.time < started:
                 problems.error(

@@ -154,8 +154,11 @@ def test_check_strict_fails_on_warnings(runner, site_dir):
 def test_build_prints_pages_and_time(runner, site_dir, tmp_path):
     out = tmp_path / "public"
     result = run(runner, site_dir, "build", "--out", str(out), "--url", "https://x.test/status")
-    # 2 languages × (home, history, 1 month, 2 incidents, 3 components) + 404 + stylesheet
-    assert result.output.startswith(f"built {2 * (1 + 1 + 1 + 2 + 3) + 2} pages into {out} in ")
+    # 2 languages × (home, history, 1 month, 2 incidents, 3 components; 2 update feeds,
+    # 2 history feeds, 1 calendar; per component 2 feeds and a calendar) + 404 + stylesheet
+    pages = 1 + 1 + 1 + 2 + 3
+    feeds = 2 + 2 + 1 + 3 * 3
+    assert result.output.startswith(f"built {2 * (pages + feeds) + 2} pages into {out} in ")
     assert result.output.rstrip().endswith(" s")
     page = (out / "incidents" / FIBRE / "index.html").read_text(encoding="utf-8")
     assert f'href="https://x.test/status/incidents/{FIBRE}/"' in page

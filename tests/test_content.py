@@ -272,3 +272,34 @@ def test_a_language_without_interface_catalog_is_a_warning(site_dir):
     assert [str(w) for w in load_site(site_dir).warnings] == [
         "content/site.yaml:4: languages: no interface translation for 'de' yet: its pages show "
         "the interface in English"]
+
+
+def test_a_maintenance_is_announced_before_its_window(site_dir):
+    (site_dir / "incidents" / "2026-12-03-works.md").write_text(
+        "---\ntitle: Travaux\nimpact: minor\ncomponents: [adsl]\n"
+        "maintenance: {start: 2026-12-03 01:00, end: 2026-12-03 05:00}\n---\n"
+        "## 2026-11-25 10:00 · scheduled\nTravaux prévus.\n", encoding="utf-8")
+    works = load_site(site_dir).incident("2026-12-03-works")
+    assert works.started == datetime(2026, 12, 3, 1, 0, tzinfo=PARIS)
+    assert works.updates[0].time < works.started
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    ("feed_entries: 0", "feed_entries: expected a whole number of at least 1, e.g. "
+     "feed_entries: 50"),
+    ("upcoming_days: soon", "upcoming_days: expected a whole number of at least 1, e.g. "
+     "upcoming_days: 30"),
+    ("api_language: de", "api_language: 'de' is not one of the site's languages (fr, en)"),
+])
+def test_site_yaml_counts_and_api_language_are_checked(site_dir, line, message):
+    config = site_dir / "content" / "site.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + line + "\n", encoding="utf-8")
+    lines = config.read_text(encoding="utf-8").count("\n")
+    with pytest.raises(ContentError) as caught:
+        load_site(site_dir)
+    assert [str(p) for p in caught.value.problems] == [f"content/site.yaml:{lines}: {message}"]
+
+
+def test_site_yaml_settings_have_defaults(site_dir):
+    config = load_site(site_dir).config
+    assert (config.feed_entries, config.upcoming_days, config.api_language) == (50, 30, "en")

@@ -84,6 +84,7 @@ def create_app(site: Site | Callable[[], Site], now: datetime | None = None, **c
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     pages.install_helpers(app)
+    feeds.install_helpers(app)
     return app
 
 

@@ -1,13 +1,310 @@
-"""Subscriptions: update and history feeds (RSS, Atom) and the maintenance calendar."""
+"""Subscriptions: update feeds, Statuspage-style history feeds, the maintenance calendar.
+
+Every edition has its own: ``/updates.rss``, ``/en/updates.rss``, and per component
+``/components/<id>/updates.rss``. Entry ids are the public URL of what they describe
+(an update's anchor on its incident page), so they never change from one build to the next.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import mimetypes
+from datetime import UTC, datetime
+from email.utils import format_datetime as rfc822
+from urllib.parse import urlsplit
 
-from statuspage import status
+from babel.dates import format_date
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
+from feedgen.feed import FeedGenerator
+from feedgen.util import xml_elem
+from flask import Blueprint, Response, abort, g
+from icalendar import Calendar, Event
+from markupsafe import Markup
+
+from statuspage import markup, status
+from statuspage.model import STATUS_LABELS, Incident, MaintenanceStatus, Text, Update
+from statuspage.web import i18n, pages
+
+RSS = "application/rss+xml"
+ATOM = "application/atom+xml"
+CALENDAR = "text/calendar"
+# Python's table says application/x-rss+xml; the freezer checks each file name against its type.
+mimetypes.add_type(RSS, ".rss")
+
+KINDS = "<any(rss, atom):kind>"
 
 bp = Blueprint("feeds", __name__)
+bp.url_value_preprocessor(pages.pull_lang)
+bp.url_defaults(pages.add_lang)
+
+
+def _(message: str) -> str:
+    return i18n.translations(g.lang).gettext(message)
+
+
+def _text(text: Text) -> str:
+    return text.get_in(g.lang, g.site.config.default_language).value
+
+
+def _html(text: Text) -> Markup:
+    return markup.render(_text(text))
 
 
 def frozen_urls(snap: status.Snapshot):
-    return iter(())
+    for lang in pages.editions(snap.site):
+        for kind in ("rss", "atom"):
+            yield "feeds.updates", {"lang": lang, "kind": kind}
+            yield "feeds.history", {"lang": lang, "kind": kind}
+            for component in snap.site.config.components:
+                yield "feeds.component_updates", {
+                    "lang": lang, "kind": kind, "component_id": component.id}
+        yield "feeds.calendar", {"lang": lang}
+        for component in snap.site.config.components:
+            yield "feeds.component_calendar", {"lang": lang, "component_id": component.id}
+
+
+def _component(component_id: str):
+    found = next((c for c in g.site.config.components if c.id == component_id), None)
+    if found is None:
+        abort(404)
+    return found
+
+
+def _incidents(component_id: str | None = None) -> list[Incident]:
+    """What subscribers hear about: published incidents (of one component, if given)."""
+    return [i for i in g.snap.published if component_id is None or component_id in i.components]
+
+
+def _permalink(incident: Incident) -> str:
+    return pages.public_url("pages.incident", incident_id=incident.id)
+
+
+# -- update feeds: one entry per update --------------------------------------------------------
+
+@pages.route(f"/updates.{KINDS}", bp)
+def updates(kind: str):
+    title = _("%(name)s: incident updates") % {"name": _text(g.site.config.name)}
+    return _updates_feed(kind, title, _incidents(), "feeds.updates", {})
+
+
+@pages.route(f"/components/<component_id>/updates.{KINDS}", bp)
+def component_updates(component_id: str, kind: str):
+    component = _component(component_id)
+    title = _("%(name)s: %(component)s updates") % {
+        "name": _text(g.site.config.name), "component": _text(component.name)}
+    return _updates_feed(kind, title, _incidents(component_id), "feeds.component_updates",
+                         {"component_id": component_id})
+
+
+def _updates_feed(kind: str, title: str, incidents: list[Incident], endpoint: str,
+                  values: dict) -> Response:
+    found = [(update, incident) for incident in incidents
+             for update in status.visible_updates(incident, g.snap.now)]
+    found.sort(key=lambda pair: (pair[0].time, pair[1].id), reverse=True)
+    found = found[: g.site.config.feed_entries]
+    feed = _feed(kind, title, endpoint, values, newest=found[0][0].time if found else None)
+    for update, incident in found:
+        entry = feed.add_entry(order="append")
+        link = f"{_permalink(incident)}#{update.anchor}"
+        entry.id(link)
+        entry.guid(link, permalink=True)
+        entry.link(href=link)
+        entry.title(_("%(status)s: %(title)s") % {
+            "status": _(STATUS_LABELS[update.status]), "title": _text(incident.title)})
+        entry.published(_local(update.time))
+        entry.updated(_local(update.time))
+        _set_html(entry, kind, _update_html(incident, update))
+    return _response(feed, kind)
+
+
+def _update_html(incident: Incident, update: Update) -> Markup:
+    """The update as the page shows it, with who is affected and what to do."""
+    html = _html(update.body)
+    for label, text in ((_("Who is affected"), incident.who_is_affected),
+                        (_("What you can do"), incident.what_to_do)):
+        if text:
+            html += Markup("<p><strong>{}</strong><br>{}</p>").format(
+                label, markup.render_inline(_text(text)))
+    return html
+
+
+# -- history feeds: Statuspage's /history.rss and /history.atom ---------------------------------
+
+class _StatuspageItem(BaseEntryExtension):
+    """Statuspage's un-namespaced ``<maintenanceEndDate>`` on a maintenance's RSS item."""
+
+    def __init__(self):
+        self.end: datetime | None = None
+
+    def extend_rss(self, item):
+        if self.end is not None:
+            xml_elem("maintenanceEndDate", item).text = rfc822(self.end)
+        return item
+
+
+@pages.route(f"/history.{KINDS}", bp)
+def history(kind: str):
+    """One entry per incident or maintenance, all its updates inside, as Statuspage does."""
+    incidents = []
+    for incident in _incidents():
+        shown = status.visible_updates(incident, g.snap.now)
+        announced = shown[-1].time if shown else incident.started
+        incidents.append((announced, incident, shown))
+    incidents.sort(key=lambda item: (item[0], item[1].id), reverse=True)
+    incidents = incidents[: g.site.config.feed_entries]
+    newest = max((shown[0].time for _a, _i, shown in incidents if shown), default=None)
+    title = _("%(name)s Status - Incident History") % {"name": _text(g.site.config.name)}
+    feed = _feed(kind, title, "feeds.history", {}, newest=newest)
+    if kind == "rss":
+        feed.register_extension("statuspage", BaseExtension, _StatuspageItem,
+                                atom=False, rss=True)
+    for announced, incident, shown in incidents:
+        entry = feed.add_entry(order="append")
+        link = _permalink(incident)
+        entry.id(link)
+        entry.guid(link, permalink=True)
+        entry.link(href=link)
+        entry.title(_text(incident.title))
+        entry.published(_local(announced))
+        entry.updated(_local(shown[0].time if shown else announced))
+        _set_html(entry, kind, _history_html(incident, shown))
+        if kind == "rss" and incident.maintenance:
+            entry.statuspage.end = _local(incident.maintenance.end)
+    return _response(feed, kind)
+
+
+def _history_html(incident: Incident, shown: tuple[Update, ...]) -> Markup:
+    parts = []
+    if incident.maintenance:
+        window = incident.maintenance
+        parts.append(Markup("<p><strong>{} {}</strong></p>").format(
+            _("THIS IS A SCHEDULED EVENT"), _span(window.start, window.end)))
+    for update in shown:
+        head = Markup("<p><small>{}</small><br><strong>{}</strong> - ").format(
+            _stamp(update.time), _(STATUS_LABELS[update.status]))
+        body = _html(update.body)
+        # The update's first paragraph continues the line, as on Statuspage.
+        parts.append(head + Markup(body[3:]) if body.startswith("<p>")
+                     else head + Markup("</p>") + body)
+    return Markup("\n").join(parts)
+
+
+def _stamp(moment: datetime, zone: bool = True) -> Markup:
+    """Statuspage's ``Nov <var data-var='date'>20</var>, <var data-var='time'>09:15</var> CET``."""
+    local = _local(moment)
+    html = Markup("{} <var data-var='date'>{}</var>, <var data-var='time'>{:%H:%M}</var>").format(
+        format_date(local, "MMM", locale=i18n.babel_locale(g.lang)), local.day, local)
+    return html + " " + local.tzname() if zone else html
+
+
+def _span(start: datetime, end: datetime) -> Markup:
+    first, last = _local(start), _local(end)
+    if first.date() == last.date() and first.tzname() == last.tzname():
+        return Markup("{} - <var data-var='time'>{:%H:%M}</var> {}").format(
+            _stamp(start, zone=False), last, last.tzname())
+    return Markup("{} - {}").format(_stamp(start), _stamp(end))
+
+
+# -- the parts every feed shares -----------------------------------------------------------------
+
+def _local(moment: datetime) -> datetime:
+    return moment.astimezone(g.site.config.timezone)
+
+
+def _feed(kind: str, title: str, endpoint: str, values: dict,
+          newest: datetime | None) -> FeedGenerator:
+    config = g.site.config
+    self_url = pages.public_url(endpoint, kind=kind, **values)
+    feed = FeedGenerator()
+    feed.id(self_url)
+    feed.title(title)
+    feed.description(_("Service status of %(name)s: current incidents, planned maintenance "
+                       "and history.") % {"name": _text(config.name)})
+    feed.link(href=self_url, rel="self", type=RSS if kind == "rss" else ATOM)
+    feed.link(href=pages.public_url("pages.index"), rel="alternate")  # RSS keeps the last
+    feed.language(g.lang)
+    feed.author(name=_text(config.name))
+    feed.generator("statuspage")
+    # The newest entry's time, so that a rebuild without news changes nothing.
+    moment = _local(newest or g.snap.now)
+    feed.updated(moment)
+    feed.lastBuildDate(moment)
+    return feed
+
+
+def _set_html(entry, kind: str, html: Markup) -> None:
+    if kind == "rss":
+        entry.description(str(html))
+    else:
+        entry.content(str(html), type="html")
+
+
+def _response(feed: FeedGenerator, kind: str) -> Response:
+    if kind == "rss":
+        return Response(feed.rss_str(pretty=True), mimetype=RSS)
+    return Response(feed.atom_str(pretty=True), mimetype=ATOM)
+
+
+# -- the maintenance calendar --------------------------------------------------------------------
+
+@pages.route("/maintenance.ics", bp)
+def calendar():
+    return _calendar(None)
+
+
+@pages.route("/components/<component_id>/maintenance.ics", bp)
+def component_calendar(component_id: str):
+    _component(component_id)
+    return _calendar(component_id)
+
+
+def _calendar(component_id: str | None) -> Response:
+    """One event per planned maintenance: UID fixed, SEQUENCE up with every update."""
+    config = g.site.config
+    host = urlsplit(config.url).hostname
+    cal = Calendar()
+    cal.add("prodid", f"-//statuspage//{host}//{g.lang.upper()}")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", _("%(name)s: planned maintenance") % {"name": _text(config.name)})
+    planned = [i for i in _incidents(component_id) if i.maintenance]
+    planned.sort(key=lambda i: (i.maintenance.start, i.id), reverse=True)
+    for incident in planned[: config.feed_entries]:
+        shown = status.visible_updates(incident, g.snap.now)
+        cal.add_component(_event(incident, shown, host))
+    return Response(cal.to_ical(), mimetype=CALENDAR)
+
+
+def _event(incident: Incident, shown: tuple[Update, ...], host: str) -> Event:
+    config = g.site.config
+    changed = (shown[0].time if shown else incident.started).astimezone(UTC)
+    cancelled = status.status_at(incident, g.snap.now) == MaintenanceStatus.CANCELLED
+    names = ", ".join(_text(config.component(c).name) for c in incident.components)
+    description = [_text(incident.summary), _("Affected services: %(names)s") % {"names": names}]
+    if shown:
+        description.append(_("%(status)s: %(title)s") % {
+            "status": _(STATUS_LABELS[shown[0].status]), "title": _text(shown[0].body)})
+    description.append(_permalink(incident))
+    event = Event()
+    event.add("uid", f"{incident.id}@{host}")
+    event.add("dtstamp", changed)
+    event.add("created", (shown[-1].time if shown else incident.started).astimezone(UTC))
+    event.add("last-modified", changed)
+    event.add("sequence", max(len(shown) - 1, 0))
+    event.add("dtstart", incident.maintenance.start.astimezone(UTC))
+    event.add("dtend", incident.maintenance.end.astimezone(UTC))
+    event.add("summary", _text(incident.title))
+    event.add("description", "\n\n".join(part for part in description if part))
+    event.add("url", _permalink(incident))
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    event.add("transp", "TRANSPARENT")  # a maintenance does not make the reader busy
+    return event
+
+
+def webcal(url: str) -> str:
+    """The calendar's address for "subscribe" links: webcal:// opens the calendar app."""
+    return "webcal://" + url.split("://", 1)[1]
+
+
+def install_helpers(app) -> None:
+    app.context_processor(lambda: {"webcal": webcal})

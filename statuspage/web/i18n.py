@@ -28,57 +28,59 @@ def translations(lang: str) -> NullTranslations:
     if po_file is None:
         return NullTranslations()
     with po_file.open("rb") as handle:
-        catalog = read_po(handle, locale=_locale(lang))
+        catalog = read_po(handle, locale=babel_locale(lang))
     buffer = io.BytesIO()
     write_mo(buffer, catalog)
     buffer.seek(0)
     return Translations(buffer)
 
 
-def _locale(lang: str) -> str:
+def babel_locale(lang: str) -> str:
     """Babel's name for a language code: pt-BR → pt_BR."""
     return lang.replace("-", "_")
+
+
 
 
 @cache
 def _datetime_pattern(lang: str) -> str:
     """How the language joins a date and a time: ``{1}, {0}``."""
-    return str(Locale.parse(_locale(lang)).datetime_formats["medium"])
+    return str(Locale.parse(babel_locale(lang)).datetime_formats["medium"])
 
 
 def format_datetime(moment: datetime, tz: ZoneInfo, lang: str) -> str:
     """``20 nov. 2026, 09:15 CET``: date and time in the site zone, the zone named."""
     local = moment.astimezone(tz)
     text = _datetime_pattern(lang).format(
-        format_time(local, "short", tzinfo=tz, locale=_locale(lang)),
-        format_skeleton("yMMMd", local, tzinfo=tz, locale=_locale(lang)),
+        format_time(local, "short", tzinfo=tz, locale=babel_locale(lang)),
+        format_skeleton("yMMMd", local, tzinfo=tz, locale=babel_locale(lang)),
     )
     return f"{text} {local.tzname()}"
 
 
 def format_day(day: date, lang: str) -> str:
-    return format_date(day, "full", locale=_locale(lang))
+    return format_date(day, "full", locale=babel_locale(lang))
 
 
 def format_month(year: int, month: int, lang: str) -> str:
-    return format_skeleton("yMMMM", date(year, month, 1), locale=_locale(lang))
+    return format_skeleton("yMMMM", date(year, month, 1), locale=babel_locale(lang))
 
 
 def format_duration(delta: timedelta, lang: str) -> str:
     """``2 j 5 h 20 min`` / ``2 days 5 hr 20 min``: at most two units."""
     minutes = int(delta.total_seconds() // 60)
     parts = [(minutes // 1440, 86400), (minutes // 60 % 24, 3600), (minutes % 60, 60)]
-    locale = _locale(lang)
+    locale = babel_locale(lang)
     shown = [babel_timedelta(timedelta(seconds=n * unit), format="short", locale=locale,
                              threshold=1) for n, unit in parts if n]
     return " ".join(shown[:2]) or babel_timedelta(timedelta(0), format="short", locale=locale)
 
 
 def format_percent(value: float, lang: str) -> str:
-    return format_decimal(value, format="0.00", locale=_locale(lang)) + "\u00a0%"
+    return format_decimal(value, format="0.00", locale=babel_locale(lang)) + "\u00a0%"
 
 
 def language_name(lang: str) -> str:
     """A language's own name, capitalised: "Français", "English"."""
-    name = Locale.parse(_locale(lang)).get_display_name(_locale(lang)) or lang
+    name = Locale.parse(babel_locale(lang)).get_display_name(babel_locale(lang)) or lang
     return name[:1].upper() + name[1:]

@@ -14,28 +14,30 @@ from statuspage.web import i18n
 bp = Blueprint("pages", __name__)
 
 
-def route(rule: str, **options):
+def route(rule: str, blueprint: Blueprint = bp, **options):
     """Register a view at ``rule`` for the default language and under ``/<lang>``."""
 
     def decorator(view):
-        bp.add_url_rule(rule, view_func=view, defaults={"lang": None}, **options)
-        bp.add_url_rule(f"/<lang:lang>{rule}", view_func=view, **options)
+        blueprint.add_url_rule(rule, view_func=view, defaults={"lang": None}, **options)
+        blueprint.add_url_rule(f"/<lang:lang>{rule}", view_func=view, **options)
         return view
 
     return decorator
 
 
-@bp.url_value_preprocessor
 def pull_lang(endpoint, values) -> None:
     lang = (values or {}).pop("lang", None)
     if lang:
         g.lang = lang
 
 
-@bp.url_defaults
 def add_lang(endpoint, values) -> None:
     lang = values.get("lang", g.get("lang"))
     values["lang"] = None if lang in (None, g.site.config.default_language) else lang
+
+
+bp.url_value_preprocessor(pull_lang)
+bp.url_defaults(add_lang)
 
 
 def editions(site) -> list[str | None]:
