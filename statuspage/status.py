@@ -234,8 +234,11 @@ class Snapshot:
 
     @cached_property
     def upcoming_maintenance(self) -> list[Incident]:
+        """Maintenance still to come that starts within ``upcoming_days``, soonest first."""
+        horizon = self.now + timedelta(days=self.site.config.upcoming_days)
         found = [i for i in self.site.incidents if i.is_maintenance
-                 and status_at(i, self.now) == MaintenanceStatus.SCHEDULED]
+                 and status_at(i, self.now) == MaintenanceStatus.SCHEDULED
+                 and i.maintenance.start <= horizon]
         return sorted(found, key=lambda i: i.maintenance.start)
 
     def uptime(self, component_id: str) -> list[DayUptime]:
@@ -275,6 +278,11 @@ class Snapshot:
             local = incident.started.astimezone(tz)
             months[(local.year, local.month)].append(incident)
         return dict(sorted(months.items(), reverse=True))
+
+    def maintenance_of(self, component_id: str) -> list[Incident]:
+        """Maintenance in progress or coming up that names the component."""
+        return [i for i in (*self.active_maintenance, *self.upcoming_maintenance)
+                if component_id in i.components]
 
     def incidents_of(self, component_id: str) -> list[Incident]:
         return [i for i in self.history if component_id in i.components]

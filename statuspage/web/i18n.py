@@ -58,6 +58,12 @@ def format_datetime(moment: datetime, tz: ZoneInfo, lang: str) -> str:
     return f"{text} {local.tzname()}"
 
 
+def format_clock(moment: datetime, tz: ZoneInfo, lang: str) -> str:
+    """``05:00 CET``: the time of day in the site zone, the zone named."""
+    local = moment.astimezone(tz)
+    return f"{format_time(local, 'short', tzinfo=tz, locale=babel_locale(lang))} {local.tzname()}"
+
+
 def format_day(day: date, lang: str) -> str:
     return format_date(day, "full", locale=babel_locale(lang))
 

@@ -113,6 +113,7 @@ def install_helpers(app) -> None:
             "md": render_markdown,
             "md_inline": render_inline,
             "when": when,
+            "until": until,
             "day": lambda d: i18n.format_day(d, g.lang),
             "month_name": lambda y, m: i18n.format_month(y, m, g.lang),
             "duration": lambda delta: i18n.format_duration(delta, g.lang),
@@ -163,6 +164,15 @@ def when(moment: datetime) -> Markup:
     return Markup('<time datetime="{}">{}</time>').format(
         moment.isoformat(), i18n.format_datetime(moment, g.site.config.timezone, g.lang)
     )
+
+
+def until(start: datetime, end: datetime) -> Markup:
+    """The end of a window: only its time when it ends on the day it starts."""
+    tz = g.site.config.timezone
+    if start.astimezone(tz).date() != end.astimezone(tz).date():
+        return when(end)
+    return Markup('<time datetime="{}">{}</time>').format(
+        end.isoformat(), i18n.format_clock(end, tz, g.lang))
 
 
 def public_url(endpoint: str, **values) -> str:
