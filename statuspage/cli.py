@@ -9,9 +9,10 @@ from pathlib import Path
 import click
 
 from statuspage import content, status, writer
-from statuspage.errors import StatusPageError
+from statuspage.config import url_problem
+from statuspage.errors import ContentError, StatusPageError
 from statuspage.model import ComponentStatus, Impact, IncidentStatus, MaintenanceStatus
-from statuspage.times import TimeError, parse_when
+from statuspage.times import TimeError, format_time, parse_when
 
 
 def _now() -> datetime:
@@ -132,6 +133,39 @@ def new(obj: Context, title, components, impact, status, message, next_update, w
 
 
 @main.command()
+@click.argument("title")
+@click.option("-c", "--component", "components", multiple=True, required=True,
+              metavar="COMPONENT[:STATUS]",
+              help="A component concerned (status: under_maintenance unless given).")
+@click.option("--start", required=True, metavar="WHEN", help="When the work begins.")
+@click.option("--end", required=True, metavar="WHEN", help="When the work is over.")
+@click.option("-m", "--message", help="The announcement's text (else stdin or $EDITOR).")
+@click.option("--id", "incident_id",
+              help="The id (default: the start's date and a slug of the title).")
+@pass_ctx
+def maintenance(obj: Context, title, components, start, end, message, incident_id) -> None:
+    """Schedule a planned maintenance; print its id and path."""
+    config = obj.config()
+    starts, ends = (writer.to_minute(_when(value, config)) for value in (start, end))
+    if ends <= starts:
+        raise click.BadParameter(
+            f"{end!r} ({format_time(ends, config.timezone)}) is not after --start {start!r} "
+            f"({format_time(starts, config.timezone)}): a maintenance ends after it starts",
+            param_hint="--end")
+    if ends <= _now():
+        raise click.BadParameter(f"{end!r} is in the past: schedule a maintenance to come",
+                                 param_hint="--end")
+    incident = writer.new_maintenance(
+        config, title, _components(components), starts, ends,
+        _message(message, "What will customers notice, and what should they do?"), _now(),
+        incident_id=incident_id,
+    )
+    incident = writer.create(obj.root, config, incident, numbered=incident_id is None)
+    click.echo(incident.id)
+    click.echo(_relative(obj.root / incident.path))
+
+
+@main.command()
 @click.argument("incident_id", metavar="ID")
 @click.option("--status", required=True,
               type=click.Choice([s.value for s in (*IncidentStatus, *MaintenanceStatus)]),
@@ -215,6 +249,41 @@ def build(obj: Context, out: Path | None, url: str | None) -> None:
         click.echo(f"{warning} (warning)", err=True)
     click.echo(f"built {result.pages} pages into {_relative(result.out)} "
                f"in {result.seconds:.2f} s")
+
+
+def _period(ctx, param, value: str):
+    from statuspage.daemon import parse_every
+
+    try:
+        return parse_every(value)
+    except TimeError as err:
+        raise click.BadParameter(str(err)) from None
+
+
+@main.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Where to write the site (default: build/ in the site folder).")
+@click.option("--url", help="The public base URL (default: url in site.yaml).")
+@click.option("--every", default="5m", show_default=True, callback=_period, metavar="PERIOD",
+              help="Rebuild this often too, e.g. 30s, 5m, 1h, so 'last updated' stays fresh.")
+@click.option("--on-overdue", metavar="COMMAND",
+              help="A shell command run once when a promised update time passes without an "
+                   "update; it gets STATUSPAGE_INCIDENT_ID, STATUSPAGE_INCIDENT_TITLE and "
+                   "STATUSPAGE_NEXT_UPDATE.")
+@pass_ctx
+def run(obj: Context, out: Path | None, url: str | None, every, on_overdue: str | None) -> None:
+    """Publish continuously: rebuild on content changes, at each maintenance start and end
+    and promised update time, and periodically; SIGTERM or Ctrl-C stops it."""
+    from statuspage import daemon
+
+    if url and url_problem(url.rstrip("/")):
+        raise click.BadParameter(url_problem(url.rstrip("/")), param_hint="--url")
+    try:
+        obj.config()  # no site here: stop now; a content error is logged until fixed
+    except ContentError:
+        pass
+    daemon.configure_logging()
+    daemon.Daemon(obj.root, out, url=url, every=every, on_overdue=on_overdue).run()
 
 
 @main.command()

@@ -32,6 +32,7 @@ from statuspage.model import (
     SiteConfig,
     Text,
     Update,
+    Window,
 )
 from statuspage.times import format_time
 from statuspage.web.i18n import translations
@@ -253,11 +254,7 @@ def new_incident(config: SiteConfig, title: str, components: dict[str, Component
                  who: str | None = None, what_to_do: str | None = None) -> Incident:
     """The model of a new incident with its first update (not yet written)."""
     lang = config.default_language
-    known = {c.id for c in config.components}
-    for component_id in components:
-        if component_id not in known:
-            raise StatusPageError(f"unknown component {component_id!r} "
-                                  f"(known: {', '.join(sorted(known))})")
+    _check_components(config, components)
     if status not in {s.value for s in IncidentStatus}:
         raise StatusPageError(f"unknown status {status!r} "
                               f"(known: {', '.join(s.value for s in IncidentStatus)})")
@@ -274,3 +271,35 @@ def new_incident(config: SiteConfig, title: str, components: dict[str, Component
         what_to_do=Text({lang: what_to_do.strip()}) if what_to_do else Text({}),
     )
     return incident
+
+
+def _check_components(config: SiteConfig, components: dict) -> None:
+    known = {c.id for c in config.components}
+    for component_id in components:
+        if component_id not in known:
+            raise StatusPageError(f"unknown component {component_id!r} "
+                                  f"(known: {', '.join(sorted(known))})")
+
+
+def new_maintenance(config: SiteConfig, title: str,
+                    components: dict[str, ComponentStatus | None], start: datetime,
+                    end: datetime, message: str, now: datetime,
+                    incident_id: str | None = None) -> Incident:
+    """The model of a planned maintenance with its announcement (not yet written).
+
+    The announcement (``scheduled``) is dated now; the maintenance starts with its window.
+    Times are to the minute, as for incidents.
+    """
+    lang = config.default_language
+    _check_components(config, components)
+    local_now = to_minute(now.astimezone(config.timezone))
+    start, end = (to_minute(t.astimezone(config.timezone)) for t in (start, end))
+    return Incident(
+        id=incident_id or f"{start:%Y-%m-%d}-{slugify(title)}",
+        title=Text({lang: title.strip()}),
+        impact=Impact.NONE,
+        components={cid: s or ComponentStatus.UNDER_MAINTENANCE for cid, s in components.items()},
+        started=start,
+        updates=(Update(local_now, MaintenanceStatus.SCHEDULED, Text({lang: message.strip()})),),
+        maintenance=Window(start, end),
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,7 +12,8 @@ from conftest import NOW, PARIS, REPO
 
 from statuspage import cli
 from statuspage.content import load_config, load_site
-from statuspage.model import ComponentStatus, IncidentStatus
+from statuspage.model import ComponentStatus, IncidentStatus, MaintenanceStatus, Window
+from statuspage.status import status_at
 from statuspage.writer import format_incident
 
 FIBRE = "2026-11-26-fibre-lyon"
@@ -308,3 +309,85 @@ def test_resolve_without_message_writes_the_sentence_in_every_language(runner, s
     translation = site_dir / "incidents" / f"{FIBRE}.en.md"
     assert translation.read_text(encoding="utf-8") == (
         "---\n---\n## 2026-11-26 12:00 · resolved\nThis incident has been resolved.\n")
+
+
+def test_maintenance_writes_a_planned_maintenance_that_loads_back(runner, site_dir):
+    result = run(runner, site_dir, "maintenance", "Mise à jour du réseau", "-c", "fibre",
+                 "-c", "adsl:degraded_performance", "--start", "2026-11-27 02:00",
+                 "--end", "2026-11-27 04:00", "-m", "Coupures brèves possibles.")
+    incident_id = "2026-11-27-mise-a-jour-du-reseau"  # the start's date
+    assert result.output.splitlines()[0] == incident_id
+    assert result.output.splitlines()[1].endswith(f"incidents/{incident_id}.md")
+    path = site_dir / "incidents" / f"{incident_id}.md"
+    text = path.read_text(encoding="utf-8")
+    assert "maintenance:\n  start: 2026-11-27 02:00\n  end: 2026-11-27 04:00\n" in text
+    incident = load_site(site_dir).incident(incident_id)
+    assert incident.maintenance == Window(datetime(2026, 11, 27, 2, 0, tzinfo=PARIS),
+                                          datetime(2026, 11, 27, 4, 0, tzinfo=PARIS))
+    assert incident.components == {"fibre": ComponentStatus.UNDER_MAINTENANCE,
+                                   "adsl": ComponentStatus.DEGRADED_PERFORMANCE}
+    assert [(u.time, u.status) for u in incident.updates] == [(NOW, MaintenanceStatus.SCHEDULED)]
+    assert incident.updates[0].body.get_in("fr", "fr").value == "Coupures brèves possibles."
+    assert status_at(incident, NOW) == MaintenanceStatus.SCHEDULED
+    assert format_incident(incident, load_config(site_dir)) == text
+    # The default id is numbered when taken, like new's.
+    again = run(runner, site_dir, "maintenance", "Mise à jour du réseau", "-c", "fibre",
+                "--start", "2026-11-28 02:00", "--end", "2026-11-27 04:00", ok=False)
+    assert again.exit_code == 2
+    again = run(runner, site_dir, "maintenance", "Mise à jour du réseau", "-c", "fibre",
+                "--start", "2026-11-27 05:00", "--end", "+1d", "-m", "Suite.")
+    assert again.output.split()[0] == f"{incident_id}-2"
+
+
+@pytest.mark.parametrize(("start", "end", "message"), [
+    ("2026-11-27 04:00", "2026-11-27 02:00", "Invalid value for --end: '2026-11-27 02:00' "
+     "(2026-11-27 02:00) is not after --start '2026-11-27 04:00' (2026-11-27 04:00): "
+     "a maintenance ends after it starts"),
+    ("+2h", "+2h", "is not after --start '+2h'"),
+    ("2026-11-20 02:00", "2026-11-20 04:00", "Invalid value for --end: '2026-11-20 04:00' is in "
+     "the past: schedule a maintenance to come"),
+    ("2027-03-28 02:30", "2027-03-28 04:00", "2027-03-28 02:30 does not exist in Europe/Paris"),
+])
+def test_maintenance_refuses_a_window_that_cannot_be(runner, site_dir, start, end, message):
+    before = sorted((site_dir / "incidents").iterdir())
+    result = run(runner, site_dir, "maintenance", "Travaux", "-c", "fibre", "--start", start,
+                 "--end", end, "-m", "x", ok=False)
+    assert result.exit_code == 2
+    assert message in " ".join(result.output.split())
+    assert sorted((site_dir / "incidents").iterdir()) == before
+
+
+def test_a_maintenance_across_the_clock_change_keeps_its_real_length(runner, site_dir):
+    # 01:30 CET → 03:30 CEST is one hour of work; the file keeps the wall-clock times.
+    run(runner, site_dir, "maintenance", "Travaux", "-c", "fibre", "--start", "2027-03-28 01:30",
+        "--end", "2027-03-28 03:30", "-m", "x", "--id", "travaux-printemps")
+    window = load_site(site_dir).incident("travaux-printemps").maintenance
+    # (compared in UTC: Python subtracts two times of one zone on the wall clock)
+    assert window.end.astimezone(UTC) - window.start.astimezone(UTC) == timedelta(hours=1)
+    text = (site_dir / "incidents" / "travaux-printemps.md").read_text(encoding="utf-8")
+    assert "  start: 2027-03-28 01:30\n  end: 2027-03-28 03:30\n" in text
+
+
+def test_update_and_resolve_work_on_a_maintenance(runner, site_dir):
+    run(runner, site_dir, "maintenance", "Travaux", "-c", "fibre", "--start", "13:00",
+        "--end", "15:00", "-m", "Prévu.", "--id", "travaux")
+    refused = run(runner, site_dir, "update", "travaux", "--status", "identified", "-m", "x",
+                  ok=False)
+    assert refused.exit_code == 1
+    assert "unknown status 'identified' for this maintenance (known: scheduled, in_progress, " \
+           "verifying, completed, cancelled)" in refused.output
+    result = run(runner, site_dir, "update", "travaux", "--status", "in_progress",
+                 "-m", "Commencé en avance.")
+    assert result.output == "travaux: in_progress\n"
+    incident = load_site(site_dir).incident("travaux")
+    assert status_at(incident, NOW) == MaintenanceStatus.IN_PROGRESS  # before its window
+    result = run(runner, site_dir, "resolve", "travaux")
+    assert result.output == "travaux: completed\n"
+    incident = load_site(site_dir).incident("travaux")
+    assert [u.status.value for u in incident.updates] == ["completed", "in_progress",
+                                                          "scheduled"]
+    assert incident.updates[0].body.get_in("en", "fr").value == "This maintenance is complete."
+    assert status_at(incident, NOW) == MaintenanceStatus.COMPLETED
+    # Moving the end is done in the front matter; the window is read from there.
+    path = site_dir / "incidents" / "travaux.md"
+    assert "  end: 2026-11-26 15:00\n" in path.read_text(encoding="utf-8")

@@ -1,0 +1,384 @@
+"""The publishing daemon: APScheduler wiring around build, in one process, in UTC.
+
+The site is rebuilt when a content file changes, at every instant the published page
+changes by itself (a maintenance starts or ends, a promised update time passes, an
+update written ahead of time appears), and periodically so "last updated" stays fresh.
+Builds never overlap; a failed build leaves the last good site online. When a promised
+update time passes with no update, staff are reminded once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import signal
+import stat
+import subprocess
+import threading
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from apscheduler.jobstores.base import JobLookupError
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from statuspage.build import build as build_site
+from statuspage.config import INCIDENTS_DIR, SITE_FILE
+from statuspage.content import load_site
+from statuspage.errors import ContentError, StatusPageError
+from statuspage.model import CLOSED_STATUSES, Incident, Site
+from statuspage.status import is_open, status_at, visible_updates
+from statuspage.times import TimeError
+
+log = logging.getLogger("statuspage.daemon")
+
+POLL = timedelta(seconds=1)  # how often content files are looked at
+DEFAULT_EVERY = timedelta(minutes=5)
+HOOK_TIMEOUT = 60  # seconds an --on-overdue command may take
+AT = "at "  # the id prefix of the jobs at an instant
+_EVERY = re.compile(r"^\+?(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m(?:in)?)?(?:(?P<s>\d+)s)?$")
+
+
+def parse_every(text: str) -> timedelta:
+    """A period such as ``5m``, ``30s``, ``1h`` or ``1h30m`` (at least one second)."""
+    match = _EVERY.match(text.strip())
+    if not match or not any(match.groupdict().values()):
+        raise TimeError(f"invalid period {text!r}: write a delay such as 5m, 30s or 1h")
+    parts = {k: int(v or 0) for k, v in match.groupdict().items()}
+    period = timedelta(hours=parts["h"], minutes=parts["m"], seconds=parts["s"])
+    if period < timedelta(seconds=1):
+        raise TimeError(f"invalid period {text!r}: at least 1s")
+    return period
+
+
+def period_text(period: timedelta) -> str:
+    """``5m``, ``1h30m``, ``45s``: the way --every is written."""
+    seconds = int(period.total_seconds())
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return "".join(f"{n}{unit}" for n, unit in ((hours, "h"), (minutes, "m"), (seconds, "s"))
+                   if n) or "0s"
+
+
+def boundaries(site: Site, now: datetime) -> list[tuple[datetime, str]]:
+    """The instants after ``now`` at which the published page changes by itself.
+
+    A maintenance's start and end, and the day it is first listed as upcoming; a
+    promised next update (it leaves the page, and may be overdue); an incident or update
+    written ahead of time (it appears). A closed incident or maintenance (completed,
+    cancelled, resolved) has no start, end or promise left. Each instant once, in UTC,
+    soonest first, with every reason for it.
+    """
+    found: dict[datetime, list[str]] = defaultdict(list)
+    horizon = timedelta(days=site.config.upcoming_days)
+
+    def add(moment: datetime, reason: str) -> None:
+        if moment > now:
+            found[moment.astimezone(UTC)].append(reason)
+
+    for incident in site.incidents:
+        closed = status_at(incident, now) in CLOSED_STATUSES
+        if incident.maintenance is not None:
+            if not closed:
+                add(incident.maintenance.start.astimezone(UTC) - horizon,
+                    f"maintenance {incident.id} is listed as upcoming")
+                add(incident.maintenance.start, f"maintenance {incident.id} starts")
+                add(incident.maintenance.end, f"maintenance {incident.id} ends")
+        else:
+            add(incident.started, f"incident {incident.id} starts")
+        if incident.next_update is not None and not closed:
+            add(incident.next_update, f"update promised for {incident.id}")
+        for update in incident.updates:
+            add(update.time, f"{update.status} update of {incident.id} appears")
+    return [(moment, ", ".join(reasons)) for moment, reasons in sorted(found.items())]
+
+
+def overdue(site: Site, now: datetime) -> list[Incident]:
+    """Open incidents whose promised update time has passed with no update at or after it."""
+    return [
+        incident for incident in site.incidents
+        if incident.next_update is not None and incident.next_update <= now
+        and is_open(incident, now)
+        and not any(u.time >= incident.next_update for u in visible_updates(incident, now))
+    ]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Daemon:
+    """Rebuilds ``root`` into ``out`` on every trigger, one build at a time.
+
+    ``clock``, ``build`` and ``load`` are parameters so that tests drive it without
+    waiting; ``scheduler`` is any APScheduler 3 scheduler (a BackgroundScheduler in UTC
+    by default). Every trigger ends in ``request(reason)``.
+    """
+
+    def __init__(self, root: Path, out: Path | None = None, url: str | None = None,
+                 every: timedelta = DEFAULT_EVERY, on_overdue: str | None = None,
+                 clock: Callable[[], datetime] = utc_now, build=build_site, load=load_site,
+                 scheduler: BaseScheduler | None = None):
+        self.root = root
+        self.out = out
+        self.url = url
+        self.every = every
+        self.on_overdue = on_overdue
+        self.clock = clock
+        self.build = build
+        self.load = load
+        self.scheduler = scheduler or BackgroundScheduler(timezone=UTC)
+        self.site: Site | None = None  # the content as last loaded without error
+        self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
+        self._building = False
+        self._stopping = False
+        self._pending: list[str] = []
+        self._poll_lock = threading.Lock()
+        self._files: dict[str, tuple[int, int, int]] = {}
+        self._fired: set[datetime] = set()  # instants whose job has run
+        self._planned: tuple = ()
+        self._warnings: tuple = ()
+        self._reminded: set[tuple[str, datetime]] = set()
+        self._hooks: list[threading.Thread] = []
+
+    # -- running -----------------------------------------------------------------------
+
+    def start(self, paused: bool = False) -> None:
+        """Watch the files, start the scheduler (``paused``: jobs are planned, none run),
+        then build once."""
+        self._files = self._scan()
+        self.scheduler.start(paused=paused)
+        self.scheduler.add_job(self.poll, IntervalTrigger(seconds=POLL.total_seconds(),
+                                                          timezone=UTC),
+                               id="watch", name="content files changed", max_instances=2,
+                               coalesce=True)
+        every = f"every {period_text(self.every)}"
+        self.scheduler.add_job(self.request, IntervalTrigger(seconds=self.every.total_seconds(),
+                                                             timezone=UTC),
+                               args=(every,), id="every", name=every, coalesce=True)
+        self.request("start")
+
+    def stop(self) -> None:
+        """Finish the build in progress, stop the scheduler, and let reminders finish.
+
+        No build may run while the scheduler shuts down: APScheduler holds its job store
+        lock while it waits for running jobs, and a build ends by planning jobs.
+        """
+        with self._idle:
+            self._stopping = True
+            while self._building:
+                self._idle.wait()
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=True)
+        for thread in self._hooks:
+            thread.join(HOOK_TIMEOUT)
+
+    def run(self) -> None:
+        """Start, then serve until SIGTERM or SIGINT; return once stopped cleanly."""
+        received: list[int] = []  # the handler only notes the signal: no logging in there
+        previous = {sig: signal.signal(sig, lambda signum, frame: received.append(signum))
+                    for sig in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            self.start()
+            while not received:
+                threading.Event().wait(0.5)
+            log.info("stopping (%s)", signal.Signals(received[0]).name)
+        finally:
+            self.stop()
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        log.info("stopped")
+
+    # -- triggers ----------------------------------------------------------------------
+
+    def request(self, reason: str) -> None:
+        """Rebuild now, or once more after the build in progress: builds never overlap.
+
+        The first caller builds; callers arriving during its build leave their reason
+        and return at once, and the builder then builds once more for all of them.
+        """
+        with self._lock:
+            if self._stopping:
+                return
+            self._pending.append(reason)
+            if self._building:
+                return
+            self._building = True
+        try:
+            while True:
+                with self._lock:
+                    if not self._pending or self._stopping:
+                        self._pending = []
+                        self._building = False
+                        self._idle.notify_all()
+                        return
+                    reasons, self._pending = self._pending, []
+                self._rebuild(_joined(reasons))
+        except BaseException:
+            with self._lock:
+                self._building = False
+                self._idle.notify_all()
+            raise
+
+    def poll(self) -> None:
+        """Compare the content files' names, times, sizes and inodes with the last look."""
+        with self._poll_lock:
+            files = self._scan()
+            changed = sorted(name for name in files.keys() | self._files.keys()
+                             if files.get(name) != self._files.get(name))
+            self._files = files
+        if changed:
+            what = changed[0] if len(changed) == 1 else f"{len(changed)} files"
+            self.request(f"{what} changed")
+
+    def at(self, moment: datetime, reason: str) -> None:
+        """The job at one of the site's boundaries."""
+        with self._lock:
+            self._fired.add(moment)
+        self.request(reason)
+
+    def _scan(self) -> dict[str, tuple[int, int, int]]:
+        files = [*(self.root / SITE_FILE.parent).rglob("*"),
+                 *(self.root / INCIDENTS_DIR).glob("*.md")]
+        found = {}
+        for path in files:
+            name = path.relative_to(self.root)
+            if any(part.startswith(".") for part in name.parts):
+                continue  # editors' and the CLI's temporary files
+            try:
+                info = path.stat()
+            except OSError:
+                continue
+            if stat.S_ISREG(info.st_mode):
+                found[str(name)] = (info.st_mtime_ns, info.st_size, info.st_ino)
+        return found
+
+    # -- one build ---------------------------------------------------------------------
+
+    def _rebuild(self, reason: str) -> None:
+        now = self.clock()
+        shown = _shown(self.out or self.root / "build")
+        try:
+            self.site = self.load(self.root)  # valid content: plan its instants even if
+            result = self.build(self.root, self.out, url=self.url, now=now)  # freezing fails
+        except StatusPageError as err:
+            log.error("not rebuilt %s (%s): %s; the site online stays as it was", shown, reason,
+                      _one_line(err))
+        except Exception:  # a bug must not stop the publishing: say it, carry on
+            log.exception("not rebuilt %s (%s); the site online stays as it was", shown, reason)
+        else:
+            log.info("rebuilt %s (%s): %d pages in %.1f s", shown, reason, result.pages,
+                     result.seconds)
+            if result.warnings != self._warnings:
+                for warning in result.warnings:
+                    log.warning("%s", warning)
+                self._warnings = result.warnings
+        if self.site is not None:
+            self._reschedule(self.site, now)
+            self._remind(self.site, now)
+
+    def _reschedule(self, site: Site, now: datetime) -> None:
+        """One job per boundary still to come; jobs for boundaries gone are removed."""
+        with self._lock:
+            self._fired = {moment for moment in self._fired if moment > now - timedelta(hours=1)}
+            fired = set(self._fired)
+        wanted = {f"{AT}{moment.isoformat()}": (moment, reason)
+                  for moment, reason in boundaries(site, now) if moment not in fired}
+        for job in self.scheduler.get_jobs():
+            if job.id.startswith(AT) and wanted.get(job.id, (None, None))[1] != job.name:
+                try:
+                    self.scheduler.remove_job(job.id)
+                except JobLookupError:
+                    pass  # it has just run
+        planned = {job.id for job in self.scheduler.get_jobs()}
+        for job_id, (moment, reason) in wanted.items():
+            if job_id not in planned:
+                self.scheduler.add_job(self.at, DateTrigger(moment, timezone=UTC),
+                                       args=(moment, reason), id=job_id, name=reason,
+                                       misfire_grace_time=None, coalesce=True)
+        if tuple(wanted) != self._planned:
+            self._planned = tuple(wanted)
+            if wanted:
+                moment, reason = min(wanted.values())
+                local = moment.astimezone(site.config.timezone)
+                log.info("%d rebuild%s planned; the next at %s (%s)", len(wanted),
+                         "s" if len(wanted) > 1 else "", f"{local:%Y-%m-%d %H:%M:%S %Z}",
+                         reason)
+            else:
+                log.info("no rebuild planned but the periodic one")
+
+    # -- reminders ---------------------------------------------------------------------
+
+    def _remind(self, site: Site, now: datetime) -> None:
+        """Warn once per missed promise, and run --on-overdue for it."""
+        lang = site.config.default_language
+        for incident in overdue(site, now):
+            key = (incident.id, incident.next_update)
+            if key in self._reminded:
+                continue
+            self._reminded.add(key)
+            title = incident.title.get_in(lang, lang).value
+            promised = incident.next_update.astimezone(site.config.timezone)
+            log.warning("overdue: %s (%s) promised an update at %s and has none since",
+                        incident.id, title, f"{promised:%Y-%m-%d %H:%M %Z}")
+            if self.on_overdue:
+                env = {"STATUSPAGE_INCIDENT_ID": incident.id,
+                       "STATUSPAGE_INCIDENT_TITLE": title,
+                       "STATUSPAGE_NEXT_UPDATE": promised.isoformat()}
+                thread = threading.Thread(target=self._run_hook, args=(incident.id, env),
+                                          name=f"on-overdue {incident.id}", daemon=True)
+                self._hooks = [t for t in self._hooks if t.is_alive()] + [thread]
+                thread.start()
+
+    def wait_for_reminders(self) -> None:
+        """Wait for the --on-overdue commands started so far."""
+        for thread in list(self._hooks):
+            thread.join(HOOK_TIMEOUT)
+
+    def _run_hook(self, incident_id: str, env: dict[str, str]) -> None:
+        try:
+            done = subprocess.run(self.on_overdue, shell=True, env={**os.environ, **env},
+                                  capture_output=True, text=True, timeout=HOOK_TIMEOUT,
+                                  check=False)
+        except (OSError, subprocess.SubprocessError) as err:
+            log.error("--on-overdue failed for %s: %s", incident_id, err)
+            return
+        if done.returncode:
+            detail = (done.stderr.strip().splitlines() or [""])[-1]
+            log.error("--on-overdue failed for %s: exit status %d%s", incident_id,
+                      done.returncode, f": {detail}" if detail else "")
+        else:
+            log.info("--on-overdue ran for %s", incident_id)
+
+
+def configure_logging() -> None:
+    """One line per event on stderr; systemd's journal adds its own time stamps."""
+    stamp = "" if "JOURNAL_STREAM" in os.environ else "%(asctime)s "
+    logging.basicConfig(level=logging.INFO, format=f"{stamp}%(levelname)s %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+def _joined(reasons: list[str]) -> str:
+    unique = list(dict.fromkeys(reasons))
+    if len(unique) > 3:
+        return f"{', '.join(unique[:3])} and {len(unique) - 3} more"
+    return ", ".join(unique)
+
+
+def _one_line(err: StatusPageError) -> str:
+    if isinstance(err, ContentError):
+        return "; ".join(map(str, err.problems))
+    return " ".join(err.format_message().split())
+
+
+def _shown(path: Path) -> str:
+    path = path.resolve()
+    cwd = Path.cwd().resolve()
+    text = str(path.relative_to(cwd)) if path.is_relative_to(cwd) else str(path)
+    return text.rstrip("/") + "/"

@@ -1,0 +1,475 @@
+"""The publishing daemon, driven by an injected clock and a paused APScheduler; one real run."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from conftest import NOW, PARIS
+
+from statuspage import cli
+from statuspage.build import BuildResult
+from statuspage.build import build as real_build
+from statuspage.content import load_site
+from statuspage.daemon import AT, Daemon, boundaries, overdue, parse_every
+from statuspage.times import TimeError
+
+FIBRE = "2026-11-26-fibre-lyon"
+PROMISE = datetime(2026, 11, 26, 18, 0, tzinfo=PARIS)  # the fibre incident's next_update
+
+
+def utc(*args) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+class Clock:
+    def __init__(self, now: datetime):
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class Builds:
+    """A build that only records when it was asked to build."""
+
+    def __init__(self):
+        self.times: list[datetime] = []
+
+    def __call__(self, root: Path, out: Path | None = None, url=None, now=None) -> BuildResult:
+        self.times.append(now)
+        return BuildResult(out or root / "build", 7, 0.01)
+
+
+@pytest.fixture
+def log(caplog):
+    """The daemon's log lines."""
+    caplog.set_level(logging.INFO, logger="statuspage.daemon")
+
+    def lines() -> list[str]:
+        return [r.getMessage() for r in caplog.records if r.name == "statuspage.daemon"]
+
+    return lines
+
+
+@pytest.fixture
+def start(site_dir, log, monkeypatch):
+    """Start a daemon on the site copy at ``now``, scheduler paused: jobs are planned, none run."""
+    monkeypatch.chdir(site_dir)
+    made: list[Daemon] = []
+
+    def start_at(now: datetime, **options) -> Daemon:
+        options.setdefault("build", Builds())
+        daemon = Daemon(site_dir, clock=Clock(now), **options)
+        made.append(daemon)
+        daemon.start(paused=True)
+        return daemon
+
+    yield start_at
+    for daemon in made:
+        daemon.stop()
+
+
+def planned(daemon: Daemon, about: str = "") -> dict[datetime, str]:
+    """The boundary jobs (those ``about`` an incident): when APScheduler runs each, and why."""
+    return {job.next_run_time: job.name for job in daemon.scheduler.get_jobs()
+            if job.id.startswith(AT) and about in job.name}
+
+
+def write_maintenance(site_dir: Path, incident_id: str, start: str, end: str,
+                      updates: str = "") -> Path:
+    path = site_dir / "incidents" / f"{incident_id}.md"
+    path.write_text(f"---\ntitle: {{fr: Travaux, en: Works}}\nmaintenance:\n  start: {start}\n"
+                    f"  end: {end}\ncomponents: [fibre]\n---\n{updates}", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("text", "period"), [
+    ("5m", timedelta(minutes=5)), ("30s", timedelta(seconds=30)), ("1h", timedelta(hours=1)),
+    ("1h30m", timedelta(minutes=90)), ("+2m", timedelta(minutes=2)),
+])
+def test_periods(text, period):
+    assert parse_every(text) == period
+
+
+@pytest.mark.parametrize("text", ["", "5", "soon", "0s", "5 m", "-5m"])
+def test_bad_periods_are_refused_before_anything_runs(text, runner, site_dir):
+    with pytest.raises(TimeError):
+        parse_every(text)
+    result = runner.invoke(cli.main, ["--site", str(site_dir), "run", "--every", text])
+    assert result.exit_code == 2
+    assert "Invalid value for '--every'" in result.output
+
+
+def test_boundaries_are_the_instants_the_page_changes_by_itself(site_dir):
+    write_maintenance(site_dir, "2026-11-27-upgrade", "2026-11-27 02:00", "2026-11-27 04:00")
+    write_maintenance(site_dir, "2027-02-01-move", "2027-02-01 02:00", "2027-02-01 04:00")
+    (site_dir / "incidents" / "2026-11-26-later.md").write_text(
+        "---\ntitle: Later\nimpact: minor\ncomponents: [adsl]\nstarted: 2026-11-26 15:00\n---\n"
+        "## 2026-11-26 15:30 · identified\nWritten ahead.\n", encoding="utf-8")
+    site = load_site(site_dir)
+    assert boundaries(site, NOW) == [
+        (utc(2026, 11, 26, 14, 0), "incident 2026-11-26-later starts"),
+        (utc(2026, 11, 26, 14, 30), "identified update of 2026-11-26-later appears"),
+        (utc(2026, 11, 26, 17, 0), f"update promised for {FIBRE}"),
+        (utc(2026, 11, 27, 1, 0), "maintenance 2026-11-27-upgrade starts"),
+        (utc(2026, 11, 27, 3, 0), "maintenance 2026-11-27-upgrade ends"),
+        # upcoming_days (30) before its start, the home page lists it.
+        (utc(2027, 1, 2, 1, 0), "maintenance 2027-02-01-move is listed as upcoming"),
+        (utc(2027, 2, 1, 1, 0), "maintenance 2027-02-01-move starts"),
+        (utc(2027, 2, 1, 3, 0), "maintenance 2027-02-01-move ends"),
+    ]
+    # Only instants to come: during the maintenance, its end is left.
+    assert boundaries(site, datetime(2026, 11, 27, 3, 0, tzinfo=PARIS))[0] == (
+        utc(2026, 11, 27, 3, 0), "maintenance 2026-11-27-upgrade ends")
+    # A cancelled maintenance has none.
+    write_maintenance(site_dir, "2026-11-27-upgrade", "2026-11-27 02:00", "2026-11-27 04:00",
+                      "## 2026-11-26 11:00 · cancelled\nReportée.\n")
+    assert "2026-11-27-upgrade" not in str(boundaries(load_site(site_dir), NOW))
+
+
+def test_a_maintenance_across_the_spring_forward_runs_at_the_right_instants(start, site_dir,
+                                                                             log):
+    # 01:30 CET → 03:30 CEST: two hours on the wall clock, one hour of real time.
+    write_maintenance(site_dir, "2027-03-28-upgrade", "2027-03-28 01:30", "2027-03-28 03:30")
+    now = datetime(2027, 3, 27, 12, 0, tzinfo=PARIS)
+    daemon = start(now)
+    assert planned(daemon) == {
+        utc(2027, 3, 28, 0, 30): "maintenance 2027-03-28-upgrade starts",
+        utc(2027, 3, 28, 1, 30): "maintenance 2027-03-28-upgrade ends",
+    }
+    for job in daemon.scheduler.get_jobs():
+        if job.id.startswith(AT):
+            assert job.trigger.get_next_fire_time(None, now) == job.next_run_time
+    assert ("2 rebuilds planned; the next at 2027-03-28 01:30:00 CET (maintenance "
+            "2027-03-28-upgrade starts)") in log()
+
+
+def test_a_maintenance_in_the_fall_back_needs_offsets_then_runs_at_the_right_instants(
+        start, site_dir, log):
+    # 02:30 happens twice on 25 October 2026: without an offset the content is refused
+    # (logged, nothing planned); with them, the window is one hour of real time.
+    path = write_maintenance(site_dir, "2026-10-25-upgrade", "2026-10-25 02:30",
+                             "2026-10-25 03:30")
+    now = datetime(2026, 10, 24, 12, 0, tzinfo=PARIS)
+    daemon = start(now)
+    assert daemon.build.times == []
+    assert planned(daemon) == {}
+    error = next(line for line in log() if line.startswith("not rebuilt build/ (start): "))
+    assert "incidents/2026-10-25-upgrade.md:4: start: 2026-10-25 02:30 occurs twice in " \
+           "Europe/Paris (the clocks go back)" in error
+    write_maintenance(site_dir, "2026-10-25-upgrade", "2026-10-25 02:30+02:00",
+                      "2026-10-25 02:30+01:00")
+    daemon.poll()
+    assert daemon.build.times == [now]
+    assert planned(daemon, "2026-10-25-upgrade") == {
+        utc(2026, 10, 25, 0, 30): "maintenance 2026-10-25-upgrade starts",
+        utc(2026, 10, 25, 1, 30): "maintenance 2026-10-25-upgrade ends",
+    }
+    assert path.exists()
+
+
+def test_a_new_maintenance_is_planned_and_a_cancelled_or_removed_one_is_not(start, site_dir,
+                                                                            runner, monkeypatch,
+                                                                            log):
+    daemon = start(NOW)
+    promise = {PROMISE: f"update promised for {FIBRE}"}
+    assert planned(daemon) == promise
+    # Written with the CLI while the daemon runs: the watcher sees it, the rebuild plans it.
+    monkeypatch.setattr(cli, "_now", lambda: NOW)
+    result = runner.invoke(cli.main, ["--site", str(site_dir), "maintenance", "Upgrade", "-c",
+                                      "fibre", "--start", "2026-11-27 02:00", "--end",
+                                      "2026-11-27 04:00", "-m", "Coupures brèves."],
+                           catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    daemon.poll()
+    assert log()[-2] == ("rebuilt build/ (incidents/2026-11-27-upgrade.md changed): "
+                         "7 pages in 0.0 s")
+    assert planned(daemon) == {**promise,
+                               utc(2026, 11, 27, 1, 0): "maintenance 2026-11-27-upgrade starts",
+                               utc(2026, 11, 27, 3, 0): "maintenance 2026-11-27-upgrade ends"}
+    # Extended by moving its end in the front matter: the end's job moves with it.
+    path = site_dir / "incidents" / "2026-11-27-upgrade.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("end: 2026-11-27 04:00",
+                                                             "end: 2026-11-27 05:30+01:00"),
+                    encoding="utf-8")
+    daemon.poll()
+    assert planned(daemon, "upgrade") == {
+        utc(2026, 11, 27, 1, 0): "maintenance 2026-11-27-upgrade starts",
+        utc(2026, 11, 27, 4, 30): "maintenance 2026-11-27-upgrade ends"}
+    result = runner.invoke(cli.main, ["--site", str(site_dir), "update", "2026-11-27-upgrade",
+                                      "--status", "cancelled", "-m", "Reportée."],
+                           catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    daemon.poll()
+    assert planned(daemon) == promise
+    # A file removed is a change too; the fibre incident gone, its promise goes with it.
+    (site_dir / "incidents" / f"{FIBRE}.md").unlink()
+    daemon.poll()
+    assert planned(daemon) == {}
+    assert log()[-1] == "no rebuild planned but the periodic one"
+    assert len(daemon.build.times) == 5
+
+
+def test_a_boundary_job_rebuilds_at_its_instant_and_is_not_planned_again(start, site_dir, log):
+    write_maintenance(site_dir, "2026-11-27-upgrade", "2026-11-27 02:00", "2026-11-27 04:00")
+    daemon = start(NOW)
+    job = daemon.scheduler.get_job(f"{AT}2026-11-27T01:00:00+00:00")
+    assert job.name == "maintenance 2026-11-27-upgrade starts"
+    daemon.clock.now = job.next_run_time  # APScheduler runs it then
+    job.func(*job.args)
+    assert daemon.build.times[-1] == utc(2026, 11, 27, 1, 0)
+    assert "rebuilt build/ (maintenance 2026-11-27-upgrade starts): 7 pages in 0.0 s" in log()
+    assert set(planned(daemon).values()) == {"maintenance 2026-11-27-upgrade ends"}
+
+
+def test_the_watcher_and_the_periodic_rebuild_are_interval_jobs(start, site_dir):
+    daemon = start(NOW, every=timedelta(minutes=5))
+    watch, every = daemon.scheduler.get_job("watch"), daemon.scheduler.get_job("every")
+    assert watch.trigger.interval == timedelta(seconds=1)
+    assert every.trigger.interval == timedelta(minutes=5)
+    assert every.name == "every 5m"
+    first = every.trigger.get_next_fire_time(None, NOW)
+    assert every.trigger.get_next_fire_time(first, first) == first + timedelta(minutes=5)
+    every.func(*every.args)
+    assert len(daemon.build.times) == 2
+
+
+def test_a_failing_build_keeps_the_site_and_the_next_trigger_builds_again(start, site_dir, log):
+    daemon = start(NOW, build=real_build)
+    index = site_dir / "build" / "index.html"
+    before = index.read_bytes()
+    bad = site_dir / "incidents" / "2026-11-26-bad.md"
+    bad.write_text("no front matter\n", encoding="utf-8")
+    daemon.poll()
+    assert log()[-1] == ("not rebuilt build/ (incidents/2026-11-26-bad.md changed): "
+                         "incidents/2026-11-26-bad.md:1: missing front matter: start the file "
+                         "with a line '---', the fields, then '---'; the site online stays as "
+                         "it was")
+    assert index.read_bytes() == before
+    assert planned(daemon) == {PROMISE: f"update promised for {FIBRE}"}  # kept
+    bad.unlink()
+    daemon.poll()
+    assert re.fullmatch(r"rebuilt build/ \(incidents/2026-11-26-bad.md changed\): "
+                        r"\d+ pages in \d+\.\d s", log()[-1])
+
+
+def test_an_unexpected_error_is_logged_and_the_daemon_carries_on(start, site_dir, log, caplog):
+    calls = []
+
+    def flaky(root, out=None, url=None, now=None):
+        calls.append(now)
+        if len(calls) == 1:
+            raise OSError("disk full")
+        return BuildResult(root / "build", 7, 0.01)
+
+    daemon = start(NOW, build=flaky)
+    assert log()[0] == "not rebuilt build/ (start); the site online stays as it was"
+    assert "OSError: disk full" in caplog.text
+    assert planned(daemon) == {PROMISE: f"update promised for {FIBRE}"}  # the content is good
+    daemon.request("every 5m")
+    assert log()[-1] == "rebuilt build/ (every 5m): 7 pages in 0.0 s"
+
+
+@pytest.mark.parametrize(("updates", "promise", "now", "late"), [
+    ("", "18:00", "17:59", False),
+    ("", "18:00", "18:00", True),
+    ("## 2026-11-26 17:00 · monitoring\nOn surveille.\n\n", "18:00", "18:30", True),
+    ("## 2026-11-26 18:00 · monitoring\nOn surveille.\n\n", "18:00", "18:30", False),
+    ("## 2026-11-26 18:10 · monitoring\nOn surveille.\n\n", "18:00", "18:30", False),
+    ("## 2026-11-26 18:10 · resolved\nRéparé.\n\n", "18:00", "18:30", False),
+    # An update written ahead of time does not count before it is published.
+    ("## 2026-11-26 19:00 · monitoring\nOn surveille.\n\n", "18:00", "18:30", True),
+])
+def test_overdue_means_open_promise_passed_and_no_update_since(site_dir, updates, promise, now,
+                                                               late):
+    path = site_dir / "incidents" / f"{FIBRE}.md"
+    text = path.read_text(encoding="utf-8").replace("next_update: 2026-11-26 18:00",
+                                                    f"next_update: 2026-11-26 {promise}")
+    path.write_text(text.replace("---\n## ", f"---\n{updates}## ", 1), encoding="utf-8")
+    hour, minute = map(int, now.split(":"))
+    found = overdue(load_site(site_dir), datetime(2026, 11, 26, hour, minute, tzinfo=PARIS))
+    assert [i.id for i in found] == ([FIBRE] if late else [])
+
+
+def test_a_missed_promise_is_reminded_once_and_the_hook_gets_the_incident(start, site_dir, log,
+                                                                          tmp_path):
+    out = tmp_path / "hook.txt"
+    hook = ('printf "%s|%s|%s\\n" "$STATUSPAGE_INCIDENT_ID" "$STATUSPAGE_INCIDENT_TITLE" '
+            f'"$STATUSPAGE_NEXT_UPDATE" >> {out}')
+    daemon = start(NOW, on_overdue=hook)
+    job = daemon.scheduler.get_job(f"{AT}2026-11-26T17:00:00+00:00")
+    daemon.clock.now = job.next_run_time
+    job.func(*job.args)
+    daemon.request("every 5m")
+    daemon.clock.now += timedelta(minutes=5)
+    daemon.request("every 5m")
+    daemon.wait_for_reminders()
+    assert out.read_text(encoding="utf-8").splitlines() == [
+        f"{FIBRE}|Coupure fibre à Lyon|2026-11-26T18:00:00+01:00"]
+    warnings = [line for line in log() if line.startswith("overdue:")]
+    assert warnings == [f"overdue: {FIBRE} (Coupure fibre à Lyon) promised an update at "
+                        "2026-11-26 18:00 CET and has none since"]
+    assert f"--on-overdue ran for {FIBRE}" in log()
+
+
+def test_a_failing_hook_is_logged_and_the_daemon_carries_on(start, log):
+    daemon = start(PROMISE + timedelta(minutes=1), on_overdue="echo no mail server >&2; exit 3")
+    daemon.wait_for_reminders()
+    assert f"--on-overdue failed for {FIBRE}: exit status 3: no mail server" in log()
+    daemon.request("every 5m")
+    assert log()[-1] == "rebuilt build/ (every 5m): 7 pages in 0.0 s"
+
+
+def test_triggers_during_a_build_coalesce_into_one_more_build(start, log):
+    entered, release = threading.Event(), threading.Event()
+    calls, running, most = [], [0], [0]
+
+    def slow(root, out=None, url=None, now=None):
+        running[0] += 1
+        most[0] = max(most[0], running[0])
+        calls.append(now)
+        if len(calls) == 2:
+            entered.set()
+            release.wait(10)
+        running[0] -= 1
+        return BuildResult(root / "build", 7, 0.01)
+
+    daemon = start(NOW, build=slow)
+    first = threading.Thread(target=daemon.request, args=("maintenance x starts",))
+    first.start()
+    assert entered.wait(10)
+    others = [threading.Thread(target=daemon.request, args=(reason,))
+              for reason in ("incidents/a.md changed", "every 5m")]
+    for thread in others:
+        thread.start()
+        thread.join(10)
+        assert not thread.is_alive()  # they do not wait for the build in progress
+    assert len(calls) == 2
+    release.set()
+    first.join(10)
+    assert len(calls) == 3 and most[0] == 1
+    rebuilt = [line.split(":")[0] for line in log() if line.startswith("rebuilt")]
+    assert rebuilt == ["rebuilt build/ (start)", "rebuilt build/ (maintenance x starts)",
+                       "rebuilt build/ (incidents/a.md changed, every 5m)"]
+
+
+def test_stop_waits_for_the_build_in_progress_then_stops_the_scheduler(site_dir, log,
+                                                                      monkeypatch):
+    """A build running in a scheduler thread when SIGTERM comes: no deadlock, no new build."""
+    monkeypatch.chdir(site_dir)
+    entered, release = threading.Event(), threading.Event()
+    calls = []
+
+    def slow(root, out=None, url=None, now=None):
+        calls.append(now)
+        if len(calls) == 2:
+            entered.set()
+            release.wait(10)
+        return BuildResult(root / "build", 7, 0.01)
+
+    # After every instant of the site: no boundary job of its own runs during the test.
+    daemon = Daemon(site_dir, clock=Clock(datetime(2027, 1, 1, tzinfo=PARIS)), build=slow)
+    daemon.start()  # running for real: the job below runs in APScheduler's thread pool
+    try:
+        daemon.scheduler.add_job(daemon.request, args=("maintenance x starts",))
+        assert entered.wait(10)
+        stopper = threading.Thread(target=daemon.stop, daemon=True)
+        stopper.start()
+        stopper.join(0.2)
+        assert stopper.is_alive()  # it waits for the build
+        release.set()
+        stopper.join(10)
+        assert not stopper.is_alive() and not daemon.scheduler.running
+    finally:
+        release.set()
+        daemon.stop()
+    daemon.request("too late")
+    assert len(calls) == 2
+    assert log()[-1] == "rebuilt build/ (maintenance x starts): 7 pages in 0.0 s"
+
+
+def _wait(condition, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _status(page: Path) -> str | None:
+    try:
+        found = re.search(r'class="us us-(\w+)"', page.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    return found[1] if found else None
+
+
+def test_statuspage_run_publishes_a_maintenance_on_time(site_dir, tmp_path):
+    """A real daemon: scheduled → in progress → completed with nobody touching anything."""
+    out = tmp_path / "build"
+    log = tmp_path / "daemon.log"
+    with log.open("w", encoding="utf-8") as stream:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "statuspage", "run", "--out", str(out), "--every", "1h"],
+            cwd=tmp_path, env={**os.environ, "STATUSPAGE_SITE": str(site_dir)},
+            stdout=stream, stderr=subprocess.STDOUT)
+    try:
+        index = out / "index.html"
+        _wait(index.exists, 20, "the first build")
+        now = datetime.now(UTC).replace(microsecond=0)
+        starts, ends = now + timedelta(seconds=3), now + timedelta(seconds=5)
+        draft = tmp_path / "draft"
+        draft.write_text(
+            f"---\ntitle: Travaux\nmaintenance:\n  start: {starts:%Y-%m-%d %H:%M:%S+00:00}\n"
+            f"  end: {ends:%Y-%m-%d %H:%M:%S+00:00}\ncomponents: [fibre]\n---\n"
+            f"## {now:%Y-%m-%d %H:%M:%S+00:00} · scheduled\nCoupures brèves.\n", encoding="utf-8")
+        os.replace(draft, site_dir / "incidents" / "2026-11-26-travaux.md")
+        page = out / "incidents" / "2026-11-26-travaux" / "index.html"
+        seen = []
+
+        def completed():
+            status = _status(page)
+            if status and (not seen or seen[-1] != status):
+                seen.append(status)
+            return status == "completed"
+
+        _wait(completed, 20, "the maintenance to complete")
+        assert seen == ["scheduled", "in_progress", "completed"]
+        _wait(lambda: "rebuilt build/ (maintenance 2026-11-26-travaux ends)"
+              in log.read_text(encoding="utf-8"), 5, "the log line")
+        assert re.search(r"rebuilt build/ \(maintenance 2026-11-26-travaux starts\): \d+ pages",
+                         log.read_text(encoding="utf-8"))
+
+        good = index.read_bytes()
+        bad = site_dir / "incidents" / "2026-11-26-bad.md"
+        bad.write_text("no front matter\n", encoding="utf-8")
+        _wait(lambda: "incidents/2026-11-26-bad.md:1: missing front matter"
+              in log.read_text(encoding="utf-8"), 10, "the error in the log")
+        assert process.poll() is None
+        assert index.read_bytes() == good and b"</html>" in good
+        failed_at = len(log.read_text(encoding="utf-8"))
+        bad.unlink()
+        _wait(lambda: "rebuilt build/ (incidents/2026-11-26-bad.md changed)"
+              in log.read_text(encoding="utf-8")[failed_at:], 10, "the rebuild once fixed")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            code = process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            code = "no exit after SIGTERM"
+        assert code == 0, log.read_text(encoding="utf-8")
+    assert log.read_text(encoding="utf-8").rstrip().endswith("stopped")
+    assert "Traceback" not in log.read_text(encoding="utf-8")
