@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from functools import cached_property
 
@@ -157,7 +157,10 @@ def uptime(site: Site, now: datetime, component_id: str,
     tz = site.config.timezone
     today = now.astimezone(tz).date()
     first_day = today - timedelta(days=days - 1)
-    window_start = datetime.combine(first_day, time(), tz)
+    # All arithmetic in UTC: two times in one ZoneInfo subtract as wall-clock times,
+    # which is an hour off across a daylight-saving change.
+    now = now.astimezone(UTC)
+    window_start = datetime.combine(first_day, time(), tz).astimezone(UTC)
     spans = []
     for incident in site.incidents:
         status = incident.components.get(component_id)
@@ -165,14 +168,14 @@ def uptime(site: Site, now: datetime, component_id: str,
             continue
         if incident.is_maintenance and status_at(incident, now) == MaintenanceStatus.CANCELLED:
             continue
-        start, end = _interval(incident, now)
+        start, end = (moment.astimezone(UTC) for moment in _interval(incident, now))
         if end > window_start and end > start:
             spans.append((start, end, status, incident.id))
     result = []
     for offset in range(days):
         day = first_day + timedelta(days=offset)
-        day_start = datetime.combine(day, time(), tz)
-        day_end = min(datetime.combine(day + timedelta(days=1), time(), tz), now)
+        day_start = datetime.combine(day, time(), tz).astimezone(UTC)
+        day_end = min(datetime.combine(day + timedelta(days=1), time(), tz).astimezone(UTC), now)
         here = [s for s in spans if s[0] < day_end and s[1] > day_start]
         length = (day_end - day_start).total_seconds()
         down = _weighted_downtime(here, day_start, day_end) if here and length > 0 else 0.0
@@ -235,7 +238,7 @@ class Snapshot:
     @cached_property
     def upcoming_maintenance(self) -> list[Incident]:
         """Maintenance still to come that starts within ``upcoming_days``, soonest first."""
-        horizon = self.now + timedelta(days=self.site.config.upcoming_days)
+        horizon = self.now.astimezone(UTC) + timedelta(days=self.site.config.upcoming_days)
         found = [i for i in self.site.incidents if i.is_maintenance
                  and status_at(i, self.now) == MaintenanceStatus.SCHEDULED
                  and i.maintenance.start <= horizon]

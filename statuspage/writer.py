@@ -169,11 +169,13 @@ CLOSING_TEXT = {False: "This incident has been resolved.", True: "This maintenan
 
 def append_update(root: Path, config: SiteConfig, incident_id: str, status: str | None,
                   message: str | None, when: datetime, next_update: datetime | None = None,
-                  clear_next_update: bool = False) -> Incident:
+                  clear_next_update: bool = False,
+                  maintenance_end: datetime | None = None) -> Incident:
     """Add an update above the newest one, under the lock; the file is re-validated.
 
     ``status`` None closes it (resolved, or completed for a maintenance); ``message``
     None writes the standard closing sentence, in every language of the site.
+    ``maintenance_end`` moves a maintenance's end (it is extended, or shortened).
     """
     with locked(root) as folder:
         path = incident_path(root, incident_id)
@@ -200,6 +202,12 @@ def append_update(root: Path, config: SiteConfig, incident_id: str, status: str 
                                     format_time(to_minute(next_update), config.timezone))
         elif clear_next_update:
             text = set_front_matter(text, "next_update", None)
+        if maintenance_end is not None:
+            if current.maintenance is None:
+                raise StatusPageError(f"--end moves the end of a maintenance, and {incident_id} "
+                                      "is an incident")
+            text = set_window(text, current.maintenance.start, to_minute(maintenance_end),
+                              config)
         incident = _validated(incident_id, path, text, config)
         _write_atomic(path, text.replace("\n", "\r\n") if crlf else text)
         for lang, translated in messages.items():
@@ -245,6 +253,20 @@ def set_front_matter(text: str, key: str, value: str | None) -> str:
     if value is not None:
         anchor = next((i + 1 for i in range(1, end) if lines[i].startswith("started:")), end)
         lines.insert(anchor, f"{key}: {value}\n")
+    return "".join(lines)
+
+
+def set_window(text: str, start: datetime, end: datetime, config: SiteConfig) -> str:
+    """Write the ``maintenance:`` window of the front matter as a block, keeping the rest."""
+    lines = text.splitlines(keepends=True)
+    end_line = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
+    first = next(i for i in range(1, end_line) if re.match(r"^maintenance\s*:", lines[i]))
+    last = first + 1
+    while last < end_line and lines[last].startswith((" ", "\t")):
+        last += 1
+    tz = config.timezone
+    lines[first:last] = ["maintenance:\n", f"  start: {format_time(start, tz)}\n",
+                         f"  end: {format_time(end, tz)}\n"]
     return "".join(lines)
 
 

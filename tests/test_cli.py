@@ -388,6 +388,41 @@ def test_update_and_resolve_work_on_a_maintenance(runner, site_dir):
                                                           "scheduled"]
     assert incident.updates[0].body.get_in("en", "fr").value == "This maintenance is complete."
     assert status_at(incident, NOW) == MaintenanceStatus.COMPLETED
-    # Moving the end is done in the front matter; the window is read from there.
     path = site_dir / "incidents" / "travaux.md"
     assert "  end: 2026-11-26 15:00\n" in path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("window", [
+    "maintenance:\n  start: 2026-11-26 13:00\n  end: 2026-11-26 15:00\n",
+    "maintenance: {start: 2026-11-26 13:00, end: 2026-11-26 15:00}\n",
+])
+def test_an_update_with_end_extends_a_maintenance(runner, site_dir, window):
+    path = site_dir / "incidents" / "2026-11-26-travaux.md"
+    path.write_text("---\ntitle: Travaux\nimpact: none\ncomponents: [fibre]\n" + window +
+                    "who_is_affected: Lyon.\n---\n## 2026-11-25 10:00 · scheduled\nPrévu.\n",
+                    encoding="utf-8")
+    result = run(runner, site_dir, "update", "2026-11-26-travaux", "--status", "in_progress",
+                 "--end", "17:30", "-m", "Prolongés jusqu'à 17 h 30.")
+    assert result.output == "2026-11-26-travaux: in_progress\n"
+    text = path.read_text(encoding="utf-8")
+    assert ("maintenance:\n  start: 2026-11-26 13:00\n  end: 2026-11-26 17:30\n"
+            "who_is_affected: Lyon.\n") in text
+    incident = load_site(site_dir).incident("2026-11-26-travaux")
+    assert incident.maintenance == Window(datetime(2026, 11, 26, 13, 0, tzinfo=PARIS),
+                                          datetime(2026, 11, 26, 17, 30, tzinfo=PARIS))
+    later = datetime(2026, 11, 26, 16, 0, tzinfo=PARIS)  # after the first end, before the new
+    assert status_at(incident, later) == MaintenanceStatus.IN_PROGRESS
+    assert status_at(incident, later + timedelta(hours=2)) == MaintenanceStatus.COMPLETED
+
+
+def test_end_is_refused_for_an_incident_and_in_the_past(runner, site_dir):
+    path = site_dir / "incidents" / f"{FIBRE}.md"
+    before = path.read_bytes()
+    refused = run(runner, site_dir, "update", FIBRE, "--status", "monitoring", "--end", "18:00",
+                  "-m", "x", ok=False)
+    assert refused.exit_code == 1
+    assert f"--end moves the end of a maintenance, and {FIBRE} is an incident" in refused.output
+    past = run(runner, site_dir, "update", FIBRE, "--status", "monitoring", "--end",
+               "2026-11-26 11:00", "-m", "x", ok=False)
+    assert past.exit_code == 2 and "is in the past" in past.output
+    assert path.read_bytes() == before

@@ -210,6 +210,16 @@ def test_uptime_spans_midnight_and_the_dst_change():
     assert _day(days, date(2026, 10, 24)).uptime == pytest.approx(23 / 24)
 
 
+def test_uptime_counts_real_hours_on_the_day_the_clocks_go_back():
+    # 00:00 CEST to 04:00 CET is 5 real hours of a 25-hour day (wall clocks say 4 of 24).
+    start = datetime(2026, 10, 25, 0, 0, tzinfo=PARIS)
+    end = datetime(2026, 10, 25, 4, 0, tzinfo=PARIS)
+    item = Incident(id="d", title=Text("d"), impact=Impact.CRITICAL, components={"a": MAJ},
+                    started=start, updates=(Update(end, RES, Text("x")),))
+    days = uptime(site(item), datetime(2026, 11, 1, tzinfo=PARIS), "a")
+    assert _day(days, date(2026, 10, 25)).uptime == pytest.approx(1 - 5 / 25)
+
+
 def test_snapshot_lists_history_by_month_and_recent_days():
     the_site = site(incident("new", start=30), incident("old", start=-24 * 40,
                                                         updates=[(-24 * 39, RES)]))

@@ -157,3 +157,13 @@ def test_a_regional_language_code_is_served(site_dir, now):
     assert '<html lang="en-GB">' in html
     assert "Partial System Outage" in html
     assert "26 Nov 2026, 06:40 CET" in html  # British date order, 24-hour clock
+
+
+def test_durations_are_real_time_across_the_clock_change(site_dir, now):
+    (site_dir / "incidents" / "2026-10-25-nuit.md").write_text(
+        "---\ntitle: Nuit\nimpact: minor\ncomponents: [adsl]\nstarted: 2026-10-25 01:00\n"
+        "---\n## 2026-10-25 04:00 · resolved\nRétabli.\n", encoding="utf-8")
+    client = create_app(load_site(site_dir), now=now).test_client()
+    html = page(client, "/en/incidents/2026-10-25-nuit/")
+    # 01:00 CEST to 04:00 CET: four hours, though the clocks moved three
+    assert "<dt>Duration</dt><dd>4 hr</dd>" in html

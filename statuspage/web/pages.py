@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from flask import Blueprint, abort, g, render_template, request, url_for
 from markupsafe import Markup, escape
@@ -116,7 +116,7 @@ def install_helpers(app) -> None:
             "until": until,
             "day": lambda d: i18n.format_day(d, g.lang),
             "month_name": lambda y, m: i18n.format_month(y, m, g.lang),
-            "duration": lambda delta: i18n.format_duration(delta, g.lang),
+            "duration": duration,
             "percent": lambda value: i18n.format_percent(value, g.lang),
             "status_label": lambda s: STATUS_LABELS[s],
             "status_at": status.status_at,
@@ -164,6 +164,11 @@ def when(moment: datetime) -> Markup:
     return Markup('<time datetime="{}">{}</time>').format(
         moment.isoformat(), i18n.format_datetime(moment, g.site.config.timezone, g.lang)
     )
+
+
+def duration(start: datetime, end: datetime) -> str:
+    """How long from ``start`` to ``end`` in real time (in UTC: across a clock change too)."""
+    return i18n.format_duration(end.astimezone(UTC) - start.astimezone(UTC), g.lang)
 
 
 def until(start: datetime, end: datetime) -> Markup:
