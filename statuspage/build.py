@@ -21,7 +21,7 @@ from statuspage.content import load_site
 from statuspage.errors import BuildError, ConfigError, ContentError
 from statuspage.model import Site
 from statuspage.status import Snapshot
-from statuspage.web import api, create_app, feeds, pages
+from statuspage.web import api, create_app, embed, feeds, pages
 
 MARKER = ".statuspage-build"  # marks a folder as ours to replace
 RENAME_EXCHANGE = 2
@@ -50,7 +50,7 @@ def make_freezer(site: Site, now: datetime, destination: Path) -> Freezer:
     @freezer.register_generator
     def every_url():
         snap = Snapshot(site, now)
-        for module in (pages, feeds, api):
+        for module in (pages, feeds, api, embed):
             yield from module.frozen_urls(snap)
 
     return freezer

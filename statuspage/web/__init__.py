@@ -12,7 +12,7 @@ from werkzeug.routing import BaseConverter
 from statuspage.errors import StatusPageError
 from statuspage.model import Site
 from statuspage.status import Snapshot
-from statuspage.web import api, feeds, i18n, pages
+from statuspage.web import api, embed, feeds, i18n, pages
 
 DEFAULTS = {
     # A fixed "now" for a whole build; None reads the clock at each request.
@@ -58,6 +58,7 @@ def create_app(site: Site | Callable[[], Site], now: datetime | None = None, **c
     app.register_blueprint(pages.bp)
     app.register_blueprint(feeds.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(embed.bp)
 
     @app.url_value_preprocessor
     def load_site(endpoint, values) -> None:
