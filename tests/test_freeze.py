@@ -18,6 +18,7 @@ import pytest
 import statuspage.build
 from statuspage.build import BuildResult, build
 from statuspage.errors import BuildError, ContentError
+from statuspage.web import assets
 
 SITES = Path(__file__).resolve().parent / "sites"
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=ZoneInfo("Europe/Paris"))
@@ -93,7 +94,7 @@ PAGES = [
     ("/", "index.html", '<time datetime="2026-11-26T06:40:00+01:00"'),
     ("/", "index.html", '<time datetime="2026-11-26T18:00:00+01:00"'),
     ("/", "index.html", '<a href="/en/" lang="en" hreflang="en">'),
-    ("/", "index.html", '<link rel="stylesheet" href="/static/style.css">'),
+    ("/", "index.html", '<link rel="stylesheet" href="/static/style.'),
     ("/en/", "en/index.html", '<html lang="en">'),
     ("/en/", "en/index.html", '<a href="/en/components/fibre/">Fibre broadband</a>'),
     ("/en/", "en/index.html", '<a href="/" lang="fr" hreflang="fr">'),
@@ -127,7 +128,8 @@ PAGES = [
     ("/en/components/billing/", "en/components/billing/index.html", "Double charge"),
     ("/404.html", "404.html", '<html lang="fr">'),
     ("/404.html", "404.html", '<a href="/history/">'),
-    ("/static/style.css", "static/style.css", ".ind-major"),
+    (f"/static/{assets.names()['style.css']}", f"static/{assets.names()['style.css']}",
+     ".ind-major"),
 ]
 
 

@@ -167,3 +167,15 @@ def test_durations_are_real_time_across_the_clock_change(site_dir, now):
     html = page(client, "/en/incidents/2026-10-25-nuit/")
     # 01:00 CEST to 04:00 CET: four hours, though the clocks moved three
     assert "<dt>Duration</dt><dd>4 hr</dd>" in html
+
+
+def test_uptime_bars_have_a_text_equivalent(client):
+    html = page(client, "/en/components/billing/")
+    bars = html[html.index('<div class="uptime">'):]
+    bars = bars[:bars.index("</div>")]
+    # the summary and each day with an incident, in words; the bars themselves are hidden
+    assert '<p class="vh">Uptime over the last 90 days: ' in bars
+    assert "<li>Friday, November 20, 2026: Partial outage, " in bars
+    assert '<ol class="bars" aria-hidden="true">' in bars
+    quiet = page(client, "/en/components/adsl/")
+    assert '<ul class="vh">' not in quiet  # no incident: the summary says it all

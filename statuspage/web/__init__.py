@@ -12,7 +12,7 @@ from werkzeug.routing import BaseConverter
 from statuspage.errors import StatusPageError
 from statuspage.model import Site
 from statuspage.status import Snapshot
-from statuspage.web import api, embed, feeds, i18n, pages
+from statuspage.web import api, assets, embed, feeds, i18n, pages
 
 DEFAULTS = {
     # A fixed "now" for a whole build; None reads the clock at each request.
@@ -38,7 +38,8 @@ def create_app(site: Site | Callable[[], Site], now: datetime | None = None, **c
     ``now`` fixes the moment the pages describe (a build); without it each
     request reads the clock (the live preview).
     """
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)
+    app.add_url_rule("/static/<path:hashed>", "asset", assets.view)
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
     app.config.update(config)
@@ -84,6 +85,7 @@ def create_app(site: Site | Callable[[], Site], now: datetime | None = None, **c
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+    app.jinja_env.globals["asset_url"] = assets.url
     pages.install_helpers(app)
     feeds.install_helpers(app)
     return app

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, abort, g, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, render_template, request, url_for
 from markupsafe import Markup, escape
 
 from statuspage import markup, status
 from statuspage.model import STATUS_LABELS, Text
-from statuspage.web import i18n
+from statuspage.web import assets, i18n
 
 bp = Blueprint("pages", __name__)
 
@@ -32,8 +32,13 @@ def pull_lang(endpoint, values) -> None:
 
 
 def add_lang(endpoint, values) -> None:
+    """The edition's prefix: none for the default language (also outside a request)."""
     lang = values.get("lang", g.get("lang"))
-    values["lang"] = None if lang in (None, g.site.config.default_language) else lang
+    if lang is not None:
+        site = g.site if "site" in g else current_app.extensions["statuspage"].get()
+        if lang == site.config.default_language:
+            lang = None
+    values["lang"] = lang
 
 
 bp.url_value_preprocessor(pull_lang)
@@ -57,6 +62,7 @@ def frozen_urls(snap: status.Snapshot):
         for component in snap.site.config.components:
             yield "pages.component", {"lang": lang, "component_id": component.id}
     yield "not_found_page", {}
+    yield from assets.frozen_urls()
 
 
 @route("/")

@@ -1,0 +1,43 @@
+"""Static files under content-hashed names (style.3f2a1b9c0d.css), cacheable forever."""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+from pathlib import Path
+
+from flask import abort, send_from_directory, url_for
+
+STATIC = Path(__file__).resolve().parent / "static"
+A_YEAR = 365 * 24 * 3600
+
+
+@cache
+def names() -> dict[str, str]:
+    """Each static file's name → its name with a hash of its content.
+
+    The name changes when the content does, so browsers and CDNs may keep a file forever.
+    """
+    found = {}
+    for path in sorted(p for p in STATIC.rglob("*") if p.is_file()):
+        name = path.relative_to(STATIC).as_posix()
+        stem, dot, suffix = name.rpartition(".")
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+        found[name] = f"{stem}.{digest}.{suffix}" if dot else f"{name}.{digest}"
+    return found
+
+
+def url(name: str) -> str:
+    return url_for("asset", hashed=names()[name])
+
+
+def view(hashed: str):
+    real = {v: k for k, v in names().items()}.get(hashed)
+    if real is None:
+        abort(404)
+    return send_from_directory(STATIC, real, max_age=A_YEAR)
+
+
+def frozen_urls():
+    for hashed in names().values():
+        yield "asset", {"hashed": hashed}

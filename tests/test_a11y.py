@@ -1,0 +1,170 @@
+"""WCAG 2.1 AA, checked by axe-core in headless Chromium on every page type of the example.
+
+axe-core comes from the npm registry (tests/js/package.json, installed by the README's test
+command with `npm ci --prefix tests/js`).
+"""
+
+from __future__ import annotations
+
+import functools
+import shutil
+import threading
+from collections.abc import Iterator
+from datetime import datetime
+from http.server import ThreadingHTTPServer
+from zoneinfo import ZoneInfo
+
+import pytest
+from conftest import REPO, TESTS
+from playwright.sync_api import Browser, Page
+from test_browser import _QuietHandler, chromium  # noqa: F401 - the shared browser fixture
+
+from statuspage.build import build
+
+pytestmark = pytest.mark.browser
+
+AXE = TESTS / "js" / "node_modules" / "axe-core" / "axe.min.js"
+# The example site at a moment with an open incident and a maintenance announced.
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=ZoneInfo("Europe/Paris"))
+FIBRE = "2026-11-26-coupure-fibre-lyon"
+WORKS = "2026-12-03-maintenance-reseau-mobile-nord"
+PAGES = [
+    "/", f"/incidents/{FIBRE}/", f"/incidents/{WORKS}/", "/history/", "/history/2026/11/",
+    "/components/fibre/", "/components/mobile-data/",
+]
+URLS = [*PAGES, *(f"/en{path}" for path in PAGES), "/404.html"]
+RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+
+
+@pytest.fixture(scope="module")
+def example_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    root = tmp_path_factory.mktemp("a11y")
+    for part in ("content", "incidents"):
+        shutil.copytree(REPO / part, root / "site" / part)
+    out = build(root / "site", root / "out", now=NOW).out
+    handler = functools.partial(_QuietHandler, directory=str(out))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module", params=["light", "dark"])
+def scheme_page(request, chromium: Browser) -> Iterator[Page]:  # noqa: F811
+    if not AXE.is_file():
+        pytest.fail(f"{AXE} is missing: npm ci --prefix tests/js")
+    context = chromium.new_context(color_scheme=request.param)
+    context.set_default_timeout(5000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def axe_violations(page: Page) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "rules => axe.run(document, {runOnly: {type: 'tag', values: rules}})", RULES)
+    return [f"{v['id']} ({v['impact']}): {v['help']} — "
+            + "; ".join(node["target"][0] for node in v["nodes"][:3])
+            for v in result["violations"]]
+
+
+@pytest.mark.parametrize("path", URLS)
+def test_no_axe_violations(scheme_page: Page, example_url: str, path: str):
+    response = scheme_page.goto(example_url + path)
+    assert response is not None and (response.ok or path == "/404.html")
+    assert axe_violations(scheme_page) == []
+
+
+BUDGET = 14_000  # bytes, gzipped: what fits in the first round trip (10 TCP segments)
+
+
+def first_view(page: Page, url: str) -> dict[str, int]:
+    """Every response the page loads, with its gzipped size (level 6, as servers do)."""
+    import gzip
+
+    responses = []
+    page.on("response", lambda response: responses.append(response))
+    page.goto(url, wait_until="load")
+    return {r.url: len(gzip.compress(r.body(), 6)) for r in responses}
+
+
+def test_home_first_view_fits_the_weight_budget(chromium: Browser, example_url: str):  # noqa: F811
+    context = chromium.new_context()
+    try:
+        sizes = first_view(context.new_page(), example_url + "/")
+    finally:
+        context.close()
+    assert all(url.startswith(example_url) for url in sizes), sizes  # nothing from elsewhere
+    assert len(sizes) == 2, sizes  # the page and its stylesheet: no font, script or icon
+    total = sum(sizes.values())
+    assert total <= BUDGET, f"{total} bytes gzipped: {sizes}"
+
+
+def test_the_stylesheet_is_cached_forever_under_a_hashed_name(chromium: Browser,  # noqa: F811
+                                                              example_url: str):
+    context = chromium.new_context()
+    try:
+        page = context.new_page()
+        page.goto(example_url + "/")
+        href = page.locator("link[rel=stylesheet]").get_attribute("href")
+    finally:
+        context.close()
+    import hashlib
+    import re
+
+    from statuspage.web.assets import STATIC
+
+    match = re.fullmatch(r"/static/style\.([0-9a-f]{10})\.css", href)
+    assert match, href
+    digest = hashlib.sha256((STATIC / "style.css").read_bytes()).hexdigest()
+    assert digest.startswith(match.group(1))
+
+
+@pytest.mark.parametrize("path", ["/", f"/en/incidents/{FIBRE}/", "/components/fibre/"])
+def test_keyboard_reaches_every_link_with_a_visible_focus(chromium: Browser,  # noqa: F811
+                                                          example_url: str, path: str):
+    context = chromium.new_context()
+    try:
+        page = context.new_page()
+        page.goto(example_url + path)
+        links = page.eval_on_selector_all("a[href]", "as => as.map(a => a.href)")
+        reached, outlines = [], set()
+        for _ in range(len(links) + 2):
+            page.keyboard.press("Tab")
+            focused = page.evaluate("""() => {
+                const e = document.activeElement, s = getComputedStyle(e);
+                return [e.href || e.tagName, s.outlineStyle, s.outlineWidth]; }""")
+            reached.append(focused[0])
+            if focused[0].startswith("http"):
+                outlines.add((focused[1], focused[2]))
+    finally:
+        context.close()
+    assert reached[0].endswith("#main")  # the skip link comes first
+    assert set(links) <= set(reached)
+    assert outlines == {("solid", "3px")}  # every focused link shows where focus is
+
+
+def test_a_customer_follows_a_component(chromium: Browser, example_url: str):  # noqa: F811
+    context = chromium.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(example_url + "/en/")
+        page.locator("#services").locator("..").get_by_role("link", name="Fibre broadband").click()
+        page.wait_for_url(example_url + "/en/components/fibre/")
+        subscribe = page.locator("section.subscribe")
+        feed = subscribe.get_by_role("link", name="Atom").first
+        assert feed.get_attribute("href") == "/en/components/fibre/updates.atom"
+        calendar = subscribe.get_by_role("link", name="maintenance calendar")
+        assert calendar.get_attribute("href") == (
+            "webcal://status.example.com/en/components/fibre/maintenance.ics")
+        response = page.request.get(example_url + "/en/components/fibre/updates.atom")
+        assert response.ok and b"<feed" in response.body()
+    finally:
+        context.close()
