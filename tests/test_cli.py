@@ -156,10 +156,14 @@ def test_build_prints_pages_and_time(runner, site_dir, tmp_path):
     out = tmp_path / "public"
     result = run(runner, site_dir, "build", "--out", str(out), "--url", "https://x.test/status")
     # 2 languages × (home, history, 1 month, 2 incidents, 3 components; 2 update feeds,
-    # 2 history feeds, 1 calendar; per component 2 feeds and a calendar) + 404 + stylesheet
+    # 2 history feeds, 1 calendar; per component 2 feeds and a calendar; the banner's
+    # status.json and banner.html, the site's and 3 components' badges) + 404 + stylesheet
+    # + 8 API files + the banner script
     pages = 1 + 1 + 1 + 2 + 3
     feeds = 2 + 2 + 1 + 3 * 3
-    assert result.output.startswith(f"built {2 * (pages + feeds) + 2} pages into {out} in ")
+    embed = 2 + 1 + 3
+    assert result.output.startswith(
+        f"built {2 * (pages + feeds + embed) + 2 + 8 + 1} pages into {out} in ")
     assert result.output.rstrip().endswith(" s")
     page = (out / "incidents" / FIBRE / "index.html").read_text(encoding="utf-8")
     assert f'href="https://x.test/status/incidents/{FIBRE}/"' in page

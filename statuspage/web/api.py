@@ -1,13 +1,72 @@
-"""The Statuspage-compatible public API v2, served as static JSON files."""
+"""The Statuspage-compatible public API v2, served as static JSON files under /api/v2/.
+
+No language prefix: texts are in the site's ``api_language``. The documents themselves
+are built by ``statuspage.api`` from the request's Snapshot.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import json
 
-from statuspage import status
+from flask import Blueprint, Response, current_app, g
 
-bp = Blueprint("api", __name__)
+from statuspage import api, status
+from statuspage.web import i18n, pages
+
+bp = Blueprint("api", __name__, url_prefix="/api/v2")
+
+# endpoint → (rule, the Documents method that builds it)
+FILES = {
+    "summary": ("/summary.json", api.Documents.summary),
+    "status": ("/status.json", api.Documents.status_document),
+    "components": ("/components.json", api.Documents.components_document),
+    "incidents": ("/incidents.json", api.Documents.incidents_document),
+    "unresolved": ("/incidents/unresolved.json", api.Documents.unresolved_document),
+    "scheduled_maintenances": ("/scheduled-maintenances.json",
+                               api.Documents.maintenances_document),
+    "upcoming": ("/scheduled-maintenances/upcoming.json", api.Documents.upcoming_document),
+    "active": ("/scheduled-maintenances/active.json", api.Documents.active_document),
+}
 
 
 def frozen_urls(snap: status.Snapshot):
-    return iter(())
+    for endpoint in FILES:
+        yield f"api.{endpoint}", {}
+
+
+def documents() -> api.Documents:
+    """The documents of the request's Snapshot, shared by every file of a build."""
+    cached = current_app.extensions.get("statuspage.api")
+    if cached is None or cached.snap is not g.snap:
+        lang = g.site.config.api_language
+        cached = api.Documents(
+            g.snap,
+            permalink=lambda incident: pages.public_url(
+                "pages.incident", incident_id=incident.id, lang=lang),
+            gettext=i18n.translations(lang).gettext,
+        )
+        current_app.extensions["statuspage.api"] = cached
+    return cached
+
+
+# <, > and & only occur inside JSON strings: escaped there, a title such as "<script>…"
+# reads the same to any JSON parser and cannot turn into markup if the file is misserved.
+HTML_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+
+
+def dumps(document) -> str:
+    """Compact UTF-8 JSON, HTML-safe."""
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).translate(HTML_SAFE)
+
+
+def _view(build):
+    def view() -> Response:
+        body = dumps(build(documents()))
+        # Access-Control-Allow-Origin: set for the live preview by embed.allow_cross_origin
+        return current_app.response_class(body, mimetype="application/json")
+
+    return view
+
+
+for _endpoint, (_rule, _build) in FILES.items():
+    bp.add_url_rule(_rule, _endpoint, _view(_build))

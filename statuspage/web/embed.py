@@ -1,13 +1,217 @@
-"""What other sites show: the customer-area banner (script and iframe) and status badges."""
+"""What other sites show: the customer-area banner (script and iframe) and status badges.
+
+- ``/embed/status.js``: one script for every edition. It picks the edition from the host
+  page's ``<html lang>``, fetches that edition's ``embed/status.json`` from the address it
+  was loaded from, and shows a banner only while an incident is open or a maintenance is
+  in progress.
+- ``/embed/status.json`` (``/en/embed/status.json`` …): what the banner says, in the
+  edition's language, texts from the gettext catalogs.
+- ``/embed/banner.html`` (per edition): the same banner without JavaScript, for an iframe.
+- ``/badge.svg``, ``/components/<id>/badge.svg`` (per edition): flat status badges.
+
+docs/embed.md is the customer's side of this.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import json
+import math
+import mimetypes
+import re
+import unicodedata
+
+from flask import Blueprint, Response, abort, g, render_template, request, url_for
 
 from statuspage import status
+from statuspage.model import ComponentStatus, Incident, Text, _
+from statuspage.status import Indicator
+from statuspage.web import i18n, pages
+
+JS = "text/javascript"  # RFC 9239; Python before 3.12 says application/javascript
+SVG = "image/svg+xml"
+# The freezer checks each file's name against its type.
+mimetypes.add_type(JS, ".js")
 
 bp = Blueprint("embed", __name__)
+bp.url_value_preprocessor(pages.pull_lang)
+bp.url_defaults(pages.add_lang)
+
+REGION = _("Current status")
+MORE = _("read more")
+KIND_LABELS = {
+    "incident": _("Incident in progress:"),
+    "maintenance": _("Maintenance in progress:"),
+}
+# Badges: short words, and colours with at least 4.5:1 contrast for white text.
+BADGE_LABEL_COLOUR = "#555"
+BADGE_TITLE = _("%(label)s: %(status)s")
+STATUS_COLOURS = {
+    ComponentStatus.OPERATIONAL: "#1a7f37",
+    ComponentStatus.UNDER_MAINTENANCE: "#0969da",
+    ComponentStatus.DEGRADED_PERFORMANCE: "#9a6700",
+    ComponentStatus.PARTIAL_OUTAGE: "#bc4c00",
+    ComponentStatus.MAJOR_OUTAGE: "#cf222e",
+}
+COMPONENT_BADGES = {status: (colour, status.label) for status, colour in STATUS_COLOURS.items()}
+INDICATOR_BADGES = {
+    Indicator.NONE: COMPONENT_BADGES[ComponentStatus.OPERATIONAL],
+    Indicator.MINOR: ("#9a6700", _("Minor outage")),
+    Indicator.MAJOR: COMPONENT_BADGES[ComponentStatus.PARTIAL_OUTAGE],
+    Indicator.CRITICAL: COMPONENT_BADGES[ComponentStatus.MAJOR_OUTAGE],
+    Indicator.MAINTENANCE: COMPONENT_BADGES[ComponentStatus.UNDER_MAINTENANCE],
+}
 
 
 def frozen_urls(snap: status.Snapshot):
-    return iter(())
+    yield "embed.script", {}
+    for lang in pages.editions(snap.site):
+        yield "embed.status_json", {"lang": lang}
+        yield "embed.banner", {"lang": lang}
+        yield "embed.badge", {"lang": lang}
+        for component in snap.site.config.components:
+            yield "embed.component_badge", {"lang": lang, "component_id": component.id}
+
+
+def gettext(message: str) -> str:
+    return i18n.translations(g.lang).gettext(message)
+
+
+def one_line(text: str) -> str:
+    """Spaces and line breaks made single spaces (no-break spaces kept)."""
+    return re.sub(r"[ \t\r\n]+", " ", text).strip()
+
+
+def _text(text: Text) -> str:
+    """Plain text in the edition's language, on one line."""
+    return one_line(text.get_in(g.lang, g.site.config.default_language).value)
+
+
+def site_path(endpoint: str, **values) -> str:
+    """A page's address relative to the site's root: ``en/incidents/<id>/``."""
+    return url_for(endpoint, **values)[len(request.script_root):].lstrip("/")
+
+
+# -- the banner: its data, the script, the iframe page -------------------------------------------
+
+def banner_data() -> dict:
+    """What the banner says in this edition: open incidents, then maintenance in progress.
+
+    Scheduled maintenance is left out: the banner is for what is wrong now (the status
+    page and the calendar announce what is planned).
+    """
+    items = []
+    for kind, found in (("incident", g.snap.open_incidents),
+                        ("maintenance", g.snap.active_maintenance)):
+        for incident in found:
+            items.append(_item(kind, incident))
+    return {"lang": g.lang, "label": gettext(REGION), "more": gettext(MORE), "items": items}
+
+
+def _item(kind: str, incident: Incident) -> dict:
+    title = incident.title.get_in(g.lang, g.site.config.default_language)
+    item = {
+        "kind": kind,
+        "label": gettext(KIND_LABELS[kind]),
+        "title": one_line(title.value),
+        "path": site_path("pages.incident", incident_id=incident.id),
+    }
+    if title.lang != g.lang:
+        item["lang"] = title.lang  # a fallback title, marked for screen readers
+    return item
+
+
+# <, > and & occur only inside JSON strings: escaped there, the file cannot turn into markup.
+_HTML_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+
+
+def _json(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).translate(_HTML_SAFE)
+
+
+@pages.route("/embed/status.json", bp)
+def status_json():
+    return Response(_json(banner_data()), mimetype="application/json")
+
+
+@bp.route("/embed/status.js")
+def script():
+    """One script for every edition: the editions' data files are baked in, not the news."""
+    config = g.site.config
+    editions: dict[str, str] = {}
+    for lang in config.languages:  # the full code first, then its language alone
+        path = site_path("embed.status_json", lang=lang)
+        editions.setdefault(lang.lower(), path)
+    for lang in config.languages:
+        editions.setdefault(lang.split("-")[0].lower(), editions[lang.lower()])
+    body = render_template("embed/status.js", url=_json(config.url), editions=_json(editions),
+                           default=_json(config.default_language.lower()))
+    return Response(body, mimetype=JS)
+
+
+@pages.route("/embed/banner.html", bp)
+def banner():
+    """The banner for an iframe: no script, links open in the host page's window."""
+    return render_template("embed/banner.html", banner=banner_data())
+
+
+# -- badges -----------------------------------------------------------------------------------
+
+@pages.route("/badge.svg", bp)
+def badge():
+    colour, label = INDICATOR_BADGES[g.snap.indicator]
+    return _badge(_text(g.site.config.name), gettext(label), colour)
+
+
+@pages.route("/components/<component_id>/badge.svg", bp)
+def component_badge(component_id: str):
+    component = next((c for c in g.site.config.components if c.id == component_id), None)
+    if component is None:
+        abort(404)
+    colour, label = COMPONENT_BADGES[g.snap.components[component.id]]
+    return _badge(_text(component.name), gettext(label), colour)
+
+
+def _badge(label: str, value: str, colour: str) -> Response:
+    left, right = text_width(label) + 12, text_width(value) + 12
+    body = render_template(
+        "embed/badge.svg", label=label, value=value, colour=colour,
+        label_colour=BADGE_LABEL_COLOUR, left=left, right=right,
+        title=gettext(BADGE_TITLE) % {"label": label, "status": value})
+    return Response(body, mimetype=SVG)
+
+
+# Advance widths of Verdana at 11 px (the badge's first font), approximate and grouped:
+# enough to size the boxes; textLength makes any other font fit them.
+_WIDTHS = {
+    " ": 3.9, "ijl'|": 3.1, "frtI!.,:;()[]{}": 4.7, "J\"-/\\": 5.1, "csz*": 5.8,
+    "kvxyFL?": 6.4, "abdeghnopquETPY_$0123456789#+<=>~^": 7.0, "ABCKRSVXZ": 7.7,
+    "DGHNOQU": 8.7, "wM": 9.3, "m&%": 10.7, "W@": 11.0,
+}
+WIDTH = {char: width for chars, width in _WIDTHS.items() for char in chars}
+
+
+def text_width(text: str) -> int:
+    """The text's width in pixels at 11 px, estimated without any font file."""
+    total = 0.0
+    for char in text:
+        base = unicodedata.normalize("NFD", char)[:1] or char  # é → e
+        if base in WIDTH:
+            total += WIDTH[base]
+        elif unicodedata.east_asian_width(char) in ("W", "F"):
+            total += 11.0
+        elif unicodedata.combining(char):
+            continue
+        else:
+            total += 7.0
+    return math.ceil(total)
+
+
+# -- CORS: the live preview answers other sites' scripts, as a static host should --------------
+
+@bp.after_app_request
+def allow_cross_origin(response: Response) -> Response:
+    """``Access-Control-Allow-Origin: *`` on the API's and this blueprint's files (any
+    edition's), and on anything else under /api/ and /embed/, 404s included."""
+    if request.blueprint in ("api", "embed") or request.path.startswith(("/api/", "/embed/")):
+        response.headers["Access-Control-Allow-Origin"] = "*"
+    return response

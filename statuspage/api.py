@@ -1,0 +1,397 @@
+"""The Statuspage public API v2 documents: pure functions of a Snapshot, no Flask, no I/O.
+
+Shapes, keys and enum values are Atlassian Statuspage's (``/api/v2/summary.json`` and the
+rest); docs/api.md says how our model maps onto them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from functools import cached_property, lru_cache
+from html.parser import HTMLParser
+from zoneinfo import ZoneInfo
+
+from statuspage import markup, status
+from statuspage.model import (
+    Component,
+    ComponentStatus,
+    Group,
+    Incident,
+    IncidentStatus,
+    MaintenanceStatus,
+    Text,
+    Update,
+    UpdateStatus,
+)
+
+LIMIT = 50  # incidents.json and scheduled-maintenances.json list the 50 most recent
+TICK = timedelta(microseconds=1)
+
+Document = dict[str, object]
+
+
+def timestamp(moment: datetime, tz: ZoneInfo) -> str:
+    """``2026-11-20T09:15:00.000+01:00``: milliseconds, the site zone's offset, ``Z`` for zero."""
+    text = moment.astimezone(tz).isoformat(timespec="milliseconds")
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def page_id(url: str) -> str:
+    """A stable opaque id for the page: the first 12 hex digits of SHA-256 of its URL."""
+    return hashlib.sha256(url.encode("utf-8")).hexdigest()[:12]
+
+
+def api_status(value: UpdateStatus) -> str:
+    """Statuspage's status for ours: it has no ``cancelled``, a cancelled maintenance is
+    ``completed`` (its update says why)."""
+    if value == MaintenanceStatus.CANCELLED:
+        return MaintenanceStatus.COMPLETED.value
+    return value.value
+
+
+@lru_cache(maxsize=8192)
+def plain_text(text: str) -> str:
+    """An update's body for the API: its markdown source, which reads as plain text; but
+    when the sanitiser would strip something from it (raw HTML, a javascript: link), the
+    text customers see on the page instead, so the API publishes nothing the page hides."""
+    if not markup.stripped(text):
+        return text
+    parser = _PlainText()
+    parser.feed(markup.render(text))
+    parser.close()
+    return parser.text()
+
+
+class _PlainText(HTMLParser):
+    """Sanitised HTML → plain text: paragraphs, ``- `` list items, links as ``text (url)``."""
+
+    BLOCKS = {"p", "pre", "blockquote", "h3", "h4", "h5", "h6", "table", "dl", "hr", "ul",
+              "ol"}
+    LINES = {"br", "tr", "dt", "dd"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.lists: list[int | None] = []  # per open list: the next number, None if bullets
+        self.link: tuple[str, int] | None = None  # (href, where its text starts)
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.BLOCKS:
+            self.parts.append("\n\n")
+        if tag in self.LINES:
+            self.parts.append("\n")
+        if tag in ("ul", "ol"):
+            start = dict(attrs).get("start") or "1"
+            self.lists.append(int(start) if tag == "ol" and start.isdigit() else None)
+        elif tag == "li":
+            number = self.lists[-1] if self.lists else None
+            self.parts.append("\n- " if number is None else f"\n{number}. ")
+            if number is not None:
+                self.lists[-1] = number + 1
+        elif tag == "a":
+            href = dict(attrs).get("href") or ""
+            self.link = (href, len(self.parts)) if ":" in href else None
+
+    def handle_endtag(self, tag):
+        if tag in ("ul", "ol") and self.lists:
+            self.lists.pop()
+        if tag in self.BLOCKS:
+            self.parts.append("\n\n")
+        if tag == "a" and self.link:
+            href, start = self.link
+            label = "".join(self.parts[start:]).strip()
+            if href not in (label, f"mailto:{label}", f"tel:{label}"):
+                self.parts.append(f" ({href})")
+            self.link = None
+
+    def handle_data(self, data):
+        self.parts.append(" " if data.isspace() else data)  # newlines between tags: layout
+
+    def text(self) -> str:
+        lines = [re.sub(r"[ \t]+", " ", line).strip() for line in "".join(self.parts).split("\n")]
+        return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+class Documents:
+    """The API's JSON documents for one Snapshot, each part computed once.
+
+    ``permalink(incident)`` gives the incident's public address in the API language's
+    edition; ``gettext`` translates the status description into that language.
+    """
+
+    def __init__(self, snap: status.Snapshot, permalink: Callable[[Incident], str],
+                 gettext: Callable[[str], str] = str):
+        self.snap = snap
+        self.config = snap.site.config
+        self.now = snap.now
+        self.lang = self.config.api_language
+        self.page_id = page_id(self.config.url)
+        self._permalink = permalink
+        self._gettext = gettext
+        self._incidents: dict[str, Document] = {}
+        self._transitions_of: dict[str, list[datetime]] = {}
+        self._events_of: dict[str, list[datetime]] = {}
+
+    # The documents, one per file under /api/v2/.
+
+    def summary(self) -> Document:
+        return {
+            "page": self.page,
+            "components": self.components,
+            "incidents": [self.incident(i) for i in self.snap.open_incidents],
+            "scheduled_maintenances": [self.incident(m) for m in
+                                       self.snap.active_maintenance + self._upcoming],
+            "status": self.indicator,
+        }
+
+    def status_document(self) -> Document:
+        return {"page": self.page, "status": self.indicator}
+
+    def components_document(self) -> Document:
+        return {"page": self.page, "components": self.components}
+
+    def incidents_document(self) -> Document:
+        recent = [i for i in self.snap.published if not i.is_maintenance][:LIMIT]
+        return {"page": self.page, "incidents": [self.incident(i) for i in recent]}
+
+    def unresolved_document(self) -> Document:
+        return {"page": self.page,
+                "incidents": [self.incident(i) for i in self.snap.open_incidents]}
+
+    def maintenances_document(self) -> Document:
+        found = [i for i in self.snap.published if i.is_maintenance]
+        found.sort(key=lambda m: m.maintenance.start, reverse=True)
+        return self._maintenances(found[:LIMIT])
+
+    def upcoming_document(self) -> Document:
+        return self._maintenances(self._upcoming)
+
+    def active_document(self) -> Document:
+        return self._maintenances(self.snap.active_maintenance)
+
+    def _maintenances(self, found: list[Incident]) -> Document:
+        return {"page": self.page, "scheduled_maintenances": [self.incident(m) for m in found]}
+
+    @cached_property
+    def _upcoming(self) -> list[Incident]:
+        """Every maintenance still scheduled, soonest first: Statuspage lists them all, while
+        the home page keeps to the next ``upcoming_days``."""
+        found = [i for i in self.snap.published if i.is_maintenance
+                 and status.status_at(i, self.now) == MaintenanceStatus.SCHEDULED]
+        return sorted(found, key=lambda m: m.maintenance.start)
+
+    # The parts.
+
+    @cached_property
+    def page(self) -> Document:
+        changes = [t for i in self.snap.published for t in self._events(i)]
+        return {
+            "id": self.page_id,
+            "name": self._text(self.config.name),
+            "url": self.config.url,
+            "time_zone": self.config.timezone.key,
+            "updated_at": self._time(max(changes, default=self._epoch)),
+        }
+
+    @cached_property
+    def indicator(self) -> Document:
+        indicator = self.snap.indicator
+        return {"indicator": indicator.value, "description": self._gettext(indicator.description)}
+
+    @cached_property
+    def components(self) -> list[Document]:
+        """Groups as flat entries (``group: true``, their members' ids), members after them
+        with ``group_id``, then the components outside any group: the home page's order."""
+        result, position = [], 0
+        for group in self.config.groups:
+            members = [c for c in self.config.components if c.group == group.id]
+            if members:
+                position += 1
+                result.append(self._group(group, position, members))
+                result.extend(self._component(c, n) for n, c in enumerate(members, 1))
+        for component in self.config.components:
+            if component.group is None:
+                position += 1
+                result.append(self._component(component, position))
+        return result
+
+    @cached_property
+    def _component_entries(self) -> dict[str, Document]:
+        return {c["id"]: c for c in self.components if not c["group"]}
+
+    def incident(self, incident: Incident) -> Document:
+        """An incident, or a scheduled maintenance (with ``scheduled_for``/``_until``)."""
+        found = self._incidents.get(incident.id)
+        if found is None:
+            found = self._incidents[incident.id] = self._incident(incident)
+        return found
+
+    def _incident(self, incident: Incident) -> Document:
+        events = self._events(incident)
+        created = events[0] if events else self.now
+        resolved = status.ended_at(incident, self.now)
+        visible = status.visible_updates(incident, self.now)
+        monitoring = next((u.time for u in visible if u.status == IncidentStatus.MONITORING
+                           and not incident.is_maintenance), None)
+        impact = incident.impact.value
+        if incident.is_maintenance and impact == "none":
+            impact = "maintenance"  # Statuspage's impact for a maintenance not overridden
+        document: Document = {
+            "id": incident.id,
+            "name": self._text(incident.title),
+            "status": api_status(status.status_at(incident, self.now)),
+            "created_at": self._time(created),
+            "updated_at": self._time(events[-1] if events else created),
+            "monitoring_at": self._time(monitoring) if monitoring else None,
+            "resolved_at": self._time(resolved) if resolved else None,
+            "impact": impact,
+            "shortlink": self._permalink(incident),
+            "started_at": self._time(created),
+            "page_id": self.page_id,
+            "incident_updates": self._updates(incident, visible),
+            "components": [self._component_entries[c] for c in self._ids(incident)],
+        }
+        if incident.maintenance is not None:
+            document["scheduled_for"] = self._time(incident.maintenance.start)
+            document["scheduled_until"] = self._time(incident.maintenance.end)
+        return document
+
+    def _updates(self, incident: Incident, visible: tuple[Update, ...]) -> list[Document]:
+        """Newest first. Ids are ``<incident id>#<anchor of the update on its permalink>``;
+        a repeated one (same minute and status) gets ``-2``, ``-3``… in time order."""
+        ids, seen = {}, {}
+        for update in reversed(visible):
+            base = f"{incident.id}#{update.anchor}"
+            seen[base] = seen.get(base, 0) + 1
+            ids[id(update)] = base if seen[base] == 1 else f"{base}-{seen[base]}"
+        oldest = visible[-1] if visible else None
+        result = []
+        for update in visible:
+            moment = self._time(update.time)
+            result.append({
+                "id": ids[id(update)],
+                "status": api_status(update.status),
+                "body": plain_text(self._text(update.body)),
+                "incident_id": incident.id,
+                "created_at": moment,
+                "updated_at": moment,
+                "display_at": moment,
+                "affected_components": self._affected(incident, update, update is oldest),
+                "deliver_notifications": True,
+                "custom_tweet": None,
+                "tweet_id": None,
+            })
+        return result
+
+    def _affected(self, incident: Incident, update: Update, first: bool) -> list | None:
+        """What the incident did to its components with this update: its first update opens
+        them (operational → the incident's status), the closing one gives them back
+        (→ operational), the others keep them as they are (a maintenance's components stay
+        operational until its window opens); None for updates after it closed (postmortem)."""
+        before = not first and status.is_open(incident, update.time - TICK)
+        after = status.is_open(incident, update.time)
+        if not (before or after) and status.ended_at(incident, update.time - TICK):
+            return None
+        operational = ComponentStatus.OPERATIONAL
+        return [{
+            "code": component_id,
+            "name": self._text(self.config.component(component_id).name),
+            "old_status": (incident.components[component_id] if before else operational).value,
+            "new_status": (incident.components[component_id] if after else operational).value,
+        } for component_id in self._ids(incident)]
+
+    def _group(self, group: Group, position: int, members: list[Component]) -> Document:
+        changes = [self._changed.get(c.id) for c in members]
+        return {
+            "id": group.id,
+            "name": self._text(group.name),
+            "status": self.snap.groups[group.id].value,
+            "created_at": self._time(self._epoch),
+            "updated_at": self._time(max((t for t in changes if t), default=self._epoch)),
+            "position": position,
+            "description": None,
+            "showcase": False,
+            "start_date": None,
+            "group_id": None,
+            "page_id": self.page_id,
+            "group": True,
+            "only_show_if_degraded": False,
+            "components": [c.id for c in members],
+        }
+
+    def _component(self, component: Component, position: int) -> Document:
+        return {
+            "id": component.id,
+            "name": self._text(component.name),
+            "status": self.snap.components[component.id].value,
+            "created_at": self._time(self._epoch),
+            "updated_at": self._time(self._changed.get(component.id, self._epoch)),
+            "position": position,
+            "description": self._text(component.description) or None,
+            "showcase": True,  # every component shows its uptime bars
+            "start_date": None,
+            "group_id": component.group,
+            "page_id": self.page_id,
+            "group": False,
+            "only_show_if_degraded": False,
+        }
+
+    # Times: we keep no creation dates, so they are derived from the incidents.
+
+    def _transitions(self, incident: Incident) -> list[datetime]:
+        """When the incident began or stopped affecting its components, up to now."""
+        found = self._transitions_of.get(incident.id)
+        if found is None:
+            found = self._transitions_of[incident.id] = self._find_transitions(incident)
+        return found
+
+    def _find_transitions(self, incident: Incident) -> list[datetime]:
+        candidates = {incident.started, *(u.time for u in incident.updates)}
+        if incident.maintenance is not None:
+            candidates |= {incident.maintenance.start, incident.maintenance.end}
+        return sorted(t for t in candidates if t <= self.now
+                      and status.is_open(incident, t) != status.is_open(incident, t - TICK))
+
+    def _events(self, incident: Incident) -> list[datetime]:
+        """Every moment something about the incident changed, up to now, oldest first."""
+        found = self._events_of.get(incident.id)
+        if found is None:
+            found = self._events_of[incident.id] = self._find_events(incident)
+        return found
+
+    def _find_events(self, incident: Incident) -> list[datetime]:
+        times = set(self._transitions(incident))
+        times.update(u.time for u in status.visible_updates(incident, self.now))
+        if incident.started <= self.now:
+            times.add(incident.started)
+        return sorted(times)
+
+    @cached_property
+    def _changed(self) -> dict[str, datetime]:
+        """The last time each component's status changed, for those that ever did."""
+        changed: dict[str, datetime] = {}
+        for incident in self.snap.site.incidents:
+            transitions = self._transitions(incident)
+            for component_id in incident.components if transitions else ():
+                changed[component_id] = max(changed.get(component_id, transitions[-1]),
+                                            transitions[-1])
+        return changed
+
+    @cached_property
+    def _epoch(self) -> datetime:
+        """The components' ``created_at``: the first event of the page (now if none)."""
+        firsts = [events[0] for events in map(self._events, self.snap.published) if events]
+        return min(firsts, default=self.now)
+
+    def _ids(self, incident: Incident) -> list[str]:
+        """The incident's components, in the site's order."""
+        return [c.id for c in self.config.components if c.id in incident.components]
+
+    def _text(self, text: Text) -> str:
+        return text.get_in(self.lang, self.config.default_language).value
+
+    def _time(self, moment: datetime) -> str:
+        return timestamp(moment, self.config.timezone)

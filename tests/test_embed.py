@@ -1,0 +1,623 @@
+"""What customers' sites show: the banner (script, data, iframe), badges, and CORS.
+
+Through the Flask test client and the frozen files; then, marked ``browser``, the script in
+headless Chromium on a host page of another origin (docs/embed.md is the customer's side).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import shutil
+import socket
+import threading
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from datetime import datetime
+from html.parser import HTMLParser
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
+
+import flask
+import pytest
+from conftest import NOW, TESTS
+from playwright.sync_api import Browser, Page, expect
+from test_browser import _QuietHandler, chromium  # noqa: F401 - the shared browser fixture
+
+from statuspage.build import BuildResult, build
+from statuspage.cli import main
+from statuspage.content import load_site
+from statuspage.web import create_app, embed
+
+SITES = TESTS / "sites"
+PARIS = ZoneInfo("Europe/Paris")
+FIBRE = "2026-11-26-fibre-lyon"
+SVG_NS = "{http://www.w3.org/2000/svg}"
+NBSP = "\u00a0"
+
+MAINTENANCE = """\
+---
+title: {fr: Travaux ADSL, en: ADSL works}
+impact: minor
+components:
+  adsl: under_maintenance
+maintenance:
+  start: 2026-11-26 11:00
+  end: 2026-11-26 14:00
+---
+Des travaux.
+
+## 2026-11-20 10:00 · scheduled
+Travaux prévus.
+"""
+
+
+def resolve_fibre(site_dir: Path) -> None:
+    """The fibre incident, resolved at 10:00: nothing is open at NOW any more."""
+    path = site_dir / "incidents" / f"{FIBRE}.md"
+    text = path.read_text("utf-8")
+    path.write_text(text.replace("## 2026-11-26 08:10",
+                                 "## 2026-11-26 10:00 · resolved\nRéparé.\n\n## 2026-11-26 08:10"),
+                    "utf-8")
+
+
+def client_at(site_dir: Path, now: datetime = NOW) -> flask.testing.FlaskClient:
+    return create_app(load_site(site_dir), now=now).test_client()
+
+
+def data(client, url: str) -> dict:
+    response = client.get(url)
+    assert response.status_code == 200
+    return json.loads(response.get_data(as_text=True))
+
+
+# -- content types and the frozen files ------------------------------------------------------
+
+@pytest.mark.parametrize(("url", "mimetype"), [
+    ("/embed/status.js", "text/javascript"),
+    ("/embed/status.json", "application/json"),
+    ("/en/embed/status.json", "application/json"),
+    ("/embed/banner.html", "text/html"),
+    ("/en/embed/banner.html", "text/html"),
+    ("/badge.svg", "image/svg+xml"),
+    ("/en/badge.svg", "image/svg+xml"),
+    ("/components/fibre/badge.svg", "image/svg+xml"),
+    ("/en/components/billing/badge.svg", "image/svg+xml"),
+])
+def test_content_type(client, url: str, mimetype: str):
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response.mimetype == mimetype
+
+
+def test_unknown_component_badge_is_not_found(client):
+    assert client.get("/components/nope/badge.svg").status_code == 404
+    assert client.get("/de/embed/banner.html").status_code == 404  # not a site language
+
+
+@pytest.fixture(scope="module")
+def frozen(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
+    root = tmp_path_factory.mktemp("embed-freeze")
+    shutil.copytree(SITES / "basic", root / "site")
+    return build(root / "site", root / "out", now=NOW)
+
+
+# URL → file it is frozen to → a piece of text it must contain.
+FROZEN = [
+    ("/embed/status.js", "embed/status.js", '"en":"en/embed/status.json"'),
+    ("/embed/status.json", "embed/status.json", f'"path":"incidents/{FIBRE}/"'),
+    ("/en/embed/status.json", "en/embed/status.json", f'"path":"en/incidents/{FIBRE}/"'),
+    ("/embed/banner.html", "embed/banner.html", '<html lang="fr">'),
+    ("/en/embed/banner.html", "en/embed/banner.html", '<html lang="en">'),
+    ("/badge.svg", "badge.svg", ">Panne partielle</text>"),
+    ("/en/badge.svg", "en/badge.svg", ">Partial outage</text>"),
+    ("/components/adsl/badge.svg", "components/adsl/badge.svg", ">ADSL</text>"),
+    ("/en/components/fibre/badge.svg", "en/components/fibre/badge.svg",
+     ">Fibre broadband</text>"),
+]
+
+
+@pytest.mark.parametrize(("url", "path", "expected"), FROZEN)
+def test_frozen_file_is_the_served_one(frozen: BuildResult, client, url: str, path: str,
+                                       expected: str):
+    file = frozen.out / path
+    assert file.is_file(), f"{url} was not frozen to {path}"
+    text = file.read_text("utf-8")
+    assert expected in text
+    assert file.read_bytes() == client.get(url).get_data()
+
+
+# -- the banner's data ----------------------------------------------------------------------
+
+def test_status_json_speaks_each_editions_language(client):
+    french = data(client, "/embed/status.json")
+    assert french == {
+        "lang": "fr", "label": "État des services", "more": "en savoir plus",
+        "items": [{"kind": "incident", "label": f"Incident en cours{NBSP}:",
+                   "title": "Coupure fibre à Lyon", "path": f"incidents/{FIBRE}/"}],
+    }
+    english = data(client, "/en/embed/status.json")
+    assert english == {
+        "lang": "en", "label": "Current status", "more": "read more",
+        # The title has no English version: the French one, marked as French.
+        "items": [{"kind": "incident", "label": "Incident in progress:",
+                   "title": "Coupure fibre à Lyon", "lang": "fr",
+                   "path": f"en/incidents/{FIBRE}/"}],
+    }
+
+
+def test_nothing_to_show_when_all_is_well(site_dir: Path):
+    resolve_fibre(site_dir)
+    client = client_at(site_dir)
+    assert data(client, "/embed/status.json")["items"] == []
+    assert data(client, "/en/embed/status.json")["items"] == []
+    html = client.get("/en/embed/banner.html").get_data(as_text=True)
+    assert '<a href="/en/" target="_top">All Systems Operational</a>' in html
+    assert 'class="incident"' not in html
+    svg = ET.fromstring(client.get("/badge.svg").get_data(as_text=True))
+    assert [t.text for t in svg.iter(f"{SVG_NS}text")] == ["Statut Test", "Opérationnel"]
+
+
+def test_maintenance_in_progress_is_shown_scheduled_is_not(site_dir: Path):
+    resolve_fibre(site_dir)
+    (site_dir / "incidents" / "2026-11-26-adsl-works.md").write_text(MAINTENANCE, "utf-8")
+    during = client_at(site_dir)
+    assert data(during, "/en/embed/status.json")["items"] == [
+        {"kind": "maintenance", "label": "Maintenance in progress:", "title": "ADSL works",
+         "path": "en/incidents/2026-11-26-adsl-works/"}]
+    html = during.get("/embed/banner.html").get_data(as_text=True)
+    assert (f'<p class="maintenance"><strong>Maintenance en cours{NBSP}:</strong> '
+            '<a href="/incidents/2026-11-26-adsl-works/" target="_top">Travaux ADSL — '
+            'en savoir plus</a></p>') in html
+    badge = ET.fromstring(during.get("/en/components/adsl/badge.svg").get_data(as_text=True))
+    assert badge.get("aria-label") == "ADSL: Under maintenance"
+    before = client_at(site_dir, datetime(2026, 11, 25, 12, 0, tzinfo=PARIS))
+    assert data(before, "/embed/status.json")["items"] == []
+
+
+def test_incidents_come_before_maintenance(site_dir: Path):
+    (site_dir / "incidents" / "2026-11-26-adsl-works.md").write_text(MAINTENANCE, "utf-8")
+    items = data(client_at(site_dir), "/embed/status.json")["items"]
+    assert [(i["kind"], i["title"]) for i in items] == [
+        ("incident", "Coupure fibre à Lyon"), ("maintenance", "Travaux ADSL")]
+
+
+# -- the iframe page ------------------------------------------------------------------------
+
+class _Html(HTMLParser):
+    """Tags opened and closed in order, attributes, and the text: enough to check shape."""
+
+    VOID = {"meta", "link", "br", "img", "input", "hr", "source", "wbr"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.doctype = None
+        self.open: list[str] = []
+        self.unbalanced: list[str] = []
+        self.tags: list[tuple[str, dict]] = []
+        self.text: list[str] = []
+
+    def handle_decl(self, decl):
+        self.doctype = decl
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        if tag not in self.VOID:
+            self.open.append(tag)
+
+    def handle_endtag(self, tag):
+        if not self.open or self.open.pop() != tag:
+            self.unbalanced.append(tag)
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+@pytest.mark.parametrize(("url", "lang", "text", "href"), [
+    ("/embed/banner.html", "fr", f"Incident en cours{NBSP}: Coupure fibre à Lyon — en savoir plus",
+     f"/incidents/{FIBRE}/"),
+    ("/en/embed/banner.html", "en", "Incident in progress: Coupure fibre à Lyon — read more",
+     f"/en/incidents/{FIBRE}/"),
+])
+def test_banner_html_is_a_small_self_contained_page(client, url, lang, text, href):
+    page = _Html()
+    page.feed(client.get(url).get_data(as_text=True))
+    page.close()
+    assert page.doctype.lower() == "doctype html"
+    assert page.open == [] and page.unbalanced == []
+    tags = dict(page.tags)
+    assert tags["html"] == {"lang": lang}
+    assert tags["meta"] is not None and "title" in tags and "style" in tags
+    assert text in re.sub(r"[ \t\n]+", " ", "".join(page.text))
+    links = [attrs for tag, attrs in page.tags if tag == "a"]
+    assert links == [{"href": href, "target": "_top"}]
+    # Nothing loaded from elsewhere: no script, stylesheet, image or frame (the feeds are
+    # announced as on every page: browsers do not fetch rel=alternate links).
+    assert not {"script", "img", "iframe", "object"} & {tag for tag, _ in page.tags}
+    assert not any("src" in attrs for _, attrs in page.tags)
+    assert {attrs["rel"] for tag, attrs in page.tags if tag == "link"} == {"alternate"}
+
+
+# -- the script -----------------------------------------------------------------------------
+
+def test_script_is_small_and_self_contained(frozen: BuildResult):
+    script = (frozen.out / "embed" / "status.js").read_bytes()
+    assert len(gzip.compress(script, compresslevel=9)) < 3 * 1024
+    assert len(script) < 3 * 1024  # minified by hand: small even uncompressed
+    text = script.decode("utf-8")
+    for forbidden in ("cookie", "localStorage", "sessionStorage", "innerHTML", "eval(",
+                      "http://", "console."):
+        assert forbidden not in text
+    assert text.startswith("/*") and text.rstrip().endswith("})(document);")
+
+
+def test_script_knows_the_editions_and_the_configured_url(tmp_path: Path):
+    shutil.copytree(SITES / "basic", tmp_path / "site")
+    out = build(tmp_path / "site", tmp_path / "out", url="https://status.other.example/",
+                now=NOW).out
+    text = (out / "embed" / "status.js").read_text("utf-8")
+    # Its own address comes first; the configured url only when it cannot be read.
+    assert 'b=m?m[1]:"https://status.other.example"' in text
+    assert 'E={"fr":"embed/status.json","en":"en/embed/status.json"}' in text
+    assert '||E["fr"]' in text  # the default language
+
+
+def test_script_matches_regional_language_codes(site_dir: Path):
+    """A site in fr and en-GB: an "en" or "en-US" host page gets the en-GB edition."""
+    for path in [site_dir / "content" / "site.yaml", *(site_dir / "incidents").glob("*.md")]:
+        text = path.read_text("utf-8").replace(", en:", ", en-GB:")
+        path.write_text(text.replace("languages: [fr, en]", "languages: [fr, en-GB]"), "utf-8")
+        if path.name.endswith(".en.md"):
+            path.rename(path.with_name(path.name.replace(".en.md", ".en-GB.md")))
+    text = client_at(site_dir).get("/embed/status.js").get_data(as_text=True)
+    assert ('E={"fr":"embed/status.json","en-gb":"en-GB/embed/status.json",'
+            '"en":"en-GB/embed/status.json"}') in text
+
+
+# -- badges -------------------------------------------------------------------------------
+
+def _badge(client, url: str) -> ET.Element:
+    response = client.get(url)
+    assert response.status_code == 200
+    return ET.fromstring(response.get_data(as_text=True))  # well-formed XML
+
+
+@pytest.mark.parametrize(("url", "label", "value", "colour"), [
+    ("/badge.svg", "Statut Test", "Panne partielle", "#bc4c00"),
+    ("/en/badge.svg", "Test Status", "Partial outage", "#bc4c00"),
+    ("/components/fibre/badge.svg", "Fibre", "Panne partielle", "#bc4c00"),
+    ("/en/components/fibre/badge.svg", "Fibre broadband", "Partial outage", "#bc4c00"),
+    ("/components/billing/badge.svg", "Facturation", "Opérationnel", "#1a7f37"),
+    ("/en/components/adsl/badge.svg", "ADSL", "Operational", "#1a7f37"),
+])
+def test_badge(client, url: str, label: str, value: str, colour: str):
+    svg = _badge(client, url)
+    assert svg.tag == f"{SVG_NS}svg"
+    separator = f"{NBSP}: " if not url.startswith("/en/") else ": "
+    title = f"{label}{separator}{value}"
+    assert svg.get("role") == "img"
+    assert svg.get("aria-label") == title
+    assert svg.find(f"{SVG_NS}title").text == title
+    texts = list(svg.iter(f"{SVG_NS}text"))
+    assert [t.text for t in texts] == [label, value]
+    fills = [r.get("fill") for r in svg.iter(f"{SVG_NS}rect")]
+    assert fills == [colour, "#555", "#555"]
+    width = int(svg.get("width"))
+    left = int(svg.findall(f"{SVG_NS}rect")[1].get("width"))
+    assert left == embed.text_width(label) + 12
+    assert width == left + embed.text_width(value) + 12
+
+
+@pytest.mark.parametrize(("indicator", "content", "value", "colour"), [
+    ("minor", "impact: minor\ncomponents: [adsl]\n", "Minor outage", "#9a6700"),
+    ("critical", "impact: critical\ncomponents: [adsl]\n", "Major outage", "#cf222e"),
+])
+def test_site_badge_follows_the_indicator(site_dir: Path, indicator, content, value, colour):
+    resolve_fibre(site_dir)
+    (site_dir / "incidents" / "2026-11-26-adsl.md").write_text(
+        f"---\ntitle: ADSL\n{content}started: 2026-11-26 11:00\n---\n"
+        "## 2026-11-26 11:00 · investigating\nNous enquêtons.\n", "utf-8")
+    svg = _badge(client_at(site_dir), "/en/badge.svg")
+    assert [t.text for t in svg.iter(f"{SVG_NS}text")] == ["Test Status", value]
+    assert svg.find(f"{SVG_NS}rect").get("fill") == colour
+
+
+def _luminance(colour: str) -> float:
+    colour = colour.lstrip("#")
+    if len(colour) == 3:
+        colour = "".join(c * 2 for c in colour)
+    channels = [int(colour[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(a: str, b: str) -> float:
+    light, dark = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_colours_meet_wcag_aa():
+    badge_colours = {embed.BADGE_LABEL_COLOUR, *(c for c, _ in embed.COMPONENT_BADGES.values()),
+                     *(c for c, _ in embed.INDICATOR_BADGES.values())}
+    for colour in badge_colours:
+        assert contrast(colour, "#fff") >= 4.5, colour
+    # The banner's text and link colours on its backgrounds (script and iframe page).
+    for background in ("#fff1e5", "#ddf4ff", "#dafbe1"):
+        for colour in ("#1b1f24", "#0550ae"):
+            assert contrast(colour, background) >= 4.5, (colour, background)
+
+
+def test_hostile_names_are_escaped(site_dir: Path):
+    hostile = '<script>alert("x")</script> & Co'
+    config = site_dir / "content" / "site.yaml"
+    config.write_text(config.read_text("utf-8").replace("name: ADSL", f"name: '{hostile}'"),
+                      "utf-8")
+    (site_dir / "incidents" / "2026-11-26-hostile.md").write_text(
+        f"---\ntitle: '{hostile}'\nimpact: minor\ncomponents: [adsl]\n"
+        "started: 2026-11-26 11:00\n---\n## 2026-11-26 11:00 · investigating\nHm.\n", "utf-8")
+    client = client_at(site_dir)
+    body = client.get("/components/adsl/badge.svg").get_data(as_text=True)
+    assert "<script>" not in body
+    svg = ET.fromstring(body)
+    assert [t.text for t in svg.iter(f"{SVG_NS}text")][0] == hostile
+    assert svg.get("aria-label") == f"{hostile}{NBSP}: Performances dégradées"
+    raw = client.get("/embed/status.json").get_data(as_text=True)
+    assert "<" not in raw and "&" not in raw
+    assert hostile in [i["title"] for i in json.loads(raw)["items"]]
+    html = client.get("/embed/banner.html").get_data(as_text=True)
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; Co — en savoir plus" in html
+
+
+def test_text_width_estimates():
+    assert embed.text_width("") == 0
+    assert embed.text_width("iiii") < embed.text_width("mmmm")
+    assert embed.text_width("Opérationnel") == embed.text_width("Operationnel")
+    assert 60 <= embed.text_width("Partial outage") <= 100  # Verdana 11px: about 83px
+    assert embed.text_width("运行") == 22
+
+
+# -- CORS ---------------------------------------------------------------------------------
+
+def test_serve_allows_other_origins_on_api_and_embed(runner, site_dir: Path, monkeypatch):
+    """The app ``statuspage serve`` runs: its run() is replaced to keep the app."""
+    served = []
+    monkeypatch.setattr(flask.Flask, "run", lambda app, **options: served.append(app))
+    result = runner.invoke(main, ["--site", str(site_dir), "serve", "--port", "8765"],
+                           catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    client = served[0].test_client()
+    for url in ("/api/v2/summary.json", "/embed/status.js", "/embed/status.json",
+                "/en/embed/status.json", "/embed/banner.html", "/en/embed/banner.html",
+                "/badge.svg"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response.headers["Access-Control-Allow-Origin"] == "*", url
+    for url in ("/", "/en/", f"/incidents/{FIBRE}/"):
+        assert "Access-Control-Allow-Origin" not in client.get(url).headers, url
+
+
+# -- in a browser: the script on a customer's page, another origin ----------------------------
+
+class _StatusHandler(_QuietHandler):
+    """The frozen site, as a static host configured by docs/embed.md (CORS on), or broken:
+    ``server.mode`` "drop" closes the connection instead of answering status.json,
+    "garbage" answers it with something that is not JSON, "missing" with a 404."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, directory=str(args[2].root), **kwargs)
+
+    def do_GET(self):
+        if self.path.endswith("/status.json") and self.server.mode == "drop":
+            self.close_connection = True
+            return
+        if self.path.endswith("/status.json") and self.server.mode == "garbage":
+            body = b'{"items": [oops'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        if self.path.endswith("/status.json") and self.server.mode == "missing":
+            self.send_error(404)
+            return
+        super().do_GET()
+
+    def end_headers(self):
+        self.send_header("Access-Control-Allow-Origin", "*")
+        super().end_headers()
+
+
+class _HostHandler(BaseHTTPRequestHandler):
+    """A customer area: ``/?lang=fr&slot=1&status=<base>&script=0``."""
+
+    def do_GET(self):
+        query = {k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()}
+        base = query.get("status", self.server.status_url)
+        script = (f'<script src="{base}/embed/status.js" async></script>'
+                  if query.get("script") != "0" else "")
+        slot = '<div id="statuspage-banner"></div>' if query.get("slot") else ""
+        body = (f'<!doctype html><html lang="{query.get("lang", "fr")}"><head>'
+                f'<meta charset="utf-8"><title>Espace client</title>{script}</head>'
+                f'<body><header id="host"><h1>Espace client</h1></header>{slot}'
+                '<main><p>Vos factures.</p></main></body></html>').encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format, *args):  # noqa: A002 - the base class's signature
+        pass
+
+
+def _serve(server: ThreadingHTTPServer) -> tuple[threading.Thread, str]:
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    return thread, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    """The frozen basic site (fibre open) on one port, a customer's page on another; the
+    same site with the fibre incident resolved ("calm") ready to be served instead."""
+    root = tmp_path_factory.mktemp("embed-browser")
+    shutil.copytree(SITES / "basic", root / "open")
+    shutil.copytree(SITES / "basic", root / "calm")
+    resolve_fibre(root / "calm")
+    builds = {name: build(root / name, root / f"out-{name}", now=NOW).out
+              for name in ("open", "calm")}
+    status = ThreadingHTTPServer(("127.0.0.1", 0), _StatusHandler)
+    status.root, status.mode = builds["open"], "ok"
+    status_thread, status_url = _serve(status)
+    host = ThreadingHTTPServer(("127.0.0.1", 0), _HostHandler)
+    host.status_url = status_url
+    host_thread, host_url = _serve(host)
+    try:
+        yield {"status": status, "status_url": status_url, "host_url": host_url,
+               "builds": builds}
+    finally:
+        for server, thread in ((status, status_thread), (host, host_thread)):
+            server.shutdown()
+            server.server_close()
+            thread.join(timeout=5)
+
+
+@pytest.fixture
+def web(servers: dict) -> Iterator[dict]:
+    """The servers, put back to the open site answering normally after each test."""
+    yield servers
+    servers["status"].root, servers["status"].mode = servers["builds"]["open"], "ok"
+
+
+@pytest.fixture
+def page(chromium: Browser) -> Iterator[Page]:  # noqa: F811
+    context = chromium.new_context()
+    context.set_default_timeout(5000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def _watch(page: Page) -> dict[str, list[str]]:
+    """Uncaught errors, and console errors other than the browser's own network ones."""
+    seen: dict[str, list[str]] = {"errors": [], "console": []}
+    page.on("pageerror", lambda error: seen["errors"].append(str(error)))
+    page.on("console", lambda message: message.type == "error"
+            and not message.text.startswith("Failed to load resource")
+            and seen["console"].append(message.text))
+    return seen
+
+
+def _settle(page: Page) -> None:
+    """Let the script's promise chain finish after its last network event."""
+    page.evaluate("() => new Promise(done => setTimeout(done, 100))")
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(("lang", "region", "label", "path", "title_lang"), [
+    ("fr", "État des services", f"Incident en cours{NBSP}:", f"/incidents/{FIBRE}/", None),
+    ("en", "Current status", "Incident in progress:", f"/en/incidents/{FIBRE}/", "fr"),
+    ("en-GB", "Current status", "Incident in progress:", f"/en/incidents/{FIBRE}/", "fr"),
+    ("de", "État des services", f"Incident en cours{NBSP}:", f"/incidents/{FIBRE}/", None),
+])
+def test_banner_in_the_host_pages_language(page: Page, web: dict, lang, region, label, path,
+                                           title_lang):
+    seen = _watch(page)
+    page.goto(f"{web['host_url']}/?lang={lang}")
+    banner = page.get_by_role("region", name=region)
+    expect(banner).to_be_visible()
+    expect(banner.locator("strong")).to_have_text(label)
+    more = "en savoir plus" if region.startswith("É") else "read more"
+    link = banner.get_by_role("link")
+    expect(link).to_have_text(f"Coupure fibre à Lyon — {more}")
+    expect(link).to_have_attribute("href", web["status_url"] + path)
+    title = link.locator("span")
+    if title_lang:
+        expect(title).to_have_attribute("lang", title_lang)
+    else:
+        assert title.get_attribute("lang") is None
+    # At the top of the body, before the host's own header.
+    assert page.evaluate("document.body.firstElementChild.getAttribute('role')") == "region"
+    assert seen == {"errors": [], "console": []}
+
+
+@pytest.mark.browser
+def test_banner_in_the_placeholder_and_by_keyboard(page: Page, web: dict):
+    page.goto(f"{web['host_url']}/?lang=fr&slot=1")
+    slot = page.locator("#statuspage-banner")
+    expect(slot.get_by_role("region", name="État des services")).to_be_visible()
+    assert page.evaluate("document.body.firstElementChild.id") == "host"
+    page.keyboard.press("Tab")
+    expect(slot.get_by_role("link")).to_be_focused()
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{web['status_url']}/incidents/{FIBRE}/")
+    expect(page.locator("h1")).to_have_text("Coupure fibre à Lyon")
+
+
+@pytest.mark.browser
+def test_no_global_left_and_accessible(page: Page, web: dict):
+    page.goto(f"{web['host_url']}/?lang=fr&script=0")
+    before = set(page.evaluate("Object.keys(window)"))
+    page.goto(f"{web['host_url']}/?lang=fr")
+    expect(page.get_by_role("region")).to_be_visible()
+    assert set(page.evaluate("Object.keys(window)")) == before
+    assert page.evaluate("document.cookie") == ""
+    axe = TESTS / "js" / "node_modules" / "axe-core" / "axe.min.js"
+    if not axe.is_file():
+        pytest.skip(f"{axe} is missing: npm ci --prefix tests/js")
+    page.add_script_tag(path=str(axe))
+    violations = page.evaluate("""async () => (await axe.run('[role=region]', {runOnly:
+        ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']})).violations.map(v => v.id)""")
+    assert violations == []
+
+
+@pytest.mark.browser
+def test_no_banner_when_all_is_well(page: Page, web: dict):
+    web["status"].root = web["builds"]["calm"]
+    seen = _watch(page)
+    with page.expect_response("**/embed/status.json") as response:
+        page.goto(f"{web['host_url']}/?lang=fr&slot=1")
+    assert response.value.ok
+    _settle(page)
+    expect(page.get_by_role("region")).to_have_count(0)
+    assert page.evaluate("document.getElementById('statuspage-banner').innerHTML") == ""
+    assert seen == {"errors": [], "console": []}
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("trouble", ["server down", "connection dropped", "not JSON",
+                                     "not found"])
+def test_silent_when_the_status_site_fails(page: Page, web: dict, trouble: str):
+    seen = _watch(page)
+    url = f"{web['host_url']}/?lang=fr"
+    if trouble == "server down":  # even the script cannot be loaded
+        url += f"&status=http://127.0.0.1:{_free_port()}"
+    elif trouble == "connection dropped":
+        web["status"].mode = "drop"
+    elif trouble == "not JSON":
+        web["status"].mode = "garbage"
+    else:
+        web["status"].mode = "missing"
+    if trouble in ("server down", "connection dropped"):
+        with page.expect_event("requestfailed"):
+            page.goto(url)
+    else:
+        with page.expect_response("**/embed/status.json"):
+            page.goto(url)
+    _settle(page)
+    expect(page.get_by_role("region")).to_have_count(0)
+    expect(page.locator("h1")).to_have_text("Espace client")
+    assert seen == {"errors": [], "console": []}
+
