@@ -57,8 +57,11 @@ def make_freezer(site: Site, now: datetime, destination: Path) -> Freezer:
 
 
 def build(root: Path, out: Path | None = None, url: str | None = None,
-          now: datetime | None = None) -> BuildResult:
+          now: datetime | None = None, site: Site | None = None) -> BuildResult:
     """Validate, freeze beside ``out``, then swap the new site in.
+
+    ``site`` is the content already loaded from ``root`` (the daemon's last good one);
+    by default it is loaded here.
 
     Raises ContentError (bad content) or BuildError; ``out`` is then untouched.
     """
@@ -67,7 +70,7 @@ def build(root: Path, out: Path | None = None, url: str | None = None,
     out = (out or root / "build").resolve()
     now = now or datetime.now(UTC)
     _check_destination(root, out)
-    site = load_site(root)
+    site = site or load_site(root)
     if url:
         if url_problem(url.rstrip("/")):
             raise ConfigError(f"--url: {url_problem(url.rstrip('/'))}")

@@ -262,19 +262,30 @@ class Daemon:
     # -- one build ---------------------------------------------------------------------
 
     def _rebuild(self, reason: str) -> None:
+        """Load, then build. With broken content the last good content is built again
+        for the new moment, so the page still changes on time (a maintenance starts,
+        a promise passes) while the broken file waits to be fixed."""
         now = self.clock()
         shown = _shown(self.out or self.root / "build")
+        source = ""
         try:
-            self.site = self.load(self.root)  # valid content: plan its instants even if
-            result = self.build(self.root, self.out, url=self.url, now=now)  # freezing fails
+            try:
+                self.site = self.load(self.root)
+            except ContentError as err:
+                if self.site is None:
+                    raise  # nothing good to publish yet
+                log.error("content error (%s): %s; publishing the last good content until it "
+                          "is fixed", reason, _one_line(err))
+                source = " from the last good content"
+            result = self.build(self.root, self.out, url=self.url, now=now, site=self.site)
         except StatusPageError as err:
             log.error("not rebuilt %s (%s): %s; the site online stays as it was", shown, reason,
                       _one_line(err))
         except Exception:  # a bug must not stop the publishing: say it, carry on
             log.exception("not rebuilt %s (%s); the site online stays as it was", shown, reason)
         else:
-            log.info("rebuilt %s (%s): %d pages in %.1f s", shown, reason, result.pages,
-                     result.seconds)
+            log.info("rebuilt %s (%s)%s: %d pages in %.1f s", shown, reason, source,
+                     result.pages, result.seconds)
             if result.warnings != self._warnings:
                 for warning in result.warnings:
                     log.warning("%s", warning)

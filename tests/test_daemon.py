@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -45,7 +46,8 @@ class Builds:
     def __init__(self):
         self.times: list[datetime] = []
 
-    def __call__(self, root: Path, out: Path | None = None, url=None, now=None) -> BuildResult:
+    def __call__(self, root: Path, out: Path | None = None, url=None, now=None,
+                 site=None) -> BuildResult:
         self.times.append(now)
         return BuildResult(out or root / "build", 7, 0.01)
 
@@ -244,29 +246,43 @@ def test_the_watcher_and_the_periodic_rebuild_are_interval_jobs(start, site_dir)
     assert len(daemon.build.times) == 2
 
 
-def test_a_failing_build_keeps_the_site_and_the_next_trigger_builds_again(start, site_dir, log):
+def test_broken_content_keeps_the_last_good_content_online_and_on_time(start, site_dir, log):
     daemon = start(NOW, build=real_build)
-    index = site_dir / "build" / "index.html"
-    before = index.read_bytes()
+    fibre = site_dir / "build" / "incidents" / FIBRE / "index.html"
+    assert "<dt>Prochaine mise à jour</dt>" in fibre.read_text("utf-8")  # the promise
     bad = site_dir / "incidents" / "2026-11-26-bad.md"
     bad.write_text("no front matter\n", encoding="utf-8")
     daemon.poll()
-    assert log()[-1] == ("not rebuilt build/ (incidents/2026-11-26-bad.md changed): "
+    assert log()[-2] == ("content error (incidents/2026-11-26-bad.md changed): "
                          "incidents/2026-11-26-bad.md:1: missing front matter: start the file "
-                         "with a line '---', the fields, then '---'; the site online stays as "
-                         "it was")
-    assert index.read_bytes() == before
+                         "with a line '---', the fields, then '---'; publishing the last good "
+                         "content until it is fixed")
+    assert re.fullmatch(r"rebuilt build/ \(incidents/2026-11-26-bad.md changed\) from the last "
+                        r"good content: \d+ pages in \d+\.\d s", log()[-1])
     assert planned(daemon) == {PROMISE: f"update promised for {FIBRE}"}  # kept
+    # The promised time passes while the file is still broken: the page still changes on time.
+    daemon.clock.now = PROMISE
+    daemon.at(PROMISE.astimezone(UTC), f"update promised for {FIBRE}")
+    page = fibre.read_text("utf-8")
+    assert "<dt>Prochaine mise à jour</dt>" not in page and "<dt>Dernière mise à jour</dt>" in page
+    assert not (site_dir / "build" / "incidents" / "2026-11-26-bad").exists()
     bad.unlink()
     daemon.poll()
     assert re.fullmatch(r"rebuilt build/ \(incidents/2026-11-26-bad.md changed\): "
                         r"\d+ pages in \d+\.\d s", log()[-1])
 
 
+def test_broken_content_at_start_publishes_nothing(start, site_dir, log):
+    (site_dir / "incidents" / "2026-11-26-bad.md").write_text("no front matter\n", "utf-8")
+    start(NOW, build=real_build)
+    assert log()[0].startswith("not rebuilt build/ (start): incidents/2026-11-26-bad.md:1: ")
+    assert not (site_dir / "build").exists()
+
+
 def test_an_unexpected_error_is_logged_and_the_daemon_carries_on(start, site_dir, log, caplog):
     calls = []
 
-    def flaky(root, out=None, url=None, now=None):
+    def flaky(root, out=None, url=None, now=None, site=None):
         calls.append(now)
         if len(calls) == 1:
             raise OSError("disk full")
@@ -334,7 +350,7 @@ def test_triggers_during_a_build_coalesce_into_one_more_build(start, log):
     entered, release = threading.Event(), threading.Event()
     calls, running, most = [], [0], [0]
 
-    def slow(root, out=None, url=None, now=None):
+    def slow(root, out=None, url=None, now=None, site=None):
         running[0] += 1
         most[0] = max(most[0], running[0])
         calls.append(now)
@@ -370,7 +386,7 @@ def test_stop_waits_for_the_build_in_progress_then_stops_the_scheduler(site_dir,
     entered, release = threading.Event(), threading.Event()
     calls = []
 
-    def slow(root, out=None, url=None, now=None):
+    def slow(root, out=None, url=None, now=None, site=None):
         calls.append(now)
         if len(calls) == 2:
             entered.set()
@@ -429,7 +445,7 @@ def test_statuspage_run_publishes_a_maintenance_on_time(site_dir, tmp_path):
         index = out / "index.html"
         _wait(index.exists, 20, "the first build")
         now = datetime.now(UTC).replace(microsecond=0)
-        starts, ends = now + timedelta(seconds=3), now + timedelta(seconds=5)
+        starts, ends = now + timedelta(seconds=3), now + timedelta(seconds=6)
         draft = tmp_path / "draft"
         draft.write_text(
             f"---\ntitle: Travaux\nmaintenance:\n  start: {starts:%Y-%m-%d %H:%M:%S+00:00}\n"
@@ -437,28 +453,40 @@ def test_statuspage_run_publishes_a_maintenance_on_time(site_dir, tmp_path):
             f"## {now:%Y-%m-%d %H:%M:%S+00:00} · scheduled\nCoupures brèves.\n", encoding="utf-8")
         os.replace(draft, site_dir / "incidents" / "2026-11-26-travaux.md")
         page = out / "incidents" / "2026-11-26-travaux" / "index.html"
-        seen = []
+        active = out / "api" / "v2" / "scheduled-maintenances" / "active.json"
+        seen, api_seen = [], []
+        bad = site_dir / "incidents" / "2026-11-26-bad.md"
 
-        def completed():
+        def watch():
             status = _status(page)
             if status and (not seen or seen[-1] != status):
                 seen.append(status)
+            try:
+                listed = [m["status"] for m in json.loads(active.read_text("utf-8"))[
+                    "scheduled_maintenances"] if m["id"] == "2026-11-26-travaux"]
+            except (OSError, ValueError):
+                listed = None  # between two builds
+            state = listed[0] if listed else "not active"
+            if listed is not None and (not api_seen or api_seen[-1] != state):
+                api_seen.append(state)
+            if status == "in_progress" and not bad.exists():
+                # a broken file dropped during the window must not stop the clock
+                bad.write_text("no front matter\n", encoding="utf-8")
             return status == "completed"
 
-        _wait(completed, 20, "the maintenance to complete")
+        _wait(watch, 20, "the maintenance to complete")
         assert seen == ["scheduled", "in_progress", "completed"]
-        _wait(lambda: "rebuilt build/ (maintenance 2026-11-26-travaux ends)"
-              in log.read_text(encoding="utf-8"), 5, "the log line")
+        assert api_seen == ["not active", "in_progress", "not active"]
+        text = log.read_text(encoding="utf-8")
         assert re.search(r"rebuilt build/ \(maintenance 2026-11-26-travaux starts\): \d+ pages",
-                         log.read_text(encoding="utf-8"))
-
-        good = index.read_bytes()
-        bad = site_dir / "incidents" / "2026-11-26-bad.md"
-        bad.write_text("no front matter\n", encoding="utf-8")
-        _wait(lambda: "incidents/2026-11-26-bad.md:1: missing front matter"
-              in log.read_text(encoding="utf-8"), 10, "the error in the log")
+                         text)
+        assert "incidents/2026-11-26-bad.md:1: missing front matter" in text
+        assert re.search(r"rebuilt build/ \(maintenance 2026-11-26-travaux ends\) from the last "
+                         r"good content: \d+ pages", text)
+        index = out / "index.html"
         assert process.poll() is None
-        assert index.read_bytes() == good and b"</html>" in good
+        assert b"</html>" in index.read_bytes()
+        assert not (out / "incidents" / "2026-11-26-bad").exists()
         failed_at = len(log.read_text(encoding="utf-8"))
         bad.unlink()
         _wait(lambda: "rebuilt build/ (incidents/2026-11-26-bad.md changed)"
