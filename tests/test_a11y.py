@@ -168,3 +168,23 @@ def test_a_customer_follows_a_component(chromium: Browser, example_url: str):  #
         assert response.ok and b"<feed" in response.body()
     finally:
         context.close()
+
+
+def test_an_incident_prints_its_timeline_cleanly(chromium: Browser, example_url: str):  # noqa: F811
+    context = chromium.new_context()
+    try:
+        page = context.new_page()
+        page.goto(example_url + f"/en/incidents/{FIBRE}/")
+        page.emulate_media(media="print", color_scheme="dark")
+        shown = page.evaluate("""() => Object.fromEntries(
+            ['nav.langs', '.skip', 'ol.timeline', 'article h1', 'footer.site p:last-child']
+            .map(s => [s, getComputedStyle(document.querySelector(s)).display]))""")
+        assert shown == {"nav.langs": "none", ".skip": "none", "ol.timeline": "block",
+                         "article h1": "block", "footer.site p:last-child": "none"}
+        # black on white whatever the screen's scheme
+        colours = page.evaluate("[getComputedStyle(document.body).color, "
+                                "getComputedStyle(document.body).backgroundColor]")
+        assert colours == ["rgb(0, 0, 0)", "rgb(255, 255, 255)"]
+        assert page.pdf(format="A4")[:5] == b"%PDF-"
+    finally:
+        context.close()
