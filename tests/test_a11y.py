@@ -6,18 +6,16 @@ command with `npm ci --prefix tests/js`).
 
 from __future__ import annotations
 
-import functools
 import shutil
-import threading
 from collections.abc import Iterator
 from datetime import datetime
-from http.server import ThreadingHTTPServer
 from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import REPO, TESTS
 from playwright.sync_api import Browser, Page
-from test_browser import _QuietHandler, chromium  # noqa: F401 - the shared browser fixture
+from serving import serving
+from test_browser import chromium  # noqa: F401 - the shared browser fixture
 
 from statuspage.build import build
 
@@ -42,16 +40,8 @@ def example_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     for part in ("content", "incidents"):
         shutil.copytree(REPO / part, root / "site" / part)
     out = build(root / "site", root / "out", now=NOW).out
-    handler = functools.partial(_QuietHandler, directory=str(out))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serving(root=out) as (url, _server):
+        yield url
 
 
 @pytest.fixture(scope="module", params=["light", "dark"])

@@ -13,31 +13,24 @@ open, the works are upcoming) and DURING the works; one server serves both build
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import shutil
 import subprocess
 import sys
 import textwrap
-import threading
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from serving import serving
 from test_api import DURING, FIBRE, NOW, SITES, WORKS, add_maintenance
 
 from statuspage.build import build
 
 STATUSCHECK = "statuscheck==3.11.0"
 SHORTLINK = "https://status.test.example/en/incidents/{}/"
-
-
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 - the base class's signature
-        pass
 
 
 @pytest.fixture(scope="module")
@@ -49,16 +42,8 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     served = root / "served"
     for name, now in (("now", NOW), ("during", DURING)):
         build(root / "site", served / name, now=now)
-    handler = functools.partial(_QuietHandler, directory=str(served))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serving(root=served) as (url, _server):
+        yield url
 
 
 # statuspage-prometheus-exporter

@@ -11,12 +11,11 @@ import json
 import re
 import shutil
 import socket
-import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import datetime
 from html.parser import HTMLParser
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
@@ -25,7 +24,8 @@ import flask
 import pytest
 from conftest import NOW, TESTS
 from playwright.sync_api import Browser, Page, expect
-from test_browser import _QuietHandler, chromium  # noqa: F401 - the shared browser fixture
+from serving import SiteHandler, serving
+from test_browser import chromium  # noqa: F401 - the shared browser fixture
 
 from statuspage.build import BuildResult, build
 from statuspage.cli import main
@@ -402,13 +402,10 @@ def test_serve_allows_other_origins_on_api_and_embed(runner, site_dir: Path, mon
 
 # -- in a browser: the script on a customer's page, another origin ----------------------------
 
-class _StatusHandler(_QuietHandler):
+class _StatusHandler(SiteHandler):
     """The frozen site, as a static host configured by docs/embed.md (CORS on), or broken:
     ``server.mode`` "drop" closes the connection instead of answering status.json,
     "garbage" answers it with something that is not JSON, "missing" with a 404."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, directory=str(args[2].root), **kwargs)
 
     def do_GET(self):
         if self.path.endswith("/status.json") and self.server.mode == "drop":
@@ -426,10 +423,6 @@ class _StatusHandler(_QuietHandler):
             self.send_error(404)
             return
         super().do_GET()
-
-    def end_headers(self):
-        self.send_header("Access-Control-Allow-Origin", "*")
-        super().end_headers()
 
 
 class _HostHandler(BaseHTTPRequestHandler):
@@ -455,12 +448,6 @@ class _HostHandler(BaseHTTPRequestHandler):
         pass
 
 
-def _serve(server: ThreadingHTTPServer) -> tuple[threading.Thread, str]:
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    return thread, f"http://127.0.0.1:{server.server_address[1]}"
-
-
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     """The frozen basic site (fibre open) on one port, a customer's page on another; the
@@ -471,20 +458,11 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     resolve_fibre(root / "calm")
     builds = {name: build(root / name, root / f"out-{name}", now=NOW).out
               for name in ("open", "calm")}
-    status = ThreadingHTTPServer(("127.0.0.1", 0), _StatusHandler)
-    status.root, status.mode = builds["open"], "ok"
-    status_thread, status_url = _serve(status)
-    host = ThreadingHTTPServer(("127.0.0.1", 0), _HostHandler)
-    host.status_url = status_url
-    host_thread, host_url = _serve(host)
-    try:
+    with (serving(_StatusHandler, root=builds["open"], mode="ok", cors=True)
+          as (status_url, status),
+          serving(_HostHandler, status_url=status_url) as (host_url, _host)):
         yield {"status": status, "status_url": status_url, "host_url": host_url,
                "builds": builds}
-    finally:
-        for server, thread in ((status, status_thread), (host, host_thread)):
-            server.shutdown()
-            server.server_close()
-            thread.join(timeout=5)
 
 
 @pytest.fixture

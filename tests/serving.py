@@ -1,0 +1,45 @@
+"""HTTP servers for the tests: a frozen site (or any handler) on 127.0.0.1, on a free port."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+
+class SiteHandler(SimpleHTTPRequestHandler):
+    """The folder ``server.root`` as a static host; with ``server.cors``, the header
+    docs/api.md and docs/embed.md ask for; every request noted in ``server.requests``."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, directory=str(args[2].root), **kwargs)
+
+    def do_GET(self):
+        self.server.requests.append((self.path, self.headers.get("Origin")))
+        super().do_GET()
+
+    def end_headers(self):
+        if self.server.cors:
+            self.send_header("Access-Control-Allow-Origin", "*")
+        super().end_headers()
+
+    def log_message(self, format, *args):  # noqa: A002 - the base class's signature
+        pass
+
+
+@contextmanager
+def serving(handler=SiteHandler, **attributes) -> Iterator[tuple[str, ThreadingHTTPServer]]:
+    """Serve with ``handler`` (``attributes`` set on the server) until the block ends."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.requests, server.cors = [], False
+    for name, value in attributes.items():
+        setattr(server, name, value)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
