@@ -15,7 +15,6 @@ import pytest
 from conftest import REPO, TESTS
 from playwright.sync_api import Browser, Page
 from serving import serving
-from test_browser import chromium  # noqa: F401 - the shared browser fixture
 
 from statuspage.build import build
 
@@ -45,7 +44,7 @@ def example_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module", params=["light", "dark"])
-def scheme_page(request, chromium: Browser) -> Iterator[Page]:  # noqa: F811
+def scheme_page(request, chromium: Browser) -> Iterator[Page]:
     if not AXE.is_file():
         pytest.fail(f"{AXE} is missing: npm ci --prefix tests/js")
     context = chromium.new_context(color_scheme=request.param)
@@ -85,7 +84,7 @@ def first_view(page: Page, url: str) -> dict[str, int]:
     return {r.url: len(gzip.compress(r.body(), 6)) for r in responses}
 
 
-def test_home_first_view_fits_the_weight_budget(chromium: Browser, example_url: str):  # noqa: F811
+def test_home_first_view_fits_the_weight_budget(chromium: Browser, example_url: str):
     context = chromium.new_context()
     try:
         sizes = first_view(context.new_page(), example_url + "/")
@@ -97,7 +96,7 @@ def test_home_first_view_fits_the_weight_budget(chromium: Browser, example_url: 
     assert total <= BUDGET, f"{total} bytes gzipped: {sizes}"
 
 
-def test_the_stylesheet_is_cached_forever_under_a_hashed_name(chromium: Browser,  # noqa: F811
+def test_the_stylesheet_is_cached_forever_under_a_hashed_name(chromium: Browser,
                                                               example_url: str):
     context = chromium.new_context()
     try:
@@ -118,7 +117,7 @@ def test_the_stylesheet_is_cached_forever_under_a_hashed_name(chromium: Browser,
 
 
 @pytest.mark.parametrize("path", ["/", f"/en/incidents/{FIBRE}/", "/components/fibre/"])
-def test_keyboard_reaches_every_link_with_a_visible_focus(chromium: Browser,  # noqa: F811
+def test_keyboard_reaches_every_link_with_a_visible_focus(chromium: Browser,
                                                           example_url: str, path: str):
     context = chromium.new_context()
     try:
@@ -141,7 +140,7 @@ def test_keyboard_reaches_every_link_with_a_visible_focus(chromium: Browser,  # 
     assert outlines == {("solid", "3px")}  # every focused link shows where focus is
 
 
-def test_a_customer_follows_a_component(chromium: Browser, example_url: str):  # noqa: F811
+def test_a_customer_follows_a_component(chromium: Browser, example_url: str):
     context = chromium.new_context(java_script_enabled=False)
     try:
         page = context.new_page()
@@ -160,7 +159,7 @@ def test_a_customer_follows_a_component(chromium: Browser, example_url: str):  #
         context.close()
 
 
-def test_an_incident_prints_its_timeline_cleanly(chromium: Browser, example_url: str):  # noqa: F811
+def test_an_incident_prints_its_timeline_cleanly(chromium: Browser, example_url: str):
     context = chromium.new_context()
     try:
         page = context.new_page()

@@ -38,10 +38,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from conftest import TESTS
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 from serving import serving
 from test_api import BASE, DURING, NOW, SITES, add_maintenance
-from test_browser import chromium  # noqa: F401 - the shared browser fixture
 from test_embed import resolve_fibre
 
 from statuspage.build import build
@@ -126,16 +125,6 @@ def _english_page(served: dict, state: str) -> tuple[str, str]:
 # The widget's colours for the indicator class (its templates); #aaa for anything else.
 WIDGET_COLOURS = {"none": "rgb(46, 204, 113)", "major": "rgb(230, 126, 34)",
                   "maintenance": "rgb(52, 152, 219)"}
-
-
-@pytest.fixture
-def page(chromium: Browser) -> Iterator[Page]:  # noqa: F811
-    context = chromium.new_context()
-    context.set_default_timeout(5000)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
 
 
 def _watch(page: Page) -> dict[str, list[str]]:

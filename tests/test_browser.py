@@ -12,7 +12,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from conftest import browser_context
+from playwright.sync_api import Browser, Page, expect
 from serving import serving
 
 from statuspage.build import build
@@ -22,11 +23,6 @@ pytestmark = pytest.mark.browser
 SITES = Path(__file__).resolve().parent / "sites"
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=ZoneInfo("Europe/Paris"))
 FIBRE = "2026-11-26-fibre-lyon"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 
 
 @pytest.fixture(scope="module")
@@ -39,40 +35,15 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    if not Path(CHROMIUM).is_file():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-def _context(chromium: Browser, **options) -> Iterator[BrowserContext]:
-    context = chromium.new_context(**options)
-    context.set_default_timeout(5000)
-    try:
-        yield context
-    finally:
-        context.close()
-
-
-@pytest.fixture
-def page(chromium: Browser) -> Iterator[Page]:
-    yield from (context.new_page() for context in _context(chromium))
-
-
 @pytest.fixture
 def page_without_js(chromium: Browser) -> Iterator[Page]:
-    yield from (context.new_page() for context in _context(chromium, java_script_enabled=False))
+    yield from (context.new_page()
+                for context in browser_context(chromium, java_script_enabled=False))
 
 
 @pytest.fixture
 def phone_page(chromium: Browser) -> Iterator[Page]:
-    yield from (context.new_page() for context in _context(
+    yield from (context.new_page() for context in browser_context(
         chromium, viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True))
 
 

@@ -23,9 +23,8 @@ from zoneinfo import ZoneInfo
 import flask
 import pytest
 from conftest import NOW, TESTS
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 from serving import SiteHandler, serving
-from test_browser import chromium  # noqa: F401 - the shared browser fixture
 
 from statuspage.build import BuildResult, build
 from statuspage.cli import main
@@ -470,16 +469,6 @@ def web(servers: dict) -> Iterator[dict]:
     """The servers, put back to the open site answering normally after each test."""
     yield servers
     servers["status"].root, servers["status"].mode = servers["builds"]["open"], "ok"
-
-
-@pytest.fixture
-def page(chromium: Browser) -> Iterator[Page]:  # noqa: F811
-    context = chromium.new_context()
-    context.set_default_timeout(5000)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
 
 
 def _watch(page: Page) -> dict[str, list[str]]:
