@@ -177,3 +177,20 @@ def test_an_incident_prints_its_timeline_cleanly(chromium: Browser, example_url:
         assert page.pdf(format="A4")[:5] == b"%PDF-"
     finally:
         context.close()
+
+
+@pytest.fixture(scope="module")
+def phone(chromium: Browser) -> Iterator[Page]:
+    context = chromium.new_context(viewport={"width": 360, "height": 740}, is_mobile=True,
+                                   has_touch=True)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("path", URLS)
+def test_no_horizontal_scroll_on_a_phone(phone: Page, example_url: str, path: str):
+    phone.goto(example_url + path)
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360, f"{path} is {width}px wide in a 360px viewport"
