@@ -174,6 +174,8 @@ def test_an_incident_prints_its_timeline_cleanly(chromium: Browser, example_url:
         colours = page.evaluate("[getComputedStyle(document.body).color, "
                                 "getComputedStyle(document.body).backgroundColor]")
         assert colours == ["rgb(0, 0, 0)", "rgb(255, 255, 255)"]
+        # and axe finds every text readable on the printed page
+        assert axe_violations(page) == []
         assert page.pdf(format="A4")[:5] == b"%PDF-"
     finally:
         context.close()

@@ -160,12 +160,22 @@ def test_ids_are_stable_and_a_new_update_adds_exactly_one_entry(feed_site, tmp_p
     assert history.description.count("<small>") == 3
 
 
+def test_a_feed_without_entries_does_not_change_from_build_to_build(site_dir, tmp_path):
+    first = build(site_dir, tmp_path / "first", now=NOW).out
+    later = build(site_dir, tmp_path / "later", now=NOW + timedelta(days=1)).out
+    for path in ("components/adsl/updates.atom", "en/components/adsl/updates.rss"):
+        assert parse(first, path).entries == []
+        assert (first / path).read_bytes() == (later / path).read_bytes()
+
+
 def test_component_feeds_carry_only_their_incidents(feed_site, tmp_path):
     out = build(feed_site, tmp_path / "out", now=NOW).out
     expected = {"fibre": {FIBRE}, "billing": {BILLING}, "adsl": {WORKS}}
     for component, incidents in expected.items():
         for prefix in ("", "en/"):
-            entries = parse(out, f"{prefix}components/{component}/updates.atom").entries
+            parsed = parse(out, f"{prefix}components/{component}/updates.atom")
+            assert parsed.feed.link == f"{BASE}/{prefix}components/{component}/"
+            entries = parsed.entries
             assert entries
             assert {e.link.split("/incidents/")[1].split("/")[0] for e in entries} == incidents
 
@@ -251,12 +261,24 @@ def test_maintenance_calendar(feed_site, tmp_path, monkeypatch):
     assert (str(cancelled["STATUS"]), cancelled["SEQUENCE"]) == ("CANCELLED", 1)
 
 
-def test_no_script_survives_into_a_feed(site_dir, tmp_path):
+def test_no_script_survives_into_a_feed_or_the_calendar(site_dir, tmp_path):
     from test_freeze import HOSTILE, HOSTILE_EN
 
     (site_dir / "incidents" / "2026-11-25-hostile.md").write_text(HOSTILE, "utf-8")
     (site_dir / "incidents" / "2026-11-25-hostile.en.md").write_text(HOSTILE_EN, "utf-8")
+    works = HOSTILE.replace("started: 2026-11-25 10:00\n",
+                            "maintenance: {start: 2026-12-03 01:00, end: 2026-12-03 05:00}\n")
+    works = works.replace("## 2026-11-25 10:30 · identified",
+                          "<!-- note interne -->\n\n## 2026-11-25 10:30 · scheduled")
+    (site_dir / "incidents" / "2026-12-03-hostile-works.md").write_text(works, "utf-8")
     out = build(site_dir, tmp_path / "out", now=NOW).out
+    for path in ("maintenance.ics", "en/maintenance.ics", "components/adsl/maintenance.ics"):
+        calendar = Calendar.from_ical((out / path).read_bytes())
+        [event] = calendar.walk("VEVENT")
+        text = str(event["DESCRIPTION"]).lower()
+        assert "bloc" in text  # the update is there, as the page shows it
+        for banned in ("<script", "onerror", "onclick", "javascript:", "<img", "note interne"):
+            assert banned not in text, f"{banned} in {path}"
     checked = 0
     for path in feed_files(out):
         root = etree.parse(str(out / path)).getroot()

@@ -21,6 +21,7 @@ from icalendar import Calendar, Event
 from markupsafe import Markup
 
 from statuspage import markup, status
+from statuspage.api import plain_text
 from statuspage.model import STATUS_LABELS, Incident, MaintenanceStatus, Text, Update
 from statuspage.web import i18n, pages
 
@@ -101,7 +102,8 @@ def _updates_feed(kind: str, title: str, incidents: list[Incident], endpoint: st
              for update in status.visible_updates(incident, g.snap.now)]
     found.sort(key=lambda pair: (pair[0].time, pair[1].id), reverse=True)
     found = found[: g.site.config.feed_entries]
-    feed = _feed(kind, title, endpoint, values, newest=found[0][0].time if found else None)
+    feed = _feed(kind, title, endpoint, values, newest=found[0][0].time if found else None,
+                 home=pages.public_url("pages.component", **values) if values else None)
     for update, incident in found:
         entry = feed.add_entry(order="append")
         link = f"{_permalink(incident)}#{update.anchor}"
@@ -211,7 +213,7 @@ def _local(moment: datetime) -> datetime:
 
 
 def _feed(kind: str, title: str, endpoint: str, values: dict,
-          newest: datetime | None) -> FeedGenerator:
+          newest: datetime | None, home: str | None = None) -> FeedGenerator:
     config = g.site.config
     self_url = pages.public_url(endpoint, kind=kind, **values)
     feed = FeedGenerator()
@@ -220,15 +222,23 @@ def _feed(kind: str, title: str, endpoint: str, values: dict,
     feed.description(_("Service status of %(name)s: current incidents, planned maintenance "
                        "and history.") % {"name": _text(config.name)})
     feed.link(href=self_url, rel="self", type=RSS if kind == "rss" else ATOM)
-    feed.link(href=pages.public_url("pages.index"), rel="alternate")  # RSS keeps the last
+    # RSS keeps the last link: the page the feed follows
+    feed.link(href=home or pages.public_url("pages.index"), rel="alternate")
     feed.language(g.lang)
     feed.author(name=_text(config.name))
     feed.generator("statuspage")
-    # The newest entry's time, so that a rebuild without news changes nothing.
-    moment = _local(newest or g.snap.now)
+    # The newest entry's time (with none, the site's newest news), so that a rebuild
+    # without news writes the same bytes.
+    moment = _local(newest or _site_newest())
     feed.updated(moment)
     feed.lastBuildDate(moment)
     return feed
+
+
+def _site_newest() -> datetime:
+    times = [u.time for i in g.snap.published for u in status.visible_updates(i, g.snap.now)]
+    return max(times, default=None) or min((i.started for i in g.site.incidents),
+                                           default=datetime(1970, 1, 1, tzinfo=UTC))
 
 
 def _set_html(entry, kind: str, html: Markup) -> None:
@@ -280,10 +290,12 @@ def _event(incident: Incident, shown: tuple[Update, ...], host: str) -> Event:
     changed = (shown[0].time if shown else incident.started).astimezone(UTC)
     cancelled = status.status_at(incident, g.snap.now) == MaintenanceStatus.CANCELLED
     names = ", ".join(_text(config.component(c).name) for c in incident.components)
-    description = [_text(incident.summary), _("Affected services: %(names)s") % {"names": names}]
+    # Plain text, and only what the page shows: some calendar apps render HTML here.
+    description = [plain_text(_text(incident.summary)),
+                   _("Affected services: %(names)s") % {"names": names}]
     if shown:
         description.append(_("%(status)s: %(title)s") % {
-            "status": _(STATUS_LABELS[shown[0].status]), "title": _text(shown[0].body)})
+            "status": _(STATUS_LABELS[shown[0].status]), "title": plain_text(_text(shown[0].body))})
     description.append(_permalink(incident))
     event = Event()
     event.add("uid", f"{incident.id}@{host}")
