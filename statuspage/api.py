@@ -231,7 +231,7 @@ class Documents:
 
     def _incident(self, incident: Incident) -> Document:
         events = self._events(incident)
-        created = events[0] if events else self.now
+        created = events[0] if events else incident.started  # from the content, never now
         resolved = status.ended_at(incident, self.now)
         visible = status.visible_updates(incident, self.now)
         monitoring = next((u.time for u in visible if u.status == IncidentStatus.MONITORING

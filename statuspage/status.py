@@ -224,8 +224,10 @@ class Snapshot:
 
     @cached_property
     def published(self) -> tuple[Incident, ...]:
-        """Incidents that have started, and maintenance that is announced."""
-        return tuple(i for i in self.site.incidents if i.is_maintenance or i.started <= self.now)
+        """Incidents that have started; maintenance once announced (its first update is
+        published) or begun."""
+        return tuple(i for i in self.site.incidents if i.started <= self.now
+                     or (i.is_maintenance and visible_updates(i, self.now)))
 
     @cached_property
     def open_incidents(self) -> list[Incident]:
@@ -239,7 +241,7 @@ class Snapshot:
     def upcoming_maintenance(self) -> list[Incident]:
         """Maintenance still to come that starts within ``upcoming_days``, soonest first."""
         horizon = self.now.astimezone(UTC) + timedelta(days=self.site.config.upcoming_days)
-        found = [i for i in self.site.incidents if i.is_maintenance
+        found = [i for i in self.published if i.is_maintenance
                  and status_at(i, self.now) == MaintenanceStatus.SCHEDULED
                  and i.maintenance.start <= horizon]
         return sorted(found, key=lambda i: i.maintenance.start)

@@ -116,3 +116,14 @@ def test_a_cancelled_maintenance_leaves_the_page(works_dir):
     assert "Travaux" not in section(home, "maintenance-now") + section(home, "maintenance-next")
     assert adsl_badge(home) == "operational"
     assert "Annulée" in get(works_dir, f"/incidents/{WORKS}/", moment)
+
+
+def test_a_maintenance_written_ahead_appears_with_its_announcement(works_dir):
+    path = works_dir / "incidents" / f"{WORKS}.md"
+    path.write_text(MAINTENANCE.replace("2026-11-25 10:00 · scheduled",
+                                        "2026-11-28 09:00 · scheduled"), "utf-8")
+    before = datetime(2026, 11, 26, 12, 0, tzinfo=PARIS)
+    assert "Travaux" not in get(works_dir, "/", before)
+    assert f"UID:{WORKS}@" not in get(works_dir, "/maintenance.ics", before)
+    after = datetime(2026, 11, 28, 9, 0, tzinfo=PARIS)
+    assert "Travaux sur le réseau ADSL" in section(get(works_dir, "/", after), "maintenance-next")
