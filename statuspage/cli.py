@@ -172,10 +172,12 @@ def maintenance(obj: Context, title, components, start, end, message, incident_i
               help="The incident's status after this update.")
 @click.option("-m", "--message", help="The update's text (else stdin or $EDITOR).")
 @click.option("--next-update", metavar="WHEN", help="When customers get the next update.")
+@click.option("--start", metavar="WHEN",
+              help="A maintenance only: its new start (it is moved, or began early).")
 @click.option("--end", metavar="WHEN",
               help="A maintenance only: its new end (to extend it, or end it earlier).")
 @pass_ctx
-def update(obj: Context, incident_id, status, message, next_update, end) -> None:
+def update(obj: Context, incident_id, status, message, next_update, start, end) -> None:
     """Append an update to an incident (a --next-update replaces the promise)."""
     config = obj.config()
     new_end = _when(end, config)
@@ -185,7 +187,8 @@ def update(obj: Context, incident_id, status, message, next_update, end) -> None
     incident = writer.append_update(
         obj.root, config, incident_id, status,
         _message(message, f"Update for {incident_id}: what changed?"), _now(),
-        next_update=_promise(next_update, config), maintenance_end=new_end,
+        next_update=_promise(next_update, config), maintenance_start=_when(start, config),
+        maintenance_end=new_end,
     )
     click.echo(f"{incident.id}: {incident.updates[0].status}")
 

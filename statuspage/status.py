@@ -62,9 +62,12 @@ def status_at(incident: Incident, now: datetime) -> UpdateStatus:
     if latest in (MaintenanceStatus.COMPLETED, MaintenanceStatus.CANCELLED):
         return latest
     window = incident.maintenance
+    running = latest in (MaintenanceStatus.IN_PROGRESS, MaintenanceStatus.VERIFYING)
+    if running and updates[0].time >= window.end:
+        return latest  # posted after the planned end: it runs late, until completed
     if now >= window.end:
         return MaintenanceStatus.COMPLETED
-    if latest in (MaintenanceStatus.IN_PROGRESS, MaintenanceStatus.VERIFYING):
+    if running:
         return latest
     return MaintenanceStatus.IN_PROGRESS if now >= window.start else MaintenanceStatus.SCHEDULED
 

@@ -170,12 +170,13 @@ CLOSING_TEXT = {False: "This incident has been resolved.", True: "This maintenan
 def append_update(root: Path, config: SiteConfig, incident_id: str, status: str | None,
                   message: str | None, when: datetime, next_update: datetime | None = None,
                   clear_next_update: bool = False,
+                  maintenance_start: datetime | None = None,
                   maintenance_end: datetime | None = None) -> Incident:
     """Add an update above the newest one, under the lock; the file is re-validated.
 
     ``status`` None closes it (resolved, or completed for a maintenance); ``message``
     None writes the standard closing sentence, in every language of the site.
-    ``maintenance_end`` moves a maintenance's end (it is extended, or shortened).
+    ``maintenance_start`` and ``maintenance_end`` move a maintenance's window.
     """
     with locked(root) as folder:
         path = incident_path(root, incident_id)
@@ -202,12 +203,16 @@ def append_update(root: Path, config: SiteConfig, incident_id: str, status: str 
                                     format_time(to_minute(next_update), config.timezone))
         elif clear_next_update:
             text = set_front_matter(text, "next_update", None)
-        if maintenance_end is not None:
+        if maintenance_start is not None or maintenance_end is not None:
             if current.maintenance is None:
-                raise StatusPageError(f"--end moves the end of a maintenance, and {incident_id} "
-                                      "is an incident")
-            text = set_window(text, current.maintenance.start, to_minute(maintenance_end),
+                raise StatusPageError(f"--start and --end move the window of a maintenance, and "
+                                      f"{incident_id} is an incident")
+            start = to_minute(maintenance_start or current.maintenance.start)
+            text = set_window(text, start, to_minute(maintenance_end or current.maintenance.end),
                               config)
+            if current.started == current.maintenance.start and re.search(
+                    r"^started\s*:", text.split("\n---", 1)[0], re.M):
+                text = set_front_matter(text, "started", format_time(start, config.timezone))
         incident = _validated(incident_id, path, text, config)
         _write_atomic(path, text.replace("\n", "\r\n") if crlf else text)
         for lang, translated in messages.items():

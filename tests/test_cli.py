@@ -425,8 +425,32 @@ def test_end_is_refused_for_an_incident_and_in_the_past(runner, site_dir):
     refused = run(runner, site_dir, "update", FIBRE, "--status", "monitoring", "--end", "18:00",
                   "-m", "x", ok=False)
     assert refused.exit_code == 1
-    assert f"--end moves the end of a maintenance, and {FIBRE} is an incident" in refused.output
+    assert (f"--start and --end move the window of a maintenance, and {FIBRE} is an incident"
+            in refused.output)
     past = run(runner, site_dir, "update", FIBRE, "--status", "monitoring", "--end",
                "2026-11-26 11:00", "-m", "x", ok=False)
     assert past.exit_code == 2 and "is in the past" in past.output
     assert path.read_bytes() == before
+
+
+def test_an_update_with_start_and_end_moves_a_maintenance_and_its_calendar_event(runner,
+                                                                                site_dir):
+    run(runner, site_dir, "maintenance", "Travaux", "-c", "fibre", "--start",
+        "2026-12-03 01:00", "--end", "2026-12-03 05:00", "-m", "Prévu.", "--id", "travaux")
+    run(runner, site_dir, "update", "travaux", "--status", "scheduled", "--start",
+        "2026-12-10 01:00", "--end", "2026-12-10 04:00", "-m", "Reportés d'une semaine.")
+    incident = load_site(site_dir).incident("travaux")
+    assert incident.maintenance == Window(datetime(2026, 12, 10, 1, 0, tzinfo=PARIS),
+                                          datetime(2026, 12, 10, 4, 0, tzinfo=PARIS))
+    assert incident.started == incident.maintenance.start
+    from icalendar import Calendar
+
+    from statuspage.web import create_app
+
+    ics = create_app(load_site(site_dir), now=NOW).test_client().get("/maintenance.ics").data
+    [event] = Calendar.from_ical(ics).walk("VEVENT")
+    assert event["SEQUENCE"] == 1  # calendar apps take the moved window
+    assert event.decoded("DTSTART") == datetime(2026, 12, 10, 0, 0, tzinfo=UTC)
+    refused = run(runner, site_dir, "update", "travaux", "--status", "scheduled", "--start",
+                  "2026-12-10 05:00", "-m", "x", ok=False)
+    assert refused.exit_code == 1 and "maintenance: end is before start" in refused.output

@@ -107,6 +107,10 @@ S, P, C, X, V = (MaintenanceStatus.SCHEDULED, MaintenanceStatus.IN_PROGRESS,
     ([(3, C)], 3.5, C, False),  # completed early
     ([(3, V)], 3.5, V, True),
     ([(1.5, P)], 1.7, P, True),  # started early by an update
+    ([(3, V)], 4.5, C, False),  # verifying during the window: completed at its end
+    ([(4.1, V)], 4.5, V, True),  # verifying after the planned end: it runs late
+    ([(4.1, P)], 9, P, True),  # … until an update completes it
+    ([(4.1, P), (5, C)], 5.5, C, False),
 ])
 def test_maintenance_follows_its_window_unless_an_update_says_otherwise(updates, now, status,
                                                                         open_):
