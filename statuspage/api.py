@@ -260,19 +260,14 @@ class Documents:
         return document
 
     def _updates(self, incident: Incident, visible: tuple[Update, ...]) -> list[Document]:
-        """Newest first. Ids are ``<incident id>#<anchor of the update on its permalink>``;
-        a repeated one (same minute and status) gets ``-2``, ``-3``… in time order."""
-        ids, seen = {}, {}
-        for update in reversed(visible):
-            base = f"{incident.id}#{update.anchor}"
-            seen[base] = seen.get(base, 0) + 1
-            ids[id(update)] = base if seen[base] == 1 else f"{base}-{seen[base]}"
+        """Newest first. Ids are ``<incident id>#<anchor of the update on its permalink>``
+        (a repeated minute and status gets ``-2``, ``-3``…, as on the page)."""
         oldest = visible[-1] if visible else None
         result = []
         for update in visible:
             moment = self._time(update.time)
             result.append({
-                "id": ids[id(update)],
+                "id": f"{incident.id}#{update.anchor}",
                 "status": api_status(update.status),
                 "body": plain_text(self._text(update.body)),
                 "incident_id": incident.id,

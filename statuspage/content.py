@@ -279,6 +279,7 @@ def parse_incident(incident_id: str, path: str, text: str, config: SiteConfig,
     _audit(summary, doc.body_line, problems)
     # Newest first; for equal times the one written higher in the file is newer.
     updates.sort(key=lambda u: u.time, reverse=True)
+    updates = _ranked(updates)
     _check_timeline(updates, started, is_maintenance, problems)
 
     def text(key: str) -> Text:
@@ -343,7 +344,9 @@ def apply_translation(incident: Incident, lang: str, path: str, text: str,
     if summary:
         _audit(summary, doc.body_line, problems)
         fields["summary"] = incident.summary.merged({lang: summary})
-    by_heading = {(u.time, u.status.value): i for i, u in enumerate(incident.updates)}
+    by_heading: dict[tuple, list[int]] = {}  # newest first, like the translation's headings
+    for index, update in enumerate(incident.updates):
+        by_heading.setdefault((update.time, update.status.value), []).append(index)
     updates = list(incident.updates)
     for raw in raw_updates:
         try:
@@ -351,7 +354,8 @@ def apply_translation(incident: Incident, lang: str, path: str, text: str,
         except TimeError as err:
             problems.error(str(err), line=raw.line)
             continue
-        index = by_heading.get((when, raw.status))
+        same = by_heading.get((when, raw.status))
+        index = same.pop(0) if same else None
         if index is None:
             problems.error(f"no update '{raw.time_text} · {raw.status}' in {incident.path}: "
                            "repeat the heading of the update you translate exactly",
@@ -359,10 +363,21 @@ def apply_translation(incident: Incident, lang: str, path: str, text: str,
             continue
         _audit(raw.body, raw.line, problems)
         original = updates[index]
-        updates[index] = Update(original.time, original.status,
-                                original.body.merged({lang: raw.body}), original.line)
+        updates[index] = replace(original, body=original.body.merged({lang: raw.body}))
     fields["updates"] = tuple(updates)
     return replace(incident, **fields)
+
+
+def _ranked(updates: list[Update]) -> list[Update]:
+    """Number the updates that share a minute and a status, oldest first, so that each has
+    its own anchor (and feed entry id): a second one gets ``repeat`` 2."""
+    seen: dict[tuple, int] = {}
+    ranked = []
+    for update in reversed(updates):
+        key = (update.time, update.status)
+        seen[key] = seen.get(key, 0) + 1
+        ranked.append(replace(update, repeat=seen[key]) if seen[key] > 1 else update)
+    return ranked[::-1]
 
 
 def site_paths(root: Path) -> tuple[Path, Path]:

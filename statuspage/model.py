@@ -208,11 +208,14 @@ class Update:
     status: UpdateStatus
     body: Text
     line: int = field(default=0, compare=False)
+    repeat: int = field(default=1, compare=False)  # 2, 3… for another of the same minute and status
 
     @property
     def anchor(self) -> str:
-        """A stable fragment id for this update, from its UTC time and status."""
-        return f"update-{self.time.astimezone(ZoneInfo('UTC')):%Y%m%dT%H%MZ}-{self.status}"
+        """A stable fragment id for this update, from its UTC time and status (and its rank
+        among updates of the same minute and status: ``-2``, ``-3``…, oldest first)."""
+        base = f"update-{self.time.astimezone(ZoneInfo('UTC')):%Y%m%dT%H%MZ}-{self.status}"
+        return base if self.repeat == 1 else f"{base}-{self.repeat}"
 
 
 @dataclass(frozen=True)

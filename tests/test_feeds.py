@@ -355,3 +355,18 @@ def test_feeds_follow_the_live_site(site_dir, now):
     after = feedparser.parse(client.get("/updates.atom").data)
     assert len(after.entries) == len(before.entries) + 1
     assert load_site(site_dir).incident(WORKS) is not None
+
+
+def test_two_updates_in_the_same_minute_are_two_entries(site_dir, tmp_path, monkeypatch):
+    update(site_dir, monkeypatch, FIBRE, "--status", "monitoring", "-m", "Première.")
+    update(site_dir, monkeypatch, FIBRE, "--status", "monitoring", "-m", "Seconde.")
+    out = build(site_dir, tmp_path / "out", now=NOW).out
+    entries = parse(out, "updates.atom").entries
+    assert [e.id.split("#")[1] for e in entries[:2]] == [
+        "update-20261126T1100Z-monitoring-2", "update-20261126T1100Z-monitoring"]
+    assert "Seconde." in entries[0].content[0].value
+    assert "Première." in entries[1].content[0].value
+    ids = [e.id for e in entries]
+    assert len(ids) == len(set(ids))
+    page = (out / "incidents" / FIBRE / "index.html").read_text("utf-8")
+    assert page.count('id="update-20261126T1100Z-monitoring') == 2
