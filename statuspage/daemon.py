@@ -9,6 +9,7 @@ update time passes with no update, staff are reminded once.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -41,6 +42,7 @@ POLL = timedelta(seconds=1)  # how often content files are looked at
 DEFAULT_EVERY = timedelta(minutes=5)
 HOOK_TIMEOUT = 60  # seconds an --on-overdue command may take
 AT = "at "  # the id prefix of the jobs at an instant
+REMINDED = ".statuspage-reminded.json"  # beside the output folder
 _EVERY = re.compile(r"^\+?(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m(?:in)?)?(?:(?P<s>\d+)s)?$")
 
 
@@ -144,7 +146,9 @@ class Daemon:
         self._fired: set[datetime] = set()  # instants whose job has run
         self._planned: tuple = ()
         self._warnings: tuple = ()
-        self._reminded: set[tuple[str, datetime]] = set()
+        # Promises already reminded, kept beside the output so a restart does not remind again.
+        self._reminders = (out or root / "build").resolve().parent / REMINDED
+        self._reminded: set[tuple[str, datetime]] = _read_reminded(self._reminders)
         self._hooks: list[threading.Thread] = []
 
     # -- running -----------------------------------------------------------------------
@@ -334,6 +338,7 @@ class Daemon:
             if key in self._reminded:
                 continue
             self._reminded.add(key)
+            _write_reminded(self._reminders, self._reminded, site)
             title = incident.title.get_in(lang, lang).value
             promised = incident.next_update.astimezone(site.config.timezone)
             log.warning("overdue: %s (%s) promised an update at %s and has none since",
@@ -366,6 +371,29 @@ class Daemon:
                       done.returncode, f": {detail}" if detail else "")
         else:
             log.info("--on-overdue ran for %s", incident_id)
+
+
+def _read_reminded(path: Path) -> set[tuple[str, datetime]]:
+    try:
+        return {(item, datetime.fromisoformat(moment))
+                for item, moment in json.loads(path.read_text(encoding="utf-8"))}
+    except FileNotFoundError:
+        return set()
+    except (OSError, ValueError, TypeError) as err:
+        log.warning("%s unreadable (%s): a missed promise may be reminded again", path, err)
+        return set()
+
+
+def _write_reminded(path: Path, reminded: set[tuple[str, datetime]], site: Site) -> None:
+    """Save the reminded promises that still stand (in one step: never half a file)."""
+    standing = {(i.id, i.next_update) for i in site.incidents if i.next_update is not None}
+    items = sorted([item, moment.isoformat()] for item, moment in reminded & standing)
+    try:
+        temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        temporary.write_text(json.dumps(items) + "\n", encoding="utf-8")
+        os.replace(temporary, path)
+    except OSError as err:
+        log.warning("cannot save %s (%s): a restart may remind again", path, err)
 
 
 def configure_logging() -> None:

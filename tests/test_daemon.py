@@ -338,6 +338,27 @@ def test_a_missed_promise_is_reminded_once_and_the_hook_gets_the_incident(start,
     assert f"--on-overdue ran for {FIBRE}" in log()
 
 
+def test_a_restarted_daemon_does_not_remind_the_same_promise_again(start, site_dir, log,
+                                                                   tmp_path):
+    out = tmp_path / "hook.txt"
+    hook = f'echo "$STATUSPAGE_INCIDENT_ID $STATUSPAGE_NEXT_UPDATE" >> {out}'
+    late = PROMISE + timedelta(minutes=1)
+    first = start(late, on_overdue=hook)
+    first.wait_for_reminders()
+    first.stop()
+    again = start(late + timedelta(minutes=5), on_overdue=hook)  # restarted (a deploy, a crash)
+    again.wait_for_reminders()
+    assert out.read_text("utf-8").splitlines() == [f"{FIBRE} 2026-11-26T18:00:00+01:00"]
+    # a new promise, missed in turn, is reminded
+    path = site_dir / "incidents" / f"{FIBRE}.md"
+    path.write_text(path.read_text("utf-8").replace("next_update: 2026-11-26 18:00",
+                                                     "next_update: 2026-11-26 18:03"), "utf-8")
+    again.poll()
+    again.wait_for_reminders()
+    assert out.read_text("utf-8").splitlines()[1:] == [f"{FIBRE} 2026-11-26T18:03:00+01:00"]
+    assert (site_dir / ".statuspage-reminded.json").is_file()
+
+
 def test_a_failing_hook_is_logged_and_the_daemon_carries_on(start, log):
     daemon = start(PROMISE + timedelta(minutes=1), on_overdue="echo no mail server >&2; exit 3")
     daemon.wait_for_reminders()
