@@ -154,7 +154,9 @@ class Documents:
         return {"page": self.page, "components": self.components}
 
     def incidents_document(self) -> Document:
+        # As Statuspage: every unresolved incident, and the most recent ones up to LIMIT.
         recent = [i for i in self.snap.published if not i.is_maintenance][:LIMIT]
+        recent += [i for i in self.snap.open_incidents if i not in recent]
         return {"page": self.page, "incidents": [self.incident(i) for i in recent]}
 
     def unresolved_document(self) -> Document:

@@ -41,11 +41,12 @@ def main(ctx: click.Context, site_dir: Path) -> None:
     ctx.obj = Context(site_dir)
 
 
-def _when(value: str | None, config) -> datetime | None:
+def _when(value: str | None, config, after: datetime | None = None) -> datetime | None:
+    """WHEN, read from now (or from ``after``: an end's ``05:00`` or ``+2h`` follows its start)."""
     if value is None:
         return None
     try:
-        return parse_when(value, config.timezone, _now())
+        return parse_when(value, config.timezone, after or _now())
     except TimeError as err:
         raise click.BadParameter(str(err)) from None
 
@@ -146,7 +147,8 @@ def new(obj: Context, title, components, impact, status, message, next_update, w
 def maintenance(obj: Context, title, components, start, end, message, incident_id) -> None:
     """Schedule a planned maintenance; print its id and path."""
     config = obj.config()
-    starts, ends = (writer.to_minute(_when(value, config)) for value in (start, end))
+    starts = writer.to_minute(_when(start, config))
+    ends = writer.to_minute(_when(end, config, after=starts))
     if ends <= starts:
         raise click.BadParameter(
             f"{end!r} ({format_time(ends, config.timezone)}) is not after --start {start!r} "

@@ -78,7 +78,10 @@ def parse_when(text: str, tz: ZoneInfo, now: datetime) -> datetime:
     delay = _DELAY.match(text)
     if delay and any(delay.groupdict().values()):
         parts = {k: int(v or 0) for k, v in delay.groupdict().items()}
-        return now + timedelta(days=parts["d"], hours=parts["h"], minutes=parts["m"])
+        # in UTC: "+2h" is two real hours, across a clock change too
+        later = now.astimezone(UTC) + timedelta(days=parts["d"], hours=parts["h"],
+                                                minutes=parts["m"])
+        return later
     clock = _CLOCK.match(text)
     if clock:
         local_now = now.astimezone(tz)

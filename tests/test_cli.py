@@ -347,7 +347,7 @@ def test_maintenance_writes_a_planned_maintenance_that_loads_back(runner, site_d
     ("2026-11-27 04:00", "2026-11-27 02:00", "Invalid value for --end: '2026-11-27 02:00' "
      "(2026-11-27 02:00) is not after --start '2026-11-27 04:00' (2026-11-27 04:00): "
      "a maintenance ends after it starts"),
-    ("+2h", "+2h", "is not after --start '+2h'"),
+    ("2026-11-27 04:00", "2026-11-27T03:00:00+00:00", "is not after --start"),  # the same time
     ("2026-11-20 02:00", "2026-11-20 04:00", "Invalid value for --end: '2026-11-20 04:00' is in "
      "the past: schedule a maintenance to come"),
     ("2027-03-28 02:30", "2027-03-28 04:00", "2027-03-28 02:30 does not exist in Europe/Paris"),
@@ -454,3 +454,16 @@ def test_an_update_with_start_and_end_moves_a_maintenance_and_its_calendar_event
     refused = run(runner, site_dir, "update", "travaux", "--status", "scheduled", "--start",
                   "2026-12-10 05:00", "-m", "x", ok=False)
     assert refused.exit_code == 1 and "maintenance: end is before start" in refused.output
+
+
+@pytest.mark.parametrize(("start", "end", "window"), [
+    ("13:00", "15:00", ("2026-11-26 13:00", "2026-11-26 15:00")),  # later today
+    ("23:00", "02:00", ("2026-11-26 23:00", "2026-11-27 02:00")),  # the end after the start
+    ("09:00", "11:00", ("2026-11-27 09:00", "2026-11-27 11:00")),  # tomorrow, both
+    ("2026-12-03 01:00", "+4h", ("2026-12-03 01:00", "2026-12-03 05:00")),  # a duration
+])
+def test_maintenance_end_is_read_from_its_start(runner, site_dir, start, end, window):
+    run(runner, site_dir, "maintenance", "Travaux", "-c", "fibre", "--start", start,
+        "--end", end, "-m", "Prévu.", "--id", "travaux")
+    text = (site_dir / "incidents" / "travaux.md").read_text(encoding="utf-8")
+    assert f"  start: {window[0]}\n  end: {window[1]}\n" in text
