@@ -154,9 +154,13 @@ class Documents:
         return {"page": self.page, "components": self.components}
 
     def incidents_document(self) -> Document:
-        # As Statuspage: every unresolved incident, and the most recent ones up to LIMIT.
-        recent = [i for i in self.snap.published if not i.is_maintenance][:LIMIT]
-        recent += [i for i in self.snap.open_incidents if i not in recent]
+        # The LIMIT most recent, every unresolved one among them however old (Statuspage:
+        # "this includes all unresolved incidents"), newest started first.
+        found = [i for i in self.snap.published if not i.is_maintenance]
+        unresolved = set(map(id, self.snap.open_incidents))
+        others = [i for i in found if id(i) not in unresolved][:max(LIMIT - len(unresolved), 0)]
+        keep = unresolved | set(map(id, others))
+        recent = [i for i in found if id(i) in keep]
         return {"page": self.page, "incidents": [self.incident(i) for i in recent]}
 
     def unresolved_document(self) -> Document:

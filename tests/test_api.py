@@ -473,7 +473,7 @@ def test_lists_are_capped_at_the_50_most_recent(site_dir: Path):
         "---\n## 2026-10-01 00:00 · identified\nEn cours.\n", "utf-8")
     docs = documents(site_dir, NOW)
     listed = [i["id"] for i in docs[f"{V2}/incidents.json"]["incidents"]]
-    assert listed == [FIBRE, BILLING] + [f"old-{n:02d}" for n in range(59, 11, -1)] + ["old-00"]
+    assert listed == [FIBRE, BILLING] + [f"old-{n:02d}" for n in range(59, 12, -1)] + ["old-00"]
     works = [m["id"] for m in docs[f"{V2}/scheduled-maintenances.json"]["scheduled_maintenances"]]
     assert works == [f"works-{n:02d}" for n in range(59, 9, -1)]
     assert all(m["status"] == "completed" for m in
