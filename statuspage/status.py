@@ -233,6 +233,14 @@ class Snapshot:
                      or (i.is_maintenance and visible_updates(i, self.now)))
 
     @cached_property
+    def latest_news(self) -> datetime:
+        """The time of the newest published update (else of the first incident): what
+        changes only when there is news, unlike ``now``."""
+        times = [u.time for i in self.published for u in visible_updates(i, self.now)]
+        return max(times, default=None) or min(
+            (i.started for i in self.site.incidents), default=datetime(1970, 1, 1, tzinfo=UTC))
+
+    @cached_property
     def open_incidents(self) -> list[Incident]:
         return [i for i in self.site.incidents if not i.is_maintenance and is_open(i, self.now)]
 

@@ -135,12 +135,18 @@ def _watch(page: Page) -> dict[str, list[str]]:
     return seen
 
 
+# What the English home page shows in each state: the indicator and its sentence.
+SHOWN = {
+    "now": ("major", "Partial System Outage"),
+    "during": ("major", "Partial System Outage"),
+    "calm": ("none", "All Systems Operational"),
+    "works": ("maintenance", "Service Under Maintenance"),
+}
+
+
 @pytest.mark.browser
-@pytest.mark.parametrize(("state", "indicator", "description"), [
-    ("now", "major", "Partial System Outage"),
-    ("calm", "none", "All Systems Operational"),
-    ("works", "maintenance", "Service Under Maintenance"),
-])
+@pytest.mark.parametrize(("state", "indicator", "description"),
+                         [(state, *SHOWN[state]) for state in ("now", "calm", "works")])
 def test_status_widget_shows_the_pages_status(page: Page, served: dict, state: str,
                                               indicator: str, description: str):
     assert _english_page(served, state) == (indicator, description)
@@ -248,12 +254,8 @@ def test_node_client_fetches_the_api_files(node_client: dict):
         assert node_client[state]["page"] == PAGE_ID
 
 
-@pytest.mark.parametrize(("state", "indicator", "description"), [
-    ("now", "major", "Partial System Outage"),
-    ("during", "major", "Partial System Outage"),
-    ("calm", "none", "All Systems Operational"),
-    ("works", "maintenance", "Service Under Maintenance"),
-])
+@pytest.mark.parametrize(("state", "indicator", "description"),
+                         [(state, *shown) for state, shown in SHOWN.items()])
 def test_node_client_reports_the_pages_status(node_client: dict, served: dict, state: str,
                                               indicator: str, description: str):
     assert _english_page(served, state) == (indicator, description)

@@ -14,7 +14,6 @@ docs/embed.md is the customer's side of this.
 
 from __future__ import annotations
 
-import json
 import math
 import mimetypes
 import re
@@ -25,7 +24,7 @@ from flask import Blueprint, Response, abort, g, render_template, request, url_f
 from statuspage import status
 from statuspage.model import ComponentStatus, Incident, Text, _
 from statuspage.status import Indicator
-from statuspage.web import i18n, pages
+from statuspage.web import api, pages
 
 JS = "text/javascript"  # RFC 9239; Python before 3.12 says application/javascript
 SVG = "image/svg+xml"
@@ -72,10 +71,6 @@ def frozen_urls(snap: status.Snapshot):
             yield "embed.component_badge", {"lang": lang, "component_id": component.id}
 
 
-def gettext(message: str) -> str:
-    return i18n.translations(g.lang).gettext(message)
-
-
 def one_line(text: str) -> str:
     """Spaces and line breaks made single spaces (no-break spaces kept)."""
     return re.sub(r"[ \t\r\n]+", " ", text).strip()
@@ -83,7 +78,7 @@ def one_line(text: str) -> str:
 
 def _text(text: Text) -> str:
     """Plain text in the edition's language, on one line."""
-    return one_line(text.get_in(g.lang, g.site.config.default_language).value)
+    return one_line(pages.in_lang(text).value)
 
 
 def site_path(endpoint: str, **values) -> str:
@@ -104,14 +99,15 @@ def banner_data() -> dict:
                         ("maintenance", g.snap.active_maintenance)):
         for incident in found:
             items.append(_item(kind, incident))
-    return {"lang": g.lang, "label": gettext(REGION), "more": gettext(MORE), "items": items}
+    return {"lang": g.lang, "label": pages.translate(REGION), "more": pages.translate(MORE),
+            "items": items}
 
 
 def _item(kind: str, incident: Incident) -> dict:
-    title = incident.title.get_in(g.lang, g.site.config.default_language)
+    title = pages.in_lang(incident.title)
     item = {
         "kind": kind,
-        "label": gettext(KIND_LABELS[kind]),
+        "label": pages.translate(KIND_LABELS[kind]),
         "title": one_line(title.value),
         "path": site_path("pages.incident", incident_id=incident.id),
     }
@@ -120,17 +116,9 @@ def _item(kind: str, incident: Incident) -> dict:
     return item
 
 
-# <, > and & occur only inside JSON strings: escaped there, the file cannot turn into markup.
-_HTML_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
-
-
-def _json(value) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).translate(_HTML_SAFE)
-
-
 @pages.route("/embed/status.json", bp)
 def status_json():
-    return Response(_json(banner_data()), mimetype="application/json")
+    return Response(api.dumps(banner_data()), mimetype="application/json")
 
 
 @bp.route("/embed/status.js")
@@ -143,8 +131,9 @@ def script():
         editions.setdefault(lang.lower(), path)
     for lang in config.languages:
         editions.setdefault(lang.split("-")[0].lower(), editions[lang.lower()])
-    body = render_template("embed/status.js", url=_json(config.url), editions=_json(editions),
-                           default=_json(config.default_language.lower()))
+    body = render_template("embed/status.js", url=api.dumps(config.url),
+                           editions=api.dumps(editions),
+                           default=api.dumps(config.default_language.lower()))
     return Response(body, mimetype=JS)
 
 
@@ -159,7 +148,7 @@ def banner():
 @pages.route("/badge.svg", bp)
 def badge():
     colour, label = INDICATOR_BADGES[g.snap.indicator]
-    return _badge(_text(g.site.config.name), gettext(label), colour)
+    return _badge(_text(g.site.config.name), pages.translate(label), colour)
 
 
 @pages.route("/components/<component_id>/badge.svg", bp)
@@ -168,7 +157,7 @@ def component_badge(component_id: str):
     if component is None:
         abort(404)
     colour, label = COMPONENT_BADGES[g.snap.components[component.id]]
-    return _badge(_text(component.name), gettext(label), colour)
+    return _badge(_text(component.name), pages.translate(label), colour)
 
 
 def _badge(label: str, value: str, colour: str) -> Response:
@@ -176,7 +165,7 @@ def _badge(label: str, value: str, colour: str) -> Response:
     body = render_template(
         "embed/badge.svg", label=label, value=value, colour=colour,
         label_colour=BADGE_LABEL_COLOUR, left=left, right=right,
-        title=gettext(BADGE_TITLE) % {"label": label, "status": value})
+        title=pages.translate(BADGE_TITLE) % {"label": label, "status": value})
     return Response(body, mimetype=SVG)
 
 

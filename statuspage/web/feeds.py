@@ -38,12 +38,11 @@ bp.url_value_preprocessor(pages.pull_lang)
 bp.url_defaults(pages.add_lang)
 
 
-def _(message: str) -> str:
-    return i18n.translations(g.lang).gettext(message)
+_ = pages.translate
 
 
 def _text(text: Text) -> str:
-    return text.get_in(g.lang, g.site.config.default_language).value
+    return pages.in_lang(text).value
 
 
 def _html(text: Text) -> Markup:
@@ -229,16 +228,10 @@ def _feed(kind: str, title: str, endpoint: str, values: dict,
     feed.generator("statuspage")
     # The newest entry's time (with none, the site's newest news), so that a rebuild
     # without news writes the same bytes.
-    moment = _local(newest or _site_newest())
+    moment = _local(newest or g.snap.latest_news)
     feed.updated(moment)
     feed.lastBuildDate(moment)
     return feed
-
-
-def _site_newest() -> datetime:
-    times = [u.time for i in g.snap.published for u in status.visible_updates(i, g.snap.now)]
-    return max(times, default=None) or min((i.started for i in g.site.incidents),
-                                           default=datetime(1970, 1, 1, tzinfo=UTC))
 
 
 def _set_html(entry, kind: str, html: Markup) -> None:

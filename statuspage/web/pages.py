@@ -115,7 +115,7 @@ def install_helpers(app) -> None:
             "snap": g.snap,
             "lang": g.lang,
             "t": localized,
-            "plain": lambda text: _in_lang(text).value,
+            "plain": lambda text: in_lang(text).value,
             "md": render_markdown,
             "md_inline": render_inline,
             "when": when,
@@ -136,13 +136,19 @@ def install_helpers(app) -> None:
         }
 
 
-def _in_lang(text: Text):
+def in_lang(text: Text):
+    """The text in the request's edition, falling back to the default language."""
     return text.get_in(g.lang, g.site.config.default_language)
+
+
+def translate(message: str) -> str:
+    """A UI string in the request's edition (for views that are not templates)."""
+    return i18n.translations(g.lang).gettext(message)
 
 
 def localized(text: Text) -> Markup:
     """Plain text in the page's language; marked with ``lang`` when it fell back."""
-    found = _in_lang(text)
+    found = in_lang(text)
     if found.lang != g.lang:
         return Markup('<span lang="{}">{}</span>').format(found.lang, found.value)
     return escape(found.value)
@@ -156,12 +162,12 @@ def _wrap(found, html: Markup, inline: bool) -> Markup:
 
 
 def render_markdown(text: Text) -> Markup:
-    found = _in_lang(text)
+    found = in_lang(text)
     return _wrap(found, markup.render(found.value), inline=False)
 
 
 def render_inline(text: Text) -> Markup:
-    found = _in_lang(text)
+    found = in_lang(text)
     return _wrap(found, markup.render_inline(found.value), inline=True)
 
 
