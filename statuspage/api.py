@@ -7,14 +7,13 @@ rest); docs/api.md says how our model maps onto them.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from functools import cached_property, lru_cache
-from html.parser import HTMLParser
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
-from statuspage import markup, status
+from statuspage import status
+from statuspage.markup import plain_text
 from statuspage.model import (
     Component,
     ComponentStatus,
@@ -50,69 +49,6 @@ def api_status(value: UpdateStatus) -> str:
     if value == MaintenanceStatus.CANCELLED:
         return MaintenanceStatus.COMPLETED.value
     return value.value
-
-
-@lru_cache(maxsize=8192)
-def plain_text(text: str) -> str:
-    """An update's body for the API: its markdown source, which reads as plain text; but
-    when the sanitiser would strip something from it (raw HTML, a javascript: link), the
-    text customers see on the page instead, so the API publishes nothing the page hides."""
-    if not markup.stripped(text):
-        return text
-    parser = _PlainText()
-    parser.feed(markup.render(text))
-    parser.close()
-    return parser.text()
-
-
-class _PlainText(HTMLParser):
-    """Sanitised HTML → plain text: paragraphs, ``- `` list items, links as ``text (url)``."""
-
-    BLOCKS = {"p", "pre", "blockquote", "h3", "h4", "h5", "h6", "table", "dl", "hr", "ul",
-              "ol"}
-    LINES = {"br", "tr", "dt", "dd"}
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.lists: list[int | None] = []  # per open list: the next number, None if bullets
-        self.link: tuple[str, int] | None = None  # (href, where its text starts)
-
-    def handle_starttag(self, tag, attrs):
-        if tag in self.BLOCKS:
-            self.parts.append("\n\n")
-        if tag in self.LINES:
-            self.parts.append("\n")
-        if tag in ("ul", "ol"):
-            start = dict(attrs).get("start") or "1"
-            self.lists.append(int(start) if tag == "ol" and start.isdigit() else None)
-        elif tag == "li":
-            number = self.lists[-1] if self.lists else None
-            self.parts.append("\n- " if number is None else f"\n{number}. ")
-            if number is not None:
-                self.lists[-1] = number + 1
-        elif tag == "a":
-            href = dict(attrs).get("href") or ""
-            self.link = (href, len(self.parts)) if ":" in href else None
-
-    def handle_endtag(self, tag):
-        if tag in ("ul", "ol") and self.lists:
-            self.lists.pop()
-        if tag in self.BLOCKS:
-            self.parts.append("\n\n")
-        if tag == "a" and self.link:
-            href, start = self.link
-            label = "".join(self.parts[start:]).strip()
-            if href not in (label, f"mailto:{label}", f"tel:{label}"):
-                self.parts.append(f" ({href})")
-            self.link = None
-
-    def handle_data(self, data):
-        self.parts.append(" " if data.isspace() else data)  # newlines between tags: layout
-
-    def text(self) -> str:
-        lines = [re.sub(r"[ \t]+", " ", line).strip() for line in "".join(self.parts).split("\n")]
-        return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
 class Documents:

@@ -16,10 +16,11 @@ from pathlib import Path
 
 from flask_frozen import Freezer
 
-from statuspage.config import INCIDENTS_DIR, SITE_FILE, url_problem
+from statuspage.config import INCIDENTS_DIR, SITE_FILE
 from statuspage.content import load_site
 from statuspage.errors import BuildError, ConfigError, ContentError
 from statuspage.model import Site
+from statuspage.schema import url_problem
 from statuspage.status import Snapshot
 from statuspage.web import api, create_app, embed, feeds, pages
 

@@ -9,14 +9,38 @@ from pathlib import Path
 import click
 
 from statuspage import content, status, writer
-from statuspage.config import url_problem
 from statuspage.errors import ContentError, StatusPageError
 from statuspage.model import ComponentStatus, Impact, IncidentStatus, MaintenanceStatus
+from statuspage.schema import url_problem
 from statuspage.times import TimeError, format_time, parse_when
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+class _Failed(click.ClickException):
+    """A library error, printed as its message (content errors as their lines alone)."""
+
+    def __init__(self, error: StatusPageError):
+        super().__init__(error.format_message())
+        self.error = error
+
+    def show(self, file=None) -> None:
+        if isinstance(self.error, ContentError):
+            click.echo(self.format_message(), file=file, err=True)
+        else:
+            super().show(file)
+
+
+class _Group(click.Group):
+    """Maps the library's errors to a clean message and exit 1, without a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except StatusPageError as err:
+            raise _Failed(err) from None
 
 
 class Context:
@@ -30,7 +54,7 @@ class Context:
 pass_ctx = click.make_pass_decorator(Context)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--site", "site_dir", type=click.Path(file_okay=False, path_type=Path),
               default=".", envvar="STATUSPAGE_SITE", show_default=True,
               help="The site's folder (holding content/ and incidents/).")
@@ -147,8 +171,8 @@ def new(obj: Context, title, components, impact, status, message, next_update, w
 def maintenance(obj: Context, title, components, start, end, message, incident_id) -> None:
     """Schedule a planned maintenance; print its id and path."""
     config = obj.config()
-    starts = writer.to_minute(_when(start, config))
-    ends = writer.to_minute(_when(end, config, after=starts))
+    starts = _when(start, config)
+    ends = _when(end, config, after=starts)
     if ends <= starts:
         raise click.BadParameter(
             f"{end!r} ({format_time(ends, config.timezone)}) is not after --start {start!r} "
@@ -298,7 +322,8 @@ def run(obj: Context, out: Path | None, url: str | None, every, on_overdue: str 
 
 
 @main.command()
-@click.option("--port", default=8000, show_default=True, help="The port on 127.0.0.1.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535),
+              help="The port on 127.0.0.1.")
 @pass_ctx
 def serve(obj: Context, port: int) -> None:
     """Preview the live site on 127.0.0.1; content is re-read when it changes."""

@@ -1,15 +1,23 @@
-"""One exception tree, rooted at click.ClickException so the CLI prints a clean
-message and exits 1 without a traceback."""
+"""One exception tree of the library's own; the CLI maps it to a clean message and exit 1.
+
+Non-fatal problems are warnings (``Problem`` objects collected beside the errors);
+``check --strict`` turns them into failures.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import click
 
+class StatusPageError(Exception):
+    """Base of every error the user can fix: its message says what to do."""
 
-class StatusPageError(click.ClickException):
-    """Base of every error the user can fix."""
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+    def format_message(self) -> str:
+        return self.message
 
 
 @dataclass(frozen=True, order=True)
@@ -33,9 +41,6 @@ class ContentError(StatusPageError):
         summary = f"{count} error{'s' if count != 1 else ''}."
         super().__init__("\n".join([*map(str, self.problems), summary]))
 
-    def show(self, file=None) -> None:
-        click.echo(self.format_message(), file=file, err=True)
-
 
 class ConfigError(StatusPageError):
     """The site cannot be found or its configuration cannot be used."""
@@ -47,3 +52,35 @@ class BuildError(StatusPageError):
 
 class IncidentNotFound(StatusPageError):
     """A command names an incident id that has no file."""
+
+
+def known(names) -> str:
+    """``a, b, c`` for an error message's list of what is allowed."""
+    return ", ".join(sorted(names)) or "none"
+
+
+class Problems:
+    """Collects the problems of one file, so every one is reported, not just the first.
+
+    ``doc`` (a ``yamlsource.Located``) gives the line of a key path.
+    """
+
+    def __init__(self, path: str, doc=None):
+        self.path = path
+        self.doc = doc
+        self.errors: list[Problem] = []
+        self.warnings: list[Problem] = []
+
+    def error(self, message: str, *key: str | int, line: int | None = None) -> None:
+        self.errors.append(Problem(self.path, line or self._line(key), message))
+
+    def warn(self, message: str, *key: str | int, line: int | None = None) -> None:
+        self.warnings.append(Problem(self.path, line or self._line(key), message))
+
+    def _line(self, key) -> int:
+        return self.doc.line(*key) if self.doc else 1
+
+    def unknown_keys(self, data: dict, allowed, *path: str | int) -> None:
+        for key in data:
+            if key not in allowed:
+                self.error(f"unknown key {key!r} (allowed: {known(allowed)})", *path, key)

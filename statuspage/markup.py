@@ -1,7 +1,13 @@
-"""Markdown from staff → safe HTML. The one configured Markdown, sanitised in one place."""
+"""Markdown from staff → safe HTML. The one configured Markdown, sanitised in one place.
+
+Also the two ways back to words: ``audit`` says what the sanitiser would remove (a
+warning at the line it is on), ``plain_text`` gives the text customers read, for the API
+and calendars.
+"""
 
 from __future__ import annotations
 
+import re
 import threading
 from functools import lru_cache
 from html.parser import HTMLParser
@@ -22,6 +28,8 @@ URL_SCHEMES = {"http", "https", "mailto", "tel"}
 # Removed with their content, not just their tags.
 DROPPED_WITH_CONTENT = {"script", "style"}
 EXTENSIONS = ["tables", "fenced_code", "sane_lists"]
+# Every text of a 10,000-incident site fits (about 50,000): each is converted once.
+CACHED = 1 << 17
 
 
 _local = threading.local()
@@ -39,13 +47,13 @@ def _markdown() -> markdown.Markdown:
     return md.reset()
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=CACHED)
 def _raw_html(text: str) -> str:
     """Converted once: the load-time audit and the page render share the result."""
     return _markdown().convert(text)
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=CACHED)
 def render(text: str) -> Markup:
     """Staff markdown as HTML that is safe to put in a page or a feed."""
     return Markup(
@@ -60,7 +68,7 @@ def render(text: str) -> Markup:
     )
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=CACHED)
 def render_inline(text: str) -> Markup:
     """A one-paragraph field (who is affected, what to do) without its <p>."""
     html = render(text)
@@ -70,30 +78,114 @@ def render_inline(text: str) -> Markup:
 
 
 class _Audit(HTMLParser):
+    """What the sanitiser removes: (what, a word to find it by in the markdown)."""
+
     def __init__(self):
         super().__init__(convert_charrefs=True)
-        self.stripped: list[str] = []
+        self.stripped: list[tuple[str, str]] = []
 
     def handle_starttag(self, tag, attrs):
         if tag not in TAGS:
-            self.stripped.append(f"the <{tag}> tag")
+            self.stripped.append((f"the <{tag}> tag", f"<{tag}"))
             return
         allowed = ATTRIBUTES.get(tag, set())
         for name, value in attrs:
+            if tag == "code" and name == "class" and (value or "").startswith("language-"):
+                continue  # a fenced block's language: nothing the reader loses
             if name not in allowed:
-                self.stripped.append(f"the {name} attribute of <{tag}>")
+                self.stripped.append((f"the {name} attribute of <{tag}>", name))
             elif name == "href" and value and ":" in value.split("/")[0]:
                 scheme = value.split(":", 1)[0].strip().lower()
                 if scheme not in URL_SCHEMES:
-                    self.stripped.append(f"the {scheme}: link")
+                    self.stripped.append((f"the {scheme}: link", f"{scheme}:"))
 
     def handle_comment(self, data):
-        self.stripped.append("an HTML comment")
+        self.stripped.append(("an HTML comment", "<!--"))
+
+
+@lru_cache(maxsize=CACHED)
+def _stripped(text: str) -> tuple[tuple[str, str], ...]:
+    audit = _Audit()
+    audit.feed(_raw_html(text))
+    audit.close()
+    return tuple(dict.fromkeys(audit.stripped))
 
 
 def stripped(text: str) -> list[str]:
     """What the sanitiser removes from this markdown: empty when nothing is lost."""
-    audit = _Audit()
-    audit.feed(_raw_html(text))
-    audit.close()
-    return list(dict.fromkeys(audit.stripped))
+    return [what for what, _ in _stripped(text)]
+
+
+def audit(text: str, first_line: int, problems) -> None:
+    """Warn about each thing the sanitiser would remove, at the line it is written on
+    (``first_line`` is the text's first line in its file)."""
+    if not text:
+        return
+    lines = text.lower().splitlines()
+    for what, needle in _stripped(text):
+        found = next((n for n, line in enumerate(lines) if needle.lower() in line), 0)
+        problems.warn(f"{what} is removed from the published page: write plain markdown "
+                      "instead", line=first_line + found)
+
+
+@lru_cache(maxsize=CACHED)
+def plain_text(text: str) -> str:
+    """An update's body for the API: its markdown source, which reads as plain text; but
+    when the sanitiser would strip something from it (raw HTML, a javascript: link), the
+    text customers see on the page instead, so the API publishes nothing the page hides."""
+    if not stripped(text):
+        return text
+    parser = _PlainText()
+    parser.feed(render(text))
+    parser.close()
+    return parser.text()
+
+
+class _PlainText(HTMLParser):
+    """Sanitised HTML → plain text: paragraphs, ``- `` list items, links as ``text (url)``."""
+
+    BLOCKS = {"p", "pre", "blockquote", "h3", "h4", "h5", "h6", "table", "dl", "hr", "ul",
+              "ol"}
+    LINES = {"br", "tr", "dt", "dd"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.lists: list[int | None] = []  # per open list: the next number, None if bullets
+        self.link: tuple[str, int] | None = None  # (href, where its text starts)
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.BLOCKS:
+            self.parts.append("\n\n")
+        if tag in self.LINES:
+            self.parts.append("\n")
+        if tag in ("ul", "ol"):
+            start = dict(attrs).get("start") or "1"
+            self.lists.append(int(start) if tag == "ol" and start.isdigit() else None)
+        elif tag == "li":
+            number = self.lists[-1] if self.lists else None
+            self.parts.append("\n- " if number is None else f"\n{number}. ")
+            if number is not None:
+                self.lists[-1] = number + 1
+        elif tag == "a":
+            href = dict(attrs).get("href") or ""
+            self.link = (href, len(self.parts)) if ":" in href else None
+
+    def handle_endtag(self, tag):
+        if tag in ("ul", "ol") and self.lists:
+            self.lists.pop()
+        if tag in self.BLOCKS:
+            self.parts.append("\n\n")
+        if tag == "a" and self.link:
+            href, start = self.link
+            label = "".join(self.parts[start:]).strip()
+            if href not in (label, f"mailto:{label}", f"tel:{label}"):
+                self.parts.append(f" ({href})")
+            self.link = None
+
+    def handle_data(self, data):
+        self.parts.append(" " if data.isspace() else data)  # newlines between tags: layout
+
+    def text(self) -> str:
+        lines = [re.sub(r"[ \t]+", " ", line).strip() for line in "".join(self.parts).split("\n")]
+        return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()

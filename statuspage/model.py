@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from functools import cached_property
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
@@ -161,6 +162,36 @@ class Text(Mapping[str, str]):
 EMPTY_TEXT = Text({})
 
 
+class FrozenMap(Mapping):
+    """A read-only, hashable mapping (an incident's components and their statuses)."""
+
+    __slots__ = ("_items", "_hash")
+
+    def __init__(self, items: Mapping | None = None):
+        self._items = dict(items or {})
+        self._hash: int | None = None
+
+    def __getitem__(self, key):
+        return self._items[key]
+
+    def __iter__(self):
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __repr__(self) -> str:
+        return f"FrozenMap({self._items!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Mapping) and self._items == dict(other)
+
+    def __hash__(self) -> int:
+        if self._hash is None:
+            self._hash = hash(tuple(self._items.items()))
+        return self._hash
+
+
 @dataclass(frozen=True)
 class Group:
     id: str
@@ -183,23 +214,37 @@ class Support:
 
 @dataclass(frozen=True)
 class SiteConfig:
+    """The settings of content/site.yaml; their defaults are in ``config.SITE_FIELDS``."""
+
     name: Text
     url: str
     timezone: ZoneInfo
     languages: tuple[str, ...]
-    support: Support = field(default_factory=Support)
-    groups: tuple[Group, ...] = ()
-    components: tuple[Component, ...] = ()
-    feed_entries: int = 50  # entries per feed, newest first
-    upcoming_days: int = 30  # how far ahead planned maintenance is listed
-    api_language: str = "en"  # the language of the JSON API's texts
+    support: Support
+    groups: tuple[Group, ...]
+    components: tuple[Component, ...]
+    feed_entries: int  # entries per feed, newest first
+    upcoming_days: int  # how far ahead planned maintenance is listed
+    api_language: str  # the language of the JSON API's texts
 
     @property
     def default_language(self) -> str:
         return self.languages[0]
 
-    def component(self, component_id: str) -> Component:
-        return next(c for c in self.components if c.id == component_id)
+    @cached_property
+    def _components(self) -> dict[str, Component]:
+        return {c.id: c for c in self.components}
+
+    def component(self, component_id: str) -> Component | None:
+        return self._components.get(component_id)
+
+    @cached_property
+    def members(self) -> dict[str | None, tuple[Component, ...]]:
+        """Each group's components (None: those outside any group), in the site's order."""
+        found: dict[str | None, list[Component]] = {}
+        for component in self.components:
+            found.setdefault(component.group, []).append(component)
+        return {group: tuple(items) for group, items in found.items()}
 
 
 @dataclass(frozen=True)
@@ -231,7 +276,7 @@ class Incident:
     id: str
     title: Text
     impact: Impact
-    components: Mapping[str, ComponentStatus]
+    components: FrozenMap  # component id → its status while the incident is open
     started: datetime
     updates: tuple[Update, ...]  # newest first
     summary: Text = EMPTY_TEXT
@@ -241,15 +286,13 @@ class Incident:
     maintenance: Window | None = None
     path: str = field(default="", compare=False)
 
+    def __post_init__(self):
+        if not isinstance(self.components, FrozenMap):
+            object.__setattr__(self, "components", FrozenMap(self.components))
+
     @property
     def is_maintenance(self) -> bool:
         return self.maintenance is not None
-
-    @property
-    def resolved_at(self) -> datetime | None:
-        """When it ended: the resolving update, or a postmortem with none before it."""
-        closing = [u for u in self.updates if u.status in CLOSED_STATUSES]
-        return closing[-1].time if closing else None
 
 
 @dataclass(frozen=True)
@@ -258,5 +301,9 @@ class Site:
     incidents: tuple[Incident, ...]  # newest started first
     warnings: tuple = ()
 
+    @cached_property
+    def _by_id(self) -> dict[str, Incident]:
+        return {i.id: i for i in self.incidents}
+
     def incident(self, incident_id: str) -> Incident | None:
-        return next((i for i in self.incidents if i.id == incident_id), None)
+        return self._by_id.get(incident_id)

@@ -1,8 +1,9 @@
 """Writing incident files: the same format staff write by hand, stable under a rewrite.
 
-Changes to an existing file are made under a lock on the incidents folder, so
-two commands updating incidents at once both land; each file is replaced in one
-step, so a reader never sees half a file.
+Changes are made under a lock on the incidents folder, so two commands updating
+incidents at once both land. A command changes all its files or none: every new text is
+parsed and checked before the first is written, and each file is replaced in one step,
+so a reader never sees half a file. A file keeps its line endings and its BOM.
 """
 
 from __future__ import annotations
@@ -10,19 +11,18 @@ from __future__ import annotations
 import fcntl
 import os
 import re
-import tempfile
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
-import yaml
-
-from statuspage.config import INCIDENTS_DIR, SLUG, Problems
-from statuspage.content import HEADING, UPDATE_HEADING, parse_incident, split_front_matter
-from statuspage.errors import ContentError, IncidentNotFound, StatusPageError
+from statuspage import document, files
+from statuspage.config import INCIDENTS_DIR
+from statuspage.content import apply_translation, front_matter, parse_incident
+from statuspage.errors import ContentError, IncidentNotFound, Problem, Problems, StatusPageError
+from statuspage.i18n import translations
 from statuspage.model import (
     ComponentStatus,
     Impact,
@@ -34,8 +34,10 @@ from statuspage.model import (
     Update,
     Window,
 )
+from statuspage.schema import SLUG
 from statuspage.times import format_time
-from statuspage.web.i18n import translations
+
+CLOSING_TEXT = {False: "This incident has been resolved.", True: "This maintenance is complete."}
 
 
 def slugify(text: str, limit: int = 60) -> str:
@@ -45,39 +47,14 @@ def slugify(text: str, limit: int = 60) -> str:
 
 
 def to_minute(moment: datetime) -> datetime:
-    """Times the CLI writes are to the minute, as staff write them."""
+    """An update dated now is written to the minute, as staff write them."""
     return moment.replace(second=0, microsecond=0)
-
-
-def _scalar(value: str) -> str:
-    dumped = yaml.safe_dump(value, allow_unicode=True, width=10**9)
-    return dumped.removesuffix("\n...\n").rstrip("\n")
-
-
-def _text(text: Text, config: SiteConfig) -> str:
-    if set(text) <= {config.default_language, ""} and len(text) == 1:
-        return _scalar(next(iter(text.values())))
-    return yaml.safe_dump(dict(text), allow_unicode=True, width=10**9,
-                          default_flow_style=True).strip()
 
 
 def format_incident(incident: Incident, config: SiteConfig) -> str:
     """The file text for an incident (the original, in the default language)."""
-    tz = config.timezone
     lang = config.default_language
-    lines = ["---", f"title: {_text(incident.title, config)}", f"impact: {incident.impact}"]
-    if incident.maintenance:
-        lines += ["maintenance:", f"  start: {format_time(incident.maintenance.start, tz)}",
-                  f"  end: {format_time(incident.maintenance.end, tz)}"]
-    lines.append("components:")
-    lines += [f"  {cid}: {status}" for cid, status in incident.components.items()]
-    lines.append(f"started: {format_time(incident.started, tz)}")
-    if incident.next_update:
-        lines.append(f"next_update: {format_time(incident.next_update, tz)}")
-    for key in ("who_is_affected", "what_to_do"):
-        if getattr(incident, key):
-            lines.append(f"{key}: {_text(getattr(incident, key), config)}")
-    lines.append("---")
+    lines = ["---", *front_matter(incident, config), "---"]
     summary = incident.summary.get_in(lang, lang).value
     if summary:
         lines += [summary, ""]
@@ -90,52 +67,98 @@ def update_heading(update: Update, config: SiteConfig) -> str:
     return f"## {format_time(update.time, config.timezone)} · {update.status}"
 
 
+# -- files: read with their style, written together -------------------------------------
+
+@dataclass(frozen=True)
+class Style:
+    """How a file is written: its line endings and whether it starts with a BOM."""
+
+    newline: str = "\n"
+    bom: bool = False
+
+    def apply(self, text: str) -> bytes:
+        data = text.replace("\n", self.newline).encode("utf-8")
+        return b"\xef\xbb\xbf" + data if self.bom else data
+
+
+def read_for_edit(path: Path) -> tuple[str, Style]:
+    """A file's text with ``\\n`` line endings, and the style to write it back in."""
+    data = path.read_bytes()
+    bom = data.startswith(b"\xef\xbb\xbf")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data[:err.start].count(b"\n") + 1
+        raise ContentError([_problem(path, line, f"not UTF-8 (byte 0x{data[err.start]:02x}): "
+                                                 "save the file as UTF-8")]) from None
+    newline = "\r\n" if "\r\n" in text else "\n"
+    return text.replace("\r\n", "\n"), Style(newline, bom)
+
+
+def _problem(path: Path, line: int, message: str) -> Problem:
+    return Problem(str(INCIDENTS_DIR / path.name), line, message)
+
+
+def _commit(changes: list[tuple[Path, bytes]]) -> None:
+    """Write every file, or (when one write fails) put back the ones already written."""
+    done: list[tuple[Path, bytes | None]] = []
+    try:
+        for path, data in changes:
+            before = path.read_bytes() if path.exists() else None
+            files.write_atomic(path, data)
+            done.append((path, before))
+    except BaseException:
+        for path, before in reversed(done):
+            if before is None:
+                path.unlink(missing_ok=True)
+            else:
+                files.write_atomic(path, before)
+        raise
+
+
 @contextmanager
 def locked(root: Path) -> Iterator[Path]:
-    """Hold the incidents folder's lock: one writer at a time, across processes."""
+    """Hold the incidents folder's lock: one writer at a time, across processes. Temporary
+    files a killed writer left behind are removed first."""
     folder = root / INCIDENTS_DIR
     folder.mkdir(parents=True, exist_ok=True)
     fd = os.open(folder, os.O_RDONLY)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
+        files.remove_temporaries(folder, ".md")
         yield folder
     finally:
         os.close(fd)
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        if path.exists():
-            os.chmod(temp, path.stat().st_mode & 0o777)
-        else:
-            os.chmod(temp, 0o644)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
 def _validated(incident_id: str, path: Path, text: str, config: SiteConfig) -> Incident:
     """Parse the text about to be written; refuse to write a file that would not load."""
-    label = str(INCIDENTS_DIR / path.name)
-    problems = Problems(label)
-    incident = parse_incident(incident_id, label, text, config, problems)
+    problems = Problems(str(INCIDENTS_DIR / path.name))
+    incident = parse_incident(incident_id, problems.path, text, config, problems)
     if problems.errors or incident is None:
         raise ContentError(problems.errors)
     return incident
 
+
+def check_message(message: str) -> str:
+    """A message as an update's text: refused when it would read back as something else
+    (a heading that opens an update, an unclosed code fence)."""
+    lines = message.strip().splitlines()
+    for heading in document.headings(lines):
+        raise StatusPageError(
+            f"line {heading.index + 1} of the message, {heading.text!r}, is a level-2 heading, "
+            "which in an incident file starts a new update: use ### for a sub-heading")
+    return message.strip()
+
+
+# -- commands ---------------------------------------------------------------------------
 
 def create(root: Path, config: SiteConfig, incident: Incident, numbered: bool = False) -> Incident:
     """Write a new incident file; refuses to overwrite an existing id.
 
     With ``numbered`` (a default id), a taken id gets a suffix: ``-2``, ``-3``, …
     """
-    if not SLUG.match(incident.id):
+    if not SLUG.fullmatch(incident.id):
         raise StatusPageError(f"id {incident.id!r} is not a slug: use lowercase letters, "
                               "digits and '-'")
     with locked(root) as folder:
@@ -150,13 +173,13 @@ def create(root: Path, config: SiteConfig, incident: Incident, numbered: bool = 
         path = folder / f"{incident.id}.md"
         text = format_incident(incident, config)
         _validated(incident.id, path, text, config)
-        _write_atomic(path, text)
+        files.write_atomic(path, text.encode("utf-8"))
     return replace(incident, path=str(INCIDENTS_DIR / path.name))
 
 
 def incident_path(root: Path, incident_id: str) -> Path:
     path = root / INCIDENTS_DIR / f"{incident_id}.md"
-    if not SLUG.match(incident_id) or not path.is_file():
+    if not SLUG.fullmatch(incident_id) or not path.is_file():
         known = sorted(p.stem for p in (root / INCIDENTS_DIR).glob("*.md") if "." not in p.stem)
         hint = ", ".join(known[-5:]) or "none yet"
         raise IncidentNotFound(f"no incident {incident_id!r} (latest: {hint}; see "
@@ -164,15 +187,12 @@ def incident_path(root: Path, incident_id: str) -> Path:
     return path
 
 
-CLOSING_TEXT = {False: "This incident has been resolved.", True: "This maintenance is complete."}
-
-
 def append_update(root: Path, config: SiteConfig, incident_id: str, status: str | None,
                   message: str | None, when: datetime, next_update: datetime | None = None,
                   clear_next_update: bool = False,
                   maintenance_start: datetime | None = None,
                   maintenance_end: datetime | None = None) -> Incident:
-    """Add an update above the newest one, under the lock; the file is re-validated.
+    """Add an update above the newest one, under the lock; every file is re-validated.
 
     ``status`` None closes it (resolved, or completed for a maintenance); ``message``
     None writes the standard closing sentence, in every language of the site.
@@ -180,9 +200,7 @@ def append_update(root: Path, config: SiteConfig, incident_id: str, status: str 
     """
     with locked(root) as folder:
         path = incident_path(root, incident_id)
-        raw = path.read_bytes().decode("utf-8-sig")
-        crlf = "\r\n" in raw  # keep the file's line endings: no whole-file diff
-        text = raw.replace("\r\n", "\n")
+        text, style = read_for_edit(path)
         current = _validated(incident_id, path, text, config)
         statuses = MaintenanceStatus if current.is_maintenance else IncidentStatus
         if status is None:
@@ -191,54 +209,78 @@ def append_update(root: Path, config: SiteConfig, incident_id: str, status: str 
             raise StatusPageError(f"unknown status {status!r} for this "
                                   f"{'maintenance' if current.is_maintenance else 'incident'} "
                                   f"(known: {', '.join(s.value for s in statuses)})")
-        messages = {config.default_language: message}
         if message is None:
             english = CLOSING_TEXT[current.is_maintenance]
             messages = {lang: translations(lang).gettext(english) for lang in config.languages}
+        else:
+            messages = {config.default_language: check_message(message)}
         update = Update(to_minute(when), statuses(status), Text(messages))
         heading = update_heading(update, config)
-        text = _insert_update(text, f"{heading}\n{messages[config.default_language].strip()}\n")
+        text = _insert_update(text, f"{heading}\n{messages[config.default_language]}\n")
         if next_update is not None:
-            text = set_front_matter(text, "next_update",
-                                    format_time(to_minute(next_update), config.timezone))
+            text = set_front_matter(text, "next_update", format_time(next_update, config.timezone))
         elif clear_next_update:
             text = set_front_matter(text, "next_update", None)
         if maintenance_start is not None or maintenance_end is not None:
-            if current.maintenance is None:
-                raise StatusPageError(f"--start and --end move the window of a maintenance, and "
-                                      f"{incident_id} is an incident")
-            start = to_minute(maintenance_start or current.maintenance.start)
-            text = set_window(text, start, to_minute(maintenance_end or current.maintenance.end),
-                              config)
-            if current.started == current.maintenance.start and re.search(
-                    r"^started\s*:", text.split("\n---", 1)[0], re.M):
-                text = set_front_matter(text, "started", format_time(start, config.timezone))
+            text = _move_window(text, current, maintenance_start, maintenance_end, config)
         incident = _validated(incident_id, path, text, config)
-        _write_atomic(path, text.replace("\n", "\r\n") if crlf else text)
+        _check_kept(current, incident)
+        changes = [(path, style.apply(text))]
         for lang, translated in messages.items():
             if lang != config.default_language:
-                _translate_update(folder / f"{incident_id}.{lang}.md", heading, translated)
+                changes.append(_translated(folder / f"{incident_id}.{lang}.md", lang, heading,
+                                           translated, incident, config))
+        _commit(changes)
         return incident
 
 
-def _translate_update(path: Path, heading: str, message: str) -> None:
-    """Add an update to a translation file, creating the file if there is none."""
-    text = path.read_text(encoding="utf-8-sig") if path.exists() else "---\n---\n"
-    _write_atomic(path, _insert_update(text, f"{heading}\n{message.strip()}\n"))
+def _check_kept(before: Incident, after: Incident) -> None:
+    """The new file must read as the old one plus one update: a message must not change
+    how the rest of the file reads (an unclosed ``` fence would swallow the updates)."""
+    kept = set(before.updates) <= set(after.updates)
+    if not kept or len(after.updates) != len(before.updates) + 1 or \
+            after.summary != before.summary:
+        raise StatusPageError("the message would change how the rest of the file reads (an "
+                              "unclosed ``` code fence?): close it, or indent code by four "
+                              "spaces")
+
+
+def _move_window(text: str, current: Incident, start: datetime | None, end: datetime | None,
+                 config: SiteConfig) -> str:
+    if current.maintenance is None:
+        raise StatusPageError(f"--start and --end move the window of a maintenance, and "
+                              f"{current.id} is an incident")
+    start = start or current.maintenance.start
+    text = set_window(text, start, end or current.maintenance.end, config)
+    front = text.split("\n---", 1)[0]
+    if current.started == current.maintenance.start and re.search(r"^started\s*:", front, re.M):
+        text = set_front_matter(text, "started", format_time(start, config.timezone))
+    return text
+
+
+def _translated(path: Path, lang: str, heading: str, message: str, incident: Incident,
+                config: SiteConfig) -> tuple[Path, bytes]:
+    """A translation file with the update added (created if there is none), checked
+    against the incident it translates."""
+    text, style = read_for_edit(path) if path.exists() else ("---\n---\n", Style())
+    text = _insert_update(text, f"{heading}\n{message.strip()}\n")
+    problems = Problems(str(INCIDENTS_DIR / path.name))
+    apply_translation(incident, lang, problems.path, text, config, problems)
+    if problems.errors:
+        raise ContentError(problems.errors)
+    return path, style.apply(text)
 
 
 def _insert_update(text: str, block: str) -> str:
     """Put ``block`` before the first update heading (updates are newest first)."""
-    _, _, body, body_line = split_front_matter(text)
     lines = text.splitlines(keepends=True)
-    fenced = False
-    for index in range(body_line - 1, len(lines)):
-        stripped = lines[index].strip()
-        if stripped.startswith(("```", "~~~")):
-            fenced = not fenced
-        heading = None if fenced else HEADING.match(lines[index].rstrip("\n"))
-        if heading and UPDATE_HEADING.match(heading["rest"]):
-            return "".join(lines[:index]) + block + "\n" + "".join(lines[index:])
+    try:
+        start = document.front_matter_end(lines) + 1
+    except document.FrontMatterProblem as err:
+        raise StatusPageError(str(err)) from None
+    index = document.first_update(lines, start)
+    if index is not None:
+        return "".join(lines[:index]) + block + "\n" + "".join(lines[index:])
     head = text.rstrip("\n")
     return head + ("\n" if head.endswith("---") else "\n\n") + block
 
@@ -246,8 +288,8 @@ def _insert_update(text: str, block: str) -> str:
 def set_front_matter(text: str, key: str, value: str | None) -> str:
     """Set (or with None remove) one top-level ``key: value`` line, keeping the rest."""
     lines = text.splitlines(keepends=True)
-    end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
-    pattern = re.compile(rf"^{re.escape(key)}\s*:")
+    end = document.front_matter_end(lines)
+    pattern = re.compile(rf"{re.escape(key)}\s*:")
     for index in range(1, end):
         if pattern.match(lines[index]):
             if value is None:
@@ -264,8 +306,8 @@ def set_front_matter(text: str, key: str, value: str | None) -> str:
 def set_window(text: str, start: datetime, end: datetime, config: SiteConfig) -> str:
     """Write the ``maintenance:`` window of the front matter as a block, keeping the rest."""
     lines = text.splitlines(keepends=True)
-    end_line = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
-    first = next(i for i in range(1, end_line) if re.match(r"^maintenance\s*:", lines[i]))
+    end_line = document.front_matter_end(lines)
+    first = next(i for i in range(1, end_line) if re.match(r"maintenance\s*:", lines[i]))
     last = first + 1
     while last < end_line and lines[last].startswith((" ", "\t")):
         last += 1
@@ -286,18 +328,23 @@ def new_incident(config: SiteConfig, title: str, components: dict[str, Component
         raise StatusPageError(f"unknown status {status!r} "
                               f"(known: {', '.join(s.value for s in IncidentStatus)})")
     local_now = to_minute(now.astimezone(config.timezone))
-    incident = Incident(
+    return Incident(
         id=incident_id or f"{local_now:%Y-%m-%d}-{slugify(title)}",
-        title=Text({lang: title.strip()}),
+        title=Text({lang: _one_line(title)}),
         impact=impact,
         components={cid: s or impact.component_status for cid, s in components.items()},
         started=local_now,
-        updates=(Update(local_now, IncidentStatus(status), Text({lang: message.strip()})),),
-        next_update=to_minute(next_update) if next_update else None,
+        updates=(Update(local_now, IncidentStatus(status), Text({lang: check_message(message)})),),
+        next_update=next_update,
         who_is_affected=Text({lang: who.strip()}) if who else Text({}),
         what_to_do=Text({lang: what_to_do.strip()}) if what_to_do else Text({}),
     )
-    return incident
+
+
+def _one_line(title: str) -> str:
+    if not title.strip() or "\n" in title.strip():
+        raise StatusPageError("a title is one line of text customers understand")
+    return title.strip()
 
 
 def _check_components(config: SiteConfig, components: dict) -> None:
@@ -314,19 +361,20 @@ def new_maintenance(config: SiteConfig, title: str,
                     incident_id: str | None = None) -> Incident:
     """The model of a planned maintenance with its announcement (not yet written).
 
-    The announcement (``scheduled``) is dated now; the maintenance starts with its window.
-    Times are to the minute, as for incidents.
+    The announcement (``scheduled``) is dated now; the maintenance starts with its window,
+    to the second as given.
     """
     lang = config.default_language
     _check_components(config, components)
     local_now = to_minute(now.astimezone(config.timezone))
-    start, end = (to_minute(t.astimezone(config.timezone)) for t in (start, end))
+    start, end = (t.astimezone(config.timezone) for t in (start, end))
     return Incident(
         id=incident_id or f"{start:%Y-%m-%d}-{slugify(title)}",
-        title=Text({lang: title.strip()}),
+        title=Text({lang: _one_line(title)}),
         impact=Impact.NONE,
         components={cid: s or ComponentStatus.UNDER_MAINTENANCE for cid, s in components.items()},
         started=start,
-        updates=(Update(local_now, MaintenanceStatus.SCHEDULED, Text({lang: message.strip()})),),
+        updates=(Update(local_now, MaintenanceStatus.SCHEDULED,
+                        Text({lang: check_message(message)})),),
         maintenance=Window(start, end),
     )

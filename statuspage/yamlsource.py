@@ -1,8 +1,12 @@
 """YAML with line numbers: every key path maps to the line it was written on.
 
-Scalars stay strings (YAML's BaseLoader): dates, numbers and booleans are
-read by the code that knows what the field means, so ``phone: 3900`` and
-``started: 2026-11-20 09:00`` mean what staff wrote.
+Scalars stay strings (YAML's BaseLoader): dates, numbers and booleans are read by the
+code that knows what the field means, so ``phone: 3900`` and ``started: 2026-11-20 09:00``
+mean what staff wrote.
+
+The document is built from libyaml's events in one pass, without recursion, so that
+content cannot make it expensive: aliases (``*a``, the "billion laughs"), duplicate keys
+and nesting deeper than ``MAX_DEPTH`` are refused with the line they are on.
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ from dataclasses import dataclass, field
 import yaml
 
 Path = tuple[str | int, ...]
+MAX_DEPTH = 16  # content needs four levels; a thousand '[' must not reach the C stack
+_LOADER = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
 
 
 @dataclass
@@ -38,7 +44,7 @@ class YAMLProblem(ValueError):
 def load(text: str, first_line: int = 1) -> Located:
     """Parse one YAML document; errors carry the line in the whole file."""
     try:
-        node = yaml.compose(text, Loader=yaml.BaseLoader)
+        return _build(yaml.parse(text, Loader=_LOADER), first_line)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = first_line + (mark.line if mark else 0)
@@ -49,24 +55,85 @@ def load(text: str, first_line: int = 1) -> Located:
             "contain ': ' or start with a special character)",
         ) from None
     except yaml.YAMLError as err:  # e.g. a control character the reader refuses
-        line = first_line + text.count("\n", 0, getattr(err, "position", 0) or 0)
-        raise YAMLProblem(line, f"invalid YAML: {getattr(err, 'reason', err)}: remove or "
-                          "replace that character") from None
+        position = getattr(err, "position", 0) or 0
+        line = first_line + text.count("\n", 0, position)
+        reason = getattr(err, "reason", None) or str(err).splitlines()[0]
+        raise YAMLProblem(line, f"invalid YAML: {reason}: remove or replace that "
+                          "character") from None
+
+
+class _Open:
+    """A mapping or list being built, with where it is and what it waits for."""
+
+    __slots__ = ("value", "path", "key")
+
+    def __init__(self, value, path: Path):
+        self.value = value
+        self.path = path
+        self.key: str | None = None  # a mapping's key, read and waiting for its value
+
+
+def _build(events, first: int) -> Located:
     located = Located(None)
-    if node is not None:
-        located.value = _walk(node, (), located.lines, first_line)
+    lines = located.lines
+    stack: list[_Open] = []
+    documents = 0
+
+    def line_of(event) -> int:
+        return first + event.start_mark.line
+
+    def place(value, event) -> Path | None:
+        """Put a finished value where it belongs; return its key path."""
+        if not stack:
+            located.value = value
+            lines.setdefault((), line_of(event))
+            return ()
+        top = stack[-1]
+        if isinstance(top.value, list):
+            path = (*top.path, len(top.value))
+            top.value.append(value)
+            lines.setdefault(path, line_of(event))
+            return path
+        key, top.key = top.key, None
+        top.value[key] = value
+        return (*top.path, key)
+
+    for event in events:
+        if isinstance(event, yaml.AliasEvent):
+            raise YAMLProblem(line_of(event), f"YAML alias *{event.anchor} is not allowed in "
+                              "content: write the value out in full")
+        if isinstance(event, yaml.DocumentStartEvent):
+            documents += 1
+            if documents > 1:
+                raise YAMLProblem(line_of(event), "invalid YAML: more than one document "
+                                  "(remove the '---' or '...' line inside the fields)")
+            continue
+        top = stack[-1] if stack else None
+        awaiting_key = top is not None and isinstance(top.value, dict) and top.key is None
+        if isinstance(event, yaml.ScalarEvent):
+            if awaiting_key:
+                _key(top, event.value, line_of(event), lines)
+            else:
+                place(event.value, event)
+        elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            if awaiting_key:
+                raise YAMLProblem(line_of(event), "invalid YAML: a key must be a plain word, "
+                                  "not a list or a mapping")
+            if len(stack) >= MAX_DEPTH:
+                raise YAMLProblem(line_of(event), f"nested more than {MAX_DEPTH} levels deep: "
+                                  "content fields need only a few")
+            container = {} if isinstance(event, yaml.MappingStartEvent) else []
+            path = place(container, event)
+            stack.append(_Open(container, path))
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            stack.pop()
     return located
 
 
-def _walk(node: yaml.Node, path: Path, lines: dict[Path, int], first: int) -> object:
-    lines.setdefault(path, first + node.start_mark.line)
-    if isinstance(node, yaml.MappingNode):
-        result: dict[str, object] = {}
-        for key_node, value_node in node.value:
-            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node.value)
-            lines[(*path, key)] = first + key_node.start_mark.line
-            result[key] = _walk(value_node, (*path, key), lines, first)
-        return result
-    if isinstance(node, yaml.SequenceNode):
-        return [_walk(item, (*path, i), lines, first) for i, item in enumerate(node.value)]
-    return node.value
+def _key(top: _Open, key: str, line: int, lines: dict[Path, int]) -> None:
+    path = (*top.path, key)
+    if key in top.value:
+        raise YAMLProblem(line, f"duplicate key {key!r} (first on line {lines[path]}): "
+                          "keep one")
+    top.key = key
+    lines[path] = line

@@ -7,14 +7,15 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from conftest import PARIS
+from conftest import NOW, PARIS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from statuspage.config import Problems
-from statuspage.content import load_site, parse_incident, split_front_matter
-from statuspage.errors import ContentError
+from statuspage.content import load_site, parse_incident
+from statuspage.document import FrontMatterProblem, split_front_matter
+from statuspage.errors import ContentError, Problems
 from statuspage.model import ComponentStatus, Impact, IncidentStatus
+from statuspage.status import ended_at
 
 ERRORS = Path(__file__).parent / "content" / "errors"
 TRANSLATED = "2026-11-20-double-charge"
@@ -59,7 +60,7 @@ CASES = [
     ("dst-ambiguous.md", None, "7: 2026-10-25 02:30 occurs twice in Europe/Paris (the clocks "
      "go back): add an explicit offset, 2026-10-25 02:30+02:00 for the first or "
      "2026-10-25 02:30+01:00 for the second"),
-    ("invalid-yaml.md", None, "5: invalid YAML: expected ',' or ']', but got ':' (check the "
+    ("invalid-yaml.md", None, "5: invalid YAML: did not find expected ',' or ']' (check the "
      "indentation, and quote values that contain ': ' or start with a special character)"),
     ("missing-front-matter.md", None, "1: missing front matter: start the file with a line "
      "'---', the fields, then '---'"),
@@ -110,9 +111,9 @@ def test_hostile_html_is_a_warning_naming_what_is_removed(site_dir):
     _install(site_dir, "hostile-html.md", None)
     site = load_site(site_dir)
     assert [str(w) for w in site.warnings] == [
-        "incidents/hostile-html.md:7: the <script> tag is removed from the published page: "
+        "incidents/hostile-html.md:8: the <script> tag is removed from the published page: "
         "write plain markdown instead",
-        "incidents/hostile-html.md:7: the javascript: link is removed from the published page: "
+        "incidents/hostile-html.md:8: the javascript: link is removed from the published page: "
         "write plain markdown instead",
     ]
 
@@ -159,7 +160,7 @@ def test_translation_overlays_text_and_falls_back(site):
     # Not translated: the French original, marked as French.
     assert bodies["identified"].value == "Le lot du 19 novembre a été envoyé deux fois."
     assert bodies["identified"].lang == "fr"
-    assert charge.resolved_at == datetime(2026, 11, 24, 17, 30, tzinfo=PARIS)
+    assert ended_at(charge, NOW) == datetime(2026, 11, 24, 17, 30, tzinfo=PARIS)
 
 
 def test_component_list_takes_status_from_impact(site_dir):
@@ -204,8 +205,8 @@ def test_any_text_gives_a_model_or_a_content_error(text):
     from statuspage.content import load_config
 
     config = load_config(TESTS / "sites" / "basic")
-    problems = Problems("incidents/x.md")
     for candidate in (text, f"---\n{text}\n---\n", f"---\ntitle: x\n---\n## {text}\n"):
+        problems = Problems("incidents/x.md")  # one per candidate: each must say why
         incident = parse_incident("x", "incidents/x.md", candidate, config, problems)
         assert incident is not None or problems.errors
         for problem in problems.errors:
@@ -214,11 +215,9 @@ def test_any_text_gives_a_model_or_a_content_error(text):
 
 @given(st.text(alphabet="-\n abc:", max_size=60))
 def test_front_matter_split_never_crashes(text):
-    from statuspage.yamlsource import YAMLProblem
-
     try:
         meta, meta_line, body, body_line = split_front_matter(text)
-    except YAMLProblem as err:
+    except FrontMatterProblem as err:
         assert err.line == 1
     else:
         assert meta_line == 2 and body_line >= 3
@@ -285,9 +284,9 @@ def test_a_maintenance_is_announced_before_its_window(site_dir):
 
 
 @pytest.mark.parametrize(("line", "message"), [
-    ("feed_entries: 0", "feed_entries: expected a whole number of at least 1, e.g. "
+    ("feed_entries: 0", "feed_entries: expected a whole number from 1 to 1000, e.g. "
      "feed_entries: 50"),
-    ("upcoming_days: soon", "upcoming_days: expected a whole number of at least 1, e.g. "
+    ("upcoming_days: soon", "upcoming_days: expected a whole number from 1 to 3650, e.g. "
      "upcoming_days: 30"),
     ("api_language: de", "api_language: 'de' is not one of the site's languages (fr, en)"),
 ])

@@ -167,7 +167,7 @@ def test_a_maintenance_in_the_fall_back_needs_offsets_then_runs_at_the_right_ins
     assert daemon.build.times == []
     assert planned(daemon) == {}
     error = next(line for line in log() if line.startswith("not rebuilt build/ (start): "))
-    assert "incidents/2026-10-25-upgrade.md:4: start: 2026-10-25 02:30 occurs twice in " \
+    assert "incidents/2026-10-25-upgrade.md:4: maintenance.start: 2026-10-25 02:30 occurs twice in " \
            "Europe/Paris (the clocks go back)" in error
     write_maintenance(site_dir, "2026-10-25-upgrade", "2026-10-25 02:30+02:00",
                       "2026-10-25 02:30+01:00")

@@ -11,7 +11,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from statuspage.web.i18n import translations
+from statuspage.i18n import translations
 
 REPO = Path(__file__).resolve().parent.parent
 CATALOGS = REPO / "statuspage" / "translations"

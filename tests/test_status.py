@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from conftest import PARIS
 
+from statuspage.config import site_config
 from statuspage.model import (
     Component,
     ComponentStatus,
@@ -16,7 +17,6 @@ from statuspage.model import (
     IncidentStatus,
     MaintenanceStatus,
     Site,
-    SiteConfig,
     Text,
     Update,
     Window,
@@ -39,7 +39,7 @@ T0 = datetime(2026, 11, 20, 0, 0, tzinfo=PARIS)
 OP, MAINT, DEG, PART, MAJ = (ComponentStatus.OPERATIONAL, ComponentStatus.UNDER_MAINTENANCE,
                              ComponentStatus.DEGRADED_PERFORMANCE, ComponentStatus.PARTIAL_OUTAGE,
                              ComponentStatus.MAJOR_OUTAGE)
-CONFIG = SiteConfig(
+CONFIG = site_config(
     name=Text("Test"), url="https://s.test", timezone=PARIS, languages=("fr", "en"),
     groups=(Group("net", Text("Net")),),
     components=(Component("a", Text("A"), group="net"), Component("b", Text("B"), group="net"),

@@ -9,10 +9,11 @@ from datetime import UTC, datetime
 from flask import Flask, g, render_template
 from werkzeug.routing import BaseConverter
 
+from statuspage import i18n
 from statuspage.errors import StatusPageError
 from statuspage.model import Site
 from statuspage.status import Snapshot
-from statuspage.web import api, assets, embed, feeds, i18n, pages
+from statuspage.web import api, assets, embed, feeds, pages
 
 DEFAULTS = {
     # A fixed "now" for a whole build; None reads the clock at each request.

@@ -10,8 +10,8 @@ import json
 
 from flask import Blueprint, Response, current_app, g
 
-from statuspage import api, status
-from statuspage.web import i18n, pages
+from statuspage import api, i18n, status
+from statuspage.web import pages
 
 bp = Blueprint("api", __name__, url_prefix="/api/v2")
 

@@ -20,10 +20,10 @@ from flask import Blueprint, Response, abort, g
 from icalendar import Calendar, Event
 from markupsafe import Markup
 
-from statuspage import markup, status
-from statuspage.api import plain_text
+from statuspage import i18n, markup, status
+from statuspage.markup import plain_text
 from statuspage.model import STATUS_LABELS, Incident, MaintenanceStatus, Text, Update
-from statuspage.web import i18n, pages
+from statuspage.web import pages
 
 RSS = "application/rss+xml"
 ATOM = "application/atom+xml"

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from flask import Blueprint, abort, current_app, g, render_template, request, url_for
 from markupsafe import Markup, escape
 
-from statuspage import markup, status
+from statuspage import i18n, markup, status
 from statuspage.model import STATUS_LABELS, Text
-from statuspage.web import assets, i18n
+from statuspage.web import assets
 
 bp = Blueprint("pages", __name__)
 

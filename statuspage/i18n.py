@@ -1,4 +1,8 @@
-"""UI strings through gettext catalogs (Babel), dates and numbers formatted by Babel."""
+"""UI strings through gettext catalogs (Babel), dates and numbers formatted by Babel.
+
+No Flask here: the CLI's writer reads the catalogs too (the closing sentence of
+``resolve`` in every language) without loading the web stack.
+"""
 
 from __future__ import annotations
 
@@ -16,15 +20,24 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
-CATALOGS = Path(__file__).resolve().parent.parent / "translations"
+CATALOGS = Path(__file__).resolve().parent / "translations"
+
+
+def _catalog(lang: str) -> Path | None:
+    """The .po file for ``lang`` (pt-BR: pt_BR's, else pt's), or None."""
+    candidates = [CATALOGS / code / "LC_MESSAGES" / "messages.po"
+                  for code in (lang.replace("-", "_"), lang.split("-")[0])]
+    return next((path for path in candidates if path.is_file()), None)
+
+
+def has_catalog(lang: str) -> bool:
+    return _catalog(lang) is not None
 
 
 @cache
 def translations(lang: str) -> NullTranslations:
     """The compiled catalog for ``lang`` (read from its .po; no build step needed)."""
-    candidates = [CATALOGS / code / "LC_MESSAGES" / "messages.po"
-                  for code in (lang.replace("-", "_"), lang.split("-")[0])]
-    po_file = next((path for path in candidates if path.is_file()), None)
+    po_file = _catalog(lang)
     if po_file is None:
         return NullTranslations()
     with po_file.open("rb") as handle:
@@ -38,8 +51,6 @@ def translations(lang: str) -> NullTranslations:
 def babel_locale(lang: str) -> str:
     """Babel's name for a language code: pt-BR → pt_BR."""
     return lang.replace("-", "_")
-
-
 
 
 @cache

@@ -1,0 +1,80 @@
+"""The shape of a content file: front matter between ``---`` lines, then a markdown body
+whose ``## YYYY-MM-DD HH:MM · status`` headings open the updates.
+
+One reading of that shape, for the loader and the writer alike: where the front matter
+ends, and which lines are headings (not inside a fenced code block, with the fence
+rules of Python-Markdown, which renders the body).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+HEADING = re.compile(r"##(?!#)\s*(?P<rest>.*?)\s*")
+UPDATE_HEADING = re.compile(r"(?P<time>\d{4}-\d{2}-\d{2}[ T][0-9:]+(?:\s?(?:Z|[+-][0-9:]+))?)"
+                            r"\s+·\s+(?P<status>\S+)")
+_FENCE = re.compile(r" {0,3}(?P<fence>`{3,}|~{3,})")
+HEADING_HINT = "write it as '## YYYY-MM-DD HH:MM · status'"
+
+
+class FrontMatterProblem(ValueError):
+    """The file has no front matter block, or it is not closed."""
+
+    line = 1
+
+
+def front_matter_end(lines: list[str]) -> int:
+    """The index of the ``---`` line that closes the front matter."""
+    if not lines or lines[0].strip() != "---":
+        raise FrontMatterProblem("missing front matter: start the file with a line '---', "
+                                 "the fields, then '---'")
+    for index in range(1, len(lines)):
+        if lines[index].strip() == "---":
+            return index
+    raise FrontMatterProblem("front matter is not closed: add a line '---' after the last field")
+
+
+def split_front_matter(text: str) -> tuple[str, int, str, int]:
+    """(front matter text, its first line, body, the body's first line); pure."""
+    lines = text.splitlines(keepends=True)
+    end = front_matter_end(lines)
+    return "".join(lines[1:end]), 2, "".join(lines[end + 1:]), end + 2
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A level-2 heading of the body: its line index in the lines scanned, and whether it
+    is an update's (``time`` and ``status`` then say which)."""
+
+    index: int
+    text: str
+    time: str | None = None
+    status: str | None = None
+
+
+def headings(lines: list[str]) -> Iterator[Heading]:
+    """The ``##`` headings among ``lines``, skipping fenced code blocks."""
+    fence: str | None = None
+    for index, line in enumerate(lines):
+        line = line.rstrip("\r\n")
+        opening = _FENCE.match(line)
+        if fence is not None:
+            if opening and opening["fence"][0] == fence[0] and len(opening["fence"]) >= len(
+                    fence) and not line.strip().strip(fence[0]):
+                fence = None
+            continue
+        if opening:
+            fence = opening["fence"]
+            continue
+        match = HEADING.fullmatch(line)
+        if match:
+            update = UPDATE_HEADING.fullmatch(match["rest"])
+            yield Heading(index, line.strip(), update and update["time"],
+                          update and update["status"])
+
+
+def first_update(lines: list[str], start: int = 0) -> int | None:
+    """The index of the first update heading at or after ``start``, or None."""
+    return next((h.index + start for h in headings(lines[start:]) if h.time), None)

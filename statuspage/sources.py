@@ -1,0 +1,149 @@
+"""The content files on disk: which files are content, reading them safely, noticing changes.
+
+``incidents/`` holds ``<id>.md`` (an incident), ``<id>.<lang>.md`` (its translation) and
+``<id>.internal.md`` (its notes for the support desk, read only by the desk edition).
+Hidden files (an editor's lock, the CLI's temporary files) and other extensions are not
+content. A name that looks like markdown but is not ``.md`` is an error (it would be
+silently skipped); links that lead nowhere, FIFOs and devices are skipped with a warning,
+never opened, so nothing here can block.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from statuspage.config import INCIDENTS_DIR, SITE_FILE
+from statuspage.errors import Problem, Problems
+
+MAX_BYTES = 1_000_000  # a content file larger than this is refused
+MARKDOWN_LIKE = (".markdown", ".mdown", ".mkdn", ".mkd", ".md")
+INTERNAL = "internal"  # <id>.internal.md
+
+Stamp = tuple[int, int, int]  # size, mtime in ns, inode
+
+
+@dataclass(frozen=True)
+class Source:
+    """One content file of ``incidents/``."""
+
+    path: Path
+    label: str  # as messages name it: incidents/<name>
+    id: str  # the incident it belongs to
+    lang: str | None  # a translation's language; INTERNAL for desk notes; None: the original
+    stamp: Stamp
+
+
+@dataclass
+class Found:
+    sources: list[Source]
+    errors: list[Problem]
+    warnings: list[Problem]
+
+
+def _stamp(info: os.stat_result) -> Stamp:
+    return (info.st_size, info.st_mtime_ns, info.st_ino)
+
+
+def scan(root: Path) -> Found:
+    """Every content file of ``root/incidents``, sorted by name, with what is wrong."""
+    folder = root / INCIDENTS_DIR
+    found = Found([], [], [])
+    try:
+        names = sorted(entry.name for entry in os.scandir(folder))
+    except FileNotFoundError:
+        return found
+    except NotADirectoryError:
+        found.errors.append(Problem(str(INCIDENTS_DIR), 1, "is a file, not a folder: move it "
+                                    "away and create the folder incidents/"))
+        return found
+    for name in names:
+        label = str(INCIDENTS_DIR / name)
+        if name.startswith("."):
+            continue  # hidden: an editor's lock file, the CLI's temporary files
+        lower = name.lower()
+        if not name.endswith(".md"):
+            if lower.endswith(MARKDOWN_LIKE):
+                stem = name[: len(name) - len(next(e for e in MARKDOWN_LIKE
+                                                   if lower.endswith(e)))]
+                found.errors.append(Problem(label, 1, "not read: content files end in .md; "
+                                            f"rename it {stem}.md"))
+            continue
+        try:
+            info = (folder / name).stat()
+        except OSError as err:
+            found.warnings.append(Problem(label, 1, f"skipped: {err.strerror.lower()} (a link "
+                                          "to nothing, or a loop of links?)"))
+            continue
+        if stat.S_ISDIR(info.st_mode):
+            found.errors.append(Problem(label, 1, "is a folder, not a content file: rename or "
+                                        "remove it"))
+            continue
+        if not stat.S_ISREG(info.st_mode):
+            found.warnings.append(Problem(label, 1, "skipped: not a regular file (a FIFO, a "
+                                          "device or a socket)"))
+            continue
+        stem = name[:-3]
+        base, _, lang = stem.rpartition(".")
+        found.sources.append(Source(folder / name, label, base or stem, lang if base else None,
+                                    _stamp(info)))
+    return found
+
+
+def read(path: Path, problems: Problems) -> str | None:
+    """A content file's text (UTF-8, a BOM allowed, any line ending), or None with a problem.
+
+    Opened without blocking and read at most ``MAX_BYTES``: a FIFO or a device put in
+    place of a file cannot hang or exhaust the reader.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except IsADirectoryError:
+        problems.error("is a folder, not a content file: rename or remove it", line=1)
+        return None
+    except OSError as err:
+        problems.error(f"cannot be read: {err.strerror.lower()}", line=1)
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            problems.error("not a regular file: replace it with a text file", line=1)
+            return None
+        data = handle.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        problems.error(f"larger than {MAX_BYTES // 1_000_000} MB: a content file holds one "
+                       "incident; split it or trim it", line=1)
+        return None
+    return decode(data, problems)
+
+
+def decode(data: bytes, problems: Problems) -> str | None:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data[:err.start].count(b"\n") + 1
+        problems.error(f"not UTF-8 (byte 0x{data[err.start]:02x}): save the file as UTF-8",
+                       line=line)
+        return None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def stamps(root: Path) -> dict[str, Stamp]:
+    """What changes when content changes: every regular, visible file of ``content/`` and
+    ``incidents/``, by path, with its size, time and inode."""
+    found: dict[str, Stamp] = {}
+    for folder in (root / SITE_FILE.parent, root / INCIDENTS_DIR):
+        for current, dirs, files in os.walk(folder):
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            for name in files:
+                if name.startswith("."):
+                    continue
+                path = Path(current) / name
+                try:
+                    info = path.stat()
+                except OSError:
+                    continue
+                if stat.S_ISREG(info.st_mode):
+                    found[str(path.relative_to(root))] = _stamp(info)
+    return found
