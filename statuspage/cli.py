@@ -261,8 +261,14 @@ def list_(obj: Context, only_open: bool) -> None:
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @pass_ctx
 def check(obj: Context, strict: bool) -> None:
-    """Validate every content file; print each problem as path:line: message."""
+    """Validate every content file, then render every page in memory as a build would;
+    print each problem as path:line: message."""
+    from statuspage.build import render_check
+
     site = content.load_site(obj.root)
+    problems = render_check(site, _now())
+    if problems:
+        raise ContentError(problems)
     for warning in site.warnings:
         click.echo(f"{warning} (warning)", err=True)
     if strict and site.warnings:
@@ -282,6 +288,8 @@ def build(obj: Context, out: Path | None, url: str | None) -> None:
     result = build_site(obj.root, out, url=url, now=_now())
     for warning in result.warnings:
         click.echo(f"{warning} (warning)", err=True)
+    for note in result.notes:
+        click.echo(note, err=True)
     click.echo(f"built {result.pages} pages into {_relative(result.out)} "
                f"in {result.seconds:.2f} s")
 

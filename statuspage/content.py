@@ -371,6 +371,7 @@ class Loader:
     def __init__(self, root: Path):
         self.root = root
         self._parsed: dict[str, _Parsed] = {}
+        self._good: dict[str, Incident] = {}  # each incident as it last loaded without error
 
     def config(self) -> tuple[SiteConfig, Problems, str]:
         """The configuration, its warnings, and a digest of site.yaml."""
@@ -387,19 +388,27 @@ class Loader:
             raise ContentError(problems.errors)
         return config, problems, hashlib.sha256(text.encode("utf-8")).hexdigest()
 
-    def load(self) -> Site:
-        """Load and validate the whole site; raise ContentError listing every error."""
+    def load(self, lenient: bool = False) -> Site:
+        """Load and validate the whole site; raise ContentError listing every error.
+
+        ``lenient`` (the daemon) does not raise for a broken incident file: the incident is
+        published as it last loaded without error (left out if it never did), and the
+        problems are in ``Site.errors``. A broken site.yaml still raises.
+        """
         config, config_problems, config_key = self.config()
         found = sources.scan(self.root)
         errors, warnings = list(found.errors), [*config_problems.warnings, *found.warnings]
         originals: dict[str, Incident] = {}
         keys: dict[str, tuple] = {}
+        broken: set[str] = set()
         for source in found.sources:
             if source.lang is None:
                 parsed = self._parse(source, (config_key, source.stamp), config, None)
                 if parsed.incident is not None:
                     originals[source.id] = parsed.incident
                     keys[source.id] = parsed.key
+                else:
+                    broken.add(source.id)
                 errors += parsed.errors
                 warnings += parsed.warnings
         present = {s.id for s in found.sources if s.lang is None}
@@ -409,19 +418,32 @@ class Loader:
             problem = self._translation_problem(source, config, present)
             if problem:
                 errors.append(Problem(source.label, 1, problem))
+                broken.add(source.id)
             elif source.id in originals:
                 key = (keys[source.id], source.stamp)
                 parsed = self._parse(source, key, config, originals[source.id])
                 if parsed.incident is not None:
                     originals[source.id] = parsed.incident
                     keys[source.id] = key
+                else:
+                    broken.add(source.id)
                 errors += parsed.errors
                 warnings += parsed.warnings
-        if errors:
+        if errors and not lenient:
             raise ContentError(errors)
         self._forget({s.label for s in found.sources})
+        for incident_id, incident in originals.items():
+            if incident_id not in broken:
+                self._good[incident_id] = incident
+        for incident_id in broken:
+            originals.pop(incident_id, None)
+            if incident_id in self._good and incident_id in present:
+                originals[incident_id] = self._good[incident_id]
+        for incident_id in set(self._good) - present:
+            del self._good[incident_id]
         incidents = sorted(originals.values(), key=lambda i: (i.started, i.id), reverse=True)
-        return Site(config, tuple(incidents), tuple(sorted(set(warnings))))
+        return Site(config, tuple(incidents), tuple(sorted(set(warnings))),
+                    tuple(sorted(errors)))
 
     def _translation_problem(self, source: sources.Source, config: SiteConfig,
                              present: set[str]) -> str | None:

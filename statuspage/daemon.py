@@ -12,9 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import signal
-import stat
 import subprocess
 import threading
 from collections import defaultdict
@@ -28,13 +26,14 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from statuspage import sources
+from statuspage.build import MARKER
 from statuspage.build import build as build_site
-from statuspage.config import INCIDENTS_DIR, SITE_FILE
-from statuspage.content import load_site
+from statuspage.content import Loader
 from statuspage.errors import ContentError, StatusPageError
 from statuspage.model import CLOSED_STATUSES, Incident, Site
 from statuspage.status import is_open, status_at, visible_updates
-from statuspage.times import TimeError
+from statuspage.times import TimeError, parse_duration
 
 log = logging.getLogger("statuspage.daemon")
 
@@ -43,16 +42,15 @@ DEFAULT_EVERY = timedelta(minutes=5)
 HOOK_TIMEOUT = 60  # seconds an --on-overdue command may take
 AT = "at "  # the id prefix of the jobs at an instant
 REMINDED = ".statuspage-reminded.json"  # beside the output folder
-_EVERY = re.compile(r"^\+?(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m(?:in)?)?(?:(?P<s>\d+)s)?$")
 
 
 def parse_every(text: str) -> timedelta:
     """A period such as ``5m``, ``30s``, ``1h`` or ``1h30m`` (at least one second)."""
-    match = _EVERY.match(text.strip())
-    if not match or not any(match.groupdict().values()):
-        raise TimeError(f"invalid period {text!r}: write a delay such as 5m, 30s or 1h")
-    parts = {k: int(v or 0) for k, v in match.groupdict().items()}
-    period = timedelta(hours=parts["h"], minutes=parts["m"], seconds=parts["s"])
+    try:
+        period = parse_duration(text)
+    except TimeError:
+        raise TimeError(f"invalid period {text!r}: write a delay such as 5m, 30s or 1h") \
+            from None
     if period < timedelta(seconds=1):
         raise TimeError(f"invalid period {text!r}: at least 1s")
     return period
@@ -124,7 +122,7 @@ class Daemon:
 
     def __init__(self, root: Path, out: Path | None = None, url: str | None = None,
                  every: timedelta = DEFAULT_EVERY, on_overdue: str | None = None,
-                 clock: Callable[[], datetime] = utc_now, build=build_site, load=load_site,
+                 clock: Callable[[], datetime] = utc_now, build=build_site, load=None,
                  scheduler: BaseScheduler | None = None):
         self.root = root
         self.out = out
@@ -133,9 +131,13 @@ class Daemon:
         self.on_overdue = on_overdue
         self.clock = clock
         self.build = build
-        self.load = load
+        # In memory: loading again re-reads only the files that changed, and a broken file
+        # is kept as it last loaded without error.
+        self.loader = Loader(root)
+        self.load = load or (lambda root: self.loader.load(lenient=True))
         self.scheduler = scheduler or BackgroundScheduler(timezone=UTC)
         self.site: Site | None = None  # the content as last loaded without error
+        self.good: Site | None = None  # the content of the last build that succeeded
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
         self._building = False
@@ -240,6 +242,8 @@ class Daemon:
         if changed:
             what = changed[0] if len(changed) == 1 else f"{len(changed)} files"
             self.request(f"{what} changed")
+        elif self.good is not None and not (self._out / MARKER).exists():
+            self.request(f"{_shown(self._out)} is missing")
 
     def at(self, moment: datetime, reason: str) -> None:
         """The job at one of the site's boundaries."""
@@ -247,53 +251,63 @@ class Daemon:
             self._fired.add(moment)
         self.request(reason)
 
-    def _scan(self) -> dict[str, tuple[int, int, int]]:
-        files = [*(self.root / SITE_FILE.parent).rglob("*"),
-                 *(self.root / INCIDENTS_DIR).glob("*.md")]
-        found = {}
-        for path in files:
-            name = path.relative_to(self.root)
-            if any(part.startswith(".") for part in name.parts):
-                continue  # editors' and the CLI's temporary files
-            try:
-                info = path.stat()
-            except OSError:
-                continue
-            if stat.S_ISREG(info.st_mode):
-                found[str(name)] = (info.st_mtime_ns, info.st_size, info.st_ino)
-        return found
+    def _scan(self) -> dict[str, sources.Stamp]:
+        return sources.stamps(self.root)
+
+    @property
+    def _out(self) -> Path:
+        return (self.out or self.root / "build").resolve()
 
     # -- one build ---------------------------------------------------------------------
 
     def _rebuild(self, reason: str) -> None:
-        """Load, then build. With broken content the last good content is built again
-        for the new moment, so the page still changes on time (a maintenance starts,
-        a promise passes) while the broken file waits to be fixed."""
+        """Load, then build. When the content cannot be loaded or built, for whatever
+        reason, the last content that built is built again for the new moment, so the page
+        still changes on time (a maintenance starts, a promise passes, another incident's
+        update appears) while the broken file waits to be fixed."""
         now = self.clock()
-        shown = _shown(self.out or self.root / "build")
-        source = ""
+        shown = _shown(self._out)
+        candidates: list[tuple[Site, str]] = []
+        fallback = "; publishing the last good content until it is fixed"
         try:
+            self.site = self.load(self.root)
+            kept = ""
+            if self.site.errors:
+                log.error("content error (%s): %s; the other files are published, and each "
+                          "broken one as it last loaded without error, until it is fixed",
+                          reason, "; ".join(map(str, self.site.errors)))
+                kept = ", keeping the broken files as they last were"
+            candidates.append((self.site, kept))
+        except Exception as err:  # any failure falls back
+            if self.good is None:
+                log.error("not rebuilt %s (%s): %s", shown, reason, _why(err))
+            else:
+                what = "content error" if isinstance(err, ContentError) else \
+                    "cannot load the content"
+                log.error("%s (%s): %s%s", what, reason, _why(err), fallback)
+        if self.good is not None and all(site is not self.good for site, _ in candidates):
+            candidates.append((self.good, " from the last good content"))
+        for number, (site, source) in enumerate(candidates, 1):
             try:
-                self.site = self.load(self.root)
-            except ContentError as err:
-                if self.site is None:
-                    raise  # nothing good to publish yet
-                log.error("content error (%s): %s; publishing the last good content until it "
-                          "is fixed", reason, _one_line(err))
-                source = " from the last good content"
-            result = self.build(self.root, self.out, url=self.url, now=now, site=self.site)
-        except StatusPageError as err:
-            log.error("not rebuilt %s (%s): %s; the site online stays as it was", shown, reason,
-                      _one_line(err))
-        except Exception:  # a bug must not stop the publishing: say it, carry on
-            log.exception("not rebuilt %s (%s); the site online stays as it was", shown, reason)
-        else:
+                result = self.build(self.root, self.out, url=self.url, now=now, site=site)
+            except Exception as err:  # a bug must not stop the publishing: say it, carry on
+                last = number == len(candidates)
+                end = "; the site online stays as it was" if last else fallback
+                if isinstance(err, StatusPageError):
+                    log.error("not rebuilt %s (%s): %s%s", shown, reason, _why(err), end)
+                else:
+                    log.exception("not rebuilt %s (%s)%s", shown, reason, end)
+                continue
+            self.good = site
             log.info("rebuilt %s (%s)%s: %d pages in %.1f s", shown, reason, source,
                      result.pages, result.seconds)
+            for note in result.notes:
+                log.warning("%s", note)
             if result.warnings != self._warnings:
                 for warning in result.warnings:
                     log.warning("%s", warning)
                 self._warnings = result.warnings
+            break
         if self.site is not None:
             self._reschedule(self.site, now)
             self._remind(self.site, now)
@@ -410,10 +424,13 @@ def _joined(reasons: list[str]) -> str:
     return ", ".join(unique)
 
 
-def _one_line(err: StatusPageError) -> str:
+def _why(err: Exception) -> str:
+    """An error on one line: a content error's problems, or the exception."""
     if isinstance(err, ContentError):
         return "; ".join(map(str, err.problems))
-    return " ".join(err.format_message().split())
+    if isinstance(err, StatusPageError):
+        return " ".join(err.format_message().split())
+    return f"{type(err).__name__}: {err}"
 
 
 def _shown(path: Path) -> str:

@@ -29,6 +29,8 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
+        if not self.line:  # not in a file: a page's address
+            return f"{self.path}: {self.message}"
         return f"{self.path}:{self.line}: {self.message}"
 
 

@@ -300,6 +300,7 @@ class Site:
     config: SiteConfig
     incidents: tuple[Incident, ...]  # newest started first
     warnings: tuple = ()
+    errors: tuple = ()  # a lenient load's problems: those files are as they last loaded
 
     @cached_property
     def _by_id(self) -> dict[str, Incident]:

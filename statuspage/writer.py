@@ -229,7 +229,7 @@ def append_update(root: Path, config: SiteConfig, incident_id: str, status: str 
         for lang, translated in messages.items():
             if lang != config.default_language:
                 changes.append(_translated(folder / f"{incident_id}.{lang}.md", lang, heading,
-                                           translated, incident, config))
+                                           translated, (current, incident), config))
         _commit(changes)
         return incident
 
@@ -258,17 +258,18 @@ def _move_window(text: str, current: Incident, start: datetime | None, end: date
     return text
 
 
-def _translated(path: Path, lang: str, heading: str, message: str, incident: Incident,
-                config: SiteConfig) -> tuple[Path, bytes]:
-    """A translation file with the update added (created if there is none), checked
-    against the incident it translates."""
+def _translated(path: Path, lang: str, heading: str, message: str,
+                incidents: tuple[Incident, Incident], config: SiteConfig) -> tuple[Path, bytes]:
+    """A translation file with the update added (created if there is none), checked as
+    it is (its errors at the lines it has now), then as it will be."""
     text, style = read_for_edit(path) if path.exists() else ("---\n---\n", Style())
-    text = _insert_update(text, f"{heading}\n{message.strip()}\n")
-    problems = Problems(str(INCIDENTS_DIR / path.name))
-    apply_translation(incident, lang, problems.path, text, config, problems)
-    if problems.errors:
-        raise ContentError(problems.errors)
-    return path, style.apply(text)
+    new = _insert_update(text, f"{heading}\n{message.strip()}\n")
+    for incident, version in zip(incidents, (text, new), strict=True):
+        problems = Problems(str(INCIDENTS_DIR / path.name))
+        apply_translation(incident, lang, problems.path, version, config, problems)
+        if problems.errors:
+            raise ContentError(problems.errors)
+    return path, style.apply(new)
 
 
 def _insert_update(text: str, block: str) -> str:

@@ -18,6 +18,7 @@ import yaml
 Path = tuple[str | int, ...]
 MAX_DEPTH = 16  # content needs four levels; a thousand '[' must not reach the C stack
 _LOADER = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
+NESTED = f"nested more than {MAX_DEPTH} levels deep: content fields need only a few"
 
 
 @dataclass
@@ -49,6 +50,8 @@ def load(text: str, first_line: int = 1) -> Located:
         mark = err.problem_mark or err.context_mark
         line = first_line + (mark.line if mark else 0)
         problem = err.problem or str(err)
+        if "nesting depth" in problem:  # libyaml's own limit, far above ours
+            raise YAMLProblem(line, NESTED) from None
         raise YAMLProblem(
             line,
             f"invalid YAML: {problem} (check the indentation, and quote values that "
@@ -120,8 +123,7 @@ def _build(events, first: int) -> Located:
                 raise YAMLProblem(line_of(event), "invalid YAML: a key must be a plain word, "
                                   "not a list or a mapping")
             if len(stack) >= MAX_DEPTH:
-                raise YAMLProblem(line_of(event), f"nested more than {MAX_DEPTH} levels deep: "
-                                  "content fields need only a few")
+                raise YAMLProblem(line_of(event), NESTED)
             container = {} if isinstance(event, yaml.MappingStartEvent) else []
             path = place(container, event)
             stack.append(_Open(container, path))

@@ -164,15 +164,15 @@ def test_a_maintenance_in_the_fall_back_needs_offsets_then_runs_at_the_right_ins
                              "2026-10-25 03:30")
     now = datetime(2026, 10, 24, 12, 0, tzinfo=PARIS)
     daemon = start(now)
-    assert daemon.build.times == []
-    assert planned(daemon) == {}
-    error = next(line for line in log() if line.startswith("not rebuilt build/ (start): "))
-    assert "incidents/2026-10-25-upgrade.md:4: maintenance.start: 2026-10-25 02:30 occurs twice in " \
-           "Europe/Paris (the clocks go back)" in error
+    assert daemon.build.times == [now]  # the rest of the site, without the broken file
+    assert planned(daemon, "upgrade") == {}
+    error = next(line for line in log() if line.startswith("content error (start): "))
+    assert ("incidents/2026-10-25-upgrade.md:4: maintenance.start: 2026-10-25 02:30 occurs "
+            "twice in Europe/Paris (the clocks go back)") in error
     write_maintenance(site_dir, "2026-10-25-upgrade", "2026-10-25 02:30+02:00",
                       "2026-10-25 02:30+01:00")
     daemon.poll()
-    assert daemon.build.times == [now]
+    assert daemon.build.times == [now, now]
     assert planned(daemon, "2026-10-25-upgrade") == {
         utc(2026, 10, 25, 0, 30): "maintenance 2026-10-25-upgrade starts",
         utc(2026, 10, 25, 1, 30): "maintenance 2026-10-25-upgrade ends",
@@ -255,10 +255,11 @@ def test_broken_content_keeps_the_last_good_content_online_and_on_time(start, si
     daemon.poll()
     assert log()[-2] == ("content error (incidents/2026-11-26-bad.md changed): "
                          "incidents/2026-11-26-bad.md:1: missing front matter: start the file "
-                         "with a line '---', the fields, then '---'; publishing the last good "
-                         "content until it is fixed")
-    assert re.fullmatch(r"rebuilt build/ \(incidents/2026-11-26-bad.md changed\) from the last "
-                        r"good content: \d+ pages in \d+\.\d s", log()[-1])
+                         "with a line '---', the fields, then '---'; the other files are "
+                         "published, and each broken one as it last loaded without error, "
+                         "until it is fixed")
+    assert re.fullmatch(r"rebuilt build/ \(incidents/2026-11-26-bad.md changed\), keeping the "
+                        r"broken files as they last were: \d+ pages in \d+\.\d s", log()[-1])
     assert planned(daemon) == {PROMISE: f"update promised for {FIBRE}"}  # kept
     # The promised time passes while the file is still broken: the page still changes on time.
     daemon.clock.now = PROMISE
@@ -272,10 +273,18 @@ def test_broken_content_keeps_the_last_good_content_online_and_on_time(start, si
                         r"\d+ pages in \d+\.\d s", log()[-1])
 
 
-def test_broken_content_at_start_publishes_nothing(start, site_dir, log):
+def test_broken_content_at_start_publishes_the_rest(start, site_dir, log):
     (site_dir / "incidents" / "2026-11-26-bad.md").write_text("no front matter\n", "utf-8")
     start(NOW, build=real_build)
-    assert log()[0].startswith("not rebuilt build/ (start): incidents/2026-11-26-bad.md:1: ")
+    assert log()[0].startswith("content error (start): incidents/2026-11-26-bad.md:1: ")
+    assert (site_dir / "build" / "incidents" / FIBRE / "index.html").is_file()
+    assert not (site_dir / "build" / "incidents" / "2026-11-26-bad").exists()
+
+
+def test_a_broken_site_yaml_at_start_publishes_nothing(start, site_dir, log):
+    (site_dir / "content" / "site.yaml").write_text("name: [\n", "utf-8")
+    start(NOW, build=real_build)
+    assert log()[0].startswith("not rebuilt build/ (start): content/site.yaml:2: invalid YAML")
     assert not (site_dir / "build").exists()
 
 
@@ -500,8 +509,8 @@ def test_statuspage_run_publishes_a_maintenance_on_time(site_dir, tmp_path):
         assert api_seen == ["not active", "in_progress", "not active"]
         # The line is logged once the site is published: wait for it. The end may share its
         # build with the broken file's change (reasons joined by commas).
-        ended = re.compile(r"rebuilt build/ \([^)]*maintenance 2026-11-26-travaux ends[^)]*\) "
-                           r"from the last good content: \d+ pages")
+        ended = re.compile(r"rebuilt build/ \([^)]*maintenance 2026-11-26-travaux ends[^)]*\), "
+                           r"keeping the broken files as they last were: \d+ pages")
         _wait(lambda: ended.search(log.read_text(encoding="utf-8")), 5, "the end's log line")
         text = log.read_text(encoding="utf-8")
         assert re.search(r"rebuilt build/ \(maintenance 2026-11-26-travaux starts\): \d+ pages",
@@ -526,3 +535,83 @@ def test_statuspage_run_publishes_a_maintenance_on_time(site_dir, tmp_path):
         assert code == 0, log.read_text(encoding="utf-8")
     assert log.read_text(encoding="utf-8").rstrip().endswith("stopped")
     assert "Traceback" not in log.read_text(encoding="utf-8")
+
+
+def test_any_failure_to_load_falls_back_to_the_last_good_content(start, site_dir, log):
+    """Not only content errors: whatever stops a load, the last good content is published
+    at the new moment, so another incident's update still appears on time."""
+    calls = []
+
+    def load(root):
+        calls.append(root)
+        if len(calls) == 2:
+            raise RecursionError("maximum recursion depth exceeded")
+        return load_site(root)
+
+    daemon = start(NOW, build=real_build, load=load)
+    daemon.request("every 5m")
+    assert log()[-2] == ("cannot load the content (every 5m): RecursionError: maximum recursion "
+                         "depth exceeded; publishing the last good content until it is fixed")
+    assert re.fullmatch(r"rebuilt build/ \(every 5m\) from the last good content: \d+ pages in "
+                        r"\d+\.\d s", log()[-1])
+
+
+def test_content_that_fails_to_render_falls_back_too(start, site_dir, log, caplog):
+    """A new content the renderer chokes on: the previous content is built instead."""
+    good = []
+
+    def build(root, out=None, url=None, now=None, site=None):
+        if any(i.id == "2026-11-26-new" for i in site.incidents):
+            raise ValueError("a page cannot be written")
+        good.append(site)
+        return real_build(root, out, url=url, now=now, site=site)
+
+    daemon = start(NOW, build=build)
+    (site_dir / "incidents" / "2026-11-26-new.md").write_text(
+        "---\ntitle: Nouveau\nimpact: minor\ncomponents: [adsl]\nstarted: 2026-11-26 11:00\n"
+        "---\n", encoding="utf-8")
+    daemon.poll()
+    assert "not rebuilt build/ (incidents/2026-11-26-new.md changed); publishing the last good " \
+           "content until it is fixed" in log()
+    assert "ValueError: a page cannot be written" in caplog.text
+    assert re.fullmatch(r"rebuilt build/ \(incidents/2026-11-26-new.md changed\) from the last "
+                        r"good content: \d+ pages in \d+\.\d s", log()[-1])
+    assert len(good) == 2 and good[0] is good[1]
+
+
+def test_a_good_file_is_published_while_another_is_broken(start, site_dir, log, runner,
+                                                          monkeypatch):
+    daemon = start(NOW, build=real_build)
+    (site_dir / "incidents" / "2026-11-26-bad.md").write_text("---\ntitle: [\n---\n", "utf-8")
+    daemon.poll()
+    monkeypatch.setattr(cli, "_now", lambda: NOW)
+    result = runner.invoke(cli.main, ["--site", str(site_dir), "update", FIBRE, "--status",
+                                      "monitoring", "-m", "Réparé, sous surveillance."])
+    assert result.exit_code == 0, result.output
+    daemon.poll()
+    page = (site_dir / "build" / "incidents" / FIBRE / "index.html").read_text("utf-8")
+    assert "Réparé, sous surveillance." in page  # the broken file holds nothing else back
+    assert not (site_dir / "build" / "incidents" / "2026-11-26-bad").exists()
+
+
+def test_a_broken_incident_is_kept_as_it_last_loaded(start, site_dir, log):
+    daemon = start(NOW, build=real_build)
+    path = site_dir / "incidents" / f"{FIBRE}.md"
+    path.write_text(path.read_text("utf-8").replace("impact: major", "impact: [major]"), "utf-8")
+    daemon.poll()
+    assert f"incidents/{FIBRE}.md:3: impact: expected one of" in log()[-2]
+    page = site_dir / "build" / "incidents" / FIBRE / "index.html"
+    assert "Un câble a été coupé par des travaux." in page.read_text("utf-8")
+    path.unlink()  # gone, not broken: it leaves the site
+    daemon.poll()
+    assert not page.exists()
+
+
+def test_a_deleted_site_is_noticed_at_the_next_look(start, site_dir, log):
+    import shutil
+
+    daemon = start(NOW, build=real_build)
+    shutil.rmtree(site_dir / "build")
+    daemon.poll()
+    assert log()[-1].startswith("rebuilt build/ (build/ is missing): ")
+    assert (site_dir / "build" / "index.html").is_file()

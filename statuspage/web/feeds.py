@@ -41,6 +41,16 @@ bp.url_defaults(pages.add_lang)
 _ = pages.translate
 
 
+_NO_MARKUP = str.maketrans("<>", "‹›")
+
+
+def plain_title(text: str) -> str:
+    """A title or a feed's description: plain text, which some readers render as HTML
+    (RSS leaves it open). Without ``<`` and ``>`` it reads the same either way, and nothing
+    in it can become markup."""
+    return text.translate(_NO_MARKUP)
+
+
 def _text(text: Text) -> str:
     return pages.in_lang(text).value
 
@@ -109,8 +119,8 @@ def _updates_feed(kind: str, title: str, incidents: list[Incident], endpoint: st
         entry.id(link)
         entry.guid(link, permalink=True)
         entry.link(href=link)
-        entry.title(_("%(status)s: %(title)s") % {
-            "status": _(STATUS_LABELS[update.status]), "title": _text(incident.title)})
+        entry.title(plain_title(_("%(status)s: %(title)s") % {
+            "status": _(STATUS_LABELS[update.status]), "title": _text(incident.title)}))
         entry.published(_local(update.time))
         entry.updated(_local(update.time))
         _set_html(entry, kind, _update_html(incident, update))
@@ -164,7 +174,7 @@ def history(kind: str):
         entry.id(link)
         entry.guid(link, permalink=True)
         entry.link(href=link)
-        entry.title(_text(incident.title))
+        entry.title(plain_title(_text(incident.title)))
         entry.published(_local(announced))
         entry.updated(_local(shown[0].time if shown else announced))
         _set_html(entry, kind, _history_html(incident, shown))
@@ -217,9 +227,9 @@ def _feed(kind: str, title: str, endpoint: str, values: dict,
     self_url = pages.public_url(endpoint, kind=kind, **values)
     feed = FeedGenerator()
     feed.id(self_url)
-    feed.title(title)
-    feed.description(_("Service status of %(name)s: current incidents, planned maintenance "
-                       "and history.") % {"name": _text(config.name)})
+    feed.title(plain_title(title))
+    feed.description(plain_title(_("Service status of %(name)s: current incidents, planned "
+                                   "maintenance and history.") % {"name": _text(config.name)}))
     feed.link(href=self_url, rel="self", type=RSS if kind == "rss" else ATOM)
     # RSS keeps the last link: the page the feed follows
     feed.link(href=home or pages.public_url("pages.index"), rel="alternate")

@@ -1,0 +1,430 @@
+"""Hostile and odd content: every problem is a located message with exit 1, never a
+traceback, and the published site stays byte for byte as it was; what the format allows
+builds."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import NOW, PARIS, TESTS
+
+from statuspage import cli
+
+GOOD = "---\ntitle: Panne\nimpact: minor\ncomponents: [fibre]\nstarted: 2026-11-25 10:00\n---\n"
+
+
+def incident(front: str, body: str = "## 2026-11-25 10:05 · investigating\nOn regarde.\n") -> str:
+    return f"---\n{front}---\n{body}"
+
+
+def alias_bomb(levels: int) -> str:
+    lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for n in range(1, levels + 1):
+        refs = ",".join([f"*a{n - 1}"] * 9)
+        lines.append(f"a{n}: &a{n} [{refs}]")
+    return "\n".join(lines) + "\n"
+
+
+FRONT = "impact: minor\ncomponents: [fibre]\nstarted: 2026-11-25 10:00\n"
+
+# name → (files to write under the site, the expected located message)
+HOSTILE = {
+    "alias bomb": ({"incidents/x.md": incident("title: x\n" + FRONT + alias_bomb(7))},
+                   "incidents/x.md:7: YAML alias *a0 is not allowed in content"),
+    "alias bomb in site.yaml": ({"content/site.yaml": "+" + alias_bomb(9)},
+                                "content/site.yaml:2: YAML alias *a0 is not allowed"),
+    "empty title": ({"incidents/x.md": incident('title: ""\n' + FRONT)},
+                    "incidents/x.md:2: title: empty; give the incident a title"),
+    "blank title": ({"incidents/x.md": incident('title: "   "\n' + FRONT)},
+                    "incidents/x.md:2: title: empty;"),
+    "bare title key": ({"incidents/x.md": incident("title:\n" + FRONT)},
+                       "incidents/x.md:2: title: empty;"),
+    "empty title in one language": (
+        {"incidents/x.md": incident('title: {fr: "", en: x}\n' + FRONT)},
+        "incidents/x.md:2: title: empty;"),
+    "empty title in a translation": (
+        {"incidents/2026-11-26-fibre-lyon.en.md": '---\ntitle: ""\n---\n'},
+        "incidents/2026-11-26-fibre-lyon.en.md:2: title: empty;"),
+    "impact as a list": ({"incidents/x.md": incident("title: x\nimpact: [major]\ncomponents: "
+                                                     "[fibre]\nstarted: 2026-11-25 10:00\n")},
+                         "incidents/x.md:3: impact: expected one of none, minor, major, critical"),
+    "impact as a mapping": ({"incidents/x.md": incident("title: x\nimpact: {a: b}\ncomponents: "
+                                                        "[fibre]\nstarted: 2026-11-25 10:00\n")},
+                            "incidents/x.md:3: impact: expected one of"),
+    "component status as a list": (
+        {"incidents/x.md": incident("title: x\nimpact: minor\ncomponents: {fibre: [a]}\n"
+                                    "started: 2026-11-25 10:00\n")},
+        "incidents/x.md:4: components: unknown status 'list' for 'fibre'"),
+    "component status as a mapping": (
+        {"incidents/x.md": incident("title: x\nimpact: minor\ncomponents:\n  fibre: {a: b}\n"
+                                    "started: 2026-11-25 10:00\n")},
+        "incidents/x.md:5: components: unknown status 'dict' for 'fibre'"),
+    "components mixed list": (
+        {"incidents/x.md": incident("title: x\nimpact: minor\ncomponents: [fibre, {tv: x}, "
+                                    "[adsl]]\nstarted: 2026-11-25 10:00\n")},
+        "incidents/x.md:4: components: each item of the list is a component id"),
+    "offset +25:00": ({"incidents/x.md": incident("title: x\nimpact: minor\ncomponents: [fibre]"
+                                                  "\nstarted: 2026-11-25 10:00+25:00\n")},
+                      "incidents/x.md:5: started: invalid time '2026-11-25 10:00+25:00': the "
+                      "offset +25:00 is not one a time zone uses"),
+    "offset +01:99": ({"incidents/x.md": incident("title: x\nimpact: minor\ncomponents: [fibre]"
+                                                  "\nstarted: 2026-11-25 10:00+01:99\n")},
+                      "incidents/x.md:5: started: invalid time '2026-11-25 10:00+01:99'"),
+    "offset in a heading": ({"incidents/x.md": incident(
+        "title: x\n" + FRONT, "## 2026-11-25 10:05+25:00 · investigating\nx\n")},
+        "incidents/x.md:7: invalid time '2026-11-25 10:05+25:00'"),
+    "year 1": ({"incidents/x.md": incident("title: x\nimpact: minor\ncomponents: [fibre]\n"
+                                           "started: 0001-01-01 00:00\n")},
+               "incidents/x.md:5: started: invalid time '0001-01-01 00:00': times go from "
+               "1970 to 2200"),
+    "year 9999": ({"incidents/x.md": incident("title: x\nimpact: minor\ncomponents: [fibre]\n"
+                                              "started: 9999-12-31 23:59\n")},
+                  "times go from 1970 to 2200"),
+    "next update in year 9999": ({"incidents/x.md": incident(
+        "title: x\n" + FRONT + "next_update: 9999-12-31 23:59\n")}, "incidents/x.md:6: "
+        "next_update: invalid time '9999-12-31 23:59': times go from 1970 to 2200"),
+    "upcoming_days 999999": ({"content/site.yaml+": "upcoming_days: 999999\n"},
+                             "content/site.yaml:21: upcoming_days: expected a whole number "
+                             "from 1 to 3650"),
+    "deep nesting": ({"incidents/x.md": incident("title: x\n" + FRONT + "who_is_affected: "
+                                                 + "[" * 1000 + "\n")},
+                     "incidents/x.md:6: nested more than 16 levels deep"),
+    "nesting past the limit": ({"incidents/x.md": incident("title: x\n" + FRONT + "what_to_do: "
+                                                           + "[" * 20 + "\n")},
+                               "incidents/x.md:6: nested more than 16 levels deep"),
+    "duplicate key": ({"incidents/x.md": incident("title: x\ntitle: y\n" + FRONT)},
+                      "incidents/x.md:3: duplicate key 'title' (first on line 2): keep one"),
+    "duplicate language": ({"content/site.yaml~": ("languages: [fr, en]",
+                                                   "languages: [fr, en, en]")},
+                           "content/site.yaml:4: languages: 'en' is listed twice"),
+    "phone as a list": ({"content/site.yaml~": ('phone: "3900"', "phone: [1, 2]")},
+                        "content/site.yaml:6: support.phone: expected a single value"),
+    "empty site name": ({"content/site.yaml~": ("name: {fr: Statut Test, en: Test Status}",
+                                                'name: ""')},
+                        "content/site.yaml:1: name: empty; give the page a name"),
+    "empty component name": ({"content/site.yaml~": ("name: ADSL", 'name: ""')},
+                             "content/site.yaml:18: components.name: empty;"),
+    "group as a list": ({"content/site.yaml~": ("group: internet\n    name: ADSL",
+                                                "group: [internet]\n    name: ADSL")},
+                        "content/site.yaml:17: components.group: ['internet'] is not an id"),
+    "upper-case extension": ({"incidents/2026-11-25-x.MD": GOOD},
+                             "incidents/2026-11-25-x.MD:1: not read: content files end in .md;"
+                             " rename it 2026-11-25-x.md"),
+    ".markdown extension": ({"incidents/2026-11-25-x.markdown": GOOD},
+                            "rename it 2026-11-25-x.md"),
+    "id ending in a newline": ({"incidents/2026-11-25-x\n.md": GOOD},
+                               "is not a slug: rename the file"),
+    "default language translation": ({"incidents/2026-11-26-fibre-lyon.fr.md": "---\n---\n"},
+                                     "incidents/2026-11-26-fibre-lyon.fr.md:1: fr is the default "
+                                     "language: its text belongs in "
+                                     "incidents/2026-11-26-fibre-lyon.md itself"),
+    "control character": ({"incidents/x.md": incident("title: \x07bell\n" + FRONT)},
+                          "incidents/x.md:2: invalid YAML:"),
+    "second document": ({"incidents/x.md": incident("title: x\n...\n" + FRONT)},
+                        "incidents/x.md:"),
+    "a key that is a list": ({"incidents/x.md": incident("? [a]\n: b\ntitle: x\n" + FRONT)},
+                             "incidents/x.md:2: invalid YAML: a key must be a plain word"),
+    "front matter only dashes": ({"incidents/x.md": "---\n---\n"},
+                                 "incidents/x.md:2: front matter: expected fields"),
+    "a list as front matter": ({"incidents/x.md": "---\n- a\n---\n"},
+                               "incidents/x.md:2: front matter: expected fields"),
+    "empty file": ({"incidents/x.md": ""}, "incidents/x.md:1: missing front matter"),
+    "site.yaml is a list": ({"content/site.yaml": "- a\n"},
+                            "content/site.yaml:1: expected a mapping of settings"),
+    "no components": ({"content/site.yaml": "name: x\n"},
+                      "content/site.yaml:1: components: missing; list at least one component"),
+    "too big": ({"incidents/x.md": GOOD + "x" * 1_000_001}, "incidents/x.md:1: larger than 1 MB"),
+    "maintenance window reversed with seconds": (
+        {"incidents/x.md": incident("title: x\ncomponents: [fibre]\nmaintenance: {start: "
+                                    "2026-12-01 04:09:45, end: 2026-12-01 04:09:25}\n",
+                                    "## 2026-11-25 10:05 · scheduled\nx\n")},
+        "maintenance: end is before start"),
+    "an update in year 2201": ({"incidents/x.md": incident(
+        "title: x\n" + FRONT, "## 2201-01-01 10:05 · investigating\nx\n")},
+        "incidents/x.md:7: invalid time '2201-01-01 10:05': times go from 1970 to 2200"),
+}
+
+
+def _write(site: Path, files: dict) -> None:
+    for name, text in files.items():
+        if name.endswith("+"):
+            path = site / name[:-1]
+            path.write_text(path.read_text("utf-8") + text, encoding="utf-8")
+        elif name.endswith("~"):
+            path = site / name[:-1]
+            old, new = text
+            current = path.read_text("utf-8")
+            assert old in current, old
+            path.write_text(current.replace(old, new, 1), encoding="utf-8")
+        else:
+            (site / name).write_bytes(text.encode("utf-8"))
+
+
+def _snapshot(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """The basic test site, built once; each test gets a copy."""
+    site = tmp_path_factory.mktemp("built") / "site"
+    shutil.copytree(TESTS / "sites" / "basic", site)
+    result = CliRunner().invoke(cli.main, ["--site", str(site), "build"],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return site
+
+
+@pytest.fixture
+def site(built, tmp_path, monkeypatch) -> Path:
+    monkeypatch.setattr(cli, "_now", lambda: NOW)
+    copy = tmp_path / "site"
+    shutil.copytree(built, copy, symlinks=True)
+    return copy
+
+
+def invoke(site: Path, *args: str):
+    return CliRunner().invoke(cli.main, ["--site", str(site), *args])
+
+
+@pytest.mark.parametrize("name", list(HOSTILE))
+def test_hostile_content_gives_a_located_error_and_keeps_the_site(site, name):
+    files, expected = HOSTILE[name]
+    _write(site, files)
+    before = _snapshot(site / "build")
+    for command in ("check", "build", "list"):
+        result = invoke(site, command)
+        assert result.exit_code == 1, (command, result.output)
+        assert result.exception is None or isinstance(result.exception, SystemExit), \
+            (command, result.exception)
+        assert "Traceback" not in result.output
+        assert expected in result.output, (command, result.output)
+    assert _snapshot(site / "build") == before
+
+
+def test_an_alias_bomb_is_refused_at_once(site):
+    _write(site, {"incidents/x.md": incident("title: x\n" + FRONT + alias_bomb(9))})
+    started = datetime.now(PARIS)
+    assert invoke(site, "check").exit_code == 1
+    assert datetime.now(PARIS) - started < timedelta(seconds=5)
+
+
+@pytest.mark.parametrize("kind", ["dangling link", "editor lock", "link loop", "fifo",
+                                  "device link", "hidden file"])
+def test_files_that_are_not_content_are_skipped_without_blocking(site, kind):
+    folder = site / "incidents"
+    if kind == "dangling link":
+        (folder / "2026-11-25-gone.md").symlink_to(folder / "nowhere.md")
+    elif kind == "editor lock":  # Emacs: a dangling link named .#<file>
+        (folder / ".#2026-11-26-fibre-lyon.md").symlink_to("user@host.1234:1700000000")
+    elif kind == "link loop":
+        (folder / "2026-11-25-loop.md").symlink_to(folder / "2026-11-25-loop.md")
+    elif kind == "fifo":
+        os.mkfifo(folder / "2026-11-25-fifo.md")
+    elif kind == "device link":
+        (folder / "2026-11-25-zero.md").symlink_to("/dev/zero")
+    else:
+        (folder / ".2026-11-25-x.md").write_text("not content", encoding="utf-8")
+    result = invoke(site, "check")
+    assert result.exit_code == 0, result.output
+    if kind in ("editor lock", "hidden file"):
+        assert "(warning)" not in result.output
+    else:
+        assert "skipped:" in result.output and "(warning)" in result.output
+    assert invoke(site, "build").exit_code == 0
+    strict = invoke(site, "check", "--strict")
+    assert strict.exit_code == (0 if kind in ("editor lock", "hidden file") else 1)
+
+
+# What the format allows must build, and check must say so first.
+ALLOWED = {
+    "seconds": incident("title: x\nimpact: minor\ncomponents: [fibre]\n"
+                        "started: 2026-11-25 10:00:30\n",
+                        "## 2026-11-25 10:00:45 · investigating\nx\n"),
+    "offsets at the bounds": incident("title: x\nimpact: minor\ncomponents: [fibre]\n"
+                                      "started: 2026-11-25 10:00+14:00\n",
+                                      "## 2026-11-25 10:00-12:00 · investigating\nx\n"),
+    "fenced code with a language": incident(
+        "title: x\n" + FRONT, "## 2026-11-25 10:05 · investigating\n```python\nprint(1)\n```\n"),
+    "unicode everywhere": incident("title: {fr: \"Panne ⚡ 日本語 \U0001F600\", en: Outage}\n"
+                                   + FRONT + "who_is_affected: \"Tous — وداعا\"\n"),
+    "markup in a title": incident('title: "<b>Bold</b> & <script>alert(1)</script>"\n' + FRONT),
+    "no update yet": incident("title: x\n" + FRONT, ""),
+    "an empty update": incident("title: x\n" + FRONT, "## 2026-11-25 10:05 · investigating\n"),
+    "a far future promise": incident("title: x\n" + FRONT + "next_update: 2200-12-31 23:00\n"),
+    "a maintenance far ahead": incident(
+        "title: x\ncomponents: [fibre]\nmaintenance: {start: 2200-12-01 01:00, end: "
+        "2200-12-31 23:00}\n", "## 2026-11-25 10:05 · scheduled\nx\n"),
+    "nested quotes and lists": incident(
+        "title: x\n" + FRONT, "## 2026-11-25 10:05 · investigating\n" + "> " * 200 + "deep\n\n"
+        + "".join("  " * n + "- item\n" for n in range(60))),
+}
+
+
+@pytest.mark.parametrize("name", list(ALLOWED))
+def test_what_the_format_allows_builds(site, name):
+    (site / "incidents" / "2026-11-25-x.md").write_text(ALLOWED[name], encoding="utf-8")
+    result = invoke(site, "check")
+    assert result.exit_code == 0, result.output
+    result = invoke(site, "build")
+    assert result.exit_code == 0, result.output
+    assert (site / "build" / "index.html").is_file()
+
+
+# -- the commands that write ----------------------------------------------------------------
+
+FIBRE = "2026-11-26-fibre-lyon"
+
+
+def test_seconds_given_are_kept_and_written_only_when_not_zero(site):
+    result = invoke(site, "maintenance", "Travaux", "-c", "fibre", "--start",
+                    "2026-12-01T04:09:25+00:00", "--end", "2026-12-01T04:09:45+00:00", "-m", "x",
+                    "--id", "travaux")
+    assert result.exit_code == 0, result.output
+    text = (site / "incidents" / "travaux.md").read_text("utf-8")
+    assert "  start: 2026-12-01 05:09:25\n  end: 2026-12-01 05:09:45\n" in text
+    result = invoke(site, "update", FIBRE, "--status", "identified", "-m", "x",
+                    "--next-update", "2026-11-26 18:30:00")
+    assert result.exit_code == 0, result.output
+    assert "next_update: 2026-11-26 18:30\n" in (site / "incidents" / f"{FIBRE}.md").read_text(
+        "utf-8")
+
+
+@pytest.mark.parametrize("when", ["2026-12-01T04:09:25.5+00:00", "+99999d",
+                                  "2026-11-30 10:00+25:00", "0001-01-01 10:00"])
+def test_odd_times_on_the_command_line_are_refused_cleanly(site, when):
+    result = invoke(site, "update", FIBRE, "--status", "identified", "-m", "x",
+                    "--next-update", when)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output and "invalid" in result.output
+
+
+@pytest.mark.parametrize("message", [
+    "Fixed?\n## 2026-12-01 23:00 · resolved\nAll good",
+    "Titre\n## Suite",
+])
+def test_a_message_cannot_forge_an_update(site, message):
+    path = site / "incidents" / f"{FIBRE}.md"
+    before = path.read_bytes()
+    result = invoke(site, "update", FIBRE, "--status", "identified", "-m", message)
+    assert result.exit_code == 1
+    assert "line 2 of the message" in result.output and "use ### for a sub-heading" in \
+        result.output
+    assert path.read_bytes() == before
+
+
+def test_a_message_with_an_unclosed_fence_cannot_swallow_the_timeline(site):
+    path = site / "incidents" / f"{FIBRE}.md"
+    before = path.read_bytes()
+    result = invoke(site, "update", FIBRE, "--status", "identified", "-m", "Voir :\n```\nlog")
+    assert result.exit_code == 1
+    assert "unclosed ``` code fence" in result.output
+    assert path.read_bytes() == before
+
+
+def test_a_command_changes_all_its_files_or_none(site):
+    original = site / "incidents" / f"{FIBRE}.md"
+    translation = site / "incidents" / f"{FIBRE}.en.md"
+    translation.write_text("---\ntitle: Fibre\n---\n## 2026-11-26 08:10 · nope\nx\n", "utf-8")
+    before = original.read_bytes(), translation.read_bytes()
+    result = invoke(site, "resolve", FIBRE)
+    assert result.exit_code == 1
+    assert f"incidents/{FIBRE}.en.md:4:" in result.output
+    assert (original.read_bytes(), translation.read_bytes()) == before
+    translation.write_text("---\ntitle: Fibre\n---\n", "utf-8")
+    assert invoke(site, "resolve", FIBRE).exit_code == 0  # the retry works once it is fixed
+
+
+def test_line_endings_and_bom_are_kept_in_every_file(site):
+    original = site / "incidents" / f"{FIBRE}.md"
+    translation = site / "incidents" / f"{FIBRE}.en.md"
+    original.write_bytes(b"\xef\xbb\xbf" + original.read_bytes())
+    translation.write_bytes(b"---\r\ntitle: Fibre cut\r\n---\r\n")
+    assert invoke(site, "update", FIBRE, "--status", "identified", "-m", "x").exit_code == 0
+    assert original.read_bytes().startswith(b"\xef\xbb\xbf---\n")
+    assert invoke(site, "resolve", FIBRE).exit_code == 0
+    data = translation.read_bytes()
+    assert data.count(b"\n") == data.count(b"\r\n") and b"resolved\r\nThis incident" in data
+
+
+def test_temporary_files_of_a_killed_command_are_removed_by_the_next(site):
+    folder = site / "incidents"
+    stale = folder / f".{FIBRE}.md.k3x9_q2z"
+    stale.write_text("half", encoding="utf-8")
+    lock = folder / ".#notes.md"  # an editor's: not ours
+    lock.symlink_to("user@host.1:1")
+    assert invoke(site, "update", FIBRE, "--status", "identified", "-m", "x").exit_code == 0
+    assert not stale.exists()
+    assert lock.is_symlink()
+
+
+def test_serve_refuses_a_port_that_cannot_be(site):
+    result = invoke(site, "serve", "--port", "99999")
+    assert result.exit_code == 2
+    assert "99999 is not in the range 1<=x<=65535" in result.output
+
+
+# -- builds ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("content", ["none", "a future maintenance"])
+def test_a_new_site_builds_and_says_all_is_well(site, content):
+    for path in (site / "incidents").iterdir():
+        path.unlink()
+    if content != "none":
+        (site / "incidents" / "2027-01-10-travaux.md").write_text(
+            "---\ntitle: Travaux\ncomponents: [fibre]\nmaintenance: {start: 2027-01-10 01:00, "
+            "end: 2027-01-10 03:00}\n---\n", encoding="utf-8")
+    assert invoke(site, "check").exit_code == 0
+    result = invoke(site, "build")
+    assert result.exit_code == 0, result.output
+    home = (site / "build" / "index.html").read_text("utf-8")
+    assert "Tous les services fonctionnent normalement" in home
+    english = (site / "build" / "en" / "index.html").read_text("utf-8")
+    assert "All Systems Operational" in english
+
+
+def test_a_killed_build_leaves_nothing_behind_after_the_next(site):
+    import fcntl
+
+    stale = site / ".build-build-dead1234"
+    (stale / "incidents").mkdir(parents=True)
+    (stale / "index.html").write_text("half a site", encoding="utf-8")
+    running = site / ".build-build-live5678"  # another build, still running
+    running.mkdir()
+    fd = os.open(running, os.O_RDONLY)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        result = invoke(site, "build")
+        assert result.exit_code == 0, result.output
+        assert "removed .build-build-dead1234, left by a build that was stopped" in result.output
+    finally:
+        os.close(fd)
+    assert not stale.exists() and running.exists()
+    assert sorted(p.name for p in site.iterdir() if p.name.startswith(".build")) == [
+        ".build-build-live5678"]
+
+
+def test_a_failed_clean_up_after_the_swap_says_the_new_site_is_live(site, monkeypatch):
+    from statuspage import build as building
+
+    real = shutil.rmtree
+
+    def failing(path, *args, **kwargs):
+        if Path(path).name.startswith(".build-") and not kwargs.get("ignore_errors"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(building.shutil, "rmtree", failing)
+    (site / "incidents" / "2026-11-25-x.md").write_text(GOOD, encoding="utf-8")
+    result = invoke(site, "build")
+    assert result.exit_code == 0, result.output
+    assert "the new site is live, but the previous one could not be removed" in result.output
+    assert "left as it was" not in result.output
+    assert (site / "build" / "incidents" / "2026-11-25-x" / "index.html").is_file()
