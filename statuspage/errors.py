@@ -47,3 +47,12 @@ class BuildError(StatusPageError):
 
 class IncidentNotFound(StatusPageError):
     """A command names an incident id that has no file."""
+
+
+class PublishError(StatusPageError):
+    """Publishing to object storage failed; ``transient`` when the same publish may work
+    later (the storage unreachable or failing), not when something must be fixed first."""
+
+    def __init__(self, message: str, transient: bool = False):
+        super().__init__(message)
+        self.transient = transient
