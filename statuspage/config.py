@@ -25,7 +25,7 @@ DEFAULTS = {
     "upcoming_days": 30,
 }
 SITE_KEYS = {"name", "url", "timezone", "languages", "support", "groups", "components",
-             "feed_entries", "upcoming_days", "api_language"}
+             "feed_entries", "upcoming_days", "api_language", "webhooks"}
 GROUP_KEYS = {"id", "name"}
 COMPONENT_KEYS = {"id", "name", "description", "group"}
 SUPPORT_KEYS = {"phone", "url"}
@@ -161,6 +161,14 @@ def parse_config(text: str, path: str) -> tuple[SiteConfig | None, Problems]:
     if support.get("url") and url_problem(str(support["url"])):
         problems.error(f"support.url: {url_problem(str(support['url']))}", "support", "url")
 
+    webhooks = settings.get("webhooks") or []
+    if not isinstance(webhooks, list):
+        problems.error("webhooks: expected a list of http(s) URLs", "webhooks")
+        webhooks = []
+    for i, hook in enumerate(webhooks):
+        if url_problem(str(hook)):
+            problems.error(f"webhooks: {url_problem(str(hook))}", "webhooks", i)
+
     groups = _read_items(settings.get("groups"), "groups", GROUP_KEYS, languages, problems)
     group_ids = {g["id"] for g in groups}
     components = _read_items(
@@ -207,6 +215,7 @@ def parse_config(text: str, path: str) -> tuple[SiteConfig | None, Problems]:
         feed_entries=counts["feed_entries"],
         upcoming_days=counts["upcoming_days"],
         api_language=api_language,
+        webhooks=tuple(str(hook) for hook in webhooks if not url_problem(str(hook))),
     )
     return config, problems
 

@@ -193,6 +193,7 @@ class SiteConfig:
     feed_entries: int = 50  # entries per feed, newest first
     upcoming_days: int = 30  # how far ahead planned maintenance is listed
     api_language: str = "en"  # the language of the JSON API's texts
+    webhooks: tuple[str, ...] = ()  # URLs told of each new update (statuspage run)
 
     @property
     def default_language(self) -> str:
