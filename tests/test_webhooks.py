@@ -3,20 +3,29 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import NOW
+from conftest import NOW, PARIS, REPO
 
 from statuspage import cli
 from statuspage.content import load_site
 from statuspage.errors import ContentError
-from statuspage.webhooks import DOCUMENTATION, STATE, Webhooks, state_path
+from statuspage.webhooks import (
+    DOCUMENTATION,
+    STATE,
+    Webhooks,
+    component_payload,
+    slack_text,
+    state_path,
+    update_payload,
+)
 
 FIBRE = "2026-11-26-fibre-lyon"
 SHORTLINK = f"https://status.test.example/en/incidents/{FIBRE}/"
@@ -280,3 +289,23 @@ def test_site_yaml_webhooks_are_validated_and_used(hooks, receiver, site_dir, mo
 def test_an_unknown_format_is_refused(tmp_path):
     with pytest.raises(ValueError, match="unknown webhook format 'teams'"):
         Webhooks(("https://example.com/",), tmp_path / STATE, fmt="teams")
+
+
+def test_the_examples_in_docs_publish_md_are_real_output():
+    """docs/publish.md shows the shipped example site's payloads (lists cut to one entry)."""
+    text = (REPO / "docs" / "publish.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```json\n(.+?)\n```", text.split("\n## Webhooks\n")[1], re.S)
+    update_doc, component_doc, update_slack, component_slack = map(json.loads, blocks)
+    site = load_site(REPO)
+    fibre = site.incident("2026-11-26-coupure-fibre-lyon")
+    real = update_payload(site, fibre, fibre.updates[0])
+    for key in ("incident_updates", "components"):
+        real["incident"][key] = real["incident"][key][:1]
+    real["incident"]["incident_updates"][0]["affected_components"] = \
+        real["incident"]["incident_updates"][0]["affected_components"][:1]
+    assert update_doc == real
+    assert update_slack == slack_text(site, update_payload(site, fibre, fibre.updates[0]))
+    change = component_payload(site, datetime(2026, 11, 26, 12, tzinfo=PARIS), "fibre",
+                               "operational")
+    assert component_doc == change
+    assert component_slack == slack_text(site, change)
