@@ -336,6 +336,8 @@ def publish(obj: Context, target, source, endpoint_url, max_age, dry_run, invali
 
     with contextlib.ExitStack() as stack:
         def progress(total: int):
+            if not total:
+                return lambda change: None
             bar = stack.enter_context(click.progressbar(length=total, label="publishing"))
             return lambda change: bar.update(1)
 

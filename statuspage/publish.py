@@ -272,11 +272,12 @@ class _errors:
     def __exit__(self, kind, err, tb):
         if err is None:
             return False
-        from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+        from botocore import exceptions
 
-        if not isinstance(err, BotoCoreError | ClientError | PublishError):
+        if not isinstance(err, exceptions.BotoCoreError | exceptions.ClientError | PublishError
+                          | OSError):
             return False
-        message, transient = self._explain(err, ClientError, NoCredentialsError)
+        message, transient = self._explain(err, exceptions)
         done = self.result.uploaded + self.result.deleted
         if done:
             state = (f"stopped after {done} of {len(self.result.changes)} changes (new files "
@@ -285,13 +286,14 @@ class _errors:
             state = "nothing was changed online"
         raise PublishError(f"{message}; {state}", transient=transient) from err
 
-    def _explain(self, err, client_error, no_credentials) -> tuple[str, bool]:
+    def _explain(self, err, exceptions) -> tuple[str, bool]:
         endpoint = self.client.meta.endpoint_url
         bucket = f"s3://{self.bucket}"
-        if isinstance(err, no_credentials):
-            return ("no credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
-                    "or AWS_PROFILE, or run where an instance role applies"), False
-        if isinstance(err, client_error):
+        if isinstance(err, exceptions.NoCredentialsError | exceptions.PartialCredentialsError):
+            return (f"no usable credentials ({err}): set AWS_ACCESS_KEY_ID and "
+                    "AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or run where an instance role "
+                    "applies"), False
+        if isinstance(err, exceptions.ClientError):
             error = err.response.get("Error", {})
             code = str(error.get("Code", ""))
             detail = error.get("Message") or code
@@ -307,7 +309,12 @@ class _errors:
             return f"{bucket}: {code}: {detail}", status >= 500 or code in TRANSIENT
         if isinstance(err, PublishError):
             return err.message, False
-        return f"cannot reach the storage at {endpoint}: {err}", True
+        if isinstance(err, exceptions.ConnectionError | exceptions.HTTPClientError):
+            return f"cannot reach the storage at {endpoint}: {err}", True
+        if isinstance(err, exceptions.BotoCoreError):
+            return f"{bucket}: {err}", False
+        # A local file gone: a build swapped in meanwhile, the next publish catches up.
+        return f"cannot read {err.filename}: {err.strerror}", True
 
 
 def retry(fn: Callable[[], object], attempts: int = 5, base_delay: float = 2.0, *,

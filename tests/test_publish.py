@@ -32,7 +32,8 @@ def endpoint() -> str:
     """moto's S3 server on a free port, with fake credentials and no user AWS config."""
     with pytest.MonkeyPatch.context() as patch:
         for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL",
-                     "AWS_ENDPOINT_URL_S3"):
+                     "AWS_ENDPOINT_URL_S3", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+                     "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_WEB_IDENTITY_TOKEN_FILE"):
             patch.delenv(name, raising=False)
         patch.setenv("AWS_ACCESS_KEY_ID", "testing")
         patch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
@@ -252,6 +253,15 @@ def test_wrong_credentials_are_a_clear_error_and_change_nothing(built, endpoint,
     assert line.endswith("check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE; "
                          "nothing was changed online")
     assert objects(s3, bucket) == before
+
+
+def test_missing_credentials_are_a_clear_error(built, endpoint, bucket, monkeypatch):
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    line = one_line_error(cli_publish(built, f"s3://{bucket}", endpoint))
+    assert line == ("Error: no usable credentials (Unable to locate credentials): set "
+                    "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or run where "
+                    "an instance role applies; nothing was changed online")
 
 
 def test_an_unreachable_endpoint_is_a_clear_transient_error(built):
