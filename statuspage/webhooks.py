@@ -208,35 +208,39 @@ class Webhooks:
         published = sorted(((u.time, update_id(i, u), i, u) for i in Snapshot(site, now).published
                             for u in visible_updates(i, now)), key=lambda found: found[:2])
         statuses = {key: value.value for key, value in component_statuses(site, now).items()}
-        events = []
+        events: list[Event] = []
+        bodies: dict[tuple[str, str], bytes] = {}  # the same payload for every URL
         with self._lock:
             self._standing = {found[1] for found in published}
             for url in dict.fromkeys([*self.urls, *site.config.webhooks]):
                 sent = self._state.get(_key(url))
                 if sent is None:  # first start for this URL: history is not replayed
                     self._state[_key(url)] = {"updates": sorted(self._standing),
-                                              "components": statuses}
+                                              "components": dict(statuses)}
                     continue
-                events += self._new_events(site, now, url, sent, published, statuses)
+                events += self._new_events(site, now, url, sent, published, statuses, bodies)
             self._save()
         for event in events:
             self._queue(event.url).put(event)
         return events
 
-    def _new_events(self, site, now, url, sent, published, statuses) -> list[Event]:
+    def _new_events(self, site, now, url, sent, published, statuses, bodies) -> list[Event]:
         events = []
         done = set(sent["updates"])
         for _time, found_id, incident, update in published:
             key = f"update {found_id}"
             if found_id not in done and (url, key) not in self._in_flight:
-                payload = update_payload(site, incident, update)
-                events.append(Event(url, key, self._body(site, payload)))
+                if (key, "") not in bodies:
+                    bodies[key, ""] = self._body(site, update_payload(site, incident, update))
+                events.append(Event(url, key, bodies[key, ""]))
         for component_id, new in statuses.items():
             old = sent["components"].setdefault(component_id, new)  # a new one: its status
             key = f"component {component_id}"
             if old != new and (url, key) not in self._in_flight:
-                payload = component_payload(site, now, component_id, old)
-                events.append(Event(url, key, self._body(site, payload), new))
+                if (key, old) not in bodies:
+                    bodies[key, old] = self._body(
+                        site, component_payload(site, now, component_id, old))
+                events.append(Event(url, key, bodies[key, old], new))
         self._in_flight.update((event.url, event.key) for event in events)
         return events
 

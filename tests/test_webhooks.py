@@ -247,6 +247,21 @@ def test_component_changes_go_out_as_component_update(hooks, receiver, site_dir,
     assert notify(webhooks, site_dir, 3) == []
 
 
+def test_each_url_keeps_its_own_account(hooks, receiver, site_dir, monkeypatch):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}/hook"
+    webhooks = hooks(receiver.url, closed, attempts=1)
+    notify(webhooks, site_dir, 0)
+    cli_update(site_dir, monkeypatch, 1, "resolve", FIBRE, "-m", "Réparé.")
+    assert len(notify(webhooks, site_dir, 2)) == 4
+    assert len(receiver.requests) == 2
+    again = notify(webhooks, site_dir, 3)  # what the closed one missed, and only that
+    assert [(e.url, e.key) for e in again] == [
+        (closed, f"update {FIBRE}#update-20261126T1101Z-resolved"), (closed, "component fibre")]
+    assert len(receiver.requests) == 2
+
+
 def test_slack_format(hooks, receiver, site_dir, monkeypatch):
     webhooks = hooks(fmt="slack")
     notify(webhooks, site_dir, 0)
