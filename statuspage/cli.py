@@ -346,3 +346,41 @@ def _relative(path: Path) -> str:
     path = path.resolve()
     cwd = Path.cwd().resolve()
     return str(path.relative_to(cwd)) if path.is_relative_to(cwd) else str(path)
+
+
+@main.command()
+@click.argument("target", metavar="s3://BUCKET[/PREFIX]")
+@click.option("--from", "source", type=click.Path(file_okay=False, path_type=Path),
+              help="The built site to publish (default: build/ in the site folder).")
+@click.option("--endpoint-url", metavar="URL",
+              help="The S3-compatible storage (default: AWS, or AWS_ENDPOINT_URL).")
+@click.option("--max-age", default=60, show_default=True, type=click.IntRange(min=0),
+              help="Seconds browsers and CDNs may keep pages, feeds, API and badges.")
+@click.option("--dry-run", is_flag=True, help="List what would change; change nothing.")
+@click.option("--invalidate", metavar="COMMAND",
+              help="A shell command run after a publish that changed something, e.g. a CDN "
+                   "purge; it gets STATUSPAGE_PUBLISHED and STATUSPAGE_CHANGED_PATHS.")
+@pass_ctx
+def publish(obj: Context, target, source, endpoint_url, max_age, dry_run, invalidate) -> None:
+    """Mirror the built site to S3-compatible storage, uploading only what changed."""
+    import contextlib
+
+    from statuspage import publish as publishing
+
+    with contextlib.ExitStack() as stack:
+        def progress(total: int):
+            if not total:
+                return lambda change: None
+            bar = stack.enter_context(click.progressbar(length=total, label="publishing"))
+            return lambda change: bar.update(1)
+
+        result = publishing.publish(
+            source or obj.root / "build", target, endpoint_url=endpoint_url, max_age=max_age,
+            dry_run=dry_run, progress=progress if sys.stdout.isatty() and not dry_run else None)
+    if dry_run:
+        for change in result.changes:
+            click.echo(f"{change.action} {change.key}")
+    click.echo(result.summary())
+    if invalidate and result.changed and not dry_run:
+        publishing.invalidate(invalidate, result)
+        click.echo(f"ran --invalidate: {invalidate}")

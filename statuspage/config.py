@@ -68,6 +68,13 @@ def _api_language(reading: Reading, value: Any, path) -> Any:
     return value
 
 
+def _urls(reading: Reading, value: Any, path) -> Any:
+    if not isinstance(value, list):
+        return reading.error("expected a list of http(s) URLs", path)
+    return tuple(url for index, item in enumerate(value)
+                 if (url := schema.url(reading, item, (*path, index))) is not INVALID)
+
+
 def _default_api_language(values: dict) -> str:
     languages = values["languages"] or ("en",)
     return "en" if "en" in languages else languages[0]
@@ -102,6 +109,7 @@ SITE_FIELDS = [  # languages first: the texts after it are checked against them
     Field("feed_entries", schema.integer(1, 1000, 50), default=50),
     Field("upcoming_days", schema.integer(1, 3650, 30), default=30),
     Field("api_language", _api_language, default=_default_api_language),
+    Field("webhooks", _urls, default=()),
 ]
 
 
@@ -115,8 +123,8 @@ def site_config(**values) -> SiteConfig:
     settings["languages"] = tuple(settings["languages"])
     if isinstance(settings["support"], dict):
         settings["support"] = Support(**settings["support"])
-    settings["groups"], settings["components"] = (tuple(settings[k])
-                                                  for k in ("groups", "components"))
+    for key in ("groups", "components", "webhooks"):
+        settings[key] = tuple(settings[key])
     return SiteConfig(**settings)
 
 

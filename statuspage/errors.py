@@ -56,6 +56,15 @@ class IncidentNotFound(StatusPageError):
     """A command names an incident id that has no file."""
 
 
+class PublishError(StatusPageError):
+    """Publishing to object storage failed; ``transient`` when the same publish may work
+    later (the storage unreachable or failing), not when something must be fixed first."""
+
+    def __init__(self, message: str, transient: bool = False):
+        super().__init__(message)
+        self.transient = transient
+
+
 def known(names) -> str:
     """``a, b, c`` for an error message's list of what is allowed."""
     return ", ".join(sorted(names)) or "none"

@@ -226,6 +226,7 @@ class SiteConfig:
     feed_entries: int  # entries per feed, newest first
     upcoming_days: int  # how far ahead planned maintenance is listed
     api_language: str  # the language of the JSON API's texts
+    webhooks: tuple[str, ...]  # URLs told of each new update (statuspage run)
 
     @property
     def default_language(self) -> str:

@@ -1,0 +1,375 @@
+"""``statuspage publish``: mirror the built site to S3-compatible object storage.
+
+Only files whose MD5 differs from the stored object's ETag are uploaded, in an order that
+never shows a broken page: content-hashed assets first, then the pages, then the home
+pages, the API, the feeds, the badges and the banner; objects the build no longer has are
+deleted last. boto3 finds the credentials (environment, profile, instance role) and the
+endpoint (``endpoint_url``, else ``AWS_ENDPOINT_URL_S3`` or ``AWS_ENDPOINT_URL``) itself.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import mimetypes
+import os
+import re
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from statuspage.build import MARKER
+from statuspage.config import LANGUAGE
+from statuspage.errors import PublishError
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+DEFAULT_MAX_AGE = 60
+INVALIDATE_TIMEOUT = 300  # seconds an --invalidate command may take
+HASHED = re.compile(r"\.[0-9a-f]{10}(\.[^./]+)?$")  # style.3f2a1b9c0d.css (web/assets.py)
+BUCKET = re.compile(r"^[a-z0-9][a-z0-9.\-_]{1,254}$")
+TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
+    ".ics": "text/calendar; charset=utf-8",
+    ".json": "application/json",
+    ".rss": "application/rss+xml",
+    ".atom": "application/atom+xml",
+    ".xml": "application/xml",
+    ".svg": "image/svg+xml",
+}
+FEEDS = {".rss", ".atom", ".ics"}
+# Upload order: whatever a file links to is online before it.
+ASSET, PAGE, HOME, API, FEED, EMBED = range(6)
+# Error codes: the bucket, the credentials, and what is worth trying again.
+CREDENTIALS = {"InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken",
+               "InvalidClientTokenId", "AuthorizationHeaderMalformed"}
+TRANSIENT = {"SlowDown", "RequestTimeout", "Throttling", "ThrottlingException",
+             "ServiceUnavailable", "InternalError"}
+
+
+@dataclass(frozen=True)
+class Change:
+    """One object to write or remove: ``action`` is ``upload`` or ``delete``."""
+
+    action: str
+    key: str
+    size: int = 0
+    path: Path | None = None
+    content_type: str = ""
+    cache_control: str = ""
+
+
+@dataclass
+class PublishResult:
+    target: str  # s3://bucket/prefix/
+    prefix: str = ""
+    uploaded: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    bytes: int = 0  # sent (or, in a dry run, that would be)
+    changes: list[Change] = field(default_factory=list)
+    dry_run: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.uploaded or self.deleted)
+
+    def summary(self) -> str:
+        verb = ("would upload", "would delete") if self.dry_run else ("uploaded", "deleted")
+        return (f"{self.target}: {verb[0]} {self.uploaded}, unchanged {self.unchanged}, "
+                f"{verb[1]} {self.deleted}, {_size(self.bytes)}")
+
+
+Progress = Callable[[int], Callable[[Change], None]]
+
+
+def parse_target(target: str) -> tuple[str, str]:
+    """``s3://bucket/some/prefix`` → (``bucket``, ``some/prefix/``); no prefix gives ``""``."""
+    scheme, _, rest = target.partition("://")
+    bucket, _, prefix = rest.partition("/")
+    if scheme != "s3" or not BUCKET.match(bucket):
+        raise PublishError(f"{target!r} is not an S3 address: write s3://BUCKET or "
+                           "s3://BUCKET/PREFIX")
+    prefix = prefix.strip("/")
+    return bucket, f"{prefix}/" if prefix else ""
+
+
+def content_type(name: str) -> str:
+    suffix = PurePosixPath(name).suffix.lower()
+    found = TYPES.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
+    if found.startswith("text/") and "charset" not in found:
+        found += "; charset=utf-8"
+    return found
+
+
+def is_hashed_asset(name: str) -> bool:
+    parts = PurePosixPath(name).parts
+    return parts[0] == "static" and bool(HASHED.search(parts[-1]))
+
+
+def cache_control(name: str, max_age: int = DEFAULT_MAX_AGE) -> str:
+    """Hashed assets change name with their content: cached for a year. Everything else
+    (pages, feeds, API, badges, banner) is news, kept ``max_age`` seconds."""
+    return IMMUTABLE if is_hashed_asset(name) else f"public, max-age={max_age}"
+
+
+def rank(name: str) -> int:
+    """Where a file comes in the upload order."""
+    parts = PurePosixPath(name).parts
+    edition = len(parts) > 1 and bool(LANGUAGE.fullmatch(parts[0])) and parts[0] != "api"
+    inner = parts[1:] if edition else parts
+    if is_hashed_asset(name):
+        return ASSET
+    if inner == ("index.html",):
+        return HOME
+    if parts[0] == "api":
+        return API
+    if PurePosixPath(name).suffix in FEEDS:
+        return FEED
+    if inner[0] == "embed" or inner[-1] == "badge.svg":
+        return EMBED
+    return PAGE
+
+
+def local_files(source: Path) -> dict[str, Path]:
+    """The build's files by relative name; names starting with a dot (the build's marker,
+    state files) stay private."""
+    if not source.is_dir():
+        raise PublishError(f"{source} does not exist: run statuspage build first, or give "
+                           "the built site with --from")
+    if not (source / MARKER).exists():
+        raise PublishError(f"{source} was not built by statuspage (no {MARKER} file): "
+                           "publish a folder written by statuspage build")
+    found = {}
+    for path in sorted(source.rglob("*")):
+        name = path.relative_to(source).as_posix()
+        if path.is_file() and not any(part.startswith(".") for part in name.split("/")):
+            found[name] = path
+    return found
+
+
+def md5(path: Path) -> str:
+    return hashlib.md5(path.read_bytes(), usedforsecurity=False).hexdigest()
+
+
+def plan(files: dict[str, Path], remote: dict[str, str], prefix: str,
+         max_age: int) -> tuple[list[Change], int]:
+    """The uploads in their order, then the deletions; and how many files are unchanged."""
+    uploads, unchanged = [], 0
+    for name, path in files.items():
+        if remote.get(prefix + name) == md5(path):
+            unchanged += 1
+            continue
+        uploads.append(Change("upload", prefix + name, path.stat().st_size, path,
+                              content_type(name), cache_control(name, max_age)))
+    uploads.sort(key=lambda c: (rank(c.key[len(prefix):]), c.key))
+    wanted = {prefix + name for name in files}
+    deletions = [Change("delete", key) for key in sorted(remote) if key not in wanted]
+    return uploads + deletions, unchanged
+
+
+def publish(source: Path, target: str, *, endpoint_url: str | None = None,
+            max_age: int = DEFAULT_MAX_AGE, dry_run: bool = False,
+            progress: Progress | None = None, client=None) -> PublishResult:
+    """Mirror the built site in ``source`` to ``target`` (``s3://BUCKET[/PREFIX]``).
+
+    ``progress(total)`` is called once the changes are known and returns a function called
+    after each change is made. ``client`` is an S3 client (default: boto3's, for
+    ``endpoint_url``). Raises PublishError: before anything is written when the bucket is
+    missing, the credentials are refused or the storage cannot be reached.
+    """
+    bucket, prefix = parse_target(target)
+    files = local_files(source)
+    client = client or make_client(endpoint_url)
+    where = f"s3://{bucket}/{prefix}"
+    result = PublishResult(target=where, prefix=prefix, dry_run=dry_run)
+    with _errors(client, bucket, result):
+        remote = list_objects(client, bucket, prefix)
+    changes, result.unchanged = plan(files, remote, prefix, max_age)
+    result.changes = changes
+    if dry_run:
+        result.uploaded = sum(c.action == "upload" for c in changes)
+        result.deleted = len(changes) - result.uploaded
+        result.bytes = sum(c.size for c in changes)
+        return result
+    step = progress(len(changes)) if progress else (lambda change: None)
+    uploads = [c for c in changes if c.action == "upload"]
+    deletions = [c for c in changes if c.action == "delete"]
+    with _errors(client, bucket, result):
+        for change in uploads:
+            upload(client, bucket, change)
+            result.uploaded += 1
+            result.bytes += change.size
+            step(change)
+        for start in range(0, len(deletions), 1000):  # at most 1000 keys a request
+            batch = deletions[start:start + 1000]
+            delete(client, bucket, [c.key for c in batch])
+            result.deleted += len(batch)
+            for change in batch:
+                step(change)
+    return result
+
+
+def make_client(endpoint_url: str | None = None):
+    """boto3's S3 client: its credential chain; path-style addresses on another storage
+    than AWS (MinIO and most others want them); checksums only where S3 requires them,
+    since other storages may not know the newer ones."""
+    import boto3
+    from botocore.config import Config
+
+    options: dict = {"retries": {"mode": "standard", "max_attempts": 3},
+                     "connect_timeout": 10, "read_timeout": 60}
+    if endpoint_url or os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get(
+            "AWS_ENDPOINT_URL"):
+        options["s3"] = {"addressing_style": "path"}
+    if "request_checksum_calculation" in Config.OPTION_DEFAULTS:  # botocore >= 1.36
+        options["request_checksum_calculation"] = "when_required"
+        options["response_checksum_validation"] = "when_required"
+    return boto3.session.Session().client("s3", endpoint_url=endpoint_url or None,
+                                          config=Config(**options))
+
+
+def list_objects(client, bucket: str, prefix: str) -> dict[str, str]:
+    """Every object under ``prefix``: key → its ETag (the MD5 of an object sent in one part)."""
+    found = {}
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        for item in page.get("Contents", []):
+            found[item["Key"]] = item.get("ETag", "").strip('"')
+    return found
+
+
+def upload(client, bucket: str, change: Change) -> None:
+    body = change.path.read_bytes()
+    digest = base64.b64encode(hashlib.md5(body, usedforsecurity=False).digest()).decode()
+    client.put_object(Bucket=bucket, Key=change.key, Body=body, ContentMD5=digest,
+                      ContentType=change.content_type, CacheControl=change.cache_control)
+
+
+def delete(client, bucket: str, keys: list[str]) -> None:
+    answer = client.delete_objects(Bucket=bucket, Delete={
+        "Objects": [{"Key": key} for key in keys], "Quiet": True})
+    errors = answer.get("Errors") or []
+    if errors:
+        first = errors[0]
+        raise PublishError(f"could not delete {len(errors)} stale object(s), e.g. "
+                           f"{first.get('Key')}: {first.get('Code')}: {first.get('Message')}")
+
+
+class _errors:
+    """Turns boto3's exceptions into a PublishError that says what to fix, and what state
+    the published site is in."""
+
+    def __init__(self, client, bucket: str, result: PublishResult):
+        self.client, self.bucket, self.result = client, bucket, result
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, err, tb):
+        if err is None:
+            return False
+        from botocore import exceptions
+
+        if not isinstance(err, exceptions.BotoCoreError | exceptions.ClientError | PublishError
+                          | OSError):
+            return False
+        message, transient = self._explain(err, exceptions)
+        done = self.result.uploaded + self.result.deleted
+        if done:
+            state = (f"stopped after {done} of {len(self.result.changes)} changes (new files "
+                     "first, so the pages online still work): publish again to finish")
+        else:
+            state = "nothing was changed online"
+        raise PublishError(f"{message}; {state}", transient=transient) from err
+
+    def _explain(self, err, exceptions) -> tuple[str, bool]:
+        endpoint = self.client.meta.endpoint_url
+        bucket = f"s3://{self.bucket}"
+        if isinstance(err, exceptions.NoCredentialsError | exceptions.PartialCredentialsError):
+            return (f"no usable credentials ({err}): set AWS_ACCESS_KEY_ID and "
+                    "AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or run where an instance role "
+                    "applies"), False
+        if isinstance(err, exceptions.ClientError):
+            error = err.response.get("Error", {})
+            code = str(error.get("Code", ""))
+            detail = error.get("Message") or code
+            status = err.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+            if code == "NoSuchBucket" or status == 404 and code in ("404", "NotFound"):
+                return f"bucket {self.bucket!r} does not exist at {endpoint}", False
+            if code in CREDENTIALS:
+                return (f"{endpoint} refused the credentials ({code}: {detail}): check "
+                        "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE"), False
+            if code in ("AccessDenied", "Forbidden", "403") or status == 403:
+                return (f"access denied to {bucket} ({detail}): the credentials need "
+                        "s3:ListBucket, s3:PutObject and s3:DeleteObject on it"), False
+            return f"{bucket}: {code}: {detail}", status >= 500 or code in TRANSIENT
+        if isinstance(err, PublishError):
+            return err.message, False
+        if isinstance(err, exceptions.ConnectionError | exceptions.HTTPClientError):
+            return f"cannot reach the storage at {endpoint}: {err}", True
+        if isinstance(err, exceptions.BotoCoreError):
+            return f"{bucket}: {err}", False
+        # A local file gone: a build swapped in meanwhile, the next publish catches up.
+        return f"cannot read {err.filename}: {err.strerror}", True
+
+
+def retry(fn: Callable[[], object], attempts: int = 5, base_delay: float = 2.0, *,
+          max_delay: float = 300.0, sleep: Callable[[float], None] = time.sleep,
+          on_retry: Callable[[PublishError, float], None] | None = None):
+    """``fn()``, tried again after ``base_delay``, then twice as long each time (at most
+    ``max_delay``), while it raises a transient PublishError (the storage unreachable or
+    failing); any other error, or the last attempt's, is raised. ``on_retry(error, delay)``
+    is told before each wait (to log it)."""
+    for attempt in range(attempts):
+        try:
+            return fn()
+        except PublishError as err:
+            if not err.transient or attempt == attempts - 1:
+                raise
+            delay = min(base_delay * 2 ** attempt, max_delay)
+            if on_retry:
+                on_retry(err, delay)
+            sleep(delay)
+    raise ValueError("attempts must be at least 1")
+
+
+def changed_paths(result: PublishResult) -> list[str]:
+    """The URL paths the publish changed (``/incidents/x/`` for its index.html), for a CDN
+    purge."""
+    paths = []
+    for change in result.changes:
+        key = change.key[len(result.prefix):]
+        path = "/" + (key[:-len("index.html")] if key.endswith("index.html") else key)
+        paths.append(path)
+    return paths
+
+
+def invalidate(command: str, result: PublishResult | None = None) -> None:
+    """Run ``command`` in a shell after a publish (a CDN purge), with
+    ``STATUSPAGE_PUBLISHED`` (the target) and ``STATUSPAGE_CHANGED_PATHS`` (the URL paths
+    changed, space-separated) in its environment. Raises PublishError if it fails."""
+    env = dict(os.environ)
+    if result is not None:
+        env["STATUSPAGE_PUBLISHED"] = result.target
+        env["STATUSPAGE_CHANGED_PATHS"] = " ".join(changed_paths(result))
+    try:
+        done = subprocess.run(command, shell=True, env=env, capture_output=True, text=True,
+                              timeout=INVALIDATE_TIMEOUT, check=False)
+    except (OSError, subprocess.SubprocessError) as err:
+        raise PublishError(f"--invalidate failed: {err}") from err
+    if done.returncode:
+        detail = (done.stderr.strip().splitlines() or [""])[-1]
+        raise PublishError(f"--invalidate failed: exit status {done.returncode}"
+                           + (f": {detail}" if detail else ""))
+
+
+def _size(count: int) -> str:
+    if count < 1000:
+        return f"{count} B"
+    if count < 1_000_000:
+        return f"{count / 1000:.1f} kB"
+    return f"{count / 1_000_000:.1f} MB"

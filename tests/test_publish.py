@@ -1,0 +1,368 @@
+"""statuspage publish against a real S3 API over HTTP: moto's server on 127.0.0.1.
+
+The example site is built once; each test publishes to its own bucket (and its own copy
+of the build when it changes files).
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import shutil
+import socket
+import urllib.request
+from pathlib import Path
+
+import boto3
+import pytest
+from click.testing import CliRunner
+from conftest import NOW, REPO
+from moto.server import ThreadedMotoServer
+
+from statuspage import cli, publish
+from statuspage.build import MARKER, build
+from statuspage.errors import PublishError
+
+STYLE = "static/style.css"
+_buckets = itertools.count(1)
+
+
+@pytest.fixture(scope="module")
+def endpoint() -> str:
+    """moto's S3 server on a free port, with fake credentials and no user AWS config."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL",
+                     "AWS_ENDPOINT_URL_S3", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+                     "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_WEB_IDENTITY_TOKEN_FILE"):
+            patch.delenv(name, raising=False)
+        patch.setenv("AWS_ACCESS_KEY_ID", "testing")
+        patch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        patch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+        patch.setenv("AWS_CONFIG_FILE", "/nonexistent/aws-config")
+        patch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aws-credentials")
+        patch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+        quiet = logging.getLogger("werkzeug")
+        level = quiet.level
+        quiet.setLevel(logging.ERROR)  # moto's server logs every request
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        server.start()
+        host, port = server.get_host_and_port()
+        try:
+            yield f"http://{host}:{port}"
+        finally:
+            server.stop()
+            quiet.setLevel(level)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """The shipped example site, built once."""
+    root = tmp_path_factory.mktemp("example")
+    for part in ("content", "incidents"):
+        shutil.copytree(REPO / part, root / "site" / part)
+    return build(root / "site", root / "build", now=NOW).out
+
+
+@pytest.fixture
+def s3(endpoint):
+    return boto3.session.Session().client("s3", endpoint_url=endpoint)
+
+
+@pytest.fixture
+def bucket(s3) -> str:
+    name = f"status-{next(_buckets)}"
+    s3.create_bucket(Bucket=name)
+    return name
+
+
+@pytest.fixture
+def site_copy(built, tmp_path) -> Path:
+    """A build of our own, to change."""
+    return Path(shutil.copytree(built, tmp_path / "build"))
+
+
+def files_of(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*")
+            if p.is_file() and not p.name.startswith(".")}
+
+
+def objects(s3, bucket: str) -> dict[str, str]:
+    """key → ETag of every object in the bucket."""
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket)
+    return {o["Key"]: o["ETag"] for page in pages for o in page.get("Contents", [])}
+
+
+def hashed_style(folder: Path) -> str:
+    return next(p.relative_to(folder).as_posix() for p in (folder / "static").glob("style.*"))
+
+
+def cli_publish(folder: Path, target: str, endpoint: str, *args: str):
+    return CliRunner().invoke(cli.main, ["publish", target, "--from", str(folder),
+                                         "--endpoint-url", endpoint, *args])
+
+
+EXPECTED_TYPES = {
+    "index.html": "text/html; charset=utf-8",
+    "en/index.html": "text/html; charset=utf-8",
+    "404.html": "text/html; charset=utf-8",
+    "updates.rss": "application/rss+xml",
+    "updates.atom": "application/atom+xml",
+    "history.rss": "application/rss+xml",
+    "maintenance.ics": "text/calendar; charset=utf-8",
+    "api/v2/summary.json": "application/json",
+    "embed/status.json": "application/json",
+    "embed/status.js": "text/javascript; charset=utf-8",
+    "embed/banner.html": "text/html; charset=utf-8",
+    "badge.svg": "image/svg+xml",
+    "components/fibre/badge.svg": "image/svg+xml",
+}
+
+
+def test_every_file_is_published_with_its_type_and_cache_headers(built, endpoint, s3, bucket):
+    result = publish.publish(built, f"s3://{bucket}/status", endpoint_url=endpoint)
+    files = files_of(built)
+    assert (built / MARKER).is_file() and MARKER not in files
+    assert result.uploaded == len(files) and result.unchanged == 0 and result.deleted == 0
+    assert result.bytes == sum(map(len, files.values()))
+    assert sorted(objects(s3, bucket)) == sorted(f"status/{name}" for name in files)
+    style = hashed_style(built)
+    for name, body in files.items():
+        found = s3.get_object(Bucket=bucket, Key=f"status/{name}")
+        assert found["Body"].read() == body, name
+        if name == style:
+            assert found["CacheControl"] == "public, max-age=31536000, immutable"
+            assert found["ContentType"] == "text/css; charset=utf-8"
+        else:
+            assert found["CacheControl"] == "public, max-age=60", name
+        if name in EXPECTED_TYPES:
+            assert found["ContentType"] == EXPECTED_TYPES[name], name
+    assert set(EXPECTED_TYPES) <= set(files)
+
+
+def test_only_changes_are_uploaded_and_stale_objects_deleted(site_copy, endpoint, s3, bucket):
+    target = f"s3://{bucket}"
+    publish.publish(site_copy, target, endpoint_url=endpoint)
+    before = objects(s3, bucket)
+
+    again = publish.publish(site_copy, target, endpoint_url=endpoint)
+    assert (again.uploaded, again.deleted, again.bytes) == (0, 0, 0)
+    assert again.unchanged == len(before) and not again.changes
+    assert objects(s3, bucket) == before
+
+    (site_copy / "history.rss").write_text("<rss/>", encoding="utf-8")
+    (site_copy / "incidents" / "2026-11-09-connexion-espace-client-lente" / "index.html").unlink()
+    (site_copy / ".statuspage-private.json").write_text("{}", encoding="utf-8")
+    changed = publish.publish(site_copy, target, endpoint_url=endpoint)
+    assert [(c.action, c.key) for c in changed.changes] == [
+        ("upload", "history.rss"),
+        ("delete", "incidents/2026-11-09-connexion-espace-client-lente/index.html")]
+    assert (changed.uploaded, changed.deleted, changed.bytes) == (1, 1, 6)
+    after = objects(s3, bucket)
+    assert set(after) == set(before) - {
+        "incidents/2026-11-09-connexion-espace-client-lente/index.html"}
+    assert s3.get_object(Bucket=bucket, Key="history.rss")["Body"].read() == b"<rss/>"
+    assert {k: v for k, v in after.items() if k != "history.rss"} == {
+        k: v for k, v in before.items() if k in after and k != "history.rss"}
+
+
+def test_the_upload_order_never_shows_a_broken_page(built, endpoint, s3, bucket):
+    s3.put_object(Bucket=bucket, Key="site/incidents/gone/index.html", Body=b"old")
+    s3.put_object(Bucket=bucket, Key="elsewhere/index.html", Body=b"not ours")
+    done: list[publish.Change] = []
+    totals: list[int] = []
+
+    def progress(total):
+        totals.append(total)
+        return done.append
+
+    publish.publish(built, f"s3://{bucket}/site/", endpoint_url=endpoint, progress=progress)
+    keys = [c.key.removeprefix("site/") for c in done[:-1]]  # the uploads
+    assert totals == [len(done)] and len(keys) == len(files_of(built))
+    assert keys[0] == hashed_style(built)
+    position = {key: n for n, key in enumerate(keys)}
+    pages = [k for k in keys if k.startswith(("incidents/", "history/", "components/"))
+             and k.endswith(".html")]
+    homes = ["index.html", "en/index.html"]
+    api = [k for k in keys if k.startswith("api/")]
+    feeds = [k for k in keys if k.endswith((".rss", ".atom", ".ics"))]
+    embeds = [k for k in keys if k.endswith("badge.svg") or "embed/" in k]
+    assert max(position[k] for k in pages) < min(position[k] for k in homes)
+    assert max(position[k] for k in homes) < min(position[k] for k in api)
+    assert max(position[k] for k in api) < min(position[k] for k in feeds)
+    assert max(position[k] for k in feeds) < min(position[k] for k in embeds)
+    assert done[-1] == publish.Change("delete", "site/incidents/gone/index.html")
+    assert "elsewhere/index.html" in objects(s3, bucket)  # outside the prefix: not ours
+
+
+def test_cli_publishes_and_prints_a_summary(built, endpoint, s3, bucket):
+    result = cli_publish(built, f"s3://{bucket}/p", endpoint, "--max-age", "300")
+    assert result.exit_code == 0, result.output
+    count = len(files_of(built))
+    assert result.output.splitlines()[-1].startswith(
+        f"s3://{bucket}/p/: uploaded {count}, unchanged 0, deleted 0, ")
+    found = s3.head_object(Bucket=bucket, Key="p/index.html")
+    assert found["CacheControl"] == "public, max-age=300"
+    again = cli_publish(built, f"s3://{bucket}/p", endpoint)
+    assert again.output == f"s3://{bucket}/p/: uploaded 0, unchanged {count}, deleted 0, 0 B\n"
+
+
+def test_dry_run_lists_the_changes_and_changes_nothing(site_copy, endpoint, s3, bucket):
+    publish.publish(site_copy, f"s3://{bucket}", endpoint_url=endpoint)
+    s3.put_object(Bucket=bucket, Key="stale.html", Body=b"old")
+    (site_copy / "updates.atom").write_text("<feed/>", encoding="utf-8")
+    before = objects(s3, bucket)
+    result = cli_publish(site_copy, f"s3://{bucket}", endpoint, "--dry-run")
+    assert result.exit_code == 0, result.output
+    count = len(files_of(site_copy))
+    assert result.output == ("upload updates.atom\ndelete stale.html\n"
+                             f"s3://{bucket}/: would upload 1, unchanged {count - 1}, "
+                             "would delete 1, 7 B\n")
+    assert objects(s3, bucket) == before
+
+
+def one_line_error(result) -> str:
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1, result.output
+    return lines[0]
+
+
+def test_a_missing_bucket_is_a_clear_error(built, endpoint):
+    line = one_line_error(cli_publish(built, "s3://no-such-bucket/x", endpoint))
+    assert line == (f"Error: bucket 'no-such-bucket' does not exist at {endpoint}; "
+                    "nothing was changed online")
+
+
+def test_wrong_credentials_are_a_clear_error_and_change_nothing(built, endpoint, s3, bucket):
+    s3.put_object(Bucket=bucket, Key="index.html", Body=b"the site online")
+    before = objects(s3, bucket)
+
+    def authentication(count: bytes):  # moto checks credentials once told to (0 requests free)
+        request = urllib.request.Request(f"{endpoint}/moto-api/reset-auth", data=count,
+                                         headers={"Content-Type": "text/plain"})
+        urllib.request.urlopen(request, timeout=5).close()
+
+    authentication(b"0")
+    try:
+        result = cli_publish(built, f"s3://{bucket}", endpoint)
+    finally:
+        authentication(b"inf")
+    line = one_line_error(result)
+    assert line.startswith(f"Error: {endpoint} refused the credentials (InvalidAccessKeyId: ")
+    assert line.endswith("check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE; "
+                         "nothing was changed online")
+    assert objects(s3, bucket) == before
+
+
+def test_missing_credentials_are_a_clear_error(built, endpoint, bucket, monkeypatch):
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    line = one_line_error(cli_publish(built, f"s3://{bucket}", endpoint))
+    assert line == ("Error: no usable credentials (Unable to locate credentials): set "
+                    "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or run where "
+                    "an instance role applies; nothing was changed online")
+
+
+def test_an_unreachable_endpoint_is_a_clear_transient_error(built):
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    line = one_line_error(cli_publish(built, "s3://status", closed))
+    assert line.startswith(f"Error: cannot reach the storage at {closed}: ")
+    assert line.endswith("; nothing was changed online")
+    with pytest.raises(PublishError) as caught:
+        publish.publish(built, "s3://status", endpoint_url=closed)
+    assert caught.value.transient
+
+
+def test_aws_endpoint_url_selects_the_storage(built, endpoint, s3, bucket, monkeypatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
+    result = publish.publish(built, f"s3://{bucket}")
+    assert result.uploaded == len(files_of(built))
+
+
+def test_only_a_statuspage_build_is_published(tmp_path, endpoint, bucket):
+    missing = cli_publish(tmp_path / "nothing", f"s3://{bucket}", endpoint)
+    assert "does not exist: run statuspage build first" in one_line_error(missing)
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "index.html").write_text("hello", encoding="utf-8")
+    other = cli_publish(tmp_path / "other", f"s3://{bucket}", endpoint)
+    assert "was not built by statuspage" in one_line_error(other)
+    bad = cli_publish(tmp_path / "other", "https://example.com/bucket", endpoint)
+    assert "is not an S3 address" in one_line_error(bad)
+
+
+def test_invalidate_runs_after_a_publish_that_changed_something(site_copy, endpoint, bucket,
+                                                                tmp_path):
+    log = tmp_path / "invalidated"
+    command = f'echo "$STATUSPAGE_PUBLISHED|$STATUSPAGE_CHANGED_PATHS" >> {log}'
+    publish.publish(site_copy, f"s3://{bucket}/s", endpoint_url=endpoint)
+    (site_copy / "index.html").write_text("new home", encoding="utf-8")
+    (site_copy / "updates.rss").write_text("<rss/>", encoding="utf-8")
+    first = cli_publish(site_copy, f"s3://{bucket}/s", endpoint, "--invalidate", command)
+    assert first.exit_code == 0, first.output
+    assert first.output.splitlines()[-1] == f"ran --invalidate: {command}"
+    assert log.read_text(encoding="utf-8") == f"s3://{bucket}/s/|/ /updates.rss\n"
+    second = cli_publish(site_copy, f"s3://{bucket}/s", endpoint, "--invalidate", command)
+    assert second.exit_code == 0 and "invalidate" not in second.output
+    assert log.read_text(encoding="utf-8").count("\n") == 1
+    (site_copy / "index.html").write_text("newer home", encoding="utf-8")
+    failing = cli_publish(site_copy, f"s3://{bucket}/s", endpoint, "--invalidate",
+                          "echo 'no distribution' >&2; exit 3")
+    assert failing.exit_code == 1
+    assert "Error: --invalidate failed: exit status 3: no distribution" in failing.output
+
+
+def test_retry_backs_off_while_the_storage_is_unreachable():
+    delays: list[float] = []
+    told: list[float] = []
+    calls = iter([PublishError("down", transient=True), PublishError("down", transient=True),
+                  "published"])
+
+    def attempt():
+        outcome = next(calls)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    assert publish.retry(attempt, attempts=5, base_delay=2, sleep=delays.append,
+                         on_retry=lambda err, delay: told.append(delay)) == "published"
+    assert delays == told == [2, 4]
+
+    def down():
+        raise PublishError("down", transient=True)
+
+    delays.clear()
+    with pytest.raises(PublishError):
+        publish.retry(down, attempts=4, base_delay=10, max_delay=25, sleep=delays.append)
+    assert delays == [10, 20, 25]
+
+    def refused():
+        raise PublishError("bucket 'x' does not exist")
+
+    delays.clear()
+    with pytest.raises(PublishError, match="does not exist"):
+        publish.retry(refused, sleep=delays.append)
+    assert delays == []
+
+
+@pytest.mark.parametrize(("name", "rank"), [
+    ("static/style.3f2a1b9c0d.css", publish.ASSET),
+    ("static/style.css", publish.PAGE),
+    ("incidents/x/index.html", publish.PAGE),
+    ("history/index.html", publish.PAGE),
+    ("404.html", publish.PAGE),
+    ("index.html", publish.HOME),
+    ("en/index.html", publish.HOME),
+    ("pt-BR/index.html", publish.HOME),
+    ("api/v2/summary.json", publish.API),
+    ("en/updates.atom", publish.FEED),
+    ("components/tv/maintenance.ics", publish.FEED),
+    ("badge.svg", publish.EMBED),
+    ("en/components/tv/badge.svg", publish.EMBED),
+    ("embed/status.js", publish.EMBED),
+    ("en/embed/banner.html", publish.EMBED),
+])
+def test_rank(name, rank):
+    assert publish.rank(name) == rank

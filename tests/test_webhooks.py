@@ -1,0 +1,326 @@
+"""Webhooks to a real HTTP receiver on 127.0.0.1; updates added with the CLI."""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import threading
+from datetime import datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import NOW, PARIS, REPO
+
+from statuspage import cli
+from statuspage.content import load_site
+from statuspage.errors import ContentError
+from statuspage.webhooks import (
+    DOCUMENTATION,
+    STATE,
+    Webhooks,
+    component_payload,
+    slack_text,
+    state_path,
+    update_payload,
+)
+
+FIBRE = "2026-11-26-fibre-lyon"
+SHORTLINK = f"https://status.test.example/en/incidents/{FIBRE}/"
+
+
+class Receiver(ThreadingHTTPServer):
+    """Records every POST; answers each status of ``answers`` first, then 200."""
+
+    def __init__(self):
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.requests: list[dict] = []
+        self.answers: list[int] = []
+        self.lock = threading.Lock()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/hooks/secret-token"
+
+    def bodies(self) -> list[dict]:
+        return [r["body"] for r in self.requests]
+
+
+class _Handler(BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        with self.server.lock:
+            self.server.requests.append({"path": self.path, "headers": dict(self.headers),
+                                         "body": body})
+            code = self.server.answers.pop(0) if self.server.answers else 200
+        self.send_response(code)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def receiver():
+    server = Receiver()
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def delays() -> list[float]:
+    """The waits between attempts: recorded, not slept."""
+    return []
+
+
+@pytest.fixture
+def hooks(receiver, site_dir, delays):
+    """A Webhooks sending to the receiver, its state beside site/build; closed after."""
+    made = []
+
+    def make(*urls, **options) -> Webhooks:
+        found = Webhooks(urls or (receiver.url,), state_path(site_dir / "build"),
+                         sleep=delays.append, **options)
+        made.append(found)
+        return found
+
+    yield make
+    for found in made:
+        found.close(timeout=5)
+
+
+def cli_update(site_dir: Path, monkeypatch, minutes: int, *args: str) -> None:
+    """statuspage ARGS, ``minutes`` after NOW."""
+    monkeypatch.setattr(cli, "_now", lambda: NOW + timedelta(minutes=minutes))
+    result = CliRunner().invoke(cli.main, ["--site", str(site_dir), *args],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+
+
+def notify(hooks: Webhooks, site_dir: Path, minutes: int):
+    events = hooks.notify(load_site(site_dir), NOW + timedelta(minutes=minutes))
+    hooks.wait(timeout=10)
+    return events
+
+
+def test_a_first_start_sends_nothing(hooks, receiver, site_dir):
+    assert notify(hooks(), site_dir, 0) == []
+    assert receiver.requests == []
+    state = json.loads((site_dir / STATE).read_text(encoding="utf-8"))
+    assert state["version"] == 1
+    (sent,) = state["webhooks"].values()
+    assert f"{FIBRE}#update-20261126T0710Z-identified" in sent["updates"]
+    assert sent["components"] == {"fibre": "partial_outage", "adsl": "operational",
+                                  "billing": "operational"}
+    assert receiver.url not in (site_dir / STATE).read_text(encoding="utf-8")  # a secret
+    assert not list(site_dir.glob("*.tmp"))
+
+
+def test_each_new_update_is_posted_once_in_statuspage_shape(hooks, receiver, site_dir,
+                                                             monkeypatch):
+    webhooks = hooks()
+    notify(webhooks, site_dir, 0)
+    cli_update(site_dir, monkeypatch, 1, "update", FIBRE, "--status", "monitoring",
+               "-m", "Le câble est réparé, nous surveillons.")
+    events = notify(webhooks, site_dir, 2)
+    assert [e.key for e in events] == [f"update {FIBRE}#update-20261126T1101Z-monitoring"]
+    (request,) = receiver.requests
+    assert request["path"] == "/hooks/secret-token"
+    assert request["headers"]["Content-Type"] == "application/json"
+    body = request["body"]
+    assert list(body) == ["meta", "page", "incident"]
+    assert body["meta"] == {"unsubscribe": None, "documentation": DOCUMENTATION}
+    assert set(body["page"]) == {"id", "status_indicator", "status_description"}
+    assert body["page"]["status_indicator"] == "major"
+    assert body["page"]["status_description"] == "Partial System Outage"
+    incident = body["incident"]
+    assert (incident["id"], incident["status"], incident["shortlink"]) == (
+        FIBRE, "monitoring", SHORTLINK)
+    assert incident["monitoring_at"] == "2026-11-26T12:01:00.000+01:00"
+    latest = incident["incident_updates"][0]
+    assert latest["id"] == f"{FIBRE}#update-20261126T1101Z-monitoring"
+    assert latest["body"] == "Le câble est réparé, nous surveillons."
+    assert [u["status"] for u in incident["incident_updates"]] == [
+        "monitoring", "identified", "investigating"]
+    assert incident["components"][0]["id"] == "fibre"
+
+    assert notify(webhooks, site_dir, 3) == []
+    assert len(receiver.requests) == 1
+
+
+def test_updates_are_posted_in_order_each_as_the_page_stood(hooks, receiver, site_dir,
+                                                            monkeypatch):
+    webhooks = hooks()
+    notify(webhooks, site_dir, 0)
+    cli_update(site_dir, monkeypatch, 1, "update", FIBRE, "--status", "monitoring", "-m", "A")
+    cli_update(site_dir, monkeypatch, 2, "update", FIBRE, "--status", "identified", "-m", "B")
+    notify(webhooks, site_dir, 5)
+    first, second = receiver.bodies()
+    assert [u["body"] for u in first["incident"]["incident_updates"][:1]] == ["A"]
+    assert first["incident"]["status"] == "monitoring"
+    assert [u["body"] for u in second["incident"]["incident_updates"][:2]] == ["B", "A"]
+
+
+def test_a_failed_post_is_retried_with_backoff(hooks, receiver, site_dir, monkeypatch,
+                                               delays):
+    webhooks = hooks()
+    notify(webhooks, site_dir, 0)
+    receiver.answers = [503, 500]
+    cli_update(site_dir, monkeypatch, 1, "update", FIBRE, "--status", "monitoring", "-m", "A")
+    notify(webhooks, site_dir, 2)
+    assert len(receiver.requests) == 3
+    assert receiver.bodies()[0] == receiver.bodies()[2]
+    assert delays == [2.0, 4.0]
+    assert notify(webhooks, site_dir, 3) == []
+
+
+def test_a_restart_sends_nothing_twice_and_what_failed_is_sent(hooks, receiver, site_dir,
+                                                               monkeypatch):
+    before = hooks(attempts=2)
+    notify(before, site_dir, 0)
+    cli_update(site_dir, monkeypatch, 1, "update", FIBRE, "--status", "monitoring", "-m", "A")
+    notify(before, site_dir, 2)
+    assert len(receiver.requests) == 1
+    receiver.answers = [503, 503]  # the next one fails every attempt
+    cli_update(site_dir, monkeypatch, 3, "update", FIBRE, "--status", "identified", "-m", "B")
+    notify(before, site_dir, 4)
+    assert len(receiver.requests) == 3
+    before.close(timeout=5)
+
+    after = hooks()  # a restart, with the same state file
+    events = notify(after, site_dir, 5)
+    assert [e.key for e in events] == [f"update {FIBRE}#update-20261126T1103Z-identified"]
+    assert len(receiver.requests) == 4
+    assert receiver.bodies()[3]["incident"]["incident_updates"][0]["body"] == "B"
+    assert notify(hooks(), site_dir, 6) == []
+
+
+def test_a_final_answer_is_not_retried(hooks, receiver, site_dir, monkeypatch, delays):
+    webhooks = hooks()
+    notify(webhooks, site_dir, 0)
+    receiver.answers = [404]
+    cli_update(site_dir, monkeypatch, 1, "update", FIBRE, "--status", "monitoring", "-m", "A")
+    notify(webhooks, site_dir, 2)
+    assert len(receiver.requests) == 1 and delays == []
+    assert notify(webhooks, site_dir, 3) == []
+
+
+def test_an_unreachable_receiver_is_retried_then_left_for_the_next_notify(hooks, site_dir,
+                                                                          monkeypatch, delays):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}/hook"
+    webhooks = hooks(closed, attempts=4)
+    notify(webhooks, site_dir, 0)
+    cli_update(site_dir, monkeypatch, 1, "update", FIBRE, "--status", "monitoring", "-m", "A")
+    assert len(notify(webhooks, site_dir, 2)) == 1
+    assert delays == [2.0, 4.0, 8.0]
+    assert len(notify(webhooks, site_dir, 3)) == 1  # tried again
+
+
+def test_component_changes_go_out_as_component_update(hooks, receiver, site_dir, monkeypatch):
+    webhooks = hooks()
+    notify(webhooks, site_dir, 0)
+    cli_update(site_dir, monkeypatch, 1, "resolve", FIBRE, "-m", "Réparé.")
+    events = notify(webhooks, site_dir, 2)
+    assert [e.key for e in events] == [f"update {FIBRE}#update-20261126T1101Z-resolved",
+                                       "component fibre"]
+    change = receiver.bodies()[1]
+    assert list(change) == ["meta", "page", "component_update", "component"]
+    assert change["page"]["status_indicator"] == "none"
+    assert change["component_update"] == {
+        "created_at": "2026-11-26T12:01:00.000+01:00", "new_status": "operational",
+        "old_status": "partial_outage", "id": "fibre@2026-11-26T12:01:00.000+01:00",
+        "component_id": "fibre"}
+    assert change["component"]["id"] == "fibre"
+    assert change["component"]["name"] == "Fibre broadband"
+    assert change["component"]["status"] == "operational"
+    assert set(change["component"]) == {"created_at", "id", "name", "status"}
+    assert notify(webhooks, site_dir, 3) == []
+
+
+def test_each_url_keeps_its_own_account(hooks, receiver, site_dir, monkeypatch):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}/hook"
+    webhooks = hooks(receiver.url, closed, attempts=1)
+    notify(webhooks, site_dir, 0)
+    cli_update(site_dir, monkeypatch, 1, "resolve", FIBRE, "-m", "Réparé.")
+    assert len(notify(webhooks, site_dir, 2)) == 4
+    assert len(receiver.requests) == 2
+    again = notify(webhooks, site_dir, 3)  # what the closed one missed, and only that
+    assert [(e.url, e.key) for e in again] == [
+        (closed, f"update {FIBRE}#update-20261126T1101Z-resolved"), (closed, "component fibre")]
+    assert len(receiver.requests) == 2
+
+
+def test_slack_format(hooks, receiver, site_dir, monkeypatch):
+    webhooks = hooks(fmt="slack")
+    notify(webhooks, site_dir, 0)
+    cli_update(site_dir, monkeypatch, 1, "update", FIBRE, "--status", "monitoring",
+               "-m", "Câble réparé (2 > 1) & testé.")
+    cli_update(site_dir, monkeypatch, 2, "resolve", FIBRE, "-m", "Fini.")
+    notify(webhooks, site_dir, 3)
+    assert receiver.bodies() == [
+        {"text": "*Monitoring*: Coupure fibre à Lyon\n"
+                 "Câble réparé (2 &gt; 1) &amp; testé.\n"
+                 f"<{SHORTLINK}>"},
+        {"text": f"*Resolved*: Coupure fibre à Lyon\nFini.\n<{SHORTLINK}>"},
+        {"text": "*Fibre broadband*: Operational (Partial outage before)\n"
+                 "<https://status.test.example/en/components/fibre/>"},
+    ]
+
+
+def test_site_yaml_webhooks_are_validated_and_used(hooks, receiver, site_dir, monkeypatch):
+    config = site_dir / "content" / "site.yaml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text + "webhooks:\n  - ftp://example.com/x\n", encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        load_site(site_dir)
+    line = len(text.splitlines()) + 2
+    assert str(caught.value.problems[0]) == (
+        f"content/site.yaml:{line}: webhooks: 'ftp://example.com/x' is not an http(s) URL such as "
+        "https://status.example.com")
+    config.write_text(text + f"webhooks:\n  - {receiver.url}\n", encoding="utf-8")
+    webhooks = Webhooks((), state_path(site_dir / "build"), sleep=lambda delay: None)
+    try:
+        notify(webhooks, site_dir, 0)
+        cli_update(site_dir, monkeypatch, 1, "update", FIBRE, "--status", "monitoring",
+                   "-m", "A")
+        assert len(notify(webhooks, site_dir, 2)) == 1
+        assert len(receiver.requests) == 1
+    finally:
+        webhooks.close(timeout=5)
+
+
+def test_an_unknown_format_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="unknown webhook format 'teams'"):
+        Webhooks(("https://example.com/",), tmp_path / STATE, fmt="teams")
+
+
+def test_the_examples_in_docs_publish_md_are_real_output():
+    """docs/publish.md shows the shipped example site's payloads (lists cut to one entry)."""
+    text = (REPO / "docs" / "publish.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```json\n(.+?)\n```", text.split("\n## Webhooks\n")[1], re.S)
+    update_doc, component_doc, update_slack, component_slack = map(json.loads, blocks)
+    site = load_site(REPO)
+    fibre = site.incident("2026-11-26-coupure-fibre-lyon")
+    real = update_payload(site, fibre, fibre.updates[0])
+    for key in ("incident_updates", "components"):
+        real["incident"][key] = real["incident"][key][:1]
+    real["incident"]["incident_updates"][0]["affected_components"] = \
+        real["incident"]["incident_updates"][0]["affected_components"][:1]
+    assert update_doc == real
+    assert update_slack == slack_text(site, update_payload(site, fibre, fibre.updates[0]))
+    change = component_payload(site, datetime(2026, 11, 26, 12, tzinfo=PARIS), "fibre",
+                               "operational")
+    assert component_doc == change
+    assert component_slack == slack_text(site, change)
