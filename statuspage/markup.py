@@ -153,9 +153,12 @@ class _PlainText(HTMLParser):
         self.parts: list[str] = []
         self.lists: list[int | None] = []  # per open list: the next number, None if bullets
         self.link: tuple[str, int] | None = None  # (href, where its text starts)
+        self.item: int | None = None  # where the last list item's text starts
 
     def handle_starttag(self, tag, attrs):
-        if tag in self.BLOCKS:
+        if tag == "p" and self.item is not None and not "".join(self.parts[self.item:]).strip():
+            pass  # a loose list item's first paragraph: it goes on the item's line
+        elif tag in self.BLOCKS:
             self.parts.append("\n\n")
         if tag in self.LINES:
             self.parts.append("\n")
@@ -165,6 +168,7 @@ class _PlainText(HTMLParser):
         elif tag == "li":
             number = self.lists[-1] if self.lists else None
             self.parts.append("\n- " if number is None else f"\n{number}. ")
+            self.item = len(self.parts)
             if number is not None:
                 self.lists[-1] = number + 1
         elif tag == "a":

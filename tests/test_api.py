@@ -522,3 +522,16 @@ def test_examples_in_the_docs_match_the_schemas():
         name = "summary" if is_summary else next(key for key in schemas if key in block)
         errors = list(VALIDATORS[schemas[name]].iter_errors(block))
         assert not errors, [e.message for e in errors]
+
+
+def test_ordered_lists_keep_their_numbers_in_plain_text(site_dir: Path):
+    (site_dir / "incidents" / "2026-11-25-etapes.md").write_text(
+        "---\ntitle: Étapes\nimpact: minor\ncomponents: [adsl]\nstarted: 2026-11-25 10:00\n---\n"
+        "## 2026-11-25 10:30 · identified\n<b onclick=\"x()\">À faire</b> :\n\n"
+        "3. débrancher\n4. attendre\n\n1. rebrancher\n", "utf-8")
+    client = create_app(load_site(site_dir), now=NOW).test_client()
+    incident = by_id(client.get(f"{V2}/incidents.json").get_json()["incidents"])[
+        "2026-11-25-etapes"]
+    # Markdown goes on numbering after the blank line, as the page shows: 3, 4, 5.
+    assert incident["incident_updates"][0]["body"] == (
+        "À faire :\n\n3. débrancher\n4. attendre\n\n5. rebrancher")

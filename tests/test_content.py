@@ -302,3 +302,50 @@ def test_site_yaml_counts_and_api_language_are_checked(site_dir, line, message):
 def test_site_yaml_settings_have_defaults(site_dir):
     config = load_site(site_dir).config
     assert (config.feed_entries, config.upcoming_days, config.api_language) == (50, 30, "en")
+
+
+def test_translations_match_same_minute_same_status_updates_in_order(site_dir):
+    (site_dir / "incidents" / "2026-11-25-twice.md").write_text(
+        "---\ntitle: Deux fois\nimpact: minor\ncomponents: [adsl]\nstarted: 2026-11-25 10:00\n---\n"
+        "## 2026-11-25 10:05 · identified\nSeconde.\n\n"
+        "## 2026-11-25 10:05 · identified\nPremière.\n", encoding="utf-8")
+    (site_dir / "incidents" / "2026-11-25-twice.en.md").write_text(
+        "---\n---\n## 2026-11-25 10:05 · identified\nSecond.\n\n"
+        "## 2026-11-25 10:05 · identified\nFirst.\n", encoding="utf-8")
+    updates = load_site(site_dir).incident("2026-11-25-twice").updates
+    assert [(u.body["fr"], u.body["en"], u.anchor[-2:]) for u in updates] == [
+        ("Seconde.", "Second.", "-2"), ("Première.", "First.", "ed")]
+
+
+def test_sanitiser_warnings_point_at_the_offending_line(site_dir):
+    (site_dir / "incidents" / "2026-11-25-lines.md").write_text(
+        "---\ntitle: x\nimpact: minor\ncomponents: [adsl]\nstarted: 2026-11-25 10:00\n"
+        "what_to_do: \"Appelez <b onclick='x'>ici</b>\"\n---\nRésumé.\n\nSuite <iframe>.\n\n"
+        "## 2026-11-25 10:05 · investigating\n\nUn.\n\nDeux.\n\nTrois <!-- caché -->.\n",
+        encoding="utf-8")
+    assert [str(w) for w in load_site(site_dir).warnings] == [
+        "incidents/2026-11-25-lines.md:6: the onclick attribute of <b> is removed from the "
+        "published page: write plain markdown instead",
+        "incidents/2026-11-25-lines.md:10: the <iframe> tag is removed from the published page: "
+        "write plain markdown instead",
+        "incidents/2026-11-25-lines.md:18: an HTML comment is removed from the published page: "
+        "write plain markdown instead",
+    ]
+
+
+def test_fenced_code_with_a_language_is_plain_markdown(site_dir):
+    (site_dir / "incidents" / "2026-11-25-code.md").write_text(
+        "---\ntitle: x\nimpact: minor\ncomponents: [adsl]\nstarted: 2026-11-25 10:00\n---\n"
+        "## 2026-11-25 10:05 · investigating\n```python\nprint(1)\n```\n", encoding="utf-8")
+    assert load_site(site_dir).warnings == ()
+
+
+def test_times_in_two_zones_are_compared_with_their_offsets(site_dir):
+    (site_dir / "incidents" / "2026-11-25-zones.md").write_text(
+        "---\ntitle: x\nimpact: minor\ncomponents: [adsl]\nstarted: 2026-11-25 09:00\n---\n"
+        "## 2026-11-25 09:15+02:00 · investigating\nx\n", encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        load_site(site_dir)
+    assert [str(p) for p in caught.value.problems] == [
+        "incidents/2026-11-25-zones.md:7: update at 2026-11-25 08:15+01:00 is before started "
+        "(2026-11-25 09:00+01:00): fix its time or move started earlier"]

@@ -370,3 +370,16 @@ def test_two_updates_in_the_same_minute_are_two_entries(site_dir, tmp_path, monk
     assert len(ids) == len(set(ids))
     page = (out / "incidents" / FIBRE / "index.html").read_text("utf-8")
     assert page.count('id="update-20261126T1100Z-monitoring') == 2
+
+
+def test_rss_titles_are_plain_text_in_any_reader(site_dir, now):
+    (site_dir / "incidents" / "2026-11-25-markup.md").write_text(
+        '---\ntitle: "<b>Gras</b> & <script>alert(1)</script>"\nimpact: minor\n'
+        "components: [adsl]\nstarted: 2026-11-25 10:00\n---\n"
+        "## 2026-11-25 10:05 · investigating\nx\n", encoding="utf-8")
+    client = create_app(load_site(site_dir), now=now).test_client()
+    for url in ("/updates.rss", "/history.rss"):
+        feed = feedparser.parse(client.get(url).data)
+        titles = [e.title for e in feed.entries if "Gras" in e.title]
+        assert titles and all("<" not in t and ">" not in t for t in titles), titles
+        assert "‹b›Gras‹/b› & ‹script›alert(1)‹/script›" in titles[0]

@@ -111,6 +111,10 @@ S, P, C, X, V = (MaintenanceStatus.SCHEDULED, MaintenanceStatus.IN_PROGRESS,
     ([(4.1, V)], 4.5, V, True),  # verifying after the planned end: it runs late
     ([(4.1, P)], 9, P, True),  # … until an update completes it
     ([(4.1, P), (5, C)], 5.5, C, False),
+    ([], 4, C, False),  # exactly at its end, nothing said: over
+    ([(4, P)], 4, P, True),  # an update exactly at its end says it runs late
+    ([(4, V)], 6, V, True),
+    ([(3.5, P)], 4, C, False),  # posted before the end: over at the end
 ])
 def test_maintenance_follows_its_window_unless_an_update_says_otherwise(updates, now, status,
                                                                         open_):
@@ -160,6 +164,8 @@ def test_indicator_descriptions_are_statuspages():
 @pytest.mark.parametrize(("next_update", "updates", "now", "shown"), [
     (5, [], 1, 5),
     (5, [], 6, None),  # a promise in the past is never shown
+    (5, [], 5, None),  # nor one falling due exactly now (it is now overdue)
+    (5, [], 4.99, 5),
     (5, [(2, RES)], 3, None),  # nor one on a closed incident
     (None, [], 1, None),
 ])
