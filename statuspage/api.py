@@ -6,6 +6,7 @@ rest); docs/api.md says how our model maps onto them.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -25,6 +26,7 @@ from statuspage.model import (
     Update,
     UpdateStatus,
 )
+from statuspage.status import IncidentView as View
 
 LIMIT = 50  # incidents.json and scheduled-maintenances.json list the 50 most recent
 TICK = timedelta(microseconds=1)
@@ -51,6 +53,15 @@ def api_status(value: UpdateStatus) -> str:
     return value.value
 
 
+def _transitions(incident: Incident, now: datetime) -> list[datetime]:
+    """When ``incident`` began or stopped affecting its components, up to ``now``."""
+    candidates = {incident.started, *(u.time for u in incident.updates)}
+    if incident.maintenance is not None:
+        candidates |= {incident.maintenance.start, incident.maintenance.end}
+    return sorted(t for t in candidates if t <= now
+                  and status.is_open(incident, t) != status.is_open(incident, t - TICK))
+
+
 class Documents:
     """The API's JSON documents for one Snapshot, each part computed once.
 
@@ -67,9 +78,8 @@ class Documents:
         self.page_id = page_id(self.config.url)
         self._permalink = permalink
         self._gettext = gettext
-        self._incidents: dict[str, Document] = {}
-        self._transitions_of: dict[str, list[datetime]] = {}
-        self._events_of: dict[str, list[datetime]] = {}
+        # Each incident's document, built once however many files list it.
+        self.incident = functools.cache(self._incident)
 
     # The documents, one per file under /api/v2/.
 
@@ -92,12 +102,11 @@ class Documents:
     def incidents_document(self) -> Document:
         # The LIMIT most recent, every unresolved one among them however old (Statuspage:
         # "this includes all unresolved incidents"), newest started first.
-        found = [i for i in self.snap.published if not i.is_maintenance]
-        unresolved = set(map(id, self.snap.open_incidents))
-        others = [i for i in found if id(i) not in unresolved][:max(LIMIT - len(unresolved), 0)]
-        keep = unresolved | set(map(id, others))
-        recent = [i for i in found if id(i) in keep]
-        return {"page": self.page, "incidents": [self.incident(i) for i in recent]}
+        found = [v for v in self.snap.published if not v.is_maintenance]
+        unresolved = set(self.snap.open_incidents)
+        others = [v for v in found if v not in unresolved][:max(LIMIT - len(unresolved), 0)]
+        keep = unresolved | set(others)
+        return {"page": self.page, "incidents": [self.incident(v) for v in found if v in keep]}
 
     def unresolved_document(self) -> Document:
         return {"page": self.page,
@@ -117,19 +126,17 @@ class Documents:
     def _maintenances(self, found: list[Incident]) -> Document:
         return {"page": self.page, "scheduled_maintenances": [self.incident(m) for m in found]}
 
-    @cached_property
-    def _upcoming(self) -> list[Incident]:
+    @property
+    def _upcoming(self) -> list[View]:
         """Every maintenance still scheduled, soonest first: Statuspage lists them all, while
         the home page keeps to the next ``upcoming_days``."""
-        found = [i for i in self.snap.published if i.is_maintenance
-                 and status.status_at(i, self.now) == MaintenanceStatus.SCHEDULED]
-        return sorted(found, key=lambda m: m.maintenance.start)
+        return self.snap.scheduled_maintenance
 
     # The parts.
 
     @cached_property
     def page(self) -> Document:
-        changes = [t for i in self.snap.published for t in self._events(i)]
+        changes = [t for events in self._events.values() for t in events]
         return {
             "id": self.page_id,
             "name": self._text(self.config.name),
@@ -164,18 +171,13 @@ class Documents:
     def _component_entries(self) -> dict[str, Document]:
         return {c["id"]: c for c in self.components if not c["group"]}
 
-    def incident(self, incident: Incident) -> Document:
+    def _incident(self, view: View) -> Document:
         """An incident, or a scheduled maintenance (with ``scheduled_for``/``_until``)."""
-        found = self._incidents.get(incident.id)
-        if found is None:
-            found = self._incidents[incident.id] = self._incident(incident)
-        return found
-
-    def _incident(self, incident: Incident) -> Document:
-        events = self._events(incident)
+        incident = view.incident
+        events = self._events[incident.id]
         created = events[0] if events else incident.started  # from the content, never now
-        resolved = status.ended_at(incident, self.now)
-        visible = status.visible_updates(incident, self.now)
+        resolved = view.ended
+        visible = view.updates
         monitoring = next((u.time for u in visible if u.status == IncidentStatus.MONITORING
                            and not incident.is_maintenance), None)
         impact = incident.impact.value
@@ -184,13 +186,13 @@ class Documents:
         document: Document = {
             "id": incident.id,
             "name": self._text(incident.title),
-            "status": api_status(status.status_at(incident, self.now)),
+            "status": api_status(view.status),
             "created_at": self._time(created),
             "updated_at": self._time(events[-1] if events else created),
             "monitoring_at": self._time(monitoring) if monitoring else None,
             "resolved_at": self._time(resolved) if resolved else None,
             "impact": impact,
-            "shortlink": self._permalink(incident),
+            "shortlink": self._permalink(view),
             "started_at": self._time(created),
             "page_id": self.page_id,
             "incident_updates": self._updates(incident, visible),
@@ -278,41 +280,31 @@ class Documents:
 
     # Times: we keep no creation dates, so they are derived from the incidents.
 
-    def _transitions(self, incident: Incident) -> list[datetime]:
-        """When the incident began or stopped affecting its components, up to now."""
-        found = self._transitions_of.get(incident.id)
-        if found is None:
-            found = self._transitions_of[incident.id] = self._find_transitions(incident)
+    @cached_property
+    def _transitions(self) -> dict[str, list[datetime]]:
+        """When each incident began or stopped affecting its components, up to now."""
+        return {view.id: _transitions(view.incident, self.now)
+                for view in self.snap.views.values()}
+
+    @cached_property
+    def _events(self) -> dict[str, list[datetime]]:
+        """Every moment something about each published incident changed, up to now, oldest
+        first."""
+        found = {}
+        for view in self.snap.published:
+            times = {*self._transitions[view.id], *(u.time for u in view.updates)}
+            if view.started <= self.now:
+                times.add(view.started)
+            found[view.id] = sorted(times)
         return found
-
-    def _find_transitions(self, incident: Incident) -> list[datetime]:
-        candidates = {incident.started, *(u.time for u in incident.updates)}
-        if incident.maintenance is not None:
-            candidates |= {incident.maintenance.start, incident.maintenance.end}
-        return sorted(t for t in candidates if t <= self.now
-                      and status.is_open(incident, t) != status.is_open(incident, t - TICK))
-
-    def _events(self, incident: Incident) -> list[datetime]:
-        """Every moment something about the incident changed, up to now, oldest first."""
-        found = self._events_of.get(incident.id)
-        if found is None:
-            found = self._events_of[incident.id] = self._find_events(incident)
-        return found
-
-    def _find_events(self, incident: Incident) -> list[datetime]:
-        times = set(self._transitions(incident))
-        times.update(u.time for u in status.visible_updates(incident, self.now))
-        if incident.started <= self.now:
-            times.add(incident.started)
-        return sorted(times)
 
     @cached_property
     def _changed(self) -> dict[str, datetime]:
         """The last time each component's status changed, for those that ever did."""
         changed: dict[str, datetime] = {}
-        for incident in self.snap.site.incidents:
-            transitions = self._transitions(incident)
-            for component_id in incident.components if transitions else ():
+        for view in self.snap.views.values():
+            transitions = self._transitions[view.id]
+            for component_id in view.incident.components if transitions else ():
                 changed[component_id] = max(changed.get(component_id, transitions[-1]),
                                             transitions[-1])
         return changed
@@ -320,8 +312,7 @@ class Documents:
     @cached_property
     def _epoch(self) -> datetime:
         """The components' ``created_at``: the first event of the page (now if none)."""
-        firsts = [events[0] for events in map(self._events, self.snap.published) if events]
-        return min(firsts, default=self.now)
+        return min((events[0] for events in self._events.values() if events), default=self.now)
 
     def _ids(self, incident: Incident) -> list[str]:
         """The incident's components, in the site's order."""

@@ -238,15 +238,16 @@ def list_(obj: Context, only_open: bool) -> None:
     site = content.load_site(obj.root)
     now = _now()
     rows = []
-    for incident in site.incidents:
-        if only_open and not status.is_open(incident, now):
+    for view in status.Snapshot(site, now).views.values():
+        incident = view.incident
+        if only_open and not view.is_open:
             continue
         age = now - incident.started
         hours = int(age.total_seconds() // 3600)
         age_text = f"{hours // 24}d{hours % 24:02d}h" if hours >= 24 else f"{hours}h"
         if age.total_seconds() < 0:
             age_text = "future"
-        rows.append((incident.id, str(status.status_at(incident, now)), age_text,
+        rows.append((incident.id, str(view.status), age_text,
                      ",".join(incident.components)))
     if not rows:
         click.echo("no open incidents" if only_open else "no incidents")

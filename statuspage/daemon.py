@@ -32,7 +32,7 @@ from statuspage.build import build as build_site
 from statuspage.content import Loader
 from statuspage.errors import ContentError, StatusPageError
 from statuspage.model import CLOSED_STATUSES, Incident, Site
-from statuspage.status import is_open, status_at, visible_updates
+from statuspage.status import Snapshot
 from statuspage.times import TimeError, parse_duration
 
 log = logging.getLogger("statuspage.daemon")
@@ -81,8 +81,9 @@ def boundaries(site: Site, now: datetime) -> list[tuple[datetime, str]]:
         if moment > now:
             found[moment.astimezone(UTC)].append(reason)
 
-    for incident in site.incidents:
-        closed = status_at(incident, now) in CLOSED_STATUSES
+    for view in Snapshot(site, now).views.values():
+        incident = view.incident
+        closed = view.status in CLOSED_STATUSES
         if incident.maintenance is not None:
             if not closed:
                 add(incident.maintenance.start.astimezone(UTC) - horizon,
@@ -100,12 +101,7 @@ def boundaries(site: Site, now: datetime) -> list[tuple[datetime, str]]:
 
 def overdue(site: Site, now: datetime) -> list[Incident]:
     """Open incidents whose promised update time has passed with no update at or after it."""
-    return [
-        incident for incident in site.incidents
-        if incident.next_update is not None and incident.next_update <= now
-        and is_open(incident, now)
-        and not any(u.time >= incident.next_update for u in visible_updates(incident, now))
-    ]
+    return [view.incident for view in Snapshot(site, now).views.values() if view.late]
 
 
 def utc_now() -> datetime:

@@ -98,6 +98,17 @@ def promised_update(incident: Incident, now: datetime) -> datetime | None:
     return promise
 
 
+def late_promise(incident: Incident, now: datetime,
+                 updates: tuple[Update, ...] | None = None) -> datetime | None:
+    """The promised update time, once it has passed with the incident still open and no
+    update published at or after it."""
+    promise = incident.next_update
+    if promise is None or promise > now or not is_open(incident, now):
+        return None
+    updates = visible_updates(incident, now) if updates is None else updates
+    return None if any(u.time >= promise for u in updates) else promise
+
+
 def worst(statuses) -> ComponentStatus:
     return max(statuses, key=lambda s: s.severity, default=ComponentStatus.OPERATIONAL)
 
@@ -113,26 +124,12 @@ def component_statuses(site: Site, now: datetime) -> dict[str, ComponentStatus]:
 
 
 def group_statuses(site: Site, statuses: dict[str, ComponentStatus]) -> dict[str, ComponentStatus]:
-    return {
-        g.id: worst(statuses[c.id] for c in site.config.components if c.group == g.id)
-        for g in site.config.groups
-    }
+    members = site.config.members
+    return {g.id: worst(statuses[c.id] for c in members.get(g.id, ())) for g in site.config.groups}
 
 
 def indicator(site: Site, now: datetime, statuses: dict[str, ComponentStatus]) -> Indicator:
-    values = set(statuses.values())
-    if ComponentStatus.MAJOR_OUTAGE in values:
-        return Indicator.CRITICAL
-    if ComponentStatus.PARTIAL_OUTAGE in values:
-        return Indicator.MAJOR
-    open_incidents = [i for i in site.incidents if is_open(i, now)]
-    if ComponentStatus.DEGRADED_PERFORMANCE in values or any(
-        not i.is_maintenance for i in open_incidents
-    ):
-        return Indicator.MINOR
-    if open_incidents:
-        return Indicator.MAINTENANCE
-    return Indicator.NONE
+    return _indicator(statuses, [v for i in site.incidents if (v := view_of(i, now)).is_open])
 
 
 @dataclass(frozen=True)
@@ -143,37 +140,56 @@ class DayUptime:
     incidents: tuple[str, ...]
 
 
-def _interval(incident: Incident, now: datetime) -> tuple[datetime, datetime]:
+def _span(view: IncidentView, now: datetime) -> tuple[datetime, datetime] | None:
+    """When the incident (or the maintenance's window, as it ran) weighed on its
+    components, up to ``now``, in UTC; None when it never did."""
+    incident = view.incident
+    if incident.started > now:
+        return None
     if incident.maintenance is not None:
+        if view.status == MaintenanceStatus.CANCELLED:
+            return None
         start, end = incident.maintenance.start, incident.maintenance.end
-        return start, min(end, ended_at(incident, now) or end, now)
-    return incident.started, ended_at(incident, now) or now
+        end = min(end, view.ended or end, now)
+    else:
+        start, end = incident.started, view.ended or now
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    return (start, end) if end > start else None
 
 
 def uptime(site: Site, now: datetime, component_id: str,
            days: int = UPTIME_DAYS) -> list[DayUptime]:
-    """Per-day uptime of one component over ``days`` days ending today (site zone).
+    """Per-day uptime of one component over ``days`` days ending today (site zone)."""
+    spans = _spans(Snapshot(site, now).views.values(), now, site, days)
+    return _uptime_days(spans.get(component_id, []), site, now, days)
 
-    A major outage counts fully, a partial outage at 30 %, degraded performance and
+
+def _spans(views, now: datetime, site: Site, days: int) -> dict[str, list[tuple]]:
+    """Each component's spans (start, end, status, incident id) in the last ``days`` days."""
+    tz = site.config.timezone
+    first_day = now.astimezone(tz).date() - timedelta(days=days - 1)
+    window_start = datetime.combine(first_day, time(), tz).astimezone(UTC)
+    found: dict[str, list[tuple]] = defaultdict(list)
+    for view in views:
+        span = _span(view, now)
+        if span is None or span[1] <= window_start:
+            continue
+        for component_id, status in view.incident.components.items():
+            found[component_id].append((*span, status, view.incident.id))
+    return found
+
+
+def _uptime_days(spans: list[tuple], site: Site, now: datetime, days: int) -> list[DayUptime]:
+    """A major outage counts fully, a partial outage at 30 %, degraded performance and
     maintenance not at all. Overlapping incidents count once, at the worst weight.
+
+    All arithmetic in UTC: two times in one ZoneInfo subtract as wall-clock times, which
+    is an hour off across a daylight-saving change.
     """
     tz = site.config.timezone
     today = now.astimezone(tz).date()
     first_day = today - timedelta(days=days - 1)
-    # All arithmetic in UTC: two times in one ZoneInfo subtract as wall-clock times,
-    # which is an hour off across a daylight-saving change.
     now = now.astimezone(UTC)
-    window_start = datetime.combine(first_day, time(), tz).astimezone(UTC)
-    spans = []
-    for incident in site.incidents:
-        status = incident.components.get(component_id)
-        if status is None or incident.started > now:
-            continue
-        if incident.is_maintenance and status_at(incident, now) == MaintenanceStatus.CANCELLED:
-            continue
-        start, end = (moment.astimezone(UTC) for moment in _interval(incident, now))
-        if end > window_start and end > start:
-            spans.append((start, end, status, incident.id))
     result = []
     for offset in range(days):
         day = first_day + timedelta(days=offset)
@@ -206,16 +222,68 @@ def uptime_percent(days: list[DayUptime]) -> float:
     return 100.0 * sum(d.uptime for d in days) / len(days) if days else 100.0
 
 
+@dataclass(frozen=True, eq=False)
+class IncidentView:
+    """What an incident looks like at one moment: computed once per Snapshot, read by every
+    page, feed and API document. The incident's own fields read through it."""
+
+    incident: Incident
+    status: UpdateStatus
+    updates: tuple[Update, ...]  # published by now, newest first
+    ended: datetime | None  # when it was resolved, or the maintenance completed
+    is_open: bool  # customers are affected now (a maintenance: in progress)
+    promise: datetime | None  # the next update promised, still to come
+    late: datetime | None  # a promised update time that passed with no update since
+    published: bool  # started, or (a maintenance) announced
+
+    def __getattr__(self, name: str):
+        if name == "incident":  # not set yet (copying): no recursion
+            raise AttributeError(name)
+        return getattr(self.incident, name)
+
+    @property
+    def latest(self) -> Update | None:
+        return self.updates[0] if self.updates else None
+
+
+def view_of(incident: Incident, now: datetime) -> IncidentView:
+    updates = visible_updates(incident, now)
+    return IncidentView(
+        incident=incident,
+        status=status_at(incident, now),
+        updates=updates,
+        ended=ended_at(incident, now),
+        is_open=is_open(incident, now),
+        promise=promised_update(incident, now),
+        late=late_promise(incident, now, updates),
+        published=incident.started <= now or (incident.is_maintenance and bool(updates)),
+    )
+
+
 class Snapshot:
-    """Everything derived for one ``now``: computed once per build, lazily."""
+    """Everything derived for one ``now``: each part computed once per build, lazily, each
+    list in one pass over the incidents, so no page walks them all."""
 
     def __init__(self, site: Site, now: datetime):
         self.site = site
         self.now = now
 
     @cached_property
+    def views(self) -> dict[str, IncidentView]:
+        """Every incident's view, by id, newest started first."""
+        return {i.id: view_of(i, self.now) for i in self.site.incidents}
+
+    def view(self, incident_id: str) -> IncidentView | None:
+        return self.views.get(incident_id)
+
+    @cached_property
     def components(self) -> dict[str, ComponentStatus]:
-        return component_statuses(self.site, self.now)
+        """Each component's status: the worst among the open incidents naming it."""
+        found: dict[str, list[ComponentStatus]] = defaultdict(list)
+        for view in self.open_views:
+            for component_id, status in view.incident.components.items():
+                found[component_id].append(status)
+        return {c.id: worst(found[c.id]) for c in self.site.config.components}
 
     @cached_property
     def groups(self) -> dict[str, ComponentStatus]:
@@ -223,49 +291,58 @@ class Snapshot:
 
     @cached_property
     def indicator(self) -> Indicator:
-        return indicator(self.site, self.now, self.components)
+        return _indicator(self.components, self.open_views)
 
     @cached_property
-    def published(self) -> tuple[Incident, ...]:
+    def published(self) -> tuple[IncidentView, ...]:
         """Incidents that have started; maintenance once announced (its first update is
         published) or begun."""
-        return tuple(i for i in self.site.incidents if i.started <= self.now
-                     or (i.is_maintenance and visible_updates(i, self.now)))
+        return tuple(v for v in self.views.values() if v.published)
 
     @cached_property
     def latest_news(self) -> datetime:
         """The time of the newest published update (else of the first incident): what
         changes only when there is news, unlike ``now``."""
-        times = [u.time for i in self.published for u in visible_updates(i, self.now)]
+        times = [v.updates[0].time for v in self.published if v.updates]
         return max(times, default=None) or min(
             (i.started for i in self.site.incidents), default=datetime(1970, 1, 1, tzinfo=UTC))
 
     @cached_property
-    def open_incidents(self) -> list[Incident]:
-        return [i for i in self.site.incidents if not i.is_maintenance and is_open(i, self.now)]
+    def open_views(self) -> list[IncidentView]:
+        return [v for v in self.views.values() if v.is_open]
 
     @cached_property
-    def active_maintenance(self) -> list[Incident]:
-        return [i for i in self.site.incidents if i.is_maintenance and is_open(i, self.now)]
+    def open_incidents(self) -> list[IncidentView]:
+        return [v for v in self.open_views if not v.is_maintenance]
 
     @cached_property
-    def upcoming_maintenance(self) -> list[Incident]:
+    def active_maintenance(self) -> list[IncidentView]:
+        return [v for v in self.open_views if v.is_maintenance]
+
+    @cached_property
+    def scheduled_maintenance(self) -> list[IncidentView]:
+        """Every published maintenance still to come, soonest first."""
+        found = [v for v in self.published if v.is_maintenance
+                 and v.status == MaintenanceStatus.SCHEDULED]
+        return sorted(found, key=lambda v: v.maintenance.start)
+
+    @cached_property
+    def upcoming_maintenance(self) -> list[IncidentView]:
         """Maintenance still to come that starts within ``upcoming_days``, soonest first."""
         horizon = self.now.astimezone(UTC) + timedelta(days=self.site.config.upcoming_days)
-        found = [i for i in self.published if i.is_maintenance
-                 and status_at(i, self.now) == MaintenanceStatus.SCHEDULED
-                 and i.maintenance.start <= horizon]
-        return sorted(found, key=lambda i: i.maintenance.start)
+        return [v for v in self.scheduled_maintenance if v.maintenance.start <= horizon]
 
     def uptime(self, component_id: str) -> list[DayUptime]:
         return self._uptime[component_id]
 
     @cached_property
     def _uptime(self) -> dict[str, list[DayUptime]]:
-        return {c.id: uptime(self.site, self.now, c.id) for c in self.site.config.components}
+        spans = _spans(self.views.values(), self.now, self.site, UPTIME_DAYS)
+        return {c.id: _uptime_days(spans.get(c.id, []), self.site, self.now, UPTIME_DAYS)
+                for c in self.site.config.components}
 
     @cached_property
-    def recent_days(self) -> list[tuple[date, list[Incident]]]:
+    def recent_days(self) -> list[tuple[date, list[IncidentView]]]:
         """The last days, newest first, each with the incidents that started on it."""
         tz = self.site.config.timezone
         today = self.now.astimezone(tz).date()
@@ -274,31 +351,87 @@ class Snapshot:
                 (today - timedelta(days=n) for n in range(RECENT_DAYS))]
 
     @cached_property
-    def by_day(self) -> dict[date, list[Incident]]:
+    def by_day(self) -> dict[date, list[IncidentView]]:
         tz = self.site.config.timezone
-        days: dict[date, list[Incident]] = defaultdict(list)
-        for incident in self.history:
-            days[incident.started.astimezone(tz).date()].append(incident)
+        days: dict[date, list[IncidentView]] = defaultdict(list)
+        for view in self.history:
+            days[view.started.astimezone(tz).date()].append(view)
         return days
 
     @cached_property
-    def history(self) -> tuple[Incident, ...]:
+    def history(self) -> tuple[IncidentView, ...]:
         """What the archive lists: started incidents and maintenance that has begun."""
-        return tuple(i for i in self.site.incidents if i.started <= self.now)
+        return tuple(v for v in self.views.values() if v.started <= self.now)
 
     @cached_property
-    def months(self) -> dict[tuple[int, int], list[Incident]]:
+    def months(self) -> dict[tuple[int, int], list[IncidentView]]:
         tz = self.site.config.timezone
-        months: dict[tuple[int, int], list[Incident]] = defaultdict(list)
-        for incident in self.history:
-            local = incident.started.astimezone(tz)
-            months[(local.year, local.month)].append(incident)
+        months: dict[tuple[int, int], list[IncidentView]] = defaultdict(list)
+        for view in self.history:
+            local = view.started.astimezone(tz)
+            months[(local.year, local.month)].append(view)
         return dict(sorted(months.items(), reverse=True))
 
-    def maintenance_of(self, component_id: str) -> list[Incident]:
+    def maintenance_of(self, component_id: str) -> list[IncidentView]:
         """Maintenance in progress or coming up that names the component."""
-        return [i for i in (*self.active_maintenance, *self.upcoming_maintenance)
-                if component_id in i.components]
+        return self._maintenance_by_component.get(component_id, [])
 
-    def incidents_of(self, component_id: str) -> list[Incident]:
-        return [i for i in self.history if component_id in i.components]
+    @cached_property
+    def _maintenance_by_component(self) -> dict[str, list[IncidentView]]:
+        return _by_component((*self.active_maintenance, *self.upcoming_maintenance))
+
+    def incidents_of(self, component_id: str) -> list[IncidentView]:
+        return self._history_by_component.get(component_id, [])
+
+    @cached_property
+    def _history_by_component(self) -> dict[str, list[IncidentView]]:
+        return _by_component(self.history)
+
+    def published_of(self, component_id: str | None) -> list[IncidentView]:
+        """What subscribers hear about: published incidents (of one component, if given)."""
+        if component_id is None:
+            return list(self.published)
+        return self._published_by_component.get(component_id, [])
+
+    @cached_property
+    def _published_by_component(self) -> dict[str, list[IncidentView]]:
+        return _by_component(self.published)
+
+    def updates_of(self, component_id: str | None) -> list[tuple[Update, IncidentView]]:
+        """Every published update (of one component's incidents), newest first."""
+        return self._updates.get(component_id, [])
+
+    @cached_property
+    def _updates(self) -> dict[str | None, list[tuple[Update, IncidentView]]]:
+        """In one pass, sorted once: the site's updates (None) and each component's."""
+        found: dict[str | None, list[tuple[Update, IncidentView]]] = defaultdict(list)
+        for view in self.published:
+            for update in view.updates:
+                found[None].append((update, view))
+                for component_id in view.incident.components:
+                    found[component_id].append((update, view))
+        for items in found.values():
+            items.sort(key=lambda pair: (pair[0].time, pair[1].id), reverse=True)
+        return found
+
+
+def _by_component(views) -> dict[str, list[IncidentView]]:
+    found: dict[str, list[IncidentView]] = defaultdict(list)
+    for view in views:
+        for component_id in view.incident.components:
+            found[component_id].append(view)
+    return found
+
+
+def _indicator(statuses: dict[str, ComponentStatus], open_views) -> Indicator:
+    values = set(statuses.values())
+    if ComponentStatus.MAJOR_OUTAGE in values:
+        return Indicator.CRITICAL
+    if ComponentStatus.PARTIAL_OUTAGE in values:
+        return Indicator.MAJOR
+    if ComponentStatus.DEGRADED_PERFORMANCE in values or any(
+            not v.is_maintenance for v in open_views):
+        return Indicator.MINOR
+    if open_views:
+        return Indicator.MAINTENANCE
+    return Indicator.NONE

@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 from statuspage import __version__, api
 from statuspage.model import COMPONENT_STATUS_LABELS, STATUS_LABELS, Incident, Site, Update
-from statuspage.status import Snapshot, component_statuses, visible_updates
+from statuspage.status import Snapshot, component_statuses
 from statuspage.web import i18n
 
 log = logging.getLogger("statuspage.webhooks")
@@ -70,14 +70,15 @@ def api_view(site: Site, now: datetime) -> ApiView:
     config = site.config
     lang = config.api_language
     edition = "" if lang == config.default_language else f"/{lang}"
+    snap = Snapshot(site, now)
     documents = api.Documents(
-        Snapshot(site, now),
+        snap,
         permalink=lambda incident: f"{config.url}{edition}/incidents/{incident.id}/",
         gettext=i18n.translations(lang).gettext,
     )
     return ApiView(documents.page_id, documents.indicator,
                    {c["id"]: c for c in documents.components if not c["group"]},
-                   documents.incident)
+                   lambda incident: documents.incident(snap.view(incident.id)))
 
 
 def update_id(incident: Incident, update: Update) -> str:
@@ -205,8 +206,9 @@ class Webhooks:
     def notify(self, site: Site, now: datetime) -> list[Event]:
         """Queue one POST per update published since the last call and per component whose
         status changed, to every URL; returns what was queued."""
-        published = sorted(((u.time, update_id(i, u), i, u) for i in Snapshot(site, now).published
-                            for u in visible_updates(i, now)), key=lambda found: found[:2])
+        published = sorted(((u.time, update_id(v.incident, u), v.incident, u)
+                            for v in Snapshot(site, now).published for u in v.updates),
+                           key=lambda found: found[:2])
         statuses = {key: value.value for key, value in component_statuses(site, now).items()}
         events: list[Event] = []
         bodies: dict[tuple[str, str], bytes] = {}  # the same payload for every URL

@@ -153,7 +153,7 @@ def badge():
 
 @pages.route("/components/<component_id>/badge.svg", bp)
 def component_badge(component_id: str):
-    component = next((c for c in g.site.config.components if c.id == component_id), None)
+    component = g.site.config.component(component_id)
     if component is None:
         abort(404)
     colour, label = COMPONENT_BADGES[g.snap.components[component.id]]

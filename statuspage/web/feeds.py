@@ -23,6 +23,7 @@ from markupsafe import Markup
 from statuspage import i18n, markup, status
 from statuspage.markup import plain_text
 from statuspage.model import STATUS_LABELS, Incident, MaintenanceStatus, Text, Update
+from statuspage.status import IncidentView as View
 from statuspage.web import pages
 
 RSS = "application/rss+xml"
@@ -73,15 +74,10 @@ def frozen_urls(snap: status.Snapshot):
 
 
 def _component(component_id: str):
-    found = next((c for c in g.site.config.components if c.id == component_id), None)
+    found = g.site.config.component(component_id)
     if found is None:
         abort(404)
     return found
-
-
-def _incidents(component_id: str | None = None) -> list[Incident]:
-    """What subscribers hear about: published incidents (of one component, if given)."""
-    return [i for i in g.snap.published if component_id is None or component_id in i.components]
 
 
 def _permalink(incident: Incident) -> str:
@@ -93,7 +89,7 @@ def _permalink(incident: Incident) -> str:
 @pages.route(f"/updates.{KINDS}", bp)
 def updates(kind: str):
     title = _("%(name)s: incident updates") % {"name": _text(g.site.config.name)}
-    return _updates_feed(kind, title, _incidents(), "feeds.updates", {})
+    return _updates_feed(kind, title, None, "feeds.updates", {})
 
 
 @pages.route(f"/components/<component_id>/updates.{KINDS}", bp)
@@ -101,16 +97,13 @@ def component_updates(component_id: str, kind: str):
     component = _component(component_id)
     title = _("%(name)s: %(component)s updates") % {
         "name": _text(g.site.config.name), "component": _text(component.name)}
-    return _updates_feed(kind, title, _incidents(component_id), "feeds.component_updates",
+    return _updates_feed(kind, title, component_id, "feeds.component_updates",
                          {"component_id": component_id})
 
 
-def _updates_feed(kind: str, title: str, incidents: list[Incident], endpoint: str,
+def _updates_feed(kind: str, title: str, component_id: str | None, endpoint: str,
                   values: dict) -> Response:
-    found = [(update, incident) for incident in incidents
-             for update in status.visible_updates(incident, g.snap.now)]
-    found.sort(key=lambda pair: (pair[0].time, pair[1].id), reverse=True)
-    found = found[: g.site.config.feed_entries]
+    found = g.snap.updates_of(component_id)[: g.site.config.feed_entries]
     feed = _feed(kind, title, endpoint, values, newest=found[0][0].time if found else None,
                  home=pages.public_url("pages.component", **values) if values else None)
     for update, incident in found:
@@ -156,10 +149,10 @@ class _StatuspageItem(BaseEntryExtension):
 def history(kind: str):
     """One entry per incident or maintenance, all its updates inside, as Statuspage does."""
     incidents = []
-    for incident in _incidents():
-        shown = status.visible_updates(incident, g.snap.now)
-        announced = shown[-1].time if shown else incident.started
-        incidents.append((announced, incident, shown))
+    for view in g.snap.published:
+        shown = view.updates
+        announced = shown[-1].time if shown else view.started
+        incidents.append((announced, view, shown))
     incidents.sort(key=lambda item: (item[0], item[1].id), reverse=True)
     incidents = incidents[: g.site.config.feed_entries]
     newest = max((shown[0].time for _a, _i, shown in incidents if shown), default=None)
@@ -280,18 +273,18 @@ def _calendar(component_id: str | None) -> Response:
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", _("%(name)s: planned maintenance") % {"name": _text(config.name)})
-    planned = [i for i in _incidents(component_id) if i.maintenance]
-    planned.sort(key=lambda i: (i.maintenance.start, i.id), reverse=True)
-    for incident in planned[: config.feed_entries]:
-        shown = status.visible_updates(incident, g.snap.now)
-        cal.add_component(_event(incident, shown, host))
+    planned = [v for v in g.snap.published_of(component_id) if v.maintenance]
+    planned.sort(key=lambda v: (v.maintenance.start, v.id), reverse=True)
+    for view in planned[: config.feed_entries]:
+        cal.add_component(_event(view, host))
     return Response(cal.to_ical(), mimetype=CALENDAR)
 
 
-def _event(incident: Incident, shown: tuple[Update, ...], host: str) -> Event:
+def _event(incident: View, host: str) -> Event:
     config = g.site.config
+    shown = incident.updates
     changed = (shown[0].time if shown else incident.started).astimezone(UTC)
-    cancelled = status.status_at(incident, g.snap.now) == MaintenanceStatus.CANCELLED
+    cancelled = incident.status == MaintenanceStatus.CANCELLED
     names = ", ".join(_text(config.component(c).name) for c in incident.components)
     # Plain text, and only what the page shows: some calendar apps render HTML here.
     description = [plain_text(_text(incident.summary)),

@@ -57,8 +57,8 @@ def frozen_urls(snap: status.Snapshot):
         yield "pages.history", {"lang": lang}
         for year, month in snap.months:
             yield "pages.history_month", {"lang": lang, "year": year, "month": month}
-        for incident in snap.published:
-            yield "pages.incident", {"lang": lang, "incident_id": incident.id}
+        for view in snap.published:
+            yield "pages.incident", {"lang": lang, "incident_id": view.id}
         for component in snap.site.config.components:
             yield "pages.component", {"lang": lang, "component_id": component.id}
     yield "not_found_page", {}
@@ -72,8 +72,8 @@ def index():
 
 @route("/incidents/<incident_id>/")
 def incident(incident_id: str):
-    found = g.site.incident(incident_id)
-    if found is None or found not in g.snap.published:
+    found = g.snap.view(incident_id)
+    if found is None or not found.published:
         abort(404)
     return render_template("incident.html", incident=found)
 
@@ -93,7 +93,7 @@ def history_month(year: int, month: int):
 
 @route("/components/<component_id>/")
 def component(component_id: str):
-    found = next((c for c in g.site.config.components if c.id == component_id), None)
+    found = g.site.config.component(component_id)
     if found is None:
         abort(404)
     return render_template("component.html", component=found)
@@ -125,10 +125,6 @@ def install_helpers(app) -> None:
             "duration": duration,
             "percent": lambda value: i18n.format_percent(value, g.lang),
             "status_label": lambda s: STATUS_LABELS[s],
-            "status_at": status.status_at,
-            "ended_at": status.ended_at,
-            "promised_update": status.promised_update,
-            "visible_updates": status.visible_updates,
             "uptime_percent": status.uptime_percent,
             "other_languages": other_languages,
             "public_url": public_url,
