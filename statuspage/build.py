@@ -22,8 +22,7 @@ from statuspage.content import load_site
 from statuspage.errors import BuildError, ConfigError, Problem
 from statuspage.model import Site
 from statuspage.schema import url_problem
-from statuspage.status import Snapshot
-from statuspage.web import api, create_app, embed, feeds, pages
+from statuspage.web import create_app, outputs, snapshot
 
 MARKER = ".statuspage-build"  # marks a folder as ours to replace
 RENAME_EXCHANGE = 2
@@ -56,9 +55,8 @@ def make_freezer(site: Site, now: datetime, destination: Path) -> Freezer:
 
     @freezer.register_generator
     def every_url():
-        snap = Snapshot(site, now)
-        for module in (pages, feeds, api, embed):
-            yield from module.frozen_urls(snap)
+        for output in outputs(app, snapshot(app, site, now)):
+            yield output.endpoint, output.values
 
     return freezer
 

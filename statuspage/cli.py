@@ -338,7 +338,9 @@ def serve(obj: Context, port: int) -> None:
     """Preview the live site on 127.0.0.1; content is re-read when it changes."""
     from statuspage.web import create_app
 
-    app = create_app(content.LiveSite(obj.root))
+    if not (obj.root / content.SITE_FILE).is_file():
+        obj.config()  # says there is no site here
+    app = create_app(content.LiveSite(obj.root))  # broken content: its error page
     click.echo(f"serving {obj.root.resolve()} on http://127.0.0.1:{port}/ (Ctrl-C to stop)")
     app.run(host="127.0.0.1", port=port, debug=False, use_reloader=False)
 

@@ -27,10 +27,9 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from statuspage import __version__, api
+from statuspage import __version__, api, i18n
 from statuspage.model import COMPONENT_STATUS_LABELS, STATUS_LABELS, Incident, Site, Update
 from statuspage.status import Snapshot, component_statuses
-from statuspage.web import i18n
 
 log = logging.getLogger("statuspage.webhooks")
 

@@ -195,7 +195,7 @@ def test_every_file_is_frozen_and_nothing_else(frozen: BuildResult):
                if p.is_file()}
     assert written == {url.lstrip("/") for url in FILES}
     assert frozen.warnings == ()
-    assert [e for e, _ in api.frozen_urls(None)] == [f"api.{e}" for e in api.FILES]
+    assert [o.endpoint for o in api.outputs(None)] == [f"api.{e}" for e in api.FILES]
 
 
 def test_served_as_json_at_the_root_only(client):

@@ -179,3 +179,27 @@ def test_uptime_bars_have_a_text_equivalent(client):
     assert '<ol class="bars" aria-hidden="true">' in bars
     quiet = page(client, "/en/components/adsl/")
     assert '<ul class="vh">' not in quiet  # no incident: the summary says it all
+
+
+def test_live_preview_serves_a_language_added_while_it_runs(site_dir):
+    client = create_app(LiveSite(site_dir)).test_client()
+    assert client.get("/es/").status_code == 404
+    config = site_dir / "content" / "site.yaml"
+    config.write_text(config.read_text("utf-8").replace("[fr, en]", "[fr, en, es]"), "utf-8")
+    response = client.get("/es/")
+    assert response.status_code == 200
+    assert '<html lang="es">' in response.get_data(as_text=True)
+    assert client.get(f"/es/incidents/{FIBRE}/").status_code == 200
+    config.write_text(config.read_text("utf-8").replace("[fr, en, es]", "[fr, en]"), "utf-8")
+    assert client.get("/es/").status_code == 404
+
+
+def test_live_preview_starts_on_broken_content_and_shows_it(site_dir):
+    (site_dir / "incidents" / "2026-11-25-bad.md").write_text("oops\n", encoding="utf-8")
+    client = create_app(LiveSite(site_dir)).test_client()  # no error at start
+    response = client.get("/")
+    assert response.status_code == 500
+    assert "incidents/2026-11-25-bad.md:1: missing front matter" in response.get_data(
+        as_text=True)
+    (site_dir / "incidents" / "2026-11-25-bad.md").unlink()
+    assert client.get("/").status_code == 200

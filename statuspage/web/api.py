@@ -11,7 +11,8 @@ import json
 from flask import Blueprint, Response, current_app, g
 
 from statuspage import api, i18n, status
-from statuspage.web import pages
+from statuspage.web import editions
+from statuspage.web.registry import Output
 
 bp = Blueprint("api", __name__, url_prefix="/api/v2")
 
@@ -29,9 +30,14 @@ FILES = {
 }
 
 
-def frozen_urls(snap: status.Snapshot):
+def outputs(snap: status.Snapshot):
+    """The API's files: they say what is true now."""
     for endpoint in FILES:
-        yield f"api.{endpoint}", {}
+        yield Output(f"api.{endpoint}", {})
+
+
+def init_app(app) -> None:
+    app.register_blueprint(bp)
 
 
 def documents() -> api.Documents:
@@ -41,7 +47,7 @@ def documents() -> api.Documents:
         lang = g.site.config.api_language
         cached = api.Documents(
             g.snap,
-            permalink=lambda incident: pages.public_url(
+            permalink=lambda incident: editions.public_url(
                 "pages.incident", incident_id=incident.id, lang=lang),
             gettext=i18n.translations(lang).gettext,
         )

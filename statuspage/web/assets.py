@@ -37,7 +37,3 @@ def view(hashed: str):
         abort(404)
     return send_from_directory(STATIC, real, max_age=A_YEAR)
 
-
-def frozen_urls():
-    for hashed in names().values():
-        yield "asset", {"hashed": hashed}

@@ -19,21 +19,20 @@ import mimetypes
 import re
 import unicodedata
 
-from flask import Blueprint, Response, abort, g, render_template, request, url_for
+from flask import Response, abort, g, render_template, request, url_for
 
 from statuspage import status
 from statuspage.model import ComponentStatus, Incident, Text, _
 from statuspage.status import Indicator
-from statuspage.web import api, pages
+from statuspage.web import api, editions
+from statuspage.web.registry import Output
 
 JS = "text/javascript"  # RFC 9239; Python before 3.12 says application/javascript
 SVG = "image/svg+xml"
 # The freezer checks each file's name against its type.
 mimetypes.add_type(JS, ".js")
 
-bp = Blueprint("embed", __name__)
-bp.url_value_preprocessor(pages.pull_lang)
-bp.url_defaults(pages.add_lang)
+bp = editions.blueprint("embed")
 
 REGION = _("Current status")
 MORE = _("read more")
@@ -61,14 +60,19 @@ INDICATOR_BADGES = {
 }
 
 
-def frozen_urls(snap: status.Snapshot):
-    yield "embed.script", {}
-    for lang in pages.editions(snap.site):
-        yield "embed.status_json", {"lang": lang}
-        yield "embed.banner", {"lang": lang}
-        yield "embed.badge", {"lang": lang}
+def outputs(snap: status.Snapshot):
+    """The banner's files and the badges: they say what is true now."""
+    yield Output("embed.script", {})
+    for lang in editions.editions(snap.site):
+        yield Output("embed.status_json", {"lang": lang})
+        yield Output("embed.banner", {"lang": lang})
+        yield Output("embed.badge", {"lang": lang})
         for component in snap.site.config.components:
-            yield "embed.component_badge", {"lang": lang, "component_id": component.id}
+            yield Output("embed.component_badge", {"lang": lang, "component_id": component.id})
+
+
+def init_app(app) -> None:
+    app.register_blueprint(bp)
 
 
 def one_line(text: str) -> str:
@@ -78,7 +82,7 @@ def one_line(text: str) -> str:
 
 def _text(text: Text) -> str:
     """Plain text in the edition's language, on one line."""
-    return one_line(pages.in_lang(text).value)
+    return one_line(editions.in_lang(text).value)
 
 
 def site_path(endpoint: str, **values) -> str:
@@ -99,15 +103,15 @@ def banner_data() -> dict:
                         ("maintenance", g.snap.active_maintenance)):
         for incident in found:
             items.append(_item(kind, incident))
-    return {"lang": g.lang, "label": pages.translate(REGION), "more": pages.translate(MORE),
+    return {"lang": g.lang, "label": editions.translate(REGION), "more": editions.translate(MORE),
             "items": items}
 
 
 def _item(kind: str, incident: Incident) -> dict:
-    title = pages.in_lang(incident.title)
+    title = editions.in_lang(incident.title)
     item = {
         "kind": kind,
-        "label": pages.translate(KIND_LABELS[kind]),
+        "label": editions.translate(KIND_LABELS[kind]),
         "title": one_line(title.value),
         "path": site_path("pages.incident", incident_id=incident.id),
     }
@@ -116,7 +120,7 @@ def _item(kind: str, incident: Incident) -> dict:
     return item
 
 
-@pages.route("/embed/status.json", bp)
+@editions.route("/embed/status.json", bp)
 def status_json():
     return Response(api.dumps(banner_data()), mimetype="application/json")
 
@@ -137,7 +141,7 @@ def script():
     return Response(body, mimetype=JS)
 
 
-@pages.route("/embed/banner.html", bp)
+@editions.route("/embed/banner.html", bp)
 def banner():
     """The banner for an iframe: no script, links open in the host page's window."""
     return render_template("embed/banner.html", banner=banner_data())
@@ -145,19 +149,19 @@ def banner():
 
 # -- badges -----------------------------------------------------------------------------------
 
-@pages.route("/badge.svg", bp)
+@editions.route("/badge.svg", bp)
 def badge():
     colour, label = INDICATOR_BADGES[g.snap.indicator]
-    return _badge(_text(g.site.config.name), pages.translate(label), colour)
+    return _badge(_text(g.site.config.name), editions.translate(label), colour)
 
 
-@pages.route("/components/<component_id>/badge.svg", bp)
+@editions.route("/components/<component_id>/badge.svg", bp)
 def component_badge(component_id: str):
     component = g.site.config.component(component_id)
     if component is None:
         abort(404)
     colour, label = COMPONENT_BADGES[g.snap.components[component.id]]
-    return _badge(_text(component.name), pages.translate(label), colour)
+    return _badge(_text(component.name), editions.translate(label), colour)
 
 
 def _badge(label: str, value: str, colour: str) -> Response:
@@ -165,7 +169,7 @@ def _badge(label: str, value: str, colour: str) -> Response:
     body = render_template(
         "embed/badge.svg", label=label, value=value, colour=colour,
         label_colour=BADGE_LABEL_COLOUR, left=left, right=right,
-        title=pages.translate(BADGE_TITLE) % {"label": label, "status": value})
+        title=editions.translate(BADGE_TITLE) % {"label": label, "status": value})
     return Response(body, mimetype=SVG)
 
 

@@ -16,7 +16,7 @@ from babel.dates import format_date
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from feedgen.util import xml_elem
-from flask import Blueprint, Response, abort, g
+from flask import Response, abort, g
 from icalendar import Calendar, Event
 from markupsafe import Markup
 
@@ -24,7 +24,8 @@ from statuspage import i18n, markup, status
 from statuspage.markup import plain_text
 from statuspage.model import STATUS_LABELS, Incident, MaintenanceStatus, Text, Update
 from statuspage.status import IncidentView as View
-from statuspage.web import pages
+from statuspage.web import editions
+from statuspage.web.registry import Output
 
 RSS = "application/rss+xml"
 ATOM = "application/atom+xml"
@@ -34,12 +35,10 @@ mimetypes.add_type(RSS, ".rss")
 
 KINDS = "<any(rss, atom):kind>"
 
-bp = Blueprint("feeds", __name__)
-bp.url_value_preprocessor(pages.pull_lang)
-bp.url_defaults(pages.add_lang)
+bp = editions.blueprint("feeds")
 
 
-_ = pages.translate
+_ = editions.translate
 
 
 _NO_MARKUP = str.maketrans("<>", "‹›")
@@ -53,24 +52,31 @@ def plain_title(text: str) -> str:
 
 
 def _text(text: Text) -> str:
-    return pages.in_lang(text).value
+    return editions.in_lang(text).value
 
 
 def _html(text: Text) -> Markup:
     return markup.render(_text(text))
 
 
-def frozen_urls(snap: status.Snapshot):
-    for lang in pages.editions(snap.site):
+def outputs(snap: status.Snapshot):
+    """The feeds and calendars of every edition: they follow the news, rendered each time."""
+    for lang in editions.editions(snap.site):
         for kind in ("rss", "atom"):
-            yield "feeds.updates", {"lang": lang, "kind": kind}
-            yield "feeds.history", {"lang": lang, "kind": kind}
+            yield Output("feeds.updates", {"lang": lang, "kind": kind})
+            yield Output("feeds.history", {"lang": lang, "kind": kind})
             for component in snap.site.config.components:
-                yield "feeds.component_updates", {
-                    "lang": lang, "kind": kind, "component_id": component.id}
-        yield "feeds.calendar", {"lang": lang}
+                yield Output("feeds.component_updates", {
+                    "lang": lang, "kind": kind, "component_id": component.id})
+        yield Output("feeds.calendar", {"lang": lang})
         for component in snap.site.config.components:
-            yield "feeds.component_calendar", {"lang": lang, "component_id": component.id}
+            yield Output("feeds.component_calendar", {"lang": lang,
+                                                      "component_id": component.id})
+
+
+def init_app(app) -> None:
+    app.register_blueprint(bp)
+    app.context_processor(lambda: {"webcal": webcal})
 
 
 def _component(component_id: str):
@@ -81,18 +87,18 @@ def _component(component_id: str):
 
 
 def _permalink(incident: Incident) -> str:
-    return pages.public_url("pages.incident", incident_id=incident.id)
+    return editions.public_url("pages.incident", incident_id=incident.id)
 
 
 # -- update feeds: one entry per update --------------------------------------------------------
 
-@pages.route(f"/updates.{KINDS}", bp)
+@editions.route(f"/updates.{KINDS}", bp)
 def updates(kind: str):
     title = _("%(name)s: incident updates") % {"name": _text(g.site.config.name)}
     return _updates_feed(kind, title, None, "feeds.updates", {})
 
 
-@pages.route(f"/components/<component_id>/updates.{KINDS}", bp)
+@editions.route(f"/components/<component_id>/updates.{KINDS}", bp)
 def component_updates(component_id: str, kind: str):
     component = _component(component_id)
     title = _("%(name)s: %(component)s updates") % {
@@ -105,7 +111,7 @@ def _updates_feed(kind: str, title: str, component_id: str | None, endpoint: str
                   values: dict) -> Response:
     found = g.snap.updates_of(component_id)[: g.site.config.feed_entries]
     feed = _feed(kind, title, endpoint, values, newest=found[0][0].time if found else None,
-                 home=pages.public_url("pages.component", **values) if values else None)
+                 home=editions.public_url("pages.component", **values) if values else None)
     for update, incident in found:
         entry = feed.add_entry(order="append")
         link = f"{_permalink(incident)}#{update.anchor}"
@@ -145,7 +151,7 @@ class _StatuspageItem(BaseEntryExtension):
         return item
 
 
-@pages.route(f"/history.{KINDS}", bp)
+@editions.route(f"/history.{KINDS}", bp)
 def history(kind: str):
     """One entry per incident or maintenance, all its updates inside, as Statuspage does."""
     incidents = []
@@ -217,7 +223,7 @@ def _local(moment: datetime) -> datetime:
 def _feed(kind: str, title: str, endpoint: str, values: dict,
           newest: datetime | None, home: str | None = None) -> FeedGenerator:
     config = g.site.config
-    self_url = pages.public_url(endpoint, kind=kind, **values)
+    self_url = editions.public_url(endpoint, kind=kind, **values)
     feed = FeedGenerator()
     feed.id(self_url)
     feed.title(plain_title(title))
@@ -225,7 +231,7 @@ def _feed(kind: str, title: str, endpoint: str, values: dict,
                                    "maintenance and history.") % {"name": _text(config.name)}))
     feed.link(href=self_url, rel="self", type=RSS if kind == "rss" else ATOM)
     # RSS keeps the last link: the page the feed follows
-    feed.link(href=home or pages.public_url("pages.index"), rel="alternate")
+    feed.link(href=home or editions.public_url("pages.index"), rel="alternate")
     feed.language(g.lang)
     feed.author(name=_text(config.name))
     feed.generator("statuspage")
@@ -252,12 +258,12 @@ def _response(feed: FeedGenerator, kind: str) -> Response:
 
 # -- the maintenance calendar --------------------------------------------------------------------
 
-@pages.route("/maintenance.ics", bp)
+@editions.route("/maintenance.ics", bp)
 def calendar():
     return _calendar(None)
 
 
-@pages.route("/components/<component_id>/maintenance.ics", bp)
+@editions.route("/components/<component_id>/maintenance.ics", bp)
 def component_calendar(component_id: str):
     _component(component_id)
     return _calendar(component_id)
@@ -313,6 +319,3 @@ def webcal(url: str) -> str:
     """The calendar's address for "subscribe" links: webcal:// opens the calendar app."""
     return "webcal://" + url.split("://", 1)[1]
 
-
-def install_helpers(app) -> None:
-    app.context_processor(lambda: {"webcal": webcal})

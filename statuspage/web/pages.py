@@ -2,75 +2,50 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from flask import Flask, abort, g, render_template
 
-from flask import Blueprint, abort, current_app, g, render_template, request, url_for
-from markupsafe import Markup, escape
-
-from statuspage import i18n, markup, status
-from statuspage.model import STATUS_LABELS, Text
+from statuspage.status import Snapshot
 from statuspage.web import assets
+from statuspage.web.editions import blueprint, editions, route
+from statuspage.web.registry import Output
 
-bp = Blueprint("pages", __name__)
-
-
-def route(rule: str, blueprint: Blueprint = bp, **options):
-    """Register a view at ``rule`` for the default language and under ``/<lang>``."""
-
-    def decorator(view):
-        blueprint.add_url_rule(rule, view_func=view, defaults={"lang": None}, **options)
-        blueprint.add_url_rule(f"/<lang:lang>{rule}", view_func=view, **options)
-        return view
-
-    return decorator
+bp = blueprint("pages")
 
 
-def pull_lang(endpoint, values) -> None:
-    lang = (values or {}).pop("lang", None)
-    if lang:
-        g.lang = lang
-
-
-def add_lang(endpoint, values) -> None:
-    """The edition's prefix: none for the default language (also outside a request)."""
-    lang = values.get("lang", g.get("lang"))
-    if lang is not None:
-        site = g.site if "site" in g else current_app.extensions["statuspage"].get()
-        if lang == site.config.default_language:
-            lang = None
-    values["lang"] = lang
-
-
-bp.url_value_preprocessor(pull_lang)
-bp.url_defaults(add_lang)
-
-
-def editions(site) -> list[str | None]:
-    """The ``lang`` URL value of each edition: None for the default one at /."""
-    return [None, *site.config.languages[1:]]
-
-
-def frozen_urls(snap: status.Snapshot):
-    """Every page of every edition, as (endpoint, values) for the freezer."""
+def outputs(snap: Snapshot):
+    """Every page of every edition, with what it shows beyond the site's settings (None:
+    it changes with the moment)."""
+    months = list(snap.months)
     for lang in editions(snap.site):
-        yield "pages.index", {"lang": lang}
-        yield "pages.history", {"lang": lang}
-        for year, month in snap.months:
-            yield "pages.history_month", {"lang": lang, "year": year, "month": month}
+        yield Output("pages.index", {"lang": lang})
+        yield Output("pages.history", {"lang": lang})
+        for year, month in months:
+            yield Output("pages.history_month", {"lang": lang, "year": year, "month": month})
         for view in snap.published:
-            yield "pages.incident", {"lang": lang, "incident_id": view.id}
+            yield Output("pages.incident", {"lang": lang, "incident_id": view.id})
         for component in snap.site.config.components:
-            yield "pages.component", {"lang": lang, "component_id": component.id}
-    yield "not_found_page", {}
-    yield from assets.frozen_urls()
+            yield Output("pages.component", {"lang": lang, "component_id": component.id})
+    yield Output("not_found_page", {})
+    for hashed in assets.names().values():
+        yield Output("asset", {"hashed": hashed}, key=hashed)
 
 
-@route("/")
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    app.add_url_rule("/static/<path:hashed>", "asset", assets.view)
+    app.add_url_rule("/404.html", "not_found_page", not_found_page)
+
+    @app.errorhandler(404)
+    def not_found(error):
+        return render_template("404.html"), 404
+
+
+@route("/", bp)
 def index():
     return render_template("index.html")
 
 
-@route("/incidents/<incident_id>/")
+@route("/incidents/<incident_id>/", bp)
 def incident(incident_id: str):
     found = g.snap.view(incident_id)
     if found is None or not found.published:
@@ -78,12 +53,12 @@ def incident(incident_id: str):
     return render_template("incident.html", incident=found)
 
 
-@route("/history/")
+@route("/history/", bp)
 def history():
     return render_template("history.html")
 
 
-@route("/history/<int(fixed_digits=4):year>/<int(fixed_digits=2):month>/")
+@route("/history/<int(fixed_digits=4):year>/<int(fixed_digits=2):month>/", bp)
 def history_month(year: int, month: int):
     incidents = g.snap.months.get((year, month))
     if incidents is None:
@@ -91,7 +66,7 @@ def history_month(year: int, month: int):
     return render_template("history_month.html", year=year, month=month, incidents=incidents)
 
 
-@route("/components/<component_id>/")
+@route("/components/<component_id>/", bp)
 def component(component_id: str):
     found = g.site.config.component(component_id)
     if found is None:
@@ -102,103 +77,3 @@ def component(component_id: str):
 def not_found_page():
     """``/404.html``: the page web servers show for any unknown address."""
     return render_template("404.html")
-
-
-def install_helpers(app) -> None:
-    app.add_url_rule("/404.html", "not_found_page", not_found_page)
-
-    @app.context_processor
-    def helpers():
-        return {
-            "site": g.site,
-            "config": g.site.config,
-            "snap": g.snap,
-            "lang": g.lang,
-            "t": localized,
-            "plain": lambda text: in_lang(text).value,
-            "md": render_markdown,
-            "md_inline": render_inline,
-            "when": when,
-            "until": until,
-            "day": lambda d: i18n.format_day(d, g.lang),
-            "month_name": lambda y, m: i18n.format_month(y, m, g.lang),
-            "duration": duration,
-            "percent": lambda value: i18n.format_percent(value, g.lang),
-            "status_label": lambda s: STATUS_LABELS[s],
-            "uptime_percent": status.uptime_percent,
-            "other_languages": other_languages,
-            "public_url": public_url,
-            "language_name": i18n.language_name,
-        }
-
-
-def in_lang(text: Text):
-    """The text in the request's edition, falling back to the default language."""
-    return text.get_in(g.lang, g.site.config.default_language)
-
-
-def translate(message: str) -> str:
-    """A UI string in the request's edition (for views that are not templates)."""
-    return i18n.translations(g.lang).gettext(message)
-
-
-def localized(text: Text) -> Markup:
-    """Plain text in the page's language; marked with ``lang`` when it fell back."""
-    found = in_lang(text)
-    if found.lang != g.lang:
-        return Markup('<span lang="{}">{}</span>').format(found.lang, found.value)
-    return escape(found.value)
-
-
-def _wrap(found, html: Markup, inline: bool) -> Markup:
-    if found.lang == g.lang:
-        return html
-    tag = "span" if inline else "div"
-    return Markup('<{0} lang="{1}">{2}</{0}>').format(tag, found.lang, html)
-
-
-def render_markdown(text: Text) -> Markup:
-    found = in_lang(text)
-    return _wrap(found, markup.render(found.value), inline=False)
-
-
-def render_inline(text: Text) -> Markup:
-    found = in_lang(text)
-    return _wrap(found, markup.render_inline(found.value), inline=True)
-
-
-def when(moment: datetime) -> Markup:
-    """A time for people (site zone, zone named) with its ISO 8601 for machines."""
-    return Markup('<time datetime="{}">{}</time>').format(
-        moment.isoformat(), i18n.format_datetime(moment, g.site.config.timezone, g.lang)
-    )
-
-
-def duration(start: datetime, end: datetime) -> str:
-    """How long from ``start`` to ``end`` in real time (in UTC: across a clock change too)."""
-    return i18n.format_duration(end.astimezone(UTC) - start.astimezone(UTC), g.lang)
-
-
-def until(start: datetime, end: datetime) -> Markup:
-    """The end of a window: only its time when it ends on the day it starts."""
-    tz = g.site.config.timezone
-    if start.astimezone(tz).date() != end.astimezone(tz).date():
-        return when(end)
-    return Markup('<time datetime="{}">{}</time>').format(
-        end.isoformat(), i18n.format_clock(end, tz, g.lang))
-
-
-def public_url(endpoint: str, **values) -> str:
-    """The page's address on the public site (``url`` in site.yaml, or --url)."""
-    path = url_for(endpoint, **values)[len(request.script_root):]
-    return g.site.config.url + path
-
-
-def other_languages() -> list[tuple[str, str]]:
-    """(language, URL of this page in it) for the language switch."""
-    args = dict(request.view_args or {})
-    endpoint = request.endpoint or "pages.index"
-    if not endpoint.startswith("pages."):
-        endpoint, args = "pages.index", {}
-    return [(lang, url_for(endpoint, **{**args, "lang": lang}))
-            for lang in g.site.config.languages if lang != g.lang]

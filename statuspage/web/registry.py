@@ -1,0 +1,43 @@
+"""What the outputs declare to the builder: each file to write, and what it depends on.
+
+Every output module (pages, feeds, api, embed) has ``init_app(app)``, which registers its
+views, and ``outputs(snap)``, which yields an ``Output`` per file of the site: its endpoint,
+its URL values, and a ``key`` naming what the file shows beyond the site-wide inputs (the
+configuration, the package's code and templates). Two builds whose keys and site-wide
+inputs are equal write the same bytes, so an incremental build may keep the file; a key of
+None means the file changes with the moment and is always written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import NamedTuple
+
+from statuspage.status import IncidentView
+
+
+class Output(NamedTuple):
+    endpoint: str
+    values: dict
+    key: str | None = None
+
+
+def view_state(view: IncidentView) -> str | None:
+    """What an incident's pages show of it: its files and its state at the moment; None
+    when unknown (an incident not read from files)."""
+    if not view.digest:
+        return None
+    return "|".join(str(part) for part in (
+        view.digest, view.status, len(view.updates), view.ended, view.promise, view.late,
+        view.is_open, view.published))
+
+
+def views_key(*parts: object) -> str | None:
+    """A key from views (their state) and plain values; None if any view's is unknown."""
+    texts = []
+    for part in parts:
+        text = view_state(part) if isinstance(part, IncidentView) else repr(part)
+        if text is None:
+            return None
+        texts.append(text)
+    return hashlib.sha256("\n".join(texts).encode("utf-8")).hexdigest()[:32]
