@@ -69,7 +69,7 @@ class Documents:
     edition; ``gettext`` translates the status description into that language.
     """
 
-    def __init__(self, snap: status.Snapshot, permalink: Callable[[Incident], str],
+    def __init__(self, snap: status.Snapshot, permalink: Callable[[View], str],
                  gettext: Callable[[str], str] = str):
         self.snap = snap
         self.config = snap.site.config
@@ -123,7 +123,7 @@ class Documents:
     def active_document(self) -> Document:
         return self._maintenances(self.snap.active_maintenance)
 
-    def _maintenances(self, found: list[Incident]) -> Document:
+    def _maintenances(self, found: list[View]) -> Document:
         return {"page": self.page, "scheduled_maintenances": [self.incident(m) for m in found]}
 
     @property
@@ -169,7 +169,7 @@ class Documents:
 
     @cached_property
     def _component_entries(self) -> dict[str, Document]:
-        return {c["id"]: c for c in self.components if not c["group"]}
+        return {str(c["id"]): c for c in self.components if not c["group"]}
 
     def _incident(self, view: View) -> Document:
         """An incident, or a scheduled maintenance (with ``scheduled_for``/``_until``)."""
@@ -207,7 +207,7 @@ class Documents:
         """Newest first. Ids are ``<incident id>#<anchor of the update on its permalink>``
         (a repeated minute and status gets ``-2``, ``-3``…, as on the page)."""
         oldest = visible[-1] if visible else None
-        result = []
+        result: list[Document] = []
         for update in visible:
             moment = self._time(update.time)
             result.append({
@@ -225,7 +225,7 @@ class Documents:
             })
         return result
 
-    def _affected(self, incident: Incident, update: Update, first: bool) -> list | None:
+    def _affected(self, incident: Incident, update: Update, first: bool) -> list[Document] | None:
         """What the incident did to its components with this update: its first update opens
         them (operational → the incident's status), the closing one gives them back
         (→ operational), the others keep them as they are (a maintenance's components stay
@@ -235,12 +235,13 @@ class Documents:
         if not (before or after) and status.ended_at(incident, update.time - TICK):
             return None
         operational = ComponentStatus.OPERATIONAL
-        return [{
+        affected: list[Document] = [{
             "code": component_id,
-            "name": self._text(self.config.component(component_id).name),
+            "name": self._text(self.config.name_of(component_id)),
             "old_status": (incident.components[component_id] if before else operational).value,
             "new_status": (incident.components[component_id] if after else operational).value,
         } for component_id in self._ids(incident)]
+        return affected
 
     def _group(self, group: Group, position: int, members: list[Component]) -> Document:
         changes = [self._changed.get(c.id) for c in members]

@@ -75,6 +75,12 @@ def _when(value: str | None, config, after: datetime | None = None) -> datetime 
         raise click.BadParameter(str(err)) from None
 
 
+def _required_when(value: str, config, after: datetime | None = None) -> datetime:
+    when = _when(value, config, after)
+    assert when is not None  # a required option has a value
+    return when
+
+
 def _promise(value: str | None, config) -> datetime | None:
     """A --next-update time: a promise to customers, so it must be in the future."""
     when = _when(value, config)
@@ -171,8 +177,8 @@ def new(obj: Context, title, components, impact, status, message, next_update, w
 def maintenance(obj: Context, title, components, start, end, message, incident_id) -> None:
     """Schedule a planned maintenance; print its id and path."""
     config = obj.config()
-    starts = _when(start, config)
-    ends = _when(end, config, after=starts)
+    starts = _required_when(start, config)
+    ends = _required_when(end, config, after=starts)
     if ends <= starts:
         raise click.BadParameter(
             f"{end!r} ({format_time(ends, config.timezone)}) is not after --start {start!r} "
@@ -320,8 +326,9 @@ def run(obj: Context, out: Path | None, url: str | None, every, on_overdue: str 
     and promised update time, and periodically; SIGTERM or Ctrl-C stops it."""
     from statuspage import daemon
 
-    if url and url_problem(url.rstrip("/")):
-        raise click.BadParameter(url_problem(url.rstrip("/")), param_hint="--url")
+    problem = url_problem(url.rstrip("/")) if url else None
+    if problem:
+        raise click.BadParameter(problem, param_hint="--url")
     try:
         obj.config()  # no site here: stop now; a content error is logged until fixed
     except ContentError:

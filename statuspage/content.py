@@ -61,13 +61,13 @@ def _write_window(key: str, window: Window, config: SiteConfig) -> list[str]:
 
 def _components(reading: Reading, value: Any, path) -> Any:
     """``[id, …]`` (statuses from the impact) or ``{id: status, …}``."""
-    values = reading.values
+    values = reading.values or {}
     maintenance = values.get("maintenance") is not None
     impact = values.get("impact") or Impact.NONE
     default = ComponentStatus.UNDER_MAINTENANCE if maintenance else impact.component_status
     ids = {c.id for c in reading.config.components}
     if isinstance(value, list):
-        mapping = {}
+        mapping: dict[str, None] = {}
         for index, item in enumerate(value):
             if not isinstance(item, str):
                 reading.problems.error("components: each item of the list is a component id, "
@@ -173,8 +173,8 @@ def split_updates(body: str, first_line: int,
     for mark, end in zip(marks, ends, strict=True):
         if mark.time is not None:
             text, line = block(mark.index + 1, end)
-            updates.append(RawUpdate(mark.time, mark.status, text, first_line + mark.index,
-                                     line))
+            updates.append(RawUpdate(mark.time, mark.status or "", text,
+                                     first_line + mark.index, line))
     return summary, summary_line, updates
 
 
@@ -381,9 +381,9 @@ class Loader:
                               "create a site, or pass --site DIR)")
         problems = Problems(str(SITE_FILE))
         text = sources.read(site_file, problems)
-        config = None
-        if text is not None:
-            config, problems = parse_config(text, str(SITE_FILE))
+        if text is None:
+            raise ContentError(problems.errors)
+        config, problems = parse_config(text, str(SITE_FILE))
         if problems.errors or config is None:
             raise ContentError(problems.errors)
         return config, problems, hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -469,7 +469,7 @@ class Loader:
         incident = None
         if text is not None and original is None:
             incident = parse_incident(source.id, source.label, text, config, problems)
-        elif text is not None:
+        elif text is not None and original is not None and source.lang:
             incident = apply_translation(original, source.lang, source.label, text, config,
                                          problems)
         if problems.errors:

@@ -26,13 +26,13 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from statuspage import sources
+from statuspage import files, sources
 from statuspage.build import MARKER
 from statuspage.build import build as build_site
 from statuspage.content import Loader
 from statuspage.errors import ContentError, StatusPageError
-from statuspage.model import CLOSED_STATUSES, Incident, Site
-from statuspage.status import Snapshot
+from statuspage.model import CLOSED_STATUSES, Site
+from statuspage.status import IncidentView, Snapshot
 from statuspage.times import TimeError, parse_duration
 
 log = logging.getLogger("statuspage.daemon")
@@ -99,9 +99,9 @@ def boundaries(site: Site, now: datetime) -> list[tuple[datetime, str]]:
     return [(moment, ", ".join(reasons)) for moment, reasons in sorted(found.items())]
 
 
-def overdue(site: Site, now: datetime) -> list[Incident]:
+def overdue(site: Site, now: datetime) -> list[IncidentView]:
     """Open incidents whose promised update time has passed with no update at or after it."""
-    return [view.incident for view in Snapshot(site, now).views.values() if view.late]
+    return [view for view in Snapshot(site, now).views.values() if view.late]
 
 
 def utc_now() -> datetime:
@@ -344,13 +344,13 @@ class Daemon:
         """Warn once per missed promise, and run --on-overdue for it."""
         lang = site.config.default_language
         for incident in overdue(site, now):
-            key = (incident.id, incident.next_update)
+            promised = (incident.late or now).astimezone(site.config.timezone)
+            key = (incident.id, promised)
             if key in self._reminded:
                 continue
             self._reminded.add(key)
             _write_reminded(self._reminders, self._reminded, site)
             title = incident.title.get_in(lang, lang).value
-            promised = incident.next_update.astimezone(site.config.timezone)
             log.warning("overdue: %s (%s) promised an update at %s and has none since",
                         incident.id, title, f"{promised:%Y-%m-%d %H:%M %Z}")
             if self.on_overdue:
@@ -368,6 +368,8 @@ class Daemon:
             thread.join(HOOK_TIMEOUT)
 
     def _run_hook(self, incident_id: str, env: dict[str, str]) -> None:
+        if not self.on_overdue:
+            return
         try:
             done = subprocess.run(self.on_overdue, shell=True, env={**os.environ, **env},
                                   capture_output=True, text=True, timeout=HOOK_TIMEOUT,
@@ -399,9 +401,7 @@ def _write_reminded(path: Path, reminded: set[tuple[str, datetime]], site: Site)
     standing = {(i.id, i.next_update) for i in site.incidents if i.next_update is not None}
     items = sorted([item, moment.isoformat()] for item, moment in reminded & standing)
     try:
-        temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        temporary.write_text(json.dumps(items) + "\n", encoding="utf-8")
-        os.replace(temporary, path)
+        files.write_atomic(path, (json.dumps(items) + "\n").encode("utf-8"))
     except OSError as err:
         log.warning("cannot save %s (%s): a restart may remind again", path, err)
 

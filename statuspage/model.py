@@ -239,6 +239,10 @@ class SiteConfig:
     def component(self, component_id: str) -> Component | None:
         return self._components.get(component_id)
 
+    def name_of(self, component_id: str) -> Text:
+        """The name of a component the content names (load checks they exist)."""
+        return self._components[component_id].name
+
     @cached_property
     def members(self) -> dict[str | None, tuple[Component, ...]]:
         """Each group's components (None: those outside any group), in the site's order."""

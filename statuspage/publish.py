@@ -243,6 +243,8 @@ def list_objects(client, bucket: str, prefix: str) -> dict[str, str]:
 
 
 def upload(client, bucket: str, change: Change) -> None:
+    if change.path is None:
+        raise ValueError(f"nothing to upload for {change.key}")
     body = change.path.read_bytes()
     digest = base64.b64encode(hashlib.md5(body, usedforsecurity=False).digest()).decode()
     client.put_object(Bucket=bucket, Key=change.key, Body=body, ContentMD5=digest,

@@ -74,7 +74,7 @@ def scan(root: Path) -> Found:
         try:
             info = (folder / name).stat()
         except OSError as err:
-            found.warnings.append(Problem(label, 1, f"skipped: {err.strerror.lower()} (a link "
+            found.warnings.append(Problem(label, 1, f"skipped: {_reason(err)} (a link "
                                           "to nothing, or a loop of links?)"))
             continue
         if stat.S_ISDIR(info.st_mode):
@@ -104,7 +104,7 @@ def read(path: Path, problems: Problems) -> str | None:
         problems.error("is a folder, not a content file: rename or remove it", line=1)
         return None
     except OSError as err:
-        problems.error(f"cannot be read: {err.strerror.lower()}", line=1)
+        problems.error(f"cannot be read: {_reason(err)}", line=1)
         return None
     with os.fdopen(fd, "rb") as handle:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
@@ -116,6 +116,10 @@ def read(path: Path, problems: Problems) -> str | None:
                        "incident; split it or trim it", line=1)
         return None
     return decode(data, problems)
+
+
+def _reason(err: OSError) -> str:
+    return (err.strerror or str(err)).lower()
 
 
 def decode(data: bytes, problems: Problems) -> str | None:

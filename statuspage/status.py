@@ -56,9 +56,9 @@ def visible_updates(incident: Incident, now: datetime) -> tuple[Update, ...]:
 def status_at(incident: Incident, now: datetime) -> UpdateStatus:
     """The incident's status at ``now``; a maintenance's follows its window."""
     updates = visible_updates(incident, now)
-    latest = updates[0].status if updates else None
     if incident.maintenance is None:
-        return latest or IncidentStatus.INVESTIGATING
+        return updates[0].status if updates else IncidentStatus.INVESTIGATING
+    latest = updates[0].status if updates else MaintenanceStatus.SCHEDULED
     if latest in (MaintenanceStatus.COMPLETED, MaintenanceStatus.CANCELLED):
         return latest
     window = incident.maintenance

@@ -161,7 +161,7 @@ def _next_clock(text: str, clock: re.Match, tz: ZoneInfo, now: datetime) -> date
 
 
 def _offset(moment: datetime) -> str:
-    total = int(moment.utcoffset().total_seconds() // 60)
+    total = int((moment.utcoffset() or timedelta(0)).total_seconds() // 60)
     sign = "+" if total >= 0 else "-"
     return f"{sign}{abs(total) // 60:02d}:{abs(total) % 60:02d}"
 

@@ -15,7 +15,6 @@ import hashlib
 import http.client
 import json
 import logging
-import os
 import queue
 import threading
 import time
@@ -27,7 +26,7 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from statuspage import __version__, api, i18n
+from statuspage import __version__, api, files, i18n
 from statuspage.model import COMPONENT_STATUS_LABELS, STATUS_LABELS, Incident, Site, Update
 from statuspage.status import Snapshot, component_statuses
 
@@ -76,7 +75,7 @@ def api_view(site: Site, now: datetime) -> ApiView:
         gettext=i18n.translations(lang).gettext,
     )
     return ApiView(documents.page_id, documents.indicator,
-                   {c["id"]: c for c in documents.components if not c["group"]},
+                   {str(c["id"]): c for c in documents.components if not c["group"]},
                    lambda incident: documents.incident(snap.view(incident.id)))
 
 
@@ -368,12 +367,7 @@ def _read_state(path: Path) -> dict:
 
 def _write_state(path: Path, state: dict) -> None:
     text = json.dumps({"version": 1, "webhooks": state}, indent=1, sort_keys=True) + "\n"
-    temporary = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
-        with open(temporary, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
+        files.write_atomic(path, text.encode("utf-8"))
     except OSError as err:
         log.warning("cannot save %s (%s): a restart may send an update again", path, err)

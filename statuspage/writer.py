@@ -25,6 +25,7 @@ from statuspage.errors import ContentError, IncidentNotFound, Problem, Problems,
 from statuspage.i18n import translations
 from statuspage.model import (
     ComponentStatus,
+    FrozenMap,
     Impact,
     Incident,
     IncidentStatus,
@@ -202,9 +203,11 @@ def append_update(root: Path, config: SiteConfig, incident_id: str, status: str 
         path = incident_path(root, incident_id)
         text, style = read_for_edit(path)
         current = _validated(incident_id, path, text, config)
-        statuses = MaintenanceStatus if current.is_maintenance else IncidentStatus
+        statuses: type[MaintenanceStatus] | type[IncidentStatus] = \
+            MaintenanceStatus if current.is_maintenance else IncidentStatus
         if status is None:
-            status = statuses.COMPLETED if current.is_maintenance else statuses.RESOLVED
+            status = MaintenanceStatus.COMPLETED if current.is_maintenance else \
+                IncidentStatus.RESOLVED
         if status not in {s.value for s in statuses}:
             raise StatusPageError(f"unknown status {status!r} for this "
                                   f"{'maintenance' if current.is_maintenance else 'incident'} "
@@ -333,7 +336,8 @@ def new_incident(config: SiteConfig, title: str, components: dict[str, Component
         id=incident_id or f"{local_now:%Y-%m-%d}-{slugify(title)}",
         title=Text({lang: _one_line(title)}),
         impact=impact,
-        components={cid: s or impact.component_status for cid, s in components.items()},
+        components=FrozenMap({cid: s or impact.component_status
+                              for cid, s in components.items()}),
         started=local_now,
         updates=(Update(local_now, IncidentStatus(status), Text({lang: check_message(message)})),),
         next_update=next_update,
@@ -373,7 +377,8 @@ def new_maintenance(config: SiteConfig, title: str,
         id=incident_id or f"{start:%Y-%m-%d}-{slugify(title)}",
         title=Text({lang: _one_line(title)}),
         impact=Impact.NONE,
-        components={cid: s or ComponentStatus.UNDER_MAINTENANCE for cid, s in components.items()},
+        components=FrozenMap({cid: s or ComponentStatus.UNDER_MAINTENANCE
+                              for cid, s in components.items()}),
         started=start,
         updates=(Update(local_now, MaintenanceStatus.SCHEDULED,
                         Text({lang: check_message(message)})),),

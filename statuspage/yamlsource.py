@@ -70,7 +70,7 @@ class _Open:
 
     __slots__ = ("value", "path", "key")
 
-    def __init__(self, value, path: Path):
+    def __init__(self, value: dict | list, path: Path):
         self.value = value
         self.path = path
         self.key: str | None = None  # a mapping's key, read and waiting for its value
@@ -85,7 +85,7 @@ def _build(events, first: int) -> Located:
     def line_of(event) -> int:
         return first + event.start_mark.line
 
-    def place(value, event) -> Path | None:
+    def place(value: object, event) -> Path:
         """Put a finished value where it belongs; return its key path."""
         if not stack:
             located.value = value
@@ -98,6 +98,7 @@ def _build(events, first: int) -> Located:
             lines.setdefault(path, line_of(event))
             return path
         key, top.key = top.key, None
+        assert isinstance(top.value, dict) and key is not None  # a key waits for its value
         top.value[key] = value
         return (*top.path, key)
 
@@ -114,7 +115,7 @@ def _build(events, first: int) -> Located:
         top = stack[-1] if stack else None
         awaiting_key = top is not None and isinstance(top.value, dict) and top.key is None
         if isinstance(event, yaml.ScalarEvent):
-            if awaiting_key:
+            if top is not None and awaiting_key:
                 _key(top, event.value, line_of(event), lines)
             else:
                 place(event.value, event)
@@ -124,7 +125,7 @@ def _build(events, first: int) -> Located:
                                   "not a list or a mapping")
             if len(stack) >= MAX_DEPTH:
                 raise YAMLProblem(line_of(event), NESTED)
-            container = {} if isinstance(event, yaml.MappingStartEvent) else []
+            container: dict | list = {} if isinstance(event, yaml.MappingStartEvent) else []
             path = place(container, event)
             stack.append(_Open(container, path))
         elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):

@@ -77,7 +77,7 @@ def editions(site) -> list[str | None]:
 def init_app(app: Flask) -> None:
     app.url_map.converters["lang"] = LangConverter
     app.jinja_env.add_extension("jinja2.ext.i18n")
-    app.jinja_env.install_gettext_callables(
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
         lambda message: i18n.translations(_lang()).gettext(message),
         lambda singular, plural, n: i18n.translations(_lang()).ngettext(singular, plural, n),
         newstyle=True,

@@ -86,7 +86,7 @@ def _component(component_id: str):
     return found
 
 
-def _permalink(incident: Incident) -> str:
+def _permalink(incident: Incident | View) -> str:
     return editions.public_url("pages.incident", incident_id=incident.id)
 
 
@@ -203,7 +203,7 @@ def _stamp(moment: datetime, zone: bool = True) -> Markup:
     local = _local(moment)
     html = Markup("{} <var data-var='date'>{}</var>, <var data-var='time'>{:%H:%M}</var>").format(
         format_date(local, "MMM", locale=i18n.babel_locale(g.lang)), local.day, local)
-    return html + " " + local.tzname() if zone else html
+    return html + " " + (local.tzname() or "") if zone else html
 
 
 def _span(start: datetime, end: datetime) -> Markup:
@@ -291,7 +291,7 @@ def _event(incident: View, host: str) -> Event:
     shown = incident.updates
     changed = (shown[0].time if shown else incident.started).astimezone(UTC)
     cancelled = incident.status == MaintenanceStatus.CANCELLED
-    names = ", ".join(_text(config.component(c).name) for c in incident.components)
+    names = ", ".join(_text(config.name_of(c)) for c in incident.components)
     # Plain text, and only what the page shows: some calendar apps render HTML here.
     description = [plain_text(_text(incident.summary)),
                    _("Affected services: %(names)s") % {"names": names}]
