@@ -122,10 +122,11 @@ def _components(values: tuple[str, ...]) -> dict[str, ComponentStatus | None]:
 
 
 @main.command()
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), required=False)
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), required=False,
+                metavar="DIR")
 @click.pass_obj
 def init(obj: Context, directory: Path | None) -> None:
-    """Create a new site with a commented site.yaml and one example incident."""
+    """Create a site: a commented content/site.yaml, one example incident, a .gitignore."""
     from statuspage.scaffold import scaffold
 
     target = directory or obj.root
@@ -139,18 +140,23 @@ def init(obj: Context, directory: Path | None) -> None:
 @click.option("-c", "--component", "components", multiple=True, required=True,
               metavar="COMPONENT[:STATUS]", help="An affected component, with its status.")
 @click.option("--impact", type=click.Choice([i.value for i in Impact]), default="minor",
-              show_default=True, help="How bad it is; sets components' default status.")
-@click.option("--status", default="investigating", show_default=True,
-              type=click.Choice([s.value for s in IncidentStatus]), help="The first status.")
+              metavar="IMPACT", show_default=True,
+              help="How bad it is (none, minor, major, critical); sets components' default "
+                   "status.")
+@click.option("--status", default="investigating", show_default=True, metavar="STATUS",
+              type=click.Choice([s.value for s in IncidentStatus]),
+              help="The first status (investigating, identified, monitoring).")
 @click.option("-m", "--message", help="The first update's text (else stdin or $EDITOR).")
 @click.option("--next-update", metavar="WHEN", help="When customers get the next update.")
-@click.option("--who", help="Who is affected, in plain words.")
-@click.option("--what-to-do", help="What customers should do.")
-@click.option("--id", "incident_id", help="The id (default: the date and a slug of the title).")
+@click.option("--who", metavar="TEXT", help="Who is affected, in plain words.")
+@click.option("--what-to-do", metavar="TEXT", help="What customers should do.")
+@click.option("--id", "incident_id", metavar="ID",
+              help="The id (default: the date and a slug of the title).")
 @pass_ctx
 def new(obj: Context, title, components, impact, status, message, next_update, who, what_to_do,
         incident_id) -> None:
-    """Create an incident file with its first update; print its id and path."""
+    """Create an incident with its first update; print its id and path (default id: the
+    date and a slug of the title)."""
     config = obj.config()
     incident = writer.new_incident(
         config, title, _components(components), Impact(impact), status,
@@ -171,11 +177,14 @@ def new(obj: Context, title, components, impact, status, message, next_update, w
 @click.option("--start", required=True, metavar="WHEN", help="When the work begins.")
 @click.option("--end", required=True, metavar="WHEN", help="When the work is over.")
 @click.option("-m", "--message", help="The announcement's text (else stdin or $EDITOR).")
-@click.option("--id", "incident_id",
+@click.option("--id", "incident_id", metavar="ID",
               help="The id (default: the start's date and a slug of the title).")
 @pass_ctx
 def maintenance(obj: Context, title, components, start, end, message, incident_id) -> None:
-    """Schedule a planned maintenance; print its id and path."""
+    """Schedule a planned maintenance: its components under_maintenance unless a status is
+    given, a first scheduled update with the message; print its id and path (default id:
+    the start's date and a slug of the title). An end not after the start, or past, is
+    refused."""
     config = obj.config()
     starts = _required_when(start, config)
     ends = _required_when(end, config, after=starts)
@@ -199,9 +208,11 @@ def maintenance(obj: Context, title, components, start, end, message, incident_i
 
 @main.command()
 @click.argument("incident_id", metavar="ID")
-@click.option("--status", required=True,
+@click.option("--status", required=True, metavar="STATUS",
               type=click.Choice([s.value for s in (*IncidentStatus, *MaintenanceStatus)]),
-              help="The incident's status after this update.")
+              help="The status after this update: investigating, identified, monitoring, "
+                   "resolved, postmortem; for a maintenance scheduled, in_progress, verifying, "
+                   "completed, cancelled.")
 @click.option("-m", "--message", help="The update's text (else stdin or $EDITOR).")
 @click.option("--next-update", metavar="WHEN", help="When customers get the next update.")
 @click.option("--start", metavar="WHEN",
@@ -210,7 +221,9 @@ def maintenance(obj: Context, title, components, start, end, message, incident_i
               help="A maintenance only: its new end (to extend it, or end it earlier).")
 @pass_ctx
 def update(obj: Context, incident_id, status, message, next_update, start, end) -> None:
-    """Append an update to an incident (a --next-update replaces the promise)."""
+    """Add an update on top of the timeline: the message from -m, else standard input,
+    else $EDITOR. --next-update replaces the promise (without it the standing one is kept,
+    and it leaves the page once past); --start and --end move a maintenance's window."""
     config = obj.config()
     new_end = _when(end, config)
     if new_end is not None and new_end <= _now():
@@ -230,7 +243,8 @@ def update(obj: Context, incident_id, status, message, next_update, start, end) 
 @click.option("-m", "--message", help="The closing text (default: a standard sentence).")
 @pass_ctx
 def resolve(obj: Context, incident_id, message) -> None:
-    """Append the resolving update (completed, for a maintenance)."""
+    """Add the resolving update (completed, for a maintenance) and remove the promise;
+    without -m, a standard sentence in every language of the site."""
     incident = writer.append_update(obj.root, obj.config(), incident_id, None, message, _now(),
                                     clear_next_update=True)
     click.echo(f"{incident.id}: {incident.updates[0].status}")
@@ -240,7 +254,7 @@ def resolve(obj: Context, incident_id, message) -> None:
 @click.option("--open", "only_open", is_flag=True, help="Only incidents still open.")
 @pass_ctx
 def list_(obj: Context, only_open: bool) -> None:
-    """List incidents: id, status, age, components."""
+    """List incidents, newest first: id, status, age and components."""
     site = content.load_site(obj.root)
     now = _now()
     rows = []
@@ -269,7 +283,7 @@ def list_(obj: Context, only_open: bool) -> None:
 @pass_ctx
 def check(obj: Context, strict: bool) -> None:
     """Validate every content file, then render every page in memory as a build would;
-    print each problem as path:line: message."""
+    print each problem as path:line: message and exit 1 (on warnings too with --strict)."""
     from statuspage.build import render_check
 
     site = content.load_site(obj.root)
@@ -284,12 +298,13 @@ def check(obj: Context, strict: bool) -> None:
 
 
 @main.command()
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
               help="Where to write the site (default: build/ in the site folder).")
 @click.option("--url", help="The public base URL (default: url in site.yaml).")
 @pass_ctx
 def build(obj: Context, out: Path | None, url: str | None) -> None:
-    """Freeze the site into static files, atomically."""
+    """Freeze the site into static files and swap them in atomically; print the pages
+    written and the time taken."""
     from statuspage.build import build as build_site
 
     result = build_site(obj.root, out, url=url, now=_now())
@@ -311,7 +326,7 @@ def _period(ctx, param, value: str):
 
 
 @main.command()
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
               help="Where to write the site (default: build/ in the site folder).")
 @click.option("--url", help="The public base URL (default: url in site.yaml).")
 @click.option("--every", default="5m", show_default=True, callback=_period, metavar="PERIOD",
@@ -322,8 +337,9 @@ def _period(ctx, param, value: str):
                    "STATUSPAGE_NEXT_UPDATE.")
 @pass_ctx
 def run(obj: Context, out: Path | None, url: str | None, every, on_overdue: str | None) -> None:
-    """Publish continuously: rebuild on content changes, at each maintenance start and end
-    and promised update time, and periodically; SIGTERM or Ctrl-C stops it."""
+    """The publishing daemon: build at start, then on every content change, at each
+    maintenance start and end and promised update time, and every --every; remind staff
+    when a promised update is overdue. SIGTERM or Ctrl-C stops it."""
     from statuspage import daemon
 
     problem = url_problem(url.rstrip("/")) if url else None
@@ -339,10 +355,11 @@ def run(obj: Context, out: Path | None, url: str | None, every, on_overdue: str 
 
 @main.command()
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535),
+              metavar="PORT",
               help="The port on 127.0.0.1.")
 @pass_ctx
 def serve(obj: Context, port: int) -> None:
-    """Preview the live site on 127.0.0.1; content is re-read when it changes."""
+    """Preview the live site on 127.0.0.1; content is re-read when a file changes."""
     from statuspage.web import create_app
 
     if not (obj.root / content.SITE_FILE).is_file():
@@ -361,10 +378,12 @@ def _relative(path: Path) -> str:
 @main.command()
 @click.argument("target", metavar="s3://BUCKET[/PREFIX]")
 @click.option("--from", "source", type=click.Path(file_okay=False, path_type=Path),
+              metavar="DIR",
               help="The built site to publish (default: build/ in the site folder).")
 @click.option("--endpoint-url", metavar="URL",
               help="The S3-compatible storage (default: AWS, or AWS_ENDPOINT_URL).")
 @click.option("--max-age", default=60, show_default=True, type=click.IntRange(min=0),
+              metavar="SECONDS",
               help="Seconds browsers and CDNs may keep pages, feeds, API and badges.")
 @click.option("--dry-run", is_flag=True, help="List what would change; change nothing.")
 @click.option("--invalidate", metavar="COMMAND",
@@ -372,7 +391,8 @@ def _relative(path: Path) -> str:
                    "purge; it gets STATUSPAGE_PUBLISHED and STATUSPAGE_CHANGED_PATHS.")
 @pass_ctx
 def publish(obj: Context, target, source, endpoint_url, max_age, dry_run, invalidate) -> None:
-    """Mirror the built site to S3-compatible storage, uploading only what changed."""
+    """Mirror the built site to S3-compatible storage, uploading only what changed
+    (docs/publish.md)."""
     import contextlib
 
     from statuspage import publish as publishing

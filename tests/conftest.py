@@ -20,6 +20,8 @@ REPO = TESTS.parent
 PARIS = ZoneInfo("Europe/Paris")
 # A fixed moment: the fibre incident is open, the billing one resolved.
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=PARIS)
+FIBRE = "2026-11-26-fibre-lyon"  # the test site's open incident
+TRANSLATED = "2026-11-20-double-charge"  # the test site's resolved, translated incident
 
 
 @pytest.fixture

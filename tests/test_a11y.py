@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import REPO, TESTS
+from conftest import NOW, REPO, TESTS
 from playwright.sync_api import Browser, Page
 from serving import serving
 
@@ -22,11 +20,10 @@ pytestmark = pytest.mark.browser
 
 AXE = TESTS / "js" / "node_modules" / "axe-core" / "axe.min.js"
 # The example site at a moment with an open incident and a maintenance announced.
-NOW = datetime(2026, 11, 26, 12, 0, tzinfo=ZoneInfo("Europe/Paris"))
-FIBRE = "2026-11-26-coupure-fibre-lyon"
+EXAMPLE_FIBRE = "2026-11-26-coupure-fibre-lyon"
 WORKS = "2026-12-03-maintenance-reseau-mobile-nord"
 PAGES = [
-    "/", f"/incidents/{FIBRE}/", f"/incidents/{WORKS}/", "/history/", "/history/2026/11/",
+    "/", f"/incidents/{EXAMPLE_FIBRE}/", f"/incidents/{WORKS}/", "/history/", "/history/2026/11/",
     "/components/fibre/", "/components/mobile-data/",
 ]
 URLS = [*PAGES, *(f"/en{path}" for path in PAGES), "/404.html"]
@@ -116,7 +113,7 @@ def test_the_stylesheet_is_cached_forever_under_a_hashed_name(chromium: Browser,
     assert digest.startswith(match.group(1))
 
 
-@pytest.mark.parametrize("path", ["/", f"/en/incidents/{FIBRE}/", "/components/fibre/"])
+@pytest.mark.parametrize("path", ["/", f"/en/incidents/{EXAMPLE_FIBRE}/", "/components/fibre/"])
 def test_keyboard_reaches_every_link_with_a_visible_focus(chromium: Browser,
                                                           example_url: str, path: str):
     context = chromium.new_context()
@@ -163,7 +160,7 @@ def test_an_incident_prints_its_timeline_cleanly(chromium: Browser, example_url:
     context = chromium.new_context()
     try:
         page = context.new_page()
-        page.goto(example_url + f"/en/incidents/{FIBRE}/")
+        page.goto(example_url + f"/en/incidents/{EXAMPLE_FIBRE}/")
         page.emulate_media(media="print", color_scheme="dark")
         shown = page.evaluate("""() => Object.fromEntries(
             ['nav.langs', '.skip', 'ol.timeline', 'article h1', 'footer.site p:last-child']

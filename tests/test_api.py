@@ -13,9 +13,9 @@ import re
 import shutil
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
+from conftest import FIBRE, NOW, PARIS, TESTS
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
@@ -24,14 +24,10 @@ from statuspage.content import load_site
 from statuspage.status import Snapshot
 from statuspage.web import api, create_app
 
-TESTS = Path(__file__).resolve().parent
 SITES = TESTS / "sites"
 SCHEMAS = TESTS / "schemas"
-PARIS = ZoneInfo("Europe/Paris")
-NOW = datetime(2026, 11, 26, 12, 0, tzinfo=PARIS)  # fibre open, billing resolved
 DURING = datetime(2026, 11, 28, 3, 0, tzinfo=PARIS)  # inside the maintenance window
 AFTER = datetime(2026, 11, 28, 5, 0, tzinfo=PARIS)  # the maintenance is over
-FIBRE = "2026-11-26-fibre-lyon"
 BILLING = "2026-11-20-double-charge"
 WORKS = "2026-11-28-travaux-adsl"
 BASE = "https://status.test.example"

@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import browser_context
+from conftest import FIBRE, NOW, browser_context
 from playwright.sync_api import Browser, Page, expect
 from serving import serving
 
@@ -21,8 +19,6 @@ from statuspage.build import build
 pytestmark = pytest.mark.browser
 
 SITES = Path(__file__).resolve().parent / "sites"
-NOW = datetime(2026, 11, 26, 12, 0, tzinfo=ZoneInfo("Europe/Paris"))
-FIBRE = "2026-11-26-fibre-lyon"
 
 
 @pytest.fixture(scope="module")

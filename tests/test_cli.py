@@ -8,15 +8,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import NOW, PARIS, REPO
+from conftest import FIBRE, NOW, PARIS, REPO
 
 from statuspage import cli
 from statuspage.content import load_config, load_site
 from statuspage.model import ComponentStatus, IncidentStatus, MaintenanceStatus, Window
 from statuspage.status import status_at
 from statuspage.writer import format_incident
-
-FIBRE = "2026-11-26-fibre-lyon"
 
 
 @pytest.fixture(autouse=True)

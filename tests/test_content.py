@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from conftest import NOW, PARIS
+from conftest import NOW, PARIS, TRANSLATED
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,7 +18,6 @@ from statuspage.model import ComponentStatus, Impact, IncidentStatus
 from statuspage.status import ended_at
 
 ERRORS = Path(__file__).parent / "content" / "errors"
-TRANSLATED = "2026-11-20-double-charge"
 
 # fixture file, name it takes in incidents/, the one expected message.
 CASES = [

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import NOW, PARIS
+from conftest import FIBRE, NOW, PARIS
 
 from statuspage import cli
 from statuspage.build import BuildResult
@@ -24,7 +24,6 @@ from statuspage.content import load_site
 from statuspage.daemon import AT, Daemon, boundaries, overdue, parse_every
 from statuspage.times import TimeError
 
-FIBRE = "2026-11-26-fibre-lyon"
 PROMISE = datetime(2026, 11, 26, 18, 0, tzinfo=PARIS)  # the fibre incident's next_update
 
 

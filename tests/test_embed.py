@@ -18,11 +18,10 @@ from html.parser import HTMLParser
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
-from zoneinfo import ZoneInfo
 
 import flask
 import pytest
-from conftest import NOW, TESTS
+from conftest import FIBRE, NOW, PARIS, TESTS
 from playwright.sync_api import Page, expect
 from serving import SiteHandler, serving
 
@@ -32,8 +31,6 @@ from statuspage.content import load_site
 from statuspage.web import create_app, embed
 
 SITES = TESTS / "sites"
-PARIS = ZoneInfo("Europe/Paris")
-FIBRE = "2026-11-26-fibre-lyon"
 SVG_NS = "{http://www.w3.org/2000/svg}"
 NBSP = "\u00a0"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import feedparser
 import pytest
-from conftest import NOW, PARIS
+from conftest import FIBRE, NOW, PARIS
 from icalendar import Calendar
 from lxml import etree
 
@@ -20,7 +20,6 @@ from statuspage.content import load_site
 from statuspage.web import create_app
 
 BASE = "https://status.test.example"
-FIBRE = "2026-11-26-fibre-lyon"
 BILLING = "2026-11-20-double-charge"
 WORKS = "2026-12-03-travaux-adsl"
 ATOM_NS = "{http://www.w3.org/2005/Atom}"

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import re
 import shutil
-from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
+from conftest import FIBRE, NOW
 
 import statuspage.build
 from statuspage.build import BuildResult, build
@@ -21,8 +20,6 @@ from statuspage.errors import BuildError, ContentError
 from statuspage.web import assets
 
 SITES = Path(__file__).resolve().parent / "sites"
-NOW = datetime(2026, 11, 26, 12, 0, tzinfo=ZoneInfo("Europe/Paris"))
-FIBRE = "2026-11-26-fibre-lyon"
 BILLING = "2026-11-20-double-charge"
 
 

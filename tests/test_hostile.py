@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import NOW, PARIS, TESTS
+from conftest import FIBRE, NOW, PARIS, TESTS
 
 from statuspage import cli
 
@@ -280,7 +280,6 @@ def test_what_the_format_allows_builds(site, name):
 
 # -- the commands that write ----------------------------------------------------------------
 
-FIBRE = "2026-11-26-fibre-lyon"
 
 
 def test_seconds_given_are_kept_and_written_only_when_not_zero(site):

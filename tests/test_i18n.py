@@ -10,10 +10,10 @@ from babel.messages import frontend
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
+from conftest import REPO
 
 from statuspage.i18n import translations
 
-REPO = Path(__file__).resolve().parent.parent
 CATALOGS = REPO / "statuspage" / "translations"
 LANGUAGES = ("fr", "en")
 PLURAL_FORMS = {"fr": "nplurals=2; plural=(n > 1);", "en": "nplurals=2; plural=(n != 1);"}

@@ -23,3 +23,12 @@ def test_ci_runs_exactly_the_readme_test_command():
 def test_build_output_is_ignored_by_git():
     ignored = (REPO / ".gitignore").read_text(encoding="utf-8").split()
     assert "build/" in ignored
+
+
+def test_the_command_table_is_generated_from_the_help():
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "cogapp", "--check", "README.md"], cwd=REPO,
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, "README.md is stale: run cog -r README.md\n" + result.stderr

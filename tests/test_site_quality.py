@@ -5,18 +5,15 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
-from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import REPO
+from conftest import NOW, REPO
 
 from statuspage.build import build
 
-NOW = datetime(2026, 11, 26, 12, 0, tzinfo=ZoneInfo("Europe/Paris"))
 BASE = "https://status.example.com"
 
 

@@ -9,7 +9,7 @@ from conftest import PARIS
 
 from statuspage.times import TimeError, format_time, parse_time, parse_when
 
-NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)  # 11:00 in Paris
+MORNING = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)  # 11:00 in Paris
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -48,13 +48,13 @@ def test_parse_time_refuses(text, message):
     ("2026-11-27T08:00:00+00:00", "2026-11-27T08:00:00+00:00"),
 ])
 def test_parse_when(text, expected):
-    assert parse_when(text, PARIS, NOW).isoformat() == expected
+    assert parse_when(text, PARIS, MORNING).isoformat() == expected
 
 
 @pytest.mark.parametrize("text", ["tomorrow", "+2x", "25:00", "+"])
 def test_parse_when_refuses(text):
     with pytest.raises(TimeError):
-        parse_when(text, PARIS, NOW)
+        parse_when(text, PARIS, MORNING)
 
 
 @pytest.mark.parametrize("text", ["2026-11-20 09:00", "2026-10-25 02:30+01:00",

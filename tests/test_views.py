@@ -5,12 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from conftest import PARIS
+from conftest import FIBRE, PARIS
 
 from statuspage.content import LiveSite, load_site
 from statuspage.web import create_app
-
-FIBRE = "2026-11-26-fibre-lyon"
 
 
 def page(client, url: str, status: int = 200) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import NOW, PARIS, REPO
+from conftest import FIBRE, NOW, PARIS, REPO
 
 from statuspage import cli
 from statuspage.content import load_site
@@ -27,7 +27,6 @@ from statuspage.webhooks import (
     update_payload,
 )
 
-FIBRE = "2026-11-26-fibre-lyon"
 SHORTLINK = f"https://status.test.example/en/incidents/{FIBRE}/"
 
 
