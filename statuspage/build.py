@@ -18,8 +18,8 @@ from pathlib import Path
 from flask_frozen import Freezer, MissingURLGeneratorWarning
 
 from statuspage.config import INCIDENTS_DIR, SITE_FILE
-from statuspage.content import load_site
 from statuspage.errors import BuildError, ConfigError, Problem
+from statuspage.loader import load_site
 from statuspage.model import Site
 from statuspage.schema import url_problem
 from statuspage.web import create_app, outputs, snapshot

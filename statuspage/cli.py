@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from statuspage import content, status, writer
+from statuspage import loader, status, writer
+from statuspage.config import SITE_FILE
 from statuspage.errors import ContentError, StatusPageError
 from statuspage.model import ComponentStatus, Impact, IncidentStatus, MaintenanceStatus
 from statuspage.schema import url_problem
@@ -48,7 +49,7 @@ class Context:
         self.root = site_dir
 
     def config(self):
-        return content.load_config(self.root)
+        return loader.load_config(self.root)
 
 
 pass_ctx = click.make_pass_decorator(Context)
@@ -255,7 +256,7 @@ def resolve(obj: Context, incident_id, message) -> None:
 @pass_ctx
 def list_(obj: Context, only_open: bool) -> None:
     """List incidents, newest first: id, status, age and components."""
-    site = content.load_site(obj.root)
+    site = loader.load_site(obj.root)
     now = _now()
     rows = []
     for view in status.Snapshot(site, now).views.values():
@@ -286,7 +287,7 @@ def check(obj: Context, strict: bool) -> None:
     print each problem as path:line: message and exit 1 (on warnings too with --strict)."""
     from statuspage.build import render_check
 
-    site = content.load_site(obj.root)
+    site = loader.load_site(obj.root)
     problems = render_check(site, _now())
     if problems:
         raise ContentError(problems)
@@ -362,9 +363,9 @@ def serve(obj: Context, port: int) -> None:
     """Preview the live site on 127.0.0.1; content is re-read when a file changes."""
     from statuspage.web import create_app
 
-    if not (obj.root / content.SITE_FILE).is_file():
+    if not (obj.root / SITE_FILE).is_file():
         obj.config()  # says there is no site here
-    app = create_app(content.LiveSite(obj.root))  # broken content: its error page
+    app = create_app(loader.LiveSite(obj.root))  # broken content: its error page
     click.echo(f"serving {obj.root.resolve()} on http://127.0.0.1:{port}/ (Ctrl-C to stop)")
     app.run(host="127.0.0.1", port=port, debug=False, use_reloader=False)
 

@@ -7,15 +7,12 @@ so that loading again re-reads only the files that changed.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, replace
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-from statuspage import document, schema, sources, yamlsource
-from statuspage.config import INCIDENTS_DIR, SITE_FILE, parse_config
-from statuspage.errors import ConfigError, ContentError, Problem, Problems, known
+from statuspage import document, schema, yamlsource
+from statuspage.errors import Problems, known
 from statuspage.markup import audit
 from statuspage.model import (
     EMPTY_TEXT,
@@ -25,7 +22,6 @@ from statuspage.model import (
     Incident,
     IncidentStatus,
     MaintenanceStatus,
-    Site,
     SiteConfig,
     Text,
     Update,
@@ -350,159 +346,3 @@ def _ranked(updates: list[Update]) -> list[Update]:
         seen[key] = seen.get(key, 0) + 1
         ranked.append(replace(update, repeat=seen[key]) if seen[key] > 1 else update)
     return ranked[::-1]
-
-
-# -- the whole site ----------------------------------------------------------------------
-
-@dataclass
-class _Parsed:
-    """One file's result, kept while its stamp and the configuration stay the same."""
-
-    key: tuple
-    incident: Incident | None
-    errors: list[Problem]
-    warnings: list[Problem]
-
-
-class Loader:
-    """Loads a site, re-reading only the files whose path, size, time or inode changed
-    (Pelican's file-stamp cache), and parsing again when site.yaml changes."""
-
-    def __init__(self, root: Path):
-        self.root = root
-        self._parsed: dict[str, _Parsed] = {}
-        self._good: dict[str, Incident] = {}  # each incident as it last loaded without error
-
-    def config(self) -> tuple[SiteConfig, Problems, str]:
-        """The configuration, its warnings, and a digest of site.yaml."""
-        site_file = self.root / SITE_FILE
-        if not site_file.is_file():
-            raise ConfigError(f"no site here: {site_file} is missing (run 'statuspage init' to "
-                              "create a site, or pass --site DIR)")
-        problems = Problems(str(SITE_FILE))
-        text = sources.read(site_file, problems)
-        if text is None:
-            raise ContentError(problems.errors)
-        config, problems = parse_config(text, str(SITE_FILE))
-        if problems.errors or config is None:
-            raise ContentError(problems.errors)
-        return config, problems, hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-    def load(self, lenient: bool = False) -> Site:
-        """Load and validate the whole site; raise ContentError listing every error.
-
-        ``lenient`` (the daemon) does not raise for a broken incident file: the incident is
-        published as it last loaded without error (left out if it never did), and the
-        problems are in ``Site.errors``. A broken site.yaml still raises.
-        """
-        config, config_problems, config_key = self.config()
-        found = sources.scan(self.root)
-        errors, warnings = list(found.errors), [*config_problems.warnings, *found.warnings]
-        originals: dict[str, Incident] = {}
-        keys: dict[str, tuple] = {}
-        broken: set[str] = set()
-        for source in found.sources:
-            if source.lang is None:
-                parsed = self._parse(source, (config_key, source.stamp), config, None)
-                if parsed.incident is not None:
-                    originals[source.id] = parsed.incident
-                    keys[source.id] = parsed.key
-                else:
-                    broken.add(source.id)
-                errors += parsed.errors
-                warnings += parsed.warnings
-        present = {s.id for s in found.sources if s.lang is None}
-        for source in found.sources:
-            if source.lang is None or source.lang == sources.INTERNAL:
-                continue
-            problem = self._translation_problem(source, config, present)
-            if problem:
-                errors.append(Problem(source.label, 1, problem))
-                broken.add(source.id)
-            elif source.id in originals:
-                key = (keys[source.id], source.stamp)
-                parsed = self._parse(source, key, config, originals[source.id])
-                if parsed.incident is not None:
-                    originals[source.id] = parsed.incident
-                    keys[source.id] = key
-                else:
-                    broken.add(source.id)
-                errors += parsed.errors
-                warnings += parsed.warnings
-        if errors and not lenient:
-            raise ContentError(errors)
-        self._forget({s.label for s in found.sources})
-        for incident_id, incident in originals.items():
-            if incident_id not in broken:
-                self._good[incident_id] = incident
-        for incident_id in broken:
-            originals.pop(incident_id, None)
-            if incident_id in self._good and incident_id in present:
-                originals[incident_id] = self._good[incident_id]
-        for incident_id in set(self._good) - present:
-            del self._good[incident_id]
-        incidents = sorted(originals.values(), key=lambda i: (i.started, i.id), reverse=True)
-        return Site(config, tuple(incidents), tuple(sorted(set(warnings))),
-                    tuple(sorted(errors)))
-
-    def _translation_problem(self, source: sources.Source, config: SiteConfig,
-                             present: set[str]) -> str | None:
-        lang = source.lang
-        if lang == config.default_language:
-            return (f"{lang} is the default language: its text belongs in "
-                    f"{INCIDENTS_DIR / (source.id + '.md')} itself (merge this file into it)")
-        if lang not in config.languages:
-            return (f"unknown translation language {lang!r}: name the file <id>.<lang>.md with "
-                    f"one of {', '.join(config.languages[1:]) or '—'}")
-        if source.id not in present:
-            return (f"translation without its original: {INCIDENTS_DIR / (source.id + '.md')} "
-                    "does not exist (rename this file to match an incident id)")
-        return None
-
-    def _parse(self, source: sources.Source, key: tuple, config: SiteConfig,
-               original: Incident | None) -> _Parsed:
-        cached = self._parsed.get(source.label)
-        if cached is not None and cached.key == key:
-            return cached
-        problems = Problems(source.label)
-        text = sources.read(source.path, problems)
-        incident = None
-        if text is not None and original is None:
-            incident = parse_incident(source.id, source.label, text, config, problems)
-        elif text is not None and original is not None and source.lang:
-            incident = apply_translation(original, source.lang, source.label, text, config,
-                                         problems)
-        if problems.errors:
-            incident = None
-        parsed = _Parsed(key, incident, problems.errors, problems.warnings)
-        self._parsed[source.label] = parsed
-        return parsed
-
-    def _forget(self, labels: set[str]) -> None:
-        for label in set(self._parsed) - labels:
-            del self._parsed[label]
-
-
-def load_config(root: Path) -> SiteConfig:
-    return Loader(root).config()[0]
-
-
-def load_site(root: Path) -> Site:
-    return Loader(root).load()
-
-
-class LiveSite:
-    """The site as it is on disk now: reloaded when a content file changes."""
-
-    def __init__(self, root: Path):
-        self.root = root
-        self._loader = Loader(root)
-        self._stamps: dict | None = None
-        self._site: Site | None = None
-
-    def __call__(self) -> Site:
-        current = sources.stamps(self.root)
-        if self._site is None or current != self._stamps:
-            self._site = self._loader.load()
-            self._stamps = current
-        return self._site

@@ -29,8 +29,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 from statuspage import files, sources
 from statuspage.build import MARKER
 from statuspage.build import build as build_site
-from statuspage.content import Loader
 from statuspage.errors import ContentError, StatusPageError
+from statuspage.loader import Loader
 from statuspage.model import CLOSED_STATUSES, Site
 from statuspage.status import IncidentView, Snapshot
 from statuspage.times import TimeError, parse_duration

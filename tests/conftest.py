@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
-from statuspage.content import load_site
+from statuspage.loader import load_site
 from statuspage.web import create_app
 
 TESTS = Path(__file__).resolve().parent

@@ -20,7 +20,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
 from statuspage.build import BuildResult, build
-from statuspage.content import load_site
+from statuspage.loader import load_site
 from statuspage.status import Snapshot
 from statuspage.web import api, create_app
 

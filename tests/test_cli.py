@@ -11,7 +11,7 @@ import pytest
 from conftest import FIBRE, NOW, PARIS, REPO
 
 from statuspage import cli
-from statuspage.content import load_config, load_site
+from statuspage.loader import load_config, load_site
 from statuspage.model import ComponentStatus, IncidentStatus, MaintenanceStatus, Window
 from statuspage.status import status_at
 from statuspage.writer import format_incident

@@ -11,9 +11,10 @@ from conftest import NOW, PARIS, TRANSLATED
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from statuspage.content import load_site, parse_incident
+from statuspage.content import parse_incident
 from statuspage.document import FrontMatterProblem, split_front_matter
 from statuspage.errors import ContentError, Problems
+from statuspage.loader import load_site
 from statuspage.model import ComponentStatus, Impact, IncidentStatus
 from statuspage.status import ended_at
 
@@ -201,7 +202,7 @@ def test_the_shipped_example_is_valid():
 def test_any_text_gives_a_model_or_a_content_error(text):
     from conftest import TESTS
 
-    from statuspage.content import load_config
+    from statuspage.loader import load_config
 
     config = load_config(TESTS / "sites" / "basic")
     for candidate in (text, f"---\n{text}\n---\n", f"---\ntitle: x\n---\n## {text}\n"):

@@ -20,8 +20,8 @@ from conftest import FIBRE, NOW, PARIS
 from statuspage import cli
 from statuspage.build import BuildResult
 from statuspage.build import build as real_build
-from statuspage.content import load_site
 from statuspage.daemon import AT, Daemon, boundaries, overdue, parse_every
+from statuspage.loader import load_site
 from statuspage.times import TimeError
 
 PROMISE = datetime(2026, 11, 26, 18, 0, tzinfo=PARIS)  # the fibre incident's next_update

@@ -27,7 +27,7 @@ from serving import SiteHandler, serving
 
 from statuspage.build import BuildResult, build
 from statuspage.cli import main
-from statuspage.content import load_site
+from statuspage.loader import load_site
 from statuspage.web import create_app, embed
 
 SITES = TESTS / "sites"

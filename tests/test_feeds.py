@@ -16,7 +16,7 @@ from lxml import etree
 
 from statuspage import cli
 from statuspage.build import build
-from statuspage.content import load_site
+from statuspage.loader import load_site
 from statuspage.web import create_app
 
 BASE = "https://status.test.example"
@@ -346,7 +346,7 @@ def test_subscribe_section_on_home_and_component_pages(feed_site, tmp_path):
 
 def test_feeds_follow_the_live_site(site_dir, now):
     """The preview (statuspage serve) serves the same feeds, re-read as content changes."""
-    from statuspage.content import LiveSite
+    from statuspage.loader import LiveSite
 
     client = create_app(LiveSite(site_dir), now=now).test_client()
     before = feedparser.parse(client.get("/updates.atom").data)

@@ -12,8 +12,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from statuspage.build import render_check
-from statuspage.content import load_config, load_site, parse_incident
+from statuspage.content import parse_incident
 from statuspage.errors import Problems
+from statuspage.loader import load_config, load_site
 from statuspage.model import Site
 from statuspage.times import EARLIEST, LATEST, TimeError, format_time, parse_time, parse_when
 

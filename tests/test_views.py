@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 from conftest import FIBRE, PARIS
 
-from statuspage.content import LiveSite, load_site
+from statuspage.loader import LiveSite, load_site
 from statuspage.web import create_app
 
 

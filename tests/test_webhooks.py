@@ -15,8 +15,8 @@ from click.testing import CliRunner
 from conftest import FIBRE, NOW, PARIS, REPO
 
 from statuspage import cli
-from statuspage.content import load_site
 from statuspage.errors import ContentError
+from statuspage.loader import load_site
 from statuspage.webhooks import (
     DOCUMENTATION,
     STATE,
