@@ -7,13 +7,14 @@ No Flask here: the CLI's writer reads the catalogs too (the closing sentence of
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_skeleton, format_time
+from babel.dates import DateTimePattern, match_skeleton, parse_pattern
 from babel.dates import format_timedelta as babel_timedelta
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -53,34 +54,56 @@ def babel_locale(lang: str) -> str:
     return lang.replace("-", "_")
 
 
+@dataclass(frozen=True)
+class _Patterns:
+    """A language's date and time patterns, resolved once (Babel matches a skeleton at
+    every call otherwise)."""
+
+    locale: Locale
+    joined: str  # how the language joins a date and a time: ``{1}, {0}``
+    date: DateTimePattern  # yMMMd: 20 nov. 2026
+    time: DateTimePattern  # short: 09:15
+    day: DateTimePattern  # full date: jeudi 26 novembre 2026
+    month: DateTimePattern  # yMMMM: novembre 2026
+
+
 @cache
-def _datetime_pattern(lang: str) -> str:
-    """How the language joins a date and a time: ``{1}, {0}``."""
-    return str(Locale.parse(babel_locale(lang)).datetime_formats["medium"])
+def _patterns(lang: str) -> _Patterns:
+    locale = Locale.parse(babel_locale(lang))
+    skeletons = locale.datetime_skeletons
+
+    def skeleton(name: str) -> DateTimePattern:
+        return parse_pattern(skeletons[match_skeleton(name, skeletons) or name])
+
+    return _Patterns(locale, str(locale.datetime_formats["medium"]), skeleton("yMMMd"),
+                     locale.time_formats["short"], locale.date_formats["full"],
+                     skeleton("yMMMM"))
 
 
 def format_datetime(moment: datetime, tz: ZoneInfo, lang: str) -> str:
     """``20 nov. 2026, 09:15 CET``: date and time in the site zone, the zone named."""
     local = moment.astimezone(tz)
-    text = _datetime_pattern(lang).format(
-        format_time(local, "short", tzinfo=tz, locale=babel_locale(lang)),
-        format_skeleton("yMMMd", local, tzinfo=tz, locale=babel_locale(lang)),
-    )
+    found = _patterns(lang)
+    text = found.joined.format(found.time.apply(local, found.locale),
+                               found.date.apply(local, found.locale))
     return f"{text} {local.tzname()}"
 
 
 def format_clock(moment: datetime, tz: ZoneInfo, lang: str) -> str:
     """``05:00 CET``: the time of day in the site zone, the zone named."""
     local = moment.astimezone(tz)
-    return f"{format_time(local, 'short', tzinfo=tz, locale=babel_locale(lang))} {local.tzname()}"
+    found = _patterns(lang)
+    return f"{found.time.apply(local, found.locale)} {local.tzname()}"
 
 
 def format_day(day: date, lang: str) -> str:
-    return format_date(day, "full", locale=babel_locale(lang))
+    found = _patterns(lang)
+    return found.day.apply(day, found.locale)
 
 
 def format_month(year: int, month: int, lang: str) -> str:
-    return format_skeleton("yMMMM", date(year, month, 1), locale=babel_locale(lang))
+    found = _patterns(lang)
+    return found.month.apply(date(year, month, 1), found.locale)
 
 
 def format_duration(delta: timedelta, lang: str) -> str:

@@ -103,8 +103,28 @@ class _Audit(HTMLParser):
         self.stripped.append(("an HTML comment", "<!--"))
 
 
+# What markdown alone can make that the sanitiser strips: raw HTML and autolinks (they need
+# a "<"), images, level-1 and level-2 headings (setext ones too), attribute lists on a
+# fence, entities (an encoded scheme), and links with a scheme (checked below). A text
+# with none of these needs no conversion to know nothing is stripped.
+_MAYBE_STRIPPED = re.compile(
+    r"<|!\[|&#|&[A-Za-z]+;|(?<!#)#{1,2}(?!#)|^[\s>*+\d.=-]*[=-][ \t]*$"
+    r"|^ {0,3}(?:`{3,}|~{3,})[^\n]*\{", re.M)
+_SCHEME = re.compile(r"\]\(\s*<?([A-Za-z][A-Za-z0-9+.-]*):|^ {0,3}\[[^\]\n]+\]:\s*<?"
+                     r"([A-Za-z][A-Za-z0-9+.-]*):", re.M)
+
+
+def surely_clean(text: str) -> bool:
+    """True when ``text`` cannot hold anything the sanitiser strips (when unsure: False)."""
+    if _MAYBE_STRIPPED.search(text):
+        return False
+    return all((m[1] or m[2]).lower() in URL_SCHEMES for m in _SCHEME.finditer(text))
+
+
 @lru_cache(maxsize=CACHED)
 def _stripped(text: str) -> tuple[tuple[str, str], ...]:
+    if surely_clean(text):
+        return ()
     audit = _Audit()
     audit.feed(_raw_html(text))
     audit.close()

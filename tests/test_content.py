@@ -349,3 +349,20 @@ def test_times_in_two_zones_are_compared_with_their_offsets(site_dir):
     assert [str(p) for p in caught.value.problems] == [
         "incidents/2026-11-25-zones.md:7: update at 2026-11-25 08:15+01:00 is before started "
         "(2026-11-25 09:00+01:00): fix its time or move started earlier"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from([
+    "Texte", " ", "\n", "\n\n", "#", "##", "###", "=", "-", "---", "***", "`", "```", "~~~",
+    "{", "}", "<", ">", "!", "[", "]", "(", ")", ":", "&", "#58;", "amp;", "colon;", "javascript",
+    "http", "https", "mailto", "tel", "data", "//", "*", "_", "|", "1.", "- ", "> ", "    ",
+    "b", "script", "img", "onclick=", "\"", "'", "<!--", "-->", "x"]), max_size=25).map("".join))
+def test_the_quick_check_never_misses_what_the_sanitiser_strips(text):
+    from statuspage import markup
+
+    if markup.surely_clean(text):
+        markup._stripped.cache_clear()
+        audit = markup._Audit()
+        audit.feed(markup._raw_html(text))
+        audit.close()
+        assert audit.stripped == [], (text, audit.stripped)
