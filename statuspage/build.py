@@ -1,72 +1,98 @@
-"""Freeze the app into static files, atomically: a failed build leaves the old site intact."""
+"""Freeze the app into static files: atomically, incrementally, on every core.
+
+A build plans every file the app's outputs declare, each with its key (what it shows
+beyond the site-wide inputs: the package's code and templates, site.yaml, the public
+URL). It then updates the spare tree beside ``out`` (see ``tree``): a file whose key is
+the one the spare was made with stays, one that changed in the previous build is linked
+from ``out``, the others are rendered by Frozen-Flask, in a pool of forked processes when
+there are many. The spare is then swapped with ``out`` in one rename. ``full`` renders
+everything; either way the files are the same bytes.
+"""
 
 from __future__ import annotations
 
-import ctypes
-import errno
-import fcntl
+import hashlib
 import mimetypes
+import multiprocessing
 import os
-import shutil
-import tempfile
 import time
 import warnings
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from flask import Flask
 from flask_frozen import Freezer, MissingURLGeneratorWarning
 
+from statuspage import tree
 from statuspage.config import INCIDENTS_DIR, SITE_FILE
 from statuspage.errors import BuildError, ConfigError, Problem
-from statuspage.loader import load_site
+from statuspage.loader import Loader
 from statuspage.model import Site
+from statuspage.package import code_digest
 from statuspage.schema import url_problem
 from statuspage.web import create_app, outputs, snapshot
+from statuspage.web.registry import Output
 
-MARKER = ".statuspage-build"  # marks a folder as ours to replace
-RENAME_EXCHANGE = 2
-AT_FDCWD = -100
-
-
-STAGING = ".build-"  # staging folders beside the output: .build-<out name>-<random>
+MARKER = tree.MARKER
+PARALLEL_FROM = 400  # files to render before a pool of processes pays for itself
+CACHE = ".statuspage-cache-"  # beside the output: the parsed content, by file stamp
 
 
 @dataclass(frozen=True)
 class BuildResult:
     out: Path
-    pages: int
+    pages: int  # the files of the site
     seconds: float
     warnings: tuple = ()
-    notes: tuple[str, ...] = ()  # what went wrong after the new site was live
+    notes: tuple[str, ...] = ()  # what else happened, said to the user
+    rendered: int = 0  # the files rendered this time (the others were kept)
 
 
-def make_freezer(site: Site, now: datetime, destination: Path) -> Freezer:
-    """A Freezer that knows every page of the site, in every language."""
-    app = create_app(
+@dataclass(frozen=True)
+class Planned:
+    """One file of the site to be: its output, its id in manifests, what to do with it."""
+
+    id: str
+    output: Output
+    action: str  # "keep" (already in the spare), "link" (from out), "render"
+
+
+def output_id(output: Output) -> str:
+    values = "&".join(f"{k}={v}" for k, v in sorted(output.values.items()) if v is not None)
+    return f"{output.endpoint}?{values}"
+
+
+def make_app(site: Site, now: datetime, destination: Path) -> Flask:
+    return create_app(
         site,
         now=now,
         FREEZER_DESTINATION=str(destination),
         FREEZER_BASE_URL=site.config.url + "/",
-        FREEZER_REMOVE_EXTRA_FILES=True,
+        FREEZER_REMOVE_EXTRA_FILES=False,  # the builder removes what is gone
         PROPAGATE_EXCEPTIONS=True,  # a failing page fails the build, with its error
     )
+
+
+def make_freezer(app: Flask, todo: list[Output]) -> Freezer:
+    """A Freezer over ``todo`` (every file of the site, when not given)."""
     freezer = Freezer(app, with_no_argument_rules=False, log_url_for=False)
 
     @freezer.register_generator
     def every_url():
-        for output in outputs(app, snapshot(app, site, now)):
+        for output in todo:
             yield output.endpoint, output.values
 
     return freezer
 
 
 def build(root: Path, out: Path | None = None, url: str | None = None,
-          now: datetime | None = None, site: Site | None = None) -> BuildResult:
-    """Validate, freeze beside ``out``, then swap the new site in.
+          now: datetime | None = None, site: Site | None = None, full: bool = False,
+          loader: Loader | None = None, workers: int | None = None) -> BuildResult:
+    """Validate, update the spare beside ``out`` into the new site, then swap it in.
 
-    ``site`` is the content already loaded from ``root`` (the daemon's last good one);
-    by default it is loaded here.
+    ``site`` is the content already loaded from ``root`` (the daemon's); by default it is
+    loaded here, through ``loader`` (by default one with a parse cache beside ``out``).
 
     Raises ContentError (bad content) or BuildError; ``out`` is then untouched.
     """
@@ -75,82 +101,136 @@ def build(root: Path, out: Path | None = None, url: str | None = None,
     out = (out or root / "build").resolve()
     now = now or datetime.now(UTC)
     _check_destination(root, out)
-    site = site or load_site(root)
-    if url:
-        if url_problem(url.rstrip("/")):
-            raise ConfigError(f"--url: {url_problem(url.rstrip('/'))}")
-        site = replace(site, config=replace(site.config, url=url.rstrip("/")))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    notes = [f"removed {path.name}, left by a build that was stopped"
-             for path in remove_stale(out)]
-    staging = Path(tempfile.mkdtemp(prefix=f"{STAGING}{out.name}-", dir=out.parent))
-    hold = _hold(staging)  # while this build runs, no other removes its staging folder
-    try:
+    notes: list[str] = []
+    with tree.locked(out):
+        if site is None:
+            loader = loader or Loader(root, cache=out.with_name(CACHE + out.name))
+            site = loader.load()
+            notes += loader.save()
+        if url:
+            if url_problem(url.rstrip("/")):
+                raise ConfigError(f"--url: {url_problem(url.rstrip('/'))}")
+            site = replace(site, config=replace(site.config, url=url.rstrip("/")))
+        notes += [f"removed {path.name}, left by a build that was stopped"
+                  for path in tree.remove_stale(out)]
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("error")
-                # An empty site has no incident page nor month: nothing to generate is right.
-                warnings.simplefilter("ignore", MissingURLGeneratorWarning)
-                urls = make_freezer(site, now, staging).freeze()
-            (staging / MARKER).write_text("built by statuspage; replaced by the next build\n",
-                                          encoding="utf-8")
-            os.chmod(staging, 0o755)
-            previous = _publish(staging, out)
+            pages, rendered = _update(site, now, out, full, workers)
         except Exception as err:  # any failure: the old site stays, and we say why
-            shutil.rmtree(staging, ignore_errors=True)
             raise BuildError(f"build failed, {out} left as it was: {type(err).__name__}: "
                              f"{err}") from err
-        if previous is not None:
-            try:
-                shutil.rmtree(previous)
-            except OSError as err:
-                notes.append(f"the new site is live, but the previous one could not be removed "
-                             f"from {previous} ({err.strerror}): remove it by hand")
+    return BuildResult(out, pages, time.perf_counter() - started, site.warnings, tuple(notes),
+                       rendered)
+
+
+def inputs_digest(site: Site) -> str | None:
+    """Everything every file depends on; None when the content was not read from files."""
+    if not site.digest:
+        return None
+    return hashlib.sha256(f"{code_digest()}\0{site.digest}\0{site.config.url}".encode()
+                          ).hexdigest()[:24]
+
+
+def _update(site: Site, now: datetime, out: Path, full: bool,
+            workers: int | None) -> tuple[int, int]:
+    """Make the spare the new site and swap it in; (files, files rendered)."""
+    inputs = inputs_digest(site)
+    spare, had = tree.prepare_spare(out, inputs, full)
+    live = tree.Manifest.read(out) if inputs and not full else None
+    live = live if live is not None and live.inputs == inputs else None
+    app = make_app(site, now, spare)
+    plan = _plan(app, site, now, had, live)
+    manifest = tree.Manifest(inputs)
+    wanted = {item.id for item in plan}
+    for output_id, (path, _key) in (had.files if had else {}).items():
+        if output_id not in wanted:
+            tree.unlink(spare, path)
+    todo = []
+    for item in plan:
+        if item.action == "keep" and had is not None:
+            manifest.files[item.id] = had.files[item.id]
+        elif item.action == "link" and live is not None:
+            path = live.files[item.id][0]
+            tree.link(out, spare, path)
+            manifest.files[item.id] = (path, item.output.key)
+        else:
+            if had is not None and item.id in had.files:
+                tree.unlink(spare, had.files[item.id][0])  # a new file, never one rewritten
+            todo.append(item)
+    for item, path in zip(todo, _render(app, [i.output for i in todo], workers), strict=True):
+        manifest.files[item.id] = (path, item.output.key)
+    manifest.write(spare)
+    os.chmod(spare, 0o755)
+    tree.publish(spare, out)
+    return len(plan), len(todo)
+
+
+def _plan(app: Flask, site: Site, now: datetime, had: tree.Manifest | None,
+          live: tree.Manifest | None) -> list[Planned]:
+    """Every file of the site, and what to do with each."""
+    plan = []
+    for output in outputs(app, snapshot(app, site, now)):
+        output_id_ = output_id(output)
+        action = "render"
+        if output.key is not None:
+            if had is not None and had.files.get(output_id_, ("", None))[1] == output.key:
+                action = "keep"
+            elif live is not None and live.files.get(output_id_, ("", None))[1] == output.key:
+                action = "link"
+        plan.append(Planned(output_id_, output, action))
+    return plan
+
+
+def _render(app: Flask, todo: list[Output], workers: int | None) -> list[str]:
+    """Render ``todo`` into the app's destination; the path written for each, in order."""
+    workers = workers or len(os.sched_getaffinity(0))
+    if workers <= 1 or len(todo) < PARALLEL_FROM:
+        return _render_batch(app, todo)
+    # Forked workers share the loaded site and its Snapshot, computed once here.
+    batches = [todo[n::workers] for n in range(workers)]
+    global _JOB
+    _JOB = (app, batches)
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            done = pool.map(_render_job, range(workers))
     finally:
-        os.close(hold)
-    return BuildResult(out, len(urls), time.perf_counter() - started, site.warnings,
-                       tuple(notes))
+        _JOB = None
+    paths: list[str] = [""] * len(todo)
+    for n, batch_paths in enumerate(done):
+        paths[n::workers] = batch_paths
+    return paths
 
 
-def _hold(folder: Path) -> int:
-    """Lock ``folder`` for as long as the returned descriptor is open."""
-    fd = os.open(folder, os.O_RDONLY)
-    fcntl.flock(fd, fcntl.LOCK_EX)
-    return fd
+_JOB: tuple[Flask, list[list[Output]]] | None = None
 
 
-def remove_stale(out: Path) -> list[Path]:
-    """Remove the staging folders beside ``out`` that no running build holds: those a
-    killed build left behind."""
-    removed = []
-    for path in out.parent.glob(f"{STAGING}{out.name}-*"):
-        try:
-            fd = os.open(path, os.O_RDONLY)
-        except OSError:
-            continue
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            continue  # a build in progress
-        finally:
-            os.close(fd)
-        shutil.rmtree(path, ignore_errors=True)
-        removed.append(path)
-    return removed
+def _render_job(number: int) -> list[str]:
+    assert _JOB is not None
+    app, batches = _JOB
+    return _render_batch(app, batches[number])
+
+
+def _render_batch(app: Flask, todo: list[Output]) -> list[str]:
+    freezer = make_freezer(app, todo)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        # Frozen-Flask warns of endpoints without a file: a batch has some of them only.
+        warnings.simplefilter("ignore", MissingURLGeneratorWarning)
+        pages = list(freezer.freeze_yield())
+    if len(pages) != len(todo):
+        raise BuildError(f"{len(todo)} files planned, {len(pages)} written: two outputs "
+                         "share an address")
+    return [page.path.as_posix() for page in pages]
 
 
 def render_check(site: Site, now: datetime) -> list[Problem]:
     """Render every page as a build would, in memory: what would fail the build, each
     problem at the incident file it comes from (else at the page's address)."""
-    freezer = make_freezer(site, now, Path(tempfile.gettempdir()) / "statuspage-unused")
-    app = freezer.app
+    app = make_app(site, now, Path(os.devnull))
+    freezer = make_freezer(app, list(outputs(app, snapshot(app, site, now))))
     client = app.test_client()
     base = app.config["FREEZER_BASE_URL"]
     problems = []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", MissingURLGeneratorWarning)
-        urls = list(dict.fromkeys(freezer.all_urls()))
-    for url in urls:
+    for url in dict.fromkeys(freezer.all_urls()):
         try:
             response = client.get(url, base_url=base)
             status, mimetype = response.status_code, response.mimetype
@@ -190,37 +270,3 @@ def _check_destination(root: Path, out: Path) -> None:
     if out.is_dir() and not (out / MARKER).exists() and any(out.iterdir()):
         raise BuildError(f"{out} is not empty and was not built by statuspage (no {MARKER} "
                          "file): choose a new or empty folder")
-
-
-def _publish(staging: Path, out: Path) -> Path | None:
-    """Put ``staging`` at ``out`` in one step; visitors see the old or the new site.
-    Returns where the previous site now is, to be removed."""
-    lock_fd = os.open(out.parent, os.O_RDONLY)
-    try:
-        fcntl.flock(lock_fd, fcntl.LOCK_EX)
-        if not out.exists():
-            os.rename(staging, out)
-            return None
-        if _exchange(staging, out):
-            return staging  # it now holds the previous site
-        previous = staging.with_name(staging.name + "-old")
-        os.rename(out, previous)  # no atomic exchange here: the gap is two renames wide
-        os.rename(staging, out)
-        return previous
-    finally:
-        os.close(lock_fd)
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Swap two paths atomically with Linux renameat2(RENAME_EXCHANGE)."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    renameat2 = getattr(libc, "renameat2", None)
-    if renameat2 is None:
-        return False
-    result = renameat2(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE)
-    if result == 0:
-        return True
-    code = ctypes.get_errno()
-    if code in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
-        return False
-    raise OSError(code, os.strerror(code), str(b))

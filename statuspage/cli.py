@@ -302,19 +302,26 @@ def check(obj: Context, strict: bool) -> None:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
               help="Where to write the site (default: build/ in the site folder).")
 @click.option("--url", help="The public base URL (default: url in site.yaml).")
+@click.option("--now", "moment", metavar="WHEN",
+              help="Build the site as it is at WHEN (a preview, a reproducible build).")
+@click.option("--full", is_flag=True,
+              help="Render every file (the same bytes an incremental build writes).")
 @pass_ctx
-def build(obj: Context, out: Path | None, url: str | None) -> None:
-    """Freeze the site into static files and swap them in atomically; print the pages
-    written and the time taken."""
+def build(obj: Context, out: Path | None, url: str | None, moment: str | None,
+          full: bool) -> None:
+    """Freeze the site into static files and swap them in atomically, rendering only the
+    files whose content changed; print the pages written and the time taken."""
     from statuspage.build import build as build_site
 
-    result = build_site(obj.root, out, url=url, now=_now())
+    now = _when(moment, obj.config()) if moment else _now()
+    result = build_site(obj.root, out, url=url, now=now, full=full)
     for warning in result.warnings:
         click.echo(f"{warning} (warning)", err=True)
     for note in result.notes:
         click.echo(note, err=True)
     click.echo(f"built {result.pages} pages into {_relative(result.out)} "
-               f"in {result.seconds:.2f} s")
+               f"in {result.seconds:.2f} s ({result.rendered} rendered, "
+               f"{result.pages - result.rendered} kept)")
 
 
 def _period(ctx, param, value: str):

@@ -9,14 +9,16 @@ version of a broken file while the other files go on.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import pickle
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from statuspage import sources
+from statuspage import files, sources
 from statuspage.config import INCIDENTS_DIR, SITE_FILE, parse_config
 from statuspage.content import apply_translation, parse_incident
 from statuspage.errors import ConfigError, ContentError, Problem, Problems
 from statuspage.model import Incident, Site, SiteConfig
+from statuspage.package import code_digest
 
 
 @dataclass
@@ -31,12 +33,44 @@ class _Parsed:
 
 class Loader:
     """Loads a site, re-reading only the files whose path, size, time or inode changed
-    (Pelican's file-stamp cache), and parsing again when site.yaml changes."""
+    (Pelican's file-stamp cache), and parsing again when site.yaml changes.
 
-    def __init__(self, root: Path):
+    With ``cache`` (a file), what was parsed is kept there between runs: ``save`` writes it,
+    the first ``load`` reads it (unless another version of the package wrote it).
+    """
+
+    def __init__(self, root: Path, cache: Path | None = None):
         self.root = root
+        self.cache = cache
         self._parsed: dict[str, _Parsed] = {}
         self._good: dict[str, Incident] = {}  # each incident as it last loaded without error
+        self._read_cache = cache is not None
+        self._changed = False
+
+    def _restore(self) -> None:
+        self._read_cache = False
+        try:
+            with open(self.cache, "rb") as handle:  # type: ignore[arg-type]
+                data = pickle.load(handle)
+            if data["code"] == code_digest():
+                self._parsed, self._good = data["parsed"], data["good"]
+        except (OSError, EOFError, pickle.PickleError, KeyError, TypeError, AttributeError,
+                ImportError, ValueError):
+            pass  # no cache, or not one this version can use: everything is parsed
+
+    def save(self) -> list[str]:
+        """Keep what was parsed in the cache file, if anything changed; what went wrong."""
+        if self.cache is None or not self._changed:
+            return []
+        data = pickle.dumps({"code": code_digest(), "parsed": self._parsed, "good": self._good},
+                            protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            files.write_atomic(self.cache, data)
+        except OSError as err:
+            return [f"the parse cache could not be saved to {self.cache} ({err.strerror}): "
+                    "the next build parses every file again"]
+        self._changed = False
+        return []
 
     def config(self) -> tuple[SiteConfig, Problems, str]:
         """The configuration, its warnings, and a digest of site.yaml."""
@@ -60,6 +94,8 @@ class Loader:
         published as it last loaded without error (left out if it never did), and the
         problems are in ``Site.errors``. A broken site.yaml still raises.
         """
+        if self._read_cache:
+            self._restore()
         config, config_problems, config_key = self.config()
         found = sources.scan(self.root)
         errors, warnings = list(found.errors), [*config_problems.warnings, *found.warnings]
@@ -98,17 +134,19 @@ class Loader:
             raise ContentError(errors)
         self._forget({s.label for s in found.sources})
         for incident_id, incident in originals.items():
-            if incident_id not in broken:
+            if incident_id not in broken and self._good.get(incident_id) is not incident:
                 self._good[incident_id] = incident
+                self._changed = True
         for incident_id in broken:
             originals.pop(incident_id, None)
             if incident_id in self._good and incident_id in present:
                 originals[incident_id] = self._good[incident_id]
         for incident_id in set(self._good) - present:
             del self._good[incident_id]
+            self._changed = True
         incidents = sorted(originals.values(), key=lambda i: (i.started, i.id), reverse=True)
         return Site(config, tuple(incidents), tuple(sorted(set(warnings))),
-                    tuple(sorted(errors)))
+                    tuple(sorted(errors)), config_key)
 
     def _translation_problem(self, source: sources.Source, config: SiteConfig,
                              present: set[str]) -> str | None:
@@ -139,13 +177,21 @@ class Loader:
                                          problems)
         if problems.errors:
             incident = None
+        elif incident is not None and text is not None:
+            # What the incident's pages show of its files: this one's bytes, after the
+            # original's (and the translations before it).
+            seed = "" if original is None else original.digest
+            incident = replace(incident, digest=hashlib.sha256(
+                f"{seed}\0{source.label}\0{text}".encode()).hexdigest()[:24])
         parsed = _Parsed(key, incident, problems.errors, problems.warnings)
         self._parsed[source.label] = parsed
+        self._changed = True
         return parsed
 
     def _forget(self, labels: set[str]) -> None:
         for label in set(self._parsed) - labels:
             del self._parsed[label]
+            self._changed = True
 
 
 def load_config(root: Path) -> SiteConfig:

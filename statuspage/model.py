@@ -148,6 +148,9 @@ class Text(Mapping[str, str]):
     def __hash__(self) -> int:
         return hash(tuple(sorted(self._values.items())))
 
+    def __reduce__(self):
+        return (Text, (dict(self._values),))
+
     def merged(self, other: Mapping[str, str]) -> Text:
         return Text({**self._values, **other})
 
@@ -190,6 +193,9 @@ class FrozenMap(Mapping):
         if self._hash is None:
             self._hash = hash(tuple(self._items.items()))
         return self._hash
+
+    def __reduce__(self):
+        return (FrozenMap, (self._items,))
 
 
 @dataclass(frozen=True)
@@ -290,6 +296,7 @@ class Incident:
     what_to_do: Text = EMPTY_TEXT
     maintenance: Window | None = None
     path: str = field(default="", compare=False)
+    digest: str = field(default="", compare=False)  # of its files' bytes; "" when not read
 
     def __post_init__(self):
         if not isinstance(self.components, FrozenMap):
@@ -306,6 +313,7 @@ class Site:
     incidents: tuple[Incident, ...]  # newest started first
     warnings: tuple = ()
     errors: tuple = ()  # a lenient load's problems: those files are as they last loaded
+    digest: str = field(default="", compare=False)  # of site.yaml; "" when not read
 
     @cached_property
     def _by_id(self) -> dict[str, Incident]:

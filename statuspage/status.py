@@ -241,9 +241,24 @@ class IncidentView:
             raise AttributeError(name)
         return getattr(self.incident, name)
 
+    @cached_property
+    def state(self) -> str | None:
+        """All its pages show of it: its files (their digest) and its state at the moment;
+        None for an incident not read from files (then nothing is reused)."""
+        if not self.incident.digest:
+            return None
+        return "|".join(str(part) for part in (
+            self.incident.digest, self.status, len(self.updates), self.ended, self.promise,
+            self.late, self.is_open, self.published))
+
     @property
     def latest(self) -> Update | None:
         return self.updates[0] if self.updates else None
+
+    @property
+    def announced(self) -> datetime:
+        """When customers first heard of it: its first published update, else its start."""
+        return self.updates[-1].time if self.updates else self.incident.started
 
 
 def view_of(incident: Incident, now: datetime) -> IncidentView:
@@ -371,6 +386,11 @@ class Snapshot:
             local = view.started.astimezone(tz)
             months[(local.year, local.month)].append(view)
         return dict(sorted(months.items(), reverse=True))
+
+    @cached_property
+    def by_announcement(self) -> list[IncidentView]:
+        """Published incidents, the last announced first."""
+        return sorted(self.published, key=lambda v: (v.announced, v.id), reverse=True)
 
     def maintenance_of(self, component_id: str) -> list[IncidentView]:
         """Maintenance in progress or coming up that names the component."""

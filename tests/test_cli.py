@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -162,7 +163,11 @@ def test_build_prints_pages_and_time(runner, site_dir, tmp_path):
     embed = 2 + 1 + 3
     assert result.output.startswith(
         f"built {2 * (pages + feeds + embed) + 2 + 8 + 1} pages into {out} in ")
-    assert result.output.rstrip().endswith(" s")
+    total = 2 * (pages + feeds + embed) + 2 + 8 + 1
+    assert result.output.rstrip().endswith(f" s ({total} rendered, 0 kept)")
+    again = run(runner, site_dir, "build", "--out", str(out), "--url", "https://x.test/status")
+    rendered = int(re.search(r"\((\d+) rendered", again.output)[1])
+    assert 0 < rendered < total / 3  # what shows the moment: home, 404, API
     page = (out / "incidents" / FIBRE / "index.html").read_text(encoding="utf-8")
     assert f'href="https://x.test/status/incidents/{FIBRE}/"' in page
 

@@ -193,9 +193,9 @@ def test_content_error_on_first_build_writes_nothing(site_dir: Path, tmp_path: P
     assert staging_left(out) == []
 
 
-def _freezer_that_fails_midway(site, now, destination):
+def _freezer_that_fails_midway(app, todo):
     """The real freezer, plus one page that does not exist: some pages are written first."""
-    freezer = real_make_freezer(site, now, destination)
+    freezer = real_make_freezer(app, todo)
 
     @freezer.register_generator
     def missing():
@@ -204,7 +204,7 @@ def _freezer_that_fails_midway(site, now, destination):
     return freezer
 
 
-def _freezer_that_cannot_start(site, now, destination):
+def _freezer_that_cannot_start(app, todo):
     raise OSError(28, "No space left on device")
 
 

@@ -390,40 +390,49 @@ def test_a_new_site_builds_and_says_all_is_well(site, content):
 
 
 def test_a_killed_build_leaves_nothing_behind_after_the_next(site):
-    import fcntl
-
+    """Killed half-way, a build leaves its spare folder without a marker (and, before this
+    version, a staging folder): the next build trusts neither."""
+    assert invoke(site, "build").exit_code == 0  # now there is a spare: the site before
+    spare = site / ".statuspage-spare-build"
+    (spare / ".statuspage-build").unlink()
+    (spare / "index.html").write_text("half a page", encoding="utf-8")
+    (spare / "incidents" / "left-over").mkdir()
     stale = site / ".build-build-dead1234"
     (stale / "incidents").mkdir(parents=True)
-    (stale / "index.html").write_text("half a site", encoding="utf-8")
-    running = site / ".build-build-live5678"  # another build, still running
-    running.mkdir()
-    fd = os.open(running, os.O_RDONLY)
-    fcntl.flock(fd, fcntl.LOCK_EX)
-    try:
-        result = invoke(site, "build")
-        assert result.exit_code == 0, result.output
-        assert "removed .build-build-dead1234, left by a build that was stopped" in result.output
-    finally:
-        os.close(fd)
-    assert not stale.exists() and running.exists()
-    assert sorted(p.name for p in site.iterdir() if p.name.startswith(".build")) == [
-        ".build-build-live5678"]
+    result = invoke(site, "build")
+    assert result.exit_code == 0, result.output
+    assert "removed .build-build-dead1234, left by a build that was stopped" in result.output
+    assert not stale.exists()
+    assert (spare / ".statuspage-build").is_file()
+    assert "half a page" not in (spare / "index.html").read_text("utf-8")
+    assert not (spare / "incidents" / "left-over").exists()
+    assert {p.name for p in site.iterdir() if p.name.startswith(".")} == {
+        ".statuspage-cache-build", ".statuspage-lock-build", ".statuspage-spare-build"}
 
 
-def test_a_failed_clean_up_after_the_swap_says_the_new_site_is_live(site, monkeypatch):
-    from statuspage import build as building
+def test_two_builds_of_one_folder_take_turns(site):
+    import fcntl
+    import threading
 
-    real = shutil.rmtree
+    fd = os.open(site / ".statuspage-lock-build", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # another build holds the folder
+    done = []
+    other = threading.Thread(target=lambda: done.append(invoke(site, "build")))
+    other.start()
+    other.join(1.0)
+    assert other.is_alive() and not done  # it waits
+    os.close(fd)
+    other.join(30)
+    assert done and done[0].exit_code == 0, done[0].output
 
-    def failing(path, *args, **kwargs):
-        if Path(path).name.startswith(".build-") and not kwargs.get("ignore_errors"):
-            raise PermissionError(13, "Permission denied", str(path))
-        return real(path, *args, **kwargs)
 
-    monkeypatch.setattr(building.shutil, "rmtree", failing)
+def test_a_cache_that_cannot_be_saved_is_said_and_the_site_still_built(site):
+    cache = site / ".statuspage-cache-build"
+    cache.unlink(missing_ok=True)
+    cache.mkdir()  # cannot be replaced by a file
     (site / "incidents" / "2026-11-25-x.md").write_text(GOOD, encoding="utf-8")
     result = invoke(site, "build")
     assert result.exit_code == 0, result.output
-    assert "the new site is live, but the previous one could not be removed" in result.output
+    assert "the parse cache could not be saved" in result.output
     assert "left as it was" not in result.output
     assert (site / "build" / "incidents" / "2026-11-25-x" / "index.html").is_file()

@@ -11,11 +11,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import Blueprint, Flask, current_app, g, request, url_for
+from jinja2 import pass_context
 from markupsafe import Markup, escape
 from werkzeug.routing import BaseConverter, ValidationError
 
 from statuspage import i18n, markup, status
-from statuspage.model import STATUS_LABELS, Text
+from statuspage.model import STATUS_LABELS, Localized, Site, Text
 from statuspage.web import assets
 
 
@@ -78,102 +79,144 @@ def init_app(app: Flask) -> None:
     app.url_map.converters["lang"] = LangConverter
     app.jinja_env.add_extension("jinja2.ext.i18n")
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
-        lambda message: i18n.translations(_lang()).gettext(message),
-        lambda singular, plural, n: i18n.translations(_lang()).ngettext(singular, plural, n),
-        newstyle=True,
-    )
+        _gettext, _ngettext, newstyle=True)
     app.jinja_env.globals["asset_url"] = assets.url
+    app.jinja_env.globals["url_for"] = link
+    app.extensions["statuspage.links"] = {}
     app.context_processor(helpers)
 
 
-def _lang() -> str:
-    return g.get("lang") or g.site.config.default_language
+@pass_context
+def _gettext(context, message: str) -> str:
+    return context["edition"].translations.gettext(message)
+
+
+@pass_context
+def _ngettext(context, singular: str, plural: str, n: int) -> str:
+    return context["edition"].translations.ngettext(singular, plural, n)
+
+
+class Edition:
+    """The request's edition: its language and the site, bound once per request, for the
+    texts, times and links of its pages."""
+
+    def __init__(self, site: Site, lang: str):
+        self.site = site
+        self.lang = lang
+        self.default = site.config.default_language
+        self.tz = site.config.timezone
+        self.translations = i18n.translations(lang)
+
+    def in_lang(self, text: Text) -> Localized:
+        """The text in this edition's language, falling back to the default language."""
+        return text.get_in(self.lang, self.default)
+
+    def plain(self, text: Text) -> str:
+        return self.in_lang(text).value
+
+    def localized(self, text: Text) -> Markup:
+        """Plain text in the page's language; marked with ``lang`` when it fell back."""
+        found = self.in_lang(text)
+        if found.lang != self.lang:
+            return Markup('<span lang="{}">{}</span>').format(found.lang, found.value)
+        return escape(found.value)
+
+    def _wrap(self, found: Localized, html: Markup, inline: bool) -> Markup:
+        if found.lang == self.lang:
+            return html
+        tag = "span" if inline else "div"
+        return Markup('<{0} lang="{1}">{2}</{0}>').format(tag, found.lang, html)
+
+    def markdown(self, text: Text) -> Markup:
+        found = self.in_lang(text)
+        return self._wrap(found, markup.render(found.value), inline=False)
+
+    def markdown_inline(self, text: Text) -> Markup:
+        found = self.in_lang(text)
+        return self._wrap(found, markup.render_inline(found.value), inline=True)
+
+    def when(self, moment: datetime) -> Markup:
+        """A time for people (site zone, zone named) with its ISO 8601 for machines."""
+        return Markup('<time datetime="{}">{}</time>').format(
+            moment.isoformat(), i18n.format_datetime(moment, self.tz, self.lang))
+
+    def until(self, start: datetime, end: datetime) -> Markup:
+        """The end of a window: only its time when it ends on the day it starts."""
+        if start.astimezone(self.tz).date() != end.astimezone(self.tz).date():
+            return self.when(end)
+        return Markup('<time datetime="{}">{}</time>').format(
+            end.isoformat(), i18n.format_clock(end, self.tz, self.lang))
+
+    def duration(self, start: datetime, end: datetime) -> str:
+        """How long from ``start`` to ``end`` in real time (in UTC: across a clock change)."""
+        return i18n.format_duration(end.astimezone(UTC) - start.astimezone(UTC), self.lang)
+
+    def helpers(self) -> dict:
+        """What templates use beyond the request's own values."""
+        lang = self.lang
+        return {
+            "edition": self,
+            "site": self.site,
+            "config": self.site.config,
+            "snap": g.snap,
+            "lang": lang,
+            "t": self.localized,
+            "plain": self.plain,
+            "md": self.markdown,
+            "md_inline": self.markdown_inline,
+            "when": self.when,
+            "until": self.until,
+            "day": lambda d: i18n.format_day(d, lang),
+            "month_name": lambda y, m: i18n.format_month(y, m, lang),
+            "duration": self.duration,
+            "percent": lambda value: i18n.format_percent(value, lang),
+            "status_label": lambda s: STATUS_LABELS[s],
+            "uptime_percent": status.uptime_percent,
+            "other_languages": other_languages,
+            "public_url": public_url,
+            "language_name": i18n.language_name,
+        }
+
+
+def edition() -> Edition:
+    """The request's edition (made once it is known)."""
+    found = g.get("edition")
+    if found is None or found.lang != g.lang or found.site is not g.site:
+        found = g.edition = Edition(g.site, g.lang)
+    return found
 
 
 def helpers() -> dict:
-    """What templates use beyond the request's own values."""
-    return {
-        "site": g.site,
-        "config": g.site.config,
-        "snap": g.snap,
-        "lang": g.lang,
-        "t": localized,
-        "plain": lambda text: in_lang(text).value,
-        "md": render_markdown,
-        "md_inline": render_inline,
-        "when": when,
-        "until": until,
-        "day": lambda d: i18n.format_day(d, g.lang),
-        "month_name": lambda y, m: i18n.format_month(y, m, g.lang),
-        "duration": duration,
-        "percent": lambda value: i18n.format_percent(value, g.lang),
-        "status_label": lambda s: STATUS_LABELS[s],
-        "uptime_percent": status.uptime_percent,
-        "other_languages": other_languages,
-        "public_url": public_url,
-        "language_name": i18n.language_name,
-    }
+    return edition().helpers()
 
 
-def in_lang(text: Text):
+def in_lang(text: Text) -> Localized:
     """The text in the request's edition, falling back to the default language."""
-    return text.get_in(g.lang, g.site.config.default_language)
+    return edition().in_lang(text)
 
 
 def translate(message: str) -> str:
     """A UI string in the request's edition (for views that are not templates)."""
-    return i18n.translations(g.lang).gettext(message)
+    return edition().translations.gettext(message)
 
 
-def localized(text: Text) -> Markup:
-    """Plain text in the page's language; marked with ``lang`` when it fell back."""
-    found = in_lang(text)
-    if found.lang != g.lang:
-        return Markup('<span lang="{}">{}</span>').format(found.lang, found.value)
-    return escape(found.value)
-
-
-def _wrap(found, html: Markup, inline: bool) -> Markup:
-    if found.lang == g.lang:
-        return html
-    tag = "span" if inline else "div"
-    return Markup('<{0} lang="{1}">{2}</{0}>').format(tag, found.lang, html)
-
-
-def render_markdown(text: Text) -> Markup:
-    found = in_lang(text)
-    return _wrap(found, markup.render(found.value), inline=False)
-
-
-def render_inline(text: Text) -> Markup:
-    found = in_lang(text)
-    return _wrap(found, markup.render_inline(found.value), inline=True)
-
-
-def when(moment: datetime) -> Markup:
-    """A time for people (site zone, zone named) with its ISO 8601 for machines."""
-    return Markup('<time datetime="{}">{}</time>').format(
-        moment.isoformat(), i18n.format_datetime(moment, g.site.config.timezone, g.lang)
-    )
-
-
-def duration(start: datetime, end: datetime) -> str:
-    """How long from ``start`` to ``end`` in real time (in UTC: across a clock change too)."""
-    return i18n.format_duration(end.astimezone(UTC) - start.astimezone(UTC), g.lang)
-
-
-def until(start: datetime, end: datetime) -> Markup:
-    """The end of a window: only its time when it ends on the day it starts."""
-    tz = g.site.config.timezone
-    if start.astimezone(tz).date() != end.astimezone(tz).date():
-        return when(end)
-    return Markup('<time datetime="{}">{}</time>').format(
-        end.isoformat(), i18n.format_clock(end, tz, g.lang))
+def link(endpoint: str, **values) -> str:
+    """``url_for``, remembered: the links every page of an edition repeats (its home, the
+    history, the feeds, the stylesheet) are built once per build, not once per page."""
+    try:
+        key = (g.get("lang"), request.script_root, endpoint, tuple(sorted(values.items())))
+        links = current_app.extensions["statuspage.links"]
+        found = links.get(key)
+    except TypeError:  # a value that cannot be a key
+        return url_for(endpoint, **values)
+    if found is None:
+        found = links[key] = url_for(endpoint, **values)
+    return found
 
 
 def public_url(endpoint: str, **values) -> str:
     """The page's address on the public site (``url`` in site.yaml, or --url)."""
-    path = url_for(endpoint, **values)[len(request.script_root):]
+    path = link(endpoint, **values)[len(request.script_root):]
     return g.site.config.url + path
 
 
@@ -183,5 +226,5 @@ def other_languages() -> list[tuple[str, str]]:
     endpoint = request.endpoint or "pages.index"
     if not endpoint.startswith("pages."):
         endpoint, args = "pages.index", {}
-    return [(lang, url_for(endpoint, **{**args, "lang": lang}))
+    return [(lang, link(endpoint, **{**args, "lang": lang}))
             for lang in g.site.config.languages if lang != g.lang]

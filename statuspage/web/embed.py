@@ -25,7 +25,7 @@ from statuspage import status
 from statuspage.model import ComponentStatus, Incident, Text, _
 from statuspage.status import Indicator
 from statuspage.web import api, editions
-from statuspage.web.registry import Output
+from statuspage.web.registry import Output, key
 
 JS = "text/javascript"  # RFC 9239; Python before 3.12 says application/javascript
 SVG = "image/svg+xml"
@@ -61,14 +61,16 @@ INDICATOR_BADGES = {
 
 
 def outputs(snap: status.Snapshot):
-    """The banner's files and the badges: they say what is true now."""
-    yield Output("embed.script", {})
+    """The banner's files and the badges, keyed by what they say."""
+    banner = key(snap.open_incidents, snap.active_maintenance)
+    yield Output("embed.script", {}, key("script"))
     for lang in editions.editions(snap.site):
-        yield Output("embed.status_json", {"lang": lang})
-        yield Output("embed.banner", {"lang": lang})
-        yield Output("embed.badge", {"lang": lang})
+        yield Output("embed.status_json", {"lang": lang}, banner)
+        yield Output("embed.banner", {"lang": lang}, banner)
+        yield Output("embed.badge", {"lang": lang}, key(snap.indicator))
         for component in snap.site.config.components:
-            yield Output("embed.component_badge", {"lang": lang, "component_id": component.id})
+            yield Output("embed.component_badge", {"lang": lang, "component_id": component.id},
+                         key(snap.components[component.id]))
 
 
 def init_app(app) -> None:

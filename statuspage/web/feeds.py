@@ -25,7 +25,7 @@ from statuspage.markup import plain_text
 from statuspage.model import STATUS_LABELS, Incident, MaintenanceStatus, Text, Update
 from statuspage.status import IncidentView as View
 from statuspage.web import editions
-from statuspage.web.registry import Output
+from statuspage.web.registry import Output, key
 
 RSS = "application/rss+xml"
 ATOM = "application/atom+xml"
@@ -60,18 +60,46 @@ def _html(text: Text) -> Markup:
 
 
 def outputs(snap: status.Snapshot):
-    """The feeds and calendars of every edition: they follow the news, rendered each time."""
+    """The feeds and calendars of every edition, each keyed by the entries it lists."""
+    ids = [None, *(c.id for c in snap.site.config.components)]
+    updates = {cid: _entries_key(snap, update_entries(snap, cid)) for cid in ids}
+    calendars = {cid: key(planned(snap, cid)) for cid in ids}
+    history = _entries_key(snap, [(view.latest, view) for view in history_entries(snap)])
     for lang in editions.editions(snap.site):
         for kind in ("rss", "atom"):
-            yield Output("feeds.updates", {"lang": lang, "kind": kind})
-            yield Output("feeds.history", {"lang": lang, "kind": kind})
-            for component in snap.site.config.components:
+            yield Output("feeds.updates", {"lang": lang, "kind": kind}, updates[None])
+            yield Output("feeds.history", {"lang": lang, "kind": kind}, history)
+            for cid in ids[1:]:
                 yield Output("feeds.component_updates", {
-                    "lang": lang, "kind": kind, "component_id": component.id})
-        yield Output("feeds.calendar", {"lang": lang})
-        for component in snap.site.config.components:
-            yield Output("feeds.component_calendar", {"lang": lang,
-                                                      "component_id": component.id})
+                    "lang": lang, "kind": kind, "component_id": cid}, updates[cid])
+        yield Output("feeds.calendar", {"lang": lang}, calendars[None])
+        for cid in ids[1:]:
+            yield Output("feeds.component_calendar", {"lang": lang, "component_id": cid},
+                         calendars[cid])
+
+
+def _entries_key(snap: status.Snapshot, entries: list) -> str | None:
+    """A feed shows its entries, and when it has none the date of the site's news."""
+    if not entries:
+        return key("empty", snap.latest_news)
+    return key([(update.anchor if update else None, view) for update, view in entries])
+
+
+def update_entries(snap: status.Snapshot, component_id: str | None) -> list[tuple[Update, View]]:
+    """The entries of an update feed: the newest published updates."""
+    return snap.updates_of(component_id)[: snap.site.config.feed_entries]
+
+
+def history_entries(snap: status.Snapshot) -> list[View]:
+    """The entries of a history feed: the incidents announced last, newest first."""
+    return snap.by_announcement[: snap.site.config.feed_entries]
+
+
+def planned(snap: status.Snapshot, component_id: str | None) -> list[View]:
+    """The events of a maintenance calendar: the latest planned windows."""
+    found = [v for v in snap.published_of(component_id) if v.maintenance]
+    found.sort(key=lambda v: (v.maintenance.start, v.id), reverse=True)
+    return found[: snap.site.config.feed_entries]
 
 
 def init_app(app) -> None:
@@ -109,7 +137,7 @@ def component_updates(component_id: str, kind: str):
 
 def _updates_feed(kind: str, title: str, component_id: str | None, endpoint: str,
                   values: dict) -> Response:
-    found = g.snap.updates_of(component_id)[: g.site.config.feed_entries]
+    found = update_entries(g.snap, component_id)
     feed = _feed(kind, title, endpoint, values, newest=found[0][0].time if found else None,
                  home=editions.public_url("pages.component", **values) if values else None)
     for update, incident in found:
@@ -126,7 +154,7 @@ def _updates_feed(kind: str, title: str, component_id: str | None, endpoint: str
     return _response(feed, kind)
 
 
-def _update_html(incident: Incident, update: Update) -> Markup:
+def _update_html(incident: Incident | View, update: Update) -> Markup:
     """The update as the page shows it, with who is affected and what to do."""
     html = _html(update.body)
     for label, text in ((_("Who is affected"), incident.who_is_affected),
@@ -154,13 +182,7 @@ class _StatuspageItem(BaseEntryExtension):
 @editions.route(f"/history.{KINDS}", bp)
 def history(kind: str):
     """One entry per incident or maintenance, all its updates inside, as Statuspage does."""
-    incidents = []
-    for view in g.snap.published:
-        shown = view.updates
-        announced = shown[-1].time if shown else view.started
-        incidents.append((announced, view, shown))
-    incidents.sort(key=lambda item: (item[0], item[1].id), reverse=True)
-    incidents = incidents[: g.site.config.feed_entries]
+    incidents = [(view.announced, view, view.updates) for view in history_entries(g.snap)]
     newest = max((shown[0].time for _a, _i, shown in incidents if shown), default=None)
     title = _("%(name)s Status - Incident History") % {"name": _text(g.site.config.name)}
     feed = _feed(kind, title, "feeds.history", {}, newest=newest)
@@ -182,7 +204,7 @@ def history(kind: str):
     return _response(feed, kind)
 
 
-def _history_html(incident: Incident, shown: tuple[Update, ...]) -> Markup:
+def _history_html(incident: Incident | View, shown: tuple[Update, ...]) -> Markup:
     parts = []
     if incident.maintenance:
         window = incident.maintenance
@@ -279,9 +301,7 @@ def _calendar(component_id: str | None) -> Response:
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", _("%(name)s: planned maintenance") % {"name": _text(config.name)})
-    planned = [v for v in g.snap.published_of(component_id) if v.maintenance]
-    planned.sort(key=lambda v: (v.maintenance.start, v.id), reverse=True)
-    for view in planned[: config.feed_entries]:
+    for view in planned(g.snap, component_id):
         cal.add_component(_event(view, host))
     return Response(cal.to_ical(), mimetype=CALENDAR)
 

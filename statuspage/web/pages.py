@@ -7,27 +7,39 @@ from flask import Flask, abort, g, render_template
 from statuspage.status import Snapshot
 from statuspage.web import assets
 from statuspage.web.editions import blueprint, editions, route
-from statuspage.web.registry import Output
+from statuspage.web.registry import Output, key
 
 bp = blueprint("pages")
+LISTED = 50  # incidents a component's page lists (then a link to the history)
 
 
 def outputs(snap: Snapshot):
     """Every page of every edition, with what it shows beyond the site's settings (None:
     it changes with the moment)."""
-    months = list(snap.months)
+    months = {month: key(views) for month, views in snap.months.items()}
+    history = key(sorted((month, len(views)) for month, views in snap.months.items()))
+    components = {c.id: component_key(snap, c.id) for c in snap.site.config.components}
     for lang in editions(snap.site):
         yield Output("pages.index", {"lang": lang})
-        yield Output("pages.history", {"lang": lang})
-        for year, month in months:
-            yield Output("pages.history_month", {"lang": lang, "year": year, "month": month})
+        yield Output("pages.history", {"lang": lang}, history)
+        for (year, month), month_key in months.items():
+            yield Output("pages.history_month", {"lang": lang, "year": year, "month": month},
+                         month_key)
         for view in snap.published:
-            yield Output("pages.incident", {"lang": lang, "incident_id": view.id})
-        for component in snap.site.config.components:
-            yield Output("pages.component", {"lang": lang, "component_id": component.id})
+            yield Output("pages.incident", {"lang": lang, "incident_id": view.id}, key(view))
+        for component_id, component_key_ in components.items():
+            yield Output("pages.component", {"lang": lang, "component_id": component_id},
+                         component_key_)
     yield Output("not_found_page", {})
     for hashed in assets.names().values():
-        yield Output("asset", {"hashed": hashed}, key=hashed)
+        yield Output("asset", {"hashed": hashed}, hashed)
+
+
+def component_key(snap: Snapshot, component_id: str) -> str | None:
+    """What a component's page shows: its status, its bars, its maintenance and incidents."""
+    days = [(d.day, d.uptime, d.worst, d.incidents) for d in snap.uptime(component_id)]
+    return key(snap.components[component_id], days, snap.maintenance_of(component_id),
+               snap.incidents_of(component_id)[:LISTED + 1])
 
 
 def init_app(app: Flask) -> None:
@@ -71,7 +83,7 @@ def component(component_id: str):
     found = g.site.config.component(component_id)
     if found is None:
         abort(404)
-    return render_template("component.html", component=found)
+    return render_template("component.html", component=found, listed=LISTED)
 
 
 def not_found_page():

@@ -22,22 +22,17 @@ class Output(NamedTuple):
     key: str | None = None
 
 
-def view_state(view: IncidentView) -> str | None:
-    """What an incident's pages show of it: its files and its state at the moment; None
-    when unknown (an incident not read from files)."""
-    if not view.digest:
-        return None
-    return "|".join(str(part) for part in (
-        view.digest, view.status, len(view.updates), view.ended, view.promise, view.late,
-        view.is_open, view.published))
-
-
-def views_key(*parts: object) -> str | None:
+def key(*parts: object) -> str | None:
     """A key from views (their state) and plain values; None if any view's is unknown."""
     texts = []
     for part in parts:
-        text = view_state(part) if isinstance(part, IncidentView) else repr(part)
+        if isinstance(part, IncidentView):
+            text = part.state
+        elif isinstance(part, (list, tuple)):
+            text = key(*part)
+        else:
+            text = repr(part)
         if text is None:
             return None
         texts.append(text)
-    return hashlib.sha256("\n".join(texts).encode("utf-8")).hexdigest()[:32]
+    return hashlib.sha256("\n".join(texts).encode("utf-8")).hexdigest()[:24]

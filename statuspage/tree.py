@@ -1,0 +1,155 @@
+"""The built site on disk: its manifest, the spare tree, the lock, the atomic swap.
+
+Beside ``out`` (say ``build/``) live:
+
+- ``build/.statuspage-build``: the marker of a folder this tool built, holding its
+  manifest: for each output, the file it wrote and the key it was made with;
+- ``.statuspage-spare-build/``: the site before the one in ``build/``. The next build
+  updates it into the new site (a file whose key did not change is left alone, one that
+  changed in the last build is linked from ``build/``, the rest is rendered), then
+  swaps it with ``build/`` in one rename. Visitors see the old site or the new one;
+- ``.statuspage-lock-build``: held for a whole build, so builds of one output take turns.
+
+A spare whose marker is missing (a build stopped half-way) is not trusted: it is emptied.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import fcntl
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MARKER = ".statuspage-build"  # marks a folder as ours to replace, and holds its manifest
+SPARE = ".statuspage-spare-"
+LOCK = ".statuspage-lock-"
+STAGING = ".build-"  # what builds before this version left: removed when found
+RENAME_EXCHANGE = 2
+AT_FDCWD = -100
+VERSION = 2
+
+
+@dataclass
+class Manifest:
+    """What a built folder holds: for each output id, its file and its key (None: it was
+    made for its moment, never reused)."""
+
+    inputs: str | None  # the site-wide inputs it was built from (None: unknown)
+    edition: str = "public"
+    files: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, folder: Path) -> Manifest | None:
+        try:
+            data = json.loads((folder / MARKER).read_text(encoding="utf-8"))
+            if data.get("version") != VERSION:
+                return None
+            return cls(data["inputs"], data["edition"],
+                       {k: (v[0], v[1]) for k, v in data["files"].items()})
+        except (OSError, ValueError, KeyError, TypeError, IndexError):
+            return None
+
+    def write(self, folder: Path) -> None:
+        data = {"version": VERSION, "inputs": self.inputs, "edition": self.edition,
+                "files": self.files, "note": "built by statuspage; replaced by the next build"}
+        (folder / MARKER).write_text(json.dumps(data, separators=(",", ":")) + "\n",
+                                     encoding="utf-8")
+
+
+def spare_of(out: Path) -> Path:
+    return out.with_name(SPARE + out.name)
+
+
+@contextmanager
+def locked(out: Path) -> Iterator[None]:
+    """One build of ``out`` at a time, across processes."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(out.with_name(LOCK + out.name), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def remove_stale(out: Path) -> list[Path]:
+    """Remove what stopped builds left beside ``out`` (call it holding the lock)."""
+    removed = []
+    for path in out.parent.glob(f"{STAGING}{out.name}-*"):
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    return removed
+
+
+def prepare_spare(out: Path, inputs: str | None, full: bool) -> tuple[Path, Manifest | None]:
+    """The spare folder, emptied unless it holds a complete build of the same inputs, and
+    its manifest (None when empty). Its marker is removed: until the build writes a new
+    one, the folder is known to be half-made."""
+    spare = spare_of(out)
+    manifest = Manifest.read(spare) if spare.is_dir() else None
+    if manifest is None or full or inputs is None or manifest.inputs != inputs:
+        shutil.rmtree(spare, ignore_errors=True)
+        spare.mkdir()
+        manifest = None
+    (spare / MARKER).unlink(missing_ok=True)
+    return spare, manifest
+
+
+def unlink(folder: Path, path: str) -> None:
+    """Remove one file of a built folder, and the folders it leaves empty."""
+    target = folder / path
+    target.unlink(missing_ok=True)
+    parent = target.parent
+    while parent != folder:
+        try:
+            parent.rmdir()
+        except OSError:
+            break
+        parent = parent.parent
+
+
+def link(source: Path, target: Path, path: str) -> None:
+    """Make ``target/path`` the same file as ``source/path`` (a hard link, else a copy)."""
+    destination = target / path
+    destination.unlink(missing_ok=True)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source / path, destination)
+    except OSError:
+        shutil.copy2(source / path, destination)
+
+
+def publish(staging: Path, out: Path) -> bool:
+    """Put ``staging`` at ``out`` in one step; visitors see the old or the new site.
+    Returns True when the previous site is now at ``staging``."""
+    if not out.exists():
+        os.rename(staging, out)
+        return False
+    if _exchange(staging, out):
+        return True
+    previous = staging.with_name(staging.name + "-old")
+    os.rename(out, previous)  # no atomic exchange here: the gap is two renames wide
+    os.rename(staging, out)
+    os.rename(previous, staging)
+    return True
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically with Linux renameat2(RENAME_EXCHANGE)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        return False
+    result = renameat2(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE)
+    if result == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(b))
