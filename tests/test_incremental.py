@@ -1,0 +1,151 @@
+"""Incremental builds write exactly what a full build of the same content at the same moment
+writes, whatever happened in between: a property over random sequences of edits."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import NOW, REPO
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from statuspage import build as building
+from statuspage import cli
+from statuspage.build import build
+from statuspage.loader import load_site
+
+EDITS = ["new", "update", "resolve", "maintenance", "translate", "untranslate", "delete",
+         "site", "later", "much later", "code"]
+
+
+def tree(folder: Path) -> dict[str, str]:
+    """The site's files (not the builder's own dotfiles) and a digest of each."""
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*"))
+            if p.is_file() and not p.name.startswith(".")}
+
+
+class Site:
+    """The shipped example site in a folder, edited as staff would, at a moving moment."""
+
+    def __init__(self, root: Path, monkeypatch):
+        self.root = root
+        self.now = NOW
+        self.count = 0
+        self.monkeypatch = monkeypatch
+        monkeypatch.setattr(cli, "_now", lambda: self.now)
+
+    def cli(self, *args: str) -> None:
+        result = CliRunner().invoke(cli.main, ["--site", str(self.root), *args])
+        assert result.exit_code in (0, 1, 2), result.output  # refusals are fine, crashes not
+
+    def incidents(self, translated: bool | None = None) -> list[str]:
+        names = sorted(p.name for p in (self.root / "incidents").glob("*.md"))
+        ids = [n[:-3] for n in names if n.count(".") == 1]
+        if translated is None:
+            return ids
+        return [i for i in ids if (f"{i}.en.md" in names) == translated]
+
+    def edit(self, kind: str, pick: int) -> None:
+        self.count += 1
+        ids = self.incidents()
+        chosen = ids[pick % len(ids)] if ids else None
+        if kind == "new":
+            self.cli("new", f"Panne {self.count}", "-c", "fibre", "-m", "Nous enquêtons.",
+                     "--next-update", "+3h", "--id", f"panne-{self.count}")
+        elif kind == "update" and chosen:
+            self.cli("update", chosen, "--status", "identified", "-m", f"Suite {self.count}.")
+        elif kind == "resolve" and chosen:
+            self.cli("resolve", chosen)
+        elif kind == "maintenance":
+            self.cli("maintenance", f"Travaux {self.count}", "-c", "adsl", "--start", "+2h",
+                     "--end", "+5h", "-m", "Coupures brèves.", "--id", f"travaux-{self.count}")
+        elif kind == "translate":
+            untranslated = self.incidents(translated=False)
+            if untranslated:
+                target = untranslated[pick % len(untranslated)]
+                (self.root / "incidents" / f"{target}.en.md").write_text(
+                    f"---\ntitle: Translated {self.count}\n---\n", encoding="utf-8")
+        elif kind == "untranslate":
+            translated = self.incidents(translated=True)
+            if translated:
+                (self.root / "incidents" / f"{translated[pick % len(translated)]}.en.md").unlink()
+        elif kind == "delete" and chosen:
+            for path in (self.root / "incidents").glob(f"{chosen}.*"):
+                path.unlink()
+        elif kind == "site":
+            path = self.root / "content" / "site.yaml"
+            path.write_text(path.read_text("utf-8").replace("feed_entries", "feed_entries")
+                            + f"# edit {self.count}\n", encoding="utf-8")
+        elif kind == "later":
+            self.now += timedelta(hours=pick % 30 + 1)
+        elif kind == "much later":
+            self.now += timedelta(days=pick % 40 + 1)
+        elif kind == "code":  # a new version of the package, or an edited template
+            digest = f"code-{self.count}"
+            self.monkeypatch.setattr(building, "code_digest", lambda: digest)
+            import statuspage.loader
+
+            self.monkeypatch.setattr(statuspage.loader, "code_digest", lambda: digest)
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[
+    HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from(EDITS), st.integers(0, 1000)), min_size=3,
+                max_size=7))
+def test_an_incremental_build_is_a_full_build(tmp_path_factory, monkeypatch, edits):
+    root = tmp_path_factory.mktemp("site")
+    for part in ("content", "incidents"):
+        shutil.copytree(REPO / part, root / part)
+    with monkeypatch.context() as patch:
+        site = Site(root, patch)
+        build(root, root / "build", now=site.now)
+        for kind, pick in edits:
+            site.edit(kind, pick)
+            incremental = build(root, root / "build", now=site.now)
+            full = build(root, root / "full", now=site.now, full=True)
+            assert full.rendered == full.pages
+            assert tree(root / "build") == tree(root / "full"), (kind, site.now)
+
+
+def test_one_update_renders_a_few_files_and_keeps_the_rest(example_dir, monkeypatch):
+    monkeypatch.setattr(cli, "_now", lambda: NOW)
+    first = build(example_dir, now=NOW)
+    assert first.rendered == first.pages
+    again = build(example_dir, now=NOW)
+    kept_once = again.pages - again.rendered
+    assert again.rendered <= 12, again  # the home pages, the 404, the API
+    runner = CliRunner()
+    fibre = next(i.id for i in load_site(example_dir).incidents if "fibre" in i.id
+                 and "lyon" in i.id)
+    result = runner.invoke(cli.main, ["--site", str(example_dir), "update", fibre,
+                                      "--status", "monitoring", "-m", "Réparé."])
+    assert result.exit_code == 0, result.output
+    after = build(example_dir, now=NOW)
+    assert again.rendered < after.rendered < after.pages / 2
+    assert after.pages - after.rendered < kept_once
+    page = (example_dir / "build" / "incidents" / fibre / "index.html").read_text("utf-8")
+    assert "Réparé." in page
+
+
+def test_a_code_change_renders_everything(example_dir, monkeypatch):
+    build(example_dir, now=NOW)
+    monkeypatch.setattr(building, "code_digest", lambda: "another version")
+    again = build(example_dir, now=NOW)
+    assert again.rendered == again.pages
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_pool_of_processes_writes_the_same_files(example_dir, monkeypatch, tmp_path, workers):
+    monkeypatch.setattr(building, "PARALLEL_FROM", 10)
+    out = tmp_path / f"out-{workers}"
+    build(example_dir, out, now=NOW, workers=workers)
+    reference = tmp_path / "reference"
+    monkeypatch.setattr(building, "PARALLEL_FROM", 10**9)
+    build(example_dir, reference, now=NOW)
+    assert tree(out) == tree(reference)
