@@ -27,7 +27,7 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from statuspage import files, sources
-from statuspage.build import MARKER
+from statuspage.build import CACHE, MARKER
 from statuspage.build import build as build_site
 from statuspage.errors import ContentError, StatusPageError
 from statuspage.loader import Loader
@@ -129,7 +129,7 @@ class Daemon:
         self.build = build
         # In memory: loading again re-reads only the files that changed, and a broken file
         # is kept as it last loaded without error.
-        self.loader = Loader(root)
+        self.loader = Loader(root, cache=self._out.with_name(CACHE + self._out.name))
         self.load = load or (lambda root: self.loader.load(lenient=True))
         self.scheduler = scheduler or BackgroundScheduler(timezone=UTC)
         self.site: Site | None = None  # the content as last loaded without error
@@ -297,6 +297,8 @@ class Daemon:
             self.good = site
             log.info("rebuilt %s (%s)%s: %d pages in %.1f s", shown, reason, source,
                      result.pages, result.seconds)
+            for note in self.loader.save():  # after the swap: the page is live already
+                log.warning("%s", note)
             for note in result.notes:
                 log.warning("%s", note)
             if result.warnings != self._warnings:

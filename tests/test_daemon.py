@@ -614,3 +614,15 @@ def test_a_deleted_site_is_noticed_at_the_next_look(start, site_dir, log):
     daemon.poll()
     assert log()[-1].startswith("rebuilt build/ (build/ is missing): ")
     assert (site_dir / "build" / "index.html").is_file()
+
+
+def test_a_restarted_daemon_keeps_a_broken_file_as_it_last_loaded(start, site_dir, log):
+    first = start(NOW, build=real_build)
+    first.stop()
+    path = site_dir / "incidents" / f"{FIBRE}.md"
+    path.write_text("broken while the daemon was down\n", encoding="utf-8")
+    start(NOW, build=real_build)  # a new process would read the cache beside build/
+    assert any(line.startswith(f"content error (start): incidents/{FIBRE}.md:1: ")
+               for line in log())
+    page = site_dir / "build" / "incidents" / FIBRE / "index.html"
+    assert "Un câble a été coupé par des travaux." in page.read_text("utf-8")
