@@ -1,32 +1,36 @@
-"""Benchmark a full build on a synthetic site.
+"""Benchmark builds on a synthetic site: full, without change, after one update, the daemon.
 
-    python benchmarks/build.py --incidents 1000 [--seed 1] [--keep DIR] [--now WHEN]
+    python benchmarks/build.py --incidents 10000 [--languages fr,en] [--seed 1] [--keep DIR]
+    python benchmarks/build.py --site DIR      # an existing site instead
 
-Generates a valid site (languages fr and en, Europe/Paris, 20 components in 4 groups,
-N incidents over the three years before ``now``, a third of them translated, ~2% still
-open), builds it with statuspage.build.build() and prints the figures, one per line.
-The same seed gives the same site, byte for byte.
+Generates a valid site (Europe/Paris, 20 components in 4 groups, N incidents over the
+three years before ``now``, a third of them translated when English is listed, ~2% still
+open; the same seed gives the same site, byte for byte). Then, each in a fresh process so
+that its peak memory is its own: the first build (full, no cache), a rebuild without
+change, a rebuild after one update, and the daemon's save-to-live latency (``statuspage
+run``: an update saved, timed until its page shows it). One figure per line.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
+import re
 import resource
 import shutil
 import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # benchmark this tree
 
 from statuspage.build import build  # noqa: E402
-from statuspage.errors import ContentError, StatusPageError  # noqa: E402
 
 TZ = ZoneInfo("Europe/Paris")
 DEFAULT_NOW = datetime(2026, 11, 26, 12, 0, tzinfo=TZ)
@@ -141,12 +145,12 @@ class Stats:
     updates: int = 0
 
 
-def write_site_yaml(root: Path) -> None:
+def write_site_yaml(root: Path, languages: list[str]) -> None:
     lines = [
         "name: {fr: Statut Exemple Télécom, en: Example Telecom Status}",
         "url: https://status.example.com",
         "timezone: Europe/Paris",
-        "languages: [fr, en]",
+        f"languages: [{', '.join(languages)}]",
         "support:",
         '  phone: "3900"',
         "  url: https://example.com/help",
@@ -274,9 +278,13 @@ def incident_files(n: int, rng: random.Random, now: datetime, is_open: bool,
     return incident_id, original, translation, stats
 
 
-def generate(root: Path, count: int, seed: int, now: datetime) -> Stats:
+def generate(root: Path, count: int, seed: int, now: datetime,
+             languages: list[str] | None = None) -> Stats:
+    """Languages: French first, always; English translations (a third) when listed; other
+    languages show the original text."""
+    languages = languages or ["fr", "en"]
     rng = random.Random(seed)
-    write_site_yaml(root)
+    write_site_yaml(root, languages)
     incidents = root / "incidents"
     incidents.mkdir(parents=True, exist_ok=True)
     total = Stats(files=1)
@@ -284,7 +292,7 @@ def generate(root: Path, count: int, seed: int, now: datetime) -> Stats:
     open_at = set(rng.sample(range(count), open_count))
     for n in range(count):
         is_open = n in open_at
-        translate = rng.random() < 1 / 3
+        translate = rng.random() < 1 / 3 and "en" in languages
         incident_id, original, translation, stats = incident_files(n, rng, now, is_open,
                                                                    translate)
         (incidents / f"{incident_id}.md").write_text(original, encoding="utf-8")
@@ -314,21 +322,141 @@ def parse_now(text: str) -> datetime:
     return when if when.tzinfo else when.replace(tzinfo=TZ)
 
 
+def peak_mb(who: int = resource.RUSAGE_SELF) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024  # KiB on Linux
+
+
+def phase(root: Path, name: str, now: datetime, workers: int | None) -> dict:
+    """One measured step, in this (fresh) process: a full build, a rebuild without change,
+    a rebuild after one update. Prints its figures as JSON."""
+    out = root / "build"
+    if name == "full":  # the first build: no cache, no previous site
+        for leftover in (out, out.with_name(".statuspage-spare-build"),
+                         out.with_name(".statuspage-cache-build")):
+            if leftover.is_dir():
+                shutil.rmtree(leftover)
+            leftover.unlink(missing_ok=True) if leftover.is_file() else None
+    if name == "update":
+        update_one(root, now)
+    started = time.perf_counter()
+    result = build(root, out=out, now=now, full=name == "full", workers=workers)
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "pages": result.pages, "rendered": result.rendered,
+            "rss_mb": peak_mb(), "workers_rss_mb": peak_mb(resource.RUSAGE_CHILDREN),
+            "warnings": len(result.warnings)}
+
+
+def update_one(root: Path, now: datetime, text: str = "Nouvelle mise à jour.") -> str:
+    """Add an update to the newest open incident (else the newest), as the CLI does."""
+    from statuspage.loader import load_site
+    from statuspage.status import Snapshot
+    from statuspage.writer import append_update
+
+    site = load_site(root)
+    snap = Snapshot(site, now)
+    target = (snap.open_incidents or list(snap.published))[0]
+    status = "in_progress" if target.is_maintenance else "monitoring"
+    append_update(root, site.config, target.id, status, text, now)
+    return target.id
+
+
+def daemon_latency(root: Path, now: datetime, runs: int = 3) -> dict:
+    """Start ``statuspage run``, save an update, and time until the page shows it."""
+    import subprocess
+
+    from statuspage.loader import load_site
+    from statuspage.status import Snapshot
+
+    out = root / "build"
+    log = root / "daemon.log"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    with log.open("w") as stream:
+        process = subprocess.Popen([sys.executable, "-m", "statuspage", "--site", str(root),
+                                    "run", "--every", "1h"], stdout=stream,
+                                   stderr=subprocess.STDOUT, env=env)
+    latencies = []
+    try:
+        wait(lambda: re.search(r"rebuilt \S+ \(start\)", log.read_text()), 900,
+             "the first build")
+        site = load_site(root)
+        target = (Snapshot(site, datetime.now(UTC)).open_incidents
+                  or list(Snapshot(site, datetime.now(UTC)).published))[0]
+        page = out / "incidents" / target.id / "index.html"
+        for run in range(runs):
+            text = f"Mise à jour numéro {run} du {time.time():.0f}."
+            time.sleep(1.5)  # between two saves, like people
+            update_one(root, datetime.now(UTC), text)
+            saved = time.perf_counter()  # the file is written: the save is done
+            wait(lambda text=text: text in page.read_text(encoding="utf-8"), 120,
+                 "the update online")
+            latencies.append(time.perf_counter() - saved)
+        status = Path(f"/proc/{process.pid}/status").read_text()
+        hwm = int(re.search(r"VmHWM:\s+(\d+)", status)[1]) / 1024
+    finally:
+        process.terminate()
+        process.wait(30)
+    return {"latencies": latencies, "rss_mb": hwm}
+
+
+def wait(condition, seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if condition():
+                return
+        except FileNotFoundError:
+            pass
+        time.sleep(0.005)
+    raise SystemExit(f"timed out waiting for {what}")
+
+
+def run_phase(root: Path, name: str, now: datetime, workers: int | None) -> dict:
+    import subprocess
+
+    command = [sys.executable, __file__, "--phase", name, "--site", str(root),
+               "--now", now.isoformat()]
+    if workers:
+        command += ["--workers", str(workers)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode:
+        raise SystemExit(f"{name} failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--incidents", type=int, required=True, metavar="N",
-                        help="number of incidents to generate")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--incidents", type=int, metavar="N",
+                        help="generate a site of N incidents")
+    source.add_argument("--site", type=Path, metavar="DIR",
+                        help="measure an existing site instead (its build/ is replaced)")
+    parser.add_argument("--languages", default="fr,en",
+                        help="the generated site's languages, French first (default fr,en)")
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     parser.add_argument("--keep", type=Path, metavar="DIR",
-                        help="write the site to DIR and keep it (default: a temporary folder)")
+                        help="write the generated site to DIR and keep it")
     parser.add_argument("--now", type=parse_now, default=DEFAULT_NOW,
                         help="the build's 'now', ISO 8601; naive means Europe/Paris "
                              f"(default {DEFAULT_NOW.isoformat()})")
+    parser.add_argument("--workers", type=int, help="processes for a full build (default: "
+                        "every core)")
+    parser.add_argument("--no-daemon", action="store_true",
+                        help="skip the daemon's save-to-live measure")
+    parser.add_argument("--phase", choices=["full", "nochange", "update"],
+                        help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.incidents < 0:
+    if args.phase:
+        print(json.dumps(phase(args.site.resolve(), args.phase, args.now, args.workers)))
+        return 0
+    if args.incidents is not None and args.incidents < 0:
         parser.error("--incidents must be 0 or more")
+    languages = [lang.strip() for lang in args.languages.split(",") if lang.strip()]
+    if languages[:1] != ["fr"]:
+        parser.error("--languages: French first (the generated text is French)")
 
-    if args.keep:
+    if args.site:
+        root = args.site.resolve()
+    elif args.keep:
         root = args.keep.resolve()
         if root.exists() and any(root.iterdir()):
             parser.error(f"--keep {root}: the folder is not empty")
@@ -336,42 +464,36 @@ def main(argv: list[str] | None = None) -> int:
     else:
         root = Path(tempfile.mkdtemp(prefix="statuspage-bench-"))
     try:
-        started = time.perf_counter()
-        stats = generate(root, args.incidents, args.seed, args.now)
-        generated_in = time.perf_counter() - started
-
-        started = time.perf_counter()
-        try:
-            result = build(root, out=root / "build", now=args.now)
-        except ContentError as err:
-            print(f"build failed: the generated content is invalid "
-                  f"({len(err.problems)} problems):", file=sys.stderr)
-            for problem in err.problems[:50]:
-                print(f"  {problem}", file=sys.stderr)
-            return 1
-        except StatusPageError as err:
-            print(f"build failed: {err.format_message()}", file=sys.stderr)
-            return 1
-        wall = time.perf_counter() - started
-
-        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-        size, files = folder_size(result.out)
-        print(f"incidents:         {stats.incidents} ({stats.translated} translated, "
-              f"{stats.open} open, {stats.postmortems} with a postmortem, "
-              f"{stats.updates} updates)")
-        print(f"files generated:   {stats.files} (site.yaml + incident files), "
-              f"in {generated_in:.2f} s")
-        print(f"pages written:     {result.pages}")
-        print(f"wall time:         {wall:.2f} s (load + build)")
-        print(f"peak memory:       {peak_mb:.1f} MB (ru_maxrss)")
+        if args.incidents is not None:
+            started = time.perf_counter()
+            stats = generate(root, args.incidents, args.seed, args.now, languages)
+            print(f"incidents:         {stats.incidents} ({stats.translated} translated, "
+                  f"{stats.open} open, {stats.postmortems} with a postmortem, "
+                  f"{stats.updates} updates), languages {', '.join(languages)}")
+            print(f"files generated:   {stats.files}, in {time.perf_counter() - started:.2f} s")
+        full = run_phase(root, "full", args.now, args.workers)
+        incidents = max(args.incidents or 0, 1)
+        print(f"pages:             {full['pages']}")
+        per = full["seconds"] / incidents * 1000
+        print(f"full build:        {full['seconds']:.2f} s, {per:.2f} ms per incident; "
+              f"peak {full['rss_mb']:.0f} MB, workers {full['workers_rss_mb']:.0f} MB each "
+              "at most")
+        size, files = folder_size(root / "build")
         print(f"build folder:      {size / 1e6:.1f} MB, {files} files")
-        if result.warnings:
-            print(f"content warnings:  {len(result.warnings)}")
-        if args.keep:
-            print(f"site kept in:      {root}")
+        for name, label in (("nochange", "no-change rebuild"), ("update", "one-update rebuild")):
+            found = run_phase(root, name, args.now, args.workers)
+            print(f"{label + ':':<19}{found['seconds']:.2f} s ({found['rendered']} rendered); "
+                  f"peak {found['rss_mb']:.0f} MB")
+        if not args.no_daemon:
+            daemon = daemon_latency(root, args.now)
+            shown = ", ".join(f"{s:.2f}" for s in daemon["latencies"])
+            print(f"daemon save→live:  {shown} s (1 s polling included); "
+                  f"peak {daemon['rss_mb']:.0f} MB")
+        if args.keep or args.site:
+            print(f"site in:           {root}")
         return 0
     finally:
-        if not args.keep:
+        if not (args.keep or args.site):
             shutil.rmtree(root, ignore_errors=True)
 
 

@@ -53,15 +53,6 @@ def api_status(value: UpdateStatus) -> str:
     return value.value
 
 
-def _transitions(incident: Incident, now: datetime) -> list[datetime]:
-    """When ``incident`` began or stopped affecting its components, up to ``now``."""
-    candidates = {incident.started, *(u.time for u in incident.updates)}
-    if incident.maintenance is not None:
-        candidates |= {incident.maintenance.start, incident.maintenance.end}
-    return sorted(t for t in candidates if t <= now
-                  and status.is_open(incident, t) != status.is_open(incident, t - TICK))
-
-
 class Documents:
     """The API's JSON documents for one Snapshot, each part computed once.
 
@@ -284,7 +275,7 @@ class Documents:
     @cached_property
     def _transitions(self) -> dict[str, list[datetime]]:
         """When each incident began or stopped affecting its components, up to now."""
-        return {view.id: _transitions(view.incident, self.now)
+        return {view.id: status.transitions(view.incident, self.now)
                 for view in self.snap.views.values()}
 
     @cached_property

@@ -11,6 +11,7 @@ everything; either way the files are the same bytes.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import mimetypes
 import multiprocessing
@@ -113,11 +114,16 @@ def build(root: Path, out: Path | None = None, url: str | None = None,
             site = replace(site, config=replace(site.config, url=url.rstrip("/")))
         notes += [f"removed {path.name}, left by a build that was stopped"
                   for path in tree.remove_stale(out)]
+        # The loaded site outlives the build: while it runs, the collector need not scan
+        # it again and again (and forked workers do not copy the pages it would touch).
+        gc.freeze()
         try:
             pages, rendered = _update(site, now, out, full, workers)
         except Exception as err:  # any failure: the old site stays, and we say why
             raise BuildError(f"build failed, {out} left as it was: {type(err).__name__}: "
                              f"{err}") from err
+        finally:
+            gc.unfreeze()
     return BuildResult(out, pages, time.perf_counter() - started, site.warnings, tuple(notes),
                        rendered)
 

@@ -167,6 +167,13 @@ class Daemon:
         self.request("start")
 
     def stop(self) -> None:
+        """Finish the build in progress, stop the scheduler, save the parse cache, and let
+        reminders finish."""
+        self._stop()
+        for note in self.loader.save(force=True):
+            log.warning("%s", note)
+
+    def _stop(self) -> None:
         """Finish the build in progress, stop the scheduler, and let reminders finish.
 
         No build may run while the scheduler shuts down: APScheduler holds its job store
@@ -297,6 +304,7 @@ class Daemon:
             self.good = site
             log.info("rebuilt %s (%s)%s: %d pages in %.1f s", shown, reason, source,
                      result.pages, result.seconds)
+            log.debug("%d rendered, %d kept", result.rendered, result.pages - result.rendered)
             for note in self.loader.save():  # after the swap: the page is live already
                 log.warning("%s", note)
             for note in result.notes:

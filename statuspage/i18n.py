@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -96,6 +96,7 @@ def format_clock(moment: datetime, tz: ZoneInfo, lang: str) -> str:
     return f"{found.time.apply(local, found.locale)} {local.tzname()}"
 
 
+@lru_cache(maxsize=4096)
 def format_day(day: date, lang: str) -> str:
     found = _patterns(lang)
     return found.day.apply(day, found.locale)
@@ -116,6 +117,7 @@ def format_duration(delta: timedelta, lang: str) -> str:
     return " ".join(shown[:2]) or babel_timedelta(timedelta(0), format="short", locale=locale)
 
 
+@lru_cache(maxsize=4096)
 def format_percent(value: float, lang: str) -> str:
     return format_decimal(value, format="0.00", locale=babel_locale(lang)) + "\u00a0%"
 

@@ -8,8 +8,11 @@ version of a broken file while the other files go on.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import pickle
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -19,6 +22,21 @@ from statuspage.content import apply_translation, parse_incident
 from statuspage.errors import ConfigError, ContentError, Problem, Problems
 from statuspage.model import Incident, Site, SiteConfig
 from statuspage.package import code_digest
+
+SAVE_AFTER = 20  # files re-parsed before the cache file is worth writing again
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pickle builds or walks hundreds of thousands of objects none of which is garbage:
+    the cycle collector would traverse them again and again (three times the work)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @dataclass
@@ -46,30 +64,40 @@ class Loader:
         self._good: dict[str, Incident] = {}  # each incident as it last loaded without error
         self._read_cache = cache is not None
         self._changed = False
+        self._reparsed = 0  # files parsed since the cache file was written
+        self._restored = False  # a cache file of this version was read
 
     def _restore(self) -> None:
         self._read_cache = False
         try:
-            with open(self.cache, "rb") as handle:  # type: ignore[arg-type]
+            with open(self.cache, "rb") as handle, _collector_paused():  # type: ignore[arg-type]
                 data = pickle.load(handle)
             if data["code"] == code_digest():
                 self._parsed, self._good = data["parsed"], data["good"]
+                self._restored = True
         except (OSError, EOFError, pickle.PickleError, KeyError, TypeError, AttributeError,
                 ImportError, ValueError):
             pass  # no cache, or not one this version can use: everything is parsed
 
-    def save(self) -> list[str]:
-        """Keep what was parsed in the cache file, if anything changed; what went wrong."""
+    def save(self, force: bool = False) -> list[str]:
+        """Keep what was parsed in the cache file, when enough changed to be worth writing
+        it all (re-parsing a few files is quicker); what went wrong."""
         if self.cache is None or not self._changed:
             return []
-        data = pickle.dumps({"code": code_digest(), "parsed": self._parsed, "good": self._good},
-                            protocol=pickle.HIGHEST_PROTOCOL)
+        if not force and self._restored and \
+                self._reparsed < max(SAVE_AFTER, len(self._parsed) // 100):
+            return []
+        with _collector_paused():
+            data = pickle.dumps({"code": code_digest(), "parsed": self._parsed,
+                                 "good": self._good}, protocol=pickle.HIGHEST_PROTOCOL)
         try:
             files.write_atomic(self.cache, data)
         except OSError as err:
             return [f"the parse cache could not be saved to {self.cache} ({err.strerror}): "
                     "the next build parses every file again"]
         self._changed = False
+        self._reparsed = 0
+        self._restored = True  # the file now holds what is in memory
         return []
 
     def config(self) -> tuple[SiteConfig, Problems, str]:
@@ -186,6 +214,7 @@ class Loader:
         parsed = _Parsed(key, incident, problems.errors, problems.warnings)
         self._parsed[source.label] = parsed
         self._changed = True
+        self._reparsed += 1
         return parsed
 
     def _forget(self, labels: set[str]) -> None:

@@ -21,6 +21,7 @@ from statuspage.model import (
 )
 
 UPTIME_DAYS = 90
+TICK = timedelta(microseconds=1)
 RECENT_DAYS = 7
 UPTIME_WEIGHT = {ComponentStatus.MAJOR_OUTAGE: 1.0, ComponentStatus.PARTIAL_OUTAGE: 0.3}
 
@@ -107,6 +108,24 @@ def late_promise(incident: Incident, now: datetime,
         return None
     updates = visible_updates(incident, now) if updates is None else updates
     return None if any(u.time >= promise for u in updates) else promise
+
+
+def transitions(incident: Incident, now: datetime) -> list[datetime]:
+    """When ``incident`` began or stopped affecting its components, up to ``now``.
+
+    An incident (validated: nothing but a postmortem after it closes) is open from its
+    start to its first closing update; a maintenance's window, early starts and late ends
+    are worked out from ``is_open`` at each moment something could change."""
+    if incident.maintenance is not None:
+        candidates = {incident.started, *(u.time for u in incident.updates),
+                      incident.maintenance.start, incident.maintenance.end}
+        return sorted(t for t in candidates if t <= now
+                      and is_open(incident, t) != is_open(incident, t - TICK))
+    close = min((u.time for u in incident.updates if u.status in CLOSED_STATUSES),
+                default=None)
+    if close is not None and close <= incident.started:
+        return []
+    return [t for t in (incident.started, close) if t is not None and t <= now]
 
 
 def worst(statuses) -> ComponentStatus:
@@ -424,14 +443,13 @@ class Snapshot:
     @cached_property
     def _updates(self) -> dict[str | None, list[tuple[Update, IncidentView]]]:
         """In one pass, sorted once: the site's updates (None) and each component's."""
+        everything = [(update, view) for view in self.published for update in view.updates]
+        everything.sort(key=lambda pair: (pair[0].time, pair[1].id), reverse=True)
         found: dict[str | None, list[tuple[Update, IncidentView]]] = defaultdict(list)
-        for view in self.published:
-            for update in view.updates:
-                found[None].append((update, view))
-                for component_id in view.incident.components:
-                    found[component_id].append((update, view))
-        for items in found.values():
-            items.sort(key=lambda pair: (pair[0].time, pair[1].id), reverse=True)
+        found[None] = everything
+        for pair in everything:  # in order: each component's list comes out sorted
+            for component_id in pair[1].incident.components:
+                found[component_id].append(pair)
         return found
 
 

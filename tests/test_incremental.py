@@ -108,6 +108,7 @@ def test_an_incremental_build_is_a_full_build(tmp_path_factory, monkeypatch, edi
         for kind, pick in edits:
             site.edit(kind, pick)
             incremental = build(root, root / "build", now=site.now)
+            assert incremental.pages == len(tree(root / "build"))
             full = build(root, root / "full", now=site.now, full=True)
             assert full.rendered == full.pages
             assert tree(root / "build") == tree(root / "full"), (kind, site.now)

@@ -238,3 +238,22 @@ def test_snapshot_lists_history_by_month_and_recent_days():
     assert [i.id for i in snap.open_incidents] == ["new"]
     assert [d for d, items in snap.recent_days if items] == [date(2026, 11, 21)]
     assert len(snap.recent_days) == 7
+
+
+def test_transitions_in_closed_form_are_those_of_is_open_at_every_moment(example_dir):
+    """The shortcut for incidents gives what asking is_open at each candidate moment does."""
+    from statuspage.loader import load_site
+    from statuspage.status import TICK, transitions
+
+    site = load_site(example_dir)
+    extra = [incident(updates=[(1, IDE), (3, RES), (5, PM)]), incident(updates=[(0, RES)]),
+             incident(updates=[(2, IDE)]), incident(updates=[(4, PM)])]
+    for item in (*site.incidents, *extra):
+        for now in (item.started - timedelta(hours=1), item.started, h(2), h(4), h(100),
+                    datetime(2027, 1, 1, tzinfo=PARIS)):
+            candidates = {item.started, *(u.time for u in item.updates)}
+            if item.maintenance:
+                candidates |= {item.maintenance.start, item.maintenance.end}
+            generic = sorted(t for t in candidates if t <= now
+                             and is_open(item, t) != is_open(item, t - TICK))
+            assert transitions(item, now) == generic, (item.id, now)

@@ -11,6 +11,7 @@ from statuspage.web.registry import Output, key
 
 bp = blueprint("pages")
 LISTED = 50  # incidents a component's page lists (then a link to the history)
+CARDS = 3  # open incidents the home page shows in full; the others on a line each
 
 
 def outputs(snap: Snapshot):
@@ -19,6 +20,7 @@ def outputs(snap: Snapshot):
     months = {month: key(views) for month, views in snap.months.items()}
     history = key(sorted((month, len(views)) for month, views in snap.months.items()))
     components = {c.id: component_key(snap, c.id) for c in snap.site.config.components}
+    incidents = {view.id: key(view) for view in snap.published}
     for lang in editions(snap.site):
         yield Output("pages.index", {"lang": lang})
         yield Output("pages.history", {"lang": lang}, history)
@@ -26,7 +28,8 @@ def outputs(snap: Snapshot):
             yield Output("pages.history_month", {"lang": lang, "year": year, "month": month},
                          month_key)
         for view in snap.published:
-            yield Output("pages.incident", {"lang": lang, "incident_id": view.id}, key(view))
+            yield Output("pages.incident", {"lang": lang, "incident_id": view.id},
+                         incidents[view.id])
         for component_id, component_key_ in components.items():
             yield Output("pages.component", {"lang": lang, "component_id": component_id},
                          component_key_)
@@ -54,7 +57,7 @@ def init_app(app: Flask) -> None:
 
 @route("/", bp)
 def index():
-    return render_template("index.html")
+    return render_template("index.html", cards=CARDS)
 
 
 @route("/incidents/<incident_id>/", bp)
