@@ -150,7 +150,7 @@ class RawUpdate:
 def split_updates(body: str, first_line: int,
                   problems: Problems) -> tuple[str, int, list[RawUpdate]]:
     """The summary (text before the first ``##``), its first line, and each update."""
-    lines = body.splitlines()
+    lines = body.split("\n")
     marks = list(document.headings(lines))
     for mark in marks:
         if mark.time is None:

@@ -25,6 +25,15 @@ class FrontMatterProblem(ValueError):
     line = 1
 
 
+def lines_of(text: str) -> list[str]:
+    """The lines of a content file, each with its ``\n``: only ``\n`` ends a line (files
+    are read with their line endings made ``\n``), not the form feeds and separators that
+    ``str.splitlines`` also breaks on, so that line numbers are the editor's."""
+    parts = text.split("\n")
+    found = [part + "\n" for part in parts[:-1]]
+    return found + [parts[-1]] if parts[-1] else found
+
+
 def front_matter_end(lines: list[str]) -> int:
     """The index of the ``---`` line that closes the front matter."""
     if not lines or lines[0].strip() != "---":
@@ -38,7 +47,7 @@ def front_matter_end(lines: list[str]) -> int:
 
 def split_front_matter(text: str) -> tuple[str, int, str, int]:
     """(front matter text, its first line, body, the body's first line); pure."""
-    lines = text.splitlines(keepends=True)
+    lines = lines_of(text)
     end = front_matter_end(lines)
     return "".join(lines[1:end]), 2, "".join(lines[end + 1:]), end + 2
 

@@ -141,7 +141,7 @@ def audit(text: str, first_line: int, problems) -> None:
     (``first_line`` is the text's first line in its file)."""
     if not text:
         return
-    lines = text.lower().splitlines()
+    lines = text.lower().split("\n")
     for what, needle in _stripped(text):
         found = next((n for n, line in enumerate(lines) if needle.lower() in line), 0)
         problems.warn(f"{what} is removed from the published page: write plain markdown "

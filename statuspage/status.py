@@ -389,7 +389,8 @@ class Snapshot:
         tz = self.site.config.timezone
         days: dict[date, list[IncidentView]] = defaultdict(list)
         for view in self.history:
-            days[view.started.astimezone(tz).date()].append(view)
+            if not view.is_open:  # those in progress are listed as such
+                days[view.started.astimezone(tz).date()].append(view)
         return days
 
     @cached_property

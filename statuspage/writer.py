@@ -144,7 +144,7 @@ def _validated(incident_id: str, path: Path, text: str, config: SiteConfig) -> I
 def check_message(message: str) -> str:
     """A message as an update's text: refused when it would read back as something else
     (a heading that opens an update, an unclosed code fence)."""
-    lines = message.strip().splitlines()
+    lines = message.strip().split("\n")
     for heading in document.headings(lines):
         raise StatusPageError(
             f"line {heading.index + 1} of the message, {heading.text!r}, is a level-2 heading, "
@@ -277,7 +277,7 @@ def _translated(path: Path, lang: str, heading: str, message: str,
 
 def _insert_update(text: str, block: str) -> str:
     """Put ``block`` before the first update heading (updates are newest first)."""
-    lines = text.splitlines(keepends=True)
+    lines = document.lines_of(text)
     try:
         start = document.front_matter_end(lines) + 1
     except document.FrontMatterProblem as err:
@@ -291,7 +291,7 @@ def _insert_update(text: str, block: str) -> str:
 
 def set_front_matter(text: str, key: str, value: str | None) -> str:
     """Set (or with None remove) one top-level ``key: value`` line, keeping the rest."""
-    lines = text.splitlines(keepends=True)
+    lines = document.lines_of(text)
     end = document.front_matter_end(lines)
     pattern = re.compile(rf"{re.escape(key)}\s*:")
     for index in range(1, end):
@@ -309,7 +309,7 @@ def set_front_matter(text: str, key: str, value: str | None) -> str:
 
 def set_window(text: str, start: datetime, end: datetime, config: SiteConfig) -> str:
     """Write the ``maintenance:`` window of the front matter as a block, keeping the rest."""
-    lines = text.splitlines(keepends=True)
+    lines = document.lines_of(text)
     end_line = document.front_matter_end(lines)
     first = next(i for i in range(1, end_line) if re.match(r"maintenance\s*:", lines[i]))
     last = first + 1

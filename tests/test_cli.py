@@ -158,7 +158,7 @@ def test_build_prints_pages_and_time(runner, site_dir, tmp_path):
     # 2 history feeds, 1 calendar; per component 2 feeds and a calendar; the banner's
     # status.json and banner.html, the site's and 3 components' badges) + 404 + stylesheet
     # + 8 API files + the banner script
-    pages = 1 + 1 + 1 + 2 + 3
+    pages = 1 + 1 + 1 + 1 + 2 + 3  # home, in progress, history, a month, incidents, services
     feeds = 2 + 2 + 1 + 3 * 3
     embed = 2 + 1 + 3
     assert result.output.startswith(

@@ -366,3 +366,14 @@ def test_the_quick_check_never_misses_what_the_sanitiser_strips(text):
         audit.feed(markup._raw_html(text))
         audit.close()
         assert audit.stripped == [], (text, audit.stripped)
+
+
+def test_only_newlines_end_lines_for_line_numbers(site_dir):
+    """A form feed or a record separator in a text is not a new line to an editor."""
+    (site_dir / "incidents" / "2026-11-25-ff.md").write_text(
+        "---\ntitle: x\nimpact: minor\ncomponents: [adsl]\nstarted: 2026-11-25 10:00\n---\n"
+        "## 2026-11-25 10:05 · investigating\nun\x0cdeux\x1etrois\n\n"
+        "## 2026-11-25 09:00 · investigating\ntôt\n", encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        load_site(site_dir)
+    assert [p.line for p in caught.value.problems] == [10]

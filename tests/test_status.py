@@ -232,11 +232,14 @@ def test_uptime_counts_real_hours_on_the_day_the_clocks_go_back():
 
 def test_snapshot_lists_history_by_month_and_recent_days():
     the_site = site(incident("new", start=30), incident("old", start=-24 * 40,
-                                                        updates=[(-24 * 39, RES)]))
+                                                        updates=[(-24 * 39, RES)]),
+                    incident("fixed", start=25, updates=[(26, RES)]))
     snap = Snapshot(the_site, h(40))
     assert list(snap.months) == [(2026, 11), (2026, 10)]
     assert [i.id for i in snap.open_incidents] == ["new"]
-    assert [d for d, items in snap.recent_days if items] == [date(2026, 11, 21)]
+    # Past incidents: the open one is listed as in progress, not there.
+    assert [(d, [i.id for i in items]) for d, items in snap.recent_days if items] == [
+        (date(2026, 11, 21), ["fixed"])]
     assert len(snap.recent_days) == 7
 
 

@@ -12,6 +12,8 @@ from statuspage.web.registry import Output, key
 bp = blueprint("pages")
 LISTED = 50  # incidents a component's page lists (then a link to the history)
 CARDS = 3  # open incidents the home page shows in full; the others on a line each
+LINES = 17  # then this many on a line each, and a link to the list of them all
+PER_DAY = 5  # past incidents the home page lists for a day; the month's page has them all
 
 
 def outputs(snap: Snapshot):
@@ -21,8 +23,10 @@ def outputs(snap: Snapshot):
     history = key(sorted((month, len(views)) for month, views in snap.months.items()))
     components = {c.id: component_key(snap, c.id) for c in snap.site.config.components}
     incidents = {view.id: key(view) for view in snap.published}
+    now = key(snap.open_incidents, snap.active_maintenance)
     for lang in editions(snap.site):
         yield Output("pages.index", {"lang": lang})
+        yield Output("pages.current", {"lang": lang}, now)
         yield Output("pages.history", {"lang": lang}, history)
         for (year, month), month_key in months.items():
             yield Output("pages.history_month", {"lang": lang, "year": year, "month": month},
@@ -57,7 +61,13 @@ def init_app(app: Flask) -> None:
 
 @route("/", bp)
 def index():
-    return render_template("index.html", cards=CARDS)
+    return render_template("index.html", cards=CARDS, listed=CARDS + LINES, per_day=PER_DAY)
+
+
+@route("/incidents/", bp)
+def current():
+    """Every incident in progress (the home page shows the first ones)."""
+    return render_template("current.html")
 
 
 @route("/incidents/<incident_id>/", bp)
