@@ -191,18 +191,26 @@ def _render(app: Flask, todo: list[Output], workers: int | None) -> list[str]:
     workers = workers or len(os.sched_getaffinity(0))
     if workers <= 1 or len(todo) < PARALLEL_FROM:
         return _render_batch(app, todo)
-    # Forked workers share the loaded site and its Snapshot, computed once here.
-    batches = [todo[n::workers] for n in range(workers)]
+    # Forked workers share the loaded site and its Snapshot, computed once here. A page's
+    # editions go to one worker: their texts (often the same, untranslated) convert once.
+    shares: list[list[int]] = [[] for _ in range(workers)]
+    pages: dict[tuple, list[int]] = {}
+    for number, output in enumerate(todo):
+        same = tuple(sorted((k, v) for k, v in output.values.items() if k != "lang"))
+        pages.setdefault((output.endpoint, same), []).append(number)
+    for number, members in enumerate(pages.values()):
+        shares[number % workers].extend(members)
     global _JOB
-    _JOB = (app, batches)
+    _JOB = (app, [[todo[n] for n in share] for share in shares])
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             done = pool.map(_render_job, range(workers))
     finally:
         _JOB = None
     paths: list[str] = [""] * len(todo)
-    for n, batch_paths in enumerate(done):
-        paths[n::workers] = batch_paths
+    for share, share_paths in zip(shares, done, strict=True):
+        for number, path in zip(share, share_paths, strict=True):
+            paths[number] = path
     return paths
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import multiprocessing
+import os
 import pickle
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -127,37 +129,22 @@ class Loader:
         config, config_problems, config_key = self.config()
         found = sources.scan(self.root)
         errors, warnings = list(found.errors), [*config_problems.warnings, *found.warnings]
-        originals: dict[str, Incident] = {}
-        keys: dict[str, tuple] = {}
-        broken: set[str] = set()
+        groups: dict[str, list[sources.Source]] = {}
         for source in found.sources:
-            if source.lang is None:
-                parsed = self._parse(source, (config_key, source.stamp), config, None)
-                if parsed.incident is not None:
-                    originals[source.id] = parsed.incident
-                    keys[source.id] = parsed.key
-                else:
-                    broken.add(source.id)
-                errors += parsed.errors
-                warnings += parsed.warnings
+            if source.lang != sources.INTERNAL:
+                groups.setdefault(source.id, []).append(source)
         present = {s.id for s in found.sources if s.lang is None}
-        for source in found.sources:
-            if source.lang is None or source.lang == sources.INTERNAL:
-                continue
-            problem = self._translation_problem(source, config, present)
-            if problem:
-                errors.append(Problem(source.label, 1, problem))
-                broken.add(source.id)
-            elif source.id in originals:
-                key = (keys[source.id], source.stamp)
-                parsed = self._parse(source, key, config, originals[source.id])
-                if parsed.incident is not None:
-                    originals[source.id] = parsed.incident
-                    keys[source.id] = key
-                else:
-                    broken.add(source.id)
-                errors += parsed.errors
-                warnings += parsed.warnings
+        self._prefetch(groups, config, config_key, present)
+        originals: dict[str, Incident] = {}
+        broken: set[str] = set()
+        for incident_id, group in groups.items():
+            incident, problems, notes = self._chain(group, config, config_key, present)
+            errors += problems
+            warnings += notes
+            if incident is not None and not problems:
+                originals[incident_id] = incident
+            elif incident_id in present:
+                broken.add(incident_id)
         if errors and not lenient:
             raise ContentError(errors)
         self._forget({s.label for s in found.sources})
@@ -175,6 +162,58 @@ class Loader:
         incidents = sorted(originals.values(), key=lambda i: (i.started, i.id), reverse=True)
         return Site(config, tuple(incidents), tuple(sorted(set(warnings))),
                     tuple(sorted(errors)), config_key)
+
+    def _chain(self, group: list[sources.Source], config: SiteConfig, config_key: str,
+               present: set[str]) -> tuple[Incident | None, list[Problem], list[Problem]]:
+        """One incident from its files: the original, then each translation over it."""
+        incident: Incident | None = None
+        key: tuple = ()
+        errors: list[Problem] = []
+        warnings: list[Problem] = []
+        for source in sorted(group, key=lambda s: (s.lang is not None, s.label)):
+            if source.lang is not None:
+                problem = self._translation_problem(source, config, present)
+                if problem:
+                    errors.append(Problem(source.label, 1, problem))
+                    continue
+                if incident is None:
+                    continue  # its original is broken: that is the error to fix
+            key = (key, source.stamp) if source.lang else (config_key, source.stamp)
+            parsed = self._parse(source, key, config, incident)
+            errors += parsed.errors
+            warnings += parsed.warnings
+            if parsed.incident is None:
+                return None, errors, warnings
+            incident = parsed.incident
+        return incident, errors, warnings
+
+    def _prefetch(self, groups: dict[str, list[sources.Source]], config: SiteConfig,
+                  config_key: str, present: set[str]) -> None:
+        """Parse on every core when many incidents are not in the cache (a first build)."""
+        stale = [group for group in groups.values()
+                 if any(not self._fresh(source, config_key) for source in group)]
+        workers = len(os.sched_getaffinity(0))
+        if workers < 2 or len(stale) < PARALLEL_FROM:
+            return
+        global _JOB
+        _JOB = (self, [stale[n::workers] for n in range(workers)], config, config_key, present)
+        try:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                for parsed in pool.map(_parse_job, range(workers)):
+                    self._parsed.update(parsed)
+        finally:
+            _JOB = None
+        self._changed = True
+        self._reparsed += sum(map(len, stale))
+
+    def _fresh(self, source: sources.Source, config_key: str) -> bool:
+        cached = self._parsed.get(source.label)
+        if cached is None or cached.key[-1] != source.stamp:
+            return False
+        root = cached.key
+        while isinstance(root[0], tuple):
+            root = root[0]
+        return root[0] == config_key
 
     def _translation_problem(self, source: sources.Source, config: SiteConfig,
                              present: set[str]) -> str | None:
@@ -221,6 +260,20 @@ class Loader:
         for label in set(self._parsed) - labels:
             del self._parsed[label]
             self._changed = True
+
+
+PARALLEL_FROM = 300  # incidents to parse before a pool of processes pays for itself
+_JOB: tuple | None = None
+
+
+def _parse_job(number: int) -> dict[str, _Parsed]:
+    """In a forked worker: parse its share of the incidents; what it parsed, by file."""
+    assert _JOB is not None
+    loader, shares, config, config_key, present = _JOB
+    loader._parsed = {}
+    for group in shares[number]:
+        loader._chain(group, config, config_key, present)
+    return loader._parsed
 
 
 def load_config(root: Path) -> SiteConfig:

@@ -150,3 +150,16 @@ def test_a_pool_of_processes_writes_the_same_files(example_dir, monkeypatch, tmp
     monkeypatch.setattr(building, "PARALLEL_FROM", 10**9)
     build(example_dir, reference, now=NOW)
     assert tree(out) == tree(reference)
+
+
+def test_parsing_on_every_core_gives_the_same_site(example_dir, monkeypatch):
+    import statuspage.loader as loading
+
+    (example_dir / "incidents" / "2026-11-25-broken.md").write_text("oops\n", encoding="utf-8")
+    monkeypatch.setattr(loading, "PARALLEL_FROM", 10**9)
+    alone = loading.Loader(example_dir).load(lenient=True)
+    monkeypatch.setattr(loading, "PARALLEL_FROM", 1)
+    together = loading.Loader(example_dir).load(lenient=True)
+    assert together.incidents == alone.incidents and together.errors == alone.errors
+    assert [i.digest for i in together.incidents] == [i.digest for i in alone.incidents]
+    assert together.warnings == alone.warnings
