@@ -16,7 +16,7 @@ from markupsafe import Markup, escape
 from werkzeug.routing import BaseConverter, ValidationError
 
 from statuspage import i18n, markup, status
-from statuspage.model import STATUS_LABELS, Localized, Site, Text
+from statuspage.model import STATUS_LABELS, ComponentStatus, Localized, Site, Text, UpdateStatus
 from statuspage.web import assets
 
 
@@ -151,6 +151,15 @@ class Edition:
         """How long from ``start`` to ``end`` in real time (in UTC: across a clock change)."""
         return i18n.format_duration(end.astimezone(UTC) - start.astimezone(UTC), self.lang)
 
+    def component_badge(self, status: ComponentStatus) -> Markup:
+        return Markup('<span class="st st-{}"><span class="ic" aria-hidden="true"></span>{}'
+                      '</span>').format(status.value, Markup(self.translations.gettext(
+                          status.label)))  # catalog strings are markup, as in templates
+
+    def update_status(self, status: UpdateStatus) -> Markup:
+        return Markup('<span class="us us-{}">{}</span>').format(
+            status.value, Markup(self.translations.gettext(STATUS_LABELS[status])))
+
     def helpers(self) -> dict:
         """What templates use beyond the request's own values."""
         lang = self.lang
@@ -171,6 +180,8 @@ class Edition:
             "duration": self.duration,
             "percent": lambda value: i18n.format_percent(value, lang),
             "status_label": lambda s: STATUS_LABELS[s],
+            "component_badge": self.component_badge,
+            "update_status": self.update_status,
             "uptime_percent": status.uptime_percent,
             "other_languages": other_languages,
             "public_url": public_url,
