@@ -51,7 +51,10 @@ INDICATOR_DESCRIPTIONS = {
 
 def visible_updates(incident: Incident, now: datetime) -> tuple[Update, ...]:
     """The updates published by ``now``, newest first."""
-    return tuple(u for u in incident.updates if u.time <= now)
+    updates = incident.updates
+    if not updates or updates[0].time <= now:
+        return updates  # all published: the common case, without a copy
+    return tuple(u for u in updates if u.time <= now)
 
 
 def status_at(incident: Incident, now: datetime) -> UpdateStatus:
@@ -260,6 +263,14 @@ class IncidentView:
             raise AttributeError(name)
         return getattr(self.incident, name)
 
+    # The fields read most, without __getattr__'s detour.
+    id = property(lambda self: self.incident.id)
+    started = property(lambda self: self.incident.started)
+    maintenance = property(lambda self: self.incident.maintenance)
+    is_maintenance = property(lambda self: self.incident.maintenance is not None)
+    components = property(lambda self: self.incident.components)
+    title = property(lambda self: self.incident.title)
+
     @cached_property
     def state(self) -> str | None:
         """All its pages show of it: its files (their digest) and its state at the moment;
@@ -281,15 +292,28 @@ class IncidentView:
 
 
 def view_of(incident: Incident, now: datetime) -> IncidentView:
+    """The same answers as the functions above, each part worked out once."""
     updates = visible_updates(incident, now)
+    status = status_at(incident, now)
+    if incident.maintenance is not None:
+        open_ = status in (MaintenanceStatus.IN_PROGRESS, MaintenanceStatus.VERIFYING)
+    else:
+        open_ = incident.started <= now and status not in CLOSED_STATUSES
+    ended = None
+    if status in CLOSED_STATUSES:
+        closing = [u.time for u in updates if u.status in CLOSED_STATUSES]
+        ended = closing[-1] if closing else (incident.maintenance.end if incident.maintenance
+                                             else None)
+    promise = incident.next_update
     return IncidentView(
         incident=incident,
-        status=status_at(incident, now),
+        status=status,
         updates=updates,
-        ended=ended_at(incident, now),
-        is_open=is_open(incident, now),
-        promise=promised_update(incident, now),
-        late=late_promise(incident, now, updates),
+        ended=ended,
+        is_open=open_,
+        promise=promise if promise is not None and promise > now and open_ else None,
+        late=promise if promise is not None and promise <= now and open_
+        and not any(u.time >= promise for u in updates) else None,
         published=incident.started <= now or (incident.is_maintenance and bool(updates)),
     )
 

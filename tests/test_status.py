@@ -260,3 +260,22 @@ def test_transitions_in_closed_form_are_those_of_is_open_at_every_moment(example
             generic = sorted(t for t in candidates if t <= now
                              and is_open(item, t) != is_open(item, t - TICK))
             assert transitions(item, now) == generic, (item.id, now)
+
+
+def test_a_view_says_what_the_status_functions_say(example_dir):
+    from statuspage.loader import load_site
+    from statuspage.status import late_promise, view_of, visible_updates
+
+    site = load_site(example_dir)
+    extra = [incident(updates=[(1, IDE), (3, RES), (5, PM)], next_update=2),
+             incident(window=(2, 4), components={"a": MAINT}, updates=[(4.1, P)]),
+             incident(window=(2, 4), components={"a": MAINT}, updates=[(1, X)]),
+             incident(updates=[(2, IDE)], next_update=3)]
+    for item in (*site.incidents, *extra):
+        for now in (item.started - timedelta(hours=1), item.started, h(2), h(3), h(4.5),
+                    h(100), datetime(2026, 12, 3, 3, 0, tzinfo=PARIS)):
+            view = view_of(item, now)
+            assert (view.status, view.updates, view.ended, view.is_open, view.promise,
+                    view.late) == (status_at(item, now), visible_updates(item, now),
+                                   ended_at(item, now), is_open(item, now),
+                                   promised_update(item, now), late_promise(item, now))
