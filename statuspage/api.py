@@ -127,13 +127,13 @@ class Documents:
 
     @cached_property
     def page(self) -> Document:
-        changes = [t for events in self._events.values() for t in events]
+        latest = self._span[1]
         return {
             "id": self.page_id,
             "name": self._text(self.config.name),
             "url": self.config.url,
             "time_zone": self.config.timezone.key,
-            "updated_at": self._time(max(changes, default=self._epoch)),
+            "updated_at": self._time(latest or self._epoch),
         }
 
     @cached_property
@@ -165,7 +165,7 @@ class Documents:
     def _incident(self, view: View) -> Document:
         """An incident, or a scheduled maintenance (with ``scheduled_for``/``_until``)."""
         incident = view.incident
-        events = self._events[incident.id]
+        events = self._events(view)
         created = events[0] if events else incident.started  # from the content, never now
         resolved = view.ended
         visible = view.updates
@@ -278,17 +278,29 @@ class Documents:
         return {view.id: status.transitions(view.incident, self.now)
                 for view in self.snap.views.values()}
 
-    @cached_property
-    def _events(self) -> dict[str, list[datetime]]:
-        """Every moment something about each published incident changed, up to now, oldest
+    def _events(self, view: View) -> list[datetime]:
+        """Every moment something about a published incident changed, up to now, oldest
         first."""
-        found = {}
+        times = {*self._transitions[view.id], *(u.time for u in view.updates)}
+        if view.started <= self.now:
+            times.add(view.started)
+        return sorted(times)
+
+    @cached_property
+    def _span(self) -> tuple[datetime | None, datetime | None]:
+        """The first and the last of every published incident's events, in one pass."""
+        first = last = None
         for view in self.snap.published:
-            times = {*self._transitions[view.id], *(u.time for u in view.updates)}
+            times = [*self._transitions[view.id]]
+            if view.updates:
+                times += (view.updates[0].time, view.updates[-1].time)
             if view.started <= self.now:
-                times.add(view.started)
-            found[view.id] = sorted(times)
-        return found
+                times.append(view.started)
+            if times:
+                low, high = min(times), max(times)
+                first = low if first is None or low < first else first
+                last = high if last is None or high > last else last
+        return first, last
 
     @cached_property
     def _changed(self) -> dict[str, datetime]:
@@ -304,7 +316,7 @@ class Documents:
     @cached_property
     def _epoch(self) -> datetime:
         """The components' ``created_at``: the first event of the page (now if none)."""
-        return min((events[0] for events in self._events.values() if events), default=self.now)
+        return self._span[0] or self.now
 
     def _ids(self, incident: Incident) -> list[str]:
         """The incident's components, in the site's order."""
