@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -461,21 +462,28 @@ class Snapshot:
     def _published_by_component(self) -> dict[str, list[IncidentView]]:
         return _by_component(self.published)
 
-    def updates_of(self, component_id: str | None) -> list[tuple[Update, IncidentView]]:
-        """Every published update (of one component's incidents), newest first."""
-        return self._updates.get(component_id, [])
+    def latest_updates(self, component_id: str | None) -> list[tuple[Update, IncidentView]]:
+        """The ``feed_entries`` newest published updates (of one component's incidents),
+        newest first: what a feed lists."""
+        return self._latest_updates.get(component_id, [])
 
     @cached_property
-    def _updates(self) -> dict[str | None, list[tuple[Update, IncidentView]]]:
-        """In one pass, sorted once: the site's updates (None) and each component's."""
-        everything = [(update, view) for view in self.published for update in view.updates]
-        everything.sort(key=lambda pair: (pair[0].time, pair[1].id), reverse=True)
-        found: dict[str | None, list[tuple[Update, IncidentView]]] = defaultdict(list)
-        found[None] = everything
-        for pair in everything:  # in order: each component's list comes out sorted
-            for component_id in pair[1].incident.components:
-                found[component_id].append(pair)
-        return found
+    def _latest_updates(self) -> dict[str | None, list[tuple[Update, IncidentView]]]:
+        """The site's (None) and each component's: grouped in one pass, then only the
+        newest picked out of each group (no sort of every update of the history)."""
+        groups: dict[str | None, list[tuple[Update, IncidentView]]] = defaultdict(list)
+        for view in self.published:
+            for update in view.updates:
+                groups[None].append((update, view))
+                for component_id in view.incident.components:
+                    groups[component_id].append((update, view))
+        count = self.site.config.feed_entries
+        return {group: heapq.nlargest(count, pairs, key=_newest) for group, pairs in
+                groups.items()}
+
+
+def _newest(pair: tuple[Update, IncidentView]) -> tuple[datetime, str]:
+    return pair[0].time, pair[1].id
 
 
 def _by_component(views) -> dict[str, list[IncidentView]]:

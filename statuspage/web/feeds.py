@@ -87,7 +87,7 @@ def _entries_key(snap: status.Snapshot, entries: list) -> str | None:
 
 def update_entries(snap: status.Snapshot, component_id: str | None) -> list[tuple[Update, View]]:
     """The entries of an update feed: the newest published updates."""
-    return snap.updates_of(component_id)[: snap.site.config.feed_entries]
+    return snap.latest_updates(component_id)
 
 
 def history_entries(snap: status.Snapshot) -> list[View]:
