@@ -342,8 +342,13 @@ def phase(root: Path, name: str, now: datetime, workers: int | None) -> dict:
     result = build(root, out=out, now=now, full=name == "full", workers=workers)
     seconds = time.perf_counter() - started
     return {"seconds": seconds, "pages": result.pages, "rendered": result.rendered,
+            "incidents": incidents(root),
             "rss_mb": peak_mb(), "workers_rss_mb": peak_mb(resource.RUSAGE_CHILDREN),
             "warnings": len(result.warnings)}
+
+
+def incidents(root: Path) -> int:
+    return sum(1 for path in (root / "incidents").glob("*.md") if path.name.count(".") == 1)
 
 
 def update_one(root: Path, now: datetime, text: str = "Nouvelle mise à jour.") -> str:
@@ -472,15 +477,15 @@ def main(argv: list[str] | None = None) -> int:
                   f"{stats.updates} updates), languages {', '.join(languages)}")
             print(f"files generated:   {stats.files}, in {time.perf_counter() - started:.2f} s")
         full = run_phase(root, "full", args.now, args.workers)
-        incidents = max(args.incidents or 0, 1)
         print(f"pages:             {full['pages']}")
-        per = full["seconds"] / incidents * 1000
+        per = full["seconds"] / max(full["incidents"], 1) * 1000
         print(f"full build:        {full['seconds']:.2f} s, {per:.2f} ms per incident; "
               f"peak {full['rss_mb']:.0f} MB, workers {full['workers_rss_mb']:.0f} MB each "
               "at most")
         size, files = folder_size(root / "build")
         print(f"build folder:      {size / 1e6:.1f} MB, {files} files")
-        for name, label in (("nochange", "no-change rebuild"), ("update", "one-update rebuild")):
+        for name, label in (("nochange", "first rebuild"), ("nochange", "no-change rebuild"),
+                            ("update", "one-update rebuild")):
             found = run_phase(root, name, args.now, args.workers)
             print(f"{label + ':':<19}{found['seconds']:.2f} s ({found['rendered']} rendered); "
                   f"peak {found['rss_mb']:.0f} MB")
