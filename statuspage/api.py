@@ -56,18 +56,16 @@ def api_status(value: UpdateStatus) -> str:
 class Documents:
     """The API's JSON documents for one Snapshot, each part computed once.
 
-    ``permalink(incident)`` gives the incident's public address in the API language's
-    edition; ``gettext`` translates the status description into that language.
+    ``gettext`` translates the status description into the API's language. An incident's
+    ``shortlink`` is its short address, ``/r/<REF>/``, which support reads out too.
     """
 
-    def __init__(self, snap: status.Snapshot, permalink: Callable[[View], str],
-                 gettext: Callable[[str], str] = str):
+    def __init__(self, snap: status.Snapshot, gettext: Callable[[str], str] = str):
         self.snap = snap
         self.config = snap.site.config
         self.now = snap.now
         self.lang = self.config.api_language
         self.page_id = page_id(self.config.url)
-        self._permalink = permalink
         self._gettext = gettext
         # Each incident's document, built once however many files list it.
         self.incident = functools.cache(self._incident)
@@ -183,7 +181,7 @@ class Documents:
             "monitoring_at": self._time(monitoring) if monitoring else None,
             "resolved_at": self._time(resolved) if resolved else None,
             "impact": impact,
-            "shortlink": self._permalink(view),
+            "shortlink": f"{self.config.url}/r/{incident.reference}/",
             "started_at": self._time(created),
             "page_id": self.page_id,
             "incident_updates": self._updates(incident, visible),

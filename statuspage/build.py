@@ -196,8 +196,8 @@ def _render(app: Flask, todo: list[Output], workers: int | None) -> list[str]:
     shares: list[list[int]] = [[] for _ in range(workers)]
     pages: dict[tuple, list[int]] = {}
     for number, output in enumerate(todo):
-        same = tuple(sorted((k, v) for k, v in output.values.items() if k != "lang"))
-        pages.setdefault((output.endpoint, same), []).append(number)
+        same = tuple(sorted((k, v) for k, v in output.values.items() if k not in ("lang", "kind")))
+        pages.setdefault(same or (output.endpoint,), []).append(number)  # one incident's all
     for number, members in enumerate(pages.values()):
         shares[number % workers].extend(members)
     global _JOB

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from statuspage import document, schema, yamlsource
+from statuspage import document, refs, schema, yamlsource
 from statuspage.errors import Problems, known
 from statuspage.markup import audit
 from statuspage.model import (
@@ -97,6 +97,14 @@ def _write_components(key: str, components: FrozenMap, config: SiteConfig) -> li
     return [f"{key}:", *(f"  {cid}: {status}" for cid, status in components.items())]
 
 
+def _reference(reading: Reading, value: Any, path) -> Any:
+    if not isinstance(value, str) or not refs.is_reference(value):
+        return reading.error(f"{value!r} is not a reference: {refs.LENGTH} characters among "
+                             f"{refs.ALPHABET} (no 0, O, 1, I or L), e.g. ref: {refs.EXAMPLE}",
+                             path)
+    return refs.normalize(value)
+
+
 def _component_hint(values: dict, reading: Reading) -> str:
     first = min((c.id for c in reading.config.components), default="fibre")
     return f"list the affected components, e.g. components: [{first}]"
@@ -125,6 +133,7 @@ INCIDENT_FIELDS = [  # parsed and written in this order
           write=schema.write_text),
     Field("what_to_do", schema.text(markdown=True), text=True, default=EMPTY_TEXT,
           write=schema.write_text),
+    Field("ref", _reference, write=schema.write_plain),  # when two references collide
 ]
 TEXT_FIELDS = {f.key: f for f in INCIDENT_FIELDS if f.text}
 FACT_KEYS = {f.key for f in INCIDENT_FIELDS if not f.text}
@@ -279,6 +288,7 @@ def parse_incident(incident_id: str, path: str, text: str, config: SiteConfig,
         who_is_affected=values["who_is_affected"],
         what_to_do=values["what_to_do"],
         maintenance=values["maintenance"],
+        ref=values["ref"],
         path=path,
     )
 

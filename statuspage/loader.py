@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from statuspage import files, sources
+from statuspage import files, refs, sources
 from statuspage.config import INCIDENTS_DIR, SITE_FILE, parse_config
 from statuspage.content import apply_translation, parse_incident
 from statuspage.errors import ConfigError, ContentError, Problem, Problems
@@ -145,6 +145,9 @@ class Loader:
                 originals[incident_id] = incident
             elif incident_id in present:
                 broken.add(incident_id)
+        for problem in _collisions(originals, self.root):
+            errors.append(problem)
+            broken.add(Path(problem.path).stem)
         if errors and not lenient:
             raise ContentError(errors)
         self._forget({s.label for s in found.sources})
@@ -260,6 +263,36 @@ class Loader:
         for label in set(self._parsed) - labels:
             del self._parsed[label]
             self._changed = True
+
+
+def _collisions(incidents: dict[str, Incident], root: Path) -> list[Problem]:
+    """Two incidents with one reference: each file says so, with one free to take."""
+    by_reference: dict[str, list[Incident]] = {}
+    for incident in incidents.values():
+        by_reference.setdefault(incident.reference, []).append(incident)
+    problems = []
+    for reference, found in by_reference.items():
+        if len(found) < 2:
+            continue
+        free = next(candidate for n in range(2, 1000)
+                    if (candidate := refs.ref_of(f"{found[-1].id}#{n}")) not in by_reference)
+        for incident in found:
+            others = ", ".join(i.path for i in found if i is not incident)
+            problems.append(Problem(incident.path, _line_of(root, incident, "ref"),
+                                    f"reference {reference} is also that of {others}: give one "
+                                    f"of them its own, e.g. ref: {free}"))
+    return problems
+
+
+def _line_of(root: Path, incident: Incident, key: str) -> int:
+    """The line of a front-matter key in the incident's file (1 if it has none)."""
+    if not incident.ref:
+        return 1
+    try:
+        lines = (root / incident.path).read_text(encoding="utf-8-sig").split("\n")
+    except OSError:
+        return 1
+    return next((n for n, line in enumerate(lines, 1) if line.startswith(f"{key}:")), 1)
 
 
 PARALLEL_FROM = 300  # incidents to parse before a pool of processes pays for itself

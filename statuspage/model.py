@@ -295,6 +295,7 @@ class Incident:
     who_is_affected: Text = EMPTY_TEXT
     what_to_do: Text = EMPTY_TEXT
     maintenance: Window | None = None
+    ref: str | None = None  # a short reference set by hand (``ref:``); else from the id
     path: str = field(default="", compare=False)
     digest: str = field(default="", compare=False)  # of its files' bytes; "" when not read
 
@@ -305,6 +306,13 @@ class Incident:
     @property
     def is_maintenance(self) -> bool:
         return self.maintenance is not None
+
+    @property
+    def reference(self) -> str:
+        """The six characters support reads out (``statuspage.refs``)."""
+        from statuspage.refs import ref_of
+
+        return self.ref or ref_of(self.id)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from statuspage.model import (
 )
 
 UPTIME_DAYS = 90
+FOLLOW_DAYS = 90  # an incident's own feeds stay this long after it ends
 TICK = timedelta(microseconds=1)
 RECENT_DAYS = 7
 UPTIME_WEIGHT = {ComponentStatus.MAJOR_OUTAGE: 1.0, ComponentStatus.PARTIAL_OUTAGE: 0.3}
@@ -431,6 +432,18 @@ class Snapshot:
             local = view.started.astimezone(tz)
             months[(local.year, local.month)].append(view)
         return dict(sorted(months.items(), reverse=True))
+
+    @cached_property
+    def by_reference(self) -> dict[str, IncidentView]:
+        """Published incidents by their short reference."""
+        return {view.incident.reference: view for view in self.published}
+
+    @cached_property
+    def followed(self) -> list[IncidentView]:
+        """Published incidents with feeds of their own: those that may still change, and
+        those that ended in the last ``FOLLOW_DAYS`` (their followers see the end)."""
+        since = self.now - timedelta(days=FOLLOW_DAYS)
+        return [view for view in self.published if view.ended is None or view.ended >= since]
 
     @cached_property
     def by_announcement(self) -> list[IncidentView]:

@@ -63,17 +63,9 @@ class ApiView:
 
 
 def api_view(site: Site, now: datetime) -> ApiView:
-    """The one place that builds API v2 documents (``statuspage.api``) for webhooks.
-    Permalinks are in the ``api_language`` edition, as in the API."""
-    config = site.config
-    lang = config.api_language
-    edition = "" if lang == config.default_language else f"/{lang}"
+    """The one place that builds API v2 documents (``statuspage.api``) for webhooks."""
     snap = Snapshot(site, now)
-    documents = api.Documents(
-        snap,
-        permalink=lambda incident: f"{config.url}{edition}/incidents/{incident.id}/",
-        gettext=i18n.translations(lang).gettext,
-    )
+    documents = api.Documents(snap, gettext=i18n.translations(site.config.api_language).gettext)
     return ApiView(documents.page_id, documents.indicator,
                    {str(c["id"]): c for c in documents.components if not c["group"]},
                    lambda incident: documents.incident(snap.view(incident.id)))

@@ -21,6 +21,7 @@ from referencing import Registry, Resource
 
 from statuspage.build import BuildResult, build
 from statuspage.loader import load_site
+from statuspage.refs import ref_of
 from statuspage.status import Snapshot
 from statuspage.web import api, create_app
 
@@ -265,7 +266,7 @@ def test_unresolved_lists_the_open_incident(site_dir: Path):
     assert fibre["monitoring_at"] is None
     assert fibre["started_at"] == fibre["created_at"] == "2026-11-26T06:40:00.000+01:00"
     assert fibre["updated_at"] == "2026-11-26T08:10:00.000+01:00"
-    assert fibre["shortlink"] == f"{BASE}/en/incidents/{FIBRE}/"
+    assert fibre["shortlink"] == f"{BASE}/r/{ref_of(FIBRE)}/"
     assert [c["id"] for c in fibre["components"]] == ["fibre"]
     assert fibre["components"][0]["status"] == "partial_outage"
 
@@ -335,7 +336,7 @@ def test_api_language_of_the_default_edition(site_dir: Path):
     set_config(site_dir, "languages: [fr, en]", "languages: [fr, en]\napi_language: fr")
     docs = documents(site_dir, NOW)
     billing = by_id(docs[f"{V2}/incidents.json"]["incidents"])[BILLING]
-    assert billing["shortlink"] == f"{BASE}/incidents/{BILLING}/"
+    assert billing["shortlink"] == f"{BASE}/r/{ref_of(BILLING)}/"
     assert billing["name"] == "Double prélèvement"
     assert billing["incident_updates"][0]["body"] == "Remboursements effectués."
     assert docs[f"{V2}/summary.json"]["page"]["name"] == "Statut Test"
@@ -395,7 +396,7 @@ def test_maintenance_upcoming_active_completed(works_dir: Path, now: datetime, s
     assert works["name"] == "ADSL network works"
     english = "We are replacing equipment in the Lyon exchange."
     assert works["incident_updates"][-1]["body"] == english
-    assert works["shortlink"] == f"{BASE}/en/incidents/{WORKS}/"
+    assert works["shortlink"] == f"{BASE}/r/{ref_of(WORKS)}/"
     assert works["created_at"] == "2026-11-25T10:00:00.000+01:00"
     upcoming_ids = [m["id"] for m in
                     docs[f"{V2}/scheduled-maintenances/upcoming.json"]["scheduled_maintenances"]]

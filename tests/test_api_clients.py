@@ -29,13 +29,14 @@ from serving import serving
 from test_api import DURING, FIBRE, NOW, SITES, WORKS, add_maintenance
 
 from statuspage.build import build
+from statuspage.refs import ref_of
 
 STATUSCHECK = "statuscheck==3.11.0"
 # What pip says when no index it can reach has the package (offline, no DNS, a proxy).
 OFFLINE = re.compile(r"(Failed to establish a new connection|Network is unreachable|"
                      r"Temporary failure in name resolution|Name or service not known|"
                      r"ProxyError|\(from versions: none\))[^\n]*")
-SHORTLINK = "https://status.test.example/en/incidents/{}/"
+SHORTLINK = "https://status.test.example/r/{}/"
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +117,7 @@ def test_exporter_reports_the_open_incident(exporter: dict):
         "incident_id": FIBRE,
         "incident_name": "Coupure fibre à Lyon",
         "impact": "major",
-        "shortlink": SHORTLINK.format(FIBRE),
+        "shortlink": SHORTLINK.format(ref_of(FIBRE)),
         "started_at": "2026-11-26T06:40:00+01:00",
         "affected_components": "Fibre broadband",
     }, 1.0)]
@@ -133,7 +134,7 @@ def test_exporter_reports_the_maintenance(exporter: dict, service: str, status: 
         "maintenance_name": "ADSL network works",
         "scheduled_start": "2026-11-28T02:00:00+01:00",
         "scheduled_end": "2026-11-28T04:00:00+01:00",
-        "shortlink": SHORTLINK.format(WORKS),
+        "shortlink": SHORTLINK.format(ref_of(WORKS)),
         "affected_components": "ADSL",
     }, 1.0)]
     check = exporter["checks"][service]["response_data"]["maintenance_metadata"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import pytest
@@ -118,10 +119,15 @@ def test_live_site_rereads_changed_content(site_dir):
     assert "Fibre coupée à Lyon" in page(client, "/")
 
 
-def test_no_external_resources_or_scripts(client):
+def test_no_external_resources_and_only_our_own_small_script(client):
+    """The one script (the lookup box, the copy button) is ours, deferred, and optional:
+    the pages work without it (tests/test_refs.py)."""
     for url in ("/", "/en/", f"/incidents/{FIBRE}/", "/components/fibre/", "/history/"):
         html = page(client, url)
-        assert "<script" not in html
+        scripts = re.findall(r"<script[^>]*>", html)
+        assert all(re.fullmatch(r'<script src="/static/lookup\.[0-9a-f]{10}\.js" defer>', s)
+                   for s in scripts), scripts
+        assert "<script>" not in html  # nothing inline
         assert "http://" not in html.replace('href="http://', "")
         for attribute in ('src="http', "@import", "url(http"):
             assert attribute not in html

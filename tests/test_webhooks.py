@@ -17,6 +17,7 @@ from conftest import FIBRE, NOW, PARIS, REPO
 from statuspage import cli
 from statuspage.errors import ContentError
 from statuspage.loader import load_site
+from statuspage.refs import ref_of
 from statuspage.webhooks import (
     DOCUMENTATION,
     STATE,
@@ -27,7 +28,7 @@ from statuspage.webhooks import (
     update_payload,
 )
 
-SHORTLINK = f"https://status.test.example/en/incidents/{FIBRE}/"
+SHORTLINK = f"https://status.test.example/r/{ref_of(FIBRE)}/"
 
 
 class Receiver(ThreadingHTTPServer):

@@ -15,10 +15,10 @@ from flask import Flask, g
 from statuspage.errors import StatusPageError
 from statuspage.model import Site
 from statuspage.status import Snapshot
-from statuspage.web import api, editions, embed, feeds, pages
+from statuspage.web import api, editions, embed, feeds, pages, refs
 from statuspage.web.registry import Output
 
-OUTPUTS = (pages, feeds, api, embed)
+OUTPUTS = (pages, feeds, api, embed, refs)
 
 DEFAULTS = {
     # A fixed "now" for a whole build; None reads the clock at each request.

@@ -11,7 +11,6 @@ import json
 from flask import Blueprint, Response, current_app, g
 
 from statuspage import api, i18n, status
-from statuspage.web import editions
 from statuspage.web.registry import Output
 
 bp = Blueprint("api", __name__, url_prefix="/api/v2")
@@ -45,12 +44,7 @@ def documents() -> api.Documents:
     cached = current_app.extensions.get("statuspage.api")
     if cached is None or cached.snap is not g.snap:
         lang = g.site.config.api_language
-        cached = api.Documents(
-            g.snap,
-            permalink=lambda incident: editions.public_url(
-                "pages.incident", incident_id=incident.id, lang=lang),
-            gettext=i18n.translations(lang).gettext,
-        )
+        cached = api.Documents(g.snap, gettext=i18n.translations(lang).gettext)
         current_app.extensions["statuspage.api"] = cached
     return cached
 

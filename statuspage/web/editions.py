@@ -15,7 +15,7 @@ from jinja2 import pass_context
 from markupsafe import Markup, escape
 from werkzeug.routing import BaseConverter, ValidationError
 
-from statuspage import i18n, markup, status
+from statuspage import i18n, markup, refs, status
 from statuspage.model import STATUS_LABELS, ComponentStatus, Localized, Site, Text, UpdateStatus
 from statuspage.web import assets
 
@@ -160,6 +160,16 @@ class Edition:
         return Markup('<span class="us us-{}">{}</span>').format(
             status.value, Markup(self.translations.gettext(STATUS_LABELS[status])))
 
+    def preview(self, view) -> str:
+        """What a link to an incident shows in a chat or a text message: its status, the
+        services it affects and who is affected, in one plain line."""
+        names = ", ".join(self.plain(self.site.config.name_of(c)) for c in view.components)
+        parts = [f"{self.translations.gettext(STATUS_LABELS[view.status])}: {names}"]
+        who = self.plain(view.incident.who_is_affected)
+        if who:
+            parts.append(markup.plain_text(who))
+        return " — ".join(parts)
+
     def helpers(self) -> dict:
         """What templates use beyond the request's own values."""
         lang = self.lang
@@ -181,6 +191,8 @@ class Edition:
             "percent": lambda value: i18n.format_percent(value, lang),
             "status_label": lambda s: STATUS_LABELS[s],
             "component_badge": self.component_badge,
+            "preview": self.preview,
+            "example_ref": refs.EXAMPLE,
             "update_status": self.update_status,
             "uptime_percent": status.uptime_percent,
             "other_languages": other_languages,

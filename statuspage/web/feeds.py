@@ -65,6 +65,8 @@ def outputs(snap: status.Snapshot):
     updates = {cid: _entries_key(snap, update_entries(snap, cid)) for cid in ids}
     calendars = {cid: key(planned(snap, cid)) for cid in ids}
     history = _entries_key(snap, [(view.latest, view) for view in history_entries(snap)])
+    followed = [(view, _entries_key(snap, incident_entries(snap, view)))
+                for view in snap.followed]
     for lang in editions.editions(snap.site):
         for kind in ("rss", "atom"):
             yield Output("feeds.updates", {"lang": lang, "kind": kind}, updates[None])
@@ -76,6 +78,13 @@ def outputs(snap: status.Snapshot):
         for cid in ids[1:]:
             yield Output("feeds.component_calendar", {"lang": lang, "component_id": cid},
                          calendars[cid])
+        for view, incident_key in followed:
+            for kind in ("rss", "atom"):
+                yield Output("feeds.incident_updates", {"lang": lang, "kind": kind,
+                                                        "incident_id": view.id}, incident_key)
+            if view.maintenance is not None:
+                yield Output("feeds.incident_calendar", {"lang": lang, "incident_id": view.id},
+                             key(view))
 
 
 def _entries_key(snap: status.Snapshot, entries: list) -> str | None:
@@ -123,7 +132,7 @@ def _permalink(incident: Incident | View) -> str:
 @editions.route(f"/updates.{KINDS}", bp)
 def updates(kind: str):
     title = _("%(name)s: incident updates") % {"name": _text(g.site.config.name)}
-    return _updates_feed(kind, title, None, "feeds.updates", {})
+    return _updates_feed(kind, title, update_entries(g.snap, None), "feeds.updates", {})
 
 
 @editions.route(f"/components/<component_id>/updates.{KINDS}", bp)
@@ -131,15 +140,36 @@ def component_updates(component_id: str, kind: str):
     component = _component(component_id)
     title = _("%(name)s: %(component)s updates") % {
         "name": _text(g.site.config.name), "component": _text(component.name)}
-    return _updates_feed(kind, title, component_id, "feeds.component_updates",
-                         {"component_id": component_id})
+    return _updates_feed(kind, title, update_entries(g.snap, component_id),
+                         "feeds.component_updates", {"component_id": component_id},
+                         editions.public_url("pages.component", component_id=component_id))
 
 
-def _updates_feed(kind: str, title: str, component_id: str | None, endpoint: str,
-                  values: dict) -> Response:
-    found = update_entries(g.snap, component_id)
+@editions.route(f"/incidents/<incident_id>/updates.{KINDS}", bp)
+def incident_updates(incident_id: str, kind: str):
+    """One incident's updates only: what someone following their case subscribes to."""
+    view = _followed(incident_id)
+    title = _("%(name)s: %(title)s") % {"name": _text(g.site.config.name),
+                                        "title": _text(view.title)}
+    return _updates_feed(kind, title, incident_entries(g.snap, view), "feeds.incident_updates",
+                         {"incident_id": incident_id}, _permalink(view))
+
+
+def _followed(incident_id: str) -> View:
+    view = g.snap.view(incident_id)
+    if view is None or view not in g.snap.followed:
+        abort(404)
+    return view
+
+
+def incident_entries(snap: status.Snapshot, view: View) -> list[tuple[Update, View]]:
+    return [(update, view) for update in view.updates[: snap.site.config.feed_entries]]
+
+
+def _updates_feed(kind: str, title: str, found: list[tuple[Update, View]], endpoint: str,
+                  values: dict, home: str | None = None) -> Response:
     feed = _feed(kind, title, endpoint, values, newest=found[0][0].time if found else None,
-                 home=editions.public_url("pages.component", **values) if values else None)
+                 home=home)
     for update, incident in found:
         entry = feed.add_entry(order="append")
         link = f"{_permalink(incident)}#{update.anchor}"
@@ -282,16 +312,26 @@ def _response(feed: FeedGenerator, kind: str) -> Response:
 
 @editions.route("/maintenance.ics", bp)
 def calendar():
-    return _calendar(None)
+    return _calendar(planned(g.snap, None))
 
 
 @editions.route("/components/<component_id>/maintenance.ics", bp)
 def component_calendar(component_id: str):
     _component(component_id)
-    return _calendar(component_id)
+    return _calendar(planned(g.snap, component_id))
 
 
-def _calendar(component_id: str | None) -> Response:
+@editions.route("/incidents/<incident_id>/calendar.ics", bp)
+def incident_calendar(incident_id: str):
+    """One maintenance, to add to a calendar: the same event (UID, SEQUENCE) as in
+    maintenance.ics, so the calendar app keeps one."""
+    view = _followed(incident_id)
+    if view.maintenance is None:
+        abort(404)
+    return _calendar([view])
+
+
+def _calendar(views: list[View]) -> Response:
     """One event per planned maintenance: UID fixed, SEQUENCE up with every update."""
     config = g.site.config
     host = urlsplit(config.url).hostname
@@ -301,7 +341,7 @@ def _calendar(component_id: str | None) -> Response:
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", _("%(name)s: planned maintenance") % {"name": _text(config.name)})
-    for view in planned(g.snap, component_id):
+    for view in views:
         cal.add_component(_event(view, host))
     return Response(cal.to_ical(), mimetype=CALENDAR)
 

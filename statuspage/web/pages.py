@@ -22,7 +22,8 @@ def outputs(snap: Snapshot):
     months = {month: key(views) for month, views in snap.months.items()}
     history = key(sorted((month, len(views)) for month, views in snap.months.items()))
     components = {c.id: component_key(snap, c.id) for c in snap.site.config.components}
-    incidents = {view.id: key(view) for view in snap.published}
+    followed = set(snap.followed)  # its page links to its own feeds
+    incidents = {view.id: key(view, view in followed) for view in snap.published}
     now = key(snap.open_incidents, snap.active_maintenance)
     for lang in editions(snap.site):
         yield Output("pages.index", {"lang": lang})

@@ -1,0 +1,58 @@
+"""Short references: ``/r/<REF>/`` sends to the incident, ``/r/`` helps find one.
+
+- ``/r/K7M2QX/`` and ``/r/k7m2qx/``: a static page that sends the visitor on (a meta
+  refresh, a canonical link and a plain link: no JavaScript needed);
+- ``/r/`` (``/en/r/``…): the lookup page, where the lookup box leads without JavaScript;
+- ``/r/refs-K.json``: the references starting with K, and their incidents: what the
+  lookup box reads (one small file per first character, whatever the history).
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response, abort, g, render_template
+
+from statuspage import refs
+from statuspage.status import Snapshot
+from statuspage.web import api, editions
+from statuspage.web.registry import Output, key
+
+bp = editions.blueprint("refs")
+
+
+def outputs(snap: Snapshot):
+    shards: dict[str, dict[str, str]] = {}
+    for reference, view in snap.by_reference.items():
+        page = key(view)
+        yield Output("refs.redirect", {"ref": reference}, page)
+        yield Output("refs.redirect", {"ref": reference.lower()}, page)
+        shards.setdefault(reference[0], {})[reference] = view.id
+    for first, found in sorted(shards.items()):
+        yield Output("refs.shard", {"first": first}, key(sorted(found.items())))
+    for lang in editions.editions(snap.site):
+        yield Output("refs.lookup", {"lang": lang}, key("lookup"))
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+
+
+@bp.route("/r/<ref>/")
+def redirect(ref: str):
+    view = g.snap.by_reference.get(ref.upper())
+    if view is None:
+        abort(404)
+    return render_template("r/redirect.html", incident=view, reference=ref.upper())
+
+
+@bp.route("/r/refs-<first>.json")
+def shard(first: str):
+    found = {reference: view.id for reference, view in g.snap.by_reference.items()
+             if reference[0] == first}
+    if not found:
+        abort(404)
+    return Response(api.dumps(dict(sorted(found.items()))), mimetype="application/json")
+
+
+@editions.route("/r/", bp)
+def lookup():
+    return render_template("r/lookup.html", example=refs.EXAMPLE)
