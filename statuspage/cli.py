@@ -168,6 +168,7 @@ def new(obj: Context, title, components, impact, status, message, next_update, w
     incident = writer.create(obj.root, config, incident, numbered=incident_id is None)
     click.echo(incident.id)
     click.echo(_relative(obj.root / incident.path))
+    click.echo(f"reference: {incident.reference}")
 
 
 @main.command()
@@ -205,6 +206,7 @@ def maintenance(obj: Context, title, components, start, end, message, incident_i
     incident = writer.create(obj.root, config, incident, numbered=incident_id is None)
     click.echo(incident.id)
     click.echo(_relative(obj.root / incident.path))
+    click.echo(f"reference: {incident.reference}")
 
 
 @main.command()

@@ -164,7 +164,8 @@ class Edition:
         """What a link to an incident shows in a chat or a text message: its status, the
         services it affects and who is affected, in one plain line."""
         names = ", ".join(self.plain(self.site.config.name_of(c)) for c in view.components)
-        parts = [f"{self.translations.gettext(STATUS_LABELS[view.status])}: {names}"]
+        parts = [self.translations.gettext("%(status)s: %(title)s") % {
+            "status": self.translations.gettext(STATUS_LABELS[view.status]), "title": names}]
         who = self.plain(view.incident.who_is_affected)
         if who:
             parts.append(markup.plain_text(who))

@@ -1,0 +1,278 @@
+"""Following one's case: short references, /r/<REF>/, the lookup box, an incident's own
+feeds and calendar, link previews."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import feedparser
+import pytest
+from click.testing import CliRunner
+from conftest import FIBRE, NOW, TESTS, TRANSLATED, browser_context
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from icalendar import Calendar
+from playwright.sync_api import Browser, Page, expect
+from serving import serving
+
+from statuspage import cli, refs
+from statuspage.build import build
+from statuspage.errors import ContentError
+from statuspage.loader import load_site
+
+BASE = "https://status.test.example"
+
+
+@given(st.text(min_size=1, max_size=80))
+def test_a_reference_is_six_characters_without_look_alikes(incident_id):
+    reference = refs.ref_of(incident_id)
+    assert re.fullmatch(r"[2-9A-HJKMNP-Z]{6}", reference)
+    assert not set(reference) & set("01OIL")
+    assert refs.ref_of(incident_id) == reference  # the same every time
+    assert refs.normalize(f" {reference[:3].lower()} - {reference[3:]} ") == reference
+    assert refs.is_reference(reference.lower())
+
+
+def test_references_are_the_same_on_every_machine():
+    """From SHA-256 of the id: fixed values, so a reference read out never changes."""
+    assert [refs.ref_of(i) for i in (FIBRE, TRANSLATED)] == ["Y3CN2J", "HYEQVT"]
+
+
+@settings(max_examples=30)
+@given(st.lists(st.text(min_size=1, max_size=30), min_size=2, max_size=200, unique=True))
+def test_different_ids_rarely_share_a_reference(ids):
+    found = [refs.ref_of(i) for i in ids]
+    assert len(set(found)) >= len(found) - 1  # 887 million references: a clash is rare
+
+
+def colliding_ids() -> tuple[str, str]:
+    """Two ids with one reference (the birthday bound: ~30,000 tries)."""
+    seen: dict[str, str] = {}
+    for n in range(200_000):
+        incident_id = f"2026-11-25-panne-{n}"
+        found = seen.setdefault(refs.ref_of(incident_id), incident_id)
+        if found != incident_id:
+            return found, incident_id
+    raise AssertionError("no collision found")
+
+
+def test_a_collision_is_refused_at_load_and_ref_settles_it(site_dir):
+    first, second = colliding_ids()
+    body = "impact: minor\ncomponents: [adsl]\nstarted: 2026-11-25 10:00\n---\n"
+    for incident_id in (first, second):
+        (site_dir / "incidents" / f"{incident_id}.md").write_text(
+            f"---\ntitle: {incident_id}\n{body}", encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        load_site(site_dir)
+    shared = refs.ref_of(first)
+    messages = {p.path: str(p) for p in caught.value.problems}
+    assert len(messages) == 2
+    assert messages[f"incidents/{first}.md"].startswith(
+        f"incidents/{first}.md:1: reference {shared} is also that of incidents/{second}.md: "
+        "give one of them its own, e.g. ref: ")
+    free = messages[f"incidents/{first}.md"].rsplit("ref: ", 1)[1]
+    (site_dir / "incidents" / f"{second}.md").write_text(
+        f"---\ntitle: {second}\n{body[:-4]}ref: {free.lower()}\n---\n", encoding="utf-8")
+    site = load_site(site_dir)
+    assert site.incident(second).reference == free
+    assert site.incident(first).reference == shared
+    bad = site_dir / "incidents" / f"{first}.md"
+    bad.write_text(f"---\ntitle: x\n{body[:-4]}ref: K0O1IL\n---\n", encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        load_site(site_dir)
+    assert str(caught.value.problems[0]) == (
+        f"incidents/{first}.md:6: ref: 'K0O1IL' is not a reference: 6 characters among "
+        "23456789ABCDEFGHJKMNPQRSTUVWXYZ (no 0, O, 1, I or L), e.g. ref: K7M2QX")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """The basic test site with a planned maintenance, built."""
+    root = tmp_path_factory.mktemp("refs")
+    shutil.copytree(TESTS / "sites" / "basic", root / "site")
+    (root / "site" / "incidents" / "2026-12-03-travaux.md").write_text(
+        "---\ntitle: {fr: Travaux, en: Works}\ncomponents: [adsl]\n"
+        "maintenance: {start: 2026-12-03 01:00, end: 2026-12-03 05:00}\n---\n"
+        "## 2026-11-25 10:00 · scheduled\nTravaux prévus.\n", encoding="utf-8")
+    build(root / "site", root / "site" / "build", now=NOW)
+    return root / "site"
+
+
+@pytest.mark.parametrize("case", [str.upper, str.lower])
+def test_the_short_address_sends_to_the_incident_without_javascript(built, case):
+    reference = case(refs.ref_of(FIBRE))
+    html = (built / "build" / "r" / reference / "index.html").read_text("utf-8")
+    assert f'<meta http-equiv="refresh" content="0; url=/incidents/{FIBRE}/">' in html
+    assert f'<link rel="canonical" href="{BASE}/incidents/{FIBRE}/">' in html
+    assert f'<a href="/incidents/{FIBRE}/">Coupure fibre à Lyon</a>' in html
+    assert f'href="/en/incidents/{FIBRE}/"' in html
+    assert '<meta name="robots" content="noindex">' in html
+
+
+def test_the_lookup_index_and_page(built):
+    reference = refs.ref_of(FIBRE)
+    index = (built / "build" / "r" / f"refs-{reference[0]}.json").read_text("utf-8")
+    assert f'"{reference}":"{FIBRE}"' in index
+    lookup = (built / "build" / "r" / "index.html").read_text("utf-8")
+    assert f"{BASE}/r/K7M2QX/" in lookup  # how to type the short address, without JS
+    assert '<form class="lookup" action="/r/"' in lookup
+    english = (built / "build" / "en" / "r" / "index.html").read_text("utf-8")
+    assert "Have a reference?" in english and 'action="/en/r/"' in english
+
+
+def test_the_permalink_shows_the_reference_and_previews_well(built):
+    html = (built / "build" / "incidents" / FIBRE / "index.html").read_text("utf-8")
+    reference = refs.ref_of(FIBRE)
+    assert f'<strong class="ref-code">{reference}</strong>' in html
+    assert f'data-copy="{reference}"' in html and " hidden>" in html  # the button: JS only
+    assert f"status.test.example/r/{reference}/" in html
+    description = re.search(r'<meta name="description" content="([^"]+)">', html)[1]
+    assert description.startswith("Cause identifiée : Fibre — ")
+    assert re.search(r'<meta property="og:description" content="([^"]+)">', html)[1] == \
+        description
+    for meta in (f'<meta property="og:url" content="{BASE}/incidents/{FIBRE}/">',
+                 '<meta property="og:title" content="Coupure fibre à Lyon">',
+                 '<meta property="og:type" content="article">',
+                 '<meta name="twitter:card" content="summary">'):
+        assert meta in html
+    home = (built / "build" / "index.html").read_text("utf-8")
+    assert re.search(f"Référence\\s:\\s{reference}", home)  # a no-break space before ":"
+    assert 'name="description" content="Service status' not in html  # not the generic one
+
+
+def test_an_incident_has_its_own_feeds_with_the_site_feeds_ids(built):
+    out = built / "build"
+    own = feedparser.parse((out / "incidents" / FIBRE / "updates.atom").read_bytes())
+    site = feedparser.parse((out / "updates.atom").read_bytes())
+    assert not own.bozo and [e.id for e in own.entries] == [
+        e.id for e in site.entries if f"/incidents/{FIBRE}/" in e.id]
+    english = feedparser.parse((out / "en" / "incidents" / FIBRE / "updates.rss").read_bytes())
+    assert [e.title for e in english.entries] == ["Identified: Coupure fibre à Lyon",
+                                                  "Investigating: Coupure fibre à Lyon"]
+    html = (out / "incidents" / FIBRE / "index.html").read_text("utf-8")
+    assert f'href="/incidents/{FIBRE}/updates.atom"' in html  # <link rel=alternate> and block
+    assert "Suivre cet incident" in html
+
+
+def test_a_maintenance_has_its_own_calendar_event(built):
+    out = built / "build"
+    [own] = Calendar.from_ical((out / "incidents" / "2026-12-03-travaux" / "calendar.ics")
+                               .read_bytes()).walk("VEVENT")
+    listed = {str(e["UID"]): e for e in Calendar.from_ical(
+        (out / "maintenance.ics").read_bytes()).walk("VEVENT")}
+    assert str(own["UID"]) in listed
+    assert own["SEQUENCE"] == listed[str(own["UID"])]["SEQUENCE"]
+    assert own.to_ical() == listed[str(own["UID"])].to_ical()
+    html = (out / "incidents" / "2026-12-03-travaux" / "index.html").read_text("utf-8")
+    assert 'href="/incidents/2026-12-03-travaux/calendar.ics">Ajouter à mon agenda' in html
+
+
+def test_one_update_adds_exactly_one_entry_to_its_incident_feed_only(site_dir, monkeypatch):
+    monkeypatch.setattr(cli, "_now", lambda: NOW)
+    build(site_dir, now=NOW)
+    out = site_dir / "build"
+
+    def entries(incident_id: str) -> list[str]:
+        return [e.id for e in feedparser.parse(
+            (out / "incidents" / incident_id / "updates.rss").read_bytes()).entries]
+
+    before = {i: entries(i) for i in (FIBRE, TRANSLATED)}
+    result = CliRunner().invoke(cli.main, ["--site", str(site_dir), "update", FIBRE,
+                                           "--status", "monitoring", "-m", "On surveille."])
+    assert result.exit_code == 0, result.output
+    build(site_dir, now=NOW + timedelta(minutes=5))
+    assert entries(TRANSLATED) == before[TRANSLATED]
+    after = entries(FIBRE)
+    assert after[1:] == before[FIBRE] and len(after) == len(before[FIBRE]) + 1
+
+
+def test_an_incident_feed_lasts_while_it_is_followed(site_dir):
+    """Open, or ended less than 90 days ago: then its own feed is gone, its page says so."""
+    later = NOW + timedelta(days=100)
+    out = build(site_dir, now=later).out
+    assert not (out / "incidents" / TRANSLATED / "updates.atom").exists()
+    html = (out / "incidents" / TRANSLATED / "index.html").read_text("utf-8")
+    assert "updates.atom" not in html.split("</head>")[1].split("<footer")[0]
+    assert (out / "incidents" / FIBRE / "updates.atom").exists()  # still open
+
+
+def test_new_prints_the_reference_and_list_shows_it(site_dir, monkeypatch):
+    monkeypatch.setattr(cli, "_now", lambda: NOW)
+    runner = CliRunner()
+    result = runner.invoke(cli.main, ["--site", str(site_dir), "new", "Panne TV", "-c", "adsl",
+                                      "-m", "Nous enquêtons."], catch_exceptions=False)
+    incident_id = result.output.splitlines()[0]
+    assert f"reference: {refs.ref_of(incident_id)}" in result.output
+    listed = runner.invoke(cli.main, ["--site", str(site_dir), "list"]).output
+    assert refs.ref_of(FIBRE) in listed
+
+
+# -- the lookup box in Chromium -------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def site_url(built) -> Iterator[str]:
+    with serving(root=built / "build") as (url, _server):
+        yield url
+
+
+@pytest.fixture
+def page(chromium: Browser) -> Iterator[Page]:
+    yield from (context.new_page() for context in browser_context(chromium))
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("start", ["/", "/en/", "/404.html", "/r/"])
+def test_a_reference_typed_anyhow_leads_to_its_incident(page, site_url, start):
+    page.goto(site_url + start)
+    reference = refs.ref_of(FIBRE)
+    page.get_by_label(re.compile("référence|reference")).fill(
+        f" {reference[:3].lower()} {reference[3:].lower()}")
+    page.get_by_role("button", name=re.compile("Chercher|Find")).click()
+    prefix = "/en" if start == "/en/" else ""
+    page.wait_for_url(f"{site_url}{prefix}/incidents/{FIBRE}/")
+    expect(page.locator("h1")).to_have_text("Coupure fibre à Lyon")
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(("typed", "said"), [
+    ("ZZZZZZ", "Aucun incident n’a la référence « ZZZZZZ »"),
+    ("hello", "« hello » n’est pas une référence"),
+])
+def test_an_unknown_reference_is_said_with_the_support_phone(page, site_url, typed, said):
+    page.goto(site_url + "/")
+    page.get_by_label("Vous avez une référence ?").fill(typed)
+    page.get_by_role("button", name="Chercher").click()
+    message = page.locator(".lookup-message")
+    expect(message).to_contain_text(said)
+    expect(message).to_contain_text("Appelez le 3900")
+    assert page.url == site_url + "/"
+
+
+@pytest.mark.browser
+def test_without_javascript_the_box_leads_to_the_short_address(chromium, site_url):
+    for context in browser_context(chromium, java_script_enabled=False):
+        page = context.new_page()
+        page.goto(site_url + "/")
+        page.get_by_label("Vous avez une référence ?").fill(refs.ref_of(FIBRE))
+        page.get_by_role("button", name="Chercher").click()
+        page.wait_for_url(re.compile(r"/r/\?ref="))
+        expect(page.locator("main")).to_contain_text("status.test.example/r/K7M2QX/")
+        page.goto(f"{site_url}/r/{refs.ref_of(FIBRE).lower()}/")  # the meta refresh
+        page.wait_for_url(f"{site_url}/incidents/{FIBRE}/")
+
+
+@pytest.mark.browser
+def test_the_copy_button_copies_the_reference(chromium, site_url):
+    for context in browser_context(chromium, permissions=["clipboard-read",
+                                                          "clipboard-write"]):
+        page = context.new_page()
+        page.goto(f"{site_url}/incidents/{FIBRE}/")
+        button = page.locator("button.copy")
+        expect(button).to_have_text("Copier")
+        button.click()
+        expect(button).to_have_text("Copiée")
+        assert page.evaluate("navigator.clipboard.readText()") == refs.ref_of(FIBRE)
