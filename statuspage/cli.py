@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -210,7 +210,7 @@ def maintenance(obj: Context, title, components, start, end, message, incident_i
 
 
 @main.command()
-@click.argument("incident_id", metavar="ID")
+@click.argument("incident_id", metavar="ID|REF")
 @click.option("--status", required=True, metavar="STATUS",
               type=click.Choice([s.value for s in (*IncidentStatus, *MaintenanceStatus)]),
               help="The status after this update: investigating, identified, monitoring, "
@@ -228,6 +228,7 @@ def update(obj: Context, incident_id, status, message, next_update, start, end) 
     else $EDITOR. --next-update replaces the promise (without it the standing one is kept,
     and it leaves the page once past); --start and --end move a maintenance's window."""
     config = obj.config()
+    incident_id = writer.resolve_id(obj.root, incident_id)
     new_end = _when(end, config)
     if new_end is not None and new_end <= _now():
         raise click.BadParameter(f"{end!r} is in the past: give the time the work will end",
@@ -242,26 +243,51 @@ def update(obj: Context, incident_id, status, message, next_update, start, end) 
 
 
 @main.command()
-@click.argument("incident_id", metavar="ID")
+@click.argument("incident_id", metavar="ID|REF")
 @click.option("-m", "--message", help="The closing text (default: a standard sentence).")
 @pass_ctx
 def resolve(obj: Context, incident_id, message) -> None:
     """Add the resolving update (completed, for a maintenance) and remove the promise;
     without -m, a standard sentence in every language of the site."""
-    incident = writer.append_update(obj.root, obj.config(), incident_id, None, message, _now(),
-                                    clear_next_update=True)
+    incident = writer.append_update(obj.root, obj.config(),
+                                    writer.resolve_id(obj.root, incident_id), None, message,
+                                    _now(), clear_next_update=True)
     click.echo(f"{incident.id}: {incident.updates[0].status}")
+
+
+STALE_AFTER = timedelta(hours=24)
+
+
+def stale_warnings(snapshot: status.Snapshot) -> list[str]:
+    """Open incidents whose promised update has passed, or with no update for 24 h."""
+    config = snapshot.site.config
+    warnings = []
+    for view in snapshot.views.values():
+        if not view.is_open or view.incident.is_maintenance:
+            continue
+        path = view.incident.path
+        if view.late is not None:
+            warnings.append(f"{path}: the update promised for "
+                            f"{format_time(view.late, config.timezone)} is not published: "
+                            "post one with 'statuspage update' (and a new --next-update)")
+        elif view.updates and snapshot.now - view.updates[0].time >= STALE_AFTER:
+            warnings.append(f"{path}: no update for over 24 hours: tell customers where the "
+                            "fix stands with 'statuspage update'")
+    return warnings
 
 
 @main.command(name="list")
 @click.option("--open", "only_open", is_flag=True, help="Only incidents still open.")
 @pass_ctx
 def list_(obj: Context, only_open: bool) -> None:
-    """List incidents, newest first: id, status, age and components."""
+    """List incidents, newest first: id, reference, status, age, components and title;
+    warn (on stderr) about open incidents whose promised update is late."""
     site = loader.load_site(obj.root)
     now = _now()
+    snapshot = status.Snapshot(site, now)
+    language = site.config.default_language
     rows = []
-    for view in status.Snapshot(site, now).views.values():
+    for view in snapshot.views.values():
         incident = view.incident
         if only_open and not view.is_open:
             continue
@@ -270,15 +296,16 @@ def list_(obj: Context, only_open: bool) -> None:
         age_text = f"{hours // 24}d{hours % 24:02d}h" if hours >= 24 else f"{hours}h"
         if age.total_seconds() < 0:
             age_text = "future"
-        rows.append((incident.id, str(view.status), age_text,
-                     ",".join(incident.components)))
+        rows.append((incident.id, incident.reference, str(view.status), age_text,
+                     ",".join(incident.components), incident.title.get_in(language, language).value))
     if not rows:
         click.echo("no open incidents" if only_open else "no incidents")
-        return
-    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    widths = [max(len(r[i]) for r in rows) for i in range(5)] if rows else []
     for row in rows:
         click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False))
-                   + "  " + row[3])
+                   + "  " + row[5])
+    for warning in stale_warnings(snapshot):
+        click.echo(f"{warning} (warning)", err=True)
 
 
 @main.command()
@@ -293,10 +320,11 @@ def check(obj: Context, strict: bool) -> None:
     problems = render_check(site, _now())
     if problems:
         raise ContentError(problems)
-    for warning in site.warnings:
+    warnings = [*map(str, site.warnings), *stale_warnings(status.Snapshot(site, _now()))]
+    for warning in warnings:
         click.echo(f"{warning} (warning)", err=True)
-    if strict and site.warnings:
-        raise StatusPageError(f"{len(site.warnings)} warning(s), and --strict is on")
+    if strict and warnings:
+        raise StatusPageError(f"{len(warnings)} warning(s), and --strict is on")
     click.echo(f"ok: {len(site.incidents)} incidents, {len(site.config.components)} components")
 
 

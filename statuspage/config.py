@@ -95,6 +95,7 @@ COMPONENT_FIELDS = [
           default=lambda values: Text(values["id"] or "")),
     Field("description", schema.text(), default=EMPTY_TEXT),
     Field("group", schema.slug),
+    Field("since", schema.day),
 ]
 SITE_FIELDS = [  # languages first: the texts after it are checked against them
     Field("languages", _languages, default=("en",)),
@@ -148,7 +149,7 @@ def parse_config(text: str, path: str) -> tuple[SiteConfig | None, Problems]:
     config = site_config(**{
         **values,
         "groups": [Group(g["id"], g["name"]) for g in values["groups"]],
-        "components": [Component(c["id"], c["name"], c["description"], c["group"])
+        "components": [Component(c["id"], c["name"], c["description"], c["group"], c["since"])
                        for c in values["components"]],
     })
     return config, problems

@@ -7,6 +7,7 @@ No Flask here: the CLI's writer reads the catalogs too (the closing sentence of
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache, lru_cache
@@ -49,9 +50,20 @@ def translations(lang: str) -> NullTranslations:
     return Translations(buffer)
 
 
+# The shipped English copy is British ("fibre", "Call us on"): its dates are too.
+LOCALES = {"en": "en_GB"}
+
+
 def babel_locale(lang: str) -> str:
-    """Babel's name for a language code: pt-BR → pt_BR."""
-    return lang.replace("-", "_")
+    """Babel's name for a language code: pt-BR → pt_BR; en → en_GB (see LOCALES)."""
+    return LOCALES.get(lang, lang.replace("-", "_"))
+
+
+def _first(text: str, day: date, lang: str) -> str:
+    """French writes the first of the month "1er" (premier): "1er décembre"."""
+    if day.day == 1 and lang.split("-")[0] == "fr":
+        return re.sub(r"(?<!\d)1(?= )", "1er", text, count=1)
+    return text
 
 
 @dataclass(frozen=True)
@@ -65,6 +77,7 @@ class _Patterns:
     time: DateTimePattern  # short: 09:15
     day: DateTimePattern  # full date: jeudi 26 novembre 2026
     month: DateTimePattern  # yMMMM: novembre 2026
+    short: DateTimePattern  # dMMM: 26 nov.
 
 
 @cache
@@ -77,7 +90,7 @@ def _patterns(lang: str) -> _Patterns:
 
     return _Patterns(locale, str(locale.datetime_formats["medium"]), skeleton("yMMMd"),
                      locale.time_formats["short"], locale.date_formats["full"],
-                     skeleton("yMMMM"))
+                     skeleton("yMMMM"), skeleton("dMMM"))
 
 
 def format_datetime(moment: datetime, tz: ZoneInfo, lang: str) -> str:
@@ -85,7 +98,7 @@ def format_datetime(moment: datetime, tz: ZoneInfo, lang: str) -> str:
     local = moment.astimezone(tz)
     found = _patterns(lang)
     text = found.joined.format(found.time.apply(local, found.locale),
-                               found.date.apply(local, found.locale))
+                               _first(found.date.apply(local, found.locale), local, lang))
     return f"{text} {local.tzname()}"
 
 
@@ -99,7 +112,14 @@ def format_clock(moment: datetime, tz: ZoneInfo, lang: str) -> str:
 @lru_cache(maxsize=4096)
 def format_day(day: date, lang: str) -> str:
     found = _patterns(lang)
-    return found.day.apply(day, found.locale)
+    return _first(found.day.apply(day, found.locale), day, lang)
+
+
+@lru_cache(maxsize=4096)
+def format_short_day(day: date, lang: str) -> str:
+    """``25 nov.``: a day of the month, for ranges of days."""
+    found = _patterns(lang)
+    return _first(found.short.apply(day, found.locale), day, lang)
 
 
 def format_month(year: int, month: int, lang: str) -> str:
@@ -124,5 +144,6 @@ def format_percent(value: float, lang: str) -> str:
 
 def language_name(lang: str) -> str:
     """A language's own name, capitalised: "Français", "English"."""
-    name = Locale.parse(babel_locale(lang)).get_display_name(babel_locale(lang)) or lang
+    code = lang.replace("-", "_")  # the language itself, not the locale its dates use
+    name = Locale.parse(code).get_display_name(code) or lang
     return name[:1].upper() + name[1:]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from functools import cached_property
 from types import MappingProxyType
@@ -210,6 +210,7 @@ class Component:
     name: Text
     description: Text = EMPTY_TEXT
     group: str | None = None
+    since: date | None = None  # its first day of data (uptime bars)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date as date_type
 from datetime import datetime
 from typing import Any
 
@@ -220,6 +221,18 @@ def time(reading: Reading, value: Any, path: KeyPath) -> Any:
         return parse_time(value, reading.config.timezone)
     except TimeError as err:
         return reading.error(str(err), path)
+
+
+def day(reading: Reading, value: Any, path: KeyPath) -> Any:
+    """A date, ``YYYY-MM-DD``, between 1970 and 2200."""
+    try:
+        found = date_type.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        found = None
+    if found is None or not 1970 <= found.year <= 2200 or len(value) != 10:
+        return reading.error(f"{value!r} is not a date: write YYYY-MM-DD, e.g. 2024-03-01",
+                             path)
+    return found
 
 
 def slug(reading: Reading, value: Any, path: KeyPath) -> Any:

@@ -162,6 +162,7 @@ class DayUptime:
     uptime: float  # 0.0 – 1.0
     worst: ComponentStatus
     incidents: tuple[str, ...]
+    known: bool = True  # False before the service existed: no data, not "up"
 
 
 def _span(view: IncidentView, now: datetime) -> tuple[datetime, datetime] | None:
@@ -184,8 +185,10 @@ def _span(view: IncidentView, now: datetime) -> tuple[datetime, datetime] | None
 def uptime(site: Site, now: datetime, component_id: str,
            days: int = UPTIME_DAYS) -> list[DayUptime]:
     """Per-day uptime of one component over ``days`` days ending today (site zone)."""
-    spans = _spans(Snapshot(site, now).views.values(), now, site, days)
-    return _uptime_days(spans.get(component_id, []), site, now, days)
+    snap = Snapshot(site, now)
+    spans = _spans(snap.views.values(), now, site, days)
+    return _uptime_days(spans.get(component_id, []), site, now, days,
+                        snap.since(component_id))
 
 
 def _spans(views, now: datetime, site: Site, days: int) -> dict[str, list[tuple]]:
@@ -203,7 +206,8 @@ def _spans(views, now: datetime, site: Site, days: int) -> dict[str, list[tuple]
     return found
 
 
-def _uptime_days(spans: list[tuple], site: Site, now: datetime, days: int) -> list[DayUptime]:
+def _uptime_days(spans: list[tuple], site: Site, now: datetime, days: int,
+                 since: date | None = None) -> list[DayUptime]:
     """A major outage counts fully, a partial outage at 30 %, degraded performance and
     maintenance not at all. Overlapping incidents count once, at the worst weight.
 
@@ -217,6 +221,9 @@ def _uptime_days(spans: list[tuple], site: Site, now: datetime, days: int) -> li
     result = []
     for offset in range(days):
         day = first_day + timedelta(days=offset)
+        if since is not None and day < since:
+            result.append(DayUptime(day, 1.0, ComponentStatus.OPERATIONAL, (), known=False))
+            continue
         day_start = datetime.combine(day, time(), tz).astimezone(UTC)
         day_end = min(datetime.combine(day + timedelta(days=1), time(), tz).astimezone(UTC), now)
         here = [s for s in spans if s[0] < day_end and s[1] > day_start]
@@ -243,7 +250,9 @@ def _weighted_downtime(spans, start: datetime, end: datetime) -> float:
 
 
 def uptime_percent(days: list[DayUptime]) -> float:
-    return 100.0 * sum(d.uptime for d in days) / len(days) if days else 100.0
+    """Over the days with data."""
+    known = [d for d in days if d.known]
+    return 100.0 * sum(d.uptime for d in known) / len(known) if known else 100.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -398,8 +407,23 @@ class Snapshot:
     @cached_property
     def _uptime(self) -> dict[str, list[DayUptime]]:
         spans = _spans(self.views.values(), self.now, self.site, UPTIME_DAYS)
-        return {c.id: _uptime_days(spans.get(c.id, []), self.site, self.now, UPTIME_DAYS)
+        return {c.id: _uptime_days(spans.get(c.id, []), self.site, self.now, UPTIME_DAYS,
+                                   self.since(c.id))
                 for c in self.site.config.components}
+
+    def since(self, component_id: str) -> date | None:
+        """The first day with data for a component: its ``since``, else the first day of
+        the site's content (None when there is none: every day counts)."""
+        component = self.site.config.component(component_id)
+        if component is not None and component.since is not None:
+            return component.since
+        return self._first_day
+
+    @cached_property
+    def _first_day(self) -> date | None:
+        tz = self.site.config.timezone
+        first = min((i.started for i in self.site.incidents), default=None)
+        return first.astimezone(tz).date() if first is not None else None
 
     @cached_property
     def recent_days(self) -> list[tuple[date, list[IncidentView]]]:

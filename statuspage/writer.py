@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
-from statuspage import document, files
+from statuspage import document, files, refs
 from statuspage.config import INCIDENTS_DIR
 from statuspage.content import apply_translation, front_matter, parse_incident
 from statuspage.errors import ContentError, IncidentNotFound, Problem, Problems, StatusPageError
@@ -176,6 +176,47 @@ def create(root: Path, config: SiteConfig, incident: Incident, numbered: bool = 
         _validated(incident.id, path, text, config)
         files.write_atomic(path, text.encode("utf-8"))
     return replace(incident, path=str(INCIDENTS_DIR / path.name))
+
+
+def _incident_ids(root: Path) -> list[str]:
+    return sorted(p.stem for p in (root / INCIDENTS_DIR).glob("*.md")
+                  if "." not in p.stem and SLUG.fullmatch(p.stem) and p.is_file())
+
+
+_REF_LINE = re.compile(r"^ref:[ \t]*[\"']?([A-Za-z0-9 -]+?)[\"']?[ \t]*(?:#.*)?$", re.MULTILINE)
+
+
+def _reference_in(path: Path, incident_id: str) -> str:
+    """The file's reference: its front matter's ``ref:``, else the one from its id."""
+    try:
+        head = path.read_text(encoding="utf-8-sig").split("\n---", 1)[0]
+    except (OSError, UnicodeDecodeError):
+        return refs.ref_of(incident_id)
+    found = _REF_LINE.search(head)
+    return refs.normalize(found.group(1)) if found else refs.ref_of(incident_id)
+
+
+def resolve_id(root: Path, wanted: str) -> str:
+    """The incident a person means: its id, its reference (any case, spaces and dashes
+    ignored) or the unique start of its id."""
+    ids = _incident_ids(root)
+    text = wanted.strip()
+    if text in ids or text.lower() in ids:
+        return text if text in ids else text.lower()
+    if refs.is_reference(text):
+        reference = refs.normalize(text)
+        found = [i for i in ids if _reference_in(root / INCIDENTS_DIR / f"{i}.md", i) == reference]
+        if len(found) == 1:
+            return found[0]
+    starting = [i for i in ids if text and i.startswith(text.lower())]
+    if len(starting) == 1:
+        return starting[0]
+    if starting:
+        raise IncidentNotFound(f"{wanted!r} is the start of {len(starting)} incidents "
+                               f"({', '.join(starting[-5:])}): type more of the id, or give its "
+                               "reference")
+    hint = ", ".join(ids[-5:]) or "none yet"
+    raise IncidentNotFound(f"no incident {wanted!r} (latest: {hint}; see 'statuspage list')")
 
 
 def incident_path(root: Path, incident_id: str) -> Path:

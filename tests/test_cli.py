@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import FIBRE, NOW, PARIS, REPO
 
-from statuspage import cli
+from statuspage import cli, refs
 from statuspage.loader import load_config, load_site
 from statuspage.model import ComponentStatus, IncidentStatus, MaintenanceStatus, Window
 from statuspage.status import status_at
@@ -119,10 +119,61 @@ def test_new_refuses_an_existing_id(runner, site_dir):
 
 def test_list_and_open(runner, site_dir):
     lines = run(runner, site_dir, "list").output.splitlines()
-    assert lines[0].split() == [FIBRE, "identified", "5h", "fibre"]
-    assert lines[1].split() == ["2026-11-20-double-charge", "resolved", "6d03h", "billing"]
-    assert run(runner, site_dir, "list", "--open").output.split() == [FIBRE, "identified", "5h",
-                                                                      "fibre"]
+    assert lines[0].split() == [FIBRE, refs.ref_of(FIBRE), "identified", "5h", "fibre",
+                                "Coupure", "fibre", "à", "Lyon"]
+    assert lines[1].split()[:5] == ["2026-11-20-double-charge",
+                                    refs.ref_of("2026-11-20-double-charge"), "resolved",
+                                    "6d03h", "billing"]
+    assert lines[1].endswith("Double prélèvement")
+    assert [line.split() for line in run(runner, site_dir, "list", "--open").output.splitlines()] \
+        == [lines[0].split()]
+
+
+def test_list_and_check_strict_warn_about_a_late_promise_and_a_silent_incident(
+        runner, site_dir, monkeypatch):
+    assert "warning" not in run(runner, site_dir, "list").stderr
+    monkeypatch.setattr(cli, "_now", lambda: datetime(2026, 11, 26, 18, 30, tzinfo=PARIS))
+    listed = run(runner, site_dir, "list")
+    assert (f"incidents/{FIBRE}.md: the update promised for 2026-11-26 18:00 is not published"
+            in listed.stderr)
+    assert FIBRE in listed.stdout and "promised" not in listed.stdout
+    assert run(runner, site_dir, "check").exit_code == 0
+    strict = run(runner, site_dir, "check", "--strict", ok=False)
+    assert strict.exit_code == 1 and "is not published" in strict.output
+    # A promise kept: no warning until a day passes without news.
+    run(runner, site_dir, "update", FIBRE, "--status", "identified", "-m", "Toujours en cours.")
+    assert "warning" not in run(runner, site_dir, "list").stderr
+    monkeypatch.setattr(cli, "_now", lambda: datetime(2026, 11, 27, 19, 0, tzinfo=PARIS))
+    assert f"incidents/{FIBRE}.md: no update for over 24 hours" in \
+        run(runner, site_dir, "list").stderr
+
+
+@pytest.mark.parametrize("typed", [
+    pytest.param(lambda: refs.ref_of(FIBRE), id="reference"),
+    pytest.param(lambda: refs.ref_of(FIBRE).lower(), id="reference in lower case"),
+    pytest.param(lambda: f"{refs.ref_of(FIBRE)[:3]}-{refs.ref_of(FIBRE)[3:]}",
+                 id="reference with a dash"),
+    pytest.param(lambda: "2026-11-26-fib", id="unique start of the id"),
+    pytest.param(lambda: FIBRE.upper(), id="id in upper case"),
+])
+def test_update_and_resolve_take_a_reference_or_the_start_of_an_id(runner, site_dir, typed):
+    result = run(runner, site_dir, "update", typed(), "--status", "monitoring", "-m", "Réparé.")
+    assert result.output == f"{FIBRE}: monitoring\n"
+    assert run(runner, site_dir, "resolve", typed()).output == f"{FIBRE}: resolved\n"
+    assert load_site(site_dir).incident(FIBRE).updates[0].status == IncidentStatus.RESOLVED
+
+
+def test_a_reference_set_by_hand_is_found_and_an_ambiguous_start_is_refused(runner, site_dir):
+    path = site_dir / "incidents" / f"{FIBRE}.md"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "impact: major\n", "impact: major\nref: ABC234\n"), encoding="utf-8")
+    assert run(runner, site_dir, "update", "abc 234", "--status", "monitoring",
+               "-m", "x").output == f"{FIBRE}: monitoring\n"
+    result = run(runner, site_dir, "update", "2026-11-2", "--status", "monitoring", "-m", "x",
+                 ok=False)
+    assert result.exit_code == 1
+    assert "'2026-11-2' is the start of 2 incidents" in result.output
+    assert "type more of the id" in result.output
 
 
 def test_check_reports_every_error_and_exits_1(runner, site_dir):

@@ -264,7 +264,8 @@ def test_broken_content_keeps_the_last_good_content_online_and_on_time(start, si
     daemon.clock.now = PROMISE
     daemon.at(PROMISE.astimezone(UTC), f"update promised for {FIBRE}")
     page = fibre.read_text("utf-8")
-    assert "<dt>Prochaine mise à jour</dt>" not in page and "<dt>Dernière mise à jour</dt>" in page
+    # The page now says the promised update is late, as the site's clock has passed it.
+    assert '<dd class="late">Mise à jour attendue à' in page and "pas encore publiée" in page
     assert not (site_dir / "build" / "incidents" / "2026-11-26-bad").exists()
     bad.unlink()
     daemon.poll()

@@ -92,12 +92,12 @@ def test_one_entry_per_update_newest_first_in_the_edition_language(feed_site, tm
     en = parse(out, "en/updates.rss").entries
     # fibre: 2 updates, billing: 3, the maintenance notice: 1
     assert [e.title for e in fr] == [
-        "Cause identifiée : Coupure fibre à Lyon",
-        "Analyse en cours : Coupure fibre à Lyon",
-        "Planifiée : Travaux sur le réseau ADSL",
-        "Résolu : Double prélèvement",
-        "Cause identifiée : Double prélèvement",
-        "Analyse en cours : Double prélèvement",
+        "Cause identifiée\u00a0: Coupure fibre à Lyon",
+        "Analyse en cours\u00a0: Coupure fibre à Lyon",
+        "Planifiée\u00a0: Travaux sur le réseau ADSL",
+        "Résolu\u00a0: Double prélèvement",
+        "Cause identifiée\u00a0: Double prélèvement",
+        "Analyse en cours\u00a0: Double prélèvement",
     ]
     assert [e.title for e in en] == [
         "Identified: Coupure fibre à Lyon",
@@ -153,7 +153,7 @@ def test_ids_are_stable_and_a_new_update_adds_exactly_one_entry(feed_site, tmp_p
             assert len(added) == 1 and added == new[:1], path
     fr = parse(after_out, "updates.rss").entries[0]
     en = parse(after_out, "en/updates.atom").entries[0]
-    assert fr.title == "Sous surveillance : Coupure fibre à Lyon"
+    assert fr.title == "Sous surveillance\u00a0: Coupure fibre à Lyon"
     assert en.title == "Monitoring: Coupure fibre à Lyon"
     assert "Réparé, on surveille." in fr.description
     history = parse(after_out, "history.rss").entries[0]
@@ -186,8 +186,8 @@ def test_feeds_hold_at_most_feed_entries(feed_site, tmp_path):
     config.write_text(config.read_text("utf-8") + "feed_entries: 2\n", "utf-8")
     out = build(feed_site, tmp_path / "out", now=NOW).out
     titles = [e.title for e in parse(out, "updates.rss").entries]
-    assert titles == ["Cause identifiée : Coupure fibre à Lyon",
-                      "Analyse en cours : Coupure fibre à Lyon"]
+    assert titles == ["Cause identifiée\u00a0: Coupure fibre à Lyon",
+                      "Analyse en cours\u00a0: Coupure fibre à Lyon"]
     assert len(parse(out, "history.atom").entries) == 2
 
 

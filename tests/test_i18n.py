@@ -141,11 +141,12 @@ def test_french_page(client):
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert '<html lang="fr">' in html
-    assert "Panne partielle des services" in html
+    # the headline names the service and its state (a no-break space before the colon)
+    assert "Fibre\u00a0: panne partielle — les autres services fonctionnent</h1>" in html
     assert "Incidents en cours" in html
     assert "1 incident en cours." in html
     assert "Current incidents" not in html
-    assert "Partial System Outage" not in html
+    assert "partial outage" not in html
 
 
 def test_english_page(client):
@@ -153,7 +154,7 @@ def test_english_page(client):
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert '<html lang="en">' in html
-    assert "Partial System Outage" in html
+    assert "Fibre broadband: partial outage — the other services are working</h1>" in html
     assert "Current incidents" in html
     assert "1 incident in progress." in html
-    assert "Panne partielle des services" not in html
+    assert "panne partielle" not in html

@@ -73,7 +73,7 @@ def test_before_the_window_it_is_announced_with_its_window(works_dir):
     assert adsl_badge(home) == "operational"
     component = get(works_dir, "/en/components/adsl/", datetime(2026, 11, 26, 12, 0, tzinfo=PARIS))
     assert "ADSL network works" in component
-    assert '<time datetime="2026-12-03T01:00:00+01:00">Dec 3, 2026, 1:00' in component
+    assert '<time datetime="2026-12-03T01:00:00+01:00">3 Dec 2026, 01:00' in component
     permalink = get(works_dir, f"/incidents/{WORKS}/", datetime(2026, 11, 26, 12, 0, tzinfo=PARIS))
     assert "Période prévue" in permalink and "En cours depuis" not in permalink
 

@@ -131,7 +131,7 @@ def test_the_permalink_shows_the_reference_and_previews_well(built):
     assert f'data-copy="{reference}"' in html and " hidden>" in html  # the button: JS only
     assert f"status.test.example/r/{reference}/" in html
     description = re.search(r'<meta name="description" content="([^"]+)">', html)[1]
-    assert description.startswith("Cause identifiée : Fibre — ")
+    assert description.startswith("Cause identifiée\u00a0: Fibre — ")
     assert re.search(r'<meta property="og:description" content="([^"]+)">', html)[1] == \
         description
     for meta in (f'<meta property="og:url" content="{BASE}/incidents/{FIBRE}/">',

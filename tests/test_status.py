@@ -206,7 +206,22 @@ def test_uptime_of_an_open_incident_runs_until_now_and_today_is_partial():
     the_site = site(incident(components={"a": MAJ}, start=30))
     days = uptime(the_site, h(36), "a")  # 21 Nov 06:00 → 12:00: half of the day so far
     assert days[-1].uptime == pytest.approx(0.5)
-    assert uptime_percent(days) == pytest.approx(100 * (89 + 0.5) / 90)
+    # the content begins today (21 Nov): the days before have no data, and the percentage
+    # is of the days with data
+    assert days[-1].known and not any(d.known for d in days[:-1])
+    assert uptime_percent(days) == pytest.approx(50.0)
+
+
+def test_a_service_since_a_date_has_no_data_before_it():
+    from dataclasses import replace
+
+    config = replace(CONFIG, components=(replace(CONFIG.components[0], since=date(2026, 10, 1)),
+                                         *CONFIG.components[1:]))
+    the_site = Site(config, (incident(components={"a": MAJ}, start=30),))
+    days = uptime(the_site, h(36), "a")
+    assert [d.known for d in days].index(True) == days.index(
+        next(d for d in days if d.day == date(2026, 10, 1)))
+    assert uptime_percent(days) == pytest.approx(100 * (51 + 0.5) / 52)
 
 
 def test_uptime_spans_midnight_and_the_dst_change():

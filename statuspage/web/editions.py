@@ -171,6 +171,31 @@ class Edition:
             parts.append(markup.plain_text(who))
         return " — ".join(parts)
 
+    def headline(self, snap: status.Snapshot) -> str:
+        """What the home page says first: all is well, or which services are not and how
+        (up to two by name), and that the others work."""
+        gettext = self.translations.gettext
+        if snap.indicator == status.Indicator.NONE:
+            return gettext(snap.indicator.description)
+        config = self.site.config
+        troubled = [c for c in config.components
+                    if snap.components[c.id] != ComponentStatus.OPERATIONAL]
+        if not troubled:  # an open incident whose services all work
+            return gettext(snap.indicator.description)
+        if len(troubled) <= 2:
+            named = [gettext("%(service)s: %(status)s") % {
+                "service": self.plain(c.name),
+                "status": _lower(gettext(snap.components[c.id].label))} for c in troubled]
+            text = named[0] if len(named) == 1 else gettext("%(one)s; %(two)s") % {
+                "one": named[0], "two": named[1]}
+        else:
+            text = self.translations.ngettext("%(num)d service affected",
+                                              "%(num)d services affected",
+                                              len(troubled)) % {"num": len(troubled)}
+        if len(troubled) < len(config.components):
+            text = gettext("%(trouble)s — the other services are working") % {"trouble": text}
+        return text
+
     def helpers(self) -> dict:
         """What templates use beyond the request's own values."""
         lang = self.lang
@@ -193,6 +218,9 @@ class Edition:
             "status_label": lambda s: STATUS_LABELS[s],
             "component_badge": self.component_badge,
             "preview": self.preview,
+            "headline": self.headline,
+            "quiet_runs": quiet_runs,
+            "short_day": lambda d: i18n.format_short_day(d, lang),
             "example_ref": refs.EXAMPLE,
             "update_status": self.update_status,
             "uptime_percent": status.uptime_percent,
@@ -200,6 +228,24 @@ class Edition:
             "public_url": public_url,
             "language_name": i18n.language_name,
         }
+
+
+def quiet_runs(days) -> list[tuple]:
+    """The last days, newest first, as (day, None, its incidents); but two or more days
+    in a row without incidents as one (newest day, oldest day, [])."""
+    runs: list[list] = []  # [newest, oldest, incidents]
+    for day, incidents in days:
+        if not incidents and runs and not runs[-1][2]:
+            runs[-1][1] = day  # one more quiet day
+        else:
+            runs.append([day, day, list(incidents)])
+    return [(newest, oldest if oldest != newest else None, incidents)
+            for newest, oldest, incidents in runs]
+
+
+def _lower(label: str) -> str:
+    """A status label inside a sentence: "Partial outage" → "partial outage"."""
+    return label[:1].lower() + label[1:]
 
 
 def edition() -> Edition:

@@ -45,8 +45,9 @@ def outputs(snap: Snapshot):
 
 def component_key(snap: Snapshot, component_id: str) -> str | None:
     """What a component's page shows: its status, its bars, its maintenance and incidents."""
-    days = [(d.day, d.uptime, d.worst, d.incidents) for d in snap.uptime(component_id)]
-    return key(snap.components[component_id], days, snap.maintenance_of(component_id),
+    days = [(d.day, d.uptime, d.worst, d.incidents, d.known) for d in snap.uptime(component_id)]
+    shown = [snap.views[i] for d in snap.uptime(component_id) for i in d.incidents]
+    return key(snap.components[component_id], days, shown, snap.maintenance_of(component_id),
                snap.incidents_of(component_id)[:LISTED + 1])
 
 
