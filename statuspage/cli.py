@@ -296,8 +296,9 @@ def list_(obj: Context, only_open: bool) -> None:
         age_text = f"{hours // 24}d{hours % 24:02d}h" if hours >= 24 else f"{hours}h"
         if age.total_seconds() < 0:
             age_text = "future"
+        title = incident.title.get_in(language, language).value
         rows.append((incident.id, incident.reference, str(view.status), age_text,
-                     ",".join(incident.components), incident.title.get_in(language, language).value))
+                     ",".join(incident.components), title))
     if not rows:
         click.echo("no open incidents" if only_open else "no incidents")
     widths = [max(len(r[i]) for r in rows) for i in range(5)] if rows else []
