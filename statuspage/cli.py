@@ -374,12 +374,32 @@ def _period(ctx, param, value: str):
               help="A shell command run once when a promised update time passes without an "
                    "update; it gets STATUSPAGE_INCIDENT_ID, STATUSPAGE_INCIDENT_TITLE and "
                    "STATUSPAGE_NEXT_UPDATE.")
+@click.option("--publish", "target", metavar="s3://BUCKET[/PREFIX]",
+              help="Publish to S3-compatible storage after each build (only what changed; "
+                   "retried with backoff while the storage is unreachable).")
+@click.option("--endpoint-url", metavar="URL",
+              help="With --publish: the S3-compatible storage (default: AWS, or "
+                   "AWS_ENDPOINT_URL).")
+@click.option("--max-age", default=60, show_default=True, type=click.IntRange(min=0),
+              metavar="SECONDS", help="With --publish: as for 'statuspage publish'.")
+@click.option("--invalidate", metavar="COMMAND",
+              help="With --publish: a shell command run after each publish that changed "
+                   "something (a CDN purge).")
+@click.option("--webhook", "webhooks", multiple=True, metavar="URL",
+              help="POST each new update and component change here (repeatable; site.yaml's "
+                   "webhooks: too), in Statuspage's webhook format.")
+@click.option("--webhook-format", type=click.Choice(["statuspage", "slack"]),
+              default="statuspage", show_default=True, help="The webhooks' payload.")
 @pass_ctx
-def run(obj: Context, out: Path | None, url: str | None, every, on_overdue: str | None) -> None:
+def run(obj: Context, out: Path | None, url: str | None, every, on_overdue: str | None,
+        target: str | None, endpoint_url: str | None, max_age: int, invalidate: str | None,
+        webhooks: tuple[str, ...], webhook_format: str) -> None:
     """The publishing daemon: build at start, then on every content change, at each
     maintenance start and end and promised update time, and every --every; remind staff
-    when a promised update is overdue. SIGTERM or Ctrl-C stops it."""
-    from statuspage import daemon
+    when a promised update is overdue; after each build, publish (--publish) and notify
+    webhooks. SIGTERM or Ctrl-C stops it."""
+    from statuspage import daemon, outbound
+    from statuspage import webhooks as hooks
 
     problem = url_problem(url.rstrip("/")) if url else None
     if problem:
@@ -388,8 +408,18 @@ def run(obj: Context, out: Path | None, url: str | None, every, on_overdue: str 
         obj.config()  # no site here: stop now; a content error is logged until fixed
     except ContentError:
         pass
+    output = out or obj.root / "build"
+    for webhook in webhooks:
+        if problem := url_problem(webhook):
+            raise click.BadParameter(problem, param_hint="--webhook")
+    followers: list[daemon.Follower] = [
+        outbound.Notifier(hooks.Webhooks(webhooks, hooks.state_path(output), webhook_format))]
+    if target:
+        followers.append(outbound.Publisher(output, target, endpoint_url=endpoint_url,
+                                            max_age=max_age, invalidate=invalidate))
     daemon.configure_logging()
-    daemon.Daemon(obj.root, out, url=url, every=every, on_overdue=on_overdue).run()
+    daemon.Daemon(obj.root, out, url=url, every=every, on_overdue=on_overdue,
+                  followers=followers).run()
 
 
 @main.command()

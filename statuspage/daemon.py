@@ -4,7 +4,8 @@ The site is rebuilt when a content file changes, at every instant the published 
 changes by itself (a maintenance starts or ends, a promised update time passes, an
 update written ahead of time appears), and periodically so "last updated" stays fresh.
 Builds never overlap; a failed build leaves the last good site online. When a promised
-update time passes with no update, staff are reminded once.
+update time passes with no update, staff are reminded once. After each build, the site is
+published to object storage and new updates go to webhooks (outbound.py), in the background.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ import signal
 import subprocess
 import threading
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Protocol
 
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -37,9 +39,21 @@ from statuspage.times import TimeError, parse_duration
 
 log = logging.getLogger("statuspage.daemon")
 
+
+class Follower(Protocol):
+    """What runs after each build that succeeded (outbound.Publisher, outbound.Notifier)."""
+
+    def built(self, site: Site, now: datetime) -> None: ...
+
+    def wait(self, timeout: float | None = None) -> bool: ...
+
+    def close(self, timeout: float | None = None) -> None: ...
+
+
 POLL = timedelta(seconds=1)  # how often content files are looked at
 DEFAULT_EVERY = timedelta(minutes=5)
 HOOK_TIMEOUT = 60  # seconds an --on-overdue command may take
+FOLLOWER_TIMEOUT = 30  # seconds a publish or webhook in progress may take to finish at stop
 AT = "at "  # the id prefix of the jobs at an instant
 REMINDED = ".statuspage-reminded.json"  # beside the output folder
 
@@ -119,8 +133,9 @@ class Daemon:
     def __init__(self, root: Path, out: Path | None = None, url: str | None = None,
                  every: timedelta = DEFAULT_EVERY, on_overdue: str | None = None,
                  clock: Callable[[], datetime] = utc_now, build=build_site, load=None,
-                 scheduler: BaseScheduler | None = None):
+                 scheduler: BaseScheduler | None = None, followers: Sequence[Follower] = ()):
         self.root = root
+        self.followers = tuple(followers)  # told of each build that succeeded
         self.out = out
         self.url = url
         self.every = every
@@ -170,6 +185,8 @@ class Daemon:
         """Finish the build in progress, stop the scheduler, save the parse cache, and let
         reminders finish."""
         self._stop()
+        for follower in self.followers:
+            follower.close(FOLLOWER_TIMEOUT)
         for note in self.loader.save(force=True):
             log.warning("%s", note)
 
@@ -307,6 +324,11 @@ class Daemon:
             log.debug("%d rendered, %d kept", result.rendered, result.pages - result.rendered)
             for note in self.loader.save():  # after the swap: the page is live already
                 log.warning("%s", note)
+            for follower in self.followers:
+                try:
+                    follower.built(site, now)
+                except Exception:  # a bug must not stop the publishing: say it, carry on
+                    log.exception("after the build of %s", shown)
             for note in result.notes:
                 log.warning("%s", note)
             if result.warnings != self._warnings:
@@ -371,6 +393,11 @@ class Daemon:
                                           name=f"on-overdue {incident.id}", daemon=True)
                 self._hooks = [t for t in self._hooks if t.is_alive()] + [thread]
                 thread.start()
+
+    def wait_for_followers(self, timeout: float | None = None) -> None:
+        """Until the publishes and webhook deliveries started so far are done."""
+        for follower in self.followers:
+            follower.wait(timeout)
 
     def wait_for_reminders(self) -> None:
         """Wait for the --on-overdue commands started so far."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
+import threading
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -11,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from click.testing import CliRunner
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from serving import Receiver
 
 from statuspage.loader import load_site
 from statuspage.web import create_app
@@ -99,3 +102,46 @@ def browser_context(chromium: Browser, **options) -> Iterator[BrowserContext]:
 @pytest.fixture
 def page(chromium: Browser) -> Iterator[Page]:
     yield from (context.new_page() for context in browser_context(chromium))
+
+
+# Object storage and webhooks: moto's S3 server and an HTTP receiver on 127.0.0.1.
+
+@pytest.fixture(scope="session")
+def endpoint() -> str:
+    """moto's S3 server on a free port, with fake credentials and no user AWS config."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL",
+                     "AWS_ENDPOINT_URL_S3", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+                     "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_WEB_IDENTITY_TOKEN_FILE"):
+            patch.delenv(name, raising=False)
+        patch.setenv("AWS_ACCESS_KEY_ID", "testing")
+        patch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        patch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+        patch.setenv("AWS_CONFIG_FILE", "/nonexistent/aws-config")
+        patch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aws-credentials")
+        patch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+        quiet = logging.getLogger("werkzeug")
+        level = quiet.level
+        quiet.setLevel(logging.ERROR)  # moto's server logs every request
+        from moto.server import ThreadedMotoServer  # slow to import: only when needed
+
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        server.start()
+        host, port = server.get_host_and_port()
+        try:
+            yield f"http://{host}:{port}"
+        finally:
+            server.stop()
+            quiet.setLevel(level)
+
+
+@pytest.fixture
+def receiver():
+    server = Receiver()
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()

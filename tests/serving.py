@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 
 class SiteHandler(SimpleHTTPRequestHandler):
@@ -43,3 +44,35 @@ def serving(handler=SiteHandler, **attributes) -> Iterator[tuple[str, ThreadingH
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+class Receiver(ThreadingHTTPServer):
+    """Records every POST; answers each status of ``answers`` first, then 200."""
+
+    def __init__(self):
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.requests: list[dict] = []
+        self.answers: list[int] = []
+        self.lock = threading.Lock()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/hooks/secret-token"
+
+    def bodies(self) -> list[dict]:
+        return [r["body"] for r in self.requests]
+
+
+class _Handler(BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        with self.server.lock:
+            self.server.requests.append({"path": self.path, "headers": dict(self.headers),
+                                         "body": body})
+            code = self.server.answers.pop(0) if self.server.answers else 200
+        self.send_response(code)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass

@@ -7,7 +7,6 @@ of the build when it changes files).
 from __future__ import annotations
 
 import itertools
-import logging
 import shutil
 import socket
 import urllib.request
@@ -17,7 +16,6 @@ import boto3
 import pytest
 from click.testing import CliRunner
 from conftest import NOW, REPO
-from moto.server import ThreadedMotoServer
 
 from statuspage import cli, publish
 from statuspage.build import MARKER, build
@@ -25,33 +23,6 @@ from statuspage.errors import PublishError
 
 STYLE = "static/style.css"
 _buckets = itertools.count(1)
-
-
-@pytest.fixture(scope="module")
-def endpoint() -> str:
-    """moto's S3 server on a free port, with fake credentials and no user AWS config."""
-    with pytest.MonkeyPatch.context() as patch:
-        for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL",
-                     "AWS_ENDPOINT_URL_S3", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-                     "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_WEB_IDENTITY_TOKEN_FILE"):
-            patch.delenv(name, raising=False)
-        patch.setenv("AWS_ACCESS_KEY_ID", "testing")
-        patch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-        patch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-        patch.setenv("AWS_CONFIG_FILE", "/nonexistent/aws-config")
-        patch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aws-credentials")
-        patch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-        quiet = logging.getLogger("werkzeug")
-        level = quiet.level
-        quiet.setLevel(logging.ERROR)  # moto's server logs every request
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        server.start()
-        host, port = server.get_host_and_port()
-        try:
-            yield f"http://{host}:{port}"
-        finally:
-            server.stop()
-            quiet.setLevel(level)
 
 
 @pytest.fixture(scope="module")

@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 import re
 import socket
-import threading
 from datetime import datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -29,50 +27,6 @@ from statuspage.webhooks import (
 )
 
 SHORTLINK = f"https://status.test.example/r/{ref_of(FIBRE)}/"
-
-
-class Receiver(ThreadingHTTPServer):
-    """Records every POST; answers each status of ``answers`` first, then 200."""
-
-    def __init__(self):
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.requests: list[dict] = []
-        self.answers: list[int] = []
-        self.lock = threading.Lock()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/hooks/secret-token"
-
-    def bodies(self) -> list[dict]:
-        return [r["body"] for r in self.requests]
-
-
-class _Handler(BaseHTTPRequestHandler):
-    def do_POST(self):
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        with self.server.lock:
-            self.server.requests.append({"path": self.path, "headers": dict(self.headers),
-                                         "body": body})
-            code = self.server.answers.pop(0) if self.server.answers else 200
-        self.send_response(code)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def receiver():
-    server = Receiver()
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture

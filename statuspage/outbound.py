@@ -1,0 +1,139 @@
+"""What the daemon sends out after each build: the site to object storage, news to webhooks.
+
+Both run beside the builds, never in their way: a build that succeeded wakes them and
+returns. The publisher mirrors the output folder in its own thread, retrying with backoff
+while the storage is unreachable; builds made meanwhile are folded into its next publish,
+and one that still fails waits for the next build (the local build stays the source of
+truth: a later publish uploads whatever the storage missed).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from statuspage import publish as publishing
+from statuspage.errors import PublishError
+from statuspage.model import Site
+from statuspage.webhooks import Webhooks
+
+log = logging.getLogger("statuspage.daemon")
+
+ATTEMPTS = 5
+BASE_DELAY = 2.0  # seconds before the first retry; doubled each time
+MAX_DELAY = 300.0
+
+
+class Publisher:
+    """Publishes ``source`` to ``target`` (``s3://BUCKET[/PREFIX]``) after each build.
+
+    ``publish`` is publish.publish's signature, a parameter so tests can count calls.
+    """
+
+    def __init__(self, source: Path, target: str, *, endpoint_url: str | None = None,
+                 max_age: int = publishing.DEFAULT_MAX_AGE, invalidate: str | None = None,
+                 attempts: int = ATTEMPTS, base_delay: float = BASE_DELAY,
+                 max_delay: float = MAX_DELAY,
+                 publish: Callable[..., publishing.PublishResult] = publishing.publish):
+        publishing.parse_target(target)  # a wrong target is said at start, not at each build
+        self.source = source
+        self.target = target
+        self.endpoint_url = endpoint_url
+        self.max_age = max_age
+        self.invalidate = invalidate
+        self.attempts = attempts
+        self.base_delay = base_delay
+        self.max_delay = max_delay
+        self.publish = publish
+        self.published = 0  # publishes that succeeded
+        self._wanted = threading.Condition()
+        self._dirty = False
+        self._busy = False
+        self._closing = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def built(self, site: Site, now: datetime) -> None:
+        """A build succeeded: publish it (once more after the publish in progress)."""
+        with self._wanted:
+            self._dirty = True
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name="publish", daemon=True)
+                self._thread.start()
+            self._wanted.notify_all()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Until nothing is left to publish; False on timeout."""
+        with self._wanted:
+            return self._wanted.wait_for(lambda: not self._dirty and not self._busy, timeout)
+
+    def close(self, timeout: float | None = None) -> None:
+        """Stop after the upload in progress (a retry's wait is cut short)."""
+        self._closing.set()
+        with self._wanted:
+            self._wanted.notify_all()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _loop(self) -> None:
+        while True:
+            with self._wanted:
+                self._wanted.wait_for(lambda: self._dirty or self._closing.is_set())
+                if self._closing.is_set():
+                    self._busy = self._dirty = False
+                    self._wanted.notify_all()
+                    return
+                self._dirty, self._busy = False, True
+            try:
+                self._publish_once()
+            except Exception:  # a bug must not stop the publishing: say it, carry on
+                log.exception("not published to %s", self.target)
+            finally:
+                with self._wanted:
+                    self._busy = False
+                    self._wanted.notify_all()
+
+    def _publish_once(self) -> None:
+        def retried(err: PublishError, delay: float) -> None:
+            log.warning("not published to %s: %s; retrying in %g s", self.target, err, delay)
+
+        def sleep(delay: float) -> None:
+            if self._closing.wait(delay):
+                raise PublishError("stopping", transient=False)
+
+        try:
+            result = publishing.retry(
+                lambda: self.publish(self.source, self.target, endpoint_url=self.endpoint_url,
+                                     max_age=self.max_age),
+                self.attempts, self.base_delay, max_delay=self.max_delay, sleep=sleep,
+                on_retry=retried)
+            if self.invalidate and result.changed:
+                publishing.invalidate(self.invalidate, result)
+        except PublishError as err:
+            if not self._closing.is_set():
+                log.error("not published to %s: %s; the local build is online at its "
+                          "place, and the next build publishes again", self.target, err)
+            return
+        self.published += 1
+        log.info("%s", result.summary())
+
+
+class Notifier:
+    """Tells the webhooks (``--webhook`` and site.yaml's ``webhooks:``) what each build
+    published that is new."""
+
+    def __init__(self, webhooks: Webhooks):
+        self.webhooks = webhooks
+
+    def built(self, site: Site, now: datetime) -> None:
+        if self.webhooks.urls or site.config.webhooks:
+            self.webhooks.notify(site, now)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.webhooks.wait(timeout)
+        return True
+
+    def close(self, timeout: float | None = None) -> None:
+        self.webhooks.close(timeout)
