@@ -30,6 +30,9 @@ from statuspage.times import TimeError, format_time, parse_time
 KeyPath = tuple[str | int, ...]
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
 HTTP_URL = re.compile(r"https?://[^/\s]+\S*")
+# What XML (feeds, calendars) cannot carry, and no one types on purpose: a terminal escape
+# pasted from a log, a NUL from a broken editor.
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 
 
 class _Invalid:
@@ -151,6 +154,10 @@ def text(required: str | None = None, markdown: bool = False) -> Reader:
             return reading.error("expected text, or a mapping language: text", path)
         if required and (not values or any(map(_blank, values.values()))):
             return reading.error(f"empty; {required}", path)
+        for item in values.values():  # written as a YAML escape such as "\x1b"
+            if found := CONTROL.search(item):
+                return reading.error(f"control character U+{ord(found.group()):04X} (invisible, "
+                                     "and not allowed in feeds): delete it", path)
         if markdown:
             from statuspage.markup import audit
 

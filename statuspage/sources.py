@@ -17,6 +17,7 @@ from pathlib import Path
 
 from statuspage.config import INCIDENTS_DIR, SITE_FILE
 from statuspage.errors import Problem, Problems
+from statuspage.schema import CONTROL
 
 MAX_BYTES = 1_000_000  # a content file larger than this is refused
 MARKDOWN_LIKE = (".markdown", ".mdown", ".mkdn", ".mkd", ".md")
@@ -132,7 +133,22 @@ def decode(data: bytes, problems: Problems) -> str | None:
         problems.error(f"not UTF-8 (byte 0x{data[err.start]:02x}): save the file as UTF-8",
                        line=line)
         return None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if found := control_character(text):
+        line, message = found
+        problems.error(message, line=line)
+        return None
+    return text
+
+
+def control_character(text: str) -> tuple[int, str] | None:
+    """(line, message) for the first control character in ``text``, or None."""
+    found = CONTROL.search(text)
+    if found is None:
+        return None
+    line = text.count("\n", 0, found.start()) + 1
+    return line, (f"control character U+{ord(found.group()):04X} (invisible, and not allowed "
+                  "in feeds): delete it (it often comes with text pasted from a terminal)")
 
 
 def stamps(root: Path) -> dict[str, Stamp]:

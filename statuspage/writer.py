@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
-from statuspage import document, files, refs
+from statuspage import document, files, refs, sources
 from statuspage.config import INCIDENTS_DIR
 from statuspage.content import apply_translation, front_matter, parse_incident
 from statuspage.errors import ContentError, IncidentNotFound, Problem, Problems, StatusPageError
@@ -135,6 +135,9 @@ def locked(root: Path) -> Iterator[Path]:
 def _validated(incident_id: str, path: Path, text: str, config: SiteConfig) -> Incident:
     """Parse the text about to be written; refuse to write a file that would not load."""
     problems = Problems(str(INCIDENTS_DIR / path.name))
+    if found := sources.control_character(text):
+        problems.error(found[1], line=found[0])
+        raise ContentError(problems.errors)
     incident = parse_incident(incident_id, problems.path, text, config, problems)
     if problems.errors or incident is None:
         raise ContentError(problems.errors)
@@ -390,6 +393,8 @@ def new_incident(config: SiteConfig, title: str, components: dict[str, Component
 def _one_line(title: str) -> str:
     if not title.strip() or "\n" in title.strip():
         raise StatusPageError("a title is one line of text customers understand")
+    if found := sources.control_character(title):
+        raise StatusPageError(f"the title's {found[1]}")
     return title.strip()
 
 

@@ -369,10 +369,10 @@ def test_the_quick_check_never_misses_what_the_sanitiser_strips(text):
 
 
 def test_only_newlines_end_lines_for_line_numbers(site_dir):
-    """A form feed or a record separator in a text is not a new line to an editor."""
+    """A line or paragraph separator, or NEL, in a text is not a new line to an editor."""
     (site_dir / "incidents" / "2026-11-25-ff.md").write_text(
         "---\ntitle: x\nimpact: minor\ncomponents: [adsl]\nstarted: 2026-11-25 10:00\n---\n"
-        "## 2026-11-25 10:05 · investigating\nun\x0cdeux\x1etrois\n\n"
+        "## 2026-11-25 10:05 · investigating\nun\u2028deux\x85trois\u2029quatre\n\n"
         "## 2026-11-25 09:00 · investigating\ntôt\n", encoding="utf-8")
     with pytest.raises(ContentError) as caught:
         load_site(site_dir)

@@ -39,6 +39,15 @@ HOSTILE = {
                    "incidents/x.md:7: YAML alias *a0 is not allowed in content"),
     "alias bomb in site.yaml": ({"content/site.yaml": "+" + alias_bomb(9)},
                                 "content/site.yaml:2: YAML alias *a0 is not allowed"),
+    "terminal escape in an update": (
+        {"incidents/x.md": incident("title: x\n" + FRONT,
+                                    "## 2026-11-25 10:05 · investigating\nErreur \x1b[31mrouge\n")},
+        "incidents/x.md:8: control character U+001B (invisible, and not allowed in feeds): "
+        "delete it"),
+    "unit separator in a title": ({"incidents/x.md": incident("title: a\x1fb\n" + FRONT)},
+                                  "incidents/x.md:2: control character U+001F"),
+    "NUL in site.yaml": ({"content/site.yaml": "name: x\x00\n"},
+                         "content/site.yaml:1: control character U+0000"),
     "empty title": ({"incidents/x.md": incident('title: ""\n' + FRONT)},
                     "incidents/x.md:2: title: empty; give the incident a title"),
     "blank title": ({"incidents/x.md": incident('title: "   "\n' + FRONT)},
@@ -125,7 +134,10 @@ HOSTILE = {
                                      "language: its text belongs in "
                                      "incidents/2026-11-26-fibre-lyon.md itself"),
     "control character": ({"incidents/x.md": incident("title: \x07bell\n" + FRONT)},
-                          "incidents/x.md:2: invalid YAML:"),
+                          "incidents/x.md:2: control character U+0007"),
+    "control character as a YAML escape": (
+        {"incidents/x.md": incident('title: "a\\x1bb"\n' + FRONT)},
+        "incidents/x.md:2: title: control character U+001B"),
     "second document": ({"incidents/x.md": incident("title: x\n...\n" + FRONT)},
                         "incidents/x.md:"),
     "a key that is a list": ({"incidents/x.md": incident("? [a]\n: b\ntitle: x\n" + FRONT)},
@@ -317,6 +329,18 @@ def test_a_message_cannot_forge_an_update(site, message):
     assert "line 2 of the message" in result.output and "use ### for a sub-heading" in \
         result.output
     assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("args", [
+    ["update", FIBRE, "--status", "identified", "-m", "Erreur \x1b[31m503\x1b[0m"],
+    ["new", "Panne\x1f TV", "-c", "fibre", "-m", "On regarde."],
+])
+def test_a_control_character_on_the_command_line_is_refused(site, args):
+    before = _snapshot(site / "incidents")
+    result = invoke(site, *args)
+    assert result.exit_code == 1
+    assert "control character U+001" in result.output and "delete it" in result.output
+    assert _snapshot(site / "incidents") == before
 
 
 def test_a_message_with_an_unclosed_fence_cannot_swallow_the_timeline(site):
