@@ -64,10 +64,11 @@ def output_id(output: Output) -> str:
     return f"{output.endpoint}?{values}"
 
 
-def make_app(site: Site, now: datetime, destination: Path) -> Flask:
+def make_app(site: Site, now: datetime, destination: Path, pinned: bool = False) -> Flask:
     return create_app(
         site,
         now=now,
+        STATUSPAGE_PINNED=pinned,
         FREEZER_DESTINATION=str(destination),
         FREEZER_BASE_URL=site.config.url + "/",
         FREEZER_REMOVE_EXTRA_FILES=False,  # the builder removes what is gone
@@ -89,8 +90,12 @@ def make_freezer(app: Flask, todo: list[Output]) -> Freezer:
 
 def build(root: Path, out: Path | None = None, url: str | None = None,
           now: datetime | None = None, site: Site | None = None, full: bool = False,
-          loader: Loader | None = None, workers: int | None = None) -> BuildResult:
+          loader: Loader | None = None, workers: int | None = None,
+          pinned: bool = False) -> BuildResult:
     """Validate, update the spare beside ``out`` into the new site, then swap it in.
+
+    ``pinned``: ``now`` was chosen (``build --now``), not read from the clock; every page
+    then says which moment it shows.
 
     ``site`` is the content already loaded from ``root`` (the daemon's); by default it is
     loaded here, through ``loader`` (by default one with a parse cache beside ``out``).
@@ -118,7 +123,7 @@ def build(root: Path, out: Path | None = None, url: str | None = None,
         # it again and again (and forked workers do not copy the pages it would touch).
         gc.freeze()
         try:
-            pages, rendered = _update(site, now, out, full, workers)
+            pages, rendered = _update(site, now, out, full, workers, pinned)
         except Exception as err:  # any failure: the old site stays, and we say why
             raise BuildError(f"build failed, {out} left as it was: {type(err).__name__}: "
                              f"{err}") from err
@@ -128,22 +133,24 @@ def build(root: Path, out: Path | None = None, url: str | None = None,
                        rendered)
 
 
-def inputs_digest(site: Site) -> str | None:
-    """Everything every file depends on; None when the content was not read from files."""
+def inputs_digest(site: Site, pinned: datetime | None = None) -> str | None:
+    """Everything every file depends on (a pinned moment too: every page names it); None
+    when the content was not read from files."""
     if not site.digest:
         return None
-    return hashlib.sha256(f"{code_digest()}\0{site.digest}\0{site.config.url}".encode()
-                          ).hexdigest()[:24]
+    moment = pinned.isoformat() if pinned else ""
+    return hashlib.sha256(f"{code_digest()}\0{site.digest}\0{site.config.url}\0{moment}"
+                          .encode()).hexdigest()[:24]
 
 
 def _update(site: Site, now: datetime, out: Path, full: bool,
-            workers: int | None) -> tuple[int, int]:
+            workers: int | None, pinned: bool = False) -> tuple[int, int]:
     """Make the spare the new site and swap it in; (files, files rendered)."""
-    inputs = inputs_digest(site)
+    inputs = inputs_digest(site, now if pinned else None)
     spare, had = tree.prepare_spare(out, inputs, full)
     live = tree.Manifest.read(out) if inputs and not full else None
     live = live if live is not None and live.inputs == inputs else None
-    app = make_app(site, now, spare)
+    app = make_app(site, now, spare, pinned)
     plan = _plan(app, site, now, had, live)
     manifest = tree.Manifest(inputs)
     wanted = {item.id for item in plan}

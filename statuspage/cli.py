@@ -334,7 +334,8 @@ def check(obj: Context, strict: bool) -> None:
               help="Where to write the site (default: build/ in the site folder).")
 @click.option("--url", help="The public base URL (default: url in site.yaml).")
 @click.option("--now", "moment", metavar="WHEN",
-              help="Build the site as it is at WHEN (a preview, a reproducible build).")
+              help="Build the site as it is at WHEN (a preview, a reproducible build); "
+                   "every page then says which moment it shows.")
 @click.option("--full", is_flag=True,
               help="Render every file (the same bytes an incremental build writes).")
 @pass_ctx
@@ -345,7 +346,7 @@ def build(obj: Context, out: Path | None, url: str | None, moment: str | None,
     from statuspage.build import build as build_site
 
     now = _when(moment, obj.config()) if moment else _now()
-    result = build_site(obj.root, out, url=url, now=now, full=full)
+    result = build_site(obj.root, out, url=url, now=now, full=full, pinned=bool(moment))
     for warning in result.warnings:
         click.echo(f"{warning} (warning)", err=True)
     for note in result.notes:

@@ -15,7 +15,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import DateTimePattern, match_skeleton, parse_pattern
+from babel.dates import DateTimePattern, get_timezone_location, match_skeleton, parse_pattern
 from babel.dates import format_timedelta as babel_timedelta
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -125,6 +125,21 @@ def format_short_day(day: date, lang: str) -> str:
 def format_month(year: int, month: int, lang: str) -> str:
     found = _patterns(lang)
     return found.month.apply(date(year, month, 1), found.locale)
+
+
+_ELIDED = re.compile(r"\b([dD])e ([aeiouyàâéèêëîïôûùAEIOUYÀÂÉÈÊËÎÏÔÛÙ])")
+
+
+def elide(text: str, lang: str) -> str:
+    """French elision after a month or a name is put in: ``de octobre`` → ``d’octobre``."""
+    return _ELIDED.sub("\\1’\\2", text) if lang == "fr" else text
+
+
+@lru_cache(maxsize=64)
+def zone_city(tz: ZoneInfo, lang: str) -> str:
+    """``Paris``: the zone's city in ``lang``, for prose ("Paris time"), where an
+    abbreviation such as CET means little to a customer."""
+    return get_timezone_location(tz, babel_locale(lang), return_city=True)
 
 
 def format_duration(delta: timedelta, lang: str) -> str:

@@ -23,6 +23,7 @@ from statuspage.model import (
 
 UPTIME_DAYS = 90
 FOLLOW_DAYS = 90  # an incident's own feeds stay this long after it ends
+LATEST = 20  # incidents the history page lists before its months
 TICK = timedelta(microseconds=1)
 RECENT_DAYS = 7
 UPTIME_WEIGHT = {ComponentStatus.MAJOR_OUTAGE: 1.0, ComponentStatus.PARTIAL_OUTAGE: 0.3}
@@ -456,6 +457,24 @@ class Snapshot:
             local = view.started.astimezone(tz)
             months[(local.year, local.month)].append(view)
         return dict(sorted(months.items(), reverse=True))
+
+    def month_around(self, year: int, month: int) -> tuple[tuple[int, int] | None,
+                                                          tuple[int, int] | None]:
+        """The months with incidents just before and just after (year, month)."""
+        months = list(self.months)  # newest first
+        at = months.index((year, month))
+        return (months[at + 1] if at + 1 < len(months) else None,
+                months[at - 1] if at > 0 else None)
+
+    @cached_property
+    def latest(self) -> list[IncidentView]:
+        """The latest incidents (not maintenance), newest first, for the history page."""
+        found: list[IncidentView] = []
+        for views in self.months.values():
+            found += [v for v in views if not v.is_maintenance]
+            if len(found) >= LATEST:
+                break
+        return sorted(found, key=lambda v: v.started, reverse=True)[:LATEST]
 
     @cached_property
     def by_reference(self) -> dict[str, IncidentView]:

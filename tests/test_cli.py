@@ -207,15 +207,16 @@ def test_build_prints_pages_and_time(runner, site_dir, tmp_path):
     result = run(runner, site_dir, "build", "--out", str(out), "--url", "https://x.test/status")
     # 2 languages × (home, history, 1 month, 2 incidents, 3 components; 2 update feeds,
     # 2 history feeds, 1 calendar; per component 2 feeds and a calendar; the banner's
-    # status.json and banner.html, the site's and 3 components' badges) + 404 + stylesheet
+    # status.json and banner.html, the site's and 3 components' badges) + stylesheet
     # + 8 API files + the banner script
-    pages = 1 + 1 + 1 + 1 + 2 + 3  # home, in progress, history, a month, incidents, services
+    pages = 1 + 1 + 1 + 1 + 2 + 3 + 1  # home, in progress, history, a month, incidents,
+    # services, 404
     feeds = 2 + 2 + 1 + 3 * 3 + 2 * 2  # …and the 2 incidents' own feeds (both followed)
     embed = 2 + 1 + 3
     refs = 2 * 2 + 2  # /r/<REF>/ in both cases, and one index per first character (Y, H)
     lookup = 2  # /r/ in each edition
-    # + the 404, the stylesheet and the lookup box's script, 8 API files, the banner's script
-    total = 2 * (pages + feeds + embed) + 3 + 8 + 1 + refs + lookup
+    # + the stylesheet and the lookup box's script, 8 API files, the banner's script
+    total = 2 * (pages + feeds + embed) + 2 + 8 + 1 + refs + lookup
     assert result.output.startswith(f"built {total} pages into {out} in ")
     assert result.output.rstrip().endswith(f" s ({total} rendered, 0 kept)")
     again = run(runner, site_dir, "build", "--out", str(out), "--url", "https://x.test/status")

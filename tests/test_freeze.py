@@ -127,6 +127,11 @@ PAGES = [
     ("/en/components/billing/", "en/components/billing/index.html", "Double charge"),
     ("/404.html", "404.html", '<html lang="fr">'),
     ("/404.html", "404.html", '<a href="/history/">'),
+    ("/404.html", "404.html", '<p class="overall status-line ind-major"><span class="ic" '
+     'aria-hidden="true"></span><a href="/">Fibre\u00a0: panne partielle'),
+    ("/en/404.html", "en/404.html", '<html lang="en">'),
+    ("/en/404.html", "en/404.html", "<h1>Page not found</h1>"),
+    ("/en/404.html", "en/404.html", '<a href="/en/">Fibre broadband: partial outage'),
     (f"/static/{assets.names()['style.css']}", f"static/{assets.names()['style.css']}",
      ".ind-major"),
 ]

@@ -410,7 +410,7 @@ def test_a_new_site_builds_and_says_all_is_well(site, content):
     home = (site / "build" / "index.html").read_text("utf-8")
     assert "Tous les services fonctionnent normalement" in home
     english = (site / "build" / "en" / "index.html").read_text("utf-8")
-    assert "All Systems Operational" in english
+    assert "All systems operational" in english  # sentence case (the API: Statuspage's)
 
 
 def test_a_killed_build_leaves_nothing_behind_after_the_next(site):

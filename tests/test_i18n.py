@@ -158,3 +158,12 @@ def test_english_page(client):
     assert "Current incidents" in html
     assert "1 incident in progress." in html
     assert "panne partielle" not in html
+
+
+def test_french_typography_in_the_catalog():
+    """A no-break space before : ; ! ?, and one word for planned maintenance ("prévue")."""
+    for message in load_catalog("fr"):
+        for text in (message.string if isinstance(message.string, tuple) else
+                     (message.string,)):
+            assert not re.search(r" [:;!?]", text), text
+            assert not re.search(r"(?i)programm|planifi", text), text

@@ -67,7 +67,7 @@ def adsl_badge(html: str) -> str:
 def test_before_the_window_it_is_announced_with_its_window(works_dir):
     home = get(works_dir, "/", datetime(2026, 11, 26, 12, 0, tzinfo=PARIS))
     upcoming = section(home, "maintenance-next")
-    assert "Travaux sur le réseau ADSL Planifiée 3 déc. 2026, 01:00 CET – 05:00 CET" in upcoming
+    assert "Travaux sur le réseau ADSL Prévue 3 déc. 2026, 01:00 CET – 05:00 CET" in upcoming
     assert "Migration" not in upcoming  # beyond the 30 days shown
     assert section(home, "maintenance-now") == ""
     assert adsl_badge(home) == "operational"

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import re
+import shlex
+import shutil
 
+from click.testing import CliRunner
 from conftest import REPO
+
+from statuspage import cli
 
 
 def _commands() -> list[str]:
@@ -32,3 +37,24 @@ def test_the_command_table_is_generated_from_the_help():
     result = subprocess.run([sys.executable, "-m", "cogapp", "--check", "README.md"], cwd=REPO,
                             capture_output=True, text=True, check=False)
     assert result.returncode == 0, "README.md is stale: run cog -r README.md\n" + result.stderr
+
+
+def test_the_first_command_shows_a_believable_example_on_any_day(tmp_path):
+    """Built at the README's moment: an incident in progress whose next update is still to
+    come, a maintenance announced, and every page saying which moment it shows."""
+    run_command = _commands()[0]
+    build = shlex.split(run_command[run_command.index("statuspage build"):].split("&&")[0])
+    assert build[2] == "--now"
+    for part in ("content", "incidents"):
+        shutil.copytree(REPO / part, tmp_path / part)
+    result = CliRunner().invoke(cli.main, ["--site", str(tmp_path), *build[1:]])
+    assert result.exit_code == 0, result.output
+    home = (tmp_path / "build" / "index.html").read_text(encoding="utf-8")
+    assert 'class="late"' not in home
+    assert "Prochaine mise à jour" in home and "Maintenances prévues" in home
+    for page in (tmp_path / "build").rglob("*.html"):
+        if "embed" not in page.parts and "r" not in page.parts:
+            assert 'class="pinned"' in page.read_text(encoding="utf-8"), page
+    # Built from the clock again, the pages no longer say so.
+    assert CliRunner().invoke(cli.main, ["--site", str(tmp_path), "build"]).exit_code == 0
+    assert 'class="pinned"' not in (tmp_path / "build" / "index.html").read_text("utf-8")

@@ -217,3 +217,44 @@ def test_live_preview_starts_on_broken_content_and_shows_it(site_dir):
         as_text=True)
     (site_dir / "incidents" / "2026-11-25-bad.md").unlink()
     assert client.get("/").status_code == 200
+
+
+def test_history_lists_the_latest_incidents_and_counts_maintenance_apart(site_dir):
+    (site_dir / "incidents" / "2026-10-03-tv.md").write_text(
+        "---\ntitle: {fr: Panne TV, en: TV outage}\nimpact: minor\ncomponents: [adsl]\n"
+        "started: 2026-10-03 20:00\n---\n## 2026-10-03 21:00 · resolved\nRéparé.\n\n"
+        "## 2026-10-03 20:05 · investigating\nOn regarde.\n", encoding="utf-8")
+    (site_dir / "incidents" / "2026-11-10-travaux.md").write_text(
+        "---\ntitle: {fr: Travaux réseau, en: Network works}\ncomponents: [fibre]\n"
+        "maintenance:\n  start: 2026-11-10 02:00\n  end: 2026-11-10 04:00\n---\n",
+        encoding="utf-8")
+    client = create_app(load_site(site_dir), now=datetime(2026, 11, 26, 12, 0, tzinfo=PARIS)
+                        ).test_client()
+    html = page(client, "/en/history/")
+    latest = html[html.index('id="latest"'):html.index('id="by-month"')]
+    # Newest first, each with its impact and services; maintenance is not an incident.
+    assert [m for m in re.findall(r'/en/incidents/([\w-]+)/', latest)] == [
+        FIBRE, "2026-11-20-double-charge", "2026-10-03-tv"]
+    assert "Major impact" in latest and "Minor impact" in latest
+    assert "Fibre broadband" in latest and "Billing" in latest
+    months = html[html.index('id="by-month"'):]
+    assert re.search(r"November 2026</a>\s*<small>2 incidents · 1 planned maintenance</small>",
+                     months)
+    assert re.search(r"October 2026</a>\s*<small>1 incident</small>", months)
+
+    november = page(client, "/en/history/2026/11/")
+    incidents, planned = november.split('id="planned"')
+    assert FIBRE in incidents and "2026-11-10-travaux" not in incidents
+    assert "2026-11-10-travaux" in planned
+    assert '<a rel="prev" href="/en/history/2026/10/">← October 2026</a>' in november
+    assert 'rel="next"' not in november
+    october = page(client, "/history/2026/10/")
+    assert "<h1>Incidents d’octobre 2026</h1>" in october  # elided before a vowel
+    assert "<h1>Incidents de novembre 2026</h1>" in page(client, "/history/2026/11/")
+    assert '<a rel="next" href="/history/2026/11/">novembre 2026 →</a>' in october
+    assert 'rel="prev"' not in october and 'id="planned"' not in october
+
+
+def test_the_footer_names_the_zone_in_words(client):
+    assert "Les heures sont indiquées à l’heure de Paris." in page(client, "/")
+    assert "Times are Paris time." in page(client, "/en/")

@@ -16,8 +16,25 @@ from markupsafe import Markup, escape
 from werkzeug.routing import BaseConverter, ValidationError
 
 from statuspage import i18n, markup, refs, status
-from statuspage.model import STATUS_LABELS, ComponentStatus, Localized, Site, Text, UpdateStatus
+from statuspage.model import (
+    STATUS_LABELS,
+    ComponentStatus,
+    Localized,
+    Site,
+    Text,
+    UpdateStatus,
+    _,
+)
 from statuspage.web import assets
+
+# The pages' words for the overall status: sentence case (the API keeps Statuspage's).
+HEADLINES = {
+    status.Indicator.NONE: _("All systems operational"),
+    status.Indicator.MINOR: _("Minor service outage"),
+    status.Indicator.MAJOR: _("Partial system outage"),
+    status.Indicator.CRITICAL: _("Major service outage"),
+    status.Indicator.MAINTENANCE: _("Service under maintenance"),
+}
 
 
 class LangConverter(BaseConverter):
@@ -176,12 +193,12 @@ class Edition:
         (up to two by name), and that the others work."""
         gettext = self.translations.gettext
         if snap.indicator == status.Indicator.NONE:
-            return gettext(snap.indicator.description)
+            return gettext(HEADLINES[snap.indicator])
         config = self.site.config
         troubled = [c for c in config.components
                     if snap.components[c.id] != ComponentStatus.OPERATIONAL]
         if not troubled:  # an open incident whose services all work
-            return gettext(snap.indicator.description)
+            return gettext(HEADLINES[snap.indicator])
         if len(troubled) <= 2:
             named = [gettext("%(service)s: %(status)s") % {
                 "service": self.plain(c.name),
@@ -227,6 +244,9 @@ class Edition:
             "other_languages": other_languages,
             "public_url": public_url,
             "language_name": i18n.language_name,
+            "zone_city": i18n.zone_city,
+            "pinned": current_app.config.get("STATUSPAGE_PINNED", False),
+            "elide": lambda text: i18n.elide(text, lang),
         }
 
 

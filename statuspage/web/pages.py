@@ -1,4 +1,5 @@
-"""The customer pages: home, incident permalink, history, component, not found."""
+"""The customer pages: home, incident permalink, history, component, not found (in every
+language)."""
 
 from __future__ import annotations
 
@@ -19,8 +20,10 @@ PER_DAY = 5  # past incidents the home page lists for a day; the month's page ha
 def outputs(snap: Snapshot):
     """Every page of every edition, with what it shows beyond the site's settings (None:
     it changes with the moment)."""
-    months = {month: key(views) for month, views in snap.months.items()}
-    history = key(sorted((month, len(views)) for month, views in snap.months.items()))
+    months = {month: key(views, snap.month_around(*month)) for month, views in
+              snap.months.items()}
+    history = key(sorted((month, len(views), sum(v.is_maintenance for v in views))
+                         for month, views in snap.months.items()), snap.latest)
     components = {c.id: component_key(snap, c.id) for c in snap.site.config.components}
     followed = set(snap.followed)  # its page links to its own feeds
     incidents = {view.id: key(view, view in followed) for view in snap.published}
@@ -38,7 +41,7 @@ def outputs(snap: Snapshot):
         for component_id, component_key_ in components.items():
             yield Output("pages.component", {"lang": lang, "component_id": component_id},
                          component_key_)
-    yield Output("not_found_page", {})
+        yield Output("pages.not_found_page", {"lang": lang}, key(snap.indicator, now))
     for hashed in assets.names().values():
         yield Output("asset", {"hashed": hashed}, hashed)
 
@@ -54,7 +57,6 @@ def component_key(snap: Snapshot, component_id: str) -> str | None:
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.add_url_rule("/static/<path:hashed>", "asset", assets.view)
-    app.add_url_rule("/404.html", "not_found_page", not_found_page)
 
     @app.errorhandler(404)
     def not_found(error):
@@ -90,7 +92,9 @@ def history_month(year: int, month: int):
     incidents = g.snap.months.get((year, month))
     if incidents is None:
         abort(404)
-    return render_template("history_month.html", year=year, month=month, incidents=incidents)
+    before, after = g.snap.month_around(year, month)
+    return render_template("history_month.html", year=year, month=month, incidents=incidents,
+                           before=before, after=after)
 
 
 @route("/components/<component_id>/", bp)
@@ -101,6 +105,8 @@ def component(component_id: str):
     return render_template("component.html", component=found, listed=LISTED)
 
 
+@route("/404.html", bp)
 def not_found_page():
-    """``/404.html``: the page web servers show for any unknown address."""
+    """``/404.html`` and ``/<lang>/404.html``: the page web servers show for an unknown
+    address (docs/serving.md maps each edition's addresses to its own)."""
     return render_template("404.html")
