@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
 
-from statuspage import i18n, schema, yamlsource
+from statuspage import branding, i18n, schema, yamlsource
 from statuspage.errors import Problems, known
 from statuspage.model import EMPTY_TEXT, Component, Group, SiteConfig, Support, Text
 from statuspage.schema import INVALID, Field, Reading
@@ -111,6 +111,8 @@ SITE_FIELDS = [  # languages first: the texts after it are checked against them
     Field("upcoming_days", schema.integer(1, 3650, 30), default=30),
     Field("api_language", _api_language, default=_default_api_language),
     Field("webhooks", _urls, default=()),
+    Field("logo", branding.read_logo_path),
+    Field("accent", branding.read_accent),
 ]
 
 

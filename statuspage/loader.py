@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from statuspage import files, refs, sources
+from statuspage import branding, files, refs, sources
 from statuspage.config import INCIDENTS_DIR, SITE_FILE, parse_config
 from statuspage.content import apply_translation, parse_incident
 from statuspage.errors import ConfigError, ContentError, Problem, Problems
@@ -115,7 +115,15 @@ class Loader:
         config, problems = parse_config(text, str(SITE_FILE))
         if problems.errors or config is None:
             raise ContentError(problems.errors)
-        return config, problems, hashlib.sha256(text.encode("utf-8")).hexdigest()
+        digest = hashlib.sha256(text.encode("utf-8"))
+        if config.logo is not None:  # its bytes: the pages name the logo by their hash
+            logo, problem = branding.load_logo(self.root / SITE_FILE.parent, config.logo)
+            if logo is None:
+                problems.error(f"logo: {problem}", "logo")
+                raise ContentError(problems.errors)
+            config = replace(config, logo=logo)
+            digest.update(logo.data)
+        return config, problems, digest.hexdigest()
 
     def load(self, lenient: bool = False) -> Site:
         """Load and validate the whole site; raise ContentError listing every error.

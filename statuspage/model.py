@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from functools import cached_property
+from pathlib import PurePosixPath
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
@@ -219,6 +221,32 @@ class Support:
     url: str | None = None
 
 
+LOGO_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".webp": "image/webp",
+              ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif"}
+
+
+@dataclass(frozen=True)
+class Accent:
+    light: str  # #rrggbb
+    dark: str
+
+
+@dataclass(frozen=True)
+class Logo:
+    path: str  # under content/, as site.yaml says it
+    data: bytes = b""
+
+    @property
+    def hashed(self) -> str:
+        """``logo.3f2a1b9c0d.svg``: a new name whenever the file changes."""
+        suffix = PurePosixPath(self.path).suffix.lower()
+        return f"logo.{hashlib.sha256(self.data).hexdigest()[:10]}{suffix}"
+
+    @property
+    def media_type(self) -> str:
+        return LOGO_TYPES[PurePosixPath(self.path).suffix.lower()]
+
+
 @dataclass(frozen=True)
 class SiteConfig:
     """The settings of content/site.yaml; their defaults are in ``config.SITE_FIELDS``."""
@@ -234,6 +262,8 @@ class SiteConfig:
     upcoming_days: int  # how far ahead planned maintenance is listed
     api_language: str  # the language of the JSON API's texts
     webhooks: tuple[str, ...]  # URLs told of each new update (statuspage run)
+    logo: Logo | None = None  # shown in the header (branding.py)
+    accent: Accent | None = None  # the links' colour on each scheme (branding.py)
 
     @property
     def default_language(self) -> str:

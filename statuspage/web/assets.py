@@ -1,4 +1,5 @@
-"""Static files under content-hashed names (style.3f2a1b9c0d.css), cacheable forever."""
+"""Static files under content-hashed names (style.3f2a1b9c0d.css), cacheable forever: the
+package's, and the site's logo."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import hashlib
 from functools import cache
 from pathlib import Path
 
-from flask import abort, send_from_directory, url_for
+from flask import Response, abort, g, send_from_directory, url_for
 
 STATIC = Path(__file__).resolve().parent / "static"
 A_YEAR = 365 * 24 * 3600
@@ -32,6 +33,13 @@ def url(name: str) -> str:
 
 
 def view(hashed: str):
+    """A stylesheet or script of the package, or the site's logo (from content/)."""
+    logo = g.site.config.logo
+    if logo is not None and hashed == logo.hashed:
+        response = Response(logo.data, mimetype=logo.media_type)
+        response.cache_control.public = True
+        response.cache_control.max_age = A_YEAR
+        return response
     real = {v: k for k, v in names().items()}.get(hashed)
     if real is None:
         abort(404)

@@ -44,6 +44,9 @@ def outputs(snap: Snapshot):
         yield Output("pages.not_found_page", {"lang": lang}, key(snap.indicator, now))
     for hashed in assets.names().values():
         yield Output("asset", {"hashed": hashed}, hashed)
+    if snap.site.config.logo is not None:
+        yield Output("asset", {"hashed": snap.site.config.logo.hashed},
+                     snap.site.config.logo.hashed)
 
 
 def component_key(snap: Snapshot, component_id: str) -> str | None:
