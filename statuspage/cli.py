@@ -251,8 +251,8 @@ def maintenance(obj: Context, title, components, start, end, message, who, what_
                    "resolved, postmortem; for a maintenance scheduled, in_progress, verifying, "
                    "completed, cancelled (default: the current one).")
 @click.option("-c", "--component", "components", multiple=True, metavar="COMPONENT[:STATUS]",
-              help="A service whose status changes (added if the incident did not name it; "
-                   "without a status, the impact's).")
+              help="A service whose status changes; one the incident did not name is added "
+                   "(with the impact's status unless one is given).")
 @click.option("--impact", type=click.Choice([i.value for i in Impact]), metavar="IMPACT",
               help="The incident's new impact (none, minor, major, critical).")
 @click.option("-m", "--message", help="The update's text (else stdin or $EDITOR).")
