@@ -8,9 +8,9 @@ from pathlib import Path
 
 import click
 
-from statuspage import loader, status, writer
+from statuspage import loader, status, untranslated, writer
 from statuspage.config import SITE_FILE
-from statuspage.errors import ContentError, StatusPageError
+from statuspage.errors import ContentError, StatusPageError, count
 from statuspage.model import ComponentStatus, Impact, IncidentStatus, MaintenanceStatus
 from statuspage.schema import url_problem
 from statuspage.times import TimeError, format_time, parse_when
@@ -82,6 +82,28 @@ def _required_when(value: str, config, after: datetime | None = None) -> datetim
     return when
 
 
+def _started(value: str | None, config) -> datetime | None:
+    """A --started time: when customers were first affected, so not in the future;
+    ``HH:MM`` is the last time the clock showed it, ``-2h`` two hours ago."""
+    if value is None:
+        return None
+    try:
+        when = parse_when(value, config.timezone, _now(), past=True)
+    except TimeError as err:
+        raise click.BadParameter(str(err), param_hint="--started") from None
+    if when > _now():
+        raise click.BadParameter(f"{value!r} ({format_time(when, config.timezone)}) is in the "
+                                 "future: give the time customers were first affected, e.g. "
+                                 "-2h or 06:40", param_hint="--started")
+    return when
+
+
+def _remind(incident, config, texts: tuple[str, ...] = ()) -> None:
+    """On a multi-language site: which translation files lack the text just written."""
+    for line in untranslated.reminders(incident, config, texts):
+        click.echo(f"{line} (reminder)", err=True)
+
+
 def _promise(value: str | None, config) -> datetime | None:
     """A --next-update time: a promise to customers, so it must be in the future."""
     when = _when(value, config)
@@ -151,24 +173,30 @@ def init(obj: Context, directory: Path | None) -> None:
 @click.option("--next-update", metavar="WHEN", help="When customers get the next update.")
 @click.option("--who", metavar="TEXT", help="Who is affected, in plain words.")
 @click.option("--what-to-do", metavar="TEXT", help="What customers should do.")
+@click.option("--started", metavar="WHEN",
+              help="When customers were first affected, for an incident noticed late "
+                   "(default: now), e.g. 06:40 or -2h; the first update is dated now.")
 @click.option("--id", "incident_id", metavar="ID",
-              help="The id (default: the date and a slug of the title).")
+              help="The id (default: the start's date and a slug of the title).")
 @pass_ctx
 def new(obj: Context, title, components, impact, status, message, next_update, who, what_to_do,
-        incident_id) -> None:
+        started, incident_id) -> None:
     """Create an incident with its first update; print its id and path (default id: the
-    date and a slug of the title)."""
+    start's date and a slug of the title, transliterated: "Cœur" gives coeur).
+
+    On a multi-language site, say which translation files lack the new text."""
     config = obj.config()
     incident = writer.new_incident(
         config, title, _components(components), Impact(impact), status,
         _message(message, "What are customers seeing? What are you doing?"), _now(),
         incident_id=incident_id, next_update=_promise(next_update, config), who=who,
-        what_to_do=what_to_do,
+        what_to_do=what_to_do, started=_started(started, config),
     )
     incident = writer.create(obj.root, config, incident, numbered=incident_id is None)
     click.echo(incident.id)
     click.echo(_relative(obj.root / incident.path))
     click.echo(f"reference: {incident.reference}")
+    _remind(incident, config, ("title", "who_is_affected", "what_to_do"))
 
 
 @main.command()
@@ -179,14 +207,19 @@ def new(obj: Context, title, components, impact, status, message, next_update, w
 @click.option("--start", required=True, metavar="WHEN", help="When the work begins.")
 @click.option("--end", required=True, metavar="WHEN", help="When the work is over.")
 @click.option("-m", "--message", help="The announcement's text (else stdin or $EDITOR).")
+@click.option("--who", metavar="TEXT", help="Who is affected, in plain words.")
+@click.option("--what-to-do", metavar="TEXT", help="What customers should do.")
 @click.option("--id", "incident_id", metavar="ID",
               help="The id (default: the start's date and a slug of the title).")
 @pass_ctx
-def maintenance(obj: Context, title, components, start, end, message, incident_id) -> None:
+def maintenance(obj: Context, title, components, start, end, message, who, what_to_do,
+                incident_id) -> None:
     """Schedule a planned maintenance: its components under_maintenance unless a status is
     given, a first scheduled update with the message; print its id and path (default id:
     the start's date and a slug of the title). An end not after the start, or past, is
-    refused."""
+    refused.
+
+    On a multi-language site, say which translation files lack the new text."""
     config = obj.config()
     starts = _required_when(start, config)
     ends = _required_when(end, config, after=starts)
@@ -201,21 +234,27 @@ def maintenance(obj: Context, title, components, start, end, message, incident_i
     incident = writer.new_maintenance(
         config, title, _components(components), starts, ends,
         _message(message, "What will customers notice, and what should they do?"), _now(),
-        incident_id=incident_id,
+        incident_id=incident_id, who=who, what_to_do=what_to_do,
     )
     incident = writer.create(obj.root, config, incident, numbered=incident_id is None)
     click.echo(incident.id)
     click.echo(_relative(obj.root / incident.path))
     click.echo(f"reference: {incident.reference}")
+    _remind(incident, config, ("title", "who_is_affected", "what_to_do"))
 
 
 @main.command()
 @click.argument("incident_id", metavar="ID|REF")
-@click.option("--status", required=True, metavar="STATUS",
+@click.option("--status", metavar="STATUS",
               type=click.Choice([s.value for s in (*IncidentStatus, *MaintenanceStatus)]),
               help="The status after this update: investigating, identified, monitoring, "
                    "resolved, postmortem; for a maintenance scheduled, in_progress, verifying, "
-                   "completed, cancelled.")
+                   "completed, cancelled (default: the current one).")
+@click.option("-c", "--component", "components", multiple=True, metavar="COMPONENT[:STATUS]",
+              help="A service whose status changes; one the incident did not name is added "
+                   "(with the impact's status unless one is given).")
+@click.option("--impact", type=click.Choice([i.value for i in Impact]), metavar="IMPACT",
+              help="The incident's new impact (none, minor, major, critical).")
 @click.option("-m", "--message", help="The update's text (else stdin or $EDITOR).")
 @click.option("--next-update", metavar="WHEN", help="When customers get the next update.")
 @click.option("--start", metavar="WHEN",
@@ -223,23 +262,32 @@ def maintenance(obj: Context, title, components, start, end, message, incident_i
 @click.option("--end", metavar="WHEN",
               help="A maintenance only: its new end (to extend it, or end it earlier).")
 @pass_ctx
-def update(obj: Context, incident_id, status, message, next_update, start, end) -> None:
+def update(obj: Context, incident_id, status, components, impact, message, next_update, start,
+           end) -> None:
     """Add an update on top of the timeline: the message from -m, else standard input,
-    else $EDITOR. --next-update replaces the promise (without it the standing one is kept,
-    and it leaves the page once past); --start and --end move a maintenance's window."""
+    else $EDITOR; -c and --impact change services' statuses and the impact in the same
+    step. --next-update replaces the promise (without it the standing one is kept, and it
+    leaves the page once past); --start and --end move a maintenance's window.
+
+    On a multi-language site, say which translation files lack the new text."""
     config = obj.config()
     incident_id = writer.resolve_id(obj.root, incident_id)
     new_end = _when(end, config)
     if new_end is not None and new_end <= _now():
         raise click.BadParameter(f"{end!r} is in the past: give the time the work will end",
                                  param_hint="--end")
+    changes = _components(components)
     incident = writer.append_update(
-        obj.root, config, incident_id, status,
+        obj.root, config, incident_id, status or writer.KEEP_STATUS,
         _message(message, f"Update for {incident_id}: what changed?"), _now(),
         next_update=_promise(next_update, config), maintenance_start=_when(start, config),
-        maintenance_end=new_end,
+        maintenance_end=new_end, components=changes, impact=Impact(impact) if impact else None,
     )
     click.echo(f"{incident.id}: {incident.updates[0].status}")
+    if changes or impact:
+        click.echo("services: " + ", ".join(f"{cid} {value}"
+                                            for cid, value in incident.components.items()))
+    _remind(incident, config)
 
 
 @main.command()
@@ -249,10 +297,13 @@ def update(obj: Context, incident_id, status, message, next_update, start, end) 
 def resolve(obj: Context, incident_id, message) -> None:
     """Add the resolving update (completed, for a maintenance) and remove the promise;
     without -m, a standard sentence in every language of the site."""
-    incident = writer.append_update(obj.root, obj.config(),
+    config = obj.config()
+    incident = writer.append_update(obj.root, config,
                                     writer.resolve_id(obj.root, incident_id), None, message,
                                     _now(), clear_next_update=True)
     click.echo(f"{incident.id}: {incident.updates[0].status}")
+    if message is not None:
+        _remind(incident, config)
 
 
 STALE_AFTER = timedelta(hours=24)
@@ -314,19 +365,24 @@ def list_(obj: Context, only_open: bool) -> None:
 @pass_ctx
 def check(obj: Context, strict: bool) -> None:
     """Validate every content file, then render every page in memory as a build would;
-    print each problem as path:line: message and exit 1 (on warnings too with --strict)."""
+    print each problem as path:line: message and exit 1 (on warnings too with --strict).
+
+    Warnings: what the sanitiser removes, late promises, and on a multi-language site
+    each title, text and update not yet translated."""
     from statuspage.build import render_check
 
     site = loader.load_site(obj.root)
     problems = render_check(site, _now())
     if problems:
         raise ContentError(problems)
-    warnings = [*map(str, site.warnings), *stale_warnings(status.Snapshot(site, _now()))]
+    warnings = [*map(str, site.warnings), *map(str, untranslated.problems(site, obj.root)),
+                *stale_warnings(status.Snapshot(site, _now()))]
     for warning in warnings:
         click.echo(f"{warning} (warning)", err=True)
     if strict and warnings:
-        raise StatusPageError(f"{len(warnings)} warning(s), and --strict is on")
-    click.echo(f"ok: {len(site.incidents)} incidents, {len(site.config.components)} components")
+        raise StatusPageError(f"{count(len(warnings), 'warning')}, and --strict is on")
+    click.echo(f"ok: {count(len(site.incidents), 'incident')}, "
+               f"{count(len(site.config.components), 'component')}")
 
 
 @main.command()
@@ -351,7 +407,7 @@ def build(obj: Context, out: Path | None, url: str | None, moment: str | None,
         click.echo(f"{warning} (warning)", err=True)
     for note in result.notes:
         click.echo(note, err=True)
-    click.echo(f"built {result.pages} pages into {_relative(result.out)} "
+    click.echo(f"built {count(result.pages, 'page')} into {_relative(result.out)} "
                f"in {result.seconds:.2f} s ({result.rendered} rendered, "
                f"{result.pages - result.rendered} kept)")
 

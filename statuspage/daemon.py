@@ -31,7 +31,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from statuspage import files, sources
 from statuspage.build import CACHE, MARKER
 from statuspage.build import build as build_site
-from statuspage.errors import ContentError, StatusPageError
+from statuspage.errors import ContentError, StatusPageError, count
 from statuspage.loader import Loader
 from statuspage.model import CLOSED_STATUSES, Site
 from statuspage.status import IncidentView, Snapshot
@@ -319,8 +319,8 @@ class Daemon:
                     log.exception("not rebuilt %s (%s)%s", shown, reason, end)
                 continue
             self.good = site
-            log.info("rebuilt %s (%s)%s: %d pages in %.1f s", shown, reason, source,
-                     result.pages, result.seconds)
+            log.info("rebuilt %s (%s)%s: %s in %.1f s", shown, reason, source,
+                     count(result.pages, "page"), result.seconds)
             log.debug("%d rendered, %d kept", result.rendered, result.pages - result.rendered)
             for note in self.loader.save():  # after the swap: the page is live already
                 log.warning("%s", note)

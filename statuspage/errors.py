@@ -39,8 +39,7 @@ class ContentError(StatusPageError):
 
     def __init__(self, problems: list[Problem]):
         self.problems = sorted(problems)
-        count = len(self.problems)
-        summary = f"{count} error{'s' if count != 1 else ''}."
+        summary = f"{count(len(self.problems), 'error')}."
         super().__init__("\n".join([*map(str, self.problems), summary]))
 
 
@@ -63,6 +62,11 @@ class PublishError(StatusPageError):
     def __init__(self, message: str, transient: bool = False):
         super().__init__(message)
         self.transient = transient
+
+
+def count(number: int, singular: str, plural: str | None = None) -> str:
+    """``1 incident``, ``2 incidents``: a number with its noun in the right form."""
+    return f"{number} {singular if number == 1 else plural or singular + 's'}"
 
 
 def known(names) -> str:

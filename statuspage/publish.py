@@ -22,7 +22,7 @@ from pathlib import Path, PurePosixPath
 
 from statuspage.build import MARKER
 from statuspage.config import LANGUAGE
-from statuspage.errors import PublishError
+from statuspage.errors import PublishError, count
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 DEFAULT_MAX_AGE = 60
@@ -257,7 +257,7 @@ def delete(client, bucket: str, keys: list[str]) -> None:
     errors = answer.get("Errors") or []
     if errors:
         first = errors[0]
-        raise PublishError(f"could not delete {len(errors)} stale object(s), e.g. "
+        raise PublishError(f"could not delete {count(len(errors), 'stale object')}, e.g. "
                            f"{first.get('Key')}: {first.get('Code')}: {first.get('Message')}")
 
 
@@ -282,8 +282,9 @@ class _errors:
         message, transient = self._explain(err, exceptions)
         done = self.result.uploaded + self.result.deleted
         if done:
-            state = (f"stopped after {done} of {len(self.result.changes)} changes (new files "
-                     "first, so the pages online still work): publish again to finish")
+            total = count(len(self.result.changes), "change")
+            state = (f"stopped after {done} of {total} (new files first, so the pages online "
+                     "still work): publish again to finish")
         else:
             state = "nothing was changed online"
         raise PublishError(f"{message}; {state}", transient=transient) from err

@@ -112,19 +112,23 @@ def parse_duration(text: str) -> timedelta:
     return duration
 
 
-def parse_when(text: str, tz: ZoneInfo, now: datetime) -> datetime:
+def parse_when(text: str, tz: ZoneInfo, now: datetime, past: bool = False) -> datetime:
     """Read the CLI's WHEN: a content time, ISO 8601, ``HH:MM[:SS]`` or a delay ``+2h``.
 
-    The seconds given are kept; a delay counts from ``now`` to the second.
+    The seconds given are kept; a delay counts from ``now`` to the second. With ``past``
+    (a time that has been, such as when an incident started), ``HH:MM`` is today or
+    yesterday, whichever has passed, and a delay goes back: ``-2h`` (or ``2h ago``).
     """
     text = text.strip()
-    if text.startswith("+"):
+    back = past and (text.startswith("-") or text.endswith(" ago"))
+    if text.startswith("+") or back:
         # in UTC: "+2h" is two real hours, across a clock change too
-        return _in_range(now.astimezone(UTC).replace(microsecond=0) + parse_duration(text),
+        delay = parse_duration(text.removeprefix("-").removesuffix(" ago").strip())
+        return _in_range(now.astimezone(UTC).replace(microsecond=0) + (-delay if back else delay),
                          text)
     clock = _CLOCK.fullmatch(text)
     if clock:
-        return _next_clock(text, clock, tz, now)
+        return _next_clock(text, clock, tz, now, step=-1 if past else 1)
     try:
         return parse_time(text, tz)
     except TimeError as err:
@@ -146,17 +150,19 @@ def parse_when(text: str, tz: ZoneInfo, now: datetime) -> datetime:
     return _in_range(parsed, text)
 
 
-def _next_clock(text: str, clock: re.Match, tz: ZoneInfo, now: datetime) -> datetime:
-    """``HH:MM[:SS]``: today at that time, or tomorrow when it has passed."""
+def _next_clock(text: str, clock: re.Match, tz: ZoneInfo, now: datetime,
+                step: int = 1) -> datetime:
+    """``HH:MM[:SS]``: today at that time, or tomorrow when it has passed (with ``step``
+    -1: today, or yesterday when it has not come yet)."""
     hour, minute, second = int(clock["h"]), int(clock["m"]), int(clock["s"] or 0)
     if hour > 23 or minute > 59 or second > 59:
         raise TimeError(f"invalid time {text!r}: hours 00-23, minutes 00-59")
     day = now.astimezone(tz).date()
     for _ in range(2):
         candidate = localize(datetime(day.year, day.month, day.day, hour, minute, second), tz)  # noqa: DTZ001
-        if candidate > now:
+        if (candidate > now) if step > 0 else (candidate <= now):
             break
-        day += timedelta(days=1)
+        day += timedelta(days=step)
     return candidate
 
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 import fcntl
 import os
 import re
-import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
+
+from slugify import slugify as _slugify
 
 from statuspage import document, files, refs, sources
 from statuspage.config import INCIDENTS_DIR
@@ -42,8 +43,11 @@ CLOSING_TEXT = {False: "This incident has been resolved.", True: "This maintenan
 
 
 def slugify(text: str, limit: int = 60) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    """A title as an id's words: transliterated to ASCII ("cœur" → "coeur", "Straße" →
+    "strasse", "Сбой" → "sboi"), lowercase, words joined by '-', at most ``limit``
+    characters; "incident" when nothing is left (a title of emoji or punctuation)."""
+    slug = _slugify(text, max_length=limit, separator="-", lowercase=True)
+    slug = re.sub(r"[^a-z0-9]+", "-", slug).strip("-")
     return slug[:limit].rstrip("-") or "incident"
 
 
@@ -232,16 +236,24 @@ def incident_path(root: Path, incident_id: str) -> Path:
     return path
 
 
+KEEP_STATUS = "keep"  # append_update's status: the incident's current one
+
+
 def append_update(root: Path, config: SiteConfig, incident_id: str, status: str | None,
                   message: str | None, when: datetime, next_update: datetime | None = None,
                   clear_next_update: bool = False,
                   maintenance_start: datetime | None = None,
-                  maintenance_end: datetime | None = None) -> Incident:
+                  maintenance_end: datetime | None = None,
+                  components: dict[str, ComponentStatus | None] | None = None,
+                  impact: Impact | None = None) -> Incident:
     """Add an update above the newest one, under the lock; every file is re-validated.
 
-    ``status`` None closes it (resolved, or completed for a maintenance); ``message``
-    None writes the standard closing sentence, in every language of the site.
-    ``maintenance_start`` and ``maintenance_end`` move a maintenance's window.
+    ``status`` None closes it (resolved, or completed for a maintenance), ``KEEP_STATUS``
+    repeats the current one; ``message`` None writes the standard closing sentence, in
+    every language of the site. ``maintenance_start`` and ``maintenance_end`` move a
+    maintenance's window. ``components`` sets services' statuses (a service not yet
+    named is added; None as its status keeps the current one, or for a new service
+    takes the impact's), ``impact`` the incident's impact.
     """
     with locked(root) as folder:
         path = incident_path(root, incident_id)
@@ -249,6 +261,10 @@ def append_update(root: Path, config: SiteConfig, incident_id: str, status: str 
         current = _validated(incident_id, path, text, config)
         statuses: type[MaintenanceStatus] | type[IncidentStatus] = \
             MaintenanceStatus if current.is_maintenance else IncidentStatus
+        if status == KEEP_STATUS:
+            status = current.updates[0].status.value if current.updates else \
+                statuses.SCHEDULED.value if statuses is MaintenanceStatus else \
+                IncidentStatus.INVESTIGATING.value
         if status is None:
             status = MaintenanceStatus.COMPLETED if current.is_maintenance else \
                 IncidentStatus.RESOLVED
@@ -270,6 +286,8 @@ def append_update(root: Path, config: SiteConfig, incident_id: str, status: str 
             text = set_front_matter(text, "next_update", None)
         if maintenance_start is not None or maintenance_end is not None:
             text = _move_window(text, current, maintenance_start, maintenance_end, config)
+        if impact is not None or components:
+            text = _change_services(text, current, components or {}, impact, config)
         incident = _validated(incident_id, path, text, config)
         _check_kept(current, incident)
         changes = [(path, style.apply(text))]
@@ -290,6 +308,49 @@ def _check_kept(before: Incident, after: Incident) -> None:
         raise StatusPageError("the message would change how the rest of the file reads (an "
                               "unclosed ``` code fence?): close it, or indent code by four "
                               "spaces")
+
+
+def _change_services(text: str, current: Incident,
+                     components: dict[str, ComponentStatus | None], impact: Impact | None,
+                     config: SiteConfig) -> str:
+    """Set the impact and services' statuses in the front matter, keeping the other lines.
+
+    The ``components:`` block is written as ``id: status`` lines, each service's status
+    explicit (the ones not given keep the status they have now)."""
+    _check_components(config, components)
+    if impact is not None:
+        if current.is_maintenance:
+            raise StatusPageError(f"{current.id} is a maintenance, which has no impact: "
+                                  "leave out --impact, and give services' statuses with -c")
+        text = set_front_matter(text, "impact", impact.value)
+    if not components:
+        return text
+    if current.is_maintenance:
+        default = ComponentStatus.UNDER_MAINTENANCE
+    else:
+        default = (impact or current.impact).component_status
+    merged = {cid: components.get(cid) or status for cid, status in current.components.items()}
+    merged.update({cid: status or default for cid, status in components.items()
+                   if cid not in merged})
+    return set_block(text, "components", [f"  {cid}: {status}" for cid, status in merged.items()])
+
+
+def set_block(text: str, key: str, lines_below: list[str]) -> str:
+    """Replace a top-level key of the front matter (its line and the indented or ``-`` lines
+    under it) with ``key:`` and ``lines_below``, where it was."""
+    lines = document.lines_of(text)
+    end = document.front_matter_end(lines)
+    pattern = re.compile(rf"{re.escape(key)}\s*:")
+    first = next((i for i in range(1, end) if pattern.match(lines[i])), None)
+    if first is None:
+        raise StatusPageError(f"no {key}: line in the front matter")
+    last = first + 1
+    while last < end and (lines[last].startswith((" ", "\t", "-")) or not lines[last].strip()):
+        last += 1
+    while last - 1 > first and not lines[last - 1].strip():  # blank lines after it stay
+        last -= 1
+    lines[first:last] = [f"{key}:\n", *(line + "\n" for line in lines_below)]
+    return "".join(lines)
 
 
 def _move_window(text: str, current: Incident, start: datetime | None, end: datetime | None,
@@ -368,21 +429,31 @@ def set_window(text: str, start: datetime, end: datetime, config: SiteConfig) ->
 def new_incident(config: SiteConfig, title: str, components: dict[str, ComponentStatus | None],
                  impact: Impact, status: str, message: str, now: datetime,
                  incident_id: str | None = None, next_update: datetime | None = None,
-                 who: str | None = None, what_to_do: str | None = None) -> Incident:
-    """The model of a new incident with its first update (not yet written)."""
+                 who: str | None = None, what_to_do: str | None = None,
+                 started: datetime | None = None) -> Incident:
+    """The model of a new incident with its first update (not yet written).
+
+    The first update is dated now; ``started`` (when customers were first affected, for
+    an incident noticed late) is the incident's start and its id's date.
+    """
     lang = config.default_language
     _check_components(config, components)
     if status not in {s.value for s in IncidentStatus}:
         raise StatusPageError(f"unknown status {status!r} "
                               f"(known: {', '.join(s.value for s in IncidentStatus)})")
     local_now = to_minute(now.astimezone(config.timezone))
+    begun = local_now if started is None else started.astimezone(config.timezone)
+    if begun > now:
+        raise StatusPageError(f"started {format_time(begun, config.timezone)} is in the "
+                              "future: give the time customers were first affected")
+    begun = min(begun, local_now)  # within this minute: the first update's
     return Incident(
-        id=incident_id or f"{local_now:%Y-%m-%d}-{slugify(title)}",
+        id=incident_id or f"{begun:%Y-%m-%d}-{slugify(title)}",
         title=Text({lang: _one_line(title)}),
         impact=impact,
         components=FrozenMap({cid: s or impact.component_status
                               for cid, s in components.items()}),
-        started=local_now,
+        started=begun,
         updates=(Update(local_now, IncidentStatus(status), Text({lang: check_message(message)})),),
         next_update=next_update,
         who_is_affected=Text({lang: who.strip()}) if who else Text({}),
@@ -409,7 +480,8 @@ def _check_components(config: SiteConfig, components: dict) -> None:
 def new_maintenance(config: SiteConfig, title: str,
                     components: dict[str, ComponentStatus | None], start: datetime,
                     end: datetime, message: str, now: datetime,
-                    incident_id: str | None = None) -> Incident:
+                    incident_id: str | None = None, who: str | None = None,
+                    what_to_do: str | None = None) -> Incident:
     """The model of a planned maintenance with its announcement (not yet written).
 
     The announcement (``scheduled``) is dated now; the maintenance starts with its window,
@@ -429,4 +501,6 @@ def new_maintenance(config: SiteConfig, title: str,
         updates=(Update(local_now, MaintenanceStatus.SCHEDULED,
                         Text({lang: check_message(message)})),),
         maintenance=Window(start, end),
+        who_is_affected=Text({lang: who.strip()}) if who else Text({}),
+        what_to_do=Text({lang: what_to_do.strip()}) if what_to_do else Text({}),
     )
