@@ -172,7 +172,8 @@ def test_maintenance_in_progress_is_shown_scheduled_is_not(site_dir: Path):
          "path": "en/incidents/2026-11-26-adsl-works/",
          "components": {"adsl": "under_maintenance"}}]
     html = during.get("/embed/banner.html").get_data(as_text=True)
-    assert (f'<p class="maintenance" data-components="adsl"><strong>Maintenance en cours{NBSP}:</strong> '
+    assert ('<p class="maintenance" data-components="adsl">'
+            f'<strong>Maintenance en cours{NBSP}:</strong> '
             '<a href="/incidents/2026-11-26-adsl-works/" target="_top">Travaux ADSL — '
             'en savoir plus</a></p>') in html
     badge = ET.fromstring(during.get("/en/components/adsl/badge.svg").get_data(as_text=True))
