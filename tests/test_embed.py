@@ -807,3 +807,19 @@ def test_frame_when_all_is_well_and_when_the_site_is_down(page: Page, web: dict)
     expect(page.locator("h1")).to_have_text("Espace client")
     _settle(page)
     assert page.evaluate("document.querySelector('iframe')") is None  # no script, no frame
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_banner_page_is_accessible_in_both_schemes(page: Page, web: dict, theme: str):
+    axe = TESTS / "js" / "node_modules" / "axe-core" / "axe.min.js"
+    if not axe.is_file():
+        pytest.skip(f"{axe} is missing: npm ci --prefix tests/js")
+    seen = _watch(page)
+    page.goto(f"{web['status_url']}/embed/banner.html#theme={theme}")
+    expect(page.locator("html")).to_have_attribute("data-theme", theme)
+    page.add_script_tag(path=str(axe))
+    violations = page.evaluate("""async () => (await axe.run(document, {runOnly:
+        ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']})).violations.map(v => v.id)""")
+    assert violations == []
+    assert seen == {"errors": [], "console": []}
