@@ -14,6 +14,7 @@ import socket
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import datetime
+from html import escape
 from html.parser import HTMLParser
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -21,8 +22,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import flask
 import pytest
-from conftest import FIBRE, NOW, PARIS, TESTS
-from playwright.sync_api import Page, expect
+from conftest import FIBRE, NOW, PARIS, TESTS, browser_context
+from playwright.sync_api import Browser, Frame, Page, expect
 from serving import SiteHandler, serving
 
 from statuspage.build import BuildResult, build
@@ -103,10 +104,10 @@ def frozen(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
 
 # URL → file it is frozen to → a piece of text it must contain.
 FROZEN = [
-    ("/embed/status.js", "embed/status.js", '"en":"en/embed/status.json"'),
+    ("/embed/status.js", "embed/status.js", '"en":["en/","Current status"]'),
     ("/embed/status.json", "embed/status.json", f'"path":"incidents/{FIBRE}/"'),
     ("/en/embed/status.json", "en/embed/status.json", f'"path":"en/incidents/{FIBRE}/"'),
-    ("/embed/banner.html", "embed/banner.html", '<html lang="fr">'),
+    ("/embed/banner.html", "embed/banner.html", '<p class="incident" data-components="fibre">'),
     ("/en/embed/banner.html", "en/embed/banner.html", '<html lang="en">'),
     ("/badge.svg", "badge.svg", ">Panne partielle</text>"),
     ("/en/badge.svg", "en/badge.svg", ">Partial outage</text>"),
@@ -132,16 +133,20 @@ def test_status_json_speaks_each_editions_language(client):
     french = data(client, "/embed/status.json")
     assert french == {
         "lang": "fr", "label": "État des services", "more": "en savoir plus",
+        "components": ["fibre", "adsl", "billing"],
         "items": [{"kind": "incident", "label": f"Incident en cours{NBSP}:",
-                   "title": "Coupure fibre à Lyon", "path": f"incidents/{FIBRE}/"}],
+                   "title": "Coupure fibre à Lyon", "path": f"incidents/{FIBRE}/",
+                   "components": {"fibre": "partial_outage"}}],
     }
     english = data(client, "/en/embed/status.json")
     assert english == {
         "lang": "en", "label": "Current status", "more": "read more",
+        "components": ["fibre", "adsl", "billing"],
         # The title has no English version: the French one, marked as French.
         "items": [{"kind": "incident", "label": "Incident in progress:",
                    "title": "Coupure fibre à Lyon", "lang": "fr",
-                   "path": f"en/incidents/{FIBRE}/"}],
+                   "path": f"en/incidents/{FIBRE}/",
+                   "components": {"fibre": "partial_outage"}}],
     }
 
 
@@ -151,7 +156,8 @@ def test_nothing_to_show_when_all_is_well(site_dir: Path):
     assert data(client, "/embed/status.json")["items"] == []
     assert data(client, "/en/embed/status.json")["items"] == []
     html = client.get("/en/embed/banner.html").get_data(as_text=True)
-    assert '<a href="/en/" target="_top">All Systems Operational</a>' in html
+    assert ('<p class="ok"><span aria-hidden="true">✓</span> '
+            '<a href="/en/" target="_top">All Systems Operational</a>') in html
     assert 'class="incident"' not in html
     svg = ET.fromstring(client.get("/badge.svg").get_data(as_text=True))
     assert [t.text for t in svg.iter(f"{SVG_NS}text")] == ["Statut Test", "Opérationnel"]
@@ -163,9 +169,11 @@ def test_maintenance_in_progress_is_shown_scheduled_is_not(site_dir: Path):
     during = client_at(site_dir)
     assert data(during, "/en/embed/status.json")["items"] == [
         {"kind": "maintenance", "label": "Maintenance in progress:", "title": "ADSL works",
-         "path": "en/incidents/2026-11-26-adsl-works/"}]
+         "path": "en/incidents/2026-11-26-adsl-works/",
+         "components": {"adsl": "under_maintenance"}}]
     html = during.get("/embed/banner.html").get_data(as_text=True)
-    assert (f'<p class="maintenance"><strong>Maintenance en cours{NBSP}:</strong> '
+    assert ('<p class="maintenance" data-components="adsl">'
+            f'<strong>Maintenance en cours{NBSP}:</strong> '
             '<a href="/incidents/2026-11-26-adsl-works/" target="_top">Travaux ADSL — '
             'en savoir plus</a></p>') in html
     badge = ET.fromstring(during.get("/en/components/adsl/badge.svg").get_data(as_text=True))
@@ -229,11 +237,17 @@ def test_banner_html_is_a_small_self_contained_page(client, url, lang, text, hre
     assert tags["meta"] is not None and "title" in tags and "style" in tags
     assert text in re.sub(r"[ \t\n]+", " ", "".join(page.text))
     links = [attrs for tag, attrs in page.tags if tag == "a"]
-    assert links == [{"href": href, "target": "_top"}]
-    # Nothing loaded from elsewhere: no script, stylesheet, image or frame (the feeds are
-    # announced as on every page: browsers do not fetch rel=alternate links).
-    assert not {"script", "img", "iframe", "object"} & {tag for tag, _ in page.tags}
+    # The incident, then the all-good line, hidden until a filter leaves no line.
+    assert links == [{"href": href, "target": "_top"},
+                     {"href": "/" if lang == "fr" else "/en/", "target": "_top"}]
+    assert ("p", {"class": "ok", "hidden": None}) in page.tags
+    # Nothing loaded from elsewhere: one inline script, no stylesheet, image or frame (the
+    # feeds are announced as on every page: browsers do not fetch rel=alternate links).
+    assert [tag for tag, _ in page.tags].count("script") == 1
+    assert not {"img", "iframe", "object"} & {tag for tag, _ in page.tags}
     assert not any("src" in attrs for _, attrs in page.tags)
+    script = client.get(url).get_data(as_text=True).split("<script>")[1]
+    assert "innerHTML" not in script and "eval(" not in script
     assert {attrs["rel"] for tag, attrs in page.tags if tag == "link"} == {"alternate"}
 
 
@@ -241,12 +255,13 @@ def test_banner_html_is_a_small_self_contained_page(client, url, lang, text, hre
 
 def test_script_is_small_and_self_contained(frozen: BuildResult):
     script = (frozen.out / "embed" / "status.js").read_bytes()
-    assert len(gzip.compress(script, compresslevel=9)) < 3 * 1024
-    assert len(script) < 3 * 1024  # minified by hand: small even uncompressed
+    assert len(gzip.compress(script, compresslevel=9)) < 2 * 1024
+    assert len(script) < 4 * 1024  # minified by hand: small even uncompressed
     text = script.decode("utf-8")
     for forbidden in ("cookie", "localStorage", "sessionStorage", "innerHTML", "eval(",
-                      "http://", "console."):
+                      "http://", "console.log", "console.error"):
         assert forbidden not in text
+    assert text.count("console.") == 1  # the warning about an unknown component
     assert text.startswith("/*") and text.rstrip().endswith("})(document);")
 
 
@@ -257,7 +272,7 @@ def test_script_knows_the_editions_and_the_configured_url(tmp_path: Path):
     text = (out / "embed" / "status.js").read_text("utf-8")
     # Its own address comes first; the configured url only when it cannot be read.
     assert 'b=m?m[1]:"https://status.other.example"' in text
-    assert 'E={"fr":"embed/status.json","en":"en/embed/status.json"}' in text
+    assert 'E={"fr":["","État des services"],"en":["en/","Current status"]}' in text
     assert '||E["fr"]' in text  # the default language
 
 
@@ -269,8 +284,8 @@ def test_script_matches_regional_language_codes(site_dir: Path):
         if path.name.endswith(".en.md"):
             path.rename(path.with_name(path.name.replace(".en.md", ".en-GB.md")))
     text = client_at(site_dir).get("/embed/status.js").get_data(as_text=True)
-    assert ('E={"fr":"embed/status.json","en-gb":"en-GB/embed/status.json",'
-            '"en":"en-GB/embed/status.json"}') in text
+    assert ('E={"fr":["","État des services"],"en-gb":["en-GB/","Current status"],'
+            '"en":["en-GB/","Current status"]}') in text
 
 
 # -- badges -------------------------------------------------------------------------------
@@ -340,10 +355,15 @@ def test_colours_meet_wcag_aa():
                      *(c for c, _ in embed.INDICATOR_BADGES.values())}
     for colour in badge_colours:
         assert contrast(colour, "#fff") >= 4.5, colour
-    # The banner's text and link colours on its backgrounds (script and iframe page).
-    for background in ("#fff1e5", "#ddf4ff", "#dafbe1"):
-        for colour in ("#1b1f24", "#0550ae"):
-            assert contrast(colour, background) >= 4.5, (colour, background)
+    # The banner's text and link colours on its backgrounds (script and iframe page), in
+    # both schemes.
+    assert embed.BANNER_COLOURS.keys() == {"light", "dark"}
+    for scheme in embed.BANNER_COLOURS.values():
+        backgrounds = [scheme["bg"], *(scheme[kind][0] for kind in
+                                      ("ok", "incident", "maintenance"))]
+        for background in backgrounds:
+            for colour in (scheme["fg"], scheme["a"]):
+                assert contrast(colour, background) >= 4.5, (colour, background)
 
 
 def test_hostile_names_are_escaped(site_dir: Path):
@@ -364,7 +384,7 @@ def test_hostile_names_are_escaped(site_dir: Path):
     assert "<" not in raw and "&" not in raw
     assert hostile in [i["title"] for i in json.loads(raw)["items"]]
     html = client.get("/embed/banner.html").get_data(as_text=True)
-    assert "<script>" not in html
+    assert html.count("<script>") == 1  # the page's own
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; Co — en savoir plus" in html
 
 
@@ -422,16 +442,23 @@ class _StatusHandler(SiteHandler):
 
 
 class _HostHandler(BaseHTTPRequestHandler):
-    """A customer area: ``/?lang=fr&slot=1&status=<base>&script=0``."""
+    """A customer area: ``/?lang=fr&slot=1&status=<base>&script=0``; the script tag's
+    ``data-theme``, ``data-components`` and ``data-frame`` from ``theme=``,
+    ``components=`` and ``frame=1``; ``scheme=`` the page's own CSS ``color-scheme``."""
 
     def do_GET(self):
         query = {k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()}
         base = query.get("status", self.server.status_url)
-        script = (f'<script src="{base}/embed/status.js" async></script>'
+        options = "".join(f' data-{name}="{escape(query[name])}"'
+                          for name in ("theme", "components") if name in query)
+        options += " data-frame" if query.get("frame") else ""
+        script = (f'<script src="{base}/embed/status.js"{options} async></script>'
                   if query.get("script") != "0" else "")
         slot = '<div id="statuspage-banner"></div>' if query.get("slot") else ""
+        style = (f"<style>:root{{color-scheme:{escape(query['scheme'])}}}</style>"
+                 if query.get("scheme") else "")
         body = (f'<!doctype html><html lang="{query.get("lang", "fr")}"><head>'
-                f'<meta charset="utf-8"><title>Espace client</title>{script}</head>'
+                f'<meta charset="utf-8"><title>Espace client</title>{style}{script}</head>'
                 f'<body><header id="host"><h1>Espace client</h1></header>{slot}'
                 '<main><p>Vos factures.</p></main></body></html>').encode()
         self.send_response(200)
@@ -585,3 +612,214 @@ def test_silent_when_the_status_site_fails(page: Page, web: dict, trouble: str):
     expect(page.locator("h1")).to_have_text("Espace client")
     assert seen == {"errors": [], "console": []}
 
+
+
+# -- in a browser: colours, services, the iframe and its height --------------------------------
+
+def _rgb(colour: str) -> str:
+    """``#fff1e5`` (or ``#fff``) as getComputedStyle writes it."""
+    digits = colour.lstrip("#")
+    if len(digits) == 3:
+        digits = "".join(d * 2 for d in digits)
+    red, green, blue = (int(digits[i:i + 2], 16) for i in (0, 2, 4))
+    return f"rgb({red}, {green}, {blue})"
+
+
+def _frame(page: Page) -> Frame:
+    """The banner's iframe, once it has posted its height."""
+    iframe = page.locator("iframe")
+    expect(iframe).to_have_count(1)
+    page.wait_for_function("() => document.querySelector('iframe').offsetHeight > 0")
+    frame = iframe.element_handle().content_frame()
+    assert frame is not None
+    return frame
+
+
+def _heights(page: Page, frame: Frame) -> tuple[float, float]:
+    """The iframe's height on the host page, and its content's."""
+    return (page.evaluate("document.querySelector('iframe').getBoundingClientRect().height"),
+            frame.evaluate("document.documentElement.getBoundingClientRect().height"))
+
+
+def _fitted(page: Page, frame: Frame) -> float:
+    """Wait until the iframe is as high as its content (±2 px), without a scrollbar."""
+    for _ in range(100):
+        outer, inner = _heights(page, frame)
+        if abs(outer - inner) <= 2:
+            break
+        page.wait_for_timeout(50)
+    assert abs(outer - inner) <= 2, (outer, inner)
+    assert frame.evaluate("document.documentElement.scrollHeight"
+                          " <= document.documentElement.clientHeight")
+    return outer
+
+
+@pytest.fixture
+def dark_page(chromium: Browser) -> Iterator[Page]:
+    yield from (context.new_page()
+                for context in browser_context(chromium, color_scheme="dark"))
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("mode", ["script", "frame"])
+@pytest.mark.parametrize(("reader", "options", "expected"), [
+    ("light", "", "light"),
+    ("dark", "", "dark"),
+    ("dark", "&theme=auto", "dark"),
+    ("dark", "&theme=light", "light"),  # forced by the script tag
+    ("light", "&theme=dark", "dark"),
+    ("dark", "&scheme=light", "light"),  # the host page is light only
+    ("light", "&scheme=only%20dark", "dark"),  # the host page is dark only
+    ("dark", "&scheme=light%20dark", "dark"),  # both: the reader's choice
+])
+def test_banner_follows_the_host_pages_colour_scheme(page: Page, dark_page: Page, web: dict,
+                                                     mode, reader, options, expected):
+    page = dark_page if reader == "dark" else page
+    seen = _watch(page)
+    colours = embed.BANNER_COLOURS[expected]
+    background, link = _rgb(colours["incident"][0]), _rgb(colours["a"])
+    if mode == "frame":
+        page.goto(f"{web['host_url']}/?lang=fr&frame=1{options}")
+        frame = page.frame_locator("iframe")
+        expect(frame.locator("p.incident")).to_have_css("background-color", background)
+        expect(frame.locator("p.incident a")).to_have_css("color", link)
+        expect(frame.locator("p.incident")).to_have_css("color", _rgb(colours["fg"]))
+    else:
+        page.goto(f"{web['host_url']}/?lang=fr{options}")
+        banner = page.get_by_role("region", name="État des services")
+        expect(banner).to_have_attribute("data-theme", expected)
+        expect(banner.locator("p")).to_have_css("background-color", background)
+        expect(banner.locator("p")).to_have_css("color", _rgb(colours["fg"]))
+        expect(banner.get_by_role("link")).to_have_css("color", link)
+    assert seen == {"errors": [], "console": []}
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("mode", ["script", "frame"])
+def test_banner_follows_a_change_of_scheme(page: Page, web: dict, mode: str):
+    page.goto(f"{web['host_url']}/?lang=en&slot=1{'&frame=1' if mode == 'frame' else ''}")
+    if mode == "frame":
+        line = page.frame_locator("iframe").locator("p.incident")
+    else:
+        line = page.get_by_role("region").locator("p")
+    light, dark = (_rgb(embed.BANNER_COLOURS[s]["incident"][0]) for s in ("light", "dark"))
+    expect(line).to_have_css("background-color", light)
+    page.emulate_media(color_scheme="dark")
+    expect(line).to_have_css("background-color", dark)
+    page.emulate_media(color_scheme="light")
+    expect(line).to_have_css("background-color", light)
+
+
+def _warnings(page: Page) -> list[str]:
+    found: list[str] = []
+    page.on("console", lambda message: message.type == "warning"
+            and found.append(message.text))
+    return found
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(("components", "shown", "warned"), [
+    ("billing", False, []),  # billing is fine, fibre is down: nothing for billing
+    ("billing,payments", False, ["payments"]),
+    ("fibre", True, []),
+    (" billing , fibre ", True, []),
+    ("nope", True, ["nope"]),  # only unknown ids: ignored, the whole site's banner
+])
+def test_script_limited_to_some_services(page: Page, web: dict, components: str, shown: bool,
+                                         warned: list[str]):
+    seen, warnings = _watch(page), _warnings(page)
+    with page.expect_response("**/embed/status.json"):
+        page.goto(f"{web['host_url']}/?lang=fr&slot=1&components={components}")
+    _settle(page)
+    expect(page.get_by_role("region")).to_have_count(1 if shown else 0)
+    if shown:
+        expect(page.get_by_role("region").get_by_role("link")).to_have_text(
+            "Coupure fibre à Lyon — en savoir plus")
+    assert [w for w in warnings if "statuspage" in w] == [
+        f'statuspage: unknown component "{name}", ignored' for name in warned]
+    assert seen == {"errors": [], "console": []}
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(("components", "shown", "warned"), [
+    ("", True, []),
+    ("billing", False, []),
+    ("billing,payments", False, ["payments"]),
+    ("fibre,billing", True, []),
+    ("nope", True, ["nope"]),
+])
+def test_frame_limited_to_some_services(page: Page, web: dict, components: str, shown: bool,
+                                        warned: list[str]):
+    seen, warnings = _watch(page), _warnings(page)
+    page.goto(f"{web['host_url']}/?lang=fr&frame=1&components={components}")
+    frame = page.frame_locator("iframe")
+    incident, calm = frame.locator("p.incident"), frame.locator("p.ok")
+    if shown:
+        expect(incident).to_be_visible()
+        expect(calm).to_be_hidden()
+    else:
+        expect(calm).to_be_visible()
+        expect(calm).to_have_text("✓ Tous les services fonctionnent normalement")
+        expect(incident).to_be_hidden()
+    _fitted(page, _frame(page))  # one line either way, and the iframe fits it
+    assert [w for w in warnings if "statuspage" in w] == [
+        f'statuspage: unknown component "{name}", ignored' for name in warned]
+    assert seen == {"errors": [], "console": []}
+
+
+@pytest.mark.browser
+def test_frame_fits_its_content(page: Page, web: dict):
+    seen = _watch(page)
+    page.goto(f"{web['host_url']}/?lang=fr&slot=1&frame=1")
+    iframe = page.locator("#statuspage-banner iframe")
+    expect(iframe).to_have_attribute("title", "État des services")
+    frame = _frame(page)
+    one_line = _fitted(page, frame)
+    assert 30 < one_line < 60
+    # A narrow screen: the line wraps, the iframe grows with it; and back.
+    page.set_viewport_size({"width": 240, "height": 600})
+    page.wait_for_function(f"() => document.querySelector('iframe').offsetHeight > {one_line}")
+    assert _fitted(page, frame) > one_line + 15
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.wait_for_function(f"() => document.querySelector('iframe').offsetHeight < {one_line + 2}")
+    assert abs(_fitted(page, frame) - one_line) <= 2
+    # Only the status site's frame may size it: a message from the host's origin is ignored.
+    page.evaluate("window.postMessage({statuspage: 'height', height: 500}, '*')")
+    _settle(page)
+    assert abs(_fitted(page, frame) - one_line) <= 2
+    # Its link opens the incident in the host's window.
+    frame.get_by_role("link").click()
+    page.wait_for_url(f"{web['status_url']}/incidents/{FIBRE}/")
+    assert seen == {"errors": [], "console": []}
+
+
+@pytest.mark.browser
+def test_frame_when_all_is_well_and_when_the_site_is_down(page: Page, web: dict):
+    web["status"].root = web["builds"]["calm"]
+    seen = _watch(page)
+    page.goto(f"{web['host_url']}/?lang=en&frame=1")
+    frame = page.frame_locator("iframe")
+    expect(frame.get_by_role("link")).to_have_text("All Systems Operational")
+    _fitted(page, _frame(page))
+    assert seen == {"errors": [], "console": []}
+    # The status site unreachable: no script, so no iframe; the page as it was.
+    page.goto(f"{web['host_url']}/?lang=en&frame=1&status=http://127.0.0.1:{_free_port()}")
+    expect(page.locator("h1")).to_have_text("Espace client")
+    _settle(page)
+    assert page.evaluate("document.querySelector('iframe')") is None  # no script, no frame
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_banner_page_is_accessible_in_both_schemes(page: Page, web: dict, theme: str):
+    axe = TESTS / "js" / "node_modules" / "axe-core" / "axe.min.js"
+    if not axe.is_file():
+        pytest.skip(f"{axe} is missing: npm ci --prefix tests/js")
+    seen = _watch(page)
+    page.goto(f"{web['status_url']}/embed/banner.html#theme={theme}")
+    expect(page.locator("html")).to_have_attribute("data-theme", theme)
+    page.add_script_tag(path=str(axe))
+    violations = page.evaluate("""async () => (await axe.run(document, {runOnly:
+        ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']})).violations.map(v => v.id)""")
+    assert violations == []
+    assert seen == {"errors": [], "console": []}

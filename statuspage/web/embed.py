@@ -3,10 +3,14 @@
 - ``/embed/status.js``: one script for every edition. It picks the edition from the host
   page's ``<html lang>``, fetches that edition's ``embed/status.json`` from the address it
   was loaded from, and shows a banner only while an incident is open or a maintenance is
-  in progress.
+  in progress; or, with ``data-frame``, puts that edition's ``banner.html`` in an iframe
+  it sizes to the height the page posts. ``data-theme`` and ``data-components`` on the
+  script tag choose the colours and the services.
 - ``/embed/status.json`` (``/en/embed/status.json`` …): what the banner says, in the
-  edition's language, texts from the gettext catalogs.
-- ``/embed/banner.html`` (per edition): the same banner without JavaScript, for an iframe.
+  edition's language, texts from the gettext catalogs, with each item's services.
+- ``/embed/banner.html`` (per edition): the same banner for an iframe, readable without
+  JavaScript; a small inline script applies ``#theme=…&components=…`` and posts its height
+  to the host page.
 - ``/badge.svg``, ``/components/<id>/badge.svg`` (per edition): flat status badges.
 
 docs/embed.md is the customer's side of this.
@@ -21,7 +25,7 @@ import unicodedata
 
 from flask import Response, abort, g, render_template, request, url_for
 
-from statuspage import status
+from statuspage import i18n, status
 from statuspage.model import ComponentStatus, Incident, Text, _
 from statuspage.status import Indicator
 from statuspage.web import api, editions
@@ -39,6 +43,14 @@ MORE = _("read more")
 KIND_LABELS = {
     "incident": _("Incident in progress:"),
     "maintenance": _("Maintenance in progress:"),
+}
+# The banner's colours in each scheme (script and iframe page): text and links have at least
+# 4.5:1 contrast on every background; the edge only repeats what the words say.
+BANNER_COLOURS = {
+    "light": {"fg": "#1b1f24", "bg": "#fff", "a": "#0550ae", "ok": ["#dafbe1", "#1a7f37"],
+              "incident": ["#fff1e5", "#bc4c00"], "maintenance": ["#ddf4ff", "#0969da"]},
+    "dark": {"fg": "#e6edf3", "bg": "#0d1117", "a": "#79c0ff", "ok": ["#12261e", "#3fb950"],
+             "incident": ["#2b1a0e", "#db6d28"], "maintenance": ["#0c2340", "#4493f8"]},
 }
 # Badges: short words, and colours with at least 4.5:1 contrast for white text.
 BADGE_LABEL_COLOUR = "#555"
@@ -106,7 +118,7 @@ def banner_data() -> dict:
         for incident in found:
             items.append(_item(kind, incident))
     return {"lang": g.lang, "label": editions.translate(REGION), "more": editions.translate(MORE),
-            "items": items}
+            "components": [c.id for c in g.site.config.components], "items": items}
 
 
 def _item(kind: str, incident: Incident) -> dict:
@@ -116,6 +128,7 @@ def _item(kind: str, incident: Incident) -> dict:
         "label": editions.translate(KIND_LABELS[kind]),
         "title": one_line(title.value),
         "path": site_path("pages.incident", incident_id=incident.id),
+        "components": {c: s.value for c, s in incident.components.items()},  # id → status
     }
     if title.lang != g.lang:
         item["lang"] = title.lang  # a fallback title, marked for screen readers
@@ -129,24 +142,28 @@ def status_json():
 
 @bp.route("/embed/status.js")
 def script():
-    """One script for every edition: the editions' data files are baked in, not the news."""
+    """One script for every edition: each edition's folder (relative to the site's root) and
+    the iframe's title in its language are baked in, not the news."""
     config = g.site.config
-    editions: dict[str, str] = {}
+    editions: dict[str, list[str]] = {}
+    suffix = "embed/status.json"
     for lang in config.languages:  # the full code first, then its language alone
-        path = site_path("embed.status_json", lang=lang)
-        editions.setdefault(lang.lower(), path)
+        folder = site_path("embed.status_json", lang=lang)[:-len(suffix)]
+        editions.setdefault(lang.lower(), [folder, i18n.translations(lang).gettext(REGION)])
     for lang in config.languages:
         editions.setdefault(lang.split("-")[0].lower(), editions[lang.lower()])
     body = render_template("embed/status.js", url=api.dumps(config.url),
                            editions=api.dumps(editions),
-                           default=api.dumps(config.default_language.lower()))
+                           default=api.dumps(config.default_language.lower()),
+                           colours=api.dumps(BANNER_COLOURS))
     return Response(body, mimetype=JS)
 
 
 @editions.route("/embed/banner.html", bp)
 def banner():
-    """The banner for an iframe: no script, links open in the host page's window."""
-    return render_template("embed/banner.html", banner=banner_data())
+    """The banner for an iframe: readable without script, links open in the host page's
+    window; its inline script filters, themes and posts its height."""
+    return render_template("embed/banner.html", banner=banner_data(), colours=BANNER_COLOURS)
 
 
 # -- badges -----------------------------------------------------------------------------------
