@@ -92,7 +92,7 @@ def split_notes(body: str, first_line: int, config: SiteConfig,
         skipped = next(n for n, line in enumerate(lines) if line.strip())
         problems.error(f"text outside a note: put it under a heading, {NOTE_HINT}",
                        line=first_line + skipped)
-    ends = [m.index for m in marks[1:]] + [len(lines)]
+    ends = [m.index for m in marks[1:]] + [len(lines)] if marks else []
     notes = []
     for mark, end in zip(marks, ends, strict=True):
         line = first_line + mark.index

@@ -13,14 +13,14 @@ A_YEAR = 365 * 24 * 3600
 
 
 @cache
-def names() -> dict[str, str]:
+def names(folder: Path = STATIC) -> dict[str, str]:
     """Each static file's name → its name with a hash of its content.
 
     The name changes when the content does, so browsers and CDNs may keep a file forever.
     """
     found = {}
-    for path in sorted(p for p in STATIC.rglob("*") if p.is_file()):
-        name = path.relative_to(STATIC).as_posix()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        name = path.relative_to(folder).as_posix()
         stem, dot, suffix = name.rpartition(".")
         digest = hashlib.sha256(path.read_bytes()).hexdigest()[:10]
         found[name] = f"{stem}.{digest}.{suffix}" if dot else f"{name}.{digest}"
@@ -31,9 +31,9 @@ def url(name: str) -> str:
     return url_for("asset", hashed=names()[name])
 
 
-def view(hashed: str):
-    real = {v: k for k, v in names().items()}.get(hashed)
+def view(hashed: str, folder: Path = STATIC):
+    real = {v: k for k, v in names(folder).items()}.get(hashed)
     if real is None:
         abort(404)
-    return send_from_directory(STATIC, real, max_age=A_YEAR)
+    return send_from_directory(folder, real, max_age=A_YEAR)
 
