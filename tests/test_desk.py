@@ -118,7 +118,8 @@ def test_note_creates_the_file_then_puts_each_note_on_top(site_dir):
                     "## 2026-11-26 12:00\nLe client a déjà appelé deux fois.\n")
     site = desk.load_site(site_dir)
     notes = site.internal[FIBRE].notes
-    assert [n.body for n in notes] == ["Escalade au N2 faite.", "Le client a déjà appelé deux fois."]
+    assert [n.body for n in notes] == ["Escalade au N2 faite.",
+                                       "Le client a déjà appelé deux fois."]
     assert not list((site_dir / "incidents").glob(".*"))  # no temporary file left
 
 
