@@ -348,6 +348,18 @@ def test_build_refuses_an_unknown_edition(site_dir):
     assert result.exit_code == 2
 
 
+def test_the_desk_preview_reads_the_notes_as_they_change(canary_site):
+    """statuspage serve --edition desk: the live site, internal files re-read on change."""
+    app = create_app(desk.live_site(canary_site, "desk"), edition="desk")
+    client = app.test_client()
+    page = client.get(f"/incidents/{FIBRE}/").get_data(as_text=True)
+    assert "CanaryNoteTwoFibre" in page and "Interne — ne pas diffuser" in page
+    run(canary_site, "note", FIBRE, "-m", "Vu en direct.")
+    assert "Vu en direct." in client.get(f"/incidents/{FIBRE}/").get_data(as_text=True)
+    public = create_app(desk.live_site(canary_site, "public")).test_client()
+    assert "CanaryNoteTwoFibre" not in public.get(f"/incidents/{FIBRE}/").get_data(as_text=True)
+
+
 # -- the daemon ---------------------------------------------------------------------------
 
 def test_the_daemon_keeps_both_editions_current_and_the_public_one_clean(canary_site, caplog,
@@ -387,3 +399,33 @@ def test_the_daemon_keeps_both_editions_current_and_the_public_one_clean(canary_
         assert Manifest.read(canary_site / "build-desk").edition == "desk"
     finally:
         daemon.stop()
+
+
+# -- the search box, in a browser ---------------------------------------------------------
+
+@pytest.mark.browser
+def test_the_search_box_finds_by_tag_reference_service_and_words(canary_site, chromium):
+    from conftest import browser_context
+    from playwright.sync_api import expect
+    from serving import serving
+
+    run(canary_site, "build", "--edition", "desk", "--now", WHEN)
+    requests: list[str] = []
+    with serving(root=canary_site / "build-desk") as (url, server):
+        for context in browser_context(chromium):
+            page = context.new_page()
+            page.on("request", lambda request: requests.append(request.url))
+            page.goto(url + "/en/")
+            box = page.locator("#desk-q")
+            results = page.locator("#desk-results li")
+            for typed, expected in (("canarytagbill", TRANSLATED), (ref_of(FIBRE).lower(), FIBRE),
+                                    ("billing", TRANSLATED), ("fibre cable", FIBRE),
+                                    ("CanaryNoteTwoFibre", FIBRE)):
+                box.fill(typed)
+                expect(results).to_have_count(1)
+                expect(results.locator("a")).to_have_attribute(
+                    "href", f"/en/incidents/{expected}/")
+            box.fill("nothing-like-this")
+            expect(page.locator("#desk-count")).to_have_text("No incident matches.")
+            results.first.wait_for(state="detached")
+    assert all(r.startswith(url) for r in requests)  # nothing loaded from elsewhere
