@@ -25,8 +25,9 @@ from pathlib import Path
 from flask import Flask
 from flask_frozen import Freezer, MissingURLGeneratorWarning
 
-from statuspage import tree
+from statuspage import desk, tree
 from statuspage.config import INCIDENTS_DIR, SITE_FILE
+from statuspage.desk import PUBLIC
 from statuspage.errors import BuildError, ConfigError, Problem
 from statuspage.loader import Loader
 from statuspage.model import Site
@@ -64,10 +65,12 @@ def output_id(output: Output) -> str:
     return f"{output.endpoint}?{values}"
 
 
-def make_app(site: Site, now: datetime, destination: Path, pinned: bool = False) -> Flask:
+def make_app(site: Site, now: datetime, destination: Path, edition: str = PUBLIC,
+             pinned: bool = False) -> Flask:
     return create_app(
         site,
         now=now,
+        edition=edition,
         STATUSPAGE_PINNED=pinned,
         FREEZER_DESTINATION=str(destination),
         FREEZER_BASE_URL=site.config.url + "/",
@@ -91,28 +94,36 @@ def make_freezer(app: Flask, todo: list[Output]) -> Freezer:
 def build(root: Path, out: Path | None = None, url: str | None = None,
           now: datetime | None = None, site: Site | None = None, full: bool = False,
           loader: Loader | None = None, workers: int | None = None,
-          pinned: bool = False) -> BuildResult:
+          edition: str = PUBLIC, pinned: bool = False) -> BuildResult:
     """Validate, update the spare beside ``out`` into the new site, then swap it in.
 
     ``pinned``: ``now`` was chosen (``build --now``), not read from the clock; every page
     then says which moment it shows.
 
     ``site`` is the content already loaded from ``root`` (the daemon's); by default it is
-    loaded here, through ``loader`` (by default one with a parse cache beside ``out``).
+    loaded here, through ``loader`` (by default one with a parse cache beside ``out``,
+    the desk edition's when ``edition`` is ``desk``). The public edition never shows the
+    internal notes of a site it is given; the marker records the edition, and a folder
+    holding the other edition is refused.
 
     Raises ContentError (bad content) or BuildError; ``out`` is then untouched.
     """
     started = time.perf_counter()
+    if edition not in desk.EDITIONS:
+        raise BuildError(f"unknown edition {edition!r} (known: {', '.join(desk.EDITIONS)})")
     root = root.resolve()
-    out = (out or root / "build").resolve()
+    out = (out or desk.default_out(root, edition)).resolve()
     now = now or datetime.now(UTC)
     _check_destination(root, out)
     notes: list[str] = []
     with tree.locked(out):
+        _check_edition(out, edition)
         if site is None:
-            loader = loader or Loader(root, cache=out.with_name(CACHE + out.name))
+            loader = loader or desk.loader_for(edition, root, out.with_name(CACHE + out.name))
             site = loader.load()
             notes += loader.save()
+        if edition == PUBLIC:
+            site = desk.public(site)
         if url:
             if url_problem(url.rstrip("/")):
                 raise ConfigError(f"--url: {url_problem(url.rstrip('/'))}")
@@ -123,7 +134,7 @@ def build(root: Path, out: Path | None = None, url: str | None = None,
         # it again and again (and forked workers do not copy the pages it would touch).
         gc.freeze()
         try:
-            pages, rendered = _update(site, now, out, full, workers, pinned)
+            pages, rendered = _update(site, now, out, full, workers, edition, pinned)
         except Exception as err:  # any failure: the old site stays, and we say why
             raise BuildError(f"build failed, {out} left as it was: {type(err).__name__}: "
                              f"{err}") from err
@@ -133,26 +144,29 @@ def build(root: Path, out: Path | None = None, url: str | None = None,
                        rendered)
 
 
-def inputs_digest(site: Site, pinned: datetime | None = None) -> str | None:
-    """Everything every file depends on (a pinned moment too: every page names it); None
-    when the content was not read from files."""
+def inputs_digest(site: Site, edition: str = PUBLIC,
+                  pinned: datetime | None = None) -> str | None:
+    """Everything every file depends on (the edition, and a pinned moment: every page names
+    it); None when the content was not read from files."""
     if not site.digest:
         return None
     moment = pinned.isoformat() if pinned else ""
-    return hashlib.sha256(f"{code_digest()}\0{site.digest}\0{site.config.url}\0{moment}"
+    return hashlib.sha256(f"{code_digest()}\0{site.digest}\0{site.config.url}\0{edition}"
+                          f"\0{moment}"
                           .encode()).hexdigest()[:24]
 
 
 def _update(site: Site, now: datetime, out: Path, full: bool,
-            workers: int | None, pinned: bool = False) -> tuple[int, int]:
+            workers: int | None, edition: str = PUBLIC,
+            pinned: bool = False) -> tuple[int, int]:
     """Make the spare the new site and swap it in; (files, files rendered)."""
-    inputs = inputs_digest(site, now if pinned else None)
+    inputs = inputs_digest(site, edition, now if pinned else None)
     spare, had = tree.prepare_spare(out, inputs, full)
     live = tree.Manifest.read(out) if inputs and not full else None
     live = live if live is not None and live.inputs == inputs else None
-    app = make_app(site, now, spare, pinned)
+    app = make_app(site, now, spare, edition, pinned)
     plan = _plan(app, site, now, had, live)
-    manifest = tree.Manifest(inputs)
+    manifest = tree.Manifest(inputs, edition)
     wanted = {item.id for item in plan}
     for output_id, (path, _key) in (had.files if had else {}).items():
         if output_id not in wanted:
@@ -277,6 +291,16 @@ def _located(site: Site, url: str, message: str) -> Problem:
         if incident is not None:
             return Problem(incident.path, 1, f"the page {url} {message}")
     return Problem(url, 0, f"this page {message}")
+
+
+def _check_edition(out: Path, edition: str) -> None:
+    """Never write one edition over the other: the desk's notes must not reach the public
+    site's folder, nor the desk replace the public site."""
+    held = tree.Manifest.read(out) if (out / MARKER).is_file() else None
+    if held is not None and held.edition != edition:
+        raise BuildError(f"{out} holds the {held.edition} edition (its {MARKER} says so): "
+                         f"refusing to build the {edition} edition over it; choose another "
+                         f"--out (the {edition} edition's default is {desk.OUT[edition]}/)")
 
 
 def _check_destination(root: Path, out: Path) -> None:

@@ -306,6 +306,25 @@ def resolve(obj: Context, incident_id, message) -> None:
         _remind(incident, config)
 
 
+@main.command()
+@click.argument("incident_id", metavar="ID|REF")
+@click.option("-m", "--message", help="The note's text (else stdin or $EDITOR).")
+@pass_ctx
+def note(obj: Context, incident_id, message) -> None:
+    """Add an internal note on top of incidents/<id>.internal.md (created if there is
+    none): the message from -m, else standard input, else $EDITOR. Only the support desk
+    edition shows it (build --edition desk)."""
+    from statuspage import desk
+
+    config = obj.config()
+    incident_id = writer.resolve_id(obj.root, incident_id)
+    path, internal = desk.add_note(
+        obj.root, config, incident_id,
+        _message(message, f"Internal note on {incident_id}: never published"), _now())
+    click.echo(f"{incident_id}: {len(internal.notes)} internal note"
+               f"{'s' if len(internal.notes) != 1 else ''} in {_relative(path)}")
+
+
 STALE_AFTER = timedelta(hours=24)
 
 
@@ -369,10 +388,11 @@ def check(obj: Context, strict: bool) -> None:
 
     Warnings: what the sanitiser removes, late promises, and on a multi-language site
     each title, text and update not yet translated."""
+    from statuspage import desk
     from statuspage.build import render_check
 
-    site = loader.load_site(obj.root)
-    problems = render_check(site, _now())
+    site = desk.load_site(obj.root)  # the internal files are checked too
+    problems = render_check(desk.public(site), _now())
     if problems:
         raise ContentError(problems)
     warnings = [*map(str, site.warnings), *map(str, untranslated.problems(site, obj.root)),
@@ -385,24 +405,33 @@ def check(obj: Context, strict: bool) -> None:
                f"{count(len(site.config.components), 'component')}")
 
 
+EDITION = click.Choice(["public", "desk"])
+
+
 @main.command()
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
-              help="Where to write the site (default: build/ in the site folder).")
+              help="Where to write the site (default: build/ in the site folder; "
+                   "build-desk/ for the desk edition).")
 @click.option("--url", help="The public base URL (default: url in site.yaml).")
 @click.option("--now", "moment", metavar="WHEN",
               help="Build the site as it is at WHEN (a preview, a reproducible build); "
                    "every page then says which moment it shows.")
 @click.option("--full", is_flag=True,
               help="Render every file (the same bytes an incremental build writes).")
+@click.option("--edition", type=EDITION, default="public", show_default=True,
+              metavar="EDITION",
+              help="public, or desk: the support desk's, with the internal notes (never "
+                   "publish it).")
 @pass_ctx
 def build(obj: Context, out: Path | None, url: str | None, moment: str | None,
-          full: bool) -> None:
+          full: bool, edition: str) -> None:
     """Freeze the site into static files and swap them in atomically, rendering only the
     files whose content changed; print the pages written and the time taken."""
     from statuspage.build import build as build_site
 
     now = _when(moment, obj.config()) if moment else _now()
-    result = build_site(obj.root, out, url=url, now=now, full=full, pinned=bool(moment))
+    result = build_site(obj.root, out, url=url, now=now, full=full, edition=edition,
+                        pinned=bool(moment))
     for warning in result.warnings:
         click.echo(f"{warning} (warning)", err=True)
     for note in result.notes:
@@ -447,10 +476,12 @@ def _period(ctx, param, value: str):
                    "webhooks: too), in Statuspage's webhook format.")
 @click.option("--webhook-format", type=click.Choice(["statuspage", "slack"]),
               default="statuspage", show_default=True, help="The webhooks' payload.")
+@click.option("--desk-out", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+              help="Keep the support desk edition current in DIR too (never published).")
 @pass_ctx
 def run(obj: Context, out: Path | None, url: str | None, every, on_overdue: str | None,
         target: str | None, endpoint_url: str | None, max_age: int, invalidate: str | None,
-        webhooks: tuple[str, ...], webhook_format: str) -> None:
+        webhooks: tuple[str, ...], webhook_format: str, desk_out: Path | None) -> None:
     """The publishing daemon: build at start, then on every content change, at each
     maintenance start and end and promised update time, and every --every; remind staff
     when a promised update is overdue; after each build, publish (--publish) and notify
@@ -476,21 +507,25 @@ def run(obj: Context, out: Path | None, url: str | None, every, on_overdue: str 
                                             max_age=max_age, invalidate=invalidate))
     daemon.configure_logging()
     daemon.Daemon(obj.root, out, url=url, every=every, on_overdue=on_overdue,
-                  followers=followers).run()
+                  followers=followers, desk_out=desk_out).run()
 
 
 @main.command()
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535),
               metavar="PORT",
               help="The port on 127.0.0.1.")
+@click.option("--edition", type=EDITION, default="public", show_default=True,
+              metavar="EDITION", help="public, or desk: the support desk's.")
 @pass_ctx
-def serve(obj: Context, port: int) -> None:
+def serve(obj: Context, port: int, edition: str) -> None:
     """Preview the live site on 127.0.0.1; content is re-read when a file changes."""
+    from statuspage import desk
     from statuspage.web import create_app
 
     if not (obj.root / SITE_FILE).is_file():
         obj.config()  # says there is no site here
-    app = create_app(loader.LiveSite(obj.root))  # broken content: its error page
+    # broken content: its error page
+    app = create_app(desk.live_site(obj.root, edition), edition=edition)
     click.echo(f"serving {obj.root.resolve()} on http://127.0.0.1:{port}/ (Ctrl-C to stop)")
     app.run(host="127.0.0.1", port=port, debug=False, use_reloader=False)
 

@@ -31,6 +31,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from statuspage import files, sources
 from statuspage.build import CACHE, MARKER
 from statuspage.build import build as build_site
+from statuspage.desk import DESK, PUBLIC, DeskLoader
 from statuspage.errors import ContentError, StatusPageError, count
 from statuspage.loader import Loader
 from statuspage.model import CLOSED_STATUSES, Site
@@ -122,8 +123,26 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+class _Edition:
+    """One edition the daemon keeps current: its folder, its loader (in memory: loading
+    again re-reads only the files that changed, and a broken file is kept as it last
+    loaded without error), and its content."""
+
+    def __init__(self, name: str, out: Path, loader: Loader,
+                 load: Callable[[Path], Site] | None = None):
+        self.name = name
+        self.out = out  # resolved
+        self.loader = loader
+        self.load = load or (lambda root: loader.load(lenient=True))
+        self.site: Site | None = None  # the content as last loaded without error
+        self.good: Site | None = None  # the content of the last build that succeeded
+        self.warnings: tuple = ()
+
+
 class Daemon:
-    """Rebuilds ``root`` into ``out`` on every trigger, one build at a time.
+    """Rebuilds ``root`` into ``out`` on every trigger, one build at a time; with
+    ``desk_out``, the support desk's edition into it too, after the public one, with the
+    same triggers and the same fallback.
 
     ``clock``, ``build`` and ``load`` are parameters so that tests drive it without
     waiting; ``scheduler`` is any APScheduler 3 scheduler (a BackgroundScheduler in UTC
@@ -133,22 +152,26 @@ class Daemon:
     def __init__(self, root: Path, out: Path | None = None, url: str | None = None,
                  every: timedelta = DEFAULT_EVERY, on_overdue: str | None = None,
                  clock: Callable[[], datetime] = utc_now, build=build_site, load=None,
-                 scheduler: BaseScheduler | None = None, followers: Sequence[Follower] = ()):
+                 scheduler: BaseScheduler | None = None, followers: Sequence[Follower] = (),
+                 desk_out: Path | None = None):
         self.root = root
-        self.followers = tuple(followers)  # told of each build that succeeded
+        self.followers = tuple(followers)  # told of each build of the public edition
         self.out = out
         self.url = url
         self.every = every
         self.on_overdue = on_overdue
         self.clock = clock
         self.build = build
-        # In memory: loading again re-reads only the files that changed, and a broken file
-        # is kept as it last loaded without error.
         self.loader = Loader(root, cache=self._out.with_name(CACHE + self._out.name))
-        self.load = load or (lambda root: self.loader.load(lenient=True))
+        self.editions = [_Edition(PUBLIC, self._out, self.loader, load)]
+        if desk_out is not None:
+            folder = desk_out.resolve()
+            if folder == self._out:
+                raise StatusPageError(f"--desk-out {folder} is the public site's folder: give "
+                                      "the desk edition a folder of its own, e.g. build-desk/")
+            self.editions.append(_Edition(DESK, folder, DeskLoader(
+                root, cache=folder.with_name(CACHE + folder.name))))
         self.scheduler = scheduler or BackgroundScheduler(timezone=UTC)
-        self.site: Site | None = None  # the content as last loaded without error
-        self.good: Site | None = None  # the content of the last build that succeeded
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
         self._building = False
@@ -158,7 +181,6 @@ class Daemon:
         self._files: dict[str, tuple[int, int, int]] = {}
         self._fired: set[datetime] = set()  # instants whose job has run
         self._planned: tuple = ()
-        self._warnings: tuple = ()
         # Promises already reminded, kept beside the output so a restart does not remind again.
         self._reminders = (out or root / "build").resolve().parent / REMINDED
         self._reminded: set[tuple[str, datetime]] = _read_reminded(self._reminders)
@@ -187,8 +209,9 @@ class Daemon:
         self._stop()
         for follower in self.followers:
             follower.close(FOLLOWER_TIMEOUT)
-        for note in self.loader.save(force=True):
-            log.warning("%s", note)
+        for edition in self.editions:
+            for note in edition.loader.save(force=True):
+                log.warning("%s", note)
 
     def _stop(self) -> None:
         """Finish the build in progress, stop the scheduler, and let reminders finish.
@@ -262,8 +285,11 @@ class Daemon:
         if changed:
             what = changed[0] if len(changed) == 1 else f"{len(changed)} files"
             self.request(f"{what} changed")
-        elif self.good is not None and not (self._out / MARKER).exists():
-            self.request(f"{_shown(self._out)} is missing")
+        else:
+            for edition in self.editions:
+                if edition.good is not None and not (edition.out / MARKER).exists():
+                    self.request(f"{_shown(edition.out)} is missing")
+                    break
 
     def at(self, moment: datetime, reason: str) -> None:
         """The job at one of the site's boundaries."""
@@ -278,38 +304,63 @@ class Daemon:
     def _out(self) -> Path:
         return (self.out or self.root / "build").resolve()
 
+    @property
+    def site(self) -> Site | None:
+        """The public content as last loaded without error."""
+        return self.editions[0].site
+
+    @property
+    def good(self) -> Site | None:
+        """The public content of the last build that succeeded."""
+        return self.editions[0].good
+
+    @property
+    def load(self) -> Callable[[Path], Site]:
+        return self.editions[0].load
+
     # -- one build ---------------------------------------------------------------------
 
     def _rebuild(self, reason: str) -> None:
+        """Build each edition, then plan the next builds and remind of late promises."""
+        now = self.clock()
+        for edition in self.editions:
+            self._rebuild_edition(edition, reason, now)
+        if self.site is not None:
+            self._reschedule(self.site, now)
+            self._remind(self.site, now)
+
+    def _rebuild_edition(self, edition: _Edition, reason: str, now: datetime) -> None:
         """Load, then build. When the content cannot be loaded or built, for whatever
         reason, the last content that built is built again for the new moment, so the page
         still changes on time (a maintenance starts, a promise passes, another incident's
         update appears) while the broken file waits to be fixed."""
-        now = self.clock()
-        shown = _shown(self._out)
+        shown = _shown(edition.out)
         candidates: list[tuple[Site, str]] = []
         fallback = "; publishing the last good content until it is fixed"
         try:
-            self.site = self.load(self.root)
+            edition.site = edition.load(self.root)
             kept = ""
-            if self.site.errors:
+            if edition.site.errors:
                 log.error("content error (%s): %s; the other files are published, and each "
                           "broken one as it last loaded without error, until it is fixed",
-                          reason, "; ".join(map(str, self.site.errors)))
+                          reason, "; ".join(map(str, edition.site.errors)))
                 kept = ", keeping the broken files as they last were"
-            candidates.append((self.site, kept))
+            candidates.append((edition.site, kept))
         except Exception as err:  # any failure falls back
-            if self.good is None:
+            if edition.good is None:
                 log.error("not rebuilt %s (%s): %s", shown, reason, _why(err))
             else:
                 what = "content error" if isinstance(err, ContentError) else \
                     "cannot load the content"
                 log.error("%s (%s): %s%s", what, reason, _why(err), fallback)
-        if self.good is not None and all(site is not self.good for site, _ in candidates):
-            candidates.append((self.good, " from the last good content"))
+        if edition.good is not None and all(site is not edition.good for site, _ in candidates):
+            candidates.append((edition.good, " from the last good content"))
+        # The public build keeps the signature tests replace it with; the desk names itself.
+        options = {} if edition.name == PUBLIC else {"edition": edition.name}
         for number, (site, source) in enumerate(candidates, 1):
             try:
-                result = self.build(self.root, self.out, url=self.url, now=now, site=site)
+                result = self.build(self.root, edition.out if options else self.out,
+                                    url=self.url, now=now, site=site, **options)
             except Exception as err:  # a bug must not stop the publishing: say it, carry on
                 last = number == len(candidates)
                 end = "; the site online stays as it was" if last else fallback
@@ -318,27 +369,24 @@ class Daemon:
                 else:
                     log.exception("not rebuilt %s (%s)%s", shown, reason, end)
                 continue
-            self.good = site
+            edition.good = site
             log.info("rebuilt %s (%s)%s: %s in %.1f s", shown, reason, source,
                      count(result.pages, "page"), result.seconds)
             log.debug("%d rendered, %d kept", result.rendered, result.pages - result.rendered)
-            for note in self.loader.save():  # after the swap: the page is live already
+            for note in edition.loader.save():  # after the swap: the page is live already
                 log.warning("%s", note)
-            for follower in self.followers:
+            for follower in self.followers if edition.name == PUBLIC else ():
                 try:
                     follower.built(site, now)
                 except Exception:  # a bug must not stop the publishing: say it, carry on
                     log.exception("after the build of %s", shown)
             for note in result.notes:
                 log.warning("%s", note)
-            if result.warnings != self._warnings:
+            if result.warnings != edition.warnings:
                 for warning in result.warnings:
                     log.warning("%s", warning)
-                self._warnings = result.warnings
+                edition.warnings = result.warnings
             break
-        if self.site is not None:
-            self._reschedule(self.site, now)
-            self._remind(self.site, now)
 
     def _reschedule(self, site: Site, now: datetime) -> None:
         """One job per boundary still to come; jobs for boundaries gone are removed."""

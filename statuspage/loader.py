@@ -328,9 +328,9 @@ def load_site(root: Path) -> Site:
 class LiveSite:
     """The site as it is on disk now: reloaded when a content file changes."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, loader: Loader | None = None):
         self.root = root
-        self._loader = Loader(root)
+        self._loader = loader or Loader(root)
         self._stamps: dict | None = None
         self._site: Site | None = None
 

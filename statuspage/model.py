@@ -347,12 +347,36 @@ class Incident:
 
 
 @dataclass(frozen=True)
+class Note:
+    """One internal note of the support desk: when it was written, and its markdown."""
+
+    time: datetime
+    body: str
+    line: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True)
+class Internal:
+    """What only the support desk sees of an incident (``<id>.internal.md``)."""
+
+    say: Text = EMPTY_TEXT  # what to tell a customer who calls
+    do: Text = EMPTY_TEXT  # what agents may do: a goodwill gesture, an escalation
+    tags: tuple[str, ...] = ()  # words agents search by
+    notes: tuple[Note, ...] = ()  # newest first
+    path: str = field(default="", compare=False)
+    digest: str = field(default="", compare=False)  # of the file's bytes
+
+
+@dataclass(frozen=True)
 class Site:
     config: SiteConfig
     incidents: tuple[Incident, ...]  # newest started first
     warnings: tuple = ()
     errors: tuple = ()  # a lenient load's problems: those files are as they last loaded
     digest: str = field(default="", compare=False)  # of site.yaml; "" when not read
+    # The support desk's notes by incident id: set only by the desk edition's loader
+    # (statuspage.desk), never by the public one.
+    internal: FrozenMap = field(default_factory=FrozenMap)
 
     @cached_property
     def _by_id(self) -> dict[str, Incident]:

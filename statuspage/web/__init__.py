@@ -12,13 +12,18 @@ from datetime import UTC, datetime
 
 from flask import Flask, g
 
+from statuspage.desk import public
 from statuspage.errors import StatusPageError
 from statuspage.model import Site
 from statuspage.status import Snapshot
-from statuspage.web import api, editions, embed, feeds, pages, refs
+from statuspage.web import api, desk, editions, embed, feeds, pages, refs
 from statuspage.web.registry import Output
 
 OUTPUTS = (pages, feeds, api, embed, refs)
+# The support desk's edition: the public pages with their internal blocks, its search;
+# no feeds, API, badges or embed (statuspage.desk).
+DESK_OUTPUTS = (pages, refs, desk)
+EDITION_OUTPUTS = {"public": OUTPUTS, "desk": DESK_OUTPUTS}
 
 DEFAULTS = {
     # A fixed "now" for a whole build; None reads the clock at each request.
@@ -29,36 +34,47 @@ DEFAULTS = {
 
 
 class _SiteHolder:
-    """The site the views read: a loaded Site, or a loader called per request."""
+    """The site the views read: a loaded Site, or a loader called per request. The public
+    edition's never holds internal notes, whatever it was given."""
 
-    def __init__(self, site: Site | Callable[[], Site]):
-        self._site = site
+    def __init__(self, site: Site | Callable[[], Site], edition: str):
+        self._public = edition == "public"
+        self._site = public(site) if self._public and isinstance(site, Site) else site
 
     def get(self) -> Site:
-        return self._site() if callable(self._site) else self._site
+        if not callable(self._site):
+            return self._site
+        site = self._site()
+        return public(site) if self._public else site
 
 
-def create_app(site: Site | Callable[[], Site], now: datetime | None = None, **config) -> Flask:
+def create_app(site: Site | Callable[[], Site], now: datetime | None = None,
+               edition: str = "public", **config) -> Flask:
     """Build the app for ``site`` (or a loader returning the current site).
 
     ``now`` fixes the moment the pages describe (a build); without it each
     request reads the clock (the live preview). The site is read at each request, not
-    here: a loader's content error is then the page the preview shows.
+    here: a loader's content error is then the page the preview shows. ``edition`` is
+    ``public`` or ``desk`` (the support desk's, with the internal files).
     """
+    if edition not in EDITION_OUTPUTS:
+        raise ValueError(f"unknown edition {edition!r}")
     app = Flask(__name__, static_folder=None)
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
     app.config.update(config)
     if now is not None:
         app.config["STATUSPAGE_NOW"] = now
-    holder = _SiteHolder(site)
+    holder = _SiteHolder(site, edition)
     app.extensions["statuspage"] = holder
-    app.extensions["statuspage.outputs"] = OUTPUTS
+    app.extensions["statuspage.outputs"] = EDITION_OUTPUTS[edition]
+    app.config["STATUSPAGE_EDITION"] = edition
+    app.jinja_env.globals["public_edition"] = edition == "public"  # it has feeds
     app.url_map.strict_slashes = True
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     editions.init_app(app)
-    for output in OUTPUTS:
+    for output in EDITION_OUTPUTS[edition]:
         output.init_app(app)
 
     @app.url_value_preprocessor

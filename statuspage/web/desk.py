@@ -1,0 +1,124 @@
+"""The support desk edition's own outputs, registered only in its app.
+
+``create_app(site, edition="desk")`` registers this blueprint instead of the public feeds,
+API and embed. Its templates (``desk_templates/``) are on that app's template path only:
+the public pages include them with ``ignore missing``, so the public app has no way to
+render an internal block, and its site (``desk.public``) has no internal data to show.
+
+- on every page: the "Internal — do not share" banner and ``noindex`` (``desk/_head.html``,
+  ``desk/_banner.html``);
+- the home page starts with what an agent on a call needs (``desk/_home.html``), and a
+  search box reading ``/desk/search.json`` (``desk.js``): every published incident, its
+  reference, tags, components and words, resolved ones too;
+- an incident's page adds its internal block (``desk/_incident.html``);
+- ``/robots.txt`` asks robots to stay out.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+
+from flask import Flask, Response, g
+from markupsafe import Markup
+
+from statuspage import markup
+from statuspage.model import STATUS_LABELS, Internal, Note, Text
+from statuspage.status import IncidentView, Snapshot
+from statuspage.web import api, assets, editions
+from statuspage.web.registry import Output, key
+
+STATIC = Path(__file__).resolve().parent / "desk_static"
+bp = editions.blueprint("desk", template_folder="desk_templates")
+TEXT_LIMIT = 4000  # characters of an incident's words in the search index
+ROBOTS = "User-agent: *\nDisallow: /\n"
+
+
+def outputs(snap: Snapshot):
+    for lang in editions.editions(snap.site):
+        yield Output("desk.search_index", {"lang": lang})  # the moment's statuses: always
+    yield Output("desk.robots", {}, key(ROBOTS))
+    for hashed in assets.names(STATIC).values():
+        yield Output("desk.asset", {"hashed": hashed}, hashed)
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    app.context_processor(lambda: {"internal": internal, "desk_asset": asset_url,
+                                   "desk_now": desk_now, "note_html": note_html})
+
+
+def internal(view: IncidentView) -> Internal | None:
+    return g.site.internal.get(view.id)
+
+
+def note_html(note: Note) -> Markup:
+    return markup.render(note.body)
+
+
+def desk_now() -> list[IncidentView]:
+    """What an agent on a call is asked about: open incidents, then maintenance in
+    progress."""
+    return [*g.snap.open_incidents, *g.snap.active_maintenance]
+
+
+def asset_url(name: str) -> str:
+    return editions.link("desk.asset", hashed=assets.names(STATIC)[name])
+
+
+@bp.route("/desk/static/<path:hashed>")
+def asset(hashed: str):
+    return assets.view(hashed, STATIC)
+
+
+@bp.route("/robots.txt")
+def robots():
+    return Response(ROBOTS, mimetype="text/plain")
+
+
+def folded(text: str) -> str:
+    """Lower case without accents: what the search compares (desk.js folds the same way)."""
+    decomposed = unicodedata.normalize("NFD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _texts(value: Text) -> list[str]:
+    return [markup.plain_text(item) for item in value.values() if item]
+
+
+def entry(view: IncidentView, edition: editions.Edition) -> dict:
+    """One incident in the search index, in the edition's language."""
+    incident = view.incident
+    config = edition.site.config
+    found = internal(view)
+    words = [incident.id, *incident.title.values(), *_texts(incident.summary),
+             *_texts(incident.who_is_affected), *_texts(incident.what_to_do)]
+    names = [edition.plain(config.name_of(c)) for c in incident.components]
+    for component_id in incident.components:
+        words += [component_id, *config.name_of(component_id).values()]
+    if found is not None:
+        words += [*_texts(found.say), *_texts(found.do), *found.tags,
+                  *(markup.plain_text(n.body) for n in found.notes)]
+    for update in view.updates:
+        words += _texts(update.body)
+    return {
+        "ref": incident.reference,
+        "id": incident.id,
+        "title": edition.plain(incident.title),
+        "url": editions.link("pages.incident", incident_id=incident.id),
+        "status": edition.translations.gettext(STATUS_LABELS[view.status]),
+        "open": view.is_open,
+        "maintenance": view.is_maintenance,
+        "started": incident.started.isoformat(),
+        "components": list(incident.components),
+        "names": names,
+        "tags": list(found.tags) if found is not None else [],
+        "text": folded(" ".join(words))[:TEXT_LIMIT],
+    }
+
+
+@editions.route("/desk/search.json", bp)
+def search_index():
+    edition = editions.edition()
+    entries = [entry(view, edition) for view in g.snap.by_announcement]
+    return Response(api.dumps({"incidents": entries}), mimetype="application/json")

@@ -1,0 +1,431 @@
+"""The support desk edition: internal files, `note`, the desk build, and never a byte of
+them in the public site (every file of it, after full and incremental builds, and
+through the daemon)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import FIBRE, NOW, TRANSLATED
+
+from statuspage import cli, desk
+from statuspage.build import MARKER, build
+from statuspage.daemon import Daemon
+from statuspage.errors import BuildError, ContentError, StatusPageError
+from statuspage.loader import load_site
+from statuspage.refs import ref_of
+from statuspage.tree import Manifest
+from statuspage.web import create_app
+
+# One canary per internal field and note, for both incidents (open and resolved).
+CANARIES = {
+    FIBRE: {"say_fr": "CanarySayFrFibre", "say_en": "CanarySayEnFibre", "do": "CanaryDoFibre",
+            "tag": "CanaryTagFibre", "note1": "CanaryNoteOneFibre",
+            "note2": "CanaryNoteTwoFibre"},
+    TRANSLATED: {"say_fr": "CanarySayFrBill", "say_en": "CanarySayEnBill",
+                 "do": "CanaryDoBill", "tag": "CanaryTagBill", "note1": "CanaryNoteOneBill",
+                 "note2": "CanaryNoteTwoBill"},
+}
+ALL = [c for found in CANARIES.values() for c in found.values()]
+WHEN = "2026-11-26 12:00"
+
+
+@pytest.fixture(autouse=True)
+def fixed_now(monkeypatch):
+    monkeypatch.setattr(cli, "_now", lambda: NOW)
+
+
+def run(site_dir: Path, *args: str, input: str | None = None, ok: bool = True):
+    result = CliRunner().invoke(cli.main, ["--site", str(site_dir), *args], input=input,
+                                catch_exceptions=not ok)
+    if ok:
+        assert result.exit_code == 0, result.output
+    return result
+
+
+def internal_path(site_dir: Path, incident_id: str) -> Path:
+    return site_dir / "incidents" / f"{incident_id}.internal.md"
+
+
+def add_canaries(site_dir: Path) -> None:
+    """Notes through the CLI (creating the files), then the fields written by hand."""
+    for incident_id, canary in CANARIES.items():
+        run(site_dir, "note", incident_id, "-m", f"Premier appel : {canary['note1']}.")
+        run(site_dir, "note", ref_of(incident_id), input=f"Rappel {canary['note2']}\n")
+        path = internal_path(site_dir, incident_id)
+        text = path.read_text(encoding="utf-8")
+        fields = (f"say: {{fr: 'Dites {canary['say_fr']}', en: 'Say {canary['say_en']}'}}\n"
+                  f"do: Geste commercial **{canary['do']}**\n"
+                  f"tags: [facturation, {canary['tag']}]\n---\n")
+        path.write_text(text.replace("---\n## ", fields + "## ", 1), encoding="utf-8")
+
+
+def files_of(folder: Path) -> dict[str, bytes]:
+    """Every file of a built folder, by its path inside it (the marker too)."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def leaks(folder: Path) -> list[str]:
+    """Each canary found in any byte of any file, in any case."""
+    found = []
+    for name, data in files_of(folder).items():
+        lowered = data.lower()
+        for canary in ALL:
+            if canary.encode() in data or canary.lower().encode() in lowered:
+                found.append(f"{canary} in {name}")
+    return found
+
+
+def assert_public_has_every_kind_of_file(folder: Path) -> None:
+    names = set(files_of(folder))
+    for expected in ("index.html", "404.html", "updates.atom", "updates.rss", "history.rss",
+                     "maintenance.ics", "api/v2/summary.json", "badge.svg",
+                     "embed/status.js", "embed/banner.html", f"incidents/{FIBRE}/index.html",
+                     f"en/incidents/{TRANSLATED}/index.html",
+                     f"incidents/{FIBRE}/updates.atom"):
+        assert expected in names, expected
+
+
+def assert_desk_has_every_canary(folder: Path) -> None:
+    text = "\n".join(data.decode("utf-8", "replace") for data in files_of(folder).values())
+    missing = [canary for canary in ALL if canary not in text]
+    assert not missing
+
+
+@pytest.fixture
+def canary_site(site_dir: Path) -> Path:
+    add_canaries(site_dir)
+    return site_dir
+
+
+# -- the format and `note` ----------------------------------------------------------------
+
+def test_note_creates_the_file_then_puts_each_note_on_top(site_dir):
+    result = run(site_dir, "note", FIBRE, "-m", "Le client a déjà appelé deux fois.")
+    path = internal_path(site_dir, FIBRE)
+    assert result.output == f"{FIBRE}: 1 internal note in {path}\n"
+    run(site_dir, "note", FIBRE[:12], input="Escalade au N2 faite.\n")  # the unique start of the id
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("---\n# Internal: never published.")
+    body = text.split("\n---\n", 1)[1]
+    assert body == ("## 2026-11-26 12:00\nEscalade au N2 faite.\n\n"
+                    "## 2026-11-26 12:00\nLe client a déjà appelé deux fois.\n")
+    site = desk.load_site(site_dir)
+    notes = site.internal[FIBRE].notes
+    assert [n.body for n in notes] == ["Escalade au N2 faite.",
+                                       "Le client a déjà appelé deux fois."]
+    assert not list((site_dir / "incidents").glob(".*"))  # no temporary file left
+
+
+def test_note_keeps_the_fields_and_older_notes(site_dir):
+    path = internal_path(site_dir, FIBRE)
+    path.write_text("---\nsay: Tout revient ce soir.\ntags: [fibre]\n---\n"
+                    "## 2026-11-26 09:00\nAncienne note.\n", encoding="utf-8")
+    run(site_dir, "note", ref_of(FIBRE).lower(), "-m", "Nouvelle note.")
+    assert path.read_text(encoding="utf-8") == (
+        "---\nsay: Tout revient ce soir.\ntags: [fibre]\n---\n"
+        "## 2026-11-26 12:00\nNouvelle note.\n\n## 2026-11-26 09:00\nAncienne note.\n")
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["nope", "-m", "x"], "no incident 'nope'"),
+    ([FIBRE, "-m", "Texte\n## 2026-11-26 10:00\nsuite"], "is a level-2 heading"),
+    ([FIBRE, "-m", "   "], "no message"),
+])
+def test_note_refusals_write_nothing(site_dir, args, message):
+    result = run(site_dir, "note", *args, ok=False)
+    assert result.exit_code == 1
+    assert message in result.output
+    assert not internal_path(site_dir, FIBRE).exists()
+
+
+def test_note_on_a_broken_file_says_where_and_leaves_it(site_dir):
+    path = internal_path(site_dir, FIBRE)
+    path.write_text("---\nsay: ok\nwho: x\n---\n", encoding="utf-8")
+    result = run(site_dir, "note", FIBRE, "-m", "x", ok=False)
+    assert result.exit_code == 1
+    assert f"incidents/{FIBRE}.internal.md:3: unknown key 'who'" in result.output
+    assert path.read_text(encoding="utf-8") == "---\nsay: ok\nwho: x\n---\n"
+
+
+BAD = [
+    ("---\nsay: ok\nescalate: yes\n---\n",
+     "3: unknown key 'escalate' (allowed: do, say, tags)"),
+    ("---\nsay: {fr: a, de: b}\n---\n",
+     "2: say.de: unknown language 'de' (languages: fr, en)"),
+    ("---\ndo: ''\n---\n",
+     "2: do: empty; what may an agent do (a goodwill gesture, an escalation)?"),
+    ("---\ntags: facturation\n---\n",
+     "2: tags: expected a list of words, e.g. tags: [billing, refund]"),
+    ("---\ntags: [a, {b: c}]\n---\n", "2: tags: each tag is a word or a few"),
+    ("---\n---\n## hier soir\nNote.\n",
+     "3: note heading '## hier soir' is not a time: write it as '## YYYY-MM-DD HH:MM'"),
+    ("---\n---\n## 2026-11-26 10:00\n\n## 2026-11-26 09:00\nNote.\n",
+     "3: empty note under '## 2026-11-26 10:00'"),
+    ("---\n---\nUne note sans titre.\n",
+     "3: text outside a note: put it under a heading"),
+    ("---\nsay: [unclosed\n---\n", "3: invalid YAML"),
+    ("say: ok\n", "1: missing front matter"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), BAD)
+def test_check_locates_errors_in_internal_files(site_dir, text, message):
+    internal_path(site_dir, FIBRE).write_text(text, encoding="utf-8")
+    result = run(site_dir, "check", ok=False)
+    assert result.exit_code == 1
+    assert f"incidents/{FIBRE}.internal.md:{message}" in result.output
+
+
+def test_an_internal_file_without_its_incident_is_an_error(site_dir):
+    internal_path(site_dir, "2026-11-26-fibre-lyo").write_text("---\n---\n", encoding="utf-8")
+    result = run(site_dir, "check", ok=False)
+    assert result.exit_code == 1
+    assert ("incidents/2026-11-26-fibre-lyo.internal.md:1: internal notes without an incident: "
+            "incidents/2026-11-26-fibre-lyo.md does not exist") in result.output
+
+
+def test_the_public_loader_never_reads_internal_files(site_dir):
+    """A broken or orphan internal file is nothing to the public build: not an unknown
+    translation, not an error, not content."""
+    internal_path(site_dir, FIBRE).write_text("---\nsay: [broken\n---\n", encoding="utf-8")
+    internal_path(site_dir, "orphan").write_text("---\n---\n", encoding="utf-8")
+    with pytest.raises(ContentError):
+        desk.load_site(site_dir)
+    with_files = load_site(site_dir)
+    assert build(site_dir, now=NOW).pages > 0
+    assert with_files == load_site_without_internal(site_dir)
+
+
+def load_site_without_internal(site_dir: Path):
+    for path in (site_dir / "incidents").glob("*.internal.md"):
+        path.unlink()
+    return load_site(site_dir)
+
+
+# -- the editions -------------------------------------------------------------------------
+
+def test_canaries_are_in_the_desk_edition_and_in_no_byte_of_the_public_site(canary_site):
+    run(canary_site, "build", "--now", WHEN)
+    run(canary_site, "build", "--edition", "desk", "--now", WHEN)
+    public, desk_out = canary_site / "build", canary_site / "build-desk"
+    assert_public_has_every_kind_of_file(public)
+    assert leaks(public) == []
+    assert_desk_has_every_canary(desk_out)
+    assert Manifest.read(public).edition == "public"
+    assert Manifest.read(desk_out).edition == "desk"
+
+
+def test_the_public_site_is_the_same_with_or_without_internal_files(site_dir, canary_site,
+                                                                     tmp_path):
+    run(canary_site, "build", "--now", WHEN, "--out", str(tmp_path / "with"))
+    load_site_without_internal(canary_site)
+    run(canary_site, "build", "--now", WHEN, "--out", str(tmp_path / "without"), "--full")
+    with_, without = files_of(tmp_path / "with"), files_of(tmp_path / "without")
+    with_.pop(MARKER)
+    without.pop(MARKER)
+    assert with_ == without
+
+
+def test_incremental_builds_of_both_editions(canary_site, tmp_path):
+    """Notes added between builds: the public site stays free of them, and the desk's
+    incremental build writes what a full one writes."""
+    run(canary_site, "build", "--now", WHEN)
+    run(canary_site, "build", "--edition", "desk", "--now", WHEN)
+    run(canary_site, "note", FIBRE, "-m", "Encore CanaryLateNote.")
+    ALL.append("CanaryLateNote")
+    try:
+        run(canary_site, "build", "--now", WHEN)
+        result = run(canary_site, "build", "--edition", "desk", "--now", WHEN)
+        assert "kept)" in result.output and " 0 kept" not in result.output
+        assert leaks(canary_site / "build") == []
+        assert_desk_has_every_canary(canary_site / "build-desk")
+        run(canary_site, "build", "--edition", "desk", "--now", WHEN, "--full",
+            "--out", str(tmp_path / "full-desk"))
+        incremental = files_of(canary_site / "build-desk")
+        full = files_of(tmp_path / "full-desk")
+        incremental.pop(MARKER)
+        full.pop(MARKER)
+        assert incremental == full
+    finally:
+        ALL.remove("CanaryLateNote")
+
+
+def test_building_one_edition_over_the_other_is_refused(canary_site):
+    run(canary_site, "build", "--now", WHEN)
+    run(canary_site, "build", "--edition", "desk", "--now", WHEN)
+    before = files_of(canary_site / "build")
+    result = run(canary_site, "build", "--edition", "desk", "--out",
+                 str(canary_site / "build"), ok=False)
+    assert result.exit_code == 1
+    assert re.search(r"build holds the public edition \(its \.statuspage-build says so\): "
+                     r"refusing to build the desk edition over it; choose another --out",
+                     result.output)
+    assert files_of(canary_site / "build") == before
+    result = run(canary_site, "build", "--out", str(canary_site / "build-desk"), ok=False)
+    assert result.exit_code == 1
+    assert "build-desk holds the desk edition" in result.output
+    with pytest.raises(StatusPageError, match="--desk-out .* is the public site's folder"):
+        Daemon(canary_site, canary_site / "build", desk_out=canary_site / "build")
+
+
+def test_desk_pages_are_marked_internal_and_have_no_public_outputs(canary_site):
+    run(canary_site, "build", "--edition", "desk", "--now", WHEN)
+    out = canary_site / "build-desk"
+    names = set(files_of(out))
+    assert not {n for n in names if n.endswith((".rss", ".atom", ".ics", ".svg"))}
+    assert not {n for n in names if n.startswith(("api/", "embed/", "en/api/", "en/embed/"))}
+    assert "robots.txt" in names and (out / "robots.txt").read_text() == \
+        "User-agent: *\nDisallow: /\n"
+    pages = [n for n in names if n.endswith(".html")]
+    assert len(pages) > 20
+    for name in pages:
+        html = (out / name).read_text(encoding="utf-8")
+        assert '<meta name="robots" content="noindex">' in html, name
+        assert "desk-banner" in html, name
+        assert "updates.atom" not in html and "maintenance.ics" not in html, name
+    home = (out / "index.html").read_text(encoding="utf-8")
+    assert "Interne — ne pas diffuser" in home
+    assert "Internal — do not share" in (out / "en" / "index.html").read_text(encoding="utf-8")
+    # the agent's card: what to say first, then who is affected, what to do, the reference
+    card = home.split('class="desk-card"', 1)[1].split("</article>", 1)[0]
+    order = [card.index(s) for s in ("Dites CanarySayFrFibre", "Qui est concerné",
+                                     "CanaryDoFibre", ref_of(FIBRE), "CanaryTagFibre")]
+    assert order == sorted(order)
+    assert TRANSLATED not in home.split('class="desk-card"', 1)[1].split("</section>")[0]
+    page = (out / "en" / "incidents" / TRANSLATED / "index.html").read_text(encoding="utf-8")
+    block = page.split('<section class="internal"', 1)[1].split("</section>", 1)[0]
+    assert "Say CanarySayEnBill" in block and "<strong>CanaryDoBill</strong>" in block
+    assert block.index("CanaryNoteTwoBill") < block.index("CanaryNoteOneBill")  # newest first
+
+
+def test_nothing_public_links_to_the_desk(canary_site):
+    run(canary_site, "build", "--now", WHEN)
+    for name, data in files_of(canary_site / "build").items():
+        assert b"build-desk" not in data and b"/desk/" not in data, name
+        assert b"desk-banner" not in data and b"internal" not in data.lower(), name
+
+
+def test_the_search_index_finds_by_reference_tag_component_and_words(canary_site):
+    site = desk.load_site(canary_site)
+    client = create_app(site, now=NOW, edition="desk").test_client()
+    entries = {e["ref"]: e for e in client.get("/en/desk/search.json").get_json()["incidents"]}
+    fibre, bill = entries[ref_of(FIBRE)], entries[ref_of(TRANSLATED)]
+    assert fibre["id"] == FIBRE and fibre["open"] and not bill["open"]  # resolved ones too
+    assert fibre["tags"] == ["facturation", "CanaryTagFibre"]
+    assert fibre["components"] == ["fibre"] and fibre["names"] == ["Fibre broadband"]
+    assert fibre["url"] == f"/en/incidents/{FIBRE}/"
+    assert "canarynoteonefibre" in fibre["text"] and "lyon" in fibre["text"]
+    assert "canarydobill" in bill["text"]
+    assert "facturation" in bill["text"]  # the component's French name, folded
+
+
+def test_the_public_app_shows_nothing_internal_even_given_the_desk_site(canary_site):
+    site = desk.load_site(canary_site)
+    assert site.internal
+    client = create_app(site, now=NOW).test_client()
+    for url in ("/", f"/incidents/{FIBRE}/", f"/en/incidents/{TRANSLATED}/"):
+        html = client.get(url).get_data(as_text=True)
+        assert not [c for c in ALL if c in html], url
+    assert client.get("/desk/search.json").status_code == 404
+
+
+def test_a_public_build_given_the_desk_site_shows_nothing_internal(canary_site):
+    build(canary_site, now=NOW, site=desk.load_site(canary_site))
+    assert leaks(canary_site / "build") == []
+
+
+def test_build_refuses_an_unknown_edition(site_dir):
+    with pytest.raises(BuildError, match="unknown edition 'staff'"):
+        build(site_dir, now=NOW, edition="staff")
+    result = run(site_dir, "build", "--edition", "staff", ok=False)
+    assert result.exit_code == 2
+
+
+def test_the_desk_preview_reads_the_notes_as_they_change(canary_site):
+    """statuspage serve --edition desk: the live site, internal files re-read on change."""
+    app = create_app(desk.live_site(canary_site, "desk"), edition="desk")
+    client = app.test_client()
+    page = client.get(f"/incidents/{FIBRE}/").get_data(as_text=True)
+    assert "CanaryNoteTwoFibre" in page and "Interne — ne pas diffuser" in page
+    run(canary_site, "note", FIBRE, "-m", "Vu en direct.")
+    assert "Vu en direct." in client.get(f"/incidents/{FIBRE}/").get_data(as_text=True)
+    public = create_app(desk.live_site(canary_site, "public")).test_client()
+    assert "CanaryNoteTwoFibre" not in public.get(f"/incidents/{FIBRE}/").get_data(as_text=True)
+
+
+# -- the daemon ---------------------------------------------------------------------------
+
+def test_the_daemon_keeps_both_editions_current_and_the_public_one_clean(canary_site, caplog,
+                                                                          monkeypatch):
+    monkeypatch.chdir(canary_site)
+    caplog.set_level(logging.INFO, logger="statuspage.daemon")
+    now = [NOW]
+    daemon = Daemon(canary_site, clock=lambda: now[0], desk_out=canary_site / "build-desk")
+    daemon.start(paused=True)
+    try:
+        assert leaks(canary_site / "build") == []
+        assert_desk_has_every_canary(canary_site / "build-desk")
+        run(canary_site, "note", FIBRE, "-m", "Par le démon : CanaryDaemonNote.")
+        now[0] = NOW + timedelta(minutes=1)
+        daemon.poll()
+        assert "CanaryDaemonNote" in (canary_site / "build-desk" / "incidents" / FIBRE /
+                                      "index.html").read_text(encoding="utf-8")
+        ALL.append("CanaryDaemonNote")
+        try:
+            assert leaks(canary_site / "build") == []
+        finally:
+            ALL.remove("CanaryDaemonNote")
+        # A broken internal file: the desk keeps its last good notes, the public site goes on.
+        path = internal_path(canary_site, FIBRE)
+        path.write_text(path.read_text(encoding="utf-8").replace("say: {", "say: {{", 1),
+                        encoding="utf-8")
+        now[0] = NOW + timedelta(minutes=2)
+        daemon.poll()
+        messages = [r.getMessage() for r in caplog.records if r.name == "statuspage.daemon"]
+        assert any(m.startswith("content error (") and f"{FIBRE}.internal.md" in m
+                   for m in messages)
+        assert any(m.startswith("rebuilt build-desk/ (") and "keeping the broken files" in m
+                   for m in messages[-3:])
+        assert "CanaryDaemonNote" in (canary_site / "build-desk" / "incidents" / FIBRE /
+                                      "index.html").read_text(encoding="utf-8")
+        assert leaks(canary_site / "build") == []
+        assert Manifest.read(canary_site / "build-desk").edition == "desk"
+    finally:
+        daemon.stop()
+
+
+# -- the search box, in a browser ---------------------------------------------------------
+
+@pytest.mark.browser
+def test_the_search_box_finds_by_tag_reference_service_and_words(canary_site, chromium):
+    from conftest import browser_context
+    from playwright.sync_api import expect
+    from serving import serving
+
+    run(canary_site, "build", "--edition", "desk", "--now", WHEN)
+    requests: list[str] = []
+    with serving(root=canary_site / "build-desk") as (url, server):
+        for context in browser_context(chromium):
+            page = context.new_page()
+            page.on("request", lambda request: requests.append(request.url))
+            page.goto(url + "/en/")
+            box = page.locator("#desk-q")
+            results = page.locator("#desk-results li")
+            for typed, expected in (("canarytagbill", TRANSLATED), (ref_of(FIBRE).lower(), FIBRE),
+                                    ("billing", TRANSLATED), ("fibre cable", FIBRE),
+                                    ("CanaryNoteTwoFibre", FIBRE)):
+                box.fill(typed)
+                expect(results).to_have_count(1)
+                expect(results.locator("a")).to_have_attribute(
+                    "href", f"/en/incidents/{expected}/")
+            box.fill("nothing-like-this")
+            expect(page.locator("#desk-count")).to_have_text("No incident matches.")
+            results.first.wait_for(state="detached")
+    assert all(r.startswith(url) for r in requests)  # nothing loaded from elsewhere
