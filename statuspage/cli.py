@@ -571,6 +571,9 @@ def publish(obj: Context, target, source, endpoint_url, max_age, dry_run, invali
     if dry_run:
         for change in result.changes:
             click.echo(f"{change.action} {change.key}")
+    if result.desk:
+        click.echo("this is the support desk edition, with internal notes: sent with "
+                   "Cache-Control private; the bucket must not be public", err=True)
     click.echo(result.summary())
     if invalidate and result.changed and not dry_run:
         publishing.invalidate(invalidate, result)

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from statuspage import tree
 from statuspage.build import MARKER
 from statuspage.config import LANGUAGE
 from statuspage.errors import PublishError, count
@@ -73,6 +74,7 @@ class PublishResult:
     bytes: int = 0  # sent (or, in a dry run, that would be)
     changes: list[Change] = field(default_factory=list)
     dry_run: bool = False
+    desk: bool = False  # the support desk edition: sent as private, for a private bucket
 
     @property
     def changed(self) -> bool:
@@ -111,10 +113,12 @@ def is_hashed_asset(name: str) -> bool:
     return parts[0] == "static" and bool(HASHED.search(parts[-1]))
 
 
-def cache_control(name: str, max_age: int = DEFAULT_MAX_AGE) -> str:
+def cache_control(name: str, max_age: int = DEFAULT_MAX_AGE, private: bool = False) -> str:
     """Hashed assets change name with their content: cached for a year. Everything else
-    (pages, feeds, API, badges, banner) is news, kept ``max_age`` seconds."""
-    return IMMUTABLE if is_hashed_asset(name) else f"public, max-age={max_age}"
+    (pages, feeds, API, badges, banner) is news, kept ``max_age`` seconds. ``private`` (the
+    support desk edition): browsers may keep it, shared caches (a CDN) never."""
+    found = IMMUTABLE if is_hashed_asset(name) else f"public, max-age={max_age}"
+    return found.replace("public", "private") if private else found
 
 
 def rank(name: str) -> int:
@@ -152,12 +156,18 @@ def local_files(source: Path) -> dict[str, Path]:
     return found
 
 
+def edition_of(source: Path) -> str:
+    """The edition a build folder holds (its marker says)."""
+    manifest = tree.Manifest.read(source)
+    return manifest.edition if manifest is not None else "public"
+
+
 def md5(path: Path) -> str:
     return hashlib.md5(path.read_bytes(), usedforsecurity=False).hexdigest()
 
 
 def plan(files: dict[str, Path], remote: dict[str, str], prefix: str,
-         max_age: int) -> tuple[list[Change], int]:
+         max_age: int, private: bool = False) -> tuple[list[Change], int]:
     """The uploads in their order, then the deletions; and how many files are unchanged."""
     uploads, unchanged = [], 0
     for name, path in files.items():
@@ -165,7 +175,7 @@ def plan(files: dict[str, Path], remote: dict[str, str], prefix: str,
             unchanged += 1
             continue
         uploads.append(Change("upload", prefix + name, path.stat().st_size, path,
-                              content_type(name), cache_control(name, max_age)))
+                              content_type(name), cache_control(name, max_age, private)))
     uploads.sort(key=lambda c: (rank(c.key[len(prefix):]), c.key))
     wanted = {prefix + name for name in files}
     deletions = [Change("delete", key) for key in sorted(remote) if key not in wanted]
@@ -189,7 +199,8 @@ def publish(source: Path, target: str, *, endpoint_url: str | None = None,
     result = PublishResult(target=where, prefix=prefix, dry_run=dry_run)
     with _errors(client, bucket, result):
         remote = list_objects(client, bucket, prefix)
-    changes, result.unchanged = plan(files, remote, prefix, max_age)
+    result.desk = edition_of(source) == "desk"
+    changes, result.unchanged = plan(files, remote, prefix, max_age, private=result.desk)
     result.changes = changes
     if dry_run:
         result.uploaded = sum(c.action == "upload" for c in changes)

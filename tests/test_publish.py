@@ -183,6 +183,22 @@ def test_cli_publishes_and_prints_a_summary(built, endpoint, s3, bucket):
     assert again.output == f"s3://{bucket}/p/: uploaded 0, unchanged {count}, deleted 0, 0 B\n"
 
 
+def test_the_desk_edition_is_sent_private(built, endpoint, s3, bucket, tmp_path):
+    desk = build(built.parent / "site", tmp_path / "build-desk", now=NOW, edition="desk").out
+    result = cli_publish(desk, f"s3://{bucket}", endpoint)
+    assert result.exit_code == 0, result.output
+    assert "support desk edition" in result.stderr and "must not be public" in result.stderr
+    assert s3.head_object(Bucket=bucket, Key="index.html")["CacheControl"] == \
+        "private, max-age=60"
+    style = hashed_style(desk)
+    assert s3.head_object(Bucket=bucket, Key=style)["CacheControl"] == \
+        "private, max-age=31536000, immutable"
+    public = cli_publish(built, f"s3://{bucket}", endpoint)
+    assert "desk" not in public.output
+    assert s3.head_object(Bucket=bucket, Key="index.html")["CacheControl"] == \
+        "public, max-age=60"
+
+
 def test_dry_run_lists_the_changes_and_changes_nothing(site_copy, endpoint, s3, bucket):
     publish.publish(site_copy, f"s3://{bucket}", endpoint_url=endpoint)
     s3.put_object(Bucket=bucket, Key="stale.html", Body=b"old")
