@@ -98,6 +98,8 @@ def _write_components(key: str, components: FrozenMap, config: SiteConfig) -> li
 
 
 def _reference(reading: Reading, value: Any, path) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)  # ref: 234567, digits only, unquoted
     if not isinstance(value, str) or not refs.is_reference(value):
         return reading.error(f"{value!r} is not a reference: {refs.LENGTH} characters among "
                              f"{refs.ALPHABET} (no 0, O, 1, I or L), e.g. ref: {refs.EXAMPLE}",

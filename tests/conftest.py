@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import shutil
 import threading
@@ -133,6 +134,25 @@ def endpoint() -> str:
         finally:
             server.stop()
             quiet.setLevel(level)
+
+
+_buckets = itertools.count(1)
+
+
+@pytest.fixture
+def s3(endpoint):
+    """A boto3 client of moto's S3 server."""
+    import boto3
+
+    return boto3.session.Session().client("s3", endpoint_url=endpoint)
+
+
+@pytest.fixture
+def bucket(s3) -> str:
+    """A new, empty bucket."""
+    name = f"status-{next(_buckets)}"
+    s3.create_bucket(Bucket=name)
+    return name
 
 
 @pytest.fixture

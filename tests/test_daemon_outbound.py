@@ -4,13 +4,11 @@
 from __future__ import annotations
 
 import hashlib
-import itertools
 import logging
 import socket
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import boto3
 import pytest
 from click.testing import CliRunner
 from conftest import FIBRE, NOW
@@ -20,8 +18,6 @@ from statuspage.daemon import Daemon
 from statuspage.errors import PublishError
 from statuspage.webhooks import Webhooks, state_path
 
-_buckets = itertools.count(1)
-
 
 class Clock:
     def __init__(self, now: datetime):
@@ -29,18 +25,6 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.now
-
-
-@pytest.fixture
-def s3(endpoint):
-    return boto3.session.Session().client("s3", endpoint_url=endpoint)
-
-
-@pytest.fixture
-def bucket(s3) -> str:
-    name = f"daemon-{next(_buckets)}"
-    s3.create_bucket(Bucket=name)
-    return name
 
 
 @pytest.fixture

@@ -6,13 +6,11 @@ of the build when it changes files).
 
 from __future__ import annotations
 
-import itertools
 import shutil
 import socket
 import urllib.request
 from pathlib import Path
 
-import boto3
 import pytest
 from click.testing import CliRunner
 from conftest import NOW, REPO
@@ -22,7 +20,6 @@ from statuspage.build import MARKER, build
 from statuspage.errors import PublishError
 
 STYLE = "static/style.css"
-_buckets = itertools.count(1)
 
 
 @pytest.fixture(scope="module")
@@ -32,18 +29,6 @@ def built(tmp_path_factory) -> Path:
     for part in ("content", "incidents"):
         shutil.copytree(REPO / part, root / "site" / part)
     return build(root / "site", root / "build", now=NOW).out
-
-
-@pytest.fixture
-def s3(endpoint):
-    return boto3.session.Session().client("s3", endpoint_url=endpoint)
-
-
-@pytest.fixture
-def bucket(s3) -> str:
-    name = f"status-{next(_buckets)}"
-    s3.create_bucket(Bucket=name)
-    return name
 
 
 @pytest.fixture

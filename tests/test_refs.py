@@ -95,11 +95,17 @@ def built(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("refs")
     shutil.copytree(TESTS / "sites" / "basic", root / "site")
     (root / "site" / "incidents" / "2026-12-03-travaux.md").write_text(
-        "---\ntitle: {fr: Travaux, en: Works}\ncomponents: [adsl]\n"
+        "---\ntitle: {fr: Travaux, en: Works}\ncomponents: [adsl]\nref: 234567\n"
         "maintenance: {start: 2026-12-03 01:00, end: 2026-12-03 05:00}\n---\n"
         "## 2026-11-25 10:00 · scheduled\nTravaux prévus.\n", encoding="utf-8")
     build(root / "site", root / "site" / "build", now=NOW)
     return root / "site"
+
+
+def test_a_reference_of_digits_only_has_its_one_address(built):
+    """No letters: the same in both cases, one page (two would share an address)."""
+    html = (built / "build" / "r" / "234567" / "index.html").read_text("utf-8")
+    assert '<meta http-equiv="refresh" content="0; url=/incidents/2026-12-03-travaux/">' in html
 
 
 @pytest.mark.parametrize("case", [str.upper, str.lower])

@@ -24,7 +24,8 @@ def outputs(snap: Snapshot):
     for reference, view in snap.by_reference.items():
         page = key(view)
         yield Output("refs.redirect", {"ref": reference}, page)
-        yield Output("refs.redirect", {"ref": reference.lower()}, page)
+        if reference.lower() != reference:  # one of digits only has one address
+            yield Output("refs.redirect", {"ref": reference.lower()}, page)
         shards.setdefault(reference[0], {})[reference] = view.id
     for first, found in sorted(shards.items()):
         yield Output("refs.shard", {"first": first}, key(sorted(found.items())))
