@@ -296,9 +296,9 @@ def _located(site: Site, url: str, message: str) -> Problem:
 def _check_edition(out: Path, edition: str) -> None:
     """Never write one edition over the other: the desk's notes must not reach the public
     site's folder, nor the desk replace the public site."""
-    held = tree.Manifest.read(out) if (out / MARKER).is_file() else None
-    if held is not None and held.edition != edition:
-        raise BuildError(f"{out} holds the {held.edition} edition (its {MARKER} says so): "
+    held = tree.Manifest.edition_of(out)
+    if held is not None and held != edition:
+        raise BuildError(f"{out} holds the {held} edition (its {MARKER} says so): "
                          f"refusing to build the {edition} edition over it; choose another "
                          f"--out (the {edition} edition's default is {desk.OUT[edition]}/)")
 

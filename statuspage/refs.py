@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 LENGTH = 6
@@ -18,6 +19,7 @@ PATTERN = re.compile(f"[{ALPHABET}]{{{LENGTH}}}")
 EXAMPLE = "K7M2QX"
 
 
+@lru_cache(maxsize=1 << 16)  # asked for each of an incident's pages, at every build
 def ref_of(incident_id: str) -> str:
     """The reference an incident gets from its id."""
     number = int.from_bytes(hashlib.sha256(incident_id.encode("utf-8")).digest()[:8], "big")

@@ -20,6 +20,7 @@ import errno
 import fcntl
 import json
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -46,20 +47,47 @@ class Manifest:
 
     @classmethod
     def read(cls, folder: Path) -> Manifest | None:
+        """The manifest of a built folder (None: none, or unreadable). A process that
+        builds again and again (the daemon) reads each marker once: the last few are kept
+        by the marker's inode, time and size. Callers must not change what they get."""
         try:
-            data = json.loads((folder / MARKER).read_text(encoding="utf-8"))
+            marker = folder / MARKER
+            info = marker.stat()
+            stamp = (str(marker), info.st_ino, info.st_mtime_ns, info.st_size)
+            if stamp in _READ:
+                return _READ[stamp]
+            data = json.loads(marker.read_text(encoding="utf-8"))
             if data.get("version") != VERSION:
                 return None
-            return cls(data["inputs"], data["edition"],
-                       {k: (v[0], v[1]) for k, v in data["files"].items()})
+            found = cls(data["inputs"], data["edition"],
+                        {k: (v[0], v[1]) for k, v in data["files"].items()})
         except (OSError, ValueError, KeyError, TypeError, IndexError):
             return None
+        _READ[stamp] = found
+        while len(_READ) > 4:
+            del _READ[next(iter(_READ))]
+        return found
+
+    @staticmethod
+    def edition_of(folder: Path) -> str | None:
+        """The edition a built folder holds, from its marker's first bytes (the manifest
+        of a large site is megabytes); None when it has no readable marker."""
+        try:
+            with (folder / MARKER).open("rb") as handle:
+                head = handle.read(512).decode("utf-8", "replace")
+        except OSError:
+            return None
+        found = re.search(r'"edition":"(\w+)"', head)
+        return found.group(1) if found else None
 
     def write(self, folder: Path) -> None:
         data = {"version": VERSION, "inputs": self.inputs, "edition": self.edition,
                 "files": self.files, "note": "built by statuspage; replaced by the next build"}
         (folder / MARKER).write_text(json.dumps(data, separators=(",", ":")) + "\n",
                                      encoding="utf-8")
+
+
+_READ: dict[tuple, Manifest] = {}  # Manifest.read's last few, oldest first
 
 
 def spare_of(out: Path) -> Path:
