@@ -1,6 +1,6 @@
 """The home page's first view, weighed: what a phone downloads before it can show the page.
 
-    python benchmarks/weight.py [--now 2026-11-26T12:00+01:00]
+    python benchmarks/weight.py [--now 2026-11-26T12:00+01:00] [--site DIR]
 
 Builds the shipped example site, then prints the gzipped size (level 6, as web servers
 send it) of the home page and of everything it loads, against the 14 KB budget of one
@@ -33,9 +33,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--now", default="2026-11-26T12:00:00+01:00",
                         help="the moment to build for (ISO 8601)")
-    now = datetime.fromisoformat(parser.parse_args().now)
+    parser.add_argument("--site", type=Path, default=ROOT,
+                        help="the site to weigh (default: the shipped example), e.g. one "
+                             "that benchmarks/build.py --keep made")
+    args = parser.parse_args()
+    now = datetime.fromisoformat(args.now)
     with tempfile.TemporaryDirectory() as folder:
-        out = build(ROOT, Path(folder) / "out", now=now).out
+        out = build(args.site, Path(folder) / "out", now=now).out
         for edition in ("", "en/"):
             html = (out / edition / "index.html").read_bytes()
             loaded = {f"/{edition}": html}
