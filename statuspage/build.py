@@ -21,6 +21,7 @@ import warnings
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from unicodedata import normalize
 
 from flask import Flask
 from flask_frozen import Freezer, MissingURLGeneratorWarning
@@ -48,7 +49,7 @@ class BuildResult:
     seconds: float
     warnings: tuple = ()
     notes: tuple[str, ...] = ()  # what else happened, said to the user
-    rendered: int = 0  # the files rendered this time (the others were kept)
+    rendered: int = 0  # the files written this time (the others were kept)
 
 
 @dataclass(frozen=True)
@@ -168,10 +169,10 @@ def _update(site: Site, now: datetime, out: Path, full: bool,
     plan = _plan(app, site, now, had, live)
     manifest = tree.Manifest(inputs, edition)
     wanted = {item.id for item in plan}
-    for output_id, (path, _key) in (had.files if had else {}).items():
-        if output_id not in wanted:
+    for had_id, (path, _key) in (had.files if had else {}).items():
+        if had_id not in wanted:
             tree.unlink(spare, path)
-    todo = []
+    todo, copies = [], []
     for item in plan:
         if item.action == "keep" and had is not None:
             manifest.files[item.id] = had.files[item.id]
@@ -182,13 +183,18 @@ def _update(site: Site, now: datetime, out: Path, full: bool,
         else:
             if had is not None and item.id in had.files:
                 tree.unlink(spare, had.files[item.id][0])  # a new file, never one rewritten
-            todo.append(item)
+            (todo if item.output.same_as is None else copies).append(item)
     for item, path in zip(todo, _render(app, [i.output for i in todo], workers), strict=True):
         manifest.files[item.id] = (path, item.output.key)
+    for item, path in zip(copies, _paths(app, [i.output for i in copies]), strict=True):
+        output = item.output
+        original = manifest.files[output_id(Output(output.endpoint, output.same_as))][0]
+        tree.link(spare, spare, original, path)
+        manifest.files[item.id] = (path, output.key)
     manifest.write(spare)
     os.chmod(spare, 0o755)
     tree.publish(spare, out)
-    return len(plan), len(todo)
+    return len(plan), len(todo) + len(copies)  # a copy is written anew too
 
 
 def _plan(app: Flask, site: Site, now: datetime, had: tree.Manifest | None,
@@ -232,6 +238,15 @@ def _render(app: Flask, todo: list[Output], workers: int | None) -> list[str]:
     for share, share_paths in zip(shares, done, strict=True):
         for number, path in zip(share, share_paths, strict=True):
             paths[number] = path
+    return paths
+
+
+def _paths(app: Flask, outputs_: list[Output]) -> list[str]:
+    """The file each output is written to, as Frozen-Flask names it, without rendering."""
+    freezer = make_freezer(app, outputs_)
+    paths = [normalize("NFC", freezer.urlpath_to_filepath(url)) for url in freezer.all_urls()]
+    if len(paths) != len(outputs_):
+        raise BuildError(f"{len(outputs_)} copies planned, {len(paths)} addresses")
     return paths
 
 

@@ -142,9 +142,10 @@ def unlink(folder: Path, path: str) -> None:
         parent = parent.parent
 
 
-def link(source: Path, target: Path, path: str) -> None:
-    """Make ``target/path`` the same file as ``source/path`` (a hard link, else a copy)."""
-    destination = target / path
+def link(source: Path, target: Path, path: str, to: str | None = None) -> None:
+    """Make ``target/path`` (``target/to`` when given) the same file as ``source/path``
+    (a hard link, else a copy)."""
+    destination = target / (to or path)
     destination.unlink(missing_ok=True)
     destination.parent.mkdir(parents=True, exist_ok=True)
     try:

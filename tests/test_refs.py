@@ -119,6 +119,25 @@ def test_the_short_address_sends_to_the_incident_without_javascript(built, case)
     assert '<meta name="robots" content="noindex">' in html
 
 
+def test_both_cases_of_a_short_address_follow_a_new_title(site_dir):
+    """The lower-case page is written as a copy of the upper-case one (not rendered
+    again): an incremental build after a new title changes both, and the site it replaced
+    keeps the old title in both."""
+    first = build(site_dir, now=NOW).out
+    old = {case: (first / "r" / case(refs.ref_of(FIBRE)) / "index.html").read_bytes()
+           for case in (str.upper, str.lower)}
+    assert old[str.upper] == old[str.lower]
+    path = site_dir / "incidents" / f"{FIBRE}.md"
+    path.write_text(path.read_text("utf-8").replace("Coupure fibre à Lyon",
+                                                   "Coupure de la fibre à Lyon"), "utf-8")
+    spare = first.with_name(".statuspage-spare-build")
+    build(site_dir, now=NOW)
+    for case in (str.upper, str.lower):
+        html = (first / "r" / case(refs.ref_of(FIBRE)) / "index.html").read_text("utf-8")
+        assert ">Coupure de la fibre à Lyon</a>" in html
+        assert (spare / "r" / case(refs.ref_of(FIBRE)) / "index.html").read_bytes() == old[case]
+
+
 def test_the_lookup_index_and_page(built):
     reference = refs.ref_of(FIBRE)
     index = (built / "build" / "r" / f"refs-{reference[0]}.json").read_text("utf-8")

@@ -25,7 +25,8 @@ def outputs(snap: Snapshot):
         page = key(view)
         yield Output("refs.redirect", {"ref": reference}, page)
         if reference.lower() != reference:  # one of digits only has one address
-            yield Output("refs.redirect", {"ref": reference.lower()}, page)
+            yield Output("refs.redirect", {"ref": reference.lower()}, page,
+                         same_as={"ref": reference})
         shards.setdefault(reference[0], {})[reference] = view.id
     for first, found in sorted(shards.items()):
         yield Output("refs.shard", {"first": first}, key(sorted(found.items())))

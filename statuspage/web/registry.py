@@ -5,7 +5,10 @@ views, and ``outputs(snap)``, which yields an ``Output`` per file of the site: i
 its URL values, and a ``key`` naming what the file shows beyond the site-wide inputs (the
 configuration, the package's code and templates). Two builds whose keys and site-wide
 inputs are equal write the same bytes, so an incremental build may keep the file; a key of
-None means the file changes with the moment and is always written.
+None means the file changes with the moment and is always written. An output with
+``same_as`` (the URL values of another output of its endpoint, declared before it) is
+the same bytes at another address: the builder links it to that one instead of rendering
+it again.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ class Output(NamedTuple):
     endpoint: str
     values: dict
     key: str | None = None
+    same_as: dict | None = None  # the values of the output of the same bytes
 
 
 def key(*parts: object) -> str | None:
