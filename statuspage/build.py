@@ -172,7 +172,8 @@ def _update(site: Site, now: datetime, out: Path, full: bool,
     for had_id, (path, _key) in (had.files if had else {}).items():
         if had_id not in wanted:
             tree.unlink(spare, path)
-    todo, copies = [], []
+    todo: list[Planned] = []
+    copies: list[Planned] = []
     for item in plan:
         if item.action == "keep" and had is not None:
             manifest.files[item.id] = had.files[item.id]
