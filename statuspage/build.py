@@ -189,6 +189,7 @@ def _update(site: Site, now: datetime, out: Path, full: bool,
         manifest.files[item.id] = (path, item.output.key)
     for item, path in zip(copies, _paths(app, [i.output for i in copies]), strict=True):
         output = item.output
+        assert output.same_as is not None
         original = manifest.files[output_id(Output(output.endpoint, output.same_as))][0]
         tree.link(spare, spare, original, path)
         manifest.files[item.id] = (path, output.key)
