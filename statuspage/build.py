@@ -116,6 +116,7 @@ def build(root: Path, out: Path | None = None, url: str | None = None,
     out = (out or desk.default_out(root, edition)).resolve()
     now = now or datetime.now(UTC)
     _check_destination(root, out)
+    _check_not_inside_a_build(out, edition)
     notes: list[str] = []
     with tree.locked(out):
         _check_edition(out, edition)
@@ -318,6 +319,18 @@ def _check_edition(out: Path, edition: str) -> None:
         raise BuildError(f"{out} holds the {held} edition (its {MARKER} says so): "
                          f"refusing to build the {edition} edition over it; choose another "
                          f"--out (the {edition} edition's default is {desk.OUT[edition]}/)")
+
+
+def _check_not_inside_a_build(out: Path, edition: str) -> None:
+    """Never write into another build: the desk inside the public site's folder would be
+    served with it (and any build inside another is lost at that one's next swap)."""
+    for folder in out.parents:
+        held = tree.Manifest.edition_of(folder)
+        if held is not None:
+            raise BuildError(f"{out} is inside {folder}, which holds the {held} edition (its "
+                             f"{MARKER} says so): refusing to build the {edition} edition "
+                             "there; choose a folder outside it (the "
+                             f"{edition} edition's default is {desk.OUT[edition]}/)")
 
 
 def _check_destination(root: Path, out: Path) -> None:

@@ -169,6 +169,12 @@ class Daemon:
             if folder == self._out:
                 raise StatusPageError(f"--desk-out {folder} is the public site's folder: give "
                                       "the desk edition a folder of its own, e.g. build-desk/")
+            if folder.is_relative_to(self._out) or self._out.is_relative_to(folder):
+                raise StatusPageError(f"--desk-out {folder} and the public site's folder "
+                                      f"{self._out} are one inside the other (the desk would "
+                                      "be served with the public site, or hold it): give "
+                                      "each edition a folder of its own, side by side, e.g. "
+                                      "build/ and build-desk/")
             self.editions.append(_Edition(DESK, folder, DeskLoader(
                 root, cache=folder.with_name(CACHE + folder.name))))
         self.scheduler = scheduler or BackgroundScheduler(timezone=UTC)

@@ -275,6 +275,29 @@ def test_building_one_edition_over_the_other_is_refused(canary_site):
         Daemon(canary_site, canary_site / "build", desk_out=canary_site / "build")
 
 
+@pytest.mark.parametrize("inside", ["desk", "incidents/desk"])
+def test_the_desk_is_never_built_inside_the_public_site(canary_site, inside):
+    """A folder inside build/ is served with the public site: refused before any byte is
+    written there (no lock file either), and the daemon refuses such folders at start."""
+    run(canary_site, "build", "--now", WHEN)
+    before = files_of(canary_site / "build")
+    nested = canary_site / "build" / inside
+    result = run(canary_site, "build", "--edition", "desk", "--out", str(nested), ok=False)
+    assert result.exit_code == 1
+    assert re.search(r"build/(incidents/)?desk is inside \S+/build, which holds the public "
+                     r"edition \(its \.statuspage-build says so\): refusing to build the desk "
+                     r"edition there", result.output), result.output
+    assert files_of(canary_site / "build") == before
+    assert leaks(canary_site / "build") == []
+    run(canary_site, "build", "--edition", "desk", "--now", WHEN)
+    result = run(canary_site, "build", "--out", str(canary_site / "build-desk" / "public"),
+                 ok=False)
+    assert "inside" in result.output and "which holds the desk edition" in result.output
+    for public_out, desk_out in (("build", "build/desk"), ("build/site", "build")):
+        with pytest.raises(StatusPageError, match="are one inside the other"):
+            Daemon(canary_site, canary_site / public_out, desk_out=canary_site / desk_out)
+
+
 def test_desk_pages_are_marked_internal_and_have_no_public_outputs(canary_site):
     run(canary_site, "build", "--edition", "desk", "--now", WHEN)
     out = canary_site / "build-desk"
