@@ -74,7 +74,9 @@ def scaffold(target: Path, now: datetime) -> list[Path]:
         site_file: SITE_YAML,
         incident: INCIDENT.format(started=format_time(started, utc),
                                   resolved=format_time(resolved, utc)),
-        target / ".gitignore": "build/\nbuild-desk/\n.build-*/\n.statuspage-reminded.json\n",
+        # the builds, and what they keep beside them: the previous build (the desk's too),
+        # parse caches, locks, the daemon's state
+        target / ".gitignore": "build/\nbuild-desk/\n.statuspage-*\n",
     }
     for path, text in files.items():
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -298,6 +298,31 @@ def test_the_desk_is_never_built_inside_the_public_site(canary_site, inside):
             Daemon(canary_site, canary_site / public_out, desk_out=canary_site / desk_out)
 
 
+def test_git_ignores_what_the_builds_leave_beside_the_content(tmp_path):
+    """init's .gitignore: `git add -A` after building both editions (twice: a previous
+    build is kept beside each, the desk's too) adds the content only."""
+    import shutil
+    import subprocess
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    site = tmp_path / "site"
+    run(site, "init", str(site))
+    incident = next(p.stem for p in (site / "incidents").glob("*.md"))
+    run(site, "note", incident, "-m", "CanaryGitNote")
+    for _ in range(2):
+        run(site, "build")
+        run(site, "build", "--edition", "desk")
+    assert (site / f"{desk.OUT['desk']}").is_dir()
+    subprocess.run(["git", "init", "-q", str(site)], check=True)
+    listed = subprocess.run(["git", "-C", str(site), "status", "--porcelain",
+                             "--untracked-files=all"], check=True, capture_output=True,
+                            text=True).stdout.split("\n")
+    assert sorted(line[3:] for line in listed if line) == [
+        ".gitignore", "content/site.yaml", f"incidents/{incident}.internal.md",
+        f"incidents/{incident}.md"]
+
+
 def test_desk_pages_are_marked_internal_and_have_no_public_outputs(canary_site):
     run(canary_site, "build", "--edition", "desk", "--now", WHEN)
     out = canary_site / "build-desk"
