@@ -477,3 +477,38 @@ def test_the_search_box_finds_by_tag_reference_service_and_words(canary_site, ch
             expect(page.locator("#desk-count")).to_have_text("No incident matches.")
             results.first.wait_for(state="detached")
     assert all(r.startswith(url) for r in requests)  # nothing loaded from elsewhere
+
+
+@pytest.mark.browser
+def test_the_search_box_shows_only_the_latest_search(canary_site, chromium):
+    """Typed before the index arrives (a slow line): it is fetched once, and only what
+    matches the whole of what was typed shows, not each keystroke's results. A reference
+    read out in pieces is one reference."""
+    from conftest import browser_context
+    from playwright.sync_api import expect
+    from serving import serving
+
+    run(canary_site, "build", "--edition", "desk", "--now", WHEN)
+    held = []
+    with serving(root=canary_site / "build-desk") as (url, _server):
+        for context in browser_context(chromium):
+            page = context.new_page()
+            page.route("**/desk/search.json", lambda route: held.append(route))  # answered later
+            page.goto(url + "/en/")
+            box = page.locator("#desk-q")
+            box.press_sequentially("fibre cable")
+            page.wait_for_timeout(100)
+            assert len(held) == 1
+            for route in held:
+                route.continue_()
+            results = page.locator("#desk-results li")
+            expect(page.locator("#desk-count")).to_have_text("1")
+            expect(results).to_have_count(1)
+            expect(results.locator("a")).to_have_attribute("href", f"/en/incidents/{FIBRE}/")
+            reference = ref_of(TRANSLATED)
+            for typed in (f"{reference[:3].lower()} {reference[3:].lower()}",
+                          f"{reference[:3]}-{reference[3:]}"):
+                box.fill(typed)
+                expect(results).to_have_count(1)
+                expect(results.locator("a")).to_have_attribute(
+                    "href", f"/en/incidents/{TRANSLATED}/")

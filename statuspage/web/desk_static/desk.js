@@ -7,7 +7,8 @@
   var input = form.querySelector("input");
   var results = document.getElementById("desk-results");
   var count = document.getElementById("desk-count");
-  var index = null;
+  var index = null;  // the promise of the index's entries
+  var searches = 0;
 
   function fold(text) {
     return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
@@ -17,18 +18,21 @@
     return text.replace(/[\s.\-_/]+/g, "").toUpperCase();
   }
 
+  // Fetched once, however fast the agent types before it arrives.
   function load() {
-    if (index) { return Promise.resolve(index); }
-    return fetch(form.getAttribute("data-index")).then(function (response) {
-      return response.json();
-    }).then(function (data) {
-      index = data.incidents.map(function (entry) {
-        entry.fields = fold([entry.tags.join(" "), entry.components.join(" "),
-                             entry.names.join(" "), entry.title].join(" "));
-        return entry;
+    if (!index) {
+      index = fetch(form.getAttribute("data-index")).then(function (response) {
+        return response.json();
+      }).then(function (data) {
+        return data.incidents.map(function (entry) {
+          entry.fields = fold([entry.tags.join(" "), entry.components.join(" "),
+                               entry.names.join(" "), entry.title].join(" "));
+          return entry;
+        });
       });
-      return index;
-    });
+      index.catch(function () { index = null; });  // tried again at the next key
+    }
+    return index;
   }
 
   function matches(entry, term) {
@@ -50,13 +54,21 @@
   }
 
   function search() {
-    var terms = fold(input.value).split(/\s+/).filter(Boolean);
-    results.textContent = "";
-    if (!terms.length) { count.textContent = ""; return; }
+    var typed = input.value;
+    var terms = fold(typed).split(/\s+/).filter(Boolean);
+    var asked = ++searches;
+    if (!terms.length) { results.textContent = ""; count.textContent = ""; return; }
     load().then(function (entries) {
-      var found = entries.filter(function (entry) {
-        return terms.every(function (term) { return matches(entry, term); });
-      });
+      if (asked !== searches) { return; }  // the agent typed on: only the latest shows
+      results.textContent = "";
+      // A reference read out in pieces ("k7m 2qx", "K7M-2QX") is one reference.
+      var whole = reference(typed);
+      var found = entries.filter(function (entry) { return entry.ref === whole; });
+      if (!found.length) {
+        found = entries.filter(function (entry) {
+          return terms.every(function (term) { return matches(entry, term); });
+        });
+      }
       found.sort(function (a, b) { return (b.open ? 1 : 0) - (a.open ? 1 : 0); });
       found.slice(0, 50).forEach(function (entry) { results.appendChild(item(entry)); });
       count.textContent = found.length ? String(found.length) : form.getAttribute("data-none");
