@@ -58,6 +58,13 @@ class DeskLoader(Loader):
             if source.lang != sources.INTERNAL:
                 continue
             labels.add(source.label)
+            base, _, lang = source.id.rpartition(".")
+            if source.id not in present and base in present and lang in site.config.languages:
+                errors.append(Problem(source.label, 1, "internal notes are one file per "
+                                      "incident, not per language: name this file "
+                                      f"{INCIDENTS_DIR / (base + SUFFIX)} (say: and do: take "
+                                      f"a text per language, e.g. say: {{{lang}: …}})"))
+                continue
             if source.id not in present:
                 errors.append(Problem(source.label, 1, "internal notes without an incident: "
                                       f"{INCIDENTS_DIR / (source.id + '.md')} does not exist "

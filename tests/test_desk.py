@@ -189,6 +189,11 @@ def test_an_internal_file_without_its_incident_is_an_error(site_dir):
     assert result.exit_code == 1
     assert ("incidents/2026-11-26-fibre-lyo.internal.md:1: internal notes without an incident: "
             "incidents/2026-11-26-fibre-lyo.md does not exist") in result.output
+    (site_dir / "incidents" / f"{FIBRE}.en.internal.md").write_text("---\n---\n", "utf-8")
+    result = run(site_dir, "check", ok=False)
+    assert (f"incidents/{FIBRE}.en.internal.md:1: internal notes are one file per incident, "
+            f"not per language: name this file incidents/{FIBRE}.internal.md (say: and do: "
+            "take a text per language, e.g. say: {en: …})") in result.output
 
 
 def test_the_public_loader_never_reads_internal_files(site_dir):
