@@ -11,7 +11,9 @@ from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, Thread
 
 class SiteHandler(SimpleHTTPRequestHandler):
     """The folder ``server.root`` as a static host; with ``server.cors``, the header
-    docs/api.md and docs/embed.md ask for; every request noted in ``server.requests``."""
+    docs/api.md and docs/embed.md ask for; with ``server.not_found``, an unknown address
+    answered with its edition's 404.html (``/<lang>/404.html`` under ``/<lang>/``), as
+    docs/serving.md asks; every request noted in ``server.requests``."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, directory=str(args[2].root), **kwargs)
@@ -19,6 +21,22 @@ class SiteHandler(SimpleHTTPRequestHandler):
     def do_GET(self):
         self.server.requests.append((self.path, self.headers.get("Origin")))
         super().do_GET()
+
+    def send_error(self, code, message=None, explain=None):
+        if code != 404 or not getattr(self.server, "not_found", False):
+            return super().send_error(code, message, explain)
+        first = self.path.lstrip("/").split("/", 1)[0]
+        edition = self.server.root / first
+        page = (edition if first and (edition / "404.html").is_file()
+                else self.server.root) / "404.html"
+        body = page.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+        return None
 
     def end_headers(self):
         if self.server.cors:

@@ -240,7 +240,8 @@ def test_new_prints_the_reference_and_list_shows_it(site_dir, monkeypatch):
 
 @pytest.fixture(scope="module")
 def site_url(built) -> Iterator[str]:
-    with serving(root=built / "build") as (url, _server):
+    """The built site, an unknown address answered with its edition's 404 page."""
+    with serving(root=built / "build", not_found=True) as (url, _server):
         yield url
 
 
@@ -250,42 +251,51 @@ def page(chromium: Browser) -> Iterator[Page]:
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("start", ["/", "/en/", "/404.html", "/r/"])
-def test_a_reference_typed_anyhow_leads_to_its_incident(page, site_url, start):
-    page.goto(site_url + start)
+@pytest.mark.parametrize(("start", "status"), [
+    ("/", 200), ("/en/", 200), ("/r/", 200),
+    ("/incidents/no-such-incident/", 404), ("/en/incidents/a/typo", 404), ("/r/ZZZZZZ/", 404),
+])
+def test_a_reference_typed_anyhow_leads_to_its_incident(page, site_url, start, status):
+    """From each edition's home, /r/, and the not-found page an unknown address gets."""
+    response = page.goto(site_url + start)
+    assert response is not None and response.status == status
     reference = refs.ref_of(FIBRE)
     page.get_by_label(re.compile("référence|reference")).fill(
         f" {reference[:3].lower()} {reference[3:].lower()}")
     page.get_by_role("button", name=re.compile("Chercher|Find")).click()
-    prefix = "/en" if start == "/en/" else ""
+    prefix = "/en" if start.startswith("/en/") else ""
     page.wait_for_url(f"{site_url}{prefix}/incidents/{FIBRE}/")
     expect(page.locator("h1")).to_have_text("Coupure fibre à Lyon")
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize(("typed", "said"), [
-    ("ZZZZZZ", "Aucun incident n’a la référence « ZZZZZZ »"),
-    ("hello", "« hello » n’est pas une référence"),
+@pytest.mark.parametrize(("start", "typed", "said"), [
+    ("/", "ZZZZZZ", "Aucun incident n’a la référence « ZZZZZZ »"),
+    ("/", "hello", "« hello » n’est pas une référence"),
+    ("/incidents/no-such-incident/", "zz zz zz", "Aucun incident n’a la référence « zz zz zz »"),
+    ("/en/no/such/page", "ZZZZZZ", "No incident has the reference “ZZZZZZ”"),
 ])
-def test_an_unknown_reference_is_said_with_the_support_phone(page, site_url, typed, said):
-    page.goto(site_url + "/")
-    page.get_by_label("Vous avez une référence ?").fill(typed)
-    page.get_by_role("button", name="Chercher").click()
+def test_an_unknown_reference_is_said_with_the_support_phone(page, site_url, start, typed,
+                                                             said):
+    page.goto(site_url + start)
+    page.get_by_label(re.compile("Vous avez une référence|Have a reference")).fill(typed)
+    page.get_by_role("button", name=re.compile("Chercher|Find")).click()
     message = page.locator(".lookup-message")
     expect(message).to_contain_text(said)
-    expect(message).to_contain_text("Appelez le 3900")
-    assert page.url == site_url + "/"
+    expect(message).to_contain_text(re.compile("Appelez le 3900|Call us on 3900"))
+    assert page.url == site_url + start
 
 
 @pytest.mark.browser
 def test_without_javascript_the_box_leads_to_the_short_address(chromium, site_url):
     for context in browser_context(chromium, java_script_enabled=False):
         page = context.new_page()
-        page.goto(site_url + "/")
-        page.get_by_label("Vous avez une référence ?").fill(refs.ref_of(FIBRE))
-        page.get_by_role("button", name="Chercher").click()
-        page.wait_for_url(re.compile(r"/r/\?ref="))
-        expect(page.locator("main")).to_contain_text("status.test.example/r/K7M2QX/")
+        for start in ("/", "/incidents/no-such-incident/"):  # the home, the not-found page
+            page.goto(site_url + start)
+            page.get_by_label("Vous avez une référence ?").fill(refs.ref_of(FIBRE))
+            page.get_by_role("button", name="Chercher").click()
+            page.wait_for_url(re.compile(r"/r/\?ref="))
+            expect(page.locator("main")).to_contain_text("status.test.example/r/K7M2QX/")
         page.goto(f"{site_url}/r/{refs.ref_of(FIBRE).lower()}/")  # the meta refresh
         page.wait_for_url(f"{site_url}/incidents/{FIBRE}/")
 
