@@ -128,15 +128,22 @@ class Edition:
         """The text in this edition's language, falling back to the default language."""
         return text.get_in(self.lang, self.default)
 
+    def _typeset(self, found: Localized, text: str) -> str:
+        """French text through the typographic pass when site.yaml asks for it."""
+        if self.site.config.french_typography and found.lang.split("-")[0] == "fr":
+            return markup.french_typography(text)
+        return text
+
     def plain(self, text: Text) -> str:
         return self.in_lang(text).value
 
     def localized(self, text: Text) -> Markup:
         """Plain text in the page's language; marked with ``lang`` when it fell back."""
         found = self.in_lang(text)
+        html = Markup(self._typeset(found, escape(found.value)))
         if found.lang != self.lang:
-            return Markup('<span lang="{}">{}</span>').format(found.lang, found.value)
-        return escape(found.value)
+            return Markup('<span lang="{}">{}</span>').format(found.lang, html)
+        return html
 
     def _wrap(self, found: Localized, html: Markup, inline: bool) -> Markup:
         if found.lang == self.lang:
@@ -146,11 +153,13 @@ class Edition:
 
     def markdown(self, text: Text) -> Markup:
         found = self.in_lang(text)
-        return self._wrap(found, markup.render(found.value), inline=False)
+        html = Markup(self._typeset(found, markup.render(found.value)))
+        return self._wrap(found, html, inline=False)
 
     def markdown_inline(self, text: Text) -> Markup:
         found = self.in_lang(text)
-        return self._wrap(found, markup.render_inline(found.value), inline=True)
+        html = Markup(self._typeset(found, markup.render_inline(found.value)))
+        return self._wrap(found, html, inline=True)
 
     def when(self, moment: datetime) -> Markup:
         """A time for people (site zone, zone named) with its ISO 8601 for machines."""
