@@ -102,6 +102,13 @@ def format_datetime(moment: datetime, tz: ZoneInfo, lang: str) -> str:
     return f"{text} {local.tzname()}"
 
 
+def format_date(moment: datetime, tz: ZoneInfo, lang: str) -> str:
+    """``20 nov. 2026``: the day of ``moment`` in the site zone."""
+    local = moment.astimezone(tz)
+    found = _patterns(lang)
+    return _first(found.date.apply(local, found.locale), local, lang)
+
+
 def format_clock(moment: datetime, tz: ZoneInfo, lang: str) -> str:
     """``05:00 CET``: the time of day in the site zone, the zone named."""
     local = moment.astimezone(tz)

@@ -72,9 +72,11 @@ def test_a_promise_in_the_past_is_said_not_hidden(site):
     for url in ("/en/", f"/en/incidents/{FIBRE}/"):
         html = page(late, url)
         assert ('<dd class="late">Update expected at <time datetime="2026-11-26T18:00:00+01:00">'
-                "26 Nov 2026, 18:00 CET</time>, not yet published</dd>") in html
+                "18:00 CET on 26 Nov 2026</time>, not yet published</dd>") in html
     french = page(late, f"/incidents/{FIBRE}/")
-    assert "Mise à jour attendue à <time" in french and "pas encore publiée" in french
+    # "attendue à 18:00 CET le 26 nov.", not "attendue à 26 nov.".
+    assert ('Mise à jour attendue à <time datetime="2026-11-26T18:00:00+01:00">18:00 CET le '
+            "26 nov. 2026</time>, pas encore publiée") in french
     on_time = page(create_app(site, now=datetime(2026, 11, 26, 17, 0, tzinfo=PARIS))
                    .test_client(), "/en/")
     assert "not yet published" not in on_time and "By <time" in on_time

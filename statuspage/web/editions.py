@@ -166,6 +166,13 @@ class Edition:
         return Markup('<time datetime="{}">{}</time>').format(
             moment.isoformat(), i18n.format_datetime(moment, self.tz, self.lang))
 
+    def at(self, moment: datetime) -> Markup:
+        """A time then its day, for a sentence: ``18:00 CET on 26 Nov 2026``."""
+        return Markup('<time datetime="{}">{}</time>').format(
+            moment.isoformat(), self.translations.gettext(_("%(time)s on %(day)s")) % {
+                "time": i18n.format_clock(moment, self.tz, self.lang),
+                "day": i18n.format_date(moment, self.tz, self.lang)})
+
     def until(self, start: datetime, end: datetime) -> Markup:
         """The end of a window: only its time when it ends on the day it starts."""
         if start.astimezone(self.tz).date() != end.astimezone(self.tz).date():
@@ -236,6 +243,7 @@ class Edition:
             "md": self.markdown,
             "md_inline": self.markdown_inline,
             "when": self.when,
+            "at": self.at,
             "until": self.until,
             "day": lambda d: i18n.format_day(d, lang),
             "month_name": lambda y, m: i18n.format_month(y, m, lang),
