@@ -4,6 +4,7 @@ French only, never inside code; off by default; the files are never changed."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from conftest import FIBRE, NOW
@@ -80,3 +81,17 @@ def test_a_value_other_than_true_or_false_is_refused_with_its_line(site_dir, run
     lines = config.read_text(encoding="utf-8").count("\n")
     assert f"content/site.yaml:{lines}: french_typography: expected true or false" \
         in result.output
+
+
+def test_percentages_follow_each_language(client):
+    """French puts a no-break space before %, British English none."""
+    french = client.get("/components/fibre/").get_data(as_text=True)
+    english = client.get("/en/components/fibre/").get_data(as_text=True)
+    assert re.search(r"\d,\d\d\u00a0% de disponibilité", french)
+    assert re.search(r"\d\.\d\d% uptime", english) and not re.search(r"\d\s%", english)
+
+
+def test_the_french_interface_uses_typographic_apostrophes(client):
+    html = client.get("/").get_data(as_text=True)
+    assert "Aujourd’hui" in html and "Besoin d’aide" in html
+    assert "Aujourd'hui" not in html and "d'aide" not in html
