@@ -74,7 +74,7 @@ def scaffold(target: Path, now: datetime) -> list[Path]:
         site_file: SITE_YAML,
         incident: INCIDENT.format(started=format_time(started, utc),
                                   resolved=format_time(resolved, utc)),
-        target / ".gitignore": "build/\nbuild-desk/\n.build-*/\n.statuspage-reminded.json\n",
+        target / ".gitignore": "build/\nbuild-desk/\n.build-*/\n.statuspage-*\n",
     }
     for path, text in files.items():
         path.parent.mkdir(parents=True, exist_ok=True)
