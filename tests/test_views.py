@@ -260,3 +260,15 @@ def test_history_lists_the_latest_incidents_and_counts_maintenance_apart(site_di
 def test_the_footer_names_the_zone_in_words(client):
     assert "Les heures sont indiquées à l’heure de Paris." in page(client, "/")
     assert "Times are Paris time." in page(client, "/en/")
+
+
+def test_the_day_an_open_incident_started_is_not_called_quiet(client):
+    """Past incidents do not list the fibre cut (in progress, shown above), but they do not
+    say its day had no incidents either."""
+    html = page(client, "/en/")
+    recent = html[html.index('id="recent"'):]
+    recent = recent[:recent.index("</section>")]
+    assert ('Thursday, 26 November 2026</h3>\n  <p class="none">In progress, shown above.'
+            in recent)
+    assert "No incidents from 21 Nov to 25 Nov." in recent and "to 26 Nov" not in recent
+    assert FIBRE not in recent

@@ -267,12 +267,14 @@ class Edition:
         }
 
 
-def quiet_runs(days) -> list[tuple]:
+def quiet_runs(days, busy=frozenset()) -> list[tuple]:
     """The last days, newest first, as (day, None, its incidents); but two or more days
-    in a row without incidents as one (newest day, oldest day, [])."""
+    in a row without incidents as one (newest day, oldest day, []). A day in ``busy``
+    (something still in progress started on it) is never part of a quiet run."""
     runs: list[list] = []  # [newest, oldest, incidents]
     for day, incidents in days:
-        if not incidents and runs and not runs[-1][2]:
+        if not incidents and day not in busy and runs and not runs[-1][2] \
+                and runs[-1][0] not in busy:
             runs[-1][1] = day  # one more quiet day
         else:
             runs.append([day, day, list(incidents)])
