@@ -191,7 +191,7 @@ def test_uptime_bars_have_a_text_equivalent(client):
     assert '<ol class="bars" aria-hidden="true">' in bars
     assert '<a href="#d-2026-11-20" tabindex="-1"' in bars
     assert re.search(r'<li id="d-2026-11-20">Friday, 20 November 2026: <span class="st '
-                     r'st-partial_outage">.*?Partial outage</span> [\d.]+\xa0% uptime\s*<ul><li>'
+                     r'st-partial_outage">.*?Partial outage</span> [\d.]+% uptime\s*<ul><li>'
                      r'<a href="/en/incidents/2026-11-20-double-charge/">Double charge</a>', html)
     quiet = page(client, "/en/components/adsl/")
     assert "Days with an incident" not in quiet  # no incident: the summary says it all
