@@ -113,6 +113,7 @@ SITE_FIELDS = [  # languages first: the texts after it are checked against them
     Field("webhooks", _urls, default=()),
     Field("logo", branding.read_logo_path),
     Field("accent", branding.read_accent),
+    Field("french_typography", schema.boolean, default=False),
 ]
 
 

@@ -19,7 +19,7 @@ from babel.dates import DateTimePattern, get_timezone_location, match_skeleton, 
 from babel.dates import format_timedelta as babel_timedelta
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
+from babel.numbers import format_percent as babel_format_percent
 from babel.support import NullTranslations, Translations
 
 CATALOGS = Path(__file__).resolve().parent / "translations"
@@ -102,6 +102,13 @@ def format_datetime(moment: datetime, tz: ZoneInfo, lang: str) -> str:
     return f"{text} {local.tzname()}"
 
 
+def format_date(moment: datetime, tz: ZoneInfo, lang: str) -> str:
+    """``20 nov. 2026``: the day of ``moment`` in the site zone."""
+    local = moment.astimezone(tz)
+    found = _patterns(lang)
+    return _first(found.date.apply(local, found.locale), local, lang)
+
+
 def format_clock(moment: datetime, tz: ZoneInfo, lang: str) -> str:
     """``05:00 CET``: the time of day in the site zone, the zone named."""
     local = moment.astimezone(tz)
@@ -152,9 +159,18 @@ def format_duration(delta: timedelta, lang: str) -> str:
     return " ".join(shown[:2]) or babel_timedelta(timedelta(0), format="short", locale=locale)
 
 
+@cache
+def _percent_pattern(lang: str) -> str:
+    """The language's percent pattern with two decimals: ``#,##0.00\u00a0%`` in French,
+    ``#,##0.00%`` in British English (no space there)."""
+    pattern = Locale.parse(babel_locale(lang)).percent_formats[None].pattern
+    return pattern[::-1].replace("0", "00.0", 1)[::-1]
+
+
 @lru_cache(maxsize=4096)
 def format_percent(value: float, lang: str) -> str:
-    return format_decimal(value, format="0.00", locale=babel_locale(lang)) + "\u00a0%"
+    """``99,89 %`` / ``99.89%``: ``value`` is a percentage (0 to 100)."""
+    return babel_format_percent(value / 100, _percent_pattern(lang), locale=babel_locale(lang))
 
 
 def language_name(lang: str) -> str:

@@ -213,3 +213,44 @@ class _PlainText(HTMLParser):
     def text(self) -> str:
         lines = [re.sub(r"[ \t]+", " ", line).strip() for line in "".join(self.parts).split("\n")]
         return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+# -- the French typographic pass (site.yaml french_typography: true) -------------------
+
+NBSP = "\u00a0"  # the interface's catalog uses the same no-break space
+# Units written after a number that must not be left alone at the start of a line.
+_UNITS = r"(?:h|min|s|ms|j|%|€|Go|Mo|Ko|To|km|m|Mbit/s|Gbit/s|Mb/s|Gb/s)(?![\w/])"
+_FRENCH_RULES = [
+    (re.compile(r"(?<=\w)(?:'|&#39;|&#x27;)(?=\w)"), "\u2019"),  # l'état → l’état
+    (re.compile(r"[ \t\n]+(?=[:;!?»])"), NBSP),  # "cause :" never breaks before the colon
+    (re.compile(r"(?<=«)[ \t\n]+"), NBSP),
+    (re.compile(r"(?<=\d)[ \t]+(?=" + _UNITS + ")"), NBSP),  # 18 h, 50 Go, 60 %
+    (re.compile(r"(?<=\d\u00a0h)[ \t]+(?=\d)"), NBSP),  # 6 h 40
+    (re.compile(r"(?<=\d)[ \t](?=\d{3}(?!\d))"), "\u202f"),  # 10 000
+]
+_TAG = re.compile(r"(<[^>]*>)")
+_VERBATIM = {"code", "pre"}
+
+
+def _typeset(text: str) -> str:
+    for pattern, replacement in _FRENCH_RULES:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+@lru_cache(maxsize=CACHED)
+def french_typography(html: str) -> str:
+    """French typography on what staff wrote (HTML or plain text): a no-break space before
+    ``: ; ! ? »`` and after ``«``, between a number and its unit ("18 h", "50 Go"),
+    typographic apostrophes. Only text is touched: not tags, attributes, code or ``pre``."""
+    out: list[str] = []
+    verbatim = 0
+    for part in _TAG.split(html):
+        if part.startswith("<"):
+            name = re.match(r"</?\s*([A-Za-z0-9]*)", part)
+            if name and name[1].lower() in _VERBATIM and not part.endswith("/>"):
+                verbatim = max(0, verbatim + (-1 if part.startswith("</") else 1))
+            out.append(part)
+        else:
+            out.append(part if verbatim else _typeset(part))
+    return "".join(out)

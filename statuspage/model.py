@@ -264,6 +264,7 @@ class SiteConfig:
     webhooks: tuple[str, ...]  # URLs told of each new update (statuspage run)
     logo: Logo | None = None  # shown in the header (branding.py)
     accent: Accent | None = None  # the links' colour on each scheme (branding.py)
+    french_typography: bool = False  # no-break spaces and apostrophes in French content
 
     @property
     def default_language(self) -> str:

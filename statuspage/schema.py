@@ -230,6 +230,16 @@ def time(reading: Reading, value: Any, path: KeyPath) -> Any:
         return reading.error(str(err), path)
 
 
+def boolean(reading: Reading, value: Any, path: KeyPath) -> Any:
+    """``true`` or ``false`` (``yes`` and ``no`` too)."""
+    word = value.strip().lower() if isinstance(value, str) else None
+    if word in ("true", "yes"):
+        return True
+    if word in ("false", "no"):
+        return False
+    return reading.error(f"expected true or false, e.g. {dotted(path)}: true", path)
+
+
 def day(reading: Reading, value: Any, path: KeyPath) -> Any:
     """A date, ``YYYY-MM-DD``, between 1970 and 2200."""
     try:

@@ -436,6 +436,13 @@ class Snapshot:
                 (today - timedelta(days=n) for n in range(RECENT_DAYS))]
 
     @cached_property
+    def open_days(self) -> frozenset[date]:
+        """The days on which what is still in progress started: not quiet days, though the
+        past incidents do not list it (it is shown as in progress)."""
+        tz = self.site.config.timezone
+        return frozenset(v.started.astimezone(tz).date() for v in self.history if v.is_open)
+
+    @cached_property
     def by_day(self) -> dict[date, list[IncidentView]]:
         tz = self.site.config.timezone
         days: dict[date, list[IncidentView]] = defaultdict(list)

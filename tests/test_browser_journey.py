@@ -60,7 +60,11 @@ def test_a_worried_customer_gets_answers_at_a_glance(journey: Page, base_url: st
     groups = page.locator("details.group")
     expect(groups.filter(has_text="Internet et TV")).to_have_attribute("open", "")
     expect(groups.filter(has_text="Réseau mobile").locator("ul.components")).to_be_hidden()
-    expect(page.locator("p.quiet")).to_have_text("Aucun incident du 21 nov. au 26 nov.")
+    # Today is not "without incidents": the fibre cut started today, and is shown above.
+    expect(page.locator("p.quiet")).to_have_text("Aucun incident du 21 nov. au 25 nov.")
+    recent = page.locator("section[aria-labelledby=recent]")
+    expect(recent.locator("h3.day").first).to_have_text("jeudi 26 novembre 2026")
+    expect(recent.locator("p.none").first).to_have_text("En cours, voir plus haut.")
     assert page.locator("#recent").get_by_role("link", name="Fibre coupée").count() == 0
     # 5. A legend for the bars; a tap on a service's bars leads to its days with incidents.
     expect(page.locator("ul.key")).to_contain_text("Pas de données")

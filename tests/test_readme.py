@@ -6,6 +6,7 @@ import re
 import shlex
 import shutil
 
+import pytest
 from click.testing import CliRunner
 from conftest import REPO
 
@@ -58,3 +59,27 @@ def test_the_first_command_shows_a_believable_example_on_any_day(tmp_path):
     # Built from the clock again, the pages no longer say so.
     assert CliRunner().invoke(cli.main, ["--site", str(tmp_path), "build"]).exit_code == 0
     assert 'class="pinned"' not in (tmp_path / "build" / "index.html").read_text("utf-8")
+
+
+@pytest.mark.parametrize("ignore", ["repo", "init"])
+def test_nothing_a_build_leaves_beside_it_shows_in_git_status(tmp_path, ignore):
+    """The repository's .gitignore and the one `init` writes both hide what a build writes
+    beside build/ (its spare tree, its cache)."""
+    import subprocess
+
+    site = tmp_path / "site"
+    if ignore == "repo":
+        for part in ("content", "incidents"):
+            shutil.copytree(REPO / part, site / part)
+        shutil.copy(REPO / ".gitignore", site / ".gitignore")
+    else:
+        assert CliRunner().invoke(cli.main, ["--site", str(site), "init"]).exit_code == 0
+    for _ in range(2):  # the second build leaves the first one's tree as its spare
+        result = CliRunner().invoke(cli.main, ["--site", str(site), "build"])
+        assert result.exit_code == 0, result.output
+    git = ["git", "-C", str(site)]
+    subprocess.run([*git, "init", "-q"], check=True)
+    shown = subprocess.run([*git, "status", "--porcelain", "--untracked-files=all"],
+                           check=True, capture_output=True, text=True).stdout.split("\n")
+    paths = {line[3:].split("/")[0] for line in shown if line}
+    assert paths == {".gitignore", "content", "incidents"}, paths

@@ -72,9 +72,11 @@ def test_a_promise_in_the_past_is_said_not_hidden(site):
     for url in ("/en/", f"/en/incidents/{FIBRE}/"):
         html = page(late, url)
         assert ('<dd class="late">Update expected at <time datetime="2026-11-26T18:00:00+01:00">'
-                "26 Nov 2026, 18:00 CET</time>, not yet published</dd>") in html
+                "18:00 CET on 26 Nov 2026</time>, not yet published</dd>") in html
     french = page(late, f"/incidents/{FIBRE}/")
-    assert "Mise à jour attendue à <time" in french and "pas encore publiée" in french
+    # "attendue à 18:00 CET le 26 nov.", not "attendue à 26 nov.".
+    assert ('Mise à jour attendue à <time datetime="2026-11-26T18:00:00+01:00">18:00 CET le '
+            "26 nov. 2026</time>, pas encore publiée") in french
     on_time = page(create_app(site, now=datetime(2026, 11, 26, 17, 0, tzinfo=PARIS))
                    .test_client(), "/en/")
     assert "not yet published" not in on_time and "By <time" in on_time
@@ -189,7 +191,7 @@ def test_uptime_bars_have_a_text_equivalent(client):
     assert '<ol class="bars" aria-hidden="true">' in bars
     assert '<a href="#d-2026-11-20" tabindex="-1"' in bars
     assert re.search(r'<li id="d-2026-11-20">Friday, 20 November 2026: <span class="st '
-                     r'st-partial_outage">.*?Partial outage</span> [\d.]+\xa0% uptime\s*<ul><li>'
+                     r'st-partial_outage">.*?Partial outage</span> [\d.]+% uptime\s*<ul><li>'
                      r'<a href="/en/incidents/2026-11-20-double-charge/">Double charge</a>', html)
     quiet = page(client, "/en/components/adsl/")
     assert "Days with an incident" not in quiet  # no incident: the summary says it all
@@ -258,3 +260,15 @@ def test_history_lists_the_latest_incidents_and_counts_maintenance_apart(site_di
 def test_the_footer_names_the_zone_in_words(client):
     assert "Les heures sont indiquées à l’heure de Paris." in page(client, "/")
     assert "Times are Paris time." in page(client, "/en/")
+
+
+def test_the_day_an_open_incident_started_is_not_called_quiet(client):
+    """Past incidents do not list the fibre cut (in progress, shown above), but they do not
+    say its day had no incidents either."""
+    html = page(client, "/en/")
+    recent = html[html.index('id="recent"'):]
+    recent = recent[:recent.index("</section>")]
+    assert ('Thursday, 26 November 2026</h3>\n  <p class="none">In progress, shown above.'
+            in recent)
+    assert "No incidents from 21 Nov to 25 Nov." in recent and "to 26 Nov" not in recent
+    assert FIBRE not in recent

@@ -128,15 +128,22 @@ class Edition:
         """The text in this edition's language, falling back to the default language."""
         return text.get_in(self.lang, self.default)
 
+    def _typeset(self, found: Localized, text: str) -> str:
+        """French text through the typographic pass when site.yaml asks for it."""
+        if self.site.config.french_typography and found.lang.split("-")[0] == "fr":
+            return markup.french_typography(text)
+        return text
+
     def plain(self, text: Text) -> str:
         return self.in_lang(text).value
 
     def localized(self, text: Text) -> Markup:
         """Plain text in the page's language; marked with ``lang`` when it fell back."""
         found = self.in_lang(text)
+        html = Markup(self._typeset(found, escape(found.value)))
         if found.lang != self.lang:
-            return Markup('<span lang="{}">{}</span>').format(found.lang, found.value)
-        return escape(found.value)
+            return Markup('<span lang="{}">{}</span>').format(found.lang, html)
+        return html
 
     def _wrap(self, found: Localized, html: Markup, inline: bool) -> Markup:
         if found.lang == self.lang:
@@ -146,16 +153,25 @@ class Edition:
 
     def markdown(self, text: Text) -> Markup:
         found = self.in_lang(text)
-        return self._wrap(found, markup.render(found.value), inline=False)
+        html = Markup(self._typeset(found, markup.render(found.value)))
+        return self._wrap(found, html, inline=False)
 
     def markdown_inline(self, text: Text) -> Markup:
         found = self.in_lang(text)
-        return self._wrap(found, markup.render_inline(found.value), inline=True)
+        html = Markup(self._typeset(found, markup.render_inline(found.value)))
+        return self._wrap(found, html, inline=True)
 
     def when(self, moment: datetime) -> Markup:
         """A time for people (site zone, zone named) with its ISO 8601 for machines."""
         return Markup('<time datetime="{}">{}</time>').format(
             moment.isoformat(), i18n.format_datetime(moment, self.tz, self.lang))
+
+    def at(self, moment: datetime) -> Markup:
+        """A time then its day, for a sentence: ``18:00 CET on 26 Nov 2026``."""
+        return Markup('<time datetime="{}">{}</time>').format(
+            moment.isoformat(), self.translations.gettext(_("%(time)s on %(day)s")) % {
+                "time": i18n.format_clock(moment, self.tz, self.lang),
+                "day": i18n.format_date(moment, self.tz, self.lang)})
 
     def until(self, start: datetime, end: datetime) -> Markup:
         """The end of a window: only its time when it ends on the day it starts."""
@@ -227,6 +243,7 @@ class Edition:
             "md": self.markdown,
             "md_inline": self.markdown_inline,
             "when": self.when,
+            "at": self.at,
             "until": self.until,
             "day": lambda d: i18n.format_day(d, lang),
             "month_name": lambda y, m: i18n.format_month(y, m, lang),
@@ -250,12 +267,14 @@ class Edition:
         }
 
 
-def quiet_runs(days) -> list[tuple]:
+def quiet_runs(days, busy=frozenset()) -> list[tuple]:
     """The last days, newest first, as (day, None, its incidents); but two or more days
-    in a row without incidents as one (newest day, oldest day, [])."""
+    in a row without incidents as one (newest day, oldest day, []). A day in ``busy``
+    (something still in progress started on it) is never part of a quiet run."""
     runs: list[list] = []  # [newest, oldest, incidents]
     for day, incidents in days:
-        if not incidents and runs and not runs[-1][2]:
+        if not incidents and day not in busy and runs and not runs[-1][2] \
+                and runs[-1][0] not in busy:
             runs[-1][1] = day  # one more quiet day
         else:
             runs.append([day, day, list(incidents)])
