@@ -18,13 +18,14 @@ import multiprocessing
 import os
 import time
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from unicodedata import normalize
 
 from flask import Flask
-from flask_frozen import Freezer, MissingURLGeneratorWarning
+from flask_frozen import Freezer, MissingURLGeneratorWarning, Page
 
 from statuspage import desk, tree
 from statuspage.config import INCIDENTS_DIR, SITE_FILE
@@ -39,6 +40,7 @@ from statuspage.web.registry import Output
 
 MARKER = tree.MARKER
 PARALLEL_FROM = 400  # files to render before a pool of processes pays for itself
+COLLECT_EVERY = 500  # pages rendered between two passes of the cycle collector
 CACHE = ".statuspage-cache-"  # beside the output: the parsed content, by file stamp
 
 
@@ -268,11 +270,29 @@ def _render_batch(app: Flask, todo: list[Output]) -> list[str]:
         warnings.simplefilter("error")
         # Frozen-Flask warns of endpoints without a file: a batch has some of them only.
         warnings.simplefilter("ignore", MissingURLGeneratorWarning)
-        pages = list(freezer.freeze_yield())
+        pages = _collected_every(COLLECT_EVERY, freezer.freeze_yield())
     if len(pages) != len(todo):
         raise BuildError(f"{len(todo)} files planned, {len(pages)} written: two outputs "
                          "share an address")
     return [page.path.as_posix() for page in pages]
+
+
+def _collected_every(count: int, pages: Iterator[Page]) -> list[Page]:
+    """Every page, with the cycle collector run once per ``count`` pages instead of every
+    few hundred allocations: rendering allocates much and leaves little garbage (its
+    automatic passes took about a seventh of the render time)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        done = []
+        for page in pages:
+            done.append(page)
+            if len(done) % count == 0:
+                gc.collect()
+        return done
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def render_check(site: Site, now: datetime) -> list[Problem]:

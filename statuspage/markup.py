@@ -47,9 +47,24 @@ def _markdown() -> markdown.Markdown:
     return md.reset()
 
 
+# A text Markdown would only wrap in a paragraph: one line, no markup character anywhere
+# (emphasis, code, links, HTML, entities, escapes, tables, tildes), and no block marker
+# at its start (list, heading, quote, rule, fence, numbered item). Most updates are such
+# sentences; tests/test_markup.py holds this to what Python-Markdown makes of them.
+_PLAIN = re.compile(r"(?![-+=#>\d])[^\x00-\x20\x7f\\`*_\[\]<>&|~][^\x00-\x1f\x7f\\`*_\[\]<>&|~]*")
+
+
+def plain_paragraph(text: str) -> bool:
+    """True when ``text`` converts to ``<p>text</p>`` and nothing else."""
+    return _PLAIN.fullmatch(text) is not None and not text[-1].isspace() \
+        and not text[0].isspace()
+
+
 @lru_cache(maxsize=CACHED)
 def _raw_html(text: str) -> str:
     """Converted once: the load-time audit and the page render share the result."""
+    if plain_paragraph(text):
+        return f"<p>{text}</p>"  # what Markdown returns, without its three passes
     return _markdown().convert(text)
 
 

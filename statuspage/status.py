@@ -495,6 +495,14 @@ class Snapshot:
         since = self.now - timedelta(days=FOLLOW_DAYS)
         return [view for view in self.published if view.ended is None or view.ended >= since]
 
+    def follows(self, view: IncidentView) -> bool:
+        """Whether the incident has feeds of its own (one of ``followed``)."""
+        return view.id in self._followed_ids
+
+    @cached_property
+    def _followed_ids(self) -> frozenset[str]:
+        return frozenset(view.id for view in self.followed)
+
     @cached_property
     def by_announcement(self) -> list[IncidentView]:
         """Published incidents, the last announced first."""

@@ -157,7 +157,7 @@ def incident_updates(incident_id: str, kind: str):
 
 def _followed(incident_id: str) -> View:
     view = g.snap.view(incident_id)
-    if view is None or view not in g.snap.followed:
+    if view is None or not g.snap.follows(view):
         abort(404)
     return view
 

@@ -25,8 +25,8 @@ def outputs(snap: Snapshot):
     history = key(sorted((month, len(views), sum(v.is_maintenance for v in views))
                          for month, views in snap.months.items()), snap.latest)
     components = {c.id: component_key(snap, c.id) for c in snap.site.config.components}
-    followed = set(snap.followed)  # its page links to its own feeds
-    incidents = {view.id: key(view, view in followed) for view in snap.published}
+    # an incident's page links to its own feeds while it has them
+    incidents = {view.id: key(view, snap.follows(view)) for view in snap.published}
     now = key(snap.open_incidents, snap.active_maintenance)
     for lang in editions(snap.site):
         yield Output("pages.index", {"lang": lang})
