@@ -194,6 +194,20 @@ def test_webhooks_wait_for_the_publish_so_their_links_work(
     assert online_at_post == [True, True]
 
 
+def test_a_failed_invalidate_is_logged_and_the_publish_counts(
+        site_dir, running, endpoint, s3, bucket, receiver, log):
+    out = site_dir / "build"
+    notifier = outbound.Notifier(Webhooks([receiver.url], state_path(out)))
+    publisher = outbound.Publisher(out, f"s3://{bucket}", endpoint_url=endpoint,
+                                   invalidate="echo 'no distribution' >&2; exit 3",
+                                   then=[notifier])
+    running(Clock(NOW), publisher)
+    assert publisher.published == 1 and objects(s3, bucket) == built_files(out)
+    assert any(line.startswith(f"published to s3://{bucket}, but --invalidate failed: exit "
+                               "status 3: no distribution") for line in log())
+    assert not any(line.startswith("not published") for line in log())
+
+
 def test_a_storage_that_refuses_connections_leaves_the_local_site(site_dir, running, log):
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))
