@@ -278,20 +278,12 @@ def parse_incident(incident_id: str, path: str, text: str, config: SiteConfig,
     _check_timeline(updates, values["started"] or None, is_maintenance, config, problems)
     if problems.errors:
         return None
-    return Incident(
+    return Incident(  # every row of the table is a field of Incident
         id=incident_id,
-        title=values["title"],
-        impact=values["impact"],
-        components=values["components"],
-        started=values["started"],
         updates=tuple(updates),
         summary=Text({config.default_language: summary}) if summary else EMPTY_TEXT,
-        next_update=values["next_update"],
-        who_is_affected=values["who_is_affected"],
-        what_to_do=values["what_to_do"],
-        maintenance=values["maintenance"],
-        ref=values["ref"],
         path=path,
+        **values,
     )
 
 
