@@ -6,8 +6,12 @@ of the build when it changes files).
 
 from __future__ import annotations
 
+import os
+import pty
 import shutil
 import socket
+import subprocess
+import sys
 import urllib.request
 from pathlib import Path
 
@@ -201,6 +205,36 @@ def test_without_get_object_only_changed_files_get_new_headers(built, endpoint):
         files = {"static/style.0123456789.css": built / hashed_style(built)}
         assert publish.headers_changed(client, "b", files, {"static/style.0123456789.css": ""},
                                        "", 300, False) == frozenset()
+
+
+def test_a_terminal_gets_a_progress_bar_and_a_pipe_only_the_summary(built, endpoint, bucket):
+    def run(*args: str, terminal: bool) -> str:
+        command = [sys.executable, "-m", "statuspage", "publish", f"s3://{bucket}/{args[0]}",
+                   "--from", str(built), "--endpoint-url", endpoint, *args[1:]]
+        if not terminal:
+            return subprocess.run(command, capture_output=True, text=True, timeout=120,
+                                  check=True).stdout
+        leader, follower = pty.openpty()
+        with subprocess.Popen(command, stdout=follower, stderr=follower) as process:
+            os.close(follower)
+            chunks = []
+            while True:
+                try:
+                    chunk = os.read(leader, 65536)
+                except OSError:  # the other end closed
+                    break
+                if not chunk:
+                    break
+                chunks.append(chunk)
+            assert process.wait(timeout=120) == 0
+        os.close(leader)
+        return b"".join(chunks).decode("utf-8")
+
+    shown = run("tty", terminal=True)
+    assert "publishing" in shown and "100%" in shown
+    assert f"s3://{bucket}/tty/: uploaded {len(files_of(built))}, unchanged 0" in shown
+    piped = run("pipe", terminal=False)
+    assert piped.startswith(f"s3://{bucket}/pipe/: uploaded ") and "publishing" not in piped
 
 
 def test_the_desk_edition_is_sent_private(built, endpoint, s3, bucket, tmp_path):
