@@ -287,9 +287,10 @@ def parse_incident(incident_id: str, path: str, text: str, config: SiteConfig,
     )
 
 
-def apply_translation(incident: Incident, lang: str, path: str, text: str,
-                      config: SiteConfig, problems: Problems) -> Incident:
-    """Overlay a ``<id>.<lang>.md`` file: text fields, summary, and updates by heading."""
+def apply_translation(incident: Incident, lang: str, text: str, config: SiteConfig,
+                      problems: Problems) -> Incident:
+    """Overlay a ``<id>.<lang>.md`` file (its problems go to ``problems``, named by its
+    path): text fields, summary, and updates by heading."""
     parts = _document(text, problems)
     if parts is None:
         return incident
