@@ -500,11 +500,13 @@ def run(obj: Context, out: Path | None, url: str | None, every, on_overdue: str 
     for webhook in webhooks:
         if problem := url_problem(webhook):
             raise click.BadParameter(problem, param_hint="--webhook")
-    followers: list[daemon.Follower] = [
-        outbound.Notifier(hooks.Webhooks(webhooks, hooks.state_path(output), webhook_format))]
-    if target:
-        followers.append(outbound.Publisher(output, target, endpoint_url=endpoint_url,
-                                            max_age=max_age, invalidate=invalidate))
+    notifier = outbound.Notifier(hooks.Webhooks(webhooks, hooks.state_path(output),
+                                                webhook_format))
+    followers: list[daemon.Follower] = [notifier]
+    if target:  # the webhooks once the pages they link to are online
+        followers = [outbound.Publisher(output, target, endpoint_url=endpoint_url,
+                                        max_age=max_age, invalidate=invalidate,
+                                        then=[notifier])]
     daemon.configure_logging()
     daemon.Daemon(obj.root, out, url=url, every=every, on_overdue=on_overdue,
                   followers=followers, desk_out=desk_out).run()

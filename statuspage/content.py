@@ -278,26 +278,19 @@ def parse_incident(incident_id: str, path: str, text: str, config: SiteConfig,
     _check_timeline(updates, values["started"] or None, is_maintenance, config, problems)
     if problems.errors:
         return None
-    return Incident(
+    return Incident(  # every row of the table is a field of Incident
         id=incident_id,
-        title=values["title"],
-        impact=values["impact"],
-        components=values["components"],
-        started=values["started"],
         updates=tuple(updates),
         summary=Text({config.default_language: summary}) if summary else EMPTY_TEXT,
-        next_update=values["next_update"],
-        who_is_affected=values["who_is_affected"],
-        what_to_do=values["what_to_do"],
-        maintenance=values["maintenance"],
-        ref=values["ref"],
         path=path,
+        **values,
     )
 
 
-def apply_translation(incident: Incident, lang: str, path: str, text: str,
-                      config: SiteConfig, problems: Problems) -> Incident:
-    """Overlay a ``<id>.<lang>.md`` file: text fields, summary, and updates by heading."""
+def apply_translation(incident: Incident, lang: str, text: str, config: SiteConfig,
+                      problems: Problems) -> Incident:
+    """Overlay a ``<id>.<lang>.md`` file (its problems go to ``problems``, named by its
+    path): text fields, summary, and updates by heading."""
     parts = _document(text, problems)
     if parts is None:
         return incident

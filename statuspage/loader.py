@@ -251,8 +251,7 @@ class Loader:
         if text is not None and original is None:
             incident = parse_incident(source.id, source.label, text, config, problems)
         elif text is not None and original is not None and source.lang:
-            incident = apply_translation(original, source.lang, source.label, text, config,
-                                         problems)
+            incident = apply_translation(original, source.lang, text, config, problems)
         if problems.errors:
             incident = None
         elif incident is not None and text is not None:

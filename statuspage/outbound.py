@@ -4,14 +4,16 @@ Both run beside the builds, never in their way: a build that succeeded wakes the
 returns. The publisher mirrors the output folder in its own thread, retrying with backoff
 while the storage is unreachable; builds made meanwhile are folded into its next publish,
 and one that still fails waits for the next build (the local build stays the source of
-truth: a later publish uploads whatever the storage missed).
+truth: a later publish uploads whatever the storage missed). Webhooks, when the site is
+published, follow the publish (``Publisher(then=...)``): their links lead to pages that are
+online.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -30,13 +32,15 @@ MAX_DELAY = 300.0
 class Publisher:
     """Publishes ``source`` to ``target`` (``s3://BUCKET[/PREFIX]``) after each build.
 
-    ``publish`` is publish.publish's signature, a parameter so tests can count calls.
+    ``then`` are told of a build once a publish that holds it succeeded (the webhooks, so
+    that the pages they link to are online). ``publish`` is publish.publish's signature, a
+    parameter so tests can count calls.
     """
 
     def __init__(self, source: Path, target: str, *, endpoint_url: str | None = None,
                  max_age: int = publishing.DEFAULT_MAX_AGE, invalidate: str | None = None,
                  attempts: int = ATTEMPTS, base_delay: float = BASE_DELAY,
-                 max_delay: float = MAX_DELAY,
+                 max_delay: float = MAX_DELAY, then: Sequence[Notifier] = (),
                  publish: Callable[..., publishing.PublishResult] = publishing.publish):
         publishing.parse_target(target)  # a wrong target is said at start, not at each build
         self.source = source
@@ -48,7 +52,9 @@ class Publisher:
         self.base_delay = base_delay
         self.max_delay = max_delay
         self.publish = publish
+        self.then = tuple(then)
         self.published = 0  # publishes that succeeded
+        self._latest: tuple[Site, datetime] | None = None  # the newest build to publish
         self._wanted = threading.Condition()
         self._dirty = False
         self._busy = False
@@ -59,15 +65,17 @@ class Publisher:
         """A build succeeded: publish it (once more after the publish in progress)."""
         with self._wanted:
             self._dirty = True
+            self._latest = (site, now)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._loop, name="publish", daemon=True)
                 self._thread.start()
             self._wanted.notify_all()
 
     def wait(self, timeout: float | None = None) -> bool:
-        """Until nothing is left to publish; False on timeout."""
+        """Until nothing is left to publish, nor to send after; False on timeout."""
         with self._wanted:
-            return self._wanted.wait_for(lambda: not self._dirty and not self._busy, timeout)
+            done = self._wanted.wait_for(lambda: not self._dirty and not self._busy, timeout)
+        return all([done, *(follower.wait(timeout) for follower in self.then)])
 
     def close(self, timeout: float | None = None) -> None:
         """Stop after the upload in progress (a retry's wait is cut short)."""
@@ -76,6 +84,8 @@ class Publisher:
             self._wanted.notify_all()
         if self._thread is not None:
             self._thread.join(timeout)
+        for follower in self.then:
+            follower.close(timeout)
 
     def _loop(self) -> None:
         while True:
@@ -86,8 +96,10 @@ class Publisher:
                     self._wanted.notify_all()
                     return
                 self._dirty, self._busy = False, True
+                latest = self._latest
             try:
-                self._publish_once()
+                if self._publish_once() and latest is not None:
+                    self._tell(*latest)
             except Exception:  # a bug must not stop the publishing: say it, carry on
                 log.exception("not published to %s", self.target)
             finally:
@@ -95,7 +107,16 @@ class Publisher:
                     self._busy = False
                     self._wanted.notify_all()
 
-    def _publish_once(self) -> None:
+    def _tell(self, site: Site, now: datetime) -> None:
+        for follower in self.then:
+            try:
+                follower.built(site, now)
+            except Exception:  # a bug must not stop the publishing: say it, carry on
+                log.exception("after the publish to %s", self.target)
+
+    def _publish_once(self) -> bool:
+        """Publish (with retries); whether it succeeded."""
+
         def retried(err: PublishError, delay: float) -> None:
             log.warning("not published to %s: %s; retrying in %g s", self.target, err, delay)
 
@@ -109,15 +130,20 @@ class Publisher:
                                      max_age=self.max_age),
                 self.attempts, self.base_delay, max_delay=self.max_delay, sleep=sleep,
                 on_retry=retried)
-            if self.invalidate and result.changed:
-                publishing.invalidate(self.invalidate, result)
         except PublishError as err:
             if not self._closing.is_set():
                 log.error("not published to %s: %s; the local build is online at its "
                           "place, and the next build publishes again", self.target, err)
-            return
+            return False
         self.published += 1
         log.info("%s", result.summary())
+        if self.invalidate and result.changed:
+            try:
+                publishing.invalidate(self.invalidate, result)
+            except PublishError as err:  # the files are online: the CDN catches up by max-age
+                log.error("published to %s, but %s: the CDN may show the previous pages for "
+                          "up to %d s", self.target, err, self.max_age)
+        return True
 
 
 class Notifier:

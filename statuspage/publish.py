@@ -167,11 +167,14 @@ def md5(path: Path) -> str:
 
 
 def plan(files: dict[str, Path], remote: dict[str, str], prefix: str,
-         max_age: int, private: bool = False) -> tuple[list[Change], int]:
-    """The uploads in their order, then the deletions; and how many files are unchanged."""
+         max_age: int, private: bool = False,
+         restamp: frozenset[bool] = frozenset()) -> tuple[list[Change], int]:
+    """The uploads in their order, then the deletions; and how many files are unchanged.
+    ``restamp`` says which kinds of file (hashed assets: True, the others: False) are sent
+    again even when unchanged, since their headers online are not the ones due now."""
     uploads, unchanged = [], 0
     for name, path in files.items():
-        if remote.get(prefix + name) == md5(path):
+        if remote.get(prefix + name) == md5(path) and is_hashed_asset(name) not in restamp:
             unchanged += 1
             continue
         uploads.append(Change("upload", prefix + name, path.stat().st_size, path,
@@ -200,7 +203,10 @@ def publish(source: Path, target: str, *, endpoint_url: str | None = None,
     with _errors(client, bucket, result):
         remote = list_objects(client, bucket, prefix)
     result.desk = edition_of(source) == "desk"
-    changes, result.unchanged = plan(files, remote, prefix, max_age, private=result.desk)
+    with _errors(client, bucket, result):
+        restamp = headers_changed(client, bucket, files, remote, prefix, max_age, result.desk)
+    changes, result.unchanged = plan(files, remote, prefix, max_age, private=result.desk,
+                                     restamp=restamp)
     result.changes = changes
     if dry_run:
         result.uploaded = sum(c.action == "upload" for c in changes)
@@ -223,6 +229,35 @@ def publish(source: Path, target: str, *, endpoint_url: str | None = None,
             for change in batch:
                 step(change)
     return result
+
+
+def headers_changed(client, bucket: str, files: dict[str, Path], remote: dict[str, str],
+                    prefix: str, max_age: int, private: bool) -> frozenset[bool]:
+    """The kinds of file (hashed asset or not) that are online with other headers than
+    they are sent with now (``--max-age`` changed, another edition was there). One object
+    of each kind is asked: the last of its kind in the upload order, so that a publish
+    that sent them again and was cut short is noticed too. Without s3:GetObject (a policy
+    written for an older version) nothing is sent again: only changed files get new
+    headers."""
+    from botocore.exceptions import ClientError
+
+    found = set()
+    for hashed in (True, False):
+        online = [name for name in files if is_hashed_asset(name) == hashed
+                  and prefix + name in remote]
+        if not online:
+            continue
+        name = max(online, key=lambda name: (rank(name), name))
+        try:
+            head = client.head_object(Bucket=bucket, Key=prefix + name)
+        except ClientError as err:
+            if err.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 403:
+                return frozenset()
+            raise
+        if (head.get("CacheControl"), head.get("ContentType")) != (
+                cache_control(name, max_age, private), content_type(name)):
+            found.add(hashed)
+    return frozenset(found)
 
 
 def make_client(endpoint_url: str | None = None):

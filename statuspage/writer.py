@@ -374,7 +374,7 @@ def _translated(path: Path, lang: str, heading: str, message: str,
     new = _insert_update(text, f"{heading}\n{message.strip()}\n")
     for incident, version in zip(incidents, (text, new), strict=True):
         problems = Problems(str(INCIDENTS_DIR / path.name))
-        apply_translation(incident, lang, problems.path, version, config, problems)
+        apply_translation(incident, lang, version, config, problems)
         if problems.errors:
             raise ContentError(problems.errors)
     return path, style.apply(new)

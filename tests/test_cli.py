@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -525,3 +526,24 @@ def test_maintenance_end_is_read_from_its_start(runner, site_dir, start, end, wi
         "--end", end, "-m", "Prévu.", "--id", "travaux")
     text = (site_dir / "incidents" / "travaux.md").read_text(encoding="utf-8")
     assert f"  start: {window[0]}\n  end: {window[1]}\n" in text
+
+
+WEB_STACK = ("flask", "flask_frozen", "jinja2", "werkzeug", "feedgen", "icalendar", "boto3",
+             "apscheduler")
+
+
+@pytest.mark.parametrize("args", [["--help"], ["new", "--help"], ["publish", "--help"],
+                                  ["list"]])
+def test_the_cli_loads_no_web_stack_unless_it_renders(args):
+    """Commands that do not render (help, list, …) start without Flask, Jinja, the feed
+    and calendar libraries or boto3: statuspage.web is imported by build, check and serve
+    only."""
+    script = ("import json, sys\nfrom statuspage import cli\n"
+              f"try:\n    cli.main({args!r})\nexcept SystemExit as stop:\n"
+              "    assert not stop.code, stop.code\n"
+              "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))\n")
+    result = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True,
+                            text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    loaded = set(json.loads(result.stdout.strip().splitlines()[-1]))
+    assert "click" in loaded and not loaded & set(WEB_STACK), sorted(loaded & set(WEB_STACK))

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import socket
 from datetime import datetime, timedelta
@@ -16,7 +17,7 @@ from conftest import FIBRE, NOW
 from statuspage import cli, daemon, outbound, publish
 from statuspage.daemon import Daemon
 from statuspage.errors import PublishError
-from statuspage.webhooks import Webhooks, state_path
+from statuspage.webhooks import Webhooks, http_post, state_path
 
 
 class Clock:
@@ -143,6 +144,70 @@ def test_an_unreachable_storage_is_retried_and_the_next_build_catches_up(
     assert objects(s3, bucket) == built_files(out)
 
 
+def test_webhooks_wait_for_the_publish_so_their_links_work(
+        site_dir, running, endpoint, s3, bucket, receiver, monkeypatch):
+    """With --publish, an update is posted once the pages it links to are online; while
+    the storage is down, it waits for the next publish that succeeds."""
+    out = site_dir / "build"
+    page = f"incidents/{FIBRE}/index.html"
+    online_at_post: list[bool] = []
+    failures: list[PublishError] = []
+
+    def post(url: str, body: bytes, headers: dict) -> int:
+        text = s3.get_object(Bucket=bucket, Key=page)["Body"].read().decode("utf-8")
+        online_at_post.append(json.loads(body)["incident"]["incident_updates"][0]["body"]
+                              in text)
+        return http_post(url, body, headers)
+
+    def flaky(*args, **kwargs):
+        if failures:
+            raise failures.pop()
+        return publish.publish(*args, **kwargs)
+
+    notifier = outbound.Notifier(Webhooks([receiver.url], state_path(out), post=post,
+                                          sleep=lambda s: None))
+    publisher = outbound.Publisher(out, f"s3://{bucket}", endpoint_url=endpoint, attempts=2,
+                                   base_delay=0.01, publish=flaky, then=[notifier])
+    clock = Clock(NOW)
+    started = running(clock, publisher)
+    assert receiver.requests == [] and publisher.published == 1
+
+    # The storage down: built locally, not online, so not posted yet.
+    failures[:] = [PublishError("cannot reach the storage", transient=True)] * 2
+    clock.now = NOW + timedelta(minutes=5)
+    cli_update(site_dir, monkeypatch, clock.now, "update", FIBRE, "-m", "Toujours en cours.")
+    started.poll()
+    started.wait_for_followers(timeout=30)
+    assert not failures and publisher.published == 1
+    assert "Toujours en cours." in (out / page).read_text("utf-8")
+    assert receiver.requests == []
+
+    # The next publish succeeds: both updates go out, each once, their page online.
+    clock.now = NOW + timedelta(minutes=10)
+    cli_update(site_dir, monkeypatch, clock.now, "update", FIBRE, "--status", "monitoring",
+               "-m", "Le câble est réparé.")
+    started.poll()
+    started.wait_for_followers(timeout=30)
+    assert publisher.published == 2
+    assert [b["incident"]["incident_updates"][0]["body"] for b in receiver.bodies()] == [
+        "Toujours en cours.", "Le câble est réparé."]
+    assert online_at_post == [True, True]
+
+
+def test_a_failed_invalidate_is_logged_and_the_publish_counts(
+        site_dir, running, endpoint, s3, bucket, receiver, log):
+    out = site_dir / "build"
+    notifier = outbound.Notifier(Webhooks([receiver.url], state_path(out)))
+    publisher = outbound.Publisher(out, f"s3://{bucket}", endpoint_url=endpoint,
+                                   invalidate="echo 'no distribution' >&2; exit 3",
+                                   then=[notifier])
+    running(Clock(NOW), publisher)
+    assert publisher.published == 1 and objects(s3, bucket) == built_files(out)
+    assert any(line.startswith(f"published to s3://{bucket}, but --invalidate failed: exit "
+                               "status 3: no distribution") for line in log())
+    assert not any(line.startswith("not published") for line in log())
+
+
 def test_a_storage_that_refuses_connections_leaves_the_local_site(site_dir, running, log):
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))
@@ -170,13 +235,19 @@ def test_run_wires_publish_and_webhooks_from_its_options(site_dir, monkeypatch):
         "http://127.0.0.1:9", "--max-age", "30", "--webhook", "https://chat.example/hook",
         "--webhook", "https://tickets.example/in", "--webhook-format", "slack"])
     assert result.exit_code == 0, result.output
-    notifier, publisher = seen["followers"]
+    (publisher,) = seen["followers"]  # the webhooks follow the publish: their links work
+    (notifier,) = publisher.then
     assert notifier.webhooks.urls == ("https://chat.example/hook", "https://tickets.example/in")
     assert notifier.webhooks.fmt == "slack"
     assert notifier.webhooks.state_path == state_path(site_dir / "build")
     assert (publisher.target, publisher.endpoint_url, publisher.max_age) == (
         "s3://status/www", "http://127.0.0.1:9", 30)
     assert publisher.source == site_dir / "build"
+    alone = CliRunner().invoke(cli.main, ["--site", str(site_dir), "run", "--webhook",
+                                          "https://chat.example/hook"])
+    assert alone.exit_code == 0, alone.output
+    (notifier,) = seen["followers"]  # no storage: the webhooks follow the build
+    assert notifier.webhooks.urls == ("https://chat.example/hook",)
 
 
 @pytest.mark.parametrize("args, message", [

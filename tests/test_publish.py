@@ -6,8 +6,12 @@ of the build when it changes files).
 
 from __future__ import annotations
 
+import os
+import pty
 import shutil
 import socket
+import subprocess
+import sys
 import urllib.request
 from pathlib import Path
 
@@ -164,8 +168,73 @@ def test_cli_publishes_and_prints_a_summary(built, endpoint, s3, bucket):
         f"s3://{bucket}/p/: uploaded {count}, unchanged 0, deleted 0, ")
     found = s3.head_object(Bucket=bucket, Key="p/index.html")
     assert found["CacheControl"] == "public, max-age=300"
-    again = cli_publish(built, f"s3://{bucket}/p", endpoint)
+    again = cli_publish(built, f"s3://{bucket}/p", endpoint, "--max-age", "300")
     assert again.output == f"s3://{bucket}/p/: uploaded 0, unchanged {count}, deleted 0, 0 B\n"
+
+
+def test_a_new_max_age_is_sent_with_the_files_already_online(built, endpoint, s3, bucket):
+    """Unchanged files are sent again when their headers online are not the ones due: a
+    new --max-age reaches every page, feed and API document, not only the changed ones."""
+    count, assets = len(files_of(built)), hashed_assets(built)
+    assert cli_publish(built, f"s3://{bucket}", endpoint).exit_code == 0
+    longer = cli_publish(built, f"s3://{bucket}", endpoint, "--max-age", "300")
+    assert longer.output == (f"s3://{bucket}/: uploaded {count - len(assets)}, unchanged "
+                             f"{len(assets)}, deleted 0, {longer.output.split(', ')[-1]}")
+    for name in files_of(built):
+        found = s3.head_object(Bucket=bucket, Key=name)["CacheControl"]
+        assert found == ("public, max-age=31536000, immutable" if name in assets
+                         else "public, max-age=300"), name
+    again = cli_publish(built, f"s3://{bucket}", endpoint, "--max-age", "300")
+    assert again.output == f"s3://{bucket}/: uploaded 0, unchanged {count}, deleted 0, 0 B\n"
+    # A publish cut short before the last file of the new max-age: the next one finishes.
+    last = max(set(files_of(built)) - assets, key=lambda name: (publish.rank(name), name))
+    s3.copy_object(Bucket=bucket, Key=last, CopySource=f"{bucket}/{last}",
+                   CacheControl="public, max-age=60", ContentType=publish.content_type(last),
+                   MetadataDirective="REPLACE")
+    dry = cli_publish(built, f"s3://{bucket}", endpoint, "--max-age", "300", "--dry-run")
+    assert f"would upload {count - len(assets)}, unchanged {len(assets)}," in dry.output
+
+
+def test_without_get_object_only_changed_files_get_new_headers(built, endpoint):
+    """A publisher whose policy predates s3:GetObject still publishes (as before)."""
+    from botocore.stub import Stubber
+
+    client = publish.make_client(endpoint)
+    with Stubber(client) as stub:
+        stub.add_client_error("head_object", service_error_code="403", http_status_code=403)
+        files = {"static/style.0123456789.css": built / hashed_style(built)}
+        assert publish.headers_changed(client, "b", files, {"static/style.0123456789.css": ""},
+                                       "", 300, False) == frozenset()
+
+
+def test_a_terminal_gets_a_progress_bar_and_a_pipe_only_the_summary(built, endpoint, bucket):
+    def run(*args: str, terminal: bool) -> str:
+        command = [sys.executable, "-m", "statuspage", "publish", f"s3://{bucket}/{args[0]}",
+                   "--from", str(built), "--endpoint-url", endpoint, *args[1:]]
+        if not terminal:
+            return subprocess.run(command, capture_output=True, text=True, timeout=120,
+                                  check=True).stdout
+        leader, follower = pty.openpty()
+        with subprocess.Popen(command, stdout=follower, stderr=follower) as process:
+            os.close(follower)
+            chunks = []
+            while True:
+                try:
+                    chunk = os.read(leader, 65536)
+                except OSError:  # the other end closed
+                    break
+                if not chunk:
+                    break
+                chunks.append(chunk)
+            assert process.wait(timeout=120) == 0
+        os.close(leader)
+        return b"".join(chunks).decode("utf-8")
+
+    shown = run("tty", terminal=True)
+    assert "publishing" in shown and "100%" in shown
+    assert f"s3://{bucket}/tty/: uploaded {len(files_of(built))}, unchanged 0" in shown
+    piped = run("pipe", terminal=False)
+    assert piped.startswith(f"s3://{bucket}/pipe/: uploaded ") and "publishing" not in piped
 
 
 def test_the_desk_edition_is_sent_private(built, endpoint, s3, bucket, tmp_path):
