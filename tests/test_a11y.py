@@ -200,3 +200,30 @@ def test_no_horizontal_scroll_on_a_phone(phone: Page, example_url: str, path: st
     phone.goto(example_url + path)
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 360, f"{path} is {width}px wide in a 360px viewport"
+
+
+# Every element the stylesheets upper-case or capitalise, with its text (the reference
+# field is left out: a reference is a code, typed in capitals whatever the customer types).
+SHOUTED = """() => [...document.querySelectorAll('body *')]
+  .filter(e => e.tagName !== 'INPUT' && e.innerText && e.innerText.trim())
+  .filter(e => ['uppercase', 'capitalize'].includes(getComputedStyle(e).textTransform))
+  .map(e => e.tagName.toLowerCase() + '.' + e.className + ': ' + e.innerText.trim())"""
+
+
+def test_text_is_shown_in_sentence_case_as_written(phone: Page, example_url: str):
+    """Issue 14, item 9: sentence case everywhere. Status badges read "Cause identifiée",
+    "Prévue", "Resolved" as the catalog writes them, never "CAUSE IDENTIFIÉE" by CSS, and
+    nothing else on the pages is upper-cased by a stylesheet either."""
+    badges: dict[str, list[str]] = {}
+    for path in [*URLS, "/embed/banner.html", "/en/embed/banner.html"]:
+        phone.goto(example_url + path)
+        assert phone.evaluate(SHOUTED) == [], path
+        badges[path] = phone.eval_on_selector_all(".us", "els => els.map(e => e.innerText)")
+    assert badges["/"] == ["Cause identifiée", "Prévue", "Résolu"]
+    assert badges["/en/"] == ["Identified", "Scheduled", "Resolved"]
+    assert badges[f"/incidents/{EXAMPLE_FIBRE}/"][-1] == "Analyse en cours"
+    # still a badge, set apart from the text around it: bold, in a frame
+    phone.goto(example_url + "/")
+    style = phone.eval_on_selector(".us", "e => { const s = getComputedStyle(e); return "
+                                   "[s.fontWeight, s.borderTopStyle, s.display]; }")
+    assert style == ["700", "solid", "inline-block"]
