@@ -224,6 +224,13 @@ def test_history_feeds_follow_statuspage(feed_site, tmp_path):
         "<p><small>Nov <var data-var='date'>25</var>, <var data-var='time'>10:00</var> CET"
         "</small><br><strong>Scheduled</strong> - Travaux prévus de 1 h à 5 h.</p>")
     assert billing.find("maintenanceEndDate") is None
+    # The French feed has no Statuspage original (its titles are translated too): its marker
+    # is our own words, in sentence case like every other French text.
+    french = etree.parse(str(out / "history.rss")).getroot().find("channel")
+    works_fr = next(item for item in french.iterfind("item")
+                    if item.findtext("guid") == f"{BASE}/incidents/{WORKS}/")
+    assert works_fr.findtext("description").startswith(
+        "<p><strong>Maintenance prévue déc. <var data-var='date'>3</var>, ")
     # feedparser, as Statuspage feed tools use it, sees the same
     parsed = parse(out, "en/history.rss")
     assert parsed.feed.title == "Test Status Status - Incident History"
