@@ -76,6 +76,9 @@ def test_before_the_window_it_is_announced_with_its_window(works_dir):
     assert '<time datetime="2026-12-03T01:00:00+01:00">3 Dec 2026, 01:00' in component
     permalink = get(works_dir, f"/incidents/{WORKS}/", datetime(2026, 11, 26, 12, 0, tzinfo=PARIS))
     assert "Période prévue" in permalink and "En cours depuis" not in permalink
+    # in the maintenance colour, like its card on the home page, not in its impact's
+    assert '<article class="incident maintenance">' in permalink
+    assert "impact-minor" not in permalink
 
 
 def test_during_the_window_it_is_shown_first_and_the_component_is_under_maintenance(works_dir):
