@@ -540,15 +540,34 @@ class Snapshot:
 
     @cached_property
     def _latest_updates(self) -> dict[str | None, list[tuple[Update, IncidentView]]]:
-        """The site's (None) and each component's: grouped in one pass, then only the
-        newest picked out of each group (no sort of every update of the history)."""
-        groups: dict[str | None, list[tuple[Update, IncidentView]]] = defaultdict(list)
-        for view in self.published:
-            for update in view.updates:
-                groups[None].append((update, view))
-                for component_id in view.incident.components:
-                    groups[component_id].append((update, view))
+        """The site's (None) and each component's. Incidents are taken newest news first,
+        and the walk stops once no older one can enter any list: at 10,000 incidents a
+        rebuild reads a few hundred of them, not every update of the history."""
         count = self.site.config.feed_entries
+        totals: dict[str | None, int] = defaultdict(int)  # updates each list could hold
+        walk = []
+        for view in self.published:
+            if view.updates:
+                walk.append((max(_newest((u, view)) for u in view.updates), view))
+                totals[None] += len(view.updates)
+                for component_id in view.incident.components:
+                    totals[component_id] += len(view.updates)
+        walk.sort(key=lambda pair: pair[0], reverse=True)
+        groups: dict[str | None, list[tuple[Update, IncidentView]]] = defaultdict(list)
+        floors: dict[str | None, tuple] = {}  # the count-th newest of each full list
+        waiting = set(totals)  # the lists an update not yet read may still enter
+        for newest, view in walk:
+            waiting = {group for group in waiting
+                       if not (group in floors and floors[group] > newest)
+                       and not (totals[group] <= count and len(groups[group]) == totals[group])}
+            if not waiting:
+                break
+            for group in (None, *view.incident.components):
+                pairs = groups[group]
+                pairs += ((update, view) for update in view.updates)
+                if len(pairs) >= count:
+                    pairs[:] = heapq.nlargest(count, pairs, key=_newest)
+                    floors[group] = _newest(pairs[-1])
         return {group: heapq.nlargest(count, pairs, key=_newest) for group, pairs in
                 groups.items()}
 

@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 from flask import Flask, g
+from jinja2 import BytecodeCache
+from jinja2.bccache import Bucket
 
 from statuspage.desk import public
 from statuspage.errors import StatusPageError
@@ -31,6 +33,24 @@ DEFAULTS = {
     "FREEZER_REDIRECT_POLICY": "error",
     "FREEZER_IGNORE_404_NOT_FOUND": False,
 }
+
+
+class _CompiledTemplates(BytecodeCache):
+    """Templates compiled once per process, not once per app: the daemon makes an app for
+    every build. Jinja checks each template's source against its checksum."""
+
+    def __init__(self):
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self._code:
+            bucket.bytecode_from_string(self._code[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED = _CompiledTemplates()
 
 
 class _SiteHolder:
@@ -60,6 +80,7 @@ def create_app(site: Site | Callable[[], Site], now: datetime | None = None,
     if edition not in EDITION_OUTPUTS:
         raise ValueError(f"unknown edition {edition!r}")
     app = Flask(__name__, static_folder=None)
+    app.jinja_options = {**app.jinja_options, "bytecode_cache": COMPILED}
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
     app.config.update(config)
