@@ -489,6 +489,15 @@ class Snapshot:
         return {view.incident.reference: view for view in self.published}
 
     @cached_property
+    def references_by_first(self) -> dict[str, dict[str, str]]:
+        """Published incidents' ids by reference, grouped by the reference's first
+        character (what the lookup box loads, one small file each), all sorted."""
+        found: dict[str, dict[str, str]] = {}
+        for reference, view in sorted(self.by_reference.items()):
+            found.setdefault(reference[0], {})[reference] = view.id
+        return found
+
+    @cached_property
     def followed(self) -> list[IncidentView]:
         """Published incidents with feeds of their own: those that may still change, and
         those that ended in the last ``FOLLOW_DAYS`` (their followers see the end)."""

@@ -20,15 +20,13 @@ bp = editions.blueprint("refs")
 
 
 def outputs(snap: Snapshot):
-    shards: dict[str, dict[str, str]] = {}
     for reference, view in snap.by_reference.items():
         page = key(view)
         yield Output("refs.redirect", {"ref": reference}, page)
         if reference.lower() != reference:  # one of digits only has one address
             yield Output("refs.redirect", {"ref": reference.lower()}, page,
                          same_as={"ref": reference})
-        shards.setdefault(reference[0], {})[reference] = view.id
-    for first, found in sorted(shards.items()):
+    for first, found in snap.references_by_first.items():
         yield Output("refs.shard", {"first": first}, key(sorted(found.items())))
     for lang in editions.editions(snap.site):
         yield Output("refs.lookup", {"lang": lang}, key("lookup"))
@@ -48,11 +46,10 @@ def redirect(ref: str):
 
 @bp.route("/r/refs-<first>.json")
 def shard(first: str):
-    found = {reference: view.id for reference, view in g.snap.by_reference.items()
-             if reference[0] == first}
+    found = g.snap.references_by_first.get(first)
     if not found:
         abort(404)
-    return Response(api.dumps(dict(sorted(found.items()))), mimetype="application/json")
+    return Response(api.dumps(found), mimetype="application/json")
 
 
 @editions.route("/r/", bp)
