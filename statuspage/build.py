@@ -177,17 +177,20 @@ def _update(site: Site, now: datetime, out: Path, full: bool,
             tree.unlink(spare, path)
     todo: list[Planned] = []
     copies: list[Planned] = []
+    linked: list[str] = []
     for item in plan:
         if item.action == "keep" and had is not None:
             manifest.files[item.id] = had.files[item.id]
         elif item.action == "link" and live is not None:
             path = live.files[item.id][0]
-            tree.link(out, spare, path)
+            linked.append(path)
             manifest.files[item.id] = (path, item.output.key)
         else:
             if had is not None and item.id in had.files:
                 tree.unlink(spare, had.files[item.id][0])  # a new file, never one rewritten
             (todo if item.output.same_as is None else copies).append(item)
+    # Into an empty spare (the first rebuild after a full build: every file), in bulk.
+    tree.link_many(out, spare, linked, fresh=had is None)
     for item, path in zip(todo, _render(app, [i.output for i in todo], workers), strict=True):
         manifest.files[item.id] = (path, item.output.key)
     for item, path in zip(copies, _paths(app, [i.output for i in copies]), strict=True):
@@ -198,7 +201,14 @@ def _update(site: Site, now: datetime, out: Path, full: bool,
         manifest.files[item.id] = (path, output.key)
     manifest.write(spare)
     os.chmod(spare, 0o755)
-    tree.publish(spare, out)
+    previous = tree.publish(spare, out)  # True: the spare now holds the site before
+    if had is None and inputs is not None and not (
+            previous and getattr(tree.Manifest.read(spare), "inputs", None) == inputs):
+        # The spare was made from nothing (a first or full build, or new inputs): what it
+        # now holds is of no use to the next build, which would have to link every file
+        # again before the one that changed. The site just published is, so the next
+        # build (an update, when time counts) starts from it: made now, after the swap.
+        tree.mirror(out, spare, [path for path, _ in manifest.files.values()])
     return len(plan), len(todo) + len(copies)  # a copy is written anew too
 
 

@@ -154,6 +154,40 @@ def link(source: Path, target: Path, path: str, to: str | None = None) -> None:
         shutil.copy2(source / path, destination)
 
 
+def link_many(source: Path, target: Path, paths: list[str], fresh: bool = False) -> None:
+    """``link`` for each path; ``fresh``: ``target`` holds none of them yet, so there is
+    nothing to remove first and each folder is made once (43,000 files in well under a
+    second, where one ``link`` at a time takes seconds)."""
+    if not fresh:
+        for path in paths:
+            link(source, target, path)
+        return
+    made: set[str] = set()
+    source_root, target_root = os.fspath(source), os.fspath(target)
+    for path in paths:
+        folder = os.path.dirname(path)
+        if folder not in made:
+            os.makedirs(os.path.join(target_root, folder), exist_ok=True)
+            made.add(folder)
+        original = os.path.join(source_root, path)
+        destination = os.path.join(target_root, path)
+        try:
+            os.link(original, destination)
+        except FileExistsError:
+            link(source, target, path)
+        except OSError:
+            shutil.copy2(original, destination)
+
+
+def mirror(out: Path, spare: Path, paths: list[str]) -> None:
+    """Make ``spare`` the same site as ``out``: its files as hard links, its marker last
+    (until then the spare is known to be half-made)."""
+    shutil.rmtree(spare, ignore_errors=True)
+    spare.mkdir()
+    link_many(out, spare, paths, fresh=True)
+    shutil.copy2(out / MARKER, spare / MARKER)
+
+
 def publish(staging: Path, out: Path) -> bool:
     """Put ``staging`` at ``out`` in one step; visitors see the old or the new site.
     Returns True when the previous site is now at ``staging``."""
