@@ -276,6 +276,11 @@ def parse_incident(incident_id: str, path: str, text: str, config: SiteConfig,
     updates = _updates(raw_updates, statuses, config, problems)
     audit(summary, summary_line, problems)
     _check_timeline(updates, values["started"] or None, is_maintenance, config, problems)
+    promise, started = values["next_update"], values["started"]
+    if promise and started and promise < started:  # a maintenance's window is checked apart
+        problems.error(f"next_update: {_shown(promise, config, started)} is before started "
+                       f"({_shown(started, config, promise)}): promise a time to come, or "
+                       "remove it", "next_update")
     if problems.errors:
         return None
     return Incident(

@@ -214,11 +214,30 @@ def url(reading: Reading, value: Any, path: KeyPath) -> Any:
     return value.strip().rstrip("/")
 
 
+def site_url(reading: Reading, value: Any, path: KeyPath) -> Any:
+    problem = site_url_problem(value.strip().rstrip("/")) if isinstance(value, str) else \
+        "expected an address such as https://status.example.com"
+    if problem:
+        return reading.error(problem, path)
+    return value.strip().rstrip("/")
+
+
 def url_problem(address: str) -> str | None:
     """Why ``address`` cannot be the site's or support's address, or None when it can."""
     if HTTP_URL.fullmatch(address):
         return None
     return f"{address!r} is not an http(s) URL such as https://status.example.com"
+
+
+def site_url_problem(address: str) -> str | None:
+    """Why ``address`` cannot be the site's public base, to which every page's path is
+    added (a query or a fragment would end up in the middle of each link)."""
+    if problem := url_problem(address):
+        return problem
+    if "?" in address or "#" in address:
+        return (f"{address!r} has a query or a fragment (?… or #…): the site's address is "
+                "the base every page's path is added to; remove it")
+    return None
 
 
 def time(reading: Reading, value: Any, path: KeyPath) -> Any:
