@@ -29,6 +29,7 @@ from statuspage.times import TimeError, format_time, parse_time
 
 KeyPath = tuple[str | int, ...]
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
+MAX_ID = 100  # characters: an id names files and folders (at most 255 bytes, with suffixes)
 HTTP_URL = re.compile(r"https?://[^/\s]+\S*")
 # What XML (feeds, calendars) cannot carry, and no one types on purpose: a terminal escape
 # pasted from a log, a NUL from a broken editor.
@@ -265,6 +266,9 @@ def slug(reading: Reading, value: Any, path: KeyPath) -> Any:
     if not isinstance(value, str) or not SLUG.fullmatch(value):
         return reading.error(f"{value!r} is not an id: lowercase letters, digits and '-', "
                              "e.g. fibre-lyon", path)
+    if len(value) > MAX_ID:
+        return reading.error(f"the id {value[:20]}… is {len(value)} characters long: at most "
+                             f"{MAX_ID} (it names a folder of the site); shorten it", path)
     return value
 
 

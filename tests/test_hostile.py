@@ -165,6 +165,11 @@ HOSTILE = {
         "title: x\n" + FRONT + "next_update: 2026-11-25 09:00+02:00\n")},
         "incidents/x.md:6: next_update: 2026-11-25 08:00+01:00 is before started "
         "(2026-11-25 10:00+01:00): promise a time to come, or remove it"),
+    "an id too long for a file name": ({"incidents/2026-11-25-" + "a" * 240 + ".md": GOOD},
+                                       "(the file name) is 251 characters long: at most 100"),
+    "a component id too long": ({"content/site.yaml~": ("id: adsl", "id: " + "b" * 300)},
+                                "components.id: the id bbbbbbbbbbbbbbbbbbbb… is 300 characters "
+                                "long: at most 100"),
     "an update in year 2201": ({"incidents/x.md": incident(
         "title: x\n" + FRONT, "## 2201-01-01 10:05 · investigating\nx\n")},
         "incidents/x.md:7: invalid time '2201-01-01 10:05': times go from 1970 to 2200"),
@@ -325,6 +330,16 @@ def test_a_site_yaml_that_is_not_a_file_is_a_located_error(site, kind):
         assert ("content/site.yaml:1: is a folder, not a content file" if kind == "folder" else
                 "content/site.yaml:1: not a regular file") in result.output, result.output
     assert _snapshot(site / "build") == before
+
+
+@pytest.mark.parametrize("command", ["update", "resolve", "note"])
+def test_commands_on_an_id_too_long_for_their_files_say_so(site, command):
+    long_id = "2026-11-25-" + "a" * 240
+    (site / "incidents" / f"{long_id}.md").write_text(GOOD, encoding="utf-8")
+    result = invoke(site, command, long_id, "-m", "x")
+    assert result.exit_code == 1 and f"no incident {long_id!r}" in result.output, \
+        result.exception
+    assert invoke(site, "new", "Panne", "-c", "fibre", "-m", "x", "--id", "b" * 98).exit_code == 1
 
 
 def test_a_url_with_a_query_is_refused_on_the_command_line(site):
