@@ -171,10 +171,52 @@ def stripped(text: str) -> list[str]:
     return [what for what, _ in _stripped(text)]
 
 
+# Python-Markdown reads some texts in quadratic time: from each "<" that may open a tag to
+# the end of the text (the standard library's HTMLParser: 16 KB of "<a " took 5 s), from
+# each "[" to the end of its paragraph (links with "](", reference definitions). A bound on
+# the characters those scans read, over all the markdown of one file; past it, the file is
+# refused (at worst about 2 s of conversion; the shipped example uses a thousandth).
+MAX_SCANNED = 10_000_000
+_TAG_START = re.compile(r"<[A-Za-z/]")
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+
+
+def scan_cost(text: str) -> tuple[int, int]:
+    """An upper bound on what those scans read in ``text``, and where the costliest starts."""
+    length = len(text)
+    bound = length * (text.count("<") + text.count("["))
+    if bound <= MAX_SCANNED // 100:
+        return bound, 0  # most texts: short, or with few of either (a bound is enough)
+    tags = [m.start() for m in _TAG_START.finditer(text)]
+    cost = sum(length - start for start in tags)
+    worst, where = cost, (tags[0] if tags else 0)
+    start = 0
+    for end, after in [(m.start(), m.end()) for m in _BLANK_LINE.finditer(text)] + [
+            (length, length)]:
+        opened = text.count("[", start, end)
+        if opened:
+            paragraph = opened * (end - start)
+            cost += paragraph
+            if paragraph > worst:
+                worst, where = paragraph, text.index("[", start, end)
+        start = after
+    return cost, where
+
+
 def audit(text: str, first_line: int, problems) -> None:
     """Warn about each thing the sanitiser would remove, at the line it is written on
-    (``first_line`` is the text's first line in its file)."""
+    (``first_line`` is the text's first line in its file); refuse markdown that would take
+    minutes to convert (``MAX_SCANNED``)."""
     if not text:
+        return
+    cost, where = scan_cost(text)
+    problems.markup_cost += cost
+    if problems.markup_cost > MAX_SCANNED:  # not converted, not even to audit it
+        if problems.markup_cost - cost <= MAX_SCANNED:  # said once, where it tips over
+            problems.error("too many '<' or '[' that open nothing, in long paragraphs or long "
+                           "texts: the pages would take minutes to render; write &lt; or \\[ "
+                           "for those that are not markup, or split long paragraphs with blank "
+                           "lines", line=first_line + text.count("\n", 0, where))
         return
     lines = text.lower().split("\n")
     for what, needle in _stripped(text):

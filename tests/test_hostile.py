@@ -170,6 +170,17 @@ HOSTILE = {
     "a component id too long": ({"content/site.yaml~": ("id: adsl", "id: " + "b" * 300)},
                                 "components.id: the id bbbbbbbbbbbbbbbbbbbb… is 300 characters "
                                 "long: at most 100"),
+    "tags that never close": ({"incidents/x.md": incident(
+        "title: x\n" + FRONT, "## 2026-11-25 10:05 · investigating\nok\n\n" + "<a " * 20_000)},
+        "incidents/x.md:10: too many '<' or '[' that open nothing"),
+    "links that never close": ({"incidents/x.md": incident(
+        "title: x\n" + FRONT, "## 2026-11-25 10:05 · investigating\n" + "[](" * 20_000)},
+        "incidents/x.md:8: too many '<' or '[' that open nothing"),
+    "many texts that are each slow": ({"incidents/x.md": incident(
+        "title: x\n" + FRONT + "who_is_affected: " + "'" + "[" * 2_000 + "'\n",
+        "".join(f"## 2026-11-25 10:{59 - n:02d} · investigating\n" + "[" * 1_000 + "\n"
+                for n in range(10)))},
+        "incidents/x.md:21: too many '<' or '[' that open nothing"),
     "an update in year 2201": ({"incidents/x.md": incident(
         "title: x\n" + FRONT, "## 2201-01-01 10:05 · investigating\nx\n")},
         "incidents/x.md:7: invalid time '2201-01-01 10:05': times go from 1970 to 2200"),
@@ -295,8 +306,8 @@ ALLOWED = {
         "title: x\ncomponents: [fibre]\nmaintenance: {start: 2200-12-01 01:00, end: "
         "2200-12-31 23:00}\n", "## 2026-11-25 10:05 · scheduled\nx\n"),
     "brackets that never close": incident(
-        "title: x\n" + FRONT, "## 2026-11-25 10:05 · investigating\n" + "[" * 50_000 + "\n\n"
-        + "![" * 20_000 + "\n\n" + "*[" * 20_000 + "\n"),
+        "title: x\n" + FRONT, "## 2026-11-25 10:05 · investigating\n" + "[" * 2_000 + "\n\n"
+        + "![" * 1_000 + "\n\n" + "*[" * 1_000 + "\n"),
     "nested quotes and lists": incident(
         "title: x\n" + FRONT, "## 2026-11-25 10:05 · investigating\n" + "> " * 200 + "deep\n\n"
         + "".join("  " * n + "- item\n" for n in range(60))),

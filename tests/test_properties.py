@@ -145,6 +145,12 @@ def test_links_are_read_as_python_markdown_reads_them(text):
     assert markup._markdown().convert(text) == PLAIN_MARKDOWN.reset().convert(text)
 
 
+def test_a_paragraph_of_unclosed_brackets_converts_in_linear_time():
+    started = time.perf_counter()
+    markup._markdown().convert("[" * 50_000 + "\n\n" + "![" * 20_000)  # was: never ends
+    assert time.perf_counter() - started < 2
+
+
 @given(st.lists(st.integers(0, 50), max_size=30), st.integers(-5, 55))
 def test_the_updates_published_by_a_moment_are_those_at_or_before_it(minutes, at):
     incident = _with_updates([NOW + timedelta(minutes=m) for m in minutes])
