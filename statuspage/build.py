@@ -34,7 +34,7 @@ from statuspage.errors import BuildError, ConfigError, Problem
 from statuspage.loader import Loader
 from statuspage.model import Site
 from statuspage.package import code_digest
-from statuspage.schema import url_problem
+from statuspage.schema import site_url_problem
 from statuspage.web import create_app, outputs, snapshot
 from statuspage.web.registry import Output
 
@@ -129,8 +129,8 @@ def build(root: Path, out: Path | None = None, url: str | None = None,
         if edition == PUBLIC:
             site = desk.public(site)
         if url:
-            if url_problem(url.rstrip("/")):
-                raise ConfigError(f"--url: {url_problem(url.rstrip('/'))}")
+            if problem := site_url_problem(url.rstrip("/")):
+                raise ConfigError(f"--url: {problem}")
             site = replace(site, config=replace(site.config, url=url.rstrip("/")))
         notes += [f"removed {path.name}, left by a build that was stopped"
                   for path in tree.remove_stale(out)]

@@ -12,7 +12,7 @@ from statuspage import loader, status, untranslated, writer
 from statuspage.config import SITE_FILE
 from statuspage.errors import ContentError, StatusPageError, count
 from statuspage.model import ComponentStatus, Impact, IncidentStatus, MaintenanceStatus
-from statuspage.schema import url_problem
+from statuspage.schema import site_url_problem, url_problem
 from statuspage.times import TimeError, format_time, parse_when
 
 
@@ -489,7 +489,7 @@ def run(obj: Context, out: Path | None, url: str | None, every, on_overdue: str 
     from statuspage import daemon, outbound
     from statuspage import webhooks as hooks
 
-    problem = url_problem(url.rstrip("/")) if url else None
+    problem = site_url_problem(url.rstrip("/")) if url else None
     if problem:
         raise click.BadParameter(problem, param_hint="--url")
     try:

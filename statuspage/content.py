@@ -260,6 +260,10 @@ def parse_incident(incident_id: str, path: str, text: str, config: SiteConfig,
     if not schema.SLUG.fullmatch(incident_id):
         problems.error(f"incident id {incident_id!r} (the file name) is not a slug: rename the "
                        "file with lowercase letters, digits and '-', e.g. 2026-11-20-fibre-lyon.md")
+    elif len(incident_id) > schema.MAX_ID:
+        problems.error(f"incident id (the file name) is {len(incident_id)} characters long: at "
+                       f"most {schema.MAX_ID}, as it names the incident's folder and files; "
+                       "rename the file")
     parts = _document(text, problems)
     if parts is None:
         return None
@@ -276,6 +280,11 @@ def parse_incident(incident_id: str, path: str, text: str, config: SiteConfig,
     updates = _updates(raw_updates, statuses, config, problems)
     audit(summary, summary_line, problems)
     _check_timeline(updates, values["started"] or None, is_maintenance, config, problems)
+    promise, started = values["next_update"], values["started"]
+    if promise and started and promise < started:  # a maintenance's window is checked apart
+        problems.error(f"next_update: {_shown(promise, config, started)} is before started "
+                       f"({_shown(started, config, promise)}): promise a time to come, or "
+                       "remove it", "next_update")
     if problems.errors:
         return None
     return Incident(  # every row of the table is a field of Incident

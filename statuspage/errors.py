@@ -85,6 +85,7 @@ class Problems:
         self.doc = doc
         self.errors: list[Problem] = []
         self.warnings: list[Problem] = []
+        self.markup_cost = 0  # what its markdown may cost to convert (markup.audit)
 
     def error(self, message: str, *key: str | int, line: int | None = None) -> None:
         self.errors.append(Problem(self.path, line or self._line(key), message))

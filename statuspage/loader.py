@@ -105,7 +105,7 @@ class Loader:
     def config(self) -> tuple[SiteConfig, Problems, str]:
         """The configuration, its warnings, and a digest of site.yaml."""
         site_file = self.root / SITE_FILE
-        if not site_file.is_file():
+        if not site_file.exists() and not site_file.is_symlink():  # else: read says what it is
             raise ConfigError(f"no site here: {site_file} is missing (run 'statuspage init' to "
                               "create a site, or pass --site DIR)")
         problems = Problems(str(SITE_FILE))

@@ -33,6 +33,38 @@ CACHED = 1 << 17
 
 
 _local = threading.local()
+# The inline patterns that look for the "]" closing a "[" (links, images, references).
+BRACKETED = ("reference", "link", "image_link", "image_reference", "short_reference",
+             "short_image_ref")
+
+
+class _Brackets:
+    """Python-Markdown's ``getText`` in constant time: for each "[" it scans to the "]"
+    that closes it, to the end of the paragraph when none does, so a paragraph of 8,000
+    "[" took 37 s (and 50,000 never ended). Here the closing "]" of every "[" is found in
+    one pass over the paragraph, the same answers."""
+
+    def __init__(self, original):
+        self.original = original
+        self.data: str | None = None
+        self.closing: dict[int, int] = {}
+
+    def get_text(self, data: str, index: int) -> tuple[str, int, bool]:
+        if index < 1 or data[index - 1] != "[":
+            return self.original(data, index)  # not after a "[": never the case, but exact
+        if data is not self.data:  # a new paragraph, or one with a link replaced
+            opened: list[int] = []
+            closing = {}
+            for position, char in enumerate(data):
+                if char == "[":
+                    opened.append(position)
+                elif char == "]" and opened:
+                    closing[opened.pop()] = position
+            self.data, self.closing = data, closing
+        end = self.closing.get(index - 1)
+        if end is None:
+            return data[index:], len(data), False
+        return data[index:end], end + 1, True
 
 
 def _markdown() -> markdown.Markdown:
@@ -44,6 +76,9 @@ def _markdown() -> markdown.Markdown:
             extension_configs={"tables": {"use_align_attribute": True}},
             output_format="html",
         )
+        for name in BRACKETED:
+            pattern = md.inlinePatterns[name]
+            pattern.getText = _Brackets(pattern.getText).get_text  # type: ignore[attr-defined]
     return md.reset()
 
 
@@ -151,10 +186,52 @@ def stripped(text: str) -> list[str]:
     return [what for what, _ in _stripped(text)]
 
 
+# Python-Markdown reads some texts in quadratic time: from each "<" that may open a tag to
+# the end of the text (the standard library's HTMLParser: 16 KB of "<a " took 5 s), from
+# each "[" to the end of its paragraph (links with "](", reference definitions). A bound on
+# the characters those scans read, over all the markdown of one file; past it, the file is
+# refused (at worst about 2 s of conversion; the shipped example uses a thousandth).
+MAX_SCANNED = 10_000_000
+_TAG_START = re.compile(r"<[A-Za-z/]")
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+
+
+def scan_cost(text: str) -> tuple[int, int]:
+    """An upper bound on what those scans read in ``text``, and where the costliest starts."""
+    length = len(text)
+    bound = length * (text.count("<") + text.count("["))
+    if bound <= MAX_SCANNED // 100:
+        return bound, 0  # most texts: short, or with few of either (a bound is enough)
+    tags = [m.start() for m in _TAG_START.finditer(text)]
+    cost = sum(length - start for start in tags)
+    worst, where = cost, (tags[0] if tags else 0)
+    start = 0
+    for end, after in [(m.start(), m.end()) for m in _BLANK_LINE.finditer(text)] + [
+            (length, length)]:
+        opened = text.count("[", start, end)
+        if opened:
+            paragraph = opened * (end - start)
+            cost += paragraph
+            if paragraph > worst:
+                worst, where = paragraph, text.index("[", start, end)
+        start = after
+    return cost, where
+
+
 def audit(text: str, first_line: int, problems) -> None:
     """Warn about each thing the sanitiser would remove, at the line it is written on
-    (``first_line`` is the text's first line in its file)."""
+    (``first_line`` is the text's first line in its file); refuse markdown that would take
+    minutes to convert (``MAX_SCANNED``)."""
     if not text:
+        return
+    cost, where = scan_cost(text)
+    problems.markup_cost += cost
+    if problems.markup_cost > MAX_SCANNED:  # not converted, not even to audit it
+        if problems.markup_cost - cost <= MAX_SCANNED:  # said once, where it tips over
+            problems.error("too many '<' or '[' that open nothing, in long paragraphs or long "
+                           "texts: the pages would take minutes to render; write &lt; or \\[ "
+                           "for those that are not markup, or split long paragraphs with blank "
+                           "lines", line=first_line + text.count("\n", 0, where))
         return
     lines = text.lower().split("\n")
     for what, needle in _stripped(text):

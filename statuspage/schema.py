@@ -29,6 +29,7 @@ from statuspage.times import TimeError, format_time, parse_time
 
 KeyPath = tuple[str | int, ...]
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
+MAX_ID = 100  # characters: an id names files and folders (at most 255 bytes, with suffixes)
 HTTP_URL = re.compile(r"https?://[^/\s]+\S*")
 # What XML (feeds, calendars) cannot carry, and no one types on purpose: a terminal escape
 # pasted from a log, a NUL from a broken editor.
@@ -214,11 +215,30 @@ def url(reading: Reading, value: Any, path: KeyPath) -> Any:
     return value.strip().rstrip("/")
 
 
+def site_url(reading: Reading, value: Any, path: KeyPath) -> Any:
+    problem = site_url_problem(value.strip().rstrip("/")) if isinstance(value, str) else \
+        "expected an address such as https://status.example.com"
+    if problem:
+        return reading.error(problem, path)
+    return value.strip().rstrip("/")
+
+
 def url_problem(address: str) -> str | None:
     """Why ``address`` cannot be the site's or support's address, or None when it can."""
     if HTTP_URL.fullmatch(address):
         return None
     return f"{address!r} is not an http(s) URL such as https://status.example.com"
+
+
+def site_url_problem(address: str) -> str | None:
+    """Why ``address`` cannot be the site's public base, to which every page's path is
+    added (a query or a fragment would end up in the middle of each link)."""
+    if problem := url_problem(address):
+        return problem
+    if "?" in address or "#" in address:
+        return (f"{address!r} has a query or a fragment (?… or #…): the site's address is "
+                "the base every page's path is added to; remove it")
+    return None
 
 
 def time(reading: Reading, value: Any, path: KeyPath) -> Any:
@@ -256,6 +276,9 @@ def slug(reading: Reading, value: Any, path: KeyPath) -> Any:
     if not isinstance(value, str) or not SLUG.fullmatch(value):
         return reading.error(f"{value!r} is not an id: lowercase letters, digits and '-', "
                              "e.g. fibre-lyon", path)
+    if len(value) > MAX_ID:
+        return reading.error(f"the id {value[:20]}… is {len(value)} characters long: at most "
+                             f"{MAX_ID} (it names a folder of the site); shorten it", path)
     return value
 
 

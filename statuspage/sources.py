@@ -109,10 +109,14 @@ def read(path: str | Path, problems: Problems) -> str | None:
     except OSError as err:
         problems.error(f"cannot be read: {_reason(err)}", line=1)
         return None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):  # a folder opens too (on Linux), but cannot be read
+        os.close(fd)
+        problems.error("is a folder, not a content file: rename or remove it"
+                       if stat.S_ISDIR(mode) else
+                       "not a regular file: replace it with a text file", line=1)
+        return None
     with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            problems.error("not a regular file: replace it with a text file", line=1)
-            return None
         data = handle.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
         problems.error(f"larger than {MAX_BYTES // 1_000_000} MB: a content file holds one "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import heapq
+from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -57,7 +58,9 @@ def visible_updates(incident: Incident, now: datetime) -> tuple[Update, ...]:
     updates = incident.updates
     if not updates or updates[0].time <= now:
         return updates  # all published: the common case, without a copy
-    return tuple(u for u in updates if u.time <= now)
+    # Newest first, so the published ones are a tail, found by bisection: the API asks this
+    # at each update's time, which a scan made quadratic (20,000 updates: minutes).
+    return updates[bisect_left(updates, True, key=lambda u: u.time <= now):]
 
 
 def status_at(incident: Incident, now: datetime) -> UpdateStatus:

@@ -36,7 +36,7 @@ from statuspage.model import (
     Update,
     Window,
 )
-from statuspage.schema import SLUG
+from statuspage.schema import MAX_ID, SLUG
 from statuspage.times import format_time
 
 CLOSING_TEXT = {False: "This incident has been resolved.", True: "This maintenance is complete."}
@@ -169,6 +169,9 @@ def create(root: Path, config: SiteConfig, incident: Incident, numbered: bool = 
     if not SLUG.fullmatch(incident.id):
         raise StatusPageError(f"id {incident.id!r} is not a slug: use lowercase letters, "
                               "digits and '-'")
+    if len(incident.id) > MAX_ID - 3:  # room for a -2 … -99 suffix
+        raise StatusPageError(f"id {incident.id[:20]}… is {len(incident.id)} characters long: "
+                              f"at most {MAX_ID - 3}")
     with locked(root) as folder:
         candidates = [incident.id, *(f"{incident.id}-{n}" for n in range(2, 100))]
         for candidate in candidates if numbered else candidates[:1]:
@@ -187,7 +190,8 @@ def create(root: Path, config: SiteConfig, incident: Incident, numbered: bool = 
 
 def _incident_ids(root: Path) -> list[str]:
     return sorted(p.stem for p in (root / INCIDENTS_DIR).glob("*.md")
-                  if "." not in p.stem and SLUG.fullmatch(p.stem) and p.is_file())
+                  if "." not in p.stem and SLUG.fullmatch(p.stem)
+                  and len(p.stem) <= MAX_ID and p.is_file())
 
 
 _REF_LINE = re.compile(r"^ref:[ \t]*[\"']?([A-Za-z0-9 -]+?)[\"']?[ \t]*(?:#.*)?$", re.MULTILINE)
@@ -228,7 +232,7 @@ def resolve_id(root: Path, wanted: str) -> str:
 
 def incident_path(root: Path, incident_id: str) -> Path:
     path = root / INCIDENTS_DIR / f"{incident_id}.md"
-    if not SLUG.fullmatch(incident_id) or not path.is_file():
+    if not SLUG.fullmatch(incident_id) or len(incident_id) > MAX_ID or not path.is_file():
         known = sorted(p.stem for p in (root / INCIDENTS_DIR).glob("*.md") if "." not in p.stem)
         hint = ", ".join(known[-5:]) or "none yet"
         raise IncidentNotFound(f"no incident {incident_id!r} (latest: {hint}; see "

@@ -157,6 +157,30 @@ HOSTILE = {
                                     "2026-12-01 04:09:45, end: 2026-12-01 04:09:25}\n",
                                     "## 2026-11-25 10:05 · scheduled\nx\n")},
         "maintenance: end is before start"),
+    "site url with a query": ({"content/site.yaml~": ("url: https://status.test.example",
+                                                      'url: "https://x.example/?a=1"')},
+                              "content/site.yaml:2: url: 'https://x.example/?a=1' has a query "
+                              "or a fragment"),
+    "next update before started": ({"incidents/x.md": incident(
+        "title: x\n" + FRONT + "next_update: 2026-11-25 09:00+02:00\n")},
+        "incidents/x.md:6: next_update: 2026-11-25 08:00+01:00 is before started "
+        "(2026-11-25 10:00+01:00): promise a time to come, or remove it"),
+    "an id too long for a file name": ({"incidents/2026-11-25-" + "a" * 240 + ".md": GOOD},
+                                       "(the file name) is 251 characters long: at most 100"),
+    "a component id too long": ({"content/site.yaml~": ("id: adsl", "id: " + "b" * 300)},
+                                "components.id: the id bbbbbbbbbbbbbbbbbbbb… is 300 characters "
+                                "long: at most 100"),
+    "tags that never close": ({"incidents/x.md": incident(
+        "title: x\n" + FRONT, "## 2026-11-25 10:05 · investigating\nok\n\n" + "<a " * 20_000)},
+        "incidents/x.md:10: too many '<' or '[' that open nothing"),
+    "links that never close": ({"incidents/x.md": incident(
+        "title: x\n" + FRONT, "## 2026-11-25 10:05 · investigating\n" + "[](" * 20_000)},
+        "incidents/x.md:8: too many '<' or '[' that open nothing"),
+    "many texts that are each slow": ({"incidents/x.md": incident(
+        "title: x\n" + FRONT + "who_is_affected: " + "'" + "[" * 2_000 + "'\n",
+        "".join(f"## 2026-11-25 10:{59 - n:02d} · investigating\n" + "[" * 1_000 + "\n"
+                for n in range(10)))},
+        "incidents/x.md:21: too many '<' or '[' that open nothing"),
     "an update in year 2201": ({"incidents/x.md": incident(
         "title: x\n" + FRONT, "## 2201-01-01 10:05 · investigating\nx\n")},
         "incidents/x.md:7: invalid time '2201-01-01 10:05': times go from 1970 to 2200"),
@@ -281,6 +305,9 @@ ALLOWED = {
     "a maintenance far ahead": incident(
         "title: x\ncomponents: [fibre]\nmaintenance: {start: 2200-12-01 01:00, end: "
         "2200-12-31 23:00}\n", "## 2026-11-25 10:05 · scheduled\nx\n"),
+    "brackets that never close": incident(
+        "title: x\n" + FRONT, "## 2026-11-25 10:05 · investigating\n" + "[" * 2_000 + "\n\n"
+        + "![" * 1_000 + "\n\n" + "*[" * 1_000 + "\n"),
     "nested quotes and lists": incident(
         "title: x\n" + FRONT, "## 2026-11-25 10:05 · investigating\n" + "> " * 200 + "deep\n\n"
         + "".join("  " * n + "- item\n" for n in range(60))),
@@ -299,6 +326,37 @@ def test_what_the_format_allows_builds(site, name):
 
 # -- the commands that write ----------------------------------------------------------------
 
+
+
+@pytest.mark.parametrize("kind", ["folder", "fifo"])
+def test_a_site_yaml_that_is_not_a_file_is_a_located_error(site, kind):
+    path = site / "content" / "site.yaml"
+    path.unlink()
+    path.mkdir() if kind == "folder" else os.mkfifo(path)
+    before = _snapshot(site / "build")
+    for command in ("check", "build", "list"):
+        result = invoke(site, command)
+        assert result.exit_code == 1 and not isinstance(result.exception, OSError), \
+            result.exception
+        assert ("content/site.yaml:1: is a folder, not a content file" if kind == "folder" else
+                "content/site.yaml:1: not a regular file") in result.output, result.output
+    assert _snapshot(site / "build") == before
+
+
+@pytest.mark.parametrize("command", ["update", "resolve", "note"])
+def test_commands_on_an_id_too_long_for_their_files_say_so(site, command):
+    long_id = "2026-11-25-" + "a" * 240
+    (site / "incidents" / f"{long_id}.md").write_text(GOOD, encoding="utf-8")
+    result = invoke(site, command, long_id, "-m", "x")
+    assert result.exit_code == 1 and f"no incident {long_id!r}" in result.output, \
+        result.exception
+    assert invoke(site, "new", "Panne", "-c", "fibre", "-m", "x", "--id", "b" * 98).exit_code == 1
+
+
+def test_a_url_with_a_query_is_refused_on_the_command_line(site):
+    result = invoke(site, "build", "--url", "https://x.example/status?a=1")
+    assert result.exit_code == 1 and "--url: 'https://x.example/status?a=1' has a query" in \
+        result.output, result.output
 
 
 def test_seconds_given_are_kept_and_written_only_when_not_zero(site):
