@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 from flask import Flask, g
-from jinja2 import BytecodeCache
+from jinja2 import FileSystemBytecodeCache
 from jinja2.bccache import Bucket
 
 from statuspage.desk import public
@@ -35,19 +35,37 @@ DEFAULTS = {
 }
 
 
-class _CompiledTemplates(BytecodeCache):
-    """Templates compiled once per process, not once per app: the daemon makes an app for
-    every build. Jinja checks each template's source against its checksum."""
+class _CompiledTemplates(FileSystemBytecodeCache):
+    """Templates compiled once, not once per app (the daemon makes one per build) nor per
+    command: in memory, and in Jinja's own cache folder in the system's temporary
+    directory. Jinja checks each template's source against its checksum."""
 
     def __init__(self):
         self._code: dict[str, bytes] = {}
+        self._folder: FileSystemBytecodeCache | None = None
 
     def load_bytecode(self, bucket: Bucket) -> None:
-        if bucket.key in self._code:
-            bucket.bytecode_from_string(self._code[bucket.key])
+        if bucket.key not in self._code:
+            try:
+                self._files().load_bytecode(bucket)
+            except OSError:  # no temporary directory to use: compiled again
+                return
+            if bucket.code is not None:
+                self._code[bucket.key] = bucket.bytecode_to_string()
+            return
+        bucket.bytecode_from_string(self._code[bucket.key])
 
     def dump_bytecode(self, bucket: Bucket) -> None:
         self._code[bucket.key] = bucket.bytecode_to_string()
+        try:
+            self._files().dump_bytecode(bucket)
+        except OSError:
+            pass
+
+    def _files(self) -> FileSystemBytecodeCache:
+        if self._folder is None:
+            self._folder = FileSystemBytecodeCache()
+        return self._folder
 
 
 COMPILED = _CompiledTemplates()
