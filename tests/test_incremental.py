@@ -134,6 +134,33 @@ def test_one_update_renders_a_few_files_and_keeps_the_rest(example_dir, monkeypa
     assert "Réparé." in page
 
 
+def test_a_full_build_leaves_the_spare_the_next_build_starts_from(example_dir, monkeypatch):
+    """After a first (or full) build, the spare beside build/ is the published site as hard
+    links, with its marker: the build after an update links nothing anew, and is still the
+    same bytes as a full build."""
+    monkeypatch.setattr(cli, "_now", lambda: NOW)
+    out = example_dir / "build"
+    spare = example_dir / ".statuspage-spare-build"
+    build(example_dir, now=NOW)
+    assert (spare / ".statuspage-build").read_bytes() == (out / ".statuspage-build").read_bytes()
+    published = tree(out)
+    assert tree(spare) == published
+    for name in published:
+        assert (spare / name).stat().st_ino == (out / name).stat().st_ino, name
+    linked = []
+    monkeypatch.setattr(building.tree, "link_many",
+                        lambda source, target, paths, fresh=False: linked.extend(paths))
+    fibre = next(i.id for i in load_site(example_dir).incidents if "fibre" in i.id)
+    result = CliRunner().invoke(cli.main, ["--site", str(example_dir), "update", fibre,
+                                           "--status", "monitoring", "-m", "Réparé."])
+    assert result.exit_code == 0, result.output
+    build(example_dir, now=NOW)
+    assert linked == []  # every unchanged file was already in the spare
+    incremental = tree(out)
+    build(example_dir, now=NOW, full=True, out=example_dir / "full")
+    assert incremental == tree(example_dir / "full")
+
+
 def test_a_code_change_renders_everything(example_dir, monkeypatch):
     build(example_dir, now=NOW)
     monkeypatch.setattr(building, "code_digest", lambda: "another version")
