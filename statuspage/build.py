@@ -218,9 +218,8 @@ def _update(site: Site, now: datetime, out: Path, full: bool,
         manifest.files[item.id] = (path, output.key)
     manifest.write(spare)
     os.chmod(spare, 0o755)
-    previous = tree.publish(spare, out)  # True: the spare now holds the site before
-    if had is None and inputs is not None and not (
-            previous and getattr(tree.Manifest.read(spare), "inputs", None) == inputs):
+    before = tree.Manifest.read(spare) if tree.publish(spare, out) else None
+    if had is None and inputs is not None and (before is None or before.inputs != inputs):
         # The spare was made from nothing (a first or full build, or new inputs): what it
         # now holds is of no use to the next build, which would have to link every file
         # again before the one that changed. The site just published is, so the next

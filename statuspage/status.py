@@ -560,7 +560,7 @@ class Snapshot:
         walk = []
         for view in self.published:
             if view.updates:
-                walk.append((max(_newest((u, view)) for u in view.updates), view))
+                walk.append(((max(u.time for u in view.updates), view.id), view))
                 totals[None] += len(view.updates)
                 for component_id in view.incident.components:
                     totals[component_id] += len(view.updates)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 from flask import Flask, g
-from jinja2 import FileSystemBytecodeCache
+from jinja2 import BytecodeCache, FileSystemBytecodeCache
 from jinja2.bccache import Bucket
 
 from statuspage.desk import public
@@ -35,31 +35,31 @@ DEFAULTS = {
 }
 
 
-class _CompiledTemplates(FileSystemBytecodeCache):
+class _CompiledTemplates(BytecodeCache):
     """Templates compiled once, not once per app (the daemon makes one per build) nor per
-    command: in memory, and in Jinja's own cache folder in the system's temporary
-    directory. Jinja checks each template's source against its checksum."""
+    command: in memory, in front of Jinja's own cache folder in the temporary directory
+    (made when first needed). Jinja checks each template's source against its checksum."""
 
     def __init__(self):
         self._code: dict[str, bytes] = {}
         self._folder: FileSystemBytecodeCache | None = None
 
     def load_bytecode(self, bucket: Bucket) -> None:
-        if bucket.key not in self._code:
-            try:
-                self._files().load_bytecode(bucket)
-            except OSError:  # no temporary directory to use: compiled again
-                return
-            if bucket.code is not None:
-                self._code[bucket.key] = bucket.bytecode_to_string()
+        if bucket.key in self._code:
+            bucket.bytecode_from_string(self._code[bucket.key])
             return
-        bucket.bytecode_from_string(self._code[bucket.key])
+        try:
+            self._files().load_bytecode(bucket)
+        except (OSError, RuntimeError):  # no usable temporary folder: compiled again
+            return
+        if bucket.code is not None:
+            self._code[bucket.key] = bucket.bytecode_to_string()
 
     def dump_bytecode(self, bucket: Bucket) -> None:
         self._code[bucket.key] = bucket.bytecode_to_string()
         try:
             self._files().dump_bytecode(bucket)
-        except OSError:
+        except (OSError, RuntimeError):
             pass
 
     def _files(self) -> FileSystemBytecodeCache:
