@@ -41,14 +41,13 @@ bp = editions.blueprint("feeds")
 _ = editions.translate
 
 
-_NO_MARKUP = str.maketrans("<>", "‹›")
 
 
 def plain_title(text: str) -> str:
     """A title or a feed's description: plain text, which some readers render as HTML
     (RSS leaves it open). Without ``<`` and ``>`` it reads the same either way, and nothing
     in it can become markup."""
-    return text.translate(_NO_MARKUP)
+    return text.replace("<", "‹").replace(">", "›")  # (str.translate: slow on non-ASCII)
 
 
 def _text(text: Text) -> str:
