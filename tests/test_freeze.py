@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import FIBRE, NOW
+from flask import Response
 
 import statuspage.build
 from statuspage.build import BuildResult, build
@@ -218,9 +219,23 @@ def _freezer_that_cannot_start(app, todo):
 real_make_freezer = statuspage.build.make_freezer
 
 
+def _freezer_with_a_misnamed_page(app, todo):
+    """The real freezer, plus a page whose name says HTML while it answers plain text."""
+    app.add_url_rule("/odd.html", "odd", lambda: Response("plain", mimetype="text/plain"))
+    freezer = real_make_freezer(app, todo)
+
+    @freezer.register_generator
+    def odd():
+        yield "odd", {}
+
+    return freezer
+
+
 @pytest.mark.parametrize(("make_freezer", "cause"), [
     (_freezer_that_fails_midway, "no-such-incident"),
     (_freezer_that_cannot_start, "No space left on device"),
+    (_freezer_with_a_misnamed_page, "'odd.html' (type text/html) does not match Content-Type: "
+                                    "text/plain"),
 ])
 def test_build_error_leaves_old_site(site_dir: Path, tmp_path: Path,
                                      monkeypatch: pytest.MonkeyPatch, make_freezer, cause: str):
