@@ -40,7 +40,11 @@ from statuspage.web import create_app, outputs, snapshot
 from statuspage.web.registry import Output
 
 MARKER = tree.MARKER
-PARALLEL_FROM = 400  # files to render before a pool of processes pays for itself
+# A pool of processes pays for itself from this much work: files to render, each weighing
+# more on a large site, whose home, history, feeds and API list more (at 10,000 incidents
+# the 50 files an update changes take a second, and two cores halve that).
+PARALLEL_FROM = 400
+INCIDENTS_PER_WEIGHT = 250  # a file weighs one more per this many incidents
 COLLECT_EVERY = 500  # pages rendered between two passes of the cycle collector
 CACHE = ".statuspage-cache-"  # beside the output: the parsed content, by file stamp
 
@@ -248,7 +252,9 @@ def _update(site: Site, now: datetime, out: Path, full: bool,
             (todo if item.output.same_as is None else copies).append(item)
     # Into an empty spare (the first rebuild after a full build: every file), in bulk.
     tree.link_many(out, spare, linked, fresh=had is None)
-    for item, path in zip(todo, _render(app, [i.output for i in todo], workers), strict=True):
+    weight = 1 + len(site.incidents) / INCIDENTS_PER_WEIGHT
+    for item, path in zip(todo, _render(app, [i.output for i in todo], workers, weight),
+                          strict=True):
         manifest.files[item.id] = (path, item.output.key)
     for item, path in zip(copies, _paths(app, [i.output for i in copies]), strict=True):
         output = item.output
@@ -284,20 +290,25 @@ def _plan(app: Flask, site: Site, now: datetime, had: tree.Manifest | None,
     return plan
 
 
-def _render(app: Flask, todo: list[Output], workers: int | None) -> list[str]:
-    """Render ``todo`` into the app's destination; the path written for each, in order."""
+def _render(app: Flask, todo: list[Output], workers: int | None,
+            weight: float = 1.0) -> list[str]:
+    """Render ``todo`` into the app's destination; the path written for each, in order.
+    ``weight``: what one file costs, about (see PARALLEL_FROM)."""
     workers = workers or len(os.sched_getaffinity(0))
-    if workers <= 1 or len(todo) < PARALLEL_FROM:
+    if workers <= 1 or len(todo) < 2 or len(todo) * weight < PARALLEL_FROM:
         return _render_batch(app, todo)
-    # Forked workers share the loaded site and its Snapshot, computed once here. A page's
-    # editions go to one worker: their texts (often the same, untranslated) convert once.
+    # Forked workers share the loaded site and its Snapshot, computed once here (with all
+    # the plan needed). A page's editions go to one worker: their texts (often the same,
+    # untranslated) convert once; so do the files of one endpoint without values (the
+    # API's documents, which share their parts).
     shares: list[list[int]] = [[] for _ in range(workers)]
     pages: dict[tuple, list[int]] = {}
     for number, output in enumerate(todo):
         same = tuple(sorted((k, v) for k, v in output.values.items() if k not in ("lang", "kind")))
-        pages.setdefault(same or (output.endpoint,), []).append(number)  # one incident's all
-    for number, members in enumerate(pages.values()):
-        shares[number % workers].extend(members)
+        # one incident's all; else one blueprint's (api, embed, feeds)
+        pages.setdefault(same or (output.endpoint.split(".")[0],), []).append(number)
+    for members in sorted(pages.values(), key=len, reverse=True):  # the largest first
+        min(shares, key=len).extend(members)
     global _JOB
     _JOB = (app, [[todo[n] for n in share] for share in shares])
     try:

@@ -48,12 +48,12 @@ class Manifest:
     @classmethod
     def read(cls, folder: Path) -> Manifest | None:
         """The manifest of a built folder (None: none, or unreadable). A process that
-        builds again and again (the daemon) reads each marker once: the last few are kept
-        by the marker's inode, time and size. Callers must not change what they get."""
+        builds again and again (the daemon) reads each marker once, and none it wrote: the
+        last few are kept by the marker's inode, time and size (a swap moves the file, it
+        stays the same). Callers must not change what they get."""
         try:
             marker = folder / MARKER
-            info = marker.stat()
-            stamp = (str(marker), info.st_ino, info.st_mtime_ns, info.st_size)
+            stamp = _stamp(marker)
             if stamp in _READ:
                 return _READ[stamp]
             data = json.loads(marker.read_text(encoding="utf-8"))
@@ -63,9 +63,7 @@ class Manifest:
                         {k: (v[0], v[1]) for k, v in data["files"].items()})
         except (OSError, ValueError, KeyError, TypeError, IndexError):
             return None
-        _READ[stamp] = found
-        while len(_READ) > 4:
-            del _READ[next(iter(_READ))]
+        _remember(stamp, found)
         return found
 
     @staticmethod
@@ -83,11 +81,23 @@ class Manifest:
     def write(self, folder: Path) -> None:
         data = {"version": VERSION, "inputs": self.inputs, "edition": self.edition,
                 "files": self.files, "note": "built by statuspage; replaced by the next build"}
-        (folder / MARKER).write_text(json.dumps(data, separators=(",", ":")) + "\n",
-                                     encoding="utf-8")
+        marker = folder / MARKER
+        marker.write_text(json.dumps(data, separators=(",", ":")) + "\n", encoding="utf-8")
+        _remember(_stamp(marker), self)  # the next build reads it from the swapped-in site
 
 
 _READ: dict[tuple, Manifest] = {}  # Manifest.read's last few, oldest first
+
+
+def _stamp(marker: Path) -> tuple[int, int, int, int]:
+    info = marker.stat()
+    return info.st_dev, info.st_ino, info.st_mtime_ns, info.st_size
+
+
+def _remember(stamp: tuple, manifest: Manifest) -> None:
+    _READ[stamp] = manifest
+    while len(_READ) > 4:
+        del _READ[next(iter(_READ))]
 
 
 def spare_of(out: Path) -> Path:
