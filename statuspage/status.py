@@ -333,6 +333,37 @@ def view_of(incident: Incident, now: datetime) -> IncidentView:
     )
 
 
+def settled_from(incident: Incident) -> datetime:
+    """The moment after which the incident's view no longer changes: every time it names
+    (start, updates, window, promise) has come, so each comparison with ``now`` has its
+    final answer."""
+    times = [incident.started, *(u.time for u in incident.updates)]
+    if incident.maintenance is not None:
+        times += (incident.maintenance.start, incident.maintenance.end)
+    if incident.next_update is not None:
+        times.append(incident.next_update)
+    return max(times)
+
+
+# The views of settled incidents, by the incident object's id(): a process that builds
+# again and again (the daemon) computes each once, and keeps the same view object, which
+# the builder recognises as unchanged. Each holds its incident, so no id is reused while
+# it is here; emptied when it grows past what a few sites' worth of views explains.
+_SETTLED: dict[int, tuple[IncidentView, datetime]] = {}
+_SETTLED_SLACK = 3
+
+
+def _view_at(incident: Incident, now: datetime) -> IncidentView:
+    held = _SETTLED.get(id(incident))
+    if held is not None and held[0].incident is incident and now >= held[1]:
+        return held[0]
+    view = view_of(incident, now)
+    settled = settled_from(incident)
+    if now >= settled:
+        _SETTLED[id(incident)] = (view, settled)
+    return view
+
+
 class Snapshot:
     """Everything derived for one ``now``: each part computed once per build, lazily, each
     list in one pass over the incidents, so no page walks them all."""
@@ -344,7 +375,10 @@ class Snapshot:
     @cached_property
     def views(self) -> dict[str, IncidentView]:
         """Every incident's view, by id, newest started first."""
-        return {i.id: view_of(i, self.now) for i in self.site.incidents}
+        incidents = self.site.incidents
+        if len(_SETTLED) > _SETTLED_SLACK * len(incidents) + 1000:
+            _SETTLED.clear()
+        return {i.id: _view_at(i, self.now) for i in incidents}
 
     def view(self, incident_id: str) -> IncidentView | None:
         return self.views.get(incident_id)

@@ -294,3 +294,38 @@ def test_a_view_says_what_the_status_functions_say(example_dir):
                     view.late) == (status_at(item, now), visible_updates(item, now),
                                    ended_at(item, now), is_open(item, now),
                                    promised_update(item, now), late_promise(item, now))
+
+
+def _fields(view) -> tuple:
+    return (view.status, view.updates, view.ended, view.is_open, view.promise, view.late,
+            view.published)
+
+
+def test_a_settled_incident_keeps_its_view_and_snapshots_share_it(example_dir):
+    """Once every time an incident names has come, its view is final; Snapshots then hand
+    out one view object for it (what the builder takes as unchanged), and before that the
+    view of their moment."""
+    from statuspage.loader import load_site
+    from statuspage.status import TICK, settled_from, view_of
+
+    loaded = load_site(example_dir)
+    extra = (incident("promise", updates=[(1, IDE), (2, IDE)], next_update=3),
+             incident("late-end", window=(2, 4), components={"a": MAINT}, updates=[(4.1, P)]),
+             incident("window", window=(2, 4), components={"a": MAINT}, updates=[(1, X)]),
+             incident("closed", updates=[(1, IDE), (3, RES), (5, PM)]))
+    items = (*loaded.incidents, *extra)
+    for item in items:
+        settled = settled_from(item)
+        final = _fields(view_of(item, settled))
+        for later in (settled + TICK, settled + timedelta(days=400)):
+            assert _fields(view_of(item, later)) == final, item.id
+    whole = Site(loaded.config, items)
+    moments = sorted({t for item in items for t in (
+        item.started - TICK, item.started, settled_from(item) - TICK, settled_from(item))})
+    for now in (*moments, *reversed(moments)):  # each view cached, then asked for earlier
+        snap = Snapshot(whole, now)
+        for item in items:
+            assert _fields(snap.views[item.id]) == _fields(view_of(item, now)), (item.id, now)
+    end = max(moments) + timedelta(days=1)
+    first, second = Snapshot(whole, end).views, Snapshot(whole, end + timedelta(days=9)).views
+    assert all(first[item.id] is second[item.id] for item in items)
