@@ -36,7 +36,15 @@ from statuspage.loader import Loader
 from statuspage.model import Site
 from statuspage.package import code_digest
 from statuspage.schema import site_url_problem
-from statuspage.web import create_app, outputs, snapshot
+from statuspage.status import IncidentView
+from statuspage.web import (
+    create_app,
+    incident_outputs,
+    incident_token,
+    outputs,
+    site_outputs,
+    snapshot,
+)
 from statuspage.web.registry import Output
 
 MARKER = tree.MARKER
@@ -230,7 +238,7 @@ def _update(site: Site, now: datetime, out: Path, full: bool,
     live = tree.Manifest.read(out) if inputs and not full else None
     live = live if live is not None and live.inputs == inputs else None
     app = make_app(site, now, spare, edition, pinned)
-    plan = _plan(app, site, now, had, live)
+    plan = _plan(app, site, now, had, live, inputs, full)
     manifest = tree.Manifest(inputs, edition)
     wanted = {item.id for item in plan}
     for had_id, (path, _key) in (had.files if had else {}).items():
@@ -274,20 +282,52 @@ def _update(site: Site, now: datetime, out: Path, full: bool,
     return len(plan), len(todo) + len(copies)  # a copy is written anew too
 
 
+# What the last builds of this process planned for each published incident, by their
+# inputs (one per edition): its view, its token, its files' ids and outputs. The same view
+# object (a settled incident) with the same token has the same files, with the same keys.
+_INCIDENT_PLANS: dict[str, dict[str, tuple[IncidentView, tuple, list[tuple[str, Output]]]]] = {}
+PLANS_KEPT = 2
+
+
 def _plan(app: Flask, site: Site, now: datetime, had: tree.Manifest | None,
-          live: tree.Manifest | None) -> list[Planned]:
+          live: tree.Manifest | None, inputs: str | None = None,
+          full: bool = False) -> list[Planned]:
     """Every file of the site, and what to do with each."""
-    plan = []
-    for output in outputs(app, snapshot(app, site, now)):
-        output_id_ = output_id(output)
-        action = "render"
-        if output.key is not None:
-            if had is not None and had.files.get(output_id_, ("", None))[1] == output.key:
-                action = "keep"
-            elif live is not None and live.files.get(output_id_, ("", None))[1] == output.key:
-                action = "link"
-        plan.append(Planned(output_id_, output, action))
+    snap = snapshot(app, site, now)
+    plan = [_planned(output, output_id(output), had, live)
+            for output in site_outputs(app, snap)]
+    # --full plans everything anew too (so comparing with it checks what was reused)
+    before = _INCIDENT_PLANS.pop(inputs, {}) if inputs and not full else {}
+    planned = {}
+    for view in snap.published:
+        token = incident_token(snap, view)
+        held = before.get(view.id)
+        if held is not None and held[0] is view and held[1] == token:
+            items = held[2]
+        else:
+            items = [(output_id(output), output)
+                     for output in incident_outputs(app, snap, view)]
+        planned[view.id] = (view, token, items)
+        plan += [_planned(output, output_id_, had, live) for output_id_, output in items]
+    if inputs:
+        _INCIDENT_PLANS[inputs] = planned
+        while len(_INCIDENT_PLANS) > PLANS_KEPT:
+            del _INCIDENT_PLANS[next(iter(_INCIDENT_PLANS))]
     return plan
+
+
+def _planned(output: Output, output_id_: str, had: tree.Manifest | None,
+             live: tree.Manifest | None) -> Planned:
+    action = "render"
+    if output.key is not None:
+        if had is not None and had.files.get(output_id_, _NONE)[1] == output.key:
+            action = "keep"
+        elif live is not None and live.files.get(output_id_, _NONE)[1] == output.key:
+            action = "link"
+    return Planned(output_id_, output, action)
+
+
+_NONE = ("", None)
 
 
 def _render(app: Flask, todo: list[Output], workers: int | None,

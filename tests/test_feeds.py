@@ -389,3 +389,18 @@ def test_rss_titles_are_plain_text_in_any_reader(site_dir, now):
         titles = [e.title for e in feed.entries if "Gras" in e.title]
         assert titles and all("<" not in t and ">" not in t for t in titles), titles
         assert "‹b›Gras‹/b› & ‹script›alert(1)‹/script›" in titles[0]
+
+
+def test_an_incident_feed_without_updates_is_dated_from_the_incident(site_dir, tmp_path):
+    """Its own feed says when the incident started, not the site's latest news (which
+    another incident's update moves)."""
+    started = (NOW - timedelta(hours=3)).astimezone(PARIS)
+    (site_dir / "incidents" / "2026-11-26-silent.md").write_text(
+        "---\ntitle: Lenteurs\nimpact: minor\ncomponents: [fibre]\n"
+        f"started: {started:%Y-%m-%d %H:%M}\n---\nNous regardons.\n", "utf-8")
+    out = build(site_dir, tmp_path / "out", now=NOW).out
+    for path in ("incidents/2026-11-26-silent/updates.atom",
+                 "en/incidents/2026-11-26-silent/updates.rss"):
+        feed = parse(out, path)
+        assert feed.entries == []
+        assert feed.feed.updated_parsed[:5] == started.astimezone(UTC).timetuple()[:5], path

@@ -190,3 +190,48 @@ def test_parsing_on_every_core_gives_the_same_site(example_dir, monkeypatch):
     assert together.incidents == alone.incidents and together.errors == alone.errors
     assert [i.digest for i in together.incidents] == [i.digest for i in alone.incidents]
     assert together.warnings == alone.warnings
+
+
+def test_a_settled_incident_that_stops_being_followed_loses_its_feeds(site_dir, tmp_path):
+    """Its view is the same object build after build of the content kept in memory (the
+    daemon's), but the day its own feeds end its page and files change: what the builder
+    reused for it is not reused then. Each build is compared with a full one."""
+    from statuspage.status import FOLLOW_DAYS
+
+    resolved = NOW - timedelta(days=200)
+    (site_dir / "incidents" / "2026-05-01-old.md").write_text(
+        "---\ntitle: Ancienne panne\nimpact: minor\ncomponents: [fibre]\n"
+        f"started: {resolved - timedelta(hours=2):%Y-%m-%d %H:%M}\n---\n"
+        f"## {resolved:%Y-%m-%d %H:%M} · resolved\nC'est réparé.\n", "utf-8")
+    feed = site_dir / "build" / "incidents" / "2026-05-01-old" / "updates.atom"
+    page = site_dir / "build" / "incidents" / "2026-05-01-old" / "index.html"
+    loaded = load_site(site_dir)
+    for days, followed in ((FOLLOW_DAYS - 2, True), (FOLLOW_DAYS - 1, True),
+                           (FOLLOW_DAYS + 1, False), (FOLLOW_DAYS + 2, False)):
+        moment = resolved + timedelta(days=days)
+        build(site_dir, site_dir / "build", now=moment, site=loaded)
+        assert feed.exists() == followed, days
+        assert ("/incidents/2026-05-01-old/updates.atom" in page.read_text("utf-8")) == followed, \
+            days
+        build(site_dir, tmp_path / "full", now=moment, site=loaded, full=True)
+        assert tree(site_dir / "build") == tree(tmp_path / "full"), days
+
+
+def test_content_kept_in_memory_builds_as_a_full_build_after_each_edit(example_dir,
+                                                                        monkeypatch,
+                                                                        tmp_path):
+    """The daemon's way: one loader in memory (it re-reads only the files that changed,
+    the others stay the same objects, their views too), a build after each edit, at a
+    moving moment; each compared with a full build."""
+    from statuspage.loader import Loader
+
+    site = Site(example_dir, monkeypatch)
+    loader = Loader(example_dir)
+    for number, (kind, pick) in enumerate([("update", 1), ("later", 5), ("new", 0),
+                                           ("resolve", 2), ("much later", 3), ("update", 0),
+                                           ("translate", 1), ("delete", 3)]):
+        site.edit(kind, pick)
+        loaded = loader.load(lenient=True)
+        build(example_dir, example_dir / "build", now=site.now, site=loaded)
+        build(example_dir, tmp_path / "full", now=site.now, site=loaded, full=True)
+        assert tree(example_dir / "build") == tree(tmp_path / "full"), (number, kind)

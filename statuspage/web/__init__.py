@@ -1,8 +1,9 @@
 """The Flask app: ``create_app(site, now=...)`` renders a loaded site at a given time.
 
 ``OUTPUTS`` is the one registry of what a site is made of: each module registers its
-views with ``init_app(app)`` and lists its files with ``outputs(snap)``. The builder asks
-the app (``outputs(app, snap)``), never the modules.
+views with ``init_app(app)``, lists the site's files with ``outputs(snap)`` and, if it
+has any, each published incident's own with ``incident_outputs(snap, view)``. The builder
+asks the app (``outputs(app, snap)``…), never the modules.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from jinja2.bccache import Bucket
 from statuspage.desk import public
 from statuspage.errors import StatusPageError
 from statuspage.model import Site
-from statuspage.status import Snapshot
+from statuspage.status import IncidentView, Snapshot
 from statuspage.web import api, desk, editions, embed, feeds, pages, refs
 from statuspage.web.registry import Output
 
@@ -132,9 +133,31 @@ def create_app(site: Site | Callable[[], Site], now: datetime | None = None,
 
 
 def outputs(app: Flask, snap: Snapshot) -> Iterator[Output]:
-    """Every file of the site at ``snap``: what each registered output declares."""
+    """Every file of the site at ``snap``: what each registered output declares, the site's
+    files, then each published incident's own."""
+    yield from site_outputs(app, snap)
+    for view in snap.published:
+        yield from incident_outputs(app, snap, view)
+
+
+def site_outputs(app: Flask, snap: Snapshot) -> Iterator[Output]:
+    """The files that are no single incident's (home, history, feeds, API…)."""
     for output in app.extensions["statuspage.outputs"]:
         yield from output.outputs(snap)
+
+
+def incident_token(snap: Snapshot, view: IncidentView) -> tuple:
+    """What one incident's own files depend on beyond its view: whether it is followed,
+    whether its reference is its own (of two with one, a lenient load's error)."""
+    return snap.follows(view), snap.by_reference.get(view.incident.reference) is view
+
+
+def incident_outputs(app: Flask, snap: Snapshot, view: IncidentView) -> Iterator[Output]:
+    """One published incident's own files: what they show is its view and its
+    ``incident_token``, nothing else."""
+    for output in app.extensions["statuspage.outputs"]:
+        if hasattr(output, "incident_outputs"):
+            yield from output.incident_outputs(snap, view)
 
 
 def snapshot(app: Flask, site: Site, now: datetime) -> Snapshot:

@@ -64,8 +64,6 @@ def outputs(snap: status.Snapshot):
     updates = {cid: _entries_key(snap, update_entries(snap, cid)) for cid in ids}
     calendars = {cid: key(planned(snap, cid)) for cid in ids}
     history = _entries_key(snap, [(view.latest, view) for view in history_entries(snap)])
-    followed = [(view, _entries_key(snap, incident_entries(snap, view)))
-                for view in snap.followed]
     for lang in editions.editions(snap.site):
         for kind in ("rss", "atom"):
             yield Output("feeds.updates", {"lang": lang, "kind": kind}, updates[None])
@@ -77,13 +75,20 @@ def outputs(snap: status.Snapshot):
         for cid in ids[1:]:
             yield Output("feeds.component_calendar", {"lang": lang, "component_id": cid},
                          calendars[cid])
-        for view, incident_key in followed:
-            for kind in ("rss", "atom"):
-                yield Output("feeds.incident_updates", {"lang": lang, "kind": kind,
-                                                        "incident_id": view.id}, incident_key)
-            if view.maintenance is not None:
-                yield Output("feeds.incident_calendar", {"lang": lang, "incident_id": view.id},
-                             key(view))
+
+
+def incident_outputs(snap: status.Snapshot, view: View):
+    """An incident's own feeds and calendar, while it has them: what they show is its view
+    (an empty feed is dated from the incident's start)."""
+    if not snap.follows(view):
+        return
+    page = key(view)
+    for lang in editions.editions(snap.site):
+        for kind in ("rss", "atom"):
+            yield Output("feeds.incident_updates", {"lang": lang, "kind": kind,
+                                                    "incident_id": view.id}, page)
+        if view.maintenance is not None:
+            yield Output("feeds.incident_calendar", {"lang": lang, "incident_id": view.id}, page)
 
 
 def _entries_key(snap: status.Snapshot, entries: list) -> str | None:
@@ -151,7 +156,7 @@ def incident_updates(incident_id: str, kind: str):
     title = _("%(name)s: %(title)s") % {"name": _text(g.site.config.name),
                                         "title": _text(view.title)}
     return _updates_feed(kind, title, incident_entries(g.snap, view), "feeds.incident_updates",
-                         {"incident_id": incident_id}, _permalink(view))
+                         {"incident_id": incident_id}, _permalink(view), since=view.started)
 
 
 def _followed(incident_id: str) -> View:
@@ -166,8 +171,10 @@ def incident_entries(snap: status.Snapshot, view: View) -> list[tuple[Update, Vi
 
 
 def _updates_feed(kind: str, title: str, found: list[tuple[Update, View]], endpoint: str,
-                  values: dict, home: str | None = None) -> Response:
-    feed = _feed(kind, title, endpoint, values, newest=found[0][0].time if found else None,
+                  values: dict, home: str | None = None,
+                  since: datetime | None = None) -> Response:
+    """``since``: the feed's date while it has no entry (else the site's newest news)."""
+    feed = _feed(kind, title, endpoint, values, newest=found[0][0].time if found else since,
                  home=home)
     for update, incident in found:
         entry = feed.add_entry(order="append")

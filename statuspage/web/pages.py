@@ -18,15 +18,13 @@ PER_DAY = 5  # past incidents the home page lists for a day; the month's page ha
 
 
 def outputs(snap: Snapshot):
-    """Every page of every edition, with what it shows beyond the site's settings (None:
-    it changes with the moment)."""
+    """Every page of every edition but the incidents' own, with what it shows beyond the
+    site's settings (None: it changes with the moment)."""
     months = {month: key(views, snap.month_around(*month)) for month, views in
               snap.months.items()}
     history = key(sorted((month, len(views), sum(v.is_maintenance for v in views))
                          for month, views in snap.months.items()), snap.latest)
     components = {c.id: component_key(snap, c.id) for c in snap.site.config.components}
-    # an incident's page links to its own feeds while it has them
-    incidents = {view.id: key(view, snap.follows(view)) for view in snap.published}
     now = key(snap.open_incidents, snap.active_maintenance)
     for lang in editions(snap.site):
         yield Output("pages.index", {"lang": lang})
@@ -35,9 +33,6 @@ def outputs(snap: Snapshot):
         for (year, month), month_key in months.items():
             yield Output("pages.history_month", {"lang": lang, "year": year, "month": month},
                          month_key)
-        for view in snap.published:
-            yield Output("pages.incident", {"lang": lang, "incident_id": view.id},
-                         incidents[view.id])
         for component_id, component_key_ in components.items():
             yield Output("pages.component", {"lang": lang, "component_id": component_id},
                          component_key_)
@@ -47,6 +42,14 @@ def outputs(snap: Snapshot):
     if snap.site.config.logo is not None:
         yield Output("asset", {"hashed": snap.site.config.logo.hashed},
                      snap.site.config.logo.hashed)
+
+
+def incident_outputs(snap: Snapshot, view):
+    """An incident's page in every edition: its view, and whether it links to its own
+    feeds (it does while it has them)."""
+    page = key(view, snap.follows(view))
+    for lang in editions(snap.site):
+        yield Output("pages.incident", {"lang": lang, "incident_id": view.id}, page)
 
 
 def component_key(snap: Snapshot, component_id: str) -> str | None:

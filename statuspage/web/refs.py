@@ -20,16 +20,23 @@ bp = editions.blueprint("refs")
 
 
 def outputs(snap: Snapshot):
-    for reference, view in snap.by_reference.items():
-        page = key(view)
-        yield Output("refs.redirect", {"ref": reference}, page)
-        if reference.lower() != reference:  # one of digits only has one address
-            yield Output("refs.redirect", {"ref": reference.lower()}, page,
-                         same_as={"ref": reference})
     for first, found in snap.references_by_first.items():
         yield Output("refs.shard", {"first": first}, key(sorted(found.items())))
     for lang in editions.editions(snap.site):
         yield Output("refs.lookup", {"lang": lang}, key("lookup"))
+
+
+def incident_outputs(snap: Snapshot, view):
+    """The incident's short address, in capitals and in lower case (the same file); of
+    two incidents with one reference (an error, kept by a lenient load), the one it finds."""
+    reference = view.incident.reference
+    if snap.by_reference.get(reference) is not view:
+        return
+    page = key(view)
+    yield Output("refs.redirect", {"ref": reference}, page)
+    if reference.lower() != reference:  # one of digits only has one address
+        yield Output("refs.redirect", {"ref": reference.lower()}, page,
+                     same_as={"ref": reference})
 
 
 def init_app(app: Flask) -> None:

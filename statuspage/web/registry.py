@@ -3,9 +3,14 @@
 Every output module (pages, feeds, api, embed) has ``init_app(app)``, which registers its
 views, and ``outputs(snap)``, which yields an ``Output`` per file of the site: its endpoint,
 its URL values, and a ``key`` naming what the file shows beyond the site-wide inputs (the
-configuration, the package's code and templates). Two builds whose keys and site-wide
-inputs are equal write the same bytes, so an incremental build may keep the file; a key of
-None means the file changes with the moment and is always written. An output with
+configuration, the package's code and templates). The files of one published incident
+(its page, its short address, its feeds) come from ``incident_outputs(snap, view)``
+instead: they show nothing but the view and its ``incident_token`` (whether it is followed,
+whether its reference is its own), so a builder that sees the same view object again (a
+settled incident, see ``Snapshot.views``) with the same token may reuse what it planned.
+Two builds whose keys and site-wide inputs are equal write the same bytes, so an
+incremental build may keep the file; a key of None means the file changes with the moment
+and is always written. An output with
 ``same_as`` (the URL values of another output of its endpoint, declared before it) is
 the same bytes at another address: the builder links it to that one instead of rendering
 it again.
