@@ -14,7 +14,6 @@ from __future__ import annotations
 import gc
 import hashlib
 import mimetypes
-import multiprocessing
 import os
 import time
 import warnings
@@ -32,6 +31,7 @@ from statuspage import desk, tree
 from statuspage.config import INCIDENTS_DIR, SITE_FILE
 from statuspage.desk import PUBLIC
 from statuspage.errors import BuildError, ConfigError, Problem
+from statuspage.forking import forked_map
 from statuspage.loader import Loader
 from statuspage.model import Site
 from statuspage.package import code_digest
@@ -352,8 +352,7 @@ def _render(app: Flask, todo: list[Output], workers: int | None,
     global _JOB
     _JOB = (app, [[todo[n] for n in share] for share in shares])
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            done = pool.map(_render_job, range(workers))
+        done = forked_map(_render_job, workers)
     finally:
         _JOB = None
     paths: list[str] = [""] * len(todo)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import multiprocessing
 import os
 import pickle
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ from statuspage import branding, files, refs, sources
 from statuspage.config import INCIDENTS_DIR, SITE_FILE, parse_config
 from statuspage.content import apply_translation, parse_incident
 from statuspage.errors import ConfigError, ContentError, Problem, Problems
+from statuspage.forking import forked_map
 from statuspage.model import Incident, Site, SiteConfig
 from statuspage.package import code_digest
 
@@ -209,9 +209,8 @@ class Loader:
         global _JOB
         _JOB = (self, [stale[n::workers] for n in range(workers)], config, config_key, present)
         try:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
-                for parsed in pool.map(_parse_job, range(workers)):
-                    self._parsed.update(parsed)
+            for parsed in forked_map(_parse_job, workers):
+                self._parsed.update(parsed)
         finally:
             _JOB = None
         self._changed = True
