@@ -502,6 +502,20 @@ def configure_logging() -> None:
     stamp = "" if "JOURNAL_STREAM" in os.environ else "%(asctime)s "
     logging.basicConfig(level=logging.INFO, format=f"{stamp}%(levelname)s %(message)s")
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    scheduler = logging.getLogger("apscheduler.scheduler")
+    if not any(isinstance(f, WatcherWaits) for f in scheduler.filters):
+        scheduler.addFilter(WatcherWaits())
+
+
+class WatcherWaits(logging.Filter):
+    """Drops APScheduler's warning that the watcher's look was skipped: while a build that
+    its last look asked for runs (seconds, on a large site), the next looks wait, as they
+    should; said at each second, it filled the log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        job = record.args[0] if isinstance(record.args, tuple) and record.args else None
+        return not ("maximum number of running instances" in str(record.msg)
+                    and getattr(job, "id", None) == "watch")
 
 
 def _joined(reasons: list[str]) -> str:

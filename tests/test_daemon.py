@@ -627,3 +627,19 @@ def test_a_restarted_daemon_keeps_a_broken_file_as_it_last_loaded(start, site_di
                for line in log())
     page = site_dir / "build" / "incidents" / FIBRE / "index.html"
     assert "Un câble a été coupé par des travaux." in page.read_text("utf-8")
+
+
+def test_the_watcher_waiting_for_a_build_is_not_logged_other_skips_are(caplog):
+    import logging
+    from types import SimpleNamespace
+
+    from statuspage.daemon import configure_logging
+
+    configure_logging()
+    scheduler = logging.getLogger("apscheduler.scheduler")
+    message = 'Execution of job "%s" skipped: maximum number of running instances reached (%d)'
+    with caplog.at_level(logging.WARNING, logger="apscheduler"):
+        scheduler.warning(message, SimpleNamespace(id="watch"), 2)
+        scheduler.warning(message, SimpleNamespace(id="every"), 1)
+    skipped = [r.getMessage() for r in caplog.records if "skipped" in r.getMessage()]
+    assert len(skipped) == 1 and "namespace(id='every')" in skipped[0]
