@@ -20,8 +20,9 @@ bp = editions.blueprint("refs")
 
 
 def outputs(snap: Snapshot):
-    for first, found in snap.references_by_first.items():
-        yield Output("refs.shard", {"first": first}, key(sorted(found.items())))
+    for first, found in snap.references_by_first.items():  # each sorted: one text to hash
+        yield Output("refs.shard", {"first": first},
+                     key("\n".join(f"{ref} {id_}" for ref, id_ in found.items())))
     for lang in editions.editions(snap.site):
         yield Output("refs.lookup", {"lang": lang}, key("lookup"))
 
