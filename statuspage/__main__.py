@@ -1,3 +1,3 @@
-from statuspage.cli import main
+from statuspage.cli import console
 
-main()
+console()

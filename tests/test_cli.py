@@ -301,6 +301,27 @@ def test_python_dash_m_runs_the_cli(site_dir):
     assert result.stdout.startswith("ok: 2 incidents, 3 components")
 
 
+def test_the_console_script_runs_the_cli_and_keeps_its_exit_code(site_dir):
+    from importlib.metadata import entry_points
+
+    (script,) = [e for e in entry_points(group="console_scripts") if e.name == "statuspage"]
+    module, function = script.value.split(":")
+
+    def console(*args: str) -> subprocess.CompletedProcess:
+        code = (f"import sys; sys.argv = ['statuspage', '--site', {str(site_dir)!r}, "
+                f"*{list(args)!r}]; from {module} import {function}; {function}()")
+        return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              check=False)
+
+    done = console("check")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("ok: 2 incidents")
+    (site_dir / "incidents" / "2026-11-27-bad.md").write_text("---\ntitle: x\n---\n", "utf-8")
+    done = console("check")
+    assert done.returncode == 1
+    assert "incidents/2026-11-27-bad.md" in done.stderr
+
+
 def test_an_update_in_the_same_minute_after_resolve_is_refused(runner, site_dir):
     run(runner, site_dir, "resolve", FIBRE, "-m", "Réparé.")
     result = run(runner, site_dir, "update", FIBRE, "--status", "investigating", "-m", "Encore.",
