@@ -17,11 +17,12 @@ import mimetypes
 import os
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 from unicodedata import normalize
 
 from flask import Flask
@@ -48,6 +49,7 @@ from statuspage.web import (
 from statuspage.web.registry import Output
 
 MARKER = tree.MARKER
+T = TypeVar("T")
 # A pool of processes pays for itself from this much work: files to render, each weighing
 # more on a large site, whose home, history, feeds and API list more (at 10,000 incidents
 # the 50 files an update changes take a second, and two cores halve that).
@@ -107,15 +109,25 @@ class _Freezer(Freezer):
         super().__init__(app, with_no_argument_rules=False, log_url_for=False)
         self._folders: set[Path] = set()
 
-    def _build_one(self, url, last_modified=None):
+    def fetch(self, url: str):
+        """The app's response for ``url``, as a visitor at the site's address gets it."""
         app = self.app
-        path = self.root / normalize("NFC", self.urlpath_to_filepath(url))
         with app.test_request_context(url, base_url=app.config["FREEZER_BASE_URL"]):
             response = app.full_dispatch_request()
+        response.direct_passthrough = False  # a file sent as is: read it all, as a client
+        return response
+
+    def expected_type(self, name: str) -> str:
+        """The type a static server gives the file ``name``: what its page must answer."""
+        return mimetypes.guess_type(name)[0] or self.app.config["FREEZER_DEFAULT_MIMETYPE"]
+
+    def _build_one(self, url, last_modified=None):
+        path = self.root / normalize("NFC", self.urlpath_to_filepath(url))
+        response = self.fetch(url)
         try:
             if response.status_code != 200:
                 raise ValueError(f"Unexpected status {response.status!r} on URL {url}")
-            guessed = mimetypes.guess_type(path.name)[0] or app.config["FREEZER_DEFAULT_MIMETYPE"]
+            guessed = self.expected_type(path.name)
             if guessed != response.mimetype:
                 warnings.warn(f"Filename extension of {path.name!r} (type {guessed}) does not "
                               f"match Content-Type: {response.content_type}",
@@ -123,7 +135,6 @@ class _Freezer(Freezer):
             if path.parent not in self._folders:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 self._folders.add(path.parent)
-            response.direct_passthrough = False  # a file sent as is: read it all, as a client
             content = response.get_data()
             try:
                 with path.open("xb") as handle:
@@ -136,7 +147,7 @@ class _Freezer(Freezer):
         return path
 
 
-def make_freezer(app: Flask, todo: list[Output]) -> Freezer:
+def make_freezer(app: Flask, todo: list[Output]) -> _Freezer:
     """A Freezer over ``todo`` (every file of the site, when not given)."""
     freezer = _Freezer(app)
 
@@ -296,8 +307,9 @@ def _plan(app: Flask, site: Site, now: datetime, had: tree.Manifest | None,
     snap = snapshot(app, site, now)
     plan = [_planned(output, output_id(output), had, live)
             for output in site_outputs(app, snap)]
-    # --full plans everything anew too (so comparing with it checks what was reused)
-    before = _INCIDENT_PLANS.pop(inputs, {}) if inputs and not full else {}
+    before = _INCIDENT_PLANS.pop(inputs, {}) if inputs else {}
+    if full:  # planned anew too, so that comparing with --full checks what was reused
+        before = {}
     planned = {}
     for view in snap.published:
         token = incident_token(snap, view)
@@ -316,6 +328,9 @@ def _plan(app: Flask, site: Site, now: datetime, had: tree.Manifest | None,
     return plan
 
 
+_NONE = ("", None)  # no file in a manifest
+
+
 def _planned(output: Output, output_id_: str, had: tree.Manifest | None,
              live: tree.Manifest | None) -> Planned:
     action = "render"
@@ -327,16 +342,20 @@ def _planned(output: Output, output_id_: str, had: tree.Manifest | None,
     return Planned(output_id_, output, action)
 
 
-_NONE = ("", None)
-
-
 def _render(app: Flask, todo: list[Output], workers: int | None,
             weight: float = 1.0) -> list[str]:
     """Render ``todo`` into the app's destination; the path written for each, in order.
     ``weight``: what one file costs, about (see PARALLEL_FROM)."""
+    return _on_every_core(app, todo, workers, weight, _render_batch)
+
+
+def _on_every_core(app: Flask, todo: list[Output], workers: int | None, weight: float,
+                   batch: Callable[[Flask, list[Output]], list[T]]) -> list[T]:
+    """``batch(app, outputs)`` (one result per output) over ``todo``: in this process, or
+    shared out to forked workers when there is enough work; the results in order."""
     workers = workers or len(os.sched_getaffinity(0))
     if workers <= 1 or len(todo) < 2 or len(todo) * weight < PARALLEL_FROM:
-        return _render_batch(app, todo)
+        return batch(app, todo)
     # Forked workers share the loaded site and its Snapshot, computed once here (with all
     # the plan needed). A page's editions go to one worker: their texts (often the same,
     # untranslated) convert once; so do the files of one endpoint without values (the
@@ -350,16 +369,16 @@ def _render(app: Flask, todo: list[Output], workers: int | None,
     for members in sorted(pages.values(), key=len, reverse=True):  # the largest first
         min(shares, key=len).extend(members)
     global _JOB
-    _JOB = (app, [[todo[n] for n in share] for share in shares])
+    _JOB = (app, batch, [[todo[n] for n in share] for share in shares])
     try:
-        done = forked_map(_render_job, workers)
+        done = forked_map(_job, workers)
     finally:
         _JOB = None
-    paths: list[str] = [""] * len(todo)
-    for share, share_paths in zip(shares, done, strict=True):
-        for number, path in zip(share, share_paths, strict=True):
-            paths[number] = path
-    return paths
+    results: list = [None] * len(todo)
+    for share, share_results in zip(shares, done, strict=True):
+        for number, result in zip(share, share_results, strict=True):
+            results[number] = result
+    return results
 
 
 def _paths(app: Flask, outputs_: list[Output]) -> list[str]:
@@ -371,13 +390,13 @@ def _paths(app: Flask, outputs_: list[Output]) -> list[str]:
     return paths
 
 
-_JOB: tuple[Flask, list[list[Output]]] | None = None
+_JOB: tuple[Flask, Callable, list[list[Output]]] | None = None
 
 
-def _render_job(number: int) -> list[str]:
+def _job(number: int) -> list:
     assert _JOB is not None
-    app, batches = _JOB
-    return _render_batch(app, batches[number])
+    app, batch, shares = _JOB
+    return batch(app, shares[number])
 
 
 def _render_batch(app: Flask, todo: list[Output]) -> list[str]:
@@ -411,31 +430,41 @@ def _collected_every(count: int, pages: Iterator[Page]) -> list[Page]:
             gc.enable()
 
 
-def render_check(site: Site, now: datetime) -> list[Problem]:
-    """Render every page as a build would, in memory: what would fail the build, each
-    problem at the incident file it comes from (else at the page's address)."""
+def render_check(site: Site, now: datetime, workers: int | None = None) -> list[Problem]:
+    """Render every page as a build would, in memory (on every core when there are many):
+    what would fail the build, each problem at the incident file it comes from (else at
+    the page's address)."""
     app = make_app(site, now, Path(os.devnull))
-    freezer = make_freezer(app, list(outputs(app, snapshot(app, site, now))))
-    client = app.test_client()
-    base = app.config["FREEZER_BASE_URL"]
-    problems = []
-    for url in dict.fromkeys(freezer.all_urls()):
-        try:
-            response = client.get(url, base_url=base)
-            status, mimetype = response.status_code, response.mimetype
-            response.close()
-        except Exception as err:  # what the build would stop on
-            problems.append(_located(site, url, f"cannot be rendered: {type(err).__name__}: "
-                                                f"{err}"))
-            continue
-        name = freezer.urlpath_to_filepath(url)
-        expected = mimetypes.guess_type(name)[0] or app.config["FREEZER_DEFAULT_MIMETYPE"]
-        if status != 200:
-            problems.append(_located(site, url, f"answers {status} instead of a page"))
-        elif expected != mimetype:
-            problems.append(_located(site, url, f"is {mimetype}, but {name} would be served "
-                                                f"as {expected}"))
-    return problems
+    # Not the copies (a short address in lower case): the build links them, unrendered.
+    todo = [output for output in outputs(app, snapshot(app, site, now))
+            if output.same_as is None]
+    weight = 1 + len(site.incidents) / INCIDENTS_PER_WEIGHT
+    found = _on_every_core(app, todo, workers, weight, _check_batch)
+    return [problem for problems in found for problem in problems]
+
+
+def _check_batch(app: Flask, todo: list[Output]) -> list[list[Problem]]:
+    """What would fail the build in each output's file."""
+    freezer = make_freezer(app, todo)
+    site = app.extensions["statuspage"].get()
+    return [_check_one(freezer, site, url) for url in freezer.all_urls()]
+
+
+def _check_one(freezer: _Freezer, site: Site, url: str) -> list[Problem]:
+    try:
+        response = freezer.fetch(url)
+        status, mimetype = response.status_code, response.mimetype
+        response.close()
+    except Exception as err:  # what the build would stop on
+        return [_located(site, url, f"cannot be rendered: {type(err).__name__}: {err}")]
+    name = freezer.urlpath_to_filepath(url)
+    expected = freezer.expected_type(name)
+    if status != 200:
+        return [_located(site, url, f"answers {status} instead of a page")]
+    if expected != mimetype:
+        return [_located(site, url, f"is {mimetype}, but {name} would be served as "
+                                    f"{expected}")]
+    return []
 
 
 def _located(site: Site, url: str, message: str) -> Problem:

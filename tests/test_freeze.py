@@ -354,3 +354,32 @@ def test_hostile_content_is_neutralised(site_dir: Path, tmp_path: Path):
     assert "&lt;script&gt;alert(1)&lt;/script&gt; Incident piégé</a>" in index
     # What is safe survives: the text around the stripped parts, and the harmless link.
     assert "Résumé" in fr and ">ici</a>" in fr
+
+
+def test_check_locates_a_page_that_cannot_render_on_one_core_or_two(site_dir, monkeypatch):
+    """``check`` renders every page as the build would; on two cores it finds the same."""
+    from statuspage import markup
+    from statuspage.build import render_check
+    from statuspage.loader import load_site
+
+    (site_dir / "incidents" / "2026-11-26-boom.md").write_text(
+        "---\ntitle: Panne\nimpact: minor\ncomponents: [fibre]\nstarted: 2026-11-26 09:00\n"
+        "---\n## 2026-11-26 09:30 · investigating\nBOOM ici.\n", "utf-8")
+    real = markup.render
+
+    def render(text: str):
+        if "BOOM" in text:
+            raise RuntimeError("no such filter")
+        return real(text)
+
+    monkeypatch.setattr(markup, "render", render)
+    site = load_site(site_dir)
+    found = {}
+    for workers, parallel_from in ((1, 10**9), (2, 1)):
+        monkeypatch.setattr(statuspage.build, "PARALLEL_FROM", parallel_from)
+        found[workers] = sorted(map(str, render_check(site, NOW, workers=workers)))
+    assert found[1] == found[2]
+    located = [p for p in found[1] if p.startswith("incidents/2026-11-26-boom.md:1: ")]
+    assert len(located) >= 2  # its page in each language (and its feeds)
+    assert all("cannot be rendered: RuntimeError: no such filter" in p for p in found[1])
+    assert "the page /en/incidents/2026-11-26-boom/ cannot be rendered" in " ".join(located)

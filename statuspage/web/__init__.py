@@ -108,6 +108,8 @@ def create_app(site: Site | Callable[[], Site], now: datetime | None = None,
     holder = _SiteHolder(site, edition)
     app.extensions["statuspage"] = holder
     app.extensions["statuspage.outputs"] = EDITION_OUTPUTS[edition]
+    app.extensions["statuspage.incident_outputs"] = tuple(
+        output for output in EDITION_OUTPUTS[edition] if hasattr(output, "incident_outputs"))
     app.config["STATUSPAGE_EDITION"] = edition
     app.jinja_env.globals["public_edition"] = edition == "public"  # it has feeds
     app.url_map.strict_slashes = True
@@ -155,9 +157,8 @@ def incident_token(snap: Snapshot, view: IncidentView) -> tuple:
 def incident_outputs(app: Flask, snap: Snapshot, view: IncidentView) -> Iterator[Output]:
     """One published incident's own files: what they show is its view and its
     ``incident_token``, nothing else."""
-    for output in app.extensions["statuspage.outputs"]:
-        if hasattr(output, "incident_outputs"):
-            yield from output.incident_outputs(snap, view)
+    for output in app.extensions["statuspage.incident_outputs"]:
+        yield from output.incident_outputs(snap, view)
 
 
 def snapshot(app: Flask, site: Site, now: datetime) -> Snapshot:

@@ -41,8 +41,6 @@ bp = editions.blueprint("feeds")
 _ = editions.translate
 
 
-
-
 def plain_title(text: str) -> str:
     """A title or a feed's description: plain text, which some readers render as HTML
     (RSS leaves it open). Without ``<`` and ``>`` it reads the same either way, and nothing

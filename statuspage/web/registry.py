@@ -10,10 +10,9 @@ whether its reference is its own), so a builder that sees the same view object a
 settled incident, see ``Snapshot.views``) with the same token may reuse what it planned.
 Two builds whose keys and site-wide inputs are equal write the same bytes, so an
 incremental build may keep the file; a key of None means the file changes with the moment
-and is always written. An output with
-``same_as`` (the URL values of another output of its endpoint, declared before it) is
-the same bytes at another address: the builder links it to that one instead of rendering
-it again.
+and is always written. An output with ``same_as`` (the URL values of another output of its
+endpoint, declared before it) is the same bytes at another address: the builder links it
+to that one instead of rendering it again.
 """
 
 from __future__ import annotations
