@@ -416,16 +416,20 @@ def _collected_every(count: int, pages: Iterator[Page]) -> list[Page]:
     """Every page, with the cycle collector run once per ``count`` pages instead of every
     few hundred allocations: rendering allocates much and leaves little garbage (its
     automatic passes took about a seventh of the render time)."""
-    enabled = gc.isenabled()
+    enabled, frozen = gc.isenabled(), gc.get_freeze_count()
     gc.disable()
+    gc.freeze()  # what is there already (the site, its plan) is no garbage to look for
     try:
         done = []
         for page in pages:
             done.append(page)
             if len(done) % count == 0:
                 gc.collect()
+                gc.freeze()  # nor what survived: each pass sees the latest pages only
         return done
     finally:
+        if not frozen:
+            gc.unfreeze()
         if enabled:
             gc.enable()
 
