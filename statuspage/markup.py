@@ -103,19 +103,21 @@ def _raw_html(text: str) -> str:
     return _markdown().convert(text)
 
 
+# One sanitiser for every text: nh3.clean() builds one per call from these sets, which
+# took half its time.
+_CLEANER = nh3.Cleaner(
+    tags=TAGS,
+    attributes=ATTRIBUTES,
+    url_schemes=URL_SCHEMES,
+    clean_content_tags=DROPPED_WITH_CONTENT,
+    link_rel="noopener noreferrer",
+)
+
+
 @lru_cache(maxsize=CACHED)
 def render(text: str) -> Markup:
     """Staff markdown as HTML that is safe to put in a page or a feed."""
-    return Markup(
-        nh3.clean(
-            _raw_html(text),
-            tags=TAGS,
-            attributes=ATTRIBUTES,
-            url_schemes=URL_SCHEMES,
-            clean_content_tags=DROPPED_WITH_CONTENT,
-            link_rel="noopener noreferrer",
-        )
-    )
+    return Markup(_CLEANER.clean(_raw_html(text)))
 
 
 @lru_cache(maxsize=CACHED)
