@@ -223,6 +223,11 @@ def _collector_paused() -> Iterator[None]:
     try:
         yield
     finally:
+        # Everything still alive goes to the oldest generation, as if it had survived the
+        # passes: else the first allocation after ``enable`` starts a pass over all the
+        # build allocated (0.45 s at 10,000 incidents). What of it is garbage goes with
+        # the next full pass.
+        gc.freeze()
         gc.unfreeze()
         if enabled:
             gc.enable()
@@ -416,7 +421,7 @@ def _collected_every(count: int, pages: Iterator[Page]) -> list[Page]:
     """Every page, with the cycle collector run once per ``count`` pages instead of every
     few hundred allocations: rendering allocates much and leaves little garbage (its
     automatic passes took about a seventh of the render time)."""
-    enabled, frozen = gc.isenabled(), gc.get_freeze_count()
+    enabled = gc.isenabled()  # else inside a build (see _collector_paused) or its worker
     gc.disable()
     gc.freeze()  # what is there already (the site, its plan) is no garbage to look for
     try:
@@ -428,9 +433,8 @@ def _collected_every(count: int, pages: Iterator[Page]) -> list[Page]:
                 gc.freeze()  # nor what survived: each pass sees the latest pages only
         return done
     finally:
-        if not frozen:
-            gc.unfreeze()
         if enabled:
+            gc.unfreeze()
             gc.enable()
 
 
