@@ -250,14 +250,15 @@ def _update(site: Site, now: datetime, out: Path, full: bool,
             pinned: bool = False) -> tuple[int, int]:
     """Make the spare the new site and swap it in; (files, files rendered)."""
     inputs = inputs_digest(site, edition, now if pinned else None)
-    spare, had = tree.prepare_spare(out, inputs, full)
+    spare, had, stale = tree.prepare_spare(out, inputs, full, edition)
     live = tree.Manifest.read(out) if inputs and not full else None
     live = live if live is not None and live.inputs == inputs else None
     app = make_app(site, now, spare, edition, pinned)
     plan = _plan(app, site, now, had, live, inputs, full)
     manifest = tree.Manifest(inputs, edition)
     wanted = {item.id for item in plan}
-    for had_id, (path, _key) in (had.files if had else {}).items():
+    held = had or stale  # what the spare holds
+    for had_id, (path, _key) in (held.files if held else {}).items():
         if had_id not in wanted:
             tree.unlink(spare, path)
     todo: list[Planned] = []
@@ -271,11 +272,12 @@ def _update(site: Site, now: datetime, out: Path, full: bool,
             linked.append(path)
             manifest.files[item.id] = (path, item.output.key)
         else:
-            if had is not None and item.id in had.files:
-                tree.unlink(spare, had.files[item.id][0])  # a new file, never one rewritten
+            if held is not None and item.id in held.files:
+                # A new file, never one rewritten (it may be out's too), in the same folder.
+                tree.unlink(spare, held.files[item.id][0], keep_folders=True)
             (todo if item.output.same_as is None else copies).append(item)
     # Into an empty spare (the first rebuild after a full build: every file), in bulk.
-    tree.link_many(out, spare, linked, fresh=had is None)
+    tree.link_many(out, spare, linked, fresh=held is None)
     weight = 1 + len(site.incidents) / INCIDENTS_PER_WEIGHT
     for item, path in zip(todo, _render(app, [i.output for i in todo], workers, weight),
                           strict=True):
@@ -294,7 +296,7 @@ def _update(site: Site, now: datetime, out: Path, full: bool,
         # now holds is of no use to the next build, which would have to link every file
         # again before the one that changed. The site just published is, so the next
         # build (an update, when time counts) starts from it: made now, after the swap.
-        tree.mirror(out, spare, [path for path, _ in manifest.files.values()])
+        tree.mirror(out, spare, [path for path, _ in manifest.files.values()], before)
     return len(plan), len(todo) + len(copies)  # a copy is written anew too
 
 

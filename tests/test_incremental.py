@@ -168,6 +168,36 @@ def test_a_code_change_renders_everything(example_dir, monkeypatch):
     assert again.rendered == again.pages
 
 
+def test_a_full_rebuild_replaces_every_file_and_keeps_the_folders(example_dir, monkeypatch,
+                                                                  tmp_path):
+    """Over a built site, a build that renders everything (a code change, --full) writes
+    every file anew, in the folders already there in both trees (making and removing a
+    folder costs twenty times a file), and leaves nothing of what is gone."""
+    out = example_dir / "build"
+    spare = example_dir / ".statuspage-spare-build"
+    build(example_dir, now=NOW)
+    gone = sorted((example_dir / "incidents").glob("*.md"))[0]
+    for path in (example_dir / "incidents").glob(gone.name.split(".")[0] + ".*"):
+        path.unlink()
+    kept = next(i.id for i in load_site(example_dir).incidents)
+    folders = {name: (tree_ / "incidents" / kept).stat().st_ino
+               for name, tree_ in (("out", out), ("spare", spare))}
+    files = {(out / "incidents" / kept / "index.html").stat().st_ino}
+    monkeypatch.setattr(building, "code_digest", lambda: "another version")
+    again = build(example_dir, now=NOW)
+    assert again.rendered == again.pages
+    # The spare (the site before) became the new site, and the site before the spare again.
+    assert (out / "incidents" / kept).stat().st_ino == folders["spare"]
+    assert (spare / "incidents" / kept).stat().st_ino == folders["out"]
+    assert (out / "incidents" / kept / "index.html").stat().st_ino not in files
+    for folder in (out, spare):
+        assert not (folder / "incidents" / gone.name.split(".")[0]).exists()
+    build(example_dir, now=NOW, out=tmp_path / "fresh")
+    assert tree(out) == tree(spare) == tree(tmp_path / "fresh")
+    for name in tree(out):
+        assert (spare / name).stat().st_ino == (out / name).stat().st_ino, name
+
+
 @pytest.mark.parametrize("workers", [1, 2])
 def test_a_pool_of_processes_writes_the_same_files(example_dir, monkeypatch, tmp_path, workers):
     monkeypatch.setattr(building, "PARALLEL_FROM", 10)
