@@ -53,6 +53,32 @@ def api_status(value: UpdateStatus) -> str:
     return value.value
 
 
+# Each settled incident's times (see status.is_settled), by its view's id(): the daemon's
+# builds work them out once, not at each build for the whole history. Each holds its view,
+# so no id is reused while it is here; emptied past a few sites' worth of views.
+_TIMES: dict[int, tuple[View, tuple]] = {}
+_TIMES_SLACK = 3
+
+
+def _times(view: View, now: datetime) -> tuple[list[datetime], datetime | None,
+                                               datetime | None]:
+    """The incident's transitions up to ``now``, and the first and the last of them, its
+    first and last published updates and (once it has come) its start."""
+    held = _TIMES.get(id(view))
+    if held is not None and held[0] is view:
+        return held[1]
+    transitions = status.transitions(view.incident, now)
+    times = [*transitions]
+    if view.updates:
+        times += (view.updates[0].time, view.updates[-1].time)
+    if view.started <= now:
+        times.append(view.started)
+    found = (transitions, min(times), max(times)) if times else (transitions, None, None)
+    if status.is_settled(view, now):
+        _TIMES[id(view)] = (view, found)
+    return found
+
+
 class Documents:
     """The API's JSON documents for one Snapshot, each part computed once.
 
@@ -67,6 +93,8 @@ class Documents:
         self.lang = self.config.api_language
         self.page_id = page_id(self.config.url)
         self._gettext = gettext
+        if len(_TIMES) > _TIMES_SLACK * len(snap.site.incidents) + 1000:
+            _TIMES.clear()
         # Each incident's document, built once however many files list it.
         self.incident = functools.cache(self._incident)
 
@@ -273,8 +301,7 @@ class Documents:
     @cached_property
     def _transitions(self) -> dict[str, list[datetime]]:
         """When each incident began or stopped affecting its components, up to now."""
-        return {view.id: status.transitions(view.incident, self.now)
-                for view in self.snap.views.values()}
+        return {view.id: _times(view, self.now)[0] for view in self.snap.views.values()}
 
     def _events(self, view: View) -> list[datetime]:
         """Every moment something about a published incident changed, up to now, oldest
@@ -289,13 +316,8 @@ class Documents:
         """The first and the last of every published incident's events, in one pass."""
         first = last = None
         for view in self.snap.published:
-            times = [*self._transitions[view.id]]
-            if view.updates:
-                times += (view.updates[0].time, view.updates[-1].time)
-            if view.started <= self.now:
-                times.append(view.started)
-            if times:
-                low, high = min(times), max(times)
+            _, low, high = _times(view, self.now)
+            if low is not None:
                 first = low if first is None or low < first else first
                 last = high if last is None or high > last else last
         return first, last

@@ -364,6 +364,14 @@ def _view_at(incident: Incident, now: datetime) -> IncidentView:
     return view
 
 
+def is_settled(view: IncidentView, now: datetime) -> bool:
+    """Whether ``view`` is a settled incident's, the same object in every Snapshot from
+    ``now`` on (see ``_SETTLED``): what is derived from it alone, for such a moment, can be
+    kept with it."""
+    held = _SETTLED.get(id(view.incident))
+    return held is not None and held[0] is view and now >= held[1]
+
+
 class Snapshot:
     """Everything derived for one ``now``: each part computed once per build, lazily, each
     list in one pass over the incidents, so no page walks them all."""

@@ -532,3 +532,28 @@ def test_ordered_lists_keep_their_numbers_in_plain_text(site_dir: Path):
     # Markdown goes on numbering after the blank line, as the page shows: 3, 4, 5.
     assert incident["incident_updates"][0]["body"] == (
         "À faire :\n\n3. débrancher\n4. attendre\n\n5. rebrancher")
+
+
+def test_documents_kept_for_settled_incidents_are_those_worked_out_anew(example_dir):
+    """The times of settled incidents are kept from one Snapshot to the next (a daemon's
+    builds): at every moment, forwards then backwards, the documents are those of a
+    process that never saw the site before."""
+    from datetime import timedelta
+
+    from statuspage import api as documents
+    from statuspage import status
+
+    site = load_site(example_dir)
+    times = sorted({t for i in site.incidents for t in
+                    (i.started, *(u.time for u in i.updates), status.settled_from(i))})
+    moments = [t + delta for t in times for delta in (-timedelta(seconds=1), timedelta(0))]
+    moments.append(times[-1] + timedelta(days=3))
+    for now in (*moments, *reversed(moments)):
+        kept = documents.Documents(Snapshot(site, now)).summary()
+        documents._TIMES.clear()
+        status._SETTLED.clear()
+        anew = documents.Documents(Snapshot(site, now)).summary()
+        assert kept == anew, now
+        documents.Documents(Snapshot(site, now)).summary()  # kept for the next moment
+    documents.Documents(Snapshot(site, moments[-1])).summary()
+    assert len(documents._TIMES) == len(site.incidents)  # all settled by then, all kept
