@@ -601,8 +601,8 @@ class Snapshot:
         totals: dict[str | None, int] = defaultdict(int)  # updates each list could hold
         walk = []
         for view in self.published:
-            if view.updates:
-                walk.append(((max(u.time for u in view.updates), view.id), view))
+            if view.updates:  # newest first
+                walk.append(((view.updates[0].time, view.id), view))
                 totals[None] += len(view.updates)
                 for component_id in view.incident.components:
                     totals[component_id] += len(view.updates)
