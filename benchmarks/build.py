@@ -7,8 +7,9 @@ Generates a valid site (Europe/Paris, 20 components in 4 groups, N incidents ove
 three years before ``now``, a third of them translated when English is listed, ~2% still
 open; the same seed gives the same site, byte for byte). Then, each in a fresh process so
 that its peak memory is its own: the first build (full, no cache), a rebuild without
-change, a rebuild after one update, and the daemon's save-to-live latency (``statuspage
-run``: an update saved, timed until its page shows it). One figure per line.
+change, a rebuild after one update, a full rebuild over the built site, and the daemon's
+save-to-live latency (``statuspage run``: an update saved, timed until its page shows
+it). One figure per line.
 """
 
 from __future__ import annotations
@@ -328,7 +329,8 @@ def peak_mb(who: int = resource.RUSAGE_SELF) -> float:
 
 def phase(root: Path, name: str, now: datetime, workers: int | None) -> dict:
     """One measured step, in this (fresh) process: a full build, a rebuild without change,
-    a rebuild after one update. Prints its figures as JSON."""
+    a rebuild after one update, a full rebuild over the built site (``--full``, or what a
+    new version of the package costs). Prints its figures as JSON."""
     out = root / "build"
     if name == "full":  # the first build: no cache, no previous site
         for leftover in (out, out.with_name(".statuspage-spare-build"),
@@ -336,10 +338,11 @@ def phase(root: Path, name: str, now: datetime, workers: int | None) -> dict:
             if leftover.is_dir():
                 shutil.rmtree(leftover)
             leftover.unlink(missing_ok=True) if leftover.is_file() else None
+        os.sync()  # the removal's writes done now, not during the timed build
     if name == "update":
         update_one(root, now)
     started = time.perf_counter()
-    result = build(root, out=out, now=now, full=name == "full", workers=workers)
+    result = build(root, out=out, now=now, full=name in ("full", "rebuild"), workers=workers)
     seconds = time.perf_counter() - started
     return {"seconds": seconds, "pages": result.pages, "rendered": result.rendered,
             "incidents": incidents(root),
@@ -447,7 +450,7 @@ def main(argv: list[str] | None = None) -> int:
                         "every core)")
     parser.add_argument("--no-daemon", action="store_true",
                         help="skip the daemon's save-to-live measure")
-    parser.add_argument("--phase", choices=["full", "nochange", "update"],
+    parser.add_argument("--phase", choices=["full", "nochange", "update", "rebuild"],
                         help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.phase:
@@ -489,6 +492,9 @@ def main(argv: list[str] | None = None) -> int:
             found = run_phase(root, name, args.now, args.workers)
             print(f"{label + ':':<19}{found['seconds']:.2f} s ({found['rendered']} rendered); "
                   f"peak {found['rss_mb']:.0f} MB")
+        found = run_phase(root, "rebuild", args.now, args.workers)
+        print(f"full rebuild:      {found['seconds']:.2f} s over the built site (--full); "
+              f"peak {found['rss_mb']:.0f} MB")
         if not args.no_daemon:
             daemon = daemon_latency(root, args.now)
             shown = ", ".join(f"{s:.2f}" for s in daemon["latencies"])
