@@ -317,7 +317,7 @@ class Documents:
         first = last = None
         for view in self.snap.published:
             _, low, high = _times(view, self.now)
-            if low is not None:
+            if low is not None and high is not None:
                 first = low if first is None or low < first else first
                 last = high if last is None or high > last else last
         return first, last
