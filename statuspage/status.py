@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import heapq
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
-from functools import cached_property
+from functools import cached_property, lru_cache
+from zoneinfo import ZoneInfo
 
 from statuspage.model import (
     CLOSED_STATUSES,
@@ -202,6 +203,12 @@ def _spans(views, now: datetime, site: Site, days: int) -> dict[str, list[tuple]
     window_start = datetime.combine(first_day, time(), tz).astimezone(UTC)
     found: dict[str, list[tuple]] = defaultdict(list)
     for view in views:
+        # What ended before the window cannot weigh on it (most of a long history): a
+        # maintenance's span ends by its window's end, an incident's when it ended.
+        last = view.ended if view.incident.maintenance is None else \
+            view.incident.maintenance.end
+        if last is not None and last <= window_start:
+            continue
         span = _span(view, now)
         if span is None or span[1] <= window_start:
             continue
@@ -218,19 +225,22 @@ def _uptime_days(spans: list[tuple], site: Site, now: datetime, days: int,
     All arithmetic in UTC: two times in one ZoneInfo subtract as wall-clock times, which
     is an hour off across a daylight-saving change.
     """
-    tz = site.config.timezone
-    today = now.astimezone(tz).date()
-    first_day = today - timedelta(days=days - 1)
-    now = now.astimezone(UTC)
+    bounds = _day_bounds(site.config.timezone, now, days)
+    # Each day's spans, in their order: each span goes to the days it overlaps.
+    starts = [day_start for _, day_start, _ in bounds]
+    overlapping: list[list[tuple]] = [[] for _ in bounds]
+    for span in spans:
+        for at in range(max(bisect_right(starts, span[0]) - 1, 0), days):
+            _, day_start, day_end = bounds[at]
+            if day_start >= span[1]:
+                break
+            if span[0] < day_end and span[1] > day_start:
+                overlapping[at].append(span)
     result = []
-    for offset in range(days):
-        day = first_day + timedelta(days=offset)
+    for (day, day_start, day_end), here in zip(bounds, overlapping, strict=True):
         if since is not None and day < since:
             result.append(DayUptime(day, 1.0, ComponentStatus.OPERATIONAL, (), known=False))
             continue
-        day_start = datetime.combine(day, time(), tz).astimezone(UTC)
-        day_end = min(datetime.combine(day + timedelta(days=1), time(), tz).astimezone(UTC), now)
-        here = [s for s in spans if s[0] < day_end and s[1] > day_start]
         length = (day_end - day_start).total_seconds()
         down = _weighted_downtime(here, day_start, day_end) if here and length > 0 else 0.0
         result.append(DayUptime(
@@ -240,6 +250,23 @@ def _uptime_days(spans: list[tuple], site: Site, now: datetime, days: int,
             incidents=tuple(dict.fromkeys(s[3] for s in here)),
         ))
     return result
+
+
+@lru_cache(maxsize=8)
+def _day_bounds(tz: ZoneInfo, now: datetime, days: int) -> tuple[tuple[date, datetime,
+                                                                          datetime], ...]:
+    """The ``days`` days ending today (site zone), each with its start and its end (now,
+    for today), in UTC; the same for every component of a Snapshot."""
+    today = now.astimezone(tz).date()
+    first_day = today - timedelta(days=days - 1)
+    now = now.astimezone(UTC)
+    bounds = []
+    for offset in range(days):
+        day = first_day + timedelta(days=offset)
+        day_start = datetime.combine(day, time(), tz).astimezone(UTC)
+        day_end = min(datetime.combine(day + timedelta(days=1), time(), tz).astimezone(UTC), now)
+        bounds.append((day, day_start, day_end))
+    return tuple(bounds)
 
 
 def _weighted_downtime(spans, start: datetime, end: datetime) -> float:

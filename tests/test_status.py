@@ -329,3 +329,58 @@ def test_a_settled_incident_keeps_its_view_and_snapshots_share_it(example_dir):
     end = max(moments) + timedelta(days=1)
     first, second = Snapshot(whole, end).views, Snapshot(whole, end + timedelta(days=9)).views
     assert all(first[item.id] is second[item.id] for item in items)
+
+
+def _days_one_by_one(spans, site, now, days, since=None):
+    """The per-day rule written plainly (each day filters every span): the oracle."""
+    from datetime import UTC, time
+
+    from statuspage.status import DayUptime, _weighted_downtime, worst
+
+    tz = site.config.timezone
+    first_day = now.astimezone(tz).date() - timedelta(days=days - 1)
+    result = []
+    for offset in range(days):
+        day = first_day + timedelta(days=offset)
+        if since is not None and day < since:
+            result.append(DayUptime(day, 1.0, OP, (), known=False))
+            continue
+        start = datetime.combine(day, time(), tz).astimezone(UTC)
+        end = min(datetime.combine(day + timedelta(days=1), time(), tz).astimezone(UTC),
+                  now.astimezone(UTC))
+        here = [s for s in spans if s[0] < end and s[1] > start]
+        length = (end - start).total_seconds()
+        down = _weighted_downtime(here, start, end) if here and length > 0 else 0.0
+        result.append(DayUptime(day, max(0.0, 1.0 - down / length) if length > 0 else 1.0,
+                                worst(s[2] for s in here),
+                                tuple(dict.fromkeys(s[3] for s in here))))
+    return result
+
+
+def test_each_day_has_the_spans_that_overlap_it():
+    """Spans sorted into the days they overlap give each day what filtering every span
+    for it gives: random spans over a DST change, across midnights, before the window,
+    still open at now, ending exactly at a midnight."""
+    import random
+    from datetime import UTC
+
+    from statuspage.status import _uptime_days
+
+    site = Site(CONFIG, ())
+    rng = random.Random(7)
+    for trial in range(60):
+        now = datetime(2026, 10, 27, 9, tzinfo=PARIS) + timedelta(hours=rng.randrange(0, 800))
+        days = rng.choice([1, 2, 7, 30, 90])
+        spans = []
+        for number in range(rng.randrange(0, 40)):
+            start = now - timedelta(minutes=rng.randrange(0, (days + 5) * 24 * 60))
+            if rng.random() < 0.2:  # at a midnight, site time
+                start = start.astimezone(PARIS).replace(hour=0, minute=0)
+            end = min(start + timedelta(minutes=rng.randrange(1, 4 * 24 * 60)), now)
+            if end > start:
+                spans.append((start.astimezone(UTC), end.astimezone(UTC),
+                              rng.choice([DEG, PART, MAJ, MAINT]), f"i{number % 7}"))
+        since = (now - timedelta(days=rng.randrange(0, days + 1))).date() \
+            if rng.random() < 0.3 else None
+        assert _uptime_days(spans, site, now, days, since) == \
+            _days_one_by_one(spans, site, now, days, since), trial
