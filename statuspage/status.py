@@ -634,27 +634,31 @@ class Snapshot:
                 for component_id in view.incident.components:
                     totals[component_id] += len(view.updates)
         walk.sort(key=lambda pair: pair[0], reverse=True)
-        groups: dict[str | None, list[tuple[Update, IncidentView]]] = defaultdict(list)
+        # Each list's newest ``count`` as a min-heap of (time and id, -order, update, view):
+        # the oldest kept on top, ties kept in the order read (what a stable sort keeps).
+        heaps: dict[str | None, list] = defaultdict(list)
         floors: dict[str | None, tuple] = {}  # the count-th newest of each full list
         waiting = set(totals)  # the lists an update not yet read may still enter
+        order = 0
         for newest, view in walk:
             waiting = {group for group in waiting
                        if not (group in floors and floors[group] > newest)
-                       and not (totals[group] <= count and len(groups[group]) == totals[group])}
+                       and not (totals[group] <= count and len(heaps[group]) == totals[group])}
             if not waiting:
                 break
             for group in (None, *view.incident.components):
-                pairs = groups[group]
-                pairs += ((update, view) for update in view.updates)
-                if len(pairs) >= count:
-                    pairs[:] = heapq.nlargest(count, pairs, key=_newest)
-                    floors[group] = _newest(pairs[-1])
-        return {group: heapq.nlargest(count, pairs, key=_newest) for group, pairs in
-                groups.items()}
-
-
-def _newest(pair: tuple[Update, IncidentView]) -> tuple[datetime, str]:
-    return pair[0].time, pair[1].id
+                heap = heaps[group]
+                for update in view.updates:
+                    order -= 1
+                    item = ((update.time, view.id), order, update, view)
+                    if len(heap) < count:
+                        heapq.heappush(heap, item)
+                    elif item > heap[0]:
+                        heapq.heapreplace(heap, item)
+                if len(heap) >= count:
+                    floors[group] = heap[0][0]
+        return {group: [(update, view) for _, _, update, view in sorted(heap, reverse=True)]
+                for group, heap in heaps.items()}
 
 
 def _by_component(views) -> dict[str, list[IncidentView]]:
