@@ -12,6 +12,8 @@ from pathlib import PurePosixPath
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
+from statuspage.refs import ref_of
+
 
 def _(message: str) -> str:
     """Marks a UI string for extraction; it is translated when rendered."""
@@ -342,8 +344,6 @@ class Incident:
     @property
     def reference(self) -> str:
         """The six characters support reads out (``statuspage.refs``)."""
-        from statuspage.refs import ref_of
-
         return self.ref or ref_of(self.id)
 
 
