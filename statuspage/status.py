@@ -226,16 +226,15 @@ def _uptime_days(spans: list[tuple], site: Site, now: datetime, days: int,
     is an hour off across a daylight-saving change.
     """
     bounds = _day_bounds(site.config.timezone, now, days)
-    # Each day's spans, in their order: each span goes to the days it overlaps.
+    # Each day's spans, in their order: each span goes to the days it overlaps, from the
+    # one it starts on (or the first) to the last that starts before it ends.
     starts = [day_start for _, day_start, _ in bounds]
     overlapping: list[list[tuple]] = [[] for _ in bounds]
     for span in spans:
         for at in range(max(bisect_right(starts, span[0]) - 1, 0), days):
-            _, day_start, day_end = bounds[at]
-            if day_start >= span[1]:
+            if starts[at] >= span[1]:
                 break
-            if span[0] < day_end and span[1] > day_start:
-                overlapping[at].append(span)
+            overlapping[at].append(span)
     result = []
     for (day, day_start, day_end), here in zip(bounds, overlapping, strict=True):
         if since is not None and day < since:
