@@ -173,8 +173,10 @@ def format_percent(value: float, lang: str) -> str:
     return babel_format_percent(value / 100, _percent_pattern(lang), locale=babel_locale(lang))
 
 
+@cache
 def language_name(lang: str) -> str:
-    """A language's own name, capitalised: "Français", "English"."""
+    """A language's own name, capitalised: "Français", "English" (on every page's
+    language switch: worked out once)."""
     code = lang.replace("-", "_")  # the language itself, not the locale its dates use
     name = Locale.parse(code).get_display_name(code) or lang
     return name[:1].upper() + name[1:]

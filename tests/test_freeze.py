@@ -383,3 +383,31 @@ def test_check_locates_a_page_that_cannot_render_on_one_core_or_two(site_dir, mo
     assert len(located) >= 2  # its page in each language (and its feeds)
     assert all("cannot be rendered: RuntimeError: no such filter" in p for p in found[1])
     assert "the page /en/incidents/2026-11-26-boom/ cannot be rendered" in " ".join(located)
+
+
+@pytest.mark.parametrize("base", ["https://status.example.com/", "https://example.com/statut/"])
+@pytest.mark.parametrize("url", ["/", "/incidents/2026-11-26-fibre-lyon/", "/r/KH93B9/",
+                                 "/components/t%C3%A9l%C3%A9/", "/components/télé/",
+                                 "/api/v2/summary.json", "/search?q=a%20b&r=é"])
+def test_each_page_is_fetched_in_the_environment_werkzeug_makes(site_dir: Path, base: str,
+                                                                 url: str):
+    """The freezer builds each page's WSGI environment from one made once: it must be the
+    one Flask's test_request_context makes for that address, key for key."""
+    from flask.testing import EnvironBuilder
+
+    from statuspage.build import make_app, make_freezer
+    from statuspage.loader import Loader
+
+    app = make_app(Loader(site_dir).load(), NOW, site_dir / "out")
+    app.config["FREEZER_BASE_URL"] = base
+    freezer = make_freezer(app, [])
+    freezer.environ("/other/")  # the first address makes the shared part
+    builder = EnvironBuilder(app, url, base_url=base)
+    expected = builder.get_environ()
+    builder.close()
+    got = freezer.environ(url)
+    streams = ("wsgi.input", "wsgi.errors")
+    assert {k: v for k, v in got.items() if k not in streams} == \
+        {k: v for k, v in expected.items() if k not in streams}
+    assert got["wsgi.input"].read() == b""
+    assert got["wsgi.input"] is not freezer.environ(url)["wsgi.input"]
