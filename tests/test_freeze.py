@@ -14,10 +14,12 @@ from pathlib import Path
 import pytest
 from conftest import FIBRE, NOW
 from flask import Response
+from flask.testing import EnvironBuilder
 
 import statuspage.build
-from statuspage.build import BuildResult, build
+from statuspage.build import BuildResult, build, make_app, make_freezer
 from statuspage.errors import BuildError, ContentError
+from statuspage.loader import Loader
 from statuspage.refs import ref_of
 from statuspage.web import assets
 
@@ -393,15 +395,10 @@ def test_each_page_is_fetched_in_the_environment_werkzeug_makes(site_dir: Path, 
                                                                  url: str):
     """The freezer builds each page's WSGI environment from one made once: it must be the
     one Flask's test_request_context makes for that address, key for key."""
-    from flask.testing import EnvironBuilder
-
-    from statuspage.build import make_app, make_freezer
-    from statuspage.loader import Loader
-
     app = make_app(Loader(site_dir).load(), NOW, site_dir / "out")
     app.config["FREEZER_BASE_URL"] = base
     freezer = make_freezer(app, [])
-    freezer.environ("/other/")  # the first address makes the shared part
+    freezer.environ("/other/")  # another address first: the shared part must not keep it
     builder = EnvironBuilder(app, url, base_url=base)
     expected = builder.get_environ()
     builder.close()
