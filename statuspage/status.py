@@ -5,19 +5,22 @@ from __future__ import annotations
 import heapq
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from functools import cached_property, lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from statuspage.model import (
     CLOSED_STATUSES,
     ComponentStatus,
+    FrozenMap,
     Incident,
     IncidentStatus,
     MaintenanceStatus,
     Site,
+    Text,
     Update,
     UpdateStatus,
     _,
@@ -298,19 +301,26 @@ class IncidentView:
     promise: datetime | None  # the next update promised, still to come
     late: datetime | None  # a promised update time that passed with no update since
     published: bool  # started, or (a maintenance) announced
+    # The incident's fields read most, as the view's own (see __post_init__).
+    id: str = field(init=False, repr=False)
+    started: datetime = field(init=False, repr=False)
+    maintenance: Any = field(init=False, repr=False)  # its Window, when is_maintenance
+    components: FrozenMap = field(init=False, repr=False)
+    title: Text = field(init=False, repr=False)
+    is_maintenance: bool = field(init=False, repr=False)
 
     def __getattr__(self, name: str):
         if name == "incident":  # not set yet (copying): no recursion
             raise AttributeError(name)
         return getattr(self.incident, name)
 
-    # The fields read most, without __getattr__'s detour.
-    id = property(lambda self: self.incident.id)
-    started = property(lambda self: self.incident.started)
-    maintenance = property(lambda self: self.incident.maintenance)
-    is_maintenance = property(lambda self: self.incident.maintenance is not None)
-    components = property(lambda self: self.incident.components)
-    title = property(lambda self: self.incident.title)
+    def __post_init__(self) -> None:
+        # Every list of the Snapshot reads these from each of 10,000s of views: neither
+        # __getattr__'s detour nor a property's call is free.
+        incident = self.incident
+        for name in ("id", "started", "maintenance", "components", "title"):
+            object.__setattr__(self, name, getattr(incident, name))
+        object.__setattr__(self, "is_maintenance", incident.maintenance is not None)
 
     @cached_property
     def state(self) -> str | None:
