@@ -79,6 +79,18 @@ def _times(view: View, now: datetime) -> tuple[list[datetime], datetime | None,
     return found
 
 
+def _trim(snap: status.Snapshot) -> None:
+    if len(_TIMES) > _TIMES_SLACK * len(snap.site.incidents) + 1000:
+        _TIMES.clear()
+
+
+def prepare(snap: status.Snapshot) -> None:
+    """Every incident's times at ``snap``: kept for the settled ones (see ``_TIMES``)."""
+    _trim(snap)
+    for view in snap.views.values():
+        _times(view, snap.now)
+
+
 class Documents:
     """The API's JSON documents for one Snapshot, each part computed once.
 
@@ -93,8 +105,7 @@ class Documents:
         self.lang = self.config.api_language
         self.page_id = page_id(self.config.url)
         self._gettext = gettext
-        if len(_TIMES) > _TIMES_SLACK * len(snap.site.incidents) + 1000:
-            _TIMES.clear()
+        _trim(snap)
         # Each incident's document, built once however many files list it.
         self.incident = functools.cache(self._incident)
 

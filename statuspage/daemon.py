@@ -133,10 +133,19 @@ class _Edition:
         self.name = name
         self.out = out  # resolved
         self.loader = loader
-        self.load = load or (lambda root: loader.load(lenient=True))
+        self._load = load
+        self.found: sources.Found | None = None  # the poll's look, for the next load
         self.site: Site | None = None  # the content as last loaded without error
         self.good: Site | None = None  # the content of the last build that succeeded
         self.warnings: tuple = ()
+
+    def load(self, root: Path) -> Site:
+        """The content, from the poll's look when one is waiting (it just scanned the
+        files), else from a scan of its own."""
+        found, self.found = self.found, None
+        if self._load is not None:
+            return self._load(root)
+        return self.loader.load(lenient=True, found=found)
 
 
 class Daemon:
@@ -184,7 +193,7 @@ class Daemon:
         self._stopping = False
         self._pending: list[str] = []
         self._poll_lock = threading.Lock()
-        self._files: dict[str, tuple[int, int, int]] = {}
+        self._files: dict[str, object] = {}
         self._fired: set[datetime] = set()  # instants whose job has run
         self._planned: tuple = ()
         # Promises already reminded, kept beside the output so a restart does not remind again.
@@ -197,7 +206,9 @@ class Daemon:
     def start(self, paused: bool = False) -> None:
         """Watch the files, start the scheduler (``paused``: jobs are planned, none run),
         then build once."""
-        self._files = self._scan()
+        found, self._files = sources.look(self.root)
+        for edition in self.editions:
+            edition.found = found
         self.scheduler.start(paused=paused)
         self.scheduler.add_job(self.poll, IntervalTrigger(seconds=POLL.total_seconds(),
                                                           timezone=UTC),
@@ -284,11 +295,13 @@ class Daemon:
     def poll(self) -> None:
         """Compare the content files' names, times, sizes and inodes with the last look."""
         with self._poll_lock:
-            files = self._scan()
+            found, files = sources.look(self.root)
             changed = sorted(name for name in files.keys() | self._files.keys()
                              if files.get(name) != self._files.get(name))
             self._files = files
         if changed:
+            for edition in self.editions:
+                edition.found = found
             what = changed[0] if len(changed) == 1 else f"{len(changed)} files"
             self.request(f"{what} changed")
         else:
@@ -302,9 +315,6 @@ class Daemon:
         with self._lock:
             self._fired.add(moment)
         self.request(reason)
-
-    def _scan(self) -> dict[str, sources.Stamp]:
-        return sources.stamps(self.root)
 
     @property
     def _out(self) -> Path:

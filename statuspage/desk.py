@@ -46,9 +46,9 @@ class DeskLoader(Loader):
         self._internal: dict[str, tuple[tuple, Internal | None, list, list]] = {}
         self._good_internal: dict[str, Internal] = {}
 
-    def load(self, lenient: bool = False) -> Site:
-        site = super().load(lenient=True)  # its errors are raised below, with ours
-        found = sources.scan(self.root)
+    def load(self, lenient: bool = False, found: sources.Found | None = None) -> Site:
+        found = found if found is not None else sources.scan(self.root)
+        site = super().load(lenient=True, found=found)  # its errors are raised below, with ours
         present = {s.id for s in found.sources if s.lang is None}
         internal: dict[str, Internal] = {}
         errors: list[Problem] = []

@@ -125,8 +125,9 @@ class Loader:
             digest.update(logo.data)
         return config, problems, digest.hexdigest()
 
-    def load(self, lenient: bool = False) -> Site:
+    def load(self, lenient: bool = False, found: sources.Found | None = None) -> Site:
         """Load and validate the whole site; raise ContentError listing every error.
+        ``found``: the content files as a scan just found them (else scanned here).
 
         ``lenient`` (the daemon) does not raise for a broken incident file: the incident is
         published as it last loaded without error (left out if it never did), and the
@@ -135,7 +136,7 @@ class Loader:
         if self._read_cache:
             self._restore()
         config, config_problems, config_key = self.config()
-        found = sources.scan(self.root)
+        found = found if found is not None else sources.scan(self.root)
         errors, warnings = list(found.errors), [*config_problems.warnings, *found.warnings]
         groups: dict[str, list[sources.Source]] = {}
         for source in found.sources:

@@ -155,16 +155,29 @@ def control_character(text: str) -> tuple[int, str] | None:
                   "in feeds): delete it (it often comes with text pasted from a terminal)")
 
 
-def stamps(root: Path) -> dict[str, Stamp]:
+def look(root: Path) -> tuple[Found, dict[str, object]]:
+    """What the daemon looks at every second: the content files as ``scan`` finds them
+    (a load may start from this look instead of scanning again: at 10,000 incidents a scan
+    is a quarter of a second), and what changes when content changes: each content file's
+    stamp, every file of ``content/``, and what the scan found wrong, by path."""
+    found = scan(root)
+    seen: dict[str, object] = dict(stamps(root, folders=(SITE_FILE.parent,)))
+    seen.update((source.label, source.stamp) for source in found.sources)
+    seen.update((problem.path, problem.message) for problem in (*found.errors, *found.warnings))
+    return found, seen
+
+
+def stamps(root: Path, folders: tuple[Path, ...] = (SITE_FILE.parent, INCIDENTS_DIR)
+           ) -> dict[str, Stamp]:
     """What changes when content changes: every regular, visible file of ``content/`` and
-    ``incidents/``, by path, with its size, time and inode. (The daemon asks every second:
-    directory entries and strings, not pathlib, for 10,000s of files.)"""
+    ``incidents/`` (of ``folders``), by path, with its size, time and inode. (Directory
+    entries and strings, not pathlib, for 10,000s of files.)"""
     found: dict[str, Stamp] = {}
     base = len(str(root)) + 1
-    folders = [str(root / SITE_FILE.parent), str(root / INCIDENTS_DIR)]
-    while folders:
+    folders_ = [str(root / folder) for folder in folders]
+    while folders_:
         try:
-            entries = os.scandir(folders.pop())
+            entries = os.scandir(folders_.pop())
         except OSError:
             continue
         with entries:
@@ -173,7 +186,7 @@ def stamps(root: Path) -> dict[str, Stamp]:
                     continue
                 try:
                     if entry.is_dir(follow_symlinks=False):
-                        folders.append(entry.path)
+                        folders_.append(entry.path)
                         continue
                     info = entry.stat()
                 except OSError:

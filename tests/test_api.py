@@ -192,7 +192,23 @@ def test_every_file_is_frozen_and_nothing_else(frozen: BuildResult):
                if p.is_file()}
     assert written == {url.lstrip("/") for url in FILES}
     assert frozen.warnings == ()
-    assert [o.endpoint for o in api.outputs(None)] == [f"api.{e}" for e in api.FILES]
+    snap = Snapshot(load_site(frozen.out.parent / "site"), NOW)
+    assert [o.endpoint for o in api.outputs(snap)] == [f"api.{e}" for e in api.FILES]
+
+
+def test_planning_the_api_keeps_each_settled_incidents_times_for_the_next_build(
+        site_dir: Path):
+    """The files are rendered in forked workers, whose memory goes with them: what the next
+    build (the daemon's) can reuse is worked out when the files are planned."""
+    from statuspage import api as documents
+    from statuspage.status import is_settled
+
+    documents._TIMES.clear()
+    snap = Snapshot(load_site(site_dir), NOW)
+    list(api.outputs(snap))
+    settled = [v for v in snap.views.values() if is_settled(v, NOW)]
+    assert settled and len(settled) < len(snap.views)
+    assert {id(v) for v in settled} == set(documents._TIMES)
 
 
 def test_served_as_json_at_the_root_only(client):

@@ -97,6 +97,11 @@ def init_app(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.i18n")
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
         _gettext, _ngettext, newstyle=True)
+    # The same as the extension's newstyle callables, with the edition's catalog looked up
+    # in the one call the template makes, not through a second Context.call (templates call
+    # ``_`` dozens of times a page).
+    app.jinja_env.globals.update(_=_newstyle_gettext, gettext=_newstyle_gettext,
+                                 ngettext=_newstyle_ngettext)
     app.jinja_env.globals["asset_url"] = assets.url
     app.jinja_env.globals["url_for"] = link
     app.extensions["statuspage.links"] = {}
@@ -111,6 +116,26 @@ def _gettext(context, message: str) -> str:
 @pass_context
 def _ngettext(context, singular: str, plural: str, n: int) -> str:
     return context["edition"].translations.ngettext(singular, plural, n)
+
+
+@pass_context
+def _newstyle_gettext(context, message: str, **variables) -> str:
+    """What jinja2.ext's newstyle ``gettext`` returns: the translation, as markup when the
+    template escapes, always formatted with ``variables`` (so ``%%`` is one ``%``)."""
+    found = context["edition"].translations.gettext(message)
+    if context.eval_ctx.autoescape:
+        found = Markup(found)
+    return found % variables
+
+
+@pass_context
+def _newstyle_ngettext(context, singular: str, plural: str, num: int, **variables) -> str:
+    """What jinja2.ext's newstyle ``ngettext`` returns (``num`` among the variables)."""
+    variables.setdefault("num", num)
+    found = context["edition"].translations.ngettext(singular, plural, num)
+    if context.eval_ctx.autoescape:
+        found = Markup(found)
+    return found % variables
 
 
 class Edition:
