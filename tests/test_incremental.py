@@ -265,3 +265,27 @@ def test_content_kept_in_memory_builds_as_a_full_build_after_each_edit(example_d
         build(example_dir, example_dir / "build", now=site.now, site=loaded)
         build(example_dir, tmp_path / "full", now=site.now, site=loaded, full=True)
         assert tree(example_dir / "build") == tree(tmp_path / "full"), (number, kind)
+
+
+def test_many_files_are_linked_into_a_fresh_tree_by_every_core(tmp_path: Path, monkeypatch):
+    """Linking a whole site (a first build's mirror) is shared out to forked workers; each
+    file is the same inode in both trees, each folder made, however the work was split."""
+    from statuspage import tree
+
+    source, target = tmp_path / "out", tmp_path / "spare"
+    paths = [f"{lang}incidents/{n:03d}/{name}" for lang in ("", "en/") for n in range(9)
+             for name in ("index.html", "updates.atom")] + ["index.html", "api/v2/summary.json"]
+    for path in paths:
+        (source / path).parent.mkdir(parents=True, exist_ok=True)
+        (source / path).write_text(path, encoding="utf-8")
+    shares: list[int] = []
+    forked_map = tree.forked_map
+    monkeypatch.setattr(tree, "forked_map", lambda job, n: shares.append(n) or forked_map(job, n))
+    monkeypatch.setattr(tree, "LINKS_PER_WORKER", 5)
+    monkeypatch.setattr(tree.os, "sched_getaffinity", lambda pid: {0, 1, 2})
+    target.mkdir()
+    tree.link_many(source, target, paths, fresh=True)
+    assert shares == [3]
+    linked = sorted(p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file())
+    assert linked == sorted(paths)
+    assert all((target / p).stat().st_ino == (source / p).stat().st_ino for p in paths)
