@@ -177,10 +177,9 @@ def link(source: Path, target: Path, path: str, to: str | None = None) -> None:
 
 def link_many(source: Path, target: Path, paths: list[str], fresh: bool = False) -> None:
     """``link`` for each path; ``fresh``: ``target`` holds none of them yet, so there is
-    nothing to remove first and each folder is made once (43,000 files in well under a
-    second, where one ``link`` at a time takes seconds), on every core when there are many
-    (the kernel's work on two folders runs side by side: 43,729 files and their 41,000
-    folders in 2.5–2.9 s on two cores, 3.7–4.4 s on one)."""
+    nothing to remove first and each folder is made once, on every core when there are
+    many (the kernel's work on two folders runs side by side: a site of 43,729 files and
+    their 41,000 folders in 2.5–2.9 s on two cores, 3.7–4.4 s on one, on a slow day)."""
     if not fresh:
         for path in paths:
             link(source, target, path)
