@@ -95,27 +95,16 @@ def editions(site) -> list[str | None]:
 def init_app(app: Flask) -> None:
     app.url_map.converters["lang"] = LangConverter
     app.jinja_env.add_extension("jinja2.ext.i18n")
-    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
-        _gettext, _ngettext, newstyle=True)
-    # The same as the extension's newstyle callables, with the edition's catalog looked up
-    # in the one call the template makes, not through a second Context.call (templates call
-    # ``_`` dozens of times a page).
+    # Newstyle gettext (what install_gettext_callables(newstyle=True) sets up), with the
+    # edition's catalog looked up in the one call the template makes, instead of the
+    # extension's alias and wrapper around ours (templates call ``_`` dozens of times a page).
+    app.jinja_env.newstyle_gettext = True  # type: ignore[attr-defined]
     app.jinja_env.globals.update(_=_newstyle_gettext, gettext=_newstyle_gettext,
                                  ngettext=_newstyle_ngettext)
     app.jinja_env.globals["asset_url"] = assets.url
     app.jinja_env.globals["url_for"] = link
     app.extensions["statuspage.links"] = {}
     app.context_processor(helpers)
-
-
-@pass_context
-def _gettext(context, message: str) -> str:
-    return context["edition"].translations.gettext(message)
-
-
-@pass_context
-def _ngettext(context, singular: str, plural: str, n: int) -> str:
-    return context["edition"].translations.ngettext(singular, plural, n)
 
 
 @pass_context
