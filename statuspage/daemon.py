@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
-from apscheduler.jobstores.base import JobLookupError
+from apscheduler.jobstores.base import ConflictingIdError, JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.date import DateTrigger
@@ -37,6 +37,7 @@ from statuspage.loader import Loader
 from statuspage.model import CLOSED_STATUSES, Site
 from statuspage.status import IncidentView, Snapshot
 from statuspage.times import TimeError, parse_duration
+from statuspage.watching import Watcher
 
 log = logging.getLogger("statuspage.daemon")
 
@@ -52,6 +53,10 @@ class Follower(Protocol):
 
 
 POLL = timedelta(seconds=1)  # how often content files are looked at
+# From a change the system reports to the look it wakes: the other writes of one save (a
+# temporary file renamed, an editor's backup) come within it, and are seen by that look.
+WAKE = timedelta(seconds=0.05)
+WOKEN = "woken"  # the id of the look a reported change asked for
 DEFAULT_EVERY = timedelta(minutes=5)
 HOOK_TIMEOUT = 60  # seconds an --on-overdue command may take
 FOLLOWER_TIMEOUT = 30  # seconds a publish or webhook in progress may take to finish at stop
@@ -200,6 +205,7 @@ class Daemon:
         self._reminders = (out or root / "build").resolve().parent / REMINDED
         self._reminded: set[tuple[str, datetime]] = _read_reminded(self._reminders)
         self._hooks: list[threading.Thread] = []
+        self._watcher = Watcher(root, self._wake)
 
     # -- running -----------------------------------------------------------------------
 
@@ -218,6 +224,7 @@ class Daemon:
         self.scheduler.add_job(self.request, IntervalTrigger(seconds=self.every.total_seconds(),
                                                              timezone=UTC),
                                args=(every,), id="every", name=every, coalesce=True)
+        self._watcher.start()
         self.request("start")
 
     def stop(self) -> None:
@@ -240,6 +247,7 @@ class Daemon:
             self._stopping = True
             while self._building:
                 self._idle.wait()
+        self._watcher.stop()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=True)
         for thread in self._hooks:
@@ -309,6 +317,18 @@ class Daemon:
                 if edition.good is not None and not (edition.out / MARKER).exists():
                     self.request(f"{_shown(edition.out)} is missing")
                     break
+
+    def _wake(self) -> None:
+        """A content file changed, the system says (see ``watching``): a look in ``WAKE``,
+        unless one is already coming."""
+        if self._stopping:
+            return
+        try:
+            self.scheduler.add_job(self.poll, DateTrigger(datetime.now(UTC) + WAKE),
+                                   id=WOKEN, name="a content file changed",
+                                   misfire_grace_time=None)
+        except ConflictingIdError:
+            pass
 
     def at(self, moment: datetime, reason: str) -> None:
         """The job at one of the site's boundaries."""

@@ -679,3 +679,60 @@ def test_a_file_the_load_refuses_is_noticed_as_it_comes_and_goes(start, site_dir
     misnamed.unlink()
     daemon.poll()
     assert log()[-1].startswith("rebuilt build/ (incidents/2026-11-30-panne.markdown changed): ")
+
+
+@pytest.fixture
+def watching(site_dir, log, monkeypatch):
+    """A daemon running for real whose looks every second are an hour apart: what it sees
+    soon, the system reported. After every instant of the site: no boundary job runs."""
+    from statuspage import daemon as daemon_module
+    from statuspage import sources
+
+    monkeypatch.chdir(site_dir)
+    monkeypatch.setattr(daemon_module, "POLL", timedelta(hours=1))
+    looks: list[float] = []
+    look = sources.look
+    monkeypatch.setattr(sources, "look", lambda root: looks.append(time.monotonic())
+                        or look(root))
+    builds = Builds()
+    daemon = Daemon(site_dir, clock=Clock(datetime(2027, 1, 1, tzinfo=PARIS)), build=builds)
+    daemon.start()
+    _wait(lambda: builds.times, 10, "the first build")
+    yield daemon, looks
+    daemon.stop()
+
+
+def test_a_saved_change_is_published_at_once_not_at_the_next_look(watching, site_dir, log):
+    from statuspage.files import write_atomic
+
+    path = site_dir / "incidents" / f"{FIBRE}.md"
+    write_atomic(path, path.read_bytes().replace("Un câble".encode(), b"Une fibre"))
+    _wait(lambda: any(f"(incidents/{FIBRE}.md changed)" in line for line in log()), 5,
+          "the change seen")
+    # incidents/ taken away and brought back: watched again, a change in it seen at once.
+    (site_dir / "incidents").rename(site_dir / "elsewhere")
+    _wait(lambda: any("files changed" in line for line in log()), 5, "the folder gone")
+    (site_dir / "elsewhere").rename(site_dir / "incidents")
+    _wait(lambda: sum("files changed" in line for line in log()) == 2, 5, "the folder back")
+    path.write_text(path.read_text("utf-8").replace("Une fibre", "Un fil"), "utf-8")
+    _wait(lambda: sum(f"(incidents/{FIBRE}.md changed)" in line for line in log()) == 2, 5,
+          "the change in the folder watched again")
+
+
+def test_what_is_not_content_wakes_no_look(watching, site_dir):
+    daemon, looks = watching
+    time.sleep(0.3)
+    before = len(looks)
+    (site_dir / "daemon.log").write_text("a log beside the site\n", "utf-8")
+    (site_dir / "build").mkdir(exist_ok=True)
+    (site_dir / "build" / "index.html").write_text("a build", "utf-8")
+    (site_dir / "incidents" / f".{FIBRE}.md.abcd1234").write_text("a temporary", "utf-8")
+    (site_dir / "content" / ".git").mkdir()
+    (site_dir / "content" / ".git" / "HEAD").write_text("ref: main", "utf-8")
+    for path in (site_dir / "incidents").glob("*.md"):
+        path.read_bytes()  # what a load does
+    time.sleep(0.5)  # ten times what a woken look waits
+    assert len(looks) == before
+    (site_dir / "content" / "site.yaml").write_text(
+        (site_dir / "content" / "site.yaml").read_text("utf-8") + "\n", "utf-8")
+    _wait(lambda: len(looks) > before, 5, "a look woken by site.yaml")
