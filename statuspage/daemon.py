@@ -320,13 +320,15 @@ class Daemon:
 
     def _wake(self) -> None:
         """A content file changed, the system says (see ``watching``): a look in ``WAKE``,
-        unless one is already coming."""
+        unless one is already coming. Two may run, as with the looks every second: the look
+        that found the last change builds in its own job, and a change saved meanwhile is
+        then left for the build after it by a second look."""
         if self._stopping:
             return
         try:
             self.scheduler.add_job(self.poll, DateTrigger(datetime.now(UTC) + WAKE),
                                    id=WOKEN, name="a content file changed",
-                                   misfire_grace_time=None)
+                                   max_instances=2, misfire_grace_time=None)
         except ConflictingIdError:
             pass
 

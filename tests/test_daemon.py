@@ -736,3 +736,27 @@ def test_what_is_not_content_wakes_no_look(watching, site_dir):
     (site_dir / "content" / "site.yaml").write_text(
         (site_dir / "content" / "site.yaml").read_text("utf-8") + "\n", "utf-8")
     _wait(lambda: len(looks) > before, 5, "a look woken by site.yaml")
+
+
+def test_a_change_saved_during_a_build_is_built_next_without_waiting_for_a_look(
+        watching, site_dir, log):
+    daemon, _ = watching
+    entered, release = threading.Event(), threading.Event()
+
+    def slow(root, out=None, url=None, now=None, site=None):
+        entered.set()
+        release.wait(10)
+        return BuildResult(root / "build", 7, 0.01)
+
+    daemon.build = slow
+    first = site_dir / "incidents" / f"{FIBRE}.md"
+    first.write_text(first.read_text("utf-8").replace("Un câble", "Une fibre"), "utf-8")
+    try:
+        assert entered.wait(5)  # the build the save woke is running
+        second = site_dir / "incidents" / "2026-11-20-double-charge.md"
+        second.write_text(second.read_text("utf-8") + "\n", "utf-8")
+        time.sleep(0.3)  # its look, woken while the first build runs
+    finally:
+        release.set()
+    _wait(lambda: any("(incidents/2026-11-20-double-charge.md changed)" in line
+                      for line in log()), 5, "the second change built")
