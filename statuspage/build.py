@@ -246,8 +246,11 @@ def _collector_paused() -> Iterator[None]:
     plan and manifests of a large site, are hundreds of thousands of objects, none of them
     garbage, that its passes would go through again and again (a second at 10,000
     incidents); renders collect every ``COLLECT_EVERY`` pages. Whatever the build froze
-    (the loaded site) is unfrozen after it."""
-    enabled = gc.isenabled()
+    (the loaded site) is unfrozen after it, unless the collector was off already: then the
+    caller looks after it (the daemon's ``collector.Generations``)."""
+    if not gc.isenabled():
+        yield
+        return
     gc.disable()
     try:
         yield
@@ -258,8 +261,7 @@ def _collector_paused() -> Iterator[None]:
         # the next full pass.
         gc.freeze()
         gc.unfreeze()
-        if enabled:
-            gc.enable()
+        gc.enable()
 
 
 def inputs_digest(site: Site, edition: str = PUBLIC,
@@ -441,20 +443,21 @@ def _render_batch(app: Flask, todo: list[Output]) -> list[str]:
         warnings.simplefilter("error")
         # Frozen-Flask warns of endpoints without a file: a batch has some of them only.
         warnings.simplefilter("ignore", MissingURLGeneratorWarning)
-        pages = _collected_every(COLLECT_EVERY, freezer.freeze_yield())
+        pages = _collected_every(COLLECT_EVERY, freezer.freeze_yield(), len(todo))
     if len(pages) != len(todo):
         raise BuildError(f"{len(todo)} files planned, {len(pages)} written: two outputs "
                          "share an address")
     return [page.path.as_posix() for page in pages]
 
 
-def _collected_every(count: int, pages: Iterator[Page]) -> list[Page]:
-    """Every page, with the cycle collector run once per ``count`` pages instead of every
-    few hundred allocations: rendering allocates much and leaves little garbage (its
-    automatic passes took about a seventh of the render time)."""
+def _collected_every(count: int, pages: Iterator[Page], total: int) -> list[Page]:
+    """Every page (of ``total``), with the cycle collector run once per ``count`` pages
+    instead of every few hundred allocations: rendering allocates much and leaves little
+    garbage (its automatic passes took about a seventh of the render time)."""
     enabled = gc.isenabled()  # else inside a build (see _collector_paused) or its worker
     gc.disable()
-    gc.freeze()  # what is there already (the site, its plan) is no garbage to look for
+    if total >= count:  # what is there already (the site, its plan) is no garbage to look
+        gc.freeze()     # for; when no pass runs, the daemon's own pass frees the app
     try:
         done = []
         for page in pages:

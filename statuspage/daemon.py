@@ -28,7 +28,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from statuspage import files, sources
+from statuspage import collector, files, sources
 from statuspage.build import CACHE, MARKER
 from statuspage.build import build as build_site
 from statuspage.desk import DESK, PUBLIC, DeskLoader
@@ -206,6 +206,7 @@ class Daemon:
         self._reminded: set[tuple[str, datetime]] = _read_reminded(self._reminders)
         self._hooks: list[threading.Thread] = []
         self._watcher = Watcher(root, self._wake)
+        self._generations = collector.Generations()
 
     # -- running -----------------------------------------------------------------------
 
@@ -228,14 +229,15 @@ class Daemon:
         self.request("start")
 
     def stop(self) -> None:
-        """Finish the build in progress, stop the scheduler, save the parse cache, and let
-        reminders finish."""
+        """Finish the build in progress, stop the scheduler, save the parse cache, let
+        reminders finish, and unfreeze what the builds froze."""
         self._stop()
         for follower in self.followers:
             follower.close(FOLLOWER_TIMEOUT)
         for edition in self.editions:
             for note in edition.loader.save(force=True):
                 log.warning("%s", note)
+        self._generations.release()
 
     def _stop(self) -> None:
         """Finish the build in progress, stop the scheduler, and let reminders finish.
@@ -359,13 +361,16 @@ class Daemon:
     # -- one build ---------------------------------------------------------------------
 
     def _rebuild(self, reason: str) -> None:
-        """Build each edition, then plan the next builds and remind of late promises."""
+        """Build each edition, then plan the next builds and remind of late promises. The
+        site in memory is frozen after, so that no pass of the cycle collector goes over
+        it between two builds (see ``collector``)."""
         now = self.clock()
-        for edition in self.editions:
-            self._rebuild_edition(edition, reason, now)
-        if self.site is not None:
-            self._reschedule(self.site, now)
-            self._remind(self.site, now)
+        with self._generations.rebuilding():
+            for edition in self.editions:
+                self._rebuild_edition(edition, reason, now)
+            if self.site is not None:
+                self._reschedule(self.site, now)
+                self._remind(self.site, now)
 
     def _rebuild_edition(self, edition: _Edition, reason: str, now: datetime) -> None:
         """Load, then build. When the content cannot be loaded or built, for whatever

@@ -8,16 +8,13 @@ version of a broken file while the other files go on.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import os
 import pickle
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from statuspage import branding, files, refs, sources
+from statuspage import branding, collector, files, refs, sources
 from statuspage.config import INCIDENTS_DIR, SITE_FILE, parse_config
 from statuspage.content import apply_translation, parse_incident
 from statuspage.errors import ConfigError, ContentError, Problem, Problems
@@ -26,19 +23,6 @@ from statuspage.model import Incident, Site, SiteConfig
 from statuspage.package import code_digest
 
 SAVE_AFTER = 20  # files re-parsed before the cache file is worth writing again
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pickle builds or walks hundreds of thousands of objects none of which is garbage:
-    the cycle collector would traverse them again and again (three times the work)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 @dataclass
@@ -72,7 +56,9 @@ class Loader:
     def _restore(self) -> None:
         self._read_cache = False
         try:
-            with open(self.cache, "rb") as handle, _collector_paused():  # type: ignore[arg-type]
+            # Pickle builds or walks hundreds of thousands of objects, none of them garbage:
+            # the collector would go over them again and again (three times the work).
+            with open(self.cache, "rb") as handle, collector.paused():  # type: ignore[arg-type]
                 data = pickle.load(handle)
             if data["code"] == code_digest():
                 self._parsed, self._good = data["parsed"], data["good"]
@@ -89,7 +75,7 @@ class Loader:
         if not force and self._restored and \
                 self._reparsed < max(SAVE_AFTER, len(self._parsed) // 100):
             return []
-        with _collector_paused():
+        with collector.paused():
             data = pickle.dumps({"code": code_digest(), "parsed": self._parsed,
                                  "good": self._good}, protocol=pickle.HIGHEST_PROTOCOL)
         try:

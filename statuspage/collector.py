@@ -1,0 +1,69 @@
+"""The cycle collector around a site held in memory.
+
+A loaded site of 10,000 incidents is some 700,000 objects, none of them garbage. Each full
+pass of CPython's cycle collector goes over all of them (0.55–1 s, every thread stalled),
+and when one falls between two of the daemon's builds, a save made then waits for it.
+Pausing the collector while a build runs and freezing (``gc.freeze``) what outlives it keep
+the passes to what is new.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+GROWTH = 1.25  # frozen objects, against those after the last full pass, that call for one
+
+
+@contextmanager
+def paused() -> Iterator[None]:
+    """The collector off for a while (when it was on), as it was afterwards."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+class Generations:
+    """The daemon's policy: each rebuild runs with the collector off; after it, one pass
+    goes over what the rebuild made (everything older is frozen) and frees its garbage (the
+    Flask app and snapshot of the build form cycles), then what survives is frozen too.
+
+    Frozen objects still go when nothing refers to them (an incident replaced by its new
+    version), but cyclic garbage among them would stay: when the frozen objects grow by a
+    quarter over what the last full pass left (CPython's own rule for its full passes),
+    one full pass runs, right after that rebuild's publication.
+    """
+
+    def __init__(self) -> None:
+        self._kept: int | None = None  # frozen objects after the last full pass
+        self.full_passes = 0
+
+    @contextmanager
+    def rebuilding(self) -> Iterator[None]:
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            yield
+        finally:
+            gc.collect()  # not the frozen: only what came since the last rebuild
+            gc.freeze()
+            if self._kept is None:
+                self._kept = gc.get_freeze_count()
+            elif gc.get_freeze_count() > self._kept * GROWTH:
+                gc.unfreeze()
+                gc.collect()
+                gc.freeze()
+                self._kept = gc.get_freeze_count()
+                self.full_passes += 1
+            if enabled:
+                gc.enable()
+
+    def release(self) -> None:
+        """The process as it was: nothing frozen, the next full pass goes over it all."""
+        gc.unfreeze()
+        self._kept = None
