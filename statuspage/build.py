@@ -18,7 +18,6 @@ import os
 import time
 import warnings
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from io import BytesIO
@@ -32,7 +31,7 @@ from flask.testing import EnvironBuilder
 from flask_frozen import Freezer, MimetypeMismatchWarning, MissingURLGeneratorWarning, Page
 from werkzeug.urls import iri_to_uri
 
-from statuspage import desk, tree
+from statuspage import collector, desk, tree
 from statuspage.config import INCIDENTS_DIR, SITE_FILE
 from statuspage.desk import PUBLIC
 from statuspage.errors import BuildError, ConfigError, Problem
@@ -214,7 +213,11 @@ def build(root: Path, out: Path | None = None, url: str | None = None,
     _check_destination(root, out)
     _check_not_inside_a_build(out, edition)
     notes: list[str] = []
-    with tree.locked(out), _collector_paused():
+    # The collector is off while a build runs: what the parse cache restores, and the plan
+    # and manifests of a large site, are hundreds of thousands of objects, none of them
+    # garbage, that its passes would go over again and again (a second at 10,000
+    # incidents); renders collect every COLLECT_EVERY pages.
+    with tree.locked(out), collector.paused(settle=True):
         _check_edition(out, edition)
         if site is None:
             loader = loader or desk.loader_for(edition, root, out.with_name(CACHE + out.name))
@@ -238,30 +241,6 @@ def build(root: Path, out: Path | None = None, url: str | None = None,
                              f"{err}") from err
     return BuildResult(out, pages, time.perf_counter() - started, site.warnings, tuple(notes),
                        rendered)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """The cycle collector paused for a build. What the parse cache restores, and the
-    plan and manifests of a large site, are hundreds of thousands of objects, none of them
-    garbage, that its passes would go through again and again (a second at 10,000
-    incidents); renders collect every ``COLLECT_EVERY`` pages. Whatever the build froze
-    (the loaded site) is unfrozen after it, unless the collector was off already: then the
-    caller looks after it (the daemon's ``collector.Generations``)."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        # Everything still alive goes to the oldest generation, as if it had survived the
-        # passes: else the first allocation after ``enable`` starts a pass over all the
-        # build allocated (0.45 s at 10,000 incidents). What of it is garbage goes with
-        # the next full pass.
-        gc.freeze()
-        gc.unfreeze()
-        gc.enable()
 
 
 def inputs_digest(site: Site, edition: str = PUBLIC,
@@ -454,7 +433,7 @@ def _collected_every(count: int, pages: Iterator[Page], total: int) -> list[Page
     """Every page (of ``total``), with the cycle collector run once per ``count`` pages
     instead of every few hundred allocations: rendering allocates much and leaves little
     garbage (its automatic passes took about a seventh of the render time)."""
-    enabled = gc.isenabled()  # else inside a build (see _collector_paused) or its worker
+    enabled = gc.isenabled()  # else inside a build (see collector.paused) or its worker
     gc.disable()
     if total >= count:  # what is there already (the site, its plan) is no garbage to look
         gc.freeze()     # for; when no pass runs, the daemon's own pass frees the app

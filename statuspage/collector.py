@@ -17,15 +17,26 @@ GROWTH = 1.25  # frozen objects, against those after the last full pass, that ca
 
 
 @contextmanager
-def paused() -> Iterator[None]:
-    """The collector off for a while (when it was on), as it was afterwards."""
-    enabled = gc.isenabled()
+def paused(settle: bool = False) -> Iterator[None]:
+    """The collector off for a while, then on again. When it was off already, the caller
+    looks after it (the daemon's ``Generations``), and this does nothing.
+
+    ``settle``: what is alive afterwards goes to the oldest generation, as if it had
+    survived the passes; else the first allocation after ``enable`` starts a pass over all
+    that was allocated meanwhile (0.45 s after a build of 10,000 incidents). What of it is
+    garbage goes with the next full pass.
+    """
+    if not gc.isenabled():
+        yield
+        return
     gc.disable()
     try:
         yield
     finally:
-        if enabled:
-            gc.enable()
+        if settle:
+            gc.freeze()
+            gc.unfreeze()
+        gc.enable()
 
 
 class Generations:
@@ -45,23 +56,23 @@ class Generations:
 
     @contextmanager
     def rebuilding(self) -> Iterator[None]:
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
-            yield
-        finally:
-            gc.collect()  # not the frozen: only what came since the last rebuild
+        with paused():
+            try:
+                yield
+            finally:
+                self._collect()
+
+    def _collect(self) -> None:
+        gc.collect()  # not the frozen: only what came since the last rebuild
+        gc.freeze()
+        if self._kept is None:
+            self._kept = gc.get_freeze_count()
+        elif gc.get_freeze_count() > self._kept * GROWTH:
+            gc.unfreeze()
+            gc.collect()
             gc.freeze()
-            if self._kept is None:
-                self._kept = gc.get_freeze_count()
-            elif gc.get_freeze_count() > self._kept * GROWTH:
-                gc.unfreeze()
-                gc.collect()
-                gc.freeze()
-                self._kept = gc.get_freeze_count()
-                self.full_passes += 1
-            if enabled:
-                gc.enable()
+            self._kept = gc.get_freeze_count()
+            self.full_passes += 1
 
     def release(self) -> None:
         """The process as it was: nothing frozen, the next full pass goes over it all."""
