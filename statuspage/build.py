@@ -31,7 +31,7 @@ from flask.testing import EnvironBuilder
 from flask_frozen import Freezer, MimetypeMismatchWarning, MissingURLGeneratorWarning, Page
 from werkzeug.urls import iri_to_uri
 
-from statuspage import collector, desk, tree
+from statuspage import collector, desk, i18n, markup, tree
 from statuspage.config import INCIDENTS_DIR, SITE_FILE
 from statuspage.desk import PUBLIC
 from statuspage.errors import BuildError, ConfigError, Problem
@@ -385,6 +385,7 @@ def _on_every_core(app: Flask, todo: list[Output], workers: int | None, weight: 
         pages.setdefault(same or (output.endpoint.split(".")[0],), []).append(number)
     for members in sorted(pages.values(), key=len, reverse=True):  # the largest first
         min(shares, key=len).extend(members)
+    _preload(app.extensions["statuspage"].get())
     global _JOB
     _JOB = (app, batch, [[todo[n] for n in share] for share in shares])
     try:
@@ -396,6 +397,15 @@ def _on_every_core(app: Flask, todo: list[Output], workers: int | None, weight: 
         for number, result in zip(share, share_results, strict=True):
             results[number] = result
     return results
+
+
+def _preload(site: Site) -> None:
+    """What each worker's first page would load, loaded here before they fork: the
+    Markdown converter, each language's catalog and Babel data. A daemon then loads them
+    once, not once per worker of each of its builds (0.08 s a worker)."""
+    markup.preload()
+    for lang in site.config.languages:
+        i18n.preload(lang, site.config.timezone)
 
 
 def _paths(app: Flask, outputs_: list[Output]) -> list[str]:

@@ -142,6 +142,18 @@ def elide(text: str, lang: str) -> str:
     return _ELIDED.sub("\\1’\\2", text) if lang == "fr" else text
 
 
+def preload(lang: str, tz: ZoneInfo) -> None:
+    """Load now what the first page in ``lang`` loads (its catalog, Babel's data for its
+    dates, durations, percentages and zone): once in a process that then forks workers,
+    instead of once in each worker of each build (0.1 s, at every daemon rebuild)."""
+    translations(lang)
+    _patterns(lang)
+    _percent_pattern(lang)
+    language_name(lang)
+    zone_city(tz, lang)
+    format_duration(timedelta(days=1, minutes=1), lang)
+
+
 @lru_cache(maxsize=64)
 def zone_city(tz: ZoneInfo, lang: str) -> str:
     """``Paris``: the zone's city in ``lang``, for prose ("Paris time"), where an

@@ -209,6 +209,31 @@ def test_a_pool_of_processes_writes_the_same_files(example_dir, monkeypatch, tmp
     assert tree(out) == tree(reference)
 
 
+def test_the_converter_is_built_once_before_the_workers_fork(example_dir, monkeypatch,
+                                                              tmp_path):
+    """Not once in each worker of each build (a daemon's): a Markdown built in any of the
+    processes is written down, and only the parent builds one, once."""
+    import os
+
+    import statuspage.markup as markup
+
+    made = tmp_path / "made"
+
+    class Counted(markup.markdown.Markdown):
+        def __init__(self, *args, **kwargs):
+            with made.open("a") as handle:
+                handle.write(f"{os.getpid()}\n")
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(markup.markdown, "Markdown", Counted)
+    monkeypatch.delattr(markup._local, "md", raising=False)  # as in a new process
+    monkeypatch.setattr(building, "PARALLEL_FROM", 10)
+    out = tmp_path / "out"
+    build(example_dir, out, now=NOW, workers=2, full=True)
+    build(example_dir, out, now=NOW, workers=2, full=True)
+    assert made.read_text().split() == [str(os.getpid())]
+
+
 def test_parsing_on_every_core_gives_the_same_site(example_dir, monkeypatch):
     import statuspage.loader as loading
 
