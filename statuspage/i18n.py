@@ -145,7 +145,7 @@ def elide(text: str, lang: str) -> str:
 def preload(lang: str, tz: ZoneInfo) -> None:
     """Load now what the first page in ``lang`` loads (its catalog, Babel's data for its
     dates, durations, percentages and zone): once in a process that then forks workers,
-    instead of once in each worker of each build (0.1 s, at every daemon rebuild)."""
+    instead of once in each worker of each build (see ``build._preload``)."""
     translations(lang)
     _patterns(lang)
     _percent_pattern(lang)
