@@ -9,6 +9,7 @@ gettext callables and the templates' helpers.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import cache
 
 from flask import Blueprint, Flask, current_app, g, request, url_for
 from jinja2 import pass_context
@@ -114,6 +115,8 @@ def _newstyle_gettext(context, message: str, **variables) -> str:
     found = context["edition"].translations.gettext(message)
     if context.eval_ctx.autoescape:
         found = Markup(found)
+    if not variables and "%" not in found:
+        return found  # what ``%`` would give: most calls, a label without a placeholder
     return found % variables
 
 
@@ -154,16 +157,16 @@ class Edition:
     def localized(self, text: Text) -> Markup:
         """Plain text in the page's language; marked with ``lang`` when it fell back."""
         found = self.in_lang(text)
-        html = Markup(self._typeset(found, escape(found.value)))
+        html = self._typeset(found, escape(found.value))
         if found.lang != self.lang:
-            return Markup('<span lang="{}">{}</span>').format(found.lang, html)
-        return html
+            return Markup(f'<span lang="{escape(found.lang)}">{html}</span>')
+        return Markup(html)
 
     def _wrap(self, found: Localized, html: Markup, inline: bool) -> Markup:
         if found.lang == self.lang:
             return html
         tag = "span" if inline else "div"
-        return Markup('<{0} lang="{1}">{2}</{0}>').format(tag, found.lang, html)
+        return Markup(f'<{tag} lang="{escape(found.lang)}">{html}</{tag}>')
 
     def markdown(self, text: Text) -> Markup:
         found = self.in_lang(text)
@@ -177,35 +180,29 @@ class Edition:
 
     def when(self, moment: datetime) -> Markup:
         """A time for people (site zone, zone named) with its ISO 8601 for machines."""
-        return Markup('<time datetime="{}">{}</time>').format(
-            moment.isoformat(), i18n.format_datetime(moment, self.tz, self.lang))
+        return _time(moment, i18n.format_datetime(moment, self.tz, self.lang))
 
     def at(self, moment: datetime) -> Markup:
         """A time then its day, for a sentence: ``18:00 CET on 26 Nov 2026``."""
-        return Markup('<time datetime="{}">{}</time>').format(
-            moment.isoformat(), self.translations.gettext(_("%(time)s on %(day)s")) % {
-                "time": i18n.format_clock(moment, self.tz, self.lang),
-                "day": i18n.format_date(moment, self.tz, self.lang)})
+        return _time(moment, self.translations.gettext(_("%(time)s on %(day)s")) % {
+            "time": i18n.format_clock(moment, self.tz, self.lang),
+            "day": i18n.format_date(moment, self.tz, self.lang)})
 
     def until(self, start: datetime, end: datetime) -> Markup:
         """The end of a window: only its time when it ends on the day it starts."""
         if start.astimezone(self.tz).date() != end.astimezone(self.tz).date():
             return self.when(end)
-        return Markup('<time datetime="{}">{}</time>').format(
-            end.isoformat(), i18n.format_clock(end, self.tz, self.lang))
+        return _time(end, i18n.format_clock(end, self.tz, self.lang))
 
     def duration(self, start: datetime, end: datetime) -> str:
         """How long from ``start`` to ``end`` in real time (in UTC: across a clock change)."""
         return i18n.format_duration(end.astimezone(UTC) - start.astimezone(UTC), self.lang)
 
     def component_badge(self, status: ComponentStatus) -> Markup:
-        return Markup('<span class="st st-{}"><span class="ic" aria-hidden="true"></span>{}'
-                      '</span>').format(status.value, Markup(self.translations.gettext(
-                          status.label)))  # catalog strings are markup, as in templates
+        return _component_badge(self.lang, status)
 
     def update_status(self, status: UpdateStatus) -> Markup:
-        return Markup('<span class="us us-{}">{}</span>').format(
-            status.value, Markup(self.translations.gettext(STATUS_LABELS[status])))
+        return _update_status(self.lang, status)
 
     def preview(self, view) -> str:
         """What a link to an incident shows in a chat or a text message: its status, the
@@ -279,6 +276,26 @@ class Edition:
             "pinned": current_app.config.get("STATUSPAGE_PINNED", False),
             "elide": lambda text: i18n.elide(text, lang),
         }
+
+
+def _time(moment: datetime, text: str) -> Markup:
+    """``text`` (escaped) as the time ``moment``, its ISO 8601 for machines."""
+    return Markup(f'<time datetime="{escape(moment.isoformat())}">{escape(text)}</time>')
+
+
+# A status's badge in a language: the same few on every line of every list, made once.
+# Catalog strings are markup, as in templates.
+@cache
+def _component_badge(lang: str, status: ComponentStatus) -> Markup:
+    return Markup(f'<span class="st st-{escape(status.value)}"><span class="ic" '
+                  f'aria-hidden="true"></span>{i18n.translations(lang).gettext(status.label)}'
+                  '</span>')
+
+
+@cache
+def _update_status(lang: str, status: UpdateStatus) -> Markup:
+    label = i18n.translations(lang).gettext(STATUS_LABELS[status])
+    return Markup(f'<span class="us us-{escape(status.value)}">{label}</span>')
 
 
 def quiet_runs(days, busy=frozenset()) -> list[tuple]:
