@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import cache, lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -78,6 +78,7 @@ class _Patterns:
     day: DateTimePattern  # full date: jeudi 26 novembre 2026
     month: DateTimePattern  # yMMMM: novembre 2026
     short: DateTimePattern  # dMMM: 26 nov.
+    clock_by_minute: bool  # ``time`` shows nothing but the hour and minute
 
 
 @cache
@@ -88,32 +89,56 @@ def _patterns(lang: str) -> _Patterns:
     def skeleton(name: str) -> DateTimePattern:
         return parse_pattern(skeletons[match_skeleton(name, skeletons) or name])
 
+    clock = locale.time_formats["short"]
     return _Patterns(locale, str(locale.datetime_formats["medium"]), skeleton("yMMMd"),
-                     locale.time_formats["short"], locale.date_formats["full"],
-                     skeleton("yMMMM"), skeleton("dMMM"))
+                     clock, locale.date_formats["full"], skeleton("yMMMM"), skeleton("dMMM"),
+                     _by_minute(clock))
 
 
 def format_datetime(moment: datetime, tz: ZoneInfo, lang: str) -> str:
     """``20 nov. 2026, 09:15 CET``: date and time in the site zone, the zone named."""
     local = moment.astimezone(tz)
-    found = _patterns(lang)
-    text = found.joined.format(found.time.apply(local, found.locale),
-                               _first(found.date.apply(local, found.locale), local, lang))
+    text = _patterns(lang).joined.format(_clock(local, lang), _date(local.date(), lang))
     return f"{text} {local.tzname()}"
 
 
 def format_date(moment: datetime, tz: ZoneInfo, lang: str) -> str:
     """``20 nov. 2026``: the day of ``moment`` in the site zone."""
-    local = moment.astimezone(tz)
+    return _date(moment.astimezone(tz).date(), lang)
+
+
+# Babel formats a pattern field by field, in Python: the same few thousand days and times
+# of day recur on every page, so each is formatted once. A day's text depends on its date
+# only (the pattern is a date skeleton); a time of day's on its hour and minute, unless the
+# pattern shows more (seconds, a zone): then it is formatted each time.
+@lru_cache(maxsize=8192)
+def _date(day: date, lang: str) -> str:
     found = _patterns(lang)
-    return _first(found.date.apply(local, found.locale), local, lang)
+    return _first(found.date.apply(day, found.locale), day, lang)
+
+
+def _clock(local: datetime, lang: str) -> str:
+    found = _patterns(lang)
+    if not found.clock_by_minute:
+        return found.time.apply(local, found.locale)
+    return _clock_at(local.hour, local.minute, lang)
+
+
+@lru_cache(maxsize=8192)
+def _clock_at(hour: int, minute: int, lang: str) -> str:
+    found = _patterns(lang)
+    return found.time.apply(time(hour, minute), found.locale)
+
+
+def _by_minute(pattern: DateTimePattern) -> bool:
+    """True when ``pattern`` shows the hour and minute only (and a day period)."""
+    return all(field[0] in "hHkKmabB" for field in re.findall(r"%\((\w+)\)", pattern.format))
 
 
 def format_clock(moment: datetime, tz: ZoneInfo, lang: str) -> str:
     """``05:00 CET``: the time of day in the site zone, the zone named."""
     local = moment.astimezone(tz)
-    found = _patterns(lang)
-    return f"{found.time.apply(local, found.locale)} {local.tzname()}"
+    return f"{_clock(local, lang)} {local.tzname()}"
 
 
 @lru_cache(maxsize=4096)

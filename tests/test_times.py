@@ -64,3 +64,30 @@ def test_format_time_reads_back_to_the_same_instant(text):
     written = format_time(moment, PARIS)
     assert written == text
     assert parse_time(written, PARIS) == moment
+
+
+@pytest.mark.parametrize("lang", ["fr", "en", "en-US", "de", "ja", "ko", "ar"])
+def test_times_for_people_are_babels_whatever_the_moment(lang):
+    """Pages show each day and time of day as Babel formats it, although each is formatted
+    once: across the months, the clock changes, the 1st of a month, morning and evening."""
+    from datetime import timedelta
+    from random import Random
+
+    from babel import Locale
+    from babel.dates import format_date, format_time
+
+    from statuspage import i18n
+
+    locale = Locale.parse(i18n.babel_locale(lang))
+    medium = str(locale.datetime_formats["medium"])
+    rng = Random(lang)
+    for _ in range(500):
+        moment = datetime(2016, 1, 1, tzinfo=UTC) + timedelta(minutes=rng.randrange(6_000_000))
+        local = moment.astimezone(PARIS)
+        clock = format_time(local, "short", locale=locale)
+        day = i18n._first(format_date(local, i18n._patterns(lang).date.pattern, locale=locale),
+                          local, lang)
+        assert i18n.format_datetime(moment, PARIS, lang) == \
+            f"{medium.format(clock, day)} {local.tzname()}"
+        assert i18n.format_clock(moment, PARIS, lang) == f"{clock} {local.tzname()}"
+        assert i18n.format_date(moment, PARIS, lang) == day
