@@ -15,7 +15,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import DateTimePattern, get_timezone_location, match_skeleton, parse_pattern
+from babel.dates import (
+    DateTimePattern,
+    get_timezone_location,
+    match_skeleton,
+    parse_pattern,
+    tokenize_pattern,
+)
 from babel.dates import format_timedelta as babel_timedelta
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -132,7 +138,8 @@ def _clock_at(hour: int, minute: int, lang: str) -> str:
 
 def _by_minute(pattern: DateTimePattern) -> bool:
     """True when ``pattern`` shows the hour and minute only (and a day period)."""
-    return all(field[0] in "hHkKmabB" for field in re.findall(r"%\((\w+)\)", pattern.format))
+    return all(kind != "field" or value[0] in "hHkKmabB"
+               for kind, value in tokenize_pattern(pattern.pattern))
 
 
 def format_clock(moment: datetime, tz: ZoneInfo, lang: str) -> str:
