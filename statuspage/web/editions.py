@@ -140,6 +140,7 @@ class Edition:
         self.default = site.config.default_language
         self.tz = site.config.timezone
         self.translations = i18n.translations(lang)
+        self._helpers: dict | None = None
 
     def in_lang(self, text: Text) -> Localized:
         """The text in this edition's language, falling back to the default language."""
@@ -241,13 +242,19 @@ class Edition:
         return text
 
     def helpers(self) -> dict:
-        """What templates use beyond the request's own values."""
+        """What templates use beyond the request's own values: the edition's made once
+        (not a score of bound methods and closures for every page), the request's moment."""
+        if self._helpers is None:
+            self._helpers = self._own_helpers()
+        return {**self._helpers, "snap": g.snap,
+                "pinned": current_app.config.get("STATUSPAGE_PINNED", False)}
+
+    def _own_helpers(self) -> dict:
         lang = self.lang
         return {
             "edition": self,
             "site": self.site,
             "config": self.site.config,
-            "snap": g.snap,
             "lang": lang,
             "t": self.localized,
             "plain": self.plain,
@@ -273,7 +280,6 @@ class Edition:
             "public_url": public_url,
             "language_name": i18n.language_name,
             "zone_city": i18n.zone_city,
-            "pinned": current_app.config.get("STATUSPAGE_PINNED", False),
             "elide": lambda text: i18n.elide(text, lang),
         }
 
@@ -319,10 +325,14 @@ def _lower(label: str) -> str:
 
 
 def edition() -> Edition:
-    """The request's edition (made once it is known)."""
+    """The request's edition: one per language of the site the app shows, made once."""
     found = g.get("edition")
     if found is None or found.lang != g.lang or found.site is not g.site:
-        found = g.edition = Edition(g.site, g.lang)
+        made = current_app.extensions.setdefault("statuspage.editions", {})
+        found = made.get(g.lang)
+        if found is None or found.site is not g.site:  # a first page, or the site reloaded
+            found = made[g.lang] = Edition(g.site, g.lang)
+        g.edition = found
     return found
 
 
