@@ -21,7 +21,7 @@ from statuspage.errors import Problems
 from statuspage.loader import load_config, load_site
 from statuspage.markup import EXTENSIONS
 from statuspage.model import EMPTY_TEXT, IncidentStatus, Site, Update
-from statuspage.sources import control_character
+from statuspage.sources import decode
 from statuspage.status import visible_updates
 from statuspage.times import EARLIEST, LATEST, TimeError, format_time, parse_time, parse_when
 
@@ -72,13 +72,11 @@ def front_matter_texts(draw) -> str:
 def test_any_front_matter_gives_located_errors_or_a_site_that_renders(meta, updates):
     text = f"---\n{meta}---\n{''.join(updates)}"
     problems = Problems("incidents/2026-11-25-x.md")
-    # As the loader and the commands do: a control character is refused, at its line, before
-    # the text is parsed (feeds cannot hold one).
-    found = control_character(text)
-    incident = None if found else parse_incident("2026-11-25-x", problems.path, text, CONFIG,
-                                                 problems)
-    if found:
-        problems.error(found[1], line=found[0])
+    # Read as the loader reads a file: what it refuses (a control character, which feeds
+    # cannot hold) is refused there, at its line, before parsing.
+    read = decode(text.encode(), problems)
+    incident = None if read is None else parse_incident("2026-11-25-x", problems.path, read,
+                                                        CONFIG, problems)
     if incident is None:
         assert problems.errors
         lines = text.count("\n") + 1

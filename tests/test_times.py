@@ -91,3 +91,14 @@ def test_times_for_people_are_babels_whatever_the_moment(lang):
             f"{medium.format(clock, day)} {local.tzname()}"
         assert i18n.format_clock(moment, PARIS, lang) == f"{clock} {local.tzname()}"
         assert i18n.format_date(moment, PARIS, lang) == day
+
+
+def test_a_clock_pattern_is_formatted_once_per_minute_only_when_it_shows_no_more():
+    from babel.dates import parse_pattern
+
+    from statuspage.i18n import _by_minute
+
+    assert _by_minute(parse_pattern("HH:mm")) and _by_minute(parse_pattern("h:mm a"))
+    assert not _by_minute(parse_pattern("HH:mm:ss"))  # seconds
+    assert not _by_minute(parse_pattern("HH:mm z"))  # a zone, which changes with the date
+    assert not _by_minute(parse_pattern("EEE HH:mm"))  # a weekday

@@ -131,8 +131,9 @@ def _newstyle_ngettext(context, singular: str, plural: str, num: int, **variable
 
 
 class Edition:
-    """The request's edition: its language and the site, bound once per request, for the
-    texts, times and links of its pages."""
+    """An edition: a language of the site, for the texts, times and links of its pages;
+    made once per app, language and site (see ``edition``), so it holds nothing of a
+    request."""
 
     def __init__(self, site: Site, lang: str):
         self.site = site
