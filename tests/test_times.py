@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from random import Random
 
 import pytest
+from babel import Locale
+from babel import dates as babel_dates
 from conftest import PARIS
 
+from statuspage import i18n
+from statuspage.i18n import _by_minute
 from statuspage.times import TimeError, format_time, parse_time, parse_when
 
 MORNING = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)  # 11:00 in Paris
@@ -70,23 +75,15 @@ def test_format_time_reads_back_to_the_same_instant(text):
 def test_times_for_people_are_babels_whatever_the_moment(lang):
     """Pages show each day and time of day as Babel formats it, although each is formatted
     once: across the months, the clock changes, the 1st of a month, morning and evening."""
-    from datetime import timedelta
-    from random import Random
-
-    from babel import Locale
-    from babel.dates import format_date, format_time
-
-    from statuspage import i18n
-
     locale = Locale.parse(i18n.babel_locale(lang))
     medium = str(locale.datetime_formats["medium"])
     rng = Random(lang)
     for _ in range(500):
         moment = datetime(2016, 1, 1, tzinfo=UTC) + timedelta(minutes=rng.randrange(6_000_000))
         local = moment.astimezone(PARIS)
-        clock = format_time(local, "short", locale=locale)
-        day = i18n._first(format_date(local, i18n._patterns(lang).date.pattern, locale=locale),
-                          local, lang)
+        clock = babel_dates.format_time(local, "short", locale=locale)
+        day = babel_dates.format_date(local, i18n._patterns(lang).date.pattern, locale=locale)
+        day = i18n._first(day, local, lang)
         assert i18n.format_datetime(moment, PARIS, lang) == \
             f"{medium.format(clock, day)} {local.tzname()}"
         assert i18n.format_clock(moment, PARIS, lang) == f"{clock} {local.tzname()}"
@@ -94,11 +91,10 @@ def test_times_for_people_are_babels_whatever_the_moment(lang):
 
 
 def test_a_clock_pattern_is_formatted_once_per_minute_only_when_it_shows_no_more():
-    from babel.dates import parse_pattern
+    def by_minute(pattern: str) -> bool:
+        return _by_minute(babel_dates.parse_pattern(pattern))
 
-    from statuspage.i18n import _by_minute
-
-    assert _by_minute(parse_pattern("HH:mm")) and _by_minute(parse_pattern("h:mm a"))
-    assert not _by_minute(parse_pattern("HH:mm:ss"))  # seconds
-    assert not _by_minute(parse_pattern("HH:mm z"))  # a zone, which changes with the date
-    assert not _by_minute(parse_pattern("EEE HH:mm"))  # a weekday
+    assert by_minute("HH:mm") and by_minute("h:mm a")
+    assert not by_minute("HH:mm:ss")  # seconds
+    assert not by_minute("HH:mm z")  # a zone, which changes with the date
+    assert not by_minute("EEE HH:mm")  # a weekday

@@ -141,7 +141,7 @@ class Edition:
         self.default = site.config.default_language
         self.tz = site.config.timezone
         self.translations = i18n.translations(lang)
-        self._helpers: dict | None = None
+        self._helpers = self._own_helpers()
 
     def in_lang(self, text: Text) -> Localized:
         """The text in this edition's language, falling back to the default language."""
@@ -245,8 +245,6 @@ class Edition:
     def helpers(self) -> dict:
         """What templates use beyond the request's own values: the edition's made once
         (not a score of bound methods and closures for every page), the request's moment."""
-        if self._helpers is None:
-            self._helpers = self._own_helpers()
         return {**self._helpers, "snap": g.snap,
                 "pinned": current_app.config.get("STATUSPAGE_PINNED", False)}
 
@@ -327,13 +325,10 @@ def _lower(label: str) -> str:
 
 def edition() -> Edition:
     """The request's edition: one per language of the site the app shows, made once."""
-    found = g.get("edition")
-    if found is None or found.lang != g.lang or found.site is not g.site:
-        made = current_app.extensions.setdefault("statuspage.editions", {})
-        found = made.get(g.lang)
-        if found is None or found.site is not g.site:  # a first page, or the site reloaded
-            found = made[g.lang] = Edition(g.site, g.lang)
-        g.edition = found
+    made = current_app.extensions.setdefault("statuspage.editions", {})
+    found = made.get(g.lang)
+    if found is None or found.site is not g.site:  # a first page, or the site reloaded
+        found = made[g.lang] = Edition(g.site, g.lang)
     return found
 
 
