@@ -527,18 +527,23 @@ def run(obj: Context, out: Path | None, url: str | None, every, on_overdue: str 
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535),
               metavar="PORT",
               help="The port on 127.0.0.1.")
+@click.option("--now", "moment", metavar="WHEN",
+              help="Show the site as it is at WHEN, as 'build --now' does; every page then "
+                   "says which moment it shows.")
 @click.option("--edition", type=EDITION, default="public", show_default=True,
               metavar="EDITION", help="public, or desk: the support desk's.")
 @pass_ctx
-def serve(obj: Context, port: int, edition: str) -> None:
-    """Preview the live site on 127.0.0.1; content is re-read when a file changes."""
-    from statuspage import desk
-    from statuspage.web import create_app
+def serve(obj: Context, port: int, moment: str | None, edition: str) -> None:
+    """Preview the live site on 127.0.0.1, answered as docs/serving.md's web server answers
+    the build (not-found pages, content types, cross-origin reads); content is re-read when
+    a file changes."""
+    from statuspage.preview import create_preview
 
     if not (obj.root / SITE_FILE).is_file():
         obj.config()  # says there is no site here
     # broken content: its error page
-    app = create_app(desk.live_site(obj.root, edition), edition=edition)
+    now = _when(moment, obj.config()) if moment else None
+    app = create_preview(obj.root, edition, now)
     click.echo(f"serving {obj.root.resolve()} on http://127.0.0.1:{port}/ (Ctrl-C to stop)")
     app.run(host="127.0.0.1", port=port, debug=False, use_reloader=False)
 

@@ -37,9 +37,9 @@ TYPES = {
     ".txt": "text/plain; charset=utf-8",
     ".ics": "text/calendar; charset=utf-8",
     ".json": "application/json",
-    ".rss": "application/rss+xml",
-    ".atom": "application/atom+xml",
-    ".xml": "application/xml",
+    ".rss": "application/rss+xml; charset=utf-8",
+    ".atom": "application/atom+xml; charset=utf-8",
+    ".xml": "application/xml; charset=utf-8",
     ".svg": "image/svg+xml",
 }
 FEEDS = {".rss", ".atom", ".ics"}

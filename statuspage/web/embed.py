@@ -222,8 +222,9 @@ def text_width(text: str) -> int:
 
 @bp.after_app_request
 def allow_cross_origin(response: Response) -> Response:
-    """``Access-Control-Allow-Origin: *`` on the API's and this blueprint's files (any
-    edition's), and on anything else under /api/ and /embed/, 404s included."""
-    if request.blueprint in ("api", "embed") or request.path.startswith(("/api/", "/embed/")):
+    """``Access-Control-Allow-Origin: *`` on the API's, the feeds' and this blueprint's
+    files (any edition's), and on anything else under /api/ and /embed/, 404s included."""
+    if (request.blueprint in ("api", "embed", "feeds")
+            or request.path.startswith(("/api/", "/embed/"))):
         response.headers["Access-Control-Allow-Origin"] = "*"
     return response

@@ -3,7 +3,7 @@ language)."""
 
 from __future__ import annotations
 
-from flask import Flask, abort, g, render_template
+from flask import Flask, abort, g, render_template, request
 
 from statuspage.status import Snapshot
 from statuspage.web import assets
@@ -66,6 +66,11 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(404)
     def not_found(error):
+        """An unknown address under /<lang>/ gets that edition's page, as the web server's
+        ``error_page`` per language does (docs/serving.md)."""
+        first = request.path.lstrip("/").split("/", 1)[0]
+        if first in g.site.config.languages[1:]:
+            g.lang = first
         return render_template("404.html"), 404
 
 
