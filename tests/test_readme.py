@@ -31,6 +31,17 @@ def test_build_output_is_ignored_by_git():
     assert "build/" in ignored
 
 
+def test_the_repository_holds_no_build_state():
+    """What a build leaves beside it (.statuspage-lock-build, the cache…) is ignored, and
+    none of it was committed before the rule."""
+    import subprocess
+
+    tracked = subprocess.run(["git", "-C", str(REPO), "ls-files"], check=True,
+                             capture_output=True, text=True).stdout.splitlines()
+    assert tracked, "not a git checkout"
+    assert [path for path in tracked if path.split("/")[-1].startswith(".statuspage-")] == []
+
+
 def test_the_command_table_is_generated_from_the_help():
     import subprocess
     import sys
