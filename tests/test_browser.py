@@ -126,3 +126,49 @@ def test_no_horizontal_scroll_on_a_phone(phone_page: Page, base_url: str, path: 
     phone_page.goto(base_url + path)
     width = phone_page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360, f"{path} is {width}px wide in a 360px viewport"
+
+
+# The colours of a screenshot, read by the page itself (a canvas) rather than by an image
+# library the tests would otherwise not need.
+COLOURS = """async (src) => {
+  const image = new Image();
+  image.src = src;
+  await image.decode();
+  const canvas = document.createElement("canvas");
+  canvas.width = image.width;
+  canvas.height = image.height;
+  const context = canvas.getContext("2d");
+  context.drawImage(image, 0, 0);
+  const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
+  const seen = new Set();
+  for (let i = 0; i < data.length; i += 4) seen.add(`${data[i]},${data[i + 1]},${data[i + 2]}`);
+  return [...seen];
+}"""
+
+
+@pytest.mark.parametrize("path", ["/", "/en/"])
+def test_nothing_hangs_in_the_margin_on_a_phone(chromium: Browser, base_url: str, path: str):
+    """At 390 px wide, the groups' disclosure triangles are inside the content column (and
+    so inside a group's focus ring): the margin beside them is bare."""
+    import base64
+
+    for context in browser_context(chromium, viewport={"width": 390, "height": 844},
+                                   is_mobile=True, has_touch=True):
+        page = context.new_page()
+        page.goto(base_url + path)
+        column = page.evaluate("parseFloat(getComputedStyle(document.body).paddingLeft)"
+                               " + document.body.getBoundingClientRect().left")
+        summaries = page.locator("details.group > summary")
+        assert summaries.count() >= 1 and column >= 8
+        for summary in summaries.all():
+            box = summary.bounding_box()
+            assert box is not None and box["x"] >= column
+            summary.scroll_into_view_if_needed()
+            box = summary.bounding_box()
+            margin = page.screenshot(clip={"x": 0, "y": box["y"], "width": column,
+                                           "height": box["height"]})
+            colours = page.evaluate(COLOURS, "data:image/png;base64,"
+                                    + base64.b64encode(margin).decode("ascii"))
+            background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+            assert [f"rgb({c.replace(',', ', ')})" for c in colours] == [background], \
+                summary.inner_text()
