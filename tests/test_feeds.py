@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import mimetypes
 import re
 from datetime import UTC, datetime, timedelta
@@ -14,7 +15,7 @@ from conftest import FIBRE, NOW, PARIS
 from icalendar import Calendar
 from lxml import etree
 
-from statuspage import cli
+from statuspage import cli, i18n
 from statuspage.build import build
 from statuspage.loader import load_site
 from statuspage.web import create_app
@@ -230,7 +231,7 @@ def test_history_feeds_follow_statuspage(feed_site, tmp_path):
     works_fr = next(item for item in french.iterfind("item")
                     if item.findtext("guid") == f"{BASE}/incidents/{WORKS}/")
     assert works_fr.findtext("description").startswith(
-        "<p><strong>Maintenance prévue déc. <var data-var='date'>3</var>, ")
+        "<p><strong>Maintenance prévue <var data-var='date'>3</var> déc., ")
     # feedparser, as Statuspage feed tools use it, sees the same
     parsed = parse(out, "en/history.rss")
     assert parsed.feed.title == "Test Status Status - Incident History"
@@ -239,6 +240,29 @@ def test_history_feeds_follow_statuspage(feed_site, tmp_path):
     atom = parse(out, "history.atom")
     assert {e.id for e in atom.entries} == {
         f"{BASE}/incidents/{i}/" for i in (FIBRE, BILLING, WORKS)}
+
+
+def test_french_history_feeds_write_dates_in_french(feed_site, tmp_path):
+    """The French feed's dates are in French order ("3 déc.", as Babel writes them, not
+    Statuspage's English "déc. 3"), with the markup Statuspage's tools read the numbers
+    from; the English feed keeps Statuspage's order."""
+    out = build(feed_site, tmp_path / "out", now=NOW).out
+    for feed, expected in (("history.rss", "25 nov., 10:00 CET"),
+                           ("en/history.rss", "Nov 25, 10:00 CET")):
+        items = parse(out, feed).entries
+        works = next(e for e in items if e.link.endswith(f"/{WORKS}/")).description
+        assert f"<small>{expected}</small>" in re.sub(r"</?var[^>]*>", "", works), works
+    french = parse(out, "history.rss").entries
+    stamps = [re.sub(r"</?var[^>]*>", "", stamp) for entry in french
+              for stamp in re.findall(r"<small>(.*?)</small>", entry.description)]
+    assert len(stamps) >= 4
+    for stamp in stamps:
+        day = re.fullmatch(r"(.+), \d\d:\d\d CET", stamp).group(1)
+        number = int(re.match(r"\d+", day).group())
+        month = 12 if "déc." in day else 11
+        assert day == i18n.format_short_day(dt.date(2026, month, number), "fr"), stamp
+    assert "<var>3</var> déc., <var>01:00</var>" in next(  # (feedparser drops the data-var)
+        e for e in french if e.link.endswith(f"/{WORKS}/")).description
 
 
 def events(out: Path, path: str) -> dict[str, object]:

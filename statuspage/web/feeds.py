@@ -8,6 +8,7 @@ Every edition has its own: ``/updates.rss``, ``/en/updates.rss``, and per compon
 from __future__ import annotations
 
 import mimetypes
+import re
 from datetime import UTC, datetime
 from email.utils import format_datetime as rfc822
 from urllib.parse import urlsplit
@@ -18,7 +19,7 @@ from feedgen.feed import FeedGenerator
 from feedgen.util import xml_elem
 from flask import Response, abort, g
 from icalendar import Calendar, Event
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from statuspage import i18n, markup, status
 from statuspage.markup import plain_text
@@ -34,6 +35,7 @@ CALENDAR = "text/calendar"
 mimetypes.add_type(RSS, ".rss")
 
 KINDS = "<any(rss, atom):kind>"
+DAY_NUMBER = re.compile(r"(\d+)")  # the day in a language's "3 déc." ("1er" keeps its "er")
 
 bp = editions.blueprint("feeds")
 
@@ -255,10 +257,17 @@ def _history_html(incident: Incident | View, shown: tuple[Update, ...]) -> Marku
 
 
 def _stamp(moment: datetime, zone: bool = True) -> Markup:
-    """Statuspage's ``Nov <var data-var='date'>20</var>, <var data-var='time'>09:15</var> CET``."""
+    """Statuspage's ``Nov <var data-var='date'>20</var>, <var data-var='time'>09:15</var> CET``;
+    in another language, its own order and words for the day (``<var data-var='date'>3</var>
+    déc.``, ``1er``), the same markup around the numbers."""
     local = _local(moment)
-    html = Markup("{} <var data-var='date'>{}</var>, <var data-var='time'>{:%H:%M}</var>").format(
-        format_date(local, "MMM", locale=i18n.babel_locale(g.lang)), local.day, local)
+    if g.lang.split("-")[0] == "en":  # the order of Statuspage's feeds, which tools read
+        day = Markup("{} <var data-var='date'>{}</var>").format(
+            format_date(local, "MMM", locale=i18n.babel_locale(g.lang)), local.day)
+    else:
+        words = str(escape(i18n.format_short_day(local.date(), g.lang)))
+        day = Markup(DAY_NUMBER.sub("<var data-var='date'>\\1</var>", words, count=1))
+    html = Markup("{}, <var data-var='time'>{:%H:%M}</var>").format(day, local)
     return html + " " + (local.tzname() or "") if zone else html
 
 
