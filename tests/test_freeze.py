@@ -109,7 +109,8 @@ PAGES = [
      f'<link rel="canonical" href="https://status.test.example/incidents/{FIBRE}/">'),
     (f"/en/incidents/{FIBRE}/", f"en/incidents/{FIBRE}/index.html", '<html lang="en">'),
     (f"/en/incidents/{FIBRE}/", f"en/incidents/{FIBRE}/index.html",
-     '<h1><span lang="fr">Coupure fibre à Lyon</span></h1>'),
+     '<h1><span lang="fr">Coupure fibre à Lyon</span> '
+     '<small class="untranslated">(not yet translated)</small></h1>'),
     (f"/incidents/{BILLING}/", f"incidents/{BILLING}/index.html", "<h1>Double prélèvement</h1>"),
     (f"/incidents/{BILLING}/", f"incidents/{BILLING}/index.html", "Remboursements effectués."),
     (f"/incidents/{BILLING}/", f"incidents/{BILLING}/index.html",

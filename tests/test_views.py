@@ -6,7 +6,7 @@ import re
 from datetime import datetime
 
 import pytest
-from conftest import FIBRE, PARIS
+from conftest import FIBRE, PARIS, TRANSLATED
 
 from statuspage.loader import LiveSite, load_site
 from statuspage.web import create_app
@@ -39,6 +39,25 @@ def test_untranslated_text_is_marked_with_its_language(client):
     html = page(client, "/en/")
     assert '<span lang="fr">Coupure fibre à Lyon</span>' in html
     assert '<html lang="en">' in html
+
+
+NOTICE = '<small class="untranslated">(not yet translated)</small>'
+
+
+@pytest.mark.parametrize("path", ["/en/", f"/en/incidents/{FIBRE}/"])
+def test_untranslated_text_says_so_in_the_pages_language(client, path):
+    """The French text stays marked French; after it, the English page says it is not yet
+    translated: after the title, and after each text of the incident shown in French."""
+    html = page(client, path)
+    assert re.search(f'<span lang="fr">Coupure fibre à Lyon</span>(</a>)? {re.escape(NOTICE)}</h',
+                     html)
+    body = re.search(r'<div lang="fr">(.*?)</div>\n<p>(.*?)</p>', html, re.DOTALL)
+    assert body is not None and "Un câble a été coupé par des travaux." in body.group(1)
+    assert body.group(2) == NOTICE
+    assert NOTICE not in page(client, f"/en/incidents/{TRANSLATED}/").split(
+        "Le lot du 19 novembre")[0]  # a translated title and update: no notice before the
+    french = page(client, path.removeprefix("/en"))  # untranslated one
+    assert "untranslated" not in french and "traduit" not in french
 
 
 def test_language_switch_points_to_the_same_page(client):

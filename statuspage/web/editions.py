@@ -38,6 +38,9 @@ HEADLINES = {
 }
 
 
+UNTRANSLATED = _("(not yet translated)")
+
+
 class LangConverter(BaseConverter):
     """A language served under a prefix: one of the current site's, but the default.
 
@@ -165,10 +168,22 @@ class Edition:
         return Markup(html)
 
     def _wrap(self, found: Localized, html: Markup, inline: bool) -> Markup:
+        """Incident text in another language (not yet translated): marked with its
+        ``lang``, and followed by a notice in the page's."""
         if found.lang == self.lang:
             return html
-        tag = "span" if inline else "div"
-        return Markup(f'<{tag} lang="{escape(found.lang)}">{html}</{tag}>')
+        if inline:
+            return Markup(f'<span lang="{escape(found.lang)}">{html}</span>') + self._notice()
+        return Markup(f'<div lang="{escape(found.lang)}">{html}</div>\n'
+                      f'<p>{self._notice().lstrip()}</p>')
+
+    def notice(self, text: Text) -> Markup:
+        """After a title: `` (not yet translated)`` when it falls back, else nothing."""
+        return self._notice() if self.in_lang(text).lang != self.lang else Markup()
+
+    def _notice(self) -> Markup:
+        return Markup(' <small class="untranslated">{}</small>').format(
+            self.translations.gettext(UNTRANSLATED))
 
     def markdown(self, text: Text) -> Markup:
         found = self.in_lang(text)
@@ -259,6 +274,7 @@ class Edition:
             "plain": self.plain,
             "md": self.markdown,
             "md_inline": self.markdown_inline,
+            "untranslated": self.notice,
             "when": self.when,
             "at": self.at,
             "until": self.until,
