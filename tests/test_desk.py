@@ -517,3 +517,23 @@ def test_the_search_box_shows_only_the_latest_search(canary_site, chromium):
                 expect(results).to_have_count(1)
                 expect(results.locator("a")).to_have_attribute(
                     "href", f"/en/incidents/{TRANSLATED}/")
+
+
+def test_the_shipped_example_has_notes_for_the_desk(example_dir: Path):
+    """Every incident of the example has its internal file, valid, so that the README's
+    example shows the desk with something in it; the public build never shows them."""
+    site = desk.load_site(example_dir)
+    assert not site.warnings
+    assert {i.id for i in site.incidents} == set(site.internal)
+    for found in site.internal.values():
+        assert found.say.get_in("fr", "fr").value and found.say.get_in("en", "fr").lang == "en"
+        assert found.do.get_in("fr", "fr").value and found.tags and found.notes
+    result = CliRunner().invoke(cli.main, ["--site", str(example_dir), "build", "--edition",
+                                           "desk", "--now", "2026-11-26 10:00"])
+    assert result.exit_code == 0, result.output
+    home = (example_dir / "build-desk" / "index.html").read_text("utf-8")
+    assert "Un câble de fibre a été coupé par un chantier" in home  # what to say
+    assert "Environ 2 300 clients fibre touchés." in home  # the latest note
+    assert CliRunner().invoke(cli.main, ["--site", str(example_dir), "build"]).exit_code == 0
+    public = "".join(p.read_text("utf-8") for p in (example_dir / "build").rglob("*.html"))
+    assert "INC-1126-LYON" not in public and "2 300 clients" not in public
