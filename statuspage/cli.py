@@ -489,10 +489,18 @@ def _period(ctx, param, value: str):
               default="statuspage", show_default=True, help="The webhooks' payload.")
 @click.option("--desk-out", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
               help="Keep the support desk edition current in DIR too (never published).")
+@click.option("--on-error", metavar="COMMAND",
+              help="A shell command run once when a build finds a new content error, with "
+                   "the located messages one per line in STATUSPAGE_ERRORS, and once more, "
+                   "with it empty, when all are fixed.")
+@click.option("--metrics", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Rewrite FILE after each build with the daemon's metrics in Prometheus' "
+                   "text format (node_exporter's textfile collector: name it *.prom).")
 @pass_ctx
 def run(obj: Context, out: Path | None, url: str | None, every, on_overdue: str | None,
         target: str | None, endpoint_url: str | None, max_age: int, invalidate: str | None,
-        webhooks: tuple[str, ...], webhook_format: str, desk_out: Path | None) -> None:
+        webhooks: tuple[str, ...], webhook_format: str, desk_out: Path | None,
+        on_error: str | None, metrics: Path | None) -> None:
     """The publishing daemon: build at start, then on every content change, at each
     maintenance start and end and promised update time, and every --every; remind staff
     when a promised update is overdue; after each build, publish (--publish) and notify
@@ -503,10 +511,11 @@ def run(obj: Context, out: Path | None, url: str | None, every, on_overdue: str 
     problem = site_url_problem(url.rstrip("/")) if url else None
     if problem:
         raise click.BadParameter(problem, param_hint="--url")
+    zone = UTC  # the log's, until site.yaml can be read
     try:
-        obj.config()  # no site here: stop now; a content error is logged until fixed
+        zone = obj.config().timezone  # no site here: stop now
     except ContentError:
-        pass
+        pass  # a content error is logged until fixed
     output = out or obj.root / "build"
     for webhook in webhooks:
         if problem := url_problem(webhook):
@@ -514,13 +523,31 @@ def run(obj: Context, out: Path | None, url: str | None, every, on_overdue: str 
     notifier = outbound.Notifier(hooks.Webhooks(webhooks, hooks.state_path(output),
                                                 webhook_format))
     followers: list[daemon.Follower] = [notifier]
+    monitor = _monitor(on_error, metrics, output, notifier, publishing=bool(target))
     if target:  # the webhooks once the pages they link to are online
+        told = [monitor] if monitor and metrics else []  # the publish time is a metric
         followers = [outbound.Publisher(output, target, endpoint_url=endpoint_url,
                                         max_age=max_age, invalidate=invalidate,
-                                        then=[notifier])]
-    daemon.configure_logging()
+                                        then=[notifier, *told])]
+    daemon.configure_logging(zone)
     daemon.Daemon(obj.root, out, url=url, every=every, on_overdue=on_overdue,
-                  followers=followers, desk_out=desk_out).run()
+                  followers=followers, desk_out=desk_out, monitor=monitor).run()
+
+
+def _monitor(on_error: str | None, metrics: Path | None, output: Path, notifier,
+             publishing: bool):
+    """What tells monitoring (--on-error, --metrics), or None without either."""
+    from statuspage import monitoring
+
+    if not on_error and metrics is None:
+        return None
+    if metrics is not None and not metrics.resolve().parent.is_dir():
+        raise click.BadParameter(f"{metrics}: no folder {metrics.resolve().parent}: give a "
+                                 "file in an existing folder, e.g. node_exporter's textfile "
+                                 "directory", param_hint="--metrics")
+    return monitoring.Monitor(on_error, metrics and metrics.resolve(),
+                              told=output.resolve().parent / monitoring.TOLD,
+                              publishing=publishing, deliveries=notifier)
 
 
 @main.command()
