@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from statuspage import loader, status, untranslated, writer
+from statuspage import content, loader, status, untranslated, writer
 from statuspage.config import SITE_FILE
 from statuspage.errors import ContentError, StatusPageError, count
 from statuspage.model import ComponentStatus, Impact, IncidentStatus, MaintenanceStatus
@@ -121,6 +121,21 @@ def _promise(value: str | None, config) -> datetime | None:
     if when is not None and when <= _now():
         raise click.BadParameter(f"{value!r} is in the past: promise a time to come, "
                                  "e.g. +1h or 18:00", param_hint="--next-update")
+    return when
+
+
+def _dated(value: str | None, config) -> datetime:
+    """An update's time: now, or --at's (backdated, or ahead: then hidden until it comes)."""
+    if value is None:
+        return _now()
+    try:
+        when = parse_when(value, config.timezone, _now(), past=True)
+    except TimeError as err:
+        raise click.BadParameter(str(err), param_hint="--at") from None
+    if when > _now():
+        local = when.astimezone(config.timezone)
+        click.echo(f"dated {format_time(when, config.timezone)} {local:%Z}: hidden until then",
+                   err=True)
     return when
 
 
@@ -272,9 +287,12 @@ def maintenance(obj: Context, title, components, start, end, message, who, what_
               help="A maintenance only: its new start (it is moved, or began early).")
 @click.option("--end", metavar="WHEN",
               help="A maintenance only: its new end (to extend it, or end it earlier).")
+@click.option("--at", metavar="WHEN", help="The update's own time (default: now): HH:MM is "
+              "the last time the clock showed it, -2h two hours ago, +1h or a date ahead "
+              "(hidden until then).")
 @pass_ctx
 def update(obj: Context, incident_id, status, components, impact, message, next_update, start,
-           end) -> None:
+           end, at) -> None:
     """Add an update on top of the timeline: the message from -m, else standard input,
     else $EDITOR; -c and --impact change services' statuses and the impact in the same
     step. --next-update replaces the promise (without it the standing one is kept, and it
@@ -290,7 +308,7 @@ def update(obj: Context, incident_id, status, components, impact, message, next_
     changes = _components(components)
     incident = writer.append_update(
         obj.root, config, incident_id, status or writer.KEEP_STATUS,
-        _message(message, f"Update for {incident_id}: what changed?"), _now(),
+        _message(message, f"Update for {incident_id}: what changed?"), _dated(at, config),
         next_update=_promise(next_update, config), maintenance_start=_when(start, config),
         maintenance_end=new_end, components=changes, impact=Impact(impact) if impact else None,
     )
@@ -397,8 +415,9 @@ def check(obj: Context, strict: bool) -> None:
     """Validate every content file, then render every page in memory as a build would;
     print each problem as path:line: message and exit 1 (on warnings too with --strict).
 
-    Warnings: what the sanitiser removes, late promises, and on a multi-language site
-    each title, text and update not yet translated."""
+    Warnings: what the sanitiser removes, late promises, updates dated over 5 minutes
+    ahead (hidden until then), and on a multi-language site each title, text and update
+    not yet translated."""
     from statuspage import desk
     from statuspage.build import render_check
 
@@ -407,7 +426,8 @@ def check(obj: Context, strict: bool) -> None:
     if problems:
         raise ContentError(problems)
     warnings = [*map(str, site.warnings), *map(str, untranslated.problems(site, obj.root)),
-                *stale_warnings(status.Snapshot(site, _now()))]
+                *stale_warnings(status.Snapshot(site, _now())),
+                *map(str, content.future_updates(site, _now()))]
     for warning in warnings:
         click.echo(f"{warning} (warning)", err=True)
     if strict and warnings:
