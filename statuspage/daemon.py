@@ -113,8 +113,9 @@ def boundaries(site: Site, now: datetime) -> list[tuple[datetime, str]]:
                 add(incident.maintenance.end, f"maintenance {incident.id} ends")
         else:
             add(incident.started, f"incident {incident.id} starts")
-        if incident.next_update is not None and not closed:
-            add(incident.next_update, f"update promised for {incident.id}")
+        if incident.next_update is not None and not closed:  # late once its grace is over
+            add(incident.next_update + site.config.promise_grace,
+                f"update promised for {incident.id}")
         for update in incident.updates:
             add(update.time, f"{update.status} update of {incident.id} appears")
     return [(moment, ", ".join(reasons)) for moment, reasons in sorted(found.items())]
