@@ -540,6 +540,7 @@ def run(obj: Context, out: Path | None, url: str | None, every, on_overdue: str 
     for webhook in webhooks:
         if problem := url_problem(webhook):
             raise click.BadParameter(problem, param_hint="--webhook")
+    daemon.configure_logging(zone)  # before the state files are read: they may warn
     notifier = outbound.Notifier(hooks.Webhooks(webhooks, hooks.state_path(output),
                                                 webhook_format))
     followers: list[daemon.Follower] = [notifier]
@@ -549,7 +550,6 @@ def run(obj: Context, out: Path | None, url: str | None, every, on_overdue: str 
         followers = [outbound.Publisher(output, target, endpoint_url=endpoint_url,
                                         max_age=max_age, invalidate=invalidate,
                                         then=[notifier, *told])]
-    daemon.configure_logging(zone)
     daemon.Daemon(obj.root, out, url=url, every=every, on_overdue=on_overdue,
                   followers=followers, desk_out=desk_out, monitor=monitor).run()
 

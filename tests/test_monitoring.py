@@ -201,3 +201,18 @@ def test_publishing_and_webhooks_add_their_metrics(site, tmp_path):
 def test_an_error_is_the_same_wherever_its_line_moves():
     assert same_error("incidents/a.md:7: impact: unknown") == "incidents/a.md: impact: unknown"
     assert same_error("incidents/a.md: no line") == "incidents/a.md: no line"
+
+
+def test_a_metrics_file_in_no_folder_is_refused_before_anything_runs(site_dir, tmp_path,
+                                                                      monkeypatch):
+    from click.testing import CliRunner
+
+    from statuspage import cli, daemon
+
+    monkeypatch.setattr(daemon, "configure_logging", lambda zone=None: None)
+    monkeypatch.setattr(daemon.Daemon, "run", lambda self: pytest.fail("the daemon ran"))
+    result = CliRunner().invoke(cli.main, ["--site", str(site_dir), "run", "--metrics",
+                                           str(tmp_path / "nowhere" / "statuspage.prom")])
+    assert result.exit_code == 2
+    assert f"no folder {tmp_path / 'nowhere'}: give a file in an existing folder" in \
+        " ".join(result.output.split())
