@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from statuspage import loader, status, untranslated, writer
+from statuspage import content, loader, status, untranslated, writer
 from statuspage.config import SITE_FILE
 from statuspage.errors import ContentError, StatusPageError, count
 from statuspage.model import ComponentStatus, Impact, IncidentStatus, MaintenanceStatus
@@ -121,6 +121,21 @@ def _promise(value: str | None, config) -> datetime | None:
     if when is not None and when <= _now():
         raise click.BadParameter(f"{value!r} is in the past: promise a time to come, "
                                  "e.g. +1h or 18:00", param_hint="--next-update")
+    return when
+
+
+def _dated(value: str | None, config) -> datetime:
+    """An update's time: now, or --at's (backdated, or ahead: then hidden until it comes)."""
+    if value is None:
+        return _now()
+    try:
+        when = parse_when(value, config.timezone, _now(), past=True)
+    except TimeError as err:
+        raise click.BadParameter(str(err), param_hint="--at") from None
+    if when > _now():
+        local = when.astimezone(config.timezone)
+        click.echo(f"dated {format_time(when, config.timezone)} {local:%Z}: hidden until then",
+                   err=True)
     return when
 
 
@@ -272,9 +287,12 @@ def maintenance(obj: Context, title, components, start, end, message, who, what_
               help="A maintenance only: its new start (it is moved, or began early).")
 @click.option("--end", metavar="WHEN",
               help="A maintenance only: its new end (to extend it, or end it earlier).")
+@click.option("--at", metavar="WHEN", help="The update's own time (default: now): HH:MM is "
+              "the last time the clock showed it, -2h two hours ago, +1h or a date ahead "
+              "(hidden until then).")
 @pass_ctx
 def update(obj: Context, incident_id, status, components, impact, message, next_update, start,
-           end) -> None:
+           end, at) -> None:
     """Add an update on top of the timeline: the message from -m, else standard input,
     else $EDITOR; -c and --impact change services' statuses and the impact in the same
     step. --next-update replaces the promise (without it the standing one is kept, and it
@@ -290,7 +308,7 @@ def update(obj: Context, incident_id, status, components, impact, message, next_
     changes = _components(components)
     incident = writer.append_update(
         obj.root, config, incident_id, status or writer.KEEP_STATUS,
-        _message(message, f"Update for {incident_id}: what changed?"), _now(),
+        _message(message, f"Update for {incident_id}: what changed?"), _dated(at, config),
         next_update=_promise(next_update, config), maintenance_start=_when(start, config),
         maintenance_end=new_end, components=changes, impact=Impact(impact) if impact else None,
     )
@@ -397,8 +415,9 @@ def check(obj: Context, strict: bool) -> None:
     """Validate every content file, then render every page in memory as a build would;
     print each problem as path:line: message and exit 1 (on warnings too with --strict).
 
-    Warnings: what the sanitiser removes, late promises, and on a multi-language site
-    each title, text and update not yet translated."""
+    Warnings: what the sanitiser removes, late promises, updates dated over 5 minutes
+    ahead (hidden until then), and on a multi-language site each title, text and update
+    not yet translated."""
     from statuspage import desk
     from statuspage.build import render_check
 
@@ -407,7 +426,8 @@ def check(obj: Context, strict: bool) -> None:
     if problems:
         raise ContentError(problems)
     warnings = [*map(str, site.warnings), *map(str, untranslated.problems(site, obj.root)),
-                *stale_warnings(status.Snapshot(site, _now()))]
+                *stale_warnings(status.Snapshot(site, _now())),
+                *map(str, content.future_updates(site, _now()))]
     for warning in warnings:
         click.echo(f"{warning} (warning)", err=True)
     if strict and warnings:
@@ -489,10 +509,18 @@ def _period(ctx, param, value: str):
               default="statuspage", show_default=True, help="The webhooks' payload.")
 @click.option("--desk-out", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
               help="Keep the support desk edition current in DIR too (never published).")
+@click.option("--on-error", metavar="COMMAND",
+              help="A shell command run once when a build finds a new content error, with "
+                   "the located messages one per line in STATUSPAGE_ERRORS, and once more, "
+                   "with it empty, when all are fixed.")
+@click.option("--metrics", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Rewrite FILE after each build with the daemon's metrics in Prometheus' "
+                   "text format (node_exporter's textfile collector: name it *.prom).")
 @pass_ctx
 def run(obj: Context, out: Path | None, url: str | None, every, on_overdue: str | None,
         target: str | None, endpoint_url: str | None, max_age: int, invalidate: str | None,
-        webhooks: tuple[str, ...], webhook_format: str, desk_out: Path | None) -> None:
+        webhooks: tuple[str, ...], webhook_format: str, desk_out: Path | None,
+        on_error: str | None, metrics: Path | None) -> None:
     """The publishing daemon: build at start, then on every content change, at each
     maintenance start and end and promised update time, and every --every; remind staff
     when a promised update is overdue; after each build, publish (--publish) and notify
@@ -503,24 +531,43 @@ def run(obj: Context, out: Path | None, url: str | None, every, on_overdue: str 
     problem = site_url_problem(url.rstrip("/")) if url else None
     if problem:
         raise click.BadParameter(problem, param_hint="--url")
+    zone = UTC  # the log's, until site.yaml can be read
     try:
-        obj.config()  # no site here: stop now; a content error is logged until fixed
+        zone = obj.config().timezone  # no site here: stop now
     except ContentError:
-        pass
+        pass  # a content error is logged until fixed
     output = out or obj.root / "build"
     for webhook in webhooks:
         if problem := url_problem(webhook):
             raise click.BadParameter(problem, param_hint="--webhook")
+    daemon.configure_logging(zone)  # before the state files are read: they may warn
     notifier = outbound.Notifier(hooks.Webhooks(webhooks, hooks.state_path(output),
                                                 webhook_format))
     followers: list[daemon.Follower] = [notifier]
+    monitor = _monitor(on_error, metrics, output, notifier, publishing=bool(target))
     if target:  # the webhooks once the pages they link to are online
+        told = [monitor] if monitor and metrics else []  # the publish time is a metric
         followers = [outbound.Publisher(output, target, endpoint_url=endpoint_url,
                                         max_age=max_age, invalidate=invalidate,
-                                        then=[notifier])]
-    daemon.configure_logging()
+                                        then=[notifier, *told])]
     daemon.Daemon(obj.root, out, url=url, every=every, on_overdue=on_overdue,
-                  followers=followers, desk_out=desk_out).run()
+                  followers=followers, desk_out=desk_out, monitor=monitor).run()
+
+
+def _monitor(on_error: str | None, metrics: Path | None, output: Path, notifier,
+             publishing: bool):
+    """What tells monitoring (--on-error, --metrics), or None without either."""
+    from statuspage import monitoring
+
+    if not on_error and metrics is None:
+        return None
+    if metrics is not None and not metrics.resolve().parent.is_dir():
+        raise click.BadParameter(f"{metrics}: no folder {metrics.resolve().parent}: give a "
+                                 "file in an existing folder, e.g. node_exporter's textfile "
+                                 "directory", param_hint="--metrics")
+    return monitoring.Monitor(on_error, metrics and metrics.resolve(),
+                              told=output.resolve().parent / monitoring.TOLD,
+                              publishing=publishing, deliveries=notifier)
 
 
 @main.command()

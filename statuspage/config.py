@@ -7,6 +7,7 @@ only one there is. ``parse_config`` reads the file into a ``SiteConfig``.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -17,6 +18,7 @@ from statuspage import branding, i18n, schema, yamlsource
 from statuspage.errors import Problems, known
 from statuspage.model import EMPTY_TEXT, Component, Group, SiteConfig, Support, Text
 from statuspage.schema import INVALID, Field, Reading
+from statuspage.times import TimeError, parse_duration
 
 SITE_FILE = Path("content") / "site.yaml"
 INCIDENTS_DIR = Path("incidents")
@@ -75,6 +77,21 @@ def _urls(reading: Reading, value: Any, path) -> Any:
                  if (url := schema.url(reading, item, (*path, index))) is not INVALID)
 
 
+LONGEST_GRACE = timedelta(hours=1)  # beyond, the promise shown would mean little
+
+
+def _grace(reading: Reading, value: Any, path) -> Any:
+    """``promise_grace``: how long after a promised update time it is said late."""
+    text = value.strip() if isinstance(value, str) else ""
+    try:
+        grace = timedelta(0) if text == "0" else parse_duration(text)
+    except TimeError:
+        grace = None
+    if grace is None or grace > LONGEST_GRACE:
+        return reading.error("expected a delay of at most 1h, e.g. promise_grace: 5m", path)
+    return grace
+
+
 def _default_api_language(values: dict) -> str:
     languages = values["languages"] or ("en",)
     return "en" if "en" in languages else languages[0]
@@ -114,6 +131,7 @@ SITE_FIELDS = [  # languages first: the texts after it are checked against them
     Field("logo", branding.read_logo_path),
     Field("accent", branding.read_accent),
     Field("french_typography", schema.boolean, default=False),
+    Field("promise_grace", _grace, default=timedelta(0)),
 ]
 
 

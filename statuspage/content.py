@@ -8,11 +8,11 @@ so that loading again re-reads only the files that changed.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from statuspage import document, refs, schema, yamlsource
-from statuspage.errors import Problems, known
+from statuspage.errors import Problem, Problems, known
 from statuspage.markup import audit
 from statuspage.model import (
     EMPTY_TEXT,
@@ -22,6 +22,7 @@ from statuspage.model import (
     Incident,
     IncidentStatus,
     MaintenanceStatus,
+    Site,
     SiteConfig,
     Text,
     Update,
@@ -360,3 +361,19 @@ def _ranked(updates: list[Update]) -> list[Update]:
         seen[key] = seen.get(key, 0) + 1
         ranked.append(replace(update, repeat=seen[key]) if seen[key] > 1 else update)
     return ranked[::-1]
+
+
+# An update a few minutes ahead is a clock a little fast, or one written for the hour;
+# further ahead, it may be a typo in the date that keeps it hidden for days.
+AHEAD = timedelta(minutes=5)
+
+
+def future_updates(site: Site, now: datetime) -> list[Problem]:
+    """A warning for each update dated more than ``AHEAD`` after ``now``, at its line."""
+    zone = site.config.timezone
+    return [Problem(incident.path, update.line,
+                    "update dated in the future: hidden until "
+                    f"{format_time(update.time, zone)} {update.time.astimezone(zone):%Z}; "
+                    "fix its date if it is a typo")
+            for incident in site.incidents for update in incident.updates
+            if update.time > now + AHEAD]

@@ -18,7 +18,7 @@ import subprocess
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Protocol
 
@@ -35,6 +35,7 @@ from statuspage.desk import DESK, PUBLIC, DeskLoader
 from statuspage.errors import ContentError, StatusPageError, count
 from statuspage.loader import Loader
 from statuspage.model import CLOSED_STATUSES, Site
+from statuspage.monitoring import Monitor, Round
 from statuspage.status import IncidentView, Snapshot
 from statuspage.times import TimeError, parse_duration
 from statuspage.watching import Watcher
@@ -112,8 +113,9 @@ def boundaries(site: Site, now: datetime) -> list[tuple[datetime, str]]:
                 add(incident.maintenance.end, f"maintenance {incident.id} ends")
         else:
             add(incident.started, f"incident {incident.id} starts")
-        if incident.next_update is not None and not closed:
-            add(incident.next_update, f"update promised for {incident.id}")
+        if incident.next_update is not None and not closed:  # late once its grace is over
+            add(incident.next_update + site.config.promise_grace,
+                f"update promised for {incident.id}")
         for update in incident.updates:
             add(update.time, f"{update.status} update of {incident.id} appears")
     return [(moment, ", ".join(reasons)) for moment, reasons in sorted(found.items())]
@@ -143,6 +145,8 @@ class _Edition:
         self.site: Site | None = None  # the content as last loaded without error
         self.good: Site | None = None  # the content of the last build that succeeded
         self.warnings: tuple = ()
+        self.errors: list[str] = []  # the located content errors the last round found
+        self.built: datetime | None = None  # when the last build that succeeded ended
 
     def load(self, root: Path) -> Site:
         """The content, from the poll's look when one is waiting (it just scanned the
@@ -167,8 +171,9 @@ class Daemon:
                  every: timedelta = DEFAULT_EVERY, on_overdue: str | None = None,
                  clock: Callable[[], datetime] = utc_now, build=build_site, load=None,
                  scheduler: BaseScheduler | None = None, followers: Sequence[Follower] = (),
-                 desk_out: Path | None = None):
+                 desk_out: Path | None = None, monitor: Monitor | None = None):
         self.root = root
+        self.monitor = monitor  # told of each round of builds (--on-error, --metrics)
         self.followers = tuple(followers)  # told of each build of the public edition
         self.out = out
         self.url = url
@@ -234,6 +239,8 @@ class Daemon:
         self._stop()
         for follower in self.followers:
             follower.close(FOLLOWER_TIMEOUT)
+        if self.monitor is not None:
+            self.monitor.close()
         for edition in self.editions:
             for note in edition.loader.save(force=True):
                 log.warning("%s", note)
@@ -371,6 +378,7 @@ class Daemon:
             if self.site is not None:
                 self._reschedule(self.site, now)
                 self._remind(self.site, now)
+        self._monitored(now)
 
     def _rebuild_edition(self, edition: _Edition, reason: str, now: datetime) -> None:
         """Load, then build. When the content cannot be loaded or built, for whatever
@@ -380,8 +388,10 @@ class Daemon:
         shown = _shown(edition.out)
         candidates: list[tuple[Site, str]] = []
         fallback = "; publishing the last good content until it is fixed"
+        edition.errors = []
         try:
             edition.site = edition.load(self.root)
+            edition.errors = [str(problem) for problem in edition.site.errors]
             kept = ""
             if edition.site.errors:
                 log.error("content error (%s): %s; the other files are published, and each "
@@ -390,6 +400,7 @@ class Daemon:
                 kept = ", keeping the broken files as they last were"
             candidates.append((edition.site, kept))
         except Exception as err:  # any failure falls back
+            edition.errors = _problems(err)
             if edition.good is None:
                 log.error("not rebuilt %s (%s): %s", shown, reason, _why(err))
             else:
@@ -405,6 +416,8 @@ class Daemon:
                 result = self.build(self.root, edition.out if options else self.out,
                                     url=self.url, now=now, site=site, **options)
             except Exception as err:  # a bug must not stop the publishing: say it, carry on
+                if isinstance(err, ContentError) and site is edition.site:
+                    edition.errors += map(str, err.problems)  # it does not render
                 last = number == len(candidates)
                 end = "; the site online stays as it was" if last else fallback
                 if isinstance(err, StatusPageError):
@@ -413,6 +426,7 @@ class Daemon:
                     log.exception("not rebuilt %s (%s)%s", shown, reason, end)
                 continue
             edition.good = site
+            edition.built = self.clock()
             log.info("rebuilt %s (%s)%s: %s in %.1f s", shown, reason, source,
                      count(result.pages, "page"), result.seconds)
             log.debug("%d rendered, %d kept", result.rendered, result.pages - result.rendered)
@@ -460,6 +474,14 @@ class Daemon:
                          reason)
             else:
                 log.info("no rebuild planned but the periodic one")
+
+    # -- monitoring --------------------------------------------------------------------
+
+    def _monitored(self, now: datetime) -> None:
+        """Tell the monitor what the round found: every edition's errors, each once."""
+        if self.monitor is not None:
+            errors = dict.fromkeys(e for edition in self.editions for e in edition.errors)
+            self.monitor.observed(Round(tuple(errors), self.good, self.editions[0].built, now))
 
     # -- reminders ---------------------------------------------------------------------
 
@@ -534,14 +556,29 @@ def _write_reminded(path: Path, reminded: set[tuple[str, datetime]], site: Site)
         log.warning("cannot save %s (%s): a restart may remind again", path, err)
 
 
-def configure_logging() -> None:
-    """One line per event on stderr; systemd's journal adds its own time stamps."""
+def configure_logging(zone: tzinfo = UTC) -> None:
+    """One line per event on stderr, stamped in ``zone`` (the site's) with its offset, as
+    the times in the messages are; systemd's journal adds its own time stamps."""
     stamp = "" if "JOURNAL_STREAM" in os.environ else "%(asctime)s "
-    logging.basicConfig(level=logging.INFO, format=f"{stamp}%(levelname)s %(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(ZonedFormatter(f"{stamp}%(levelname)s %(message)s", zone))
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     scheduler = logging.getLogger("apscheduler.scheduler")
     if not any(isinstance(f, WatcherWaits) for f in scheduler.filters):
         scheduler.addFilter(WatcherWaits())
+
+
+class ZonedFormatter(logging.Formatter):
+    """Stamps each line in a given zone, with its offset (``2026-11-26 18:00:05+01:00``),
+    not in the machine's zone: the messages name the site's times."""
+
+    def __init__(self, fmt: str, zone: tzinfo = UTC):
+        super().__init__(fmt)
+        self.zone = zone
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        return datetime.fromtimestamp(record.created, self.zone).isoformat(" ", "seconds")
 
 
 class WatcherWaits(logging.Filter):
@@ -560,6 +597,11 @@ def _joined(reasons: list[str]) -> str:
     if len(unique) > 3:
         return f"{', '.join(unique[:3])} and {len(unique) - 3} more"
     return ", ".join(unique)
+
+
+def _problems(err: Exception) -> list[str]:
+    """What a failure to load says, one located message per problem."""
+    return [str(p) for p in err.problems] if isinstance(err, ContentError) else [_why(err)]
 
 
 def _why(err: Exception) -> str:

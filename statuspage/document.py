@@ -13,10 +13,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 HEADING = re.compile(r"##(?!#)\s*(?P<rest>.*?)\s*")
+# Between time and status: the middle dot the CLI writes, or what any keyboard has (a
+# hyphen, an en or em dash, a bar; "·" is hard to type on AZERTY).
+SEPARATORS = "·-–—|"
 UPDATE_HEADING = re.compile(r"(?P<time>\d{4}-\d{2}-\d{2}[ T][0-9:]+(?:\s?(?:Z|[+-][0-9:]+))?)"
-                            r"\s+·\s+(?P<status>\S+)")
+                            rf"\s+[{re.escape(SEPARATORS)}]\s+(?P<status>\S+)")
 _FENCE = re.compile(r" {0,3}(?P<fence>`{3,}|~{3,})")
-HEADING_HINT = "write it as '## YYYY-MM-DD HH:MM · status'"
+HEADING_HINT = "write it as '## YYYY-MM-DD HH:MM · status' or '## YYYY-MM-DD HH:MM - status'"
 
 
 class FrontMatterProblem(ValueError):

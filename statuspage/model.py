@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from functools import cached_property
 from pathlib import PurePosixPath
@@ -267,6 +267,7 @@ class SiteConfig:
     logo: Logo | None = None  # shown in the header (branding.py)
     accent: Accent | None = None  # the links' colour on each scheme (branding.py)
     french_typography: bool = False  # no-break spaces and apostrophes in French content
+    promise_grace: timedelta = timedelta(0)  # how long after a promise it is said late
 
     @property
     def default_language(self) -> str:

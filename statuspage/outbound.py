@@ -154,8 +154,16 @@ class Notifier:
         self.webhooks = webhooks
 
     def built(self, site: Site, now: datetime) -> None:
-        if self.webhooks.urls or site.config.webhooks:
+        if self.notifying(site):
             self.webhooks.notify(site, now)
+
+    def notifying(self, site: Site) -> bool:
+        """Whether there are webhooks to send to."""
+        return bool(self.webhooks.urls or site.config.webhooks)
+
+    def pending(self) -> int:
+        """Deliveries queued and not yet done (--metrics)."""
+        return self.webhooks.pending()
 
     def wait(self, timeout: float | None = None) -> bool:
         self.webhooks.wait(timeout)

@@ -31,6 +31,7 @@ FOLLOW_DAYS = 90  # an incident's own feeds stay this long after it ends
 LATEST = 20  # incidents the history page lists before its months
 TICK = timedelta(microseconds=1)
 RECENT_DAYS = 7
+NO_GRACE = timedelta(0)  # site.yaml's promise_grace by default: late as the promise passes
 UPTIME_WEIGHT = {ComponentStatus.MAJOR_OUTAGE: 1.0, ComponentStatus.PARTIAL_OUTAGE: 0.3}
 
 
@@ -104,20 +105,25 @@ def is_open(incident: Incident, now: datetime) -> bool:
     return incident.started <= now and status not in CLOSED_STATUSES
 
 
-def promised_update(incident: Incident, now: datetime) -> datetime | None:
-    """The next update time shown to customers: never one in the past."""
+def promised_update(incident: Incident, now: datetime,
+                    grace: timedelta = NO_GRACE) -> datetime | None:
+    """The next update time shown to customers: one to come, or, within ``grace`` after
+    it, one not yet kept (it is not said late before the grace is over)."""
     promise = incident.next_update
-    if promise is None or promise <= now or not is_open(incident, now):
+    if promise is None or promise + grace <= now or not is_open(incident, now):
         return None
-    return promise
+    if promise > now:
+        return promise
+    return None if any(u.time >= promise for u in visible_updates(incident, now)) else promise
 
 
 def late_promise(incident: Incident, now: datetime,
-                 updates: tuple[Update, ...] | None = None) -> datetime | None:
-    """The promised update time, once it has passed with the incident still open and no
-    update published at or after it."""
+                 updates: tuple[Update, ...] | None = None,
+                 grace: timedelta = NO_GRACE) -> datetime | None:
+    """The promised update time, once it has passed by ``grace`` with the incident still
+    open and no update published at or after it."""
     promise = incident.next_update
-    if promise is None or promise > now or not is_open(incident, now):
+    if promise is None or promise + grace > now or not is_open(incident, now):
         return None
     updates = visible_updates(incident, now) if updates is None else updates
     return None if any(u.time >= promise for u in updates) else promise
@@ -342,7 +348,7 @@ class IncidentView:
         return self.updates[-1].time if self.updates else self.incident.started
 
 
-def view_of(incident: Incident, now: datetime) -> IncidentView:
+def view_of(incident: Incident, now: datetime, grace: timedelta = NO_GRACE) -> IncidentView:
     """The same answers as the functions above, each part worked out once."""
     updates = visible_updates(incident, now)
     status = status_at(incident, now)
@@ -356,20 +362,20 @@ def view_of(incident: Incident, now: datetime) -> IncidentView:
         ended = closing[-1] if closing else (incident.maintenance.end if incident.maintenance
                                              else None)
     promise = incident.next_update
+    unkept = promise is not None and open_ and not any(u.time >= promise for u in updates)
     return IncidentView(
         incident=incident,
         status=status,
         updates=updates,
         ended=ended,
         is_open=open_,
-        promise=promise if promise is not None and promise > now and open_ else None,
-        late=promise if promise is not None and promise <= now and open_
-        and not any(u.time >= promise for u in updates) else None,
+        promise=promise if unkept and promise is not None and now < promise + grace else None,
+        late=promise if unkept and promise is not None and promise + grace <= now else None,
         published=incident.started <= now or (incident.is_maintenance and bool(updates)),
     )
 
 
-def settled_from(incident: Incident) -> datetime:
+def settled_from(incident: Incident, grace: timedelta = NO_GRACE) -> datetime:
     """The moment after which the incident's view no longer changes: every time it names
     (start, updates, window, promise) has come, so each comparison with ``now`` has its
     final answer."""
@@ -377,7 +383,7 @@ def settled_from(incident: Incident) -> datetime:
     if incident.maintenance is not None:
         times += (incident.maintenance.start, incident.maintenance.end)
     if incident.next_update is not None:
-        times.append(incident.next_update)
+        times.append(incident.next_update + grace)
     return max(times)
 
 
@@ -385,18 +391,19 @@ def settled_from(incident: Incident) -> datetime:
 # again and again (the daemon) computes each once, and keeps the same view object, which
 # the builder recognises as unchanged. Each holds its incident, so no id is reused while
 # it is here; emptied when it grows past what a few sites' worth of views explains.
-_SETTLED: dict[int, tuple[IncidentView, datetime]] = {}
+_SETTLED: dict[int, tuple[IncidentView, datetime, timedelta]] = {}
 _SETTLED_SLACK = 3
 
 
-def _view_at(incident: Incident, now: datetime) -> IncidentView:
+def _view_at(incident: Incident, now: datetime, grace: timedelta) -> IncidentView:
     held = _SETTLED.get(id(incident))
-    if held is not None and held[0].incident is incident and now >= held[1]:
+    if held is not None and held[0].incident is incident and now >= held[1] and \
+            held[2] == grace:
         return held[0]
-    view = view_of(incident, now)
-    settled = settled_from(incident)
+    view = view_of(incident, now, grace)
+    settled = settled_from(incident, grace)
     if now >= settled:
-        _SETTLED[id(incident)] = (view, settled)
+        _SETTLED[id(incident)] = (view, settled, grace)
     return view
 
 
@@ -422,7 +429,8 @@ class Snapshot:
         incidents = self.site.incidents
         if len(_SETTLED) > _SETTLED_SLACK * len(incidents) + 1000:
             _SETTLED.clear()
-        return {i.id: _view_at(i, self.now) for i in incidents}
+        grace = self.site.config.promise_grace
+        return {i.id: _view_at(i, self.now, grace) for i in incidents}
 
     def view(self, incident_id: str) -> IncidentView | None:
         return self.views.get(incident_id)

@@ -250,6 +250,11 @@ class Webhooks:
                     return
                 time.sleep(0.01)
 
+    def pending(self) -> int:
+        """Deliveries queued or being sent: neither done nor given up until the next notify."""
+        with self._lock:
+            return len(self._in_flight)
+
     def close(self, timeout: float | None = None) -> None:
         """Stop the delivery threads after what they are sending now."""
         for pending in self._queues.values():

@@ -34,8 +34,8 @@ CASES = [
     ("unknown-impact.md", None,
      "3: impact: unknown impact 'huge' (known: none, minor, major, critical)"),
     ("bad-heading.md", None, "9: update heading '## Mise à jour du 20 novembre' is not an "
-     "update: write it as '## YYYY-MM-DD HH:MM · status' (use ### for a sub-heading inside "
-     "an update)"),
+     "update: write it as '## YYYY-MM-DD HH:MM · status' or '## YYYY-MM-DD HH:MM - status' "
+     "(use ### for a sub-heading inside an update)"),
     ("update-before-started.md", None, "7: update at 2026-11-20 08:15 is before started "
      "(2026-11-20 09:00): fix its time or move started earlier"),
     ("two-resolved.md", None, "7: a second resolved update (the first is on line 10): keep one "
@@ -377,3 +377,50 @@ def test_only_newlines_end_lines_for_line_numbers(site_dir):
     with pytest.raises(ContentError) as caught:
         load_site(site_dir)
     assert [p.line for p in caught.value.problems] == [10]
+
+
+@pytest.mark.parametrize("separator", ["·", "-", "–", "—", "|"])
+def test_an_update_heading_takes_any_usual_separator(site_dir, separator):
+    """'·' is hard to type on an AZERTY keyboard: a hyphen, a dash or a bar do as well, in
+    the original and in its translation, whatever the other uses."""
+    original = site_dir / "incidents" / f"{TRANSLATED}.md"
+    original.write_text(original.read_text(encoding="utf-8").replace(
+        "## 2026-11-24 17:30 · resolved", f"## 2026-11-24 17:30 {separator} resolved"),
+        encoding="utf-8")
+    english = site_dir / "incidents" / f"{TRANSLATED}.en.md"
+    english.write_text(english.read_text(encoding="utf-8").replace(
+        "## 2026-11-20 09:15 · investigating", f"## 2026-11-20 09:15 {separator} investigating"),
+        encoding="utf-8")
+    site = load_site(site_dir)
+    incident = site.incident(TRANSLATED)
+    assert site.warnings == () and site.errors == ()
+    assert [(u.time, u.status) for u in incident.updates] == [
+        (datetime(2026, 11, 24, 17, 30, tzinfo=PARIS), IncidentStatus.RESOLVED),
+        (datetime(2026, 11, 21, 10, 0, tzinfo=PARIS), IncidentStatus.IDENTIFIED),
+        (datetime(2026, 11, 20, 9, 15, tzinfo=PARIS), IncidentStatus.INVESTIGATING)]
+    assert incident.updates[0].body.get("en") == "Refunds have been issued."
+    assert incident.updates[2].body.get("en") == "We are investigating."
+
+
+def test_a_hyphen_before_an_offset_is_the_offset_not_the_separator(site_dir):
+    (site_dir / "incidents" / "2026-11-25-nuit.md").write_text(
+        "---\ntitle: Nuit\nimpact: minor\ncomponents: [adsl]\nstarted: 2026-11-25 10:00\n---\n"
+        "## 2026-11-25 10:00 -01:00 - identified\nTrouvé.\n", encoding="utf-8")
+    (update,) = load_site(site_dir).incident("2026-11-25-nuit").updates
+    assert update.time.isoformat() == "2026-11-25T10:00:00-01:00"
+    assert update.status == IncidentStatus.IDENTIFIED
+
+
+def test_an_update_more_than_five_minutes_ahead_is_a_warning_at_its_line(site_dir):
+    from statuspage.content import future_updates
+
+    (site_dir / "incidents" / "2026-11-26-demain.md").write_text(
+        "---\ntitle: Demain\nimpact: minor\ncomponents: [adsl]\nstarted: 2026-11-26 09:00\n"
+        "---\n## 2026-11-27 12:00 · identified\nUne faute de frappe dans la date.\n\n"
+        "## 2026-11-26 12:05 · investigating\nCinq minutes d'avance : rien à dire.\n",
+        encoding="utf-8")
+    site = load_site(site_dir)
+    assert [str(p) for p in future_updates(site, NOW)] == [
+        "incidents/2026-11-26-demain.md:7: update dated in the future: hidden until "
+        "2026-11-27 12:00 CET; fix its date if it is a typo"]
+    assert future_updates(site, datetime(2026, 11, 27, 11, 56, tzinfo=PARIS)) == []

@@ -229,7 +229,7 @@ def test_run_wires_publish_and_webhooks_from_its_options(site_dir, monkeypatch):
         seen["followers"] = self.followers
 
     monkeypatch.setattr(daemon.Daemon, "run", fake_run)
-    monkeypatch.setattr(daemon, "configure_logging", lambda: None)
+    monkeypatch.setattr(daemon, "configure_logging", lambda zone=None: None)
     result = CliRunner().invoke(cli.main, [
         "--site", str(site_dir), "run", "--publish", "s3://status/www", "--endpoint-url",
         "http://127.0.0.1:9", "--max-age", "30", "--webhook", "https://chat.example/hook",
