@@ -107,6 +107,8 @@ class Loader:
             if logo is None:
                 problems.error(f"logo: {problem}", "logo")
                 raise ContentError(problems.errors)
+            if problem:  # what the SVG's allow-list left out
+                problems.warn(f"logo: {problem}", "logo")
             config = replace(config, logo=logo)
             digest.update(logo.data)
         return config, problems, digest.hexdigest()
