@@ -56,8 +56,13 @@ def _languages(reading: Reading, value: Any, path) -> Any:
 def _timezone(reading: Reading, value: Any, path) -> Any:
     try:
         return ZoneInfo(str(value)) if isinstance(value, str) and value else ZoneInfo("")
-    except (ZoneInfoNotFoundError, ValueError):
-        return reading.error(f"unknown zone {value!r} (use an IANA name such as Europe/Paris)",
+    except IsADirectoryError:  # a folder of the zone database
+        return reading.error(f"{value!r} is a region, not a zone: name one of its zones, e.g. "
+                             "Europe/Paris", path)
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long
+        shown = repr(value[:40]) + "…" if isinstance(value, str) and len(value) > 40 \
+            else repr(value)
+        return reading.error(f"unknown zone {shown} (use an IANA name such as Europe/Paris)",
                              path)
 
 

@@ -10,6 +10,7 @@ never opened, so nothing here can block.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from statuspage.schema import CONTROL
 MAX_BYTES = 1_000_000  # a content file larger than this is refused
 MARKDOWN_LIKE = (".markdown", ".mdown", ".mkdn", ".mkd", ".md")
 INTERNAL = "internal"  # <id>.internal.md
+NOWHERE = (errno.ENOENT, errno.ENOTDIR, errno.ELOOP)  # a link that leads to no file
 
 Stamp = tuple[int, int, int]  # size, mtime in ns, inode
 
@@ -42,6 +44,9 @@ class Found:
     sources: list[Source]
     errors: list[Problem]
     warnings: list[Problem]
+    # Why incidents/ itself cannot be listed (also in ``errors``): no incident can be read,
+    # which is not a site without incidents.
+    folder: Problem | None = None
 
 
 def _stamp(info: os.stat_result) -> Stamp:
@@ -55,11 +60,9 @@ def scan(root: Path) -> Found:
     prefix = f"{INCIDENTS_DIR}/"
     try:
         entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
-    except FileNotFoundError:
-        return found
-    except NotADirectoryError:
-        found.errors.append(Problem(str(INCIDENTS_DIR), 1, "is a file, not a folder: move it "
-                                    "away and create the folder incidents/"))
+    except OSError as err:
+        found.folder = _folder_problem(err)
+        found.errors.append(found.folder)
         return found
     for entry in entries:  # strings, not pathlib: this runs for each of 10,000s of files
         name = entry.name
@@ -77,8 +80,11 @@ def scan(root: Path) -> Found:
         try:
             info = entry.stat()  # follows a link, as opening it would
         except OSError as err:
-            found.warnings.append(Problem(label, 1, f"skipped: {_reason(err)} (a link "
-                                          "to nothing, or a loop of links?)"))
+            if err.errno in NOWHERE:
+                found.warnings.append(Problem(label, 1, f"skipped: {_reason(err)} (a link "
+                                              "to nothing, or a loop of links?)"))
+            else:  # a file that is there, but cannot be read: not one to leave out
+                found.errors.append(Problem(label, 1, f"cannot be read: {_reason(err)}"))
             continue
         if stat.S_ISDIR(info.st_mode):
             found.errors.append(Problem(label, 1, "is a folder, not a content file: rename or "
@@ -93,6 +99,18 @@ def scan(root: Path) -> Found:
         found.sources.append(Source(entry.path, label, base or stem, lang if base else None,
                                     _stamp(info)))
     return found
+
+
+def _folder_problem(err: OSError) -> Problem:
+    """What to do when incidents/ cannot be listed."""
+    if isinstance(err, FileNotFoundError):
+        return Problem(f"{INCIDENTS_DIR}/", 0, "missing: create the folder (it stays empty "
+                       "until the first incident), or put it back")
+    if isinstance(err, NotADirectoryError):
+        return Problem(str(INCIDENTS_DIR), 1, "is a file, not a folder: move it away and "
+                       "create the folder incidents/")
+    return Problem(f"{INCIDENTS_DIR}/", 0, f"cannot be read: {_reason(err)}: give the user "
+                   "who runs statuspage read access (chmod u+rx incidents), or fix the link")
 
 
 def read(path: str | Path, problems: Problems) -> str | None:

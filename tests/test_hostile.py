@@ -33,6 +33,36 @@ def alias_bomb(levels: int) -> str:
 
 FRONT = "impact: minor\ncomponents: [fibre]\nstarted: 2026-11-25 10:00\n"
 
+
+# What a case may do to a path instead of writing text to it.
+def _remove(path: Path) -> None:
+    shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
+
+
+def _as_file(path: Path) -> None:
+    _remove(path)
+    path.write_text("not a folder\n", encoding="utf-8")
+
+
+def _as_folder(path: Path) -> None:
+    path.mkdir()
+
+
+def _link_loop(path: Path) -> None:
+    _remove(path)
+    path.symlink_to(path.name)
+
+
+def _link_out(path: Path) -> None:  # to a file outside the site
+    path.symlink_to("/etc/passwd")
+
+
+def _folder_link_out(path: Path) -> None:  # a folder of content/ that is a link out of it
+    outside = path.parent.parent.parent / "outside"
+    outside.mkdir()
+    (outside / "secret.png").write_bytes(b"\x89PNG\r\n\x1a\nsecret")
+    path.symlink_to(outside)
+
 # name → (files to write under the site, the expected located message)
 HOSTILE = {
     "alias bomb": ({"incidents/x.md": incident("title: x\n" + FRONT + alias_bomb(7))},
@@ -101,6 +131,63 @@ HOSTILE = {
     "upcoming_days 999999": ({"content/site.yaml+": "upcoming_days: 999999\n"},
                              "content/site.yaml:21: upcoming_days: expected a whole number "
                              "from 1 to 3650"),
+    "upcoming_days of 5,000 digits": ({"content/site.yaml+": f"upcoming_days: {'9' * 5000}\n"},
+                                      "content/site.yaml:21: upcoming_days: expected a whole "
+                                      "number from 1 to 3650"),
+    "feed_entries as a superscript": ({"content/site.yaml+": "feed_entries: ²\n"},
+                                      "content/site.yaml:21: feed_entries: expected a whole "
+                                      "number from 1 to 1000, e.g. feed_entries: 50"),
+    "feed_entries as a circled digit": ({"content/site.yaml+": "feed_entries: ①\n"},
+                                        "content/site.yaml:21: feed_entries: expected a whole "
+                                        "number"),
+    "feed_entries in Arabic-Indic digits": ({"content/site.yaml+": "feed_entries: ٥٠\n"},
+                                            "content/site.yaml:21: feed_entries: expected a "
+                                            "whole number"),
+    "timezone a folder of the zone database": (
+        {"content/site.yaml~": ("timezone: Europe/Paris", "timezone: Europe")},
+        "content/site.yaml:3: timezone: 'Europe' is a region, not a zone: name one of its "
+        "zones, e.g. Europe/Paris"),
+    "timezone a file of the zone database": (
+        {"content/site.yaml~": ("timezone: Europe/Paris", "timezone: zone1970.tab")},
+        "content/site.yaml:3: timezone: unknown zone 'zone1970.tab' (use an IANA name"),
+    "timezone too long for a file name": (
+        {"content/site.yaml~": ("timezone: Europe/Paris", "timezone: " + "a" * 300)},
+        "content/site.yaml:3: timezone: unknown zone 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'…"),
+    "incidents missing": ({"incidents": _remove}, "incidents/: missing: create the folder (it "
+                                                  "stays empty until the first incident), or "
+                                                  "put it back"),
+    "incidents a file": ({"incidents": _as_file}, "incidents:1: is a file, not a folder: move "
+                                                  "it away and create the folder incidents/"),
+    "incidents a loop of links": ({"incidents": _link_loop},
+                                  "incidents/: cannot be read: too many levels of symbolic "
+                                  "links: give the user who runs statuspage read access"),
+    "content missing": ({"content": _remove}, "content/: missing: put the folder back, or "
+                                              "create it with site.yaml"),
+    "content a file": ({"content": _as_file}, "content:1: is a file, not a folder: move it "
+                                              "away and create the folder content/ with "
+                                              "site.yaml"),
+    "site.yaml missing": ({"content/site.yaml": _remove}, "content/site.yaml: missing: put it "
+                                                          "back, or create it"),
+    "logo a folder": ({"content/site.yaml+": "logo: logo.svg\n", "content/logo.svg": _as_folder},
+                      "content/site.yaml:21: logo: content/logo.svg is a folder: name the logo "
+                      "file itself"),
+    "logo a link out of the site": ({"content/site.yaml+": "logo: logo.png\n",
+                                     "content/logo.png": _link_out},
+                                    "content/site.yaml:21: logo: content/logo.png leads out of "
+                                    "content/ (a link to /etc/passwd): put the logo itself in "
+                                    "content/"),
+    "logo through a folder linked out of the site": (
+        {"content/site.yaml+": "logo: up/secret.png\n", "content/up": _folder_link_out},
+        "content/site.yaml:21: logo: content/up/secret.png leads out of content/"),
+    "logo a PNG that is not one": ({"content/site.yaml+": "logo: logo.png\n",
+                                    "content/logo.png": "<svg/>"},
+                                   "content/site.yaml:21: logo: content/logo.png is not a PNG "
+                                   "image"),
+    "logo with entities": ({"content/site.yaml+": "logo: logo.svg\n", "content/logo.svg":
+                            '<!DOCTYPE svg [<!ENTITY j "javascript:">]><svg xmlns="http://'
+                            'www.w3.org/2000/svg"><a href="&j;alert(1)"/></svg>'},
+                           "content/site.yaml:21: logo: content/logo.svg: has a DOCTYPE with "
+                           "declarations (entities)"),
     "deep nesting": ({"incidents/x.md": incident("title: x\n" + FRONT + "who_is_affected: "
                                                  + "[" * 1000 + "\n")},
                      "incidents/x.md:6: nested more than 16 levels deep"),
@@ -189,7 +276,9 @@ HOSTILE = {
 
 def _write(site: Path, files: dict) -> None:
     for name, text in files.items():
-        if name.endswith("+"):
+        if callable(text):
+            text(site / name)
+        elif name.endswith("+"):
             path = site / name[:-1]
             path.write_text(path.read_text("utf-8") + text, encoding="utf-8")
         elif name.endswith("~"):
@@ -525,3 +614,49 @@ def test_a_cache_that_cannot_be_saved_is_said_and_the_site_still_built(site):
     assert "the parse cache could not be saved" in result.output
     assert "left as it was" not in result.output
     assert (site / "build" / "incidents" / "2026-11-25-x" / "index.html").is_file()
+
+
+# -- folders that go missing or cannot be read ----------------------------------------------
+
+def test_an_unreadable_incidents_folder_is_a_located_error(site):
+    folder = site / "incidents"
+    folder.chmod(0)
+    try:
+        if os.access(folder, os.R_OK):
+            pytest.skip("this user reads any folder (root): 'incidents a loop of links' "
+                        "covers the same error")
+        before = _snapshot(site / "build")
+        for command in ("check", "build"):
+            result = invoke(site, command)
+            assert result.exit_code == 1 and "Traceback" not in result.output
+            assert "incidents/: cannot be read: permission denied: give the user who runs " \
+                   "statuspage read access (chmod u+rx incidents)" in result.output
+        assert _snapshot(site / "build") == before
+    finally:
+        folder.chmod(0o755)
+
+
+@pytest.mark.parametrize("folder", ["incidents", "content"])
+def test_the_daemon_keeps_the_last_good_site_while_a_folder_is_gone(site, folder, caplog):
+    """A folder missing for a moment (a checkout, an rsync) is a content error, not a site
+    without incidents: the daemon publishes the last good content until it is back."""
+    import logging
+
+    from statuspage.build import build
+    from statuspage.daemon import Daemon
+
+    caplog.set_level(logging.INFO, logger="statuspage.daemon")
+    daemon = Daemon(site, clock=lambda: NOW, build=build)
+    daemon.start(paused=True)
+    try:
+        page = site / "build" / "incidents" / FIBRE / "index.html"
+        assert page.is_file()
+        (site / folder).rename(site / f"{folder}.moved")
+        daemon.poll()
+        messages = [r.getMessage() for r in caplog.records if r.name == "statuspage.daemon"]
+        assert any(message.startswith("content error (") and f"{folder}/: missing:" in message
+                   for message in messages), messages
+        assert page.is_file()
+        (site / f"{folder}.moved").rename(site / folder)
+    finally:
+        daemon.stop()
