@@ -297,12 +297,16 @@ def section(fields: Sequence[Field]) -> Reader:
     return read
 
 
-def entries(fields: Sequence[Field], what: str) -> Reader:
-    """A list of mappings, each read with ``fields`` and identified by a unique ``id``."""
+def entries(fields: Sequence[Field], what: str, most: int | None = None) -> Reader:
+    """A list of mappings, each read with ``fields`` and identified by a unique ``id``; at
+    most ``most`` of them."""
 
     def read(reading: Reading, value: Any, path: KeyPath) -> Any:
         if not isinstance(value, list):
             return reading.error(f"expected a list of {what}, each with an id and a name", path)
+        if most is not None and len(value) > most:
+            return reading.error(f"{len(value)} {what}: at most {most}, each shown on every "
+                                 "page: group the small ones", path)
         found, seen = [], set()
         for index, item in enumerate(value):
             where = (*path, index)

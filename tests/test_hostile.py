@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -62,6 +63,10 @@ def _folder_link_out(path: Path) -> None:  # a folder of content/ that is a link
     outside.mkdir()
     (outside / "secret.png").write_bytes(b"\x89PNG\r\n\x1a\nsecret")
     path.symlink_to(outside)
+
+# What no message may print: a terminal would act on it, or a line would end inside it.
+UNPRINTABLE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+                         "\ud800-\udfff]")
 
 # name → (files to write under the site, the expected located message)
 HOSTILE = {
@@ -199,6 +204,34 @@ HOSTILE = {
     "duplicate language": ({"content/site.yaml~": ("languages: [fr, en]",
                                                    "languages: [fr, en, en]")},
                            "content/site.yaml:4: languages: 'en' is listed twice"),
+    "21 languages": ({"content/site.yaml~": ("languages: [fr, en]", "languages: [fr, en, de, es, "
+                                             "it, pt, nl, pl, sv, da, fi, nb, cs, sk, hu, ro, "
+                                             "bg, el, hr, sl, et]")},
+                     "content/site.yaml:4: languages: 21 languages: at most 20 (each is a whole "
+                     "edition of the site); keep those your customers read"),
+    "1,037 languages": ({"content/site.yaml~": ("languages: [fr, en]", "languages: [fr, en, "
+                                                + ", ".join(f"fr-{n}" for n in range(1035))
+                                                + "]")},
+                        "content/site.yaml:4: languages: 1037 languages: at most 20"),
+    "a language twice in two cases": (
+        {"content/site.yaml~": ("languages: [fr, en]", "languages: [fr, en, pt-BR, pt-br]")},
+        "content/site.yaml:4: languages: 'pt-br' is listed twice (as 'pt-BR': case does not "
+        "count); keep one"),
+    "501 components": ({"content/site.yaml+": "".join(f"  - id: c{n}\n    name: C{n}\n"
+                                                      for n in range(498))},
+                       "content/site.yaml:11: components: 501 components: at most 500, each "
+                       "shown on every page: group the small ones"),
+    "5,000 components": ({"content/site.yaml+": "".join(f"  - {{id: c{n}, name: C{n}}}\n"
+                                                        for n in range(4997))},
+                         "content/site.yaml:11: components: 5000 components: at most 500"),
+    "a terminal escape in a file name": ({"incidents/\x1b]0;pwned\x07.md": GOOD},
+                                         "incidents/\\x1b]0;pwned\\x07.md:1: "),
+    "a file name that forges a line": ({"incidents/x\n2026-11-26-fibre-lyon.md:3: ok.md": GOOD},
+                                       "incidents/x\\n2026-11-26-fibre-lyon.md:3: ok.md:1: "),
+    "a file name that reorders the line": ({"incidents/x\u202e.md": GOOD},
+                                           "incidents/x\\u202e.md:1: "),
+    "a file name that is not UTF-8": ({os.fsdecode(b"incidents/2026-11-25-\xff.md"): GOOD},
+                                      "incidents/2026-11-25-\\xff.md:1: "),
     "phone as a list": ({"content/site.yaml~": ('phone: "3900"', "phone: [1, 2]")},
                         "content/site.yaml:6: support.phone: expected a single value"),
     "empty site name": ({"content/site.yaml~": ("name: {fr: Statut Test, en: Test Status}",
@@ -331,6 +364,7 @@ def test_hostile_content_gives_a_located_error_and_keeps_the_site(site, name):
             (command, result.exception)
         assert "Traceback" not in result.output
         assert expected in result.output, (command, result.output)
+        assert not UNPRINTABLE.search(result.output), (command, result.output)
     assert _snapshot(site / "build") == before
 
 
