@@ -213,6 +213,7 @@ EDITOR_NAMESPACES = ("http://www.inkscape.org/", "http://inkscape.sourceforge.ne
                      "http://creativecommons.org/", "http://web.resource.org/cc/",
                      "http://www.bohemiancoding.com/sketch/", "http://www.figma.com/")
 FRAGMENT = re.compile(r"#[A-Za-z_][\w.:-]*")
+XML_VALUE = re.compile(r"[A-Za-z0-9-]{1,35}")  # xml:space="preserve", xml:lang="fr-CA"
 # url(#id) is a gradient, a clip, a filter of the logo itself; any other url( loads a file.
 LOCAL_URL = re.compile(r"""url\(\s*(["']?)#[A-Za-z_][\w.:-]*\1\s*\)""", re.IGNORECASE)
 UNSAFE_CSS = re.compile(r"url\(|image(-set)?\(|src\(|expression|javascript|binding|behavior|"
@@ -273,7 +274,7 @@ def _kept(namespace: str, local: str, value: str) -> tuple[str, str] | None:
     if local == "href" and namespace in ("", XLINK_NS):  # xlink's: SVG 2 needs no prefix
         return ("href", value.strip()) if FRAGMENT.fullmatch(value.strip()) else None
     if namespace == XML_NS and local in ("space", "lang"):
-        return f"xml:{local}", value
+        return (f"xml:{local}", value) if XML_VALUE.fullmatch(value) else None
     if namespace or local not in ATTRIBUTES:
         return None
     if local == "style":

@@ -1,14 +1,18 @@
 """site.yaml's logo: and accent:, built into the site, and refused with a located error when
-the colour fails WCAG AA or the file is missing, too big or able to run script."""
+the colour fails WCAG AA or the file is missing, too big, out of content/ or not of its type;
+an SVG re-written with only what draws."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 from click.testing import CliRunner
 from conftest import NOW
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from serving import serving
 
 from statuspage import branding, cli
@@ -253,3 +257,52 @@ def test_no_payload_of_a_logo_runs_when_it_is_opened(site_dir, page):
         page.wait_for_load_state()
         assert page.url.endswith(logo.name)
     assert dialogs == []
+
+
+NAMES = ["svg", "g", "a", "rect", "script", "animate", "set", "foreignObject", "style", "use",
+         "text", "image", "html:script", "x:g"]
+ATTRIBUTE_NAMES = ["href", "xlink:href", "onload", "style", "fill", "x", "attributeName", "to",
+                   "values", "x:href", "xml:space"]
+VALUES = st.sampled_from(["#a", " #a ", "javascript:alert(1)", "java&#9;script:x", "url(#a)",
+                          "url(https://example.com/)", "@import 'x'", "a&amp;b", "&#10;#a",
+                          "expression(x)", "\\75rl(x)", "'\"<>"])
+
+
+@st.composite
+def svg_trees(draw, depth: int = 0) -> str:
+    name = "svg" if depth == 0 else draw(st.sampled_from(NAMES))
+    attributes = draw(st.dictionaries(st.sampled_from(ATTRIBUTE_NAMES), VALUES, max_size=4))
+    inside = draw(st.lists(svg_trees(depth + 1), max_size=3)) if depth < 3 else []
+    text = draw(st.sampled_from(["", "t", "a &amp; b", "@import url(x)", "<![CDATA[<x>]]>"]))
+    declared = (' xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"'
+                ' xmlns:html="http://www.w3.org/1999/xhtml" xmlns:x="http://example.com/x"'
+                if depth == 0 else "")
+    written = "".join(f' {key}="{value.replace(chr(34), "&quot;").replace("<", "&lt;")}"'
+                      for key, value in attributes.items())
+    return f"<{name}{declared}{written}>{text}{''.join(inside)}</{name}>"
+
+
+@settings(max_examples=300, deadline=None)
+@given(svg_trees())
+def test_a_rewritten_logo_holds_only_the_allow_list(svg):
+    cleaned, _ = branding.clean_svg(svg.encode())
+    assert branding.clean_svg(cleaned) == (cleaned, [])  # written once, it stays as it is
+    root = ElementTree.fromstring(cleaned)
+    for element in root.iter():
+        namespace, _, name = element.tag[1:].partition("}")
+        assert namespace == branding.SVG_NS and name in branding.ELEMENTS
+        if name == "style":
+            assert branding._safe_css(element.text or "")
+        for key, value in element.attrib.items():
+            assert key in branding.ATTRIBUTES or key.endswith("}space"), key
+            assert key != "href" or branding.FRAGMENT.fullmatch(value), value
+            assert "url(" not in branding.LOCAL_URL.sub("", value), value
+
+
+@pytest.mark.parametrize("data", [b"", b"<", b"\xff\xfe", b"<svg>" * 10_000, b"<?xml?>",
+                                  b"<svg xmlns:a='x'><a:b/></svg>", b"<svg/><svg/>"])
+def test_a_broken_svg_is_refused_not_a_traceback(data):
+    try:
+        branding.clean_svg(data)
+    except branding.SVGRefused as err:
+        assert "SVG" in str(err)
