@@ -304,7 +304,9 @@ class _SVGWriter:
     def __init__(self):
         self.out: list[str] = []
         self.dropped: list[str] = []
-        self.open: list[tuple[str, int]] = []  # kept elements: local name, where it starts
+        # The kept elements open: local name, where it starts, and whether its parent's
+        # start tag was still waiting for its '>' (a <style> dropped at its end undoes both).
+        self.open: list[tuple[str, int, bool]] = []
         self.skipping = 0  # depth inside a dropped element
         self.pending = False  # a start tag written without its '>' yet (it may be empty)
         self.css: list[str] | None = None  # the text of a <style> being read
@@ -320,8 +322,8 @@ class _SVGWriter:
                 self.dropped.append(f"<{local}>")
             self.skipping += 1
             return
+        self.open.append((local, len(self.out), self.pending))
         self._close_tag()
-        self.open.append((local, len(self.out)))
         root = ' xmlns="http://www.w3.org/2000/svg"' if not self.out else ""
         self.out.append(f"<{local}{root}{self._attributes(attributes)}")
         self.pending = True
@@ -344,12 +346,12 @@ class _SVGWriter:
         if self.skipping:
             self.skipping -= 1
             return
-        local, begun = self.open.pop()
+        local, begun, parent_pending = self.open.pop()
         if local == "style":
             css, self.css = "".join(self.css or ()), None
             if not _safe_css(css):
                 del self.out[begun:]
-                self.pending = False
+                self.pending = parent_pending
                 self.dropped.append("<style>")
                 return
         self.out.append("/>" if self.pending else f"</{local}>")

@@ -23,7 +23,9 @@ from statuspage.schema import CONTROL
 MAX_BYTES = 1_000_000  # a content file larger than this is refused
 MARKDOWN_LIKE = (".markdown", ".mdown", ".mkdn", ".mkd", ".md")
 INTERNAL = "internal"  # <id>.internal.md
-NOWHERE = (errno.ENOENT, errno.ENOTDIR, errno.ELOOP)  # a link that leads to no file
+NOWHERE = (errno.ENOENT, errno.ENOTDIR, errno.ELOOP,  # a link that leads to no file
+           errno.ENAMETOOLONG)
+ACCESS = ": give the user who runs statuspage access to it (chmod u+rx incidents)"
 
 Stamp = tuple[int, int, int]  # size, mtime in ns, inode
 
@@ -44,8 +46,8 @@ class Found:
     sources: list[Source]
     errors: list[Problem]
     warnings: list[Problem]
-    # Why incidents/ itself cannot be listed (also in ``errors``): no incident can be read,
-    # which is not a site without incidents.
+    # Why incidents/ itself cannot be listed, or its files looked at (also in ``errors``):
+    # which is not a site without incidents, and no load may go on without them.
     folder: Problem | None = None
 
 
@@ -83,8 +85,10 @@ def scan(root: Path) -> Found:
             if err.errno in NOWHERE:
                 found.warnings.append(Problem(label, 1, f"skipped: {_reason(err)} (a link "
                                               "to nothing, or a loop of links?)"))
-            else:  # a file that is there, but cannot be read: not one to leave out
-                found.errors.append(Problem(label, 1, f"cannot be read: {_reason(err)}"))
+            else:  # there, but not to be looked at (a folder without x): not to leave out
+                hint = ACCESS if err.errno in (errno.EACCES, errno.EPERM) else ""
+                found.folder = Problem(label, 1, f"cannot be read: {_reason(err)}{hint}")
+                found.errors.append(found.folder)
             continue
         if stat.S_ISDIR(info.st_mode):
             found.errors.append(Problem(label, 1, "is a folder, not a content file: rename or "
@@ -109,8 +113,8 @@ def _folder_problem(err: OSError) -> Problem:
     if isinstance(err, NotADirectoryError):
         return Problem(str(INCIDENTS_DIR), 1, "is a file, not a folder: move it away and "
                        "create the folder incidents/")
-    return Problem(f"{INCIDENTS_DIR}/", 0, f"cannot be read: {_reason(err)}: give the user "
-                   "who runs statuspage read access (chmod u+rx incidents), or fix the link")
+    return Problem(f"{INCIDENTS_DIR}/", 0, f"cannot be read: {_reason(err)}{ACCESS}, or "
+                   "fix the link")
 
 
 def read(path: str | Path, problems: Problems) -> str | None:

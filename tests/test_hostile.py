@@ -165,7 +165,7 @@ HOSTILE = {
                                                   "it away and create the folder incidents/"),
     "incidents a loop of links": ({"incidents": _link_loop},
                                   "incidents/: cannot be read: too many levels of symbolic "
-                                  "links: give the user who runs statuspage read access"),
+                                  "links: give the user who runs statuspage access to it"),
     "content missing": ({"content": _remove}, "content/: missing: put the folder back, or "
                                               "create it with site.yaml"),
     "content a file": ({"content": _as_file}, "content:1: is a file, not a folder: move it "
@@ -376,7 +376,7 @@ def test_an_alias_bomb_is_refused_at_once(site):
 
 
 @pytest.mark.parametrize("kind", ["dangling link", "editor lock", "link loop", "fifo",
-                                  "device link", "hidden file"])
+                                  "device link", "hidden file", "link to a name too long"])
 def test_files_that_are_not_content_are_skipped_without_blocking(site, kind):
     folder = site / "incidents"
     if kind == "dangling link":
@@ -389,6 +389,8 @@ def test_files_that_are_not_content_are_skipped_without_blocking(site, kind):
         os.mkfifo(folder / "2026-11-25-fifo.md")
     elif kind == "device link":
         (folder / "2026-11-25-zero.md").symlink_to("/dev/zero")
+    elif kind == "link to a name too long":
+        (folder / "2026-11-25-long.md").symlink_to("a" * 300)
     else:
         (folder / ".2026-11-25-x.md").write_text("not content", encoding="utf-8")
     result = invoke(site, "check")
@@ -664,7 +666,7 @@ def test_an_unreadable_incidents_folder_is_a_located_error(site):
             result = invoke(site, command)
             assert result.exit_code == 1 and "Traceback" not in result.output
             assert "incidents/: cannot be read: permission denied: give the user who runs " \
-                   "statuspage read access (chmod u+rx incidents)" in result.output
+                   "statuspage access to it (chmod u+rx incidents)" in result.output
         assert _snapshot(site / "build") == before
     finally:
         folder.chmod(0o755)
