@@ -449,6 +449,36 @@ def test_what_the_format_allows_builds(site, name):
     assert (site / "build" / "index.html").is_file()
 
 
+# A logo that would run script when opened (the site's origin): re-written without it, and
+# check names what was left out (tests/test_branding.py opens the result in Chromium).
+SVG = '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink">{}</svg>'
+LOGO_PAYLOADS = {
+    "a link with a tab in javascript:": ('<a xlink:href="java&#9;script:alert(1)"><rect '
+                                         'width="9" height="9"/></a>', "removed href"),
+    "a link with a newline in javascript:": ('<a href="java&#10;script:alert(1)"><rect '
+                                             'width="9" height="9"/></a>', "removed href"),
+    "an href animated to javascript:": ('<a><animate attributeName="href" to="javascript:'
+                                        'alert(1)"/><rect width="9" height="9"/></a>',
+                                        "removed <animate>"),
+    "an href set to javascript:": ('<a><set attributeName="xlink:href" to="javascript:alert(1)"'
+                                   '/><rect width="9" height="9"/></a>', "removed <set>"),
+}
+
+
+@pytest.mark.parametrize("name", list(LOGO_PAYLOADS))
+def test_a_logo_that_would_run_script_is_published_without_it(site, name):
+    inside, removed = LOGO_PAYLOADS[name]
+    _write(site, {"content/site.yaml+": "logo: logo.svg\n",
+                  "content/logo.svg": SVG.format(inside)})
+    result = invoke(site, "check")
+    assert result.exit_code == 0, result.output
+    assert f"content/site.yaml:21: logo: content/logo.svg: {removed}: a logo may not run " \
+           "script" in result.output
+    assert invoke(site, "build").exit_code == 0
+    (logo,) = (site / "build" / "static").glob("logo.*.svg")
+    assert b"script" not in logo.read_bytes() and b"<rect" in logo.read_bytes()
+
+
 # -- the commands that write ----------------------------------------------------------------
 
 
