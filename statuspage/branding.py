@@ -4,8 +4,9 @@ The accent colours the links, the focus ring and the header's rule; it must keep
 WCAG AA contrast (4.5:1 for text) on the light and the dark scheme's background, so one
 colour for both, or one per scheme. The logo is copied under a content-hashed name (cached
 forever, like the stylesheet) and shown in the header with the site's name as its text
-alternative. An SVG logo is refused when it could run script (opened on its own, an SVG
-is a page of the site's origin).
+alternative. An SVG logo is re-written from an allow-list of what draws (opened on its own,
+an SVG is a page of the site's origin: it must not run script); a raster logo must be an
+image of its type. The logo is read from content/ alone: a link out of it is refused.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import re
 import stat
 from pathlib import Path, PurePosixPath
 from typing import Any
-from xml.etree import ElementTree
+from xml.parsers import expat
 
 from statuspage.model import LOGO_TYPES, Accent, Logo
 from statuspage.schema import Reading
@@ -93,49 +94,278 @@ def read_logo_path(reading: Reading, value: Any, path) -> Any:
     return Logo(relative.as_posix())
 
 
+# What a raster logo's first bytes are, by type: a file named .png must be a PNG.
+MAGIC: dict[str, tuple[re.Pattern[bytes], str]] = {
+    ".png": (re.compile(rb"\x89PNG\r\n\x1a\n"), "PNG"),
+    ".jpg": (re.compile(rb"\xff\xd8\xff"), "JPEG"),
+    ".jpeg": (re.compile(rb"\xff\xd8\xff"), "JPEG"),
+    ".gif": (re.compile(rb"GIF8[79]a"), "GIF"),
+    ".webp": (re.compile(rb"RIFF.{4}WEBP", re.DOTALL), "WebP"),
+}
+
+
 def load_logo(content: Path, logo: Logo) -> tuple[Logo | None, str | None]:
-    """The logo with its bytes, or (None, why not)."""
-    try:
-        fd = os.open(content / logo.path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError as err:
-        return None, f"content/{logo.path} cannot be read: {(err.strerror or str(err)).lower()}"
-    with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None, f"content/{logo.path} is not a regular file"
-        data = handle.read(LOGO_MAX_BYTES + 1)
+    """The logo with its bytes (an SVG's re-written from an allow-list), and what is wrong:
+    (None, why not), or (the logo, what the SVG lost) or (the logo, None)."""
+    name = f"content/{logo.path}"
+    data, problem = _read_inside(content, logo.path, name)
+    if data is None:
+        return None, problem
     if len(data) > LOGO_MAX_BYTES:
-        return None, (f"content/{logo.path} is larger than {LOGO_MAX_BYTES // 1000} KB: a "
-                      "logo shown at 2 rem high needs far less")
-    if logo.path.lower().endswith(".svg"):
-        problem = svg_problem(data)
-        if problem:
-            return None, f"content/{logo.path}: {problem}"
+        return None, (f"{name} is larger than {LOGO_MAX_BYTES // 1000} KB: a logo shown at "
+                      "2 rem high needs far less")
+    suffix = PurePosixPath(logo.path).suffix.lower()
+    if suffix != ".svg":
+        magic, kind = MAGIC[suffix]
+        if not magic.match(data):
+            return None, f"{name} is not a {kind} image: export it again as {kind}"
+        return Logo(logo.path, data), None
+    try:
+        data, dropped = clean_svg(data)
+    except SVGRefused as err:
+        return None, f"{name}: {err}"
+    if dropped:
+        return Logo(logo.path, data), (f"{name}: removed {_listed(dropped)}: a logo may not "
+                                       "run script, link, animate or load other files")
     return Logo(logo.path, data), None
 
 
-UNSAFE_ELEMENTS = {"script", "foreignobject", "iframe", "object", "embed"}
-
-
-def svg_problem(data: bytes) -> str | None:
-    """Why an SVG could run script or is not an SVG, or None."""
-    if b"<!ENTITY" in data or b"<!DOCTYPE" in data.upper():
-        return "has a DOCTYPE or entities: export it as plain SVG"
+def _read_inside(content: Path, relative: str, name: str) -> tuple[bytes | None, str | None]:
+    """The bytes of ``content/relative``, or (None, why not): a link may lead elsewhere in
+    content/, never out of it (the logo is copied into the public site)."""
     try:
-        root = ElementTree.fromstring(data)
-    except ElementTree.ParseError as err:
-        return f"not a valid SVG ({err})"
-    if root.tag.rpartition("}")[2] != "svg":
-        return "not an SVG (its root element is not <svg>)"
-    for element in root.iter():
-        name = element.tag.rpartition("}")[2].lower()
-        if name in UNSAFE_ELEMENTS:
-            return f"has a <{name}> element: a logo may not run script; remove it"
-        for attribute, attribute_value in element.attrib.items():
-            local = attribute.rpartition("}")[2].lower()
-            if local.startswith("on"):
-                return f"has an {local} attribute: a logo may not run script; remove it"
-            if local == "href" and attribute_value.strip().lower().startswith(
-                    ("javascript:", "data:text/html")):
-                return "links to script: a logo may not run script; remove the link"
-    return None
+        base = content.resolve(strict=True)
+        target = (content / relative).resolve(strict=True)
+    except (OSError, RuntimeError) as err:  # RuntimeError: a loop of links
+        reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+        return None, f"{name} cannot be read: {reason.lower()}"
+    if not target.is_relative_to(base):
+        return None, (f"{name} leads out of content/ (a link to {target}): put the logo "
+                      "itself in content/")
+    try:  # the final name is opened as resolved: not a link swapped in since
+        fd = os.open(target, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOFOLLOW)
+    except OSError as err:
+        return None, f"{name} cannot be read: {(err.strerror or str(err)).lower()}"
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            return None, f"{name} is a folder: name the logo file itself, e.g. logo: logo.svg"
+        if not stat.S_ISREG(mode):
+            return None, f"{name} is not a regular file"
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            return handle.read(LOGO_MAX_BYTES + 1), None
+    finally:
+        os.close(fd)
 
+
+def _listed(names: list[str], most: int = 8) -> str:
+    shown = ", ".join(names[:most])
+    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
+
+
+# -- the SVG allow-list ------------------------------------------------------------------
+# An SVG opened on its own is a page of the site's origin: rather than look for what could
+# run script (javascript: hides behind entities, tabs and newlines; <set> and <animate>
+# can write an href), the logo is re-written from its parsed tree with only what draws.
+
+SVG_NS = "http://www.w3.org/2000/svg"
+XLINK_NS = "http://www.w3.org/1999/xlink"
+XML_NS = "http://www.w3.org/XML/1998/namespace"
+
+ELEMENTS = frozenset("""
+    svg g defs symbol use title desc a switch style
+    path rect circle ellipse line polyline polygon text tspan textPath
+    linearGradient radialGradient stop pattern clipPath mask marker filter
+    feBlend feColorMatrix feComponentTransfer feComposite feConvolveMatrix
+    feDiffuseLighting feDisplacementMap feDistantLight feDropShadow feFlood feFuncA feFuncB
+    feFuncG feFuncR feGaussianBlur feMerge feMergeNode feMorphology feOffset fePointLight
+    feSpecularLighting feSpotLight feTile feTurbulence
+""".split())
+ATTRIBUTES = frozenset("""
+    id class style lang role aria-label aria-labelledby aria-describedby aria-hidden focusable
+    version baseProfile viewBox preserveAspectRatio x y x1 y1 x2 y2 cx cy r rx ry fx fy fr
+    width height d points pathLength transform href
+    fill fill-opacity fill-rule stroke stroke-width stroke-linecap stroke-linejoin
+    stroke-miterlimit stroke-dasharray stroke-dashoffset stroke-opacity opacity color display
+    visibility clip-path clip-rule mask filter overflow paint-order vector-effect
+    mix-blend-mode isolation transform-origin transform-box shape-rendering text-rendering
+    image-rendering color-interpolation color-interpolation-filters color-rendering
+    marker-start marker-mid marker-end
+    font-family font-size font-size-adjust font-weight font-style font-variant font-stretch
+    text-anchor dominant-baseline alignment-baseline baseline-shift letter-spacing
+    word-spacing text-decoration writing-mode direction unicode-bidi dx dy rotate textLength
+    lengthAdjust startOffset method spacing side
+    stop-color stop-opacity flood-color flood-opacity lighting-color offset
+    gradientUnits gradientTransform spreadMethod patternUnits patternContentUnits
+    patternTransform clipPathUnits maskUnits maskContentUnits markerWidth markerHeight
+    markerUnits refX refY orient
+    filterUnits primitiveUnits in in2 result stdDeviation edgeMode mode type values
+    tableValues slope intercept amplitude exponent operator k1 k2 k3 k4 radius
+    baseFrequency numOctaves seed stitchTiles scale xChannelSelector yChannelSelector order
+    kernelMatrix divisor bias targetX targetY kernelUnitLength preserveAlpha surfaceScale
+    specularConstant specularExponent diffuseConstant azimuth elevation z pointsAtX
+    pointsAtY pointsAtZ limitingConeAngle
+""".split())
+# What drawing programs leave in an SVG (their settings, its metadata): dropped unsaid.
+EDITOR_NAMESPACES = ("http://www.inkscape.org/", "http://inkscape.sourceforge.net/",
+                     "http://sodipodi.sourceforge.net/", "http://ns.adobe.com/",
+                     "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "http://purl.org/dc/",
+                     "http://creativecommons.org/", "http://web.resource.org/cc/",
+                     "http://www.bohemiancoding.com/sketch/", "http://www.figma.com/")
+FRAGMENT = re.compile(r"#[A-Za-z_][\w.:-]*")
+XML_VALUE = re.compile(r"[A-Za-z0-9-]{1,35}")  # xml:space="preserve", xml:lang="fr-CA"
+# url(#id) is a gradient, a clip, a filter of the logo itself; any other url( loads a file.
+LOCAL_URL = re.compile(r"""url\(\s*(["']?)#[A-Za-z_][\w.:-]*\1\s*\)""", re.IGNORECASE)
+UNSAFE_CSS = re.compile(r"url\(|image(-set)?\(|src\(|expression|javascript|binding|behavior|"
+                        r"[\\@<]", re.IGNORECASE)
+
+
+class SVGRefused(ValueError):
+    """An SVG that cannot be read safely: not XML, not an SVG, or with entities."""
+
+
+def clean_svg(data: bytes) -> tuple[bytes, list[str]]:
+    """The SVG re-written with only the allowed elements and attributes, and what was left
+    out (``<script>``, ``onload``: each name once); raise SVGRefused when it cannot be."""
+    writer = _SVGWriter()
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser.ordered_attributes = True
+    parser.StartDoctypeDeclHandler = _doctype
+    parser.EntityDeclHandler = _entity
+    parser.SkippedEntityHandler = _skipped
+    parser.StartElementHandler = writer.start
+    parser.EndElementHandler = writer.end
+    parser.CharacterDataHandler = writer.text
+    try:
+        parser.Parse(data, True)
+    except expat.ExpatError as err:
+        raise SVGRefused(f"not a valid SVG (line {err.lineno}: "
+                         f"{expat.ErrorString(err.code)})") from None
+    return "".join(writer.out).encode("utf-8"), list(dict.fromkeys(writer.dropped))
+
+
+def _doctype(name, system_id, public_id, has_internal_subset) -> None:
+    if has_internal_subset:
+        raise SVGRefused("has a DOCTYPE with declarations (entities): export it as plain SVG")
+
+
+def _entity(*args) -> None:
+    raise SVGRefused("declares entities: export it as plain SVG")
+
+
+def _skipped(name, is_parameter_entity) -> None:
+    raise SVGRefused(f"uses the entity &{name}; that it does not define: export it as plain "
+                     "SVG")
+
+
+def _split(name: str) -> tuple[str, str]:
+    namespace, _, local = name.rpartition(" ")
+    return namespace, local
+
+
+def _quiet(namespace: str) -> bool:
+    """A drawing program's namespace: what is in it is dropped without a word."""
+    return namespace.startswith(EDITOR_NAMESPACES)
+
+
+def _kept(namespace: str, local: str, value: str) -> tuple[str, str] | None:
+    """The attribute as it is written, or None when it is left out."""
+    if local == "href" and namespace in ("", XLINK_NS):  # xlink's: SVG 2 needs no prefix
+        return ("href", value.strip()) if FRAGMENT.fullmatch(value.strip()) else None
+    if namespace == XML_NS and local in ("space", "lang"):
+        return (f"xml:{local}", value) if XML_VALUE.fullmatch(value) else None
+    if namespace or local not in ATTRIBUTES:
+        return None
+    if local == "style":
+        return (local, value) if _safe_css(value) else None
+    return (local, value) if "url(" not in LOCAL_URL.sub("", value).lower() else None
+
+
+def _attribute(text: str) -> str:
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&quot;").replace("\t", "&#9;").replace("\n", "&#10;")
+            .replace("\r", "&#13;"))
+
+
+def _text(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") \
+        .replace("\r", "&#13;")
+
+
+def _safe_css(css: str) -> bool:
+    return not UNSAFE_CSS.search(LOCAL_URL.sub("", css))
+
+
+class _SVGWriter:
+    """Writes the kept elements as the parser reads them; a dropped element goes with all
+    it holds."""
+
+    def __init__(self):
+        self.out: list[str] = []
+        self.dropped: list[str] = []
+        # The kept elements open: local name, where it starts, and whether its parent's
+        # start tag was still waiting for its '>' (a <style> dropped at its end undoes both).
+        self.open: list[tuple[str, int, bool]] = []
+        self.skipping = 0  # depth inside a dropped element
+        self.pending = False  # a start tag written without its '>' yet (it may be empty)
+        self.css: list[str] | None = None  # the text of a <style> being read
+
+    def start(self, name: str, attributes: list[str]) -> None:
+        namespace, local = _split(name)
+        if not self.out and not self.skipping:
+            if local != "svg" or namespace not in ("", SVG_NS):
+                raise SVGRefused("not an SVG (its root element is not <svg>)")
+        elif self.skipping or namespace not in ("", SVG_NS) or local not in ELEMENTS \
+                or self.css is not None:
+            if not self.skipping and not _quiet(namespace) and local != "metadata":
+                self.dropped.append(f"<{local}>")
+            self.skipping += 1
+            return
+        self.open.append((local, len(self.out), self.pending))
+        self._close_tag()
+        root = ' xmlns="http://www.w3.org/2000/svg"' if not self.out else ""
+        self.out.append(f"<{local}{root}{self._attributes(attributes)}")
+        self.pending = True
+        if local == "style":
+            self.css = []
+
+    def _attributes(self, flat: list[str]) -> str:
+        written: dict[str, str] = {}
+        for name, value in zip(flat[::2], flat[1::2], strict=True):
+            namespace, local = _split(name)
+            kept = _kept(namespace, local, value)
+            if kept is None:
+                if not _quiet(namespace):
+                    self.dropped.append(local)
+                continue
+            written.setdefault(*kept)  # href and xlink:href both: the first
+        return "".join(f' {key}="{_attribute(value)}"' for key, value in written.items())
+
+    def end(self, name: str) -> None:
+        if self.skipping:
+            self.skipping -= 1
+            return
+        local, begun, parent_pending = self.open.pop()
+        if local == "style":
+            css, self.css = "".join(self.css or ()), None
+            if not _safe_css(css):
+                del self.out[begun:]
+                self.pending = parent_pending
+                self.dropped.append("<style>")
+                return
+        self.out.append("/>" if self.pending else f"</{local}>")
+        self.pending = False
+
+    def text(self, data: str) -> None:
+        if self.skipping or not self.open:
+            return
+        self._close_tag()
+        self.out.append(_text(data))
+        if self.css is not None:
+            self.css.append(data)
+
+    def _close_tag(self) -> None:
+        if self.pending:
+            self.out.append(">")
+            self.pending = False

@@ -23,6 +23,10 @@ from statuspage.times import TimeError, parse_duration
 SITE_FILE = Path("content") / "site.yaml"
 INCIDENTS_DIR = Path("incidents")
 LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]+)?")
+# Each language is a whole edition of the site, and each component a line of every page:
+# beyond these a site is a mistake (a pasted list), and its build would take hours.
+MAX_LANGUAGES = 20
+MAX_COMPONENTS = 500
 
 
 def language_problem(lang: object) -> str | None:
@@ -39,11 +43,18 @@ def _languages(reading: Reading, value: Any, path) -> Any:
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list) or not items:
         return reading.error("expected a list such as [fr, en]", path)
+    if len(items) > MAX_LANGUAGES:
+        reading.error(f"{len(items)} languages: at most {MAX_LANGUAGES} (each is a whole "
+                      "edition of the site); keep those your customers read", path)
+        items = items[:MAX_LANGUAGES]  # the rest of the file is checked against these
     languages: list[str] = []
     for index, lang in enumerate(items):
         problem = language_problem(lang)
-        if problem is None and lang in languages:
+        same = next((known for known in languages if known.lower() == str(lang).lower()), None)
+        if problem is None and same == lang:
             problem = f"{lang!r} is listed twice"
+        elif problem is None and same:
+            problem = f"{lang!r} is listed twice (as {same!r}: case does not count); keep one"
         if problem:
             reading.error(problem, (*path, index))
             continue
@@ -58,8 +69,13 @@ def _languages(reading: Reading, value: Any, path) -> Any:
 def _timezone(reading: Reading, value: Any, path) -> Any:
     try:
         return ZoneInfo(str(value)) if isinstance(value, str) and value else ZoneInfo("")
-    except (ZoneInfoNotFoundError, ValueError):
-        return reading.error(f"unknown zone {value!r} (use an IANA name such as Europe/Paris)",
+    except IsADirectoryError:  # a folder of the zone database
+        return reading.error(f"{value!r} is a region, not a zone: name one of its zones, e.g. "
+                             "Europe/Paris", path)
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long
+        shown = repr(value[:40]) + "…" if isinstance(value, str) and len(value) > 40 \
+            else repr(value)
+        return reading.error(f"unknown zone {shown} (use an IANA name such as Europe/Paris)",
                              path)
 
 
@@ -122,7 +138,7 @@ SITE_FIELDS = [  # languages first: the texts after it are checked against them
     Field("timezone", _timezone, default=ZoneInfo("UTC")),
     Field("support", schema.section(SUPPORT_FIELDS), default={}),
     Field("groups", schema.entries(GROUP_FIELDS, "groups"), default=[]),
-    Field("components", schema.entries(COMPONENT_FIELDS, "components"),
+    Field("components", schema.entries(COMPONENT_FIELDS, "components", most=MAX_COMPONENTS),
           required="list at least one component (id and name)"),
     Field("feed_entries", schema.integer(1, 1000, 50), default=50),
     Field("upcoming_days", schema.integer(1, 3650, 30), default=30),

@@ -6,6 +6,7 @@ Non-fatal problems are warnings (``Problem`` objects collected beside the errors
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 
@@ -29,9 +30,10 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
+        path, message = printable(self.path), printable(self.message)
         if not self.line:  # not in a file: a page's address
-            return f"{self.path}: {self.message}"
-        return f"{self.path}:{self.line}: {self.message}"
+            return f"{path}: {message}"
+        return f"{path}:{self.line}: {message}"
 
 
 class ContentError(StatusPageError):
@@ -62,6 +64,23 @@ class PublishError(StatusPageError):
     def __init__(self, message: str, transient: bool = False):
         super().__init__(message)
         self.transient = transient
+
+
+def printable(text: str) -> str:
+    """``text`` with what a terminal or a log would act on written as an escape (``\\x1b``,
+    ``\\n``, ``\\u202e``; ``\\xff`` for a byte of a name that is not UTF-8): a file's name
+    cannot send a terminal escape, forge a ``path:line:`` line of its own, or reorder what
+    follows it. Spaces stay (a French message's no-break spaces)."""
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() or unicodedata.category(char) == "Zs"
+                   else _escape(char) for char in text)
+
+
+def _escape(char: str) -> str:
+    if "\udc80" <= char <= "\udcff":  # a byte that was not UTF-8 (os.fsdecode's escape)
+        return f"\\x{ord(char) - 0xdc00:02x}"
+    return char.encode("unicode_escape").decode("ascii")
 
 
 def count(number: int, singular: str, plural: str | None = None) -> str:

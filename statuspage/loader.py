@@ -17,7 +17,7 @@ from pathlib import Path
 from statuspage import branding, collector, files, refs, sources
 from statuspage.config import INCIDENTS_DIR, SITE_FILE, parse_config
 from statuspage.content import apply_translation, parse_incident
-from statuspage.errors import ConfigError, ContentError, Problem, Problems
+from statuspage.errors import ConfigError, ContentError, Problem, Problems, StatusPageError
 from statuspage.forking import forked_map
 from statuspage.model import Incident, Site, SiteConfig
 from statuspage.package import code_digest
@@ -91,9 +91,8 @@ class Loader:
     def config(self) -> tuple[SiteConfig, Problems, str]:
         """The configuration, its warnings, and a digest of site.yaml."""
         site_file = self.root / SITE_FILE
-        if not site_file.exists() and not site_file.is_symlink():  # else: read says what it is
-            raise ConfigError(f"no site here: {site_file} is missing (run 'statuspage init' to "
-                              "create a site, or pass --site DIR)")
+        if missing := _missing_site_file(self.root):
+            raise missing
         problems = Problems(str(SITE_FILE))
         text = sources.read(site_file, problems)
         if text is None:
@@ -107,6 +106,8 @@ class Loader:
             if logo is None:
                 problems.error(f"logo: {problem}", "logo")
                 raise ContentError(problems.errors)
+            if problem:  # what the SVG's allow-list left out
+                problems.warn(f"logo: {problem}", "logo")
             config = replace(config, logo=logo)
             digest.update(logo.data)
         return config, problems, digest.hexdigest()
@@ -123,6 +124,8 @@ class Loader:
             self._restore()
         config, config_problems, config_key = self.config()
         found = found if found is not None else sources.scan(self.root)
+        if found.folder is not None:  # not a site without incidents: lenient or not
+            raise ContentError(found.errors)
         errors, warnings = list(found.errors), [*config_problems.warnings, *found.warnings]
         groups: dict[str, list[sources.Source]] = {}
         for source in found.sources:
@@ -256,6 +259,34 @@ class Loader:
         for label in set(self._parsed) - labels:
             del self._parsed[label]
             self._changed = True
+
+
+def _missing_site_file(root: Path) -> StatusPageError | None:
+    """Why content/site.yaml is not there, or None when it is (reading it says the rest):
+    no site in this folder at all, or a site missing a folder for a while (a checkout, a
+    copy), which is a content error: the daemon keeps publishing the last good content."""
+    site_file = root / SITE_FILE
+    try:
+        os.lstat(site_file)
+        return None
+    except NotADirectoryError:
+        return ContentError([Problem(str(SITE_FILE.parent), 1, "is a file, not a folder: move "
+                                     "it away and create the folder content/ with site.yaml")])
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return None  # reading it says why it cannot be read
+    folders = [os.path.lexists(root / folder) for folder in (SITE_FILE.parent, INCIDENTS_DIR)]
+    if not any(folders):
+        return ConfigError(f"no site here: {site_file} is missing (run 'statuspage init' to "
+                           "create a site, or pass --site DIR)")
+    if not folders[0]:
+        return ContentError([Problem(f"{SITE_FILE.parent}/", 0, "missing: put the folder back, "
+                                     "or create it with site.yaml (statuspage init DIR writes "
+                                     "one to copy)")])
+    return ContentError([Problem(str(SITE_FILE), 0, "missing: put it back, or create it: name, "
+                                 "languages, timezone and components (statuspage init DIR "
+                                 "writes one to copy)")])
 
 
 def _collisions(incidents: dict[str, Incident], root: Path) -> list[Problem]:

@@ -31,6 +31,9 @@ KeyPath = tuple[str | int, ...]
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
 MAX_ID = 100  # characters: an id names files and folders (at most 255 bytes, with suffixes)
 HTTP_URL = re.compile(r"https?://[^/\s]+\S*")
+# 0-9 only: str.isdigit() also takes '²' and '①', which int() refuses; and few of them,
+# for int() refuses thousands.
+WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
 # What XML (feeds, calendars) cannot carry, and no one types on purpose: a terminal escape
 # pasted from a log, a NUL from a broken editor.
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
@@ -197,7 +200,7 @@ def choice(options: Sequence[Any]) -> Reader:
 
 def integer(low: int, high: int, example: int) -> Reader:
     def read(reading: Reading, value: Any, path: KeyPath) -> Any:
-        if isinstance(value, str) and value.strip().isdigit():
+        if isinstance(value, str) and WHOLE_NUMBER.fullmatch(value.strip()):
             number = int(value)
             if low <= number <= high:
                 return number
@@ -294,12 +297,16 @@ def section(fields: Sequence[Field]) -> Reader:
     return read
 
 
-def entries(fields: Sequence[Field], what: str) -> Reader:
-    """A list of mappings, each read with ``fields`` and identified by a unique ``id``."""
+def entries(fields: Sequence[Field], what: str, most: int | None = None) -> Reader:
+    """A list of mappings, each read with ``fields`` and identified by a unique ``id``; at
+    most ``most`` of them."""
 
     def read(reading: Reading, value: Any, path: KeyPath) -> Any:
         if not isinstance(value, list):
             return reading.error(f"expected a list of {what}, each with an id and a name", path)
+        if most is not None and len(value) > most:
+            return reading.error(f"{len(value)} {what}: at most {most}, each shown on every "
+                                 "page: group the small ones", path)
         found, seen = [], set()
         for index, item in enumerate(value):
             where = (*path, index)

@@ -10,6 +10,7 @@ never opened, so nothing here can block.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from dataclasses import dataclass
@@ -22,6 +23,9 @@ from statuspage.schema import CONTROL
 MAX_BYTES = 1_000_000  # a content file larger than this is refused
 MARKDOWN_LIKE = (".markdown", ".mdown", ".mkdn", ".mkd", ".md")
 INTERNAL = "internal"  # <id>.internal.md
+NOWHERE = (errno.ENOENT, errno.ENOTDIR, errno.ELOOP,  # a link that leads to no file
+           errno.ENAMETOOLONG)
+ACCESS = ": give the user who runs statuspage access to it (chmod u+rx incidents)"
 
 Stamp = tuple[int, int, int]  # size, mtime in ns, inode
 
@@ -42,6 +46,9 @@ class Found:
     sources: list[Source]
     errors: list[Problem]
     warnings: list[Problem]
+    # Why incidents/ itself cannot be listed, or its files looked at (also in ``errors``):
+    # which is not a site without incidents, and no load may go on without them.
+    folder: Problem | None = None
 
 
 def _stamp(info: os.stat_result) -> Stamp:
@@ -55,11 +62,9 @@ def scan(root: Path) -> Found:
     prefix = f"{INCIDENTS_DIR}/"
     try:
         entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
-    except FileNotFoundError:
-        return found
-    except NotADirectoryError:
-        found.errors.append(Problem(str(INCIDENTS_DIR), 1, "is a file, not a folder: move it "
-                                    "away and create the folder incidents/"))
+    except OSError as err:
+        found.folder = _folder_problem(err)
+        found.errors.append(found.folder)
         return found
     for entry in entries:  # strings, not pathlib: this runs for each of 10,000s of files
         name = entry.name
@@ -77,8 +82,13 @@ def scan(root: Path) -> Found:
         try:
             info = entry.stat()  # follows a link, as opening it would
         except OSError as err:
-            found.warnings.append(Problem(label, 1, f"skipped: {_reason(err)} (a link "
-                                          "to nothing, or a loop of links?)"))
+            if err.errno in NOWHERE:
+                found.warnings.append(Problem(label, 1, f"skipped: {_reason(err)} (a link "
+                                              "to nothing, or a loop of links?)"))
+            else:  # there, but not to be looked at (a folder without x): not to leave out
+                hint = ACCESS if err.errno in (errno.EACCES, errno.EPERM) else ""
+                found.folder = Problem(label, 1, f"cannot be read: {_reason(err)}{hint}")
+                found.errors.append(found.folder)
             continue
         if stat.S_ISDIR(info.st_mode):
             found.errors.append(Problem(label, 1, "is a folder, not a content file: rename or "
@@ -93,6 +103,18 @@ def scan(root: Path) -> Found:
         found.sources.append(Source(entry.path, label, base or stem, lang if base else None,
                                     _stamp(info)))
     return found
+
+
+def _folder_problem(err: OSError) -> Problem:
+    """What to do when incidents/ cannot be listed."""
+    if isinstance(err, FileNotFoundError):
+        return Problem(f"{INCIDENTS_DIR}/", 0, "missing: create the folder (it stays empty "
+                       "until the first incident), or put it back")
+    if isinstance(err, NotADirectoryError):
+        return Problem(str(INCIDENTS_DIR), 1, "is a file, not a folder: move it away and "
+                       "create the folder incidents/")
+    return Problem(f"{INCIDENTS_DIR}/", 0, f"cannot be read: {_reason(err)}{ACCESS}, or "
+                   "fix the link")
 
 
 def read(path: str | Path, problems: Problems) -> str | None:
