@@ -75,6 +75,17 @@ def _urls(reading: Reading, value: Any, path) -> Any:
                  if (url := schema.url(reading, item, (*path, index))) is not INVALID)
 
 
+def _postcode(reading: Reading, value: Any, path) -> Any:
+    """A regular expression full postal codes match (areas are checked against it)."""
+    hint = "e.g. postcode: '^\\d{5}$' for French postal codes"
+    if not isinstance(value, str) or not value.strip():
+        return reading.error(f"expected a regular expression, {hint}", path)
+    try:
+        return re.compile(value.strip())
+    except re.error as err:
+        return reading.error(f"{value!r} is not a regular expression ({err}); {hint}", path)
+
+
 def _default_api_language(values: dict) -> str:
     languages = values["languages"] or ("en",)
     return "en" if "en" in languages else languages[0]
@@ -114,6 +125,7 @@ SITE_FIELDS = [  # languages first: the texts after it are checked against them
     Field("logo", branding.read_logo_path),
     Field("accent", branding.read_accent),
     Field("french_typography", schema.boolean, default=False),
+    Field("postcode", _postcode),
 ]
 
 
