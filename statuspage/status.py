@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from statuspage.model import (
     CLOSED_STATUSES,
+    Area,
     ComponentStatus,
     FrozenMap,
     Incident,
@@ -435,6 +436,22 @@ class Snapshot:
             for component_id, status in view.incident.components.items():
                 found[component_id].append(status)
         return {c.id: worst(found[c.id]) for c in self.site.config.components}
+
+    @cached_property
+    def places(self) -> dict[str, tuple[Area, ...] | None]:
+        """Where each component with an open incident or maintenance is troubled: its
+        incidents' areas, once each; None when one of them is everywhere (no areas)."""
+        found: dict[str, tuple[Area, ...] | None] = {}
+        for view in self.open_views:
+            for component_id in view.incident.components:
+                held = found.get(component_id, ())
+                if held is None or not view.incident.areas:
+                    found[component_id] = None
+                else:
+                    codes = {a.code for a in held}
+                    found[component_id] = held + tuple(
+                        a for a in view.incident.areas if a.code not in codes)
+        return found
 
     @cached_property
     def groups(self) -> dict[str, ComponentStatus]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from statuspage.content import front_matter, parse_incident
 from statuspage.errors import ContentError, Problems
 from statuspage.loader import load_site
 from statuspage.model import Area, Text
+from statuspage.web import create_app
 
 FIBRE_FILE = f"incidents/{FIBRE}.md"
 
@@ -126,3 +128,100 @@ def test_areas_are_written_back_as_read(site):
     text = "\n".join(["---", *lines, "---", ""])
     again = parse_incident(FIBRE, FIBRE_FILE, text, site.config, Problems(FIBRE_FILE))
     assert again is not None and again.areas == moved.areas
+
+
+# -- saying where ------------------------------------------------------------------------------
+
+BILLING = "2026-11-25-facturation"
+NATIONAL = """---
+title: {fr: Factures indisponibles, en: Bills unavailable}
+impact: major
+components: [billing]
+started: 2026-11-25 09:00
+what_to_do: Réessayez demain.
+---
+## 2026-11-25 09:10 · investigating
+Les factures ne s'affichent plus.
+"""
+
+
+@pytest.fixture
+def lyon_dir(site_dir: Path) -> Path:
+    """The lead's check: a Lyon fibre incident (69003, 69007, a next update) and a national
+    billing incident, both open."""
+    _with_areas(site_dir, 'areas: {"69003": Lyon 3e, "69007": {fr: Lyon 7e, en: Lyon 7th}}',
+                r"^\d{5}$")
+    (site_dir / f"incidents/{BILLING}.md").write_text(NATIONAL, encoding="utf-8")
+    return site_dir
+
+
+@pytest.fixture
+def lyon(lyon_dir, now):
+    return create_app(load_site(lyon_dir), now=now).test_client()
+
+
+def _headline(client, path="/") -> str:
+    html = client.get(path).get_data(as_text=True)
+    return re.sub(r"<[^>]+>", "", re.search(r'<h1 id="overall">(.*?)</h1>', html).group(1))
+
+
+def test_the_headline_says_where_each_service_is_down(lyon):
+    assert _headline(lyon) == ("Fibre\u00a0: panne partielle à Lyon 3e et Lyon 7e\u00a0; "
+                               "Facturation\u00a0: panne partielle — les autres services "
+                               "fonctionnent")
+    assert _headline(lyon, "/en/") == ("Fibre broadband: partial outage in Lyon 3e and Lyon "
+                                       "7th; Billing: partial outage — the other services are "
+                                       "working")
+
+
+def test_the_headline_comes_before_the_incident(lyon):
+    html = lyon.get("/").get_data(as_text=True)
+    assert html.index("Lyon 3e") < html.index("Coupure fibre à Lyon")
+
+
+def test_two_services_in_the_same_places_are_said_once(site_dir, now):
+    _with_areas(site_dir, 'areas: {"69003": Lyon 3e}')
+    path = site_dir / FIBRE_FILE
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "  fibre: partial_outage", "  fibre: partial_outage\n  adsl: degraded_performance"),
+        encoding="utf-8")
+    client = create_app(load_site(site_dir), now=now).test_client()
+    assert _headline(client) == ("Fibre\u00a0: panne partielle\u00a0; ADSL\u00a0: performances "
+                                 "dégradées à Lyon 3e — les autres services fonctionnent")
+
+
+def test_many_services_and_places_are_summarised(site_dir, now):
+    _with_areas(site_dir, 'areas: {"69003": Lyon 3e, "69007": Lyon 7e, "69100": Villeurbanne, '
+                '"69500": Bron}')
+    path = site_dir / FIBRE_FILE
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "  fibre: partial_outage", "  fibre: partial_outage\n  adsl: major_outage\n"
+        "  billing: degraded_performance"), encoding="utf-8")
+    client = create_app(load_site(site_dir), now=now).test_client()
+    assert _headline(client) == ("Fibre, ADSL et 1 autre\u00a0: panne majeure à Lyon 3e, "
+                                 "Lyon 7e et 2 autres lieux")
+
+
+def test_cards_pages_and_lists_name_the_places(lyon):
+    for path in ("/", f"/incidents/{FIBRE}/"):
+        html = lyon.get(path).get_data(as_text=True)
+        assert '<dt>Où</dt><dd class="where">Lyon 3e et Lyon 7e</dd>' in html
+    html = lyon.get(f"/en/incidents/{FIBRE}/").get_data(as_text=True)
+    assert '<dt>Where</dt><dd class="where">Lyon 3e and Lyon 7th</dd>' in html
+    assert "Où" not in lyon.get(f"/incidents/{BILLING}/").get_data(as_text=True)
+
+
+def test_feeds_and_the_banner_data_say_where(lyon):
+    feed = lyon.get("/updates.atom").get_data(as_text=True)
+    assert "&lt;strong&gt;Où&lt;/strong&gt;&lt;br&gt;Lyon 3e et Lyon 7e" in feed
+    items = lyon.get("/en/embed/status.json").get_json()["items"]
+    by_path = {item["path"]: item for item in items}
+    assert by_path[f"en/incidents/{FIBRE}/"]["areas"] == ["69003", "69007"]
+    assert by_path[f"en/incidents/{FIBRE}/"]["places"] == "Lyon 3e and Lyon 7th"
+    assert "areas" not in by_path[f"en/incidents/{BILLING}/"]
+
+
+def test_a_maintenance_calendar_event_has_its_location(example_dir, now):
+    client = create_app(load_site(example_dir), now=now).test_client()
+    calendar = client.get("/maintenance.ics").get_data(as_text=True)
+    assert "LOCATION:Nord" in calendar

@@ -130,6 +130,9 @@ def _item(kind: str, incident: Incident) -> dict:
         "path": site_path("pages.incident", incident_id=incident.id),
         "components": {c: s.value for c, s in incident.components.items()},  # id → status
     }
+    if incident.areas:  # where it is: its codes for the banner to match, their names to say
+        item["areas"] = [area.code for area in incident.areas]
+        item["places"] = editions.edition().places(incident.areas, every=True)
     if title.lang != g.lang:
         item["lang"] = title.lang  # a fallback title, marked for screen readers
     return item
