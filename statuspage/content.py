@@ -430,9 +430,10 @@ def _translated_areas(incident: Incident, lang: str, value: Any, reading: Readin
     for code, label in value.items():
         area = by_code.get(places.normalize(code)) if isinstance(code, str) else None
         if area is None:
-            reading.problems.error(f"areas: {code!r} is not one of the areas of {incident.path} "
-                                   f"({known(by_code) if by_code else 'it has none'}): a "
-                                   "translation names the same places", "areas", code)
+            reading.problems.warn(f"areas: {code!r} is not one of the areas of {incident.path} "
+                                  f"({known(by_code) if by_code else 'it has none'}): its name "
+                                  "is left out; a translation names the same places", "areas",
+                                  code)
         elif not isinstance(label, str) or not label.strip():
             reading.problems.error(f"areas: the name of {code!r} in {lang} is one string",
                                    "areas", code)

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import re
+import shutil
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import FIBRE
+from conftest import FIBRE, NOW, TESTS, browser_context
+from playwright.sync_api import expect
+from serving import serving
 
+from statuspage.build import build
 from statuspage.content import front_matter, parse_incident
 from statuspage.errors import ContentError, Problems
 from statuspage.loader import load_site
@@ -101,11 +106,11 @@ def test_a_translation_cannot_move_the_places(site_dir):
     _with_areas(site_dir, 'areas: {"69003": Lyon 3e}')
     (site_dir / f"incidents/{FIBRE}.en.md").write_text(
         '---\ntitle: Fibre cut in Lyon\nareas: {"13005": Marseille}\n---\n', encoding="utf-8")
-    with pytest.raises(ContentError) as caught:
-        load_site(site_dir)
-    assert [str(p) for p in caught.value.problems] == [
+    site = load_site(site_dir)  # a place since removed: its name is left out, and said
+    assert [str(p) for p in site.warnings] == [
         f"incidents/{FIBRE}.en.md:3: areas: '13005' is not one of the areas of {FIBRE_FILE} "
-        "(69003): a translation names the same places"]
+        "(69003): its name is left out; a translation names the same places"]
+    assert [a.code for a in site.incident(FIBRE).areas] == ["69003"]
 
 
 def test_a_bad_postcode_pattern_is_located(site_dir):
@@ -225,3 +230,115 @@ def test_a_maintenance_calendar_event_has_its_location(example_dir, now):
     client = create_app(load_site(example_dir), now=now).test_client()
     calendar = client.get("/maintenance.ics").get_data(as_text=True)
     assert "LOCATION:Nord" in calendar
+
+
+# -- "Am I affected?": the postcode box, its index, the places' pages ----------------------------
+
+def test_the_index_holds_open_things_by_first_character(lyon):
+    assert lyon.get("/zone/codes-6.json").get_json() == {
+        "areas": {"": [BILLING], "69003": [FIBRE], "69007": [FIBRE]},
+        "incidents": {
+            BILLING: {"title": "Factures indisponibles", "url": f"/incidents/{BILLING}/",
+                      "kind": "incident", "places": ""},
+            FIBRE: {"title": "Coupure fibre à Lyon", "url": f"/incidents/{FIBRE}/",
+                    "kind": "incident", "places": "Lyon 3e et Lyon 7e"}}}
+    assert lyon.get("/en/zone/codes.json").get_json() == {
+        "areas": {"": [BILLING]},
+        "incidents": {BILLING: {"title": "Bills unavailable", "kind": "incident", "places": "",
+                                "url": f"/en/incidents/{BILLING}/"}}}
+    assert lyon.get("/zone/codes-1.json").status_code == 404
+
+
+def test_a_page_for_each_place_and_one_that_explains(lyon):
+    page = lyon.get("/zone/69007/").get_data(as_text=True)
+    assert "Incidents pour 69007 Lyon 7e" in page
+    assert "Coupure fibre à Lyon" in page and "Factures indisponibles" in page
+    assert lyon.get("/zone/13005/").status_code == 404
+    index = lyon.get("/zone/").get_data(as_text=True)
+    assert 'href="/zone/69003/">69003</a> Lyon 3e' in index
+    assert "Factures indisponibles" in index and 'name="postcode"' in index
+
+
+@pytest.mark.parametrize("path", ["/", f"/incidents/{FIBRE}/", f"/en/incidents/{BILLING}/"])
+def test_the_box_is_near_the_headline(lyon, path):
+    html = lyon.get(path).get_data(as_text=True)
+    box = html.index('<input id="postcode" name="postcode"')
+    assert html.index("<h1") < box < html.index("<h2")
+    assert 'aria-live="polite"' in html[box:]
+
+
+@pytest.fixture(scope="module")
+def lyon_served(tmp_path_factory) -> Iterator[tuple[str, object]]:
+    """The lead's check site, frozen and served over HTTP (its requests recorded)."""
+    root = tmp_path_factory.mktemp("places")
+    shutil.copytree(TESTS / "sites" / "basic", root / "site")
+    _with_areas(root / "site", 'areas: {"69003": Lyon 3e, "69007": {fr: Lyon 7e, en: Lyon '
+                '7th}}', r"^\d{5}$")
+    (root / "site" / f"incidents/{BILLING}.md").write_text(NATIONAL, encoding="utf-8")
+    out = build(root / "site", root / "out", now=NOW).out
+    with serving(root=out) as (url, server):
+        yield url, server
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("path", ["/", f"/incidents/{FIBRE}/"])
+def test_the_box_answers_in_the_browser_without_sending_the_code(page, lyon_served, path):
+    url, server = lyon_served
+    page.goto(url + path)
+    answer = page.locator("#postcode-answer")
+    page.fill("input[name=postcode]", "69007")
+    page.press("input[name=postcode]", "Enter")
+    expect(answer).to_contain_text("En cours pour 69007")
+    expect(answer).to_contain_text("Coupure fibre à Lyon · Lyon 3e et Lyon 7e")
+    expect(answer).to_contain_text("Factures indisponibles · partout")
+    page.fill("input[name=postcode]", "13 005")
+    page.click("form.postcode button")
+    expect(answer).to_contain_text("Factures indisponibles")
+    expect(answer).not_to_contain_text("Lyon")
+    assert page.url == url + path
+    assert not [p for p, _origin in server.requests if "69007" in p or "13005" in p
+                or "13%20005" in p]
+
+
+@pytest.mark.browser
+def test_the_box_says_when_nothing_is_known(page, tmp_path):
+    site_dir = tmp_path / "site"
+    shutil.copytree(TESTS / "sites" / "basic", site_dir)
+    _with_areas(site_dir, 'areas: {"69003": Lyon 3e}')
+    out = build(site_dir, tmp_path / "out", now=NOW).out
+    with serving(root=out) as (url, _server):
+        page.goto(url + "/")
+        page.fill("input[name=postcode]", "13005")
+        page.press("input[name=postcode]", "Enter")
+        expect(page.locator("#postcode-answer")).to_have_text(
+            "Aucun incident en cours n’est connu pour «\u00a013005\u00a0». Besoin d’aide\u00a0? "
+            "Appelez le 3900.")
+        page.fill("input[name=postcode]", "69003 Lyon?")
+        page.press("input[name=postcode]", "Enter")
+        expect(page.locator("#postcode-answer")).to_contain_text("n’est pas un code postal")
+
+
+@pytest.mark.browser
+def test_without_javascript_the_box_leads_to_the_places(chromium, lyon_served):
+    url, _server = lyon_served
+    for context in browser_context(chromium, java_script_enabled=False):
+        page = context.new_page()
+        page.goto(url + "/")
+        page.fill("input[name=postcode]", "69007")
+        page.press("input[name=postcode]", "Enter")
+        page.wait_for_url("**/zone/?postcode=69007")
+        page.click("text=69007")
+        expect(page.locator("h1")).to_have_text("Incidents pour 69007 Lyon 7e")
+
+
+def test_moving_an_incident_rebuilds_its_places_as_a_full_build_would(example_dir, tmp_path):
+    build(example_dir, tmp_path / "build", now=NOW)
+    fibre = example_dir / "incidents" / "2026-11-26-coupure-fibre-lyon.md"
+    fibre.write_text(fibre.read_text("utf-8").replace('"69007": Lyon 7e', '"13005": Marseille'),
+                     encoding="utf-8")
+    build(example_dir, tmp_path / "build", now=NOW)
+    build(example_dir, tmp_path / "full", now=NOW, full=True)
+    for name in ("zone/codes-1.json", "zone/13005/index.html", "en/zone/index.html",
+                 "zone/codes-6.json", "index.html"):
+        assert (tmp_path / "build" / name).read_bytes() == (tmp_path / "full" / name).read_bytes()
+    assert not (tmp_path / "build" / "zone" / "69007").exists()
