@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import html
 import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import replace
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from conftest import FIBRE, NOW, TESTS, browser_context
@@ -21,6 +24,7 @@ from statuspage.model import Area, Text
 from statuspage.web import create_app
 
 FIBRE_FILE = f"incidents/{FIBRE}.md"
+NBSP = "\u00a0"
 
 
 def _with_areas(site_dir: Path, areas: str, postcode: str | None = None) -> None:
@@ -284,6 +288,7 @@ def lyon_served(tmp_path_factory) -> Iterator[tuple[str, object]]:
 @pytest.mark.parametrize("path", ["/", f"/incidents/{FIBRE}/"])
 def test_the_box_answers_in_the_browser_without_sending_the_code(page, lyon_served, path):
     url, server = lyon_served
+    server.requests.clear()
     page.goto(url + path)
     answer = page.locator("#postcode-answer")
     page.fill("input[name=postcode]", "69007")
@@ -342,3 +347,108 @@ def test_moving_an_incident_rebuilds_its_places_as_a_full_build_would(example_di
                  "zone/codes-6.json", "index.html"):
         assert (tmp_path / "build" / name).read_bytes() == (tmp_path / "full" / name).read_bytes()
     assert not (tmp_path / "build" / "zone" / "69007").exists()
+
+
+# -- the banner knows the customer ---------------------------------------------------------------
+
+class _CustomerArea(BaseHTTPRequestHandler):
+    """A customer area on its own origin: the banner's script tag with the attributes of
+    the query string (``?postcode=69007&components=fibre&frame=1``)."""
+
+    def do_GET(self):
+        self.server.requests.append((self.path, None))
+        query = {k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()}
+        options = "".join(f' data-{name}="{html.escape(query[name])}"'
+                          for name in ("postcode", "components") if name in query)
+        options += " data-frame" if query.get("frame") else ""
+        body = (f'<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Espace '
+                f'client</title><script src="{self.server.status_url}/embed/status.js"'
+                f'{options} async></script></head><body><h1>Espace client</h1></body>'
+                '</html>').encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format, *args):  # noqa: A002 - the base class's signature
+        pass
+
+
+@pytest.fixture(scope="module")
+def customer_area(lyon_served) -> Iterator[tuple[str, object, object]]:
+    status_url, status_server = lyon_served
+    status_server.cors = True
+    with serving(_CustomerArea, status_url=status_url) as (url, server):
+        yield url, server, status_server
+
+
+def _quiet(page) -> None:
+    """Let the script's fetch and its promise chain finish."""
+    page.wait_for_load_state("networkidle")
+    page.evaluate("() => new Promise(done => setTimeout(done, 100))")
+
+
+@pytest.mark.browser
+def test_the_banner_shows_what_concerns_the_customer_only(page, customer_area, lyon_served):
+    url, _host, status = customer_area
+    status.requests.clear()
+    page.goto(f"{url}/?postcode=69007&components=fibre,adsl")
+    banner = page.get_by_role("region", name="État des services")
+    expect(banner).to_contain_text(f"Votre service Fibre est concerné{NBSP}: Coupure fibre à "
+                                   "Lyon — en savoir plus")
+    expect(banner).to_contain_text("Lyon 3e et Lyon 7e · Utilisez vos données mobiles. · "
+                                   "prochain point à 18:00 CET")
+    expect(banner.get_by_role("link")).to_have_attribute(
+        "href", f"{lyon_served[0]}/incidents/{FIBRE}/")
+    expect(banner).not_to_contain_text("Factures")
+    sent = [path for path, _origin in status.requests]  # the status site's, the page's own
+    assert "/embed/status.json" in sent and not [path for path in sent if "69007" in path]
+
+
+@pytest.mark.browser
+def test_nothing_for_a_customer_elsewhere_or_calm_in_a_frame(page, customer_area):
+    url, _host, _status = customer_area
+    page.goto(f"{url}/?postcode=13005&components=fibre,adsl")
+    _quiet(page)
+    assert page.get_by_role("region").count() == 0
+    page.goto(f"{url}/?postcode=13005&components=fibre&frame=1")
+    frame = page.frame_locator("iframe")
+    expect(frame.locator("p.ok")).to_be_visible()
+    expect(frame.locator("p.incident").first).to_be_hidden()
+    page.goto(f"{url}/?postcode=69007&components=fibre&frame=1")
+    expect(page.frame_locator("iframe").locator("p.incident").first).to_be_visible()
+    expect(page.frame_locator("iframe").locator("p.incident").first).to_contain_text(
+        "Lyon 3e et Lyon 7e")
+    assert page.locator("iframe").get_attribute("src").endswith("#theme=light&components="
+                                                                "fibre&postcode=69007")
+
+
+@pytest.mark.browser
+def test_several_events_are_one_compact_block(page, customer_area):
+    url, _host, _status = customer_area
+    page.goto(f"{url}/?postcode=69007")
+    banner = page.get_by_role("region", name="État des services")
+    expect(banner.locator("p")).to_have_count(2)
+    expect(banner).to_contain_text("Factures indisponibles")
+    lines = banner.locator("p").evaluate_all(
+        "ps => ps.map(p => [getComputedStyle(p).borderLeftWidth, getComputedStyle(p).paddingTop])")
+    assert lines == [["0px", "0px"], ["0px", "0px"]]  # the block has the edge, not each line
+    assert banner.evaluate("b => getComputedStyle(b).borderLeftWidth") == "6px"
+
+
+@pytest.mark.browser
+def test_the_documented_iframe_height_holds_one_event_on_a_phone(chromium, tmp_path):
+    """docs/embed.md's hand-written iframe (200 px) does not clip the example's fibre cut,
+    the longest what-to-do of the shipped site, at 390 px wide."""
+    root = tmp_path / "example"
+    for part in ("content", "incidents"):
+        shutil.copytree(TESTS.parent / part, root / part)
+    out = build(root, tmp_path / "out", now=NOW).out
+    with serving(root=out) as (url, _server):
+        for context in browser_context(chromium, viewport={"width": 390, "height": 844}):
+            page = context.new_page()
+            page.goto(f"{url}/embed/banner.html#components=fibre,tv&postcode=69007")
+            expect(page.locator("p.incident")).to_be_visible()
+            assert page.evaluate("document.documentElement.getBoundingClientRect().height") \
+                <= 200
