@@ -41,6 +41,11 @@ class Impact(StrEnum):
     def label(self) -> str:
         return IMPACT_LABELS[self]
 
+    @property
+    def rank(self) -> int:
+        """Higher is worse: critical > major > minor > none."""
+        return list(Impact).index(self)
+
 
 IMPACT_LABELS = {
     Impact.NONE: _("No impact"),

@@ -263,12 +263,35 @@ def test_a_page_for_each_place_and_one_that_explains(lyon):
     assert "Factures indisponibles" in index and 'name="postcode"' in index
 
 
-@pytest.mark.parametrize("path", ["/", f"/incidents/{FIBRE}/", f"/en/incidents/{BILLING}/"])
-def test_the_box_is_near_the_headline(lyon, path):
+@pytest.mark.parametrize(("path", "before"), [
+    ("/", '<h2 id="services"'), (f"/incidents/{FIBRE}/", "<h2"),
+    (f"/en/incidents/{BILLING}/", "<h2")])
+def test_the_box_comes_after_the_most_severe_incident(lyon, path, before):
+    """Near the headline; on the home page after the incidents in progress (a phone's first
+    screen answers first), before the services."""
     html = lyon.get(path).get_data(as_text=True)
     box = html.index('<input id="postcode" name="postcode"')
-    assert html.index("<h1") < box < html.index("<h2")
+    assert html.index("<h1") < html.index('class="todo"') < box < html.index(before)
     assert 'aria-live="polite"' in html[box:]
+
+
+def test_the_box_follows_the_headline_when_all_is_well(site_dir, now):
+    path = site_dir / FIBRE_FILE
+    path.write_text(path.read_text("utf-8").replace(
+        "## 2026-11-26 08:10 · identified", "## 2026-11-26 09:00 · resolved\nRéparé.\n\n"
+        "## 2026-11-26 08:10 · identified"), encoding="utf-8")
+    html = create_app(load_site(site_dir), now=now).test_client().get("/").get_data(
+        as_text=True)
+    assert html.index("<h1") < html.index('name="postcode"') < html.index("<h2")
+
+
+def test_the_most_severe_incident_comes_first(lyon_dir, now):
+    billing = lyon_dir / f"incidents/{BILLING}.md"
+    billing.write_text(billing.read_text("utf-8").replace("impact: major", "impact: critical"),
+                       encoding="utf-8")
+    html = create_app(load_site(lyon_dir), now=now).test_client().get("/").get_data(
+        as_text=True)
+    assert html.index("Factures indisponibles") < html.index("Coupure fibre à Lyon")
 
 
 @pytest.fixture(scope="module")
@@ -452,3 +475,45 @@ def test_the_documented_iframe_height_holds_one_event_on_a_phone(chromium, tmp_p
             expect(page.locator("p.incident")).to_be_visible()
             assert page.evaluate("document.documentElement.getBoundingClientRect().height") \
                 <= 200
+
+
+
+# -- the first phone screen ----------------------------------------------------------------------
+
+# The headline; since when (a card's line, an incident page's "Début"); the next update and
+# what to do.
+FIRST_SCREEN = ("h1", "article.incident .meta:has-text('depuis'), dt:text-is('Début')",
+                "dt:text-is('Prochaine mise à jour')", "dd.todo")
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("path", ["/", f"/incidents/{FIBRE}/"])
+def test_the_first_phone_screen_answers(chromium, lyon_served, path):
+    """At 390×844 the headline, then for the most severe incident since when, the next
+    update and what to do start on the first screen (the lead's Lyon and billing site)."""
+    url, _server = lyon_served
+    for context in browser_context(chromium, viewport={"width": 390, "height": 844},
+                                   is_mobile=True, has_touch=True):
+        page = context.new_page()
+        page.goto(url + path)
+        tops = {selector: page.locator(selector).first.bounding_box()["y"]
+                for selector in FIRST_SCREEN}
+        assert all(top < 844 for top in tops.values()), tops
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("path", ["/", "/incidents/2026-11-26-coupure-fibre-lyon/"])
+def test_the_example_first_phone_screen_answers(chromium, tmp_path, path):
+    """The shipped example, whose fibre cut has a long title, who and what to do."""
+    root = tmp_path / "example"
+    for part in ("content", "incidents"):
+        shutil.copytree(TESTS.parent / part, root / part)
+    out = build(root, tmp_path / "out", now=NOW).out
+    with serving(root=out) as (url, _server):
+        for context in browser_context(chromium, viewport={"width": 390, "height": 844},
+                                       is_mobile=True, has_touch=True):
+            page = context.new_page()
+            page.goto(url + path)
+            tops = {selector: page.locator(selector).first.bounding_box()["y"]
+                    for selector in FIRST_SCREEN}
+            assert all(top < 844 for top in tops.values()), tops

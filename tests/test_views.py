@@ -23,10 +23,11 @@ def test_home_answers_in_the_customers_order(client):
     order = [
         'class="overall ind-major"',  # is something wrong?
         "Coupure fibre à Lyon",  # which incident (no English title: the French one)
-        'class="affected"',  # does it affect me: the components…
+        # On a phone's first screen (issue 32): when is the next update, what should I do…
+        'datetime="2026-11-26T18:00:00+01:00"',
+        "Utilisez vos données mobiles.",
+        'class="affected"',  # …then does it affect me: the components…
         "Clients fibre de Lyon 3e.",  # …and who is affected
-        "Utilisez vos données mobiles.",  # what should I do
-        'datetime="2026-11-26T18:00:00+01:00"',  # when is the next update
         "Un câble a été coupé par des travaux.",  # the latest update
         'id="services"',  # then the rest
         'id="recent"',
