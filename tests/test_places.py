@@ -7,6 +7,7 @@ import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -517,3 +518,26 @@ def test_the_example_first_phone_screen_answers(chromium, tmp_path, path):
             tops = {selector: page.locator(selector).first.bounding_box()["y"]
                     for selector in FIRST_SCREEN}
             assert all(top < 844 for top in tops.values()), tops
+
+
+# -- maintenance wording -------------------------------------------------------------------------
+
+MAINTENANCE = "2026-12-03-maintenance-reseau-mobile-nord"
+
+
+def test_a_planned_maintenance_reads_as_planned(example_dir, now):
+    client = create_app(load_site(example_dir), now=now).test_client()
+    html = client.get(f"/incidents/{MAINTENANCE}/").get_data(as_text=True)
+    assert html.count('<span class="planned">Maintenance prévue le 3 déc.</span>') == 2
+    assert "En maintenance" not in html.split('class="facts"')[2]
+    assert "Aucun impact" not in html and 'class="impact"' not in html
+    assert "Suivre cette maintenance" in html and "Suivre cet incident" not in html
+
+
+def test_history_counts_a_finished_maintenance_as_a_maintenance(example_dir):
+    later = datetime(2026, 12, 10, 12, 0, tzinfo=NOW.tzinfo)
+    client = create_app(load_site(example_dir), now=later).test_client()
+    html = client.get("/history/").get_data(as_text=True)
+    assert "1 maintenance</small>" in html and "prévue" not in html.split('id="by-month"')[1]
+    english = client.get("/en/history/").get_data(as_text=True)
+    assert "1 maintenance</small>" in english

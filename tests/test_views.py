@@ -241,7 +241,7 @@ def test_history_lists_the_latest_incidents_and_counts_maintenance_apart(site_di
     assert "Major impact" in latest and "Minor impact" in latest
     assert "Fibre broadband" in latest and "Billing" in latest
     months = html[html.index('id="by-month"'):]
-    assert re.search(r"November 2026</a>\s*<small>2 incidents · 1 planned maintenance</small>",
+    assert re.search(r"November 2026</a>\s*<small>2 incidents · 1 maintenance</small>",
                      months)
     assert re.search(r"October 2026</a>\s*<small>1 incident</small>", months)
 
