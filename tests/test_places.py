@@ -17,6 +17,7 @@ from conftest import FIBRE, NOW, TESTS, browser_context
 from playwright.sync_api import expect
 from serving import serving
 
+from statuspage import refs
 from statuspage.build import build
 from statuspage.content import front_matter, parse_incident
 from statuspage.errors import ContentError, Problems
@@ -541,3 +542,57 @@ def test_history_counts_a_finished_maintenance_as_a_maintenance(example_dir):
     assert "1 maintenance</small>" in html and "prévue" not in html.split('id="by-month"')[1]
     english = client.get("/en/history/").get_data(as_text=True)
     assert "1 maintenance</small>" in english
+
+
+# -- lookup details ------------------------------------------------------------------------------
+
+@pytest.mark.browser
+def test_the_reference_box_tells_look_alikes_and_near_misses(page, lyon_served):
+    url, _server = lyon_served
+    page.goto(url + "/")
+    box = page.locator("#ref")
+    expect(box).to_have_attribute("placeholder", "ex. K7M2QX")
+    message = page.locator("#ref-message")
+    box.fill("k7m2qo")
+    page.press("#ref", "Enter")
+    expect(message).to_contain_text(f"«{NBSP}k7m2qo{NBSP}» n’est pas une référence{NBSP}: les "
+                                    "références n’ont jamais de 0, O, 1, I ni L")
+    box.fill("k7m")
+    page.press("#ref", "Enter")
+    expect(message).to_contain_text("elle a 6 lettres et chiffres")
+    known = refs.ref_of(FIBRE)
+    typo = known[:5] + next(c for c in refs.ALPHABET if c != known[5]
+                            and known[:5] + c != refs.ref_of(BILLING))
+    box.fill(typo)
+    page.press("#ref", "Enter")
+    expect(message).to_contain_text(f"Aucun incident n’a la référence «{NBSP}{typo}{NBSP}»")
+    expect(message).to_contain_text(f"Vouliez-vous dire {known}{NBSP}?")
+    message.get_by_role("link", name=known).click()
+    page.wait_for_url(f"{url}/incidents/{FIBRE}/")
+
+
+@pytest.mark.browser
+def test_the_lookup_page_keeps_what_was_typed(page, lyon_served):
+    url, _server = lyon_served
+    page.goto(url + "/r/?ref=k7m+2qx")
+    expect(page.locator("#ref")).to_have_value("k7m 2qx")
+
+
+# -- stylesheet ----------------------------------------------------------------------------------
+
+@pytest.mark.browser
+def test_a_list_in_an_update_is_a_list_not_a_timeline_entry(page, site_dir, tmp_path):
+    path = site_dir / FIBRE_FILE
+    path.write_text(path.read_text("utf-8").replace(
+        "Un câble a été coupé par des travaux.",
+        "Un câble a été coupé par des travaux.\n\n- rue A\n- rue B\n\n1. d’abord\n2. ensuite"),
+        encoding="utf-8")
+    out = build(site_dir, tmp_path / "out", now=NOW).out
+    with serving(root=out) as (url, _server):
+        page.goto(f"{url}/incidents/{FIBRE}/")
+        styles = page.eval_on_selector_all(
+            ".timeline li li, .timeline > li", "items => items.map(i => [i.parentElement.tagName,"
+            " getComputedStyle(i).borderLeftWidth, getComputedStyle(i).listStyleType])")
+    assert sorted(map(tuple, styles)) == [
+        ("OL", "0px", "decimal"), ("OL", "0px", "decimal"), ("OL", "2px", "none"),
+        ("OL", "2px", "none"), ("UL", "0px", "disc"), ("UL", "0px", "disc")]

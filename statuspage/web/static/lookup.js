@@ -16,12 +16,23 @@
     form.querySelector("input").setAttribute("aria-invalid", "true");
   }
 
+  function differences(one, other) {
+    var count = 0;
+    for (var i = 0; i < one.length; i++) {
+      if (one.charAt(i) !== other.charAt(i)) count++;
+    }
+    return count;
+  }
+
   function find(form, event) {
     event.preventDefault();
     var typed = form.querySelector("input").value.trim();
     var reference = normalize(typed);
     if (!REFERENCE.test(reference)) {
-      say(form, form.getAttribute("data-invalid"), typed);
+      // Six characters, one of them a look-alike references never use: said as such, not
+      // as a wrong length.
+      var lookalike = reference.length === 6 && /[01OIL]/.test(reference);
+      say(form, form.getAttribute(lookalike ? "data-lookalike" : "data-invalid"), typed);
       return;
     }
     var shard = form.getAttribute("data-refs") + "refs-" + reference.charAt(0) + ".json";
@@ -32,8 +43,21 @@
     }).then(function (found) {
       if (Object.prototype.hasOwnProperty.call(found, reference)) {
         window.location.href = form.getAttribute("data-incidents") + found[reference] + "/";
-      } else {
-        say(form, form.getAttribute("data-unknown"), typed);
+        return;
+      }
+      say(form, form.getAttribute("data-unknown"), typed);
+      var near = Object.keys(found).filter(function (known) {
+        return differences(known, reference) === 1;
+      });
+      if (near.length === 1) {  // one character off a known one: a typo, most likely
+        var message = form.querySelector(".lookup-message");
+        var link = document.createElement("a");
+        link.href = form.getAttribute("data-incidents") + found[near[0]] + "/";
+        link.textContent = near[0];
+        var parts = form.getAttribute("data-suggest").split("%s");
+        message.appendChild(document.createTextNode(" " + parts[0]));
+        message.appendChild(link);
+        message.appendChild(document.createTextNode(parts[1] || ""));
       }
     });
   }
@@ -121,6 +145,8 @@
     }
   });
   document.querySelectorAll("form.lookup[data-refs]").forEach(function (form) {
+    var typed = new URLSearchParams(window.location.search).get("ref");
+    if (typed) form.querySelector("input").value = typed;  // /r/?ref=…: what was typed
     form.addEventListener("submit", function (event) { find(form, event); });
   });
   document.querySelectorAll("button[data-copy]").forEach(function (button) {
