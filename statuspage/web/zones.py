@@ -32,7 +32,9 @@ def outputs(snap: Snapshot):
             yield Output("zones.shard" if first else "zones.everyone",
                          {"lang": lang, **({"first": first} if first else {})},
                          key(sorted(codes.items()), sorted(everyone.items()), shown))
-        yield Output("zones.index", {"lang": lang}, key(snap.open_views, list(snap.zones)))
+        # It names each place as the incidents do, recent ones included.
+        yield Output("zones.index", {"lang": lang},
+                     key(snap.open_views, list(snap.zones.items())))
         for code, views in snap.zones.items():
             yield Output("zones.zone", {"lang": lang, "code": code}, key(views))
 
