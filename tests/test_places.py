@@ -596,3 +596,13 @@ def test_a_list_in_an_update_is_a_list_not_a_timeline_entry(page, site_dir, tmp_
     assert sorted(map(tuple, styles)) == [
         ("OL", "0px", "decimal"), ("OL", "0px", "decimal"), ("OL", "2px", "none"),
         ("OL", "2px", "none"), ("UL", "0px", "disc"), ("UL", "0px", "disc")]
+
+
+def test_check_names_a_bad_area_code_at_its_line(runner, site_dir):
+    from statuspage.cli import main
+
+    _with_areas(site_dir, 'areas: {"69003": Lyon 3e, "69 007": Lyon 7e}')
+    result = runner.invoke(main, ["--site", str(site_dir), "check"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert (f"{FIBRE_FILE}:3: areas: '69 007' is not a postal code: letters and digits only "
+            '(at most 10), a code such as "69003" or its start such as "69"') in result.output
