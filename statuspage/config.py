@@ -106,6 +106,15 @@ def _grace(reading: Reading, value: Any, path) -> Any:
     if grace is None or grace > LONGEST_GRACE:
         return reading.error("expected a delay of at most 1h, e.g. promise_grace: 5m", path)
     return grace
+def _postcode(reading: Reading, value: Any, path) -> Any:
+    """A regular expression full postal codes match (areas are checked against it)."""
+    hint = "e.g. postcode: '^\\d{5}$' for French postal codes"
+    if not isinstance(value, str) or not value.strip():
+        return reading.error(f"expected a regular expression, {hint}", path)
+    try:
+        return re.compile(value.strip())
+    except re.error as err:
+        return reading.error(f"{value!r} is not a regular expression ({err}); {hint}", path)
 
 
 def _default_api_language(values: dict) -> str:
@@ -148,6 +157,7 @@ SITE_FIELDS = [  # languages first: the texts after it are checked against them
     Field("accent", branding.read_accent),
     Field("french_typography", schema.boolean, default=False),
     Field("promise_grace", _grace, default=timedelta(0)),
+    Field("postcode", _postcode),
 ]
 
 

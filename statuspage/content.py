@@ -11,11 +11,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from statuspage import document, refs, schema, yamlsource
+from statuspage import document, places, refs, schema, yamlsource
 from statuspage.errors import Problem, Problems, known
 from statuspage.markup import audit
 from statuspage.model import (
     EMPTY_TEXT,
+    Area,
     ComponentStatus,
     FrozenMap,
     Impact,
@@ -108,6 +109,71 @@ def _reference(reading: Reading, value: Any, path) -> Any:
     return refs.normalize(value)
 
 
+AREAS_HINT = ('expected a list of postal codes, e.g. areas: ["69003", "13"], or codes with '
+              'their names, e.g. areas: {"69003": Lyon 3e, "69007": Lyon 7e}')
+
+
+def _area_error(reading: Reading, message: str, where) -> None:
+    """A problem of one area, at its line (named ``areas:``, not by its code)."""
+    reading.problems.error(f"areas: {message}", *where)
+
+
+def _area_code(reading: Reading, code: Any, path) -> str | None:
+    """A postal code or prefix of ``areas:``, or None with its problem recorded."""
+    if not isinstance(code, str) or not places.is_code(places.normalize(code)) \
+            or places.normalize(code) != code.strip().upper():
+        shown = code if isinstance(code, str) else type(code).__name__
+        _area_error(reading, f"{shown!r} is not a postal code: letters and digits only (at most "
+                      f"10), a code such as {places.EXAMPLE} or its start such as \"69\"", path)
+        return None
+    code = places.normalize(code)
+    pattern = reading.config.postcode
+    if not places.fits(code, pattern):
+        _area_error(reading, f"{code!r} is neither a postal code nor the start of one: site.yaml's "
+                      f"postcode is {pattern.pattern!r}; fix the code, or the pattern", path)
+        return None
+    return code
+
+
+def _areas(reading: Reading, value: Any, path) -> Any:
+    """``["69003", "13"]`` or ``{"69003": Lyon 3e, …}`` (a label may be given per
+    language); codes and prefixes, each once."""
+    if isinstance(value, list):
+        items = [(item, None, (*path, index)) for index, item in enumerate(value)]
+    elif isinstance(value, dict):
+        items = [(code, label, (*path, code)) for code, label in value.items()]
+    else:
+        return reading.error(AREAS_HINT, path)
+    if not items:
+        return reading.error(f"empty; {AREAS_HINT} (or remove areas: when it is everywhere)",
+                             path)
+    found: dict[str, Area] = {}
+    read_label = schema.text()
+    for code, label, where in items:
+        normal = _area_code(reading, code, where)
+        if normal is None:
+            continue
+        if normal in found:
+            _area_error(reading, f"{normal!r} is listed twice", where)
+            continue
+        text = EMPTY_TEXT if label in (None, "") else read_label(reading, label, where)
+        if text is not INVALID:
+            found[normal] = Area(normal, text)
+    return tuple(found.values())
+
+
+def _write_areas(key: str, areas: tuple[Area, ...], config: SiteConfig) -> list[str]:
+    if not areas:
+        return []
+    if not any(area.label for area in areas):
+        return [f"{key}: [{', '.join(schema.scalar(a.code) for a in areas)}]"]
+    lines = [f"{key}:"]
+    for area in areas:
+        code = f"  {schema.scalar(area.code)}"
+        lines += schema.write_text(code, area.label, config) if area.label else [f"{code}:"]
+    return lines
+
+
 def _component_hint(values: dict, reading: Reading) -> str:
     first = min((c.id for c in reading.config.components), default="fibre")
     return f"list the affected components, e.g. components: [{first}]"
@@ -136,6 +202,7 @@ INCIDENT_FIELDS = [  # parsed and written in this order
           write=schema.write_text),
     Field("what_to_do", schema.text(markdown=True), text=True, default=EMPTY_TEXT,
           write=schema.write_text),
+    Field("areas", _areas, default=(), write=_write_areas),
     Field("ref", _reference, write=schema.write_plain),  # when two references collide
 ]
 TEXT_FIELDS = {f.key: f for f in INCIDENT_FIELDS if f.text}
@@ -311,7 +378,9 @@ def apply_translation(incident: Incident, lang: str, text: str, config: SiteConf
     fields: dict[str, Any] = {}
     reading = Reading(problems, (lang,), config)
     for key, value in data.items():
-        if key in FACT_KEYS:
+        if key == "areas":
+            fields["areas"] = _translated_areas(incident, lang, value, reading)
+        elif key in FACT_KEYS:
             problems.error(f"{key}: a translation never changes facts; remove it here and set "
                            f"it in {incident.path}", key)
         elif key not in TEXT_FIELDS:
@@ -349,6 +418,29 @@ def apply_translation(incident: Incident, lang: str, text: str, config: SiteConf
         updates[index] = replace(original, body=original.body.merged({lang: raw.body}))
     fields["updates"] = tuple(updates)
     return replace(incident, **fields)
+
+
+def _translated_areas(incident: Incident, lang: str, value: Any, reading: Reading) -> tuple:
+    """The incident's areas with the labels a translation gives: ``{"69003": Lyon 3rd}``,
+    codes among the incident's (a translation never changes where)."""
+    by_code = {area.code: area for area in incident.areas}
+    if not isinstance(value, dict):
+        reading.problems.error('areas: a translation gives names only, e.g. areas: {"69003": '
+                               f'…}} for the codes of {incident.path}', "areas")
+        return incident.areas
+    for code, label in value.items():
+        area = by_code.get(places.normalize(code)) if isinstance(code, str) else None
+        if area is None:
+            reading.problems.warn(f"areas: {code!r} is not one of the areas of {incident.path} "
+                                  f"({known(by_code) if by_code else 'it has none'}): its name "
+                                  "is left out; a translation names the same places", "areas",
+                                  code)
+        elif not isinstance(label, str) or not label.strip():
+            reading.problems.error(f"areas: the name of {code!r} in {lang} is one string",
+                                   "areas", code)
+        else:
+            by_code[area.code] = replace(area, label=area.label.merged({lang: label.strip()}))
+    return tuple(by_code.values())
 
 
 def _ranked(updates: list[Update]) -> list[Update]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -39,6 +40,11 @@ class Impact(StrEnum):
     @property
     def label(self) -> str:
         return IMPACT_LABELS[self]
+
+    @property
+    def rank(self) -> int:
+        """Higher is worse: critical > major > minor > none."""
+        return list(Impact).index(self)
 
 
 IMPACT_LABELS = {
@@ -268,6 +274,7 @@ class SiteConfig:
     accent: Accent | None = None  # the links' colour on each scheme (branding.py)
     french_typography: bool = False  # no-break spaces and apostrophes in French content
     promise_grace: timedelta = timedelta(0)  # how long after a promise it is said late
+    postcode: re.Pattern[str] | None = None  # what a full postal code looks like
 
     @property
     def default_language(self) -> str:
@@ -316,6 +323,19 @@ class Window:
 
 
 @dataclass(frozen=True)
+class Area:
+    """A place an incident concerns: a postal code or its start (``69``: the Rhône), and
+    what customers call it (``Lyon 3e``; empty: the code is shown)."""
+
+    code: str
+    label: Text = EMPTY_TEXT
+
+    def concerns(self, postcode: str) -> bool:
+        """Whether a customer's full postal code is in this area."""
+        return postcode.startswith(self.code)
+
+
+@dataclass(frozen=True)
 class Incident:
     """An incident or, when ``maintenance`` is set, a planned maintenance."""
 
@@ -331,6 +351,7 @@ class Incident:
     what_to_do: Text = EMPTY_TEXT
     maintenance: Window | None = None
     ref: str | None = None  # a short reference set by hand (``ref:``); else from the id
+    areas: tuple[Area, ...] = ()  # where it is; none: everywhere
     path: str = field(default="", compare=False)
     digest: str = field(default="", compare=False)  # of its files' bytes; "" when not read
 
@@ -341,6 +362,10 @@ class Incident:
     @property
     def is_maintenance(self) -> bool:
         return self.maintenance is not None
+
+    def concerns(self, postcode: str) -> bool:
+        """Whether a customer at ``postcode`` is in one of its areas (no area: everyone)."""
+        return not self.areas or any(a.concerns(postcode) for a in self.areas)
 
     @property
     def reference(self) -> str:

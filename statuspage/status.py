@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from statuspage.model import (
     CLOSED_STATUSES,
+    Area,
     ComponentStatus,
     FrozenMap,
     Incident,
@@ -445,6 +446,22 @@ class Snapshot:
         return {c.id: worst(found[c.id]) for c in self.site.config.components}
 
     @cached_property
+    def places(self) -> dict[str, tuple[Area, ...] | None]:
+        """Where each component with an open incident or maintenance is troubled: its
+        incidents' areas, once each; None when one of them is everywhere (no areas)."""
+        found: dict[str, tuple[Area, ...] | None] = {}
+        for view in self.open_views:
+            for component_id in view.incident.components:
+                held = found.get(component_id, ())
+                if held is None or not view.incident.areas:
+                    found[component_id] = None
+                else:
+                    codes = {a.code for a in held}
+                    found[component_id] = held + tuple(
+                        a for a in view.incident.areas if a.code not in codes)
+        return found
+
+    @cached_property
     def groups(self) -> dict[str, ComponentStatus]:
         return group_statuses(self.site, self.components)
 
@@ -587,6 +604,36 @@ class Snapshot:
         return found
 
     @cached_property
+    def current_and_recent(self) -> list[IncidentView]:
+        """What is open now (incidents, maintenance in progress) and what ended in the last
+        ``RECENT_DAYS``: what a place's page lists."""
+        since = self.now - timedelta(days=RECENT_DAYS)
+        return [v for v in self.published
+                if v.is_open or (v.ended is not None and v.ended >= since)]
+
+    @cached_property
+    def zones(self) -> dict[str, list[IncidentView]]:
+        """Every postal code or prefix an open or recent incident names, with what concerns
+        it (its areas match the code, or are within it, or it is everywhere), sorted."""
+        found = self.current_and_recent
+        codes = sorted({area.code for view in found for area in view.incident.areas})
+        return {code: [view for view in found if _touches(view.incident, code)]
+                for code in codes}
+
+    @cached_property
+    def postcode_index(self) -> dict[str, dict]:
+        """What the postcode box reads, by the first character of the codes: each code or
+        prefix that open incidents and maintenance in progress name, with their ids
+        (sorted); ``""`` holds those that are everywhere."""
+        shards: dict[str, dict[str, list[str]]] = {"": {}}
+        for view in self.open_views:
+            if not view.incident.areas:
+                shards[""].setdefault("", []).append(view.id)
+            for area in view.incident.areas:
+                shards.setdefault(area.code[0], {}).setdefault(area.code, []).append(view.id)
+        return {first: dict(sorted(codes.items())) for first, codes in sorted(shards.items())}
+
+    @cached_property
     def followed(self) -> list[IncidentView]:
         """Published incidents with feeds of their own: those that may still change, and
         those that ended in the last ``FOLLOW_DAYS`` (their followers see the end)."""
@@ -676,6 +723,13 @@ class Snapshot:
                     floors[group] = heap[0][0]
         return {group: [(update, view) for _, _, update, view in sorted(heap, reverse=True)]
                 for group, heap in heaps.items()}
+
+
+def _touches(incident: Incident, code: str) -> bool:
+    """Whether an incident concerns some of the place ``code`` names: it is everywhere, or
+    one of its areas holds the code or lies within it."""
+    return not incident.areas or any(area.code.startswith(code) or code.startswith(area.code)
+                                     for area in incident.areas)
 
 
 def _by_component(views) -> dict[str, list[IncidentView]]:

@@ -26,8 +26,8 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from statuspage import __version__, api, files, i18n
-from statuspage.model import COMPONENT_STATUS_LABELS, STATUS_LABELS, Incident, Site, Update
+from statuspage import __version__, api, files, i18n, places
+from statuspage.model import COMPONENT_STATUS_LABELS, STATUS_LABELS, Incident, Site, Update, _
 from statuspage.status import Snapshot, component_statuses
 
 log = logging.getLogger("statuspage.webhooks")
@@ -119,7 +119,7 @@ def slack_text(site: Site, payload: dict) -> dict:
         latest = incident["incident_updates"][0]
         label = gettext(STATUS_LABELS[latest["status"]])
         lines = [f"*{_escape(label)}*: {_escape(incident['name'])}", _escape(latest["body"]),
-                 f"<{incident['shortlink']}>"]
+                 _escape(_where(site, incident["id"])), f"<{incident['shortlink']}>"]
     else:
         change, component = payload["component_update"], payload["component"]
         new = gettext(COMPONENT_STATUS_LABELS[change["new_status"]])
@@ -129,6 +129,16 @@ def slack_text(site: Site, payload: dict) -> dict:
         lines = [f"*{_escape(component['name'])}*: {_escape(new)} ({_escape(old)} before)",
                  f"<{site.config.url}{edition}/components/{component['id']}/>"]
     return {"text": "\n".join(line for line in lines if line)}
+
+
+def _where(site: Site, incident_id: str) -> str:
+    """Where the incident is, in the API language ("" when it is everywhere)."""
+    found = site.incident(incident_id)
+    if found is None or not found.areas:
+        return ""
+    lang = site.config.api_language
+    return i18n.translations(lang).gettext(_("Where: %(places)s")) % {
+        "places": places.summary(found.areas, lang, site.config.default_language, shown=None)}
 
 
 def _escape(text: str) -> str:

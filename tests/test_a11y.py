@@ -127,8 +127,9 @@ def test_keyboard_reaches_every_link_with_a_visible_focus(chromium: Browser,
             "a[href]:not([tabindex='-1'])",
             "as => as.filter(a => !a.closest('details:not([open])')).map(a => a.href)")
         summaries = page.eval_on_selector_all("details > summary", "s => s.length")
+        controls = page.eval_on_selector_all("input, button:not([hidden])", "c => c.length")
         reached, outlines = [], set()
-        for _ in range(len(links) + summaries + 2):
+        for _ in range(len(links) + summaries + controls + 2):
             page.keyboard.press("Tab")
             focused = page.evaluate("""() => {
                 const e = document.activeElement, s = getComputedStyle(e);

@@ -44,10 +44,10 @@ def journey(request, chromium: Browser) -> Iterator[Page]:
 def test_a_worried_customer_gets_answers_at_a_glance(journey: Page, base_url: str):
     page = journey
     page.goto(base_url + "/")
-    # 1. The headline names the affected services, and says the others work.
+    # 1. The headline names the affected services and where, and says the others work.
     expect(page.locator("h1")).to_have_text(
-        "Fibre\u00a0: panne partielle\u00a0; Télévision\u00a0: performances dégradées — "
-        "les autres services fonctionnent")
+        "Fibre\u00a0: panne partielle\u00a0; Télévision\u00a0: performances dégradées à "
+        "Lyon 3e et Lyon 7e — les autres services fonctionnent")
     # 2. The promise of 18:00 has passed with no update: said, not hidden.
     card = page.locator("article.incident").filter(has_text="Fibre coupée")
     late = card.locator("dd.late")

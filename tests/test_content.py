@@ -22,7 +22,7 @@ ERRORS = Path(__file__).parent / "content" / "errors"
 
 # fixture file, name it takes in incidents/, the one expected message.
 CASES = [
-    ("unknown-key.md", None, "6: unknown key 'severity' (allowed: components, impact, "
+    ("unknown-key.md", None, "6: unknown key 'severity' (allowed: areas, components, impact, "
      "maintenance, next_update, ref, started, title, what_to_do, who_is_affected)"),
     ("unknown-component.md", None,
      "5: components: unknown component 'biling' (known: adsl, billing, fibre)"),

@@ -136,7 +136,11 @@ def test_status_json_speaks_each_editions_language(client):
         "components": ["fibre", "adsl", "billing"],
         "items": [{"kind": "incident", "label": f"Incident en cours{NBSP}:",
                    "title": "Coupure fibre à Lyon", "path": f"incidents/{FIBRE}/",
-                   "components": {"fibre": "partial_outage"}}],
+                   "components": {"fibre": "partial_outage"}, "next": "prochain point à "
+                   "18:00 CET", "todo": "Utilisez vos données mobiles."}],
+        "names": {"fibre": "Fibre", "adsl": "ADSL", "billing": "Facturation"},
+        "yours": [f"Votre service %s est concerné{NBSP}:",
+                  f"Vos services %s sont concernés{NBSP}:"],
     }
     english = data(client, "/en/embed/status.json")
     assert english == {
@@ -145,8 +149,11 @@ def test_status_json_speaks_each_editions_language(client):
         # The title has no English version: the French one, marked as French.
         "items": [{"kind": "incident", "label": "Incident in progress:",
                    "title": "Coupure fibre à Lyon", "lang": "fr",
-                   "path": f"en/incidents/{FIBRE}/",
+                   "path": f"en/incidents/{FIBRE}/", "next": "next update at 18:00 CET",
+                   "todo": "Utilisez vos données mobiles.",
                    "components": {"fibre": "partial_outage"}}],
+        "names": {"fibre": "Fibre broadband", "adsl": "ADSL", "billing": "Billing"},
+        "yours": ["Your %s service is affected:", "Your %s services are affected:"],
     }
 
 
@@ -688,8 +695,8 @@ def test_banner_follows_the_host_pages_colour_scheme(page: Page, dark_page: Page
         page.goto(f"{web['host_url']}/?lang=fr{options}")
         banner = page.get_by_role("region", name="État des services")
         expect(banner).to_have_attribute("data-theme", expected)
-        expect(banner.locator("p")).to_have_css("background-color", background)
-        expect(banner.locator("p")).to_have_css("color", _rgb(colours["fg"]))
+        expect(banner).to_have_css("background-color", background)  # one block
+        expect(banner).to_have_css("color", _rgb(colours["fg"]))
         expect(banner.get_by_role("link")).to_have_css("color", link)
     assert seen == {"errors": [], "console": []}
 
@@ -701,7 +708,7 @@ def test_banner_follows_a_change_of_scheme(page: Page, web: dict, mode: str):
     if mode == "frame":
         line = page.frame_locator("iframe").locator("p.incident")
     else:
-        line = page.get_by_role("region").locator("p")
+        line = page.get_by_role("region")
     light, dark = (_rgb(embed.BANNER_COLOURS[s]["incident"][0]) for s in ("light", "dark"))
     expect(line).to_have_css("background-color", light)
     page.emulate_media(color_scheme="dark")

@@ -4,6 +4,7 @@ writes, whatever happened in between: a property over random sequences of edits.
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 from datetime import timedelta
 from pathlib import Path
@@ -20,7 +21,7 @@ from statuspage.build import build
 from statuspage.loader import load_site
 
 EDITS = ["new", "update", "resolve", "maintenance", "translate", "untranslate", "delete",
-         "site", "later", "much later", "code"]
+         "site", "later", "much later", "code", "areas"]
 
 
 def tree(folder: Path) -> dict[str, str]:
@@ -82,6 +83,12 @@ class Site:
             path = self.root / "content" / "site.yaml"
             path.write_text(path.read_text("utf-8").replace("feed_entries", "feed_entries")
                             + f"# edit {self.count}\n", encoding="utf-8")
+        elif kind == "areas" and chosen:  # moved to another place, or everywhere again
+            path = self.root / "incidents" / f"{chosen}.md"
+            text = re.sub(r"\nareas: .*", "", path.read_text("utf-8"), count=1)
+            if pick % 3:
+                text = text.replace("\ntitle:", f'\nareas: ["{69000 + pick % 7}", "13"]\ntitle:', 1)
+            path.write_text(text, encoding="utf-8")
         elif kind == "later":
             self.now += timedelta(hours=pick % 30 + 1)
         elif kind == "much later":

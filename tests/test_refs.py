@@ -281,7 +281,7 @@ def test_an_unknown_reference_is_said_with_the_support_phone(page, site_url, sta
     page.goto(site_url + start)
     page.get_by_label(re.compile("Vous avez une référence|Have a reference")).fill(typed)
     page.get_by_role("button", name=re.compile("Chercher|Find")).click()
-    message = page.locator(".lookup-message")
+    message = page.locator("#ref-message")
     expect(message).to_contain_text(said)
     expect(message).to_contain_text(re.compile("Appelez le 3900|Call us on 3900"))
     assert page.url == site_url + start

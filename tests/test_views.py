@@ -23,10 +23,11 @@ def test_home_answers_in_the_customers_order(client):
     order = [
         'class="overall ind-major"',  # is something wrong?
         "Coupure fibre à Lyon",  # which incident (no English title: the French one)
-        'class="affected"',  # does it affect me: the components…
+        # On a phone's first screen (issue 32): when is the next update, what should I do…
+        'datetime="2026-11-26T18:00:00+01:00"',
+        "Utilisez vos données mobiles.",
+        'class="affected"',  # …then does it affect me: the components…
         "Clients fibre de Lyon 3e.",  # …and who is affected
-        "Utilisez vos données mobiles.",  # what should I do
-        'datetime="2026-11-26T18:00:00+01:00"',  # when is the next update
         "Un câble a été coupé par des travaux.",  # the latest update
         'id="services"',  # then the rest
         'id="recent"',
@@ -259,7 +260,7 @@ def test_history_lists_the_latest_incidents_and_counts_maintenance_apart(site_di
     assert "Major impact" in latest and "Minor impact" in latest
     assert "Fibre broadband" in latest and "Billing" in latest
     months = html[html.index('id="by-month"'):]
-    assert re.search(r"November 2026</a>\s*<small>2 incidents · 1 planned maintenance</small>",
+    assert re.search(r"November 2026</a>\s*<small>2 incidents · 1 maintenance</small>",
                      months)
     assert re.search(r"October 2026</a>\s*<small>1 incident</small>", months)
 

@@ -16,7 +16,7 @@ from jinja2 import pass_context
 from markupsafe import Markup, escape
 from werkzeug.routing import BaseConverter, ValidationError
 
-from statuspage import i18n, markup, refs, status
+from statuspage import i18n, markup, places, refs, status
 from statuspage.model import (
     STATUS_LABELS,
     ComponentStatus,
@@ -233,8 +233,9 @@ class Edition:
         return " — ".join(parts)
 
     def headline(self, snap: status.Snapshot) -> str:
-        """What the home page says first: all is well, or which services are not and how
-        (up to two by name), and that the others work."""
+        """What the home page says first: all is well, or which services are not, how and
+        where (up to two by name; beyond, the first two and the worst), and that the others
+        work."""
         gettext = self.translations.gettext
         if snap.indicator == status.Indicator.NONE:
             return gettext(HEADLINES[snap.indicator])
@@ -243,19 +244,48 @@ class Edition:
                     if snap.components[c.id] != ComponentStatus.OPERATIONAL]
         if not troubled:  # an open incident whose services all work
             return gettext(HEADLINES[snap.indicator])
+        where = snap.places
         if len(troubled) <= 2:
+            found = [where.get(c.id) for c in troubled]
+            shared = len(set(found)) == 1  # the same places (or everywhere): said once
             named = [gettext("%(service)s: %(status)s") % {
                 "service": self.plain(c.name),
                 "status": _lower(gettext(snap.components[c.id].label))} for c in troubled]
+            if not shared:
+                named = [self._somewhere(text, areas) for text, areas in zip(named, found,
+                                                                             strict=True)]
             text = named[0] if len(named) == 1 else gettext("%(one)s; %(two)s") % {
                 "one": named[0], "two": named[1]}
+            if shared:
+                text = self._somewhere(text, found[0])
         else:
-            text = self.translations.ngettext("%(num)d service affected",
-                                              "%(num)d services affected",
-                                              len(troubled)) % {"num": len(troubled)}
+            others = len(troubled) - 2
+            text = self.translations.ngettext(
+                "%(one)s, %(two)s and %(num)d other: %(status)s",
+                "%(one)s, %(two)s and %(num)d others: %(status)s", others) % {
+                "one": self.plain(troubled[0].name), "two": self.plain(troubled[1].name),
+                "num": others,
+                "status": _lower(gettext(status.worst(snap.components[c.id]
+                                                      for c in troubled).label))}
+            found = [where.get(c.id) for c in troubled]
+            if all(found):  # every service somewhere in particular: all those places
+                text = self._somewhere(text, tuple(a for areas in found for a in areas or ()))
         if len(troubled) < len(config.components):
             text = gettext("%(trouble)s — the other services are working") % {"trouble": text}
         return text
+
+    def _somewhere(self, text: str, areas) -> str:
+        """``text`` and where: "Fibre: partial outage in Lyon 3e and Lyon 7e"."""
+        if not areas:
+            return text
+        return self.translations.gettext("%(trouble)s in %(places)s") % {
+            "trouble": text, "places": self.places(areas)}
+
+    def places(self, areas, every: bool = False) -> str:
+        """The areas' names in this edition, for a sentence ("" for everywhere): the first
+        ones and how many others, or ``every`` one."""
+        return places.summary(areas, self.lang, self.default, shown=None if every else
+                              places.SHOWN)
 
     def helpers(self) -> dict:
         """What templates use beyond the request's own values: the edition's made once
@@ -286,6 +316,7 @@ class Edition:
             "component_badge": self.component_badge,
             "preview": self.preview,
             "headline": self.headline,
+            "places": self.places,
             "quiet_runs": quiet_runs,
             "short_day": lambda d: i18n.format_short_day(d, lang),
             "example_ref": refs.EXAMPLE,

@@ -25,8 +25,8 @@ import unicodedata
 
 from flask import Response, abort, g, render_template, request, url_for
 
-from statuspage import i18n, status
-from statuspage.model import ComponentStatus, Incident, Text, _
+from statuspage import i18n, markup, status
+from statuspage.model import ComponentStatus, Text, _
 from statuspage.status import Indicator
 from statuspage.web import api, editions
 from statuspage.web.registry import Output, key
@@ -40,6 +40,8 @@ bp = editions.blueprint("embed")
 
 REGION = _("Current status")
 MORE = _("read more")
+NEXT = _("next update at %(time)s")
+TODO_LENGTH = 160  # characters of what to do the banner shows; the page has it all
 KIND_LABELS = {
     "incident": _("Incident in progress:"),
     "maintenance": _("Maintenance in progress:"),
@@ -117,11 +119,30 @@ def banner_data() -> dict:
                         ("maintenance", g.snap.active_maintenance)):
         for incident in found:
             items.append(_item(kind, incident))
+    translations = editions.edition().translations
     return {"lang": g.lang, "label": editions.translate(REGION), "more": editions.translate(MORE),
-            "components": [c.id for c in g.site.config.components], "items": items}
+            "components": [c.id for c in g.site.config.components], "items": items,
+            # For a customer's own services (data-components): their names, and the
+            # sentence that says they are concerned, for one service and for several.
+            "names": {c.id: _text(c.name) for c in g.site.config.components},
+            "yours": [translations.ngettext("Your %(services)s service is affected:",
+                                            "Your %(services)s services are affected:", n)
+                      % {"services": "%s"} for n in (1, 2)]}
 
 
-def _item(kind: str, incident: Incident) -> dict:
+def first_line(text: str) -> str:
+    """What to do, as the banner says it: its first paragraph as plain text, its first
+    sentence when that is long, and an ellipsis beyond ``TODO_LENGTH`` characters."""
+    found = one_line(markup.plain_text(text).strip().split("\n\n")[0])
+    if len(found) > TODO_LENGTH:
+        sentence = re.match(r".+?[.!?](?=\s)", found)
+        found = sentence.group() if sentence else found
+    if len(found) > TODO_LENGTH:
+        found = found[:TODO_LENGTH].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
+    return found
+
+
+def _item(kind: str, incident) -> dict:
     title = editions.in_lang(incident.title)
     item = {
         "kind": kind,
@@ -130,6 +151,15 @@ def _item(kind: str, incident: Incident) -> dict:
         "path": site_path("pages.incident", incident_id=incident.id),
         "components": {c: s.value for c, s in incident.components.items()},  # id → status
     }
+    if incident.areas:  # where it is: its codes for the banner to match, their names to say
+        item["areas"] = [area.code for area in incident.areas]
+        item["places"] = editions.edition().places(incident.areas, every=True)
+    if incident.what_to_do:
+        item["todo"] = first_line(editions.in_lang(incident.what_to_do).value)
+    if incident.promise:
+        edition = editions.edition()
+        item["next"] = editions.translate(NEXT) % {"time": i18n.format_clock(
+            incident.promise, edition.tz, edition.lang)}
     if title.lang != g.lang:
         item["lang"] = title.lang  # a fallback title, marked for screen readers
     return item

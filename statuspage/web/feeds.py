@@ -193,12 +193,19 @@ def _updates_feed(kind: str, title: str, found: list[tuple[Update, View]], endpo
 def _update_html(incident: Incident | View, update: Update) -> Markup:
     """The update as the page shows it, with who is affected and what to do."""
     html = _html(update.body)
+    if incident.areas:
+        html += Markup("<p><strong>{}</strong><br>{}</p>").format(_("Where"), _places(incident))
     for label, text in ((_("Who is affected"), incident.who_is_affected),
                         (_("What you can do"), incident.what_to_do)):
         if text:
             html += Markup("<p><strong>{}</strong><br>{}</p>").format(
                 label, markup.render_inline(_text(text)))
     return html
+
+
+def _places(incident: Incident | View) -> str:
+    """Every place it names, in the feed's language."""
+    return editions.edition().places(incident.areas, every=True)
 
 
 # -- history feeds: Statuspage's /history.rss and /history.atom ---------------------------------
@@ -382,6 +389,8 @@ def _event(incident: View, host: str) -> Event:
     event.add("dtend", incident.maintenance.end.astimezone(UTC))
     event.add("summary", _text(incident.title))
     event.add("description", "\n\n".join(part for part in description if part))
+    if incident.areas:
+        event.add("location", _places(incident))
     event.add("url", _permalink(incident))
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     event.add("transp", "TRANSPARENT")  # a maintenance does not make the reader busy

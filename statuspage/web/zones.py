@@ -1,0 +1,97 @@
+"""Places: "Am I affected?", from a postal code.
+
+- ``/zone/codes-6.json`` (``/en/zone/…``): the codes and prefixes starting with 6 that
+  open incidents and maintenance in progress name, with those incidents (title, address,
+  places) in the edition's language, and those that are everywhere (code ``""``, a prefix
+  of every code); ``/zone/codes.json`` holds only these, for a code no shard starts with.
+  What the postcode box reads (static/lookup.js): one small file per lookup, and the code
+  itself never leaves the browser.
+- ``/zone/<code>/``: a page for every code or prefix an open or recent incident names,
+  what concerns it now and lately; ``/zone/``: where the box leads without JavaScript
+  (it explains, lists the places with a page, and what is open).
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response, abort, g, render_template, url_for
+
+from statuspage.status import IncidentView, Snapshot
+from statuspage.web import api, editions
+from statuspage.web.registry import Output, key
+
+bp = editions.blueprint("zones")
+
+
+def outputs(snap: Snapshot):
+    index = snap.postcode_index
+    everyone = index[""]
+    for lang in editions.editions(snap.site):
+        for first, codes in index.items():
+            shown = [snap.views[i] for ids in (*codes.values(), *everyone.values())
+                     for i in ids]
+            yield Output("zones.shard" if first else "zones.everyone",
+                         {"lang": lang, **({"first": first} if first else {})},
+                         key(sorted(codes.items()), sorted(everyone.items()), shown))
+        # It names each place as the incidents do, recent ones included.
+        yield Output("zones.index", {"lang": lang},
+                     key(snap.open_views, list(snap.zones.items())))
+        for code, views in snap.zones.items():
+            yield Output("zones.zone", {"lang": lang, "code": code}, key(views))
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+
+
+def _shard(first: str) -> Response:
+    index = g.snap.postcode_index
+    codes = {**index[""], **index.get(first, {})} if first else index[""]
+    found = {i for ids in codes.values() for i in ids}
+    views = g.snap.views
+    edition = editions.edition()
+    incidents = {}
+    for incident_id in sorted(found):
+        view = views[incident_id]
+        incidents[incident_id] = {
+            "title": edition.plain(view.title),
+            "url": url_for("pages.incident", incident_id=incident_id),
+            "kind": "maintenance" if view.is_maintenance else "incident",
+            "places": edition.places(view.incident.areas),
+        }
+    return Response(api.dumps({"areas": codes, "incidents": incidents}),
+                     mimetype="application/json")
+
+
+@editions.route("/zone/codes-<first>.json", bp)
+def shard(first: str):
+    if first not in g.snap.postcode_index or not first:
+        abort(404)
+    return _shard(first)
+
+
+@editions.route("/zone/codes.json", bp)
+def everyone():
+    return _shard("")
+
+
+@editions.route("/zone/", bp)
+def index():
+    return render_template("zone/index.html", zones=[(code, _names(code, views))
+                                                     for code, views in g.snap.zones.items()])
+
+
+@editions.route("/zone/<code>/", bp)
+def zone(code: str):
+    views = g.snap.zones.get(code)
+    if views is None:
+        abort(404)
+    return render_template("zone/zone.html", code=code, names=_names(code, views),
+                           current=[v for v in views if v.is_open],
+                           recent=[v for v in views if not v.is_open])
+
+
+def _names(code: str, views: list[IncidentView]) -> str:
+    """What the incidents call the place ``code`` ("" when none names it)."""
+    areas = [area for view in views for area in view.incident.areas
+             if area.code == code and area.label]
+    return editions.edition().places(areas[:1]) if areas else ""
