@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gc
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -75,6 +77,30 @@ def console() -> None:
         main()
     finally:
         gc.freeze()
+
+
+UNBUILDABLE = ("the site cannot be built: the daemon keeps publishing the last good content "
+               "until this is fixed")
+
+
+@contextmanager
+def _building(code: int = 2) -> Iterator[None]:
+    """A content error inside means customers see nothing new: the daemon keeps the last
+    good site. Say so after the located errors, and exit with ``code``."""
+    try:
+        yield
+    except ContentError as err:
+        click.echo(err.format_message(), err=True)
+        click.echo(UNBUILDABLE, err=True)
+        raise click.exceptions.Exit(code) from None
+
+
+def _published(root: Path) -> None:
+    """After a write: load the whole site as a build would, so that a command never says
+    "done" while another file (a hand edit) keeps everything from being published. The
+    write itself is kept: it is valid."""
+    with _building():
+        loader.load_site(root)
 
 
 def _when(value: str | None, config, after: datetime | None = None) -> datetime | None:
@@ -208,6 +234,7 @@ def new(obj: Context, title, components, impact, status, message, next_update, w
     click.echo(_relative(obj.root / incident.path))
     click.echo(f"reference: {incident.reference}")
     _remind(incident, config, ("title", "who_is_affected", "what_to_do"))
+    _published(obj.root)
 
 
 @main.command()
@@ -252,6 +279,7 @@ def maintenance(obj: Context, title, components, start, end, message, who, what_
     click.echo(_relative(obj.root / incident.path))
     click.echo(f"reference: {incident.reference}")
     _remind(incident, config, ("title", "who_is_affected", "what_to_do"))
+    _published(obj.root)
 
 
 @main.command()
@@ -299,6 +327,7 @@ def update(obj: Context, incident_id, status, components, impact, message, next_
         click.echo("services: " + ", ".join(f"{cid} {value}"
                                             for cid, value in incident.components.items()))
     _remind(incident, config)
+    _published(obj.root)
 
 
 @main.command()
@@ -315,6 +344,7 @@ def resolve(obj: Context, incident_id, message) -> None:
     click.echo(f"{incident.id}: {incident.updates[0].status}")
     if message is not None:
         _remind(incident, config)
+    _published(obj.root)
 
 
 @main.command()
@@ -334,6 +364,7 @@ def note(obj: Context, incident_id, message) -> None:
         _message(message, f"Internal note on {incident_id}: never published"), _now())
     click.echo(f"{incident_id}: {len(internal.notes)} internal note"
                f"{'s' if len(internal.notes) != 1 else ''} in {_relative(path)}")
+    _published(obj.root)
 
 
 STALE_AFTER = timedelta(hours=24)
@@ -362,8 +393,10 @@ def stale_warnings(snapshot: status.Snapshot) -> list[str]:
 @pass_ctx
 def list_(obj: Context, only_open: bool) -> None:
     """List incidents, newest first: id, reference, status, age, components and title;
-    warn (on stderr) about open incidents whose promised update is late."""
-    site = loader.load_site(obj.root)
+    warn (on stderr) about open incidents whose promised update is late. When a file keeps
+    the site from building, list what the daemon publishes, name the errors and exit 2."""
+    with _building():
+        site = loader.Loader(obj.root).load(lenient=True)  # what the daemon publishes
     now = _now()
     snapshot = status.Snapshot(site, now)
     language = site.config.default_language
@@ -388,6 +421,9 @@ def list_(obj: Context, only_open: bool) -> None:
                    + "  " + row[5])
     for warning in stale_warnings(snapshot):
         click.echo(f"{warning} (warning)", err=True)
+    if site.errors:
+        with _building():
+            raise ContentError(list(site.errors))
 
 
 @main.command()
@@ -402,10 +438,11 @@ def check(obj: Context, strict: bool) -> None:
     from statuspage import desk
     from statuspage.build import render_check
 
-    site = desk.load_site(obj.root)  # the internal files are checked too
-    problems = render_check(desk.public(site), _now())
-    if problems:
-        raise ContentError(problems)
+    with _building(1):
+        site = desk.load_site(obj.root)  # the internal files are checked too
+        problems = render_check(desk.public(site), _now())
+        if problems:
+            raise ContentError(problems)
     warnings = [*map(str, site.warnings), *map(str, untranslated.problems(site, obj.root)),
                 *stale_warnings(status.Snapshot(site, _now()))]
     for warning in warnings:
