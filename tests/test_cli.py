@@ -189,6 +189,8 @@ def test_check_reports_every_error_and_exits_1(runner, site_dir):
         "incidents/2026-11-25-bad.md:4: components: unknown component 'fiber' (known: adsl, "
         "billing, fibre)",
         "2 errors.",
+        "the site cannot be built: the daemon keeps publishing the last good content until "
+        "this is fixed",
     ]
 
 

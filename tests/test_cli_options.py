@@ -289,7 +289,7 @@ def test_counts_are_singular_for_one(runner, site_dir, tmp_path):
     assert "Error: 1 warning, and --strict is on" in strict.output
     (site_dir / "incidents" / "2026-11-25-bad.md").write_text("no front matter\n",
                                                              encoding="utf-8")
-    assert run(runner, site_dir, "check", ok=False).output.splitlines()[-1] == "1 error."
+    assert run(runner, site_dir, "check", ok=False).output.splitlines()[-2] == "1 error."
 
 
 def test_build_says_page_for_one(runner, site_dir, tmp_path, monkeypatch):
