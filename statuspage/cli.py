@@ -395,8 +395,7 @@ def list_(obj: Context, only_open: bool) -> None:
     """List incidents, newest first: id, reference, status, age, components and title;
     warn (on stderr) about open incidents whose promised update is late. When a file keeps
     the site from building, list what the daemon publishes, name the errors and exit 2."""
-    with _building():
-        site = loader.Loader(obj.root).load(lenient=True)  # what the daemon publishes
+    site = loader.Loader(obj.root).load(lenient=True)  # what the daemon publishes
     now = _now()
     snapshot = status.Snapshot(site, now)
     language = site.config.default_language

@@ -132,6 +132,7 @@ def live_site(root: Path, edition: str) -> LiveSite:
 
 def _validated(label: str, text: str, config: SiteConfig) -> Internal:
     problems = Problems(label)
+    writer.check_size(text, problems)
     internal = parse_internal(label, text, config, problems)
     if problems.errors:
         raise ContentError(problems.errors)
@@ -157,5 +158,6 @@ def add_note(root: Path, config: SiteConfig, incident_id: str, message: str,
             raise StatusPageError("the note would change how the rest of the file reads (an "
                                   "unclosed ``` code fence?): close it, or indent code by four "
                                   "spaces")
-        files.write_atomic(path, style.apply(new))
+        with writer.writing(path):
+            files.write_atomic(path, style.apply(new))
     return path, after

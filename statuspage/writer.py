@@ -8,6 +8,7 @@ so a reader never sees half a file. A file keeps its line endings and its BOM.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import re
@@ -104,13 +105,37 @@ def _problem(path: Path, line: int, message: str) -> Problem:
     return Problem(str(INCIDENTS_DIR / path.name), line, message)
 
 
+_WRITE_HINTS = {
+    errno.ENOSPC: "free some space on its disk, then run the command again",
+    errno.EDQUOT: "free some space (the disk quota is reached), then run the command again",
+    errno.EFBIG: "the file is over this process's size limit (ulimit -f): raise it",
+    errno.EACCES: "make incidents/ writable by this user, or run as the user who owns it",
+    errno.EPERM: "make incidents/ writable by this user, or run as the user who owns it",
+    errno.EROFS: "incidents/ is on a read-only file system: remount it read-write",
+}
+
+
+@contextmanager
+def writing(path: Path) -> Iterator[None]:
+    """A write that fails (a full disk, an unwritable folder) as a clean error: the files
+    are as they were, since each is replaced in one step or not at all."""
+    try:
+        yield
+    except OSError as err:
+        reason = (err.strerror or str(err)).lower()
+        hint = _WRITE_HINTS.get(err.errno or 0, "fix that, then run the command again")
+        raise StatusPageError(f"{INCIDENTS_DIR / path.name}: cannot be written ({reason}); "
+                              f"nothing was changed: {hint}") from None
+
+
 def _commit(changes: list[tuple[Path, bytes]]) -> None:
     """Write every file, or (when one write fails) put back the ones already written."""
     done: list[tuple[Path, bytes | None]] = []
     try:
         for path, data in changes:
             before = path.read_bytes() if path.exists() else None
-            files.write_atomic(path, data)
+            with writing(path):
+                files.write_atomic(path, data)
             done.append((path, before))
     except BaseException:
         for path, before in reversed(done):
@@ -126,8 +151,9 @@ def locked(root: Path) -> Iterator[Path]:
     """Hold the incidents folder's lock: one writer at a time, across processes. Temporary
     files a killed writer left behind are removed first."""
     folder = root / INCIDENTS_DIR
-    folder.mkdir(parents=True, exist_ok=True)
-    fd = os.open(folder, os.O_RDONLY)
+    with writing(folder):
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(folder, os.O_RDONLY)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         files.remove_temporaries(folder, ".md")
@@ -139,6 +165,7 @@ def locked(root: Path) -> Iterator[Path]:
 def _validated(incident_id: str, path: Path, text: str, config: SiteConfig) -> Incident:
     """Parse the text about to be written; refuse to write a file that would not load."""
     problems = Problems(str(INCIDENTS_DIR / path.name))
+    check_size(text, problems)
     if found := sources.control_character(text):
         problems.error(found[1], line=found[0])
         raise ContentError(problems.errors)
@@ -148,15 +175,34 @@ def _validated(incident_id: str, path: Path, text: str, config: SiteConfig) -> I
     return incident
 
 
+def check_size(text: str, problems: Problems) -> None:
+    """Refuse a file every build would refuse (``sources.MAX_BYTES``)."""
+    if len(text.encode("utf-8")) > sources.MAX_BYTES:
+        problems.error(f"would be larger than {sources.MAX_BYTES // 1_000_000} MB, which no "
+                       "build reads: shorten the message (put long material elsewhere and "
+                       "link to it)", line=1)
+        raise ContentError(problems.errors)
+
+
+def one_newline(text: str) -> str:
+    """CR and CRLF as LF: a lone CR is a line break once the file is read back."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def check_message(message: str) -> str:
     """A message as an update's text: refused when it would read back as something else
-    (a heading that opens an update, an unclosed code fence)."""
-    lines = message.strip().split("\n")
-    for heading in document.headings(lines):
+    (a heading that opens an update, an unclosed code fence) or is over the size of a
+    content file; its line breaks as the file will read them."""
+    message = one_newline(message).strip()
+    if len(message.encode("utf-8")) > sources.MAX_BYTES:
+        raise StatusPageError(f"the message is over {sources.MAX_BYTES // 1_000_000} MB, the "
+                              "most a content file holds: shorten it (put long material "
+                              "elsewhere and link to it)")
+    for heading in document.headings(message.split("\n")):
         raise StatusPageError(
             f"line {heading.index + 1} of the message, {heading.text!r}, is a level-2 heading, "
             "which in an incident file starts a new update: use ### for a sub-heading")
-    return message.strip()
+    return message
 
 
 # -- commands ---------------------------------------------------------------------------
@@ -184,7 +230,8 @@ def create(root: Path, config: SiteConfig, incident: Incident, numbered: bool = 
         path = folder / f"{incident.id}.md"
         text = format_incident(incident, config)
         _validated(incident.id, path, text, config)
-        files.write_atomic(path, text.encode("utf-8"))
+        with writing(path):
+            files.write_atomic(path, text.encode("utf-8"))
     return replace(incident, path=str(INCIDENTS_DIR / path.name))
 
 
@@ -376,6 +423,7 @@ def _translated(path: Path, lang: str, heading: str, message: str,
     it is (its errors at the lines it has now), then as it will be."""
     text, style = read_for_edit(path) if path.exists() else ("---\n---\n", Style())
     new = _insert_update(text, f"{heading}\n{message.strip()}\n")
+    check_size(new, Problems(str(INCIDENTS_DIR / path.name)))
     for incident, version in zip(incidents, (text, new), strict=True):
         problems = Problems(str(INCIDENTS_DIR / path.name))
         apply_translation(incident, lang, version, config, problems)
@@ -460,12 +508,13 @@ def new_incident(config: SiteConfig, title: str, components: dict[str, Component
         started=begun,
         updates=(Update(local_now, IncidentStatus(status), Text({lang: check_message(message)})),),
         next_update=next_update,
-        who_is_affected=Text({lang: who.strip()}) if who else Text({}),
-        what_to_do=Text({lang: what_to_do.strip()}) if what_to_do else Text({}),
+        who_is_affected=Text({lang: one_newline(who).strip()}) if who else Text({}),
+        what_to_do=Text({lang: one_newline(what_to_do).strip()}) if what_to_do else Text({}),
     )
 
 
 def _one_line(title: str) -> str:
+    title = one_newline(title)
     if not title.strip() or "\n" in title.strip():
         raise StatusPageError("a title is one line of text customers understand")
     if found := sources.control_character(title):
@@ -505,6 +554,6 @@ def new_maintenance(config: SiteConfig, title: str,
         updates=(Update(local_now, MaintenanceStatus.SCHEDULED,
                         Text({lang: check_message(message)})),),
         maintenance=Window(start, end),
-        who_is_affected=Text({lang: who.strip()}) if who else Text({}),
-        what_to_do=Text({lang: what_to_do.strip()}) if what_to_do else Text({}),
+        who_is_affected=Text({lang: one_newline(who).strip()}) if who else Text({}),
+        what_to_do=Text({lang: one_newline(what_to_do).strip()}) if what_to_do else Text({}),
     )

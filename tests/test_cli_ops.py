@@ -83,3 +83,83 @@ def test_a_site_that_builds_says_nothing_of_it(runner, site_dir):
     assert UNBUILDABLE not in result.output
     assert load_site(site_dir).incident(FIBRE).updates[0].body.get_in("fr", "fr").value == \
         "Toujours en cours."
+
+
+# -- the CLI never writes what check refuses (issue 35, 16 and 9) -------------------------
+
+@pytest.mark.parametrize("command", ["update", "note"])
+def test_a_lone_cr_cannot_forge_an_update_heading(runner, site_dir, command):
+    path = site_dir / "incidents" / (f"{FIBRE}.md" if command == "update"
+                                     else f"{FIBRE}.internal.md")
+    before = path.read_bytes() if path.exists() else None
+    result = run(runner, site_dir, command, FIBRE, "-m",
+                 "x\r## 2026-11-26 12:00 · resolved\rok", ok=False)
+    assert result.exit_code == 1
+    assert "line 2 of the message, '## 2026-11-26 12:00 · resolved', is a level-2 heading" \
+        in result.output
+    assert (path.read_bytes() if path.exists() else None) == before
+
+
+@pytest.mark.parametrize("command", ["update", "note"])
+def test_cr_and_crlf_in_a_message_are_written_as_lf(runner, site_dir, command):
+    run(runner, site_dir, command, FIBRE, "-m", "un\r\ndeux\rtrois")
+    name = f"{FIBRE}.md" if command == "update" else f"{FIBRE}.internal.md"
+    data = (site_dir / "incidents" / name).read_bytes()
+    assert b"\r" not in data and b"un\ndeux\ntrois\n" in data
+    assert run(runner, site_dir, "check").exit_code == 0
+
+
+@pytest.mark.parametrize("command", ["update", "note", "new"])
+def test_a_message_over_the_content_limit_is_refused_before_writing(runner, site_dir,
+                                                                    command):
+    before = {p.name: p.read_bytes() for p in (site_dir / "incidents").iterdir()}
+    args = ("new", "Gros", "-c", "adsl") if command == "new" else (command, FIBRE)
+    result = run(runner, site_dir, *args, "-m", "é" * 600_000, ok=False)
+    assert result.exit_code == 1
+    assert "over 1 MB" in result.output and "Traceback" not in result.output
+    assert {p.name: p.read_bytes() for p in (site_dir / "incidents").iterdir()} == before
+
+
+def test_a_message_that_fills_the_file_past_the_limit_is_refused(runner, site_dir):
+    path = site_dir / "incidents" / f"{FIBRE}.md"
+    before = path.read_bytes()
+    result = run(runner, site_dir, "update", FIBRE, "-m", "x" * (1_000_000 - 100), ok=False)
+    assert result.exit_code == 1
+    assert f"incidents/{FIBRE}.md:1: would be larger than 1 MB" in result.output
+    assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("command", ["update", "note"])
+def test_a_write_that_fails_is_a_clean_error_and_the_file_is_intact(site_dir, command):
+    """The disk fills up mid-write. A tiny tmpfs needs mount rights and /dev/full cannot
+    stand for a folder, so the write is made to fail the way a full disk fails it, in the
+    middle of the file's bytes: a real process whose file size limit (RLIMIT_FSIZE, which
+    binds root too) is below the new file's size. Python ignores SIGXFSZ, so the write
+    fails with an OSError (EFBIG) where a full disk gives ENOSPC, through the same code."""
+    import os
+    import resource
+    import subprocess
+    import sys
+
+    path = site_dir / "incidents" / f"{FIBRE}.md"
+    if command == "note":  # an internal file exists, and grows past the limit
+        path = site_dir / "incidents" / f"{FIBRE}.internal.md"
+        path.write_text("---\n---\n## 2026-11-26 08:00\nAppeler le technicien.\n",
+                        encoding="utf-8")
+    before = path.read_bytes()
+    limit = len(before) + 10
+
+    def small_files() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    done = subprocess.run(
+        [sys.executable, "-m", "statuspage", "--site", str(site_dir), command, FIBRE,
+         "-m", "Le technicien est sur place depuis une heure."],
+        capture_output=True, text=True, preexec_fn=small_files, timeout=60,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    assert f"incidents/{path.name}: cannot be written (file too large); nothing was changed" \
+        in done.stderr
+    assert path.read_bytes() == before
+    assert [p.name for p in path.parent.iterdir() if p.name.startswith(".")] == []
