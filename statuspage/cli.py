@@ -347,6 +347,32 @@ def resolve(obj: Context, incident_id, message) -> None:
     _published(obj.root)
 
 
+REOPENING = ("investigating", "identified", "monitoring", "in_progress", "verifying")
+
+
+@main.command()
+@click.argument("incident_id", metavar="ID|REF")
+@click.option("-m", "--message", help="Why it is open again (else stdin or $EDITOR).")
+@click.option("--status", type=click.Choice(REOPENING), metavar="STATUS",
+              help="The status it reopens with: investigating (the default), identified, "
+                   "monitoring; for a maintenance in_progress (the default) or verifying.")
+@click.option("--next-update", metavar="WHEN", help="When customers get the next update.")
+@pass_ctx
+def reopen(obj: Context, incident_id, message, status, next_update) -> None:
+    """Reopen a resolved incident (or a completed maintenance): an update after the
+    resolution, under the same id and reference; the timeline keeps the resolution, and
+    the incident is open again on the pages, in the API and feeds, and for webhooks."""
+    config = obj.config()
+    incident_id = writer.resolve_id(obj.root, incident_id)
+    incident = writer.append_update(
+        obj.root, config, incident_id, status,
+        _message(message, f"Reopening {incident_id}: what is wrong again?"), _now(),
+        next_update=_promise(next_update, config), reopen=True)
+    click.echo(f"{incident.id}: reopened, {incident.updates[0].status}")
+    _remind(incident, config)
+    _published(obj.root)
+
+
 @main.command()
 @click.argument("incident_id", metavar="ID|REF")
 @click.option("-m", "--message", help="The note's text (else stdin or $EDITOR).")

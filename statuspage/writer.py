@@ -26,6 +26,7 @@ from statuspage.content import apply_translation, front_matter, parse_incident
 from statuspage.errors import ContentError, IncidentNotFound, Problem, Problems, StatusPageError
 from statuspage.i18n import translations
 from statuspage.model import (
+    CLOSED_STATUSES,
     ComponentStatus,
     FrozenMap,
     Impact,
@@ -35,9 +36,11 @@ from statuspage.model import (
     SiteConfig,
     Text,
     Update,
+    UpdateStatus,
     Window,
 )
 from statuspage.schema import MAX_ID, SLUG
+from statuspage.status import status_at
 from statuspage.times import format_time
 
 CLOSING_TEXT = {False: "This incident has been resolved.", True: "This maintenance is complete."}
@@ -296,15 +299,17 @@ def append_update(root: Path, config: SiteConfig, incident_id: str, status: str 
                   maintenance_start: datetime | None = None,
                   maintenance_end: datetime | None = None,
                   components: dict[str, ComponentStatus | None] | None = None,
-                  impact: Impact | None = None) -> Incident:
+                  impact: Impact | None = None, reopen: bool = False) -> Incident:
     """Add an update above the newest one, under the lock; every file is re-validated.
 
-    ``status`` None closes it (resolved, or completed for a maintenance), ``KEEP_STATUS``
+    ``status`` None closes it (resolved, or completed for a maintenance; with ``reopen``,
+    it opens it again: investigating, or in_progress), ``KEEP_STATUS``
     repeats the current one; ``message`` None writes the standard closing sentence, in
     every language of the site. ``maintenance_start`` and ``maintenance_end`` move a
     maintenance's window. ``components`` sets services' statuses (a service not yet
     named is added; None as its status keeps the current one, or for a new service
-    takes the impact's), ``impact`` the incident's impact.
+    takes the impact's), ``impact`` the incident's impact. Only with ``reopen`` may an
+    update follow a closed incident with an open status (and only then).
     """
     with locked(root) as folder:
         path = incident_path(root, incident_id)
@@ -316,6 +321,9 @@ def append_update(root: Path, config: SiteConfig, incident_id: str, status: str 
             status = current.updates[0].status.value if current.updates else \
                 statuses.SCHEDULED.value if statuses is MaintenanceStatus else \
                 IncidentStatus.INVESTIGATING.value
+        if status is None and reopen:
+            status = MaintenanceStatus.IN_PROGRESS if current.is_maintenance else \
+                IncidentStatus.INVESTIGATING
         if status is None:
             status = MaintenanceStatus.COMPLETED if current.is_maintenance else \
                 IncidentStatus.RESOLVED
@@ -323,6 +331,7 @@ def append_update(root: Path, config: SiteConfig, incident_id: str, status: str 
             raise StatusPageError(f"unknown status {status!r} for this "
                                   f"{'maintenance' if current.is_maintenance else 'incident'} "
                                   f"(known: {', '.join(s.value for s in statuses)})")
+        _check_reopening(current, statuses(status), when, reopen)
         if message is None:
             english = CLOSING_TEXT[current.is_maintenance]
             messages = {lang: translations(lang).gettext(english) for lang in config.languages}
@@ -348,6 +357,25 @@ def append_update(root: Path, config: SiteConfig, incident_id: str, status: str 
                                            translated, (current, incident), config))
         _commit(changes)
         return incident
+
+
+def _check_reopening(current: Incident, new: UpdateStatus, when: datetime,
+                     reopen: bool) -> None:
+    """An open status after a closed incident reopens it: said with ``reopen`` alone, so
+    that a reopening is never a slip of ``update``; and ``reopen`` needs a closed one."""
+    closed = status_at(current, when) in CLOSED_STATUSES
+    kind = "maintenance" if current.is_maintenance else "incident"
+    if reopen and not closed:
+        raise StatusPageError(f"{current.id} is not closed ({kind} "
+                              f"{status_at(current, when)}): nothing to reopen; add an "
+                              "update with 'statuspage update'")
+    if reopen and new in CLOSED_STATUSES:
+        raise StatusPageError(f"reopening takes an open status, not {new}")
+    if not reopen and closed and current.updates and \
+            current.updates[0].status in CLOSED_STATUSES and new not in CLOSED_STATUSES:
+        raise StatusPageError(f"{current.id} is {current.updates[0].status}: to reopen it, use "
+                              f"'statuspage reopen {current.id}' (the timeline keeps the "
+                              "resolution)")
 
 
 def _check_kept(before: Incident, after: Incident) -> None:

@@ -95,7 +95,8 @@ def test_update_refuses_a_second_resolution_and_leaves_the_file(runner, site_dir
     result = run(runner, site_dir, "update", "2026-11-20-double-charge", "--status", "monitoring",
                  "-m", "Oups.", ok=False)
     assert result.exit_code == 1
-    assert "only a postmortem may follow" in result.output
+    assert "2026-11-20-double-charge is resolved: to reopen it, use 'statuspage reopen " \
+        "2026-11-20-double-charge'" in result.output
     assert path.read_bytes() == before
 
 
@@ -329,7 +330,7 @@ def test_an_update_in_the_same_minute_after_resolve_is_refused(runner, site_dir)
     result = run(runner, site_dir, "update", FIBRE, "--status", "investigating", "-m", "Encore.",
                  ok=False)
     assert result.exit_code == 1
-    assert "investigating update after the incident was resolved" in result.output
+    assert f"{FIBRE} is resolved: to reopen it, use 'statuspage reopen" in result.output
     assert str(load_site(site_dir).incident(FIBRE).updates[0].status) == "resolved"
 
 

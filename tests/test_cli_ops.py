@@ -4,12 +4,14 @@ the CLI never writes what check refuses (issue 35)."""
 
 from __future__ import annotations
 
+import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from conftest import FIBRE, NOW, TRANSLATED
 
-from statuspage import cli
+from statuspage import cli, refs
 from statuspage.loader import load_site
 
 UNBUILDABLE = "the site cannot be built: the daemon keeps publishing the last good content"
@@ -163,3 +165,111 @@ def test_a_write_that_fails_is_a_clean_error_and_the_file_is_intact(site_dir, co
         in done.stderr
     assert path.read_bytes() == before
     assert [p.name for p in path.parent.iterdir() if p.name.startswith(".")] == []
+
+
+# -- 3. reopen ----------------------------------------------------------------------------
+
+def _at(monkeypatch, minutes: int) -> None:
+    monkeypatch.setattr(cli, "_now", lambda: NOW + timedelta(minutes=minutes))
+
+
+def _json(path: Path):
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_reopen_by_lower_case_reference_opens_it_again_everywhere(runner, site_dir,
+                                                                   monkeypatch, tmp_path):
+    reference = refs.ref_of(FIBRE)
+    run(runner, site_dir, "resolve", FIBRE, "-m", "Le câble est réparé.")
+    _at(monkeypatch, 5)
+    result = run(runner, site_dir, "reopen", reference.lower(), "-m", "La coupure reprend.")
+    assert f"{FIBRE}: reopened, investigating" in result.output
+    incident = load_site(site_dir).incident(FIBRE)
+    assert [u.status.value for u in incident.updates] == [
+        "investigating", "resolved", "identified", "investigating"]
+    assert incident.reference == reference  # the same id, the same reference
+    assert run(runner, site_dir, "list", "--open").output.split()[:3] == [
+        FIBRE, reference, "investigating"]
+    out = tmp_path / "out"
+    run(runner, site_dir, "build", "--out", str(out))
+    unresolved = _json(out / "api" / "v2" / "incidents" / "unresolved.json")["incidents"]
+    assert [(i["id"], i["status"], i["resolved_at"]) for i in unresolved] == [
+        (FIBRE, "investigating", None)]
+    assert [u["status"] for u in unresolved[0]["incident_updates"]][:2] == [
+        "investigating", "resolved"]
+    page = (out / "incidents" / FIBRE / "index.html").read_text(encoding="utf-8")
+    assert "La coupure reprend." in page and "Le câble est réparé." in page  # both kept
+    assert f"/incidents/{FIBRE}/" in (out / "r" / reference / "index.html").read_text(
+        encoding="utf-8")
+    assert "La coupure reprend." in (out / "index.html").read_text(encoding="utf-8")
+    feed = (out / "incidents" / FIBRE / "updates.atom").read_text(encoding="utf-8")
+    assert "La coupure reprend." in feed
+    summary = _json(out / "api" / "v2" / "summary.json")
+    assert {c["id"]: c["status"] for c in summary["components"]}["fibre"] == "partial_outage"
+
+
+def test_reopen_is_posted_to_webhooks_with_the_services_back(runner, site_dir, monkeypatch,
+                                                              receiver):
+    from statuspage.webhooks import Webhooks, state_path
+
+    hooks = Webhooks((receiver.url,), state_path(site_dir / "build"), sleep=lambda _: None)
+    try:
+        run(runner, site_dir, "resolve", FIBRE, "-m", "Réparé.")
+        hooks.notify(load_site(site_dir), NOW + timedelta(minutes=1))
+        hooks.wait(timeout=10)
+        receiver.requests.clear()
+        _at(monkeypatch, 5)
+        run(runner, site_dir, "reopen", FIBRE, "--status", "identified", "-m", "Encore coupé.")
+        hooks.notify(load_site(site_dir), NOW + timedelta(minutes=6))
+        hooks.wait(timeout=10)
+    finally:
+        hooks.close(timeout=5)
+    bodies = receiver.bodies()
+    update = next(b for b in bodies if "incident" in b)
+    assert update["incident"]["status"] == "identified"
+    assert update["incident"]["incident_updates"][0]["body"] == "Encore coupé."
+    component = next(b for b in bodies if "component_update" in b)
+    assert (component["component_update"]["old_status"],
+            component["component_update"]["new_status"]) == ("operational", "partial_outage")
+
+
+def test_a_maintenance_can_be_reopened(runner, site_dir, monkeypatch, tmp_path):
+    result = run(runner, site_dir, "maintenance", "Travaux fibre", "-c", "fibre",
+                 "--start", "2026-11-26 11:00", "--end", "14:00", "-m", "Coupures brèves.")
+    maintenance_id = result.output.split()[0]
+    run(runner, site_dir, "resolve", maintenance_id, "-m", "Terminé.")
+    _at(monkeypatch, 5)
+    result = run(runner, site_dir, "reopen", maintenance_id, "-m", "Une étape reste à faire.")
+    assert f"{maintenance_id}: reopened, in_progress" in result.output
+    out = tmp_path / "out"
+    run(runner, site_dir, "build", "--out", str(out))
+    active = _json(out / "api" / "v2" / "scheduled-maintenances" / "active.json")
+    assert [(m["id"], m["status"]) for m in active["scheduled_maintenances"]] == [
+        (maintenance_id, "in_progress")]
+
+
+def test_reopen_refuses_an_open_incident_and_update_refuses_to_reopen(runner, site_dir):
+    result = run(runner, site_dir, "reopen", FIBRE, "-m", "x", ok=False)
+    assert result.exit_code == 1
+    assert f"{FIBRE} is not closed (incident identified): nothing to reopen" in result.output
+    result = run(runner, site_dir, "update", TRANSLATED, "--status", "monitoring", "-m", "x",
+                 ok=False)
+    assert f"use 'statuspage reopen {TRANSLATED}'" in result.output
+
+
+def test_a_reopened_incident_resolved_again_ends_at_its_last_resolution(runner, site_dir,
+                                                                          monkeypatch):
+    from statuspage.status import Snapshot, transitions
+
+    run(runner, site_dir, "resolve", FIBRE, "-m", "Réparé.")
+    _at(monkeypatch, 30)
+    run(runner, site_dir, "reopen", FIBRE, "-m", "Encore.")
+    _at(monkeypatch, 90)
+    run(runner, site_dir, "resolve", FIBRE, "-m", "Réparé pour de bon.")
+    site = load_site(site_dir)
+    later = NOW + timedelta(hours=3)
+    view = Snapshot(site, later).view(FIBRE)
+    assert view.ended == NOW + timedelta(minutes=90) and not view.is_open
+    incident = site.incident(FIBRE)
+    assert transitions(incident, later) == [incident.started, NOW, NOW + timedelta(minutes=30),
+                                            NOW + timedelta(minutes=90)]
