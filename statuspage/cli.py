@@ -375,6 +375,24 @@ def reopen(obj: Context, incident_id, message, status, next_update) -> None:
 
 @main.command()
 @click.argument("incident_id", metavar="ID|REF")
+@pass_ctx
+def undo(obj: Context, incident_id) -> None:
+    """Take back the newest update written with the CLI less than 15 minutes ago, with the
+    front matter it changed (services, impact, promise); refused otherwise, saying why.
+    Feeds, webhooks and e-mails already sent are not recalled."""
+    incident_id = writer.resolve_id(obj.root, incident_id)
+    entry = writer.undo(obj.root, incident_id, _now())
+    gone = [item.path for item in entry.files if item.before is None]
+    click.echo(f"{incident_id}: took back {entry.what}"
+               + (f" ({', '.join(gone)} removed)" if gone else ", and its front matter"))
+    click.echo("feeds, webhooks and e-mails already sent cannot be recalled: if customers may "
+               f"have seen it, post a correcting update (statuspage update {incident_id} -m …)",
+               err=True)
+    _published(obj.root)
+
+
+@main.command()
+@click.argument("incident_id", metavar="ID|REF")
 @click.option("-m", "--message", help="The note's text (else stdin or $EDITOR).")
 @pass_ctx
 def note(obj: Context, incident_id, message) -> None:

@@ -8,6 +8,7 @@ so a reader never sees half a file. A file keeps its line endings and its BOM.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import os
@@ -15,12 +16,12 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from slugify import slugify as _slugify
 
-from statuspage import document, files, refs, sources
+from statuspage import document, files, journal, refs, sources
 from statuspage.config import INCIDENTS_DIR
 from statuspage.content import apply_translation, front_matter, parse_incident
 from statuspage.errors import ContentError, IncidentNotFound, Problem, Problems, StatusPageError
@@ -131,17 +132,19 @@ def writing(path: Path) -> Iterator[None]:
                               f"nothing was changed: {hint}") from None
 
 
-def _commit(changes: list[tuple[Path, bytes]]) -> None:
-    """Write every file, or (when one write fails) put back the ones already written."""
-    done: list[tuple[Path, bytes | None]] = []
+def _commit(changes: list[tuple[Path, bytes]]) -> list[tuple[Path, bytes | None, bytes]]:
+    """Write every file, or (when one write fails) put back the ones already written;
+    each file with its bytes before and after."""
+    done: list[tuple[Path, bytes | None, bytes]] = []
     try:
         for path, data in changes:
             before = path.read_bytes() if path.exists() else None
             with writing(path):
                 files.write_atomic(path, data)
-            done.append((path, before))
+            done.append((path, before, data))
+        return done
     except BaseException:
-        for path, before in reversed(done):
+        for path, before, _ in reversed(done):
             if before is None:
                 path.unlink(missing_ok=True)
             else:
@@ -233,9 +236,56 @@ def create(root: Path, config: SiteConfig, incident: Incident, numbered: bool = 
         path = folder / f"{incident.id}.md"
         text = format_incident(incident, config)
         _validated(incident.id, path, text, config)
-        with writing(path):
-            files.write_atomic(path, text.encode("utf-8"))
+        done = _commit([(path, text.encode("utf-8"))])
+        _remember(root, incident, incident.updates[0], done, config)
     return replace(incident, path=str(INCIDENTS_DIR / path.name))
+
+
+def _remember(root: Path, incident: Incident, update: Update,
+              done: list[tuple[Path, bytes | None, bytes]], config: SiteConfig) -> None:
+    """Journal a write for ``statuspage undo``."""
+    what = f"the {update.status} update of {format_time(update.time, config.timezone)}"
+    journal.record(root, journal.Entry(incident.id, update.time, what, tuple(
+        journal.written(root, path, before, after) for path, before, after in done)))
+
+
+UNDO_WITHIN = timedelta(minutes=15)
+
+
+def undo(root: Path, incident_id: str, now: datetime) -> journal.Entry:
+    """Take back the newest update the CLI wrote to the incident, if it was written less
+    than ``UNDO_WITHIN`` ago and its files hold what was written: each file as it was
+    before (the front matter too: services, impact, promise); refused otherwise, saying
+    why."""
+    with locked(root):
+        entries = journal.read(root)
+        mine = [e for e in entries if e.incident_id == incident_id]
+        if not mine:
+            raise StatusPageError(f"nothing to undo for {incident_id}: undo takes back an update "
+                                  "this machine's CLI wrote in the last 15 minutes; to correct "
+                                  "what customers read, post an update ('statuspage update')")
+        entry = mine[-1]
+        age = now - entry.at
+        if age >= UNDO_WITHIN:
+            raise StatusPageError(f"{entry.what} was written {int(age.total_seconds() // 60)} "
+                                  "minutes ago: undo works for 15 minutes, since customers, "
+                                  "feeds and webhooks may have it by now; post a correcting "
+                                  "update instead ('statuspage update')")
+        for item in entry.files:
+            if not item.current(root):
+                raise StatusPageError(f"{item.path} changed after {entry.what} (a hand edit, or "
+                                      "another command): undo would lose that; post a "
+                                      "correcting update instead ('statuspage update')")
+        for item in entry.files:
+            path = root / item.path
+            with writing(path):
+                if item.before is None:
+                    path.unlink()
+                else:
+                    files.write_atomic(path, item.before.encode("utf-8"))
+        with contextlib.suppress(OSError):  # the undo is done; the journal only forgets it
+            journal.write(root, [e for e in entries if e is not entry])
+    return entry
 
 
 def _incident_ids(root: Path) -> list[str]:
@@ -355,7 +405,8 @@ def append_update(root: Path, config: SiteConfig, incident_id: str, status: str 
             if lang != config.default_language:
                 changes.append(_translated(folder / f"{incident_id}.{lang}.md", lang, heading,
                                            translated, (current, incident), config))
-        _commit(changes)
+        done = _commit(changes)
+        _remember(root, incident, update, done, config)
         return incident
 
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from conftest import FIBRE, NOW, TRANSLATED
+from conftest import FIBRE, NOW, REPO, TRANSLATED
 
 from statuspage import cli, refs
 from statuspage.loader import load_site
@@ -273,3 +273,79 @@ def test_a_reopened_incident_resolved_again_ends_at_its_last_resolution(runner, 
     incident = site.incident(FIBRE)
     assert transitions(incident, later) == [incident.started, NOW, NOW + timedelta(minutes=30),
                                             NOW + timedelta(minutes=90)]
+
+
+# -- 4. undo ------------------------------------------------------------------------------
+
+def test_undo_takes_back_an_update_and_the_front_matter_it_changed(runner, site_dir,
+                                                                    monkeypatch):
+    path = site_dir / "incidents" / f"{FIBRE}.md"
+    before = path.read_bytes()
+    run(runner, site_dir, "update", FIBRE, "--status", "monitoring", "-c", "adsl:major_outage",
+        "--impact", "critical", "--next-update", "14:00", "-m", "Publié par erreur.")
+    _at(monkeypatch, 14)
+    result = run(runner, site_dir, "undo", refs.ref_of(FIBRE))
+    assert f"{FIBRE}: took back the monitoring update of 2026-11-26 12:00" in result.stdout
+    assert "cannot be recalled" in result.stderr and "correcting update" in result.stderr
+    assert path.read_bytes() == before
+    incident = load_site(site_dir).incident(FIBRE)
+    assert str(incident.impact) == "major" and list(incident.components) == ["fibre"]
+    assert incident.next_update.hour == 18
+    # the journal beside the content, which git ignores (as every .statuspage-* name)
+    assert (site_dir / ".statuspage-journal.json").is_file()
+    assert ".statuspage-*" in (REPO / ".gitignore").read_text(encoding="utf-8").split()
+    result = run(runner, site_dir, "undo", FIBRE, ok=False)  # once
+    assert result.exit_code == 1 and f"nothing to undo for {FIBRE}" in result.output
+
+
+def test_undo_of_a_resolution_restores_every_language_and_reopens_nothing_else(
+        runner, site_dir, monkeypatch):
+    incidents = site_dir / "incidents"
+    before = {p.name: p.read_bytes() for p in incidents.iterdir()}
+    run(runner, site_dir, "resolve", FIBRE)  # the sentence in French and English
+    assert (incidents / f"{FIBRE}.en.md").exists()
+    run(runner, site_dir, "undo", FIBRE)
+    assert {p.name: p.read_bytes() for p in incidents.iterdir()} == before
+
+
+def test_undo_after_15_minutes_is_refused_and_says_why(runner, site_dir, monkeypatch):
+    run(runner, site_dir, "update", FIBRE, "-m", "Déjà lu par les clients.")
+    path = site_dir / "incidents" / f"{FIBRE}.md"
+    after = path.read_bytes()
+    _at(monkeypatch, 15)
+    result = run(runner, site_dir, "undo", FIBRE, ok=False)
+    assert result.exit_code == 1
+    assert "the identified update of 2026-11-26 12:00 was written 15 minutes ago: undo " \
+        "works for 15 minutes" in result.output
+    assert "correcting update" in result.output
+    assert path.read_bytes() == after
+
+
+def test_undo_never_overwrites_a_later_edit(runner, site_dir, monkeypatch):
+    run(runner, site_dir, "update", FIBRE, "-m", "Première.")
+    path = site_dir / "incidents" / f"{FIBRE}.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("Première.", "Corrigée."),
+                    encoding="utf-8")
+    edited = path.read_bytes()
+    result = run(runner, site_dir, "undo", FIBRE, ok=False)
+    assert f"incidents/{FIBRE}.md changed after the identified update" in result.output
+    assert path.read_bytes() == edited
+
+
+def test_undo_takes_back_updates_one_at_a_time_newest_first(runner, site_dir, monkeypatch):
+    run(runner, site_dir, "update", FIBRE, "-m", "Un.")
+    _at(monkeypatch, 1)
+    run(runner, site_dir, "update", FIBRE, "--status", "monitoring", "-m", "Deux.")
+    _at(monkeypatch, 2)
+    assert "monitoring update of 2026-11-26 12:01" in run(runner, site_dir, "undo", FIBRE).output
+    assert "identified update of 2026-11-26 12:00" in run(runner, site_dir, "undo", FIBRE).output
+    assert [u.status.value for u in load_site(site_dir).incident(FIBRE).updates] == [
+        "identified", "investigating"]
+
+
+def test_undo_of_a_new_incident_removes_its_file(runner, site_dir):
+    result = run(runner, site_dir, "new", "Erreur de saisie", "-c", "adsl", "-m", "Oups.")
+    incident_id = result.output.split()[0]
+    result = run(runner, site_dir, "undo", incident_id)
+    assert f"incidents/{incident_id}.md removed" in result.output
+    assert not (site_dir / "incidents" / f"{incident_id}.md").exists()
