@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from statuspage import loader, status, untranslated, writer
+from statuspage import loader, status, understood, untranslated, writer
 from statuspage.config import SITE_FILE
 from statuspage.errors import ContentError, StatusPageError, count
 from statuspage.model import ComponentStatus, Impact, IncidentStatus, MaintenanceStatus
@@ -108,9 +108,13 @@ def _when(value: str | None, config, after: datetime | None = None) -> datetime 
     if value is None:
         return None
     try:
-        return parse_when(value, config.timezone, after or _now())
+        when = parse_when(value, config.timezone, after or _now())
     except TimeError as err:
         raise click.BadParameter(str(err)) from None
+    if value.strip().startswith("+") and (when.second or when.microsecond):
+        # a delay counts from now, to the second: files hold minutes, a promise none early
+        when = when.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    return when
 
 
 def _required_when(value: str, config, after: datetime | None = None) -> datetime:
@@ -152,6 +156,19 @@ def _promise(value: str | None, config) -> datetime | None:
 
 def _interactive() -> bool:
     return sys.stdin.isatty()
+
+
+def _target(root: Path, wanted: str) -> tuple[str, str | None]:
+    """The incident's id, and what was typed when it was only the start of the id (a
+    script must type at least the id's date and first word)."""
+    incident_id, by_start = writer.find_id(root, wanted, whole_word=not _interactive())
+    return incident_id, wanted if by_start else None
+
+
+def _say(incident, config, typed: str | None = None, services=(), times=()) -> None:
+    """What was understood, below the command's first line."""
+    for line in understood.lines(incident, config, typed, services, times):
+        click.echo(line)
 
 
 def _message(message: str | None, prompt: str) -> str:
@@ -223,16 +240,23 @@ def new(obj: Context, title, components, impact, status, message, next_update, w
 
     On a multi-language site, say which translation files lack the new text."""
     config = obj.config()
+    promised, begun = _promise(next_update, config), _started(started, config)
     incident = writer.new_incident(
         config, title, _components(components), Impact(impact), status,
         _message(message, "What are customers seeing? What are you doing?"), _now(),
-        incident_id=incident_id, next_update=_promise(next_update, config), who=who,
-        what_to_do=what_to_do, started=_started(started, config),
+        incident_id=incident_id, next_update=promised, who=who,
+        what_to_do=what_to_do, started=begun,
     )
     incident = writer.create(obj.root, config, incident, numbered=incident_id is None)
     click.echo(incident.id)
     click.echo(_relative(obj.root / incident.path))
     click.echo(f"reference: {incident.reference}")
+    note = understood.rolled(next_update, promised, _now(), config) if promised else ""
+    times = [("next update", understood.promise(incident, config, _now(), note))]
+    if begun is not None:
+        times.insert(0, ("started", understood.moment(incident.started, config, understood.rolled(
+            started, incident.started, _now(), config))))
+    _say(incident, config, services=incident.components, times=times)
     _remind(incident, config, ("title", "who_is_affected", "what_to_do"))
     _published(obj.root)
 
@@ -278,8 +302,25 @@ def maintenance(obj: Context, title, components, start, end, message, who, what_
     click.echo(incident.id)
     click.echo(_relative(obj.root / incident.path))
     click.echo(f"reference: {incident.reference}")
+    _say(incident, config, services=incident.components, times=_window(
+        config, start, starts, end, ends))
     _remind(incident, config, ("title", "who_is_affected", "what_to_do"))
     _published(obj.root)
+
+
+def _window(config, start: str | None, starts: datetime | None, end: str | None,
+            ends: datetime | None) -> list[tuple[str, str]]:
+    """A maintenance's start and end as understood (an end's HH:MM follows its start)."""
+    found = []
+    if starts is not None:
+        found.append(("start", understood.moment(starts, config, understood.rolled(
+            start, starts, _now(), config))))
+    if ends is not None:
+        note = understood.rolled(end, ends, _now(), config) or (
+            " (the day after its start)" if starts and understood.rolled(end, ends, starts, config)
+            else "")
+        found.append(("end", understood.moment(ends, config, note)))
+    return found
 
 
 @main.command()
@@ -310,22 +351,26 @@ def update(obj: Context, incident_id, status, components, impact, message, next_
 
     On a multi-language site, say which translation files lack the new text."""
     config = obj.config()
-    incident_id = writer.resolve_id(obj.root, incident_id)
-    new_end = _when(end, config)
+    incident_id, typed = _target(obj.root, incident_id)
+    new_start, new_end = _when(start, config), _when(end, config)
     if new_end is not None and new_end <= _now():
         raise click.BadParameter(f"{end!r} is in the past: give the time the work will end",
                                  param_hint="--end")
     changes = _components(components)
+    promised = _promise(next_update, config)
     incident = writer.append_update(
         obj.root, config, incident_id, status or writer.KEEP_STATUS,
         _message(message, f"Update for {incident_id}: what changed?"), _now(),
-        next_update=_promise(next_update, config), maintenance_start=_when(start, config),
+        next_update=promised, maintenance_start=new_start,
         maintenance_end=new_end, components=changes, impact=Impact(impact) if impact else None,
     )
     click.echo(f"{incident.id}: {incident.updates[0].status}")
-    if changes or impact:
-        click.echo("services: " + ", ".join(f"{cid} {value}"
-                                            for cid, value in incident.components.items()))
+    note = understood.rolled(next_update, promised, _now(), config) if promised else ""
+    times = [] if incident.is_maintenance else [
+        ("next update", understood.promise(incident, config, _now(), note))]
+    times += _window(config, start, new_start, end, new_end)
+    _say(incident, config, typed,
+         services=list(incident.components) if impact else list(changes), times=times)
     _remind(incident, config)
     _published(obj.root)
 
@@ -338,10 +383,11 @@ def resolve(obj: Context, incident_id, message) -> None:
     """Add the resolving update (completed, for a maintenance) and remove the promise;
     without -m, a standard sentence in every language of the site."""
     config = obj.config()
-    incident = writer.append_update(obj.root, config,
-                                    writer.resolve_id(obj.root, incident_id), None, message,
-                                    _now(), clear_next_update=True)
+    incident_id, typed = _target(obj.root, incident_id)
+    incident = writer.append_update(obj.root, config, incident_id, None, message, _now(),
+                                    clear_next_update=True)
     click.echo(f"{incident.id}: {incident.updates[0].status}")
+    _say(incident, config, typed)
     if message is not None:
         _remind(incident, config)
     _published(obj.root)
@@ -363,12 +409,17 @@ def reopen(obj: Context, incident_id, message, status, next_update) -> None:
     resolution, under the same id and reference; the timeline keeps the resolution, and
     the incident is open again on the pages, in the API and feeds, and for webhooks."""
     config = obj.config()
-    incident_id = writer.resolve_id(obj.root, incident_id)
+    incident_id, typed = _target(obj.root, incident_id)
+    promised = _promise(next_update, config)
     incident = writer.append_update(
         obj.root, config, incident_id, status,
         _message(message, f"Reopening {incident_id}: what is wrong again?"), _now(),
-        next_update=_promise(next_update, config), reopen=True)
+        next_update=promised, reopen=True)
     click.echo(f"{incident.id}: reopened, {incident.updates[0].status}")
+    note = understood.rolled(next_update, promised, _now(), config) if promised else ""
+    _say(incident, config, typed, services=incident.components, times=[] if
+         incident.is_maintenance else [("next update", understood.promise(
+             incident, config, _now(), note))])
     _remind(incident, config)
     _published(obj.root)
 
@@ -380,11 +431,17 @@ def undo(obj: Context, incident_id) -> None:
     """Take back the newest update written with the CLI less than 15 minutes ago, with the
     front matter it changed (services, impact, promise); refused otherwise, saying why.
     Feeds, webhooks and e-mails already sent are not recalled."""
-    incident_id = writer.resolve_id(obj.root, incident_id)
+    config = obj.config()
+    incident_id, typed = _target(obj.root, incident_id)
     entry = writer.undo(obj.root, incident_id, _now())
     gone = [item.path for item in entry.files if item.before is None]
     click.echo(f"{incident_id}: took back {entry.what}"
                + (f" ({', '.join(gone)} removed)" if gone else ", and its front matter"))
+    if not gone:
+        incident = writer.current(obj.root, config, incident_id)
+        times = [] if incident.is_maintenance else [
+            ("next update", understood.promise(incident, config, _now()))]
+        _say(incident, config, typed, services=incident.components, times=times)
     click.echo("feeds, webhooks and e-mails already sent cannot be recalled: if customers may "
                f"have seen it, post a correcting update (statuspage update {incident_id} -m …)",
                err=True)
@@ -402,12 +459,13 @@ def note(obj: Context, incident_id, message) -> None:
     from statuspage import desk
 
     config = obj.config()
-    incident_id = writer.resolve_id(obj.root, incident_id)
+    incident_id, typed = _target(obj.root, incident_id)
     path, internal = desk.add_note(
         obj.root, config, incident_id,
         _message(message, f"Internal note on {incident_id}: never published"), _now())
     click.echo(f"{incident_id}: {len(internal.notes)} internal note"
                f"{'s' if len(internal.notes) != 1 else ''} in {_relative(path)}")
+    _say(writer.current(obj.root, config, incident_id), config, typed)
     _published(obj.root)
 
 

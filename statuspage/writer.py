@@ -310,18 +310,37 @@ def _reference_in(path: Path, incident_id: str) -> str:
 def resolve_id(root: Path, wanted: str) -> str:
     """The incident a person means: its id, its reference (any case, spaces and dashes
     ignored) or the unique start of its id."""
+    return find_id(root, wanted)[0]
+
+
+_DATED = re.compile(r"\d{4}-\d{2}-\d{2}-[a-z0-9]+")
+
+
+def find_id(root: Path, wanted: str, whole_word: bool = False) -> tuple[str, bool]:
+    """The incident a person means, and whether it was found by the start of its id only.
+
+    With ``whole_word`` (a script, where no one sees what was understood), a start must
+    reach the id's date and its first word: ``2026-12-05`` alone would take the day's only
+    incident, whichever it is."""
     ids = _incident_ids(root)
     text = wanted.strip()
     if text in ids or text.lower() in ids:
-        return text if text in ids else text.lower()
+        return (text if text in ids else text.lower()), False
     if refs.is_reference(text):
         reference = refs.normalize(text)
         found = [i for i in ids if _reference_in(root / INCIDENTS_DIR / f"{i}.md", i) == reference]
         if len(found) == 1:
-            return found[0]
+            return found[0], False
     starting = [i for i in ids if text and i.startswith(text.lower())]
     if len(starting) == 1:
-        return starting[0]
+        least = _DATED.match(starting[0])
+        least_text = least.group() if least else starting[0].split("-")[0]
+        if whole_word and len(text) < len(least_text):
+            raise IncidentNotFound(
+                f"{wanted!r} is only the start of {starting[0]} (reference "
+                f"{_reference_in(root / INCIDENTS_DIR / f'{starting[0]}.md', starting[0])}): "
+                f"in a script, give its reference, its id, or at least {least_text!r}")
+        return starting[0], True
     if starting:
         raise IncidentNotFound(f"{wanted!r} is the start of {len(starting)} incidents "
                                f"({', '.join(starting[-5:])}): type more of the id, or give its "
@@ -338,6 +357,12 @@ def incident_path(root: Path, incident_id: str) -> Path:
         raise IncidentNotFound(f"no incident {incident_id!r} (latest: {hint}; see "
                                "'statuspage list')")
     return path
+
+
+def current(root: Path, config: SiteConfig, incident_id: str) -> Incident:
+    """The incident as its file reads now (its original language)."""
+    path = incident_path(root, incident_id)
+    return _validated(incident_id, path, read_for_edit(path)[0], config)
 
 
 KEEP_STATUS = "keep"  # append_update's status: the incident's current one

@@ -349,3 +349,87 @@ def test_undo_of_a_new_incident_removes_its_file(runner, site_dir):
     result = run(runner, site_dir, "undo", incident_id)
     assert f"incidents/{incident_id}.md removed" in result.output
     assert not (site_dir / "incidents" / f"{incident_id}.md").exists()
+
+
+# -- 5. say what was understood -----------------------------------------------------------
+
+def test_a_clock_time_already_past_is_said_to_be_tomorrow(runner, site_dir):
+    result = run(runner, site_dir, "update", FIBRE, "-m", "On avance.", "--next-update",
+                 "11:57")  # three minutes ago
+    assert result.stdout.splitlines() == [
+        f"{FIBRE}: identified", "  title: Coupure fibre à Lyon", "  status: identified",
+        "  next update: 2026-11-27 11:57 Europe/Paris (tomorrow)"]
+
+
+def test_a_delay_is_written_to_the_minute(runner, site_dir, monkeypatch):
+    monkeypatch.setattr(cli, "_now", lambda: NOW + timedelta(seconds=57))
+    result = run(runner, site_dir, "update", FIBRE, "-m", "x", "--next-update", "+3m")
+    assert "  next update: 2026-11-26 12:04 Europe/Paris" in result.stdout.splitlines()
+    text = (site_dir / "incidents" / f"{FIBRE}.md").read_text(encoding="utf-8")
+    assert "next_update: 2026-11-26 12:04\n" in text  # not 12:03:57
+
+
+def test_new_and_maintenance_say_title_services_and_times(runner, site_dir):
+    result = run(runner, site_dir, "new", "Appels coupés", "-c", "adsl:major_outage",
+                 "-c", "billing", "--started", "13:00", "--next-update", "+1h", "-m", "x")
+    assert result.stdout.splitlines()[3:] == [
+        "  title: Appels coupés", "  status: investigating",
+        "  services: adsl major_outage, billing degraded_performance",
+        "  started: 2026-11-25 13:00 Europe/Paris (yesterday)",
+        "  next update: 2026-11-26 13:00 Europe/Paris"]
+    result = run(runner, site_dir, "maintenance", "Travaux", "-c", "fibre", "--start",
+                 "02:00", "--end", "04:00", "-m", "La nuit.")
+    assert result.stdout.splitlines()[3:] == [
+        "  title: Travaux", "  status: scheduled", "  services: fibre under_maintenance",
+        "  start: 2026-11-27 02:00 Europe/Paris (tomorrow)",
+        "  end: 2026-11-27 04:00 Europe/Paris (tomorrow)"]
+    result = run(runner, site_dir, "maintenance", "Nuit", "-c", "fibre", "--start",
+                 "2026-11-28 23:00", "--end", "01:00", "-m", "La nuit.")
+    assert "  end: 2026-11-29 01:00 Europe/Paris (the day after its start)" in \
+        result.stdout.splitlines()
+
+
+def test_resolve_says_the_promise_is_gone(runner, site_dir):
+    result = run(runner, site_dir, "resolve", FIBRE, "-m", "Réparé.")
+    assert result.stdout.splitlines()[1:] == ["  title: Coupure fibre à Lyon",
+                                              "  status: resolved"]
+
+
+@pytest.mark.parametrize("typed", ["2026-11-26", "2026-11-26-f", "2026-11-2"])
+def test_a_script_must_type_the_date_and_a_word(runner, site_dir, typed):
+    path = site_dir / "incidents" / f"{FIBRE}.md"
+    before = path.read_bytes()
+    result = run(runner, site_dir, "update", typed, "-m", "test", ok=False)
+    assert result.exit_code == 1
+    if typed != "2026-11-2":  # that one is the start of two incidents
+        assert f"{typed!r} is only the start of {FIBRE} (reference {refs.ref_of(FIBRE)}): " \
+            "in a script, give its reference, its id, or at least '2026-11-26-fibre'" \
+            in result.output
+    assert path.read_bytes() == before
+
+
+def test_the_start_of_an_id_is_shown_with_its_title(runner, site_dir):
+    result = run(runner, site_dir, "update", "2026-11-26-fibre", "-m", "x")
+    assert result.stdout.splitlines()[1:3] == [
+        f"  incident: {FIBRE} (from '2026-11-26-fibre')", "  title: Coupure fibre à Lyon"]
+
+
+def test_at_a_terminal_a_short_start_is_taken_and_shown(site_dir):
+    """A person at a terminal sees what was understood: a real pseudo-terminal as
+    standard input, the real clock."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    main_end, terminal = pty.openpty()
+    try:
+        done = subprocess.run([sys.executable, "-m", "statuspage", "--site", str(site_dir),
+                               "update", "2026-11-26", "-m", "Toujours en cours."],
+                              stdin=terminal, capture_output=True, text=True, timeout=60)
+    finally:
+        os.close(terminal)
+        os.close(main_end)
+    assert done.returncode == 0, done.stderr
+    assert f"  incident: {FIBRE} (from '2026-11-26')" in done.stdout.splitlines()
+    assert "  title: Coupure fibre à Lyon" in done.stdout.splitlines()
