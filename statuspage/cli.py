@@ -212,18 +212,49 @@ def init(obj: Context, directory: Path | None) -> None:
     click.echo(f"next: cd {target} && statuspage build")
 
 
+def _texts(option: str, help_text: str):
+    """--text LANG TEXT and --title LANG TEXT: another language of the site (repeatable)."""
+    return click.option(option, f"{option[2:]}s", nargs=2, multiple=True, metavar="LANG TEXT",
+                        help=help_text)
+
+
+TEXT_OPTION = _texts("--text", "The same text in another language of the site, into "
+                               "incidents/<id>.<lang>.md (repeatable).")
+TITLE_OPTION = _texts("--title", "The title in a language of the site (repeatable).")
+
+
+def _languages(config, texts=(), titles=()) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """--title and --text: the default language's title, and each other language's texts
+    (the writer refuses the default language's --text: that is -m)."""
+    own: dict[str, str] = {}
+    other: dict[str, dict[str, str]] = {}
+    for lang, value in titles:
+        if lang == config.default_language:
+            own["title"] = value
+        else:
+            other.setdefault(lang, {})["title"] = value
+    for lang, value in texts:
+        other.setdefault(lang, {})["message"] = value
+    return own, other
+
+
 @main.command()
 @click.argument("title")
-@click.option("-c", "--component", "components", multiple=True, required=True,
-              metavar="COMPONENT[:STATUS]", help="An affected component, with its status.")
-@click.option("--impact", type=click.Choice([i.value for i in Impact]), default="minor",
-              metavar="IMPACT", show_default=True,
-              help="How bad it is (none, minor, major, critical); sets components' default "
-                   "status.")
-@click.option("--status", default="investigating", show_default=True, metavar="STATUS",
+@click.option("-c", "--component", "components", multiple=True,
+              metavar="COMPONENT[:STATUS]",
+              help="An affected component, with its status (required unless the template "
+                   "names some).")
+@click.option("--impact", type=click.Choice([i.value for i in Impact]),
+              metavar="IMPACT", help="How bad it is (none, minor, major, critical); sets "
+                                     "components' default status (default: minor).")
+@click.option("--status", metavar="STATUS",
               type=click.Choice([s.value for s in IncidentStatus]),
-              help="The first status (investigating, identified, monitoring).")
-@click.option("-m", "--message", help="The first update's text (else stdin or $EDITOR).")
+              help="The first status (investigating, the default; identified, monitoring).")
+@click.option("--template", "template_name", metavar="NAME",
+              help="Start from content/templates/NAME.md: its defaults and first message, "
+                   "in every language it gives; the options here win.")
+@click.option("-m", "--message", help="The first update's text (else the template's, else "
+                                      "stdin or $EDITOR).")
 @click.option("--next-update", metavar="WHEN", help="When customers get the next update.")
 @click.option("--who", metavar="TEXT", help="Who is affected, in plain words.")
 @click.option("--what-to-do", metavar="TEXT", help="What customers should do.")
@@ -232,22 +263,46 @@ def init(obj: Context, directory: Path | None) -> None:
                    "(default: now), e.g. 06:40 or -2h; the first update is dated now.")
 @click.option("--id", "incident_id", metavar="ID",
               help="The id (default: the start's date and a slug of the title).")
+@TEXT_OPTION
+@TITLE_OPTION
 @pass_ctx
-def new(obj: Context, title, components, impact, status, message, next_update, who, what_to_do,
-        started, incident_id) -> None:
+def new(obj: Context, title, components, impact, status, template_name, message, next_update,
+        who, what_to_do, started, incident_id, texts, titles) -> None:
     """Create an incident with its first update; print its id and path (default id: the
     start's date and a slug of the title, transliterated: "Cœur" gives coeur).
 
     On a multi-language site, say which translation files lack the new text."""
+    from statuspage import templates
+
     config = obj.config()
+    template = templates.load(obj.root, config, template_name) if template_name else None
+    given = template.texts if template else {}
+    own = given.get(config.default_language, {})
+    services = _components(components) or (template.components if template else {})
+    if not services:
+        raise click.BadParameter("name the affected services, e.g. -c fibre (or use a "
+                                 "template that names them)", param_hint="-c")
+    next_update = next_update or (template.next_update if template else None)
     promised, begun = _promise(next_update, config), _started(started, config)
+    translated = {lang: dict(values) for lang, values in given.items()
+                  if lang != config.default_language}
+    own_title, other = _languages(config, texts, titles)
+    if own_title:
+        raise click.BadParameter(f"{config.default_language} is the site's default language: "
+                                 "its title is TITLE", param_hint="--title")
+    for lang, values in other.items():
+        translated.setdefault(lang, {}).update(values)
     incident = writer.new_incident(
-        config, title, _components(components), Impact(impact), status,
-        _message(message, "What are customers seeing? What are you doing?"), _now(),
-        incident_id=incident_id, next_update=promised, who=who,
-        what_to_do=what_to_do, started=begun,
+        config, title, services,
+        Impact(impact or (template and template.impact) or Impact.MINOR),
+        status or (template and template.status) or IncidentStatus.INVESTIGATING.value,
+        _message(message if message is not None else own.get("message"),
+                 "What are customers seeing? What are you doing?"), _now(),
+        incident_id=incident_id, next_update=promised, who=who or own.get("who_is_affected"),
+        what_to_do=what_to_do or own.get("what_to_do"), started=begun,
     )
-    incident = writer.create(obj.root, config, incident, numbered=incident_id is None)
+    incident = writer.create(obj.root, config, incident, numbered=incident_id is None,
+                             translated=translated)
     click.echo(incident.id)
     click.echo(_relative(obj.root / incident.path))
     click.echo(f"reference: {incident.reference}")
@@ -273,9 +328,11 @@ def new(obj: Context, title, components, impact, status, message, next_update, w
 @click.option("--what-to-do", metavar="TEXT", help="What customers should do.")
 @click.option("--id", "incident_id", metavar="ID",
               help="The id (default: the start's date and a slug of the title).")
+@TEXT_OPTION
+@TITLE_OPTION
 @pass_ctx
 def maintenance(obj: Context, title, components, start, end, message, who, what_to_do,
-                incident_id) -> None:
+                incident_id, texts, titles) -> None:
     """Schedule a planned maintenance: its components under_maintenance unless a status is
     given, a first scheduled update with the message; print its id and path (default id:
     the start's date and a slug of the title). An end not after the start, or past, is
@@ -298,7 +355,12 @@ def maintenance(obj: Context, title, components, start, end, message, who, what_
         _message(message, "What will customers notice, and what should they do?"), _now(),
         incident_id=incident_id, who=who, what_to_do=what_to_do,
     )
-    incident = writer.create(obj.root, config, incident, numbered=incident_id is None)
+    own_title, translated = _languages(config, texts, titles)
+    if own_title:
+        raise click.BadParameter(f"{config.default_language} is the site's default language: "
+                                 "its title is TITLE", param_hint="--title")
+    incident = writer.create(obj.root, config, incident, numbered=incident_id is None,
+                             translated=translated)
     click.echo(incident.id)
     click.echo(_relative(obj.root / incident.path))
     click.echo(f"reference: {incident.reference}")
@@ -341,9 +403,13 @@ def _window(config, start: str | None, starts: datetime | None, end: str | None,
               help="A maintenance only: its new start (it is moved, or began early).")
 @click.option("--end", metavar="WHEN",
               help="A maintenance only: its new end (to extend it, or end it earlier).")
+@click.option("--who", metavar="TEXT", help="Who is affected now, in plain words.")
+@click.option("--what-to-do", metavar="TEXT", help="What customers should do now.")
+@TEXT_OPTION
+@TITLE_OPTION
 @pass_ctx
 def update(obj: Context, incident_id, status, components, impact, message, next_update, start,
-           end) -> None:
+           end, who, what_to_do, texts, titles) -> None:
     """Add an update on top of the timeline: the message from -m, else standard input,
     else $EDITOR; -c and --impact change services' statuses and the impact in the same
     step. --next-update replaces the promise (without it the standing one is kept, and it
@@ -358,11 +424,15 @@ def update(obj: Context, incident_id, status, components, impact, message, next_
                                  param_hint="--end")
     changes = _components(components)
     promised = _promise(next_update, config)
+    fields, translated = _languages(config, texts, titles)
+    fields.update((key, value) for key, value in (("who_is_affected", who),
+                                                  ("what_to_do", what_to_do)) if value)
     incident = writer.append_update(
         obj.root, config, incident_id, status or writer.KEEP_STATUS,
         _message(message, f"Update for {incident_id}: what changed?"), _now(),
         next_update=promised, maintenance_start=new_start,
         maintenance_end=new_end, components=changes, impact=Impact(impact) if impact else None,
+        fields=fields, translated=translated,
     )
     click.echo(f"{incident.id}: {incident.updates[0].status}")
     note = understood.rolled(next_update, promised, _now(), config) if promised else ""
@@ -378,14 +448,20 @@ def update(obj: Context, incident_id, status, components, impact, message, next_
 @main.command()
 @click.argument("incident_id", metavar="ID|REF")
 @click.option("-m", "--message", help="The closing text (default: a standard sentence).")
+@TEXT_OPTION
 @pass_ctx
-def resolve(obj: Context, incident_id, message) -> None:
+def resolve(obj: Context, incident_id, message, texts) -> None:
     """Add the resolving update (completed, for a maintenance) and remove the promise;
     without -m, a standard sentence in every language of the site."""
     config = obj.config()
     incident_id, typed = _target(obj.root, incident_id)
+    if texts and message is None:
+        raise click.BadParameter("with --text, give the default language's text with -m too "
+                                 "(without -m, a standard sentence is written in every "
+                                 "language)", param_hint="--text")
     incident = writer.append_update(obj.root, config, incident_id, None, message, _now(),
-                                    clear_next_update=True)
+                                    clear_next_update=True,
+                                    translated=_languages(config, texts)[1])
     click.echo(f"{incident.id}: {incident.updates[0].status}")
     _say(incident, config, typed)
     if message is not None:
@@ -403,8 +479,9 @@ REOPENING = ("investigating", "identified", "monitoring", "in_progress", "verify
               help="The status it reopens with: investigating (the default), identified, "
                    "monitoring; for a maintenance in_progress (the default) or verifying.")
 @click.option("--next-update", metavar="WHEN", help="When customers get the next update.")
+@TEXT_OPTION
 @pass_ctx
-def reopen(obj: Context, incident_id, message, status, next_update) -> None:
+def reopen(obj: Context, incident_id, message, status, next_update, texts) -> None:
     """Reopen a resolved incident (or a completed maintenance): an update after the
     resolution, under the same id and reference; the timeline keeps the resolution, and
     the incident is open again on the pages, in the API and feeds, and for webhooks."""
@@ -414,7 +491,7 @@ def reopen(obj: Context, incident_id, message, status, next_update) -> None:
     incident = writer.append_update(
         obj.root, config, incident_id, status,
         _message(message, f"Reopening {incident_id}: what is wrong again?"), _now(),
-        next_update=promised, reopen=True)
+        next_update=promised, reopen=True, translated=_languages(config, texts)[1])
     click.echo(f"{incident.id}: reopened, {incident.updates[0].status}")
     note = understood.rolled(next_update, promised, _now(), config) if promised else ""
     _say(incident, config, typed, services=incident.components, times=[] if
@@ -450,9 +527,14 @@ def undo(obj: Context, incident_id) -> None:
 
 @main.command()
 @click.argument("incident_id", metavar="ID|REF")
-@click.option("-m", "--message", help="The note's text (else stdin or $EDITOR).")
+@click.option("-m", "--message", help="The note's text (else stdin or $EDITOR; none with "
+                                      "--say, --do or --tags alone).")
+@click.option("--say", metavar="TEXT", help="What an agent tells a customer who calls.")
+@click.option("--do", "do_", metavar="TEXT",
+              help="What agents may do (a goodwill gesture, when to escalate).")
+@click.option("--tags", metavar="TAG,…", help="Words agents search by, added to the others.")
 @pass_ctx
-def note(obj: Context, incident_id, message) -> None:
+def note(obj: Context, incident_id, message, say, do_, tags) -> None:
     """Add an internal note on top of incidents/<id>.internal.md (created if there is
     none): the message from -m, else standard input, else $EDITOR. Only the support desk
     edition shows it (build --edition desk)."""
@@ -460,9 +542,13 @@ def note(obj: Context, incident_id, message) -> None:
 
     config = obj.config()
     incident_id, typed = _target(obj.root, incident_id)
-    path, internal = desk.add_note(
-        obj.root, config, incident_id,
-        _message(message, f"Internal note on {incident_id}: never published"), _now())
+    fields = {key: value for key, value in (("say", say), ("do", do_)) if value}
+    if message is None and (fields or tags):
+        text = None  # only the fields
+    else:
+        text = _message(message, f"Internal note on {incident_id}: never published")
+    path, internal = desk.add_note(obj.root, config, incident_id, text, _now(), fields,
+                                   tuple((tags or "").split(",")))
     click.echo(f"{incident_id}: {len(internal.notes)} internal note"
                f"{'s' if len(internal.notes) != 1 else ''} in {_relative(path)}")
     _say(writer.current(obj.root, config, incident_id), config, typed)

@@ -40,7 +40,7 @@ from statuspage.model import (
     UpdateStatus,
     Window,
 )
-from statuspage.schema import MAX_ID, SLUG
+from statuspage.schema import MAX_ID, SLUG, scalar, write_text
 from statuspage.status import status_at
 from statuspage.times import format_time
 
@@ -213,11 +213,15 @@ def check_message(message: str) -> str:
 
 # -- commands ---------------------------------------------------------------------------
 
-def create(root: Path, config: SiteConfig, incident: Incident, numbered: bool = False) -> Incident:
+def create(root: Path, config: SiteConfig, incident: Incident, numbered: bool = False,
+           translated: Translated | None = None) -> Incident:
     """Write a new incident file; refuses to overwrite an existing id.
 
     With ``numbered`` (a default id), a taken id gets a suffix: ``-2``, ``-3``, …
+    ``translated``: by language, the texts of its translation file (title,
+    who_is_affected, what_to_do; message: the first update's).
     """
+    translated = _check_languages(config, translated or {})
     if not SLUG.fullmatch(incident.id):
         raise StatusPageError(f"id {incident.id!r} is not a slug: use lowercase letters, "
                               "digits and '-'")
@@ -236,9 +240,49 @@ def create(root: Path, config: SiteConfig, incident: Incident, numbered: bool = 
         path = folder / f"{incident.id}.md"
         text = format_incident(incident, config)
         _validated(incident.id, path, text, config)
-        done = _commit([(path, text.encode("utf-8"))])
+        changes = [(path, text.encode("utf-8"))]
+        heading = update_heading(incident.updates[0], config)
+        for lang, texts in translated.items():
+            fields = {k: v for k, v in texts.items() if k != "message"}
+            changes.append(_translated(folder / f"{incident.id}.{lang}.md", lang, heading,
+                                       texts.get("message"), (incident, incident), config,
+                                       fields))
+        done = _commit(changes)
         _remember(root, incident, incident.updates[0], done, config)
+        incident = with_translations(root, config, incident)
     return replace(incident, path=str(INCIDENTS_DIR / path.name))
+
+
+def with_translations(root: Path, config: SiteConfig, incident: Incident) -> Incident:
+    """The incident with its translation files over it, as the pages read it (what the
+    reminders of untranslated text look at)."""
+    for lang in config.languages[1:]:
+        path = root / INCIDENTS_DIR / f"{incident.id}.{lang}.md"
+        if path.is_file():
+            problems = Problems(str(INCIDENTS_DIR / path.name))
+            translated = apply_translation(incident, lang, read_for_edit(path)[0], config,
+                                           problems)
+            incident = incident if problems.errors else translated
+    return incident
+
+
+Translated = dict[str, dict[str, str]]  # language → text field (or "message") → text
+
+
+def _check_languages(config: SiteConfig, translated: Translated) -> Translated:
+    """Texts for the site's other languages, each cleaned as a message or a title is."""
+    checked: Translated = {}
+    for lang, texts in translated.items():
+        if lang == config.default_language:
+            raise StatusPageError(f"{lang} is the site's default language: give its text with "
+                                  "-m, the title, --who or --what-to-do")
+        if lang not in config.languages:
+            raise StatusPageError(f"unknown language {lang!r} (the site's other languages: "
+                                  f"{', '.join(config.languages[1:]) or 'none'})")
+        checked[lang] = {key: _one_line(value) if key == "title" else
+                         check_message(value) if key == "message" else
+                         one_newline(value).strip() for key, value in texts.items()}
+    return checked
 
 
 def _remember(root: Path, incident: Incident, update: Update,
@@ -374,7 +418,9 @@ def append_update(root: Path, config: SiteConfig, incident_id: str, status: str 
                   maintenance_start: datetime | None = None,
                   maintenance_end: datetime | None = None,
                   components: dict[str, ComponentStatus | None] | None = None,
-                  impact: Impact | None = None, reopen: bool = False) -> Incident:
+                  impact: Impact | None = None, reopen: bool = False,
+                  fields: dict[str, str] | None = None,
+                  translated: Translated | None = None) -> Incident:
     """Add an update above the newest one, under the lock; every file is re-validated.
 
     ``status`` None closes it (resolved, or completed for a maintenance; with ``reopen``,
@@ -384,8 +430,11 @@ def append_update(root: Path, config: SiteConfig, incident_id: str, status: str 
     maintenance's window. ``components`` sets services' statuses (a service not yet
     named is added; None as its status keeps the current one, or for a new service
     takes the impact's), ``impact`` the incident's impact. Only with ``reopen`` may an
-    update follow a closed incident with an open status (and only then).
+    update follow a closed incident with an open status (and only then). ``fields``:
+    title, who_is_affected or what_to_do in the default language; ``translated``: by
+    language, the update's text ("message") and those fields in its translation file.
     """
+    translated = _check_languages(config, translated or {})
     with locked(root) as folder:
         path = incident_path(root, incident_id)
         text, style = read_for_edit(path)
@@ -412,6 +461,8 @@ def append_update(root: Path, config: SiteConfig, incident_id: str, status: str 
             messages = {lang: translations(lang).gettext(english) for lang in config.languages}
         else:
             messages = {config.default_language: check_message(message)}
+            messages.update((lang, texts["message"]) for lang, texts in translated.items()
+                            if "message" in texts)
         update = Update(to_minute(when), statuses(status), Text(messages))
         heading = update_heading(update, config)
         text = _insert_update(text, f"{heading}\n{messages[config.default_language]}\n")
@@ -423,16 +474,20 @@ def append_update(root: Path, config: SiteConfig, incident_id: str, status: str 
             text = _move_window(text, current, maintenance_start, maintenance_end, config)
         if impact is not None or components:
             text = _change_services(text, current, components or {}, impact, config)
+        for key, value in (fields or {}).items():
+            text = _set_text(text, current, key, value, config)
         incident = _validated(incident_id, path, text, config)
         _check_kept(current, incident)
         changes = [(path, style.apply(text))]
-        for lang, translated in messages.items():
-            if lang != config.default_language:
+        for lang in config.languages[1:]:
+            texts = {k: v for k, v in translated.get(lang, {}).items() if k != "message"}
+            if lang in messages or texts:
                 changes.append(_translated(folder / f"{incident_id}.{lang}.md", lang, heading,
-                                           translated, (current, incident), config))
+                                           messages.get(lang), (current, incident), config,
+                                           texts))
         done = _commit(changes)
         _remember(root, incident, update, done, config)
-        return incident
+        return with_translations(root, config, incident)
 
 
 def _check_reopening(current: Incident, new: UpdateStatus, when: datetime,
@@ -521,12 +576,16 @@ def _move_window(text: str, current: Incident, start: datetime | None, end: date
     return text
 
 
-def _translated(path: Path, lang: str, heading: str, message: str,
-                incidents: tuple[Incident, Incident], config: SiteConfig) -> tuple[Path, bytes]:
-    """A translation file with the update added (created if there is none), checked as
-    it is (its errors at the lines it has now), then as it will be."""
+def _translated(path: Path, lang: str, heading: str, message: str | None,
+                incidents: tuple[Incident, Incident], config: SiteConfig,
+                fields: dict[str, str] | None = None) -> tuple[Path, bytes]:
+    """A translation file with the update added (created if there is none) and its
+    ``fields`` set, checked as it is (its errors at the lines it has now), then as it
+    will be."""
     text, style = read_for_edit(path) if path.exists() else ("---\n---\n", Style())
-    new = _insert_update(text, f"{heading}\n{message.strip()}\n")
+    new = text if message is None else _insert_update(text, f"{heading}\n{message.strip()}\n")
+    for key, value in (fields or {}).items():
+        new = set_line(new, key, f"{key}: {scalar(value)}")
     check_size(new, Problems(str(INCIDENTS_DIR / path.name)))
     for incident, version in zip(incidents, (text, new), strict=True):
         problems = Problems(str(INCIDENTS_DIR / path.name))
@@ -548,6 +607,32 @@ def _insert_update(text: str, block: str) -> str:
         return "".join(lines[:index]) + block + "\n" + "".join(lines[index:])
     head = text.rstrip("\n")
     return head + ("\n" if head.endswith("---") else "\n\n") + block
+
+
+def _set_text(text: str, current: Incident, key: str, value: str, config: SiteConfig) -> str:
+    """Set a text field of the original (title, who_is_affected, what_to_do) in the default
+    language, keeping the others its mapping gives."""
+    lang = config.default_language
+    value = _one_line(value) if key == "title" else one_newline(value).strip()
+    before: Text = getattr(current, key)
+    after = Text({lang: value}) if set(before) <= {"", lang} else before.merged({lang: value})
+    return set_line(text, key, write_text(key, after, config)[0])
+
+
+def set_line(text: str, key: str, line: str) -> str:
+    """Replace a top-level key of the front matter (its line and the lines indented under
+    it) with one ``line``; add it when there is none."""
+    lines = document.lines_of(text)
+    end = document.front_matter_end(lines)
+    pattern = re.compile(rf"{re.escape(key)}\s*:")
+    first = next((i for i in range(1, end) if pattern.match(lines[i])), None)
+    if first is None:
+        return set_front_matter(text, key, line.split(":", 1)[1].strip())
+    last = first + 1
+    while last < end and lines[last].startswith((" ", "\t")):
+        last += 1
+    lines[first:last] = [line + "\n"]
+    return "".join(lines)
 
 
 def set_front_matter(text: str, key: str, value: str | None) -> str:
