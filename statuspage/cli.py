@@ -203,7 +203,8 @@ def _components(values: tuple[str, ...]) -> dict[str, ComponentStatus | None]:
                 metavar="DIR")
 @click.pass_obj
 def init(obj: Context, directory: Path | None) -> None:
-    """Create a site: a commented content/site.yaml, one example incident, a .gitignore."""
+    """Create a site: a commented content/site.yaml, one example incident, two incident
+    templates (content/templates/: a billing error, a local network outage), a .gitignore."""
     from statuspage.scaffold import scaffold
 
     target = directory or obj.root
@@ -284,8 +285,12 @@ def new(obj: Context, title, components, impact, status, template_name, message,
                                  "template that names them)", param_hint="-c")
     next_update = next_update or (template.next_update if template else None)
     promised, begun = _promise(next_update, config), _started(started, config)
-    translated = {lang: dict(values) for lang, values in given.items()
-                  if lang != config.default_language}
+    # A text given here replaces the template's in every language: its translations
+    # would no longer say the same thing (the reminders then ask for them).
+    replaced = {key for key, value in (("message", message), ("who_is_affected", who),
+                                       ("what_to_do", what_to_do)) if value is not None}
+    translated = {lang: {k: v for k, v in values.items() if k not in replaced}
+                  for lang, values in given.items() if lang != config.default_language}
     own_title, other = _languages(config, texts, titles)
     if own_title:
         raise click.BadParameter(f"{config.default_language} is the site's default language: "

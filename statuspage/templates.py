@@ -49,13 +49,14 @@ def _components(reading: Reading, value: Any, path) -> Any:
     found: dict[str, ComponentStatus | None] = {}
     for component_id, status in value.items():
         if component_id not in ids:
-            reading.error(f"unknown component {component_id!r} (known: {known(ids)})",
-                          (*path, component_id))
+            reading.problems.error(f"components: unknown component {component_id!r} (known: "
+                                   f"{known(ids)})", *path, component_id)
         elif status in (None, ""):
             found[component_id] = None
         elif status not in statuses:
-            reading.error(f"unknown status {status!r} for {component_id!r} (known: "
-                          f"{known(statuses)})", (*path, component_id))
+            reading.problems.error(f"components: unknown status {status!r} for "
+                                   f"{component_id!r} (known: {known(statuses)})",
+                                   *path, component_id)
         else:
             found[component_id] = ComponentStatus(status)
     return found

@@ -5,6 +5,7 @@ the CLI never writes what check refuses (issue 35)."""
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import timedelta
 from pathlib import Path
 
@@ -433,3 +434,143 @@ def test_at_a_terminal_a_short_start_is_taken_and_shown(site_dir):
     assert done.returncode == 0, done.stderr
     assert f"  incident: {FIBRE} (from '2026-11-26')" in done.stdout.splitlines()
     assert "  title: Coupure fibre à Lyon" in done.stdout.splitlines()
+
+
+# -- 6. templates -------------------------------------------------------------------------
+
+def _example_templates(site_dir: Path) -> None:
+    """The shipped example's templates, on the test site (the same components)."""
+    shutil.copytree(REPO / "content" / "templates", site_dir / "content" / "templates")
+
+
+def test_new_from_a_template_takes_its_defaults_in_every_language(runner, site_dir):
+    _example_templates(site_dir)
+    result = run(runner, site_dir, "new", "--template", "billing-error",
+                 "Double prélèvement de décembre", "--title", "en", "December double charge")
+    incident_id = result.stdout.split()[0]
+    assert result.stdout.splitlines()[3:] == [
+        "  title: Double prélèvement de décembre", "  status: investigating",
+        "  services: billing partial_outage", "  next update: 2026-11-26 14:00 Europe/Paris"]
+    assert "reminder" not in result.stderr  # every text is there in English too
+    incident = load_site(site_dir).incident(incident_id)
+    assert str(incident.impact) == "major"
+    assert incident.title.get_in("en", "fr").value == "December double charge"
+    assert incident.who_is_affected.get_in("en", "fr").value == \
+        "Customers who pay their bill by direct debit."
+    assert incident.updates[0].body.get_in("fr", "fr").value.startswith(
+        "Une erreur de facturation")
+    assert incident.updates[0].body.get_in("en", "fr").value.startswith("A billing error")
+    assert incident_id not in run(runner, site_dir, "check").stderr  # nothing untranslated
+
+
+def test_the_options_win_over_the_template(runner, site_dir):
+    _example_templates(site_dir)
+    result = run(runner, site_dir, "new", "--template", "network-outage", "Coupure à Bron",
+                 "-c", "fibre:major_outage", "--impact", "critical", "--who", "Bron",
+                 "-m", "Coupure à Bron.", "--next-update", "+30m")
+    incident = load_site(site_dir).incident(result.stdout.split()[0])
+    assert dict(incident.components) == {"fibre": "major_outage"}
+    assert str(incident.impact) == "critical"
+    assert incident.who_is_affected.get_in("fr", "fr").value == "Bron"
+    # the template's English who and message no longer say the same: not written
+    assert incident.who_is_affected.get_in("en", "fr").lang == "fr"
+    assert incident.updates[0].body.get_in("en", "fr").value == "Coupure à Bron."
+    assert "no English text for the title, who is affected and this update yet" in result.stderr
+    assert incident.next_update == NOW + timedelta(minutes=30)
+
+
+def test_a_broken_template_is_a_located_error_and_nothing_is_written(runner, site_dir):
+    folder = site_dir / "content" / "templates"
+    folder.mkdir(parents=True)
+    (folder / "bad.md").write_text("---\nimpact: huge\ncomponents: [fiber]\n---\nx\n\n## de\n"
+                                   "y\n", encoding="utf-8")
+    before = sorted(p.name for p in (site_dir / "incidents").iterdir())
+    result = run(runner, site_dir, "new", "--template", "bad", "X", ok=False)
+    assert result.exit_code == 1
+    assert result.output.splitlines()[:3] == [
+        "content/templates/bad.md:2: impact: unknown impact 'huge' (known: none, minor, major, "
+        "critical)",
+        "content/templates/bad.md:3: components: unknown component 'fiber' (known: adsl, "
+        "billing, fibre)",
+        "content/templates/bad.md:7: '## de': a section of the template gives the first "
+        "message in another language of the site, under '## <lang>' (one of en)"]
+    result = run(runner, site_dir, "new", "--template", "nope", "X", ok=False)
+    assert "no template 'nope' in content/templates/ (there: bad)" in result.output
+    assert sorted(p.name for p in (site_dir / "incidents").iterdir()) == before
+
+
+def test_init_ships_two_templates_that_work(runner, tmp_path):
+    target = tmp_path / "new-site"
+    runner.invoke(cli.main, ["init", str(target)], catch_exceptions=False)
+    assert sorted(p.name for p in (target / "content" / "templates").iterdir()) == [
+        "billing-error.md", "network-outage.md"]
+    for name in ("billing-error", "network-outage"):
+        run(runner, target, "new", "--template", name, f"From {name}")
+    assert run(runner, target, "check", "--strict").exit_code == 0
+
+
+# -- 7. every language from the command line ----------------------------------------------
+
+def test_update_with_text_title_who_and_what_to_do_in_every_language(runner, site_dir):
+    result = run(runner, site_dir, "update", FIBRE, "-m", "Le câble est réparé.",
+                 "--text", "en", "The cable is repaired.", "--title", "en", "Fibre cut in Lyon",
+                 "--title", "fr", "Coupure fibre à Lyon 3e", "--who", "Lyon 3e et 7e",
+                 "--what-to-do", "Redémarrez la box.")
+    assert "reminder" not in result.stderr or "this update" not in result.stderr
+    english = (site_dir / "incidents" / f"{FIBRE}.en.md").read_text(encoding="utf-8")
+    assert english == ("---\ntitle: Fibre cut in Lyon\n---\n"
+                       "## 2026-11-26 12:00 · identified\nThe cable is repaired.\n")
+    incident = load_site(site_dir).incident(FIBRE)
+    assert incident.title.get_in("fr", "fr").value == "Coupure fibre à Lyon 3e"
+    assert incident.title.get_in("en", "fr").value == "Fibre cut in Lyon"
+    assert incident.who_is_affected.get_in("fr", "fr").value == "Lyon 3e et 7e"
+    assert incident.what_to_do.get_in("fr", "fr").value == "Redémarrez la box."
+    assert incident.updates[0].body.get_in("en", "fr").value == "The cable is repaired."
+    # a mapping title keeps its other languages
+    run(runner, site_dir, "update", TRANSLATED, "--status", "postmortem", "-m", "Bilan.",
+        "--title", "fr", "Double prélèvement (bilan)", "--text", "en", "Review.")
+    charge = load_site(site_dir).incident(TRANSLATED)
+    assert charge.title.get_in("fr", "fr").value == "Double prélèvement (bilan)"
+    assert charge.title.get_in("en", "fr").value == "Double charge"
+
+
+def test_new_resolve_and_reopen_take_other_languages(runner, site_dir, monkeypatch):
+    result = run(runner, site_dir, "new", "Appels coupés", "-c", "adsl", "-m", "Nous "
+                 "enquêtons.", "--text", "en", "We are investigating.", "--title", "en",
+                 "Calls cut")
+    incident_id = result.stdout.split()[0]
+    assert "reminder" not in result.stderr
+    run(runner, site_dir, "resolve", incident_id, "-m", "Rétabli.", "--text", "en",
+        "Restored.")
+    _at(monkeypatch, 5)
+    run(runner, site_dir, "reopen", incident_id, "-m", "Encore.", "--text", "en", "Again.")
+    incident = load_site(site_dir).incident(incident_id)
+    assert [u.body.get_in("en", "fr").value for u in incident.updates] == [
+        "Again.", "Restored.", "We are investigating."]
+    assert incident_id not in run(runner, site_dir, "check").stderr  # nothing untranslated
+
+
+@pytest.mark.parametrize("args, message", [
+    (("--text", "de", "Hallo"), "unknown language 'de' (the site's other languages: en)"),
+    (("--text", "fr", "Salut"), "fr is the site's default language: give its text with -m"),
+    (("--text", "en", "x\r## 2026-11-26 12:00 · resolved"), "is a level-2 heading"),
+])
+def test_a_text_in_another_language_is_checked_before_writing(runner, site_dir, args,
+                                                              message):
+    before = {p.name: p.read_bytes() for p in (site_dir / "incidents").iterdir()}
+    result = run(runner, site_dir, "update", FIBRE, "-m", "x", *args, ok=False)
+    assert result.exit_code == 1 and message in result.output
+    assert {p.name: p.read_bytes() for p in (site_dir / "incidents").iterdir()} == before
+
+
+def test_note_sets_say_do_and_adds_tags(runner, site_dir):
+    from statuspage import desk
+
+    run(runner, site_dir, "note", FIBRE, "--say", "Réparation prévue ce soir.",
+        "--do", "Geste : 5 € sur demande.", "--tags", "fibre,Lyon")
+    run(runner, site_dir, "note", FIBRE, "-m", "Appel du client 42.", "--tags", "lyon, urgent")
+    internal = desk.load_site(site_dir).internal[FIBRE]
+    assert internal.say.get_in("fr", "fr").value == "Réparation prévue ce soir."
+    assert internal.do.get_in("fr", "fr").value == "Geste : 5 € sur demande."
+    assert internal.tags == ("fibre", "Lyon", "urgent")
+    assert [n.body for n in internal.notes] == ["Appel du client 42."]

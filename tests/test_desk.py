@@ -326,7 +326,8 @@ def test_git_ignores_what_the_builds_leave_beside_the_content(tmp_path):
                              "--untracked-files=all"], check=True, capture_output=True,
                             text=True).stdout.split("\n")
     assert sorted(line[3:] for line in listed if line) == [
-        ".gitignore", "content/site.yaml", f"incidents/{incident}.internal.md",
+        ".gitignore", "content/site.yaml", "content/templates/billing-error.md",
+        "content/templates/network-outage.md", f"incidents/{incident}.internal.md",
         f"incidents/{incident}.md"]
 
 
