@@ -625,9 +625,10 @@ def check(obj: Context, strict: bool) -> None:
     """Validate every content file, then render every page in memory as a build would;
     print each problem as path:line: message and exit 1 (on warnings too with --strict).
 
-    Warnings: what the sanitiser removes, late promises, and on a multi-language site
-    each title, text and update not yet translated."""
-    from statuspage import desk
+    Incident templates (content/templates/) are checked too. Warnings: what the sanitiser
+    removes, late promises, and on a multi-language site each title, text and update not
+    yet translated."""
+    from statuspage import desk, templates
     from statuspage.build import render_check
 
     with _building(1):
@@ -635,6 +636,8 @@ def check(obj: Context, strict: bool) -> None:
         problems = render_check(desk.public(site), _now())
         if problems:
             raise ContentError(problems)
+    if broken := templates.problems(obj.root, site.config):  # the site builds: exit 1 only
+        raise ContentError(broken)
     warnings = [*map(str, site.warnings), *map(str, untranslated.problems(site, obj.root)),
                 *stale_warnings(status.Snapshot(site, _now()))]
     for warning in warnings:

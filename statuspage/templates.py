@@ -27,7 +27,7 @@ from typing import Any
 
 from statuspage import document, schema, sources, yamlsource
 from statuspage.config import SITE_FILE
-from statuspage.errors import ContentError, Problems, StatusPageError, known
+from statuspage.errors import ContentError, Problem, Problems, StatusPageError, known
 from statuspage.markup import audit
 from statuspage.model import ComponentStatus, Impact, IncidentStatus, SiteConfig, Text
 from statuspage.schema import Field, Reading
@@ -99,6 +99,21 @@ class Template:
 def names(root: Path) -> list[str]:
     folder = root / TEMPLATES_DIR
     return sorted(p.stem for p in folder.glob("*.md")) if folder.is_dir() else []
+
+
+def problems(root: Path, config: SiteConfig) -> list[Problem]:
+    """Every template's errors, for ``check``: a broken template is found before the
+    incident it was meant for."""
+    found: list[Problem] = []
+    for name in names(root):
+        try:
+            load(root, config, name)
+        except ContentError as err:
+            found += err.problems
+        except StatusPageError:
+            found.append(Problem(str(TEMPLATES_DIR / f"{name}.md"), 1, "not a template name: "
+                                 "use lowercase letters, digits and '-'"))
+    return found
 
 
 def load(root: Path, config: SiteConfig, name: str) -> Template:

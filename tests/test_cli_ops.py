@@ -574,3 +574,14 @@ def test_note_sets_say_do_and_adds_tags(runner, site_dir):
     assert internal.do.get_in("fr", "fr").value == "Geste : 5 € sur demande."
     assert internal.tags == ("fibre", "Lyon", "urgent")
     assert [n.body for n in internal.notes] == ["Appel du client 42."]
+
+
+def test_check_finds_a_broken_template(runner, site_dir, example_dir):
+    assert run(runner, example_dir, "check").exit_code == 0  # the shipped ones are good
+    folder = site_dir / "content" / "templates"
+    folder.mkdir(parents=True)
+    (folder / "bad.md").write_text("---\nimpact: huge\n---\nx\n", encoding="utf-8")
+    result = run(runner, site_dir, "check", ok=False)
+    assert result.exit_code == 1
+    assert "content/templates/bad.md:2: impact: unknown impact 'huge'" in result.stderr
+    assert UNBUILDABLE not in result.stderr  # the site itself builds
