@@ -136,6 +136,8 @@ def _started(value: str | None, config) -> datetime | None:
         raise click.BadParameter(f"{value!r} ({format_time(when, config.timezone)}) is in the "
                                  "future: give the time customers were first affected, e.g. "
                                  "-2h or 06:40", param_hint="--started")
+    if value.strip().startswith("-") or value.strip().endswith(" ago"):
+        when = when.replace(second=0, microsecond=0)  # files hold minutes
     return when
 
 

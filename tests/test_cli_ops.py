@@ -585,3 +585,11 @@ def test_check_finds_a_broken_template(runner, site_dir, example_dir):
     assert result.exit_code == 1
     assert "content/templates/bad.md:2: impact: unknown impact 'huge'" in result.stderr
     assert UNBUILDABLE not in result.stderr  # the site itself builds
+
+
+def test_a_delay_back_for_started_is_written_to_the_minute(runner, site_dir, monkeypatch):
+    monkeypatch.setattr(cli, "_now", lambda: NOW + timedelta(seconds=57))
+    result = run(runner, site_dir, "new", "Panne", "-c", "adsl", "-m", "x", "--started", "-2h")
+    text = (site_dir / "incidents" / f"{result.stdout.split()[0]}.md").read_text(
+        encoding="utf-8")
+    assert "started: 2026-11-26 10:00\n" in text  # not 10:00:57
