@@ -278,35 +278,25 @@ def new(obj: Context, title, components, impact, status, template_name, message,
     from statuspage import templates
 
     config = obj.config()
-    template = templates.load(obj.root, config, template_name) if template_name else None
-    given = template.texts if template else {}
-    own = given.get(config.default_language, {})
-    services = _components(components) or (template.components if template else {})
-    if not services:
-        raise click.BadParameter("name the affected services, e.g. -c fibre (or use a "
-                                 "template that names them)", param_hint="-c")
-    next_update = next_update or (template.next_update if template else None)
-    promised, begun = _promise(next_update, config), _started(started, config)
-    # A text given here replaces the template's in every language: its translations
-    # would no longer say the same thing (the reminders then ask for them).
-    replaced = {key for key, value in (("message", message), ("who_is_affected", who),
-                                       ("what_to_do", what_to_do)) if value is not None}
-    translated = {lang: {k: v for k, v in values.items() if k not in replaced}
-                  for lang, values in given.items() if lang != config.default_language}
     own_title, other = _languages(config, texts, titles)
     if own_title:
         raise click.BadParameter(f"{config.default_language} is the site's default language: "
                                  "its title is TITLE", param_hint="--title")
-    for lang, values in other.items():
-        translated.setdefault(lang, {}).update(values)
+    template = templates.load(obj.root, config, template_name) if template_name else None
+    chosen, translated = templates.fill(template, config, {
+        "components": _components(components), "impact": impact, "status": status,
+        "message": message, "next_update": next_update, "who_is_affected": who,
+        "what_to_do": what_to_do}, other)
+    if not chosen["components"]:
+        raise click.BadParameter("name the affected services, e.g. -c fibre (or use a "
+                                 "template that names them)", param_hint="-c")
+    next_update = chosen["next_update"]
+    promised, begun = _promise(next_update, config), _started(started, config)
     incident = writer.new_incident(
-        config, title, services,
-        Impact(impact or (template and template.impact) or Impact.MINOR),
-        status or (template and template.status) or IncidentStatus.INVESTIGATING.value,
-        _message(message if message is not None else own.get("message"),
-                 "What are customers seeing? What are you doing?"), _now(),
-        incident_id=incident_id, next_update=promised, who=who or own.get("who_is_affected"),
-        what_to_do=what_to_do or own.get("what_to_do"), started=begun,
+        config, title, chosen["components"], chosen["impact"], chosen["status"],
+        _message(chosen["message"], "What are customers seeing? What are you doing?"), _now(),
+        incident_id=incident_id, next_update=promised, who=chosen["who_is_affected"],
+        what_to_do=chosen["what_to_do"], started=begun,
     )
     incident = writer.create(obj.root, config, incident, numbered=incident_id is None,
                              translated=translated)

@@ -96,6 +96,33 @@ class Template:
     texts: dict[str, dict[str, str]]  # language → who_is_affected, what_to_do, message
 
 
+DEFAULTS = {"impact": Impact.MINOR, "status": IncidentStatus.INVESTIGATING.value}
+
+
+def fill(template: Template | None, config: SiteConfig, given: dict[str, Any],
+         translated: dict[str, dict[str, str]]) -> tuple[dict[str, Any], dict[str, dict[str,
+                                                                                     str]]]:
+    """What ``statuspage new`` writes: the options ``given`` (None or empty: not given),
+    else the template's, else the defaults; and by language the other languages' texts,
+    the options' (``translated``) over the template's. A text given in the default
+    language replaces the template's in every language: its translations would no
+    longer say the same thing (the reminders then ask for them)."""
+    texts = template.texts if template else {}
+    own = texts.get(config.default_language, {})
+    chosen = dict(given)
+    for key, value in given.items():
+        if value is None or value == {}:
+            chosen[key] = own.get(key) or (getattr(template, key, None) if template else None) \
+                or DEFAULTS.get(key)
+    chosen["impact"] = Impact(chosen["impact"])
+    replaced = {key for key, value in given.items() if value is not None}
+    others = {lang: {k: v for k, v in values.items() if k not in replaced}
+              for lang, values in texts.items() if lang != config.default_language}
+    for lang, values in translated.items():
+        others.setdefault(lang, {}).update(values)
+    return chosen, others
+
+
 def names(root: Path) -> list[str]:
     folder = root / TEMPLATES_DIR
     return sorted(p.stem for p in folder.glob("*.md")) if folder.is_dir() else []
