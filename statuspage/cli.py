@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -511,11 +511,12 @@ def undo(obj: Context, incident_id) -> None:
     gone = [item.path for item in entry.files if item.before is None]
     click.echo(f"{incident_id}: took back {entry.what}"
                + (f" ({', '.join(gone)} removed)" if gone else ", and its front matter"))
-    if not gone:
-        incident = writer.current(obj.root, config, incident_id)
-        times = [] if incident.is_maintenance else [
-            ("next update", understood.promise(incident, config, _now()))]
-        _say(incident, config, typed, services=incident.components, times=times)
+    with suppress(ContentError):  # a file that no longer reads: said by _published below
+        incident = None if gone else writer.current(obj.root, config, incident_id)
+        if incident is not None:
+            times = [] if incident.is_maintenance else [
+                ("next update", understood.promise(incident, config, _now()))]
+            _say(incident, config, typed, services=incident.components, times=times)
     click.echo("feeds, webhooks and e-mails already sent cannot be recalled: if customers may "
                f"have seen it, post a correcting update (statuspage update {incident_id} -m …)",
                err=True)
@@ -548,7 +549,8 @@ def note(obj: Context, incident_id, message, say, do_, tags) -> None:
                                    tuple((tags or "").split(",")))
     click.echo(f"{incident_id}: {len(internal.notes)} internal note"
                f"{'s' if len(internal.notes) != 1 else ''} in {_relative(path)}")
-    _say(writer.current(obj.root, config, incident_id), config, typed)
+    with suppress(ContentError):  # a broken incident file: said by _published below
+        _say(writer.current(obj.root, config, incident_id), config, typed)
     _published(obj.root)
 
 

@@ -593,3 +593,15 @@ def test_a_delay_back_for_started_is_written_to_the_minute(runner, site_dir, mon
     text = (site_dir / "incidents" / f"{result.stdout.split()[0]}.md").read_text(
         encoding="utf-8")
     assert "started: 2026-11-26 10:00\n" in text  # not 10:00:57
+
+
+def test_a_note_on_a_broken_incident_is_kept_and_the_break_is_said(runner, site_dir):
+    path = site_dir / "incidents" / f"{FIBRE}.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("impact: major",
+                                                             "impact: huge"), encoding="utf-8")
+    result = run(runner, site_dir, "note", FIBRE, "-m", "Le client rappelle.", ok=False)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert f"incidents/{FIBRE}.md:3: impact: unknown impact 'huge'" in result.stderr
+    assert UNBUILDABLE in result.stderr
+    assert "Le client rappelle." in (site_dir / "incidents" / f"{FIBRE}.internal.md").read_text(
+        encoding="utf-8")
