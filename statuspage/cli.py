@@ -507,7 +507,9 @@ def undo(obj: Context, incident_id) -> None:
     Feeds, webhooks and e-mails already sent are not recalled."""
     config = obj.config()
     incident_id, typed = _target(obj.root, incident_id)
-    entry = writer.undo(obj.root, incident_id, _now())
+    from statuspage.undo import take_back
+
+    entry = take_back(obj.root, incident_id, _now())
     gone = [item.path for item in entry.files if item.before is None]
     click.echo(f"{incident_id}: took back {entry.what}"
                + (f" ({', '.join(gone)} removed)" if gone else ", and its front matter"))
