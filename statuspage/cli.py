@@ -361,25 +361,10 @@ def maintenance(obj: Context, title, components, start, end, message, who, what_
     click.echo(incident.id)
     click.echo(_relative(obj.root / incident.path))
     click.echo(f"reference: {incident.reference}")
-    _say(incident, config, services=incident.components, times=_window(
-        config, start, starts, end, ends))
+    _say(incident, config, services=incident.components,
+         times=understood.window(config, _now(), (start, starts), (end, ends)))
     _remind(incident, config, ("title", "who_is_affected", "what_to_do"))
     _published(obj.root)
-
-
-def _window(config, start: str | None, starts: datetime | None, end: str | None,
-            ends: datetime | None) -> list[tuple[str, str]]:
-    """A maintenance's start and end as understood (an end's HH:MM follows its start)."""
-    found = []
-    if starts is not None:
-        found.append(("start", understood.moment(starts, config, understood.rolled(
-            start, starts, _now(), config))))
-    if ends is not None:
-        note = understood.rolled(end, ends, _now(), config) or (
-            " (the day after its start)" if starts and understood.rolled(end, ends, starts, config)
-            else "")
-        found.append(("end", understood.moment(ends, config, note)))
-    return found
 
 
 @main.command()
@@ -435,7 +420,7 @@ def update(obj: Context, incident_id, status, components, impact, message, next_
     note = understood.rolled(next_update, promised, _now(), config) if promised else ""
     times = [] if incident.is_maintenance else [
         ("next update", understood.promise(incident, config, _now(), note))]
-    times += _window(config, start, new_start, end, new_end)
+    times += understood.window(config, _now(), (start, new_start), (end, new_end))
     _say(incident, config, typed,
          services=list(incident.components) if impact else list(changes), times=times)
     _remind(incident, config)
@@ -583,8 +568,8 @@ def stale_warnings(snapshot: status.Snapshot) -> list[str]:
 def list_(obj: Context, only_open: bool) -> None:
     """List incidents, newest first: id, reference, status, age, components and title;
     warn (on stderr) about open incidents whose promised update is late. When a file keeps
-    the site from building, list what the daemon publishes, name the errors and exit 2."""
-    site = loader.Loader(obj.root).load(lenient=True)  # what the daemon publishes
+    the site from building, list the others, name the errors and exit 2."""
+    site = loader.Loader(obj.root).load(lenient=True)  # a broken file: the others listed
     now = _now()
     snapshot = status.Snapshot(site, now)
     language = site.config.default_language

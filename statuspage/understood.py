@@ -32,6 +32,22 @@ def moment(when: datetime, config: SiteConfig, note: str = "") -> str:
     return f"{format_time(when, config.timezone)} {config.timezone.key}{note}"
 
 
+def window(config: SiteConfig, now: datetime, start: tuple[str | None, datetime | None],
+           end: tuple[str | None, datetime | None]) -> list[tuple[str, str]]:
+    """A maintenance's start and end, each as (typed, read), as understood; an end's
+    ``HH:MM`` is read after its start, so it may be the day after."""
+    found = []
+    (start_text, starts), (end_text, ends) = start, end
+    if starts is not None:
+        found.append(("start", moment(starts, config, rolled(start_text, starts, now, config))))
+    if ends is not None:
+        note = rolled(end_text, ends, now, config) or (
+            " (the day after its start)" if starts and rolled(end_text, ends, starts, config)
+            else "")
+        found.append(("end", moment(ends, config, note)))
+    return found
+
+
 def promise(incident: Incident, config: SiteConfig, now: datetime, note: str = "") -> str:
     """The promise the pages show from now on."""
     if incident.next_update is None:
