@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import gc
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
 
-from statuspage import content, loader, status, untranslated, writer
+from statuspage import content, loader, status, understood, untranslated, writer
 from statuspage.config import SITE_FILE
 from statuspage.errors import ContentError, StatusPageError, count
 from statuspage.model import ComponentStatus, Impact, IncidentStatus, MaintenanceStatus
@@ -77,14 +79,42 @@ def console() -> None:
         gc.freeze()
 
 
+UNBUILDABLE = ("the site cannot be built: the daemon keeps publishing the last good content "
+               "until this is fixed")
+
+
+@contextmanager
+def _building(code: int = 2) -> Iterator[None]:
+    """A content error inside means customers see nothing new: the daemon keeps the last
+    good site. Say so after the located errors, and exit with ``code``."""
+    try:
+        yield
+    except ContentError as err:
+        click.echo(err.format_message(), err=True)
+        click.echo(UNBUILDABLE, err=True)
+        raise click.exceptions.Exit(code) from None
+
+
+def _published(root: Path) -> None:
+    """After a write: load the whole site as a build would, so that a command never says
+    "done" while another file (a hand edit) keeps everything from being published. The
+    write itself is kept: it is valid."""
+    with _building():
+        loader.load_site(root)
+
+
 def _when(value: str | None, config, after: datetime | None = None) -> datetime | None:
     """WHEN, read from now (or from ``after``: an end's ``05:00`` or ``+2h`` follows its start)."""
     if value is None:
         return None
     try:
-        return parse_when(value, config.timezone, after or _now())
+        when = parse_when(value, config.timezone, after or _now())
     except TimeError as err:
         raise click.BadParameter(str(err)) from None
+    if value.strip().startswith("+") and (when.second or when.microsecond):
+        # a delay counts from now, to the second: files hold minutes, a promise none early
+        when = when.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    return when
 
 
 def _required_when(value: str, config, after: datetime | None = None) -> datetime:
@@ -106,6 +136,8 @@ def _started(value: str | None, config) -> datetime | None:
         raise click.BadParameter(f"{value!r} ({format_time(when, config.timezone)}) is in the "
                                  "future: give the time customers were first affected, e.g. "
                                  "-2h or 06:40", param_hint="--started")
+    if value.strip().startswith("-") or value.strip().endswith(" ago"):
+        when = when.replace(second=0, microsecond=0)  # files hold minutes
     return when
 
 
@@ -143,6 +175,19 @@ def _interactive() -> bool:
     return sys.stdin.isatty()
 
 
+def _target(root: Path, wanted: str) -> tuple[str, str | None]:
+    """The incident's id, and what was typed when it was only the start of the id (a
+    script must type at least the id's date and first word)."""
+    incident_id, by_start = writer.find_id(root, wanted, whole_word=not _interactive())
+    return incident_id, wanted if by_start else None
+
+
+def _say(incident, config, typed: str | None = None, services=(), times=()) -> None:
+    """What was understood, below the command's first line."""
+    for line in understood.lines(incident, config, typed, services, times):
+        click.echo(line)
+
+
 def _message(message: str | None, prompt: str) -> str:
     """-m, else standard input when it is not a terminal, else $EDITOR."""
     if message is None and not _interactive():
@@ -175,7 +220,8 @@ def _components(values: tuple[str, ...]) -> dict[str, ComponentStatus | None]:
                 metavar="DIR")
 @click.pass_obj
 def init(obj: Context, directory: Path | None) -> None:
-    """Create a site: a commented content/site.yaml, one example incident, a .gitignore."""
+    """Create a site: a commented content/site.yaml, one example incident, two incident
+    templates (content/templates/: a billing error, a local network outage), a .gitignore."""
     from statuspage.scaffold import scaffold
 
     target = directory or obj.root
@@ -184,18 +230,49 @@ def init(obj: Context, directory: Path | None) -> None:
     click.echo(f"next: cd {target} && statuspage build")
 
 
+def _texts(option: str, help_text: str):
+    """--text LANG TEXT and --title LANG TEXT: another language of the site (repeatable)."""
+    return click.option(option, f"{option[2:]}s", nargs=2, multiple=True, metavar="LANG TEXT",
+                        help=help_text)
+
+
+TEXT_OPTION = _texts("--text", "The same text in another language of the site, into "
+                               "incidents/<id>.<lang>.md (repeatable).")
+TITLE_OPTION = _texts("--title", "The title in a language of the site (repeatable).")
+
+
+def _languages(config, texts=(), titles=()) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """--title and --text: the default language's title, and each other language's texts
+    (the writer refuses the default language's --text: that is -m)."""
+    own: dict[str, str] = {}
+    other: dict[str, dict[str, str]] = {}
+    for lang, value in titles:
+        if lang == config.default_language:
+            own["title"] = value
+        else:
+            other.setdefault(lang, {})["title"] = value
+    for lang, value in texts:
+        other.setdefault(lang, {})["message"] = value
+    return own, other
+
+
 @main.command()
 @click.argument("title")
-@click.option("-c", "--component", "components", multiple=True, required=True,
-              metavar="COMPONENT[:STATUS]", help="An affected component, with its status.")
-@click.option("--impact", type=click.Choice([i.value for i in Impact]), default="minor",
-              metavar="IMPACT", show_default=True,
-              help="How bad it is (none, minor, major, critical); sets components' default "
-                   "status.")
-@click.option("--status", default="investigating", show_default=True, metavar="STATUS",
+@click.option("-c", "--component", "components", multiple=True,
+              metavar="COMPONENT[:STATUS]",
+              help="An affected component, with its status (required unless the template "
+                   "names some).")
+@click.option("--impact", type=click.Choice([i.value for i in Impact]),
+              metavar="IMPACT", help="How bad it is (none, minor, major, critical); sets "
+                                     "components' default status (default: minor).")
+@click.option("--status", metavar="STATUS",
               type=click.Choice([s.value for s in IncidentStatus]),
-              help="The first status (investigating, identified, monitoring).")
-@click.option("-m", "--message", help="The first update's text (else stdin or $EDITOR).")
+              help="The first status (investigating, the default; identified, monitoring).")
+@click.option("--template", "template_name", metavar="NAME",
+              help="Start from content/templates/NAME.md: its defaults and first message, "
+                   "in every language it gives; the options here win.")
+@click.option("-m", "--message", help="The first update's text (else the template's, else "
+                                      "stdin or $EDITOR).")
 @click.option("--next-update", metavar="WHEN", help="When customers get the next update.")
 @click.option("--who", metavar="TEXT", help="Who is affected, in plain words.")
 @click.option("--what-to-do", metavar="TEXT", help="What customers should do.")
@@ -204,25 +281,51 @@ def init(obj: Context, directory: Path | None) -> None:
                    "(default: now), e.g. 06:40 or -2h; the first update is dated now.")
 @click.option("--id", "incident_id", metavar="ID",
               help="The id (default: the start's date and a slug of the title).")
+@TEXT_OPTION
+@TITLE_OPTION
 @pass_ctx
-def new(obj: Context, title, components, impact, status, message, next_update, who, what_to_do,
-        started, incident_id) -> None:
+def new(obj: Context, title, components, impact, status, template_name, message, next_update,
+        who, what_to_do, started, incident_id, texts, titles) -> None:
     """Create an incident with its first update; print its id and path (default id: the
     start's date and a slug of the title, transliterated: "Cœur" gives coeur).
 
     On a multi-language site, say which translation files lack the new text."""
+    from statuspage import templates
+
     config = obj.config()
+    own_title, other = _languages(config, texts, titles)
+    if own_title:
+        raise click.BadParameter(f"{config.default_language} is the site's default language: "
+                                 "its title is TITLE", param_hint="--title")
+    template = templates.load(obj.root, config, template_name) if template_name else None
+    chosen, translated = templates.fill(template, config, {
+        "components": _components(components), "impact": impact, "status": status,
+        "message": message, "next_update": next_update, "who_is_affected": who,
+        "what_to_do": what_to_do}, other)
+    if not chosen["components"]:
+        raise click.BadParameter("name the affected services, e.g. -c fibre (or use a "
+                                 "template that names them)", param_hint="-c")
+    next_update = chosen["next_update"]
+    promised, begun = _promise(next_update, config), _started(started, config)
     incident = writer.new_incident(
-        config, title, _components(components), Impact(impact), status,
-        _message(message, "What are customers seeing? What are you doing?"), _now(),
-        incident_id=incident_id, next_update=_promise(next_update, config), who=who,
-        what_to_do=what_to_do, started=_started(started, config),
+        config, title, chosen["components"], chosen["impact"], chosen["status"],
+        _message(chosen["message"], "What are customers seeing? What are you doing?"), _now(),
+        incident_id=incident_id, next_update=promised, who=chosen["who_is_affected"],
+        what_to_do=chosen["what_to_do"], started=begun,
     )
-    incident = writer.create(obj.root, config, incident, numbered=incident_id is None)
+    incident = writer.create(obj.root, config, incident, numbered=incident_id is None,
+                             translated=translated)
     click.echo(incident.id)
     click.echo(_relative(obj.root / incident.path))
     click.echo(f"reference: {incident.reference}")
+    note = understood.rolled(next_update, promised, _now(), config) if promised else ""
+    times = [("next update", understood.promise(incident, config, _now(), note))]
+    if begun is not None:
+        times.insert(0, ("started", understood.moment(incident.started, config, understood.rolled(
+            started, incident.started, _now(), config))))
+    _say(incident, config, services=incident.components, times=times)
     _remind(incident, config, ("title", "who_is_affected", "what_to_do"))
+    _published(obj.root)
 
 
 @main.command()
@@ -237,9 +340,11 @@ def new(obj: Context, title, components, impact, status, message, next_update, w
 @click.option("--what-to-do", metavar="TEXT", help="What customers should do.")
 @click.option("--id", "incident_id", metavar="ID",
               help="The id (default: the start's date and a slug of the title).")
+@TEXT_OPTION
+@TITLE_OPTION
 @pass_ctx
 def maintenance(obj: Context, title, components, start, end, message, who, what_to_do,
-                incident_id) -> None:
+                incident_id, texts, titles) -> None:
     """Schedule a planned maintenance: its components under_maintenance unless a status is
     given, a first scheduled update with the message; print its id and path (default id:
     the start's date and a slug of the title). An end not after the start, or past, is
@@ -262,11 +367,19 @@ def maintenance(obj: Context, title, components, start, end, message, who, what_
         _message(message, "What will customers notice, and what should they do?"), _now(),
         incident_id=incident_id, who=who, what_to_do=what_to_do,
     )
-    incident = writer.create(obj.root, config, incident, numbered=incident_id is None)
+    own_title, translated = _languages(config, texts, titles)
+    if own_title:
+        raise click.BadParameter(f"{config.default_language} is the site's default language: "
+                                 "its title is TITLE", param_hint="--title")
+    incident = writer.create(obj.root, config, incident, numbered=incident_id is None,
+                             translated=translated)
     click.echo(incident.id)
     click.echo(_relative(obj.root / incident.path))
     click.echo(f"reference: {incident.reference}")
+    _say(incident, config, services=incident.components,
+         times=understood.window(config, _now(), (start, starts), (end, ends)))
     _remind(incident, config, ("title", "who_is_affected", "what_to_do"))
+    _published(obj.root)
 
 
 @main.command()
@@ -290,9 +403,13 @@ def maintenance(obj: Context, title, components, start, end, message, who, what_
 @click.option("--at", metavar="WHEN", help="The update's own time (default: now): HH:MM is "
               "the last time the clock showed it, -2h two hours ago, +1h or a date ahead "
               "(hidden until then).")
+@click.option("--who", metavar="TEXT", help="Who is affected now, in plain words.")
+@click.option("--what-to-do", metavar="TEXT", help="What customers should do now.")
+@TEXT_OPTION
+@TITLE_OPTION
 @pass_ctx
 def update(obj: Context, incident_id, status, components, impact, message, next_update, start,
-           end, at) -> None:
+           end, at, who, what_to_do, texts, titles) -> None:
     """Add an update on top of the timeline: the message from -m, else standard input,
     else $EDITOR; -c and --impact change services' statuses and the impact in the same
     step. --next-update replaces the promise (without it the standing one is kept, and it
@@ -300,58 +417,146 @@ def update(obj: Context, incident_id, status, components, impact, message, next_
 
     On a multi-language site, say which translation files lack the new text."""
     config = obj.config()
-    incident_id = writer.resolve_id(obj.root, incident_id)
-    new_end = _when(end, config)
+    incident_id, typed = _target(obj.root, incident_id)
+    new_start, new_end = _when(start, config), _when(end, config)
     if new_end is not None and new_end <= _now():
         raise click.BadParameter(f"{end!r} is in the past: give the time the work will end",
                                  param_hint="--end")
     changes = _components(components)
+    promised = _promise(next_update, config)
+    fields, translated = _languages(config, texts, titles)
+    fields.update((key, value) for key, value in (("who_is_affected", who),
+                                                  ("what_to_do", what_to_do)) if value)
     incident = writer.append_update(
         obj.root, config, incident_id, status or writer.KEEP_STATUS,
         _message(message, f"Update for {incident_id}: what changed?"), _dated(at, config),
-        next_update=_promise(next_update, config), maintenance_start=_when(start, config),
+        next_update=promised, maintenance_start=new_start,
         maintenance_end=new_end, components=changes, impact=Impact(impact) if impact else None,
+        fields=fields, translated=translated,
     )
     click.echo(f"{incident.id}: {incident.updates[0].status}")
-    if changes or impact:
-        click.echo("services: " + ", ".join(f"{cid} {value}"
-                                            for cid, value in incident.components.items()))
+    note = understood.rolled(next_update, promised, _now(), config) if promised else ""
+    times = [] if incident.is_maintenance else [
+        ("next update", understood.promise(incident, config, _now(), note))]
+    times += understood.window(config, _now(), (start, new_start), (end, new_end))
+    _say(incident, config, typed,
+         services=list(incident.components) if impact else list(changes), times=times)
     _remind(incident, config)
+    _published(obj.root)
 
 
 @main.command()
 @click.argument("incident_id", metavar="ID|REF")
 @click.option("-m", "--message", help="The closing text (default: a standard sentence).")
+@TEXT_OPTION
 @pass_ctx
-def resolve(obj: Context, incident_id, message) -> None:
+def resolve(obj: Context, incident_id, message, texts) -> None:
     """Add the resolving update (completed, for a maintenance) and remove the promise;
     without -m, a standard sentence in every language of the site."""
     config = obj.config()
-    incident = writer.append_update(obj.root, config,
-                                    writer.resolve_id(obj.root, incident_id), None, message,
-                                    _now(), clear_next_update=True)
+    incident_id, typed = _target(obj.root, incident_id)
+    if texts and message is None:
+        raise click.BadParameter("with --text, give the default language's text with -m too "
+                                 "(without -m, a standard sentence is written in every "
+                                 "language)", param_hint="--text")
+    incident = writer.append_update(obj.root, config, incident_id, None, message, _now(),
+                                    clear_next_update=True,
+                                    translated=_languages(config, texts)[1])
     click.echo(f"{incident.id}: {incident.updates[0].status}")
+    _say(incident, config, typed)
     if message is not None:
         _remind(incident, config)
+    _published(obj.root)
+
+
+REOPENING = ("investigating", "identified", "monitoring", "in_progress", "verifying")
 
 
 @main.command()
 @click.argument("incident_id", metavar="ID|REF")
-@click.option("-m", "--message", help="The note's text (else stdin or $EDITOR).")
+@click.option("-m", "--message", help="Why it is open again (else stdin or $EDITOR).")
+@click.option("--status", type=click.Choice(REOPENING), metavar="STATUS",
+              help="The status it reopens with: investigating (the default), identified, "
+                   "monitoring; for a maintenance in_progress (the default) or verifying.")
+@click.option("--next-update", metavar="WHEN", help="When customers get the next update.")
+@TEXT_OPTION
 @pass_ctx
-def note(obj: Context, incident_id, message) -> None:
+def reopen(obj: Context, incident_id, message, status, next_update, texts) -> None:
+    """Reopen a resolved incident (or a completed maintenance): an update after the
+    resolution, under the same id and reference; the timeline keeps the resolution, and
+    the incident is open again on the pages, in the API and feeds, and for webhooks."""
+    config = obj.config()
+    incident_id, typed = _target(obj.root, incident_id)
+    promised = _promise(next_update, config)
+    incident = writer.append_update(
+        obj.root, config, incident_id, status,
+        _message(message, f"Reopening {incident_id}: what is wrong again?"), _now(),
+        next_update=promised, reopen=True, translated=_languages(config, texts)[1])
+    click.echo(f"{incident.id}: reopened, {incident.updates[0].status}")
+    note = understood.rolled(next_update, promised, _now(), config) if promised else ""
+    _say(incident, config, typed, services=incident.components, times=[] if
+         incident.is_maintenance else [("next update", understood.promise(
+             incident, config, _now(), note))])
+    _remind(incident, config)
+    _published(obj.root)
+
+
+@main.command()
+@click.argument("incident_id", metavar="ID|REF")
+@pass_ctx
+def undo(obj: Context, incident_id) -> None:
+    """Take back the newest update written with the CLI less than 15 minutes ago, with the
+    front matter it changed (services, impact, promise); refused otherwise, saying why.
+    Feeds, webhooks and e-mails already sent are not recalled."""
+    config = obj.config()
+    incident_id, typed = _target(obj.root, incident_id)
+    from statuspage.undo import take_back
+
+    entry = take_back(obj.root, incident_id, _now())
+    gone = [item.path for item in entry.files if item.before is None]
+    click.echo(f"{incident_id}: took back {entry.what}"
+               + (f" ({', '.join(gone)} removed)" if gone else ", and its front matter"))
+    with suppress(ContentError):  # a file that no longer reads: said by _published below
+        incident = None if gone else writer.current(obj.root, config, incident_id)
+        if incident is not None:
+            times = [] if incident.is_maintenance else [
+                ("next update", understood.promise(incident, config, _now()))]
+            _say(incident, config, typed, services=incident.components, times=times)
+    click.echo("feeds, webhooks and e-mails already sent cannot be recalled: if customers may "
+               f"have seen it, post a correcting update (statuspage update {incident_id} -m …)",
+               err=True)
+    _published(obj.root)
+
+
+@main.command()
+@click.argument("incident_id", metavar="ID|REF")
+@click.option("-m", "--message", help="The note's text (else stdin or $EDITOR; none with "
+                                      "--say, --do or --tags alone).")
+@click.option("--say", metavar="TEXT", help="What an agent tells a customer who calls.")
+@click.option("--do", "do_", metavar="TEXT",
+              help="What agents may do (a goodwill gesture, when to escalate).")
+@click.option("--tags", metavar="TAG,…", help="Words agents search by, added to the others.")
+@pass_ctx
+def note(obj: Context, incident_id, message, say, do_, tags) -> None:
     """Add an internal note on top of incidents/<id>.internal.md (created if there is
     none): the message from -m, else standard input, else $EDITOR. Only the support desk
     edition shows it (build --edition desk)."""
     from statuspage import desk
 
     config = obj.config()
-    incident_id = writer.resolve_id(obj.root, incident_id)
-    path, internal = desk.add_note(
-        obj.root, config, incident_id,
-        _message(message, f"Internal note on {incident_id}: never published"), _now())
+    incident_id, typed = _target(obj.root, incident_id)
+    fields = {key: value for key, value in (("say", say), ("do", do_)) if value}
+    if message is None and (fields or tags):
+        text = None  # only the fields
+    else:
+        text = _message(message, f"Internal note on {incident_id}: never published")
+    path, internal = desk.add_note(obj.root, config, incident_id, text, _now(), fields,
+                                   tuple((tags or "").split(",")))
     click.echo(f"{incident_id}: {len(internal.notes)} internal note"
                f"{'s' if len(internal.notes) != 1 else ''} in {_relative(path)}")
+    with suppress(ContentError):  # a broken incident file: said by _published below
+        _say(writer.current(obj.root, config, incident_id), config, typed)
+    _published(obj.root)
 
 
 STALE_AFTER = timedelta(hours=24)
@@ -380,8 +585,9 @@ def stale_warnings(snapshot: status.Snapshot) -> list[str]:
 @pass_ctx
 def list_(obj: Context, only_open: bool) -> None:
     """List incidents, newest first: id, reference, status, age, components and title;
-    warn (on stderr) about open incidents whose promised update is late."""
-    site = loader.load_site(obj.root)
+    warn (on stderr) about open incidents whose promised update is late. When a file keeps
+    the site from building, list the others, name the errors and exit 2."""
+    site = loader.Loader(obj.root).load(lenient=True)  # a broken file: the others listed
     now = _now()
     snapshot = status.Snapshot(site, now)
     language = site.config.default_language
@@ -406,6 +612,9 @@ def list_(obj: Context, only_open: bool) -> None:
                    + "  " + row[5])
     for warning in stale_warnings(snapshot):
         click.echo(f"{warning} (warning)", err=True)
+    if site.errors:
+        with _building():
+            raise ContentError(list(site.errors))
 
 
 @main.command()
@@ -415,16 +624,19 @@ def check(obj: Context, strict: bool) -> None:
     """Validate every content file, then render every page in memory as a build would;
     print each problem as path:line: message and exit 1 (on warnings too with --strict).
 
-    Warnings: what the sanitiser removes, late promises, updates dated over 5 minutes
-    ahead (hidden until then), and on a multi-language site each title, text and update
-    not yet translated."""
-    from statuspage import desk
+    Incident templates (content/templates/) are checked too. Warnings: what the sanitiser
+    removes, late promises, updates dated over 5 minutes ahead (hidden until then), and on
+    a multi-language site each title, text and update not yet translated."""
+    from statuspage import desk, templates
     from statuspage.build import render_check
 
-    site = desk.load_site(obj.root)  # the internal files are checked too
-    problems = render_check(desk.public(site), _now())
-    if problems:
-        raise ContentError(problems)
+    with _building(1):
+        site = desk.load_site(obj.root)  # the internal files are checked too
+        problems = render_check(desk.public(site), _now())
+        if problems:
+            raise ContentError(problems)
+    if broken := templates.problems(obj.root, site.config):  # the site builds: exit 1 only
+        raise ContentError(broken)
     warnings = [*map(str, site.warnings), *map(str, untranslated.problems(site, obj.root)),
                 *stale_warnings(status.Snapshot(site, _now())),
                 *map(str, content.future_updates(site, _now()))]

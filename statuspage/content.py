@@ -285,21 +285,20 @@ def _check_timeline(updates: list[Update], started: datetime | None, is_maintena
                     "earlier", line=update.line)
     if is_maintenance:
         return
-    resolved = [u for u in chronological if u.status == IncidentStatus.RESOLVED]
-    for extra in resolved[1:]:
-        problems.error(
-            f"a second resolved update (the first is on line {resolved[0].line}): "
-            "keep one resolved update; use monitoring or postmortem for the others",
-            line=extra.line)
-    if resolved:
-        # Updates are newest first; at equal times the one higher in the file is newer.
-        first = next(i for i, u in enumerate(chronological) if u is resolved[0])
-        for update in chronological[first + 1:]:
-            if update.status not in (IncidentStatus.RESOLVED, IncidentStatus.POSTMORTEM):
-                problems.error(
-                    f"{update.status} update after the incident was resolved (line "
-                    f"{resolved[0].line}): only a postmortem may follow; to reopen, "
-                    "open a new incident", line=update.line)
+    # After a resolution: a postmortem, or an update that reopens the incident (any other
+    # status: statuspage reopen), which a later resolution closes again. Updates are
+    # newest first; at equal times the one higher in the file is newer.
+    resolution: Update | None = None  # the one it is resolved by, while it is
+    for update in chronological:
+        if update.status == IncidentStatus.RESOLVED and resolution is not None:
+            problems.error(
+                f"a second resolved update (the first is on line {resolution.line}) with no "
+                "update reopening the incident between: keep one resolved update; use "
+                "postmortem for the others", line=update.line)
+        elif update.status == IncidentStatus.RESOLVED:
+            resolution = update
+        elif update.status != IncidentStatus.POSTMORTEM:
+            resolution = None
 
 
 def _updates(raw_updates: list[RawUpdate], statuses, config: SiteConfig,

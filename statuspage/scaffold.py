@@ -1,4 +1,5 @@
-"""``statuspage init``: a new site with a commented site.yaml and one example incident."""
+"""``statuspage init``: a new site with a commented site.yaml, one example incident and two
+incident templates."""
 
 from __future__ import annotations
 
@@ -37,7 +38,44 @@ components:
     name: Mobile app
   - id: support
     name: Customer support
+  - id: billing
+    name: Billing and payments
+  - id: network
+    name: Internet access
 """
+
+# content/templates/<name>.md: `statuspage new --template NAME "Title"` starts from one.
+TEMPLATES = {
+    "billing-error": """\
+---
+# statuspage new --template billing-error "Customers charged twice for their March bill"
+# Defaults for a billing error: the options of 'statuspage new' win over them.
+impact: major
+components:
+  billing: partial_outage
+next_update: +2h
+who_is_affected: Customers who pay their bill by direct debit.
+what_to_do: >-
+  There is nothing you need to do, no need to call us. Any amount taken in error is
+  refunded automatically.
+---
+A billing error affects some of our customers. We are looking into the cause and will keep
+you informed here.
+""",
+    "network-outage": """\
+---
+# statuspage new --template network-outage "Internet down in the north of the city" --who "…"
+# Defaults for a local outage of internet access: say where with --who.
+impact: major
+components:
+  network: partial_outage
+next_update: +1h
+who_is_affected: Customers in one area.
+what_to_do: There is no need to restart your equipment during the outage.
+---
+Internet access is down in one area. Our technicians are working to find the cause.
+""",
+}
 
 INCIDENT = """\
 ---
@@ -77,6 +115,8 @@ def scaffold(target: Path, now: datetime) -> list[Path]:
         # the builds, and what they keep beside them: the previous build (the desk's too),
         # parse caches, locks, the daemon's state
         target / ".gitignore": "build/\nbuild-desk/\n.statuspage-*\n",
+        **{target / "content" / "templates" / f"{name}.md": text
+           for name, text in TEMPLATES.items()},
     }
     for path, text in files.items():
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -88,13 +88,25 @@ def status_at(incident: Incident, now: datetime) -> UpdateStatus:
     return MaintenanceStatus.IN_PROGRESS if now >= window.start else MaintenanceStatus.SCHEDULED
 
 
+def _closed_since(updates: tuple[Update, ...]) -> datetime | None:
+    """When the newest run of closing updates began (newest first: the updates before a
+    reopening one closed an earlier spell, not this one)."""
+    since = None
+    for update in updates:
+        if update.status not in CLOSED_STATUSES:
+            break
+        since = update.time
+    return since
+
+
 def ended_at(incident: Incident, now: datetime) -> datetime | None:
-    """When it was resolved (or the maintenance completed), if it has by ``now``."""
+    """When it was resolved (or the maintenance completed), if it has by ``now``; once
+    reopened, the resolution that closed it again."""
     if status_at(incident, now) not in CLOSED_STATUSES:
         return None
-    closing = [u.time for u in visible_updates(incident, now) if u.status in CLOSED_STATUSES]
-    if closing:
-        return closing[-1]
+    closed = _closed_since(visible_updates(incident, now))
+    if closed is not None:
+        return closed
     return incident.maintenance.end if incident.maintenance else None
 
 
@@ -133,19 +145,23 @@ def late_promise(incident: Incident, now: datetime,
 def transitions(incident: Incident, now: datetime) -> list[datetime]:
     """When ``incident`` began or stopped affecting its components, up to ``now``.
 
-    An incident (validated: nothing but a postmortem after it closes) is open from its
-    start to its first closing update; a maintenance's window, early starts and late ends
-    are worked out from ``is_open`` at each moment something could change."""
+    An incident is open from its start to its first closing update, and again from each
+    update that reopens it (any status but resolved or postmortem after one of them) to
+    the next closing one; a maintenance's window, early starts and late ends are worked
+    out from ``is_open`` at each moment something could change."""
     if incident.maintenance is not None:
         candidates = {incident.started, *(u.time for u in incident.updates),
                       incident.maintenance.start, incident.maintenance.end}
         return sorted(t for t in candidates if t <= now
                       and is_open(incident, t) != is_open(incident, t - TICK))
-    close = min((u.time for u in incident.updates if u.status in CLOSED_STATUSES),
-                default=None)
-    if close is not None and close <= incident.started:
-        return []
-    return [t for t in (incident.started, close) if t is not None and t <= now]
+    found = [incident.started]
+    for update in reversed(incident.updates):  # oldest first
+        if (update.status in CLOSED_STATUSES) == (len(found) % 2 == 1):  # closes, reopens
+            if found and update.time <= found[-1]:
+                found.pop()  # closed (or reopened) the minute it opened: no spell at all
+            else:
+                found.append(update.time)
+    return [t for t in found if t <= now]
 
 
 def worst(statuses) -> ComponentStatus:
@@ -180,21 +196,23 @@ class DayUptime:
     known: bool = True  # False before the service existed: no data, not "up"
 
 
-def _span(view: IncidentView, now: datetime) -> tuple[datetime, datetime] | None:
-    """When the incident (or the maintenance's window, as it ran) weighed on its
-    components, up to ``now``, in UTC; None when it never did."""
+def _span(view: IncidentView, now: datetime) -> list[tuple[datetime, datetime]]:
+    """When the incident (each spell, when it was reopened) or the maintenance's window,
+    as it ran, weighed on its components, up to ``now``, in UTC."""
     incident = view.incident
     if incident.started > now:
-        return None
+        return []
     if incident.maintenance is not None:
         if view.status == MaintenanceStatus.CANCELLED:
-            return None
+            return []
         start, end = incident.maintenance.start, incident.maintenance.end
-        end = min(end, view.ended or end, now)
+        spells = [(start, min(end, view.ended or end, now))]
     else:
-        start, end = incident.started, view.ended or now
-    start, end = start.astimezone(UTC), end.astimezone(UTC)
-    return (start, end) if end > start else None
+        times = transitions(incident, now)
+        times += [now] if len(times) % 2 else []
+        spells = list(zip(times[::2], times[1::2], strict=True))
+    found = [(start.astimezone(UTC), end.astimezone(UTC)) for start, end in spells]
+    return [(start, end) for start, end in found if end > start]
 
 
 def uptime(site: Site, now: datetime, component_id: str,
@@ -219,11 +237,11 @@ def _spans(views, now: datetime, site: Site, days: int) -> dict[str, list[tuple]
             view.incident.maintenance.end
         if last is not None and last <= window_start:
             continue
-        span = _span(view, now)
-        if span is None or span[1] <= window_start:
-            continue
-        for component_id, status in view.incident.components.items():
-            found[component_id].append((*span, status, view.incident.id))
+        for span in _span(view, now):
+            if span[1] <= window_start:
+                continue
+            for component_id, status in view.incident.components.items():
+                found[component_id].append((*span, status, view.incident.id))
     return found
 
 
@@ -359,9 +377,8 @@ def view_of(incident: Incident, now: datetime, grace: timedelta = NO_GRACE) -> I
         open_ = incident.started <= now and status not in CLOSED_STATUSES
     ended = None
     if status in CLOSED_STATUSES:
-        closing = [u.time for u in updates if u.status in CLOSED_STATUSES]
-        ended = closing[-1] if closing else (incident.maintenance.end if incident.maintenance
-                                             else None)
+        ended = _closed_since(updates) or (incident.maintenance.end if incident.maintenance
+                                           else None)
     promise = incident.next_update
     unkept = promise is not None and open_ and not any(u.time >= promise for u in updates)
     return IncidentView(

@@ -8,6 +8,7 @@ so a reader never sees half a file. A file keeps its line endings and its BOM.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import re
@@ -19,12 +20,13 @@ from pathlib import Path
 
 from slugify import slugify as _slugify
 
-from statuspage import document, files, refs, sources
+from statuspage import document, files, journal, refs, sources
 from statuspage.config import INCIDENTS_DIR
 from statuspage.content import apply_translation, front_matter, parse_incident
 from statuspage.errors import ContentError, IncidentNotFound, Problem, Problems, StatusPageError
 from statuspage.i18n import translations
 from statuspage.model import (
+    CLOSED_STATUSES,
     ComponentStatus,
     FrozenMap,
     Impact,
@@ -34,9 +36,11 @@ from statuspage.model import (
     SiteConfig,
     Text,
     Update,
+    UpdateStatus,
     Window,
 )
-from statuspage.schema import MAX_ID, SLUG
+from statuspage.schema import MAX_ID, SLUG, scalar, write_text
+from statuspage.status import status_at
 from statuspage.times import format_time
 
 CLOSING_TEXT = {False: "This incident has been resolved.", True: "This maintenance is complete."}
@@ -104,16 +108,42 @@ def _problem(path: Path, line: int, message: str) -> Problem:
     return Problem(str(INCIDENTS_DIR / path.name), line, message)
 
 
-def _commit(changes: list[tuple[Path, bytes]]) -> None:
-    """Write every file, or (when one write fails) put back the ones already written."""
-    done: list[tuple[Path, bytes | None]] = []
+_WRITE_HINTS = {
+    errno.ENOSPC: "free some space on its disk, then run the command again",
+    errno.EDQUOT: "free some space (the disk quota is reached), then run the command again",
+    errno.EFBIG: "the file is over this process's size limit (ulimit -f): raise it",
+    errno.EACCES: "make incidents/ writable by this user, or run as the user who owns it",
+    errno.EPERM: "make incidents/ writable by this user, or run as the user who owns it",
+    errno.EROFS: "incidents/ is on a read-only file system: remount it read-write",
+}
+
+
+@contextmanager
+def writing(path: Path) -> Iterator[None]:
+    """A write that fails (a full disk, an unwritable folder) as a clean error: the files
+    are as they were, since each is replaced in one step or not at all."""
+    try:
+        yield
+    except OSError as err:
+        reason = (err.strerror or str(err)).lower()
+        hint = _WRITE_HINTS.get(err.errno or 0, "fix that, then run the command again")
+        raise StatusPageError(f"{INCIDENTS_DIR / path.name}: cannot be written ({reason}); "
+                              f"nothing was changed: {hint}") from None
+
+
+def _commit(changes: list[tuple[Path, bytes]]) -> list[tuple[Path, bytes | None, bytes]]:
+    """Write every file, or (when one write fails) put back the ones already written;
+    each file with its bytes before and after."""
+    done: list[tuple[Path, bytes | None, bytes]] = []
     try:
         for path, data in changes:
             before = path.read_bytes() if path.exists() else None
-            files.write_atomic(path, data)
-            done.append((path, before))
+            with writing(path):
+                files.write_atomic(path, data)
+            done.append((path, before, data))
+        return done
     except BaseException:
-        for path, before in reversed(done):
+        for path, before, _ in reversed(done):
             if before is None:
                 path.unlink(missing_ok=True)
             else:
@@ -126,8 +156,9 @@ def locked(root: Path) -> Iterator[Path]:
     """Hold the incidents folder's lock: one writer at a time, across processes. Temporary
     files a killed writer left behind are removed first."""
     folder = root / INCIDENTS_DIR
-    folder.mkdir(parents=True, exist_ok=True)
-    fd = os.open(folder, os.O_RDONLY)
+    with writing(folder):
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(folder, os.O_RDONLY)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         files.remove_temporaries(folder, ".md")
@@ -139,6 +170,7 @@ def locked(root: Path) -> Iterator[Path]:
 def _validated(incident_id: str, path: Path, text: str, config: SiteConfig) -> Incident:
     """Parse the text about to be written; refuse to write a file that would not load."""
     problems = Problems(str(INCIDENTS_DIR / path.name))
+    check_size(text, problems)
     if found := sources.control_character(text):
         problems.error(found[1], line=found[0])
         raise ContentError(problems.errors)
@@ -148,24 +180,47 @@ def _validated(incident_id: str, path: Path, text: str, config: SiteConfig) -> I
     return incident
 
 
+def check_size(text: str, problems: Problems) -> None:
+    """Refuse a file every build would refuse (``sources.MAX_BYTES``)."""
+    if len(text.encode("utf-8")) > sources.MAX_BYTES:
+        problems.error(f"would be larger than {sources.MAX_BYTES // 1_000_000} MB, which no "
+                       "build reads: shorten the message (put long material elsewhere and "
+                       "link to it)", line=1)
+        raise ContentError(problems.errors)
+
+
+def one_newline(text: str) -> str:
+    """CR and CRLF as LF: a lone CR is a line break once the file is read back."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def check_message(message: str) -> str:
     """A message as an update's text: refused when it would read back as something else
-    (a heading that opens an update, an unclosed code fence)."""
-    lines = message.strip().split("\n")
-    for heading in document.headings(lines):
+    (a heading that opens an update, an unclosed code fence) or is over the size of a
+    content file; its line breaks as the file will read them."""
+    message = one_newline(message).strip()
+    if len(message.encode("utf-8")) > sources.MAX_BYTES:
+        raise StatusPageError(f"the message is over {sources.MAX_BYTES // 1_000_000} MB, the "
+                              "most a content file holds: shorten it (put long material "
+                              "elsewhere and link to it)")
+    for heading in document.headings(message.split("\n")):
         raise StatusPageError(
             f"line {heading.index + 1} of the message, {heading.text!r}, is a level-2 heading, "
             "which in an incident file starts a new update: use ### for a sub-heading")
-    return message.strip()
+    return message
 
 
 # -- commands ---------------------------------------------------------------------------
 
-def create(root: Path, config: SiteConfig, incident: Incident, numbered: bool = False) -> Incident:
+def create(root: Path, config: SiteConfig, incident: Incident, numbered: bool = False,
+           translated: Translated | None = None) -> Incident:
     """Write a new incident file; refuses to overwrite an existing id.
 
     With ``numbered`` (a default id), a taken id gets a suffix: ``-2``, ``-3``, …
+    ``translated``: by language, the texts of its translation file (title,
+    who_is_affected, what_to_do; message: the first update's).
     """
+    translated = _check_languages(config, translated or {})
     if not SLUG.fullmatch(incident.id):
         raise StatusPageError(f"id {incident.id!r} is not a slug: use lowercase letters, "
                               "digits and '-'")
@@ -184,8 +239,57 @@ def create(root: Path, config: SiteConfig, incident: Incident, numbered: bool = 
         path = folder / f"{incident.id}.md"
         text = format_incident(incident, config)
         _validated(incident.id, path, text, config)
-        files.write_atomic(path, text.encode("utf-8"))
+        changes = [(path, text.encode("utf-8"))]
+        heading = update_heading(incident.updates[0], config)
+        for lang, texts in translated.items():
+            fields = {k: v for k, v in texts.items() if k != "message"}
+            changes.append(_translated(folder / f"{incident.id}.{lang}.md", lang, heading,
+                                       texts.get("message"), (incident, incident), config,
+                                       fields))
+        done = _commit(changes)
+        _remember(root, incident, incident.updates[0], done, config)
+        incident = with_translations(root, config, incident)
     return replace(incident, path=str(INCIDENTS_DIR / path.name))
+
+
+def with_translations(root: Path, config: SiteConfig, incident: Incident) -> Incident:
+    """The incident with its translation files over it, as the pages read it (what the
+    reminders of untranslated text look at)."""
+    for lang in config.languages[1:]:
+        path = root / INCIDENTS_DIR / f"{incident.id}.{lang}.md"
+        if path.is_file():
+            problems = Problems(str(INCIDENTS_DIR / path.name))
+            translated = apply_translation(incident, lang, read_for_edit(path)[0], config,
+                                           problems)
+            incident = incident if problems.errors else translated
+    return incident
+
+
+Translated = dict[str, dict[str, str]]  # language → text field (or "message") → text
+
+
+def _check_languages(config: SiteConfig, translated: Translated) -> Translated:
+    """Texts for the site's other languages, each cleaned as a message or a title is."""
+    checked: Translated = {}
+    for lang, texts in translated.items():
+        if lang == config.default_language:
+            raise StatusPageError(f"{lang} is the site's default language: give its text with "
+                                  "-m, the title, --who or --what-to-do")
+        if lang not in config.languages:
+            raise StatusPageError(f"unknown language {lang!r} (the site's other languages: "
+                                  f"{', '.join(config.languages[1:]) or 'none'})")
+        checked[lang] = {key: _one_line(value) if key == "title" else
+                         check_message(value) if key == "message" else
+                         one_newline(value).strip() for key, value in texts.items()}
+    return checked
+
+
+def _remember(root: Path, incident: Incident, update: Update,
+              done: list[tuple[Path, bytes | None, bytes]], config: SiteConfig) -> None:
+    """Journal a write for ``statuspage undo``."""
+    what = f"the {update.status} update of {format_time(update.time, config.timezone)}"
+    journal.record(root, journal.Entry(incident.id, update.time, what, tuple(
+        journal.written(root, path, before, after) for path, before, after in done)))
 
 
 def _incident_ids(root: Path) -> list[str]:
@@ -210,18 +314,37 @@ def _reference_in(path: Path, incident_id: str) -> str:
 def resolve_id(root: Path, wanted: str) -> str:
     """The incident a person means: its id, its reference (any case, spaces and dashes
     ignored) or the unique start of its id."""
+    return find_id(root, wanted)[0]
+
+
+_DATED = re.compile(r"\d{4}-\d{2}-\d{2}-[a-z0-9]+")
+
+
+def find_id(root: Path, wanted: str, whole_word: bool = False) -> tuple[str, bool]:
+    """The incident a person means, and whether it was found by the start of its id only.
+
+    With ``whole_word`` (a script, where no one sees what was understood), a start must
+    reach the id's date and its first word: ``2026-12-05`` alone would take the day's only
+    incident, whichever it is."""
     ids = _incident_ids(root)
     text = wanted.strip()
     if text in ids or text.lower() in ids:
-        return text if text in ids else text.lower()
+        return (text if text in ids else text.lower()), False
     if refs.is_reference(text):
         reference = refs.normalize(text)
         found = [i for i in ids if _reference_in(root / INCIDENTS_DIR / f"{i}.md", i) == reference]
         if len(found) == 1:
-            return found[0]
+            return found[0], False
     starting = [i for i in ids if text and i.startswith(text.lower())]
     if len(starting) == 1:
-        return starting[0]
+        least = _DATED.match(starting[0])
+        least_text = least.group() if least else starting[0].split("-")[0]
+        if whole_word and len(text) < len(least_text):
+            raise IncidentNotFound(
+                f"{wanted!r} is only the start of {starting[0]} (reference "
+                f"{_reference_in(root / INCIDENTS_DIR / f'{starting[0]}.md', starting[0])}): "
+                f"in a script, give its reference, its id, or at least {least_text!r}")
+        return starting[0], True
     if starting:
         raise IncidentNotFound(f"{wanted!r} is the start of {len(starting)} incidents "
                                f"({', '.join(starting[-5:])}): type more of the id, or give its "
@@ -240,6 +363,12 @@ def incident_path(root: Path, incident_id: str) -> Path:
     return path
 
 
+def current(root: Path, config: SiteConfig, incident_id: str) -> Incident:
+    """The incident as its file reads now (its original language)."""
+    path = incident_path(root, incident_id)
+    return _validated(incident_id, path, read_for_edit(path)[0], config)
+
+
 KEEP_STATUS = "keep"  # append_update's status: the incident's current one
 
 
@@ -249,16 +378,23 @@ def append_update(root: Path, config: SiteConfig, incident_id: str, status: str 
                   maintenance_start: datetime | None = None,
                   maintenance_end: datetime | None = None,
                   components: dict[str, ComponentStatus | None] | None = None,
-                  impact: Impact | None = None) -> Incident:
+                  impact: Impact | None = None, reopen: bool = False,
+                  fields: dict[str, str] | None = None,
+                  translated: Translated | None = None) -> Incident:
     """Add an update above the newest one, under the lock; every file is re-validated.
 
-    ``status`` None closes it (resolved, or completed for a maintenance), ``KEEP_STATUS``
+    ``status`` None closes it (resolved, or completed for a maintenance; with ``reopen``,
+    it opens it again: investigating, or in_progress), ``KEEP_STATUS``
     repeats the current one; ``message`` None writes the standard closing sentence, in
     every language of the site. ``maintenance_start`` and ``maintenance_end`` move a
     maintenance's window. ``components`` sets services' statuses (a service not yet
     named is added; None as its status keeps the current one, or for a new service
-    takes the impact's), ``impact`` the incident's impact.
+    takes the impact's), ``impact`` the incident's impact. Only with ``reopen`` may an
+    update follow a closed incident with an open status (and only then). ``fields``:
+    title, who_is_affected or what_to_do in the default language; ``translated``: by
+    language, the update's text ("message") and those fields in its translation file.
     """
+    translated = _check_languages(config, translated or {})
     with locked(root) as folder:
         path = incident_path(root, incident_id)
         text, style = read_for_edit(path)
@@ -269,6 +405,9 @@ def append_update(root: Path, config: SiteConfig, incident_id: str, status: str 
             status = current.updates[0].status.value if current.updates else \
                 statuses.SCHEDULED.value if statuses is MaintenanceStatus else \
                 IncidentStatus.INVESTIGATING.value
+        if status is None and reopen:
+            status = MaintenanceStatus.IN_PROGRESS if current.is_maintenance else \
+                IncidentStatus.INVESTIGATING
         if status is None:
             status = MaintenanceStatus.COMPLETED if current.is_maintenance else \
                 IncidentStatus.RESOLVED
@@ -276,11 +415,14 @@ def append_update(root: Path, config: SiteConfig, incident_id: str, status: str 
             raise StatusPageError(f"unknown status {status!r} for this "
                                   f"{'maintenance' if current.is_maintenance else 'incident'} "
                                   f"(known: {', '.join(s.value for s in statuses)})")
+        _check_reopening(current, statuses(status), when, reopen)
         if message is None:
             english = CLOSING_TEXT[current.is_maintenance]
             messages = {lang: translations(lang).gettext(english) for lang in config.languages}
         else:
             messages = {config.default_language: check_message(message)}
+            messages.update((lang, texts["message"]) for lang, texts in translated.items()
+                            if "message" in texts)
         update = Update(to_minute(when), statuses(status), Text(messages))
         heading = update_heading(update, config)
         text = _insert_update(text, f"{heading}\n{messages[config.default_language]}\n")
@@ -292,15 +434,39 @@ def append_update(root: Path, config: SiteConfig, incident_id: str, status: str 
             text = _move_window(text, current, maintenance_start, maintenance_end, config)
         if impact is not None or components:
             text = _change_services(text, current, components or {}, impact, config)
+        for key, value in (fields or {}).items():
+            text = _set_text(text, current, key, value, config)
         incident = _validated(incident_id, path, text, config)
         _check_kept(current, incident)
         changes = [(path, style.apply(text))]
-        for lang, translated in messages.items():
-            if lang != config.default_language:
+        for lang in config.languages[1:]:
+            texts = {k: v for k, v in translated.get(lang, {}).items() if k != "message"}
+            if lang in messages or texts:
                 changes.append(_translated(folder / f"{incident_id}.{lang}.md", lang, heading,
-                                           translated, (current, incident), config))
-        _commit(changes)
-        return incident
+                                           messages.get(lang), (current, incident), config,
+                                           texts))
+        done = _commit(changes)
+        _remember(root, incident, update, done, config)
+        return with_translations(root, config, incident)
+
+
+def _check_reopening(current: Incident, new: UpdateStatus, when: datetime,
+                     reopen: bool) -> None:
+    """An open status after a closed incident reopens it: said with ``reopen`` alone, so
+    that a reopening is never a slip of ``update``; and ``reopen`` needs a closed one."""
+    closed = status_at(current, when) in CLOSED_STATUSES
+    kind = "maintenance" if current.is_maintenance else "incident"
+    if reopen and not closed:
+        raise StatusPageError(f"{current.id} is not closed ({kind} "
+                              f"{status_at(current, when)}): nothing to reopen; add an "
+                              "update with 'statuspage update'")
+    if reopen and new in CLOSED_STATUSES:
+        raise StatusPageError(f"reopening takes an open status, not {new}")
+    if not reopen and closed and current.updates and \
+            current.updates[0].status in CLOSED_STATUSES and new not in CLOSED_STATUSES:
+        raise StatusPageError(f"{current.id} is {current.updates[0].status}: to reopen it, use "
+                              f"'statuspage reopen {current.id}' (the timeline keeps the "
+                              "resolution)")
 
 
 def _check_kept(before: Incident, after: Incident) -> None:
@@ -370,12 +536,17 @@ def _move_window(text: str, current: Incident, start: datetime | None, end: date
     return text
 
 
-def _translated(path: Path, lang: str, heading: str, message: str,
-                incidents: tuple[Incident, Incident], config: SiteConfig) -> tuple[Path, bytes]:
-    """A translation file with the update added (created if there is none), checked as
-    it is (its errors at the lines it has now), then as it will be."""
+def _translated(path: Path, lang: str, heading: str, message: str | None,
+                incidents: tuple[Incident, Incident], config: SiteConfig,
+                fields: dict[str, str] | None = None) -> tuple[Path, bytes]:
+    """A translation file with the update added (created if there is none) and its
+    ``fields`` set, checked as it is (its errors at the lines it has now), then as it
+    will be."""
     text, style = read_for_edit(path) if path.exists() else ("---\n---\n", Style())
-    new = _insert_update(text, f"{heading}\n{message.strip()}\n")
+    new = text if message is None else _insert_update(text, f"{heading}\n{message.strip()}\n")
+    for key, value in (fields or {}).items():
+        new = set_line(new, key, f"{key}: {scalar(value)}")
+    check_size(new, Problems(str(INCIDENTS_DIR / path.name)))
     for incident, version in zip(incidents, (text, new), strict=True):
         problems = Problems(str(INCIDENTS_DIR / path.name))
         apply_translation(incident, lang, version, config, problems)
@@ -396,6 +567,32 @@ def _insert_update(text: str, block: str) -> str:
         return "".join(lines[:index]) + block + "\n" + "".join(lines[index:])
     head = text.rstrip("\n")
     return head + ("\n" if head.endswith("---") else "\n\n") + block
+
+
+def _set_text(text: str, current: Incident, key: str, value: str, config: SiteConfig) -> str:
+    """Set a text field of the original (title, who_is_affected, what_to_do) in the default
+    language, keeping the others its mapping gives."""
+    lang = config.default_language
+    value = _one_line(value) if key == "title" else one_newline(value).strip()
+    before: Text = getattr(current, key)
+    after = Text({lang: value}) if set(before) <= {"", lang} else before.merged({lang: value})
+    return set_line(text, key, write_text(key, after, config)[0])
+
+
+def set_line(text: str, key: str, line: str) -> str:
+    """Replace a top-level key of the front matter (its line and the lines indented under
+    it) with one ``line``; add it when there is none."""
+    lines = document.lines_of(text)
+    end = document.front_matter_end(lines)
+    pattern = re.compile(rf"{re.escape(key)}\s*:")
+    first = next((i for i in range(1, end) if pattern.match(lines[i])), None)
+    if first is None:
+        return set_front_matter(text, key, line.split(":", 1)[1].strip())
+    last = first + 1
+    while last < end and lines[last].startswith((" ", "\t")):
+        last += 1
+    lines[first:last] = [line + "\n"]
+    return "".join(lines)
 
 
 def set_front_matter(text: str, key: str, value: str | None) -> str:
@@ -460,12 +657,13 @@ def new_incident(config: SiteConfig, title: str, components: dict[str, Component
         started=begun,
         updates=(Update(local_now, IncidentStatus(status), Text({lang: check_message(message)})),),
         next_update=next_update,
-        who_is_affected=Text({lang: who.strip()}) if who else Text({}),
-        what_to_do=Text({lang: what_to_do.strip()}) if what_to_do else Text({}),
+        who_is_affected=Text({lang: one_newline(who).strip()}) if who else Text({}),
+        what_to_do=Text({lang: one_newline(what_to_do).strip()}) if what_to_do else Text({}),
     )
 
 
 def _one_line(title: str) -> str:
+    title = one_newline(title)
     if not title.strip() or "\n" in title.strip():
         raise StatusPageError("a title is one line of text customers understand")
     if found := sources.control_character(title):
@@ -505,6 +703,6 @@ def new_maintenance(config: SiteConfig, title: str,
         updates=(Update(local_now, MaintenanceStatus.SCHEDULED,
                         Text({lang: check_message(message)})),),
         maintenance=Window(start, end),
-        who_is_affected=Text({lang: who.strip()}) if who else Text({}),
-        what_to_do=Text({lang: what_to_do.strip()}) if what_to_do else Text({}),
+        who_is_affected=Text({lang: one_newline(who).strip()}) if who else Text({}),
+        what_to_do=Text({lang: one_newline(what_to_do).strip()}) if what_to_do else Text({}),
     )

@@ -49,7 +49,9 @@ def test_update_changes_services_and_impact_and_keeps_the_status(runner, site_di
     result = run(runner, site_dir, "update", FIBRE, "-c", "fibre:major_outage", "-c", "adsl",
                  "--impact", "critical", "-m", "La panne s'étend à l'ADSL.")
     assert result.stdout.splitlines() == [
-        f"{FIBRE}: identified", "services: fibre major_outage, adsl major_outage"]
+        f"{FIBRE}: identified", "  title: Coupure fibre à Lyon", "  status: identified",
+        "  services: fibre major_outage, adsl major_outage",
+        "  next update: 2026-11-26 18:00 Europe/Paris"]
     text = path.read_text(encoding="utf-8")
     # The front matter is rewritten in place; the other lines are as they were.
     assert text.startswith("---\ntitle: Coupure fibre à Lyon\nimpact: critical\ncomponents:\n"
@@ -289,7 +291,7 @@ def test_counts_are_singular_for_one(runner, site_dir, tmp_path):
     assert "Error: 1 warning, and --strict is on" in strict.output
     (site_dir / "incidents" / "2026-11-25-bad.md").write_text("no front matter\n",
                                                              encoding="utf-8")
-    assert run(runner, site_dir, "check", ok=False).output.splitlines()[-1] == "1 error."
+    assert run(runner, site_dir, "check", ok=False).output.splitlines()[-2] == "1 error."
 
 
 def test_build_says_page_for_one(runner, site_dir, tmp_path, monkeypatch):

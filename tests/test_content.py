@@ -38,10 +38,9 @@ CASES = [
      "(use ### for a sub-heading inside an update)"),
     ("update-before-started.md", None, "7: update at 2026-11-20 08:15 is before started "
      "(2026-11-20 09:00): fix its time or move started earlier"),
-    ("two-resolved.md", None, "7: a second resolved update (the first is on line 10): keep one "
-     "resolved update; use monitoring or postmortem for the others"),
-    ("update-after-resolved.md", None, "7: monitoring update after the incident was resolved "
-     "(line 10): only a postmortem may follow; to reopen, open a new incident"),
+    ("two-resolved.md", None, "7: a second resolved update (the first is on line 10) with no "
+     "update reopening the incident between: keep one resolved update; use postmortem for "
+     "the others"),
     ("maintenance-end-before-start.md", None,
      "3: maintenance: end is before start: swap them or fix the end"),
     ("Bad_Id.md", None, "1: incident id 'Bad_Id' (the file name) is not a slug: rename the "

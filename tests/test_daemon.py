@@ -587,7 +587,8 @@ def test_a_good_file_is_published_while_another_is_broken(start, site_dir, log, 
     monkeypatch.setattr(cli, "_now", lambda: NOW)
     result = runner.invoke(cli.main, ["--site", str(site_dir), "update", FIBRE, "--status",
                                       "monitoring", "-m", "Réparé, sous surveillance."])
-    assert result.exit_code == 0, result.output
+    # the command says the site cannot be built (exit 2), and its own write is kept
+    assert result.exit_code == 2, result.output
     daemon.poll()
     page = (site_dir / "build" / "incidents" / FIBRE / "index.html").read_text("utf-8")
     assert "Réparé, sous surveillance." in page  # the broken file holds nothing else back

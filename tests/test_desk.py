@@ -109,8 +109,10 @@ def canary_site(site_dir: Path) -> Path:
 def test_note_creates_the_file_then_puts_each_note_on_top(site_dir):
     result = run(site_dir, "note", FIBRE, "-m", "Le client a déjà appelé deux fois.")
     path = internal_path(site_dir, FIBRE)
-    assert result.output == f"{FIBRE}: 1 internal note in {path}\n"
-    run(site_dir, "note", FIBRE[:12], input="Escalade au N2 faite.\n")  # the unique start of the id
+    assert result.output.splitlines()[:2] == [f"{FIBRE}: 1 internal note in {path}",
+                                              "  title: Coupure fibre à Lyon"]
+    # the unique start of the id (in a script, at least its date and first word)
+    run(site_dir, "note", FIBRE[:16], input="Escalade au N2 faite.\n")
     text = path.read_text(encoding="utf-8")
     assert text.startswith("---\n# Internal: never published.")
     body = text.split("\n---\n", 1)[1]
@@ -324,7 +326,8 @@ def test_git_ignores_what_the_builds_leave_beside_the_content(tmp_path):
                              "--untracked-files=all"], check=True, capture_output=True,
                             text=True).stdout.split("\n")
     assert sorted(line[3:] for line in listed if line) == [
-        ".gitignore", "content/site.yaml", f"incidents/{incident}.internal.md",
+        ".gitignore", "content/site.yaml", "content/templates/billing-error.md",
+        "content/templates/network-outage.md", f"incidents/{incident}.internal.md",
         f"incidents/{incident}.md"]
 
 
