@@ -292,18 +292,19 @@ def bad_reference(text: str) -> tuple[int, str] | None:
     return None
 
 
-def _fences(text: str) -> tuple[str, int, int]:
+def _fences(text: str) -> tuple[str, int, int, int]:
     """``text`` with the lines of each closed code fence replaced by "x" (lines kept, so
     are paragraphs), the fences that never close and those that do, as Python-Markdown's
-    fenced_code finds them: the first opening line with a closing one after it."""
+    fenced_code finds them (the first opening line with a closing one after it), and the
+    lines the closed ones hold: Python-Markdown sets each aside whole, at no cost a line."""
     lines = list(_FENCE.finditer(text))
     if len(lines) > MAX_FENCE_LINES:
-        return text, len(lines), len(lines)
+        return text, len(lines), len(lines), 0
     closers: dict[str, list[int]] = {}
     for index, line in enumerate(lines):
         if not line[2].strip(" "):
             closers.setdefault(line[1], []).append(index)
-    parts, done, unclosed, closed, index = [], 0, 0, 0, 0
+    parts, done, unclosed, closed, index, fenced = [], 0, 0, 0, 0, 0
     while index < len(lines):
         line = lines[index]
         if _OPENS.fullmatch(line[2]):
@@ -311,13 +312,14 @@ def _fences(text: str) -> tuple[str, int, int]:
             found = bisect.bisect_right(after, index)
             if found < len(after):
                 end = lines[after[found]].end()
-                parts += [text[done:line.start()],
-                          "\n".join("x" * (text.count("\n", line.start(), end) + 1))]
+                count = text.count("\n", line.start(), end) + 1
+                parts += [text[done:line.start()], "\n".join("x" * count)]
+                fenced += count
                 done, closed, index = end, closed + 1, after[found] + 1
                 continue
             unclosed += 1
         index += 1
-    return "".join([*parts, text[done:]]), unclosed, closed
+    return "".join([*parts, text[done:]]), unclosed, closed, fenced
 
 
 def too_deep(outside: str) -> tuple[int, int] | None:
@@ -332,22 +334,23 @@ def _depth(line: re.Match) -> int:
     return len(line[1].expandtabs(4)) // 4 + len(_MARKER.findall(line[2]))
 
 
-def conversion_cost(text: str, outside: str, unclosed: int, closed: int) -> tuple[int, str, int]:
-    """The estimated work of converting ``text`` (``outside``, ``unclosed`` and ``closed``
-    from ``_fences``): MAX_COST units for the worst a file may hold, the kind of work that
-    costs most, and the line of ``text`` (from 0) where it starts."""
+def conversion_cost(text: str, outside: str, unclosed: int, closed: int,
+                    fenced: int) -> tuple[int, str, int]:
+    """The estimated work of converting ``text`` (the rest from ``_fences``): MAX_COST
+    units for the worst a file may hold, the kind of work that costs most, and the line of
+    ``text`` (from 0) where it starts."""
     fence = _FENCE.search(text) if unclosed else None
     costs = {"fences": (unclosed * len(text) * (closed + 1),
                         text.count("\n", 0, fence.start()) if fence else 0),
-             "length": (PER_LINE * (outside.count("\n") + 1), 0)}
+             "length": (PER_LINE * (outside.count("\n") + 1 - fenced), 0)}
     if sum(cost * _WEIGHTS[kind] for kind, (cost, _) in costs.items()) > MAX_COST:
         # Refused without reading line by line (a megabyte of short lines): bounds name
         # what costs most.
         costs.update(_paragraph_costs(outside, exact=False))
     else:
         rows = len(_ROW.findall(outside))
-        costs["length"] = (PER_LINE * sum(1 + _depth(m) for m in _LEAD.finditer(outside))
-                           + PER_ROW * rows, 0)
+        costs["length"] = (PER_LINE * (sum(1 + _depth(m) for m in _LEAD.finditer(outside))
+                                       - fenced) + PER_ROW * rows, 0)
         costs.update(_paragraph_costs(outside))
         costs["scans"] = _scans(outside)
     weighted = {kind: (cost * _WEIGHTS[kind], where) for kind, (cost, where) in costs.items()}
@@ -420,12 +423,12 @@ def audit(text: str, first_line: int, problems) -> None:
     refused = bad_reference(text)
     if refused:
         problems.error(refused[1], line=first_line + text.count("\n", 0, refused[0]))
-    outside, unclosed, closed = _fences(text)
-    if PER_LINE * outside.count("\n") <= MAX_COST and (deep := too_deep(outside)):
+    outside, unclosed, closed, fenced = _fences(text)
+    if PER_LINE * (outside.count("\n") - fenced) <= MAX_COST and (deep := too_deep(outside)):
         problems.error(f"lists or quotes nested {deep[1]} deep: at most {MAX_DEPTH} levels; "
                        "indent less, or put the text in a ``` fence", line=first_line + deep[0])
         return  # not converted: Python-Markdown would overflow the stack
-    cost, kind, where = conversion_cost(text, outside, unclosed, closed)
+    cost, kind, where = conversion_cost(text, outside, unclosed, closed, fenced)
     problems.markup_cost += cost
     if problems.markup_cost > MAX_COST:  # not converted, not even to audit it
         if problems.markup_cost - cost <= MAX_COST:  # said once, where it tips over
