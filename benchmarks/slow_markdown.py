@@ -6,7 +6,8 @@ and how long the worst text the limits let through takes to convert.
 
 ``check``: for each kind, a new site (``statuspage init``) with one incident whose update
 holds that markdown, at the size of the report that found it (issue 35); ``statuspage
-check`` is timed in its own process, and stopped after ``--timeout`` seconds. ``limits``:
+check`` is timed in its own process (wall and processor time), and stopped after
+``--timeout`` seconds. ``limits``:
 for each kind, the largest text ``markup.audit`` accepts (a binary search on its size),
 and the time Python-Markdown takes to convert it. One line per kind.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -64,7 +66,7 @@ def check(kinds: dict, timeout: float) -> None:
                            capture_output=True)
             body = make(n)
             (site / "incidents" / "2026-11-25-slow.md").write_text(incident(body), "utf-8")
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), _children_cpu()
             try:
                 done = subprocess.run([sys.executable, "-m", "statuspage", "--site", str(site),
                                        "check"], capture_output=True, text=True,
@@ -72,12 +74,19 @@ def check(kinds: dict, timeout: float) -> None:
             except subprocess.TimeoutExpired:
                 print(f"{name:24} {len(body):>9,} chars  over {timeout:.0f} s (stopped)")
                 continue
-            took = time.perf_counter() - started
+            took, cpu = time.perf_counter() - started, _children_cpu() - cpu
             lines = (done.stdout + done.stderr).strip().splitlines()
             said = next((line for line in lines if "Traceback" in line or "Error" in line
                          or ".md:" in line), lines[-1] if lines else "")
-            print(f"{name:24} {len(body):>9,} chars  {took:6.2f} s  exit {done.returncode}  "
-                  f"{said[:110]}")
+            print(f"{name:24} {len(body):>9,} chars  {took:6.2f} s ({cpu:5.2f} s CPU)  exit "
+                  f"{done.returncode}  {said[:100]}")
+
+
+def _children_cpu() -> float:
+    """User and system time of the finished child processes: on a loaded machine, the
+    time a command took is mostly its wait for a processor."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def accepted(text: str) -> bool:
@@ -93,10 +102,11 @@ def limits(kinds: dict) -> None:
             middle = (low + high + 1) // 2
             low, high = (middle, high) if accepted(make(middle)) else (low, middle - 1)
         text = make(low)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         try:
             markup._markdown().convert(text)
-            result = f"{time.perf_counter() - started:6.2f} s"
+            result = (f"{time.perf_counter() - started:6.2f} s "
+                      f"({time.process_time() - cpu:5.2f} s CPU)")
         except RecursionError:
             result = "RecursionError"
         problems = Problems("x.md")
