@@ -217,7 +217,7 @@ def stripped(text: str) -> list[str]:
 # unit (about a nanosecond of conversion on a loaded machine: benchmarks/slow_markdown.py
 # converts each kind at its limit); the estimates of all the markdown of one file add up,
 # and past MAX_COST the file is refused, at the text where it tips over, with what to
-# change there. The shipped example uses a thousandth of it.
+# change there. The shipped example uses half a percent of it.
 MAX_COST = 1_000_000_000
 # Deeper lists and quotes overflow Python's stack ("- " 3,000 times on a line); real
 # text nests three or four, and YAML in the same files is held to the same 16.

@@ -5,12 +5,14 @@ or is refused with a located error before it is converted. What is accepted is b
 
 from __future__ import annotations
 
-from conftest import TESTS
+import pytest
+from click.testing import CliRunner
+from conftest import FIBRE, NOW, TESTS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from statuspage import markup
+from statuspage import cli, markup
 from statuspage.content import parse_incident
 from statuspage.errors import Problems
 from statuspage.loader import load_config
@@ -133,3 +135,16 @@ def test_the_example_site_uses_a_small_part_of_the_bound():
         markup.audit(path.read_text("utf-8").split("\n---\n", 1)[1], 1, problems)
         worst = max(worst, problems.markup_cost)
     assert 0 < worst < markup.MAX_COST // 100
+
+
+@pytest.mark.parametrize("note", ["_a_ " * 50_000, "- " * 3_000 + "x", "A &#xfffe; B"])
+def test_a_note_is_held_to_the_same_limits(site_dir, monkeypatch, note):
+    """Internal notes are markdown too: refused by check and by the desk build, located."""
+    monkeypatch.setattr(cli, "_now", lambda: NOW)
+    path = site_dir / "incidents" / f"{FIBRE}.internal.md"
+    path.write_text(f"---\nsay: ok\n---\n## 2026-11-26 09:00\nok\n\n{note}\n", "utf-8")
+    for args in (["check"], ["build", "--edition", "desk", "--out", "desk"]):
+        result = CliRunner().invoke(cli.main, ["--site", str(site_dir), *args])
+        assert result.exit_code == 1, (args, result.output)
+        assert f"incidents/{FIBRE}.internal.md:7: " in result.output, result.output
+        assert "Traceback" not in result.output
