@@ -260,8 +260,8 @@ _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _FENCE = re.compile(r"^(`{3,}|~{3,})([^\n]*)$", re.M)
 # What may follow an opening fence on its line (fenced_code's FENCED_BLOCK_RE).
 _OPENS = re.compile(r"[ ]*(?:\{[^\n]*\}|\.?[\w#.+-]*[ ]*(?:hl_lines=([\"']).*?\1[ ]*)?)")
-# A line's indentation and the list and quote markers that open it.
-_LEAD = re.compile(r"^([ \t]*)((?:(?:[-*+]|\d+[.)])(?:[ \t]+|$)|>[ \t]?)*)", re.M)
+# A line: its indentation, the list and quote markers that open it, the rest.
+_LEAD = re.compile(r"^([ \t]*)((?:(?:[-*+]|\d+[.)])(?:[ \t]+|$)|>[ \t]?)*)(.*)$", re.M)
 _MARKER = re.compile(r"[-*+>]|\d+[.)]")
 _MARKS = ("*", "_", "`", "&", "\\", "  \n")
 _ROW = re.compile(r"^[^\n|]*\|", re.M)
@@ -325,13 +325,33 @@ def _fences(text: str) -> tuple[str, int, int, int]:
 def too_deep(outside: str) -> tuple[int, int] | None:
     """(line from 0, depth) of the first line that nests lists or quotes beyond MAX_DEPTH."""
     for line in _LEAD.finditer(outside):
-        if line.end() > line.start() and _depth(line) > MAX_DEPTH:
+        if line[2] and _depth(line) > MAX_DEPTH:
             return outside.count("\n", 0, line.start()), _depth(line)
     return None
 
 
 def _depth(line: re.Match) -> int:
     return len(line[1].expandtabs(4)) // 4 + len(_MARKER.findall(line[2]))
+
+
+def _line_units(outside: str) -> int:
+    """Each line, and each level of lists or quotes it is in: Python-Markdown reads a
+    list's lines again at each level. An indented line counts its indentation only inside
+    a list (elsewhere it is code, read once)."""
+    units, depth, blank = 0, 0, False
+    for line in _LEAD.finditer(outside):
+        indent = len(line[1].expandtabs(4)) // 4
+        if line[2]:
+            depth = _depth(line)
+            units += 1 + depth
+        elif line[3].strip():
+            if blank and not indent:
+                depth = 0  # a paragraph after a blank line ends the list
+            units += 1 + min(indent, depth)
+        else:
+            units += 1
+        blank = not line[2] and not line[3].strip()
+    return units
 
 
 def conversion_cost(text: str, outside: str, unclosed: int, closed: int,
@@ -349,8 +369,7 @@ def conversion_cost(text: str, outside: str, unclosed: int, closed: int,
         costs.update(_paragraph_costs(outside, exact=False))
     else:
         rows = len(_ROW.findall(outside))
-        costs["length"] = (PER_LINE * (sum(1 + _depth(m) for m in _LEAD.finditer(outside))
-                                       - fenced) + PER_ROW * rows, 0)
+        costs["length"] = (PER_LINE * (_line_units(outside) - fenced) + PER_ROW * rows, 0)
         costs.update(_paragraph_costs(outside))
         costs["scans"] = _scans(outside)
     weighted = {kind: (cost * _WEIGHTS[kind], where) for kind, (cost, where) in costs.items()}

@@ -148,3 +148,12 @@ def test_a_note_is_held_to_the_same_limits(site_dir, monkeypatch, note):
         assert result.exit_code == 1, (args, result.output)
         assert f"incidents/{FIBRE}.internal.md:7: " in result.output, result.output
         assert "Traceback" not in result.output
+
+
+def test_indented_code_is_not_nesting():
+    """Indentation nests only under a list item: elsewhere it is code, read once."""
+    code = "".join("    " + "  " * (n % 60) + f"line {n}\n" for n in range(5_000))
+    problems = Problems(PATH)
+    markup.audit("Le journal :\n\n" + code, 1, problems)
+    assert problems.errors == []
+    assert "<pre><code>" in markup.render("Le journal :\n\n" + code)
