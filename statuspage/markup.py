@@ -439,10 +439,10 @@ def audit(text: str, first_line: int, problems) -> None:
     if not text or plain_paragraph(text):
         return
 
-    refused = bad_reference(text)
-    if refused:
-        problems.error(refused[1], line=first_line + text.count("\n", 0, refused[0]))
     outside, unclosed, closed, fenced = _fences(text)
+    refused = bad_reference(outside)  # in a fence, "&" is a character
+    if refused:
+        problems.error(refused[1], line=first_line + outside.count("\n", 0, refused[0]))
     if PER_LINE * (outside.count("\n") - fenced) <= MAX_COST and (deep := too_deep(outside)):
         problems.error(f"lists or quotes nested {deep[1]} deep: at most {MAX_DEPTH} levels; "
                        "indent less, or put the text in a ``` fence", line=first_line + deep[0])

@@ -97,6 +97,13 @@ def test_a_character_reference_is_refused_or_can_be_published(code, hexadecimal,
     etree.Element("p").text = str(markup.render(body))  # lxml: "must be XML compatible"
 
 
+def test_a_reference_in_a_code_fence_is_its_characters():
+    problems = Problems(PATH)
+    markup.audit("Le journal :\n\n```\nA &#xfffe; B\n```\n", 1, problems)
+    assert problems.errors == []
+    assert "&amp;#xfffe;" in markup.render("```\nA &#xfffe; B\n```\n")
+
+
 def test_the_limits_are_said_at_the_line_of_the_text_in_its_file():
     problems = Problems(PATH)
     markup.audit("ok\n\n" + "  " * 40 + "- x\n", 20, problems)
