@@ -214,10 +214,11 @@ def stripped(text: str) -> list[str]:
 #
 # Python-Markdown reads some texts in quadratic time, and nests lists and quotes by
 # recursion. Each slow path below gets an estimate of the work it does on a text, in one
-# unit (about a nanosecond of conversion on a loaded machine: benchmarks/slow_markdown.py
-# converts each kind at its limit); the estimates of all the markdown of one file add up,
-# and past MAX_COST the file is refused, at the text where it tips over, with what to
-# change there. The shipped example uses half a percent of it.
+# unit; the estimates of all the markdown of one file add up, and past MAX_COST the file
+# is refused, at the text where it tips over, with what to change there. The weights are
+# set so that the costliest kind at MAX_COST converts in under half a second of processor
+# time (benchmarks/slow_markdown.py converts each kind at its limit). The shipped example
+# uses a quarter of a percent of it.
 MAX_COST = 1_000_000_000
 # Deeper lists and quotes overflow Python's stack ("- " 3,000 times on a line); real
 # text nests three or four, and YAML in the same files is held to the same 16.
@@ -250,10 +251,10 @@ _FIXES = {
               "or put long logs in a ``` fence",
 }
 # The weight of one unit of each estimate, measured (benchmarks/slow_markdown.py).
-_WEIGHTS = {"scans": 100, "marks": 12, "splits": 3, "fences": 240, "length": 1}
-PER_LINE = 100_000  # a line; each level of lists or quotes it is in adds as much
+_WEIGHTS = {"scans": 100, "marks": 6, "splits": 3, "fences": 120, "length": 1}
+PER_LINE = 50_000  # a line; each level of lists or quotes it is in adds as much
 PER_ROW = 2 * PER_LINE  # what a line with a "|" adds (a table row: the costliest line)
-PER_SPLIT_LINE = 1_500  # a line read again after a split
+PER_SPLIT_LINE = 750  # a line read again after a split
 
 _TAG_START = re.compile(r"<[A-Za-z/]")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
@@ -393,7 +394,7 @@ def _paragraph_costs(text: str, exact: bool = True) -> dict[str, tuple[int, int]
     marks = sum(text.count(mark) for mark in _MARKS)
     splits = len(_SPLIT.findall(text))
     costs = {"marks": (marks * length, 0),
-             "splits": (splits * (lines * PER_SPLIT_LINE + 2 * length), 0)}
+             "splits": (splits * (lines * PER_SPLIT_LINE + length), 0)}
     if not exact or sum(cost * _WEIGHTS[kind] for kind, (cost, _) in costs.items()) \
             <= MAX_COST // 100:
         return costs  # most texts: an upper bound is enough
@@ -403,7 +404,7 @@ def _paragraph_costs(text: str, exact: bool = True) -> dict[str, tuple[int, int]
         size, count = end - start, text.count("\n", start, end) + 1
         for kind, cost in (("marks", size * sum(text.count(m, start, end) for m in _MARKS)),
                            ("splits", len(_SPLIT.findall(text, start, end))
-                            * (count * PER_SPLIT_LINE + 2 * size))):
+                            * (count * PER_SPLIT_LINE + size))):
             total, where = costs[kind]
             if cost > worst[kind]:
                 worst[kind], where = cost, text.count("\n", 0, start)
