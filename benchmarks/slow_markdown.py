@@ -71,8 +71,9 @@ def check(kinds: dict, timeout: float) -> None:
                 done = subprocess.run([sys.executable, "-m", "statuspage", "--site", str(site),
                                        "check"], capture_output=True, text=True,
                                       timeout=timeout, env=os.environ)
-            except subprocess.TimeoutExpired:
-                print(f"{name:24} {len(body):>9,} chars  over {timeout:.0f} s (stopped)")
+            except subprocess.TimeoutExpired:  # killed and waited for: its time is counted
+                print(f"{name:24} {len(body):>9,} chars  over {timeout:.0f} s "
+                      f"({_children_cpu() - cpu:5.2f} s CPU, stopped)")
                 continue
             took, cpu = time.perf_counter() - started, _children_cpu() - cpu
             lines = (done.stdout + done.stderr).strip().splitlines()
