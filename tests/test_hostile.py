@@ -33,6 +33,7 @@ def alias_bomb(levels: int) -> str:
 
 
 FRONT = "impact: minor\ncomponents: [fibre]\nstarted: 2026-11-25 10:00\n"
+UPDATE = "## 2026-11-25 10:05 · investigating\n"
 
 
 # What a case may do to a path instead of writing text to it.
@@ -300,7 +301,64 @@ HOSTILE = {
         "title: x\n" + FRONT + "who_is_affected: " + "'" + "[" * 2_000 + "'\n",
         "".join(f"## 2026-11-25 10:{59 - n:02d} · investigating\n" + "[" * 1_000 + "\n"
                 for n in range(10)))},
-        "incidents/x.md:21: too many '<' or '[' that open nothing"),
+        "incidents/x.md:19: too many '<' or '[' that open nothing"),
+    # Markdown Python-Markdown takes minutes on, or overflows the stack with: refused at the
+    # line it starts on, before it is converted (issue 35, 9 and 10; the sizes reported).
+    "3,000 nested dashes (was a RecursionError)": (
+        {"incidents/x.md": incident("title: x\n" + FRONT, UPDATE + "- " * 3_000 + "x\n")},
+        "incidents/x.md:8: lists or quotes nested 3000 deep: at most 16 levels"),
+    "100,000 nested list items": (
+        {"incidents/x.md": incident("title: x\n" + FRONT, UPDATE + "- " * 100_000 + "x\n")},
+        "incidents/x.md:8: lists or quotes nested 100000 deep: at most 16 levels"),
+    "50,000 nested ordered items": (
+        {"incidents/x.md": incident("title: x\n" + FRONT, UPDATE + "1. " * 50_000 + "x\n")},
+        "incidents/x.md:8: lists or quotes nested 50000 deep"),
+    "indented lists": (
+        {"incidents/x.md": incident("title: x\n" + FRONT, UPDATE + "".join(
+            " " * n + "- x\n" for n in range(1_400)))},
+        "incidents/x.md:72: lists or quotes nested 17 deep: at most 16 levels"),
+    "quotes in a summary": (
+        {"incidents/x.md": incident("title: x\n" + FRONT, "ok\n\n" + "> " * 20 + "x\n")},
+        "incidents/x.md:9: lists or quotes nested 20 deep"),
+    "many backticks": (
+        {"incidents/x.md": incident("title: x\n" + FRONT, UPDATE + "`a" * 200_000 + "\n")},
+        "incidents/x.md:8: too many * _ ` & \\ or line breaks in one paragraph"),
+    "many entities": (
+        {"incidents/x.md": incident("title: x\n" + FRONT, UPDATE + "&amp;" * 150_000 + "\n")},
+        "incidents/x.md:8: too many * _ ` & \\ or line breaks in one paragraph"),
+    "runs of *": (
+        {"incidents/x.md": incident("title: x\n" + FRONT, UPDATE + "".join(
+            "*" * (n % 4 + 1) + "a" for n in range(100_000)) + "\n")},
+        "incidents/x.md:8: too many * _ ` & \\ or line breaks in one paragraph"),
+    "thousands of ### headings": (
+        {"incidents/x.md": incident("title: x\n" + FRONT,
+                                    UPDATE + "ok\n\nok\n" + "### h\n" * 5_000)},
+        "incidents/x.md:10: too many headings or rules (#, ---, ===) without a blank line"),
+    "rules without blank lines": (
+        {"incidents/x.md": incident("title: x\n" + FRONT, UPDATE + "x\n---\n" * 5_000)},
+        "incidents/x.md:8: too many headings or rules"),
+    "fences that never close": (
+        {"incidents/x.md": incident("title: x\n" + FRONT, UPDATE + "ok\n" + "```a\n" * 20_000)},
+        "incidents/x.md:9: too many ``` or ~~~ lines that open a code fence never closed"),
+    "a long list": (
+        {"incidents/x.md": incident("title: x\n" + FRONT, UPDATE + "- x\n" * 200_000)},
+        "incidents/x.md:8: too much markdown in one file"),
+    "&#xfffe; in an update": (
+        {"incidents/x.md": incident("title: x\n" + FRONT, UPDATE + "ok\nA &#xfffe; B\n")},
+        "incidents/x.md:9: &#xfffe; stands for U+FFFE, which a page or a feed cannot hold: "
+        "delete it"),
+    "&#1; in a summary": ({"incidents/x.md": incident("title: x\n" + FRONT, "a *&#1;*\n")},
+                          "incidents/x.md:7: &#1; stands for U+0001"),
+    "&#xFFFF; in what to do": (
+        {"incidents/x.md": incident("title: x\n" + FRONT + "what_to_do: 'Call &#xFFFF;'\n")},
+        "incidents/x.md:6: &#xFFFF; stands for U+FFFF"),
+    "&#xd800; in a link": (
+        {"incidents/x.md": incident("title: x\n" + FRONT, UPDATE + "[a](https://x/&#xd800;)\n")},
+        "incidents/x.md:8: &#xd800; stands for U+D800"),
+    "a reference past the last character": (
+        {"incidents/x.md": incident("title: x\n" + FRONT,
+                                    UPDATE + "<b>&#x" + "f" * 5000 + "</b>\n")},
+        "stands for no character, which a page or a feed cannot hold"),
     "an update in year 2201": ({"incidents/x.md": incident(
         "title: x\n" + FRONT, "## 2201-01-01 10:05 · investigating\nx\n")},
         "incidents/x.md:7: invalid time '2201-01-01 10:05': times go from 1970 to 2200"),
@@ -414,6 +472,22 @@ def _warnings(output: str) -> list[str]:
             if line.endswith("(warning)") and "no English text" not in line]
 
 
+# What a real postmortem may hold, and more: every kind of markdown the limits weigh.
+POSTMORTEM = "\n\n".join([
+    "### What happened\n\nOn **25 November** at 09:58 a *fibre* cut near `LYO-3` took "
+    "[the Lyon ring](https://status.example.com/lyon) down; see &laquo;details&raquo; below.",
+    *(f"Paragraph {n}: customers on the **Lyon 3e** exchange lost service; our team "
+      f"rerouted _traffic_ via `PAR-{n}`, then [restored](https://x.example/{n}) it." for n in
+      range(150)),
+    "### Timeline\n\n" + "".join(f"- 10:{n % 60:02d}: step **{n}** (`ok`)\n" for n in range(300)),
+    "### Affected exchanges\n\n| exchange | customers | restored |\n|---|---:|---|\n" + "".join(
+        f"| LYO-{n} | {n * 37} | 12:{n % 60:02d} |\n" for n in range(200)),
+    "### Logs\n\n```text\n" + "".join(f"2026-11-25T10:{n % 60:02d}:00Z link down * [x] <a>\n"
+                                      for n in range(3_000)) + "```",
+    "> We are sorry.\n> > Quoted from the **field team**:\n> > - it took *long*\n"
+    "> > - too long\n\n---\n\nThanks \\* 2  \nThe NOC",
+])
+
 # What the format allows must build, and check must say so first.
 ALLOWED = {
     "seconds": incident("title: x\nimpact: minor\ncomponents: [fibre]\n"
@@ -436,9 +510,11 @@ ALLOWED = {
     "brackets that never close": incident(
         "title: x\n" + FRONT, "## 2026-11-25 10:05 · investigating\n" + "[" * 2_000 + "\n\n"
         + "![" * 1_000 + "\n\n" + "*[" * 1_000 + "\n"),
-    "nested quotes and lists": incident(
-        "title: x\n" + FRONT, "## 2026-11-25 10:05 · investigating\n" + "> " * 200 + "deep\n\n"
-        + "".join("  " * n + "- item\n" for n in range(60))),
+    "quotes and lists nested to the limit": incident(
+        "title: x\n" + FRONT, "## 2026-11-25 10:05 · investigating\n" + "> " * 16 + "deep\n\n"
+        + "".join("    " * n + "- item\n" for n in range(16)) + "\n" + "1. " * 16 + "x\n"),
+    "a long postmortem": incident("title: x\n" + FRONT, "## 2026-11-25 10:05 · postmortem\n"
+                                  + POSTMORTEM),
 }
 
 
