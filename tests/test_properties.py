@@ -151,9 +151,11 @@ def test_links_are_read_as_python_markdown_reads_them(text):
 
 
 def test_a_paragraph_of_unclosed_brackets_converts_in_linear_time():
-    started = time.perf_counter()
+    # The process's own CPU time, not the wall clock: other work on a shared machine does
+    # not count against it, and a quadratic conversion (it never ended) still fails.
+    started = time.process_time()
     markup._markdown().convert("[" * 50_000 + "\n\n" + "![" * 20_000)  # was: never ends
-    assert time.perf_counter() - started < 2
+    assert time.process_time() - started < 2
 
 
 @given(st.lists(st.integers(0, 50), max_size=30), st.integers(-5, 55))
@@ -168,10 +170,10 @@ def test_asking_at_each_update_time_is_not_quadratic():
     """The API asks for the status at each update's time: a scan of every update each
     time took minutes at 20,000 updates."""
     incident = _with_updates([NOW + timedelta(seconds=s) for s in range(10_000)])
-    started = time.perf_counter()
+    started = time.process_time()
     for update in incident.updates:
         assert visible_updates(incident, update.time)[0] is update
-    assert time.perf_counter() - started < 2
+    assert time.process_time() - started < 2
 
 
 def _with_updates(times: list[datetime]):
