@@ -489,15 +489,20 @@ def _period(ctx, param, value: str):
               default="statuspage", show_default=True, help="The webhooks' payload.")
 @click.option("--desk-out", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
               help="Keep the support desk edition current in DIR too (never published).")
+@click.option("--allow-mass-removal", is_flag=True,
+              help="Publish at once a change that removes more than half of the incidents "
+                   "(else held until it has stood for 30 s, in case a folder is only briefly "
+                   "gone).")
 @pass_ctx
 def run(obj: Context, out: Path | None, url: str | None, every, on_overdue: str | None,
         target: str | None, endpoint_url: str | None, max_age: int, invalidate: str | None,
-        webhooks: tuple[str, ...], webhook_format: str, desk_out: Path | None) -> None:
+        webhooks: tuple[str, ...], webhook_format: str, desk_out: Path | None,
+        allow_mass_removal: bool) -> None:
     """The publishing daemon: build at start, then on every content change, at each
     maintenance start and end and promised update time, and every --every; remind staff
     when a promised update is overdue; after each build, publish (--publish) and notify
     webhooks. SIGTERM or Ctrl-C stops it."""
-    from statuspage import daemon, outbound
+    from statuspage import daemon, outbound, outbox
     from statuspage import webhooks as hooks
 
     problem = site_url_problem(url.rstrip("/")) if url else None
@@ -511,8 +516,9 @@ def run(obj: Context, out: Path | None, url: str | None, every, on_overdue: str 
     for webhook in webhooks:
         if problem := url_problem(webhook):
             raise click.BadParameter(problem, param_hint="--webhook")
-    notifier = outbound.Notifier(hooks.Webhooks(webhooks, hooks.state_path(output),
-                                                webhook_format))
+    notifier = outbound.Notifier(hooks.Webhooks(
+        webhooks, outbox.Outbox(outbox.path_for(output)), webhook_format,
+        legacy=hooks.legacy_path(output)))
     followers: list[daemon.Follower] = [notifier]
     if target:  # the webhooks once the pages they link to are online
         followers = [outbound.Publisher(output, target, endpoint_url=endpoint_url,
@@ -520,7 +526,8 @@ def run(obj: Context, out: Path | None, url: str | None, every, on_overdue: str 
                                         then=[notifier])]
     daemon.configure_logging()
     daemon.Daemon(obj.root, out, url=url, every=every, on_overdue=on_overdue,
-                  followers=followers, desk_out=desk_out).run()
+                  followers=followers, desk_out=desk_out,
+                  allow_mass_removal=allow_mass_removal).run()
 
 
 @main.command()

@@ -17,7 +17,12 @@ from conftest import FIBRE, NOW
 from statuspage import cli, daemon, outbound, publish
 from statuspage.daemon import Daemon
 from statuspage.errors import PublishError
-from statuspage.webhooks import Webhooks, http_post, state_path
+from statuspage.outbox import Outbox, path_for
+from statuspage.webhooks import Webhooks, http_post, legacy_path
+
+
+def state_path(out: Path) -> Outbox:
+    return Outbox(path_for(out))
 
 
 class Clock:
@@ -239,7 +244,8 @@ def test_run_wires_publish_and_webhooks_from_its_options(site_dir, monkeypatch):
     (notifier,) = publisher.then
     assert notifier.webhooks.urls == ("https://chat.example/hook", "https://tickets.example/in")
     assert notifier.webhooks.fmt == "slack"
-    assert notifier.webhooks.state_path == state_path(site_dir / "build")
+    assert notifier.webhooks.outbox.path == site_dir / ".statuspage-outbox-build"
+    assert notifier.webhooks.legacy == legacy_path(site_dir / "build")
     assert (publisher.target, publisher.endpoint_url, publisher.max_age) == (
         "s3://status/www", "http://127.0.0.1:9", 30)
     assert publisher.source == site_dir / "build"

@@ -7,6 +7,7 @@ import re
 import socket
 from datetime import datetime, timedelta
 from pathlib import Path
+from unittest.mock import ANY
 
 import pytest
 from click.testing import CliRunner
@@ -15,14 +16,14 @@ from conftest import FIBRE, NOW, PARIS, REPO
 from statuspage import cli
 from statuspage.errors import ContentError
 from statuspage.loader import load_site
+from statuspage.outbox import Outbox, path_for
 from statuspage.refs import ref_of
 from statuspage.webhooks import (
     DOCUMENTATION,
-    STATE,
+    STREAM,
     Webhooks,
     component_payload,
     slack_text,
-    state_path,
     update_payload,
 )
 
@@ -37,11 +38,11 @@ def delays() -> list[float]:
 
 @pytest.fixture
 def hooks(receiver, site_dir, delays):
-    """A Webhooks sending to the receiver, its state beside site/build; closed after."""
+    """A Webhooks sending to the receiver, its outbox beside site/build; closed after."""
     made = []
 
     def make(*urls, **options) -> Webhooks:
-        found = Webhooks(urls or (receiver.url,), state_path(site_dir / "build"),
+        found = Webhooks(urls or (receiver.url,), Outbox(path_for(site_dir / "build")),
                          sleep=delays.append, **options)
         made.append(found)
         return found
@@ -68,14 +69,12 @@ def notify(hooks: Webhooks, site_dir: Path, minutes: int):
 def test_a_first_start_sends_nothing(hooks, receiver, site_dir):
     assert notify(hooks(), site_dir, 0) == []
     assert receiver.requests == []
-    state = json.loads((site_dir / STATE).read_text(encoding="utf-8"))
-    assert state["version"] == 1
-    (sent,) = state["webhooks"].values()
-    assert f"{FIBRE}#update-20261126T0710Z-identified" in sent["updates"]
-    assert sent["components"] == {"fibre": "partial_outage", "adsl": "operational",
-                                  "billing": "operational"}
-    assert receiver.url not in (site_dir / STATE).read_text(encoding="utf-8")  # a secret
-    assert not list(site_dir.glob("*.tmp"))
+    box = Outbox(site_dir / ".statuspage-outbox-build")  # beside the output, named after it
+    assert f"update {FIBRE}#update-20261126T0710Z-identified" in box.seen(STREAM)
+    assert box.facts(STREAM) == {"status fibre": "partial_outage", "status adsl": "operational",
+                                 "status billing": "operational"}
+    assert box.states() == []
+    assert receiver.url.encode() not in box.path.read_bytes()  # a secret
 
 
 def test_each_new_update_is_posted_once_in_statuspage_shape(hooks, receiver, site_dir,
@@ -149,9 +148,8 @@ def test_a_restart_sends_nothing_twice_and_what_failed_is_sent(hooks, receiver, 
     assert len(receiver.requests) == 3
     before.close(timeout=5)
 
-    after = hooks()  # a restart, with the same state file
-    events = notify(after, site_dir, 5)
-    assert [e.key for e in events] == [f"update {FIBRE}#update-20261126T1103Z-identified"]
+    after = hooks()  # a restart, with the same outbox: B was queued, not delivered
+    assert notify(after, site_dir, 5) == []
     assert len(receiver.requests) == 4
     assert receiver.bodies()[3]["incident"]["incident_updates"][0]["body"] == "B"
     assert notify(hooks(), site_dir, 6) == []
@@ -177,7 +175,10 @@ def test_an_unreachable_receiver_is_retried_then_left_for_the_next_notify(hooks,
     cli_update(site_dir, monkeypatch, 1, "update", FIBRE, "--status", "monitoring", "-m", "A")
     assert len(notify(webhooks, site_dir, 2)) == 1
     assert delays == [2.0, 4.0, 8.0]
-    assert len(notify(webhooks, site_dir, 3)) == 1  # tried again
+    assert notify(webhooks, site_dir, 3) == []  # queued once, but tried again
+    assert delays == [2.0, 4.0, 8.0] * 2
+    assert webhooks.outbox.states() == [
+        (ANY, f"update {FIBRE}#update-20261126T1101Z-monitoring", "pending")]
 
 
 def test_component_changes_go_out_as_component_update(hooks, receiver, site_dir, monkeypatch):
@@ -186,7 +187,7 @@ def test_component_changes_go_out_as_component_update(hooks, receiver, site_dir,
     cli_update(site_dir, monkeypatch, 1, "resolve", FIBRE, "-m", "Réparé.")
     events = notify(webhooks, site_dir, 2)
     assert [e.key for e in events] == [f"update {FIBRE}#update-20261126T1101Z-resolved",
-                                       "component fibre"]
+                                       "component fibre 1"]
     change = receiver.bodies()[1]
     assert list(change) == ["meta", "page", "component_update", "component"]
     assert change["page"]["status_indicator"] == "none"
@@ -210,10 +211,13 @@ def test_each_url_keeps_its_own_account(hooks, receiver, site_dir, monkeypatch):
     cli_update(site_dir, monkeypatch, 1, "resolve", FIBRE, "-m", "Réparé.")
     assert len(notify(webhooks, site_dir, 2)) == 4
     assert len(receiver.requests) == 2
-    again = notify(webhooks, site_dir, 3)  # what the closed one missed, and only that
-    assert [(e.url, e.key) for e in again] == [
-        (closed, f"update {FIBRE}#update-20261126T1101Z-resolved"), (closed, "component fibre")]
+    notify(webhooks, site_dir, 3)
     assert len(receiver.requests) == 2
+    states = webhooks.outbox.states()
+    events = [f"update {FIBRE}#update-20261126T1101Z-resolved", "component fibre 1"]
+    assert sorted(state for _, event, state in states) == [
+        "delivered", "delivered", "pending", "pending"]  # the closed one's, kept for later
+    assert {event for _, event, _ in states} == set(events)
 
 
 def test_slack_format(hooks, receiver, site_dir, monkeypatch):
@@ -244,7 +248,7 @@ def test_site_yaml_webhooks_are_validated_and_used(hooks, receiver, site_dir, mo
         f"content/site.yaml:{line}: webhooks: 'ftp://example.com/x' is not an http(s) URL such as "
         "https://status.example.com")
     config.write_text(text + f"webhooks:\n  - {receiver.url}\n", encoding="utf-8")
-    webhooks = Webhooks((), state_path(site_dir / "build"), sleep=lambda delay: None)
+    webhooks = Webhooks((), Outbox(path_for(site_dir / "build")), sleep=lambda delay: None)
     try:
         notify(webhooks, site_dir, 0)
         cli_update(site_dir, monkeypatch, 1, "update", FIBRE, "--status", "monitoring",
@@ -257,7 +261,7 @@ def test_site_yaml_webhooks_are_validated_and_used(hooks, receiver, site_dir, mo
 
 def test_an_unknown_format_is_refused(tmp_path):
     with pytest.raises(ValueError, match="unknown webhook format 'teams'"):
-        Webhooks(("https://example.com/",), tmp_path / STATE, fmt="teams")
+        Webhooks(("https://example.com/",), Outbox(tmp_path / "outbox"), fmt="teams")
 
 
 def test_the_examples_in_docs_publish_md_are_real_output():
