@@ -85,12 +85,13 @@ class Outbox:
         if self._db is None:
             new = not self.path.exists()
             try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
                 db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute("PRAGMA synchronous=FULL")
                 db.executescript(SCHEMA)
                 db.execute(f"PRAGMA user_version={VERSION}")
-            except sqlite3.Error as err:
+            except (OSError, sqlite3.Error) as err:
                 raise StatusPageError(f"cannot open the outbox {self.path}: {err}; nothing "
                                       "can be sent until it can be written") from None
             if new:  # the file's name on disk too, not only its content

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+import shutil
 import socket
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -18,12 +20,15 @@ from statuspage.errors import ContentError
 from statuspage.loader import load_site
 from statuspage.outbox import Outbox, path_for
 from statuspage.refs import ref_of
+from statuspage.status import Snapshot
 from statuspage.webhooks import (
     DOCUMENTATION,
     STREAM,
     Webhooks,
     component_payload,
+    legacy_path,
     slack_text,
+    update_id,
     update_payload,
 )
 
@@ -282,3 +287,141 @@ def test_the_examples_in_docs_publish_md_are_real_output():
                                "operational")
     assert component_doc == change
     assert component_slack == slack_text(site, change)
+
+
+def posted(receiver) -> list[tuple[str, str]]:
+    """(status, text) of each incident payload's own update, in the order received."""
+    return [(b["incident"]["incident_updates"][0]["status"],
+             b["incident"]["incident_updates"][0]["body"])
+            for b in receiver.bodies() if "incident" in b]
+
+
+def test_two_updates_in_one_minute_are_two_events_each_built_from_its_own(
+        hooks, receiver, site_dir, monkeypatch):
+    webhooks = hooks()
+    notify(webhooks, site_dir, 0)
+    cli_update(site_dir, monkeypatch, 1, "update", FIBRE, "-m", "A")
+    assert notify(webhooks, site_dir, 1)  # A is sent in its minute
+    cli_update(site_dir, monkeypatch, 1, "update", FIBRE, "-m", "B")
+    cli_update(site_dir, monkeypatch, 1, "resolve", FIBRE, "-m", "C")
+    events = notify(webhooks, site_dir, 2)
+    anchor = f"update {FIBRE}#update-20261126T1101Z"
+    assert [e.key for e in events if e.key.startswith("update")] == [
+        f"{anchor}-identified-2", f"{anchor}-resolved"]
+    assert posted(receiver) == [("identified", "A"), ("identified", "B"), ("resolved", "C")]
+    updates = [b["incident"]["incident_updates"] for b in receiver.bodies() if "incident" in b]
+    assert [len(found) for found in updates] == [3, 4, 5]  # each as it stood once posted
+    assert [b["incident"]["status"] for b in receiver.bodies() if "incident" in b] == [
+        "identified", "identified", "resolved"]
+    assert notify(webhooks, site_dir, 3) == []
+
+
+def test_an_update_in_flight_is_not_queued_again_by_the_next_builds(
+        hooks, receiver, site_dir, monkeypatch):
+    """A slow receiver: the builds made while it answers queue no second POST."""
+    webhooks = hooks()
+    notify(webhooks, site_dir, 0)
+    cli_update(site_dir, monkeypatch, 1, "update", FIBRE, "-m", "A")
+    receiver.open.clear()
+    assert len(webhooks.notify(load_site(site_dir), NOW + timedelta(minutes=2))) == 1
+    assert not webhooks.wait(timeout=0.2)  # in flight
+    for minutes in (3, 4, 5):
+        assert webhooks.notify(load_site(site_dir), NOW + timedelta(minutes=minutes)) == []
+    receiver.open.set()
+    assert webhooks.wait(timeout=10)
+    assert posted(receiver) == [("identified", "A")]
+    assert notify(webhooks, site_dir, 6) == []
+    assert len(receiver.requests) == 1
+
+
+def test_an_incident_moved_aside_and_back_sends_nothing_again(hooks, receiver, site_dir,
+                                                              monkeypatch, tmp_path):
+    webhooks = hooks()
+    notify(webhooks, site_dir, 0)
+    cli_update(site_dir, monkeypatch, 1, "update", FIBRE, "-m", "A")
+    notify(webhooks, site_dir, 2)
+    moved = (f"{FIBRE}.md", "2026-11-20-double-charge.md", "2026-11-20-double-charge.en.md")
+    for name in moved:
+        (site_dir / "incidents" / name).rename(tmp_path / name)
+    notify(webhooks, site_dir, 3)
+    for name in moved:
+        (tmp_path / name).rename(site_dir / "incidents" / name)
+    notify(webhooks, site_dir, 4)
+    notify(hooks(), site_dir, 5)  # and after a restart
+    assert posted(receiver) == [("identified", "A")]
+    # The page did change meanwhile: the service's status went out, each way once.
+    changes = [b["component_update"] for b in receiver.bodies() if "component_update" in b]
+    assert [(c["old_status"], c["new_status"]) for c in changes] == [
+        ("partial_outage", "operational"), ("operational", "partial_outage")]
+
+
+def test_the_first_start_is_recorded_when_the_content_is_loaded(hooks, receiver, site_dir,
+                                                                monkeypatch):
+    """Killed before its first build: the next start is no first start, and what was
+    posted in between is sent."""
+    hooks().loaded(load_site(site_dir), NOW)
+    cli_update(site_dir, monkeypatch, 1, "update", FIBRE, "-m", "A")
+    again = hooks()
+    again.loaded(load_site(site_dir), NOW + timedelta(minutes=2))  # no new baseline
+    assert [e.key for e in notify(again, site_dir, 2)] == [
+        f"update {FIBRE}#update-20261126T1101Z-identified"]
+    assert posted(receiver) == [("identified", "A")]
+
+
+def test_two_sites_whose_outputs_share_a_folder_keep_apart(receiver, tmp_path, site_dir,
+                                                           monkeypatch):
+    other = tmp_path / "other"
+    shutil.copytree(site_dir, other)
+    shared = tmp_path / "www"
+
+    def started(root: Path, out: str) -> Webhooks:
+        return Webhooks([receiver.url], Outbox(path_for(shared / out)), sleep=lambda s: None)
+
+    first, second = started(site_dir, "a"), started(other, "b")
+    try:
+        for webhooks, root in ((first, site_dir), (second, other)):
+            notify(webhooks, root, 0)
+        cli_update(site_dir, monkeypatch, 1, "update", FIBRE, "-m", "A")  # while b is down
+        second.close(timeout=5)
+        cli_update(other, monkeypatch, 2, "update", FIBRE, "-m", "B")
+        notify(first, site_dir, 3)
+        second = started(other, "b")  # b restarts: its own update, none of a's, no history
+        notify(second, other, 4)
+        assert sorted(posted(receiver)) == [("identified", "A"), ("identified", "B")]
+    finally:
+        first.close(timeout=5)
+        second.close(timeout=5)
+
+
+def test_the_state_file_of_earlier_versions_is_carried_over_once(receiver, site_dir,
+                                                                 monkeypatch):
+    out = site_dir / "build"
+    site = load_site(site_dir)
+    sent = [update_id(v.incident, u) for v in Snapshot(site, NOW).published for u in v.updates]
+    digest = hashlib.sha256(receiver.url.encode()).hexdigest()[:16]
+    legacy = legacy_path(out)
+    legacy.write_text(json.dumps({"version": 1, "webhooks": {digest: {
+        "updates": sent, "components": {"fibre": "partial_outage", "adsl": "operational",
+                                        "billing": "operational"}}}}), encoding="utf-8")
+    cli_update(site_dir, monkeypatch, 1, "update", FIBRE, "-m", "A")  # while upgrading
+
+    def started() -> Webhooks:
+        return Webhooks([receiver.url], Outbox(path_for(out)), legacy=legacy,
+                        sleep=lambda s: None)
+
+    webhooks = started()
+    try:
+        webhooks.loaded(load_site(site_dir), NOW + timedelta(minutes=2))
+        assert len(notify(webhooks, site_dir, 2)) == 1
+        assert posted(receiver) == [("identified", "A")]
+        assert webhooks.outbox.meta(f"migrated {STREAM}") == str(legacy)
+    finally:
+        webhooks.close(timeout=5)
+    legacy.write_text(json.dumps({"version": 1, "webhooks": {digest: {
+        "updates": [], "components": {}}}}), encoding="utf-8")
+    webhooks = started()  # read once: not again
+    try:
+        assert notify(webhooks, site_dir, 3) == []
+        assert len(receiver.requests) == 1
+    finally:
+        webhooks.close(timeout=5)
