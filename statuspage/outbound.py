@@ -129,7 +129,7 @@ class Publisher:
     def _publish_once(self) -> tuple[Site, datetime, bool] | None:
         """Publish (with retries); the build the attempt that succeeded uploaded (each
         attempt mirrors the folder as it is then, the newest build included), or None."""
-        attempted: list = [None]
+        attempted: list[tuple[Site, datetime, bool] | None] = [None]
 
         def retried(err: PublishError, delay: float) -> None:
             log.warning("not published to %s: %s; retrying in %g s", self.target, err, delay)
