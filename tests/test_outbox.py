@@ -110,6 +110,11 @@ def test_a_daemon_killed_at_any_point_delivers_every_update_once(site_dir, tmp_p
     publish[2:2] = ["--endpoint-url", endpoint]
     run = runs(site_dir, out, *publish)
     _wait(lambda: "A" in texts(receiver), 30, "A")
+
+    def delivered() -> None:  # else still in flight at the next kill
+        _wait(lambda: not box.channels(), 30, "every message marked delivered")
+
+    delivered()
     # Killed while the POST is in flight (queued, not answered): sent again after the
     # restart, the only case where a receiver may get one twice.
     receiver.open.clear()
@@ -119,11 +124,13 @@ def test_a_daemon_killed_at_any_point_delivers_every_update_once(site_dir, tmp_p
     receiver.open.set()
     run = runs(site_dir, out, *publish)
     _wait(lambda: texts(receiver).count("B") == 2, 30, "B again")
+    delivered()
     # Killed right after an update is saved.
     update(site_dir, "-m", "C")
     run.kill()
     run = runs(site_dir, out, *publish)
     _wait(lambda: "C" in texts(receiver), 30, "C")
+    delivered()
     # A clean stop and a start: nothing again. The receiver gets each channel's messages
     # in order, so anything sent again would come before D.
     assert "Traceback" not in run.stop()
