@@ -40,6 +40,7 @@ log = logging.getLogger("statuspage.webhooks")
 
 STREAM = "webhooks"  # the outbox's name for what the webhooks have seen
 BASELINE = f"baseline {STREAM}"  # when the first start recorded what stood (outbox meta)
+SITE = f"site {STREAM}"  # the site's url, at that first start (outbox meta)
 LEGACY = ".statuspage-webhooks.json"  # before the outbox: beside the output, in its parent
 DOCUMENTATION = "https://support.atlassian.com/statuspage/docs/enable-webhook-notifications/"
 FORMATS = ("statuspage", "slack")
@@ -209,7 +210,7 @@ class Webhooks:
         did not deliver goes out."""
         with self._lock:
             channels = self._configure(site)
-            if self.outbox.meta(BASELINE) is None:
+            if self._first(site):
                 self._baseline(site, now, channels)
         self._dispatcher.wake(channels)
 
@@ -219,7 +220,7 @@ class Webhooks:
         not delivered yet are tried again too."""
         with self._lock:
             channels = self._configure(site)
-            if self.outbox.meta(BASELINE) is None:
+            if self._first(site):
                 self._baseline(site, now, channels)
                 events = []
             else:
@@ -243,15 +244,29 @@ class Webhooks:
 
     # -- what is new -----------------------------------------------------------------------
 
+    def _first(self, site: Site) -> bool:
+        """Whether this is a first start: no outbox yet, or one another site kept (its
+        ``url`` differs: the output folder was given to another site)."""
+        if self.outbox.meta(BASELINE) is None:
+            return True
+        if self.outbox.meta(SITE) != site.config.url:
+            log.warning("%s was kept for %s, not %s: a first start for this site, whose "
+                        "history is not sent", self.outbox.path, self.outbox.meta(SITE),
+                        site.config.url)
+            return True
+        return False
+
     def _baseline(self, site: Site, now: datetime, channels: dict[str, str]) -> None:
         """What stands counts as sent: history is not replayed. The state file of earlier
-        versions, if it knew these URLs, says what was sent instead."""
+        versions, if it knew these URLs, says what was sent instead (at the very first
+        start only)."""
         snap = Snapshot(site, now)
         updates = [f"update {update_id(v.incident, u)}" for v in snap.published
                    for u in v.updates]
         facts = {f"status {key}": value.value for key, value in snap.components.items()}
-        meta = {BASELINE: now.astimezone(UTC).isoformat()}
-        old = [entry for channel, entry in _read_legacy(self.legacy).items()
+        legacy = self.legacy if self.outbox.meta(BASELINE) is None else None
+        meta = {BASELINE: now.astimezone(UTC).isoformat(), SITE: site.config.url}
+        old = [entry for channel, entry in _read_legacy(legacy).items()
                if channel in channels]
         if old:
             updates = sorted({f"update {found}" for entry in old for found in entry["updates"]})

@@ -425,3 +425,17 @@ def test_the_state_file_of_earlier_versions_is_carried_over_once(receiver, site_
         assert len(receiver.requests) == 1
     finally:
         webhooks.close(timeout=5)
+
+
+def test_an_output_given_to_another_site_sends_none_of_its_history(hooks, receiver, site_dir,
+                                                                   monkeypatch, caplog):
+    notify(hooks(), site_dir, 0)
+    config = site_dir / "content" / "site.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "https://status.test.example", "https://status.other.example"), encoding="utf-8")
+    cli_update(site_dir, monkeypatch, 1, "update", FIBRE, "-m", "A")  # its history, here
+    assert notify(hooks(), site_dir, 2) == []
+    assert "not https://status.other.example: a first start for this site" in caplog.text
+    cli_update(site_dir, monkeypatch, 3, "update", FIBRE, "-m", "B")
+    assert len(notify(hooks(), site_dir, 4)) == 1
+    assert posted(receiver) == [("identified", "B")]
