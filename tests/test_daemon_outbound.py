@@ -22,7 +22,7 @@ from statuspage.outbox import Outbox, path_for
 from statuspage.webhooks import Webhooks, http_post, legacy_path
 
 
-def state_path(out: Path) -> Outbox:
+def outbox_of(out: Path) -> Outbox:
     return Outbox(path_for(out))
 
 
@@ -87,7 +87,7 @@ def test_each_build_is_published_and_each_update_posted_once(
         return result
 
     def followers():
-        return (outbound.Notifier(Webhooks([receiver.url], state_path(out), sleep=lambda s: None)),
+        return (outbound.Notifier(Webhooks([receiver.url], outbox_of(out), sleep=lambda s: None)),
                 outbound.Publisher(out, target, endpoint_url=endpoint, publish=counted))
 
     clock = Clock(NOW)
@@ -170,7 +170,7 @@ def test_webhooks_wait_for_the_publish_so_their_links_work(
             raise failures.pop()
         return publish.publish(*args, **kwargs)
 
-    notifier = outbound.Notifier(Webhooks([receiver.url], state_path(out), post=post,
+    notifier = outbound.Notifier(Webhooks([receiver.url], outbox_of(out), post=post,
                                           sleep=lambda s: None))
     publisher = outbound.Publisher(out, f"s3://{bucket}", endpoint_url=endpoint, attempts=2,
                                    base_delay=0.01, publish=flaky, then=[notifier])
@@ -203,7 +203,7 @@ def test_webhooks_wait_for_the_publish_so_their_links_work(
 def test_a_failed_invalidate_is_logged_and_the_publish_counts(
         site_dir, running, endpoint, s3, bucket, receiver, log):
     out = site_dir / "build"
-    notifier = outbound.Notifier(Webhooks([receiver.url], state_path(out)))
+    notifier = outbound.Notifier(Webhooks([receiver.url], outbox_of(out)))
     publisher = outbound.Publisher(out, f"s3://{bucket}", endpoint_url=endpoint,
                                    invalidate="echo 'no distribution' >&2; exit 3",
                                    then=[notifier])
@@ -272,7 +272,7 @@ def test_run_refuses_a_wrong_target_before_starting(site_dir, monkeypatch, args,
 def hooked(site_dir, receiver):
     """A Notifier to the receiver, its outbox beside site/build."""
     return lambda **options: outbound.Notifier(Webhooks(
-        [receiver.url], state_path(site_dir / "build"), sleep=lambda s: None, **options))
+        [receiver.url], outbox_of(site_dir / "build"), sleep=lambda s: None, **options))
 
 
 def settle(daemon: Daemon) -> None:
