@@ -98,7 +98,10 @@ def _meta() -> dict:
 def update_payload(site: Site, incident: Incident, update: Update) -> dict:
     """Statuspage's incident webhook for ``update``: the page as it stood once that update
     was posted, the updates after it left out (even those of the same minute)."""
-    position = next(n for n, found in enumerate(incident.updates) if found is update)
+    position = next((n for n, found in enumerate(incident.updates) if found is update),
+                    None)
+    if position is None:  # an equal copy: its first place (its twins are equal too)
+        position = incident.updates.index(update)
     then = dataclasses.replace(incident, updates=incident.updates[position:])
     site = dataclasses.replace(site, incidents=tuple(
         then if found.id == incident.id else found for found in site.incidents))
