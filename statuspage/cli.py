@@ -728,16 +728,20 @@ def _period(ctx, param, value: str):
 @click.option("--metrics", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
               help="Rewrite FILE after each build with the daemon's metrics in Prometheus' "
                    "text format (node_exporter's textfile collector: name it *.prom).")
+@click.option("--allow-mass-removal", is_flag=True,
+              help="Publish at once a change that removes more than half of the incidents "
+                   "(else held until it has stood for 30 s, in case a folder is only briefly "
+                   "gone).")
 @pass_ctx
 def run(obj: Context, out: Path | None, url: str | None, every, on_overdue: str | None,
         target: str | None, endpoint_url: str | None, max_age: int, invalidate: str | None,
         webhooks: tuple[str, ...], webhook_format: str, desk_out: Path | None,
-        on_error: str | None, metrics: Path | None) -> None:
+        on_error: str | None, metrics: Path | None, allow_mass_removal: bool) -> None:
     """The publishing daemon: build at start, then on every content change, at each
     maintenance start and end and promised update time, and every --every; remind staff
     when a promised update is overdue; after each build, publish (--publish) and notify
     webhooks. SIGTERM or Ctrl-C stops it."""
-    from statuspage import daemon, outbound
+    from statuspage import daemon, outbound, outbox
     from statuspage import webhooks as hooks
 
     problem = site_url_problem(url.rstrip("/")) if url else None
@@ -753,8 +757,9 @@ def run(obj: Context, out: Path | None, url: str | None, every, on_overdue: str 
         if problem := url_problem(webhook):
             raise click.BadParameter(problem, param_hint="--webhook")
     daemon.configure_logging(zone)  # before the state files are read: they may warn
-    notifier = outbound.Notifier(hooks.Webhooks(webhooks, hooks.state_path(output),
-                                                webhook_format))
+    notifier = outbound.Notifier(hooks.Webhooks(
+        webhooks, outbox.Outbox(outbox.path_for(output)), webhook_format,
+        legacy=hooks.legacy_path(output)))
     followers: list[daemon.Follower] = [notifier]
     monitor = _monitor(on_error, metrics, output, notifier, publishing=bool(target))
     if target:  # the webhooks once the pages they link to are online
@@ -763,7 +768,8 @@ def run(obj: Context, out: Path | None, url: str | None, every, on_overdue: str 
                                         max_age=max_age, invalidate=invalidate,
                                         then=[notifier, *told])]
     daemon.Daemon(obj.root, out, url=url, every=every, on_overdue=on_overdue,
-                  followers=followers, desk_out=desk_out, monitor=monitor).run()
+                  followers=followers, desk_out=desk_out, monitor=monitor,
+                  allow_mass_removal=allow_mass_removal).run()
 
 
 def _monitor(on_error: str | None, metrics: Path | None, output: Path, notifier,
@@ -778,7 +784,7 @@ def _monitor(on_error: str | None, metrics: Path | None, output: Path, notifier,
                                  "file in an existing folder, e.g. node_exporter's textfile "
                                  "directory", param_hint="--metrics")
     return monitoring.Monitor(on_error, metrics and metrics.resolve(),
-                              told=output.resolve().parent / monitoring.TOLD,
+                              told=monitoring.told_path(output),
                               publishing=publishing, deliveries=notifier)
 
 

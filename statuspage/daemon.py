@@ -3,13 +3,17 @@
 The site is rebuilt when a content file changes, at every instant the published page
 changes by itself (a maintenance starts or ends, a promised update time passes, an
 update written ahead of time appears), and periodically so "last updated" stays fresh.
-Builds never overlap; a failed build leaves the last good site online. When a promised
+Builds never overlap; a failed build leaves the last good site online, and so does a
+change that removes more than half of the incidents at once (a folder vanished during a
+``git checkout`` or an rsync) until it has stood for ``MASS_REMOVAL_WAIT``. When a promised
 update time passes with no update, staff are reminded once. After each build, the site is
 published to object storage and new updates go to webhooks (outbound.py), in the background.
+One daemon per output folder: a second one is refused (``claim``).
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
@@ -32,7 +36,7 @@ from statuspage import collector, files, sources
 from statuspage.build import CACHE, MARKER
 from statuspage.build import build as build_site
 from statuspage.desk import DESK, PUBLIC, DeskLoader
-from statuspage.errors import ContentError, StatusPageError, count
+from statuspage.errors import ContentError, Problem, StatusPageError, count
 from statuspage.loader import Loader
 from statuspage.model import CLOSED_STATUSES, Site
 from statuspage.monitoring import Monitor, Round
@@ -44,9 +48,15 @@ log = logging.getLogger("statuspage.daemon")
 
 
 class Follower(Protocol):
-    """What runs after each build that succeeded (outbound.Publisher, outbound.Notifier)."""
+    """What runs after each build that succeeded (outbound.Publisher, outbound.Notifier).
 
-    def built(self, site: Site, now: datetime) -> None: ...
+    ``loaded`` is told of the public content as loaded, before its build; ``built`` of each
+    build, ``news`` False when it is the last good content built again (broken or held
+    content: nothing to announce)."""
+
+    def loaded(self, site: Site, now: datetime) -> None: ...
+
+    def built(self, site: Site, now: datetime, news: bool = True) -> None: ...
 
     def wait(self, timeout: float | None = None) -> bool: ...
 
@@ -63,6 +73,11 @@ HOOK_TIMEOUT = 60  # seconds an --on-overdue command may take
 FOLLOWER_TIMEOUT = 30  # seconds a publish or webhook in progress may take to finish at stop
 AT = "at "  # the id prefix of the jobs at an instant
 REMINDED = ".statuspage-reminded.json"  # beside the output folder
+RUNNING = ".statuspage-run-"  # beside each output folder, locked while a daemon keeps it
+# How long a change removing more than half of the incidents must stand before it is
+# published: a folder briefly gone (git checkout, rsync) comes back well within it.
+MASS_REMOVAL_WAIT = timedelta(seconds=30)
+HELD = "held"  # the id of the job that looks again once a mass removal may have stood
 
 
 def parse_every(text: str) -> timedelta:
@@ -147,6 +162,7 @@ class _Edition:
         self.warnings: tuple = ()
         self.errors: list[str] = []  # the located content errors the last round found
         self.built: datetime | None = None  # when the last build that succeeded ended
+        self.held: tuple[datetime, frozenset[str]] | None = None  # a mass removal: since, ids
 
     def load(self, root: Path) -> Site:
         """The content, from the poll's look when one is waiting (it just scanned the
@@ -164,16 +180,20 @@ class Daemon:
 
     ``clock``, ``build`` and ``load`` are parameters so that tests drive it without
     waiting; ``scheduler`` is any APScheduler 3 scheduler (a BackgroundScheduler in UTC
-    by default). Every trigger ends in ``request(reason)``.
+    by default). Every trigger ends in ``request(reason)``. ``allow_mass_removal``
+    publishes a change that removes most incidents at once without holding it.
     """
 
     def __init__(self, root: Path, out: Path | None = None, url: str | None = None,
                  every: timedelta = DEFAULT_EVERY, on_overdue: str | None = None,
                  clock: Callable[[], datetime] = utc_now, build=build_site, load=None,
                  scheduler: BaseScheduler | None = None, followers: Sequence[Follower] = (),
-                 desk_out: Path | None = None, monitor: Monitor | None = None):
+                 desk_out: Path | None = None, monitor: Monitor | None = None,
+                 allow_mass_removal: bool = False):
         self.root = root
         self.monitor = monitor  # told of each round of builds (--on-error, --metrics)
+        self.allow_mass_removal = allow_mass_removal
+        self._claims: list[int] = []  # the locks on the output folders, while running
         self.followers = tuple(followers)  # told of each build of the public edition
         self.out = out
         self.url = url
@@ -215,9 +235,26 @@ class Daemon:
 
     # -- running -----------------------------------------------------------------------
 
+    def claim(self) -> None:
+        """Lock each output folder for this daemon, or refuse: two daemons on one output
+        would build, publish and send everything twice."""
+        if not self._claims:
+            try:
+                for edition in self.editions:
+                    self._claims.append(_claim(edition.out))
+            except BaseException:
+                self._release()
+                raise
+
+    def _release(self) -> None:
+        for fd in self._claims:
+            os.close(fd)
+        self._claims = []
+
     def start(self, paused: bool = False) -> None:
-        """Watch the files, start the scheduler (``paused``: jobs are planned, none run),
-        then build once."""
+        """Claim the output, watch the files, start the scheduler (``paused``: jobs are
+        planned, none run), then build once."""
+        self.claim()
         found, self._files = sources.look(self.root)
         for edition in self.editions:
             edition.found = found
@@ -245,6 +282,7 @@ class Daemon:
             for note in edition.loader.save(force=True):
                 log.warning("%s", note)
         self._generations.release()
+        self._release()
 
     def _stop(self) -> None:
         """Finish the build in progress, stop the scheduler, and let reminders finish.
@@ -264,6 +302,7 @@ class Daemon:
 
     def run(self) -> None:
         """Start, then serve until SIGTERM or SIGINT; return once stopped cleanly."""
+        self.claim()  # a second daemon stops here, having touched nothing
         received: list[int] = []  # the handler only notes the signal: no logging in there
         previous = {sig: signal.signal(sig, lambda signum, frame: received.append(signum))
                     for sig in (signal.SIGTERM, signal.SIGINT)}
@@ -389,9 +428,16 @@ class Daemon:
         candidates: list[tuple[Site, str]] = []
         fallback = "; publishing the last good content until it is fixed"
         edition.errors = []
+        loaded: Site | None = None  # news to announce, unless held
         try:
-            edition.site = edition.load(self.root)
+            loaded = edition.load(self.root)
+            if held := self._held(edition, loaded, now):
+                loaded = None
+                raise ContentError([Problem("incidents/", 0, held)])
+            edition.site = loaded
             edition.errors = [str(problem) for problem in edition.site.errors]
+            if edition.name == PUBLIC:
+                self._tell_loaded(loaded, now)
             kept = ""
             if edition.site.errors:
                 log.error("content error (%s): %s; the other files are published, and each "
@@ -434,7 +480,7 @@ class Daemon:
                 log.warning("%s", note)
             for follower in self.followers if edition.name == PUBLIC else ():
                 try:
-                    follower.built(site, now)
+                    follower.built(site, now, news=site is loaded)
                 except Exception:  # a bug must not stop the publishing: say it, carry on
                     log.exception("after the build of %s", shown)
             for note in result.notes:
@@ -444,6 +490,46 @@ class Daemon:
                     log.warning("%s", warning)
                 edition.warnings = result.warnings
             break
+
+    def _tell_loaded(self, site: Site, now: datetime) -> None:
+        for follower in self.followers:
+            try:
+                follower.loaded(site, now)
+            except Exception as err:  # the build goes on: say it
+                if isinstance(err, StatusPageError):
+                    log.error("%s", _why(err))
+                else:
+                    log.exception("after loading the content")
+
+    def _held(self, edition: _Edition, site: Site, now: datetime) -> str | None:
+        """Why ``site`` is held back, if it is: it removes more than half of the incidents
+        of the last good build at once (and more than one), and has not yet stood for
+        ``MASS_REMOVAL_WAIT`` (a look is planned then) nor is allowed."""
+        before = {i.id for i in edition.good.incidents} if edition.good else set()
+        gone = frozenset(before - {i.id for i in site.incidents})
+        if self.allow_mass_removal or len(gone) < 2 or 2 * len(gone) <= len(before):
+            edition.held = None
+            return None
+        if edition.held is None or edition.held[1] != gone:
+            edition.held = (now, gone)
+            self._look_again(now + MASS_REMOVAL_WAIT)
+        elif now - edition.held[0] >= MASS_REMOVAL_WAIT:
+            log.warning("%d of %d incidents removed at once, as for %s s: published",
+                        len(gone), len(before), int(MASS_REMOVAL_WAIT.total_seconds()))
+            edition.held = None
+            return None
+        named = ", ".join(sorted(gone)[:3]) + (", …" if len(gone) > 3 else "")
+        return (f"{len(gone)} of {len(before)} incidents removed at once ({named}): held "
+                f"until this has stood for {int(MASS_REMOVAL_WAIT.total_seconds())} s, in "
+                "case a folder is only briefly gone (restore the files, or run with "
+                "--allow-mass-removal to publish it at once)")
+
+    def _look_again(self, moment: datetime) -> None:
+        if self.scheduler.running and not self._stopping:
+            self.scheduler.add_job(self.request, DateTrigger(moment, timezone=UTC),
+                                   args=("a removal of incidents held",), id=HELD,
+                                   name="a removal of incidents held", replace_existing=True,
+                                   misfire_grace_time=None)
 
     def _reschedule(self, site: Site, now: datetime) -> None:
         """One job per boundary still to come; jobs for boundaries gone are removed."""
@@ -618,3 +704,28 @@ def _shown(path: Path) -> str:
     cwd = Path.cwd().resolve()
     text = str(path.relative_to(cwd)) if path.is_relative_to(cwd) else str(path)
     return text.rstrip("/") + "/"
+
+
+def _claim(out: Path) -> int:
+    """Lock ``out`` for this process (a lock file beside it, held until the process ends,
+    however it ends), or say who holds it."""
+    path = out.with_name(RUNNING + out.name)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError as err:
+        raise StatusPageError(f"cannot lock {_shown(out)} for this daemon: {err.strerror} "
+                              f"({path}): make its parent folder writable") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+        os.close(fd)
+        raise StatusPageError(
+            f"another 'statuspage run'{f' (pid {holder})' if holder.isdigit() else ''} "
+            f"already keeps {_shown(out)}: two daemons on one output would build, publish "
+            "and send every update twice. Stop that one first, or give this one its own "
+            "--out") from None
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+    return fd

@@ -33,7 +33,14 @@ from statuspage.status import Snapshot
 log = logging.getLogger("statuspage.daemon")
 
 HOOK_TIMEOUT = 60  # seconds an --on-error command may take
-TOLD = ".statuspage-errors.json"  # beside the output folder: the errors --on-error was told
+TOLD = ".statuspage-errors-"  # + the output folder's name, beside it: the errors told
+
+
+def told_path(out: Path) -> Path:
+    """Where the errors --on-error was told are kept for the site built into ``out``:
+    beside it and named after it, so two sites whose outputs share a folder keep apart."""
+    out = out.resolve()
+    return out.with_name(f"{TOLD}{out.name}.json")
 _LINE = re.compile(r"^(?P<path>[^:\n]*):\d+:")  # path:line: message
 
 
@@ -73,7 +80,7 @@ class Monitor:
     """
 
     def __init__(self, on_error: str | None = None, metrics: Path | None = None, *,
-                 told: Path = Path(TOLD), publishing: bool = False,
+                 told: Path = Path(f"{TOLD}build.json"), publishing: bool = False,
                  deliveries: Deliveries | None = None,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
         self.on_error = on_error
@@ -103,7 +110,10 @@ class Monitor:
 
     # -- a follower of the Publisher: told of each publish that succeeded --------------
 
-    def built(self, site: Site, now: datetime) -> None:
+    def loaded(self, site: Site, now: datetime) -> None:
+        """Nothing to do before the build: what counts is the publish."""
+
+    def built(self, site: Site, now: datetime, news: bool = True) -> None:
         with self._lock:
             self.published = self.clock()
             self._write()

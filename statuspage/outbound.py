@@ -4,9 +4,14 @@ Both run beside the builds, never in their way: a build that succeeded wakes the
 returns. The publisher mirrors the output folder in its own thread, retrying with backoff
 while the storage is unreachable; builds made meanwhile are folded into its next publish,
 and one that still fails waits for the next build (the local build stays the source of
-truth: a later publish uploads whatever the storage missed). Webhooks, when the site is
-published, follow the publish (``Publisher(then=...)``): their links lead to pages that are
-online.
+truth: a later publish uploads whatever the storage missed).
+
+Webhooks, when the site is published, follow the publish (``Publisher(then=...)``): an
+update is announced once a publish holding it succeeded, so its links lead to pages that
+are online, never before. The storage's retries never hold back what is published already:
+the webhooks are queued in the outbox and sent by their own threads the moment the publish
+that holds them succeeds (the newest build an attempt uploaded, not the one the retries
+began with), and what a previous run queued goes out at start, before any publish.
 """
 
 from __future__ import annotations
@@ -33,8 +38,9 @@ class Publisher:
     """Publishes ``source`` to ``target`` (``s3://BUCKET[/PREFIX]``) after each build.
 
     ``then`` are told of a build once a publish that holds it succeeded (the webhooks, so
-    that the pages they link to are online). ``publish`` is publish.publish's signature, a
-    parameter so tests can count calls.
+    that the pages they link to are online), and of the content as loaded at once (what
+    they queued before goes out). ``publish`` is publish.publish's signature, a parameter
+    so tests can count calls.
     """
 
     def __init__(self, source: Path, target: str, *, endpoint_url: str | None = None,
@@ -54,18 +60,24 @@ class Publisher:
         self.publish = publish
         self.then = tuple(then)
         self.published = 0  # publishes that succeeded
-        self._latest: tuple[Site, datetime] | None = None  # the newest build to publish
+        self._latest: tuple[Site, datetime, bool] | None = None  # the newest build
         self._wanted = threading.Condition()
         self._dirty = False
         self._busy = False
         self._closing = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def built(self, site: Site, now: datetime) -> None:
-        """A build succeeded: publish it (once more after the publish in progress)."""
+    def loaded(self, site: Site, now: datetime) -> None:
+        """The content as loaded, before its build: told to ``then`` at once."""
+        for follower in self.then:
+            follower.loaded(site, now)
+
+    def built(self, site: Site, now: datetime, news: bool = True) -> None:
+        """A build succeeded: publish it (once more after the publish in progress).
+        ``news``: False for the last good content built again (``then`` announce nothing)."""
         with self._wanted:
             self._dirty = True
-            self._latest = (site, now)
+            self._latest = (site, now, news)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._loop, name="publish", daemon=True)
                 self._thread.start()
@@ -96,10 +108,10 @@ class Publisher:
                     self._wanted.notify_all()
                     return
                 self._dirty, self._busy = False, True
-                latest = self._latest
             try:
-                if self._publish_once() and latest is not None:
-                    self._tell(*latest)
+                published = self._publish_once()
+                if published is not None:
+                    self._tell(*published)
             except Exception:  # a bug must not stop the publishing: say it, carry on
                 log.exception("not published to %s", self.target)
             finally:
@@ -107,15 +119,17 @@ class Publisher:
                     self._busy = False
                     self._wanted.notify_all()
 
-    def _tell(self, site: Site, now: datetime) -> None:
+    def _tell(self, site: Site, now: datetime, news: bool) -> None:
         for follower in self.then:
             try:
-                follower.built(site, now)
+                follower.built(site, now, news)
             except Exception:  # a bug must not stop the publishing: say it, carry on
                 log.exception("after the publish to %s", self.target)
 
-    def _publish_once(self) -> bool:
-        """Publish (with retries); whether it succeeded."""
+    def _publish_once(self) -> tuple[Site, datetime, bool] | None:
+        """Publish (with retries); the build the attempt that succeeded uploaded (each
+        attempt mirrors the folder as it is then, the newest build included), or None."""
+        attempted: list[tuple[Site, datetime, bool] | None] = [None]
 
         def retried(err: PublishError, delay: float) -> None:
             log.warning("not published to %s: %s; retrying in %g s", self.target, err, delay)
@@ -124,17 +138,20 @@ class Publisher:
             if self._closing.wait(delay):
                 raise PublishError("stopping", transient=False)
 
+        def attempt() -> publishing.PublishResult:
+            with self._wanted:  # builds swap the folder whole: this one, or a newer one
+                attempted[0] = self._latest
+            return self.publish(self.source, self.target, endpoint_url=self.endpoint_url,
+                                max_age=self.max_age)
+
         try:
-            result = publishing.retry(
-                lambda: self.publish(self.source, self.target, endpoint_url=self.endpoint_url,
-                                     max_age=self.max_age),
-                self.attempts, self.base_delay, max_delay=self.max_delay, sleep=sleep,
-                on_retry=retried)
+            result = publishing.retry(attempt, self.attempts, self.base_delay,
+                                      max_delay=self.max_delay, sleep=sleep, on_retry=retried)
         except PublishError as err:
             if not self._closing.is_set():
                 log.error("not published to %s: %s; the local build is online at its "
                           "place, and the next build publishes again", self.target, err)
-            return False
+            return None
         self.published += 1
         log.info("%s", result.summary())
         if self.invalidate and result.changed:
@@ -143,7 +160,7 @@ class Publisher:
             except PublishError as err:  # the files are online: the CDN catches up by max-age
                 log.error("published to %s, but %s: the CDN may show the previous pages for "
                           "up to %d s", self.target, err, self.max_age)
-        return True
+        return attempted[0]
 
 
 class Notifier:
@@ -153,8 +170,14 @@ class Notifier:
     def __init__(self, webhooks: Webhooks):
         self.webhooks = webhooks
 
-    def built(self, site: Site, now: datetime) -> None:
+    def loaded(self, site: Site, now: datetime) -> None:
         if self.notifying(site):
+            self.webhooks.loaded(site, now)
+
+    def built(self, site: Site, now: datetime, news: bool = True) -> None:
+        """``news`` False: the last good content built again while the content is broken
+        (or held): nothing is announced; the next good build finds what changed."""
+        if news and self.notifying(site):
             self.webhooks.notify(site, now)
 
     def notifying(self, site: Site) -> bool:
@@ -166,8 +189,7 @@ class Notifier:
         return self.webhooks.pending()
 
     def wait(self, timeout: float | None = None) -> bool:
-        self.webhooks.wait(timeout)
-        return True
+        return self.webhooks.wait(timeout)
 
     def close(self, timeout: float | None = None) -> None:
         self.webhooks.close(timeout)

@@ -2,37 +2,46 @@
 
 The payloads are Atlassian Statuspage's (``meta``, ``page``, then ``incident`` as in the
 API v2 with its ``incident_updates``, or ``component_update`` and ``component``), or a
-Slack message. What was sent is kept in a state file beside the output folder, so a
-restart sends nothing twice; with no state yet (a first start, or a new URL) what is
-already published counts as sent, so history is never replayed. Failed deliveries are
-retried with exponential backoff in one background thread per URL, in order; one still
-failing is tried again at the next ``notify``.
+Slack message. Each goes through the outbox (``statuspage.outbox``): queued on disk, for
+every URL, in the same step that records the update as seen, and marked delivered after
+the receiver's 2xx, so neither a crash nor a restart loses or repeats one.
+
+An update is the event ``update <incident id>#<its anchor>``, the id the API gives it: its
+time, its status and its rank among updates of the same minute and status (``-2``…), so
+two updates written in one minute are two events, each payload built from its own update.
+The updates seen are never forgotten: a file moved aside and back sends nothing again.
+At a first start (no outbox yet), or for a new URL, what stands counts as sent, so history
+is never replayed; the state file of earlier versions (``.statuspage-webhooks.json``
+beside the output) is read once, at that first start, and carried over.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import http.client
 import json
 import logging
-import queue
 import threading
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from statuspage import __version__, api, files, i18n, places
+from statuspage import __version__, api, i18n, places
 from statuspage.model import COMPONENT_STATUS_LABELS, STATUS_LABELS, Incident, Site, Update, _
-from statuspage.status import Snapshot, component_statuses
+from statuspage.outbox import DELIVERED, DROPPED, RETRY, Dispatcher, Message, Outbox, Outcome
+from statuspage.status import Snapshot
 
 log = logging.getLogger("statuspage.webhooks")
 
-STATE = ".statuspage-webhooks.json"  # beside the output folder, like the reminders
+STREAM = "webhooks"  # the outbox's name for what the webhooks have seen
+BASELINE = f"baseline {STREAM}"  # when the first start recorded what stood (outbox meta)
+SITE = f"site {STREAM}"  # the site's url, at that first start (outbox meta)
+LEGACY = ".statuspage-webhooks.json"  # before the outbox: beside the output, in its parent
 DOCUMENTATION = "https://support.atlassian.com/statuspage/docs/enable-webhook-notifications/"
 FORMATS = ("statuspage", "slack")
 ATTEMPTS = 5
@@ -44,9 +53,9 @@ RETRIED = {408, 425, 429}  # and every 5xx; other answers than 2xx are final
 Post = Callable[[str, bytes, dict], int]
 
 
-def state_path(out: Path) -> Path:
-    """Where the daemon keeps what was sent: beside its output folder."""
-    return out.resolve().parent / STATE
+def legacy_path(out: Path) -> Path:
+    """Where earlier versions kept what was sent (shared by every output in that folder)."""
+    return out.resolve().parent / LEGACY
 
 
 # -- the documents -----------------------------------------------------------------------
@@ -87,9 +96,17 @@ def _meta() -> dict:
 
 
 def update_payload(site: Site, incident: Incident, update: Update) -> dict:
-    """Statuspage's incident webhook, as the page stood when the update was posted."""
+    """Statuspage's incident webhook for ``update``: the page as it stood once that update
+    was posted, the updates after it left out (even those of the same minute)."""
+    position = next((n for n, found in enumerate(incident.updates) if found is update),
+                    None)
+    if position is None:  # an equal copy: its first place (its twins are equal too)
+        position = incident.updates.index(update)
+    then = dataclasses.replace(incident, updates=incident.updates[position:])
+    site = dataclasses.replace(site, incidents=tuple(
+        then if found.id == incident.id else found for found in site.incidents))
     view = api_view(site, update.time)
-    return {"meta": _meta(), "page": _page(view), "incident": view.incident(incident)}
+    return {"meta": _meta(), "page": _page(view), "incident": view.incident(then)}
 
 
 def component_payload(site: Site, now: datetime, component_id: str, old: str) -> dict:
@@ -150,12 +167,12 @@ def _escape(text: str) -> str:
 
 @dataclass(frozen=True)
 class Event:
-    """One POST to one URL: ``key`` is ``update <update id>`` or ``component <id>``."""
+    """One POST to one URL: ``key`` is ``update <update id>`` or ``component <id> <n>``
+    (its n-th change)."""
 
     url: str
     key: str
     body: bytes
-    status: str = ""  # a component's new status, recorded once sent
 
 
 def http_post(url: str, body: bytes, headers: dict) -> int:
@@ -179,177 +196,159 @@ _OPENER = urllib.request.build_opener(_NoRedirect)
 
 
 class Webhooks:
-    """Sends what ``notify(site, now)`` finds new to ``urls`` and to the site's
-    ``webhooks:``; ``post`` and ``sleep`` are parameters so tests need not wait."""
+    """Queues in ``outbox`` what ``notify(site, now)`` finds new, for ``urls`` and the
+    site's ``webhooks:``, and delivers it; ``legacy`` is the state file of earlier versions,
+    read at a first start. ``post`` and ``sleep`` are parameters so tests need not wait."""
 
-    def __init__(self, urls=(), state_path: Path = Path(STATE), fmt: str = "statuspage", *,
-                 post: Post = http_post, sleep: Callable[[float], None] = time.sleep,
-                 attempts: int = ATTEMPTS, base_delay: float = BASE_DELAY,
-                 max_delay: float = MAX_DELAY):
+    def __init__(self, urls, outbox: Outbox, fmt: str = "statuspage", *,
+                 legacy: Path | None = None, post: Post = http_post,
+                 sleep: Callable[[float], object] | None = None, attempts: int = ATTEMPTS,
+                 base_delay: float = BASE_DELAY, max_delay: float = MAX_DELAY):
         if fmt not in FORMATS:
             raise ValueError(f"unknown webhook format {fmt!r} (known: {', '.join(FORMATS)})")
         self.urls = tuple(urls)
-        self.state_path = Path(state_path)
+        self.outbox = outbox
         self.fmt = fmt
+        self.legacy = legacy
         self.post = post
-        self.sleep = sleep
-        self.attempts = attempts
-        self.base_delay = base_delay
-        self.max_delay = max_delay
-        self._lock = threading.Lock()
-        self._state = _read_state(self.state_path)
-        self._in_flight: set[tuple[str, str]] = set()
-        self._queues: dict[str, queue.Queue] = {}
-        self._threads: dict[str, threading.Thread] = {}
-        self._standing: set[str] | None = None  # update ids in the site, to prune the state
+        self._channels: dict[str, str] = {}  # channel → its URL, as last configured
+        self._lock = threading.Lock()  # one notify at a time
+        self._dispatcher = Dispatcher(outbox, self._send, self._label, attempts=attempts,
+                                      base_delay=base_delay, max_delay=max_delay, sleep=sleep)
+
+    def loaded(self, site: Site, now: datetime) -> None:
+        """The content as loaded, before it is built: at a first start, what stands is
+        recorded as seen now, before anything else, so that an update posted before a
+        crash in the first build is not taken for history; what a previous run queued and
+        did not deliver goes out."""
+        with self._lock:
+            channels = self._configure(site)
+            if self._first(site):
+                self._baseline(site, now, channels)
+        self._dispatcher.wake(channels)
 
     def notify(self, site: Site, now: datetime) -> list[Event]:
-        """Queue one POST per update published since the last call and per component whose
-        status changed, to every URL; returns what was queued."""
-        published = sorted(((u.time, update_id(v.incident, u), v.incident, u)
-                            for v in Snapshot(site, now).published for u in v.updates),
-                           key=lambda found: found[:2])
-        statuses = {key: value.value for key, value in component_statuses(site, now).items()}
-        events: list[Event] = []
-        bodies: dict[tuple[str, str], bytes] = {}  # the same payload for every URL
+        """Queue one POST per update published and not seen yet, and per component whose
+        status changed, to every URL; returns what was queued. Messages queued before and
+        not delivered yet are tried again too."""
         with self._lock:
-            self._standing = {found[1] for found in published}
-            for url in dict.fromkeys([*self.urls, *site.config.webhooks]):
-                sent = self._state.get(_key(url))
-                if sent is None:  # first start for this URL: history is not replayed
-                    self._state[_key(url)] = {"updates": sorted(self._standing),
-                                              "components": dict(statuses)}
-                    continue
-                events += self._new_events(site, now, url, sent, published, statuses, bodies)
-            self._save()
-        for event in events:
-            self._queue(event.url).put(event)
+            channels = self._configure(site)
+            if self._first(site):
+                self._baseline(site, now, channels)
+                events = []
+            else:
+                events = self._queue_new(site, now, channels)
+        self._dispatcher.wake(channels)
         return events
 
-    def _new_events(self, site, now, url, sent, published, statuses, bodies) -> list[Event]:
-        events = []
-        done = set(sent["updates"])
-        for _time, found_id, incident, update in published:
-            key = f"update {found_id}"
-            if found_id not in done and (url, key) not in self._in_flight:
-                if (key, "") not in bodies:
-                    bodies[key, ""] = self._body(site, update_payload(site, incident, update))
-                events.append(Event(url, key, bodies[key, ""]))
-        for component_id, new in statuses.items():
-            old = sent["components"].setdefault(component_id, new)  # a new one: its status
-            key = f"component {component_id}"
-            if old != new and (url, key) not in self._in_flight:
-                if (key, old) not in bodies:
-                    bodies[key, old] = self._body(
-                        site, component_payload(site, now, component_id, old))
-                events.append(Event(url, key, bodies[key, old], new))
-        self._in_flight.update((event.url, event.key) for event in events)
-        return events
+    def wait(self, timeout: float | None = None) -> bool:
+        """Until every delivery round asked for is over (sent, or left for the next
+        notify); False on timeout."""
+        return self._dispatcher.wait(timeout)
+
+    def close(self, timeout: float | None = None) -> None:
+        """Stop the delivery threads after what they are sending now."""
+        self._dispatcher.close(timeout)
+
+    def _configure(self, site: Site) -> dict[str, str]:
+        urls = dict.fromkeys([*self.urls, *site.config.webhooks])
+        self._channels = {_channel(url): url for url in urls}
+        return dict(self._channels)
+
+    # -- what is new -----------------------------------------------------------------------
+
+    def _first(self, site: Site) -> bool:
+        """Whether this is a first start: no outbox yet, or one another site kept (its
+        ``url`` differs: the output folder was given to another site)."""
+        if self.outbox.meta(BASELINE) is None:
+            return True
+        if self.outbox.meta(SITE) != site.config.url:
+            log.warning("%s was kept for %s, not %s: a first start for this site, whose "
+                        "history is not sent", self.outbox.path, self.outbox.meta(SITE),
+                        site.config.url)
+            return True
+        return False
+
+    def _baseline(self, site: Site, now: datetime, channels: dict[str, str]) -> None:
+        """What stands counts as sent: history is not replayed. The state file of earlier
+        versions, if it knew these URLs, says what was sent instead (at the very first
+        start only)."""
+        snap = Snapshot(site, now)
+        updates = [f"update {update_id(v.incident, u)}" for v in snap.published
+                   for u in v.updates]
+        facts = {f"status {key}": value.value for key, value in snap.components.items()}
+        legacy = self.legacy if self.outbox.meta(BASELINE) is None else None
+        meta = {BASELINE: now.astimezone(UTC).isoformat(), SITE: site.config.url}
+        old = [entry for channel, entry in _read_legacy(legacy).items()
+               if channel in channels]
+        if old:
+            updates = sorted({f"update {found}" for entry in old for found in entry["updates"]})
+            facts = {f"status {key}": value for key, value in old[0]["components"].items()}
+            meta[f"migrated {STREAM}"] = str(self.legacy)
+            log.info("%s carried over into %s", self.legacy, self.outbox.path)
+        self.outbox.record(STREAM, updates, facts, meta=meta)
+
+    def _queue_new(self, site: Site, now: datetime, channels: dict[str, str]) -> list[Event]:
+        """In one step: each new event's message for every URL, and the events as seen."""
+        snap = Snapshot(site, now)
+        seen = self.outbox.seen(STREAM)
+        facts = self.outbox.facts(STREAM)
+        found = sorted(((u.time, f"update {update_id(v.incident, u)}", v.incident, u)
+                        for v in snap.published for u in v.updates),
+                       key=lambda item: item[:2])
+        news = [(key, self._body(site, update_payload(site, incident, update)))
+                for _time, key, incident, update in found if key not in seen]
+        changed: dict[str, str] = {}
+        for component_id, status in snap.components.items():
+            old = facts.get(f"status {component_id}")
+            changed[f"status {component_id}"] = status.value
+            if old is not None and old != status.value:
+                number = int(facts.get(f"changes {component_id}", "0")) + 1
+                changed[f"changes {component_id}"] = str(number)
+                news.append((f"component {component_id} {number}", self._body(
+                    site, component_payload(site, now, component_id, old))))
+        messages = [Message(channel, key, body) for channel in channels for key, body in news]
+        self.outbox.record(STREAM, [key for key, _ in news], changed, messages)
+        return [Event(channels[m.channel], m.event, m.body) for m in messages]
 
     def _body(self, site: Site, payload: dict) -> bytes:
         if self.fmt == "slack":
             payload = slack_text(site, payload)
         return json.dumps(payload, ensure_ascii=False).encode("utf-8")
 
-    def wait(self, timeout: float | None = None) -> None:
-        """Until every queued delivery is done (sent, or given up until the next notify)."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        for pending in list(self._queues.values()):
-            while pending.unfinished_tasks:
-                if deadline is not None and time.monotonic() > deadline:
-                    return
-                time.sleep(0.01)
+    # -- one attempt -----------------------------------------------------------------------
 
     def pending(self) -> int:
-        """Deliveries queued or being sent: neither done nor given up until the next notify."""
-        with self._lock:
-            return len(self._in_flight)
+        """Deliveries queued and not yet done (--metrics)."""
+        return self.outbox.pending("webhook ")
 
-    def close(self, timeout: float | None = None) -> None:
-        """Stop the delivery threads after what they are sending now."""
-        for pending in self._queues.values():
-            pending.put(None)
-        for thread in self._threads.values():
-            thread.join(timeout)
-
-    # -- the delivery threads --------------------------------------------------------------
-
-    def _queue(self, url: str) -> queue.Queue:
-        with self._lock:
-            if url not in self._queues:
-                self._queues[url] = queue.Queue()
-                self._threads[url] = threading.Thread(
-                    target=self._deliver_all, args=(self._queues[url],),
-                    name=f"webhook {_shown(url)}", daemon=True)
-                self._threads[url].start()
-        return self._queues[url]
-
-    def _deliver_all(self, pending: queue.Queue) -> None:
-        while True:
-            event = pending.get()
-            try:
-                if event is None:
-                    return
-                self._deliver(event)
-            except Exception:  # a bug must not stop the deliveries: say it, carry on
-                log.exception("webhook to %s failed", _shown(event.url))
-                with self._lock:
-                    self._in_flight.discard((event.url, event.key))
-            finally:
-                pending.task_done()
-
-    def _deliver(self, event: Event) -> None:
+    def _send(self, message: Message) -> Outcome:
+        url = self._channels.get(message.channel)
+        if url is None:
+            return Outcome(RETRY, "is no longer configured")
         headers = {"Content-Type": "application/json",
                    "User-Agent": f"statuspage/{__version__} (webhook)"}
-        for attempt in range(self.attempts):
-            try:
-                code = self.post(event.url, event.body, headers)
-                problem = None if 200 <= code < 300 else f"answered {code}"
-            except (OSError, http.client.HTTPException) as err:
-                code, problem = 0, f"unreachable ({err or type(err).__name__})"
-            if problem is None:
-                log.info("webhook sent to %s: %s", _shown(event.url), event.key)
-                return self._done(event)
-            if code and code not in RETRIED and code < 500:
-                log.error("webhook to %s %s for %s: not sent, not retried", _shown(event.url),
-                          problem, event.key)
-                return self._done(event)
-            if attempt == self.attempts - 1:
-                log.error("webhook to %s %s for %s; tried %d times, trying again at the next "
-                          "build", _shown(event.url), problem, event.key, self.attempts)
-                with self._lock:
-                    self._in_flight.discard((event.url, event.key))
-                return None
-            delay = min(self.base_delay * 2 ** attempt, self.max_delay)
-            log.warning("webhook to %s %s for %s; retrying in %g s", _shown(event.url),
-                        problem, event.key, delay)
-            self.sleep(delay)
-        return None
+        try:
+            code = self.post(url, message.body, headers)
+        except (OSError, http.client.HTTPException) as err:
+            return Outcome(RETRY, f"unreachable ({err or type(err).__name__})")
+        if 200 <= code < 300:
+            log.info("webhook sent to %s: %s", _shown(url), message.event)
+            return Outcome(DELIVERED, f"answered {code}")
+        if code not in RETRIED and code < 500:
+            log.error("webhook to %s answered %d for %s: not sent, not retried", _shown(url),
+                      code, message.event)
+            return Outcome(DROPPED, f"answered {code}")
+        return Outcome(RETRY, f"answered {code}")
 
-    def _done(self, event: Event) -> None:
-        """Record a delivery (or one given up) so that it is never sent again."""
-        with self._lock:
-            self._in_flight.discard((event.url, event.key))
-            sent = self._state[_key(event.url)]
-            kind, _, name = event.key.partition(" ")
-            if kind == "update":
-                sent["updates"] = sorted({*sent["updates"], name})
-            else:
-                sent["components"][name] = event.status
-            self._save()
-
-    def _save(self) -> None:
-        """Write the state in one step (never half a file); updates no longer in the site
-        are forgotten. Called with the lock held."""
-        if self._standing is not None:
-            for sent in self._state.values():
-                sent["updates"] = [u for u in sent["updates"] if u in self._standing]
-        _write_state(self.state_path, self._state)
+    def _label(self, message: Message) -> str:
+        url = self._channels.get(message.channel)
+        return f"webhook to {_shown(url) if url else message.channel}"
 
 
-def _key(url: str) -> str:
-    """A URL's entry in the state file: a digest, since webhook URLs often hold a secret."""
-    return hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
+def _channel(url: str) -> str:
+    """A URL's channel in the outbox: a digest, since webhook URLs often hold a secret."""
+    return "webhook " + hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
 
 
 def _shown(url: str) -> str:
@@ -358,23 +357,18 @@ def _shown(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}/…" if parts.path.strip("/") else url
 
 
-def _read_state(path: Path) -> dict:
+def _read_legacy(path: Path | None) -> dict[str, dict]:
+    """The state file of earlier versions, by channel: each URL's updates and components."""
+    if path is None:
+        return {}
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return {key: value for key, value in data["webhooks"].items()
+        return {f"webhook {key}": value for key, value in data["webhooks"].items()
                 if isinstance(value.get("updates"), list)
                 and isinstance(value.get("components"), dict)}
     except FileNotFoundError:
         return {}
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
-        log.warning("%s unreadable (%s): starting afresh, without sending what is already "
-                    "published", path, err)
+        log.warning("%s unreadable (%s): not carried over; what is published counts as sent",
+                    path, err)
         return {}
-
-
-def _write_state(path: Path, state: dict) -> None:
-    text = json.dumps({"version": 1, "webhooks": state}, indent=1, sort_keys=True) + "\n"
-    try:
-        files.write_atomic(path, text.encode("utf-8"))
-    except OSError as err:
-        log.warning("cannot save %s (%s): a restart may send an update again", path, err)

@@ -163,5 +163,6 @@ def receiver():
     try:
         yield server
     finally:
+        server.open.set()  # a POST held by a test is answered, so its thread ends
         server.shutdown()
         server.server_close()

@@ -65,13 +65,16 @@ def serving(handler=SiteHandler, **attributes) -> Iterator[tuple[str, ThreadingH
 
 
 class Receiver(ThreadingHTTPServer):
-    """Records every POST; answers each status of ``answers`` first, then 200."""
+    """Records every POST; answers each status of ``answers`` first, then 200. While
+    ``open`` is cleared, a POST is recorded but not answered (a slow receiver)."""
 
     def __init__(self):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.requests: list[dict] = []
         self.answers: list[int] = []
         self.lock = threading.Lock()
+        self.open = threading.Event()
+        self.open.set()
 
     @property
     def url(self) -> str:
@@ -88,6 +91,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.requests.append({"path": self.path, "headers": dict(self.headers),
                                          "body": body})
             code = self.server.answers.pop(0) if self.server.answers else 200
+        self.server.open.wait()
         self.send_response(code)
         self.send_header("Content-Length", "0")
         self.end_headers()

@@ -7,6 +7,7 @@ import hashlib
 import json
 import logging
 import socket
+import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -15,9 +16,14 @@ from click.testing import CliRunner
 from conftest import FIBRE, NOW
 
 from statuspage import cli, daemon, outbound, publish
-from statuspage.daemon import Daemon
+from statuspage.daemon import HELD, Daemon
 from statuspage.errors import PublishError
-from statuspage.webhooks import Webhooks, http_post, state_path
+from statuspage.outbox import Outbox, path_for
+from statuspage.webhooks import Webhooks, http_post, legacy_path
+
+
+def outbox_of(out: Path) -> Outbox:
+    return Outbox(path_for(out))
 
 
 class Clock:
@@ -81,7 +87,7 @@ def test_each_build_is_published_and_each_update_posted_once(
         return result
 
     def followers():
-        return (outbound.Notifier(Webhooks([receiver.url], state_path(out), sleep=lambda s: None)),
+        return (outbound.Notifier(Webhooks([receiver.url], outbox_of(out), sleep=lambda s: None)),
                 outbound.Publisher(out, target, endpoint_url=endpoint, publish=counted))
 
     clock = Clock(NOW)
@@ -164,7 +170,7 @@ def test_webhooks_wait_for_the_publish_so_their_links_work(
             raise failures.pop()
         return publish.publish(*args, **kwargs)
 
-    notifier = outbound.Notifier(Webhooks([receiver.url], state_path(out), post=post,
+    notifier = outbound.Notifier(Webhooks([receiver.url], outbox_of(out), post=post,
                                           sleep=lambda s: None))
     publisher = outbound.Publisher(out, f"s3://{bucket}", endpoint_url=endpoint, attempts=2,
                                    base_delay=0.01, publish=flaky, then=[notifier])
@@ -197,7 +203,7 @@ def test_webhooks_wait_for_the_publish_so_their_links_work(
 def test_a_failed_invalidate_is_logged_and_the_publish_counts(
         site_dir, running, endpoint, s3, bucket, receiver, log):
     out = site_dir / "build"
-    notifier = outbound.Notifier(Webhooks([receiver.url], state_path(out)))
+    notifier = outbound.Notifier(Webhooks([receiver.url], outbox_of(out)))
     publisher = outbound.Publisher(out, f"s3://{bucket}", endpoint_url=endpoint,
                                    invalidate="echo 'no distribution' >&2; exit 3",
                                    then=[notifier])
@@ -239,7 +245,8 @@ def test_run_wires_publish_and_webhooks_from_its_options(site_dir, monkeypatch):
     (notifier,) = publisher.then
     assert notifier.webhooks.urls == ("https://chat.example/hook", "https://tickets.example/in")
     assert notifier.webhooks.fmt == "slack"
-    assert notifier.webhooks.state_path == state_path(site_dir / "build")
+    assert notifier.webhooks.outbox.path == site_dir / ".statuspage-outbox-build"
+    assert notifier.webhooks.legacy == legacy_path(site_dir / "build")
     assert (publisher.target, publisher.endpoint_url, publisher.max_age) == (
         "s3://status/www", "http://127.0.0.1:9", 30)
     assert publisher.source == site_dir / "build"
@@ -259,3 +266,167 @@ def test_run_refuses_a_wrong_target_before_starting(site_dir, monkeypatch, args,
     result = CliRunner().invoke(cli.main, ["--site", str(site_dir), "run", *args])
     assert result.exit_code != 0
     assert message in result.output
+
+
+@pytest.fixture
+def hooked(site_dir, receiver):
+    """A Notifier to the receiver, its outbox beside site/build."""
+    return lambda **options: outbound.Notifier(Webhooks(
+        [receiver.url], outbox_of(site_dir / "build"), sleep=lambda s: None, **options))
+
+
+def settle(daemon: Daemon) -> None:
+    daemon.poll()
+    daemon.wait_for_followers(timeout=30)
+
+
+def test_a_vanished_incidents_folder_keeps_the_site_and_sends_nothing(
+        site_dir, running, receiver, hooked, log):
+    """As during a git checkout or an rsync: nothing is sent while it is gone, nor when
+    it comes back."""
+    out = site_dir / "build"
+    clock = Clock(NOW)
+    daemon = running(clock, hooked())
+    (site_dir / "incidents").rename(site_dir / "aside")
+    clock.now = NOW + timedelta(seconds=40)
+    settle(daemon)
+    assert (out / "incidents" / FIBRE / "index.html").exists()
+    assert any(line.startswith("content error") for line in log())
+    (site_dir / "aside").rename(site_dir / "incidents")
+    clock.now = NOW + timedelta(seconds=50)
+    settle(daemon)
+    assert (out / "incidents" / FIBRE / "index.html").exists()
+    assert receiver.requests == []
+
+
+def test_a_mass_removal_is_published_once_it_has_stood_for_30_s(
+        site_dir, running, receiver, hooked, log, tmp_path):
+    out = site_dir / "build"
+    clock = Clock(NOW)
+    daemon = running(clock, hooked())
+    for path in (site_dir / "incidents").iterdir():
+        path.rename(tmp_path / path.name)
+    clock.now = NOW + timedelta(seconds=10)
+    settle(daemon)
+    held = ("content error (3 files changed): incidents/: 2 of 2 incidents removed at once "
+            "(2026-11-20-double-charge, 2026-11-26-fibre-lyon): held until this has stood for "
+            "30 s, in case a folder is only briefly gone (restore the files, or run with "
+            "--allow-mass-removal to publish it at once); publishing the last good content "
+            "until it is fixed")
+    assert held in log()
+    job = daemon.scheduler.get_job(HELD)
+    assert job is not None and job.trigger.run_date == NOW + timedelta(seconds=40)
+    clock.now = NOW + timedelta(seconds=39)
+    daemon.request("too soon")
+    assert (out / "incidents" / FIBRE / "index.html").exists() and receiver.requests == []
+    clock.now = NOW + timedelta(seconds=40)
+    daemon.request("a removal of incidents held")
+    daemon.wait_for_followers(timeout=30)
+    assert "2 of 2 incidents removed at once, as for 30 s: published" in log()
+    assert not (out / "incidents" / FIBRE).exists()
+    changes = [b["component_update"] for b in receiver.bodies()]
+    assert [(c["component_id"], c["new_status"]) for c in changes] == [("fibre", "operational")]
+
+
+def test_allow_mass_removal_publishes_it_at_once(site_dir, receiver, hooked, monkeypatch):
+    monkeypatch.chdir(site_dir)
+    daemon = Daemon(site_dir, clock=Clock(NOW), followers=[hooked()], allow_mass_removal=True)
+    daemon.start(paused=True)
+    try:
+        for path in (site_dir / "incidents").glob("*.md"):
+            path.unlink()
+        settle(daemon)
+        assert not (site_dir / "build" / "incidents" / FIBRE).exists()
+    finally:
+        daemon.stop()
+
+
+def test_while_the_content_is_broken_nothing_is_sent_and_after_it_once(
+        site_dir, running, receiver, hooked):
+    """The last good content is built again on time (a maintenance starts), but nothing
+    is announced until the content is fixed; then the change goes out once."""
+    (site_dir / "incidents" / "2026-11-26-travaux.md").write_text(
+        "---\ntitle: Travaux\nmaintenance:\n  start: 2026-11-26 12:10\n  end: 2026-11-26 13:00\n"
+        "components: [adsl]\n---\n## 2026-11-26 11:00 · scheduled\nCoupures brèves.\n",
+        encoding="utf-8")
+    clock = Clock(NOW)
+    daemon = running(clock, hooked())
+    config = site_dir / "content" / "site.yaml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text + "languages: [\n", encoding="utf-8")
+    clock.now = NOW + timedelta(minutes=5)
+    settle(daemon)
+    clock.now = NOW + timedelta(minutes=15)
+    daemon.request("maintenance 2026-11-26-travaux starts")
+    daemon.wait_for_followers(timeout=30)
+    api = site_dir / "build" / "api" / "v2" / "components.json"
+    assert '"under_maintenance"' in api.read_text(encoding="utf-8")  # built on time
+    assert receiver.requests == []
+    config.write_text(text, encoding="utf-8")
+    clock.now = NOW + timedelta(minutes=20)
+    settle(daemon)
+    clock.now = NOW + timedelta(minutes=25)
+    daemon.request("every 5m")
+    daemon.wait_for_followers(timeout=30)
+    changes = [b["component_update"] for b in receiver.bodies()]
+    assert [(c["component_id"], c["old_status"], c["new_status"]) for c in changes] == [
+        ("adsl", "operational", "under_maintenance")]
+
+
+def test_webhooks_go_out_with_the_publish_that_holds_them_not_after_later_retries(
+        site_dir, running, endpoint, bucket, receiver, hooked, monkeypatch):
+    """A publish retried while a newer build is made uploads the newer build: its updates
+    are announced when that attempt succeeds, not after the next publish, which may be
+    retried for minutes against a failing storage."""
+    out = site_dir / "build"
+    calls: list[int] = []
+    first_attempt, newer_built = threading.Event(), threading.Event()
+
+    def storage(*args, **kwargs):
+        calls.append(len(calls))
+        if len(calls) == 2:  # the publish of the build with A: fails once B is built
+            first_attempt.set()
+            newer_built.wait(30)
+        if len(calls) == 2 or len(calls) > 3:  # then the storage fails for good
+            raise PublishError("cannot reach the storage", transient=True)
+        return publish.publish(*args, **kwargs)
+
+    publisher = outbound.Publisher(out, f"s3://{bucket}", endpoint_url=endpoint, attempts=2,
+                                   base_delay=0.01, publish=storage, then=[hooked()])
+    clock = Clock(NOW)
+    daemon = running(clock, publisher)
+    clock.now = NOW + timedelta(minutes=1)
+    cli_update(site_dir, monkeypatch, clock.now, "update", FIBRE, "-m", "A")
+    daemon.poll()
+    assert first_attempt.wait(30)
+    clock.now = NOW + timedelta(minutes=2)
+    cli_update(site_dir, monkeypatch, clock.now, "update", FIBRE, "-m", "B")
+    daemon.poll()  # the build with B, while A's publish is retried
+    newer_built.set()
+    daemon.wait_for_followers(timeout=30)
+    assert len(calls) == 5  # the retry uploaded B; the next publish failed twice
+    assert [b["incident"]["incident_updates"][0]["body"] for b in receiver.bodies()] == [
+        "A", "B"]
+
+
+def test_what_a_previous_run_queued_goes_out_at_start_whatever_the_storage_does(
+        site_dir, running, receiver, hooked, monkeypatch):
+    """Queued after a publish that succeeded: online already, so no publish waits."""
+    clock = Clock(NOW)
+    receiver.answers = [503]
+    first = running(clock, hooked(attempts=1))
+    clock.now = NOW + timedelta(minutes=1)
+    cli_update(site_dir, monkeypatch, clock.now, "update", FIBRE, "-m", "A")
+    settle(first)
+    assert len(receiver.requests) == 1  # refused: left in the outbox
+    first.stop()
+
+    def down(*args, **kwargs):
+        raise PublishError("cannot reach the storage", transient=True)
+
+    publisher = outbound.Publisher(site_dir / "build", "s3://status", publish=down,
+                                   attempts=1, then=[hooked()])
+    running(clock, publisher)
+    assert publisher.published == 0
+    assert [b["incident"]["incident_updates"][0]["body"] for b in receiver.bodies()] == [
+        "A", "A"]
