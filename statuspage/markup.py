@@ -122,7 +122,14 @@ def _raw_html(text: str) -> str:
     """Converted once: the load-time audit and the page render share the result."""
     if plain_paragraph(text):
         return f"<p>{text}</p>"  # what Markdown returns, without its three passes
-    return _markdown().convert(text)
+    try:
+        return _markdown().convert(text)
+    except BaseException:
+        # A converter that failed half-way (a RecursionError deep in its parser) keeps
+        # broken state and would leave every later text unconverted: this thread makes a
+        # new one.
+        _local.md = None
+        raise
 
 
 # One sanitiser for every text: nh3.clean() builds one per call from these sets, which

@@ -1,6 +1,9 @@
 """The Markdown fast path: a plain sentence skips Python-Markdown, with the same result."""
 
+import sys
+
 import markdown
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -44,3 +47,17 @@ def test_plain_sentences_take_it_and_markup_does_not():
             reference(text), tags=markup.TAGS, attributes=markup.ATTRIBUTES,
             url_schemes=markup.URL_SCHEMES, clean_content_tags=markup.DROPPED_WITH_CONTENT,
             link_rel="noopener noreferrer"))
+
+
+def test_a_conversion_that_fails_leaves_the_next_texts_converted():
+    """Python-Markdown left half-way (here by a recursion limit its parser reaches) keeps
+    broken state: the thread's converter is made again, not reused."""
+    markup._raw_html.cache_clear()
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(200)
+    try:
+        with pytest.raises(RecursionError):
+            markup._raw_html("- " * 300 + "*deep*")
+    finally:
+        sys.setrecursionlimit(limit)
+    assert markup._raw_html("*urgent* fix") == "<p><em>urgent</em> fix</p>"

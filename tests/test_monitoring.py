@@ -19,6 +19,7 @@ from test_daemon import Builds, Clock
 from statuspage.daemon import Daemon
 from statuspage.monitoring import TOLD, Monitor, Round, same_error
 from statuspage.outbound import Notifier
+from statuspage.outbox import Outbox
 from statuspage.webhooks import Webhooks
 
 BROKEN = "---\ntitle: Panne\n"  # the front matter is never closed
@@ -175,7 +176,7 @@ def test_a_broken_site_yaml_is_counted_and_no_build_succeeded(daemon_on, site_di
 def test_publishing_and_webhooks_add_their_metrics(site, tmp_path):
     prom = tmp_path / "statuspage.prom"
     published = datetime(2026, 11, 26, 11, 0, 5, tzinfo=UTC)
-    notifier = Notifier(Webhooks(["https://chat.example/hook"], tmp_path / "webhooks.json"))
+    notifier = Notifier(Webhooks(["https://chat.example/hook"], Outbox(tmp_path / "outbox")))
     monitor = Monitor(metrics=prom, publishing=True, deliveries=notifier,
                       clock=Clock(published))
     monitor.observed(Round((), site, NOW, NOW))
