@@ -496,7 +496,8 @@ def test_a_killed_build_leaves_nothing_behind_after_the_next(site):
     assert "half a page" not in (spare / "index.html").read_text("utf-8")
     assert not (spare / "incidents" / "left-over").exists()
     assert {p.name for p in site.iterdir() if p.name.startswith(".")} == {
-        ".statuspage-cache-build", ".statuspage-lock-build", ".statuspage-spare-build"}
+        ".statuspage-cache-build", ".statuspage-key", ".statuspage-lock-build",
+        ".statuspage-spare-build"}
 
 
 def test_two_builds_of_one_folder_take_turns(site):
@@ -525,3 +526,51 @@ def test_a_cache_that_cannot_be_saved_is_said_and_the_site_still_built(site):
     assert "the parse cache could not be saved" in result.output
     assert "left as it was" not in result.output
     assert (site / "build" / "incidents" / "2026-11-25-x" / "index.html").is_file()
+
+
+class _Payload:
+    """What a planted parse cache would run when unpickled: make a folder."""
+
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self):
+        return os.mkdir, (str(self.marker),)
+
+
+def _plant(cache: Path, payload: _Payload, key: bytes | None = None) -> None:
+    import hmac
+    import pickle
+
+    data = pickle.dumps({"code": "x", "parsed": payload, "good": {}})
+    signature = hmac.new(key, data, hashlib.sha256).digest() if key else b""
+    cache.write_bytes(signature + data)  # unsigned: the pickle alone, as before signing
+
+
+@pytest.mark.parametrize("how", ["unsigned", "signed, another owner",
+                                 "signed with a key others can read"])
+def test_a_planted_parse_cache_is_never_unpickled(site, tmp_path, how):
+    """Issue 35.17: a .statuspage-cache-* planted in a world-writable output parent ran
+    code as the building user. Only a cache file of the user, signed with the site's
+    private key, is read."""
+    marker = tmp_path / "ran"
+    cache, key_file = site / ".statuspage-cache-build", site / ".statuspage-key"
+    key = key_file.read_bytes() if how != "unsigned" else b""
+    if how == "unsigned":
+        _plant(cache, _Payload(marker))
+    elif how == "signed, another owner":
+        if os.geteuid() != 0:
+            pytest.skip("only root can give a file to another user")
+        _plant(cache, _Payload(marker), key)
+        os.chown(cache, 65534, 65534)
+    else:
+        key_file.chmod(0o644)
+        _plant(cache, _Payload(marker), key)
+    (site / "incidents" / "2026-11-25-x.md").write_text(GOOD, encoding="utf-8")
+    for command in ("build", "check", "list"):
+        result = invoke(site, command)
+        assert result.exit_code == 0, (command, result.output)
+        assert not marker.exists(), command
+    assert (site / "build" / "incidents" / "2026-11-25-x" / "index.html").is_file()
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert cache.stat().st_uid == os.geteuid()  # replaced by the build's own
