@@ -394,18 +394,24 @@ def list_(obj: Context, only_open: bool) -> None:
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @pass_ctx
 def check(obj: Context, strict: bool) -> None:
-    """Validate every content file, then render every page in memory as a build would;
-    print each problem as path:line: message and exit 1 (on warnings too with --strict).
+    """Validate every content file, then render every page in memory as a build would
+    (the support desk edition's too when there are internal notes), and check that the
+    build folder can be written; print each problem as path:line: message and exit 1 (on
+    warnings too with --strict).
 
     Warnings: what the sanitiser removes, late promises, and on a multi-language site
     each title, text and update not yet translated."""
     from statuspage import desk
-    from statuspage.build import render_check
+    from statuspage.build import output_problems, render_check
 
     site = desk.load_site(obj.root)  # the internal files are checked too
+    editions = (desk.PUBLIC, desk.DESK) if site.internal else (desk.PUBLIC,)
     problems = render_check(desk.public(site), _now())
+    if site.internal:  # what breaks the desk edition (an internal note) fails here too
+        problems += render_check(site, _now(), edition=desk.DESK)
+    problems += output_problems(obj.root, editions)  # and what stops a build writing
     if problems:
-        raise ContentError(problems)
+        raise ContentError(sorted(set(problems)))  # a page of both editions: said once
     warnings = [*map(str, site.warnings), *map(str, untranslated.problems(site, obj.root)),
                 *stale_warnings(status.Snapshot(site, _now()))]
     for warning in warnings:

@@ -32,7 +32,7 @@ from statuspage import collector, files, sources
 from statuspage.build import CACHE, MARKER
 from statuspage.build import build as build_site
 from statuspage.desk import DESK, PUBLIC, DeskLoader
-from statuspage.errors import ContentError, StatusPageError, count
+from statuspage.errors import ContentError, OutputError, StatusPageError, count
 from statuspage.loader import Loader
 from statuspage.model import CLOSED_STATUSES, Site
 from statuspage.status import IncidentView, Snapshot
@@ -405,12 +405,15 @@ class Daemon:
                 result = self.build(self.root, edition.out if options else self.out,
                                     url=self.url, now=now, site=site, **options)
             except Exception as err:  # a bug must not stop the publishing: say it, carry on
-                last = number == len(candidates)
+                # No content can be written where the output cannot: one line, no fallback.
+                last = number == len(candidates) or isinstance(err, OutputError)
                 end = "; the site online stays as it was" if last else fallback
                 if isinstance(err, StatusPageError):
                     log.error("not rebuilt %s (%s): %s%s", shown, reason, _why(err), end)
                 else:
                     log.exception("not rebuilt %s (%s)%s", shown, reason, end)
+                if last:
+                    break
                 continue
             edition.good = site
             log.info("rebuilt %s (%s)%s: %s in %.1f s", shown, reason, source,

@@ -7,12 +7,16 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import FIBRE, NOW, PARIS, TESTS
+from conftest import FIBRE, NOW, PARIS, REPO, TESTS
 
 from statuspage import cli
 
@@ -574,3 +578,124 @@ def test_a_planted_parse_cache_is_never_unpickled(site, tmp_path, how):
     assert (site / "build" / "incidents" / "2026-11-25-x" / "index.html").is_file()
     assert key_file.stat().st_mode & 0o777 == 0o600
     assert cache.stat().st_uid == os.geteuid()  # replaced by the build's own
+
+
+def _as_user() -> list[str]:
+    """The prefix that runs a command under the file permissions of an ordinary user: root
+    without its power to read and write any file (as root, a folder's mode stops nothing)."""
+    if os.geteuid() != 0:
+        return []
+    if shutil.which("setpriv") is None:
+        pytest.skip("setpriv (util-linux) is needed to drop root's file powers")
+    caps = "-dac_override,-dac_read_search"
+    return ["setpriv", f"--bounding-set={caps}", f"--inh-caps={caps}"]
+
+
+def _statuspage(site: Path, *args: str, **options) -> subprocess.CompletedProcess:
+    return subprocess.run([*_as_user(), sys.executable, "-m", "statuspage", "--site",
+                           str(site), *args], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(REPO)}, **options)
+
+
+UNWRITABLE = {  # what is made read-only → the path the message names
+    "the site folder": (".", "the folder that holds build/ is not writable by this user"),
+    "the lock file": (".statuspage-lock-build",
+                      "the lock file of the builds of build/ is not writable by this user"),
+    "the spare": (".statuspage-spare-build",
+                  "each build of build/ writes here, and it is not writable by this user"),
+    "the build folder": ("build",
+                         "each build of build/ writes here, and it is not writable by this user"),
+}
+
+
+@pytest.mark.parametrize("what", list(UNWRITABLE))
+def test_check_and_build_agree_on_an_output_that_cannot_be_written(site, what):
+    """Issue 35.9, 35.11: a read-only lock file or output parent gave check ok, then a
+    traceback from build. Both now say where, and how to fix it; the site stays."""
+    name, message = UNWRITABLE[what]
+    (site / "incidents" / "2026-11-25-x.md").write_text(GOOD, encoding="utf-8")
+    target = (site / name).resolve()
+    before = _snapshot(site / "build")
+    mode = target.stat().st_mode
+    target.chmod(mode & ~0o222)
+    try:
+        for command in ("check", "build"):
+            result = _statuspage(site, command)
+            assert result.returncode == 1, (command, result.stdout, result.stderr)
+            assert "Traceback" not in result.stderr
+            assert f"{target}: {message}: give the user who builds write access to it, or " \
+                   "choose another --out" in result.stderr, (command, result.stderr)
+    finally:
+        target.chmod(mode)
+    assert _snapshot(site / "build") == before
+
+
+def test_a_daemon_whose_output_cannot_be_written_says_so_once_a_rebuild(site, tmp_path):
+    """Issue 35.9: a read-only lock file gave a traceback at every rebuild of the daemon,
+    then a second one for the fallback to the last good content."""
+    log = tmp_path / "daemon.log"
+    with log.open("w", encoding="utf-8") as stream:
+        daemon = subprocess.Popen(
+            [*_as_user(), sys.executable, "-m", "statuspage", "--site", str(site), "run",
+             "--every", "1h"], env={**os.environ, "PYTHONPATH": str(REPO)},
+            stdout=stream, stderr=subprocess.STDOUT)
+    lock = site / ".statuspage-lock-build"
+    try:
+        _wait_for(lambda: "INFO rebuilt " in log.read_text("utf-8"), "the first build")
+        lock.chmod(0o444)
+        (site / "incidents" / "2026-11-25-x.md").write_text(GOOD, encoding="utf-8")
+        _wait_for(lambda: "not rebuilt" in log.read_text("utf-8"), "the failed rebuild")
+        (site / "incidents" / "2026-11-25-y.md").write_text(GOOD, encoding="utf-8")
+        _wait_for(lambda: log.read_text("utf-8").count("not rebuilt") >= 2, "the next one")
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        daemon.wait(30)
+        lock.chmod(0o644)
+    text = log.read_text("utf-8")
+    assert "Traceback" not in text
+    failures = [line for line in text.splitlines() if "not rebuilt" in line]
+    assert len(failures) == 2, failures  # one line a rebuild: no fallback to the same end
+    assert f"{lock}: the lock file of the builds of build/ is not writable by this user" \
+        in failures[0]
+    assert failures[0].endswith("; the site online stays as it was")
+
+
+def _wait_for(condition, what: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"waited {seconds} s for {what}"
+        time.sleep(0.05)
+
+
+def test_an_internal_note_that_breaks_the_desk_fails_check(site):
+    """Issue 35.14: check rendered the public edition only, so an internal note that
+    breaks the desk's pages passed it (and a daemon with --desk-out stopped updating the
+    desk)."""
+    (site / "incidents" / f"{FIBRE}.internal.md").write_text(
+        "---\nsay: Rien.\n---\n## 2026-11-26 10:00\n" + "- " * 3000 + "x\n", encoding="utf-8")
+    for command in (("check",), ("build", "--edition", "desk")):
+        result = invoke(site, *command)
+        assert result.exit_code == 1, (command, result.output)
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert f"incidents/{FIBRE}." in invoke(site, "check").output  # its file, or its incident's
+    assert invoke(site, "build").exit_code == 0  # the public site never reads it
+
+
+@pytest.mark.parametrize("how", ["200 MB", "unreadable"])
+def test_check_and_the_desk_build_agree_on_an_internal_file_they_cannot_use(site, how):
+    """Issue 35.11: check (which validates both editions) and the desk build give the same
+    located error; the public build, which never reads internal files, is not held up."""
+    path = site / "incidents" / f"{FIBRE}.internal.md"
+    path.write_text("---\nsay: Rien.\n---\n", encoding="utf-8")
+    if how == "200 MB":
+        os.truncate(path, 200_000_000)
+        expected = f"incidents/{FIBRE}.internal.md:1: larger than 1 MB"
+    else:
+        path.chmod(0)
+        expected = f"incidents/{FIBRE}.internal.md:1: cannot be read: permission denied"
+    for command in (("check",), ("build", "--edition", "desk")):
+        result = _statuspage(site, *command)
+        assert result.returncode == 1, (command, result.stderr)
+        assert expected in result.stderr and "Traceback" not in result.stderr, \
+            (command, result.stderr)
+    assert _statuspage(site, "build").returncode == 0
