@@ -569,8 +569,15 @@ def _relative(path: Path) -> str:
 @click.option("--invalidate", metavar="COMMAND",
               help="A shell command run after a publish that changed something, e.g. a CDN "
                    "purge; it gets STATUSPAGE_PUBLISHED and STATUSPAGE_CHANGED_PATHS.")
+@click.option("--desk", is_flag=True,
+              help="--from is the support desk edition, to be sent private to a bucket no "
+                   "one else reads (refused without it).")
+@click.option("--timeout", type=click.IntRange(min=1), metavar="SECONDS",
+              help="Stop a publish that takes longer (default: 900; publish again to "
+                   "finish it).")
 @pass_ctx
-def publish(obj: Context, target, source, endpoint_url, max_age, dry_run, invalidate) -> None:
+def publish(obj: Context, target, source, endpoint_url, max_age, dry_run, invalidate, desk,
+            timeout) -> None:
     """Mirror the built site to S3-compatible storage, uploading only what changed
     (docs/publish.md)."""
     import contextlib
@@ -586,12 +593,13 @@ def publish(obj: Context, target, source, endpoint_url, max_age, dry_run, invali
 
         result = publishing.publish(
             source or obj.root / "build", target, endpoint_url=endpoint_url, max_age=max_age,
-            dry_run=dry_run, progress=progress if sys.stdout.isatty() and not dry_run else None)
+            dry_run=dry_run, progress=progress if sys.stdout.isatty() and not dry_run else None,
+            desk=desk, timeout=timeout or publishing.TIMEOUT)
     if dry_run:
         for change in result.changes:
             click.echo(f"{change.action} {change.key}")
     if result.desk:
-        click.echo("this is the support desk edition, with internal notes: sent with "
+        click.echo("the support desk edition, with its internal notes: sent with "
                    "Cache-Control private; the bucket must not be public", err=True)
     click.echo(result.summary())
     if invalidate and result.changed and not dry_run:
