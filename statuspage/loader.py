@@ -265,7 +265,8 @@ class Loader:
             incident = replace(incident, digest=hashlib.sha256(
                 f"{seed}\0{source.label}\0{text}".encode()).hexdigest()[:24])
         parsed = _Parsed(key, incident, problems.errors, problems.warnings)
-        self._parsed[source.label] = parsed
+        if not any(p.message.startswith(sources.NOT_READ_IN_TIME) for p in problems.errors):
+            self._parsed[source.label] = parsed  # (a file too slow to read: again next time)
         self._changed = True
         self._reparsed += 1
         return parsed

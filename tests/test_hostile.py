@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import FIBRE, NOW, PARIS, REPO, TESTS
+from slowfs import hanging_file
 
 from statuspage import cli
 
@@ -699,3 +700,49 @@ def test_check_and_the_desk_build_agree_on_an_internal_file_they_cannot_use(site
         assert expected in result.stderr and "Traceback" not in result.stderr, \
             (command, result.stderr)
     assert _statuspage(site, "build").returncode == 0
+
+
+SLOW = "incidents/2026-11-25-slow.md:1: not read within 5 s (a slow or hung file system?): " \
+    "it is read again at the next build"
+
+
+def test_a_file_that_never_reads_is_a_located_error(site, tmp_path):
+    """Issue 35.12: a read that hangs (a hung network mount, here a FUSE file system that
+    never answers) held up the build. It is now a problem of that file."""
+    before = _snapshot(site / "build")
+    with hanging_file(tmp_path / "mount") as slow:
+        (site / "incidents" / "2026-11-25-slow.md").symlink_to(slow)
+        for command in ("check", "build"):
+            result = invoke(site, command)
+            assert result.exit_code == 1, (command, result.output)
+            assert SLOW in result.output, (command, result.output)
+            assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert _snapshot(site / "build") == before
+
+
+def test_a_file_that_never_reads_does_not_hold_up_the_daemon(site, tmp_path):
+    """Issue 35.12: a slow file delayed an unrelated update by 37 s (and a hung one, for
+    ever). The daemon publishes the update, and says what is wrong with the slow file."""
+    log = tmp_path / "daemon.log"
+    page = site / "build" / "incidents" / FIBRE / "index.html"
+    with log.open("w", encoding="utf-8") as stream:
+        daemon = subprocess.Popen(
+            [sys.executable, "-m", "statuspage", "--site", str(site), "run", "--every", "1h"],
+            env={**os.environ, "PYTHONPATH": str(REPO)}, stdout=stream,
+            stderr=subprocess.STDOUT)
+    try:
+        with hanging_file(tmp_path / "mount") as slow:  # its reads fail once it is gone
+            _wait_for(lambda: "INFO rebuilt " in log.read_text("utf-8"), "the first build")
+            (site / "incidents" / "2026-11-25-slow.md").symlink_to(slow)
+            path = site / "incidents" / f"{FIBRE}.md"
+            text = path.read_text("utf-8")
+            head, _, rest = text.partition("\n## ")
+            path.write_text(f"{head}\n## 2026-11-26 11:30 · identified\nLe câble est "
+                            f"trouvé.\n\n## {rest}", encoding="utf-8")
+            _wait_for(lambda: "Le câble est trouvé." in page.read_text("utf-8"),
+                      "the update to be published")
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        daemon.wait(30)
+    text = log.read_text("utf-8")
+    assert SLOW in text and "Traceback" not in text
