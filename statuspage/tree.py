@@ -22,6 +22,7 @@ import json
 import os
 import re
 import shutil
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -59,7 +60,7 @@ class Manifest:
             stamp = _stamp(marker)
             if stamp in _READ:
                 return _READ[stamp]
-            data = json.loads(marker.read_text(encoding="utf-8"))
+            data = json.loads(_read(marker))
             if data.get("version") != VERSION:
                 return None
             found = cls(data["inputs"], data["edition"],
@@ -74,8 +75,7 @@ class Manifest:
         """The edition a built folder holds, from its marker's first bytes (the manifest
         of a large site is megabytes); None when it has no readable marker."""
         try:
-            with (folder / MARKER).open("rb") as handle:
-                head = handle.read(512).decode("utf-8", "replace")
+            head = _read(folder / MARKER, 512)
         except OSError:
             return None
         found = re.search(r'"edition":"(\w+)"', head)
@@ -90,6 +90,16 @@ class Manifest:
 
 
 _READ: dict[tuple, Manifest] = {}  # Manifest.read's last few, oldest first
+
+
+def _read(marker: Path, size: int = -1) -> str:
+    """A marker's text; OSError unless it is a regular file (a FIFO planted in its place,
+    in a folder others can write, would block the build for ever)."""
+    fd = os.open(marker, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(marker))
+        return handle.read(size).decode("utf-8", "replace")
 
 
 def _stamp(marker: Path) -> tuple[int, int, int, int]:

@@ -746,3 +746,16 @@ def test_a_file_that_never_reads_does_not_hold_up_the_daemon(site, tmp_path):
         daemon.wait(30)
     text = log.read_text("utf-8")
     assert SLOW in text and "Traceback" not in text
+
+
+@pytest.mark.parametrize("where", [".statuspage-spare-build", "build"])
+def test_a_fifo_in_place_of_a_marker_does_not_block_the_build(site, where):
+    """A FIFO planted as a build's marker (beside the output, in a folder others can
+    write) blocked the build for ever on reading it; it is now a marker that cannot be
+    read: the build goes on without what it would have said."""
+    marker = site / where / ".statuspage-build"
+    marker.unlink()
+    os.mkfifo(marker)
+    result = _statuspage(site, "build", timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert (site / "build" / ".statuspage-build").is_file()
