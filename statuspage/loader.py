@@ -96,7 +96,11 @@ class Loader:
                                  "good": self._good}, protocol=pickle.HIGHEST_PROTOCOL)
         try:
             key = cache_key(self.root, create=True)
-            assert key is not None
+        except OSError as err:
+            return [f"the parse cache could not be signed: its key {self.root / KEY} cannot "
+                    f"be made ({err.strerror}): the next build parses every file again"]
+        assert key is not None
+        try:
             files.write_atomic(self.cache, _signature(key, data) + data, mode=0o600)
         except OSError as err:
             return [f"the parse cache could not be saved to {self.cache} ({err.strerror}): "

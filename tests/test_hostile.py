@@ -1,6 +1,10 @@
 """Hostile and odd content: every problem is a located message with exit 1, never a
 traceback, and the published site stays byte for byte as it was; what the format allows
-builds."""
+builds.
+
+Issue 35's cases that need fixtures of their own are beside them: the workers of a
+killed build (test_forking.py), a killed publish's order, a desk build sent to a public
+bucket and a storage that never answers (test_publish.py)."""
 
 from __future__ import annotations
 
@@ -759,3 +763,20 @@ def test_a_fifo_in_place_of_a_marker_does_not_block_the_build(site, where):
     result = _statuspage(site, "build", timeout=120)
     assert result.returncode == 0, result.stderr
     assert (site / "build" / ".statuspage-build").is_file()
+
+
+def test_a_site_folder_that_cannot_take_the_cache_key_still_builds(site, tmp_path):
+    """The key that signs the parse cache lives in the site folder: a read-only one (a
+    deployed checkout, built elsewhere) builds without a cache, and says why."""
+    (site / ".statuspage-key").unlink()
+    out = tmp_path / "elsewhere" / "build"
+    site.chmod(0o555)
+    try:
+        result = _statuspage(site, "build", "--out", str(out))
+    finally:
+        site.chmod(0o755)
+    assert result.returncode == 0, result.stderr
+    assert f"the parse cache could not be signed: its key {site / '.statuspage-key'} cannot " \
+           "be made (Permission denied): the next build parses every file again" \
+           in result.stderr
+    assert (out / "index.html").is_file() and not (site / ".statuspage-key").exists()
