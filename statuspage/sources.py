@@ -140,12 +140,13 @@ def _read_bytes(path: str | Path) -> bytes:
         raise _NotRead("is a folder, not a content file: rename or remove it") from None
     except OSError as err:
         raise _NotRead(f"cannot be read: {_reason(err)}") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):  # a folder opens too (on Linux), but cannot be read
+        os.close(fd)
+        raise _NotRead("is a folder, not a content file: rename or remove it"
+                       if stat.S_ISDIR(mode) else
+                       "not a regular file: replace it with a text file")
     with os.fdopen(fd, "rb") as handle:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):  # a folder opens too (on Linux), but cannot be read
-            raise _NotRead("is a folder, not a content file: rename or remove it"
-                           if stat.S_ISDIR(mode) else
-                           "not a regular file: replace it with a text file")
         try:
             return handle.read(MAX_BYTES + 1)
         except OSError as err:

@@ -96,9 +96,10 @@ def _read(marker: Path, size: int = -1) -> str:
     """A marker's text; OSError unless it is a regular file (a FIFO planted in its place,
     in a folder others can write, would block the build for ever)."""
     fd = os.open(marker, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OSError(errno.EINVAL, "not a regular file", str(marker))
     with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(errno.EINVAL, "not a regular file", str(marker))
         return handle.read(size).decode("utf-8", "replace")
 
 
