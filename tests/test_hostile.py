@@ -678,12 +678,14 @@ def test_an_internal_note_that_breaks_the_desk_fails_check(site):
     desk)."""
     (site / "incidents" / f"{FIBRE}.internal.md").write_text(
         "---\nsay: Rien.\n---\n## 2026-11-26 10:00\n" + "- " * 3000 + "x\n", encoding="utf-8")
+    # In processes of their own: a RecursionError inside Python-Markdown leaves the
+    # thread's converter broken (every later text comes out unconverted).
     for command in (("check",), ("build", "--edition", "desk")):
-        result = invoke(site, *command)
-        assert result.exit_code == 1, (command, result.output)
-        assert result.exception is None or isinstance(result.exception, SystemExit)
-    assert f"incidents/{FIBRE}." in invoke(site, "check").output  # its file, or its incident's
-    assert invoke(site, "build").exit_code == 0  # the public site never reads it
+        result = _statuspage(site, *command)
+        assert result.returncode == 1, (command, result.stderr)
+        assert "Traceback" not in result.stderr, (command, result.stderr)
+    assert f"incidents/{FIBRE}." in _statuspage(site, "check").stderr  # its file, or its page
+    assert _statuspage(site, "build").returncode == 0  # the public site never reads it
 
 
 @pytest.mark.parametrize("how", ["200 MB", "unreadable"])
