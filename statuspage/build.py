@@ -34,7 +34,7 @@ from werkzeug.urls import iri_to_uri
 from statuspage import collector, desk, i18n, markup, tree
 from statuspage.config import INCIDENTS_DIR, SITE_FILE
 from statuspage.desk import PUBLIC
-from statuspage.errors import BuildError, ConfigError, Problem
+from statuspage.errors import BuildError, ConfigError, OutputError, Problem
 from statuspage.forking import forked_map
 from statuspage.loader import Loader
 from statuspage.model import Site
@@ -210,8 +210,7 @@ def build(root: Path, out: Path | None = None, url: str | None = None,
     root = root.resolve()
     out = (out or desk.default_out(root, edition)).resolve()
     now = now or datetime.now(UTC)
-    _check_destination(root, out)
-    _check_not_inside_a_build(out, edition)
+    _check_output(root, out, edition)
     notes: list[str] = []
     # The collector is off while a build runs: what the parse cache restores, and the plan
     # and manifests of a large site, are hundreds of thousands of objects, none of them
@@ -461,11 +460,12 @@ def _collected_every(count: int, pages: Iterator[Page], total: int) -> list[Page
             gc.enable()
 
 
-def render_check(site: Site, now: datetime, workers: int | None = None) -> list[Problem]:
-    """Render every page as a build would, in memory (on every core when there are many):
-    what would fail the build, each problem at the incident file it comes from (else at
-    the page's address)."""
-    app = make_app(site, now, Path(os.devnull))
+def render_check(site: Site, now: datetime, workers: int | None = None,
+                 edition: str = PUBLIC) -> list[Problem]:
+    """Render every page of ``edition`` as a build would, in memory (on every core when
+    there are many): what would fail the build, each problem at the incident file it comes
+    from (else at the page's address)."""
+    app = make_app(site, now, Path(os.devnull), edition)
     # Not the copies (a short address in lower case): the build links them, unrendered.
     todo = [output for output in outputs(app, snapshot(app, site, now))
             if output.same_as is None]
@@ -505,6 +505,29 @@ def _located(site: Site, url: str, message: str) -> Problem:
         if incident is not None:
             return Problem(incident.path, 1, f"the page {url} {message}")
     return Problem(url, 0, f"this page {message}")
+
+
+def output_problems(root: Path, editions: tuple[str, ...] = (PUBLIC,)) -> list[Problem]:
+    """What would stop a build of each edition from writing its default folder (what
+    ``check`` says, since a build it passes must not fail there)."""
+    found = set()
+    for edition in editions:
+        try:
+            _check_output(root.resolve(), desk.default_out(root, edition).resolve(), edition)
+        except OutputError as err:
+            found.add(err.problem)
+        except BuildError as err:
+            found.add(Problem(str(desk.default_out(root, edition)), 0, err.message))
+    return sorted(found)
+
+
+def _check_output(root: Path, out: Path, edition: str) -> None:
+    """Raise BuildError when ``out`` may not be built (OutputError: cannot be written)."""
+    _check_destination(root, out)
+    _check_not_inside_a_build(out, edition)
+    _check_edition(out, edition)  # again under the lock, where it counts
+    if problem := tree.write_problem(out):
+        raise OutputError(str(problem), problem)
 
 
 def _check_edition(out: Path, edition: str) -> None:

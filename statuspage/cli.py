@@ -621,20 +621,26 @@ def list_(obj: Context, only_open: bool) -> None:
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @pass_ctx
 def check(obj: Context, strict: bool) -> None:
-    """Validate every content file, then render every page in memory as a build would;
-    print each problem as path:line: message and exit 1 (on warnings too with --strict).
+    """Validate every content file, then render every page in memory as a build would
+    (the support desk edition's too when there are internal notes), and check that the
+    build folder can be written; print each problem as path:line: message and exit 1 (on
+    warnings too with --strict).
 
     Incident templates (content/templates/) are checked too. Warnings: what the sanitiser
     removes, late promises, updates dated over 5 minutes ahead (hidden until then), and on
     a multi-language site each title, text and update not yet translated."""
     from statuspage import desk, templates
-    from statuspage.build import render_check
+    from statuspage.build import output_problems, render_check
 
     with _building(1):
         site = desk.load_site(obj.root)  # the internal files are checked too
+        editions = (desk.PUBLIC, desk.DESK) if site.internal else (desk.PUBLIC,)
         problems = render_check(desk.public(site), _now())
+        if site.internal:  # what breaks the desk edition (an internal note) fails here too
+            problems += render_check(site, _now(), edition=desk.DESK)
+        problems += output_problems(obj.root, editions)  # and what stops a build writing
         if problems:
-            raise ContentError(problems)
+            raise ContentError(sorted(set(problems)))  # a page of both editions: said once
     if broken := templates.problems(obj.root, site.config):  # the site builds: exit 1 only
         raise ContentError(broken)
     warnings = [*map(str, site.warnings), *map(str, untranslated.problems(site, obj.root)),
@@ -833,8 +839,15 @@ def _relative(path: Path) -> str:
 @click.option("--invalidate", metavar="COMMAND",
               help="A shell command run after a publish that changed something, e.g. a CDN "
                    "purge; it gets STATUSPAGE_PUBLISHED and STATUSPAGE_CHANGED_PATHS.")
+@click.option("--desk", is_flag=True,
+              help="--from is the support desk edition, to be sent private to a bucket no "
+                   "one else reads (refused without it).")
+@click.option("--timeout", type=click.IntRange(min=1), metavar="SECONDS",
+              help="Stop a publish that takes longer (default: 900; publish again to "
+                   "finish it).")
 @pass_ctx
-def publish(obj: Context, target, source, endpoint_url, max_age, dry_run, invalidate) -> None:
+def publish(obj: Context, target, source, endpoint_url, max_age, dry_run, invalidate, desk,
+            timeout) -> None:
     """Mirror the built site to S3-compatible storage, uploading only what changed
     (docs/publish.md)."""
     import contextlib
@@ -850,12 +863,13 @@ def publish(obj: Context, target, source, endpoint_url, max_age, dry_run, invali
 
         result = publishing.publish(
             source or obj.root / "build", target, endpoint_url=endpoint_url, max_age=max_age,
-            dry_run=dry_run, progress=progress if sys.stdout.isatty() and not dry_run else None)
+            dry_run=dry_run, progress=progress if sys.stdout.isatty() and not dry_run else None,
+            desk=desk, timeout=timeout or publishing.TIMEOUT)
     if dry_run:
         for change in result.changes:
             click.echo(f"{change.action} {change.key}")
     if result.desk:
-        click.echo("this is the support desk edition, with internal notes: sent with "
+        click.echo("the support desk edition, with its internal notes: sent with "
                    "Cache-Control private; the bucket must not be public", err=True)
     click.echo(result.summary())
     if invalidate and result.changed and not dry_run:

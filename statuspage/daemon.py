@@ -36,7 +36,7 @@ from statuspage import collector, files, sources
 from statuspage.build import CACHE, MARKER
 from statuspage.build import build as build_site
 from statuspage.desk import DESK, PUBLIC, DeskLoader
-from statuspage.errors import ContentError, Problem, StatusPageError, count
+from statuspage.errors import ContentError, OutputError, Problem, StatusPageError, count
 from statuspage.loader import Loader
 from statuspage.model import CLOSED_STATUSES, Site
 from statuspage.monitoring import Monitor, Round
@@ -464,12 +464,15 @@ class Daemon:
             except Exception as err:  # a bug must not stop the publishing: say it, carry on
                 if isinstance(err, ContentError) and site is edition.site:
                     edition.errors += map(str, err.problems)  # it does not render
-                last = number == len(candidates)
+                # No content can be written where the output cannot: one line, no fallback.
+                last = number == len(candidates) or isinstance(err, OutputError)
                 end = "; the site online stays as it was" if last else fallback
                 if isinstance(err, StatusPageError):
                     log.error("not rebuilt %s (%s): %s%s", shown, reason, _why(err), end)
                 else:
                     log.exception("not rebuilt %s (%s)%s", shown, reason, end)
+                if last:
+                    break
                 continue
             edition.good = site
             edition.built = self.clock()

@@ -109,7 +109,8 @@ class DeskLoader(Loader):
             parsed = parse_internal(source.label, text, site.config, problems)
             parsed = replace(parsed, digest=_digest(source.label, text))
         result = (key, None if problems.errors else parsed, problems.errors, problems.warnings)
-        self._internal[source.label] = result
+        if not any(p.message.startswith(sources.NOT_READ_IN_TIME) for p in problems.errors):
+            self._internal[source.label] = result  # (a file too slow to read: again next time)
         return result
 
 

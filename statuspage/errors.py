@@ -53,6 +53,15 @@ class BuildError(StatusPageError):
     """Freezing the site failed; the previous site is left in place."""
 
 
+class OutputError(BuildError):
+    """The output folder cannot be written: no build of any content can succeed there.
+    ``problem``: where, for ``check`` to list it."""
+
+    def __init__(self, message: str, problem: Problem | None = None):
+        super().__init__(message)
+        self.problem = problem or Problem("", 0, message)
+
+
 class IncidentNotFound(StatusPageError):
     """A command names an incident id that has no file."""
 

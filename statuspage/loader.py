@@ -4,13 +4,22 @@
 path, size, time or inode changed (Pelican's file-stamp cache), and remembers each
 incident as it last loaded without error: a lenient load (the daemon's) publishes that
 version of a broken file while the other files go on.
+
+The cache file is a pickle, which runs code when it is read: it is read only when it
+belongs to the user and carries an HMAC made with the site's own key (``KEY``, in the
+site folder, readable by that user alone), so a file planted beside the output is
+ignored, never unpickled.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
 import pickle
+import secrets
+import stat
+import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -23,6 +32,9 @@ from statuspage.model import Incident, Site, SiteConfig
 from statuspage.package import code_digest
 
 SAVE_AFTER = 20  # files re-parsed before the cache file is worth writing again
+KEY = ".statuspage-key"  # in the site folder: the key that signs the parse cache
+KEY_BYTES = 32
+SIGNATURE = hashlib.sha256().digest_size  # the cache file starts with its HMAC-SHA256
 
 
 @dataclass
@@ -56,16 +68,20 @@ class Loader:
     def _restore(self) -> None:
         self._read_cache = False
         try:
+            key = cache_key(self.root)
+            blob = _own_file(self.cache) if key is not None else None  # type: ignore[arg-type]
+            if key is None or blob is None or not _signed(key, blob):
+                return  # no cache, or not one of ours: everything is parsed
             # Pickle builds or walks hundreds of thousands of objects, none of them garbage:
             # the collector would go over them again and again (three times the work).
-            with open(self.cache, "rb") as handle, collector.paused():  # type: ignore[arg-type]
-                data = pickle.load(handle)
+            with collector.paused():
+                data = pickle.loads(blob[SIGNATURE:])
             if data["code"] == code_digest():
                 self._parsed, self._good = data["parsed"], data["good"]
                 self._restored = True
         except (OSError, EOFError, pickle.PickleError, KeyError, TypeError, AttributeError,
                 ImportError, ValueError):
-            pass  # no cache, or not one this version can use: everything is parsed
+            pass  # not one this version can use: everything is parsed
 
     def save(self, force: bool = False) -> list[str]:
         """Keep what was parsed in the cache file, when enough changed to be worth writing
@@ -79,7 +95,13 @@ class Loader:
             data = pickle.dumps({"code": code_digest(), "parsed": self._parsed,
                                  "good": self._good}, protocol=pickle.HIGHEST_PROTOCOL)
         try:
-            files.write_atomic(self.cache, data)
+            key = cache_key(self.root, create=True)
+        except OSError as err:
+            return [f"the parse cache could not be signed: its key {self.root / KEY} cannot "
+                    f"be made ({err.strerror}): the next build parses every file again"]
+        assert key is not None
+        try:
+            files.write_atomic(self.cache, _signature(key, data) + data, mode=0o600)
         except OSError as err:
             return [f"the parse cache could not be saved to {self.cache} ({err.strerror}): "
                     "the next build parses every file again"]
@@ -250,7 +272,8 @@ class Loader:
             incident = replace(incident, digest=hashlib.sha256(
                 f"{seed}\0{source.label}\0{text}".encode()).hexdigest()[:24])
         parsed = _Parsed(key, incident, problems.errors, problems.warnings)
-        self._parsed[source.label] = parsed
+        if not any(p.message.startswith(sources.NOT_READ_IN_TIME) for p in problems.errors):
+            self._parsed[source.label] = parsed  # (a file too slow to read: again next time)
         self._changed = True
         self._reparsed += 1
         return parsed
@@ -287,6 +310,61 @@ def _missing_site_file(root: Path) -> StatusPageError | None:
     return ContentError([Problem(str(SITE_FILE), 0, "missing: put it back, or create it: name, "
                                  "languages, timezone and components (statuspage init DIR "
                                  "writes one to copy)")])
+
+
+def cache_key(root: Path, create: bool = False) -> bytes | None:
+    """The site's key for signing the parse cache: ``root/KEY``, used only when it is a
+    file of this user that no one else can read or write. With ``create``, one is made
+    when there is none usable (raises OSError when it cannot be)."""
+    path = root / KEY
+    key = _own_file(path, private=True)
+    if key is not None and len(key) == KEY_BYTES:
+        return key
+    if not create:
+        return None
+    fresh = secrets.token_bytes(KEY_BYTES)
+    if key is None and not path.is_symlink() and not path.exists():
+        # Another build (the other edition) may make it at the same moment: the first
+        # one's stays, and both use it.
+        handle, temp = tempfile.mkstemp(prefix=f"{KEY}.", dir=root)  # mode 0600
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(fresh)
+                out.flush()
+                os.fsync(out.fileno())
+            os.link(temp, path)
+            return fresh
+        except FileExistsError:
+            return cache_key(root)
+        finally:
+            os.unlink(temp)
+    path.unlink()  # not usable (another owner, readable by others): a new one
+    files.write_atomic(path, fresh, mode=0o600)
+    return fresh
+
+
+def _own_file(path: Path, private: bool = False) -> bytes | None:
+    """The bytes of ``path`` when it is a regular file of this user (not a link; with
+    ``private``, that no one else may read or write), else None."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid() or \
+            private and info.st_mode & 0o077:
+        os.close(fd)
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        return handle.read()
+
+
+def _signature(key: bytes, data: bytes) -> bytes:
+    return hmac.new(key, data, hashlib.sha256).digest()
+
+
+def _signed(key: bytes, blob: bytes) -> bool:
+    return hmac.compare_digest(blob[:SIGNATURE], _signature(key, blob[SIGNATURE:]))
 
 
 def _collisions(incidents: dict[str, Incident], root: Path) -> list[Problem]:

@@ -1,24 +1,29 @@
 """``statuspage publish``: mirror the built site to S3-compatible object storage.
 
 Only files whose MD5 differs from the stored object's ETag are uploaded, in an order that
-never shows a broken page: content-hashed assets first, then the pages, then the home
-pages, the API, the feeds, the badges and the banner; objects the build no longer has are
-deleted last. boto3 finds the credentials (environment, profile, instance role) and the
-endpoint (``endpoint_url``, else ``AWS_ENDPOINT_URL_S3`` or ``AWS_ENDPOINT_URL``) itself.
+never shows a broken page: each page after every new object it links to (``ordered``),
+else content-hashed assets first, then the feeds and calendars, the pages, the home
+pages, the API, the badges and the banner; objects the build no longer has are deleted
+last. boto3 finds the credentials (environment, profile, instance role) and the endpoint
+(``endpoint_url``, else ``AWS_ENDPOINT_URL_S3`` or ``AWS_ENDPOINT_URL``) itself; every
+request has a bounded wait (``make_client``), and the whole publish a time limit.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import heapq
 import mimetypes
 import os
+import posixpath
 import re
 import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from urllib.parse import unquote, urlsplit
 
 from statuspage import tree
 from statuspage.build import MARKER
@@ -43,8 +48,18 @@ TYPES = {
     ".svg": "image/svg+xml",
 }
 FEEDS = {".rss", ".atom", ".ics"}
-# Upload order: whatever a file links to is online before it.
-ASSET, PAGE, HOME, API, FEED, EMBED = range(6)
+# Upload order, where links do not decide it (``ordered``): what pages link to first (the
+# assets; the feeds, calendars and badges), then the pages, the home pages, and what
+# names the pages but nothing of the site links to (the API, the banner).
+ASSET, LINKED, PAGE, HOME, API, EMBED = range(6)
+LINK = re.compile(rb'(?:href|src)="([^"#?]*)')  # a page's links (every attribute is quoted)
+STYLESHEET = re.compile(rb'href="([^"]*)static/style\.[0-9a-f]+\.css"')  # the site's base
+# Waits: a storage that accepts connections but never answers fails a request in
+# CONNECT_TIMEOUT + READ_TIMEOUT per attempt, not minutes; a publish stops after TIMEOUT.
+CONNECT_TIMEOUT = 5
+READ_TIMEOUT = 15
+ATTEMPTS = 2  # botocore's, for each request (its own backoff between them)
+TIMEOUT = 900  # seconds a whole publish may take (--timeout)
 # Error codes: the bucket, the credentials, and what is worth trying again.
 CREDENTIALS = {"InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken",
                "InvalidClientTokenId", "AuthorizationHeaderMalformed"}
@@ -132,9 +147,9 @@ def rank(name: str) -> int:
         return HOME
     if parts[0] == "api":
         return API
-    if PurePosixPath(name).suffix in FEEDS:
-        return FEED
-    if inner[0] == "embed" or inner[-1] == "badge.svg":
+    if PurePosixPath(name).suffix in FEEDS or inner[-1] == "badge.svg":
+        return LINKED
+    if inner[0] == "embed":
         return EMBED
     return PAGE
 
@@ -158,8 +173,7 @@ def local_files(source: Path) -> dict[str, Path]:
 
 def edition_of(source: Path) -> str:
     """The edition a build folder holds (its marker says)."""
-    manifest = tree.Manifest.read(source)
-    return manifest.edition if manifest is not None else "public"
+    return tree.Manifest.edition_of(source) or "public"
 
 
 def md5(path: Path) -> str:
@@ -179,30 +193,143 @@ def plan(files: dict[str, Path], remote: dict[str, str], prefix: str,
             continue
         uploads.append(Change("upload", prefix + name, path.stat().st_size, path,
                               content_type(name), cache_control(name, max_age, private)))
-    uploads.sort(key=lambda c: (rank(c.key[len(prefix):]), c.key))
     wanted = {prefix + name for name in files}
     deletions = [Change("delete", key) for key in sorted(remote) if key not in wanted]
-    return uploads + deletions, unchanged
+    return ordered(uploads, remote, prefix, base_path(files)) + deletions, unchanged
+
+
+def ordered(uploads: list[Change], remote: dict[str, str], prefix: str,
+            base: str = "/") -> list[Change]:
+    """The uploads in an order where a page comes after every object it links to that is
+    not online yet (so a publish cut short leaves no link to a missing object), else by
+    ``rank`` and name. Pages that link to each other, new both (a page and its
+    translation; on a first publish, most of the site), cannot all come after the others:
+    they go together, by rank and name, after what any of them links to. Feeds and
+    documents are not read for links: pages link to them, and they name the pages."""
+    names = {change.key[len(prefix):]: change for change in uploads}
+    new = {name for name, change in names.items() if change.key not in remote}
+    needs: dict[str, set[str]] = {name: set() for name in names}
+    if new:  # else any order is safe: every link leads to an object online
+        for name, change in names.items():
+            if name.endswith(".html") and change.path is not None:
+                needs[name] = {target for target in links(change.path, name, base)
+                               if target in new and target != name}
+    groups = _cycles(needs)  # each a list of names, sorted; groups[n] for n in group_of
+    group_of = {name: number for number, group in enumerate(groups) for name in group}
+    waits = {number: {group_of[target] for name in group for target in needs[name]}
+             - {number} for number, group in enumerate(groups)}
+    needed_by: dict[int, list[int]] = {}
+    for number, targets in waits.items():
+        for target in targets:
+            needed_by.setdefault(target, []).append(number)
+    first = {number: min((rank(name), name) for name in group)
+             for number, group in enumerate(groups)}
+    ready = [(first[number], number) for number, targets in waits.items() if not targets]
+    heapq.heapify(ready)
+    done: list[Change] = []
+    while ready:
+        number = heapq.heappop(ready)[1]
+        done += [names[name] for name in sorted(groups[number], key=lambda n: (rank(n), n))]
+        for waiting in needed_by.get(number, ()):
+            waits[waiting].discard(number)
+            if not waits[waiting]:
+                heapq.heappush(ready, (first[waiting], waiting))
+    return done
+
+
+def _cycles(needs: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected groups of the graph ``needs`` (Tarjan's algorithm, without
+    recursion: a site's pages are tens of thousands)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    groups: list[list[str]] = []
+    for root in sorted(needs):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(needs[root])))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, targets = work[-1]
+            target = next(targets, None)
+            if target is not None:
+                if target not in index:
+                    index[target] = low[target] = len(index)
+                    stack.append(target)
+                    on_stack.add(target)
+                    work.append((target, iter(sorted(needs[target]))))
+                elif target in on_stack:
+                    low[node] = min(low[node], index[target])
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == index[node]:
+                group = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    group.append(member)
+                    if member == node:
+                        break
+                groups.append(sorted(group))
+    return groups
+
+
+def links(path: Path, name: str, base: str) -> set[str]:
+    """The files of the site the page ``name`` links to (``href`` and ``src``), by name:
+    root-relative links under ``base`` (the site's path, ``/`` at the root of its host)
+    and relative ones; other sites, fragments, ``data:``, ``tel:``… are left out."""
+    found = set()
+    folder = posixpath.dirname("/" + name)
+    for raw in LINK.findall(path.read_bytes()):
+        link = unquote(raw.decode("utf-8", "replace"))
+        if not link or urlsplit(link).scheme or link.startswith("//"):
+            continue
+        absolute = link if link.startswith("/") else posixpath.join(folder, link)
+        if not absolute.startswith(base):
+            continue
+        target = posixpath.normpath(absolute[len(base):])
+        target = "index.html" if target in (".", "") else target
+        found.add(target + "/index.html" if link.endswith("/") and target != "index.html"
+                  else target)
+    return found
+
+
+def base_path(files: dict[str, Path]) -> str:
+    """The site's path on its host (``/``, or ``/status/`` for a site at
+    https://example.com/status), from the stylesheet link of its home page."""
+    home = files.get("index.html")
+    found = STYLESHEET.search(home.read_bytes()) if home is not None else None
+    return found.group(1).decode("utf-8", "replace") or "/" if found else "/"
 
 
 def publish(source: Path, target: str, *, endpoint_url: str | None = None,
             max_age: int = DEFAULT_MAX_AGE, dry_run: bool = False,
-            progress: Progress | None = None, client=None) -> PublishResult:
+            progress: Progress | None = None, client=None, desk: bool = False,
+            timeout: float | None = TIMEOUT) -> PublishResult:
     """Mirror the built site in ``source`` to ``target`` (``s3://BUCKET[/PREFIX]``).
 
     ``progress(total)`` is called once the changes are known and returns a function called
     after each change is made. ``client`` is an S3 client (default: boto3's, for
-    ``endpoint_url``). Raises PublishError: before anything is written when the bucket is
-    missing, the credentials are refused or the storage cannot be reached.
+    ``endpoint_url``). ``desk``: ``source`` is the support desk edition, on purpose (it is
+    refused otherwise, as a public build is with ``desk``). ``timeout``: the seconds the
+    whole publish may take. Raises PublishError: before anything is written when the
+    bucket is missing, the credentials are refused or the storage cannot be reached.
     """
     bucket, prefix = parse_target(target)
     files = local_files(source)
+    _check_edition(source, desk)
+    deadline = time.monotonic() + timeout if timeout is not None else None
     client = client or make_client(endpoint_url)
     where = f"s3://{bucket}/{prefix}"
-    result = PublishResult(target=where, prefix=prefix, dry_run=dry_run)
+    result = PublishResult(target=where, prefix=prefix, dry_run=dry_run, desk=desk)
     with _errors(client, bucket, result):
         remote = list_objects(client, bucket, prefix)
-    result.desk = edition_of(source) == "desk"
     with _errors(client, bucket, result):
         restamp = headers_changed(client, bucket, files, remote, prefix, max_age, result.desk)
     changes, result.unchanged = plan(files, remote, prefix, max_age, private=result.desk,
@@ -218,17 +345,39 @@ def publish(source: Path, target: str, *, endpoint_url: str | None = None,
     deletions = [c for c in changes if c.action == "delete"]
     with _errors(client, bucket, result):
         for change in uploads:
+            _in_time(deadline, timeout)
             upload(client, bucket, change)
             result.uploaded += 1
             result.bytes += change.size
             step(change)
         for start in range(0, len(deletions), 1000):  # at most 1000 keys a request
             batch = deletions[start:start + 1000]
+            _in_time(deadline, timeout)
             delete(client, bucket, [c.key for c in batch])
             result.deleted += len(batch)
             for change in batch:
                 step(change)
     return result
+
+
+def _check_edition(source: Path, desk: bool) -> None:
+    """The desk edition, with its internal notes, is published only when asked for by
+    name: ``--from build-desk`` to a public bucket would show them to everyone."""
+    held = edition_of(source)
+    if held == "desk" and not desk:
+        raise PublishError(f"{source} holds the support desk edition, with its internal notes "
+                           "(its .statuspage-build says so): refusing to publish it; publish "
+                           "the public build/ instead, or give --desk to send it, private, "
+                           "to a bucket no one else can read")
+    if held != "desk" and desk:
+        raise PublishError(f"--desk, but {source} holds the {held} edition: publish it "
+                           "without --desk, or give the desk's folder (build-desk/)")
+
+
+def _in_time(deadline: float | None, timeout: float | None) -> None:
+    if deadline is not None and time.monotonic() > deadline:
+        raise PublishError(f"the publish took over {timeout:g} s (the storage is slow or "
+                           "not answering; --timeout to allow more)", transient=True)
 
 
 def headers_changed(client, bucket: str, files: dict[str, Path], remote: dict[str, str],
@@ -267,8 +416,8 @@ def make_client(endpoint_url: str | None = None):
     import boto3
     from botocore.config import Config
 
-    options: dict = {"retries": {"mode": "standard", "max_attempts": 3},
-                     "connect_timeout": 10, "read_timeout": 60}
+    options: dict = {"retries": {"mode": "standard", "total_max_attempts": ATTEMPTS},
+                     "connect_timeout": CONNECT_TIMEOUT, "read_timeout": READ_TIMEOUT}
     if endpoint_url or os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get(
             "AWS_ENDPOINT_URL"):
         options["s3"] = {"addressing_style": "path"}
@@ -357,7 +506,10 @@ class _errors:
                         "s3:ListBucket, s3:PutObject and s3:DeleteObject on it"), False
             return f"{bucket}: {code}: {detail}", status >= 500 or code in TRANSIENT
         if isinstance(err, PublishError):
-            return err.message, False
+            return err.message, err.transient
+        if isinstance(err, exceptions.ReadTimeoutError | exceptions.ConnectTimeoutError):
+            return (f"the storage at {endpoint} did not answer in time ({err}; tried "
+                    f"{ATTEMPTS} times)"), True
         if isinstance(err, exceptions.ConnectionError | exceptions.HTTPClientError):
             return f"cannot reach the storage at {endpoint}: {err}", True
         if isinstance(err, exceptions.BotoCoreError):

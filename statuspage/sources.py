@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import errno
 import os
+import queue
 import stat
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -121,30 +124,90 @@ def read(path: str | Path, problems: Problems) -> str | None:
     """A content file's text (UTF-8, a BOM allowed, any line ending), or None with a problem.
 
     Opened without blocking and read at most ``MAX_BYTES``: a FIFO or a device put in
-    place of a file cannot hang or exhaust the reader.
+    place of a file cannot hang or exhaust the reader. A file still unread after
+    ``READ_SECONDS`` (a hung or very slow network mount) is a problem of its own, so the
+    other files go on (the daemon publishes them, and the file's last good version).
     """
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    except IsADirectoryError:
-        problems.error("is a folder, not a content file: rename or remove it", line=1)
+        data = _in_time(_read_bytes, path)
+    except _NotRead as err:
+        problems.error(err.message, line=1)
         return None
-    except OSError as err:
-        problems.error(f"cannot be read: {_reason(err)}", line=1)
+    except TimeoutError:
+        problems.error(f"{NOT_READ_IN_TIME} {READ_SECONDS} s (a slow or hung file system?): "
+                       "it is read again at the next build", line=1)
         return None
-    mode = os.fstat(fd).st_mode
-    if not stat.S_ISREG(mode):  # a folder opens too (on Linux), but cannot be read
-        os.close(fd)
-        problems.error("is a folder, not a content file: rename or remove it"
-                       if stat.S_ISDIR(mode) else
-                       "not a regular file: replace it with a text file", line=1)
-        return None
-    with os.fdopen(fd, "rb") as handle:
-        data = handle.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
         problems.error(f"larger than {MAX_BYTES // 1_000_000} MB: a content file holds one "
                        "incident; split it or trim it", line=1)
         return None
     return decode(data, problems)
+
+
+READ_SECONDS = 5
+NOT_READ_IN_TIME = "not read within"  # the start of that problem's message (see loader)
+
+
+class _NotRead(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _read_bytes(path: str | Path) -> bytes:
+    """At most MAX_BYTES + 1 of the file; _NotRead says why not."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except IsADirectoryError:
+        raise _NotRead("is a folder, not a content file: rename or remove it") from None
+    except OSError as err:
+        raise _NotRead(f"cannot be read: {_reason(err)}") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):  # a folder opens too (on Linux), but cannot be read
+        os.close(fd)
+        raise _NotRead("is a folder, not a content file: rename or remove it"
+                       if stat.S_ISDIR(mode) else
+                       "not a regular file: replace it with a text file")
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            return handle.read(MAX_BYTES + 1)
+        except OSError as err:
+            raise _NotRead(f"cannot be read: {_reason(err)}") from None
+
+
+# The thread that reads for this process (its id, its queue of requests). A read that
+# hangs in the kernel cannot be interrupted, only left behind: the caller waits
+# READ_SECONDS, and the next read gets a new thread. A forked process makes its own.
+_READER: tuple[int, queue.SimpleQueue] | None = None
+
+
+def _in_time(job: Callable[[str | Path], bytes], path: str | Path) -> bytes:
+    global _READER
+    reader = _READER
+    if reader is None or reader[0] != os.getpid():
+        reader = _READER = (os.getpid(), queue.SimpleQueue())
+        threading.Thread(target=_serve, args=(reader[1],), name="statuspage-reader",
+                         daemon=True).start()
+    answer: queue.SimpleQueue = queue.SimpleQueue()
+    reader[1].put((job, path, answer))
+    try:
+        data, error = answer.get(timeout=READ_SECONDS)
+    except queue.Empty:
+        if _READER is reader:
+            _READER = None
+        raise TimeoutError(path) from None
+    if error is not None:
+        raise error
+    return data
+
+
+def _serve(requests: queue.SimpleQueue) -> None:
+    while True:
+        job, path, answer = requests.get()
+        try:
+            answer.put((job(path), None))
+        except Exception as err:  # the caller's to raise
+            answer.put((None, err))
 
 
 def _reason(err: OSError) -> str:

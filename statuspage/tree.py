@@ -22,11 +22,13 @@ import json
 import os
 import re
 import shutil
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from statuspage.errors import OutputError, Problem
 from statuspage.forking import forked_map
 
 MARKER = ".statuspage-build"  # marks a folder as ours to replace, and holds its manifest
@@ -58,7 +60,7 @@ class Manifest:
             stamp = _stamp(marker)
             if stamp in _READ:
                 return _READ[stamp]
-            data = json.loads(marker.read_text(encoding="utf-8"))
+            data = json.loads(_read(marker))
             if data.get("version") != VERSION:
                 return None
             found = cls(data["inputs"], data["edition"],
@@ -73,8 +75,7 @@ class Manifest:
         """The edition a built folder holds, from its marker's first bytes (the manifest
         of a large site is megabytes); None when it has no readable marker."""
         try:
-            with (folder / MARKER).open("rb") as handle:
-                head = handle.read(512).decode("utf-8", "replace")
+            head = _read(folder / MARKER, 512)
         except OSError:
             return None
         found = re.search(r'"edition":"(\w+)"', head)
@@ -89,6 +90,17 @@ class Manifest:
 
 
 _READ: dict[tuple, Manifest] = {}  # Manifest.read's last few, oldest first
+
+
+def _read(marker: Path, size: int = -1) -> str:
+    """A marker's text; OSError unless it is a regular file (a FIFO planted in its place,
+    in a folder others can write, would block the build for ever)."""
+    fd = os.open(marker, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OSError(errno.EINVAL, "not a regular file", str(marker))
+    with os.fdopen(fd, "rb") as handle:
+        return handle.read(size).decode("utf-8", "replace")
 
 
 def _stamp(marker: Path) -> tuple[int, int, int, int]:
@@ -106,11 +118,59 @@ def spare_of(out: Path) -> Path:
     return out.with_name(SPARE + out.name)
 
 
+def lock_of(out: Path) -> Path:
+    return out.with_name(LOCK + out.name)
+
+
+def write_problem(out: Path) -> Problem | None:
+    """What would stop a build from writing ``out`` (None: nothing), at the path to fix.
+    The folder that holds ``out`` takes the spare, the lock file and the swap (made with
+    its parents when missing); the lock file, the spare and ``out`` itself, when there,
+    are written too."""
+    holder = out.parent
+    while not holder.exists() and not holder.is_symlink() and holder != holder.parent:
+        holder = holder.parent  # made by the build
+    if not holder.is_dir():
+        return Problem(str(holder), 0, f"not a folder, so {out.name}/ cannot be built in "
+                                       "it: remove it or choose another --out")
+    fix = "give the user who builds write access to it, or choose another --out"
+    if not os.access(holder, os.W_OK | os.X_OK):
+        return Problem(str(holder), 0, f"the folder that holds {out.name}/ is "
+                                       f"{_unwritable(holder)}: {fix}")
+    for path in (lock_of(out), spare_of(out), out):
+        if not path.exists():
+            continue
+        need = os.R_OK | os.W_OK | (os.X_OK if path.is_dir() else 0)
+        if not os.access(path, need):
+            what = (f"the lock file of the builds of {out.name}/ is" if path == lock_of(out)
+                    else f"each build of {out.name}/ writes here, and it is")
+            return Problem(str(path), 0, f"{what} {_unwritable(path)}: {fix}")
+    return None
+
+
+def _unwritable(path: Path) -> str:
+    try:
+        if os.statvfs(path).f_flag & os.ST_RDONLY:
+            return "on a read-only file system"
+    except OSError:
+        pass
+    return "not writable by this user"
+
+
 @contextmanager
 def locked(out: Path) -> Iterator[None]:
-    """One build of ``out`` at a time, across processes."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(out.with_name(LOCK + out.name), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    """One build of ``out`` at a time, across processes. Raises OutputError when the lock
+    file cannot be made or opened."""
+    lock = lock_of(out)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError as err:
+        problem = Problem(str(lock), 0, f"the lock file of the builds of {out.name}/ cannot "
+                                        f"be opened ({(err.strerror or str(err)).lower()}): "
+                                        "give the user who builds write access to it and "
+                                        "its folder, or choose another --out")
+        raise OutputError(str(problem), problem) from err
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield

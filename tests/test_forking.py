@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
+from conftest import REPO
 
 from statuspage.forking import forked_map
 
@@ -33,3 +39,81 @@ def test_a_failing_share_raises_in_the_parent_and_leaves_no_process():
     with pytest.raises(ValueError, match="worker 1 failed"):
         forked_map(_fails, 3)
     assert multiprocessing.active_children() == []
+
+
+def _children(pid: int) -> set[int]:
+    """The processes whose parent is ``pid`` (from /proc)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rpartition(")")[2].split()[1]) == pid:
+                found.add(int(entry.name))
+    return found
+
+
+def _state(pid: int) -> str:
+    """``dead`` (gone, or a zombie waiting to be reaped), ``killed`` (SIGKILL pending: it
+    cannot run again) or ``running``."""
+    try:
+        stat = (Path("/proc") / str(pid) / "stat").read_text()
+        status = (Path("/proc") / str(pid) / "status").read_text()
+    except OSError:
+        return "dead"
+    if stat.rpartition(")")[2].split()[0] in ("Z", "X"):
+        return "dead"
+    pending = 0
+    for line in status.splitlines():
+        if line.startswith(("SigPnd:", "ShdPnd:")):
+            pending |= int(line.split()[1], 16)
+    return "killed" if pending & (1 << (signal.SIGKILL - 1)) else "running"
+
+
+def _poll(condition, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.005)
+    return condition()
+
+
+INCIDENT = ("---\ntitle: Panne {n}\nimpact: minor\ncomponents: [fibre]\n"
+            "started: 2026-10-{day:02d} 10:00\n---\n## 2026-10-{day:02d} 10:05 · resolved\n"
+            "Réglé.\n")
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one core: no worker is forked")
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc and PR_SET_PDEATHSIG")
+def test_workers_of_a_killed_build_die_with_it(site_dir):
+    """kill -9 of a build runs none of its cleanup: its forked workers, waiting on its
+    queue, must not outlive it."""
+    for n in range(1500):  # enough to parse and render on every core, for a while
+        (site_dir / "incidents" / f"2026-10-{n % 28 + 1:02d}-panne-{n}.md").write_text(
+            INCIDENT.format(n=n, day=n % 28 + 1), encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    build = subprocess.Popen([sys.executable, "-m", "statuspage", "--site", str(site_dir),
+                              "build"], env=env, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    try:
+        seen: set[int] = set()
+        assert _poll(lambda: bool(seen.update(_children(build.pid)) or seen), 120), \
+            "the build forked no worker"
+        time.sleep(0.2)  # past their start, where they ask to die with the build
+        workers = _children(build.pid) | seen
+        os.kill(build.pid, signal.SIGKILL)
+        build.wait()
+    finally:
+        if build.poll() is None:
+            build.kill()
+            build.wait()
+    # The kernel sends a worker its SIGKILL as the build exits, before the build can be
+    # reaped: by now each is gone or cannot run again (else it goes on with its share).
+    states = {pid: _state(pid) for pid in workers}
+    for pid in workers:
+        if _state(pid) == "running":
+            os.kill(pid, signal.SIGKILL)
+    assert "running" not in states.values(), states

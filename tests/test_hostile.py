@@ -1,6 +1,10 @@
 """Hostile and odd content: every problem is a located message with exit 1, never a
 traceback, and the published site stays byte for byte as it was; what the format allows
-builds."""
+builds.
+
+Issue 35's cases that need fixtures of their own are beside them: the workers of a
+killed build (test_forking.py), a killed publish's order, a desk build sent to a public
+bucket and a storage that never answers (test_publish.py)."""
 
 from __future__ import annotations
 
@@ -8,12 +12,17 @@ import hashlib
 import os
 import re
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import FIBRE, NOW, PARIS, TESTS
+from conftest import FIBRE, NOW, PARIS, REPO, TESTS
+from slowfs import hanging_file
 
 from statuspage import cli
 
@@ -732,7 +741,8 @@ def test_a_killed_build_leaves_nothing_behind_after_the_next(site):
     assert "half a page" not in (spare / "index.html").read_text("utf-8")
     assert not (spare / "incidents" / "left-over").exists()
     assert {p.name for p in site.iterdir() if p.name.startswith(".")} == {
-        ".statuspage-cache-build", ".statuspage-lock-build", ".statuspage-spare-build"}
+        ".statuspage-cache-build", ".statuspage-key", ".statuspage-lock-build",
+        ".statuspage-spare-build"}
 
 
 def test_two_builds_of_one_folder_take_turns(site):
@@ -807,3 +817,248 @@ def test_the_daemon_keeps_the_last_good_site_while_a_folder_is_gone(site, folder
         (site / f"{folder}.moved").rename(site / folder)
     finally:
         daemon.stop()
+class _Payload:
+    """What a planted parse cache would run when unpickled: make a folder."""
+
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self):
+        return os.mkdir, (str(self.marker),)
+
+
+def _plant(cache: Path, payload: _Payload, key: bytes | None = None) -> None:
+    import hmac
+    import pickle
+
+    data = pickle.dumps({"code": "x", "parsed": payload, "good": {}})
+    signature = hmac.new(key, data, hashlib.sha256).digest() if key else b""
+    cache.write_bytes(signature + data)  # unsigned: the pickle alone, as before signing
+
+
+@pytest.mark.parametrize("how", ["unsigned", "signed, another owner",
+                                 "signed with a key others can read"])
+def test_a_planted_parse_cache_is_never_unpickled(site, tmp_path, how):
+    """Issue 35.17: a .statuspage-cache-* planted in a world-writable output parent ran
+    code as the building user. Only a cache file of the user, signed with the site's
+    private key, is read."""
+    marker = tmp_path / "ran"
+    cache, key_file = site / ".statuspage-cache-build", site / ".statuspage-key"
+    key = key_file.read_bytes() if how != "unsigned" else b""
+    if how == "unsigned":
+        _plant(cache, _Payload(marker))
+    elif how == "signed, another owner":
+        if os.geteuid() != 0:
+            pytest.skip("only root can give a file to another user")
+        _plant(cache, _Payload(marker), key)
+        os.chown(cache, 65534, 65534)
+    else:
+        key_file.chmod(0o644)
+        _plant(cache, _Payload(marker), key)
+    (site / "incidents" / "2026-11-25-x.md").write_text(GOOD, encoding="utf-8")
+    for command in ("build", "check", "list"):
+        result = invoke(site, command)
+        assert result.exit_code == 0, (command, result.output)
+        assert not marker.exists(), command
+    assert (site / "build" / "incidents" / "2026-11-25-x" / "index.html").is_file()
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert cache.stat().st_uid == os.geteuid()  # replaced by the build's own
+
+
+def _as_user() -> list[str]:
+    """The prefix that runs a command under the file permissions of an ordinary user: root
+    without its power to read and write any file (as root, a folder's mode stops nothing)."""
+    if os.geteuid() != 0:
+        return []
+    if shutil.which("setpriv") is None:
+        pytest.skip("setpriv (util-linux) is needed to drop root's file powers")
+    caps = "-dac_override,-dac_read_search"
+    return ["setpriv", f"--bounding-set={caps}", f"--inh-caps={caps}"]
+
+
+def _statuspage(site: Path, *args: str, **options) -> subprocess.CompletedProcess:
+    return subprocess.run([*_as_user(), sys.executable, "-m", "statuspage", "--site",
+                           str(site), *args], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(REPO)}, **options)
+
+
+UNWRITABLE = {  # what is made read-only → the path the message names
+    "the site folder": (".", "the folder that holds build/ is not writable by this user"),
+    "the lock file": (".statuspage-lock-build",
+                      "the lock file of the builds of build/ is not writable by this user"),
+    "the spare": (".statuspage-spare-build",
+                  "each build of build/ writes here, and it is not writable by this user"),
+    "the build folder": ("build",
+                         "each build of build/ writes here, and it is not writable by this user"),
+}
+
+
+@pytest.mark.parametrize("what", list(UNWRITABLE))
+def test_check_and_build_agree_on_an_output_that_cannot_be_written(site, what):
+    """Issue 35.9, 35.11: a read-only lock file or output parent gave check ok, then a
+    traceback from build. Both now say where, and how to fix it; the site stays."""
+    name, message = UNWRITABLE[what]
+    (site / "incidents" / "2026-11-25-x.md").write_text(GOOD, encoding="utf-8")
+    target = (site / name).resolve()
+    before = _snapshot(site / "build")
+    mode = target.stat().st_mode
+    target.chmod(mode & ~0o222)
+    try:
+        for command in ("check", "build"):
+            result = _statuspage(site, command)
+            assert result.returncode == 1, (command, result.stdout, result.stderr)
+            assert "Traceback" not in result.stderr
+            assert f"{target}: {message}: give the user who builds write access to it, or " \
+                   "choose another --out" in result.stderr, (command, result.stderr)
+    finally:
+        target.chmod(mode)
+    assert _snapshot(site / "build") == before
+
+
+def test_a_daemon_whose_output_cannot_be_written_says_so_once_a_rebuild(site, tmp_path):
+    """Issue 35.9: a read-only lock file gave a traceback at every rebuild of the daemon,
+    then a second one for the fallback to the last good content."""
+    log = tmp_path / "daemon.log"
+    with log.open("w", encoding="utf-8") as stream:
+        daemon = subprocess.Popen(
+            [*_as_user(), sys.executable, "-m", "statuspage", "--site", str(site), "run",
+             "--every", "1h"], env={**os.environ, "PYTHONPATH": str(REPO)},
+            stdout=stream, stderr=subprocess.STDOUT)
+    lock = site / ".statuspage-lock-build"
+    try:
+        _wait_for(lambda: "INFO rebuilt " in log.read_text("utf-8"), "the first build")
+        lock.chmod(0o444)
+        (site / "incidents" / "2026-11-25-x.md").write_text(GOOD, encoding="utf-8")
+        _wait_for(lambda: "not rebuilt" in log.read_text("utf-8"), "the failed rebuild")
+        (site / "incidents" / "2026-11-25-y.md").write_text(GOOD, encoding="utf-8")
+        _wait_for(lambda: log.read_text("utf-8").count("not rebuilt") >= 2, "the next one")
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        daemon.wait(30)
+        lock.chmod(0o644)
+    text = log.read_text("utf-8")
+    assert "Traceback" not in text
+    failures = [line for line in text.splitlines() if "not rebuilt" in line]
+    assert len(failures) == 2, failures  # one line a rebuild: no fallback to the same end
+    assert f"{lock}: the lock file of the builds of build/ is not writable by this user" \
+        in failures[0]
+    assert failures[0].endswith("; the site online stays as it was")
+
+
+def _wait_for(condition, what: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"waited {seconds} s for {what}"
+        time.sleep(0.05)
+
+
+def test_an_internal_note_that_breaks_the_desk_fails_check(site):
+    """Issue 35.14: check rendered the public edition only, so an internal note that
+    breaks the desk's pages passed it (and a daemon with --desk-out stopped updating the
+    desk)."""
+    (site / "incidents" / f"{FIBRE}.internal.md").write_text(
+        "---\nsay: Rien.\n---\n## 2026-11-26 10:00\n" + "- " * 3000 + "x\n", encoding="utf-8")
+    # In processes of their own: a RecursionError inside Python-Markdown leaves the
+    # thread's converter broken (every later text comes out unconverted).
+    for command in (("check",), ("build", "--edition", "desk")):
+        result = _statuspage(site, *command)
+        assert result.returncode == 1, (command, result.stderr)
+        assert "Traceback" not in result.stderr, (command, result.stderr)
+    assert f"incidents/{FIBRE}." in _statuspage(site, "check").stderr  # its file, or its page
+    assert _statuspage(site, "build").returncode == 0  # the public site never reads it
+
+
+@pytest.mark.parametrize("how", ["200 MB", "unreadable"])
+def test_check_and_the_desk_build_agree_on_an_internal_file_they_cannot_use(site, how):
+    """Issue 35.11: check (which validates both editions) and the desk build give the same
+    located error; the public build, which never reads internal files, is not held up."""
+    path = site / "incidents" / f"{FIBRE}.internal.md"
+    path.write_text("---\nsay: Rien.\n---\n", encoding="utf-8")
+    if how == "200 MB":
+        os.truncate(path, 200_000_000)
+        expected = f"incidents/{FIBRE}.internal.md:1: larger than 1 MB"
+    else:
+        path.chmod(0)
+        expected = f"incidents/{FIBRE}.internal.md:1: cannot be read: permission denied"
+    for command in (("check",), ("build", "--edition", "desk")):
+        result = _statuspage(site, *command)
+        assert result.returncode == 1, (command, result.stderr)
+        assert expected in result.stderr and "Traceback" not in result.stderr, \
+            (command, result.stderr)
+    assert _statuspage(site, "build").returncode == 0
+
+
+SLOW = "incidents/2026-11-25-slow.md:1: not read within 5 s (a slow or hung file system?): " \
+    "it is read again at the next build"
+
+
+def test_a_file_that_never_reads_is_a_located_error(site, tmp_path):
+    """Issue 35.12: a read that hangs (a hung network mount, here a FUSE file system that
+    never answers) held up the build. It is now a problem of that file."""
+    before = _snapshot(site / "build")
+    with hanging_file(tmp_path / "mount") as slow:
+        (site / "incidents" / "2026-11-25-slow.md").symlink_to(slow)
+        for command in ("check", "build"):
+            result = invoke(site, command)
+            assert result.exit_code == 1, (command, result.output)
+            assert SLOW in result.output, (command, result.output)
+            assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert _snapshot(site / "build") == before
+
+
+def test_a_file_that_never_reads_does_not_hold_up_the_daemon(site, tmp_path):
+    """Issue 35.12: a slow file delayed an unrelated update by 37 s (and a hung one, for
+    ever). The daemon publishes the update, and says what is wrong with the slow file."""
+    log = tmp_path / "daemon.log"
+    page = site / "build" / "incidents" / FIBRE / "index.html"
+    with log.open("w", encoding="utf-8") as stream:
+        daemon = subprocess.Popen(
+            [sys.executable, "-m", "statuspage", "--site", str(site), "run", "--every", "1h"],
+            env={**os.environ, "PYTHONPATH": str(REPO)}, stdout=stream,
+            stderr=subprocess.STDOUT)
+    try:
+        with hanging_file(tmp_path / "mount") as slow:  # its reads fail once it is gone
+            _wait_for(lambda: "INFO rebuilt " in log.read_text("utf-8"), "the first build")
+            (site / "incidents" / "2026-11-25-slow.md").symlink_to(slow)
+            path = site / "incidents" / f"{FIBRE}.md"
+            text = path.read_text("utf-8")
+            head, _, rest = text.partition("\n## ")
+            path.write_text(f"{head}\n## 2026-11-26 11:30 · identified\nLe câble est "
+                            f"trouvé.\n\n## {rest}", encoding="utf-8")
+            _wait_for(lambda: "Le câble est trouvé." in page.read_text("utf-8"),
+                      "the update to be published")
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        daemon.wait(30)
+    text = log.read_text("utf-8")
+    assert SLOW in text and "Traceback" not in text
+
+
+@pytest.mark.parametrize("where", [".statuspage-spare-build", "build"])
+def test_a_fifo_in_place_of_a_marker_does_not_block_the_build(site, where):
+    """A FIFO planted as a build's marker (beside the output, in a folder others can
+    write) blocked the build for ever on reading it; it is now a marker that cannot be
+    read: the build goes on without what it would have said."""
+    marker = site / where / ".statuspage-build"
+    marker.unlink()
+    os.mkfifo(marker)
+    result = _statuspage(site, "build", timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert (site / "build" / ".statuspage-build").is_file()
+
+
+def test_a_site_folder_that_cannot_take_the_cache_key_still_builds(site, tmp_path):
+    """The key that signs the parse cache lives in the site folder: a read-only one (a
+    deployed checkout, built elsewhere) builds without a cache, and says why."""
+    (site / ".statuspage-key").unlink()
+    out = tmp_path / "elsewhere" / "build"
+    site.chmod(0o555)
+    try:
+        result = _statuspage(site, "build", "--out", str(out))
+    finally:
+        site.chmod(0o755)
+    assert result.returncode == 0, result.stderr
+    assert f"the parse cache could not be signed: its key {site / '.statuspage-key'} cannot " \
+           "be made (Permission denied): the next build parses every file again" \
+           in result.stderr
+    assert (out / "index.html").is_file() and not (site / ".statuspage-key").exists()

@@ -7,13 +7,18 @@ of the build when it changes files).
 from __future__ import annotations
 
 import os
+import posixpath
 import pty
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import urllib.request
+from collections.abc import Iterator
+from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import pytest
 from click.testing import CliRunner
@@ -131,7 +136,7 @@ def test_only_changes_are_uploaded_and_stale_objects_deleted(site_copy, endpoint
         k: v for k, v in before.items() if k in after and k != "history.rss"}
 
 
-def test_the_upload_order_never_shows_a_broken_page(built, endpoint, s3, bucket):
+def test_the_upload_order_puts_assets_first_home_and_api_last(built, endpoint, s3, bucket):
     s3.put_object(Bucket=bucket, Key="site/incidents/gone/index.html", Body=b"old")
     s3.put_object(Bucket=bucket, Key="elsewhere/index.html", Body=b"not ours")
     done: list[publish.Change] = []
@@ -150,14 +155,79 @@ def test_the_upload_order_never_shows_a_broken_page(built, endpoint, s3, bucket)
              and k.endswith(".html")]
     homes = ["index.html", "en/index.html"]
     api = [k for k in keys if k.startswith("api/")]
-    feeds = [k for k in keys if k.endswith((".rss", ".atom", ".ics"))]
-    embeds = [k for k in keys if k.endswith("badge.svg") or "embed/" in k]
+    embeds = [k for k in keys if "embed/" in k]
+    linked = [k for k in keys if k.endswith((".rss", ".atom", ".ics", "badge.svg"))]
+    assert max(position[k] for k in linked) < min(position[k] for k in pages)
     assert max(position[k] for k in pages) < min(position[k] for k in homes)
     assert max(position[k] for k in homes) < min(position[k] for k in api)
-    assert max(position[k] for k in api) < min(position[k] for k in feeds)
-    assert max(position[k] for k in feeds) < min(position[k] for k in embeds)
+    assert max(position[k] for k in api) < min(position[k] for k in embeds)
     assert done[-1] == publish.Change("delete", "site/incidents/gone/index.html")
     assert "elsewhere/index.html" in objects(s3, bucket)  # outside the prefix: not ours
+
+
+class _Links(HTMLParser):
+    """The site's files a page links to (href and src of every element), by name."""
+
+    def __init__(self, name: str):
+        super().__init__()
+        self.folder = posixpath.dirname("/" + name)
+        self.found: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        for key, value in attrs:
+            if key not in ("href", "src") or not value:
+                continue
+            parts = urlsplit(value)
+            if parts.scheme or parts.netloc or not parts.path:
+                continue
+            path = posixpath.normpath(posixpath.join(self.folder, unquote(parts.path)))
+            path = path.lstrip("/")
+            self.found.add(f"{path}/index.html".lstrip("/") if value.split("#")[0].endswith("/")
+                           else path)
+
+
+def _links_of(folder: Path, name: str) -> set[str]:
+    parser = _Links(name)
+    parser.feed((folder / name).read_text("utf-8"))
+    return parser.found
+
+
+def test_a_page_is_uploaded_after_every_new_object_it_links_to(tmp_path, endpoint, s3,
+                                                                 bucket):
+    """Issue 35.7: a killed publish left an incident page online before its updates.atom,
+    and a service page before the new incident page. Each PUT is recorded: whatever new
+    object a page links to was uploaded before it, but for pages that link to each other
+    (a page and its translation), where one must come first."""
+    site = tmp_path / "site"
+    for part in ("content", "incidents"):
+        shutil.copytree(REPO / part, site / part)
+    out = build(site, tmp_path / "build", now=NOW).out
+    publish.publish(out, f"s3://{bucket}", endpoint_url=endpoint)
+    before = set(objects(s3, bucket))
+    (site / "incidents" / "2026-11-26-panne-sms.md").write_text(
+        "---\ntitle: {fr: Panne SMS, en: Text messages down}\nimpact: major\n"
+        "components: [mobile-voice]\nstarted: 2026-11-26 09:00\n---\n"
+        "## 2026-11-26 09:05 · investigating\nLes SMS ne partent plus.\n", encoding="utf-8")
+    build(site, out, now=NOW)
+    order: list[str] = []
+    client = publish.make_client(endpoint)
+    client.meta.events.register("provide-client-params.s3.PutObject",
+                                lambda params, **_: order.append(params["Key"]))
+    publish.publish(out, f"s3://{bucket}", client=client)
+    new = set(order) - before
+    assert {"incidents/2026-11-26-panne-sms/index.html",
+            "incidents/2026-11-26-panne-sms/updates.atom"} <= new
+    position = {key: n for n, key in enumerate(order)}
+    links = {key: _links_of(out, key) & new for key in order if key.endswith(".html")}
+    broken = {(page, target) for page, targets in links.items() for target in targets
+              if position[target] > position[page]
+              and page not in links.get(target, set())}  # not a pair linking each other
+    assert broken == set()
+    assert any(links.values())  # the new pages were linked to
+    assert position["incidents/2026-11-26-panne-sms/updates.atom"] < \
+        position["incidents/2026-11-26-panne-sms/index.html"]
+    assert position["incidents/2026-11-26-panne-sms/index.html"] < \
+        position["components/mobile-voice/index.html"]
 
 
 def test_cli_publishes_and_prints_a_summary(built, endpoint, s3, bucket):
@@ -237,9 +307,23 @@ def test_a_terminal_gets_a_progress_bar_and_a_pipe_only_the_summary(built, endpo
     assert piped.startswith(f"s3://{bucket}/pipe/: uploaded ") and "publishing" not in piped
 
 
-def test_the_desk_edition_is_sent_private(built, endpoint, s3, bucket, tmp_path):
+def test_the_desk_edition_is_refused_unless_asked_for_and_then_sent_private(
+        built, endpoint, s3, bucket, tmp_path):
+    """Issue 35.15: publish --from build-desk succeeded with a warning, and put the internal
+    notes in a public bucket."""
     desk = build(built.parent / "site", tmp_path / "build-desk", now=NOW, edition="desk").out
-    result = cli_publish(desk, f"s3://{bucket}", endpoint)
+    refused = cli_publish(desk, f"s3://{bucket}", endpoint)
+    assert one_line_error(refused) == (
+        f"Error: {desk} holds the support desk edition, with its internal notes (its "
+        ".statuspage-build says so): refusing to publish it; publish the public build/ "
+        "instead, or give --desk to send it, private, to a bucket no one else can read")
+    assert objects(s3, bucket) == {}
+    mistaken = cli_publish(built, f"s3://{bucket}", endpoint, "--desk")
+    assert one_line_error(mistaken) == (
+        f"Error: --desk, but {built} holds the public edition: publish it without --desk, "
+        "or give the desk's folder (build-desk/)")
+    assert objects(s3, bucket) == {}
+    result = cli_publish(desk, f"s3://{bucket}", endpoint, "--desk")
     assert result.exit_code == 0, result.output
     assert "support desk edition" in result.stderr and "must not be public" in result.stderr
     assert s3.head_object(Bucket=bucket, Key="index.html")["CacheControl"] == \
@@ -323,6 +407,63 @@ def test_an_unreachable_endpoint_is_a_clear_transient_error(built):
     assert caught.value.transient
 
 
+@pytest.fixture
+def hanging() -> Iterator[str]:
+    """A storage that accepts connections and never answers."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept():
+        server.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join()
+        for connection in held:
+            connection.close()
+        server.close()
+
+
+def test_a_storage_that_never_answers_is_a_clear_transient_error(built, endpoint, hanging,
+                                                                monkeypatch):
+    """Issue 35.18: publishing to a hanging S3 took 241 s to fail. Each request now waits
+    READ_TIMEOUT at most (a second here), for ATTEMPTS tries. (``endpoint``: the test
+    credentials.)"""
+    client = publish.make_client(hanging)
+    assert (client.meta.config.connect_timeout, client.meta.config.read_timeout,
+            client.meta.config.retries["total_max_attempts"]) == (
+        publish.CONNECT_TIMEOUT, publish.READ_TIMEOUT, publish.ATTEMPTS)
+    monkeypatch.setattr(publish, "READ_TIMEOUT", 1)
+    line = one_line_error(cli_publish(built, "s3://status", hanging))
+    assert line.startswith(f"Error: the storage at {hanging} did not answer in time (Read "
+                           "timeout on endpoint URL: ")
+    assert line.endswith(f"; tried {publish.ATTEMPTS} times); nothing was changed online")
+    with pytest.raises(PublishError) as caught:
+        publish.publish(built, "s3://status", endpoint_url=hanging)
+    assert caught.value.transient
+
+
+def test_a_publish_stops_at_its_time_limit(built, endpoint, s3, bucket):
+    with pytest.raises(PublishError) as caught:
+        publish.publish(built, f"s3://{bucket}", endpoint_url=endpoint, timeout=0)
+    assert caught.value.message == ("the publish took over 0 s (the storage is slow or not "
+                                    "answering; --timeout to allow more); nothing was changed "
+                                    "online")
+    assert caught.value.transient and objects(s3, bucket) == {}
+
+
 def test_aws_endpoint_url_selects_the_storage(built, endpoint, s3, bucket, monkeypatch):
     monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
     result = publish.publish(built, f"s3://{bucket}")
@@ -350,7 +491,7 @@ def test_invalidate_runs_after_a_publish_that_changed_something(site_copy, endpo
     first = cli_publish(site_copy, f"s3://{bucket}/s", endpoint, "--invalidate", command)
     assert first.exit_code == 0, first.output
     assert first.output.splitlines()[-1] == f"ran --invalidate: {command}"
-    assert log.read_text(encoding="utf-8") == f"s3://{bucket}/s/|/ /updates.rss\n"
+    assert log.read_text(encoding="utf-8") == f"s3://{bucket}/s/|/updates.rss /\n"
     second = cli_publish(site_copy, f"s3://{bucket}/s", endpoint, "--invalidate", command)
     assert second.exit_code == 0 and "invalidate" not in second.output
     assert log.read_text(encoding="utf-8").count("\n") == 1
@@ -404,10 +545,10 @@ def test_retry_backs_off_while_the_storage_is_unreachable():
     ("en/index.html", publish.HOME),
     ("pt-BR/index.html", publish.HOME),
     ("api/v2/summary.json", publish.API),
-    ("en/updates.atom", publish.FEED),
-    ("components/tv/maintenance.ics", publish.FEED),
-    ("badge.svg", publish.EMBED),
-    ("en/components/tv/badge.svg", publish.EMBED),
+    ("en/updates.atom", publish.LINKED),
+    ("components/tv/maintenance.ics", publish.LINKED),
+    ("badge.svg", publish.LINKED),
+    ("en/components/tv/badge.svg", publish.LINKED),
     ("embed/status.js", publish.EMBED),
     ("en/embed/banner.html", publish.EMBED),
 ])
