@@ -211,9 +211,11 @@ def test_reopen_by_lower_case_reference_opens_it_again_everywhere(runner, site_d
 
 def test_reopen_is_posted_to_webhooks_with_the_services_back(runner, site_dir, monkeypatch,
                                                               receiver):
-    from statuspage.webhooks import Webhooks, state_path
+    from statuspage.outbox import Outbox, path_for
+    from statuspage.webhooks import Webhooks
 
-    hooks = Webhooks((receiver.url,), state_path(site_dir / "build"), sleep=lambda _: None)
+    hooks = Webhooks((receiver.url,), Outbox(path_for(site_dir / "build")),
+                     sleep=lambda _: None)
     try:
         run(runner, site_dir, "resolve", FIBRE, "-m", "Réparé.")
         hooks.notify(load_site(site_dir), NOW + timedelta(minutes=1))
