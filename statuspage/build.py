@@ -31,7 +31,7 @@ from flask.testing import EnvironBuilder
 from flask_frozen import Freezer, MimetypeMismatchWarning, MissingURLGeneratorWarning, Page
 from werkzeug.urls import iri_to_uri
 
-from statuspage import collector, desk, i18n, markup, tree
+from statuspage import channels, collector, desk, i18n, markup, tree
 from statuspage.config import INCIDENTS_DIR, SITE_FILE
 from statuspage.desk import PUBLIC
 from statuspage.errors import BuildError, ConfigError, Problem
@@ -40,7 +40,7 @@ from statuspage.loader import Loader
 from statuspage.model import Site
 from statuspage.package import code_digest
 from statuspage.schema import site_url_problem
-from statuspage.status import IncidentView
+from statuspage.status import IncidentView, Snapshot
 from statuspage.web import (
     create_app,
     incident_outputs,
@@ -239,8 +239,8 @@ def build(root: Path, out: Path | None = None, url: str | None = None,
         except Exception as err:  # any failure: the old site stays, and we say why
             raise BuildError(f"build failed, {out} left as it was: {type(err).__name__}: "
                              f"{err}") from err
-    return BuildResult(out, pages, time.perf_counter() - started, site.warnings, tuple(notes),
-                       rendered)
+    found = (*site.warnings, *channels.ivr_warnings(Snapshot(site, now)))
+    return BuildResult(out, pages, time.perf_counter() - started, found, tuple(notes), rendered)
 
 
 def inputs_digest(site: Site, edition: str = PUBLIC,
