@@ -96,16 +96,21 @@ def sentences(text: str) -> list[str]:
     return [s for s in _SENTENCE.split(text) if s]
 
 
-def _digits(text: str) -> str:
-    return re.sub(r"\D", "", text)
+def _number(phone: str) -> re.Pattern[str] | None:
+    """The support number as written in a sentence: its digits, perhaps spaced, dotted or
+    dashed ("39 00", "01.23.45.67.89"), not inside a longer number."""
+    digits = re.sub(r"\D", "", phone)
+    if not digits:
+        return None
+    return re.compile(r"(?<!\d)" + r"[\s.\-]?".join(digits) + r"(?!\d)")
 
 
 def first_sentence(text: str, phone: str = "") -> str:
     """The first sentence of ``text`` as words that does not give the support number (the
     caller dialled it)."""
-    number = _digits(phone)
+    number = _number(phone)
     for sentence in sentences(spoken(text)):
-        if not number or number not in _digits(sentence):
+        if number is None or not number.search(sentence):
             return sentence if sentence[-1] in ".!?…" else sentence + "."
     return ""
 

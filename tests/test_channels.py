@@ -140,6 +140,15 @@ def test_the_build_warns_when_staff_text_is_too_long_to_say(site_dir: Path, tmp_
     assert "over 900" in warnings[0]
 
 
+def test_the_phone_line_never_gives_the_number_the_caller_dialled():
+    assert channels.first_sentence("Appelez le 39 00. Patientez.", "3900") == "Patientez."
+    assert channels.first_sentence("Appelez le 3900 !", "3900") == ""
+    # Digits that only add up to the number are not it: the 3rd at 9:00.
+    said = "Retour prévu le 3 à 9 h 00. Rien à faire."
+    assert channels.first_sentence(said, "3900") == "Retour prévu le 3 à 9 h 00."
+    assert channels.first_sentence("Voir https://x.example/a et **ceci**.") == "Voir et ceci."
+
+
 # -- the text message ----------------------------------------------------------------------
 
 BASIC = load_site(TESTS / "sites" / "basic")
