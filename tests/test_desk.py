@@ -454,6 +454,23 @@ def test_the_daemon_keeps_both_editions_current_and_the_public_one_clean(canary_
         daemon.stop()
 
 
+def test_the_daemon_writes_its_period_into_the_desk(canary_site, monkeypatch):
+    """The desk calls itself stale after twice the daemon's --every; built by hand, after
+    twice the daemon's default."""
+    monkeypatch.chdir(canary_site)
+    build(canary_site, canary_site / "by-hand", now=NOW, edition="desk")
+    assert 'data-stale-after="600"' in (canary_site / "by-hand" / "index.html").read_text(
+        encoding="utf-8")
+    daemon = Daemon(canary_site, clock=lambda: NOW, every=timedelta(minutes=2),
+                    desk_out=canary_site / "build-desk")
+    daemon.start(paused=True)
+    try:
+        home = (canary_site / "build-desk" / "en" / "index.html").read_text(encoding="utf-8")
+        assert 'data-stale-after="240"' in home
+    finally:
+        daemon.stop()
+
+
 # -- the search box, in a browser ---------------------------------------------------------
 
 @pytest.mark.browser

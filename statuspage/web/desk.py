@@ -19,7 +19,7 @@ from __future__ import annotations
 import unicodedata
 from pathlib import Path
 
-from flask import Flask, Response, g
+from flask import Flask, Response, current_app, g
 from markupsafe import Markup
 
 from statuspage import i18n, markup
@@ -33,7 +33,8 @@ bp = editions.blueprint("desk", template_folder="desk_templates")
 TEXT_LIMIT = 4000  # characters of an incident's words in the search index
 ROBOTS = "User-agent: *\nDisallow: /\n"
 # Seconds after its build when the desk says it may be out of date: twice the daemon's
-# default --every (a desk built once and left goes stale while the incidents move on).
+# --every (``STATUSPAGE_EVERY``), else twice its default (a desk built once and left goes
+# stale while the incidents move on).
 STALE_AFTER = 600
 
 
@@ -49,7 +50,13 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.context_processor(lambda: {"internal": internal, "desk_asset": asset_url,
                                    "desk_now": desk_now, "note_html": note_html,
-                                   "desk_stale_after": STALE_AFTER})
+                                   "desk_stale_after": stale_after})
+
+
+def stale_after() -> int:
+    """Seconds after which the desk's page says it may be out of date."""
+    every = current_app.config.get("STATUSPAGE_EVERY")
+    return int(2 * every.total_seconds()) if every else STALE_AFTER
 
 
 def internal(view: IncidentView) -> Internal | None:
