@@ -196,7 +196,8 @@ def build(root: Path, out: Path | None = None, url: str | None = None,
     """Validate, update the spare beside ``out`` into the new site, then swap it in.
 
     ``pinned``: ``now`` was chosen (``build --now``), not read from the clock; every page
-    then says which moment it shows.
+    then says which moment it shows. ``every``: how often the daemon rebuilds (the desk
+    says it may be stale after twice that).
 
     ``site`` is the content already loaded from ``root`` (the daemon's); by default it is
     loaded here, through ``loader`` (by default one with a parse cache beside ``out``,
