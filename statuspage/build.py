@@ -19,7 +19,7 @@ import time
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
 from typing import TypeVar
@@ -31,7 +31,7 @@ from flask.testing import EnvironBuilder
 from flask_frozen import Freezer, MimetypeMismatchWarning, MissingURLGeneratorWarning, Page
 from werkzeug.urls import iri_to_uri
 
-from statuspage import collector, desk, i18n, markup, tree
+from statuspage import channels, collector, desk, i18n, markup, tree
 from statuspage.config import INCIDENTS_DIR, SITE_FILE
 from statuspage.desk import PUBLIC
 from statuspage.errors import BuildError, ConfigError, OutputError, Problem
@@ -40,7 +40,7 @@ from statuspage.loader import Loader
 from statuspage.model import Site
 from statuspage.package import code_digest
 from statuspage.schema import site_url_problem
-from statuspage.status import IncidentView
+from statuspage.status import IncidentView, Snapshot
 from statuspage.web import (
     create_app,
     incident_outputs,
@@ -87,12 +87,13 @@ def output_id(output: Output) -> str:
 
 
 def make_app(site: Site, now: datetime, destination: Path, edition: str = PUBLIC,
-             pinned: bool = False) -> Flask:
+             pinned: bool = False, every: timedelta | None = None) -> Flask:
     return create_app(
         site,
         now=now,
         edition=edition,
         STATUSPAGE_PINNED=pinned,
+        STATUSPAGE_EVERY=every,
         FREEZER_DESTINATION=str(destination),
         FREEZER_BASE_URL=site.config.url + "/",
         FREEZER_REMOVE_EXTRA_FILES=False,  # the builder removes what is gone
@@ -190,11 +191,13 @@ def make_freezer(app: Flask, todo: list[Output]) -> _Freezer:
 def build(root: Path, out: Path | None = None, url: str | None = None,
           now: datetime | None = None, site: Site | None = None, full: bool = False,
           loader: Loader | None = None, workers: int | None = None,
-          edition: str = PUBLIC, pinned: bool = False) -> BuildResult:
+          edition: str = PUBLIC, pinned: bool = False,
+          every: timedelta | None = None) -> BuildResult:
     """Validate, update the spare beside ``out`` into the new site, then swap it in.
 
     ``pinned``: ``now`` was chosen (``build --now``), not read from the clock; every page
-    then says which moment it shows.
+    then says which moment it shows. ``every``: how often the daemon rebuilds (the desk
+    says it may be stale after twice that).
 
     ``site`` is the content already loaded from ``root`` (the daemon's); by default it is
     loaded here, through ``loader`` (by default one with a parse cache beside ``out``,
@@ -234,12 +237,12 @@ def build(root: Path, out: Path | None = None, url: str | None = None,
         # it again and again (and forked workers do not copy the pages it would touch).
         gc.freeze()
         try:
-            pages, rendered = _update(site, now, out, full, workers, edition, pinned)
+            pages, rendered = _update(site, now, out, full, workers, edition, pinned, every)
         except Exception as err:  # any failure: the old site stays, and we say why
             raise BuildError(f"build failed, {out} left as it was: {type(err).__name__}: "
                              f"{err}") from err
-    return BuildResult(out, pages, time.perf_counter() - started, site.warnings, tuple(notes),
-                       rendered)
+    found = (*site.warnings, *channels.ivr_warnings(Snapshot(site, now)))
+    return BuildResult(out, pages, time.perf_counter() - started, found, tuple(notes), rendered)
 
 
 def inputs_digest(site: Site, edition: str = PUBLIC,
@@ -256,13 +259,13 @@ def inputs_digest(site: Site, edition: str = PUBLIC,
 
 def _update(site: Site, now: datetime, out: Path, full: bool,
             workers: int | None, edition: str = PUBLIC,
-            pinned: bool = False) -> tuple[int, int]:
+            pinned: bool = False, every: timedelta | None = None) -> tuple[int, int]:
     """Make the spare the new site and swap it in; (files, files rendered)."""
     inputs = inputs_digest(site, edition, now if pinned else None)
     spare, had, stale = tree.prepare_spare(out, inputs, full, edition)
     live = tree.Manifest.read(out) if inputs and not full else None
     live = live if live is not None and live.inputs == inputs else None
-    app = make_app(site, now, spare, edition, pinned)
+    app = make_app(site, now, spare, edition, pinned, every)
     plan = _plan(app, site, now, had, live, inputs, full)
     manifest = tree.Manifest(inputs, edition)
     wanted = {item.id for item in plan}

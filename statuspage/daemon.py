@@ -456,7 +456,8 @@ class Daemon:
         if edition.good is not None and all(site is not edition.good for site, _ in candidates):
             candidates.append((edition.good, " from the last good content"))
         # The public build keeps the signature tests replace it with; the desk names itself.
-        options = {} if edition.name == PUBLIC else {"edition": edition.name}
+        # The desk warns agents once it is older than twice --every (its page says it).
+        options = {} if edition.name == PUBLIC else {"edition": edition.name, "every": self.every}
         for number, (site, source) in enumerate(candidates, 1):
             try:
                 result = self.build(self.root, edition.out if options else self.out,

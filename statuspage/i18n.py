@@ -148,6 +148,19 @@ def format_clock(moment: datetime, tz: ZoneInfo, lang: str) -> str:
     return f"{_clock(local, lang)} {local.tzname()}"
 
 
+def format_time_of_day(moment: datetime, tz: ZoneInfo, lang: str) -> str:
+    """``05:00``: the time of day in the site zone, for a label that names an instant
+    already dated elsewhere (an incident's version)."""
+    return _clock(moment.astimezone(tz), lang)
+
+
+@lru_cache(maxsize=1024)
+def format_day_in_words(day: date, lang: str) -> str:
+    """``28 novembre`` / ``28 November``: a day as a speech engine reads it."""
+    found = _patterns(lang)
+    return _first(parse_pattern("d MMMM").apply(day, found.locale), day, lang)
+
+
 @lru_cache(maxsize=4096)
 def format_day(day: date, lang: str) -> str:
     found = _patterns(lang)

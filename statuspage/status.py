@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from functools import cached_property, lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from statuspage.model import (
@@ -313,6 +313,13 @@ def uptime_percent(days: list[DayUptime]) -> float:
     return 100.0 * sum(d.uptime for d in known) / len(known) if known else 100.0
 
 
+class Version(NamedTuple):
+    """An incident's version: its published updates counted, the time of the latest."""
+
+    number: int
+    time: datetime
+
+
 @dataclass(frozen=True, eq=False)
 class IncidentView:
     """What an incident looks like at one moment: computed once per Snapshot, read by every
@@ -360,6 +367,15 @@ class IncidentView:
     @property
     def latest(self) -> Update | None:
         return self.updates[0] if self.updates else None
+
+    @cached_property
+    def version(self) -> Version | None:
+        """Which state of the incident customers see: the number of its published updates
+        and the time of the latest ("update 3 of 14:05"), said alike on every channel so
+        an agent and a caller can check they read the same; None before any update."""
+        if not self.updates:
+            return None
+        return Version(len(self.updates), self.updates[0].time)
 
     @property
     def announced(self) -> datetime:

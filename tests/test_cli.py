@@ -222,8 +222,9 @@ def test_build_prints_pages_and_time(runner, site_dir, tmp_path):
     refs = 2 * 2 + 2  # /r/<REF>/ in both cases, and one index per first character (Y, H)
     lookup = 2  # /r/ in each edition
     zones = 2 * 2  # /zone/ and its codes.json (what is everywhere) in each edition
+    channels = 2 * 3  # per language: ivr.txt, ivr.ssml, the open incident's SMS
     # + the stylesheet and the lookup box's script, 8 API files, the banner's script
-    total = 2 * (pages + feeds + embed) + 2 + 8 + 1 + refs + lookup + zones
+    total = 2 * (pages + feeds + embed) + 2 + 8 + 1 + refs + lookup + zones + channels
     assert result.output.startswith(f"built {total} pages into {out} in ")
     assert result.output.rstrip().endswith(f" s ({total} rendered, 0 kept)")
     again = run(runner, site_dir, "build", "--out", str(out), "--url", "https://x.test/status")

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import FIBRE, NOW, TRANSLATED
+from conftest import FIBRE, NOW, PARIS, TRANSLATED
 
 from statuspage import cli, desk
 from statuspage.build import MARKER, build
@@ -457,6 +457,23 @@ def test_the_daemon_keeps_both_editions_current_and_the_public_one_clean(canary_
         daemon.stop()
 
 
+def test_the_daemon_writes_its_period_into_the_desk(canary_site, monkeypatch):
+    """The desk calls itself stale after twice the daemon's --every; built by hand, after
+    twice the daemon's default."""
+    monkeypatch.chdir(canary_site)
+    build(canary_site, canary_site / "by-hand", now=NOW, edition="desk")
+    assert 'data-stale-after="600"' in (canary_site / "by-hand" / "index.html").read_text(
+        encoding="utf-8")
+    daemon = Daemon(canary_site, clock=lambda: NOW, every=timedelta(minutes=2),
+                    desk_out=canary_site / "build-desk")
+    daemon.start(paused=True)
+    try:
+        home = (canary_site / "build-desk" / "en" / "index.html").read_text(encoding="utf-8")
+        assert 'data-stale-after="240"' in home
+    finally:
+        daemon.stop()
+
+
 # -- the search box, in a browser ---------------------------------------------------------
 
 @pytest.mark.browser
@@ -510,7 +527,7 @@ def test_the_search_box_shows_only_the_latest_search(canary_site, chromium):
             for route in held:
                 route.continue_()
             results = page.locator("#desk-results li")
-            expect(page.locator("#desk-count")).to_have_text("1")
+            expect(page.locator("#desk-count")).to_have_text("One incident found.")
             expect(results).to_have_count(1)
             expect(results.locator("a")).to_have_attribute("href", f"/en/incidents/{FIBRE}/")
             reference = ref_of(TRANSLATED)
@@ -540,3 +557,97 @@ def test_the_shipped_example_has_notes_for_the_desk(example_dir: Path):
     assert CliRunner().invoke(cli.main, ["--site", str(example_dir), "build"]).exit_code == 0
     public = "".join(p.read_text("utf-8") for p in (example_dir / "build").rglob("*.html"))
     assert "INC-1126-LYON" not in public and "2 300 clients" not in public
+MARSEILLE = """---
+title: ADSL coupé dans le centre de Marseille
+impact: minor
+components: [adsl]
+areas: {"130": Marseille}
+started: 2026-11-25 09:00
+---
+## 2026-11-25 09:10 · investigating
+Nous enquêtons.
+"""
+
+
+@pytest.mark.browser
+def test_the_desk_is_built_for_a_call(example_dir, chromium):
+    """The shipped example on its morning: the search box above the cases; a postcode
+    inside an incident's areas, and a typo, find the Lyon fibre cut and nothing else,
+    with its status, since when, its version and its places, the count as a sentence."""
+    from conftest import browser_context
+    from playwright.sync_api import expect
+    from serving import serving
+
+    lyon = "2026-11-26-coupure-fibre-lyon"
+    (example_dir / "incidents" / "2026-11-25-marseille.md").write_text(MARSEILLE, "utf-8")
+    out = build(example_dir, example_dir / "build-desk", edition="desk",
+                now=datetime(2026, 11, 26, 10, 0, tzinfo=PARIS), pinned=True).out
+    with serving(root=out) as (url, _server):
+        for context in browser_context(chromium):
+            page = context.new_page()
+            page.goto(url + "/")
+            box = page.locator("#desk-q")
+            assert box.bounding_box()["y"] < page.locator(".desk-card").first.bounding_box()["y"]
+            results = page.locator("#desk-results li")
+            for typed in ("69007", "690", "lyom", "Lyom fibre", "guillotiere", ref_of(lyon)):
+                box.fill(typed)
+                expect(results).to_have_count(1)
+                expect(results.locator("a")).to_have_attribute("href", f"/incidents/{lyon}/")
+                expect(page.locator("#desk-count")).to_have_text("Un incident trouvé.")
+            expect(results.first).to_contain_text("Cause identifiée")
+            expect(results.first).to_contain_text("depuis le 26 nov. 2026, 06:40 CET")
+            expect(results.first).to_contain_text("point n° 2 de 08:10")
+            expect(results.first).to_contain_text("Lyon 3e et Lyon 7e")
+            assert page.locator("#desk-found").get_attribute("aria-live") == "polite"
+            box.fill("69008")  # in Lyon, not in the cut's areas
+            expect(page.locator("#desk-count")).to_have_text("Aucun incident ne correspond.")
+            box.fill("marseile")  # one letter missing: the Marseille incident, no other
+            expect(results).to_have_count(1)
+            marseille = "/incidents/2026-11-25-marseille/"
+            expect(results.locator("a")).to_have_attribute("href", marseille)
+            box.fill("13005")  # inside the area 130 (Marseille's 13001 to 13016)
+            expect(results).to_have_count(1)
+            box.fill("internet")
+            expect(page.locator("#desk-count")).to_have_text(re.compile(r"^\d+ incidents trouvés"))
+            # A pinned build (--now) says when it describes, and does not call itself stale.
+            expect(page.locator("#desk-built")).to_contain_text("26 nov. 2026, 10:00 CET")
+            expect(page.locator("#desk-stale")).to_be_hidden()
+
+
+def test_the_phone_block_says_what_to_say_then_the_facts_in_order(example_dir):
+    """Past the promised 18:00 with no update: the next update is late, in red, with
+    what to tell the caller; each label says whose action it is."""
+    out = build(example_dir, example_dir / "build-desk", edition="desk",
+                now=datetime(2026, 11, 26, 19, 0, tzinfo=PARIS)).out
+    home = (out / "index.html").read_text("utf-8")
+    card = home.split('class="desk-card"', 1)[1].split("</article>", 1)[0]
+    labels = ["Quoi dire", "Depuis", "Services et lieux", "Prochaine mise à jour",
+              "Version", "Qui est concerné", "Ce que le client peut faire", "Référence"]
+    found = [card.find(f"<dt>{label}</dt>") for label in labels]
+    assert -1 not in found and found == sorted(found), dict(zip(labels, found, strict=True))
+    assert ('<dd class="late">Mise à jour attendue à '
+            '<time datetime="2026-11-26T18:00:00+01:00">') in card
+    assert "Dites\u00a0: «\u00a0Nous sommes en retard" in card
+    assert "Lyon 3e et Lyon 7e" in card and "Fibre" in card
+    assert '<dd class="version">point n° 2 de 08:10</dd>' in card
+    english = (out / "en" / "index.html").read_text("utf-8")
+    assert "<dt>What the customer can do</dt>" in english
+    assert "Say: “We are late; the next update is being prepared.”" in english
+
+
+@pytest.mark.browser
+def test_a_desk_left_unbuilt_says_it_may_be_out_of_date(site_dir, chromium):
+    from conftest import browser_context
+    from playwright.sync_api import expect
+    from serving import serving
+
+    from statuspage.web.desk import STALE_AFTER
+
+    long_ago = datetime.now(PARIS) - timedelta(seconds=2 * STALE_AFTER)
+    out = build(site_dir, site_dir / "build-desk", edition="desk", now=long_ago).out
+    with serving(root=out) as (url, _server):
+        for context in browser_context(chromium):
+            page = context.new_page()
+            page.goto(url + "/en/")
+            expect(page.locator("#desk-stale")).to_be_visible()
+            expect(page.locator("#desk-stale")).to_contain_text("may be out of date")

@@ -19,13 +19,13 @@ from statuspage.desk import public
 from statuspage.errors import StatusPageError
 from statuspage.model import Site
 from statuspage.status import IncidentView, Snapshot
-from statuspage.web import api, desk, editions, embed, feeds, pages, refs, zones
+from statuspage.web import api, channels, desk, editions, embed, feeds, pages, refs, zones
 from statuspage.web.registry import Output
 
-OUTPUTS = (pages, feeds, api, embed, refs, zones)
+OUTPUTS = (pages, feeds, api, embed, refs, zones, channels)
 # The support desk's edition: the public pages with their internal blocks, its search;
-# no feeds, API, badges or embed (statuspage.desk).
-DESK_OUTPUTS = (pages, refs, zones, desk)
+# no feeds, API, badges or embed (statuspage.desk); the channels' texts, as agents paste them.
+DESK_OUTPUTS = (pages, refs, zones, desk, channels)
 EDITION_OUTPUTS = {"public": OUTPUTS, "desk": DESK_OUTPUTS}
 
 DEFAULTS = {

@@ -19,10 +19,10 @@ from __future__ import annotations
 import unicodedata
 from pathlib import Path
 
-from flask import Flask, Response, g
+from flask import Flask, Response, current_app, g
 from markupsafe import Markup
 
-from statuspage import markup
+from statuspage import i18n, markup
 from statuspage.model import STATUS_LABELS, Internal, Note, Text
 from statuspage.status import IncidentView, Snapshot
 from statuspage.web import api, assets, editions
@@ -32,6 +32,10 @@ STATIC = Path(__file__).resolve().parent / "desk_static"
 bp = editions.blueprint("desk", template_folder="desk_templates")
 TEXT_LIMIT = 4000  # characters of an incident's words in the search index
 ROBOTS = "User-agent: *\nDisallow: /\n"
+# Seconds after its build when the desk says it may be out of date: twice the daemon's
+# --every (``STATUSPAGE_EVERY``), else twice its default (a desk built once and left goes
+# stale while the incidents move on).
+STALE_AFTER = 600
 
 
 def outputs(snap: Snapshot):
@@ -45,7 +49,14 @@ def outputs(snap: Snapshot):
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.context_processor(lambda: {"internal": internal, "desk_asset": asset_url,
-                                   "desk_now": desk_now, "note_html": note_html})
+                                   "desk_now": desk_now, "note_html": note_html,
+                                   "desk_stale_after": stale_after})
+
+
+def stale_after() -> int:
+    """Seconds after which the desk's page says it may be out of date."""
+    every = current_app.config.get("STATUSPAGE_EVERY")
+    return int(2 * every.total_seconds()) if every else STALE_AFTER
 
 
 def internal(view: IncidentView) -> Internal | None:
@@ -110,6 +121,10 @@ def entry(view: IncidentView, edition: editions.Edition) -> dict:
         "open": view.is_open,
         "maintenance": view.is_maintenance,
         "started": incident.started.isoformat(),
+        "since": i18n.format_datetime(incident.started, edition.tz, edition.lang),
+        "version": edition.version(view.version),
+        "places": edition.places(incident.areas),
+        "areas": [area.code for area in incident.areas],
         "components": list(incident.components),
         "names": names,
         "tags": list(found.tags) if found is not None else [],

@@ -16,7 +16,7 @@ from jinja2 import pass_context
 from markupsafe import Markup, escape
 from werkzeug.routing import BaseConverter, ValidationError
 
-from statuspage import i18n, markup, places, refs, status
+from statuspage import channels, i18n, markup, places, refs, status
 from statuspage.model import (
     STATUS_LABELS,
     ComponentStatus,
@@ -215,6 +215,11 @@ class Edition:
         """How long from ``start`` to ``end`` in real time (in UTC: across a clock change)."""
         return i18n.format_duration(end.astimezone(UTC) - start.astimezone(UTC), self.lang)
 
+    def version(self, found: status.Version | None) -> str:
+        """An incident's version, "update 3 of 14:05" ("" before any update): the words
+        every channel says (``statuspage.channels``)."""
+        return channels.version_text(found, self.tz, self.lang) if found else ""
+
     def component_badge(self, status: ComponentStatus) -> Markup:
         return _component_badge(self.lang, status)
 
@@ -315,6 +320,7 @@ class Edition:
             "status_label": lambda s: STATUS_LABELS[s],
             "component_badge": self.component_badge,
             "preview": self.preview,
+            "version": self.version,
             "headline": self.headline,
             "places": self.places,
             "quiet_runs": quiet_runs,

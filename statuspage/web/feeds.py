@@ -200,6 +200,10 @@ def _update_html(incident: Incident | View, update: Update) -> Markup:
         if text:
             html += Markup("<p><strong>{}</strong><br>{}</p>").format(
                 label, markup.render_inline(_text(text)))
+    if update in incident.updates:  # its version then: the updates up to it, counted
+        number = len(incident.updates) - incident.updates.index(update)
+        html += Markup("<p><small>{}</small></p>").format(
+            editions.edition().version(status.Version(number, update.time)))
     return html
 
 
