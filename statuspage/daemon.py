@@ -36,7 +36,14 @@ from statuspage import collector, files, sources
 from statuspage.build import CACHE, MARKER
 from statuspage.build import build as build_site
 from statuspage.desk import DESK, PUBLIC, DeskLoader
-from statuspage.errors import ContentError, OutputError, Problem, StatusPageError, count
+from statuspage.errors import (
+    ContentError,
+    OutputError,
+    Problem,
+    StatusPageError,
+    count,
+    printable,
+)
 from statuspage.loader import Loader
 from statuspage.model import CLOSED_STATUSES, Site
 from statuspage.monitoring import Monitor, Round
@@ -358,7 +365,7 @@ class Daemon:
         if changed:
             for edition in self.editions:
                 edition.found = found
-            what = changed[0] if len(changed) == 1 else f"{len(changed)} files"
+            what = printable(changed[0]) if len(changed) == 1 else f"{len(changed)} files"
             self.request(f"{what} changed")
         else:
             for edition in self.editions:

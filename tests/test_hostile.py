@@ -817,6 +817,30 @@ def test_the_daemon_keeps_the_last_good_site_while_a_folder_is_gone(site, folder
         (site / f"{folder}.moved").rename(site / folder)
     finally:
         daemon.stop()
+
+
+def test_the_daemon_logs_a_changed_files_name_escaped(site, caplog):
+    """A name with a terminal escape or a newline reaches the log as escapes: it can neither
+    act on the terminal that reads the log nor forge a line of its own."""
+    import logging
+
+    from statuspage.build import build
+    from statuspage.daemon import Daemon
+
+    caplog.set_level(logging.INFO, logger="statuspage.daemon")
+    daemon = Daemon(site, clock=lambda: NOW, build=build)
+    daemon.start(paused=True)
+    try:
+        (site / "incidents" / "x\x1b]0;pwned\x07\nforged.md").write_text("x", "utf-8")
+        daemon.poll()
+        messages = [r.getMessage() for r in caplog.records if r.name == "statuspage.daemon"]
+        assert any("incidents/x\\x1b]0;pwned\\x07\\nforged.md changed" in m
+                   for m in messages), messages
+        assert not any("\x1b" in m or "\n" in m for m in messages)
+    finally:
+        daemon.stop()
+
+
 class _Payload:
     """What a planted parse cache would run when unpickled: make a folder."""
 
