@@ -146,3 +146,10 @@ def test_non_browser_tests_do_not_import_playwright(tmp_path):
         env={**os.environ, "PYTHONPATH": path})
     assert result.returncode == 0, result.stdout + result.stderr
     assert "playwright imported: False" in result.stdout, result.stdout
+
+
+def test_the_readmes_links_to_docs_lead_somewhere():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    linked = set(re.findall(r"\]\((docs/[^)#]+)", readme))
+    assert {"docs/performance.md", "docs/glossary.md"} <= linked
+    assert [path for path in sorted(linked) if not (REPO / path).is_file()] == []
