@@ -55,7 +55,7 @@ MARKER = tree.MARKER
 T = TypeVar("T")
 # A pool of processes pays for itself from this much work: files to render, each weighing
 # more on a large site, whose home, history, feeds and API list more (at 10,000 incidents
-# the 50 files an update changes take a second, and two cores halve that).
+# the 50 files an update changes are worth sharing between the cores).
 PARALLEL_FROM = 400
 INCIDENTS_PER_WEIGHT = 250  # a file weighs one more per this many incidents
 COLLECT_EVERY = 500  # pages rendered between two passes of the cycle collector
@@ -105,7 +105,7 @@ class _Freezer(Freezer):
     """Frozen-Flask's freezer (its URLs, its file names, its checks), each page fetched by
     dispatching it in a request context rather than through a new test client: the
     client's environment, cookie jar and WSGI round trip cost more than a small page's
-    render (a third of a build at 10,000 incidents). Each folder is made once; a file
+    render. Each folder is made once; a file
     is written anew (the builder removed the previous one), else compared first as
     Frozen-Flask does."""
 
@@ -118,8 +118,8 @@ class _Freezer(Freezer):
 
     def environ(self, url: str) -> dict:
         """The WSGI environment of a GET of ``url`` at the site's address: what
-        ``test_request_context`` makes, without a new EnvironBuilder for each page (30 µs,
-        a sixth of a short address's page): the site's part made once, the URL's keys set
+        ``test_request_context`` makes, without a new EnvironBuilder for each page (a good
+        part of a short address's page): the site's part made once, the URL's keys set
         as Werkzeug sets them."""
         environ = self._environ.copy()
         parts = urlsplit(url)
@@ -217,8 +217,8 @@ def build(root: Path, out: Path | None = None, url: str | None = None,
     notes: list[str] = []
     # The collector is off while a build runs: what the parse cache restores, and the plan
     # and manifests of a large site, are hundreds of thousands of objects, none of them
-    # garbage, that its passes would go over again and again (a second at 10,000
-    # incidents); renders collect every COLLECT_EVERY pages.
+    # garbage, that its passes would go over again and again; renders collect every
+    # COLLECT_EVERY pages.
     with tree.locked(out), collector.paused(settle=True):
         _check_edition(out, edition)
         if site is None:
@@ -404,7 +404,7 @@ def _on_every_core(app: Flask, todo: list[Output], workers: int | None, weight: 
 def _preload(site: Site) -> None:
     """What each worker's first page would load, loaded here before they fork: the
     Markdown converter, each language's catalog and Babel data. A daemon then loads them
-    once, not once per worker of each of its builds (0.08 s a worker)."""
+    once, not once per worker of each of its builds."""
     markup.preload()
     for lang in site.config.languages:
         i18n.preload(lang, site.config.timezone)
@@ -444,7 +444,7 @@ def _render_batch(app: Flask, todo: list[Output]) -> list[str]:
 def _collected_every(count: int, pages: Iterator[Page], total: int) -> list[Page]:
     """Every page (of ``total``), with the cycle collector run once per ``count`` pages
     instead of every few hundred allocations: rendering allocates much and leaves little
-    garbage (its automatic passes took about a seventh of the render time)."""
+    garbage (its automatic passes would go over the same living pages again and again)."""
     enabled = gc.isenabled()  # else inside a build (see collector.paused) or its worker
     gc.disable()
     if total >= count:  # what is there already (the site, its plan) is no garbage to look

@@ -71,7 +71,7 @@ def main(ctx: click.Context, site_dir: Path) -> None:
 
 def console() -> None:
     """The console script: ``main``, then the process ends without the cycle collector's
-    last passes over all a command loaded (1.2 s after a build of 10,000 incidents: the
+    last passes over all a command loaded (on a large site, a long wait for nothing: the
     objects are freed anyway, and the memory goes back with the process)."""
     try:
         main()

@@ -1,7 +1,7 @@
 """The cycle collector around a site held in memory.
 
-A loaded site of 10,000 incidents is some 700,000 objects, none of them garbage. Each full
-pass of CPython's cycle collector goes over all of them (0.55–1 s, every thread stalled),
+A loaded site of 10,000 incidents is hundreds of thousands of objects, none of them garbage.
+Each full pass of CPython's cycle collector goes over all of them (every thread stalled),
 and when one falls between two of the daemon's builds, a save made then waits for it.
 Pausing the collector while a build runs and freezing (``gc.freeze``) what outlives it keep
 the passes to what is new.
@@ -23,7 +23,7 @@ def paused(settle: bool = False) -> Iterator[None]:
 
     ``settle``: what is alive afterwards goes to the oldest generation, as if it had
     survived the passes; else the first allocation after ``enable`` starts a pass over all
-    that was allocated meanwhile (0.45 s after a build of 10,000 incidents). What of it is
+    that was allocated meanwhile (all a build made, on a large site). What of it is
     garbage goes with the next full pass.
     """
     if not gc.isenabled():

@@ -73,7 +73,7 @@ class Loader:
             if key is None or blob is None or not _signed(key, blob):
                 return  # no cache, or not one of ours: everything is parsed
             # Pickle builds or walks hundreds of thousands of objects, none of them garbage:
-            # the collector would go over them again and again (three times the work).
+            # the collector would go over them again and again.
             with collector.paused():
                 data = pickle.loads(blob[SIGNATURE:])
             if data["code"] == code_digest():

@@ -41,8 +41,8 @@ BRACKETED = ("reference", "link", "image_link", "image_reference", "short_refere
 
 class _Brackets:
     """Python-Markdown's ``getText`` in constant time: for each "[" it scans to the "]"
-    that closes it, to the end of the paragraph when none does, so a paragraph of 8,000
-    "[" took 37 s (and 50,000 never ended). Here the closing "]" of every "[" is found in
+    that closes it, to the end of the paragraph when none does: quadratic, so a paragraph
+    of many "[" could take minutes. Here the closing "]" of every "[" is found in
     one pass over the paragraph, the same answers.
 
     Python-Markdown replaces each link it reads by a placeholder and reads on after it:
@@ -84,7 +84,7 @@ class _Brackets:
 
 
 def preload() -> None:
-    """Build this thread's Markdown now (0.07 s): once in a process that then forks
+    """Build this thread's Markdown now: once in a process that then forks
     workers, instead of once in each worker of each build."""
     _markdown()
 
@@ -133,7 +133,7 @@ def _raw_html(text: str) -> str:
 
 
 # One sanitiser for every text: nh3.clean() builds one per call from these sets, which
-# took half its time.
+# costs more than the cleaning of a short text.
 _CLEANER = nh3.Cleaner(
     tags=TAGS,
     attributes=ATTRIBUTES,
@@ -236,8 +236,8 @@ MAX_FENCE_LINES = 10_000
 _SLOW = "the pages would take minutes to render"
 _FIXES = {
     # From each "<" that may open a tag, the standard library's HTMLParser reads to the
-    # end of the text (16 KB of "<a " took 5 s); from each "[" Python-Markdown reads to
-    # the end of its paragraph for the "(" of a link.
+    # end of the text (quadratic in the '<' that open nothing); from each "[" Python-Markdown
+    # reads to the end of its paragraph for the "(" of a link.
     "scans": "too many '<' or '[' that open nothing, in long paragraphs or long texts: "
              f"{_SLOW}; write &lt; or \\[ for those that are not markup, or split long "
              "paragraphs with blank lines",

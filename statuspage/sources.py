@@ -242,8 +242,8 @@ def control_character(text: str) -> tuple[int, str] | None:
 
 def look(root: Path) -> tuple[Found, dict[str, object]]:
     """What the daemon looks at every second: the content files as ``scan`` finds them
-    (a load may start from this look instead of scanning again: at 10,000 incidents a scan
-    is a quarter of a second), and what changes when content changes: each content file's
+    (a load may start from this look instead of scanning again: a scan of a large site is
+    not free), and what changes when content changes: each content file's
     stamp, every file of ``content/``, and what the scan found wrong, by path."""
     found = scan(root)
     seen: dict[str, object] = dict(stamps(root, folders=(SITE_FILE.parent,)))

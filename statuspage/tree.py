@@ -192,7 +192,7 @@ def prepare_spare(out: Path, inputs: str | None, full: bool,
     """The spare folder and two manifests: what it holds that may be kept (a complete
     build of the same inputs and edition, unless ``full``), else what it holds to be
     replaced (its files are removed as the new ones are written, its folders kept: making
-    and removing a folder costs twenty times a file, seconds for a large site). A spare
+    and removing a folder costs much more than a file, on a large site). A spare
     without a readable marker is emptied (None, None). Its marker is removed: until the
     build writes a new one, the folder is known to be half-made."""
     spare = spare_of(out)
@@ -238,8 +238,7 @@ def link(source: Path, target: Path, path: str, to: str | None = None) -> None:
 def link_many(source: Path, target: Path, paths: list[str], fresh: bool = False) -> None:
     """``link`` for each path; ``fresh``: ``target`` holds none of them yet, so there is
     nothing to remove first and each folder is made once, on every core when there are
-    many (the kernel's work on two folders runs side by side: a site of 43,729 files and
-    their 41,000 folders in 2.5–2.9 s on two cores, 3.7–4.4 s on one, on a slow day)."""
+    many (the kernel's work on two folders runs side by side)."""
     if not fresh:
         for path in paths:
             link(source, target, path)

@@ -9,15 +9,18 @@ import threading
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from serving import Receiver
 
 from statuspage.loader import load_site
 from statuspage.web import create_app
+
+if TYPE_CHECKING:  # imported by the browser fixture only, so other tests never load it
+    from playwright.sync_api import Browser, BrowserContext, Page
 
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
@@ -83,6 +86,8 @@ def chromium() -> Iterator[Browser]:
     """One headless Chromium for the whole run; each test opens its own context."""
     if not Path(CHROMIUM).is_file():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium")
+    from playwright.sync_api import sync_playwright
+
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:

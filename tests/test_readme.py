@@ -94,3 +94,62 @@ def test_nothing_a_build_leaves_beside_it_shows_in_git_status(tmp_path, ignore):
                            check=True, capture_output=True, text=True).stdout.split("\n")
     paths = {line[3:].split("/")[0] for line in shown if line}
     assert paths == {".gitignore", "content", "incidents"}, paths
+
+
+def _module_map() -> tuple[set[str], set[str]]:
+    """The names in the README's module map (Development): paths under statuspage/, as
+    `web/feeds.py`, and paths from the repository's root, as `benchmarks/build.py`."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    development = readme.split("\n## Development\n", 1)[1]
+    block = re.search(r"```\nstatuspage/\n(.+?)\n```", development, re.DOTALL)
+    assert block, "no module map in the README's Development section"
+    in_package, from_root, folder = set(), set(), ""
+    for line in block.group(1).splitlines():
+        if found := re.match(r"  (\S+\.py|\S+/)(?: |$)", line):
+            name = found.group(1)
+            folder = name if name.endswith("/") else ""
+            in_package.add(name.rstrip("/"))
+        elif found := re.match(r"    (\S+\.py)(?: |$)", line):
+            in_package.add(folder + found.group(1))
+        elif found := re.match(r"(\S+/\S+)(?: |$)", line):
+            from_root.add(found.group(1))
+    return in_package, from_root
+
+
+def test_the_module_map_names_every_module_and_only_modules():
+    package = REPO / "statuspage"
+    modules = {
+        str(path.relative_to(package)) for path in package.rglob("*.py")
+        if not path.name.startswith("__") and "__pycache__" not in path.parts
+    } | {path.name for path in package.iterdir() if (path / "__init__.py").is_file()}
+    in_package, from_root = _module_map()
+    assert sorted(modules - in_package) == [], "modules missing from the README's map"
+    assert sorted(in_package - modules) == [], "names in the README's map that do not exist"
+    assert [name for name in sorted(from_root) if not (REPO / name).is_file()] == []
+
+
+def test_non_browser_tests_do_not_import_playwright(tmp_path):
+    """conftest.py imports Playwright in the browser fixture only: a run of other tests
+    neither pays for it nor needs it installed."""
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "sees_playwright.py").write_text(
+        "import sys\n\n\ndef pytest_collection_finish(session):\n"
+        "    print('playwright imported:', 'playwright' in sys.modules)\n", encoding="utf-8")
+    path = os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")]))
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
+         "-p", "sees_playwright", "tests/test_times.py"],
+        cwd=REPO, capture_output=True, text=True, check=False,
+        env={**os.environ, "PYTHONPATH": path})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "playwright imported: False" in result.stdout, result.stdout
+
+
+def test_the_readmes_links_to_docs_lead_somewhere():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    linked = set(re.findall(r"\]\((docs/[^)#]+)", readme))
+    assert {"docs/performance.md", "docs/glossary.md"} <= linked
+    assert [path for path in sorted(linked) if not (REPO / path).is_file()] == []

@@ -35,7 +35,7 @@ def outputs(snap: status.Snapshot):
     Every build writes them, and they need every incident's times: worked out here, in
     the process that plans the build, so that forked workers share them and the daemon's
     next build finds those of settled incidents kept (in a worker they were lost with it,
-    a fifth of a second of each rebuild at 10,000 incidents)."""
+    and worked out again at every rebuild)."""
     api.prepare(snap)
     for endpoint in FILES:
         yield Output(f"api.{endpoint}", {})
