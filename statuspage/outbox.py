@@ -174,6 +174,23 @@ class Outbox:
         return [tuple(row) for row in self._read(
             f"SELECT channel, event, state FROM messages {where} ORDER BY id", args)]
 
+    # -- many channels at once (mail: one channel per address) ------------------------------
+
+    def pending(self, prefix: str, after: int = 0, limit: int = 500) -> list[Message]:
+        """Waiting messages of every channel starting with ``prefix``, in queue order, from
+        the one after ``after``: a pool of senders shares them, not a thread per channel."""
+        return [Message(*row) for row in self._read(
+            "SELECT channel, event, body, id FROM messages WHERE state = 'pending' "
+            "AND id > ? AND channel >= ? AND channel < ? ORDER BY id LIMIT ?",
+            (after, prefix, prefix + "\U0010ffff", limit))]
+
+    def finished(self, outcomes: Iterable[tuple[Message, str, str]]) -> None:
+        """(message, DELIVERED or DROPPED, note) of many messages, in one transaction."""
+        now = _now()
+        self._write([("UPDATE messages SET state = ?, done = ?, note = ?, body = NULL "
+                      "WHERE id = ?", (state, now, note, message.id))
+                     for message, state, note in outcomes])
+
     def close(self) -> None:
         with self._lock:
             if self._db is not None:
