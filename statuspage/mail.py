@@ -20,6 +20,7 @@ import socket
 import ssl
 from dataclasses import dataclass
 from datetime import datetime
+from email import quoprimime
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, make_msgid
@@ -209,16 +210,18 @@ def update_message(site: Site, incident, update: Update | None, lang: str, recip
     text_part = "\n\n".join([
         f"{title} — {status}", body,
         *(f"{label}: {value}" for label, value, _h in facts),
-        f"{links.incident}", f"--\n{leave} {links.leave}"]) + "\n"
+        f"{links.incident}", f"--\n{leave}\n{links.leave}"]) + "\n"
     html_part = (
         f'<!doctype html><html lang="{html.escape(lang)}"><body>'
         f"<h1>{html.escape(title)} — {html.escape(status)}</h1>{body_html}<dl>"
         + "".join(f"<dt>{html.escape(label)}</dt><dd>{value}</dd>" for label, _t, value in facts)
         + f'</dl><p><a href="{html.escape(links.incident)}">{html.escape(links.incident)}</a>'
-        f'</p><hr><p><small>{html.escape(leave)} <a href="{html.escape(links.leave)}">'
+        # the link alone on its line: Template swaps it in the encoded message
+        f'</p><hr><p><small>{html.escape(leave)} <a\nhref="{html.escape(links.leave)}"\n>'
         f"{html.escape(gettext(_('Unsubscribe')))}</a></small></p></body></html>")
     message = _envelope(site, sender, recipient, f"{title} — {status}", lang)
-    message["Message-ID"] = make_msgid(domain=_domain(site))
+    message["Message-ID"] = f"<{MESSAGE_ID}>" if recipient == TO else make_msgid(
+        domain=_domain(site))
     root = thread_id(site, incident.id)
     message["In-Reply-To"] = root
     message["References"] = root
@@ -228,6 +231,38 @@ def update_message(site: Site, incident, update: Update | None, lang: str, recip
     message.set_content(text_part, cte="quoted-printable")
     message.add_alternative(html_part, subtype="html", cte="quoted-printable")
     return _finish(message, lang)
+
+
+# What a Template puts in each recipient's copy: plain ASCII, on lines of their own in the
+# quoted-printable parts, so that they survive the encoding unchanged.
+TO = "recipient@placeholder.invalid"
+LEAVE = "@@LEAVE@@"
+MESSAGE_ID = "placeholder.message.id"
+
+
+class Template:
+    """A message composed once for many recipients (in one language), each copy made by
+    swapping in the address, the unsubscribe link and a Message-ID: composing with
+    ``email`` takes milliseconds, which 20,000 subscribers would wait for."""
+
+    def __init__(self, message: EmailMessage):
+        self.data = bytes(message)
+        for mark in (TO, LEAVE, MESSAGE_ID):
+            assert mark.encode() in self.data, mark
+
+    def render(self, recipient: str, leave: str, message_id: str) -> bytes:
+        """A copy for ``recipient`` (an address address_problem accepts: ASCII, no
+        separators), whose unsubscribe link is ``leave``."""
+        encoded = quoprimime.body_encode(leave, maxlinelen=76, eol="\r\n")
+        return (self.data.replace(TO.encode(), recipient.encode("ascii"))
+                .replace(f"<{LEAVE}>".encode(), f"<{leave}>".encode("ascii"))
+                .replace(LEAVE.encode(), f"=\r\n{encoded}=\r\n".encode("ascii"))
+                .replace(MESSAGE_ID.encode(), message_id.encode("ascii")))
+
+
+def message_id(site: Site) -> str:
+    """A unique Message-ID's inside (without the angle brackets)."""
+    return make_msgid(domain=_domain(site)).strip("<>")
 
 
 def confirmation_message(site: Site, lang: str, recipient: str, link: str, sender: str,

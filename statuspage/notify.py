@@ -148,14 +148,19 @@ class Mailer:
             recipients = self.store.recipients(view.id, list(view.components))
         chunk: list[Message] = []
         count = 0
+        templates: dict[str, mail.Template] = {}  # one per language
         for number, address, lang in recipients:
             lang = lang if lang in site.config.languages else site.config.default_language
-            links = mail.Links(
-                f"{mail.edition_url(site, lang)}/incidents/{view.id}/",
-                f"{settings.url}/leave/{self.store.leave_token(number)}")
-            message = mail.update_message(site, view.incident, update, lang, address, links,
-                                          settings.sender, late=late)
-            chunk.append(Message(mail.channel(address), event, bytes(message)))
+            if lang not in templates:
+                links = mail.Links(f"{mail.edition_url(site, lang)}/incidents/{view.id}/",
+                                   mail.LEAVE)
+                templates[lang] = mail.Template(mail.update_message(
+                    site, view.incident, update, lang, mail.TO, links, settings.sender,
+                    late=late))
+            body = templates[lang].render(
+                address, f"{settings.url}/leave/{self.store.leave_token(number)}",
+                mail.message_id(site))
+            chunk.append(Message(mail.channel(address), event, body))
             count += 1
             if len(chunk) == CHUNK:
                 self.outbox.record(STREAM, [], messages=chunk)

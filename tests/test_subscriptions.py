@@ -332,8 +332,8 @@ def test_an_update_is_mailed_once_to_each_matching_subscriber(sub_site, runner, 
     assert fr["Subject"] == "Coupure fibre à Lyon — Cause identifiée"
     assert en["Subject"].endswith("— Identified")
     assert fr.get_content_type() == "multipart/alternative"
-    text = fr.get_body(("plain",)).get_content()
-    html = fr.get_body(("html",)).get_content()
+    text = fr.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    html = fr.get_body(("html",)).get_content().replace("\r\n", "\n")
     assert "Câble <b>coupé</b> & <script>alert(1)</script> réparé." in text
     assert "<b>coupé</b> &amp;" in html and "<script" not in html  # sanitised as on the page
     assert f"https://status.test.example/incidents/{FIBRE}/" in text
@@ -344,6 +344,11 @@ def test_an_update_is_mailed_once_to_each_matching_subscriber(sub_site, runner, 
     assert fr["Message-ID"] != en["Message-ID"]
     assert fr["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert re.fullmatch(rf"<{SERVICE}/leave/\d+\.[0-9a-f]+>", fr["List-Unsubscribe"])
+    leave = fr["List-Unsubscribe"].strip("<>")
+    assert text.endswith(f"\n{leave}\n")  # the body's link, whole once decoded
+    assert f'href="{leave}"' in html
+    assert fr["To"] == "inc-fr@example.com" and en["To"] == "inc-en@example.com"
+    assert en.get_body(("plain",)).get_content().count("/leave/") == 1
 
 
 def test_one_click_unsubscribe_stops_the_mail(sub_site, runner, smtp):
