@@ -233,3 +233,55 @@ def test_a_wrong_smtp_url_is_said(sub_site, runner):
                                   "http://user:secret@relay"])
     assert result.exit_code == 1 and "is not an SMTP URL" in result.output
     assert "secret" not in result.output
+
+
+def _wait(condition, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def test_statuspage_run_notify_mails_each_subscriber_once(sub_site, tmp_path, smtp):
+    """The issue's check: the service's subscribers, a real daemon with STATUSPAGE_SMTP and
+    STATUSPAGE_DB, an update posted with the CLI: who gets it, once, in his language;
+    nothing again after a restart."""
+    url, inbox = smtp
+    db = f"sqlite:///{tmp_path / 'elsewhere.sqlite'}"
+    env = {**os.environ, "STATUSPAGE_SITE": str(sub_site), "STATUSPAGE_SMTP": url,
+           "STATUSPAGE_DB": db}
+    with subscribers.Store(db) as store:
+        store.add_confirmed([("fr@example.com", "fr", "incident", FIBRE),
+                             ("en@example.com", "en", "component", "fibre"),
+                             ("no@example.com", "en", "component", "billing")])
+    out = sub_site / "build"
+    log = tmp_path / "daemon.log"
+
+    def daemon():
+        with log.open("a", encoding="utf-8") as stream:
+            return subprocess.Popen([sys.executable, "-m", "statuspage", "run", "--notify",
+                                     "--every", "1h"], cwd=tmp_path, env=env, stdout=stream,
+                                    stderr=subprocess.STDOUT)
+
+    process = daemon()
+    try:
+        _wait((out / "index.html").exists, 30, "the first build")
+        _wait(lambda: "mail: " in log.read_text(encoding="utf-8"), 10, "the baseline")
+        assert _cli(sub_site, "update", FIBRE, "-m", "Câble réparé.", env=env).returncode == 0
+        assert inbox.wait_for(2, 30), log.read_text(encoding="utf-8")
+    finally:
+        process.terminate()
+        process.wait(30)
+    process = daemon()  # a restart: nothing again
+    try:
+        _wait(lambda: log.read_text(encoding="utf-8").count(" (start): ") >= 2,
+              30, "the build at the restart")
+        time.sleep(1)  # what it would have mailed: its delivery round is over by now
+    finally:
+        process.terminate()
+        process.wait(30)
+    assert sorted(inbox.recipients()) == ["en@example.com", "fr@example.com"]
+    assert inbox.messages("fr@example.com")[0]["Content-Language"] == "fr"
+    # no English title: the French one, the status in English
+    assert inbox.messages("en@example.com")[0]["Subject"] == "Coupure fibre à Lyon — Identified"
