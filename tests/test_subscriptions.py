@@ -372,3 +372,19 @@ def test_one_click_unsubscribe_stops_the_mail(sub_site, runner, smtp):
     cycle(sub_site, url)
     assert inbox.recipients().count("ann@example.com") == 1
     assert inbox.recipients().count("bob@example.com") == 2
+
+
+def test_a_wrong_subscriptions_setting_is_located(site_dir, runner):
+    config = site_dir / "content" / "site.yaml"
+    lines = len(config.read_text(encoding="utf-8").splitlines())
+    config.write_text(config.read_text(encoding="utf-8") + "subscriptions:\n  url: nope\n"
+                      "  from: 'x@y.z\\r\\nBcc: all@x.com'\n  late_notice: maybe\n",
+                      encoding="utf-8")
+    result = runner.invoke(main, ["--site", str(site_dir), "check"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"content/site.yaml:{lines + 2}: subscriptions.url: 'nope' is not an http(s) URL" \
+        in result.output
+    assert f"content/site.yaml:{lines + 3}: subscriptions.from: " in result.output
+    assert "is not an e-mail address" in result.output
+    assert f"content/site.yaml:{lines + 4}: subscriptions.late_notice: expected true or " \
+        "false" in result.output
