@@ -21,6 +21,7 @@ import ssl
 from dataclasses import dataclass
 from datetime import datetime
 from email import quoprimime
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, make_msgid
@@ -227,7 +228,8 @@ def update_message(site: Site, incident, update: Update | None, lang: str, recip
     message["References"] = root
     message["List-Unsubscribe"] = f"<{links.leave}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message["List-Id"] = f"{site_name} <status.{_domain(site)}>"
+    message["List-Id"] = f'"{_one_line(site_name).replace(chr(34), chr(39))}" ' \
+        f"<status.{_domain(site)}>"
     message.set_content(text_part, cte="quoted-printable")
     message.add_alternative(html_part, subtype="html", cte="quoted-printable")
     return _finish(message, lang)
@@ -289,10 +291,10 @@ def confirmation_message(site: Site, lang: str, recipient: str, link: str, sende
 def _envelope(site: Site, sender: str, recipient: str, subject: str, lang: str
               ) -> EmailMessage:
     message = EmailMessage(policy=SMTP)
-    message["From"] = f"{_text(site, site.config.name, lang)} <{sender}>" \
-        if "<" not in sender else sender
+    message["From"] = Address(_one_line(_text(site, site.config.name, lang)),
+                              addr_spec=sender)
     message["To"] = recipient
-    message["Subject"] = subject
+    message["Subject"] = _one_line(subject)
     message["Date"] = format_datetime(datetime.now().astimezone())
     message["Auto-Submitted"] = "auto-generated"
     return message
@@ -302,6 +304,12 @@ def _finish(message: EmailMessage, lang: str) -> EmailMessage:
     """After the parts are set (setting them clears every Content-* header)."""
     message["Content-Language"] = lang
     return message
+
+
+def _one_line(text: str) -> str:
+    """A header's text: whatever line breaks content holds become spaces (a header cannot
+    hold one, and a title must not add a header)."""
+    return " ".join(text.split())
 
 
 def channel(address: str) -> str:

@@ -388,3 +388,23 @@ def test_a_wrong_subscriptions_setting_is_located(site_dir, runner):
     assert "is not an e-mail address" in result.output
     assert f"content/site.yaml:{lines + 4}: subscriptions.late_notice: expected true or " \
         "false" in result.output
+
+
+def test_a_title_or_name_cannot_add_a_header(site):
+    import dataclasses
+    from email import message_from_bytes, policy
+
+    from statuspage import mail
+    from statuspage.model import Text
+
+    config = dataclasses.replace(site.config, name=Text({"fr": 'Statut\r\nBcc: x@y.z "q"'}))
+    incident = dataclasses.replace(site.incidents[0],
+                                   title=Text({"fr": "Titre\nBcc: evil@example.com"}))
+    site = dataclasses.replace(site, config=config)
+    message = mail.update_message(site, incident, incident.updates[0], "fr", "a@example.com",
+                                  mail.Links("https://x.example/i", "https://y.example/l"),
+                                  "status@test.example")
+    parsed = message_from_bytes(bytes(message), policy=policy.default)
+    assert parsed["Bcc"] is None and parsed["To"] == "a@example.com"
+    assert parsed["Subject"].startswith("Titre Bcc: evil@example.com — ")
+    assert parsed["From"].addresses[0].addr_spec == "status@test.example"
