@@ -285,3 +285,20 @@ def test_statuspage_run_notify_mails_each_subscriber_once(sub_site, tmp_path, sm
     assert inbox.messages("fr@example.com")[0]["Content-Language"] == "fr"
     # no English title: the French one, the status in English
     assert inbox.messages("en@example.com")[0]["Subject"] == "Coupure fibre à Lyon — Identified"
+
+
+def test_notify_with_the_relay_down_keeps_the_mail_for_the_next_run(sub_site, runner):
+    port = free_port()
+    url = f"smtp://127.0.0.1:{port}"
+    add(sub_site, [("ann@example.com", "fr", "all", "")])
+    site = ["--site", str(sub_site)]
+    assert runner.invoke(main, [*site, "notify", "--smtp", url]).exit_code == 0  # baseline
+    runner.invoke(main, [*site, "update", FIBRE, "-m", "Point."], catch_exceptions=False)
+    down = runner.invoke(main, [*site, "notify", "--smtp", url])
+    assert down.exit_code == 1
+    assert down.output == ("1 messages queued, 0 sent, 1 waiting for the relay (the next run "
+                           "sends them)\n")
+    with smtp_server(port=port) as (_url, inbox):
+        up = runner.invoke(main, [*site, "notify", "--smtp", url])
+        assert up.exit_code == 0 and up.output == "0 messages queued, 1 sent\n"
+    assert inbox.recipients() == ["ann@example.com"]
