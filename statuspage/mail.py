@@ -77,12 +77,17 @@ class Relay:
                                                   context=context)
         else:
             conn = smtplib.SMTP(self.host, self.port, timeout=TIMEOUT)
-            conn.ehlo()
-            if conn.has_extn("starttls"):
-                conn.starttls(context=context)
+        try:
+            if self.scheme == "smtp":
                 conn.ehlo()
-        if self.user:
-            conn.login(self.user, self.password or "")
+                if conn.has_extn("starttls"):
+                    conn.starttls(context=context)
+                    conn.ehlo()
+            if self.user:
+                conn.login(self.user, self.password or "")
+        except BaseException:
+            conn.close()
+            raise
         return conn
 
     def __str__(self) -> str:
@@ -105,18 +110,31 @@ class Connection:
         self._smtp: smtplib.SMTP | None = None
 
     def send(self, sender: str, recipient: str, message: bytes) -> Outcome:
-        """One attempt: DELIVERED on 250, DROPPED on a 5xx refusal of the recipient or the
-        message, RETRY when the relay is unreachable or answers 4xx."""
+        """One attempt: DELIVERED on 250; DROPPED when the relay refuses the recipient or
+        the message for good (5xx); RETRY on a 4xx, and when the relay cannot be reached,
+        refuses the login or the sender (its note then starts with "relay": the relay's
+        trouble, not the address's, and no use trying the other messages now)."""
         for fresh in (False, True):  # a connection the relay closed meanwhile: once more
             try:
                 if self._smtp is None:
                     self._smtp = self.relay.connect()
                     fresh = True
+            except smtplib.SMTPAuthenticationError as err:
+                return Outcome(RETRY, f"relay {self.relay} refused the login ({err.smtp_code})")
+            except (smtplib.SMTPException, OSError) as err:
+                self.close()
+                return Outcome(RETRY, f"relay {self.relay} unreachable "
+                                      f"({err or type(err).__name__})")
+            try:
                 self._smtp.sendmail(sender, [recipient], message)
                 return Outcome(DELIVERED, "250")
             except smtplib.SMTPRecipientsRefused as err:
                 code, reply = err.recipients[recipient]
                 return self._refused(code, reply)
+            except smtplib.SMTPSenderRefused as err:
+                self.close()
+                return Outcome(RETRY, f"relay {self.relay} refused the sender {sender} "
+                                      f"({err.smtp_code})")
             except smtplib.SMTPResponseException as err:
                 self.close()
                 return self._refused(err.smtp_code, err.smtp_error)

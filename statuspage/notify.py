@@ -294,7 +294,7 @@ class Postman:
                     results.put((message, Outcome(DROPPED, "no longer subscribed")))
                     continue
                 outcome = connection.send(self.sender, address, message.body)
-                if outcome.state == RETRY and "unreachable" in outcome.note:
+                if outcome.state == RETRY and outcome.note.startswith("relay "):
                     log.error("mail: %s; what waits goes at the next round", outcome.note)
                     stop.set()
                 results.put((message, outcome))
