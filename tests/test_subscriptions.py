@@ -267,13 +267,13 @@ def test_the_service_over_http(sub_site, smtp):
 # -- delivery --------------------------------------------------------------------------
 
 
-def add(site_dir: Path, rows) -> None:
-    with subscribers.Store(subscribers.database_url(site_dir, None)) as store:
+def add(site_dir: Path, rows, db: str | None = None) -> None:
+    with subscribers.Store(subscribers.database_url(site_dir, db)) as store:
         store.add_confirmed(rows)
 
 
-def mailer_for(site_dir: Path, smtp_url: str) -> notify.Mailer:
-    store = subscribers.Store(subscribers.database_url(site_dir, None))
+def mailer_for(site_dir: Path, smtp_url: str, db: str | None = None) -> notify.Mailer:
+    store = subscribers.Store(subscribers.database_url(site_dir, db))
     box = outbox.Outbox(outbox.path_for(site_dir / "build"))
     return notify.Mailer(store, box, notify.Postman(box, Relay.parse(smtp_url), store,
                                                    base_delay=0.05, max_delay=0.2))
@@ -289,9 +289,10 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def cycle(site_dir: Path, smtp_url: str, *, first: bool = False) -> None:
+def cycle(site_dir: Path, smtp_url: str, *, first: bool = False,
+          db: str | None = None) -> None:
     """A daemon's life: loaded, then one build; what it queued delivered."""
-    mailer = mailer_for(site_dir, smtp_url)
+    mailer = mailer_for(site_dir, smtp_url, db)
     try:
         site = load_site(site_dir)
         mailer.loaded(site, now())
@@ -434,3 +435,15 @@ def test_pages_with_forms_and_the_services_pages_are_valid_html(sub_site, runner
     done = subprocess.run([str(validator), "--root", str(pages), "--show-warnings",
                            "--format", "text"], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_delivery_on_each_database(sub_site, runner, smtp, db_url):
+    url, inbox = smtp
+    add(sub_site, [("ann@example.com", "fr", "incident", FIBRE),
+                   ("bob@example.com", "en", "all", ""),
+                   ("cid@example.com", "fr", "component", "billing")], db=db_url)
+    cycle(sub_site, url, db=db_url)
+    update(runner, sub_site, "-m", "Câble réparé.")
+    cycle(sub_site, url, db=db_url)
+    cycle(sub_site, url, db=db_url)
+    assert sorted(inbox.recipients()) == ["ann@example.com", "bob@example.com"]
