@@ -302,3 +302,12 @@ def test_notify_with_the_relay_down_keeps_the_mail_for_the_next_run(sub_site, ru
         up = runner.invoke(main, [*site, "notify", "--smtp", url])
         assert up.exit_code == 0 and up.output == "0 messages queued, 1 sent\n"
     assert inbox.recipients() == ["ann@example.com"]
+
+
+def test_run_notify_needs_a_relay_and_serve_needs_the_setting(site_dir, runner, monkeypatch):
+    monkeypatch.delenv("STATUSPAGE_SMTP", raising=False)
+    result = runner.invoke(main, ["--site", str(site_dir), "run", "--notify"])
+    assert result.exit_code == 2 and "--notify needs the relay" in result.output
+    result = runner.invoke(main, ["--site", str(site_dir), "subscribers", "serve"])
+    assert result.exit_code == 1 and "no subscriptions: setting" in result.output
+    assert "Traceback" not in result.output
