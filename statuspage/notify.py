@@ -256,11 +256,10 @@ class Postman:
         todo: queue.Queue[Message | None] = queue.Queue(maxsize=4 * 500)
         results: queue.Queue[tuple[Message, Outcome]] = queue.Queue()
         stop = threading.Event()  # the relay is down: the rest waits for the next round
-        left = [0]
         senders = [threading.Thread(target=self._send_all, args=(todo, results, stop, known),
                                     daemon=True, name=f"mail sender {n}")
                    for n in range(self.workers)]
-        recorder = threading.Thread(target=self._record, args=(results, bouncing, left),
+        recorder = threading.Thread(target=self._record, args=(results, bouncing),
                                     daemon=True, name="mail recorder")
         for thread in (*senders, recorder):
             thread.start()
@@ -278,7 +277,7 @@ class Postman:
             thread.join()
         results.put((Message("", "", b""), Outcome("end")))
         recorder.join()
-        self.left = len(self.outbox.pending(PREFIX, limit=100000))
+        self.left = self.outbox.count_pending(PREFIX)
         return self.left > 0 and not self._closing.is_set()
 
     def _send_all(self, todo: queue.Queue, results: queue.Queue, stop: threading.Event,
@@ -301,7 +300,7 @@ class Postman:
         finally:
             connection.close()
 
-    def _record(self, results: queue.Queue, bouncing: set[str], left: list[int]) -> None:
+    def _record(self, results: queue.Queue, bouncing: set[str]) -> None:
         """Group commit: what was sent meanwhile, in one transaction, again and again."""
         ending = False
         while not ending:
@@ -320,8 +319,6 @@ class Postman:
                     self.sent += 1
                 elif outcome.state == DROPPED:
                     done.append((message, DROPPED, outcome.note))
-                else:
-                    left[0] += 1
             if done:
                 self.outbox.finished(done)
             for message, state, note in done:

@@ -184,6 +184,11 @@ class Outbox:
             "AND id > ? AND channel >= ? AND channel < ? ORDER BY id LIMIT ?",
             (after, prefix, prefix + "\U0010ffff", limit))]
 
+    def count_pending(self, prefix: str) -> int:
+        """How many messages of the channels starting with ``prefix`` wait."""
+        return self._read("SELECT count(*) FROM messages WHERE state = 'pending' "
+                          "AND channel >= ? AND channel < ?", (prefix, prefix + "\U0010ffff"))[0][0]
+
     def finished(self, outcomes: Iterable[tuple[Message, str, str]]) -> None:
         """(message, DELIVERED or DROPPED, note) of many messages, in one transaction."""
         now = _now()
