@@ -289,9 +289,12 @@ class Postman:
                 if stop.is_set() or self._closing.is_set():
                     continue  # drained: it waits for the next round
                 address = mail.address_of(message.channel)
+                # known was read at the round's start: a request stored since is asked for
                 if known is not None and address not in known:
-                    results.put((message, Outcome(DROPPED, "no longer subscribed")))
-                    continue
+                    if self.store is None or not self.store.has(address):
+                        results.put((message, Outcome(DROPPED, "no longer subscribed")))
+                        continue
+                    known.add(address)
                 outcome = connection.send(self.sender, address, message.body)
                 if outcome.state == RETRY and outcome.note.startswith("relay "):
                     log.error("mail: %s; what waits goes at the next round", outcome.note)

@@ -253,6 +253,12 @@ class Store:
         with self.engine.connect() as conn:
             return set(conn.execute(sa.select(subscriptions.c.email).distinct()).scalars())
 
+    def has(self, email: str) -> bool:
+        """Whether ``email`` has a subscription, confirmed or not."""
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(subscriptions.c.id).where(
+                subscriptions.c.email == normalised(email)).limit(1)).first() is not None
+
     def bouncing(self) -> set[str]:
         with self.engine.connect() as conn:
             return set(conn.execute(sa.select(subscriptions.c.email).where(
