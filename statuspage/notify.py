@@ -44,6 +44,7 @@ PREFIX = "mail "
 FOLLOW = timedelta(days=90)  # an incident's subscribers hear of it this long after its end
 CHUNK = 1000  # messages queued per transaction
 WORKERS = 4  # connections to the relay at once
+UNRECORDED = 16  # messages sent (or being sent) and not yet recorded as delivered, at most
 BASE_DELAY = 2.0
 MAX_DELAY = 300.0
 
@@ -256,10 +257,13 @@ class Postman:
         todo: queue.Queue[Message | None] = queue.Queue(maxsize=4 * 500)
         results: queue.Queue[tuple[Message, Outcome]] = queue.Queue()
         stop = threading.Event()  # the relay is down: the rest waits for the next round
-        senders = [threading.Thread(target=self._send_all, args=(todo, results, stop, known),
+        # Sent but not yet recorded as such: a kill -9 sends these again, so there are few.
+        unrecorded = threading.BoundedSemaphore(UNRECORDED)
+        senders = [threading.Thread(target=self._send_all,
+                                    args=(todo, results, stop, known, unrecorded),
                                     daemon=True, name=f"mail sender {n}")
                    for n in range(self.workers)]
-        recorder = threading.Thread(target=self._record, args=(results, bouncing),
+        recorder = threading.Thread(target=self._record, args=(results, bouncing, unrecorded),
                                     daemon=True, name="mail recorder")
         for thread in (*senders, recorder):
             thread.start()
@@ -281,7 +285,7 @@ class Postman:
         return self.left > 0 and not self._closing.is_set()
 
     def _send_all(self, todo: queue.Queue, results: queue.Queue, stop: threading.Event,
-                  known: set[str] | None) -> None:
+                  known: set[str] | None, unrecorded: threading.BoundedSemaphore) -> None:
         assert self.relay is not None
         connection = mail.Connection(self.relay)
         try:
@@ -290,6 +294,7 @@ class Postman:
                     continue  # drained: it waits for the next round
                 address = mail.address_of(message.channel)
                 # known was read at the round's start: a request stored since is asked for
+                unrecorded.acquire()
                 if known is not None and address not in known:
                     if self.store is None or not self.store.has(address):
                         results.put((message, Outcome(DROPPED, "no longer subscribed")))
@@ -303,7 +308,8 @@ class Postman:
         finally:
             connection.close()
 
-    def _record(self, results: queue.Queue, bouncing: set[str]) -> None:
+    def _record(self, results: queue.Queue, bouncing: set[str],
+                unrecorded: threading.BoundedSemaphore) -> None:
         """Group commit: what was sent meanwhile, in one transaction, again and again."""
         ending = False
         while not ending:
@@ -324,6 +330,9 @@ class Postman:
                     done.append((message, DROPPED, outcome.note))
             if done:
                 self.outbox.finished(done)
+            for _message, outcome in batch:
+                if outcome.state != "end":
+                    unrecorded.release()
             for message, state, note in done:
                 address = mail.address_of(message.channel)
                 if self.store is None:
