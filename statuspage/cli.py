@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import cast
 
 import click
 
@@ -50,6 +51,7 @@ class _Group(click.Group):
 class Context:
     def __init__(self, site_dir: Path):
         self.root = site_dir
+        self.db: str | None = None  # the subscribers' database (statuspage subscribers --db)
 
     def config(self):
         return loader.load_config(self.root)
@@ -738,15 +740,25 @@ def _period(ctx, param, value: str):
               help="Publish at once a change that removes more than half of the incidents "
                    "(else held until it has stood for 30 s, in case a folder is only briefly "
                    "gone).")
+@click.option("--notify", "notify_mail", is_flag=True,
+              help="Mail each new update to its confirmed subscribers (site.yaml's "
+                   "subscriptions:, --smtp, --db; docs/subscriptions.md).")
+@click.option("--smtp", envvar="STATUSPAGE_SMTP", metavar="URL",
+              help="With --notify: the relay, smtp://[user:pass@]host[:port] or smtps://… "
+                   "(or STATUSPAGE_SMTP).")
+@click.option("--db", envvar="STATUSPAGE_DB", metavar="URL",
+              help="With --notify: the subscribers' database (default: the site folder's "
+                   "SQLite; or STATUSPAGE_DB, e.g. postgresql://…).")
 @pass_ctx
 def run(obj: Context, out: Path | None, url: str | None, every, on_overdue: str | None,
         target: str | None, endpoint_url: str | None, max_age: int, invalidate: str | None,
         webhooks: tuple[str, ...], webhook_format: str, desk_out: Path | None,
-        on_error: str | None, metrics: Path | None, allow_mass_removal: bool) -> None:
+        on_error: str | None, metrics: Path | None, allow_mass_removal: bool,
+        notify_mail: bool, smtp: str | None, db: str | None) -> None:
     """The publishing daemon: build at start, then on every content change, at each
     maintenance start and end and promised update time, and every --every; remind staff
-    when a promised update is overdue; after each build, publish (--publish) and notify
-    webhooks. SIGTERM or Ctrl-C stops it."""
+    when a promised update is overdue; after each build, publish (--publish), notify
+    webhooks and mail subscribers (--notify). SIGTERM or Ctrl-C stops it."""
     from statuspage import daemon, outbound, outbox
     from statuspage import webhooks as hooks
 
@@ -768,11 +780,14 @@ def run(obj: Context, out: Path | None, url: str | None, every, on_overdue: str 
         legacy=hooks.legacy_path(output)))
     followers: list[daemon.Follower] = [notifier]
     monitor = _monitor(on_error, metrics, output, notifier, publishing=bool(target))
-    if target:  # the webhooks once the pages they link to are online
+    if notify_mail:
+        followers.append(_mailer(obj, output, smtp, db))
+    if target:  # the webhooks and mail once the pages they link to are online
         told = [monitor] if monitor and metrics else []  # the publish time is a metric
         followers = [outbound.Publisher(output, target, endpoint_url=endpoint_url,
                                         max_age=max_age, invalidate=invalidate,
-                                        then=[notifier, *told])]
+                                        then=cast("list[outbound.Notifier]",
+                                                  [*followers, *told]))]
     daemon.Daemon(obj.root, out, url=url, every=every, on_overdue=on_overdue,
                   followers=followers, desk_out=desk_out, monitor=monitor,
                   allow_mass_removal=allow_mass_removal).run()
@@ -792,6 +807,145 @@ def _monitor(on_error: str | None, metrics: Path | None, output: Path, notifier,
     return monitoring.Monitor(on_error, metrics and metrics.resolve(),
                               told=monitoring.told_path(output),
                               publishing=publishing, deliveries=notifier)
+
+
+def _mailer(obj: Context, output: Path, smtp: str | None, db: str | None):
+    """The e-mail notifications' follower: the store, the outbox, the relay."""
+    from statuspage import mail, notify, outbox, subscribers
+
+    if not smtp:
+        raise click.UsageError("--notify needs the relay: --smtp smtp://host[:port] (or "
+                               "STATUSPAGE_SMTP)")
+    relay = mail.Relay.parse(smtp)
+    store = subscribers.Store(subscribers.database_url(obj.root, db))
+    box = outbox.Outbox(outbox.path_for(output))
+    return notify.Mailer(store, box, notify.Postman(box, relay, store))
+
+
+@main.command(name="notify")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+              help="The build whose outbox is used (default: build/ in the site folder).")
+@click.option("--smtp", envvar="STATUSPAGE_SMTP", metavar="URL", required=True,
+              help="The relay: smtp://[user:pass@]host[:port] or smtps://… (or "
+                   "STATUSPAGE_SMTP).")
+@click.option("--db", envvar="STATUSPAGE_DB", metavar="URL",
+              help="The subscribers' database (default: the site folder's SQLite; or "
+                   "STATUSPAGE_DB).")
+@pass_ctx
+def notify_command(obj: Context, out: Path | None, smtp: str, db: str | None) -> None:
+    """Mail once what is new since the last run to its confirmed subscribers, as run
+    --notify does after each build (for cron or CI); the first run only records what
+    stands."""
+    site = loader.load_site(obj.root)
+    if site.config.subscriptions is None:
+        raise StatusPageError(f"{SITE_FILE}: no subscriptions: setting; add subscriptions: "
+                              "{url: …, from: …} (docs/subscriptions.md)")
+    mailer = _mailer(obj, out or obj.root / "build", smtp, db)
+    mailer.postman.rounds = 3
+    mailer.postman.base_delay = 1.0
+    now = _now()
+    mailer.loaded(site, now)
+    queued = mailer.built(site, now)
+    mailer.wait()
+    mailer.close()
+    click.echo(f"{queued} messages queued, {mailer.postman.sent} sent"
+               + (f", {mailer.postman.left} waiting for the relay (the next run sends them)"
+                  if mailer.postman.left else ""))
+    if mailer.postman.left:
+        sys.exit(1)
+
+
+@main.group()
+@click.option("--db", envvar="STATUSPAGE_DB", metavar="URL",
+              help="The subscribers' database (default: the site folder's SQLite; or "
+                   "STATUSPAGE_DB, e.g. postgresql://user@host/db).")
+@pass_ctx
+def subscribers(obj: Context, db: str | None) -> None:
+    """E-mail subscribers: the subscription service and what is stored about people
+    (docs/subscriptions.md)."""
+    obj.db = db
+
+
+def _store(obj: Context):
+    from statuspage import subscribers as store
+
+    return store.Store(store.database_url(obj.root, obj.db))
+
+
+@subscribers.command(name="serve")
+@click.option("--host", default="127.0.0.1", show_default=True, metavar="HOST",
+              help="The address to listen on.")
+@click.option("--port", default=8001, show_default=True, type=click.IntRange(1, 65535),
+              metavar="PORT", help="The port.")
+@click.option("--smtp", envvar="STATUSPAGE_SMTP", metavar="URL",
+              help="Where the confirmation mails go (else queued for run --notify).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+              help="The site's output, beside which the outbox is (default: build/).")
+@pass_ctx
+def subscribers_serve(obj: Context, host: str, port: int, smtp: str | None,
+                      out: Path | None) -> None:
+    """Run the subscription service the pages' forms post to (for production, a WSGI
+    server: gunicorn 'statuspage.subscribe:create_app()')."""
+    from statuspage.subscribe import create_app
+
+    app = create_app(obj.root, obj.db, smtp, out)
+    click.echo(f"subscription service for {obj.root.resolve()} on http://{host}:{port}/ "
+               "(Ctrl-C to stop)")
+    app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+
+
+@subscribers.command(name="list")
+@pass_ctx
+def subscribers_list(obj: Context) -> None:
+    """List the subscriptions: address, language, scope, confirmed or not, bounces."""
+    with _store(obj) as store:
+        for sub in store.all():
+            state = f"confirmed {sub.confirmed:%Y-%m-%d %H:%M}Z" if sub.confirmed \
+                else f"asked {sub.requested:%Y-%m-%d %H:%M}Z, not confirmed"
+            bounces = f", {sub.bounces} bounces" if sub.bounces else ""
+            click.echo(f"{sub.email}\t{sub.lang}\t{sub.scope}\t{state}{bounces}")
+
+
+@subscribers.command(name="export")
+@click.argument("email")
+@pass_ctx
+def subscribers_export(obj: Context, email: str) -> None:
+    """Print as JSON everything stored about EMAIL."""
+    import json
+
+    with _store(obj) as store:
+        found = store.all(email)
+    click.echo(json.dumps([{
+        "email": sub.email, "lang": sub.lang, "scope": sub.kind, "target": sub.target or None,
+        "requested": sub.requested.isoformat(),
+        "confirmed": sub.confirmed.isoformat() if sub.confirmed else None,
+        "bounces": sub.bounces} for sub in found], indent=2, ensure_ascii=False))
+
+
+@subscribers.command(name="delete")
+@click.argument("email")
+@pass_ctx
+def subscribers_delete(obj: Context, email: str) -> None:
+    """Delete everything stored about EMAIL."""
+    with _store(obj) as store:
+        removed = store.delete(email)
+    click.echo(f"{removed} subscriptions of {email} deleted")
+
+
+@subscribers.command(name="import")
+@click.argument("csv_file", metavar="FILE.csv", type=click.Path(dir_okay=False, path_type=Path))
+@pass_ctx
+def subscribers_import(obj: Context, csv_file: Path) -> None:
+    """Add subscribers from a CSV file (columns email, lang, optional component or
+    incident) as confirmed, mailing no one."""
+    from statuspage.subscribers import read_csv
+
+    site = loader.load_site(obj.root)
+    rows = read_csv(csv_file, site.config.languages, {c.id for c in site.config.components},
+                    {i.id for i in site.incidents})
+    with _store(obj) as store:
+        added = store.add_confirmed(rows)
+    click.echo(f"{added} subscriptions added ({len(rows) - added} already there)")
 
 
 @main.command()

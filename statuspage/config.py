@@ -16,7 +16,7 @@ from babel import Locale, UnknownLocaleError
 
 from statuspage import branding, i18n, schema, yamlsource
 from statuspage.errors import Problems, known
-from statuspage.model import EMPTY_TEXT, Component, Group, SiteConfig, Support, Text
+from statuspage.model import EMPTY_TEXT, Component, Group, SiteConfig, Subscriptions, Support, Text
 from statuspage.schema import INVALID, Field, Reading
 from statuspage.times import TimeError, parse_duration
 
@@ -139,6 +139,30 @@ COMPONENT_FIELDS = [
     Field("group", schema.slug),
     Field("since", schema.day),
 ]
+def _sender(reading: Reading, value: Any, path) -> Any:
+    from statuspage.subscribers import address_problem
+
+    if not isinstance(value, str) or address_problem(value.strip()):
+        return reading.error(f"{value!r} is not an e-mail address such as "
+                             "status@example.com", path)
+    return value.strip()
+
+
+SUBSCRIPTION_FIELDS = [
+    Field("url", schema.site_url, required="the subscription service's public address, e.g. "
+                                           "https://subscribe.example.com"),
+    Field("from", _sender, required="the sender of the messages, e.g. status@example.com"),
+    Field("late_notice", schema.boolean, default=True),
+]
+
+
+def _subscriptions(reading: Reading, value: Any, path) -> Any:
+    values = schema.section(SUBSCRIPTION_FIELDS)(reading, value, path)
+    if not values or INVALID in values.values():
+        return INVALID
+    return Subscriptions(values["url"], values["from"], values["late_notice"])
+
+
 SITE_FIELDS = [  # languages first: the texts after it are checked against them
     Field("languages", _languages, default=("en",)),
     Field("name", schema.text(required="give the page a name, e.g. name: Example Status"),
@@ -158,6 +182,7 @@ SITE_FIELDS = [  # languages first: the texts after it are checked against them
     Field("french_typography", schema.boolean, default=False),
     Field("promise_grace", _grace, default=timedelta(0)),
     Field("postcode", _postcode),
+    Field("subscriptions", _subscriptions),
 ]
 
 

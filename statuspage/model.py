@@ -229,6 +229,15 @@ class Support:
     url: str | None = None
 
 
+@dataclass(frozen=True)
+class Subscriptions:
+    """site.yaml's ``subscriptions:``: the e-mail subscription service (docs/subscriptions.md)."""
+
+    url: str  # the service's public base: forms post to <url>/subscribe
+    sender: str  # the From of every message
+    late_notice: bool = True  # mail an incident's subscribers when a promised update is late
+
+
 LOGO_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".webp": "image/webp",
               ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif"}
 
@@ -275,6 +284,7 @@ class SiteConfig:
     french_typography: bool = False  # no-break spaces and apostrophes in French content
     promise_grace: timedelta = timedelta(0)  # how long after a promise it is said late
     postcode: re.Pattern[str] | None = None  # what a full postal code looks like
+    subscriptions: Subscriptions | None = None  # e-mail subscriptions, when offered
 
     @property
     def default_language(self) -> str:

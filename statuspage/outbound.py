@@ -185,8 +185,9 @@ class Notifier:
         return bool(self.webhooks.urls or site.config.webhooks)
 
     def pending(self) -> int:
-        """Deliveries queued and not yet done (--metrics)."""
-        return self.webhooks.pending()
+        """Deliveries queued and not yet done (--metrics): webhooks and mail, which share
+        the outbox."""
+        return self.webhooks.outbox.count_pending("")
 
     def wait(self, timeout: float | None = None) -> bool:
         return self.webhooks.wait(timeout)

@@ -157,11 +157,6 @@ class Outbox:
         return {c for (c,) in self._read("SELECT DISTINCT channel FROM messages "
                                          "WHERE state = 'pending'")}
 
-    def pending(self, prefix: str = "") -> int:
-        """How many messages wait, in the channels whose name starts with ``prefix``."""
-        return self._read("SELECT count(*) FROM messages WHERE state = 'pending' "
-                          "AND substr(channel, 1, ?) = ?", (len(prefix), prefix))[0][0]
-
     def delivered(self, message: Message, note: str = "") -> None:
         self._done(message, "delivered", note)
 
@@ -178,6 +173,28 @@ class Outbox:
         where, args = ("WHERE channel = ?", (channel,)) if channel else ("", ())
         return [tuple(row) for row in self._read(
             f"SELECT channel, event, state FROM messages {where} ORDER BY id", args)]
+
+    # -- many channels at once (mail: one channel per address) ------------------------------
+
+    def pending(self, prefix: str, after: int = 0, limit: int = 500) -> list[Message]:
+        """Waiting messages of every channel starting with ``prefix``, in queue order, from
+        the one after ``after``: a pool of senders shares them, not a thread per channel."""
+        return [Message(*row) for row in self._read(
+            "SELECT channel, event, body, id FROM messages WHERE state = 'pending' "
+            "AND id > ? AND channel >= ? AND channel < ? ORDER BY id LIMIT ?",
+            (after, prefix, prefix + "\U0010ffff", limit))]
+
+    def count_pending(self, prefix: str) -> int:
+        """How many messages of the channels starting with ``prefix`` wait."""
+        return self._read("SELECT count(*) FROM messages WHERE state = 'pending' "
+                          "AND channel >= ? AND channel < ?", (prefix, prefix + "\U0010ffff"))[0][0]
+
+    def finished(self, outcomes: Iterable[tuple[Message, str, str]]) -> None:
+        """(message, DELIVERED or DROPPED, note) of many messages, in one transaction."""
+        now = _now()
+        self._write([("UPDATE messages SET state = ?, done = ?, note = ?, body = NULL "
+                      "WHERE id = ?", (state, now, note, message.id))
+                     for message, state, note in outcomes])
 
     def close(self) -> None:
         with self._lock:

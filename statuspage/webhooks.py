@@ -320,7 +320,7 @@ class Webhooks:
 
     def pending(self) -> int:
         """Deliveries queued and not yet done (--metrics)."""
-        return self.outbox.pending("webhook ")
+        return self.outbox.count_pending("webhook ")
 
     def _send(self, message: Message) -> Outcome:
         url = self._channels.get(message.channel)

@@ -171,3 +171,30 @@ def receiver():
         server.open.set()  # a POST held by a test is answered, so its thread ends
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A throwaway PostgreSQL, started once for the session (tests/pg.py)."""
+    import pg
+
+    with pg.postgresql() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path: Path) -> str:
+    """The subscribers' database, on each engine: a new SQLite file, or the session's
+    PostgreSQL emptied."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'subscribers.sqlite'}"
+    import sqlalchemy as sa
+
+    from statuspage.subscribers import database_url, metadata
+
+    url = database_url(tmp_path, request.getfixturevalue("postgres_url"))
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        metadata.drop_all(conn)
+    engine.dispose()
+    return url
