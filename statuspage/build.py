@@ -36,7 +36,7 @@ from statuspage.config import INCIDENTS_DIR, SITE_FILE
 from statuspage.desk import PUBLIC
 from statuspage.errors import BuildError, ConfigError, OutputError, Problem
 from statuspage.forking import forked_map
-from statuspage.loader import Loader
+from statuspage.loader import Loader, cache_for
 from statuspage.model import Site
 from statuspage.package import code_digest
 from statuspage.schema import site_url_problem
@@ -59,7 +59,6 @@ T = TypeVar("T")
 PARALLEL_FROM = 400
 INCIDENTS_PER_WEIGHT = 250  # a file weighs one more per this many incidents
 COLLECT_EVERY = 500  # pages rendered between two passes of the cycle collector
-CACHE = ".statuspage-cache-"  # beside the output: the parsed content, by file stamp
 
 
 @dataclass(frozen=True)
@@ -222,7 +221,7 @@ def build(root: Path, out: Path | None = None, url: str | None = None,
     with tree.locked(out), collector.paused(settle=True):
         _check_edition(out, edition)
         if site is None:
-            loader = loader or desk.loader_for(edition, root, out.with_name(CACHE + out.name))
+            loader = loader or desk.loader_for(edition, root, cache_for(out))
             site = loader.load()
             notes += loader.save()
         if edition == PUBLIC:

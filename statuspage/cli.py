@@ -102,7 +102,9 @@ def _published(root: Path) -> None:
     "done" while another file (a hand edit) keeps everything from being published. The
     write itself is kept: it is valid."""
     with _building():
-        loader.load_site(root)
+        # Through the build's parse cache, read only: the files the last build parsed and
+        # that have not changed since are not parsed again.
+        loader.Loader(root, cache=loader.cache_for(root / "build")).load()
 
 
 def _when(value: str | None, config, after: datetime | None = None) -> datetime | None:

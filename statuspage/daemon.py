@@ -33,7 +33,7 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from statuspage import collector, files, sources
-from statuspage.build import CACHE, MARKER
+from statuspage.build import MARKER
 from statuspage.build import build as build_site
 from statuspage.desk import DESK, PUBLIC, DeskLoader
 from statuspage.errors import (
@@ -44,7 +44,7 @@ from statuspage.errors import (
     count,
     printable,
 )
-from statuspage.loader import Loader
+from statuspage.loader import Loader, cache_for
 from statuspage.model import CLOSED_STATUSES, Site
 from statuspage.monitoring import Monitor, Round
 from statuspage.status import IncidentView, Snapshot
@@ -208,7 +208,7 @@ class Daemon:
         self.on_overdue = on_overdue
         self.clock = clock
         self.build = build
-        self.loader = Loader(root, cache=self._out.with_name(CACHE + self._out.name))
+        self.loader = Loader(root, cache=cache_for(self._out))
         self.editions = [_Edition(PUBLIC, self._out, self.loader, load)]
         if desk_out is not None:
             folder = desk_out.resolve()
@@ -222,7 +222,7 @@ class Daemon:
                                       "each edition a folder of its own, side by side, e.g. "
                                       "build/ and build-desk/")
             self.editions.append(_Edition(DESK, folder, DeskLoader(
-                root, cache=folder.with_name(CACHE + folder.name))))
+                root, cache=cache_for(folder))))
         self.scheduler = scheduler or BackgroundScheduler(timezone=UTC)
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)

@@ -47,6 +47,14 @@ class _Parsed:
     warnings: list[Problem]
 
 
+CACHE = ".statuspage-cache-"  # beside the output: the parsed content, by file stamp
+
+
+def cache_for(out: Path) -> Path:
+    """The parse cache of the site built into ``out``: beside it, named after it."""
+    return out.with_name(CACHE + out.name)
+
+
 class Loader:
     """Loads a site, re-reading only the files whose path, size, time or inode changed
     (Pelican's file-stamp cache), and parsing again when site.yaml changes.
