@@ -7,16 +7,17 @@ reading thousands of files for it would make each command wait on the whole hist
 
 The index is a small file beside the content, ``.statuspage-refs-index`` (git-ignored with
 every ``.statuspage-*`` name): for each incident file, its stamp (size and mtime), its
-``ref:`` and its start. A file whose stamp changed, or that is new, is read again (its
-front matter only); a file gone leaves the index. Losing the index costs one slower
-command, never a wrong answer.
+``ref:`` and its start, and the references they give. A file whose stamp changed, or
+that is new, is read again (its front matter only), and the references are given again;
+a file gone leaves the index. Losing the index costs one slower command, never a wrong
+answer.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -26,24 +27,28 @@ from statuspage.schema import MAX_ID, SLUG
 from statuspage.times import TimeError, parse_time
 
 INDEX = ".statuspage-refs-index"
-VERSION = 1
+VERSION = 2
 
-Entry = list  # [mtime_ns, size, ref or "", started as ISO text or "" when unreadable]
+Entry = list  # [mtime_ns, size, ref or "", start in seconds since 1970, None if unreadable]
 
 
 def assigned(root: Path, timezone: ZoneInfo) -> refs.Assigned:
     """Every incident's reference, as the loader gives them (``refs.assign``)."""
-    return refs.assign(_claims(_entries(root, timezone)))
+    old, given = _read(root / INDEX, str(timezone))
+    entries = _entries(root, timezone, old)
+    if entries != old or given is None:
+        given = refs.assign(_claims(entries)).by_id
+        _save(root / INDEX, str(timezone), entries, given)
+    return refs.Assigned(by_id=given)
 
 
 def _claims(entries: dict[str, Entry]) -> list[refs.Claim]:
-    return [refs.Claim(incident_id, datetime.fromisoformat(started), ref or None)
-            for incident_id, (_, _, ref, started) in entries.items() if started]
+    return [refs.Claim(incident_id, datetime.fromtimestamp(started, UTC), ref or None)
+            for incident_id, (_, _, ref, started) in entries.items() if started is not None]
 
 
-def _entries(root: Path, timezone: ZoneInfo) -> dict[str, Entry]:
-    """The index, brought up to date with the incidents folder (and saved if it changed)."""
-    old = _read(root / INDEX, str(timezone))
+def _entries(root: Path, timezone: ZoneInfo, old: dict[str, Entry]) -> dict[str, Entry]:
+    """The index's entries, brought up to date with the incidents folder."""
     new: dict[str, Entry] = {}
     try:
         found = list(os.scandir(root / INCIDENTS_DIR))
@@ -62,39 +67,39 @@ def _entries(root: Path, timezone: ZoneInfo) -> dict[str, Entry]:
         if entry is None or entry[:2] != [stamp.st_mtime_ns, stamp.st_size]:
             entry = [stamp.st_mtime_ns, stamp.st_size, *_facts(Path(item.path), timezone)]
         new[incident_id] = entry
-    if new != old:
-        _save(root / INDEX, str(timezone), new)
     return new
 
 
-def _read(path: Path, timezone: str) -> dict[str, Entry]:
+def _read(path: Path, timezone: str) -> tuple[dict[str, Entry], dict[str, str] | None]:
+    """The index's entries and the references they gave (none if it is lost or stale)."""
     try:
         data = json.loads(path.read_text("utf-8"))
         if data["version"] == VERSION and data["timezone"] == timezone:
-            return dict(data["incidents"])
+            return dict(data["incidents"]), dict(data["references"])
     except (OSError, ValueError, KeyError, TypeError):
         pass
-    return {}
+    return {}, None
 
 
-def _save(path: Path, timezone: str, entries: dict[str, Entry]) -> None:
-    data = {"version": VERSION, "timezone": timezone, "incidents": entries}
+def _save(path: Path, timezone: str, entries: dict[str, Entry], given: dict[str, str]) -> None:
+    data = {"version": VERSION, "timezone": timezone, "incidents": entries,
+            "references": given}
     try:
         files.write_atomic(path, json.dumps(data, separators=(",", ":")).encode("utf-8"))
     except OSError:
         pass  # a read-only site: the next command reads the files again
 
 
-def _facts(path: Path, timezone: ZoneInfo) -> tuple[str, str]:
-    """A file's ``ref:`` and start, from its front matter ("" for what it does not say
-    rightly: a broken file is the loader's to report)."""
+def _facts(path: Path, timezone: ZoneInfo) -> tuple[str, float | None]:
+    """A file's ``ref:`` and start, from its front matter ("" and None for what it does
+    not say rightly: a broken file is the loader's to report)."""
     try:
         meta = yamlsource.load(document.split_front_matter(
             path.read_text(encoding="utf-8-sig"))[0]).value
     except (OSError, UnicodeDecodeError, document.FrontMatterProblem, yamlsource.YAMLProblem):
-        return "", ""
+        return "", None
     if not isinstance(meta, dict):
-        return "", ""
+        return "", None
     ref = meta.get("ref")
     ref = refs.normalize(ref) if isinstance(ref, str) and refs.is_reference(ref) else ""
     started = meta.get("started")
@@ -102,6 +107,6 @@ def _facts(path: Path, timezone: ZoneInfo) -> tuple[str, str]:
     if started is None and isinstance(window, dict):
         started = window.get("start")
     try:
-        return ref, parse_time(started, timezone).isoformat() if isinstance(started, str) else ""
+        return ref, parse_time(started, timezone).timestamp() if isinstance(started, str) else None
     except TimeError:
-        return ref, ""
+        return ref, None

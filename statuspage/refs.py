@@ -83,7 +83,7 @@ def assign(claims: Iterable[Claim]) -> Assigned:
     newer moves to its next candidate."""
     done = Assigned()
     holder: dict[str, str] = {}
-    ordered = sorted(claims, key=lambda c: (c.started, c.id))
+    ordered = sorted(claims, key=lambda c: (c.started.timestamp(), c.id))  # one zone
     for claim in ordered:
         if claim.ref is not None:
             done.by_id[claim.id] = claim.ref
