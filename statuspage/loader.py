@@ -371,8 +371,8 @@ def _signed(key: bytes, blob: bytes) -> bool:
 def _collisions(incidents: dict[str, Incident], root: Path) -> list[Problem]:
     """Two incidents with one reference set by hand: each file says so, with one free to
     take. (A reference from the id that is taken moves on: ``_references``.)"""
-    assigned = refs.assign(_claims(incidents))
-    taken = set(assigned.by_id.values())
+    assigned = refs.assign(_claims({i: v for i, v in incidents.items() if v.ref}))
+    taken = {incident.reference for incident in incidents.values()} if assigned.clashes else ()
     problems = []
     for reference, ids in assigned.clashes.items():
         found = [incidents[i] for i in ids]
