@@ -190,6 +190,7 @@ class Loader:
         for incident_id in set(self._good) - present:
             del self._good[incident_id]
             self._changed = True
+        warnings += _references(originals, self.root)
         incidents = sorted(originals.values(), key=lambda i: (i.started, i.id), reverse=True)
         return Site(config, tuple(incidents), tuple(sorted(set(warnings))),
                     tuple(sorted(errors)), config_key)
@@ -376,22 +377,39 @@ def _signed(key: bytes, blob: bytes) -> bool:
 
 
 def _collisions(incidents: dict[str, Incident], root: Path) -> list[Problem]:
-    """Two incidents with one reference: each file says so, with one free to take."""
-    by_reference: dict[str, list[Incident]] = {}
-    for incident in incidents.values():
-        by_reference.setdefault(incident.reference, []).append(incident)
+    """Two incidents with one reference set by hand: each file says so, with one free to
+    take. (A reference from the id that is taken moves on: ``_references``.)"""
+    assigned = refs.assign(_claims({i: v for i, v in incidents.items() if v.ref}))
+    taken = {incident.reference for incident in incidents.values()} if assigned.clashes else ()
     problems = []
-    for reference, found in by_reference.items():
-        if len(found) < 2:
-            continue
-        free = next(candidate for n in range(2, 1000)
-                    if (candidate := refs.ref_of(f"{found[-1].id}#{n}")) not in by_reference)
+    for reference, ids in assigned.clashes.items():
+        found = [incidents[i] for i in ids]
+        free = next(r for r in refs.candidates(found[-1].id) if r not in taken)
         for incident in found:
             others = ", ".join(i.path for i in found if i is not incident)
             problems.append(Problem(incident.path, _line_of(root, incident, "ref"),
                                     f"reference {reference} is also that of {others}: give one "
                                     f"of them its own, e.g. ref: {free}"))
     return problems
+
+
+def _claims(incidents: dict[str, Incident]) -> list[refs.Claim]:
+    return [refs.Claim(i.id, i.started, i.ref) for i in incidents.values()]
+
+
+def _references(incidents: dict[str, Incident], root: Path) -> list[Problem]:
+    """Give each incident whose reference from its id is taken its next free one (the
+    newer incident moves, ``refs.assign``); a note for each, to pin it with ``ref:``."""
+    assigned = refs.assign(_claims(incidents))
+    notes = []
+    for incident_id, holder in sorted(assigned.moved.items()):
+        incident = incidents[incident_id]
+        reference = assigned.by_id[incident_id]
+        incidents[incident_id] = replace(incident, ref=reference)
+        notes.append(Problem(incident.path, 1, (
+            f"reference {refs.ref_of(incident_id)} is taken by {incidents[holder].path}; "
+            f"this incident is {reference!r} — write `ref: {reference}` to pin it")))
+    return notes
 
 
 def _line_of(root: Path, incident: Incident, key: str) -> int:

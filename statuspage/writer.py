@@ -20,7 +20,7 @@ from pathlib import Path
 
 from slugify import slugify as _slugify
 
-from statuspage import document, files, journal, refs, sources
+from statuspage import document, files, journal, refindex, refs, sources
 from statuspage.config import INCIDENTS_DIR
 from statuspage.content import apply_translation, front_matter, parse_incident
 from statuspage.errors import ContentError, IncidentNotFound, Problem, Problems, StatusPageError
@@ -236,6 +236,7 @@ def create(root: Path, config: SiteConfig, incident: Incident, numbered: bool = 
         else:
             raise StatusPageError(f"{INCIDENTS_DIR / (incident.id + '.md')} already exists: "
                                   "choose another --id, or use 'statuspage update'")
+        incident = replace(incident, ref=free_reference(root, config, incident.id))
         path = folder / f"{incident.id}.md"
         text = format_incident(incident, config)
         _validated(incident.id, path, text, config)
@@ -298,17 +299,17 @@ def _incident_ids(root: Path) -> list[str]:
                   and len(p.stem) <= MAX_ID and p.is_file())
 
 
-_REF_LINE = re.compile(r"^ref:[ \t]*[\"']?([A-Za-z0-9 -]+?)[\"']?[ \t]*(?:#.*)?$", re.MULTILINE)
+def _references(root: Path, config: SiteConfig | None = None) -> refs.Assigned:
+    """Every incident's reference, from the index beside the content (``refindex``)."""
+    from statuspage.loader import load_config
+
+    return refindex.assigned(root, (config or load_config(root)).timezone)
 
 
-def _reference_in(path: Path, incident_id: str) -> str:
-    """The file's reference: its front matter's ``ref:``, else the one from its id."""
-    try:
-        head = path.read_text(encoding="utf-8-sig").split("\n---", 1)[0]
-    except (OSError, UnicodeDecodeError):
-        return refs.ref_of(incident_id)
-    found = _REF_LINE.search(head)
-    return refs.normalize(found.group(1)) if found else refs.ref_of(incident_id)
+def free_reference(root: Path, config: SiteConfig, incident_id: str) -> str:
+    """The first of the incident's candidates no other incident holds (``refs``)."""
+    taken = {ref for i, ref in _references(root, config).by_id.items() if i != incident_id}
+    return next(r for r in refs.candidates(incident_id) if r not in taken)
 
 
 def resolve_id(root: Path, wanted: str) -> str:
@@ -320,29 +321,36 @@ def resolve_id(root: Path, wanted: str) -> str:
 _DATED = re.compile(r"\d{4}-\d{2}-\d{2}-[a-z0-9]+")
 
 
+def _is_incident(root: Path, text: str) -> bool:
+    """An exact id: one look at its path, whatever the history."""
+    return bool(SLUG.fullmatch(text)) and len(text) <= MAX_ID and \
+        (root / INCIDENTS_DIR / f"{text}.md").is_file()
+
+
 def find_id(root: Path, wanted: str, whole_word: bool = False) -> tuple[str, bool]:
     """The incident a person means, and whether it was found by the start of its id only.
 
     With ``whole_word`` (a script, where no one sees what was understood), a start must
     reach the id's date and its first word: ``2026-12-05`` alone would take the day's only
     incident, whichever it is."""
-    ids = _incident_ids(root)
     text = wanted.strip()
-    if text in ids or text.lower() in ids:
-        return (text if text in ids else text.lower()), False
+    for exact in (text, text.lower()):
+        if _is_incident(root, exact):
+            return exact, False
     if refs.is_reference(text):
         reference = refs.normalize(text)
-        found = [i for i in ids if _reference_in(root / INCIDENTS_DIR / f"{i}.md", i) == reference]
+        found = [i for i, ref in _references(root).by_id.items() if ref == reference]
         if len(found) == 1:
             return found[0], False
+    ids = _incident_ids(root)
     starting = [i for i in ids if text and i.startswith(text.lower())]
     if len(starting) == 1:
         least = _DATED.match(starting[0])
         least_text = least.group() if least else starting[0].split("-")[0]
         if whole_word and len(text) < len(least_text):
+            reference = _references(root).by_id.get(starting[0], refs.ref_of(starting[0]))
             raise IncidentNotFound(
-                f"{wanted!r} is only the start of {starting[0]} (reference "
-                f"{_reference_in(root / INCIDENTS_DIR / f'{starting[0]}.md', starting[0])}): "
+                f"{wanted!r} is only the start of {starting[0]} (reference {reference}): "
                 f"in a script, give its reference, its id, or at least {least_text!r}")
         return starting[0], True
     if starting:

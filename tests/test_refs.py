@@ -3,15 +3,18 @@ feeds and calendar, link previews."""
 
 from __future__ import annotations
 
+import hashlib
+import os
+import random
 import re
 import shutil
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import feedparser
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 from conftest import FIBRE, NOW, TESTS, TRANSLATED, browser_context
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -19,7 +22,7 @@ from icalendar import Calendar
 from playwright.sync_api import Browser, Page, expect
 from serving import serving
 
-from statuspage import cli, refs
+from statuspage import cli, refindex, refs, writer
 from statuspage.build import build
 from statuspage.errors import ContentError
 from statuspage.loader import load_site
@@ -60,33 +63,141 @@ def colliding_ids() -> tuple[str, str]:
     raise AssertionError("no collision found")
 
 
-def test_a_collision_is_refused_at_load_and_ref_settles_it(site_dir):
+BODY = "impact: minor\ncomponents: [adsl]\nstarted: {started}\n{extra}---\n"
+
+
+def write_incident(site_dir: Path, incident_id: str, started: str, extra: str = "") -> Path:
+    path = site_dir / "incidents" / f"{incident_id}.md"
+    path.write_text(f"---\ntitle: {incident_id}\n{BODY.format(started=started, extra=extra)}",
+                    encoding="utf-8")
+    return path
+
+
+def cli_run(site_dir: Path, *args: str) -> Result:
+    return CliRunner().invoke(cli.main, ["--site", str(site_dir), *args])
+
+
+@pytest.mark.parametrize("older", [0, 1])
+def test_a_derived_collision_moves_the_newer_incident_and_check_notes_it(site_dir, older):
+    """The older incident keeps the reference; the newer takes its next candidate, whatever
+    the order of the ids; the site builds, and both references lead to their incident."""
+    ids = colliding_ids()
+    keeper, mover = ids[older], ids[1 - older]
+    shared = refs.ref_of(keeper)
+    write_incident(site_dir, keeper, "2026-11-25 09:00")
+    write_incident(site_dir, mover, "2026-11-25 10:00")
+    site = load_site(site_dir)
+    moved = site.incident(mover).reference
+    assert site.incident(keeper).reference == shared
+    assert moved == next(r for r in refs.candidates(mover) if r != shared)
+    note = (f"incidents/{mover}.md:1: reference {shared} is taken by incidents/{keeper}.md; "
+            f"this incident is {moved!r} — write `ref: {moved}` to pin it")
+    assert note in [str(w) for w in site.warnings]
+    result = cli_run(site_dir, "check")
+    assert result.exit_code == 0, result.output
+    assert note in result.output
+    out = build(site_dir, now=NOW).out
+    for reference, incident_id in ((shared, keeper), (moved, mover)):
+        html = (out / "r" / reference / "index.html").read_text("utf-8")
+        assert f'url=/incidents/{incident_id}/">' in html
+        result = cli_run(site_dir, "update", reference.lower(), "-m", "Suivi.")
+        assert result.exit_code == 0, result.output
+        assert result.output.startswith(f"{incident_id}: ")
+
+
+def test_a_newer_incident_never_takes_a_published_reference(site_dir):
+    """The reference published first stays its incident's when a newer one derives it."""
+    keeper, mover = colliding_ids()
+    write_incident(site_dir, keeper, "2026-11-25 09:00")
+    published = build(site_dir, now=NOW).out
+    before = (published / "r" / refs.ref_of(keeper) / "index.html").read_bytes()
+    write_incident(site_dir, mover, "2026-11-26 08:00")
+    build(site_dir, now=NOW)
+    assert (published / "r" / refs.ref_of(keeper) / "index.html").read_bytes() == before
+    assert load_site(site_dir).incident(mover).reference != refs.ref_of(keeper)
+
+
+def test_two_references_set_alike_by_hand_are_refused_and_ref_settles_it(site_dir):
     first, second = colliding_ids()
-    body = "impact: minor\ncomponents: [adsl]\nstarted: 2026-11-25 10:00\n---\n"
     for incident_id in (first, second):
-        (site_dir / "incidents" / f"{incident_id}.md").write_text(
-            f"---\ntitle: {incident_id}\n{body}", encoding="utf-8")
+        write_incident(site_dir, incident_id, "2026-11-25 10:00", "ref: abc234\n")
     with pytest.raises(ContentError) as caught:
         load_site(site_dir)
-    shared = refs.ref_of(first)
     messages = {p.path: str(p) for p in caught.value.problems}
     assert len(messages) == 2
     assert messages[f"incidents/{first}.md"].startswith(
-        f"incidents/{first}.md:1: reference {shared} is also that of incidents/{second}.md: "
+        f"incidents/{first}.md:6: reference ABC234 is also that of incidents/{second}.md: "
         "give one of them its own, e.g. ref: ")
     free = messages[f"incidents/{first}.md"].rsplit("ref: ", 1)[1]
-    (site_dir / "incidents" / f"{second}.md").write_text(
-        f"---\ntitle: {second}\n{body[:-4]}ref: {free.lower()}\n---\n", encoding="utf-8")
+    write_incident(site_dir, second, "2026-11-25 10:00", f"ref: {free.lower()}\n")
     site = load_site(site_dir)
     assert site.incident(second).reference == free
-    assert site.incident(first).reference == shared
-    bad = site_dir / "incidents" / f"{first}.md"
-    bad.write_text(f"---\ntitle: x\n{body[:-4]}ref: K0O1IL\n---\n", encoding="utf-8")
+    assert site.incident(first).reference == "ABC234"
+    write_incident(site_dir, first, "2026-11-25 10:00", "ref: K0O1IL\n")
     with pytest.raises(ContentError) as caught:
         load_site(site_dir)
     assert str(caught.value.problems[0]) == (
         f"incidents/{first}.md:6: ref: 'K0O1IL' is not a reference: 6 characters among "
         "23456789ABCDEFGHJKMNPQRSTUVWXYZ (no 0, O, 1, I or L), e.g. ref: K7M2QX")
+
+
+@pytest.mark.parametrize("command", [
+    ["new", "Panne", "-c", "adsl", "-m", "Coupure."],
+    ["maintenance", "Panne", "-c", "adsl", "--start", "2099-01-02 01:00",
+     "--end", "2099-01-02 03:00", "-m", "Travaux."],
+])
+def test_new_and_maintenance_write_a_free_reference(site_dir, command):
+    """The id's own reference when it is free; held by another (here set by hand): the
+    next candidate. Either way the file pins it with ``ref:``."""
+    result = cli_run(site_dir, *command, "--id", "2026-12-01-panne")
+    assert result.exit_code == 0, result.output
+    own = refs.ref_of("2026-12-01-panne")
+    assert f"reference: {own}" in result.output
+    text = (site_dir / "incidents" / "2026-12-01-panne.md").read_text("utf-8")
+    assert f"\nref: {own}\n" in text
+    write_incident(site_dir, "2026-11-20-autre", "2026-11-20 10:00",
+                   f"ref: {refs.ref_of('2026-12-01-panne-2')}\n")
+    result = cli_run(site_dir, *command, "--id", "2026-12-01-panne-2")
+    assert result.exit_code == 0, result.output
+    moved = next(r for r in refs.candidates("2026-12-01-panne-2")
+                 if r != refs.ref_of("2026-12-01-panne-2"))
+    assert f"reference: {moved}" in result.output
+    assert load_site(site_dir).incident("2026-12-01-panne-2").reference == moved
+
+
+def test_a_reference_is_found_from_the_index_without_reading_every_file(site_dir):
+    """Once indexed, a file whose stamp has not changed is not read again (here it gets a
+    ``ref:`` in the same number of bytes, with its old stamp); a changed file is, and a
+    lost index is made again."""
+    other = site_dir / "incidents" / f"{TRANSLATED}.md"
+    assert writer.resolve_id(site_dir, refs.ref_of(TRANSLATED)) == TRANSLATED
+    assert (site_dir / refindex.INDEX).is_file()
+    stamp = other.stat()
+    other.write_text(other.read_text("utf-8").replace("impact: major\n", "ref:   ABC235\n"),
+                     "utf-8")
+    os.utime(other, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    assert other.stat().st_size == stamp.st_size
+    assert writer.resolve_id(site_dir, refs.ref_of(TRANSLATED)) == TRANSLATED
+    os.utime(other, ns=(stamp.st_atime_ns, stamp.st_mtime_ns + 1_000_000))
+    assert writer.resolve_id(site_dir, "abc-235") == TRANSLATED
+    (site_dir / refindex.INDEX).write_text("{not json", "utf-8")
+    assert writer.resolve_id(site_dir, "ABC235") == TRANSLATED
+
+
+def test_200000_ids_get_distinct_references_whatever_the_order():
+    """Well past the birthday bound (about 20 pairs of 200,000 ids share a reference):
+    every incident gets its own, the same on every run and in any order of loading."""
+    start = datetime(2020, 1, 1, tzinfo=UTC)
+    claims = [refs.Claim(f"2026-11-25-panne-{n}", start + timedelta(minutes=n % 50_000))
+              for n in range(200_000)]
+    assigned = refs.assign(claims)
+    assert len(set(assigned.by_id.values())) == len(claims)
+    assert 5 <= len(assigned.moved) <= 60 and not assigned.clashes
+    shuffled = claims[:]
+    random.Random(7).shuffle(shuffled)
+    assert refs.assign(shuffled).by_id == assigned.by_id
+    listing = "\n".join(f"{i} {r}" for i, r in sorted(assigned.by_id.items()))
+    assert hashlib.sha256(listing.encode()).hexdigest()[:16] == "d658c16b6053e9af"
 
 
 @pytest.fixture(scope="module")
