@@ -64,15 +64,17 @@ class Watcher(FileSystemEventHandler):
 
     def _watch(self, name: str) -> None:
         folder = self.root / name
-        if self._observer is not None and name not in self._watched and folder.is_dir():
-            self._watched[name] = self._observer.schedule(self, str(folder), recursive=True)
+        observer = self._observer  # once: stop() may clear it from another thread
+        if observer is not None and name not in self._watched and folder.is_dir():
+            self._watched[name] = observer.schedule(self, str(folder), recursive=True)
 
     def _unwatch(self, name: str) -> None:
         """A content folder gone (removed, renamed): watched again once it is back."""
         watch = self._watched.pop(name, None)
-        if watch is not None and self._observer is not None:
+        observer = self._observer  # once: stop() may clear it from another thread
+        if watch is not None and observer is not None:
             try:
-                self._observer.unschedule(watch)
+                observer.unschedule(watch)
             except (KeyError, OSError):
                 pass  # its watch went with the folder
 
