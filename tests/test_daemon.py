@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from conftest import FIBRE, NOW, PARIS
+from serving import wait_for as _wait
 
 from statuspage import cli
 from statuspage.build import BuildResult
@@ -442,16 +443,6 @@ def test_stop_waits_for_the_build_in_progress_then_stops_the_scheduler(site_dir,
     daemon.request("too late")
     assert len(calls) == 2
     assert log()[-1] == "rebuilt build/ (maintenance x starts): 7 pages in 0.0 s"
-
-
-def _wait(condition, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _status(page: Path) -> str | None:

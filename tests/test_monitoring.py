@@ -7,13 +7,13 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from conftest import NOW
 from prometheus_client.parser import text_string_to_metric_families
+from serving import wait_for as _wait
 from test_daemon import Builds, Clock
 
 from statuspage.daemon import Daemon
@@ -41,16 +41,6 @@ def calls(path: Path) -> list[str]:
 
 def hook(path: Path) -> str:
     return f"printf '%s\\036\\n' \"$STATUSPAGE_ERRORS\" >> {path}"
-
-
-def _wait(condition, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_statuspage_run_tells_monitoring_of_an_error_once_then_of_its_fix(site_dir, tmp_path):
