@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # benchmark this tree
 
-from statuspage.build import build  # noqa: E402
+from statuspage.freeze.build import build  # noqa: E402
 
 TZ = ZoneInfo("Europe/Paris")
 DEFAULT_NOW = datetime(2026, 11, 26, 12, 0, tzinfo=TZ)
@@ -356,9 +356,9 @@ def incidents(root: Path) -> int:
 
 def update_one(root: Path, now: datetime, text: str = "Nouvelle mise à jour.") -> str:
     """Add an update to the newest open incident (else the newest), as the CLI does."""
-    from statuspage.loader import load_site
-    from statuspage.status import Snapshot
-    from statuspage.writer import append_update
+    from statuspage.content.loader import load_site
+    from statuspage.edit.writer import append_update
+    from statuspage.state.status import Snapshot
 
     site = load_site(root)
     snap = Snapshot(site, now)
@@ -372,8 +372,8 @@ def daemon_latency(root: Path, now: datetime, runs: int = 3) -> dict:
     """Start ``statuspage run``, save an update, and time until the page shows it."""
     import subprocess
 
-    from statuspage.loader import load_site
-    from statuspage.status import Snapshot
+    from statuspage.content.loader import load_site
+    from statuspage.state.status import Snapshot
 
     out = root / "build"
     log = root / "daemon.log"

@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from mailserver import Inbox, smtp_server  # noqa: E402
 
-from statuspage import subscribers  # noqa: E402
+from statuspage.ops import subscribers  # noqa: E402
 
 INCIDENT = "2026-11-26-fibre-lyon"
 

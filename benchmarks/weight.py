@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # weigh this tree
 
-from statuspage.build import build  # noqa: E402
+from statuspage.freeze.build import build  # noqa: E402
 
 BUDGET = 14_000
 

@@ -412,7 +412,7 @@ class Site:
     errors: tuple = ()  # a lenient load's problems: those files are as they last loaded
     digest: str = field(default="", compare=False)  # of site.yaml; "" when not read
     # The support desk's notes by incident id: set only by the desk edition's loader
-    # (statuspage.desk), never by the public one.
+    # (statuspage.content.edition), never by the public one.
     internal: FrozenMap = field(default_factory=FrozenMap)
 
     @cached_property

@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 from serving import Receiver
 
-from statuspage.loader import load_site
+from statuspage.content.loader import load_site
 from statuspage.web import create_app
 
 if TYPE_CHECKING:  # imported by the browser fixture only, so other tests never load it
@@ -190,7 +190,7 @@ def db_url(request, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path / 'subscribers.sqlite'}"
     import sqlalchemy as sa
 
-    from statuspage.subscribers import database_url, metadata
+    from statuspage.ops.subscribers import database_url, metadata
 
     url = database_url(tmp_path, request.getfixturevalue("postgres_url"))
     engine = sa.create_engine(url)

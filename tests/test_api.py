@@ -19,10 +19,10 @@ from conftest import FIBRE, NOW, PARIS, TESTS
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
-from statuspage.build import BuildResult, build
-from statuspage.loader import load_site
+from statuspage.content.loader import load_site
+from statuspage.freeze.build import BuildResult, build
 from statuspage.refs import ref_of
-from statuspage.status import Snapshot
+from statuspage.state.status import Snapshot
 from statuspage.web import api, create_app
 
 SITES = TESTS / "sites"
@@ -200,8 +200,8 @@ def test_planning_the_api_keeps_each_settled_incidents_times_for_the_next_build(
         site_dir: Path):
     """The files are rendered in forked workers, whose memory goes with them: what the next
     build (the daemon's) can reuse is worked out when the files are planned."""
-    from statuspage import api as documents
-    from statuspage.status import is_settled
+    from statuspage.state import documents
+    from statuspage.state.status import is_settled
 
     documents._TIMES.clear()
     snap = Snapshot(load_site(site_dir), NOW)
@@ -556,8 +556,7 @@ def test_documents_kept_for_settled_incidents_are_those_worked_out_anew(example_
     process that never saw the site before."""
     from datetime import timedelta
 
-    from statuspage import api as documents
-    from statuspage import status
+    from statuspage.state import documents, status
 
     site = load_site(example_dir)
     times = sorted({t for i in site.incidents for t in

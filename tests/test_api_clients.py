@@ -28,7 +28,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from serving import serving
 from test_api import DURING, FIBRE, NOW, SITES, WORKS, add_maintenance
 
-from statuspage.build import build
+from statuspage.freeze.build import build
 from statuspage.refs import ref_of
 
 STATUSCHECK = "statuscheck==3.11.0"

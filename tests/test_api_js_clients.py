@@ -43,7 +43,7 @@ from serving import serving
 from test_api import BASE, DURING, NOW, SITES, add_maintenance
 from test_embed import resolve_fibre
 
-from statuspage.build import build
+from statuspage.freeze.build import build
 
 NODE_MODULES = TESTS / "js" / "node_modules"
 WIDGET = NODE_MODULES / "@statuspage" / "status-widget" / "dist" / "index.js"

@@ -15,7 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from serving import serving
 
-from statuspage import branding, cli
+from statuspage import cli
+from statuspage.content import branding
 
 PNG = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"
 LOGO = (b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 120 40">'

@@ -14,7 +14,7 @@ from conftest import FIBRE, NOW, browser_context
 from playwright.sync_api import Browser, Page, expect
 from serving import serving
 
-from statuspage.build import build
+from statuspage.freeze.build import build
 
 pytestmark = pytest.mark.browser
 

@@ -12,11 +12,11 @@ from conftest import FIBRE, NOW, PARIS, TESTS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from statuspage import channels
-from statuspage.build import build
-from statuspage.desk import load_site
+from statuspage.content.edition import load_site
+from statuspage.freeze.build import build
 from statuspage.model import Text
-from statuspage.status import Snapshot
+from statuspage.state import announcements as channels
+from statuspage.state.status import Snapshot
 
 EXAMPLE_NOW = datetime(2026, 11, 26, 10, 0, tzinfo=PARIS)
 LYON = "2026-11-26-coupure-fibre-lyon"

@@ -13,10 +13,10 @@ import pytest
 from conftest import FIBRE, NOW, PARIS, REPO
 
 from statuspage import cli, refs
-from statuspage.loader import load_config, load_site
+from statuspage.content.loader import load_config, load_site
+from statuspage.edit.writer import format_incident
 from statuspage.model import ComponentStatus, IncidentStatus, MaintenanceStatus, Window
-from statuspage.status import status_at
-from statuspage.writer import format_incident
+from statuspage.state.status import status_at
 
 
 @pytest.fixture(autouse=True)

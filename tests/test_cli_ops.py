@@ -13,7 +13,7 @@ import pytest
 from conftest import FIBRE, NOW, REPO, TRANSLATED
 
 from statuspage import cli, refs
-from statuspage.loader import load_site
+from statuspage.content.loader import load_site
 
 UNBUILDABLE = "the site cannot be built: the daemon keeps publishing the last good content"
 
@@ -211,8 +211,8 @@ def test_reopen_by_lower_case_reference_opens_it_again_everywhere(runner, site_d
 
 def test_reopen_is_posted_to_webhooks_with_the_services_back(runner, site_dir, monkeypatch,
                                                               receiver):
-    from statuspage.outbox import Outbox, path_for
-    from statuspage.webhooks import Webhooks
+    from statuspage.ops.outbox import Outbox, path_for
+    from statuspage.ops.webhooks import Webhooks
 
     hooks = Webhooks((receiver.url,), Outbox(path_for(site_dir / "build")),
                      sleep=lambda _: None)
@@ -262,7 +262,7 @@ def test_reopen_refuses_an_open_incident_and_update_refuses_to_reopen(runner, si
 
 def test_a_reopened_incident_resolved_again_ends_at_its_last_resolution(runner, site_dir,
                                                                           monkeypatch):
-    from statuspage.status import Snapshot, transitions
+    from statuspage.state.status import Snapshot, transitions
 
     run(runner, site_dir, "resolve", FIBRE, "-m", "Réparé.")
     _at(monkeypatch, 30)
@@ -566,7 +566,7 @@ def test_a_text_in_another_language_is_checked_before_writing(runner, site_dir, 
 
 
 def test_note_sets_say_do_and_adds_tags(runner, site_dir):
-    from statuspage import desk
+    from statuspage.content import edition as desk
 
     run(runner, site_dir, "note", FIBRE, "--say", "Réparation prévue ce soir.",
         "--do", "Geste : 5 € sur demande.", "--tags", "fibre,Lyon")

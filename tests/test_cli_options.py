@@ -12,9 +12,9 @@ import pytest
 from conftest import FIBRE, NOW, PARIS, REPO, TRANSLATED
 
 from statuspage import cli
-from statuspage.loader import load_config, load_site
+from statuspage.content.loader import load_config, load_site
+from statuspage.edit.writer import format_incident, slugify
 from statuspage.model import ComponentStatus, Impact, IncidentStatus
-from statuspage.writer import format_incident, slugify
 
 
 @pytest.fixture(autouse=True)
@@ -295,7 +295,7 @@ def test_counts_are_singular_for_one(runner, site_dir, tmp_path):
 
 
 def test_build_says_page_for_one(runner, site_dir, tmp_path, monkeypatch):
-    from statuspage import build
+    from statuspage.freeze import build
 
     monkeypatch.setattr(cli, "_now", lambda: NOW)
     real = build.build

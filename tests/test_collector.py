@@ -9,10 +9,10 @@ import weakref
 import pytest
 from conftest import FIBRE, NOW
 
-from statuspage import build as build_module
-from statuspage.build import build as real_build
-from statuspage.collector import Generations
-from statuspage.daemon import Daemon
+from statuspage.content.collector import Generations
+from statuspage.freeze import build as build_module
+from statuspage.freeze.build import build as real_build
+from statuspage.ops.daemon import Daemon
 
 
 @pytest.fixture

@@ -11,12 +11,12 @@ from conftest import NOW, PARIS, TRANSLATED
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from statuspage.content import parse_incident
-from statuspage.document import FrontMatterProblem, split_front_matter
+from statuspage.content.document import FrontMatterProblem, split_front_matter
+from statuspage.content.incident import parse_incident
+from statuspage.content.loader import load_site
 from statuspage.errors import ContentError, Problems
-from statuspage.loader import load_site
 from statuspage.model import ComponentStatus, Impact, IncidentStatus
-from statuspage.status import ended_at
+from statuspage.state.status import ended_at
 
 ERRORS = Path(__file__).parent / "content" / "errors"
 
@@ -201,7 +201,7 @@ def test_the_shipped_example_is_valid():
 def test_any_text_gives_a_model_or_a_content_error(text):
     from conftest import TESTS
 
-    from statuspage.loader import load_config
+    from statuspage.content.loader import load_config
 
     config = load_config(TESTS / "sites" / "basic")
     for candidate in (text, f"---\n{text}\n---\n", f"---\ntitle: x\n---\n## {text}\n"):
@@ -411,7 +411,7 @@ def test_a_hyphen_before_an_offset_is_the_offset_not_the_separator(site_dir):
 
 
 def test_an_update_more_than_five_minutes_ahead_is_a_warning_at_its_line(site_dir):
-    from statuspage.content import future_updates
+    from statuspage.content.incident import future_updates
 
     (site_dir / "incidents" / "2026-11-26-demain.md").write_text(
         "---\ntitle: Demain\nimpact: minor\ncomponents: [adsl]\nstarted: 2026-11-26 09:00\n"

@@ -19,10 +19,10 @@ from conftest import FIBRE, NOW, PARIS
 from serving import wait_for as _wait
 
 from statuspage import cli
-from statuspage.build import BuildResult
-from statuspage.build import build as real_build
-from statuspage.daemon import AT, Daemon, boundaries, overdue, parse_every
-from statuspage.loader import load_site
+from statuspage.content.loader import load_site
+from statuspage.freeze.build import BuildResult
+from statuspage.freeze.build import build as real_build
+from statuspage.ops.daemon import AT, Daemon, boundaries, overdue, parse_every
 from statuspage.times import TimeError
 
 PROMISE = datetime(2026, 11, 26, 18, 0, tzinfo=PARIS)  # the fibre incident's next_update
@@ -55,10 +55,10 @@ class Builds:
 @pytest.fixture
 def log(caplog):
     """The daemon's log lines."""
-    caplog.set_level(logging.INFO, logger="statuspage.daemon")
+    caplog.set_level(logging.INFO, logger="statuspage.ops.daemon")
 
     def lines() -> list[str]:
-        return [r.getMessage() for r in caplog.records if r.name == "statuspage.daemon"]
+        return [r.getMessage() for r in caplog.records if r.name == "statuspage.ops.daemon"]
 
     return lines
 
@@ -625,7 +625,7 @@ def test_the_watcher_waiting_for_a_build_is_not_logged_other_skips_are(caplog):
     import logging
     from types import SimpleNamespace
 
-    from statuspage.daemon import configure_logging
+    from statuspage.ops.daemon import configure_logging
 
     configure_logging()
     scheduler = logging.getLogger("apscheduler.scheduler")
@@ -640,7 +640,7 @@ def test_the_watcher_waiting_for_a_build_is_not_logged_other_skips_are(caplog):
 def test_a_change_is_loaded_from_the_look_that_noticed_it(start, site_dir, log, monkeypatch):
     """The watcher's look at the files is the load's: one scan per change (a quarter of a
     second at 10,000 incidents), and what it saw is what is published."""
-    from statuspage import sources
+    from statuspage.content import sources
 
     daemon = start(NOW, build=real_build)
     scans: list[Path] = []
@@ -677,8 +677,8 @@ def test_a_file_the_load_refuses_is_noticed_as_it_comes_and_goes(start, site_dir
 def watching(site_dir, log, monkeypatch):
     """A daemon running for real whose looks every second are an hour apart: what it sees
     soon, the system reported. After every instant of the site: no boundary job runs."""
-    from statuspage import daemon as daemon_module
-    from statuspage import sources
+    from statuspage.content import sources
+    from statuspage.ops import daemon as daemon_module
 
     monkeypatch.chdir(site_dir)
     monkeypatch.setattr(daemon_module, "POLL", timedelta(hours=1))

@@ -15,11 +15,12 @@ import pytest
 from click.testing import CliRunner
 from conftest import FIBRE, NOW
 
-from statuspage import cli, daemon, outbound, publish
-from statuspage.daemon import HELD, Daemon
+from statuspage import cli
 from statuspage.errors import PublishError
-from statuspage.outbox import Outbox, path_for
-from statuspage.webhooks import Webhooks, http_post, legacy_path
+from statuspage.ops import daemon, outbound, publish
+from statuspage.ops.daemon import HELD, Daemon
+from statuspage.ops.outbox import Outbox, path_for
+from statuspage.ops.webhooks import Webhooks, http_post, legacy_path
 
 
 def outbox_of(out: Path) -> Outbox:
@@ -36,8 +37,8 @@ class Clock:
 
 @pytest.fixture
 def log(caplog):
-    caplog.set_level(logging.INFO, logger="statuspage.daemon")
-    return lambda: [r.getMessage() for r in caplog.records if r.name == "statuspage.daemon"]
+    caplog.set_level(logging.INFO, logger="statuspage.ops.daemon")
+    return lambda: [r.getMessage() for r in caplog.records if r.name == "statuspage.ops.daemon"]
 
 
 @pytest.fixture

@@ -13,13 +13,14 @@ import pytest
 from click.testing import CliRunner
 from conftest import FIBRE, NOW, PARIS, TRANSLATED
 
-from statuspage import cli, desk
-from statuspage.build import MARKER, build
-from statuspage.daemon import Daemon
+from statuspage import cli
+from statuspage.content import edition as desk
+from statuspage.content.loader import load_site
 from statuspage.errors import BuildError, ContentError, StatusPageError
-from statuspage.loader import load_site
+from statuspage.freeze.build import MARKER, build
+from statuspage.freeze.tree import Manifest
+from statuspage.ops.daemon import Daemon
 from statuspage.refs import ref_of
-from statuspage.tree import Manifest
 from statuspage.web import create_app
 
 # One canary per internal field and note, for both incidents (open and resolved).
@@ -421,7 +422,7 @@ def test_the_desk_preview_reads_the_notes_as_they_change(canary_site):
 def test_the_daemon_keeps_both_editions_current_and_the_public_one_clean(canary_site, caplog,
                                                                           monkeypatch):
     monkeypatch.chdir(canary_site)
-    caplog.set_level(logging.INFO, logger="statuspage.daemon")
+    caplog.set_level(logging.INFO, logger="statuspage.ops.daemon")
     now = [NOW]
     daemon = Daemon(canary_site, clock=lambda: now[0], desk_out=canary_site / "build-desk")
     daemon.start(paused=True)
@@ -444,7 +445,7 @@ def test_the_daemon_keeps_both_editions_current_and_the_public_one_clean(canary_
                         encoding="utf-8")
         now[0] = NOW + timedelta(minutes=2)
         daemon.poll()
-        messages = [r.getMessage() for r in caplog.records if r.name == "statuspage.daemon"]
+        messages = [r.getMessage() for r in caplog.records if r.name == "statuspage.ops.daemon"]
         assert any(m.startswith("content error (") and f"{FIBRE}.internal.md" in m
                    for m in messages)
         assert any(m.startswith("rebuilt build-desk/ (") and "keeping the broken files" in m

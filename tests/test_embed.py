@@ -26,9 +26,9 @@ from conftest import FIBRE, NOW, PARIS, TESTS, browser_context
 from playwright.sync_api import Browser, Frame, Page, expect
 from serving import SiteHandler, serving
 
-from statuspage.build import BuildResult, build
 from statuspage.cli import main
-from statuspage.loader import load_site
+from statuspage.content.loader import load_site
+from statuspage.freeze.build import BuildResult, build
 from statuspage.web import create_app, embed
 
 SITES = TESTS / "sites"

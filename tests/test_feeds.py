@@ -16,8 +16,8 @@ from icalendar import Calendar
 from lxml import etree
 
 from statuspage import cli, i18n
-from statuspage.build import build
-from statuspage.loader import load_site
+from statuspage.content.loader import load_site
+from statuspage.freeze.build import build
 from statuspage.web import create_app
 
 BASE = "https://status.test.example"
@@ -377,7 +377,7 @@ def test_subscribe_section_on_home_and_component_pages(feed_site, tmp_path):
 
 def test_feeds_follow_the_live_site(site_dir, now):
     """The preview (statuspage serve) serves the same feeds, re-read as content changes."""
-    from statuspage.loader import LiveSite
+    from statuspage.content.loader import LiveSite
 
     client = create_app(LiveSite(site_dir), now=now).test_client()
     before = feedparser.parse(client.get("/updates.atom").data)

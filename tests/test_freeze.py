@@ -16,10 +16,10 @@ from conftest import FIBRE, NOW
 from flask import Response
 from flask.testing import EnvironBuilder
 
-import statuspage.build
-from statuspage.build import BuildResult, build, make_app, make_freezer
+import statuspage.freeze.build
+from statuspage.content.loader import Loader
 from statuspage.errors import BuildError, ContentError
-from statuspage.loader import Loader
+from statuspage.freeze.build import BuildResult, build, make_app, make_freezer
 from statuspage.refs import ref_of
 from statuspage.web import assets
 
@@ -219,7 +219,7 @@ def _freezer_that_cannot_start(app, todo):
     raise OSError(28, "No space left on device")
 
 
-real_make_freezer = statuspage.build.make_freezer
+real_make_freezer = statuspage.freeze.build.make_freezer
 
 
 def _freezer_with_a_misnamed_page(app, todo):
@@ -248,7 +248,7 @@ def test_build_error_leaves_old_site(site_dir: Path, tmp_path: Path,
     # A change that would show if the failed build were published.
     incident = site_dir / "incidents" / f"{FIBRE}.md"
     incident.write_text(incident.read_text("utf-8").replace("Lyon", "Lille"), "utf-8")
-    monkeypatch.setattr(statuspage.build, "make_freezer", make_freezer)
+    monkeypatch.setattr(statuspage.freeze.build, "make_freezer", make_freezer)
 
     with pytest.raises(BuildError) as caught:
         build(site_dir, out, now=NOW)
@@ -362,8 +362,8 @@ def test_hostile_content_is_neutralised(site_dir: Path, tmp_path: Path):
 def test_check_locates_a_page_that_cannot_render_on_one_core_or_two(site_dir, monkeypatch):
     """``check`` renders every page as the build would; on two cores it finds the same."""
     from statuspage import markup
-    from statuspage.build import render_check
-    from statuspage.loader import load_site
+    from statuspage.content.loader import load_site
+    from statuspage.freeze.build import render_check
 
     (site_dir / "incidents" / "2026-11-26-boom.md").write_text(
         "---\ntitle: Panne\nimpact: minor\ncomponents: [fibre]\nstarted: 2026-11-26 09:00\n"
@@ -379,7 +379,7 @@ def test_check_locates_a_page_that_cannot_render_on_one_core_or_two(site_dir, mo
     site = load_site(site_dir)
     found = {}
     for workers, parallel_from in ((1, 10**9), (2, 1)):
-        monkeypatch.setattr(statuspage.build, "PARALLEL_FROM", parallel_from)
+        monkeypatch.setattr(statuspage.freeze.build, "PARALLEL_FROM", parallel_from)
         found[workers] = sorted(map(str, render_check(site, NOW, workers=workers)))
     assert found[1] == found[2]
     located = [p for p in found[1] if p.startswith("incidents/2026-11-26-boom.md:1: ")]

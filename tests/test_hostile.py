@@ -799,10 +799,10 @@ def test_the_daemon_keeps_the_last_good_site_while_a_folder_is_gone(site, folder
     without incidents: the daemon publishes the last good content until it is back."""
     import logging
 
-    from statuspage.build import build
-    from statuspage.daemon import Daemon
+    from statuspage.freeze.build import build
+    from statuspage.ops.daemon import Daemon
 
-    caplog.set_level(logging.INFO, logger="statuspage.daemon")
+    caplog.set_level(logging.INFO, logger="statuspage.ops.daemon")
     daemon = Daemon(site, clock=lambda: NOW, build=build)
     daemon.start(paused=True)
     try:
@@ -810,7 +810,7 @@ def test_the_daemon_keeps_the_last_good_site_while_a_folder_is_gone(site, folder
         assert page.is_file()
         (site / folder).rename(site / f"{folder}.moved")
         daemon.poll()
-        messages = [r.getMessage() for r in caplog.records if r.name == "statuspage.daemon"]
+        messages = [r.getMessage() for r in caplog.records if r.name == "statuspage.ops.daemon"]
         assert any(message.startswith("content error (") and f"{folder}/: missing:" in message
                    for message in messages), messages
         assert page.is_file()
@@ -824,16 +824,16 @@ def test_the_daemon_logs_a_changed_files_name_escaped(site, caplog):
     act on the terminal that reads the log nor forge a line of its own."""
     import logging
 
-    from statuspage.build import build
-    from statuspage.daemon import Daemon
+    from statuspage.freeze.build import build
+    from statuspage.ops.daemon import Daemon
 
-    caplog.set_level(logging.INFO, logger="statuspage.daemon")
+    caplog.set_level(logging.INFO, logger="statuspage.ops.daemon")
     daemon = Daemon(site, clock=lambda: NOW, build=build)
     daemon.start(paused=True)
     try:
         (site / "incidents" / "x\x1b]0;pwned\x07\nforged.md").write_text("x", "utf-8")
         daemon.poll()
-        messages = [r.getMessage() for r in caplog.records if r.name == "statuspage.daemon"]
+        messages = [r.getMessage() for r in caplog.records if r.name == "statuspage.ops.daemon"]
         assert any("incidents/x\\x1b]0;pwned\\x07\\nforged.md changed" in m
                    for m in messages), messages
         assert not any("\x1b" in m or "\n" in m for m in messages)

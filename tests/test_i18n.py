@@ -72,7 +72,7 @@ def placeholders(text: str) -> set[str]:
 
 def test_extraction_finds_python_labels_and_templates():
     assert len(MSGIDS) > 50
-    assert "Partial System Outage" in MSGIDS  # statuspage/status.py
+    assert "Partial System Outage" in MSGIDS  # statuspage/state/status.py
     assert "Investigating" in MSGIDS  # statuspage/model.py
     assert "Current incidents" in MSGIDS  # templates
     assert MSGIDS["%(num)d incident"] == ("%(num)d incident", "%(num)d incidents")

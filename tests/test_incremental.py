@@ -15,10 +15,10 @@ from conftest import NOW, REPO
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from statuspage import build as building
 from statuspage import cli
-from statuspage.build import build
-from statuspage.loader import load_site
+from statuspage.content.loader import load_site
+from statuspage.freeze import build as building
+from statuspage.freeze.build import build
 
 EDITS = ["new", "update", "resolve", "maintenance", "translate", "untranslate", "delete",
          "site", "later", "much later", "code", "areas"]
@@ -96,9 +96,9 @@ class Site:
         elif kind == "code":  # a new version of the package, or an edited template
             digest = f"code-{self.count}"
             self.monkeypatch.setattr(building, "code_digest", lambda: digest)
-            import statuspage.loader
+            import statuspage.content.loader
 
-            self.monkeypatch.setattr(statuspage.loader, "code_digest", lambda: digest)
+            self.monkeypatch.setattr(statuspage.content.loader, "code_digest", lambda: digest)
 
 
 @settings(max_examples=6, deadline=None, suppress_health_check=[
@@ -242,7 +242,7 @@ def test_the_converter_is_built_once_before_the_workers_fork(example_dir, monkey
 
 
 def test_parsing_on_every_core_gives_the_same_site(example_dir, monkeypatch):
-    import statuspage.loader as loading
+    import statuspage.content.loader as loading
 
     (example_dir / "incidents" / "2026-11-25-broken.md").write_text("oops\n", encoding="utf-8")
     monkeypatch.setattr(loading, "PARALLEL_FROM", 10**9)
@@ -258,7 +258,7 @@ def test_a_settled_incident_that_stops_being_followed_loses_its_feeds(site_dir, 
     """Its view is the same object build after build of the content kept in memory (the
     daemon's), but the day its own feeds end its page and files change: what the builder
     reused for it is not reused then. Each build is compared with a full one."""
-    from statuspage.status import FOLLOW_DAYS
+    from statuspage.state.status import FOLLOW_DAYS
 
     resolved = NOW - timedelta(days=200)
     (site_dir / "incidents" / "2026-05-01-old.md").write_text(
@@ -285,7 +285,7 @@ def test_content_kept_in_memory_builds_as_a_full_build_after_each_edit(example_d
     """The daemon's way: one loader in memory (it re-reads only the files that changed,
     the others stay the same objects, their views too), a build after each edit, at a
     moving moment; each compared with a full build."""
-    from statuspage.loader import Loader
+    from statuspage.content.loader import Loader
 
     site = Site(example_dir, monkeypatch)
     loader = Loader(example_dir)
@@ -302,7 +302,7 @@ def test_content_kept_in_memory_builds_as_a_full_build_after_each_edit(example_d
 def test_many_files_are_linked_into_a_fresh_tree_by_every_core(tmp_path: Path, monkeypatch):
     """Linking a whole site (a first build's mirror) is shared out to forked workers; each
     file is the same inode in both trees, each folder made, however the work was split."""
-    from statuspage import tree
+    from statuspage.freeze import tree
 
     source, target = tmp_path / "out", tmp_path / "spare"
     paths = [f"{lang}incidents/{n:03d}/{name}" for lang in ("", "en/") for n in range(9)

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from statuspage.model import ComponentStatus, Impact, Incident, IncidentStatus, Text, Update
-from statuspage.status import Snapshot
+from statuspage.state.status import Snapshot
 
 SERVICES = ["fibre", "adsl", "tv", "billing"]
 STATUSES = [IncidentStatus.INVESTIGATING, IncidentStatus.IDENTIFIED, IncidentStatus.MONITORING]

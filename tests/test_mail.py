@@ -13,7 +13,7 @@ from aiosmtpd.smtp import AuthResult
 from mailserver import Inbox, free_port
 
 from statuspage.errors import StatusPageError
-from statuspage.mail import Connection, Relay
+from statuspage.ops.mail import Connection, Relay
 
 
 @pytest.fixture

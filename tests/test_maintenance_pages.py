@@ -8,7 +8,7 @@ from datetime import datetime
 import pytest
 from conftest import PARIS
 
-from statuspage.loader import load_site
+from statuspage.content.loader import load_site
 from statuspage.web import create_app
 
 WORKS = "2026-12-03-travaux-adsl"

@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from statuspage import cli, markup
-from statuspage.content import parse_incident
+from statuspage.content.incident import parse_incident
+from statuspage.content.loader import load_config
+from statuspage.content.sources import decode
 from statuspage.errors import Problems
-from statuspage.loader import load_config
-from statuspage.sources import decode
 
 CONFIG = load_config(TESTS / "sites" / "basic")
 PATH = "incidents/2026-11-25-x.md"

@@ -16,11 +16,11 @@ from prometheus_client.parser import text_string_to_metric_families
 from serving import wait_for as _wait
 from test_daemon import Builds, Clock
 
-from statuspage.daemon import Daemon
-from statuspage.monitoring import TOLD, Monitor, Round, same_error
-from statuspage.outbound import Notifier
-from statuspage.outbox import Outbox
-from statuspage.webhooks import Webhooks
+from statuspage.ops.daemon import Daemon
+from statuspage.ops.monitoring import TOLD, Monitor, Round, same_error
+from statuspage.ops.outbound import Notifier
+from statuspage.ops.outbox import Outbox
+from statuspage.ops.webhooks import Webhooks
 
 BROKEN = "---\ntitle: Panne\n"  # the front matter is never closed
 
@@ -198,7 +198,8 @@ def test_a_metrics_file_in_no_folder_is_refused_before_anything_runs(site_dir, t
                                                                       monkeypatch):
     from click.testing import CliRunner
 
-    from statuspage import cli, daemon
+    from statuspage import cli
+    from statuspage.ops import daemon
 
     monkeypatch.setattr(daemon, "configure_logging", lambda zone=None: None)
     monkeypatch.setattr(daemon.Daemon, "run", lambda self: pytest.fail("the daemon ran"))

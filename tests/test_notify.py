@@ -18,9 +18,9 @@ from conftest import FIBRE, PARIS, TRANSLATED
 from mailserver import Inbox, free_port, smtp_server
 from test_subscriptions import add, mailer_for, shut, with_subscriptions
 
-from statuspage import subscribers
 from statuspage.cli import main
-from statuspage.loader import load_site
+from statuspage.content.loader import load_site
+from statuspage.ops import subscribers
 
 T0 = datetime(2026, 11, 26, 12, 0, tzinfo=PARIS)  # FIBRE's promise (18:00) still ahead
 

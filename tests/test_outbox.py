@@ -17,8 +17,8 @@ from conftest import FIBRE
 
 from statuspage import cli
 from statuspage.errors import StatusPageError
-from statuspage.outbox import Message, Outbox, path_for
-from statuspage.webhooks import BASELINE
+from statuspage.ops.outbox import Message, Outbox, path_for
+from statuspage.ops.webhooks import BASELINE
 
 
 def _wait(condition, timeout: float, what: str):

@@ -18,10 +18,10 @@ from playwright.sync_api import expect
 from serving import serving
 
 from statuspage import refs
-from statuspage.build import build
-from statuspage.content import front_matter, parse_incident
+from statuspage.content.incident import front_matter, parse_incident
+from statuspage.content.loader import load_site
 from statuspage.errors import ContentError, Problems
-from statuspage.loader import load_site
+from statuspage.freeze.build import build
 from statuspage.model import Area, Text
 from statuspage.web import create_app
 

@@ -13,9 +13,9 @@ from conftest import FIBRE, PARIS
 from test_daemon import Builds, Clock
 
 from statuspage import cli
-from statuspage.daemon import AT, Daemon, boundaries, overdue
+from statuspage.content.loader import load_site
 from statuspage.errors import ContentError
-from statuspage.loader import load_site
+from statuspage.ops.daemon import AT, Daemon, boundaries, overdue
 from statuspage.web import create_app
 
 PROMISE = datetime(2026, 11, 26, 18, 0, tzinfo=PARIS)  # the fibre incident's next_update
@@ -64,7 +64,7 @@ def test_an_update_within_the_grace_keeps_the_promise(site_dir):
 
 def test_the_daemon_rebuilds_and_reminds_when_the_grace_is_over(site_dir, caplog,
                                                                  monkeypatch):
-    caplog.set_level(logging.INFO, logger="statuspage.daemon")
+    caplog.set_level(logging.INFO, logger="statuspage.ops.daemon")
     monkeypatch.chdir(site_dir)
     site = load_site(graced(site_dir, "5m"))
     assert (datetime(2026, 11, 26, 17, 5, tzinfo=UTC), f"update promised for {FIBRE}") in \

@@ -15,14 +15,14 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from statuspage import markup
-from statuspage.build import render_check
-from statuspage.content import parse_incident
+from statuspage.content.incident import parse_incident
+from statuspage.content.loader import load_config, load_site
+from statuspage.content.sources import decode
 from statuspage.errors import Problems
-from statuspage.loader import load_config, load_site
+from statuspage.freeze.build import render_check
 from statuspage.markup import EXTENSIONS
 from statuspage.model import EMPTY_TEXT, IncidentStatus, Site, Update
-from statuspage.sources import decode
-from statuspage.status import visible_updates
+from statuspage.state.status import visible_updates
 from statuspage.times import EARLIEST, LATEST, TimeError, format_time, parse_time, parse_when
 
 BASIC = TESTS / "sites" / "basic"

@@ -24,9 +24,10 @@ import pytest
 from click.testing import CliRunner
 from conftest import NOW, REPO
 
-from statuspage import cli, publish
-from statuspage.build import MARKER, build
+from statuspage import cli
 from statuspage.errors import PublishError
+from statuspage.freeze.build import MARKER, build
+from statuspage.ops import publish
 
 STYLE = "static/style.css"
 

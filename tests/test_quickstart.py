@@ -21,8 +21,8 @@ from conftest import REPO
 from test_readme import _commands
 
 from statuspage import cli
-from statuspage.loader import load_site
-from statuspage.publish import content_type
+from statuspage.content.loader import load_site
+from statuspage.ops.publish import content_type
 
 FIBRE = "2026-11-26-coupure-fibre-lyon"  # the example's incident in progress
 ATOM = "{http://www.w3.org/2005/Atom}"

@@ -101,7 +101,7 @@ def _module_map() -> tuple[set[str], set[str]]:
     `web/feeds.py`, and paths from the repository's root, as `benchmarks/build.py`."""
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     development = readme.split("\n## Development\n", 1)[1]
-    block = re.search(r"```\nstatuspage/\n(.+?)\n```", development, re.DOTALL)
+    block = re.search(r"```\nstatuspage/[^\n]*\n(.+?)\n```", development, re.DOTALL)
     assert block, "no module map in the README's Development section"
     in_package, from_root, folder = set(), set(), ""
     for line in block.group(1).splitlines():

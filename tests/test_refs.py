@@ -22,10 +22,12 @@ from icalendar import Calendar
 from playwright.sync_api import Browser, Page, expect
 from serving import serving
 
-from statuspage import cli, refindex, refs, writer
-from statuspage.build import build
+from statuspage import cli, refs
+from statuspage.content import refindex
+from statuspage.content.loader import load_site
+from statuspage.edit import writer
 from statuspage.errors import ContentError
-from statuspage.loader import load_site
+from statuspage.freeze.build import build
 
 BASE = "https://status.test.example"
 

@@ -13,7 +13,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 import pytest
 from conftest import NOW, REPO
 
-from statuspage.build import build
+from statuspage.freeze.build import build
 
 BASE = "https://status.example.com"
 

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from conftest import PARIS
 
-from statuspage.config import site_config
+from statuspage.content.config import site_config
 from statuspage.model import (
     Component,
     ComponentStatus,
@@ -21,7 +21,7 @@ from statuspage.model import (
     Update,
     Window,
 )
-from statuspage.status import (
+from statuspage.state.status import (
     Indicator,
     Snapshot,
     component_statuses,
@@ -260,8 +260,8 @@ def test_snapshot_lists_history_by_month_and_recent_days():
 
 def test_transitions_in_closed_form_are_those_of_is_open_at_every_moment(example_dir):
     """The shortcut for incidents gives what asking is_open at each candidate moment does."""
-    from statuspage.loader import load_site
-    from statuspage.status import TICK, transitions
+    from statuspage.content.loader import load_site
+    from statuspage.state.status import TICK, transitions
 
     site = load_site(example_dir)
     extra = [incident(updates=[(1, IDE), (3, RES), (5, PM)]), incident(updates=[(0, RES)]),
@@ -278,8 +278,8 @@ def test_transitions_in_closed_form_are_those_of_is_open_at_every_moment(example
 
 
 def test_a_view_says_what_the_status_functions_say(example_dir):
-    from statuspage.loader import load_site
-    from statuspage.status import late_promise, view_of, visible_updates
+    from statuspage.content.loader import load_site
+    from statuspage.state.status import late_promise, view_of, visible_updates
 
     site = load_site(example_dir)
     extra = [incident(updates=[(1, IDE), (3, RES), (5, PM)], next_update=2),
@@ -305,8 +305,8 @@ def test_a_settled_incident_keeps_its_view_and_snapshots_share_it(example_dir):
     """Once every time an incident names has come, its view is final; Snapshots then hand
     out one view object for it (what the builder takes as unchanged), and before that the
     view of their moment."""
-    from statuspage.loader import load_site
-    from statuspage.status import TICK, settled_from, view_of
+    from statuspage.content.loader import load_site
+    from statuspage.state.status import TICK, settled_from, view_of
 
     loaded = load_site(example_dir)
     extra = (incident("promise", updates=[(1, IDE), (2, IDE)], next_update=3),
@@ -335,7 +335,7 @@ def _days_one_by_one(spans, site, now, days, since=None):
     """The per-day rule written plainly (each day filters every span): the oracle."""
     from datetime import UTC, time
 
-    from statuspage.status import DayUptime, _weighted_downtime, worst
+    from statuspage.state.status import DayUptime, _weighted_downtime, worst
 
     tz = site.config.timezone
     first_day = now.astimezone(tz).date() - timedelta(days=days - 1)
@@ -364,7 +364,7 @@ def test_each_day_has_the_spans_that_overlap_it():
     import random
     from datetime import UTC
 
-    from statuspage.status import _uptime_days
+    from statuspage.state.status import _uptime_days
 
     site = Site(CONFIG, ())
     rng = random.Random(7)

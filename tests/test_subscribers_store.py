@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from statuspage import subscribers
-from statuspage.subscribers import ALL, COMPONENT, INCIDENT, Store
+from statuspage.ops import subscribers
+from statuspage.ops.subscribers import ALL, COMPONENT, INCIDENT, Store
 
 T0 = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 

@@ -14,11 +14,11 @@ import pytest
 from conftest import FIBRE
 from mailserver import Inbox, smtp_server
 
-from statuspage import notify, outbox, subscribers
 from statuspage.cli import main
-from statuspage.loader import load_site
-from statuspage.mail import Relay
-from statuspage.subscribe import create_app
+from statuspage.content.loader import load_site
+from statuspage.ops import notify, outbox, subscribers
+from statuspage.ops.mail import Relay
+from statuspage.ops.subscribe import create_app
 
 SERVICE = "https://subscribe.test.example"
 
@@ -49,7 +49,7 @@ def service(sub_site, smtp):
 
 
 def _close(app):
-    found = app.extensions["statuspage.subscribe"]
+    found = app.extensions["statuspage.ops.subscribe"]
     found.postman.close(10)
     found.store.close()
     found.outbox.close()
@@ -91,7 +91,7 @@ def confirm_link(inbox: Inbox, to: str) -> str:
 
 
 def deliver(app):
-    assert app.extensions["statuspage.subscribe"].postman.wait(30)
+    assert app.extensions["statuspage.ops.subscribe"].postman.wait(30)
 
 
 def test_built_pages_carry_forms_that_subscribe_after_a_confirmation(sub_site, runner,
@@ -395,8 +395,8 @@ def test_a_title_or_name_cannot_add_a_header(site):
     import dataclasses
     from email import message_from_bytes, policy
 
-    from statuspage import mail
     from statuspage.model import Text
+    from statuspage.ops import mail
 
     config = dataclasses.replace(site.config, name=Text({"fr": 'Statut\r\nBcc: x@y.z "q"'}))
     incident = dataclasses.replace(site.incidents[0],

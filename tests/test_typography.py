@@ -9,7 +9,7 @@ from pathlib import Path
 
 from conftest import FIBRE, NOW
 
-from statuspage.loader import load_site
+from statuspage.content.loader import load_site
 from statuspage.web import create_app
 
 NBSP = "\u00a0"

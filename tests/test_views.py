@@ -8,7 +8,7 @@ from datetime import datetime
 import pytest
 from conftest import FIBRE, PARIS, TRANSLATED
 
-from statuspage.loader import LiveSite, load_site
+from statuspage.content.loader import LiveSite, load_site
 from statuspage.web import create_app
 
 

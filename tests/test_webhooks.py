@@ -16,12 +16,10 @@ from click.testing import CliRunner
 from conftest import FIBRE, NOW, PARIS, REPO
 
 from statuspage import cli
+from statuspage.content.loader import load_site
 from statuspage.errors import ContentError
-from statuspage.loader import load_site
-from statuspage.outbox import Outbox, path_for
-from statuspage.refs import ref_of
-from statuspage.status import Snapshot
-from statuspage.webhooks import (
+from statuspage.ops.outbox import Outbox, path_for
+from statuspage.ops.webhooks import (
     DOCUMENTATION,
     STREAM,
     Webhooks,
@@ -31,6 +29,8 @@ from statuspage.webhooks import (
     update_id,
     update_payload,
 )
+from statuspage.refs import ref_of
+from statuspage.state.status import Snapshot
 
 SHORTLINK = f"https://status.test.example/r/{ref_of(FIBRE)}/"
 

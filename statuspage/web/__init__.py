@@ -15,17 +15,18 @@ from flask import Flask, g
 from jinja2 import BytecodeCache, FileSystemBytecodeCache
 from jinja2.bccache import Bucket
 
-from statuspage.desk import public
+from statuspage.content.edition import public
 from statuspage.errors import StatusPageError
 from statuspage.model import Site
-from statuspage.status import IncidentView, Snapshot
-from statuspage.web import api, channels, desk, editions, embed, feeds, pages, refs, zones
+from statuspage.state.status import IncidentView, Snapshot
+from statuspage.web import api, channels, desk, embed, feeds, languages, pages, shortlinks, zones
 from statuspage.web.registry import Output
 
-OUTPUTS = (pages, feeds, api, embed, refs, zones, channels)
+OUTPUTS = (pages, feeds, api, embed, shortlinks, zones, channels)
 # The support desk's edition: the public pages with their internal blocks, its search;
-# no feeds, API, badges or embed (statuspage.desk); the channels' texts, as agents paste them.
-DESK_OUTPUTS = (pages, refs, zones, desk, channels)
+# no feeds, API, badges or embed (content/edition.py); the channels' texts, as agents
+# paste them.
+DESK_OUTPUTS = (pages, shortlinks, zones, desk, channels)
 EDITION_OUTPUTS = {"public": OUTPUTS, "desk": DESK_OUTPUTS}
 
 DEFAULTS = {
@@ -115,7 +116,7 @@ def create_app(site: Site | Callable[[], Site], now: datetime | None = None,
     app.url_map.strict_slashes = True
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
-    editions.init_app(app)
+    languages.init_app(app)
     for output in EDITION_OUTPUTS[edition]:
         output.init_app(app)
 

@@ -1,7 +1,7 @@
 """The Statuspage-compatible public API v2, served as static JSON files under /api/v2/.
 
 No language prefix: texts are in the site's ``api_language``. The documents themselves
-are built by ``statuspage.api`` from the request's Snapshot.
+are built by ``statuspage.state.documents`` from the request's Snapshot.
 """
 
 from __future__ import annotations
@@ -10,7 +10,9 @@ import json
 
 from flask import Blueprint, Response, current_app, g
 
-from statuspage import api, i18n, status
+from statuspage import i18n
+from statuspage.state import documents as api
+from statuspage.state import status
 from statuspage.web.registry import Output
 
 bp = Blueprint("api", __name__, url_prefix="/api/v2")
@@ -47,11 +49,11 @@ def init_app(app) -> None:
 
 def documents() -> api.Documents:
     """The documents of the request's Snapshot, shared by every file of a build."""
-    cached = current_app.extensions.get("statuspage.api")
+    cached = current_app.extensions.get("statuspage.state.documents")
     if cached is None or cached.snap is not g.snap:
         lang = g.site.config.api_language
         cached = api.Documents(g.snap, gettext=i18n.translations(lang).gettext)
-        current_app.extensions["statuspage.api"] = cached
+        current_app.extensions["statuspage.state.documents"] = cached
     return cached
 
 

@@ -5,7 +5,8 @@
   for a language, not an edition);
 - ``/channels/<lang>/sms/<REF>.txt``: one text message per open incident.
 
-The words are ``statuspage.channels``'; docs/serving.md says how a voice server uses them.
+The words are ``statuspage.state.announcements``'; docs/serving.md says how a voice
+server uses them.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ import mimetypes
 
 from flask import Blueprint, Flask, Response, abort, g
 
-from statuspage import channels
-from statuspage.status import Snapshot
+from statuspage.state import announcements as channels
+from statuspage.state.status import Snapshot
 from statuspage.web.registry import Output, key
 
 SSML = "application/ssml+xml"

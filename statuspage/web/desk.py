@@ -24,12 +24,12 @@ from markupsafe import Markup
 
 from statuspage import i18n, markup
 from statuspage.model import STATUS_LABELS, Internal, Note, Text
-from statuspage.status import IncidentView, Snapshot
-from statuspage.web import api, assets, editions
+from statuspage.state.status import IncidentView, Snapshot
+from statuspage.web import api, assets, languages
 from statuspage.web.registry import Output, key
 
 STATIC = Path(__file__).resolve().parent / "desk_static"
-bp = editions.blueprint("desk", template_folder="desk_templates")
+bp = languages.blueprint("desk", template_folder="desk_templates")
 TEXT_LIMIT = 4000  # characters of an incident's words in the search index
 ROBOTS = "User-agent: *\nDisallow: /\n"
 # Seconds after its build when the desk says it may be out of date: twice the daemon's
@@ -39,7 +39,7 @@ STALE_AFTER = 600
 
 
 def outputs(snap: Snapshot):
-    for lang in editions.editions(snap.site):
+    for lang in languages.editions(snap.site):
         yield Output("desk.search_index", {"lang": lang})  # the moment's statuses: always
     yield Output("desk.robots", {}, key(ROBOTS))
     for hashed in assets.names(STATIC).values():
@@ -74,7 +74,7 @@ def desk_now() -> list[IncidentView]:
 
 
 def asset_url(name: str) -> str:
-    return editions.link("desk.asset", hashed=assets.names(STATIC)[name])
+    return languages.link("desk.asset", hashed=assets.names(STATIC)[name])
 
 
 @bp.route("/desk/static/<path:hashed>")
@@ -97,7 +97,7 @@ def _texts(value: Text) -> list[str]:
     return [markup.plain_text(item) for item in value.values() if item]
 
 
-def entry(view: IncidentView, edition: editions.Edition) -> dict:
+def entry(view: IncidentView, edition: languages.Edition) -> dict:
     """One incident in the search index, in the edition's language."""
     incident = view.incident
     config = edition.site.config
@@ -116,7 +116,7 @@ def entry(view: IncidentView, edition: editions.Edition) -> dict:
         "ref": incident.reference,
         "id": incident.id,
         "title": edition.plain(incident.title),
-        "url": editions.link("pages.incident", incident_id=incident.id),
+        "url": languages.link("pages.incident", incident_id=incident.id),
         "status": edition.translations.gettext(STATUS_LABELS[view.status]),
         "open": view.is_open,
         "maintenance": view.is_maintenance,
@@ -132,8 +132,8 @@ def entry(view: IncidentView, edition: editions.Edition) -> dict:
     }
 
 
-@editions.route("/desk/search.json", bp)
+@languages.route("/desk/search.json", bp)
 def search_index():
-    edition = editions.edition()
+    edition = languages.edition()
     entries = [entry(view, edition) for view in g.snap.by_announcement]
     return Response(api.dumps({"incidents": entries}), mimetype="application/json")

@@ -25,10 +25,11 @@ import unicodedata
 
 from flask import Response, abort, g, render_template, request, url_for
 
-from statuspage import i18n, markup, status
+from statuspage import i18n, markup
 from statuspage.model import ComponentStatus, Text, _
-from statuspage.status import Indicator
-from statuspage.web import api, editions
+from statuspage.state import status
+from statuspage.state.status import Indicator
+from statuspage.web import api, languages
 from statuspage.web.registry import Output, key
 
 JS = "text/javascript"  # RFC 9239; Python before 3.12 says application/javascript
@@ -36,7 +37,7 @@ SVG = "image/svg+xml"
 # The freezer checks each file's name against its type.
 mimetypes.add_type(JS, ".js")
 
-bp = editions.blueprint("embed")
+bp = languages.blueprint("embed")
 
 REGION = _("Current status")
 MORE = _("read more")
@@ -78,7 +79,7 @@ def outputs(snap: status.Snapshot):
     """The banner's files and the badges, keyed by what they say."""
     banner = key(snap.open_incidents, snap.active_maintenance)
     yield Output("embed.script", {}, key("script"))
-    for lang in editions.editions(snap.site):
+    for lang in languages.editions(snap.site):
         yield Output("embed.status_json", {"lang": lang}, banner)
         yield Output("embed.banner", {"lang": lang}, banner)
         yield Output("embed.badge", {"lang": lang}, key(snap.indicator))
@@ -98,7 +99,7 @@ def one_line(text: str) -> str:
 
 def _text(text: Text) -> str:
     """Plain text in the edition's language, on one line."""
-    return one_line(editions.in_lang(text).value)
+    return one_line(languages.in_lang(text).value)
 
 
 def site_path(endpoint: str, **values) -> str:
@@ -119,8 +120,8 @@ def banner_data() -> dict:
                         ("maintenance", g.snap.active_maintenance)):
         for incident in found:
             items.append(_item(kind, incident))
-    translations = editions.edition().translations
-    return {"lang": g.lang, "label": editions.translate(REGION), "more": editions.translate(MORE),
+    translations = languages.edition().translations
+    return {"lang": g.lang, "label": languages.translate(REGION), "more": languages.translate(MORE),
             "components": [c.id for c in g.site.config.components], "items": items,
             # For a customer's own services (data-components): their names, and the
             # sentence that says they are concerned, for one service and for several.
@@ -143,29 +144,29 @@ def first_line(text: str) -> str:
 
 
 def _item(kind: str, incident) -> dict:
-    title = editions.in_lang(incident.title)
+    title = languages.in_lang(incident.title)
     item = {
         "kind": kind,
-        "label": editions.translate(KIND_LABELS[kind]),
+        "label": languages.translate(KIND_LABELS[kind]),
         "title": one_line(title.value),
         "path": site_path("pages.incident", incident_id=incident.id),
         "components": {c: s.value for c, s in incident.components.items()},  # id → status
     }
     if incident.areas:  # where it is: its codes for the banner to match, their names to say
         item["areas"] = [area.code for area in incident.areas]
-        item["places"] = editions.edition().places(incident.areas, every=True)
+        item["places"] = languages.edition().places(incident.areas, every=True)
     if incident.what_to_do:
-        item["todo"] = first_line(editions.in_lang(incident.what_to_do).value)
+        item["todo"] = first_line(languages.in_lang(incident.what_to_do).value)
     if incident.promise:
-        edition = editions.edition()
-        item["next"] = editions.translate(NEXT) % {"time": i18n.format_clock(
+        edition = languages.edition()
+        item["next"] = languages.translate(NEXT) % {"time": i18n.format_clock(
             incident.promise, edition.tz, edition.lang)}
     if title.lang != g.lang:
         item["lang"] = title.lang  # a fallback title, marked for screen readers
     return item
 
 
-@editions.route("/embed/status.json", bp)
+@languages.route("/embed/status.json", bp)
 def status_json():
     return Response(api.dumps(banner_data()), mimetype="application/json")
 
@@ -189,7 +190,7 @@ def script():
     return Response(body, mimetype=JS)
 
 
-@editions.route("/embed/banner.html", bp)
+@languages.route("/embed/banner.html", bp)
 def banner():
     """The banner for an iframe: readable without script, links open in the host page's
     window; its inline script filters, themes and posts its height."""
@@ -198,19 +199,19 @@ def banner():
 
 # -- badges -----------------------------------------------------------------------------------
 
-@editions.route("/badge.svg", bp)
+@languages.route("/badge.svg", bp)
 def badge():
     colour, label = INDICATOR_BADGES[g.snap.indicator]
-    return _badge(_text(g.site.config.name), editions.translate(label), colour)
+    return _badge(_text(g.site.config.name), languages.translate(label), colour)
 
 
-@editions.route("/components/<component_id>/badge.svg", bp)
+@languages.route("/components/<component_id>/badge.svg", bp)
 def component_badge(component_id: str):
     component = g.site.config.component(component_id)
     if component is None:
         abort(404)
     colour, label = COMPONENT_BADGES[g.snap.components[component.id]]
-    return _badge(_text(component.name), editions.translate(label), colour)
+    return _badge(_text(component.name), languages.translate(label), colour)
 
 
 def _badge(label: str, value: str, colour: str) -> Response:
@@ -218,7 +219,7 @@ def _badge(label: str, value: str, colour: str) -> Response:
     body = render_template(
         "embed/badge.svg", label=label, value=value, colour=colour,
         label_colour=BADGE_LABEL_COLOUR, left=left, right=right,
-        title=editions.translate(BADGE_TITLE) % {"label": label, "status": value})
+        title=languages.translate(BADGE_TITLE) % {"label": label, "status": value})
     return Response(body, mimetype=SVG)
 
 

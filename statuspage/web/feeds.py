@@ -21,11 +21,12 @@ from flask import Response, abort, g
 from icalendar import Calendar, Event
 from markupsafe import Markup, escape
 
-from statuspage import i18n, markup, status
+from statuspage import i18n, markup
 from statuspage.markup import plain_text
 from statuspage.model import STATUS_LABELS, Incident, MaintenanceStatus, Text, Update
-from statuspage.status import IncidentView as View
-from statuspage.web import editions
+from statuspage.state import status
+from statuspage.state.status import IncidentView as View
+from statuspage.web import languages
 from statuspage.web.registry import Output, key
 
 RSS = "application/rss+xml"
@@ -37,10 +38,10 @@ mimetypes.add_type(RSS, ".rss")
 KINDS = "<any(rss, atom):kind>"
 DAY_NUMBER = re.compile(r"(\d+)")  # the day in a language's "3 déc." ("1er" keeps its "er")
 
-bp = editions.blueprint("feeds")
+bp = languages.blueprint("feeds")
 
 
-_ = editions.translate
+_ = languages.translate
 
 
 def plain_title(text: str) -> str:
@@ -51,7 +52,7 @@ def plain_title(text: str) -> str:
 
 
 def _text(text: Text) -> str:
-    return editions.in_lang(text).value
+    return languages.in_lang(text).value
 
 
 def _html(text: Text) -> Markup:
@@ -64,7 +65,7 @@ def outputs(snap: status.Snapshot):
     updates = {cid: _entries_key(snap, update_entries(snap, cid)) for cid in ids}
     calendars = {cid: key(planned(snap, cid)) for cid in ids}
     history = _entries_key(snap, [(view.latest, view) for view in history_entries(snap)])
-    for lang in editions.editions(snap.site):
+    for lang in languages.editions(snap.site):
         for kind in ("rss", "atom"):
             yield Output("feeds.updates", {"lang": lang, "kind": kind}, updates[None])
             yield Output("feeds.history", {"lang": lang, "kind": kind}, history)
@@ -83,7 +84,7 @@ def incident_outputs(snap: status.Snapshot, view: View):
     if not snap.follows(view):
         return
     page = key(view)
-    for lang in editions.editions(snap.site):
+    for lang in languages.editions(snap.site):
         for kind in ("rss", "atom"):
             yield Output("feeds.incident_updates", {"lang": lang, "kind": kind,
                                                     "incident_id": view.id}, page)
@@ -128,28 +129,28 @@ def _component(component_id: str):
 
 
 def _permalink(incident: Incident | View) -> str:
-    return editions.public_url("pages.incident", incident_id=incident.id)
+    return languages.public_url("pages.incident", incident_id=incident.id)
 
 
 # -- update feeds: one entry per update --------------------------------------------------------
 
-@editions.route(f"/updates.{KINDS}", bp)
+@languages.route(f"/updates.{KINDS}", bp)
 def updates(kind: str):
     title = _("%(name)s: incident updates") % {"name": _text(g.site.config.name)}
     return _updates_feed(kind, title, update_entries(g.snap, None), "feeds.updates", {})
 
 
-@editions.route(f"/components/<component_id>/updates.{KINDS}", bp)
+@languages.route(f"/components/<component_id>/updates.{KINDS}", bp)
 def component_updates(component_id: str, kind: str):
     component = _component(component_id)
     title = _("%(name)s: %(component)s updates") % {
         "name": _text(g.site.config.name), "component": _text(component.name)}
     return _updates_feed(kind, title, update_entries(g.snap, component_id),
                          "feeds.component_updates", {"component_id": component_id},
-                         editions.public_url("pages.component", component_id=component_id))
+                         languages.public_url("pages.component", component_id=component_id))
 
 
-@editions.route(f"/incidents/<incident_id>/updates.{KINDS}", bp)
+@languages.route(f"/incidents/<incident_id>/updates.{KINDS}", bp)
 def incident_updates(incident_id: str, kind: str):
     """One incident's updates only: what someone following their case subscribes to."""
     view = _followed(incident_id)
@@ -203,13 +204,13 @@ def _update_html(incident: Incident | View, update: Update) -> Markup:
     if update in incident.updates:  # its version then: the updates up to it, counted
         number = len(incident.updates) - incident.updates.index(update)
         html += Markup("<p><small>{}</small></p>").format(
-            editions.edition().version(status.Version(number, update.time)))
+            languages.edition().version(status.Version(number, update.time)))
     return html
 
 
 def _places(incident: Incident | View) -> str:
     """Every place it names, in the feed's language."""
-    return editions.edition().places(incident.areas, every=True)
+    return languages.edition().places(incident.areas, every=True)
 
 
 # -- history feeds: Statuspage's /history.rss and /history.atom ---------------------------------
@@ -226,7 +227,7 @@ class _StatuspageItem(BaseEntryExtension):
         return item
 
 
-@editions.route(f"/history.{KINDS}", bp)
+@languages.route(f"/history.{KINDS}", bp)
 def history(kind: str):
     """One entry per incident or maintenance, all its updates inside, as Statuspage does."""
     incidents = [(view.announced, view, view.updates) for view in history_entries(g.snap)]
@@ -299,7 +300,7 @@ def _local(moment: datetime) -> datetime:
 def _feed(kind: str, title: str, endpoint: str, values: dict,
           newest: datetime | None, home: str | None = None) -> FeedGenerator:
     config = g.site.config
-    self_url = editions.public_url(endpoint, kind=kind, **values)
+    self_url = languages.public_url(endpoint, kind=kind, **values)
     feed = FeedGenerator()
     feed.id(self_url)
     feed.title(plain_title(title))
@@ -307,7 +308,7 @@ def _feed(kind: str, title: str, endpoint: str, values: dict,
                                    "maintenance and history.") % {"name": _text(config.name)}))
     feed.link(href=self_url, rel="self", type=RSS if kind == "rss" else ATOM)
     # RSS keeps the last link: the page the feed follows
-    feed.link(href=home or editions.public_url("pages.index"), rel="alternate")
+    feed.link(href=home or languages.public_url("pages.index"), rel="alternate")
     feed.language(g.lang)
     feed.author(name=_text(config.name))
     feed.generator("statuspage")
@@ -334,18 +335,18 @@ def _response(feed: FeedGenerator, kind: str) -> Response:
 
 # -- the maintenance calendar --------------------------------------------------------------------
 
-@editions.route("/maintenance.ics", bp)
+@languages.route("/maintenance.ics", bp)
 def calendar():
     return _calendar(planned(g.snap, None))
 
 
-@editions.route("/components/<component_id>/maintenance.ics", bp)
+@languages.route("/components/<component_id>/maintenance.ics", bp)
 def component_calendar(component_id: str):
     _component(component_id)
     return _calendar(planned(g.snap, component_id))
 
 
-@editions.route("/incidents/<incident_id>/calendar.ics", bp)
+@languages.route("/incidents/<incident_id>/calendar.ics", bp)
 def incident_calendar(incident_id: str):
     """One maintenance, to add to a calendar: the same event (UID, SEQUENCE) as in
     maintenance.ics, so the calendar app keeps one."""

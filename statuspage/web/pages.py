@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from flask import Flask, abort, g, render_template, request
 
-from statuspage.status import Snapshot
+from statuspage.state.status import Snapshot
 from statuspage.web import assets
-from statuspage.web.editions import blueprint, editions, route
+from statuspage.web.languages import blueprint, editions, route
 from statuspage.web.registry import Output, key
 
 bp = blueprint("pages")

@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 from typing import NamedTuple
 
-from statuspage.status import IncidentView
+from statuspage.state.status import IncidentView
 
 
 class Output(NamedTuple):

@@ -15,17 +15,17 @@ from __future__ import annotations
 
 from flask import Flask, Response, abort, g, render_template, url_for
 
-from statuspage.status import IncidentView, Snapshot
-from statuspage.web import api, editions
+from statuspage.state.status import IncidentView, Snapshot
+from statuspage.web import api, languages
 from statuspage.web.registry import Output, key
 
-bp = editions.blueprint("zones")
+bp = languages.blueprint("zones")
 
 
 def outputs(snap: Snapshot):
     index = snap.postcode_index
     everyone = index[""]
-    for lang in editions.editions(snap.site):
+    for lang in languages.editions(snap.site):
         for first, codes in index.items():
             shown = [snap.views[i] for ids in (*codes.values(), *everyone.values())
                      for i in ids]
@@ -48,7 +48,7 @@ def _shard(first: str) -> Response:
     codes = {**index[""], **index.get(first, {})} if first else index[""]
     found = {i for ids in codes.values() for i in ids}
     views = g.snap.views
-    edition = editions.edition()
+    edition = languages.edition()
     incidents = {}
     for incident_id in sorted(found):
         view = views[incident_id]
@@ -62,25 +62,25 @@ def _shard(first: str) -> Response:
                      mimetype="application/json")
 
 
-@editions.route("/zone/codes-<first>.json", bp)
+@languages.route("/zone/codes-<first>.json", bp)
 def shard(first: str):
     if first not in g.snap.postcode_index or not first:
         abort(404)
     return _shard(first)
 
 
-@editions.route("/zone/codes.json", bp)
+@languages.route("/zone/codes.json", bp)
 def everyone():
     return _shard("")
 
 
-@editions.route("/zone/", bp)
+@languages.route("/zone/", bp)
 def index():
     return render_template("zone/index.html", zones=[(code, _names(code, views))
                                                      for code, views in g.snap.zones.items()])
 
 
-@editions.route("/zone/<code>/", bp)
+@languages.route("/zone/<code>/", bp)
 def zone(code: str):
     views = g.snap.zones.get(code)
     if views is None:
@@ -94,4 +94,4 @@ def _names(code: str, views: list[IncidentView]) -> str:
     """What the incidents call the place ``code`` ("" when none names it)."""
     areas = [area for view in views for area in view.incident.areas
              if area.code == code and area.label]
-    return editions.edition().places(areas[:1]) if areas else ""
+    return languages.edition().places(areas[:1]) if areas else ""

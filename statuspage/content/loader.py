@@ -1,0 +1,463 @@
+"""Loading a whole site: every content file, validated, each parsed once.
+
+``Loader`` keeps what it parsed, so that loading again re-reads only the files whose
+path, size, time or inode changed (Pelican's file-stamp cache), and remembers each
+incident as it last loaded without error: a lenient load (the daemon's) publishes that
+version of a broken file while the other files go on.
+
+The cache file is a pickle, which runs code when it is read: it is read only when it
+belongs to the user and carries an HMAC made with the site's own key (``KEY``, in the
+site folder, readable by that user alone), so a file planted beside the output is
+ignored, never unpickled.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import pickle
+import secrets
+import stat
+import tempfile
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from statuspage import files, refs
+from statuspage.content import branding, collector, sources
+from statuspage.content.config import INCIDENTS_DIR, SITE_FILE, parse_config
+from statuspage.content.incident import apply_translation, parse_incident
+from statuspage.content.package import code_digest
+from statuspage.errors import ConfigError, ContentError, Problem, Problems, StatusPageError
+from statuspage.forking import forked_map
+from statuspage.model import Incident, Site, SiteConfig
+
+SAVE_AFTER = 20  # files re-parsed before the cache file is worth writing again
+KEY = ".statuspage-key"  # in the site folder: the key that signs the parse cache
+KEY_BYTES = 32
+SIGNATURE = hashlib.sha256().digest_size  # the cache file starts with its HMAC-SHA256
+
+
+@dataclass
+class _Parsed:
+    """One file's result, kept while its stamp and the configuration stay the same."""
+
+    key: tuple
+    incident: Incident | None
+    errors: list[Problem]
+    warnings: list[Problem]
+
+
+CACHE = ".statuspage-cache-"  # beside the output: the parsed content, by file stamp
+
+
+def cache_for(out: Path) -> Path:
+    """The parse cache of the site built into ``out``: beside it, named after it."""
+    return out.with_name(CACHE + out.name)
+
+
+class Loader:
+    """Loads a site, re-reading only the files whose path, size, time or inode changed
+    (Pelican's file-stamp cache), and parsing again when site.yaml changes.
+
+    With ``cache`` (a file), what was parsed is kept there between runs: ``save`` writes it,
+    the first ``load`` reads it (unless another version of the package wrote it).
+    """
+
+    def __init__(self, root: Path, cache: Path | None = None):
+        self.root = root
+        self.cache = cache
+        self._parsed: dict[str, _Parsed] = {}
+        self._good: dict[str, Incident] = {}  # each incident as it last loaded without error
+        self._read_cache = cache is not None
+        self._changed = False
+        self._reparsed = 0  # files parsed since the cache file was written
+        self._restored = False  # a cache file of this version was read
+
+    def _restore(self) -> None:
+        self._read_cache = False
+        try:
+            key = cache_key(self.root)
+            blob = _own_file(self.cache) if key is not None else None  # type: ignore[arg-type]
+            if key is None or blob is None or not _signed(key, blob):
+                return  # no cache, or not one of ours: everything is parsed
+            # Pickle builds or walks hundreds of thousands of objects, none of them garbage:
+            # the collector would go over them again and again.
+            with collector.paused():
+                data = pickle.loads(blob[SIGNATURE:])
+            if data["code"] == code_digest():
+                self._parsed, self._good = data["parsed"], data["good"]
+                self._restored = True
+        except (OSError, EOFError, pickle.PickleError, KeyError, TypeError, AttributeError,
+                ImportError, ValueError):
+            pass  # not one this version can use: everything is parsed
+
+    def save(self, force: bool = False) -> list[str]:
+        """Keep what was parsed in the cache file, when enough changed to be worth writing
+        it all (re-parsing a few files is quicker); what went wrong."""
+        if self.cache is None or not self._changed:
+            return []
+        if not force and self._restored and \
+                self._reparsed < max(SAVE_AFTER, len(self._parsed) // 100):
+            return []
+        with collector.paused():
+            data = pickle.dumps({"code": code_digest(), "parsed": self._parsed,
+                                 "good": self._good}, protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            key = cache_key(self.root, create=True)
+        except OSError as err:
+            return [f"the parse cache could not be signed: its key {self.root / KEY} cannot "
+                    f"be made ({err.strerror}): the next build parses every file again"]
+        assert key is not None
+        try:
+            files.write_atomic(self.cache, _signature(key, data) + data, mode=0o600)
+        except OSError as err:
+            return [f"the parse cache could not be saved to {self.cache} ({err.strerror}): "
+                    "the next build parses every file again"]
+        self._changed = False
+        self._reparsed = 0
+        self._restored = True  # the file now holds what is in memory
+        return []
+
+    def config(self) -> tuple[SiteConfig, Problems, str]:
+        """The configuration, its warnings, and a digest of site.yaml."""
+        site_file = self.root / SITE_FILE
+        if missing := _missing_site_file(self.root):
+            raise missing
+        problems = Problems(str(SITE_FILE))
+        text = sources.read(site_file, problems)
+        if text is None:
+            raise ContentError(problems.errors)
+        config, problems = parse_config(text, str(SITE_FILE))
+        if problems.errors or config is None:
+            raise ContentError(problems.errors)
+        digest = hashlib.sha256(text.encode("utf-8"))
+        if config.logo is not None:  # its bytes: the pages name the logo by their hash
+            logo, problem = branding.load_logo(self.root / SITE_FILE.parent, config.logo)
+            if logo is None:
+                problems.error(f"logo: {problem}", "logo")
+                raise ContentError(problems.errors)
+            if problem:  # what the SVG's allow-list left out
+                problems.warn(f"logo: {problem}", "logo")
+            config = replace(config, logo=logo)
+            digest.update(logo.data)
+        return config, problems, digest.hexdigest()
+
+    def load(self, lenient: bool = False, found: sources.Found | None = None) -> Site:
+        """Load and validate the whole site; raise ContentError listing every error.
+        ``found``: the content files as a scan just found them (else scanned here).
+
+        ``lenient`` (the daemon) does not raise for a broken incident file: the incident is
+        published as it last loaded without error (left out if it never did), and the
+        problems are in ``Site.errors``. A broken site.yaml still raises.
+        """
+        if self._read_cache:
+            self._restore()
+        config, config_problems, config_key = self.config()
+        found = found if found is not None else sources.scan(self.root)
+        if found.folder is not None:  # not a site without incidents: lenient or not
+            raise ContentError(found.errors)
+        errors, warnings = list(found.errors), [*config_problems.warnings, *found.warnings]
+        groups: dict[str, list[sources.Source]] = {}
+        for source in found.sources:
+            if source.lang != sources.INTERNAL:
+                groups.setdefault(source.id, []).append(source)
+        present = {s.id for s in found.sources if s.lang is None}
+        self._prefetch(groups, config, config_key, present)
+        originals: dict[str, Incident] = {}
+        broken: set[str] = set()
+        for incident_id, group in groups.items():
+            incident, problems, notes = self._chain(group, config, config_key, present)
+            errors += problems
+            warnings += notes
+            if incident is not None and not problems:
+                originals[incident_id] = incident
+            elif incident_id in present:
+                broken.add(incident_id)
+        for problem in _collisions(originals, self.root):
+            errors.append(problem)
+            broken.add(Path(problem.path).stem)
+        if errors and not lenient:
+            raise ContentError(errors)
+        self._forget({s.label for s in found.sources})
+        for incident_id, incident in originals.items():
+            if incident_id not in broken and self._good.get(incident_id) is not incident:
+                self._good[incident_id] = incident
+                self._changed = True
+        for incident_id in broken:
+            originals.pop(incident_id, None)
+            if incident_id in self._good and incident_id in present:
+                originals[incident_id] = self._good[incident_id]
+        for incident_id in set(self._good) - present:
+            del self._good[incident_id]
+            self._changed = True
+        warnings += _references(originals, self.root)
+        incidents = sorted(originals.values(), key=lambda i: (i.started, i.id), reverse=True)
+        return Site(config, tuple(incidents), tuple(sorted(set(warnings))),
+                    tuple(sorted(errors)), config_key)
+
+    def _chain(self, group: list[sources.Source], config: SiteConfig, config_key: str,
+               present: set[str]) -> tuple[Incident | None, list[Problem], list[Problem]]:
+        """One incident from its files: the original, then each translation over it."""
+        incident: Incident | None = None
+        key: tuple = ()
+        errors: list[Problem] = []
+        warnings: list[Problem] = []
+        for source in sorted(group, key=lambda s: (s.lang is not None, s.label)):
+            if source.lang is not None:
+                problem = self._translation_problem(source, config, present)
+                if problem:
+                    errors.append(Problem(source.label, 1, problem))
+                    continue
+                if incident is None:
+                    continue  # its original is broken: that is the error to fix
+            key = (key, source.stamp) if source.lang else (config_key, source.stamp)
+            parsed = self._parse(source, key, config, incident)
+            errors += parsed.errors
+            warnings += parsed.warnings
+            if parsed.incident is None:
+                return None, errors, warnings
+            incident = parsed.incident
+        return incident, errors, warnings
+
+    def _prefetch(self, groups: dict[str, list[sources.Source]], config: SiteConfig,
+                  config_key: str, present: set[str]) -> None:
+        """Parse on every core when many incidents are not in the cache (a first build)."""
+        stale = [group for group in groups.values()
+                 if any(not self._fresh(source, config_key) for source in group)]
+        workers = len(os.sched_getaffinity(0))
+        if workers < 2 or len(stale) < PARALLEL_FROM:
+            return
+        global _JOB
+        _JOB = (self, [stale[n::workers] for n in range(workers)], config, config_key, present)
+        try:
+            for parsed in forked_map(_parse_job, workers):
+                self._parsed.update(parsed)
+        finally:
+            _JOB = None
+        self._changed = True
+        self._reparsed += sum(map(len, stale))
+
+    def _fresh(self, source: sources.Source, config_key: str) -> bool:
+        cached = self._parsed.get(source.label)
+        if cached is None or cached.key[-1] != source.stamp:
+            return False
+        root = cached.key
+        while isinstance(root[0], tuple):
+            root = root[0]
+        return root[0] == config_key
+
+    def _translation_problem(self, source: sources.Source, config: SiteConfig,
+                             present: set[str]) -> str | None:
+        lang = source.lang
+        if lang == config.default_language:
+            return (f"{lang} is the default language: its text belongs in "
+                    f"{INCIDENTS_DIR / (source.id + '.md')} itself (merge this file into it)")
+        if lang not in config.languages:
+            return (f"unknown translation language {lang!r}: name the file <id>.<lang>.md with "
+                    f"one of {', '.join(config.languages[1:]) or '—'}")
+        if source.id not in present:
+            return (f"translation without its original: {INCIDENTS_DIR / (source.id + '.md')} "
+                    "does not exist (rename this file to match an incident id)")
+        return None
+
+    def _parse(self, source: sources.Source, key: tuple, config: SiteConfig,
+               original: Incident | None) -> _Parsed:
+        cached = self._parsed.get(source.label)
+        if cached is not None and cached.key == key:
+            return cached
+        problems = Problems(source.label)
+        text = sources.read(source.path, problems)
+        incident = None
+        if text is not None and original is None:
+            incident = parse_incident(source.id, source.label, text, config, problems)
+        elif text is not None and original is not None and source.lang:
+            incident = apply_translation(original, source.lang, text, config, problems)
+        if problems.errors:
+            incident = None
+        elif incident is not None and text is not None:
+            # What the incident's pages show of its files: this one's bytes, after the
+            # original's (and the translations before it).
+            seed = "" if original is None else original.digest
+            incident = replace(incident, digest=hashlib.sha256(
+                f"{seed}\0{source.label}\0{text}".encode()).hexdigest()[:24])
+        parsed = _Parsed(key, incident, problems.errors, problems.warnings)
+        if not any(p.message.startswith(sources.NOT_READ_IN_TIME) for p in problems.errors):
+            self._parsed[source.label] = parsed  # (a file too slow to read: again next time)
+        self._changed = True
+        self._reparsed += 1
+        return parsed
+
+    def _forget(self, labels: set[str]) -> None:
+        for label in set(self._parsed) - labels:
+            del self._parsed[label]
+            self._changed = True
+
+
+def _missing_site_file(root: Path) -> StatusPageError | None:
+    """Why content/site.yaml is not there, or None when it is (reading it says the rest):
+    no site in this folder at all, or a site missing a folder for a while (a checkout, a
+    copy), which is a content error: the daemon keeps publishing the last good content."""
+    site_file = root / SITE_FILE
+    try:
+        os.lstat(site_file)
+        return None
+    except NotADirectoryError:
+        return ContentError([Problem(str(SITE_FILE.parent), 1, "is a file, not a folder: move "
+                                     "it away and create the folder content/ with site.yaml")])
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return None  # reading it says why it cannot be read
+    folders = [os.path.lexists(root / folder) for folder in (SITE_FILE.parent, INCIDENTS_DIR)]
+    if not any(folders):
+        return ConfigError(f"no site here: {site_file} is missing (run 'statuspage init' to "
+                           "create a site, or pass --site DIR)")
+    if not folders[0]:
+        return ContentError([Problem(f"{SITE_FILE.parent}/", 0, "missing: put the folder back, "
+                                     "or create it with site.yaml (statuspage init DIR writes "
+                                     "one to copy)")])
+    return ContentError([Problem(str(SITE_FILE), 0, "missing: put it back, or create it: name, "
+                                 "languages, timezone and components (statuspage init DIR "
+                                 "writes one to copy)")])
+
+
+def cache_key(root: Path, create: bool = False) -> bytes | None:
+    """The site's key for signing the parse cache: ``root/KEY``, used only when it is a
+    file of this user that no one else can read or write. With ``create``, one is made
+    when there is none usable (raises OSError when it cannot be)."""
+    path = root / KEY
+    key = _own_file(path, private=True)
+    if key is not None and len(key) == KEY_BYTES:
+        return key
+    if not create:
+        return None
+    fresh = secrets.token_bytes(KEY_BYTES)
+    if key is None and not path.is_symlink() and not path.exists():
+        # Another build (the other edition) may make it at the same moment: the first
+        # one's stays, and both use it.
+        handle, temp = tempfile.mkstemp(prefix=f"{KEY}.", dir=root)  # mode 0600
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(fresh)
+                out.flush()
+                os.fsync(out.fileno())
+            os.link(temp, path)
+            return fresh
+        except FileExistsError:
+            return cache_key(root)
+        finally:
+            os.unlink(temp)
+    path.unlink()  # not usable (another owner, readable by others): a new one
+    files.write_atomic(path, fresh, mode=0o600)
+    return fresh
+
+
+def _own_file(path: Path, private: bool = False) -> bytes | None:
+    """The bytes of ``path`` when it is a regular file of this user (not a link; with
+    ``private``, that no one else may read or write), else None."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid() or \
+            private and info.st_mode & 0o077:
+        os.close(fd)
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        return handle.read()
+
+
+def _signature(key: bytes, data: bytes) -> bytes:
+    return hmac.new(key, data, hashlib.sha256).digest()
+
+
+def _signed(key: bytes, blob: bytes) -> bool:
+    return hmac.compare_digest(blob[:SIGNATURE], _signature(key, blob[SIGNATURE:]))
+
+
+def _collisions(incidents: dict[str, Incident], root: Path) -> list[Problem]:
+    """Two incidents with one reference set by hand: each file says so, with one free to
+    take. (A reference from the id that is taken moves on: ``_references``.)"""
+    assigned = refs.assign(_claims({i: v for i, v in incidents.items() if v.ref}))
+    taken = {incident.reference for incident in incidents.values()} if assigned.clashes else ()
+    problems = []
+    for reference, ids in assigned.clashes.items():
+        found = [incidents[i] for i in ids]
+        free = next(r for r in refs.candidates(found[-1].id) if r not in taken)
+        for incident in found:
+            others = ", ".join(i.path for i in found if i is not incident)
+            problems.append(Problem(incident.path, _line_of(root, incident, "ref"),
+                                    f"reference {reference} is also that of {others}: give one "
+                                    f"of them its own, e.g. ref: {free}"))
+    return problems
+
+
+def _claims(incidents: dict[str, Incident]) -> list[refs.Claim]:
+    return [refs.Claim(i.id, i.started, i.ref) for i in incidents.values()]
+
+
+def _references(incidents: dict[str, Incident], root: Path) -> list[Problem]:
+    """Give each incident whose reference from its id is taken its next free one (the
+    newer incident moves, ``refs.assign``); a note for each, to pin it with ``ref:``."""
+    assigned = refs.assign(_claims(incidents))
+    notes = []
+    for incident_id, holder in sorted(assigned.moved.items()):
+        incident = incidents[incident_id]
+        reference = assigned.by_id[incident_id]
+        incidents[incident_id] = replace(incident, ref=reference)
+        notes.append(Problem(incident.path, 1, (
+            f"reference {refs.ref_of(incident_id)} is taken by {incidents[holder].path}; "
+            f"this incident is {reference!r} — write `ref: {reference}` to pin it")))
+    return notes
+
+
+def _line_of(root: Path, incident: Incident, key: str) -> int:
+    """The line of a front-matter key in the incident's file (1 if it has none)."""
+    if not incident.ref:
+        return 1
+    try:
+        lines = (root / incident.path).read_text(encoding="utf-8-sig").split("\n")
+    except OSError:
+        return 1
+    return next((n for n, line in enumerate(lines, 1) if line.startswith(f"{key}:")), 1)
+
+
+PARALLEL_FROM = 300  # incidents to parse before a pool of processes pays for itself
+_JOB: tuple | None = None
+
+
+def _parse_job(number: int) -> dict[str, _Parsed]:
+    """In a forked worker: parse its share of the incidents; what it parsed, by file."""
+    assert _JOB is not None
+    loader, shares, config, config_key, present = _JOB
+    loader._parsed = {}
+    for group in shares[number]:
+        loader._chain(group, config, config_key, present)
+    return loader._parsed
+
+
+def load_config(root: Path) -> SiteConfig:
+    return Loader(root).config()[0]
+
+
+def load_site(root: Path) -> Site:
+    return Loader(root).load()
+
+
+class LiveSite:
+    """The site as it is on disk now: reloaded when a content file changes."""
+
+    def __init__(self, root: Path, loader: Loader | None = None):
+        self.root = root
+        self._loader = loader or Loader(root)
+        self._stamps: dict | None = None
+        self._site: Site | None = None
+
+    def __call__(self) -> Site:
+        current = sources.stamps(self.root)
+        if self._site is None or current != self._stamps:
+            self._site = self._loader.load()
+            self._stamps = current
+        return self._site

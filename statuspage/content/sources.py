@@ -1,0 +1,281 @@
+"""The content files on disk: which files are content, reading them safely, noticing changes.
+
+``incidents/`` holds ``<id>.md`` (an incident), ``<id>.<lang>.md`` (its translation) and
+``<id>.internal.md`` (its notes for the support desk, read only by the desk edition).
+Hidden files (an editor's lock, the CLI's temporary files) and other extensions are not
+content. A name that looks like markdown but is not ``.md`` is an error (it would be
+silently skipped); links that lead nowhere, FIFOs and devices are skipped with a warning,
+never opened, so nothing here can block.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import queue
+import stat
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from statuspage.content.config import INCIDENTS_DIR, SITE_FILE
+from statuspage.content.schema import CONTROL
+from statuspage.errors import Problem, Problems
+
+MAX_BYTES = 1_000_000  # a content file larger than this is refused
+MARKDOWN_LIKE = (".markdown", ".mdown", ".mkdn", ".mkd", ".md")
+INTERNAL = "internal"  # <id>.internal.md
+NOWHERE = (errno.ENOENT, errno.ENOTDIR, errno.ELOOP,  # a link that leads to no file
+           errno.ENAMETOOLONG)
+ACCESS = ": give the user who runs statuspage access to it (chmod u+rx incidents)"
+
+Stamp = tuple[int, int, int]  # size, mtime in ns, inode
+
+
+@dataclass(frozen=True)
+class Source:
+    """One content file of ``incidents/``."""
+
+    path: str
+    label: str  # as messages name it: incidents/<name>
+    id: str  # the incident it belongs to
+    lang: str | None  # a translation's language; INTERNAL for desk notes; None: the original
+    stamp: Stamp
+
+
+@dataclass
+class Found:
+    sources: list[Source]
+    errors: list[Problem]
+    warnings: list[Problem]
+    # Why incidents/ itself cannot be listed, or its files looked at (also in ``errors``):
+    # which is not a site without incidents, and no load may go on without them.
+    folder: Problem | None = None
+
+
+def _stamp(info: os.stat_result) -> Stamp:
+    return (info.st_size, info.st_mtime_ns, info.st_ino)
+
+
+def scan(root: Path) -> Found:
+    """Every content file of ``root/incidents``, sorted by name, with what is wrong."""
+    folder = root / INCIDENTS_DIR
+    found = Found([], [], [])
+    prefix = f"{INCIDENTS_DIR}/"
+    try:
+        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+    except OSError as err:
+        found.folder = _folder_problem(err)
+        found.errors.append(found.folder)
+        return found
+    for entry in entries:  # strings, not pathlib: this runs for each of 10,000s of files
+        name = entry.name
+        label = prefix + name
+        if name.startswith("."):
+            continue  # hidden: an editor's lock file, the CLI's temporary files
+        lower = name.lower()
+        if not name.endswith(".md"):
+            if lower.endswith(MARKDOWN_LIKE):
+                stem = name[: len(name) - len(next(e for e in MARKDOWN_LIKE
+                                                   if lower.endswith(e)))]
+                found.errors.append(Problem(label, 1, "not read: content files end in .md; "
+                                            f"rename it {stem}.md"))
+            continue
+        try:
+            info = entry.stat()  # follows a link, as opening it would
+        except OSError as err:
+            if err.errno in NOWHERE:
+                found.warnings.append(Problem(label, 1, f"skipped: {_reason(err)} (a link "
+                                              "to nothing, or a loop of links?)"))
+            else:  # there, but not to be looked at (a folder without x): not to leave out
+                hint = ACCESS if err.errno in (errno.EACCES, errno.EPERM) else ""
+                found.folder = Problem(label, 1, f"cannot be read: {_reason(err)}{hint}")
+                found.errors.append(found.folder)
+            continue
+        if stat.S_ISDIR(info.st_mode):
+            found.errors.append(Problem(label, 1, "is a folder, not a content file: rename or "
+                                        "remove it"))
+            continue
+        if not stat.S_ISREG(info.st_mode):
+            found.warnings.append(Problem(label, 1, "skipped: not a regular file (a FIFO, a "
+                                          "device or a socket)"))
+            continue
+        stem = name[:-3]
+        base, _, lang = stem.rpartition(".")
+        found.sources.append(Source(entry.path, label, base or stem, lang if base else None,
+                                    _stamp(info)))
+    return found
+
+
+def _folder_problem(err: OSError) -> Problem:
+    """What to do when incidents/ cannot be listed."""
+    if isinstance(err, FileNotFoundError):
+        return Problem(f"{INCIDENTS_DIR}/", 0, "missing: create the folder (it stays empty "
+                       "until the first incident), or put it back")
+    if isinstance(err, NotADirectoryError):
+        return Problem(str(INCIDENTS_DIR), 1, "is a file, not a folder: move it away and "
+                       "create the folder incidents/")
+    return Problem(f"{INCIDENTS_DIR}/", 0, f"cannot be read: {_reason(err)}{ACCESS}, or "
+                   "fix the link")
+
+
+def read(path: str | Path, problems: Problems) -> str | None:
+    """A content file's text (UTF-8, a BOM allowed, any line ending), or None with a problem.
+
+    Opened without blocking and read at most ``MAX_BYTES``: a FIFO or a device put in
+    place of a file cannot hang or exhaust the reader. A file still unread after
+    ``READ_SECONDS`` (a hung or very slow network mount) is a problem of its own, so the
+    other files go on (the daemon publishes them, and the file's last good version).
+    """
+    try:
+        data = _in_time(_read_bytes, path)
+    except _NotRead as err:
+        problems.error(err.message, line=1)
+        return None
+    except TimeoutError:
+        problems.error(f"{NOT_READ_IN_TIME} {READ_SECONDS} s (a slow or hung file system?): "
+                       "it is read again at the next build", line=1)
+        return None
+    if len(data) > MAX_BYTES:
+        problems.error(f"larger than {MAX_BYTES // 1_000_000} MB: a content file holds one "
+                       "incident; split it or trim it", line=1)
+        return None
+    return decode(data, problems)
+
+
+READ_SECONDS = 5
+NOT_READ_IN_TIME = "not read within"  # the start of that problem's message (see loader)
+
+
+class _NotRead(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _read_bytes(path: str | Path) -> bytes:
+    """At most MAX_BYTES + 1 of the file; _NotRead says why not."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except IsADirectoryError:
+        raise _NotRead("is a folder, not a content file: rename or remove it") from None
+    except OSError as err:
+        raise _NotRead(f"cannot be read: {_reason(err)}") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):  # a folder opens too (on Linux), but cannot be read
+        os.close(fd)
+        raise _NotRead("is a folder, not a content file: rename or remove it"
+                       if stat.S_ISDIR(mode) else
+                       "not a regular file: replace it with a text file")
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            return handle.read(MAX_BYTES + 1)
+        except OSError as err:
+            raise _NotRead(f"cannot be read: {_reason(err)}") from None
+
+
+# The thread that reads for this process (its id, its queue of requests). A read that
+# hangs in the kernel cannot be interrupted, only left behind: the caller waits
+# READ_SECONDS, and the next read gets a new thread. A forked process makes its own.
+_READER: tuple[int, queue.SimpleQueue] | None = None
+
+
+def _in_time(job: Callable[[str | Path], bytes], path: str | Path) -> bytes:
+    global _READER
+    reader = _READER
+    if reader is None or reader[0] != os.getpid():
+        reader = _READER = (os.getpid(), queue.SimpleQueue())
+        threading.Thread(target=_serve, args=(reader[1],), name="statuspage-reader",
+                         daemon=True).start()
+    answer: queue.SimpleQueue = queue.SimpleQueue()
+    reader[1].put((job, path, answer))
+    try:
+        data, error = answer.get(timeout=READ_SECONDS)
+    except queue.Empty:
+        if _READER is reader:
+            _READER = None
+        raise TimeoutError(path) from None
+    if error is not None:
+        raise error
+    return data
+
+
+def _serve(requests: queue.SimpleQueue) -> None:
+    while True:
+        job, path, answer = requests.get()
+        try:
+            answer.put((job(path), None))
+        except Exception as err:  # the caller's to raise
+            answer.put((None, err))
+
+
+def _reason(err: OSError) -> str:
+    return (err.strerror or str(err)).lower()
+
+
+def decode(data: bytes, problems: Problems) -> str | None:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data[:err.start].count(b"\n") + 1
+        problems.error(f"not UTF-8 (byte 0x{data[err.start]:02x}): save the file as UTF-8",
+                       line=line)
+        return None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if found := control_character(text):
+        line, message = found
+        problems.error(message, line=line)
+        return None
+    return text
+
+
+def control_character(text: str) -> tuple[int, str] | None:
+    """(line, message) for the first control character in ``text``, or None."""
+    found = CONTROL.search(text)
+    if found is None:
+        return None
+    line = text.count("\n", 0, found.start()) + 1
+    return line, (f"control character U+{ord(found.group()):04X} (invisible, and not allowed "
+                  "in feeds): delete it (it often comes with text pasted from a terminal)")
+
+
+def look(root: Path) -> tuple[Found, dict[str, object]]:
+    """What the daemon looks at every second: the content files as ``scan`` finds them
+    (a load may start from this look instead of scanning again: a scan of a large site is
+    not free), and what changes when content changes: each content file's
+    stamp, every file of ``content/``, and what the scan found wrong, by path."""
+    found = scan(root)
+    seen: dict[str, object] = dict(stamps(root, folders=(SITE_FILE.parent,)))
+    seen.update((source.label, source.stamp) for source in found.sources)
+    seen.update((problem.path, problem.message) for problem in (*found.errors, *found.warnings))
+    return found, seen
+
+
+def stamps(root: Path, folders: tuple[Path, ...] = (SITE_FILE.parent, INCIDENTS_DIR)
+           ) -> dict[str, Stamp]:
+    """What changes when content changes: every regular, visible file of ``content/`` and
+    ``incidents/`` (of ``folders``), by path, with its size, time and inode. (Directory
+    entries and strings, not pathlib, for 10,000s of files.)"""
+    found: dict[str, Stamp] = {}
+    base = len(str(root)) + 1
+    folders_ = [str(root / folder) for folder in folders]
+    while folders_:
+        try:
+            entries = os.scandir(folders_.pop())
+        except OSError:
+            continue
+        with entries:
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        folders_.append(entry.path)
+                        continue
+                    info = entry.stat()
+                except OSError:
+                    continue
+                if stat.S_ISREG(info.st_mode):
+                    found[entry.path[base:]] = _stamp(info)
+    return found

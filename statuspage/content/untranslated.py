@@ -1,0 +1,101 @@
+"""Text not yet translated: an incident's title, texts and updates that a language of the
+site lacks (its pages then show the default language's text instead).
+
+``check`` warns about each (``--strict`` fails), at the line of the original file;
+``new``, ``update`` and ``maintenance`` remind which translation files lack the new text.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from babel import Locale
+
+from statuspage.content import document, yamlsource
+from statuspage.content.config import INCIDENTS_DIR
+from statuspage.edit.writer import update_heading
+from statuspage.errors import Problem
+from statuspage.model import Incident, Site, SiteConfig, Text
+
+# The translatable front matter and summary, as a message names them.
+FIELDS = {"title": "the title", "who_is_affected": "who is affected",
+          "what_to_do": "what to do", "summary": "the summary"}
+
+
+def language_name(lang: str) -> str:
+    """A language's English name, for the CLI's messages: "English", "French"."""
+    names = Locale("en").languages
+    code = lang.replace("-", "_")
+    return names.get(code) or names.get(code.split("_")[0]) or lang
+
+
+def translation_path(incident: Incident, lang: str) -> str:
+    return str(INCIDENTS_DIR / f"{incident.id}.{lang}.md")
+
+
+def lacks(text: Text, lang: str) -> bool:
+    """Whether there is text to translate and none in ``lang`` (one string for every
+    language, ``""``, counts for all)."""
+    return any(value.strip() for value in text.values()) and lang not in text and "" not in text
+
+
+def problems(site: Site, root: Path) -> list[Problem]:
+    """A warning for each title, text and update a language of the site lacks, at its
+    line in the incident's file: ``path:line: no English text for this update``."""
+    config = site.config
+    found = []
+    for incident in site.incidents:
+        lines: dict[str, int] | None = None
+        for lang in config.languages[1:]:
+            name = language_name(lang)
+            where = f"add it to {translation_path(incident, lang)}"
+            for key, label in FIELDS.items():
+                if lacks(getattr(incident, key), lang):
+                    if lines is None:
+                        lines = _field_lines(root / incident.path)
+                    found.append(Problem(incident.path, lines.get(key, 1),
+                                         f"no {name} text for {label} ({where})"))
+            for update in incident.updates:
+                if lacks(update.body, lang):
+                    found.append(Problem(incident.path, update.line,
+                                         f"no {name} text for this update ({where}, under the "
+                                         "same heading)"))
+    return sorted(found)
+
+
+def _field_lines(path: Path) -> dict[str, int]:
+    """The line of each front-matter key, and of the summary, in an incident file."""
+    try:
+        text = path.read_text(encoding="utf-8-sig").replace("\r\n", "\n")
+        meta_text, meta_line, body, body_line = document.split_front_matter(text)
+        meta = yamlsource.load(meta_text, meta_line)
+    except (OSError, UnicodeDecodeError, document.FrontMatterProblem, yamlsource.YAMLProblem):
+        return {}
+    lines = {key: meta.line(key) for key in FIELDS if key != "summary"}
+    skipped = next((n for n, line in enumerate(body.split("\n")) if line.strip()), 0)
+    lines["summary"] = body_line + skipped
+    return lines
+
+
+def reminders(incident: Incident, config: SiteConfig, texts: tuple[str, ...] = (),
+              update: bool = True) -> list[str]:
+    """What the translation files lack of the text just written (``texts``, keys of
+    ``FIELDS``, and with ``update`` the newest update), one line per language:
+    ``incidents/<id>.en.md: no English text for this update yet``."""
+    found = []
+    for lang in config.languages[1:]:
+        missing = [FIELDS[key] for key in texts if lacks(getattr(incident, key), lang)]
+        newest = incident.updates[0] if update and incident.updates else None
+        if newest is not None and lacks(newest.body, lang):
+            missing.append("this update")
+        if not missing:
+            continue
+        listed = missing[0] if len(missing) == 1 else \
+            f"{', '.join(missing[:-1])} and {missing[-1]}"
+        line = f"{translation_path(incident, lang)}: no {language_name(lang)} text for " \
+               f"{listed} yet"
+        if newest is not None and "this update" in missing:
+            line += f" (under the heading '{update_heading(newest, config)}')"
+        found.append(line)
+    return found
+

@@ -1,0 +1,110 @@
+"""The daemon told at once when a content file changes, instead of at its next look.
+
+The operating system reports changes in ``content/`` and ``incidents/`` (inotify on
+Linux, through watchdog) and the daemon then looks at once (``Daemon.poll``): a saved
+update no longer waits for the next look, half a second on average with the daemon's
+one-second looks. The looks every second stay: they alone say what changed (a report only
+wakes one), and they still see what the system does not report (a network file system, a
+watch the system refused). What is not content wakes nothing: reads, hidden files
+(``files.write_atomic``'s temporaries, editors' swap files, which ``sources.stamps``
+skips too), and the rest of the site's folder (the builds, their cache, a log).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+from watchdog.observers.api import BaseObserver, ObservedWatch
+
+from statuspage.content.config import INCIDENTS_DIR, SITE_FILE
+
+log = logging.getLogger("statuspage.ops.daemon")
+
+WATCHED = (SITE_FILE.parent, INCIDENTS_DIR)  # each with what it holds, at any depth
+NAMES = {folder.name for folder in WATCHED}
+READS = {"opened", "closed_no_write"}  # a file read (the loader's own reads among them)
+
+
+class Watcher(FileSystemEventHandler):
+    """Calls ``wake()`` (from its own thread) when a content file may have changed."""
+
+    def __init__(self, root: Path, wake: Callable[[], None]):
+        self.root = root.resolve()
+        self.wake = wake
+        self._observer: BaseObserver | None = None
+        self._watched: dict[str, ObservedWatch] = {}  # folder name → its watch
+
+    def start(self) -> bool:
+        """Watch the content folders (and the site's folder, for them appearing); False,
+        said in the log, when the system refuses: the looks every second still see all."""
+        observer = Observer()
+        try:
+            observer.schedule(self, str(self.root), recursive=False)
+            self._observer = observer
+            for folder in WATCHED:
+                self._watch(folder.name)
+            observer.start()
+        except OSError as err:
+            self._observer = None
+            log.warning("changes are seen at the next look only (every second): the system "
+                        "refused to report them (%s)", err)
+            return False
+        return True
+
+    def stop(self) -> None:
+        observer, self._observer = self._observer, None
+        if observer is not None:
+            observer.stop()
+            observer.join()
+
+    def _watch(self, name: str) -> None:
+        folder = self.root / name
+        observer = self._observer  # once: stop() may clear it from another thread
+        if observer is not None and name not in self._watched and folder.is_dir():
+            self._watched[name] = observer.schedule(self, str(folder), recursive=True)
+
+    def _unwatch(self, name: str) -> None:
+        """A content folder gone (removed, renamed): watched again once it is back."""
+        watch = self._watched.pop(name, None)
+        observer = self._observer  # once: stop() may clear it from another thread
+        if watch is not None and observer is not None:
+            try:
+                observer.unschedule(watch)
+            except (KeyError, OSError):
+                pass  # its watch went with the folder
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.event_type in READS or (event.is_directory and event.event_type == "modified"):
+            return  # a read, or a folder whose entries changed: each entry says which
+        paths = [Path(os.fsdecode(p)) for p in (event.src_path, event.dest_path) if p]
+        content = False
+        for path in paths:
+            try:
+                parts = path.relative_to(self.root).parts
+            except ValueError:
+                continue
+            if len(parts) == 1:  # in the site's folder: only the content folders count
+                if parts[0] in NAMES:
+                    content = True
+                    self._moved(event, path)
+            elif parts and not any(part.startswith(".") for part in parts):
+                content = True
+        if content:
+            self.wake()
+
+    def _moved(self, event: FileSystemEvent, path: Path) -> None:
+        """A content folder made, removed or renamed in the site's folder."""
+        gone = event.event_type == "deleted" or (event.event_type == "moved"
+                                                 and os.fsdecode(event.src_path) == str(path))
+        try:
+            if gone:
+                self._unwatch(path.name)
+            else:
+                self._watch(path.name)
+        except OSError as err:
+            log.warning("changes in %s/ are seen at the next look only: %s", path.name, err)

@@ -1,0 +1,431 @@
+"""Editions and addresses: the default language at /, the others under /<lang>/.
+
+What every output module borrows: ``blueprint(name)`` (a blueprint whose views know their
+edition), ``route`` (a rule at / and under /<lang>), the texts of the request's edition,
+times for people, public addresses. ``init_app`` installs the language converter, the
+gettext callables and the templates' helpers.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import cache
+
+from flask import Blueprint, Flask, current_app, g, request, url_for
+from jinja2 import pass_context
+from markupsafe import Markup, escape
+from werkzeug.routing import BaseConverter, ValidationError
+
+from statuspage import i18n, markup, places, refs
+from statuspage.model import (
+    STATUS_LABELS,
+    ComponentStatus,
+    Localized,
+    Site,
+    Text,
+    UpdateStatus,
+    _,
+)
+from statuspage.state import announcements as channels
+from statuspage.state import status
+from statuspage.web import assets
+
+# The pages' words for the overall status: sentence case (the API keeps Statuspage's).
+HEADLINES = {
+    status.Indicator.NONE: _("All systems operational"),
+    status.Indicator.MINOR: _("Minor service outage"),
+    status.Indicator.MAJOR: _("Partial system outage"),
+    status.Indicator.CRITICAL: _("Major service outage"),
+    status.Indicator.MAINTENANCE: _("Service under maintenance"),
+}
+
+
+UNTRANSLATED = _("(not yet translated)")
+
+
+class LangConverter(BaseConverter):
+    """A language served under a prefix: one of the current site's, but the default.
+
+    It reads the site at each request, so that a language added while the live preview
+    runs is served at once."""
+
+    regex = r"[a-z]{2,3}(?:-[A-Za-z0-9]+)?"
+
+    def to_python(self, value: str) -> str:
+        site = current_app.extensions["statuspage"].get()
+        if value not in site.config.languages[1:]:
+            raise ValidationError()
+        return value
+
+
+def route(rule: str, blueprint: Blueprint, **options):
+    """Register a view at ``rule`` for the default language and under ``/<lang>``."""
+
+    def decorator(view):
+        blueprint.add_url_rule(rule, view_func=view, defaults={"lang": None}, **options)
+        blueprint.add_url_rule(f"/<lang:lang>{rule}", view_func=view, **options)
+        return view
+
+    return decorator
+
+
+def pull_lang(endpoint, values) -> None:
+    lang = (values or {}).pop("lang", None)
+    if lang:
+        g.lang = lang
+
+
+def add_lang(endpoint, values) -> None:
+    """The edition's prefix: none for the default language (also outside a request)."""
+    lang = values.get("lang", g.get("lang"))
+    if lang is not None:
+        site = g.site if "site" in g else current_app.extensions["statuspage"].get()
+        if lang == site.config.default_language:
+            lang = None
+    values["lang"] = lang
+
+
+def blueprint(name: str, **options) -> Blueprint:
+    """A blueprint whose views take the edition from the address and give it to links."""
+    bp = Blueprint(name, "statuspage.web." + name, **options)
+    bp.url_value_preprocessor(pull_lang)
+    bp.url_defaults(add_lang)
+    return bp
+
+
+def editions(site) -> list[str | None]:
+    """The ``lang`` URL value of each edition: None for the default one at /."""
+    return [None, *site.config.languages[1:]]
+
+
+def init_app(app: Flask) -> None:
+    app.url_map.converters["lang"] = LangConverter
+    app.jinja_env.add_extension("jinja2.ext.i18n")
+    # Newstyle gettext (what install_gettext_callables(newstyle=True) sets up), with the
+    # edition's catalog looked up in the one call the template makes, instead of the
+    # extension's alias and wrapper around ours (templates call ``_`` dozens of times a page).
+    app.jinja_env.newstyle_gettext = True  # type: ignore[attr-defined]
+    app.jinja_env.globals.update(_=_newstyle_gettext, gettext=_newstyle_gettext,
+                                 ngettext=_newstyle_ngettext)
+    app.jinja_env.globals["asset_url"] = assets.url
+    app.jinja_env.globals["url_for"] = link
+    app.extensions["statuspage.links"] = {}
+    app.context_processor(helpers)
+
+
+@pass_context
+def _newstyle_gettext(context, message: str, **variables) -> str:
+    """What jinja2.ext's newstyle ``gettext`` returns: the translation, as markup when the
+    template escapes, always formatted with ``variables`` (so ``%%`` is one ``%``)."""
+    found = context["edition"].translations.gettext(message)
+    if context.eval_ctx.autoescape:
+        found = Markup(found)
+    if not variables and "%" not in found:
+        return found  # what ``%`` would give: most calls, a label without a placeholder
+    return found % variables
+
+
+@pass_context
+def _newstyle_ngettext(context, singular: str, plural: str, num: int, **variables) -> str:
+    """What jinja2.ext's newstyle ``ngettext`` returns (``num`` among the variables)."""
+    variables.setdefault("num", num)
+    found = context["edition"].translations.ngettext(singular, plural, num)
+    if context.eval_ctx.autoescape:
+        found = Markup(found)
+    return found % variables
+
+
+class Edition:
+    """An edition: a language of the site, for the texts, times and links of its pages;
+    made once per app, language and site (see ``edition``), so it holds nothing of a
+    request."""
+
+    def __init__(self, site: Site, lang: str):
+        self.site = site
+        self.lang = lang
+        self.default = site.config.default_language
+        self.tz = site.config.timezone
+        self.translations = i18n.translations(lang)
+        self._helpers = self._own_helpers()
+
+    def in_lang(self, text: Text) -> Localized:
+        """The text in this edition's language, falling back to the default language."""
+        return text.get_in(self.lang, self.default)
+
+    def _typeset(self, found: Localized, text: str) -> str:
+        """French text through the typographic pass when site.yaml asks for it."""
+        if self.site.config.french_typography and found.lang.split("-")[0] == "fr":
+            return markup.french_typography(text)
+        return text
+
+    def plain(self, text: Text) -> str:
+        return self.in_lang(text).value
+
+    def localized(self, text: Text) -> Markup:
+        """Plain text in the page's language; marked with ``lang`` when it fell back."""
+        found = self.in_lang(text)
+        html = self._typeset(found, escape(found.value))
+        if found.lang != self.lang:
+            return Markup(f'<span lang="{escape(found.lang)}">{html}</span>')
+        return Markup(html)
+
+    def _wrap(self, found: Localized, html: Markup, inline: bool) -> Markup:
+        """Incident text in another language (not yet translated): marked with its
+        ``lang``, and followed by a notice in the page's."""
+        if found.lang == self.lang:
+            return html
+        if inline:
+            return Markup(f'<span lang="{escape(found.lang)}">{html}</span>') + self._notice()
+        return Markup(f'<div lang="{escape(found.lang)}">{html}</div>\n'
+                      f'<p>{self._notice().lstrip()}</p>')
+
+    def notice(self, text: Text) -> Markup:
+        """After a title: `` (not yet translated)`` when it falls back, else nothing."""
+        return self._notice() if self.in_lang(text).lang != self.lang else Markup()
+
+    def _notice(self) -> Markup:
+        return Markup(' <small class="untranslated">{}</small>').format(
+            self.translations.gettext(UNTRANSLATED))
+
+    def markdown(self, text: Text) -> Markup:
+        found = self.in_lang(text)
+        html = Markup(self._typeset(found, markup.render(found.value)))
+        return self._wrap(found, html, inline=False)
+
+    def markdown_inline(self, text: Text) -> Markup:
+        found = self.in_lang(text)
+        html = Markup(self._typeset(found, markup.render_inline(found.value)))
+        return self._wrap(found, html, inline=True)
+
+    def when(self, moment: datetime) -> Markup:
+        """A time for people (site zone, zone named) with its ISO 8601 for machines."""
+        return _time(moment, i18n.format_datetime(moment, self.tz, self.lang))
+
+    def at(self, moment: datetime) -> Markup:
+        """A time then its day, for a sentence: ``18:00 CET on 26 Nov 2026``."""
+        return _time(moment, self.translations.gettext(_("%(time)s on %(day)s")) % {
+            "time": i18n.format_clock(moment, self.tz, self.lang),
+            "day": i18n.format_date(moment, self.tz, self.lang)})
+
+    def until(self, start: datetime, end: datetime) -> Markup:
+        """The end of a window: only its time when it ends on the day it starts."""
+        if start.astimezone(self.tz).date() != end.astimezone(self.tz).date():
+            return self.when(end)
+        return _time(end, i18n.format_clock(end, self.tz, self.lang))
+
+    def duration(self, start: datetime, end: datetime) -> str:
+        """How long from ``start`` to ``end`` in real time (in UTC: across a clock change)."""
+        return i18n.format_duration(end.astimezone(UTC) - start.astimezone(UTC), self.lang)
+
+    def version(self, found: status.Version | None) -> str:
+        """An incident's version, "update 3 of 14:05" ("" before any update): the words
+        every channel says (``statuspage.state.announcements``)."""
+        return channels.version_text(found, self.tz, self.lang) if found else ""
+
+    def component_badge(self, status: ComponentStatus) -> Markup:
+        return _component_badge(self.lang, status)
+
+    def update_status(self, status: UpdateStatus) -> Markup:
+        return _update_status(self.lang, status)
+
+    def preview(self, view) -> str:
+        """What a link to an incident shows in a chat or a text message: its status, the
+        services it affects and who is affected, in one plain line."""
+        names = ", ".join(self.plain(self.site.config.name_of(c)) for c in view.components)
+        parts = [self.translations.gettext("%(status)s: %(title)s") % {
+            "status": self.translations.gettext(STATUS_LABELS[view.status]), "title": names}]
+        who = self.plain(view.incident.who_is_affected)
+        if who:
+            parts.append(markup.plain_text(who))
+        return " — ".join(parts)
+
+    def headline(self, snap: status.Snapshot) -> str:
+        """What the home page says first: all is well, or which services are not, how and
+        where (up to two by name; beyond, the first two and the worst), and that the others
+        work."""
+        gettext = self.translations.gettext
+        if snap.indicator == status.Indicator.NONE:
+            return gettext(HEADLINES[snap.indicator])
+        config = self.site.config
+        troubled = [c for c in config.components
+                    if snap.components[c.id] != ComponentStatus.OPERATIONAL]
+        if not troubled:  # an open incident whose services all work
+            return gettext(HEADLINES[snap.indicator])
+        where = snap.places
+        if len(troubled) <= 2:
+            found = [where.get(c.id) for c in troubled]
+            shared = len(set(found)) == 1  # the same places (or everywhere): said once
+            named = [gettext("%(service)s: %(status)s") % {
+                "service": self.plain(c.name),
+                "status": _lower(gettext(snap.components[c.id].label))} for c in troubled]
+            if not shared:
+                named = [self._somewhere(text, areas) for text, areas in zip(named, found,
+                                                                             strict=True)]
+            text = named[0] if len(named) == 1 else gettext("%(one)s; %(two)s") % {
+                "one": named[0], "two": named[1]}
+            if shared:
+                text = self._somewhere(text, found[0])
+        else:
+            others = len(troubled) - 2
+            text = self.translations.ngettext(
+                "%(one)s, %(two)s and %(num)d other: %(status)s",
+                "%(one)s, %(two)s and %(num)d others: %(status)s", others) % {
+                "one": self.plain(troubled[0].name), "two": self.plain(troubled[1].name),
+                "num": others,
+                "status": _lower(gettext(status.worst(snap.components[c.id]
+                                                      for c in troubled).label))}
+            found = [where.get(c.id) for c in troubled]
+            if all(found):  # every service somewhere in particular: all those places
+                text = self._somewhere(text, tuple(a for areas in found for a in areas or ()))
+        if len(troubled) < len(config.components):
+            text = gettext("%(trouble)s — the other services are working") % {"trouble": text}
+        return text
+
+    def _somewhere(self, text: str, areas) -> str:
+        """``text`` and where: "Fibre: partial outage in Lyon 3e and Lyon 7e"."""
+        if not areas:
+            return text
+        return self.translations.gettext("%(trouble)s in %(places)s") % {
+            "trouble": text, "places": self.places(areas)}
+
+    def places(self, areas, every: bool = False) -> str:
+        """The areas' names in this edition, for a sentence ("" for everywhere): the first
+        ones and how many others, or ``every`` one."""
+        return places.summary(areas, self.lang, self.default, shown=None if every else
+                              places.SHOWN)
+
+    def helpers(self) -> dict:
+        """What templates use beyond the request's own values: the edition's made once
+        (not a score of bound methods and closures for every page), the request's moment."""
+        return {**self._helpers, "snap": g.snap,
+                "pinned": current_app.config.get("STATUSPAGE_PINNED", False)}
+
+    def _own_helpers(self) -> dict:
+        lang = self.lang
+        return {
+            "edition": self,
+            "site": self.site,
+            "config": self.site.config,
+            "lang": lang,
+            "t": self.localized,
+            "plain": self.plain,
+            "md": self.markdown,
+            "md_inline": self.markdown_inline,
+            "untranslated": self.notice,
+            "when": self.when,
+            "at": self.at,
+            "until": self.until,
+            "day": lambda d: i18n.format_day(d, lang),
+            "month_name": lambda y, m: i18n.format_month(y, m, lang),
+            "duration": self.duration,
+            "percent": lambda value: i18n.format_percent(value, lang),
+            "status_label": lambda s: STATUS_LABELS[s],
+            "component_badge": self.component_badge,
+            "preview": self.preview,
+            "version": self.version,
+            "headline": self.headline,
+            "places": self.places,
+            "quiet_runs": quiet_runs,
+            "short_day": lambda d: i18n.format_short_day(d, lang),
+            "example_ref": refs.EXAMPLE,
+            "update_status": self.update_status,
+            "uptime_percent": status.uptime_percent,
+            "other_languages": other_languages,
+            "public_url": public_url,
+            "language_name": i18n.language_name,
+            "zone_city": i18n.zone_city,
+            "elide": lambda text: i18n.elide(text, lang),
+        }
+
+
+def _time(moment: datetime, text: str) -> Markup:
+    """``text`` (escaped) as the time ``moment``, its ISO 8601 for machines."""
+    return Markup(f'<time datetime="{escape(moment.isoformat())}">{escape(text)}</time>')
+
+
+# A status's badge in a language: the same few on every line of every list, made once.
+# Catalog strings are markup, as in templates.
+@cache
+def _component_badge(lang: str, status: ComponentStatus) -> Markup:
+    return Markup(f'<span class="st st-{escape(status.value)}"><span class="ic" '
+                  f'aria-hidden="true"></span>{i18n.translations(lang).gettext(status.label)}'
+                  '</span>')
+
+
+@cache
+def _update_status(lang: str, status: UpdateStatus) -> Markup:
+    label = i18n.translations(lang).gettext(STATUS_LABELS[status])
+    return Markup(f'<span class="us us-{escape(status.value)}">{label}</span>')
+
+
+def quiet_runs(days, busy=frozenset()) -> list[tuple]:
+    """The last days, newest first, as (day, None, its incidents); but two or more days
+    in a row without incidents as one (newest day, oldest day, []). A day in ``busy``
+    (something still in progress started on it) is never part of a quiet run."""
+    runs: list[list] = []  # [newest, oldest, incidents]
+    for day, incidents in days:
+        if not incidents and day not in busy and runs and not runs[-1][2] \
+                and runs[-1][0] not in busy:
+            runs[-1][1] = day  # one more quiet day
+        else:
+            runs.append([day, day, list(incidents)])
+    return [(newest, oldest if oldest != newest else None, incidents)
+            for newest, oldest, incidents in runs]
+
+
+def _lower(label: str) -> str:
+    """A status label inside a sentence: "Partial outage" → "partial outage"."""
+    return label[:1].lower() + label[1:]
+
+
+def edition() -> Edition:
+    """The request's edition: one per language of the site the app shows, made once."""
+    made = current_app.extensions.setdefault("statuspage.editions", {})
+    found = made.get(g.lang)
+    if found is None or found.site is not g.site:  # a first page, or the site reloaded
+        found = made[g.lang] = Edition(g.site, g.lang)
+    return found
+
+
+def helpers() -> dict:
+    return edition().helpers()
+
+
+def in_lang(text: Text) -> Localized:
+    """The text in the request's edition, falling back to the default language."""
+    return edition().in_lang(text)
+
+
+def translate(message: str) -> str:
+    """A UI string in the request's edition (for views that are not templates)."""
+    return edition().translations.gettext(message)
+
+
+def link(endpoint: str, **values) -> str:
+    """``url_for``, remembered: the links every page of an edition repeats (its home, the
+    history, the feeds, the stylesheet) are built once per build, not once per page."""
+    try:
+        key = (g.get("lang"), request.script_root, endpoint, tuple(sorted(values.items())))
+        links = current_app.extensions["statuspage.links"]
+        found = links.get(key)
+    except TypeError:  # a value that cannot be a key
+        return url_for(endpoint, **values)
+    if found is None:
+        found = links[key] = url_for(endpoint, **values)
+    return found
+
+
+def public_url(endpoint: str, **values) -> str:
+    """The page's address on the public site (``url`` in site.yaml, or --url)."""
+    path = link(endpoint, **values)[len(request.script_root):]
+    return g.site.config.url + path
+
+
+def other_languages() -> list[tuple[str, str]]:
+    """(language, URL of this page in it) for the language switch."""
+    args = dict(request.view_args or {})
+    endpoint = request.endpoint or "pages.index"
+    if not endpoint.startswith("pages."):
+        endpoint, args = "pages.index", {}
+    return [(lang, link(endpoint, **{**args, "lang": lang}))
+            for lang in g.site.config.languages if lang != g.lang]
