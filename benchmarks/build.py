@@ -31,6 +31,8 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # benchmark this tree
 
+from floor import calibration, cpu_seconds  # noqa: E402
+
 from statuspage.freeze.build import build  # noqa: E402
 
 TZ = ZoneInfo("Europe/Paris")
@@ -341,13 +343,22 @@ def phase(root: Path, name: str, now: datetime, workers: int | None) -> dict:
         os.sync()  # the removal's writes done now, not during the timed build
     if name == "update":
         update_one(root, now)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds() + cpu_seconds(resource.RUSAGE_CHILDREN)
     result = build(root, out=out, now=now, full=name in ("full", "rebuild"), workers=workers)
     seconds = time.perf_counter() - started
-    return {"seconds": seconds, "pages": result.pages, "rendered": result.rendered,
+    cpu = cpu_seconds() + cpu_seconds(resource.RUSAGE_CHILDREN) - cpu
+    return {"seconds": seconds, "cpu": cpu, "pages": result.pages, "rendered": result.rendered,
             "incidents": incidents(root),
             "rss_mb": peak_mb(), "workers_rss_mb": peak_mb(resource.RUSAGE_CHILDREN),
             "warnings": len(result.warnings)}
+
+
+def floor_phase(root: Path) -> dict:
+    """The physical and Python floors for the site and its build (benchmarks/floor.py)."""
+    import floor
+
+    seconds, _ = floor.physical(root / "build")
+    return {"physical": seconds, **floor.python(root, root / "build")}
 
 
 def incidents(root: Path) -> int:
@@ -450,9 +461,12 @@ def main(argv: list[str] | None = None) -> int:
                         "every core)")
     parser.add_argument("--no-daemon", action="store_true",
                         help="skip the daemon's save-to-live measure")
-    parser.add_argument("--phase", choices=["full", "nochange", "update", "rebuild"],
+    parser.add_argument("--phase", choices=["full", "nochange", "update", "rebuild", "floor"],
                         help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.phase == "floor":
+        print(json.dumps(floor_phase(args.site.resolve())))
+        return 0
     if args.phase:
         print(json.dumps(phase(args.site.resolve(), args.phase, args.now, args.workers)))
         return 0
@@ -479,14 +493,25 @@ def main(argv: list[str] | None = None) -> int:
                   f"{stats.open} open, {stats.postmortems} with a postmortem, "
                   f"{stats.updates} updates), languages {', '.join(languages)}")
             print(f"files generated:   {stats.files}, in {time.perf_counter() - started:.2f} s")
+        unit = calibration()
+        print(f"calibration:       {unit:.3f} s CPU for benchmarks/floor.py's fixed workload; "
+              "divide a CPU figure by it to compare machines")
         full = run_phase(root, "full", args.now, args.workers)
         print(f"pages:             {full['pages']}")
-        per = full["seconds"] / max(full["incidents"], 1) * 1000
-        print(f"full build:        {full['seconds']:.2f} s, {per:.2f} ms per incident; "
+        per = full["cpu"] / max(full["incidents"], 1) * 1000
+        print(f"full build:        {full['seconds']:.2f} s, CPU {full['cpu']:.2f} s "
+              f"({full['cpu'] / unit:.0f} calibrations), {per:.2f} ms CPU per incident; "
               f"peak {full['rss_mb']:.0f} MB, workers {full['workers_rss_mb']:.0f} MB each "
               "at most")
         size, files = folder_size(root / "build")
         print(f"build folder:      {size / 1e6:.1f} MB, {files} files")
+        found = run_phase(root, "floor", args.now, args.workers)
+        print(f"physical floor:    {found['physical']:.2f} s to write the same {files} files "
+              f"({full['seconds'] / found['physical']:.1f}x that in wall time)")
+        print(f"Python floor:      CPU {found['cpu']:.2f} s (CSafeLoader and Markdown "
+              f"{found['parsing']:.2f} s for {found['texts']} texts; bare Jinja and writes "
+              f"{found['rendering']:.2f} s for {found['pages']} files); the full build's CPU "
+              f"is {full['cpu'] / found['cpu']:.2f}x that")
         for name, label in (("nochange", "first rebuild"), ("nochange", "no-change rebuild"),
                             ("update", "one-update rebuild")):
             found = run_phase(root, name, args.now, args.workers)
