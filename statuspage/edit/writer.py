@@ -23,6 +23,7 @@ from slugify import slugify as _slugify
 from statuspage import files, refs
 from statuspage.content import document, refindex, sources
 from statuspage.content.config import INCIDENTS_DIR
+from statuspage.content.document import update_heading
 from statuspage.content.incident import apply_translation, front_matter, parse_incident
 from statuspage.content.schema import MAX_ID, SLUG, scalar, write_text
 from statuspage.edit import journal
@@ -72,10 +73,6 @@ def format_incident(incident: Incident, config: SiteConfig) -> str:
     for update in incident.updates:
         lines += [update_heading(update, config), update.body.get_in(lang, lang).value, ""]
     return "\n".join(lines).rstrip("\n") + "\n"
-
-
-def update_heading(update: Update, config: SiteConfig) -> str:
-    return f"## {format_time(update.time, config.timezone)} · {update.status}"
 
 
 # -- files: read with their style, written together -------------------------------------
