@@ -17,6 +17,7 @@ from statuspage.times import TimeError
 
 
 def _period(ctx, param, value: str):
+    """--every, read as the daemon reads a period (30s, 5m, 1h)."""
     from statuspage.ops.daemon import parse_every
 
     try:
