@@ -368,14 +368,14 @@ def incidents(root: Path) -> int:
 def update_one(root: Path, now: datetime, text: str = "Nouvelle mise à jour.") -> str:
     """Add an update to the newest open incident (else the newest), as the CLI does."""
     from statuspage.content.loader import load_site
-    from statuspage.edit.writer import append_update
+    from statuspage.edit.writer import Post, append_update
     from statuspage.state.status import Snapshot
 
     site = load_site(root)
     snap = Snapshot(site, now)
     target = (snap.open_incidents or list(snap.published))[0]
     status = "in_progress" if target.is_maintenance else "monitoring"
-    append_update(root, site.config, target.id, status, text, now)
+    append_update(root, site.config, target.id, Post(status, text, now))
     return target.id
 
 

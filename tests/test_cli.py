@@ -9,12 +9,13 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import click
 import pytest
 from conftest import FIBRE, NOW, PARIS, REPO
 
 from statuspage import cli, refs
 from statuspage.content.loader import load_config, load_site
-from statuspage.edit.writer import format_incident
+from statuspage.edit.drafts import format_incident
 from statuspage.model import ComponentStatus, IncidentStatus, MaintenanceStatus, Window
 from statuspage.state.status import status_at
 
@@ -81,7 +82,7 @@ def test_update_message_from_stdin(runner, site_dir):
 
 def test_update_message_from_editor(runner, site_dir, monkeypatch):
     monkeypatch.setattr(cli, "_interactive", lambda: True)
-    monkeypatch.setattr(cli.click, "edit", lambda text: "# comment\nDepuis l'éditeur.\n")
+    monkeypatch.setattr(click, "edit", lambda text: "# comment\nDepuis l'éditeur.\n")
     result = runner.invoke(cli.main, ["--site", str(site_dir), "update", FIBRE, "--status",
                                       "identified"], catch_exceptions=False)
     assert result.exit_code == 0, result.output

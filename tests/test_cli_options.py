@@ -13,7 +13,7 @@ from conftest import FIBRE, NOW, PARIS, REPO, TRANSLATED
 
 from statuspage import cli
 from statuspage.content.loader import load_config, load_site
-from statuspage.edit.writer import format_incident, slugify
+from statuspage.edit.drafts import format_incident, slugify
 from statuspage.model import ComponentStatus, Impact, IncidentStatus
 
 

@@ -25,7 +25,7 @@ from serving import serving
 from statuspage import cli, refs
 from statuspage.content import refindex
 from statuspage.content.loader import load_site
-from statuspage.edit import writer
+from statuspage.edit import finding
 from statuspage.errors import ContentError
 from statuspage.freeze.build import build
 
@@ -172,18 +172,18 @@ def test_a_reference_is_found_from_the_index_without_reading_every_file(site_dir
     ``ref:`` in the same number of bytes, with its old stamp); a changed file is, and a
     lost index is made again."""
     other = site_dir / "incidents" / f"{TRANSLATED}.md"
-    assert writer.resolve_id(site_dir, refs.ref_of(TRANSLATED)) == TRANSLATED
+    assert finding.resolve_id(site_dir, refs.ref_of(TRANSLATED)) == TRANSLATED
     assert (site_dir / refindex.INDEX).is_file()
     stamp = other.stat()
     other.write_text(other.read_text("utf-8").replace("impact: major\n", "ref:   ABC235\n"),
                      "utf-8")
     os.utime(other, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
     assert other.stat().st_size == stamp.st_size
-    assert writer.resolve_id(site_dir, refs.ref_of(TRANSLATED)) == TRANSLATED
+    assert finding.resolve_id(site_dir, refs.ref_of(TRANSLATED)) == TRANSLATED
     os.utime(other, ns=(stamp.st_atime_ns, stamp.st_mtime_ns + 1_000_000))
-    assert writer.resolve_id(site_dir, "abc-235") == TRANSLATED
+    assert finding.resolve_id(site_dir, "abc-235") == TRANSLATED
     (site_dir / refindex.INDEX).write_text("{not json", "utf-8")
-    assert writer.resolve_id(site_dir, "ABC235") == TRANSLATED
+    assert finding.resolve_id(site_dir, "ABC235") == TRANSLATED
 
 
 def test_200000_ids_get_distinct_references_whatever_the_order():

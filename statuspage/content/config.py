@@ -16,6 +16,7 @@ from babel import Locale, UnknownLocaleError
 
 from statuspage import i18n
 from statuspage.content import branding, schema, yamlsource
+from statuspage.content.addresses import address_problem
 from statuspage.content.schema import INVALID, Field, Reading
 from statuspage.errors import Problems, known
 from statuspage.model import EMPTY_TEXT, Component, Group, SiteConfig, Subscriptions, Support, Text
@@ -141,8 +142,6 @@ COMPONENT_FIELDS = [
     Field("since", schema.day),
 ]
 def _sender(reading: Reading, value: Any, path) -> Any:
-    from statuspage.ops.subscribers import address_problem
-
     if not isinstance(value, str) or address_problem(value.strip()):
         return reading.error(f"{value!r} is not an e-mail address such as "
                              "status@example.com", path)

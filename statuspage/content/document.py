@@ -11,6 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from statuspage.times import format_time
+
+if TYPE_CHECKING:
+    from statuspage.model import SiteConfig, Update
 
 HEADING = re.compile(r"##(?!#)\s*(?P<rest>.*?)\s*")
 # Between time and status: the middle dot the CLI writes, or what any keyboard has (a
@@ -90,3 +96,8 @@ def headings(lines: list[str]) -> Iterator[Heading]:
 def first_update(lines: list[str], start: int = 0) -> int | None:
     """The index of the first update heading at or after ``start``, or None."""
     return next((h.index + start for h in headings(lines[start:]) if h.time), None)
+
+
+def update_heading(update: Update, config: SiteConfig) -> str:
+    """The heading the writer gives an update: ``## YYYY-MM-DD HH:MM · status``."""
+    return f"## {format_time(update.time, config.timezone)} · {update.status}"

@@ -13,7 +13,6 @@ from babel import Locale
 
 from statuspage.content import document, yamlsource
 from statuspage.content.config import INCIDENTS_DIR
-from statuspage.edit.writer import update_heading
 from statuspage.errors import Problem
 from statuspage.model import Incident, Site, SiteConfig, Text
 
@@ -95,7 +94,7 @@ def reminders(incident: Incident, config: SiteConfig, texts: tuple[str, ...] = (
         line = f"{translation_path(incident, lang)}: no {language_name(lang)} text for " \
                f"{listed} yet"
         if newest is not None and "this update" in missing:
-            line += f" (under the heading '{update_heading(newest, config)}')"
+            line += f" (under the heading '{document.update_heading(newest, config)}')"
         found.append(line)
     return found
 

@@ -12,7 +12,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from statuspage import files
-from statuspage.edit import journal, writer
+from statuspage.edit import journal
+from statuspage.edit.filing import locked, writing
 from statuspage.errors import StatusPageError
 
 UNDO_WITHIN = timedelta(minutes=15)
@@ -23,7 +24,7 @@ def take_back(root: Path, incident_id: str, now: datetime) -> journal.Entry:
     than ``UNDO_WITHIN`` ago and its files hold what was written: each file as it was
     before (the front matter too: services, impact, promise); refused otherwise, saying
     why."""
-    with writer.locked(root):
+    with locked(root):
         entries = journal.read(root)
         mine = [e for e in entries if e.incident_id == incident_id]
         if not mine:
@@ -44,7 +45,7 @@ def take_back(root: Path, incident_id: str, now: datetime) -> journal.Entry:
                                       "correcting update instead ('statuspage update')")
         for item in entry.files:
             path = root / item.path
-            with writer.writing(path):
+            with writing(path):
                 if item.before is None:
                     path.unlink()
                 else:

@@ -28,7 +28,7 @@ from urllib.parse import unquote, urlsplit
 from statuspage.content.config import LANGUAGE
 from statuspage.errors import PublishError, count
 from statuspage.freeze import tree
-from statuspage.freeze.build import MARKER
+from statuspage.freeze.tree import MARKER
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 DEFAULT_MAX_AGE = 60

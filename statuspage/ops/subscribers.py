@@ -21,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-import re
 import secrets
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from statuspage.content.addresses import MAX_ADDRESS, address_problem
 from statuspage.errors import StatusPageError
 
 DEFAULT_FILE = ".statuspage-subscribers.sqlite"
@@ -38,12 +38,6 @@ EXPIRY = timedelta(days=7)  # an unconfirmed request is forgotten after this
 MAX_BOUNCES = 3  # permanent refusals before an address is dropped
 ALL, COMPONENT, INCIDENT = "all", "component", "incident"
 KINDS = (ALL, COMPONENT, INCIDENT)
-# A deliberately plain address: one @, no spaces, no control characters, no angle brackets
-# or commas (nothing that could add a header or a second recipient).
-ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@"
-                     r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-                     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+")
-MAX_ADDRESS = 254
 
 metadata = sa.MetaData()
 meta_table = sa.Table(
@@ -65,13 +59,6 @@ subscriptions = sa.Table(
     sa.Index("statuspage_by_token", "token_hash"),
     sa.Index("statuspage_by_scope", "kind", "target"),
 )
-
-
-def address_problem(email: str) -> str | None:
-    """Why ``email`` cannot be a subscriber's address, or None."""
-    if len(email) > MAX_ADDRESS or not ADDRESS.fullmatch(email):
-        return "this is not an e-mail address such as name@example.com"
-    return None
 
 
 def normalised(email: str) -> str:
