@@ -192,7 +192,7 @@ def _domain(site: Site) -> str:
 
 
 def _text(site: Site, text: Text, lang: str) -> str:
-    return text.get_in(lang, site.config.default_language).value if text else ""
+    return text.value_in(lang, site.config.default_language)
 
 
 def update_message(site: Site, incident, update: Update | None, lang: str, recipient: str,
