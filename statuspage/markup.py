@@ -1,8 +1,8 @@
 """Markdown from staff → safe HTML. The one configured Markdown, sanitised in one place.
 
-Also the two ways back to words: ``audit`` says what the sanitiser would remove (a
-warning at the line it is on), ``plain_text`` gives the text customers read, for the API
-and calendars.
+Also the ways back to words: ``audit`` says what the sanitiser would remove (a warning
+at the line it is on), ``plain_text`` gives the text customers read, for the API and
+calendars, and ``one_line`` makes a plain text safe where a line break would do harm.
 """
 
 from __future__ import annotations
@@ -298,6 +298,21 @@ class _PlainText(HTMLParser):
     def text(self) -> str:
         lines = [re.sub(r"[ \t]+", " ", line).strip() for line in "".join(self.parts).split("\n")]
         return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+# -- plain text where a line break would do harm -----------------------------------------
+
+_BREAKS = re.compile(r"[ \t\r\n]+")
+_SPACES = re.compile(r"\s+")
+
+
+def one_line(text: str, every_space: bool = False) -> str:
+    """Plain text (a title, a name) made one line, for where a line break would break
+    something: the banner's line, a mail header (a title must not add a header), a text
+    message. Runs of spaces, tabs and line breaks become one space, and the ends go; no-break
+    spaces stay, unless ``every_space``: then every kind of space is a plain one, as a mail
+    header or a phone shows them."""
+    return (_SPACES if every_space else _BREAKS).sub(" ", text).strip()
 
 
 # -- the French typographic pass (site.yaml french_typography: true) -------------------

@@ -327,7 +327,7 @@ def _finish(message: EmailMessage, lang: str) -> EmailMessage:
 def _one_line(text: str) -> str:
     """A header's text: whatever line breaks content holds become spaces (a header cannot
     hold one, and a title must not add a header)."""
-    return " ".join(text.split())
+    return markup.one_line(text, every_space=True)
 
 
 def channel(address: str) -> str:

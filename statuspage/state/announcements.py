@@ -333,7 +333,8 @@ def sms(view: IncidentView, snap: Snapshot, lang: str) -> str:
     config = snap.site.config
     gettext = i18n.translations(lang).gettext
     tz = config.timezone
-    title = gsm(re.sub(r"\s+", " ", _plain(view.title, lang, config.default_language))).strip()
+    title = gsm(markup.one_line(_plain(view.title, lang, config.default_language),
+                                every_space=True)).strip()
     address = short_address(config.url, view.incident.reference)
     details = [gettext(STATUS_LABELS[view.status])]
     if view.version is not None:
