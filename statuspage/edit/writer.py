@@ -23,7 +23,8 @@ from slugify import slugify as _slugify
 from statuspage import files, refs
 from statuspage.content import document, refindex, sources
 from statuspage.content.config import INCIDENTS_DIR
-from statuspage.content.incident import apply_translation, front_matter, parse_incident
+from statuspage.content.incident import apply_translation, parse_incident
+from statuspage.content.incident_fields import front_matter
 from statuspage.content.schema import MAX_ID, SLUG, scalar, write_text
 from statuspage.edit import journal
 from statuspage.errors import ContentError, IncidentNotFound, Problem, Problems, StatusPageError
