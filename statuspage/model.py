@@ -309,7 +309,6 @@ class Incident:
     next_update: datetime | None = None
     who_is_affected: Text = EMPTY_TEXT
     what_to_do: Text = EMPTY_TEXT
-    region: Text = EMPTY_TEXT
     maintenance: Window | None = None
     ref: str | None = None  # a short reference set by hand (``ref:``); else from the id
     areas: tuple[Area, ...] = ()  # where it is; none: everywhere

@@ -245,8 +245,6 @@ INCIDENT_FIELDS = [  # parsed and written in this order
     Field("what_to_do", schema.text(markdown=True), text=True, default=EMPTY_TEXT,
           write=schema.write_text, cli=("--what-to-do",),
           doc="what customers should do; its first sentence is what the phone line reads"),
-    Field("region", schema.text(), text=True, default=EMPTY_TEXT, write=schema.write_text,
-          doc="the region it is in, as customers name it, on its page"),
     Field("areas", _areas, default=(), write=_write_areas, overlay=_translated_areas,
           shown_default="none: everywhere",
           doc="where it is: postal codes or their start (**Areas** below), each with the "
