@@ -116,8 +116,9 @@ class _Builder:
                 raise YAMLProblem(self.line_of(event), "invalid YAML: more than one document "
                                   "(remove the '---' or '...' line inside the fields)")
             return
-        top = self.stack[-1] if self.stack else None
-        awaiting_key = top is not None and isinstance(top.value, dict) and top.key is None
+        stack = self.stack
+        top = stack[-1] if stack else None
+        awaiting_key = top is not None and top.key is None and isinstance(top.value, dict)
         if isinstance(event, yaml.ScalarEvent):
             if top is not None and awaiting_key:
                 _key(top, event.value, self.line_of(event), self.located.lines)
@@ -142,8 +143,9 @@ class _Builder:
 
 def _build(events, first: int) -> Located:
     builder = _Builder(first)
+    take = builder.take
     for event in events:
-        builder.take(event)
+        take(event)
     return builder.located
 
 
