@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # benchmark this tree
 
-from statuspage import markup  # noqa: E402
+from statuspage import markdown_limits, markup  # noqa: E402
 from statuspage.errors import Problems  # noqa: E402
 
 # name → (markdown of size n, the n of the report)
@@ -113,7 +113,7 @@ def limits(kinds: dict) -> None:
         problems = Problems("x.md")
         markup.audit(text, 1, problems)
         print(f"{name:24} n={low:>7,} of {n:>7,}  {len(text):>9,} chars  cost "
-              f"{problems.markup_cost / markup.MAX_COST:5.0%}  {result}")
+              f"{problems.markup_cost / markdown_limits.MAX_COST:5.0%}  {result}")
 
 
 def main() -> None:

@@ -43,7 +43,7 @@ SHOWN = 3  # places named in a sentence; beyond, "and N other places"
 
 def names(areas: Sequence[Area], lang: str, default_lang: str) -> list[str]:
     """What each area is called in ``lang`` (its code when it has no name), once each."""
-    found = [area.label.get_in(lang, default_lang).value if area.label else area.code
+    found = [area.label.value_in(lang, default_lang) if area.label else area.code
              for area in areas]
     return list(dict.fromkeys(found))
 

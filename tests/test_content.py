@@ -13,17 +13,18 @@ from hypothesis import strategies as st
 
 from statuspage.content.document import FrontMatterProblem, split_front_matter
 from statuspage.content.incident import parse_incident
+from statuspage.content.incident_fields import INCIDENT_FIELDS
 from statuspage.content.loader import load_site
-from statuspage.errors import ContentError, Problems
-from statuspage.model import ComponentStatus, Impact, IncidentStatus
+from statuspage.errors import ContentError, Problems, known
+from statuspage.model import ComponentStatus, Impact, IncidentStatus, Localized
 from statuspage.state.status import ended_at
 
 ERRORS = Path(__file__).parent / "content" / "errors"
 
 # fixture file, name it takes in incidents/, the one expected message.
 CASES = [
-    ("unknown-key.md", None, "6: unknown key 'severity' (allowed: areas, components, impact, "
-     "maintenance, next_update, ref, started, title, what_to_do, who_is_affected)"),
+    ("unknown-key.md", None, "6: unknown key 'severity' (allowed: "
+     f"{known(f.key for f in INCIDENT_FIELDS)})"),  # every row of the table
     ("unknown-component.md", None,
      "5: components: unknown component 'biling' (known: adsl, billing, fibre)"),
     ("unknown-component-status.md", None,
@@ -423,3 +424,15 @@ def test_an_update_more_than_five_minutes_ahead_is_a_warning_at_its_line(site_di
         "incidents/2026-11-26-demain.md:7: update dated in the future: hidden until "
         "2026-11-27 12:00 CET; fix its date if it is a typo"]
     assert future_updates(site, datetime(2026, 11, 27, 11, 56, tzinfo=PARIS)) == []
+
+
+def test_a_text_in_a_language_falls_back_to_the_default_then_to_any():
+    """The one rule every channel picks a text's words by (texts.Text)."""
+    from statuspage.model import EMPTY_TEXT, Text
+
+    both = Text({"fr": "Panne", "en": "Outage"})
+    assert both.value_in("en", "fr") == "Outage"
+    assert both.get_in("de", "fr") == Localized("Panne", "fr")  # the default's, marked fr
+    assert Text("Panne").get_in("en", "fr") == Localized("Panne", "en")  # one for all
+    assert Text({"de": "Störung"}).get_in("en", "fr") == Localized("Störung", "de")
+    assert EMPTY_TEXT.value_in("en", "fr") == ""

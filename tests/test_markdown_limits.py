@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from statuspage import cli, markup
+from statuspage import cli, markdown_limits, markup
 from statuspage.content.incident import parse_incident
 from statuspage.content.loader import load_config
 from statuspage.content.sources import decode
@@ -76,12 +76,12 @@ def test_any_markdown_converts_or_is_refused_at_a_line(body):
         for problem in problems.errors:
             assert 8 <= problem.line <= text.count("\n"), problem
         return
-    assert problems.markup_cost <= markup.MAX_COST
+    assert problems.markup_cost <= markdown_limits.MAX_COST
     # Each text as it is converted (the summary, each update): a fence is a fence within
     # its own text, so the whole body's fences are not the ones that count.
     for text in (incident.summary, *(update.body for update in incident.updates)):
         for value in text.values():
-            assert markup.too_deep(markup._fences(value)[0]) is None
+            assert markdown_limits.too_deep(markdown_limits._fences(value)[0]) is None
             assert markup.render(value) is not None  # and no RecursionError
 
 
@@ -127,7 +127,7 @@ def test_what_a_file_may_cost_is_shared_by_its_texts():
     text = "x\n---\n" * 300  # about 0.44 of it
     for first_line in (10, 400, 800, 1200):
         markup.audit(text, first_line, problems)
-        assert problems.markup_cost <= markup.MAX_COST or first_line >= 800
+        assert problems.markup_cost <= markdown_limits.MAX_COST or first_line >= 800
     assert [(p.line, p.message.split(":")[0]) for p in problems.errors] == [
         (800, "too many headings or rules (#, ---, ===) without a blank line between them")]
 
@@ -136,7 +136,7 @@ def test_code_in_fences_costs_nothing_but_its_length():
     log = "```\n" + "".join(f"- - - {n} * _ ` <a [x]\n" for n in range(5_000)) + "```\n"
     problems = Problems(PATH)
     markup.audit(log, 1, problems)
-    assert problems.errors == [] and problems.markup_cost < markup.MAX_COST // 100
+    assert problems.errors == [] and problems.markup_cost < markdown_limits.MAX_COST // 100
 
 
 def test_the_example_site_uses_a_small_part_of_the_bound():
@@ -145,7 +145,7 @@ def test_the_example_site_uses_a_small_part_of_the_bound():
         problems = Problems(str(path))
         markup.audit(path.read_text("utf-8").split("\n---\n", 1)[1], 1, problems)
         worst = max(worst, problems.markup_cost)
-    assert 0 < worst < markup.MAX_COST // 100
+    assert 0 < worst < markdown_limits.MAX_COST // 100
 
 
 @pytest.mark.parametrize("note", ["_a_ " * 50_000, "- " * 3_000 + "x", "A &#xfffe; B"])

@@ -61,3 +61,12 @@ def test_a_conversion_that_fails_leaves_the_next_texts_converted():
     finally:
         sys.setrecursionlimit(limit)
     assert markup._raw_html("*urgent* fix") == "<p><em>urgent</em> fix</p>"
+
+
+def test_one_line_keeps_a_title_on_its_line():
+    """The banner, a mail header and a text message take a title through one_line: a line
+    break in it must not start a header, and no-break spaces stay where typography wants
+    them (every kind of space is a plain one where nothing typesets: a header, a phone)."""
+    title = " Panne\u00a0: fibre\r\nBcc: x@example.com\t\u2028 Lyon "
+    assert markup.one_line(title) == "Panne\u00a0: fibre Bcc: x@example.com \u2028 Lyon"
+    assert markup.one_line(title, every_space=True) == "Panne : fibre Bcc: x@example.com Lyon"

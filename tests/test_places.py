@@ -18,7 +18,8 @@ from playwright.sync_api import expect
 from serving import serving
 
 from statuspage import refs
-from statuspage.content.incident import front_matter, parse_incident
+from statuspage.content.incident import parse_incident
+from statuspage.content.incident_fields import front_matter
 from statuspage.content.loader import load_site
 from statuspage.errors import ContentError, Problems
 from statuspage.freeze.build import build

@@ -125,21 +125,27 @@ def _default_api_language(values: dict) -> str:
 
 
 SUPPORT_FIELDS = [
-    Field("phone", schema.plain),
-    Field("url", schema.url),
+    Field("phone", schema.plain, doc="the support's number, quoted: `\"3900\"`"),
+    Field("url", schema.url, doc="the support's help page"),
 ]
 GROUP_FIELDS = [
-    Field("id", schema.slug, required="give each group an id, e.g. id: internet"),
+    Field("id", schema.slug, required="give each group an id, e.g. id: internet", api=("id",),
+          doc="the group's id, which components name"),
     Field("name", schema.text(required="give it a name customers understand"),
-          default=lambda values: Text(values["id"] or "")),
+          default=lambda values: Text(values["id"] or ""), shown_default="the id",
+          api=("name",), doc="the group's name on the pages"),
 ]
 COMPONENT_FIELDS = [
-    Field("id", schema.slug, required="give each component an id, e.g. id: fibre"),
+    Field("id", schema.slug, required="give each component an id, e.g. id: fibre", api=("id",),
+          doc="the component's id: in its page's address and in incidents' `components:`"),
     Field("name", schema.text(required="give it a name customers understand"),
-          default=lambda values: Text(values["id"] or "")),
-    Field("description", schema.text(), default=EMPTY_TEXT),
-    Field("group", schema.slug),
-    Field("since", schema.day),
+          default=lambda values: Text(values["id"] or ""), shown_default="the id",
+          api=("name",), doc="the name customers know the service by"),
+    Field("description", schema.text(), default=EMPTY_TEXT, api=("description",),
+          doc="a sentence on its page and in the API"),
+    Field("group", schema.slug, api=("group_id",), doc="the id of its group"),
+    Field("since", schema.day, shown_default="the first day of content",
+          doc="its first day of data: the uptime bars show \"no data\" before it"),
 ]
 def _sender(reading: Reading, value: Any, path) -> Any:
     if not isinstance(value, str) or address_problem(value.strip()):
@@ -150,9 +156,12 @@ def _sender(reading: Reading, value: Any, path) -> Any:
 
 SUBSCRIPTION_FIELDS = [
     Field("url", schema.site_url, required="the subscription service's public address, e.g. "
-                                           "https://subscribe.example.com"),
-    Field("from", _sender, required="the sender of the messages, e.g. status@example.com"),
-    Field("late_notice", schema.boolean, default=True),
+                                           "https://subscribe.example.com",
+          doc="the subscription service's public address, where the forms post"),
+    Field("from", _sender, required="the sender of the messages, e.g. status@example.com",
+          kind="an e-mail address", doc="the messages' sender"),
+    Field("late_notice", schema.boolean, default=True,
+          doc="`false`: no message when a promised update is late"),
 ]
 
 
@@ -163,26 +172,71 @@ def _subscriptions(reading: Reading, value: Any, path) -> Any:
     return Subscriptions(values["url"], values["from"], values["late_notice"])
 
 
+schema.described(_subscriptions, "a mapping", SUBSCRIPTION_FIELDS)
+
+
 SITE_FIELDS = [  # languages first: the texts after it are checked against them
-    Field("languages", _languages, default=("en",)),
+    Field("languages", _languages, default=("en",), kind="a list of language codes",
+          shown_default="`[en]`",
+          doc="the first is the default edition, at `/`, the others at `/<lang>/`; at most "
+              f"{MAX_LANGUAGES}, each once (`pt-BR` and `pt-br` are one)"),
     Field("name", schema.text(required="give the page a name, e.g. name: Example Status"),
-          required="give the page a name, e.g. name: Example Status"),
-    Field("url", schema.site_url, default="http://127.0.0.1:8000"),
-    Field("timezone", _timezone, default=ZoneInfo("UTC")),
-    Field("support", schema.section(SUPPORT_FIELDS), default={}),
-    Field("groups", schema.entries(GROUP_FIELDS, "groups"), default=[]),
+          required="give the page a name, e.g. name: Example Status", api=("name",),
+          doc="the page's name"),
+    Field("url", schema.site_url, default="http://127.0.0.1:8000", api=("url",),
+          cli=("--url",),
+          doc="the public base URL (feeds, API, canonical links, short addresses), without "
+              "a query or fragment"),
+    Field("timezone", _timezone, default=ZoneInfo("UTC"), kind="an IANA zone",
+          shown_default="`UTC`", api=("time_zone",),
+          doc="times without an offset are in it"),
+    Field("support", schema.section(SUPPORT_FIELDS), default={}, shown_default="none",
+          doc="shown with every incident: where to go if the page did not answer"),
+    Field("groups", schema.entries(GROUP_FIELDS, "groups"), default=[], shown_default="none",
+          api=("components",),
+          doc="groups of components, shown together"),
     Field("components", schema.entries(COMPONENT_FIELDS, "components", most=MAX_COMPONENTS),
-          required="list at least one component (id and name)"),
-    Field("feed_entries", schema.integer(1, 1000, 50), default=50),
-    Field("upcoming_days", schema.integer(1, 3650, 30), default=30),
-    Field("api_language", _api_language, default=_default_api_language),
-    Field("webhooks", _urls, default=()),
-    Field("logo", branding.read_logo_path),
-    Field("accent", branding.read_accent),
-    Field("french_typography", schema.boolean, default=False),
-    Field("promise_grace", _grace, default=timedelta(0)),
-    Field("postcode", _postcode),
-    Field("subscriptions", _subscriptions),
+          required="list at least one component (id and name)", api=("components",),
+          doc=f"the services, at most {MAX_COMPONENTS}, each shown on every page"),
+    Field("feed_entries", schema.integer(1, 1000, 50), default=50,
+          doc="entries per feed or calendar (digits 0–9)"),
+    Field("upcoming_days", schema.integer(1, 3650, 30), default=30,
+          doc="how far ahead planned maintenance is listed, in days"),
+    Field("api_language", _api_language, default=_default_api_language,
+          kind="one of the languages", shown_default="`en` if the site has it, else the first",
+          doc="the language of the API's texts"),
+    Field("webhooks", _urls, default=(), kind="a list of http(s) URLs", shown_default="none",
+          cli=("--webhook",),
+          doc="URLs that `statuspage run` POSTs each new update to ([publish.md](publish.md))"),
+    Field("logo", branding.read_logo_path, kind="a file under `content/`",
+          shown_default="none: the name as text",
+          doc="`.svg`, `.png`, `.webp`, `.jpg` or `.gif`, at most 512 KB, shown in the header "
+              "with the site's name as its text alternative, copied under a content-hashed "
+              "name ([below](#the-logo))"),
+    Field("accent", branding.read_accent, kind="a colour, or one per scheme",
+          shown_default="the built-in blue",
+          doc="the links' and header rule's colour: `\"#0b5cad\"` for both schemes or "
+              "`{light: \"#0b5cad\", dark: \"#79c0ff\"}`; each must reach 4.5:1 (WCAG AA) on "
+              "that scheme's background, else `check` says which and by how much"),
+    Field("french_typography", schema.boolean, default=False,
+          doc="`true`: French text staff wrote (titles, summaries, updates, who is affected, "
+              "what to do) gets French typography on the pages: a no-break space before "
+              "`: ; ! ?` and `»` and after `«`, between a number and its unit (`18 h`, "
+              "`6 h 40`, `50 Go`, `60 %`), a narrow one in `10 000`, and `’` for `'` between "
+              "letters; code and links' addresses are left as written. The files are not "
+              "changed; feeds and the API keep the text as written"),
+    Field("promise_grace", _grace, default=timedelta(0), kind="a delay such as `5m`",
+          shown_default="`0`: late as the time passes",
+          doc="how long after a promised `next_update` time, with no update since, the "
+              "promise is said late: on the page (\"Update expected at 18:00, not yet "
+              "published\", until then still \"By 18:00\"), in `list` and `check`, and in "
+              "the daemon's reminders, its `--on-overdue` and its metrics; at most `1h`"),
+    Field("postcode", _postcode, kind="a regular expression",
+          shown_default="none: letters and digits",
+          doc="what full postal codes look like, e.g. `'^\\d{5}$'`: each code of an "
+              "incident's `areas:` must match it or be the start of a code that does"),
+    Field("subscriptions", _subscriptions, shown_default="none: no form, no mail",
+          doc="e-mail subscriptions ([subscriptions.md](subscriptions.md))"),
 ]
 
 

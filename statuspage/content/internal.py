@@ -52,10 +52,12 @@ def _tags(reading: Reading, value: Any, path) -> Any:
 
 INTERNAL_FIELDS = [
     Field("say", text(required="what should an agent tell a customer who calls?",
-                      markdown=True)),
+                      markdown=True), cli=("--say",), doc="what to tell a customer who calls"),
     Field("do", text(required="what may an agent do (a goodwill gesture, an escalation)?",
-                     markdown=True)),
-    Field("tags", _tags, default=()),
+                     markdown=True), cli=("--do",),
+          doc="what agents may do: a goodwill gesture, an escalation"),
+    Field("tags", _tags, default=(), kind="a list of words", cli=("--tags",),
+          doc="the words agents search by (up to 40 characters each, no comma or #)"),
 ]
 
 

@@ -14,28 +14,22 @@ ignored, never unpickled.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import os
 import pickle
-import secrets
-import stat
-import tempfile
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from statuspage import files, refs
-from statuspage.content import branding, collector, sources
+from statuspage import files
+from statuspage.content import branding, collector, refclash, sources
 from statuspage.content.config import INCIDENTS_DIR, SITE_FILE, parse_config
 from statuspage.content.incident import apply_translation, parse_incident
 from statuspage.content.package import code_digest
+from statuspage.content.signing import KEY, SIGNATURE, cache_key, own_file, sign, signed
 from statuspage.errors import ConfigError, ContentError, Problem, Problems, StatusPageError
 from statuspage.forking import forked_map
 from statuspage.model import Incident, Site, SiteConfig
 
 SAVE_AFTER = 20  # files re-parsed before the cache file is worth writing again
-KEY = ".statuspage-key"  # in the site folder: the key that signs the parse cache
-KEY_BYTES = 32
-SIGNATURE = hashlib.sha256().digest_size  # the cache file starts with its HMAC-SHA256
 
 
 @dataclass
@@ -46,6 +40,17 @@ class _Parsed:
     incident: Incident | None
     errors: list[Problem]
     warnings: list[Problem]
+
+
+@dataclass
+class _Read:
+    """What reading every incident's files gave: the incidents that loaded, the ids of
+    those that did not, and the problems."""
+
+    originals: dict[str, Incident] = field(default_factory=dict)
+    broken: set[str] = field(default_factory=set)
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
 
 
 CACHE = ".statuspage-cache-"  # beside the output: the parsed content, by file stamp
@@ -78,8 +83,8 @@ class Loader:
         self._read_cache = False
         try:
             key = cache_key(self.root)
-            blob = _own_file(self.cache) if key is not None else None  # type: ignore[arg-type]
-            if key is None or blob is None or not _signed(key, blob):
+            blob = own_file(self.cache) if key is not None else None  # type: ignore[arg-type]
+            if key is None or blob is None or not signed(key, blob):
                 return  # no cache, or not one of ours: everything is parsed
             # Pickle builds or walks hundreds of thousands of objects, none of them garbage:
             # the collector would go over them again and again.
@@ -110,7 +115,7 @@ class Loader:
                     f"be made ({err.strerror}): the next build parses every file again"]
         assert key is not None
         try:
-            files.write_atomic(self.cache, _signature(key, data) + data, mode=0o600)
+            files.write_atomic(self.cache, sign(key, data) + data, mode=0o600)
         except OSError as err:
             return [f"the parse cache could not be saved to {self.cache} ({err.strerror}): "
                     "the next build parses every file again"]
@@ -157,44 +162,57 @@ class Loader:
         found = found if found is not None else sources.scan(self.root)
         if found.folder is not None:  # not a site without incidents: lenient or not
             raise ContentError(found.errors)
-        errors, warnings = list(found.errors), [*config_problems.warnings, *found.warnings]
         groups: dict[str, list[sources.Source]] = {}
         for source in found.sources:
             if source.lang != sources.INTERNAL:
                 groups.setdefault(source.id, []).append(source)
         present = {s.id for s in found.sources if s.lang is None}
         self._prefetch(groups, config, config_key, present)
-        originals: dict[str, Incident] = {}
-        broken: set[str] = set()
-        for incident_id, group in groups.items():
-            incident, problems, notes = self._chain(group, config, config_key, present)
-            errors += problems
-            warnings += notes
-            if incident is not None and not problems:
-                originals[incident_id] = incident
-            elif incident_id in present:
-                broken.add(incident_id)
-        for problem in _collisions(originals, self.root):
-            errors.append(problem)
-            broken.add(Path(problem.path).stem)
+        read = self._read_all(groups, config, config_key, present)
+        errors = [*found.errors, *read.errors]
+        warnings = [*config_problems.warnings, *found.warnings, *read.warnings]
         if errors and not lenient:
             raise ContentError(errors)
         self._forget({s.label for s in found.sources})
+        originals = self._settle(read, present)
+        warnings += refclash.moved(originals, self.root)
+        incidents = sorted(originals.values(), key=lambda i: (i.started, i.id), reverse=True)
+        return Site(config, tuple(incidents), tuple(sorted(set(warnings))),
+                    tuple(sorted(errors)), config_key)
+
+    def _read_all(self, groups: dict[str, list[sources.Source]], config: SiteConfig,
+                  config_key: str, present: set[str]) -> _Read:
+        """Every incident from its files (through the cache), and what is wrong with them."""
+        read = _Read()
+        for incident_id, group in groups.items():
+            incident, problems, notes = self._chain(group, config, config_key, present)
+            read.errors += problems
+            read.warnings += notes
+            if incident is not None and not problems:
+                read.originals[incident_id] = incident
+            elif incident_id in present:
+                read.broken.add(incident_id)
+        for problem in refclash.collisions(read.originals, self.root):
+            read.errors.append(problem)
+            read.broken.add(Path(problem.path).stem)
+        return read
+
+    def _settle(self, read: _Read, present: set[str]) -> dict[str, Incident]:
+        """The incidents to publish: each as it loaded, a broken one as it last loaded
+        without error (kept for the next time); forget those whose file is gone."""
+        originals = read.originals
         for incident_id, incident in originals.items():
-            if incident_id not in broken and self._good.get(incident_id) is not incident:
+            if incident_id not in read.broken and self._good.get(incident_id) is not incident:
                 self._good[incident_id] = incident
                 self._changed = True
-        for incident_id in broken:
+        for incident_id in read.broken:
             originals.pop(incident_id, None)
             if incident_id in self._good and incident_id in present:
                 originals[incident_id] = self._good[incident_id]
         for incident_id in set(self._good) - present:
             del self._good[incident_id]
             self._changed = True
-        warnings += _references(originals, self.root)
-        incidents = sorted(originals.values(), key=lambda i: (i.started, i.id), reverse=True)
-        return Site(config, tuple(incidents), tuple(sorted(set(warnings))),
-                    tuple(sorted(errors)), config_key)
+        return originals
 
     def _chain(self, group: list[sources.Source], config: SiteConfig, config_key: str,
                present: set[str]) -> tuple[Incident | None, list[Problem], list[Problem]]:
@@ -320,108 +338,6 @@ def _missing_site_file(root: Path) -> StatusPageError | None:
     return ContentError([Problem(str(SITE_FILE), 0, "missing: put it back, or create it: name, "
                                  "languages, timezone and components (statuspage init DIR "
                                  "writes one to copy)")])
-
-
-def cache_key(root: Path, create: bool = False) -> bytes | None:
-    """The site's key for signing the parse cache: ``root/KEY``, used only when it is a
-    file of this user that no one else can read or write. With ``create``, one is made
-    when there is none usable (raises OSError when it cannot be)."""
-    path = root / KEY
-    key = _own_file(path, private=True)
-    if key is not None and len(key) == KEY_BYTES:
-        return key
-    if not create:
-        return None
-    fresh = secrets.token_bytes(KEY_BYTES)
-    if key is None and not path.is_symlink() and not path.exists():
-        # Another build (the other edition) may make it at the same moment: the first
-        # one's stays, and both use it.
-        handle, temp = tempfile.mkstemp(prefix=f"{KEY}.", dir=root)  # mode 0600
-        try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(fresh)
-                out.flush()
-                os.fsync(out.fileno())
-            os.link(temp, path)
-            return fresh
-        except FileExistsError:
-            return cache_key(root)
-        finally:
-            os.unlink(temp)
-    path.unlink()  # not usable (another owner, readable by others): a new one
-    files.write_atomic(path, fresh, mode=0o600)
-    return fresh
-
-
-def _own_file(path: Path, private: bool = False) -> bytes | None:
-    """The bytes of ``path`` when it is a regular file of this user (not a link; with
-    ``private``, that no one else may read or write), else None."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError:
-        return None
-    info = os.fstat(fd)
-    if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid() or \
-            private and info.st_mode & 0o077:
-        os.close(fd)
-        return None
-    with os.fdopen(fd, "rb") as handle:
-        return handle.read()
-
-
-def _signature(key: bytes, data: bytes) -> bytes:
-    return hmac.new(key, data, hashlib.sha256).digest()
-
-
-def _signed(key: bytes, blob: bytes) -> bool:
-    return hmac.compare_digest(blob[:SIGNATURE], _signature(key, blob[SIGNATURE:]))
-
-
-def _collisions(incidents: dict[str, Incident], root: Path) -> list[Problem]:
-    """Two incidents with one reference set by hand: each file says so, with one free to
-    take. (A reference from the id that is taken moves on: ``_references``.)"""
-    assigned = refs.assign(_claims({i: v for i, v in incidents.items() if v.ref}))
-    taken = {incident.reference for incident in incidents.values()} if assigned.clashes else ()
-    problems = []
-    for reference, ids in assigned.clashes.items():
-        found = [incidents[i] for i in ids]
-        free = next(r for r in refs.candidates(found[-1].id) if r not in taken)
-        for incident in found:
-            others = ", ".join(i.path for i in found if i is not incident)
-            problems.append(Problem(incident.path, _line_of(root, incident, "ref"),
-                                    f"reference {reference} is also that of {others}: give one "
-                                    f"of them its own, e.g. ref: {free}"))
-    return problems
-
-
-def _claims(incidents: dict[str, Incident]) -> list[refs.Claim]:
-    return [refs.Claim(i.id, i.started, i.ref) for i in incidents.values()]
-
-
-def _references(incidents: dict[str, Incident], root: Path) -> list[Problem]:
-    """Give each incident whose reference from its id is taken its next free one (the
-    newer incident moves, ``refs.assign``); a note for each, to pin it with ``ref:``."""
-    assigned = refs.assign(_claims(incidents))
-    notes = []
-    for incident_id, holder in sorted(assigned.moved.items()):
-        incident = incidents[incident_id]
-        reference = assigned.by_id[incident_id]
-        incidents[incident_id] = replace(incident, ref=reference)
-        notes.append(Problem(incident.path, 1, (
-            f"reference {refs.ref_of(incident_id)} is taken by {incidents[holder].path}; "
-            f"this incident is {reference!r} — write `ref: {reference}` to pin it")))
-    return notes
-
-
-def _line_of(root: Path, incident: Incident, key: str) -> int:
-    """The line of a front-matter key in the incident's file (1 if it has none)."""
-    if not incident.ref:
-        return 1
-    try:
-        lines = (root / incident.path).read_text(encoding="utf-8-sig").split("\n")
-    except OSError:
-        return 1
-    return next((n for n, line in enumerate(lines, 1) if line.startswith(f"{key}:")), 1)
 
 
 PARALLEL_FROM = 300  # incidents to parse before a pool of processes pays for itself

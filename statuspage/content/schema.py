@@ -1,11 +1,13 @@
 """Fields as tables: one row per front-matter key or site setting.
 
-A row says what the key is called, how its value is read (and checked), whether a
-translation may give it (a text) or not (a fact), whether it is required and with which
-hint, its default, and how it is written back. The tables in ``config`` (site.yaml) and
-``content`` (incident front matter) drive parsing, translation overlays, validation
-messages and the writer: adding a field is one row plus a template. MkDocs'
-``config_options`` and Pelican's ``METADATA_PROCESSORS`` are the models.
+A row says what the key is called, how its value is read (and checked) and what kind of
+value that is, whether a translation may give it (a text) or not (a fact), whether it is
+required and with which hint, its default, how it is written back, what it is for (its
+line in docs/format.md), and whether the API or the writing commands show it. The tables
+in ``config`` (site.yaml) and ``incident_fields`` (incident front matter) drive parsing,
+translation overlays, validation messages, the writer and docs/format.md's key tables
+(``fielddocs``): adding a field is one row plus a template. MkDocs' ``config_options`` and
+Pelican's ``METADATA_PROCESSORS`` are the models.
 
 A reader gets the ``Reading`` (the file's problems, the site's settings, the values read
 so far), the raw YAML value and its key path. It returns the value, or ``INVALID`` once
@@ -82,9 +84,40 @@ class Field:
     default: Any = None  # a value, or a function of the values read before it
     write: Writer | None = None  # the lines that write it back (None: not written)
     omit_default: bool = False  # not written when it equals its default
+    doc: str = ""  # what it is for, in docs/format.md (markdown, one line)
+    kind: str = ""  # the value it takes, as the docs say it (else the reader's own)
+    shown_default: str = ""  # the default as the docs say it (else made from the row)
+    api: tuple[str, ...] = ()  # the keys of the API's document that show it
+    cli: tuple[str, ...] = ()  # the writing commands' arguments and options that set it
+    label: str = ""  # how a message names it ("who is affected"; else the key in words)
+    # A fact a translation gives part of (an area's name): (the original's value, the
+    # translation's language, its raw value, the Reading) → the value with it.
+    overlay: Callable[[Any, str, Any, Reading], Any] | None = None
 
     def default_for(self, values: dict) -> Any:
         return self.default(values) if callable(self.default) else self.default
+
+    @property
+    def value_kind(self) -> str:
+        return self.kind or getattr(self.read, "kind", "")
+
+    @property
+    def parts(self) -> Sequence[Field]:
+        """The keys of a mapping it holds, or of each entry of its list (else none)."""
+        return getattr(self.read, "fields", ())
+
+    @property
+    def words(self) -> str:
+        return self.label or self.key.replace("_", " ")
+
+
+def described(reader: Any, kind: str, fields: Sequence[Field] = ()) -> Any:
+    """``reader``, saying for the docs what kind of value it reads (and, for a mapping or
+    a list of them, the table it reads each with)."""
+    reader.kind = kind
+    if fields:
+        reader.fields = fields
+    return reader
 
 
 def read_table(fields: Sequence[Field], data: dict, reading: Reading,
@@ -172,7 +205,7 @@ def text(required: str | None = None, markdown: bool = False) -> Reader:
             values = {reading.default_language: values.pop(""), **values}
         return Text(values)
 
-    return read
+    return described(read, "markdown text" if markdown else "text")
 
 
 def plain(reading: Reading, value: Any, path: KeyPath) -> Any:
@@ -195,7 +228,7 @@ def choice(options: Sequence[Any]) -> Reader:
                                  path)
         return by_value[value]
 
-    return read
+    return described(read, f"one of {', '.join(by_value)}")
 
 
 def integer(low: int, high: int, example: int) -> Reader:
@@ -207,7 +240,7 @@ def integer(low: int, high: int, example: int) -> Reader:
         return reading.error(f"expected a whole number from {low} to {high}, e.g. "
                              f"{dotted(path)}: {example}", path)
 
-    return read
+    return described(read, f"a whole number, {low}–{high}")
 
 
 def url(reading: Reading, value: Any, path: KeyPath) -> Any:
@@ -294,7 +327,7 @@ def section(fields: Sequence[Field]) -> Reader:
                                  path)
         return read_table(fields, value, reading, path)
 
-    return read
+    return described(read, "a mapping", fields)
 
 
 def entries(fields: Sequence[Field], what: str, most: int | None = None) -> Reader:
@@ -324,7 +357,17 @@ def entries(fields: Sequence[Field], what: str, most: int | None = None) -> Read
             found.append({**values, "at": where})
         return found
 
-    return read
+    return described(read, f"a list of {what}", fields)
+
+
+# What each reader above reads, as the docs say it.
+described(plain, "a string")
+described(url, "an http(s) URL")
+described(site_url, "an http(s) URL")
+described(time, "a time")
+described(boolean, "true or false")
+described(day, "a date, YYYY-MM-DD")
+described(slug, "an id")
 
 
 # -- writers ---------------------------------------------------------------------------

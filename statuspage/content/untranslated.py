@@ -13,12 +13,11 @@ from babel import Locale
 
 from statuspage.content import document, yamlsource
 from statuspage.content.config import INCIDENTS_DIR
+from statuspage.content.incident_fields import TEXT_LABELS
 from statuspage.errors import Problem
 from statuspage.model import Incident, Site, SiteConfig, Text
 
-# The translatable front matter and summary, as a message names them.
-FIELDS = {"title": "the title", "who_is_affected": "who is affected",
-          "what_to_do": "what to do", "summary": "the summary"}
+FIELDS = TEXT_LABELS  # the translatable front matter and summary, as a message names them
 
 
 def language_name(lang: str) -> str:

@@ -76,61 +76,77 @@ class _Open:
         self.key: str | None = None  # a mapping's key, read and waiting for its value
 
 
-def _build(events, first: int) -> Located:
-    located = Located(None)
-    lines = located.lines
-    stack: list[_Open] = []
-    documents = 0
+class _Builder:
+    """The document, built from libyaml's events one at a time (no recursion)."""
 
-    def line_of(event) -> int:
-        return first + event.start_mark.line
+    def __init__(self, first: int):
+        self.first = first
+        self.located = Located(None)
+        self.stack: list[_Open] = []
+        self.documents = 0
 
-    def place(value: object, event) -> Path:
+    def line_of(self, event) -> int:
+        return self.first + event.start_mark.line
+
+    def place(self, value: object, event) -> Path:
         """Put a finished value where it belongs; return its key path."""
-        if not stack:
-            located.value = value
-            lines.setdefault((), line_of(event))
+        lines = self.located.lines
+        if not self.stack:
+            self.located.value = value
+            lines.setdefault((), self.line_of(event))
             return ()
-        top = stack[-1]
+        top = self.stack[-1]
         if isinstance(top.value, list):
             path = (*top.path, len(top.value))
             top.value.append(value)
-            lines.setdefault(path, line_of(event))
+            lines.setdefault(path, self.line_of(event))
             return path
         key, top.key = top.key, None
         assert isinstance(top.value, dict) and key is not None  # a key waits for its value
         top.value[key] = value
         return (*top.path, key)
 
-    for event in events:
+    def take(self, event) -> None:
         if isinstance(event, yaml.AliasEvent):
-            raise YAMLProblem(line_of(event), f"YAML alias *{event.anchor} is not allowed in "
-                              "content: write the value out in full")
+            raise YAMLProblem(self.line_of(event), f"YAML alias *{event.anchor} is not allowed "
+                              "in content: write the value out in full")
         if isinstance(event, yaml.DocumentStartEvent):
-            documents += 1
-            if documents > 1:
-                raise YAMLProblem(line_of(event), "invalid YAML: more than one document "
+            self.documents += 1
+            if self.documents > 1:
+                raise YAMLProblem(self.line_of(event), "invalid YAML: more than one document "
                                   "(remove the '---' or '...' line inside the fields)")
-            continue
+            return
+        stack = self.stack
         top = stack[-1] if stack else None
-        awaiting_key = top is not None and isinstance(top.value, dict) and top.key is None
+        awaiting_key = top is not None and top.key is None and isinstance(top.value, dict)
         if isinstance(event, yaml.ScalarEvent):
             if top is not None and awaiting_key:
-                _key(top, event.value, line_of(event), lines)
+                _key(top, event.value, self.line_of(event), self.located.lines)
             else:
-                place(event.value, event)
+                self.place(event.value, event)
         elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-            if awaiting_key:
-                raise YAMLProblem(line_of(event), "invalid YAML: a key must be a plain word, "
-                                  "not a list or a mapping")
-            if len(stack) >= MAX_DEPTH:
-                raise YAMLProblem(line_of(event), NESTED)
-            container: dict | list = {} if isinstance(event, yaml.MappingStartEvent) else []
-            path = place(container, event)
-            stack.append(_Open(container, path))
+            self.open(event, awaiting_key)
         elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-            stack.pop()
-    return located
+            self.stack.pop()
+
+    def open(self, event, awaiting_key: bool) -> None:
+        """A mapping or a list begins."""
+        if awaiting_key:
+            raise YAMLProblem(self.line_of(event), "invalid YAML: a key must be a plain word, "
+                              "not a list or a mapping")
+        if len(self.stack) >= MAX_DEPTH:
+            raise YAMLProblem(self.line_of(event), NESTED)
+        container: dict | list = {} if isinstance(event, yaml.MappingStartEvent) else []
+        path = self.place(container, event)
+        self.stack.append(_Open(container, path))
+
+
+def _build(events, first: int) -> Located:
+    builder = _Builder(first)
+    take = builder.take
+    for event in events:
+        take(event)
+    return builder.located
 
 
 def _key(top: _Open, key: str, line: int, lines: dict[Path, int]) -> None:

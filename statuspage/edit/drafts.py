@@ -10,7 +10,7 @@ from datetime import datetime
 from slugify import slugify as _slugify
 
 from statuspage.content.document import update_heading
-from statuspage.content.incident import front_matter
+from statuspage.content.incident_fields import front_matter
 from statuspage.edit.filing import check_message, one_line, one_newline
 from statuspage.errors import StatusPageError
 from statuspage.model import (

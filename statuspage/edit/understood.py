@@ -65,7 +65,7 @@ def lines(incident: Incident, config: SiteConfig, typed: str | None = None,
     found = []
     if typed is not None:
         found.append(f"  incident: {incident.id} (from {typed.strip()!r})")
-    found.append(f"  title: {incident.title.get_in(lang, lang).value}")
+    found.append(f"  title: {incident.title.value_in(lang, lang)}")
     if incident.updates:
         found.append(f"  status: {incident.updates[0].status}")
     changed = [f"{cid} {incident.components[cid]}" for cid in services

@@ -192,7 +192,7 @@ def _domain(site: Site) -> str:
 
 
 def _text(site: Site, text: Text, lang: str) -> str:
-    return text.get_in(lang, site.config.default_language).value if text else ""
+    return text.value_in(lang, site.config.default_language)
 
 
 def update_message(site: Site, incident, update: Update | None, lang: str, recipient: str,
@@ -327,7 +327,7 @@ def _finish(message: EmailMessage, lang: str) -> EmailMessage:
 def _one_line(text: str) -> str:
     """A header's text: whatever line breaks content holds become spaces (a header cannot
     hold one, and a title must not add a header)."""
-    return " ".join(text.split())
+    return markup.one_line(text, every_space=True)
 
 
 def channel(address: str) -> str:

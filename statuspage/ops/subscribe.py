@@ -154,7 +154,7 @@ def _page(site: Site, lang: str, title: str, *, status: int = 200, **parts):
 
 
 def _name(site: Site, lang: str) -> str:
-    return site.config.name.get_in(lang, site.config.default_language).value
+    return site.config.name.value_in(lang, site.config.default_language)
 
 
 def _(text: str) -> str:  # marks a string for the catalogs
@@ -246,7 +246,7 @@ def _scope(service: Service, form, lang: str) -> tuple[str, str, str]:
         if found is None:
             _refuse(404, _("There is no such incident: nothing was stored."))
         assert found is not None
-        title = found.title.get_in(lang, site.config.default_language).value
+        title = found.title.value_in(lang, site.config.default_language)
         return subscribers.INCIDENT, incident_id, gettext(_("the incident “%(title)s”")) % {
             "title": title}
     if component_id:
@@ -255,7 +255,7 @@ def _scope(service: Service, form, lang: str) -> tuple[str, str, str]:
         if component is None:
             _refuse(400, _("There is no such service: nothing was stored."))
         assert component is not None
-        name = component.name.get_in(lang, site.config.default_language).value
+        name = component.name.value_in(lang, site.config.default_language)
         return subscribers.COMPONENT, component_id, gettext(_("the service %(name)s")) % {
             "name": name}
     return subscribers.ALL, "", gettext(_("every incident and maintenance"))

@@ -75,7 +75,7 @@ _TAG = re.compile(r"</?[A-Za-z][^<>]*>")
 
 def _plain(text: Text, lang: str, default: str) -> str:
     """A plain text field (a title) for a phone: tags, which no phone shows, left out."""
-    return _TAG.sub("", text.get_in(lang, default).value) if text else ""
+    return _TAG.sub("", text.value_in(lang, default))
 
 
 _URL = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+", re.IGNORECASE)
@@ -183,7 +183,7 @@ def ivr_parts(snap: Snapshot, lang: str) -> tuple[list[list[tuple[str, str]]], s
         else:
             pieces.append(gettext(INCIDENT_AT if where else INCIDENT) % {
                 "services": names, "places": where})
-        happening = first_sentence(view.latest.body.get_in(lang, default).value, phone) \
+        happening = first_sentence(view.latest.body.value_in(lang, default), phone) \
             if view.latest else ""
         pieces.append(happening or _plain(view.title, lang, default).rstrip(".") + ".")
         todo = first_sentence(_plain(view.incident.what_to_do, lang, default), phone)
@@ -333,7 +333,8 @@ def sms(view: IncidentView, snap: Snapshot, lang: str) -> str:
     config = snap.site.config
     gettext = i18n.translations(lang).gettext
     tz = config.timezone
-    title = gsm(re.sub(r"\s+", " ", _plain(view.title, lang, config.default_language))).strip()
+    title = gsm(markup.one_line(_plain(view.title, lang, config.default_language),
+                                every_space=True)).strip()
     address = short_address(config.url, view.incident.reference)
     details = [gettext(STATUS_LABELS[view.status])]
     if view.version is not None:

@@ -354,7 +354,7 @@ class Documents:
         return [c.id for c in self.config.components if c.id in incident.components]
 
     def _text(self, text: Text) -> str:
-        return text.get_in(self.lang, self.config.default_language).value
+        return text.value_in(self.lang, self.config.default_language)
 
     def _time(self, moment: datetime) -> str:
         return timestamp(moment, self.config.timezone)

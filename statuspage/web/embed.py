@@ -26,6 +26,7 @@ import unicodedata
 from flask import Response, abort, g, render_template, request, url_for
 
 from statuspage import i18n, markup
+from statuspage.markup import one_line
 from statuspage.model import ComponentStatus, Text, _
 from statuspage.state import status
 from statuspage.state.status import Indicator
@@ -90,11 +91,6 @@ def outputs(snap: status.Snapshot):
 
 def init_app(app) -> None:
     app.register_blueprint(bp)
-
-
-def one_line(text: str) -> str:
-    """Spaces and line breaks made single spaces (no-break spaces kept)."""
-    return re.sub(r"[ \t\r\n]+", " ", text).strip()
 
 
 def _text(text: Text) -> str:
