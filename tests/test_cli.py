@@ -16,7 +16,7 @@ from statuspage import cli, refs
 from statuspage.content.loader import load_config, load_site
 from statuspage.edit.writer import format_incident
 from statuspage.model import ComponentStatus, IncidentStatus, MaintenanceStatus, Window
-from statuspage.state.status import status_at
+from statuspage.state.view import status_at
 
 
 @pytest.fixture(autouse=True)
