@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 
 from statuspage.model import Area, ComponentStatus, Incident, MaintenanceStatus, Site, Update
+from statuspage.state import instants
 from statuspage.state.newest import newest_updates
 from statuspage.state.overall import Indicator, indicator_of, worst
 from statuspage.state.uptime import (
@@ -143,6 +144,11 @@ class Snapshot:
         """Maintenance still to come that starts within ``upcoming_days``, soonest first."""
         days = self.site.config.upcoming_days
         return [v for v in self.scheduled_maintenance if v.upcoming(self.now, days)]
+
+    def next_changes(self) -> list[tuple[datetime, str]]:
+        """The instants after ``now`` at which this changes by itself, each with why
+        (``statuspage.state.instants``): what the daemon rebuilds at."""
+        return instants.next_changes(self)
 
     def uptime(self, component_id: str) -> list[DayUptime]:
         return self._uptime[component_id]
