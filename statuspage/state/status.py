@@ -29,7 +29,6 @@ LATEST = 20  # incidents the history page lists before its months
 RECENT_DAYS = 7
 
 
-
 class Snapshot:
     """Everything derived for one ``now``: each part computed once per build, lazily, each
     list in one pass over the incidents, so no page walks them all."""

@@ -183,8 +183,8 @@ class IncidentView:
         return self.updates[-1].time if self.updates else self.incident.started
 
     def upcoming(self, now: datetime, days: int) -> bool:
-        """Whether the home page lists it as upcoming at ``now`` (the view's moment): a
-        maintenance announced, still scheduled, that starts within ``days``."""
+        """Whether the home page lists it as upcoming at ``now`` (a moment it is the view
+        of): a maintenance announced, still scheduled, that starts within ``days``."""
         return (self.published and self.status == MaintenanceStatus.SCHEDULED
                 and self.maintenance is not None
                 and self.maintenance.start <= now.astimezone(UTC) + timedelta(days=days))
