@@ -196,19 +196,42 @@ def test_every_file_is_frozen_and_nothing_else(frozen: BuildResult):
     assert [o.endpoint for o in api.outputs(snap)] == [f"api.{e}" for e in api.FILES]
 
 
-def test_planning_the_api_keeps_each_settled_incidents_times_for_the_next_build(
-        site_dir: Path):
-    """The files are rendered in forked workers, whose memory goes with them: what the next
-    build (the daemon's) can reuse is worked out when the files are planned."""
-    from statuspage.state import documents
-    from statuspage.state.status import is_settled
+def _counting_transitions(monkeypatch) -> list[str]:
+    """The incidents whose transitions are worked out from now on, by id."""
+    from statuspage.state import view
 
-    documents._TIMES.clear()
-    snap = Snapshot(load_site(site_dir), NOW)
+    asked: list[str] = []
+    real = view.transitions
+
+    def counted(incident, now):
+        asked.append(incident.id)
+        return real(incident, now)
+
+    monkeypatch.setattr(view, "transitions", counted)
+    return asked
+
+
+def test_planning_the_api_keeps_each_settled_incidents_times_for_the_next_build(
+        site_dir: Path, monkeypatch):
+    """The files are rendered in forked workers, whose memory goes with them: what they
+    and the next build (the daemon's) can reuse is worked out when the files are planned."""
+    from datetime import timedelta
+
+    from statuspage.state.documents import Documents
+
+    site = load_site(site_dir)
+    snap = Snapshot(site, NOW)
     list(api.outputs(snap))
-    settled = [v for v in snap.views.values() if is_settled(v, NOW)]
-    assert settled and len(settled) < len(snap.views)
-    assert {id(v) for v in settled} == set(documents._TIMES)
+    asked = _counting_transitions(monkeypatch)
+    documents = Documents(snap)
+    for _, method in api.FILES.values():
+        method(documents)
+    assert asked == []  # a worker forked after the planning works none out
+    later = Snapshot(site, NOW + timedelta(minutes=1))
+    list(api.outputs(later))
+    kept = [v.id for v in later.views.values() if v is snap.views[v.id]]
+    assert kept and len(kept) < len(later.views)
+    assert sorted(asked) == sorted(set(later.views) - set(kept))
 
 
 def test_served_as_json_at_the_root_only(client):
@@ -550,25 +573,27 @@ def test_ordered_lists_keep_their_numbers_in_plain_text(site_dir: Path):
         "À faire :\n\n3. débrancher\n4. attendre\n\n5. rebrancher")
 
 
-def test_documents_kept_for_settled_incidents_are_those_worked_out_anew(example_dir):
-    """The times of settled incidents are kept from one Snapshot to the next (a daemon's
-    builds): at every moment, forwards then backwards, the documents are those of a
-    process that never saw the site before."""
+def test_documents_kept_for_settled_incidents_are_those_worked_out_anew(example_dir,
+                                                                         monkeypatch):
+    """The views of settled incidents, and their times, are kept from one Snapshot to the
+    next (a daemon's builds): at every moment, forwards then backwards, the documents are
+    those of a process that never saw the site before."""
     from datetime import timedelta
 
-    from statuspage.state import documents, status
+    from statuspage.state import documents, view
 
     site = load_site(example_dir)
     times = sorted({t for i in site.incidents for t in
-                    (i.started, *(u.time for u in i.updates), status.settled_from(i))})
+                    (i.started, *(u.time for u in i.updates), view.settled_from(i))})
     moments = [t + delta for t in times for delta in (-timedelta(seconds=1), timedelta(0))]
     moments.append(times[-1] + timedelta(days=3))
     for now in (*moments, *reversed(moments)):
         kept = documents.Documents(Snapshot(site, now)).summary()
-        documents._TIMES.clear()
-        status._SETTLED.clear()
+        view._SETTLED.clear()
         anew = documents.Documents(Snapshot(site, now)).summary()
         assert kept == anew, now
         documents.Documents(Snapshot(site, now)).summary()  # kept for the next moment
     documents.Documents(Snapshot(site, moments[-1])).summary()
-    assert len(documents._TIMES) == len(site.incidents)  # all settled by then, all kept
+    asked = _counting_transitions(monkeypatch)
+    documents.Documents(Snapshot(site, moments[-1] + timedelta(days=1))).summary()
+    assert asked == []  # all settled by then, all kept

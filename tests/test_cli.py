@@ -17,7 +17,7 @@ from statuspage import cli, refs
 from statuspage.content.loader import load_config, load_site
 from statuspage.edit.drafts import format_incident
 from statuspage.model import ComponentStatus, IncidentStatus, MaintenanceStatus, Window
-from statuspage.state.status import status_at
+from statuspage.state.view import status_at
 
 
 @pytest.fixture(autouse=True)

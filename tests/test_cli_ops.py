@@ -262,7 +262,8 @@ def test_reopen_refuses_an_open_incident_and_update_refuses_to_reopen(runner, si
 
 def test_a_reopened_incident_resolved_again_ends_at_its_last_resolution(runner, site_dir,
                                                                           monkeypatch):
-    from statuspage.state.status import Snapshot, transitions
+    from statuspage.state.status import Snapshot
+    from statuspage.state.view import transitions
 
     run(runner, site_dir, "resolve", FIBRE, "-m", "Réparé.")
     _at(monkeypatch, 30)

@@ -17,7 +17,7 @@ from statuspage.content.incident_fields import INCIDENT_FIELDS
 from statuspage.content.loader import load_site
 from statuspage.errors import ContentError, Problems, known
 from statuspage.model import ComponentStatus, Impact, IncidentStatus, Localized
-from statuspage.state.status import ended_at
+from statuspage.state.view import view_of
 
 ERRORS = Path(__file__).parent / "content" / "errors"
 
@@ -160,7 +160,7 @@ def test_translation_overlays_text_and_falls_back(site):
     # Not translated: the French original, marked as French.
     assert bodies["identified"].value == "Le lot du 19 novembre a été envoyé deux fois."
     assert bodies["identified"].lang == "fr"
-    assert ended_at(charge, NOW) == datetime(2026, 11, 24, 17, 30, tzinfo=PARIS)
+    assert view_of(charge, NOW).ended == datetime(2026, 11, 24, 17, 30, tzinfo=PARIS)
 
 
 def test_component_list_takes_status_from_impact(site_dir):

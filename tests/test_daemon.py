@@ -114,7 +114,8 @@ def test_bad_periods_are_refused_before_anything_runs(text, runner, site_dir):
 
 def test_boundaries_are_the_instants_the_page_changes_by_itself(site_dir):
     write_maintenance(site_dir, "2026-11-27-upgrade", "2026-11-27 02:00", "2026-11-27 04:00")
-    write_maintenance(site_dir, "2027-02-01-move", "2027-02-01 02:00", "2027-02-01 04:00")
+    write_maintenance(site_dir, "2027-02-01-move", "2027-02-01 02:00", "2027-02-01 04:00",
+                      "## 2026-11-20 10:00 · scheduled\nPrévue.\n")  # announced
     (site_dir / "incidents" / "2026-11-26-later.md").write_text(
         "---\ntitle: Later\nimpact: minor\ncomponents: [adsl]\nstarted: 2026-11-26 15:00\n---\n"
         "## 2026-11-26 15:30 · identified\nWritten ahead.\n", encoding="utf-8")
@@ -133,10 +134,12 @@ def test_boundaries_are_the_instants_the_page_changes_by_itself(site_dir):
     # Only instants to come: during the maintenance, its end is left.
     assert boundaries(site, datetime(2026, 11, 27, 3, 0, tzinfo=PARIS))[0] == (
         utc(2026, 11, 27, 3, 0), "maintenance 2026-11-27-upgrade ends")
-    # A cancelled maintenance has none.
+    # A cancelled maintenance neither starts nor ends: at its start it only enters the history.
     write_maintenance(site_dir, "2026-11-27-upgrade", "2026-11-27 02:00", "2026-11-27 04:00",
                       "## 2026-11-26 11:00 · cancelled\nReportée.\n")
-    assert "2026-11-27-upgrade" not in str(boundaries(load_site(site_dir), NOW))
+    assert [(moment, reason) for moment, reason in boundaries(load_site(site_dir), NOW)
+            if "2026-11-27-upgrade" in reason] == [
+        (utc(2026, 11, 27, 1, 0), "maintenance 2026-11-27-upgrade is listed in the history")]
 
 
 def test_a_maintenance_across_the_spring_forward_runs_at_the_right_instants(start, site_dir,
@@ -213,12 +216,14 @@ def test_a_new_maintenance_is_planned_and_a_cancelled_or_removed_one_is_not(star
                            catch_exceptions=False)
     assert result.exit_code == 0, result.output
     daemon.poll()
-    assert planned(daemon) == promise
+    assert planned(daemon) == {**promise, utc(2026, 11, 27, 1, 0):
+                               "maintenance 2026-11-27-upgrade is listed in the history"}
     # A file removed is a change too; the fibre incident gone, its promise goes with it.
     (site_dir / "incidents" / f"{FIBRE}.md").unlink()
     daemon.poll()
-    assert planned(daemon) == {}
-    assert log()[-1] == "no rebuild planned but the periodic one"
+    assert planned(daemon) == {utc(2026, 11, 27, 1, 0):
+                               "maintenance 2026-11-27-upgrade is listed in the history"}
+    assert log()[-1].startswith("1 rebuild planned; the next at ")
     assert len(daemon.build.times) == 5
 
 

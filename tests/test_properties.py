@@ -22,7 +22,7 @@ from statuspage.errors import Problems
 from statuspage.freeze.build import render_check
 from statuspage.markup import EXTENSIONS
 from statuspage.model import EMPTY_TEXT, IncidentStatus, Site, Update
-from statuspage.state.status import visible_updates
+from statuspage.state.view import visible_updates
 from statuspage.times import EARLIEST, LATEST, TimeError, format_time, parse_time, parse_when
 
 BASIC = TESTS / "sites" / "basic"

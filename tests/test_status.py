@@ -21,19 +21,9 @@ from statuspage.model import (
     Update,
     Window,
 )
-from statuspage.state.status import (
-    Indicator,
-    Snapshot,
-    component_statuses,
-    ended_at,
-    group_statuses,
-    indicator,
-    is_open,
-    promised_update,
-    status_at,
-    uptime,
-    uptime_percent,
-)
+from statuspage.state.overall import Indicator
+from statuspage.state.status import Snapshot
+from statuspage.state.view import TICK, view_of
 
 T0 = datetime(2026, 11, 20, 0, 0, tzinfo=PARIS)
 OP, MAINT, DEG, PART, MAJ = (ComponentStatus.OPERATIONAL, ComponentStatus.UNDER_MAINTENANCE,
@@ -82,14 +72,15 @@ INV, IDE, RES, PM = (IncidentStatus.INVESTIGATING, IncidentStatus.IDENTIFIED,
     ([(1, INV), (5, PM)], 6, PM, False, 5),
 ])
 def test_incident_status_at(updates, now, status, open_, ended):
-    item = incident(updates=updates)
-    assert status_at(item, h(now)) == status
-    assert is_open(item, h(now)) is open_
-    assert ended_at(item, h(now)) == (h(ended) if ended is not None else None)
+    view = view_of(incident(updates=updates), h(now))
+    assert view.status == status
+    assert view.is_open is open_
+    assert view.ended == (h(ended) if ended is not None else None)
 
 
-def test_an_incident_that_has_not_started_is_not_open():
-    assert is_open(incident(start=5), h(4)) is False
+def test_an_incident_that_has_not_started_is_not_open_nor_published():
+    view = view_of(incident(start=5), h(4))
+    assert (view.is_open, view.published, view.ended) == (False, False, None)
 
 
 S, P, C, X, V = (MaintenanceStatus.SCHEDULED, MaintenanceStatus.IN_PROGRESS,
@@ -118,9 +109,10 @@ S, P, C, X, V = (MaintenanceStatus.SCHEDULED, MaintenanceStatus.IN_PROGRESS,
 ])
 def test_maintenance_follows_its_window_unless_an_update_says_otherwise(updates, now, status,
                                                                         open_):
-    item = incident(window=(2, 4), components={"a": MAINT}, updates=updates)
-    assert status_at(item, h(now)) == status
-    assert is_open(item, h(now)) is open_
+    view = view_of(incident(window=(2, 4), components={"a": MAINT}, updates=updates), h(now))
+    assert view.status == status
+    assert view.is_open is open_
+    assert (view.ended is not None) is (status in (C, X))
 
 
 @pytest.mark.parametrize(("incidents", "now", "expected_a", "expected_b", "expected_c",
@@ -147,102 +139,49 @@ def test_maintenance_follows_its_window_unless_an_update_says_otherwise(updates,
 ])
 def test_component_statuses_and_indicator(incidents, now, expected_a, expected_b, expected_c,
                                           indicator_):
-    the_site = site(*incidents)
-    statuses = component_statuses(the_site, h(now))
-    assert statuses == {"a": expected_a, "b": expected_b, "c": expected_c}
-    assert group_statuses(the_site, statuses) == {
-        "net": max((expected_a, expected_b), key=lambda s: s.severity)}
-    assert indicator(the_site, h(now), statuses) is indicator_
+    snap = Snapshot(site(*incidents), h(now))
+    assert snap.components == {"a": expected_a, "b": expected_b, "c": expected_c}
+    assert snap.groups == {"net": max((expected_a, expected_b), key=lambda s: s.severity)}
+    assert snap.indicator is indicator_
 
 
-def test_indicator_descriptions_are_statuspages():
+def test_the_overall_status_is_worded_in_one_table():
+    """The API keeps Statuspage's words, the pages say them in sentence case, the badge
+    says few, in the colour of the component status it is shown as."""
     assert [i.description for i in Indicator] == [
         "All Systems Operational", "Minor Service Outage", "Partial System Outage",
         "Major Service Outage", "Service Under Maintenance"]
+    assert [i.headline for i in Indicator] == [
+        i.description.capitalize() for i in Indicator]
+    assert [i.badge for i in Indicator] == [
+        "Operational", "Minor outage", "Partial outage", "Major outage", "Under maintenance"]
+    assert [i.like for i in Indicator] == [OP, DEG, PART, MAJ, MAINT]
 
 
-@pytest.mark.parametrize(("next_update", "updates", "now", "shown"), [
-    (5, [], 1, 5),
-    (5, [], 6, None),  # a promise in the past is never shown
-    (5, [], 5, None),  # nor one falling due exactly now (it is now overdue)
-    (5, [], 4.99, 5),
-    (5, [(2, RES)], 3, None),  # nor one on a closed incident
-    (None, [], 1, None),
+@pytest.mark.parametrize(("next_update", "updates", "now", "grace", "shown", "late"), [
+    (5, [], 1, 0, 5, None),
+    (5, [], 6, 0, None, 5),  # a promise in the past is never shown: it is late
+    (5, [], 5, 0, None, 5),  # nor one falling due exactly now (it is now overdue)
+    (5, [], 4.99, 0, 5, None),
+    (5, [(2, RES)], 3, 0, None, None),  # nor one on a closed incident, never late
+    (5, [(2, RES)], 6, 0, None, None),
+    (5, [(5, IDE)], 6, 0, None, None),  # kept by an update at (or after) it
+    (5, [(4, IDE)], 6, 0, None, 5),  # an update before it does not keep it
+    (5, [], 5.5, 1, 5, None),  # within the grace, still shown, not yet late
+    (5, [], 6, 1, None, 5),  # late once the grace is over
+    (None, [], 1, 0, None, None),
 ])
-def test_promised_update(next_update, updates, now, shown):
-    item = incident(next_update=next_update, updates=updates)
-    assert promised_update(item, h(now)) == (h(shown) if shown is not None else None)
+def test_a_promised_update_is_shown_until_it_is_due_then_late_until_kept(
+        next_update, updates, now, grace, shown, late):
+    view = view_of(incident(next_update=next_update, updates=updates), h(now),
+                   timedelta(hours=grace))
+    assert view.promise == (h(shown) if shown is not None else None)
+    assert view.late == (h(late) if late is not None else None)
 
 
-def _day(days, when: date):
-    return next(d for d in days if d.day == when)
-
-
-@pytest.mark.parametrize(("components", "start", "end", "expected"), [
-    ({"a": MAJ}, 6, 12, 0.75),  # six hours of major outage: a quarter of the day down
-    ({"a": PART}, 0, 10, 1 - 0.3 * 10 / 24),  # partial outage counts at 30 %
-    ({"a": DEG}, 0, 24, 1.0),  # degraded performance does not count
-])
-def test_uptime_weights(components, start, end, expected):
-    the_site = site(incident(components=components, start=start, updates=[(end, RES)]))
-    days = uptime(the_site, h(48), "a")
-    assert len(days) == 90
-    assert days[-1].day == date(2026, 11, 22)
-    assert _day(days, date(2026, 11, 20)).uptime == pytest.approx(expected)
-    assert _day(days, date(2026, 11, 21)).uptime == 1.0
-
-
-def test_uptime_overlaps_count_once_at_the_worst_weight():
-    the_site = site(incident("x", {"a": MAJ}, start=6, updates=[(12, RES)]),
-                    incident("y", {"a": PART}, start=0, updates=[(24, RES)]))
-    day = _day(uptime(the_site, h(48), "a"), date(2026, 11, 20))
-    # 6 h at 100 % and 18 h at 30 %.
-    assert day.uptime == pytest.approx(1 - (6 + 0.3 * 18) / 24)
-    assert day.worst is MAJ
-    assert day.incidents == ("x", "y")
-
-
-def test_uptime_of_an_open_incident_runs_until_now_and_today_is_partial():
-    the_site = site(incident(components={"a": MAJ}, start=30))
-    days = uptime(the_site, h(36), "a")  # 21 Nov 06:00 → 12:00: half of the day so far
-    assert days[-1].uptime == pytest.approx(0.5)
-    # the content begins today (21 Nov): the days before have no data, and the percentage
-    # is of the days with data
-    assert days[-1].known and not any(d.known for d in days[:-1])
-    assert uptime_percent(days) == pytest.approx(50.0)
-
-
-def test_a_service_since_a_date_has_no_data_before_it():
-    from dataclasses import replace
-
-    config = replace(CONFIG, components=(replace(CONFIG.components[0], since=date(2026, 10, 1)),
-                                         *CONFIG.components[1:]))
-    the_site = Site(config, (incident(components={"a": MAJ}, start=30),))
-    days = uptime(the_site, h(36), "a")
-    assert [d.known for d in days].index(True) == days.index(
-        next(d for d in days if d.day == date(2026, 10, 1)))
-    assert uptime_percent(days) == pytest.approx(100 * (51 + 0.5) / 52)
-
-
-def test_uptime_spans_midnight_and_the_dst_change():
-    # 25 Oct 2026 has 25 hours in Paris; an outage over the whole day is 100 % down.
-    start = datetime(2026, 10, 24, 23, 0, tzinfo=PARIS)
-    end = datetime(2026, 10, 26, 1, 0, tzinfo=PARIS)
-    item = Incident(id="d", title=Text("d"), impact=Impact.CRITICAL, components={"a": MAJ},
-                    started=start, updates=(Update(end, RES, Text("x")),))
-    days = uptime(site(item), datetime(2026, 11, 1, tzinfo=PARIS), "a")
-    assert _day(days, date(2026, 10, 25)).uptime == 0.0
-    assert _day(days, date(2026, 10, 24)).uptime == pytest.approx(23 / 24)
-
-
-def test_uptime_counts_real_hours_on_the_day_the_clocks_go_back():
-    # 00:00 CEST to 04:00 CET is 5 real hours of a 25-hour day (wall clocks say 4 of 24).
-    start = datetime(2026, 10, 25, 0, 0, tzinfo=PARIS)
-    end = datetime(2026, 10, 25, 4, 0, tzinfo=PARIS)
-    item = Incident(id="d", title=Text("d"), impact=Impact.CRITICAL, components={"a": MAJ},
-                    started=start, updates=(Update(end, RES, Text("x")),))
-    days = uptime(site(item), datetime(2026, 11, 1, tzinfo=PARIS), "a")
-    assert _day(days, date(2026, 10, 25)).uptime == pytest.approx(1 - 5 / 25)
+def test_a_promise_on_an_incident_not_started_is_neither_shown_nor_late():
+    view = view_of(incident(start=5, next_update=3), h(4))
+    assert (view.promise, view.late) == (None, None)
 
 
 def test_snapshot_lists_history_by_month_and_recent_days():
@@ -258,10 +197,11 @@ def test_snapshot_lists_history_by_month_and_recent_days():
     assert len(snap.recent_days) == 7
 
 
-def test_transitions_in_closed_form_are_those_of_is_open_at_every_moment(example_dir):
-    """The shortcut for incidents gives what asking is_open at each candidate moment does."""
+def test_transitions_in_closed_form_are_where_the_view_opens_or_closes(example_dir):
+    """The shortcut for incidents gives what asking the view at each candidate moment
+    does."""
     from statuspage.content.loader import load_site
-    from statuspage.state.status import TICK, transitions
+    from statuspage.state.view import transitions
 
     site = load_site(example_dir)
     extra = [incident(updates=[(1, IDE), (3, RES), (5, PM)]), incident(updates=[(0, RES)]),
@@ -273,27 +213,30 @@ def test_transitions_in_closed_form_are_those_of_is_open_at_every_moment(example
             if item.maintenance:
                 candidates |= {item.maintenance.start, item.maintenance.end}
             generic = sorted(t for t in candidates if t <= now
-                             and is_open(item, t) != is_open(item, t - TICK))
+                             and view_of(item, t).is_open != view_of(item, t - TICK).is_open)
             assert transitions(item, now) == generic, (item.id, now)
 
 
-def test_a_view_says_what_the_status_functions_say(example_dir):
-    from statuspage.content.loader import load_site
-    from statuspage.state.status import late_promise, view_of, visible_updates
+@pytest.mark.parametrize(("updates", "now", "ended"), [
+    ([(1, RES), (2, IDE), (3, RES)], 4, 3),  # reopened, resolved again: its last resolution
+    ([(1, RES), (2, IDE)], 3, None),  # reopened: open again, not ended
+    ([(1, RES), (2, PM)], 3, 1),  # a postmortem after the resolution does not move the end
+    ([(1, PM)], 2, 1),
+])
+def test_an_incident_ends_at_the_closing_run_of_its_updates(updates, now, ended):
+    view = view_of(incident(updates=updates), h(now))
+    assert view.ended == (h(ended) if ended is not None else None)
+    assert view.is_open is (ended is None)
 
-    site = load_site(example_dir)
-    extra = [incident(updates=[(1, IDE), (3, RES), (5, PM)], next_update=2),
-             incident(window=(2, 4), components={"a": MAINT}, updates=[(4.1, P)]),
-             incident(window=(2, 4), components={"a": MAINT}, updates=[(1, X)]),
-             incident(updates=[(2, IDE)], next_update=3)]
-    for item in (*site.incidents, *extra):
-        for now in (item.started - timedelta(hours=1), item.started, h(2), h(3), h(4.5),
-                    h(100), datetime(2026, 12, 3, 3, 0, tzinfo=PARIS)):
-            view = view_of(item, now)
-            assert (view.status, view.updates, view.ended, view.is_open, view.promise,
-                    view.late) == (status_at(item, now), visible_updates(item, now),
-                                   ended_at(item, now), is_open(item, now),
-                                   promised_update(item, now), late_promise(item, now))
+
+def test_an_updates_time_publishes_it_and_the_views_moment_is_kept():
+    item = incident(updates=[(1, IDE), (3, RES)])
+    before, at = view_of(item, h(3) - TICK), view_of(item, h(3))
+    assert ([u.status for u in before.updates], before.is_open) == ([IDE], True)
+    assert ([u.status for u in at.updates], at.is_open, at.ended) == ([RES, IDE], False, h(3))
+    assert (at.at, at.version.number, at.announced) == (h(3), 2, h(1))
+    assert at.times.transitions == [h(0), h(3)]
+    assert (at.times.first, at.times.last) == (h(0), h(3))
 
 
 def _fields(view) -> tuple:
@@ -306,7 +249,7 @@ def test_a_settled_incident_keeps_its_view_and_snapshots_share_it(example_dir):
     out one view object for it (what the builder takes as unchanged), and before that the
     view of their moment."""
     from statuspage.content.loader import load_site
-    from statuspage.state.status import TICK, settled_from, view_of
+    from statuspage.state.view import settled_from
 
     loaded = load_site(example_dir)
     extra = (incident("promise", updates=[(1, IDE), (2, IDE)], next_update=3),
@@ -329,58 +272,3 @@ def test_a_settled_incident_keeps_its_view_and_snapshots_share_it(example_dir):
     end = max(moments) + timedelta(days=1)
     first, second = Snapshot(whole, end).views, Snapshot(whole, end + timedelta(days=9)).views
     assert all(first[item.id] is second[item.id] for item in items)
-
-
-def _days_one_by_one(spans, site, now, days, since=None):
-    """The per-day rule written plainly (each day filters every span): the oracle."""
-    from datetime import UTC, time
-
-    from statuspage.state.status import DayUptime, _weighted_downtime, worst
-
-    tz = site.config.timezone
-    first_day = now.astimezone(tz).date() - timedelta(days=days - 1)
-    result = []
-    for offset in range(days):
-        day = first_day + timedelta(days=offset)
-        if since is not None and day < since:
-            result.append(DayUptime(day, 1.0, OP, (), known=False))
-            continue
-        start = datetime.combine(day, time(), tz).astimezone(UTC)
-        end = min(datetime.combine(day + timedelta(days=1), time(), tz).astimezone(UTC),
-                  now.astimezone(UTC))
-        here = [s for s in spans if s[0] < end and s[1] > start]
-        length = (end - start).total_seconds()
-        down = _weighted_downtime(here, start, end) if here and length > 0 else 0.0
-        result.append(DayUptime(day, max(0.0, 1.0 - down / length) if length > 0 else 1.0,
-                                worst(s[2] for s in here),
-                                tuple(dict.fromkeys(s[3] for s in here))))
-    return result
-
-
-def test_each_day_has_the_spans_that_overlap_it():
-    """Spans sorted into the days they overlap give each day what filtering every span
-    for it gives: random spans over a DST change, across midnights, before the window,
-    still open at now, ending exactly at a midnight."""
-    import random
-    from datetime import UTC
-
-    from statuspage.state.status import _uptime_days
-
-    site = Site(CONFIG, ())
-    rng = random.Random(7)
-    for trial in range(60):
-        now = datetime(2026, 10, 27, 9, tzinfo=PARIS) + timedelta(hours=rng.randrange(0, 800))
-        days = rng.choice([1, 2, 7, 30, 90])
-        spans = []
-        for number in range(rng.randrange(0, 40)):
-            start = now - timedelta(minutes=rng.randrange(0, (days + 5) * 24 * 60))
-            if rng.random() < 0.2:  # at a midnight, site time
-                start = start.astimezone(PARIS).replace(hour=0, minute=0)
-            end = min(start + timedelta(minutes=rng.randrange(1, 4 * 24 * 60)), now)
-            if end > start:
-                spans.append((start.astimezone(UTC), end.astimezone(UTC),
-                              rng.choice([DEG, PART, MAJ, MAINT]), f"i{number % 7}"))
-        since = (now - timedelta(days=rng.randrange(0, days + 1))).date() \
-            if rng.random() < 0.3 else None
-        assert _uptime_days(spans, site, now, days, since) == \
-            _days_one_by_one(spans, site, now, days, since), trial

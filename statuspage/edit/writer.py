@@ -53,7 +53,7 @@ from statuspage.model import (
     Update,
     UpdateStatus,
 )
-from statuspage.state.status import status_at
+from statuspage.state.view import status_at
 from statuspage.times import format_time
 
 CLOSING_TEXT = {False: "This incident has been resolved.", True: "This maintenance is complete."}

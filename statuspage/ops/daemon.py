@@ -20,7 +20,6 @@ import os
 import signal
 import subprocess
 import threading
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
@@ -46,7 +45,7 @@ from statuspage.errors import (
 )
 from statuspage.freeze.build import MARKER
 from statuspage.freeze.build import build as build_site
-from statuspage.model import CLOSED_STATUSES, Site
+from statuspage.model import Site
 from statuspage.ops.monitoring import Monitor, Round
 from statuspage.ops.watching import Watcher
 from statuspage.state.status import IncidentView, Snapshot
@@ -118,30 +117,7 @@ def boundaries(site: Site, now: datetime) -> list[tuple[datetime, str]]:
     cancelled, resolved) has no start, end or promise left. Each instant once, in UTC,
     soonest first, with every reason for it.
     """
-    found: dict[datetime, list[str]] = defaultdict(list)
-    horizon = timedelta(days=site.config.upcoming_days)
-
-    def add(moment: datetime, reason: str) -> None:
-        if moment > now:
-            found[moment.astimezone(UTC)].append(reason)
-
-    for view in Snapshot(site, now).views.values():
-        incident = view.incident
-        closed = view.status in CLOSED_STATUSES
-        if incident.maintenance is not None:
-            if not closed:
-                add(incident.maintenance.start.astimezone(UTC) - horizon,
-                    f"maintenance {incident.id} is listed as upcoming")
-                add(incident.maintenance.start, f"maintenance {incident.id} starts")
-                add(incident.maintenance.end, f"maintenance {incident.id} ends")
-        else:
-            add(incident.started, f"incident {incident.id} starts")
-        if incident.next_update is not None and not closed:  # late once its grace is over
-            add(incident.next_update + site.config.promise_grace,
-                f"update promised for {incident.id}")
-        for update in incident.updates:
-            add(update.time, f"{update.status} update of {incident.id} appears")
-    return [(moment, ", ".join(reasons)) for moment, reasons in sorted(found.items())]
+    return Snapshot(site, now).next_changes()
 
 
 def overdue(site: Site, now: datetime) -> list[IncidentView]:

@@ -27,7 +27,8 @@ from babel.lists import format_list
 
 from statuspage import i18n, markup, places
 from statuspage.model import STATUS_LABELS, Impact, Text, _
-from statuspage.state.status import IncidentView, Snapshot, Version
+from statuspage.state.status import Snapshot
+from statuspage.state.view import IncidentView, Version
 
 IVR_ITEMS = 3  # incidents read out; beyond, how many others
 IVR_LIMIT = 900  # characters of text: about a minute of speech

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
@@ -25,11 +25,11 @@ from statuspage.model import (
     Update,
     UpdateStatus,
 )
-from statuspage.state import status
-from statuspage.state.status import IncidentView as View
+from statuspage.state.status import Snapshot
+from statuspage.state.view import TICK, view_of
+from statuspage.state.view import IncidentView as View
 
 LIMIT = 50  # incidents.json and scheduled-maintenances.json list the 50 most recent
-TICK = timedelta(microseconds=1)
 
 Document = dict[str, object]
 
@@ -53,42 +53,11 @@ def api_status(value: UpdateStatus) -> str:
     return value.value
 
 
-# Each settled incident's times (see status.is_settled), by its view's id(): the daemon's
-# builds work them out once, not at each build for the whole history. Each holds its view,
-# so no id is reused while it is here; emptied past a few sites' worth of views.
-_TIMES: dict[int, tuple[View, tuple]] = {}
-_TIMES_SLACK = 3
-
-
-def _times(view: View, now: datetime) -> tuple[list[datetime], datetime | None,
-                                               datetime | None]:
-    """The incident's transitions up to ``now``, and the first and the last of them, its
-    first and last published updates and (once it has come) its start."""
-    held = _TIMES.get(id(view))
-    if held is not None and held[0] is view:
-        return held[1]
-    transitions = status.transitions(view.incident, now)
-    times = [*transitions]
-    if view.updates:
-        times += (view.updates[0].time, view.updates[-1].time)
-    if view.started <= now:
-        times.append(view.started)
-    found = (transitions, min(times), max(times)) if times else (transitions, None, None)
-    if status.is_settled(view, now):
-        _TIMES[id(view)] = (view, found)
-    return found
-
-
-def _trim(snap: status.Snapshot) -> None:
-    if len(_TIMES) > _TIMES_SLACK * len(snap.site.incidents) + 1000:
-        _TIMES.clear()
-
-
-def prepare(snap: status.Snapshot) -> None:
-    """Every incident's times at ``snap``: kept for the settled ones (see ``_TIMES``)."""
-    _trim(snap)
-    for view in snap.views.values():
-        _times(view, snap.now)
+def prepare(snap: Snapshot) -> tuple:
+    """What the API's files read of the whole history (the page's first and last events,
+    each component's last change), worked out where the build is planned: forked workers
+    share it, and each settled incident's times stay with its view for the next build."""
+    return snap.event_span, snap.changed_at
 
 
 class Documents:
@@ -98,14 +67,13 @@ class Documents:
     ``shortlink`` is its short address, ``/r/<REF>/``, which support reads out too.
     """
 
-    def __init__(self, snap: status.Snapshot, gettext: Callable[[str], str] = str):
+    def __init__(self, snap: Snapshot, gettext: Callable[[str], str] = str):
         self.snap = snap
         self.config = snap.site.config
         self.now = snap.now
         self.lang = self.config.api_language
         self.page_id = page_id(self.config.url)
         self._gettext = gettext
-        _trim(snap)
         # Each incident's document, built once however many files list it.
         self.incident = functools.cache(self._incident)
 
@@ -164,7 +132,7 @@ class Documents:
 
     @cached_property
     def page(self) -> Document:
-        latest = self._span[1]
+        latest = self.snap.event_span[1]
         return {
             "id": self.page_id,
             "name": self._text(self.config.name),
@@ -258,9 +226,10 @@ class Documents:
         them (operational → the incident's status), the closing one gives them back
         (→ operational), the others keep them as they are (a maintenance's components stay
         operational until its window opens); None for updates after it closed (postmortem)."""
-        before = not first and status.is_open(incident, update.time - TICK)
-        after = status.is_open(incident, update.time)
-        if not (before or after) and status.ended_at(incident, update.time - TICK):
+        just_before = view_of(incident, update.time - TICK)
+        before = not first and just_before.is_open
+        after = view_of(incident, update.time).is_open
+        if not (before or after) and just_before.ended:
             return None
         operational = ComponentStatus.OPERATIONAL
         affected: list[Document] = [{
@@ -272,7 +241,7 @@ class Documents:
         return affected
 
     def _group(self, group: Group, position: int, members: list[Component]) -> Document:
-        changes = [self._changed.get(c.id) for c in members]
+        changes = [self.snap.changed_at.get(c.id) for c in members]
         return {
             "id": group.id,
             "name": self._text(group.name),
@@ -296,7 +265,7 @@ class Documents:
             "name": self._text(component.name),
             "status": self.snap.components[component.id].value,
             "created_at": self._time(self._epoch),
-            "updated_at": self._time(self._changed.get(component.id, self._epoch)),
+            "updated_at": self._time(self.snap.changed_at.get(component.id, self._epoch)),
             "position": position,
             "description": self._text(component.description) or None,
             "showcase": True,  # every component shows its uptime bars
@@ -309,45 +278,18 @@ class Documents:
 
     # Times: we keep no creation dates, so they are derived from the incidents.
 
-    @cached_property
-    def _transitions(self) -> dict[str, list[datetime]]:
-        """When each incident began or stopped affecting its components, up to now."""
-        return {view.id: _times(view, self.now)[0] for view in self.snap.views.values()}
-
     def _events(self, view: View) -> list[datetime]:
         """Every moment something about a published incident changed, up to now, oldest
         first."""
-        times = {*self._transitions[view.id], *(u.time for u in view.updates)}
+        times = {*view.times.transitions, *(u.time for u in view.updates)}
         if view.started <= self.now:
             times.add(view.started)
         return sorted(times)
 
     @cached_property
-    def _span(self) -> tuple[datetime | None, datetime | None]:
-        """The first and the last of every published incident's events, in one pass."""
-        first = last = None
-        for view in self.snap.published:
-            _, low, high = _times(view, self.now)
-            if low is not None and high is not None:
-                first = low if first is None or low < first else first
-                last = high if last is None or high > last else last
-        return first, last
-
-    @cached_property
-    def _changed(self) -> dict[str, datetime]:
-        """The last time each component's status changed, for those that ever did."""
-        changed: dict[str, datetime] = {}
-        for view in self.snap.views.values():
-            transitions = self._transitions[view.id]
-            for component_id in view.incident.components if transitions else ():
-                changed[component_id] = max(changed.get(component_id, transitions[-1]),
-                                            transitions[-1])
-        return changed
-
-    @cached_property
     def _epoch(self) -> datetime:
         """The components' ``created_at``: the first event of the page (now if none)."""
-        return self._span[0] or self.now
+        return self.snap.event_span[0] or self.now
 
     def _ids(self, incident: Incident) -> list[str]:
         """The incident's components, in the site's order."""

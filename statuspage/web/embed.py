@@ -67,13 +67,7 @@ STATUS_COLOURS = {
     ComponentStatus.MAJOR_OUTAGE: "#cf222e",
 }
 COMPONENT_BADGES = {status: (colour, status.label) for status, colour in STATUS_COLOURS.items()}
-INDICATOR_BADGES = {
-    Indicator.NONE: COMPONENT_BADGES[ComponentStatus.OPERATIONAL],
-    Indicator.MINOR: ("#9a6700", _("Minor outage")),
-    Indicator.MAJOR: COMPONENT_BADGES[ComponentStatus.PARTIAL_OUTAGE],
-    Indicator.CRITICAL: COMPONENT_BADGES[ComponentStatus.MAJOR_OUTAGE],
-    Indicator.MAINTENANCE: COMPONENT_BADGES[ComponentStatus.UNDER_MAINTENANCE],
-}
+INDICATOR_BADGES = {i: (STATUS_COLOURS[i.like], i.badge) for i in Indicator}
 
 
 def outputs(snap: status.Snapshot):
@@ -190,7 +184,8 @@ def script():
 def banner():
     """The banner for an iframe: readable without script, links open in the host page's
     window; its inline script filters, themes and posts its height."""
-    return render_template("embed/banner.html", banner=banner_data(), colours=BANNER_COLOURS)
+    return render_template("embed/banner.html", banner=banner_data(), colours=BANNER_COLOURS,
+                           calm=Indicator.NONE.description)
 
 
 # -- badges -----------------------------------------------------------------------------------

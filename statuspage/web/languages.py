@@ -31,13 +31,7 @@ from statuspage.state import status
 from statuspage.web import assets
 
 # The pages' words for the overall status: sentence case (the API keeps Statuspage's).
-HEADLINES = {
-    status.Indicator.NONE: _("All systems operational"),
-    status.Indicator.MINOR: _("Minor service outage"),
-    status.Indicator.MAJOR: _("Partial system outage"),
-    status.Indicator.CRITICAL: _("Major service outage"),
-    status.Indicator.MAINTENANCE: _("Service under maintenance"),
-}
+HEADLINES = {indicator: indicator.headline for indicator in status.Indicator}
 
 
 UNTRANSLATED = _("(not yet translated)")

@@ -1,0 +1,53 @@
+"""What the update feeds list: the newest published updates of the site and of each
+component, found without reading every update of the history."""
+
+from __future__ import annotations
+
+import heapq
+from collections import defaultdict
+from collections.abc import Iterable
+
+from statuspage.model import Update
+from statuspage.state.view import IncidentView
+
+Lists = dict[str | None, list[tuple[Update, IncidentView]]]
+
+
+def newest_updates(published: Iterable[IncidentView], count: int) -> Lists:
+    """The ``count`` newest updates of the site (None) and of each component's incidents,
+    newest first. Incidents are taken newest news first, and the walk stops once no older
+    one can enter any list: a rebuild reads a few hundred incidents, not the history."""
+    totals: dict[str | None, int] = defaultdict(int)  # updates each list could hold
+    walk = []
+    for view in published:
+        if view.updates:  # newest first
+            walk.append(((view.updates[0].time, view.id), view))
+            totals[None] += len(view.updates)
+            for component_id in view.incident.components:
+                totals[component_id] += len(view.updates)
+    walk.sort(key=lambda pair: pair[0], reverse=True)
+    # Each list's newest ``count`` as a min-heap of (time and id, -order, update, view):
+    # the oldest kept on top, ties kept in the order read (what a stable sort keeps).
+    heaps: dict[str | None, list] = defaultdict(list)
+    floors: dict[str | None, tuple] = {}  # the count-th newest of each full list
+    waiting = set(totals)  # the lists an update not yet read may still enter
+    order = 0
+    for newest, view in walk:
+        waiting = {group for group in waiting
+                   if not (group in floors and floors[group] > newest)
+                   and not (totals[group] <= count and len(heaps[group]) == totals[group])}
+        if not waiting:
+            break
+        for group in (None, *view.incident.components):
+            heap = heaps[group]
+            for update in view.updates:
+                order -= 1
+                item = ((update.time, view.id), order, update, view)
+                if len(heap) < count:
+                    heapq.heappush(heap, item)
+                elif item > heap[0]:
+                    heapq.heapreplace(heap, item)
+            if len(heap) >= count:
+                floors[group] = heap[0][0]
+    return {group: [(update, view) for _, _, update, view in sorted(heap, reverse=True)]
+            for group, heap in heaps.items()}

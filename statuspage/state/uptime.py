@@ -1,0 +1,136 @@
+"""Each component's uptime, day by day: what its open incidents and maintenance weighed on
+it, in the site's days."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from statuspage.model import ComponentStatus, MaintenanceStatus, Site
+from statuspage.state.overall import worst
+from statuspage.state.view import IncidentView
+
+UPTIME_DAYS = 90
+UPTIME_WEIGHT = {ComponentStatus.MAJOR_OUTAGE: 1.0, ComponentStatus.PARTIAL_OUTAGE: 0.3}
+
+
+@dataclass(frozen=True)
+class DayUptime:
+    day: date
+    uptime: float  # 0.0 – 1.0
+    worst: ComponentStatus
+    incidents: tuple[str, ...]
+    known: bool = True  # False before the service existed: no data, not "up"
+
+
+def _span(view: IncidentView, now: datetime) -> list[tuple[datetime, datetime]]:
+    """When the incident (each spell, when it was reopened) or the maintenance's window,
+    as it ran, weighed on its components, up to ``now``, in UTC."""
+    incident = view.incident
+    if incident.started > now:
+        return []
+    if incident.maintenance is not None:
+        if view.status == MaintenanceStatus.CANCELLED:
+            return []
+        start, end = incident.maintenance.start, incident.maintenance.end
+        spells = [(start, min(end, view.ended or end, now))]
+    else:
+        times = [*view.times.transitions]  # the view's moment: now, or (settled) final
+        times += [now] if len(times) % 2 else []
+        spells = list(zip(times[::2], times[1::2], strict=True))
+    found = [(start.astimezone(UTC), end.astimezone(UTC)) for start, end in spells]
+    return [(start, end) for start, end in found if end > start]
+
+
+def component_spans(views, now: datetime, site: Site, days: int) -> dict[str, list[tuple]]:
+    """Each component's spans (start, end, status, incident id) in the last ``days`` days."""
+    tz = site.config.timezone
+    first_day = now.astimezone(tz).date() - timedelta(days=days - 1)
+    window_start = datetime.combine(first_day, time(), tz).astimezone(UTC)
+    found: dict[str, list[tuple]] = defaultdict(list)
+    for view in views:
+        # What ended before the window cannot weigh on it (most of a long history): a
+        # maintenance's span ends by its window's end, an incident's when it ended.
+        last = view.ended if view.incident.maintenance is None else \
+            view.incident.maintenance.end
+        if last is not None and last <= window_start:
+            continue
+        for span in _span(view, now):
+            if span[1] <= window_start:
+                continue
+            for component_id, status in view.incident.components.items():
+                found[component_id].append((*span, status, view.incident.id))
+    return found
+
+
+def uptime_days(spans: list[tuple], site: Site, now: datetime, days: int,
+                 since: date | None = None) -> list[DayUptime]:
+    """A major outage counts fully, a partial outage at 30 %, degraded performance and
+    maintenance not at all. Overlapping incidents count once, at the worst weight.
+
+    All arithmetic in UTC: two times in one ZoneInfo subtract as wall-clock times, which
+    is an hour off across a daylight-saving change.
+    """
+    bounds = _day_bounds(site.config.timezone, now, days)
+    # Each day's spans, in their order: each span goes to the days it overlaps, from the
+    # one it starts on (or the first) to the last that starts before it ends.
+    starts = [day_start for _, day_start, _ in bounds]
+    overlapping: list[list[tuple]] = [[] for _ in bounds]
+    for span in spans:
+        for at in range(max(bisect_right(starts, span[0]) - 1, 0), days):
+            if starts[at] >= span[1]:
+                break
+            overlapping[at].append(span)
+    result = []
+    for (day, day_start, day_end), here in zip(bounds, overlapping, strict=True):
+        if since is not None and day < since:
+            result.append(DayUptime(day, 1.0, ComponentStatus.OPERATIONAL, (), known=False))
+            continue
+        length = (day_end - day_start).total_seconds()
+        down = weighted_downtime(here, day_start, day_end) if here and length > 0 else 0.0
+        result.append(DayUptime(
+            day=day,
+            uptime=max(0.0, 1.0 - down / length) if length > 0 else 1.0,
+            worst=worst(s[2] for s in here),
+            incidents=tuple(dict.fromkeys(s[3] for s in here)),
+        ))
+    return result
+
+
+@lru_cache(maxsize=8)
+def _day_bounds(tz: ZoneInfo, now: datetime, days: int) -> tuple[tuple[date, datetime,
+                                                                          datetime], ...]:
+    """The ``days`` days ending today (site zone), each with its start and its end (now,
+    for today), in UTC; the same for every component of a Snapshot."""
+    today = now.astimezone(tz).date()
+    first_day = today - timedelta(days=days - 1)
+    now = now.astimezone(UTC)
+    bounds = []
+    for offset in range(days):
+        day = first_day + timedelta(days=offset)
+        day_start = datetime.combine(day, time(), tz).astimezone(UTC)
+        day_end = min(datetime.combine(day + timedelta(days=1), time(), tz).astimezone(UTC), now)
+        bounds.append((day, day_start, day_end))
+    return tuple(bounds)
+
+
+def weighted_downtime(spans, start: datetime, end: datetime) -> float:
+    points = sorted({start, end, *(max(s[0], start) for s in spans),
+                     *(min(s[1], end) for s in spans)})
+    total = 0.0
+    for left, right in zip(points, points[1:], strict=False):
+        weight = max((UPTIME_WEIGHT.get(s[2], 0.0) for s in spans
+                      if s[0] <= left and s[1] >= right), default=0.0)
+        total += weight * (right - left).total_seconds()
+    return total
+
+
+def uptime_percent(days: list[DayUptime]) -> float:
+    """Over the days with data."""
+    known = [d for d in days if d.known]
+    return 100.0 * sum(d.uptime for d in known) / len(known) if known else 100.0
+
