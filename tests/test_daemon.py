@@ -22,7 +22,9 @@ from statuspage import cli
 from statuspage.content.loader import load_site
 from statuspage.freeze.build import BuildResult
 from statuspage.freeze.build import build as real_build
-from statuspage.ops.daemon import AT, Daemon, boundaries, overdue, parse_every
+from statuspage.ops.daemon import Daemon, RunOptions
+from statuspage.ops.reminders import overdue
+from statuspage.ops.scheduling import AT, boundaries, parse_every
 from statuspage.times import TimeError
 
 PROMISE = datetime(2026, 11, 26, 18, 0, tzinfo=PARIS)  # the fibre incident's next_update
@@ -69,9 +71,9 @@ def start(site_dir, log, monkeypatch):
     monkeypatch.chdir(site_dir)
     made: list[Daemon] = []
 
-    def start_at(now: datetime, **options) -> Daemon:
-        options.setdefault("build", Builds())
-        daemon = Daemon(site_dir, clock=Clock(now), **options)
+    def start_at(now: datetime, build=None, **options) -> Daemon:
+        daemon = Daemon(site_dir, RunOptions(**options), clock=Clock(now),
+                        build=build or Builds())
         made.append(daemon)
         daemon.start(paused=True)
         return daemon
@@ -366,7 +368,49 @@ def test_a_restarted_daemon_does_not_remind_the_same_promise_again(start, site_d
     again.poll()
     again.wait_for_reminders()
     assert out.read_text("utf-8").splitlines()[1:] == [f"{FIBRE} 2026-11-26T18:03:00+01:00"]
-    assert (site_dir / ".statuspage-reminded.json").is_file()
+    assert json.loads((site_dir / ".statuspage-reminded-build.json").read_text("utf-8")) == [
+        [FIBRE, "2026-11-26T18:03:00+01:00"]]
+
+
+def test_two_sites_whose_outputs_share_a_folder_are_reminded_each(start, tmp_path):
+    """The promises reminded belong to one output: a second site built beside the first
+    (here the same content, twice) is reminded of its own missed promise."""
+    out = tmp_path / "hook.txt"
+    hook = f'echo "$STATUSPAGE_INCIDENT_ID" >> {out}'
+    late = PROMISE + timedelta(minutes=1)
+    for name in ("one", "two"):
+        daemon = start(late, on_overdue=hook, out=tmp_path / "shared" / name)
+        daemon.wait_for_reminders()
+        daemon.stop()
+    assert out.read_text("utf-8").splitlines() == [FIBRE, FIBRE]
+    assert sorted(path.name for path in (tmp_path / "shared").glob("*.json")) == [
+        ".statuspage-reminded-one.json", ".statuspage-reminded-two.json"]
+
+
+def test_the_reminders_of_earlier_versions_are_carried_over_once(start, site_dir, log,
+                                                                 tmp_path):
+    """The file every output of the folder shared: read at the first start, then the
+    site's own file only."""
+    shared = site_dir / ".statuspage-reminded.json"
+    shared.write_text(json.dumps([[FIBRE, "2026-11-26T18:00:00+01:00"],
+                                  ["2026-11-01-another-site", "2026-11-01T10:00:00+01:00"]]),
+                      "utf-8")
+    out = tmp_path / "hook.txt"
+    hook = f'echo "$STATUSPAGE_INCIDENT_ID" >> {out}'
+    late = PROMISE + timedelta(minutes=1)
+    first = start(late, on_overdue=hook)
+    first.wait_for_reminders()
+    first.stop()
+    assert not out.exists() and not any(line.startswith("overdue:") for line in log())
+    own = site_dir / ".statuspage-reminded-build.json"
+    assert f"{shared} carried over into {own}" in log()
+    assert [FIBRE, "2026-11-26T18:00:00+01:00"] in json.loads(own.read_text("utf-8"))
+    shared.write_text("[not read again", "utf-8")
+    again = start(late + timedelta(minutes=5), on_overdue=hook)
+    again.wait_for_reminders()
+    assert not out.exists()
+    assert sum("carried over" in line for line in log()) == 1
+    assert not any("unreadable" in line for line in log())
 
 
 def test_a_failing_hook_is_logged_and_the_daemon_carries_on(start, log):
@@ -531,15 +575,12 @@ def test_statuspage_run_publishes_a_maintenance_on_time(site_dir, tmp_path):
 def test_any_failure_to_load_falls_back_to_the_last_good_content(start, site_dir, log):
     """Not only content errors: whatever stops a load, the last good content is published
     at the new moment, so another incident's update still appears on time."""
-    calls = []
+    daemon = start(NOW, build=real_build)
 
-    def load(root):
-        calls.append(root)
-        if len(calls) == 2:
-            raise RecursionError("maximum recursion depth exceeded")
-        return load_site(root)
+    def load(**options):
+        raise RecursionError("maximum recursion depth exceeded")
 
-    daemon = start(NOW, build=real_build, load=load)
+    daemon.loader.load = load
     daemon.request("every 5m")
     assert log()[-2] == ("cannot load the content (every 5m): RecursionError: maximum recursion "
                          "depth exceeded; publishing the last good content until it is fixed")

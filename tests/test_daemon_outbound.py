@@ -18,7 +18,7 @@ from conftest import FIBRE, NOW
 from statuspage import cli
 from statuspage.errors import PublishError
 from statuspage.ops import daemon, outbound, publish
-from statuspage.ops.daemon import HELD, Daemon
+from statuspage.ops.daemon import HELD, Daemon, RunOptions
 from statuspage.ops.outbox import Outbox, path_for
 from statuspage.ops.webhooks import Webhooks, http_post, legacy_path
 
@@ -331,7 +331,8 @@ def test_a_mass_removal_is_published_once_it_has_stood_for_30_s(
 
 def test_allow_mass_removal_publishes_it_at_once(site_dir, receiver, hooked, monkeypatch):
     monkeypatch.chdir(site_dir)
-    daemon = Daemon(site_dir, clock=Clock(NOW), followers=[hooked()], allow_mass_removal=True)
+    daemon = Daemon(site_dir, RunOptions(allow_mass_removal=True), clock=Clock(NOW),
+                    followers=[hooked()])
     daemon.start(paused=True)
     try:
         for path in (site_dir / "incidents").glob("*.md"):

@@ -699,7 +699,7 @@ def build(obj: Context, out: Path | None, url: str | None, moment: str | None,
 
 
 def _period(ctx, param, value: str):
-    from statuspage.ops.daemon import parse_every
+    from statuspage.ops.scheduling import parse_every
 
     try:
         return parse_every(value)
@@ -794,9 +794,9 @@ def run(obj: Context, out: Path | None, url: str | None, every, on_overdue: str 
                                         max_age=max_age, invalidate=invalidate,
                                         then=cast("list[outbound.Notifier]",
                                                   [*followers, *told]))]
-    daemon.Daemon(obj.root, out, url=url, every=every, on_overdue=on_overdue,
-                  followers=followers, desk_out=desk_out, monitor=monitor,
-                  allow_mass_removal=allow_mass_removal).run()
+    options = daemon.RunOptions(out=out, url=url, every=every, on_overdue=on_overdue,
+                                desk_out=desk_out, allow_mass_removal=allow_mass_removal)
+    daemon.Daemon(obj.root, options, followers=followers, monitor=monitor).run()
 
 
 def _monitor(on_error: str | None, metrics: Path | None, output: Path, notifier,
