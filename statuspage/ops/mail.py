@@ -27,7 +27,7 @@ from email.policy import SMTP
 from email.utils import format_datetime, make_msgid
 from urllib.parse import unquote, urlsplit
 
-from statuspage import i18n, markup
+from statuspage import addresses, i18n, markup
 from statuspage.errors import StatusPageError
 from statuspage.model import STATUS_LABELS, Site, Text, Update
 from statuspage.ops.outbox import DELIVERED, DROPPED, RETRY, Outcome
@@ -177,8 +177,7 @@ class Links:
 
 def edition_url(site: Site, lang: str) -> str:
     """The base of the site's pages in ``lang``."""
-    return site.config.url if lang == site.config.default_language else \
-        f"{site.config.url}/{lang}"
+    return addresses.edition(site.config.url, lang, site.config.default_language)
 
 
 def thread_id(site: Site, incident_id: str) -> str:

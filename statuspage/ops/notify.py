@@ -30,6 +30,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 
+from statuspage import addresses
 from statuspage.model import Site, Update
 from statuspage.ops import mail
 from statuspage.ops.outbox import DELIVERED, DROPPED, RETRY, Message, Outbox, Outcome
@@ -153,7 +154,7 @@ class Mailer:
         for number, address, lang in recipients:
             lang = lang if lang in site.config.languages else site.config.default_language
             if lang not in templates:
-                links = mail.Links(f"{mail.edition_url(site, lang)}/incidents/{view.id}/",
+                links = mail.Links(addresses.incident(mail.edition_url(site, lang), view.id),
                                    mail.LEAVE)
                 templates[lang] = mail.Template(mail.update_message(
                     site, view.incident, update, lang, mail.TO, links, settings.sender,

@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from statuspage import __version__, i18n, places
+from statuspage import __version__, addresses, i18n, places
 from statuspage.model import COMPONENT_STATUS_LABELS, STATUS_LABELS, Incident, Site, Update, _
 from statuspage.ops.outbox import DELIVERED, DROPPED, RETRY, Dispatcher, Message, Outbox, Outcome
 from statuspage.state import documents as api
@@ -142,10 +142,10 @@ def slack_text(site: Site, payload: dict) -> dict:
         change, component = payload["component_update"], payload["component"]
         new = gettext(COMPONENT_STATUS_LABELS[change["new_status"]])
         old = gettext(COMPONENT_STATUS_LABELS[change["old_status"]])
-        lang = site.config.api_language
-        edition = "" if lang == site.config.default_language else f"/{lang}"
+        edition = addresses.edition(site.config.url, site.config.api_language,
+                                    site.config.default_language)
         lines = [f"*{_escape(component['name'])}*: {_escape(new)} ({_escape(old)} before)",
-                 f"<{site.config.url}{edition}/components/{component['id']}/>"]
+                 f"<{addresses.component(edition, component['id'])}>"]
     return {"text": "\n".join(line for line in lines if line)}
 
 
