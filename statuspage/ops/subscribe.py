@@ -114,7 +114,7 @@ def create_app(root: Path | str | None = None, db: str | None = None,
     store = subscribers.Store(subscribers.database_url(root, db))
     service = Service(root, store, outbox.Outbox(outbox.path_for(output)), relay)
 
-    app = Flask(__name__, template_folder="web/templates")
+    app = Flask(__name__, template_folder="../web/templates")  # the pages' templates
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     app.extensions["statuspage.ops.subscribe"] = service
     app.jinja_env.autoescape = True
