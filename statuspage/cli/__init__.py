@@ -766,6 +766,7 @@ def run(obj: Context, out: Path | None, url: str | None, every, on_overdue: str 
     when a promised update is overdue; after each build, publish (--publish), notify
     webhooks and mail subscribers (--notify). SIGTERM or Ctrl-C stops it."""
     from statuspage.ops import daemon, outbound, outbox
+    from statuspage.ops import publish as publishing
     from statuspage.ops import webhooks as hooks
 
     problem = site_url_problem(url.rstrip("/")) if url else None
@@ -790,8 +791,8 @@ def run(obj: Context, out: Path | None, url: str | None, every, on_overdue: str 
         followers.append(_mailer(obj, output, smtp, db))
     if target:  # the webhooks and mail once the pages they link to are online
         told = [monitor] if monitor and metrics else []  # the publish time is a metric
-        followers = [outbound.Publisher(output, target, endpoint_url=endpoint_url,
-                                        max_age=max_age, invalidate=invalidate,
+        followers = [outbound.Publisher(output, publishing.Target(target, endpoint_url, max_age),
+                                        invalidate=invalidate,
                                         then=cast("list[outbound.Notifier]",
                                                   [*followers, *told]))]
     options = daemon.RunOptions(out=out, url=url, every=every, on_overdue=on_overdue,
@@ -842,13 +843,14 @@ def notify_command(obj: Context, out: Path | None, smtp: str, db: str | None) ->
     """Mail once what is new since the last run to its confirmed subscribers, as run
     --notify does after each build (for cron or CI); the first run only records what
     stands."""
+    from statuspage.ops.backoff import Backoff
+
     site = loader.load_site(obj.root)
     if site.config.subscriptions is None:
         raise StatusPageError(f"{SITE_FILE}: no subscriptions: setting; add subscriptions: "
                               "{url: …, from: …} (docs/subscriptions.md)")
     mailer = _mailer(obj, out or obj.root / "build", smtp, db)
-    mailer.postman.rounds = 3
-    mailer.postman.base_delay = 1.0
+    mailer.postman.backoff = Backoff(attempts=3, base_delay=1.0)
     now = _now()
     mailer.loaded(site, now)
     queued = mailer.built(site, now)
@@ -1022,9 +1024,9 @@ def publish(obj: Context, target, source, endpoint_url, max_age, dry_run, invali
             return lambda change: bar.update(1)
 
         result = publishing.publish(
-            source or obj.root / "build", target, endpoint_url=endpoint_url, max_age=max_age,
-            dry_run=dry_run, progress=progress if sys.stdout.isatty() and not dry_run else None,
-            desk=desk, timeout=timeout or publishing.TIMEOUT)
+            source or obj.root / "build", publishing.Target(
+                target, endpoint_url, max_age, desk, timeout or publishing.TIMEOUT),
+            dry_run=dry_run, progress=progress if sys.stdout.isatty() and not dry_run else None)
     if dry_run:
         for change in result.changes:
             click.echo(f"{change.action} {change.key}")
