@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -18,12 +19,12 @@ import pytest
 from conftest import FIBRE, NOW, PARIS
 from serving import wait_for as _wait
 
-from statuspage import cli
+from statuspage import cli, files
 from statuspage.content.loader import load_site
 from statuspage.freeze.build import BuildResult
 from statuspage.freeze.build import build as real_build
 from statuspage.ops.daemon import Daemon, RunOptions
-from statuspage.ops.reminders import overdue
+from statuspage.ops.reminders import Reminders, overdue
 from statuspage.ops.scheduling import AT, boundaries, parse_every
 from statuspage.times import TimeError
 
@@ -411,6 +412,37 @@ def test_the_reminders_of_earlier_versions_are_carried_over_once(start, site_dir
     assert not out.exists()
     assert sum("carried over" in line for line in log()) == 1
     assert not any("unreadable" in line for line in log())
+
+
+def test_thousands_of_missed_promises_are_reminded_in_one_pass_and_one_write(
+        site_dir, tmp_path, monkeypatch, caplog):
+    """Issue 36.3: a daemon starting with 2,000 overdue promises reminds them all without
+    holding its next build back: the incidents are gone over a fixed number of times, not
+    once per promise, and the reminders are saved once per round."""
+    caplog.set_level(logging.ERROR, logger="statuspage.ops.daemon")  # 2,000 warnings
+    site = load_site(site_dir)
+    scans: list[int] = []
+
+    class Scanned(tuple):
+        def __iter__(self):
+            scans.append(1)
+            return super().__iter__()
+
+    fibre = site.incident(FIBRE)
+    site = dataclasses.replace(site, incidents=Scanned(
+        dataclasses.replace(fibre, id=f"2026-11-26-late-{n:04}") for n in range(2000)))
+    writes: list[Path] = []
+    write = files.write_atomic
+    monkeypatch.setattr(files, "write_atomic",
+                        lambda path, data, *args: writes.append(path) or write(path, data, *args))
+    reminders = Reminders(tmp_path / "build")
+    assert len(reminders.remind(site, PROMISE + timedelta(minutes=1))) == 2000
+    assert writes == [reminders.path] and len(json.loads(reminders.path.read_bytes())) == 2000
+    assert len(scans) <= 3
+    writes.clear()
+    scans.clear()
+    assert reminders.remind(site, PROMISE + timedelta(minutes=6)) == []  # the next round
+    assert writes == [] and len(scans) <= 3
 
 
 def test_a_failing_hook_is_logged_and_the_daemon_carries_on(start, log):
