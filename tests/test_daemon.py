@@ -21,7 +21,7 @@ from serving import wait_for as _wait
 
 from statuspage import cli, files
 from statuspage.content.loader import load_site
-from statuspage.freeze.build import BuildResult
+from statuspage.freeze.build import MARKER, BuildResult
 from statuspage.freeze.build import build as real_build
 from statuspage.ops.daemon import Daemon, RunOptions
 from statuspage.ops.reminders import Reminders, overdue
@@ -247,6 +247,59 @@ def test_the_watcher_and_the_periodic_rebuild_are_interval_jobs(start, site_dir)
     assert every.trigger.get_next_fire_time(first, first) == first + timedelta(minutes=5)
     every.func(*every.args)
     assert len(daemon.build.times) == 2
+
+
+@pytest.fixture
+def looks(monkeypatch):
+    """The full looks (at every content file) the daemon takes."""
+    from statuspage.content import sources
+
+    taken: list[int] = []
+    look = sources.look
+    monkeypatch.setattr(sources, "look", lambda root: taken.append(1) or look(root))
+    return taken
+
+
+def test_while_the_system_reports_changes_the_looks_every_second_glance(start, site_dir,
+                                                                         looks, monkeypatch):
+    """Issue 36.2: the look every second reads the folders' stamps, not every file's; a
+    file added (or saved by rename) changes its folder and is built at the next look, an
+    edit in place (which the system reports) at the next full look at the latest."""
+    from statuspage.ops import daemon as daemon_module
+    from statuspage.ops.watching import Watcher
+
+    monkeypatch.setattr(Watcher, "reports", lambda self: True)
+    daemon = start(NOW)
+    (site_dir / "build").mkdir()
+    (site_dir / "build" / MARKER).touch()  # as a real build leaves it
+    looks.clear()
+    path = site_dir / "incidents" / f"{FIBRE}.md"
+    path.write_text(path.read_text("utf-8").replace("Un câble", "Une fibre"), "utf-8")
+    for _ in range(daemon_module.FULL_EVERY - 1):
+        daemon.look()
+    assert looks == [] and len(daemon.build.times) == 1
+    daemon.look()  # the full one
+    assert looks == [1] and len(daemon.build.times) == 2
+    (site_dir / "incidents" / "2026-11-26-new.md").write_text(
+        path.read_text("utf-8"), "utf-8")
+    daemon.look()
+    assert looks == [1, 1] and len(daemon.build.times) == 3
+    (site_dir / "content" / "site.yaml").write_text(
+        (site_dir / "content" / "site.yaml").read_text("utf-8") + "\n", "utf-8")
+    daemon.look()  # content/'s few files are looked at each time
+    assert looks == [1, 1, 1] and len(daemon.build.times) == 4
+
+
+def test_without_reports_every_look_is_full(start, site_dir, looks, monkeypatch):
+    from statuspage.ops.watching import Watcher
+
+    monkeypatch.setattr(Watcher, "reports", lambda self: False)  # a network file system
+    daemon = start(NOW)
+    looks.clear()
+    path = site_dir / "incidents" / f"{FIBRE}.md"
+    path.write_text(path.read_text("utf-8").replace("Un câble", "Une fibre"), "utf-8")
+    daemon.look()
+    assert looks == [1] and len(daemon.build.times) == 2
 
 
 def test_broken_content_keeps_the_last_good_content_online_and_on_time(start, site_dir, log):

@@ -39,11 +39,14 @@ from statuspage.ops.monitoring import Monitor, Round
 from statuspage.ops.rebuild import Edition, Follower
 from statuspage.ops.reminders import Reminders
 from statuspage.ops.scheduling import Planner, period_text
-from statuspage.ops.watching import Watcher
+from statuspage.ops.watching import Watcher, glance
 
 log = logging.getLogger("statuspage.ops.daemon")
 
 POLL = timedelta(seconds=1)  # how often content files are looked at
+# While the system reports changes, one look in this many goes over every file; the others
+# glance at the folders (``watching.glance``).
+FULL_EVERY = 30
 # From a change the system reports to the look it wakes: the other writes of one save (a
 # temporary file renamed, an editor's backup) come within it, and are seen by that look.
 WAKE = timedelta(seconds=0.05)
@@ -108,7 +111,9 @@ class Daemon:
         self._stopping = False
         self._pending: list[str] = []
         self._poll_lock = threading.Lock()
-        self._files: dict[str, object] = {}
+        self._files: dict[str, object] = {}  # the last full look's
+        self._glanced: dict[str, object] = {}  # the last glance's
+        self._looks = 0
         self.reminders = Reminders(self._out, options.on_overdue)
         self._watcher = Watcher(root, self._wake)
         self._generations = collector.Generations()
@@ -147,11 +152,12 @@ class Daemon:
         """Claim the output, watch the files, start the scheduler (``paused``: jobs are
         planned, none run), then build once."""
         self.claim()
+        self._glanced = glance(self.root)  # before the look: a change between is seen
         found, self._files = sources.look(self.root)
         for edition in self.editions:
             edition.found = found
         self.scheduler.start(paused=paused)
-        self.scheduler.add_job(self.poll, IntervalTrigger(seconds=POLL.total_seconds(),
+        self.scheduler.add_job(self.look, IntervalTrigger(seconds=POLL.total_seconds(),
                                                           timezone=UTC),
                                id="watch", name="content files changed", max_instances=2,
                                coalesce=True)
@@ -239,9 +245,24 @@ class Daemon:
                 self._idle.notify_all()
             raise
 
+    def look(self) -> None:
+        """The look every second: a full look (``poll``) when the system does not report
+        changes, else only when a glance at the folders finds one, and every
+        ``FULL_EVERY`` looks (for an edit in place it did not report)."""
+        with self._poll_lock:
+            self._looks += 1
+            seen = glance(self.root)
+            full = seen != self._glanced or self._looks % FULL_EVERY == 0 \
+                or not self._watcher.reports()
+        if full:
+            self.poll()
+        else:
+            self._check_outputs()
+
     def poll(self) -> None:
         """Compare the content files' names, times, sizes and inodes with the last look."""
         with self._poll_lock:
+            self._glanced = glance(self.root)  # before the look: a change between is seen
             found, files = sources.look(self.root)
             changed = sorted(name for name in files.keys() | self._files.keys()
                              if files.get(name) != self._files.get(name))
@@ -252,10 +273,14 @@ class Daemon:
             what = printable(changed[0]) if len(changed) == 1 else f"{len(changed)} files"
             self.request(f"{what} changed")
         else:
-            for edition in self.editions:
-                if edition.good is not None and not (edition.out / MARKER).exists():
-                    self.request(f"{statefiles.shown(edition.out)} is missing")
-                    break
+            self._check_outputs()
+
+    def _check_outputs(self) -> None:
+        """Build again an output folder removed since its build."""
+        for edition in self.editions:
+            if edition.good is not None and not (edition.out / MARKER).exists():
+                self.request(f"{statefiles.shown(edition.out)} is missing")
+                break
 
     def _wake(self) -> None:
         """A content file changed, the system says (see ``watching``): a look in ``WAKE``,
