@@ -49,7 +49,12 @@ class Hook:
         """Run the command with ``env``; ``what`` ends the log line (``for <incident>``)."""
         with self._done:
             self._running += 1
-        self._pool.submit(self._run, dict(env), what)
+        try:
+            self._pool.submit(self._run, dict(env), what)
+        except RuntimeError:  # closed: the daemon stops
+            with self._done:
+                self._running -= 1
+            raise
 
     def wait(self) -> None:
         """Until the commands started are done (each has its time limit)."""
