@@ -751,7 +751,7 @@ def test_the_watcher_waiting_for_a_build_is_not_logged_other_skips_are(caplog):
     import logging
     from types import SimpleNamespace
 
-    from statuspage.ops.daemon import configure_logging
+    from statuspage.ops.daemonlog import configure_logging
 
     configure_logging()
     scheduler = logging.getLogger("apscheduler.scheduler")

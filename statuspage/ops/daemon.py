@@ -19,7 +19,7 @@ import signal
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from apscheduler.jobstores.base import ConflictingIdError
@@ -35,6 +35,8 @@ from statuspage.freeze.build import MARKER
 from statuspage.freeze.build import build as build_site
 from statuspage.model import Site
 from statuspage.ops import statefiles
+from statuspage.ops.daemonlog import LOOK
+from statuspage.ops.daemonlog import configure_logging as configure_logging  # for the CLI
 from statuspage.ops.monitoring import Monitor, Round
 from statuspage.ops.rebuild import Edition, Follower
 from statuspage.ops.reminders import Reminders
@@ -159,7 +161,7 @@ class Daemon:
         self.scheduler.start(paused=paused)
         self.scheduler.add_job(self.look, IntervalTrigger(seconds=POLL.total_seconds(),
                                                           timezone=UTC),
-                               id="watch", name="content files changed", max_instances=2,
+                               id=LOOK, name="content files changed", max_instances=2,
                                coalesce=True)
         every = f"every {period_text(self.every)}"
         self.scheduler.add_job(self.request, IntervalTrigger(seconds=self.every.total_seconds(),
@@ -352,44 +354,6 @@ class Daemon:
     def wait_for_reminders(self) -> None:
         """Wait for the --on-overdue commands started so far."""
         self.reminders.wait()
-
-
-def configure_logging(zone: tzinfo = UTC) -> None:
-    """One line per event on stderr, stamped in ``zone`` (the site's) with its offset, as
-    the times in the messages are; systemd's journal adds its own time stamps."""
-    stamp = "" if "JOURNAL_STREAM" in os.environ else "%(asctime)s "
-    handler = logging.StreamHandler()
-    handler.setFormatter(ZonedFormatter(f"{stamp}%(levelname)s %(message)s", zone))
-    logging.basicConfig(level=logging.INFO, handlers=[handler])
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    scheduler = logging.getLogger("apscheduler.scheduler")
-    if not any(isinstance(f, WatcherWaits) for f in scheduler.filters):
-        scheduler.addFilter(WatcherWaits())
-
-
-class ZonedFormatter(logging.Formatter):
-    """Stamps each line in a given zone, with its offset (``2026-11-26 18:00:05+01:00``),
-    not in the machine's zone: the messages name the site's times."""
-
-    def __init__(self, fmt: str, zone: tzinfo = UTC):
-        super().__init__(fmt)
-        self.zone = zone
-
-    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
-        return datetime.fromtimestamp(record.created, self.zone).isoformat(" ", "seconds")
-
-
-class WatcherWaits(logging.Filter):
-    """Drops APScheduler's warning that the watcher's look was skipped: while a build that
-    its last look asked for runs (seconds, on a large site), the next looks wait, as they
-    should; said at each second, it filled the log."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        job = record.args[0] if isinstance(record.args, tuple) and record.args else None
-        return not ("maximum number of running instances" in str(record.msg)
-                    and getattr(job, "id", None) == "watch")
-
-
 
 
 def _joined(reasons: list[str]) -> str:
