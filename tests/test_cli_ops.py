@@ -211,11 +211,12 @@ def test_reopen_by_lower_case_reference_opens_it_again_everywhere(runner, site_d
 
 def test_reopen_is_posted_to_webhooks_with_the_services_back(runner, site_dir, monkeypatch,
                                                               receiver):
+    from statuspage.ops.backoff import Backoff
     from statuspage.ops.outbox import Outbox, path_for
     from statuspage.ops.webhooks import Webhooks
 
     hooks = Webhooks((receiver.url,), Outbox(path_for(site_dir / "build")),
-                     sleep=lambda _: None)
+                     backoff=Backoff(sleep=lambda _: None))
     try:
         run(runner, site_dir, "resolve", FIBRE, "-m", "Réparé.")
         hooks.notify(load_site(site_dir), NOW + timedelta(minutes=1))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -18,11 +19,13 @@ import pytest
 from conftest import FIBRE, NOW, PARIS
 from serving import wait_for as _wait
 
-from statuspage import cli
+from statuspage import cli, files
 from statuspage.content.loader import load_site
-from statuspage.freeze.build import BuildResult
+from statuspage.freeze.build import MARKER, BuildResult
 from statuspage.freeze.build import build as real_build
-from statuspage.ops.daemon import AT, Daemon, boundaries, overdue, parse_every
+from statuspage.ops.daemon import Daemon, RunOptions
+from statuspage.ops.reminders import Reminders, overdue
+from statuspage.ops.scheduling import AT, boundaries, parse_every
 from statuspage.times import TimeError
 
 PROMISE = datetime(2026, 11, 26, 18, 0, tzinfo=PARIS)  # the fibre incident's next_update
@@ -69,9 +72,9 @@ def start(site_dir, log, monkeypatch):
     monkeypatch.chdir(site_dir)
     made: list[Daemon] = []
 
-    def start_at(now: datetime, **options) -> Daemon:
-        options.setdefault("build", Builds())
-        daemon = Daemon(site_dir, clock=Clock(now), **options)
+    def start_at(now: datetime, build=None, **options) -> Daemon:
+        daemon = Daemon(site_dir, RunOptions(**options), clock=Clock(now),
+                        build=build or Builds())
         made.append(daemon)
         daemon.start(paused=True)
         return daemon
@@ -251,6 +254,59 @@ def test_the_watcher_and_the_periodic_rebuild_are_interval_jobs(start, site_dir)
     assert len(daemon.build.times) == 2
 
 
+@pytest.fixture
+def looks(monkeypatch):
+    """The full looks (at every content file) the daemon takes."""
+    from statuspage.content import sources
+
+    taken: list[int] = []
+    look = sources.look
+    monkeypatch.setattr(sources, "look", lambda root: taken.append(1) or look(root))
+    return taken
+
+
+def test_while_the_system_reports_changes_the_looks_every_second_glance(start, site_dir,
+                                                                         looks, monkeypatch):
+    """Issue 36.2: the look every second reads the folders' stamps, not every file's; a
+    file added (or saved by rename) changes its folder and is built at the next look, an
+    edit in place (which the system reports) at the next full look at the latest."""
+    from statuspage.ops import daemon as daemon_module
+    from statuspage.ops.watching import Watcher
+
+    monkeypatch.setattr(Watcher, "reports", lambda self: True)
+    daemon = start(NOW)
+    (site_dir / "build").mkdir()
+    (site_dir / "build" / MARKER).touch()  # as a real build leaves it
+    looks.clear()
+    path = site_dir / "incidents" / f"{FIBRE}.md"
+    path.write_text(path.read_text("utf-8").replace("Un câble", "Une fibre"), "utf-8")
+    for _ in range(daemon_module.FULL_EVERY - 1):
+        daemon.look()
+    assert looks == [] and len(daemon.build.times) == 1
+    daemon.look()  # the full one
+    assert looks == [1] and len(daemon.build.times) == 2
+    (site_dir / "incidents" / "2026-11-26-new.md").write_text(
+        path.read_text("utf-8"), "utf-8")
+    daemon.look()
+    assert looks == [1, 1] and len(daemon.build.times) == 3
+    (site_dir / "content" / "site.yaml").write_text(
+        (site_dir / "content" / "site.yaml").read_text("utf-8") + "\n", "utf-8")
+    daemon.look()  # content/'s few files are looked at each time
+    assert looks == [1, 1, 1] and len(daemon.build.times) == 4
+
+
+def test_without_reports_every_look_is_full(start, site_dir, looks, monkeypatch):
+    from statuspage.ops.watching import Watcher
+
+    monkeypatch.setattr(Watcher, "reports", lambda self: False)  # a network file system
+    daemon = start(NOW)
+    looks.clear()
+    path = site_dir / "incidents" / f"{FIBRE}.md"
+    path.write_text(path.read_text("utf-8").replace("Un câble", "Une fibre"), "utf-8")
+    daemon.look()
+    assert looks == [1] and len(daemon.build.times) == 2
+
+
 def test_broken_content_keeps_the_last_good_content_online_and_on_time(start, site_dir, log):
     daemon = start(NOW, build=real_build)
     fibre = site_dir / "build" / "incidents" / FIBRE / "index.html"
@@ -371,7 +427,80 @@ def test_a_restarted_daemon_does_not_remind_the_same_promise_again(start, site_d
     again.poll()
     again.wait_for_reminders()
     assert out.read_text("utf-8").splitlines()[1:] == [f"{FIBRE} 2026-11-26T18:03:00+01:00"]
-    assert (site_dir / ".statuspage-reminded.json").is_file()
+    assert json.loads((site_dir / ".statuspage-reminded-build.json").read_text("utf-8")) == [
+        [FIBRE, "2026-11-26T18:03:00+01:00"]]
+
+
+def test_two_sites_whose_outputs_share_a_folder_are_reminded_each(start, tmp_path):
+    """The promises reminded belong to one output: a second site built beside the first
+    (here the same content, twice) is reminded of its own missed promise."""
+    out = tmp_path / "hook.txt"
+    hook = f'echo "$STATUSPAGE_INCIDENT_ID" >> {out}'
+    late = PROMISE + timedelta(minutes=1)
+    for name in ("one", "two"):
+        daemon = start(late, on_overdue=hook, out=tmp_path / "shared" / name)
+        daemon.wait_for_reminders()
+        daemon.stop()
+    assert out.read_text("utf-8").splitlines() == [FIBRE, FIBRE]
+    assert sorted(path.name for path in (tmp_path / "shared").glob("*.json")) == [
+        ".statuspage-reminded-one.json", ".statuspage-reminded-two.json"]
+
+
+def test_the_reminders_of_earlier_versions_are_carried_over_once(start, site_dir, log,
+                                                                 tmp_path):
+    """The file every output of the folder shared: read at the first start, then the
+    site's own file only."""
+    shared = site_dir / ".statuspage-reminded.json"
+    shared.write_text(json.dumps([[FIBRE, "2026-11-26T18:00:00+01:00"],
+                                  ["2026-11-01-another-site", "2026-11-01T10:00:00+01:00"]]),
+                      "utf-8")
+    out = tmp_path / "hook.txt"
+    hook = f'echo "$STATUSPAGE_INCIDENT_ID" >> {out}'
+    late = PROMISE + timedelta(minutes=1)
+    first = start(late, on_overdue=hook)
+    first.wait_for_reminders()
+    first.stop()
+    assert not out.exists() and not any(line.startswith("overdue:") for line in log())
+    own = site_dir / ".statuspage-reminded-build.json"
+    assert f"{shared} carried over into {own}" in log()
+    assert [FIBRE, "2026-11-26T18:00:00+01:00"] in json.loads(own.read_text("utf-8"))
+    shared.write_text("[not read again", "utf-8")
+    again = start(late + timedelta(minutes=5), on_overdue=hook)
+    again.wait_for_reminders()
+    assert not out.exists()
+    assert sum("carried over" in line for line in log()) == 1
+    assert not any("unreadable" in line for line in log())
+
+
+def test_thousands_of_missed_promises_are_reminded_in_one_pass_and_one_write(
+        site_dir, tmp_path, monkeypatch, caplog):
+    """Issue 36.3: a daemon starting with 2,000 overdue promises reminds them all without
+    holding its next build back: the incidents are gone over a fixed number of times, not
+    once per promise, and the reminders are saved once per round."""
+    caplog.set_level(logging.ERROR, logger="statuspage.ops.daemon")  # 2,000 warnings
+    site = load_site(site_dir)
+    scans: list[int] = []
+
+    class Scanned(tuple):
+        def __iter__(self):
+            scans.append(1)
+            return super().__iter__()
+
+    fibre = site.incident(FIBRE)
+    site = dataclasses.replace(site, incidents=Scanned(
+        dataclasses.replace(fibre, id=f"2026-11-26-late-{n:04}") for n in range(2000)))
+    writes: list[Path] = []
+    write = files.write_atomic
+    monkeypatch.setattr(files, "write_atomic",
+                        lambda path, data, *args: writes.append(path) or write(path, data, *args))
+    reminders = Reminders(tmp_path / "build")
+    assert len(reminders.remind(site, PROMISE + timedelta(minutes=1))) == 2000
+    assert writes == [reminders.path] and len(json.loads(reminders.path.read_bytes())) == 2000
+    assert len(scans) <= 3
+    writes.clear()
+    scans.clear()
+    assert reminders.remind(site, PROMISE + timedelta(minutes=6)) == []  # the next round
+    assert writes == [] and len(scans) <= 3
 
 
 def test_a_failing_hook_is_logged_and_the_daemon_carries_on(start, log):
@@ -536,15 +665,12 @@ def test_statuspage_run_publishes_a_maintenance_on_time(site_dir, tmp_path):
 def test_any_failure_to_load_falls_back_to_the_last_good_content(start, site_dir, log):
     """Not only content errors: whatever stops a load, the last good content is published
     at the new moment, so another incident's update still appears on time."""
-    calls = []
+    daemon = start(NOW, build=real_build)
 
-    def load(root):
-        calls.append(root)
-        if len(calls) == 2:
-            raise RecursionError("maximum recursion depth exceeded")
-        return load_site(root)
+    def load(**options):
+        raise RecursionError("maximum recursion depth exceeded")
 
-    daemon = start(NOW, build=real_build, load=load)
+    daemon.loader.load = load
     daemon.request("every 5m")
     assert log()[-2] == ("cannot load the content (every 5m): RecursionError: maximum recursion "
                          "depth exceeded; publishing the last good content until it is fixed")
@@ -630,7 +756,7 @@ def test_the_watcher_waiting_for_a_build_is_not_logged_other_skips_are(caplog):
     import logging
     from types import SimpleNamespace
 
-    from statuspage.ops.daemon import configure_logging
+    from statuspage.ops.daemonlog import configure_logging
 
     configure_logging()
     scheduler = logging.getLogger("apscheduler.scheduler")

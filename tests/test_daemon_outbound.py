@@ -18,9 +18,14 @@ from conftest import FIBRE, NOW
 from statuspage import cli
 from statuspage.errors import PublishError
 from statuspage.ops import daemon, outbound, publish
-from statuspage.ops.daemon import HELD, Daemon
+from statuspage.ops.backoff import Backoff
+from statuspage.ops.daemon import HELD, Daemon, RunOptions
 from statuspage.ops.outbox import Outbox, path_for
+from statuspage.ops.publish import Target
 from statuspage.ops.webhooks import Webhooks, http_post, legacy_path
+
+NO_WAIT = Backoff(sleep=lambda delay: None)  # the waits between attempts skipped
+TWICE = Backoff(attempts=2, base_delay=0.01)
 
 
 def outbox_of(out: Path) -> Outbox:
@@ -88,8 +93,8 @@ def test_each_build_is_published_and_each_update_posted_once(
         return result
 
     def followers():
-        return (outbound.Notifier(Webhooks([receiver.url], outbox_of(out), sleep=lambda s: None)),
-                outbound.Publisher(out, target, endpoint_url=endpoint, publish=counted))
+        return (outbound.Notifier(Webhooks([receiver.url], outbox_of(out), backoff=NO_WAIT)),
+                outbound.Publisher(out, Target(target, endpoint), publish=counted))
 
     clock = Clock(NOW)
     first = running(clock, *followers())
@@ -132,8 +137,8 @@ def test_an_unreachable_storage_is_retried_and_the_next_build_catches_up(
             raise failures.pop()
         return publish.publish(*args, **kwargs)
 
-    publisher = outbound.Publisher(out, f"s3://{bucket}", endpoint_url=endpoint, attempts=2,
-                                   base_delay=0.01, publish=flaky)
+    publisher = outbound.Publisher(out, Target(f"s3://{bucket}", endpoint), backoff=TWICE,
+                                   publish=flaky)
     clock = Clock(NOW)
     started = running(clock, publisher)
     # Two attempts, both failed: the local build is online, the storage still empty.
@@ -172,9 +177,9 @@ def test_webhooks_wait_for_the_publish_so_their_links_work(
         return publish.publish(*args, **kwargs)
 
     notifier = outbound.Notifier(Webhooks([receiver.url], outbox_of(out), post=post,
-                                          sleep=lambda s: None))
-    publisher = outbound.Publisher(out, f"s3://{bucket}", endpoint_url=endpoint, attempts=2,
-                                   base_delay=0.01, publish=flaky, then=[notifier])
+                                          backoff=NO_WAIT))
+    publisher = outbound.Publisher(out, Target(f"s3://{bucket}", endpoint), backoff=TWICE,
+                                   publish=flaky, then=[notifier])
     clock = Clock(NOW)
     started = running(clock, publisher)
     assert receiver.requests == [] and publisher.published == 1
@@ -205,7 +210,7 @@ def test_a_failed_invalidate_is_logged_and_the_publish_counts(
         site_dir, running, endpoint, s3, bucket, receiver, log):
     out = site_dir / "build"
     notifier = outbound.Notifier(Webhooks([receiver.url], outbox_of(out)))
-    publisher = outbound.Publisher(out, f"s3://{bucket}", endpoint_url=endpoint,
+    publisher = outbound.Publisher(out, Target(f"s3://{bucket}", endpoint),
                                    invalidate="echo 'no distribution' >&2; exit 3",
                                    then=[notifier])
     running(Clock(NOW), publisher)
@@ -219,9 +224,9 @@ def test_a_storage_that_refuses_connections_leaves_the_local_site(site_dir, runn
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    publisher = outbound.Publisher(site_dir / "build", "s3://status",
-                                   endpoint_url=f"http://127.0.0.1:{port}", attempts=2,
-                                   base_delay=0.01)
+    publisher = outbound.Publisher(site_dir / "build",
+                                   Target("s3://status", f"http://127.0.0.1:{port}"),
+                                   backoff=TWICE)
     started = running(Clock(NOW), publisher)
     assert started.good is not None and (site_dir / "build" / "index.html").exists()
     errors = [line for line in log() if line.startswith("not published to s3://status")]
@@ -248,8 +253,7 @@ def test_run_wires_publish_and_webhooks_from_its_options(site_dir, monkeypatch):
     assert notifier.webhooks.fmt == "slack"
     assert notifier.webhooks.outbox.path == site_dir / ".statuspage-outbox-build"
     assert notifier.webhooks.legacy == legacy_path(site_dir / "build")
-    assert (publisher.target, publisher.endpoint_url, publisher.max_age) == (
-        "s3://status/www", "http://127.0.0.1:9", 30)
+    assert publisher.target == Target("s3://status/www", "http://127.0.0.1:9", 30)
     assert publisher.source == site_dir / "build"
     alone = CliRunner().invoke(cli.main, ["--site", str(site_dir), "run", "--webhook",
                                           "https://chat.example/hook"])
@@ -272,8 +276,9 @@ def test_run_refuses_a_wrong_target_before_starting(site_dir, monkeypatch, args,
 @pytest.fixture
 def hooked(site_dir, receiver):
     """A Notifier to the receiver, its outbox beside site/build."""
-    return lambda **options: outbound.Notifier(Webhooks(
-        [receiver.url], outbox_of(site_dir / "build"), sleep=lambda s: None, **options))
+    return lambda attempts=5: outbound.Notifier(Webhooks(
+        [receiver.url], outbox_of(site_dir / "build"),
+        backoff=Backoff(attempts, sleep=lambda s: None)))
 
 
 def settle(daemon: Daemon) -> None:
@@ -331,7 +336,8 @@ def test_a_mass_removal_is_published_once_it_has_stood_for_30_s(
 
 def test_allow_mass_removal_publishes_it_at_once(site_dir, receiver, hooked, monkeypatch):
     monkeypatch.chdir(site_dir)
-    daemon = Daemon(site_dir, clock=Clock(NOW), followers=[hooked()], allow_mass_removal=True)
+    daemon = Daemon(site_dir, RunOptions(allow_mass_removal=True), clock=Clock(NOW),
+                    followers=[hooked()])
     daemon.start(paused=True)
     try:
         for path in (site_dir / "incidents").glob("*.md"):
@@ -392,8 +398,8 @@ def test_webhooks_go_out_with_the_publish_that_holds_them_not_after_later_retrie
             raise PublishError("cannot reach the storage", transient=True)
         return publish.publish(*args, **kwargs)
 
-    publisher = outbound.Publisher(out, f"s3://{bucket}", endpoint_url=endpoint, attempts=2,
-                                   base_delay=0.01, publish=storage, then=[hooked()])
+    publisher = outbound.Publisher(out, Target(f"s3://{bucket}", endpoint), backoff=TWICE,
+                                   publish=storage, then=[hooked()])
     clock = Clock(NOW)
     daemon = running(clock, publisher)
     clock.now = NOW + timedelta(minutes=1)
@@ -425,8 +431,8 @@ def test_what_a_previous_run_queued_goes_out_at_start_whatever_the_storage_does(
     def down(*args, **kwargs):
         raise PublishError("cannot reach the storage", transient=True)
 
-    publisher = outbound.Publisher(site_dir / "build", "s3://status", publish=down,
-                                   attempts=1, then=[hooked()])
+    publisher = outbound.Publisher(site_dir / "build", Target("s3://status"), publish=down,
+                                   backoff=Backoff(attempts=1), then=[hooked()])
     running(clock, publisher)
     assert publisher.published == 0
     assert [b["incident"]["incident_updates"][0]["body"] for b in receiver.bodies()] == [

@@ -19,7 +19,7 @@ from statuspage.content.loader import load_site
 from statuspage.errors import BuildError, ContentError, StatusPageError
 from statuspage.freeze.build import MARKER, build
 from statuspage.freeze.tree import Manifest
-from statuspage.ops.daemon import Daemon
+from statuspage.ops.daemon import Daemon, RunOptions
 from statuspage.refs import ref_of
 from statuspage.web import create_app
 
@@ -280,7 +280,7 @@ def test_building_one_edition_over_the_other_is_refused(canary_site):
     assert result.exit_code == 1
     assert "build-desk holds the desk edition" in result.output
     with pytest.raises(StatusPageError, match="--desk-out .* is the public site's folder"):
-        Daemon(canary_site, canary_site / "build", desk_out=canary_site / "build")
+        Daemon(canary_site, RunOptions(canary_site / "build", desk_out=canary_site / "build"))
 
 
 @pytest.mark.parametrize("inside", ["desk", "incidents/desk"])
@@ -303,7 +303,8 @@ def test_the_desk_is_never_built_inside_the_public_site(canary_site, inside):
     assert "inside" in result.output and "which holds the desk edition" in result.output
     for public_out, desk_out in (("build", "build/desk"), ("build/site", "build")):
         with pytest.raises(StatusPageError, match="are one inside the other"):
-            Daemon(canary_site, canary_site / public_out, desk_out=canary_site / desk_out)
+            Daemon(canary_site, RunOptions(canary_site / public_out,
+                                           desk_out=canary_site / desk_out))
 
 
 def test_git_ignores_what_the_builds_leave_beside_the_content(tmp_path):
@@ -424,7 +425,8 @@ def test_the_daemon_keeps_both_editions_current_and_the_public_one_clean(canary_
     monkeypatch.chdir(canary_site)
     caplog.set_level(logging.INFO, logger="statuspage.ops.daemon")
     now = [NOW]
-    daemon = Daemon(canary_site, clock=lambda: now[0], desk_out=canary_site / "build-desk")
+    daemon = Daemon(canary_site, RunOptions(desk_out=canary_site / "build-desk"),
+                    clock=lambda: now[0])
     daemon.start(paused=True)
     try:
         assert leaks(canary_site / "build") == []
@@ -465,8 +467,9 @@ def test_the_daemon_writes_its_period_into_the_desk(canary_site, monkeypatch):
     build(canary_site, canary_site / "by-hand", now=NOW, edition="desk")
     assert 'data-stale-after="600"' in (canary_site / "by-hand" / "index.html").read_text(
         encoding="utf-8")
-    daemon = Daemon(canary_site, clock=lambda: NOW, every=timedelta(minutes=2),
-                    desk_out=canary_site / "build-desk")
+    daemon = Daemon(canary_site, RunOptions(every=timedelta(minutes=2),
+                                            desk_out=canary_site / "build-desk"),
+                    clock=lambda: NOW)
     daemon.start(paused=True)
     try:
         home = (canary_site / "build-desk" / "en" / "index.html").read_text(encoding="utf-8")

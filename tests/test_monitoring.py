@@ -16,8 +16,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from serving import wait_for as _wait
 from test_daemon import Builds, Clock
 
-from statuspage.ops.daemon import Daemon
-from statuspage.ops.monitoring import TOLD, Monitor, Round, same_error
+from statuspage.ops.daemon import Daemon, RunOptions
+from statuspage.ops.monitoring import Monitor, Round, same_error, told_path
 from statuspage.ops.outbound import Notifier
 from statuspage.ops.outbox import Outbox
 from statuspage.ops.webhooks import Webhooks
@@ -106,9 +106,9 @@ def daemon_on(site_dir, tmp_path, monkeypatch):
     monkeypatch.chdir(site_dir)
     made: list[Daemon] = []
 
-    def start(monitor: Monitor, **options) -> Daemon:
-        options.setdefault("build", Builds())
-        daemon = Daemon(site_dir, clock=Clock(NOW), monitor=monitor, **options)
+    def start(monitor: Monitor, build=None, **options) -> Daemon:
+        daemon = Daemon(site_dir, RunOptions(**options), clock=Clock(NOW), monitor=monitor,
+                        build=build or Builds())
         made.append(daemon)
         daemon.start(paused=True)
         return daemon
@@ -120,7 +120,7 @@ def daemon_on(site_dir, tmp_path, monkeypatch):
 
 def test_a_restart_neither_tells_a_standing_error_again_nor_forgets_its_fix(
         daemon_on, site_dir, tmp_path):
-    called, told = tmp_path / "called", tmp_path / TOLD
+    called, told = tmp_path / "called", told_path(tmp_path / "build")
     bad = site_dir / "incidents" / "2026-11-27-panne.md"
     bad.write_text(BROKEN, encoding="utf-8")
     first = daemon_on(Monitor(hook(called), told=told))
@@ -135,7 +135,7 @@ def test_a_restart_neither_tells_a_standing_error_again_nor_forgets_its_fix(
 
 def test_a_new_error_beside_a_standing_one_is_told_with_both(daemon_on, site_dir, tmp_path):
     called = tmp_path / "called"
-    daemon = daemon_on(Monitor(hook(called), told=tmp_path / TOLD))
+    daemon = daemon_on(Monitor(hook(called), told=told_path(tmp_path / "build")))
     panne = site_dir / "incidents" / "2026-11-27-panne.md"
     fields = "title: Panne\nimpact: huge\ncomponents: [fibre]\nstarted: 2026-11-26 09:00\n---\n"
     panne.write_text(f"---\n{fields}", encoding="utf-8")

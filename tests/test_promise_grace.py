@@ -15,7 +15,9 @@ from test_daemon import Builds, Clock
 from statuspage import cli
 from statuspage.content.loader import load_site
 from statuspage.errors import ContentError
-from statuspage.ops.daemon import AT, Daemon, boundaries, overdue
+from statuspage.ops.daemon import Daemon
+from statuspage.ops.reminders import overdue
+from statuspage.ops.scheduling import AT, boundaries
 from statuspage.web import create_app
 
 PROMISE = datetime(2026, 11, 26, 18, 0, tzinfo=PARIS)  # the fibre incident's next_update

@@ -27,7 +27,9 @@ from conftest import NOW, REPO
 from statuspage import cli
 from statuspage.errors import PublishError
 from statuspage.freeze.build import MARKER, build
-from statuspage.ops import publish
+from statuspage.ops import publish, storage, uploadorder
+from statuspage.ops.backoff import Backoff, retry
+from statuspage.ops.publish import Target
 
 STYLE = "static/style.css"
 
@@ -89,7 +91,7 @@ EXPECTED_TYPES = {
 
 
 def test_every_file_is_published_with_its_type_and_cache_headers(built, endpoint, s3, bucket):
-    result = publish.publish(built, f"s3://{bucket}/status", endpoint_url=endpoint)
+    result = publish.publish(built, Target(f"s3://{bucket}/status", endpoint))
     files = files_of(built)
     assert (built / MARKER).is_file() and MARKER not in files
     assert result.uploaded == len(files) and result.unchanged == 0 and result.deleted == 0
@@ -113,10 +115,10 @@ def test_every_file_is_published_with_its_type_and_cache_headers(built, endpoint
 
 def test_only_changes_are_uploaded_and_stale_objects_deleted(site_copy, endpoint, s3, bucket):
     target = f"s3://{bucket}"
-    publish.publish(site_copy, target, endpoint_url=endpoint)
+    publish.publish(site_copy, Target(target, endpoint))
     before = objects(s3, bucket)
 
-    again = publish.publish(site_copy, target, endpoint_url=endpoint)
+    again = publish.publish(site_copy, Target(target, endpoint))
     assert (again.uploaded, again.deleted, again.bytes) == (0, 0, 0)
     assert again.unchanged == len(before) and not again.changes
     assert objects(s3, bucket) == before
@@ -124,7 +126,7 @@ def test_only_changes_are_uploaded_and_stale_objects_deleted(site_copy, endpoint
     (site_copy / "history.rss").write_text("<rss/>", encoding="utf-8")
     (site_copy / "incidents" / "2026-11-09-connexion-espace-client-lente" / "index.html").unlink()
     (site_copy / ".statuspage-private.json").write_text("{}", encoding="utf-8")
-    changed = publish.publish(site_copy, target, endpoint_url=endpoint)
+    changed = publish.publish(site_copy, Target(target, endpoint))
     assert [(c.action, c.key) for c in changed.changes] == [
         ("upload", "history.rss"),
         ("delete", "incidents/2026-11-09-connexion-espace-client-lente/index.html")]
@@ -147,7 +149,7 @@ def test_the_upload_order_puts_assets_first_home_and_api_last(built, endpoint, s
         totals.append(total)
         return done.append
 
-    publish.publish(built, f"s3://{bucket}/site/", endpoint_url=endpoint, progress=progress)
+    publish.publish(built, Target(f"s3://{bucket}/site/", endpoint), progress=progress)
     keys = [c.key.removeprefix("site/") for c in done[:-1]]  # the uploads
     assert totals == [len(done)] and len(keys) == len(files_of(built))
     assert set(keys[:2]) == hashed_assets(built)  # the assets first
@@ -203,7 +205,7 @@ def test_a_page_is_uploaded_after_every_new_object_it_links_to(tmp_path, endpoin
     for part in ("content", "incidents"):
         shutil.copytree(REPO / part, site / part)
     out = build(site, tmp_path / "build", now=NOW).out
-    publish.publish(out, f"s3://{bucket}", endpoint_url=endpoint)
+    publish.publish(out, Target(f"s3://{bucket}", endpoint))
     before = set(objects(s3, bucket))
     (site / "incidents" / "2026-11-26-panne-sms.md").write_text(
         "---\ntitle: {fr: Panne SMS, en: Text messages down}\nimpact: major\n"
@@ -211,10 +213,10 @@ def test_a_page_is_uploaded_after_every_new_object_it_links_to(tmp_path, endpoin
         "## 2026-11-26 09:05 · investigating\nLes SMS ne partent plus.\n", encoding="utf-8")
     build(site, out, now=NOW)
     order: list[str] = []
-    client = publish.make_client(endpoint)
+    client = storage.make_client(endpoint)
     client.meta.events.register("provide-client-params.s3.PutObject",
                                 lambda params, **_: order.append(params["Key"]))
-    publish.publish(out, f"s3://{bucket}", client=client)
+    publish.publish(out, Target(f"s3://{bucket}"), client=client)
     new = set(order) - before
     assert {"incidents/2026-11-26-panne-sms/index.html",
             "incidents/2026-11-26-panne-sms/updates.atom"} <= new
@@ -258,7 +260,7 @@ def test_a_new_max_age_is_sent_with_the_files_already_online(built, endpoint, s3
     again = cli_publish(built, f"s3://{bucket}", endpoint, "--max-age", "300")
     assert again.output == f"s3://{bucket}/: uploaded 0, unchanged {count}, deleted 0, 0 B\n"
     # A publish cut short before the last file of the new max-age: the next one finishes.
-    last = max(set(files_of(built)) - assets, key=lambda name: (publish.rank(name), name))
+    last = max(set(files_of(built)) - assets, key=lambda name: (uploadorder.rank(name), name))
     s3.copy_object(Bucket=bucket, Key=last, CopySource=f"{bucket}/{last}",
                    CacheControl="public, max-age=60", ContentType=publish.content_type(last),
                    MetadataDirective="REPLACE")
@@ -270,12 +272,12 @@ def test_without_get_object_only_changed_files_get_new_headers(built, endpoint):
     """A publisher whose policy predates s3:GetObject still publishes (as before)."""
     from botocore.stub import Stubber
 
-    client = publish.make_client(endpoint)
+    client = storage.make_client(endpoint)
     with Stubber(client) as stub:
         stub.add_client_error("head_object", service_error_code="403", http_status_code=403)
         files = {"static/style.0123456789.css": built / hashed_style(built)}
-        assert publish.headers_changed(client, "b", files, {"static/style.0123456789.css": ""},
-                                       "", 300, False) == frozenset()
+        assert publish.headers_changed(client, files, {"static/style.0123456789.css": ""},
+                                       Target("s3://status", max_age=300)) == frozenset()
 
 
 def test_a_terminal_gets_a_progress_bar_and_a_pipe_only_the_summary(built, endpoint, bucket):
@@ -339,7 +341,7 @@ def test_the_desk_edition_is_refused_unless_asked_for_and_then_sent_private(
 
 
 def test_dry_run_lists_the_changes_and_changes_nothing(site_copy, endpoint, s3, bucket):
-    publish.publish(site_copy, f"s3://{bucket}", endpoint_url=endpoint)
+    publish.publish(site_copy, Target(f"s3://{bucket}", endpoint))
     s3.put_object(Bucket=bucket, Key="stale.html", Body=b"old")
     (site_copy / "updates.atom").write_text("<feed/>", encoding="utf-8")
     before = objects(s3, bucket)
@@ -404,7 +406,7 @@ def test_an_unreachable_endpoint_is_a_clear_transient_error(built):
     assert line.startswith(f"Error: cannot reach the storage at {closed}: ")
     assert line.endswith("; nothing was changed online")
     with pytest.raises(PublishError) as caught:
-        publish.publish(built, "s3://status", endpoint_url=closed)
+        publish.publish(built, Target("s3://status", closed))
     assert caught.value.transient
 
 
@@ -442,23 +444,23 @@ def test_a_storage_that_never_answers_is_a_clear_transient_error(built, endpoint
     """Issue 35.18: publishing to a hanging S3 took 241 s to fail. Each request now waits
     READ_TIMEOUT at most (a second here), for ATTEMPTS tries. (``endpoint``: the test
     credentials.)"""
-    client = publish.make_client(hanging)
+    client = storage.make_client(hanging)
     assert (client.meta.config.connect_timeout, client.meta.config.read_timeout,
             client.meta.config.retries["total_max_attempts"]) == (
-        publish.CONNECT_TIMEOUT, publish.READ_TIMEOUT, publish.ATTEMPTS)
-    monkeypatch.setattr(publish, "READ_TIMEOUT", 1)
+        storage.CONNECT_TIMEOUT, storage.READ_TIMEOUT, storage.ATTEMPTS)
+    monkeypatch.setattr(storage, "READ_TIMEOUT", 1)
     line = one_line_error(cli_publish(built, "s3://status", hanging))
     assert line.startswith(f"Error: the storage at {hanging} did not answer in time (Read "
                            "timeout on endpoint URL: ")
-    assert line.endswith(f"; tried {publish.ATTEMPTS} times); nothing was changed online")
+    assert line.endswith(f"; tried {storage.ATTEMPTS} times); nothing was changed online")
     with pytest.raises(PublishError) as caught:
-        publish.publish(built, "s3://status", endpoint_url=hanging)
+        publish.publish(built, Target("s3://status", hanging))
     assert caught.value.transient
 
 
 def test_a_publish_stops_at_its_time_limit(built, endpoint, s3, bucket):
     with pytest.raises(PublishError) as caught:
-        publish.publish(built, f"s3://{bucket}", endpoint_url=endpoint, timeout=0)
+        publish.publish(built, Target(f"s3://{bucket}", endpoint, timeout=0))
     assert caught.value.message == ("the publish took over 0 s (the storage is slow or not "
                                     "answering; --timeout to allow more); nothing was changed "
                                     "online")
@@ -467,7 +469,7 @@ def test_a_publish_stops_at_its_time_limit(built, endpoint, s3, bucket):
 
 def test_aws_endpoint_url_selects_the_storage(built, endpoint, s3, bucket, monkeypatch):
     monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
-    result = publish.publish(built, f"s3://{bucket}")
+    result = publish.publish(built, Target(f"s3://{bucket}"))
     assert result.uploaded == len(files_of(built))
 
 
@@ -486,7 +488,7 @@ def test_invalidate_runs_after_a_publish_that_changed_something(site_copy, endpo
                                                                 tmp_path):
     log = tmp_path / "invalidated"
     command = f'echo "$STATUSPAGE_PUBLISHED|$STATUSPAGE_CHANGED_PATHS" >> {log}'
-    publish.publish(site_copy, f"s3://{bucket}/s", endpoint_url=endpoint)
+    publish.publish(site_copy, Target(f"s3://{bucket}/s", endpoint))
     (site_copy / "index.html").write_text("new home", encoding="utf-8")
     (site_copy / "updates.rss").write_text("<rss/>", encoding="utf-8")
     first = cli_publish(site_copy, f"s3://{bucket}/s", endpoint, "--invalidate", command)
@@ -509,14 +511,17 @@ def test_retry_backs_off_while_the_storage_is_unreachable():
     calls = iter([PublishError("down", transient=True), PublishError("down", transient=True),
                   "published"])
 
+    def transient(err: Exception) -> bool:
+        return isinstance(err, PublishError) and err.transient
+
     def attempt():
         outcome = next(calls)
         if isinstance(outcome, Exception):
             raise outcome
         return outcome
 
-    assert publish.retry(attempt, attempts=5, base_delay=2, sleep=delays.append,
-                         on_retry=lambda err, delay: told.append(delay)) == "published"
+    assert retry(attempt, Backoff(5, 2, sleep=delays.append), transient,
+                 on_retry=lambda err, delay: told.append(delay)) == "published"
     assert delays == told == [2, 4]
 
     def down():
@@ -524,7 +529,7 @@ def test_retry_backs_off_while_the_storage_is_unreachable():
 
     delays.clear()
     with pytest.raises(PublishError):
-        publish.retry(down, attempts=4, base_delay=10, max_delay=25, sleep=delays.append)
+        retry(down, Backoff(4, 10, 25, sleep=delays.append), transient)
     assert delays == [10, 20, 25]
 
     def refused():
@@ -532,26 +537,26 @@ def test_retry_backs_off_while_the_storage_is_unreachable():
 
     delays.clear()
     with pytest.raises(PublishError, match="does not exist"):
-        publish.retry(refused, sleep=delays.append)
+        retry(refused, Backoff(sleep=delays.append), transient)
     assert delays == []
 
 
 @pytest.mark.parametrize(("name", "rank"), [
-    ("static/style.3f2a1b9c0d.css", publish.ASSET),
-    ("static/style.css", publish.PAGE),
-    ("incidents/x/index.html", publish.PAGE),
-    ("history/index.html", publish.PAGE),
-    ("404.html", publish.PAGE),
-    ("index.html", publish.HOME),
-    ("en/index.html", publish.HOME),
-    ("pt-BR/index.html", publish.HOME),
-    ("api/v2/summary.json", publish.API),
-    ("en/updates.atom", publish.LINKED),
-    ("components/tv/maintenance.ics", publish.LINKED),
-    ("badge.svg", publish.LINKED),
-    ("en/components/tv/badge.svg", publish.LINKED),
-    ("embed/status.js", publish.EMBED),
-    ("en/embed/banner.html", publish.EMBED),
+    ("static/style.3f2a1b9c0d.css", uploadorder.ASSET),
+    ("static/style.css", uploadorder.PAGE),
+    ("incidents/x/index.html", uploadorder.PAGE),
+    ("history/index.html", uploadorder.PAGE),
+    ("404.html", uploadorder.PAGE),
+    ("index.html", uploadorder.HOME),
+    ("en/index.html", uploadorder.HOME),
+    ("pt-BR/index.html", uploadorder.HOME),
+    ("api/v2/summary.json", uploadorder.API),
+    ("en/updates.atom", uploadorder.LINKED),
+    ("components/tv/maintenance.ics", uploadorder.LINKED),
+    ("badge.svg", uploadorder.LINKED),
+    ("en/components/tv/badge.svg", uploadorder.LINKED),
+    ("embed/status.js", uploadorder.EMBED),
+    ("en/embed/banner.html", uploadorder.EMBED),
 ])
 def test_rank(name, rank):
-    assert publish.rank(name) == rank
+    assert uploadorder.rank(name) == rank

@@ -17,6 +17,7 @@ from mailserver import Inbox, smtp_server
 from statuspage.cli import main
 from statuspage.content.loader import load_site
 from statuspage.ops import notify, outbox, subscribers
+from statuspage.ops.backoff import Backoff
 from statuspage.ops.mail import Relay
 from statuspage.ops.subscribe import create_app
 
@@ -275,8 +276,9 @@ def add(site_dir: Path, rows, db: str | None = None) -> None:
 def mailer_for(site_dir: Path, smtp_url: str, db: str | None = None) -> notify.Mailer:
     store = subscribers.Store(subscribers.database_url(site_dir, db))
     box = outbox.Outbox(outbox.path_for(site_dir / "build"))
-    return notify.Mailer(store, box, notify.Postman(box, Relay.parse(smtp_url), store,
-                                                   base_delay=0.05, max_delay=0.2))
+    return notify.Mailer(store, box, notify.Postman(
+        box, Relay.parse(smtp_url), store,
+        backoff=Backoff(attempts=None, base_delay=0.05, max_delay=0.2)))
 
 
 def shut(mailer: notify.Mailer) -> None:
@@ -402,9 +404,8 @@ def test_a_title_or_name_cannot_add_a_header(site):
     incident = dataclasses.replace(site.incidents[0],
                                    title=Text({"fr": "Titre\nBcc: evil@example.com"}))
     site = dataclasses.replace(site, config=config)
-    message = mail.update_message(site, incident, incident.updates[0], "fr", "a@example.com",
-                                  mail.Links("https://x.example/i", "https://y.example/l"),
-                                  "status@test.example")
+    message = mail.update_message(site, incident, incident.updates[0], "fr", mail.Addressing(
+        "status@test.example", "a@example.com", "https://x.example/i", "https://y.example/l"))
     parsed = message_from_bytes(bytes(message), policy=policy.default)
     assert parsed["Bcc"] is None and parsed["To"] == "a@example.com"
     assert parsed["Subject"].startswith("Titre Bcc: evil@example.com — ")

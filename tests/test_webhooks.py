@@ -18,6 +18,7 @@ from conftest import FIBRE, NOW, PARIS, REPO
 from statuspage import cli
 from statuspage.content.loader import load_site
 from statuspage.errors import ContentError
+from statuspage.ops.backoff import Backoff
 from statuspage.ops.outbox import Outbox, path_for
 from statuspage.ops.webhooks import (
     DOCUMENTATION,
@@ -35,6 +36,8 @@ from statuspage.state.status import Snapshot
 SHORTLINK = f"https://status.test.example/r/{ref_of(FIBRE)}/"
 
 
+NO_WAIT = Backoff(sleep=lambda delay: None)  # the waits between attempts skipped
+
 @pytest.fixture
 def delays() -> list[float]:
     """The waits between attempts: recorded, not slept."""
@@ -46,9 +49,9 @@ def hooks(receiver, site_dir, delays):
     """A Webhooks sending to the receiver, its outbox beside site/build; closed after."""
     made = []
 
-    def make(*urls, **options) -> Webhooks:
+    def make(*urls, attempts: int = 5, **options) -> Webhooks:
         found = Webhooks(urls or (receiver.url,), Outbox(path_for(site_dir / "build")),
-                         sleep=delays.append, **options)
+                         backoff=Backoff(attempts, sleep=delays.append), **options)
         made.append(found)
         return found
 
@@ -253,7 +256,7 @@ def test_site_yaml_webhooks_are_validated_and_used(hooks, receiver, site_dir, mo
         f"content/site.yaml:{line}: webhooks: 'ftp://example.com/x' is not an http(s) URL such as "
         "https://status.example.com")
     config.write_text(text + f"webhooks:\n  - {receiver.url}\n", encoding="utf-8")
-    webhooks = Webhooks((), Outbox(path_for(site_dir / "build")), sleep=lambda delay: None)
+    webhooks = Webhooks((), Outbox(path_for(site_dir / "build")), backoff=NO_WAIT)
     try:
         notify(webhooks, site_dir, 0)
         cli_update(site_dir, monkeypatch, 1, "update", FIBRE, "--status", "monitoring",
@@ -375,7 +378,7 @@ def test_two_sites_whose_outputs_share_a_folder_keep_apart(receiver, tmp_path, s
     shared = tmp_path / "www"
 
     def started(root: Path, out: str) -> Webhooks:
-        return Webhooks([receiver.url], Outbox(path_for(shared / out)), sleep=lambda s: None)
+        return Webhooks([receiver.url], Outbox(path_for(shared / out)), backoff=NO_WAIT)
 
     first, second = started(site_dir, "a"), started(other, "b")
     try:
@@ -407,7 +410,7 @@ def test_the_state_file_of_earlier_versions_is_carried_over_once(receiver, site_
 
     def started() -> Webhooks:
         return Webhooks([receiver.url], Outbox(path_for(out)), legacy=legacy,
-                        sleep=lambda s: None)
+                        backoff=NO_WAIT)
 
     webhooks = started()
     try:

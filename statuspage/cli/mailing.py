@@ -41,13 +41,14 @@ def notify_command(obj: Context, out: Path | None, smtp: str, db: str | None) ->
     """Mail once what is new since the last run to its confirmed subscribers, as run
     --notify does after each build (for cron or CI); the first run only records what
     stands."""
+    from statuspage.ops.backoff import Backoff
+
     site = loader.load_site(obj.root)
     if site.config.subscriptions is None:
         raise StatusPageError(f"{SITE_FILE}: no subscriptions: setting; add subscriptions: "
                               "{url: …, from: …} (docs/subscriptions.md)")
     mailer = make_mailer(obj, out or obj.root / "build", smtp, db)
-    mailer.postman.rounds = 3
-    mailer.postman.base_delay = 1.0
+    mailer.postman.backoff = Backoff(attempts=3, base_delay=1.0)
     now = clock()
     mailer.loaded(site, now)
     queued = mailer.built(site, now)

@@ -18,7 +18,7 @@ from statuspage.times import TimeError
 
 def _period(ctx, param, value: str):
     """--every, read as the daemon reads a period (30s, 5m, 1h)."""
-    from statuspage.ops.daemon import parse_every
+    from statuspage.ops.scheduling import parse_every
 
     try:
         return parse_every(value)
@@ -85,6 +85,7 @@ def run(obj: Context, out: Path | None, url: str | None, every, on_overdue: str 
     when a promised update is overdue; after each build, publish (--publish), notify
     webhooks and mail subscribers (--notify). SIGTERM or Ctrl-C stops it."""
     from statuspage.ops import daemon, outbound, outbox
+    from statuspage.ops import publish as publishing
     from statuspage.ops import webhooks as hooks
 
     problem = site_url_problem(url.rstrip("/")) if url else None
@@ -109,13 +110,13 @@ def run(obj: Context, out: Path | None, url: str | None, every, on_overdue: str 
         followers.append(make_mailer(obj, output, smtp, db))
     if target:  # the webhooks and mail once the pages they link to are online
         told = [monitor] if monitor and metrics else []  # the publish time is a metric
-        followers = [outbound.Publisher(output, target, endpoint_url=endpoint_url,
-                                        max_age=max_age, invalidate=invalidate,
+        followers = [outbound.Publisher(output, publishing.Target(target, endpoint_url, max_age),
+                                        invalidate=invalidate,
                                         then=cast("list[outbound.Notifier]",
                                                   [*followers, *told]))]
-    daemon.Daemon(obj.root, out, url=url, every=every, on_overdue=on_overdue,
-                  followers=followers, desk_out=desk_out, monitor=monitor,
-                  allow_mass_removal=allow_mass_removal).run()
+    options = daemon.RunOptions(out=out, url=url, every=every, on_overdue=on_overdue,
+                                desk_out=desk_out, allow_mass_removal=allow_mass_removal)
+    daemon.Daemon(obj.root, options, followers=followers, monitor=monitor).run()
 
 
 def _monitor(on_error: str | None, metrics: Path | None, output: Path, notifier,
@@ -171,9 +172,9 @@ def publish(obj: Context, target, source, endpoint_url, max_age, dry_run, invali
             return lambda change: bar.update(1)
 
         result = publishing.publish(
-            source or obj.root / "build", target, endpoint_url=endpoint_url, max_age=max_age,
-            dry_run=dry_run, progress=progress if sys.stdout.isatty() and not dry_run else None,
-            desk=desk, timeout=timeout or publishing.TIMEOUT)
+            source or obj.root / "build", publishing.Target(
+                target, endpoint_url, max_age, desk, timeout or publishing.TIMEOUT),
+            dry_run=dry_run, progress=progress if sys.stdout.isatty() and not dry_run else None)
     if dry_run:
         for change in result.changes:
             click.echo(f"{change.action} {change.key}")

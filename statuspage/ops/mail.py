@@ -27,7 +27,7 @@ from email.policy import SMTP
 from email.utils import format_datetime, make_msgid
 from urllib.parse import unquote, urlsplit
 
-from statuspage import i18n, markup
+from statuspage import addresses, i18n, markup
 from statuspage.errors import StatusPageError
 from statuspage.model import STATUS_LABELS, Site, Text, Update
 from statuspage.ops.outbox import DELIVERED, DROPPED, RETRY, Outcome
@@ -168,17 +168,18 @@ class Connection:
 
 
 @dataclass(frozen=True)
-class Links:
-    """The addresses a message carries."""
+class Addressing:
+    """Who a message is from and to, and the addresses it carries."""
 
+    sender: str
+    recipient: str
     incident: str  # the incident's page in the subscriber's language
     leave: str  # the subscription's unsubscribe page (one button; one-click POST too)
 
 
 def edition_url(site: Site, lang: str) -> str:
     """The base of the site's pages in ``lang``."""
-    return site.config.url if lang == site.config.default_language else \
-        f"{site.config.url}/{lang}"
+    return addresses.edition(site.config.url, lang, site.config.default_language)
 
 
 def thread_id(site: Site, incident_id: str) -> str:
@@ -195,62 +196,80 @@ def _text(site: Site, text: Text, lang: str) -> str:
     return text.value_in(lang, site.config.default_language)
 
 
-def update_message(site: Site, incident, update: Update | None, lang: str, recipient: str,
-                   links: Links, sender: str, late: datetime | None = None) -> EmailMessage:
+def update_message(site: Site, incident, update: Update | None, lang: str, to: Addressing,
+                   late: datetime | None = None) -> EmailMessage:
     """The message for ``update`` of ``incident`` (or, with ``late``, the notice that the
     update promised for then is late), in ``lang``."""
     gettext = i18n.translations(lang).gettext
-    tz = site.config.timezone
     title = _text(site, incident.title, lang)
     site_name = _text(site, site.config.name, lang)
+    status, body, body_html = _news(site, update, lang, late)
+    facts = _facts(site, incident, update, lang)
+    leave = gettext(_("You receive this because you follow %(site)s. To stop:")) % {
+        "site": site_name}
+    text_part = "\n\n".join([
+        f"{title} — {status}", body,
+        *(f"{label}: {value}" for label, value, _h in facts),
+        f"{to.incident}", f"--\n{leave}\n{to.leave}"]) + "\n"
+    html_part = (
+        f'<!doctype html><html lang="{html.escape(lang)}"><body>'
+        f"<h1>{html.escape(title)} — {html.escape(status)}</h1>{body_html}<dl>"
+        + "".join(f"<dt>{html.escape(label)}</dt><dd>{value}</dd>" for label, _t, value in facts)
+        + f'</dl><p><a href="{html.escape(to.incident)}">{html.escape(to.incident)}</a>'
+        # the link alone on its line: Template swaps it in the encoded message
+        f'</p><hr><p><small>{html.escape(leave)} <a\nhref="{html.escape(to.leave)}"\n>'
+        f"{html.escape(gettext(_('Unsubscribe')))}</a></small></p></body></html>")
+    message = _envelope(site, to.sender, to.recipient, f"{title} — {status}", lang)
+    _thread(message, site, incident.id, to, site_name)
+    message.set_content(text_part, cte="quoted-printable")
+    message.add_alternative(html_part, subtype="html", cte="quoted-printable")
+    return _finish(message, lang)
+
+
+def _news(site: Site, update: Update | None, lang: str,
+          late: datetime | None) -> tuple[str, str, str]:
+    """What the message says happened: its status, its text and its text in HTML."""
+    gettext = i18n.translations(lang).gettext
     if late is not None:
         status = gettext(_("Update late"))
         body = gettext(_("We promised an update by %(time)s and have not published it yet. "
                          "We are still working on it; this message is the only reminder "
-                         "you will get.")) % {"time": i18n.format_datetime(late, tz, lang)}
-        body_html = html.escape(body)
-    else:
-        assert update is not None
-        status = gettext(STATUS_LABELS[update.status])
-        body = _text(site, update.body, lang)
-        body_html = str(markup.render(body))
-    facts: list[tuple[str, str, str]] = []  # (label, text, html)
+                         "you will get.")) % {
+            "time": i18n.format_datetime(late, site.config.timezone, lang)}
+        return status, body, html.escape(body)
+    assert update is not None
+    body = _text(site, update.body, lang)
+    return gettext(STATUS_LABELS[update.status]), body, str(markup.render(body))
+
+
+def _facts(site: Site, incident, update: Update | None, lang: str) -> list[tuple[str, str, str]]:
+    """(label, text, html) of what the message lists after its text."""
+    gettext = i18n.translations(lang).gettext
+    facts: list[tuple[str, str, str]] = []
     for label, text in ((_("Who is affected"), incident.who_is_affected),
                         (_("What you can do"), incident.what_to_do)):
         if value := _text(site, text, lang):
             facts.append((gettext(label), value, str(markup.render(value))))
     if incident.next_update is not None and update is not None \
             and incident.next_update > update.time:
-        when = i18n.format_datetime(incident.next_update, tz, lang)
+        when = i18n.format_datetime(incident.next_update, site.config.timezone, lang)
         facts.append((gettext(_("Next update")), when, html.escape(when)))
     facts.append((gettext(_("Reference")), incident.reference, html.escape(incident.reference)))
-    leave = gettext(_("You receive this because you follow %(site)s. To stop:")) % {
-        "site": site_name}
-    text_part = "\n\n".join([
-        f"{title} — {status}", body,
-        *(f"{label}: {value}" for label, value, _h in facts),
-        f"{links.incident}", f"--\n{leave}\n{links.leave}"]) + "\n"
-    html_part = (
-        f'<!doctype html><html lang="{html.escape(lang)}"><body>'
-        f"<h1>{html.escape(title)} — {html.escape(status)}</h1>{body_html}<dl>"
-        + "".join(f"<dt>{html.escape(label)}</dt><dd>{value}</dd>" for label, _t, value in facts)
-        + f'</dl><p><a href="{html.escape(links.incident)}">{html.escape(links.incident)}</a>'
-        # the link alone on its line: Template swaps it in the encoded message
-        f'</p><hr><p><small>{html.escape(leave)} <a\nhref="{html.escape(links.leave)}"\n>'
-        f"{html.escape(gettext(_('Unsubscribe')))}</a></small></p></body></html>")
-    message = _envelope(site, sender, recipient, f"{title} — {status}", lang)
-    message["Message-ID"] = f"<{MESSAGE_ID}>" if recipient == TO else make_msgid(
+    return facts
+
+
+def _thread(message: EmailMessage, site: Site, incident_id: str, to: Addressing,
+            site_name: str) -> None:
+    """The headers that thread an incident's messages and offer to leave."""
+    message["Message-ID"] = f"<{MESSAGE_ID}>" if to.recipient == TO else make_msgid(
         domain=_domain(site))
-    root = thread_id(site, incident.id)
+    root = thread_id(site, incident_id)
     message["In-Reply-To"] = root
     message["References"] = root
-    message["List-Unsubscribe"] = f"<{links.leave}>"
+    message["List-Unsubscribe"] = f"<{to.leave}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message["List-Id"] = f'"{_one_line(site_name).replace(chr(34), chr(39))}" ' \
         f"<status.{_domain(site)}>"
-    message.set_content(text_part, cte="quoted-printable")
-    message.add_alternative(html_part, subtype="html", cte="quoted-printable")
-    return _finish(message, lang)
 
 
 # What a Template puts in each recipient's copy: plain ASCII, on lines of their own in the

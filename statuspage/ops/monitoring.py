@@ -11,14 +11,10 @@ and after each publish.
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 import re
-import subprocess
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,19 +24,20 @@ from prometheus_client import CollectorRegistry, Gauge, generate_latest
 
 from statuspage import files
 from statuspage.model import Site
+from statuspage.ops import shellhooks, statefiles
 from statuspage.state.status import Snapshot
 
 log = logging.getLogger("statuspage.ops.daemon")
 
-HOOK_TIMEOUT = 60  # seconds an --on-error command may take
-TOLD = ".statuspage-errors-"  # + the output folder's name, beside it: the errors told
+TOLD = "errors"  # .statuspage-errors-<output folder>.json: the errors told
 
 
 def told_path(out: Path) -> Path:
     """Where the errors --on-error was told are kept for the site built into ``out``:
     beside it and named after it, so two sites whose outputs share a folder keep apart."""
-    out = out.resolve()
-    return out.with_name(f"{TOLD}{out.name}.json")
+    return statefiles.beside(out, TOLD, ".json")
+
+
 _LINE = re.compile(r"^(?P<path>[^:\n]*):\d+:")  # path:line: message
 
 
@@ -80,8 +77,8 @@ class Monitor:
     """
 
     def __init__(self, on_error: str | None = None, metrics: Path | None = None, *,
-                 told: Path = Path(f"{TOLD}build.json"), publishing: bool = False,
-                 deliveries: Deliveries | None = None,
+                 told: Path = Path(f"{statefiles.PREFIX}{TOLD}-build.json"),
+                 publishing: bool = False, deliveries: Deliveries | None = None,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
         self.on_error = on_error
         self.metrics = metrics
@@ -92,21 +89,24 @@ class Monitor:
         self.published: datetime | None = None  # the end of the last publish that succeeded
         self._lock = threading.Lock()
         self._round: Round | None = None
-        self._told: tuple[str, ...] = _read_told(told) if on_error else ()
-        self._hooks = ThreadPoolExecutor(max_workers=1, thread_name_prefix="on-error")
+        self._told: tuple[str, ...] = (statefiles.read_json(
+            told, _messages, "the errors standing are told again") or ()) if on_error else ()
+        self._hook = shellhooks.Hook("--on-error", on_error) if on_error else None
 
     # -- the daemon's side -------------------------------------------------------------
 
     def observed(self, found: Round) -> None:
-        """After a round of builds: tell of new or fixed errors, write the metrics."""
+        """After a round of builds: write the metrics, tell of new or fixed errors (in
+        that order: what the command is told of, the metrics say already)."""
         with self._lock:
             self._round = found
-            self._tell(found.errors)
             self._write()
+            self._tell(found.errors)
 
     def close(self, timeout: float | None = None) -> None:
         """Let the --on-error commands started finish (each has its own timeout)."""
-        self._hooks.shutdown(wait=True)
+        if self._hook is not None:
+            self._hook.close()
 
     # -- a follower of the Publisher: told of each publish that succeeded --------------
 
@@ -124,34 +124,19 @@ class Monitor:
     # -- --on-error ----------------------------------------------------------------------
 
     def _tell(self, errors: tuple[str, ...]) -> None:
-        if not self.on_error:
+        if self._hook is None:
             return
         told = {same_error(message) for message in self._told}
         new = [message for message in errors if same_error(message) not in told]
         fixed = not errors and bool(self._told)
         if errors != self._told:
-            _write_told(self.told_path, errors)
+            statefiles.write_json(self.told_path, list(errors),
+                                  "a restart may tell the same errors again")
         self._told = errors
         if new or fixed:
             what = f"{len(new)} new content error{'s' if len(new) > 1 else ''}" if new \
                 else "the content errors are fixed"
-            self._hooks.submit(self._run, self.on_error, errors, what)
-
-    @staticmethod
-    def _run(command: str, errors: tuple[str, ...], what: str) -> None:
-        env = {**os.environ, "STATUSPAGE_ERRORS": "\n".join(errors)}
-        try:
-            done = subprocess.run(command, shell=True, env=env, capture_output=True, text=True,
-                                  timeout=HOOK_TIMEOUT, check=False)
-        except (OSError, subprocess.SubprocessError) as err:
-            log.error("--on-error failed (%s): %s", what, err)
-            return
-        if done.returncode:
-            detail = (done.stderr.strip().splitlines() or [""])[-1]
-            log.error("--on-error failed (%s): exit status %d%s", what, done.returncode,
-                      f": {detail}" if detail else "")
-        else:
-            log.info("--on-error ran (%s)", what)
+            self._hook.start({"STATUSPAGE_ERRORS": "\n".join(errors)}, f"({what})")
 
     # -- --metrics -----------------------------------------------------------------------
 
@@ -190,22 +175,7 @@ class Monitor:
         return registry
 
 
-def _read_told(path: Path) -> tuple[str, ...]:
-    try:
-        told = json.loads(path.read_text(encoding="utf-8"))
-        if isinstance(told, list) and all(isinstance(message, str) for message in told):
-            return tuple(told)
-        raise ValueError("expected a list of messages")
-    except FileNotFoundError:
-        return ()
-    except (OSError, ValueError) as err:
-        log.warning("%s unreadable (%s): the errors standing are told again", path, err)
-        return ()
-
-
-def _write_told(path: Path, errors: tuple[str, ...]) -> None:
-    try:
-        files.write_atomic(path, (json.dumps(list(errors), ensure_ascii=False) + "\n")
-                           .encode("utf-8"))
-    except OSError as err:
-        log.warning("cannot save %s (%s): a restart may tell the same errors again", path, err)
+def _messages(told: object) -> tuple[str, ...]:
+    if isinstance(told, list) and all(isinstance(message, str) for message in told):
+        return tuple(told)
+    raise ValueError("expected a list of messages")

@@ -27,11 +27,13 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 
+from statuspage import addresses
 from statuspage.model import Site, Update
 from statuspage.ops import mail
+from statuspage.ops.backoff import Backoff
 from statuspage.ops.outbox import DELIVERED, DROPPED, RETRY, Message, Outbox, Outcome
 from statuspage.ops.subscribers import Store
 from statuspage.state.status import IncidentView, Snapshot
@@ -45,8 +47,7 @@ FOLLOW = timedelta(days=90)  # an incident's subscribers hear of it this long af
 CHUNK = 1000  # messages queued per transaction
 WORKERS = 4  # connections to the relay at once
 UNRECORDED = 16  # messages sent (or being sent) and not yet recorded as delivered, at most
-BASE_DELAY = 2.0
-MAX_DELAY = 300.0
+BACKOFF = Backoff(attempts=None)  # rounds until stopped, 2 s after a failed one, doubling
 
 
 def update_event(incident_id: str, anchor: str) -> str:
@@ -153,11 +154,10 @@ class Mailer:
         for number, address, lang in recipients:
             lang = lang if lang in site.config.languages else site.config.default_language
             if lang not in templates:
-                links = mail.Links(f"{mail.edition_url(site, lang)}/incidents/{view.id}/",
-                                   mail.LEAVE)
+                to = mail.Addressing(settings.sender, mail.TO, addresses.incident(
+                    mail.edition_url(site, lang), view.id), mail.LEAVE)
                 templates[lang] = mail.Template(mail.update_message(
-                    site, view.incident, update, lang, mail.TO, links, settings.sender,
-                    late=late))
+                    site, view.incident, update, lang, to, late=late))
             body = templates[lang].render(
                 address, f"{settings.url}/leave/{self.store.leave_token(number)}",
                 mail.message_id(site))
@@ -173,23 +173,19 @@ class Mailer:
 
 class Postman:
     """Delivers the outbox's waiting mail with ``workers`` connections to ``relay``; a
-    message the relay did not take waits for the next round, ``base_delay`` later
-    (doubled each round, at most ``max_delay``). ``sender`` is the envelope's From."""
+    message the relay did not take waits for the next round, as ``backoff`` says (its
+    ``attempts``: the rounds, None until closed as in the daemon, a few for the notify
+    command). ``sender`` is the envelope's From."""
 
     def __init__(self, outbox: Outbox, relay: mail.Relay | None, store: Store | None = None,
-                 *, sender: str = "", workers: int = WORKERS, base_delay: float = BASE_DELAY,
-                 max_delay: float = MAX_DELAY, rounds: int | None = None,
-                 sleep: Callable[[float], object] | None = None):
+                 *, sender: str = "", workers: int = WORKERS, backoff: Backoff = BACKOFF):
         self.outbox = outbox
         self.relay = relay
         self.store = store
         self.sender = sender
         self.workers = workers
-        self.base_delay = base_delay
-        self.max_delay = max_delay
-        self.rounds = rounds  # None: until closed (the daemon); n: at most n (notify)
+        self.backoff = backoff
         self._closing = threading.Event()
-        self.sleep = sleep or self._closing.wait
         self._changed = threading.Condition()
         self._asked = False
         self._busy = False
@@ -237,12 +233,11 @@ class Postman:
                 log.exception("mail delivery failed")
                 retry = True
             failures = failures + 1 if retry else 0
-            give_up = self.rounds is not None and failures >= self.rounds
-            if retry and not give_up and not self._closing.is_set():
-                delay = min(self.base_delay * 2 ** (failures - 1), self.max_delay)
+            if retry and not self.backoff.gives_up(failures) and not self._closing.is_set():
+                delay = self.backoff.delay(failures)
                 log.warning("mail: %d messages wait for the relay; trying again in %g s",
                             self.left, delay)
-                self.sleep(delay)
+                (self.backoff.sleep or self._closing.wait)(delay)
                 with self._changed:
                     self._asked = True
             with self._changed:

@@ -16,6 +16,7 @@ began with), and what a previous run queued goes out at start, before any publis
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -25,17 +26,18 @@ from pathlib import Path
 from statuspage.errors import PublishError
 from statuspage.model import Site
 from statuspage.ops import publish as publishing
+from statuspage.ops.backoff import Backoff, retry
 from statuspage.ops.webhooks import Webhooks
 
 log = logging.getLogger("statuspage.ops.daemon")
 
-ATTEMPTS = 5
-BASE_DELAY = 2.0  # seconds before the first retry; doubled each time
-MAX_DELAY = 300.0
+BACKOFF = Backoff()  # a publish tried 5 times, 2 s after the first failure, then doubling
 
 
 class Publisher:
-    """Publishes ``source`` to ``target`` (``s3://BUCKET[/PREFIX]``) after each build.
+    """Publishes ``source`` to ``target`` after each build, running ``invalidate`` after
+    each publish that changed something, and trying again as ``backoff`` says while the
+    storage is unreachable (its waits cut short by ``close``).
 
     ``then`` are told of a build once a publish that holds it succeeded (the webhooks, so
     that the pages they link to are online), and of the content as loaded at once (what
@@ -43,20 +45,15 @@ class Publisher:
     so tests can count calls.
     """
 
-    def __init__(self, source: Path, target: str, *, endpoint_url: str | None = None,
-                 max_age: int = publishing.DEFAULT_MAX_AGE, invalidate: str | None = None,
-                 attempts: int = ATTEMPTS, base_delay: float = BASE_DELAY,
-                 max_delay: float = MAX_DELAY, then: Sequence[Notifier] = (),
+    def __init__(self, source: Path, target: publishing.Target, *,
+                 invalidate: str | None = None, backoff: Backoff = BACKOFF,
+                 then: Sequence[Notifier] = (),
                  publish: Callable[..., publishing.PublishResult] = publishing.publish):
-        publishing.parse_target(target)  # a wrong target is said at start, not at each build
+        publishing.parse_target(target.url)  # a wrong one is said at start, not at each build
         self.source = source
         self.target = target
-        self.endpoint_url = endpoint_url
-        self.max_age = max_age
         self.invalidate = invalidate
-        self.attempts = attempts
-        self.base_delay = base_delay
-        self.max_delay = max_delay
+        self.backoff = backoff
         self.publish = publish
         self.then = tuple(then)
         self.published = 0  # publishes that succeeded
@@ -113,7 +110,7 @@ class Publisher:
                 if published is not None:
                     self._tell(*published)
             except Exception:  # a bug must not stop the publishing: say it, carry on
-                log.exception("not published to %s", self.target)
+                log.exception("not published to %s", self.target.url)
             finally:
                 with self._wanted:
                     self._busy = False
@@ -124,15 +121,16 @@ class Publisher:
             try:
                 follower.built(site, now, news)
             except Exception:  # a bug must not stop the publishing: say it, carry on
-                log.exception("after the publish to %s", self.target)
+                log.exception("after the publish to %s", self.target.url)
 
     def _publish_once(self) -> tuple[Site, datetime, bool] | None:
         """Publish (with retries); the build the attempt that succeeded uploaded (each
         attempt mirrors the folder as it is then, the newest build included), or None."""
         attempted: list[tuple[Site, datetime, bool] | None] = [None]
 
-        def retried(err: PublishError, delay: float) -> None:
-            log.warning("not published to %s: %s; retrying in %g s", self.target, err, delay)
+        def retried(err: Exception, delay: float) -> None:
+            log.warning("not published to %s: %s; retrying in %g s", self.target.url, err,
+                        delay)
 
         def sleep(delay: float) -> None:
             if self._closing.wait(delay):
@@ -141,16 +139,15 @@ class Publisher:
         def attempt() -> publishing.PublishResult:
             with self._wanted:  # builds swap the folder whole: this one, or a newer one
                 attempted[0] = self._latest
-            return self.publish(self.source, self.target, endpoint_url=self.endpoint_url,
-                                max_age=self.max_age)
+            return self.publish(self.source, self.target)
 
+        backoff = dataclasses.replace(self.backoff, sleep=self.backoff.sleep or sleep)
         try:
-            result = publishing.retry(attempt, self.attempts, self.base_delay,
-                                      max_delay=self.max_delay, sleep=sleep, on_retry=retried)
+            result = retry(attempt, backoff, _transient, on_retry=retried)
         except PublishError as err:
             if not self._closing.is_set():
                 log.error("not published to %s: %s; the local build is online at its "
-                          "place, and the next build publishes again", self.target, err)
+                          "place, and the next build publishes again", self.target.url, err)
             return None
         self.published += 1
         log.info("%s", result.summary())
@@ -159,7 +156,7 @@ class Publisher:
                 publishing.invalidate(self.invalidate, result)
             except PublishError as err:  # the files are online: the CDN catches up by max-age
                 log.error("published to %s, but %s: the CDN may show the previous pages for "
-                          "up to %d s", self.target, err, self.max_age)
+                          "up to %d s", self.target.url, err, self.target.max_age)
         return attempted[0]
 
 
@@ -194,3 +191,8 @@ class Notifier:
 
     def close(self, timeout: float | None = None) -> None:
         self.webhooks.close(timeout)
+
+
+def _transient(err: Exception) -> bool:
+    """A failure that may pass: the storage unreachable, slow or failing."""
+    return isinstance(err, PublishError) and err.transient

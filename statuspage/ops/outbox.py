@@ -26,6 +26,7 @@ outputs share a parent keep apart.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import sqlite3
@@ -36,10 +37,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from statuspage.errors import StatusPageError
+from statuspage.ops import statefiles
+from statuspage.ops.backoff import Backoff, retry
 
 log = logging.getLogger("statuspage.ops.outbox")
 
-PREFIX = ".statuspage-outbox-"
+KIND = "outbox"  # .statuspage-outbox-<output folder>
+BACKOFF = Backoff()  # a message tried 5 times, 2 s after the first failure, then doubling
 VERSION = 1  # the schema's, in PRAGMA user_version
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -60,8 +64,7 @@ CREATE INDEX IF NOT EXISTS waiting ON messages (channel, id) WHERE state = 'pend
 
 def path_for(out: Path) -> Path:
     """The outbox of the site built into ``out``: beside it, named after it."""
-    out = out.resolve()
-    return out.with_name(PREFIX + out.name)
+    return statefiles.beside(out, KIND)
 
 
 @dataclass(frozen=True)
@@ -231,23 +234,19 @@ class Outcome:
 
 class Dispatcher:
     """Delivers the outbox's waiting messages: one thread per channel, in queue order, each
-    message tried ``attempts`` times with a doubling wait between (``base_delay``, at most
-    ``max_delay``). A message still failing stops its channel's round (the peer is down):
-    the next ``wake`` tries it again first. ``send(message)`` makes one attempt; ``label``
-    names the channel in the log; ``sleep`` is a parameter so tests need not wait."""
+    message tried again as ``backoff`` says while its peer may take it later. A message
+    still failing stops its channel's round (the peer is down): the next ``wake`` tries it
+    again first. ``send(message)`` makes one attempt; ``label`` names the channel in the
+    log."""
 
     def __init__(self, box: Outbox, send: Callable[[Message], Outcome],
-                 label: Callable[[Message], str], *, attempts: int = 5,
-                 base_delay: float = 2.0, max_delay: float = 300.0,
-                 sleep: Callable[[float], object] | None = None):
+                 label: Callable[[Message], str], *, backoff: Backoff = BACKOFF):
         self.box = box
         self.send = send
         self.label = label
-        self.attempts = attempts
-        self.base_delay = base_delay
-        self.max_delay = max_delay
         self._closing = threading.Event()
-        self.sleep = sleep or self._closing.wait  # a wait is cut short at close
+        # a wait is cut short at close
+        self.backoff = dataclasses.replace(backoff, sleep=backoff.sleep or self._closing.wait)
         self._changed = threading.Condition()
         self._threads: dict[str, threading.Thread] = {}
         self._asked: set[str] = set()  # channels woken since their last round began
@@ -312,18 +311,33 @@ class Dispatcher:
             else:
                 if not self._closing.is_set():
                     log.error("%s %s for %s; tried %d times, trying again at the next build",
-                              self.label(message), outcome.note, message.event, self.attempts)
+                              self.label(message), outcome.note, message.event,
+                              self.backoff.attempts)
                 return
 
     def _attempts(self, message: Message) -> Outcome:
-        outcome = Outcome(RETRY, "not tried")
-        for attempt in range(self.attempts):
+        """The outcome of the last attempt at ``message``."""
+        def attempt() -> Outcome:
             outcome = self.send(message)
-            if outcome.state != RETRY or attempt == self.attempts - 1 \
-                    or self._closing.is_set():
-                return outcome
-            delay = min(self.base_delay * 2 ** attempt, self.max_delay)
-            log.warning("%s %s for %s; retrying in %g s", self.label(message), outcome.note,
+            if outcome.state == RETRY and not self._closing.is_set():
+                raise _Again(outcome)
+            return outcome
+
+        def retried(err: Exception, delay: float) -> None:
+            note = err.outcome.note if isinstance(err, _Again) else str(err)
+            log.warning("%s %s for %s; retrying in %g s", self.label(message), note,
                         message.event, delay)
-            self.sleep(delay)
-        return outcome
+
+        try:
+            return retry(attempt, self.backoff, lambda err: isinstance(err, _Again),
+                         on_retry=retried)
+        except _Again as again:
+            return again.outcome
+
+
+class _Again(Exception):
+    """An attempt whose peer may take the message later."""
+
+    def __init__(self, outcome: Outcome):
+        super().__init__(outcome.note)
+        self.outcome = outcome

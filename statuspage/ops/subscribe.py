@@ -114,7 +114,7 @@ def create_app(root: Path | str | None = None, db: str | None = None,
     store = subscribers.Store(subscribers.database_url(root, db))
     service = Service(root, store, outbox.Outbox(outbox.path_for(output)), relay)
 
-    app = Flask(__name__, template_folder="../web/templates")
+    app = Flask(__name__, template_folder="../web/templates")  # the pages' templates
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     app.extensions["statuspage.ops.subscribe"] = service
     app.jinja_env.autoescape = True
@@ -154,7 +154,7 @@ def _page(site: Site, lang: str, title: str, *, status: int = 200, **parts):
 
 
 def _name(site: Site, lang: str) -> str:
-    return site.config.name.value_in(lang, site.config.default_language)
+    return site.config.name.get_in(lang, site.config.default_language).value
 
 
 def _(text: str) -> str:  # marks a string for the catalogs
@@ -246,7 +246,7 @@ def _scope(service: Service, form, lang: str) -> tuple[str, str, str]:
         if found is None:
             _refuse(404, _("There is no such incident: nothing was stored."))
         assert found is not None
-        title = found.title.value_in(lang, site.config.default_language)
+        title = found.title.get_in(lang, site.config.default_language).value
         return subscribers.INCIDENT, incident_id, gettext(_("the incident “%(title)s”")) % {
             "title": title}
     if component_id:
@@ -255,7 +255,7 @@ def _scope(service: Service, form, lang: str) -> tuple[str, str, str]:
         if component is None:
             _refuse(400, _("There is no such service: nothing was stored."))
         assert component is not None
-        name = component.name.value_in(lang, site.config.default_language)
+        name = component.name.get_in(lang, site.config.default_language).value
         return subscribers.COMPONENT, component_id, gettext(_("the service %(name)s")) % {
             "name": name}
     return subscribers.ALL, "", gettext(_("every incident and maintenance"))

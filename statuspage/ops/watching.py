@@ -3,11 +3,16 @@
 The operating system reports changes in ``content/`` and ``incidents/`` (inotify on
 Linux, through watchdog) and the daemon then looks at once (``Daemon.poll``): a saved
 update no longer waits for the next look, half a second on average with the daemon's
-one-second looks. The looks every second stay: they alone say what changed (a report only
-wakes one), and they still see what the system does not report (a network file system, a
-watch the system refused). What is not content wakes nothing: reads, hidden files
+one-second looks. What is not content wakes nothing: reads, hidden files
 (``files.write_atomic``'s temporaries, editors' swap files, which ``sources.stamps``
 skips too), and the rest of the site's folder (the builds, their cache, a log).
+
+The looks every second stay, for what the system does not report (a network file system,
+a watch it refused), but while it reports they only ``glance``: at ``incidents/``'s own
+stamp, which a file added, removed or renamed into it changes (a save by rename does),
+and at the few files of ``content/``; not at each of 10,000s of incident files, whose
+edits in place the system reports. The daemon's full look every ``FULL_EVERY`` looks
+still finds an edit in place it did not report.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver, ObservedWatch
 
+from statuspage.content import sources
 from statuspage.content.config import INCIDENTS_DIR, SITE_FILE
 
 log = logging.getLogger("statuspage.ops.daemon")
@@ -28,6 +34,18 @@ log = logging.getLogger("statuspage.ops.daemon")
 WATCHED = (SITE_FILE.parent, INCIDENTS_DIR)  # each with what it holds, at any depth
 NAMES = {folder.name for folder in WATCHED}
 READS = {"opened", "closed_no_write"}  # a file read (the loader's own reads among them)
+
+
+def glance(root: Path) -> dict[str, object]:
+    """What the looks every second compare while the system reports changes: the stamp of
+    ``incidents/`` itself, and of every file of ``content/``."""
+    found: dict[str, object] = dict(sources.stamps(root, folders=(SITE_FILE.parent,)))
+    try:
+        info = os.stat(root / INCIDENTS_DIR)
+        found[f"{INCIDENTS_DIR}/"] = (info.st_mtime_ns, info.st_ino, info.st_size)
+    except OSError as err:
+        found[f"{INCIDENTS_DIR}/"] = err.errno
+    return found
 
 
 class Watcher(FileSystemEventHandler):
@@ -55,6 +73,12 @@ class Watcher(FileSystemEventHandler):
                         "refused to report them (%s)", err)
             return False
         return True
+
+    def reports(self) -> bool:
+        """Whether the system reports the changes in every content folder there is."""
+        return self._observer is not None and all(
+            folder.name in self._watched for folder in WATCHED
+            if (self.root / folder).is_dir())
 
     def stop(self) -> None:
         observer, self._observer = self._observer, None

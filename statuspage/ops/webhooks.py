@@ -31,9 +31,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from statuspage import __version__, i18n, places
+from statuspage import __version__, addresses, i18n, places
 from statuspage.model import COMPONENT_STATUS_LABELS, STATUS_LABELS, Incident, Site, Update, _
-from statuspage.ops.outbox import DELIVERED, DROPPED, RETRY, Dispatcher, Message, Outbox, Outcome
+from statuspage.ops import statefiles
+from statuspage.ops.backoff import Backoff
+from statuspage.ops.outbox import (
+    BACKOFF,
+    DELIVERED,
+    DROPPED,
+    RETRY,
+    Dispatcher,
+    Message,
+    Outbox,
+    Outcome,
+)
 from statuspage.state import documents as api
 from statuspage.state.status import Snapshot
 
@@ -45,9 +56,6 @@ SITE = f"site {STREAM}"  # the site's url, at that first start (outbox meta)
 LEGACY = ".statuspage-webhooks.json"  # before the outbox: beside the output, in its parent
 DOCUMENTATION = "https://support.atlassian.com/statuspage/docs/enable-webhook-notifications/"
 FORMATS = ("statuspage", "slack")
-ATTEMPTS = 5
-BASE_DELAY = 2.0  # seconds before the first retry; doubled each time
-MAX_DELAY = 300.0
 TIMEOUT = 30  # seconds a receiver may take to answer
 RETRIED = {408, 425, 429}  # and every 5xx; other answers than 2xx are final
 
@@ -142,10 +150,10 @@ def slack_text(site: Site, payload: dict) -> dict:
         change, component = payload["component_update"], payload["component"]
         new = gettext(COMPONENT_STATUS_LABELS[change["new_status"]])
         old = gettext(COMPONENT_STATUS_LABELS[change["old_status"]])
-        lang = site.config.api_language
-        edition = "" if lang == site.config.default_language else f"/{lang}"
+        edition = addresses.edition(site.config.url, site.config.api_language,
+                                    site.config.default_language)
         lines = [f"*{_escape(component['name'])}*: {_escape(new)} ({_escape(old)} before)",
-                 f"<{site.config.url}{edition}/components/{component['id']}/>"]
+                 f"<{addresses.component(edition, component['id'])}>"]
     return {"text": "\n".join(line for line in lines if line)}
 
 
@@ -198,13 +206,13 @@ _OPENER = urllib.request.build_opener(_NoRedirect)
 
 class Webhooks:
     """Queues in ``outbox`` what ``notify(site, now)`` finds new, for ``urls`` and the
-    site's ``webhooks:``, and delivers it; ``legacy`` is the state file of earlier versions,
-    read at a first start. ``post`` and ``sleep`` are parameters so tests need not wait."""
+    site's ``webhooks:``, and delivers it, trying again as ``backoff`` says; ``legacy`` is
+    the state file of earlier versions, read at a first start. ``post`` is a parameter so
+    that tests need no receiver."""
 
     def __init__(self, urls, outbox: Outbox, fmt: str = "statuspage", *,
                  legacy: Path | None = None, post: Post = http_post,
-                 sleep: Callable[[float], object] | None = None, attempts: int = ATTEMPTS,
-                 base_delay: float = BASE_DELAY, max_delay: float = MAX_DELAY):
+                 backoff: Backoff = BACKOFF):
         if fmt not in FORMATS:
             raise ValueError(f"unknown webhook format {fmt!r} (known: {', '.join(FORMATS)})")
         self.urls = tuple(urls)
@@ -214,8 +222,7 @@ class Webhooks:
         self.post = post
         self._channels: dict[str, str] = {}  # channel → its URL, as last configured
         self._lock = threading.Lock()  # one notify at a time
-        self._dispatcher = Dispatcher(outbox, self._send, self._label, attempts=attempts,
-                                      base_delay=base_delay, max_delay=max_delay, sleep=sleep)
+        self._dispatcher = Dispatcher(outbox, self._send, self._label, backoff=backoff)
 
     def loaded(self, site: Site, now: datetime) -> None:
         """The content as loaded, before it is built: at a first start, what stands is
@@ -362,14 +369,11 @@ def _read_legacy(path: Path | None) -> dict[str, dict]:
     """The state file of earlier versions, by channel: each URL's updates and components."""
     if path is None:
         return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return {f"webhook {key}": value for key, value in data["webhooks"].items()
-                if isinstance(value.get("updates"), list)
-                and isinstance(value.get("components"), dict)}
-    except FileNotFoundError:
-        return {}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
-        log.warning("%s unreadable (%s): not carried over; what is published counts as sent",
-                    path, err)
-        return {}
+    return statefiles.read_json(path, _legacy_channels, "not carried over; what is "
+                                "published counts as sent") or {}
+
+
+def _legacy_channels(data: dict) -> dict[str, dict]:
+    return {f"webhook {key}": value for key, value in data["webhooks"].items()
+            if isinstance(value.get("updates"), list)
+            and isinstance(value.get("components"), dict)}

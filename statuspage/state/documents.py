@@ -13,6 +13,7 @@ from datetime import datetime
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
+from statuspage import addresses
 from statuspage.markup import plain_text
 from statuspage.model import (
     Component,
@@ -188,7 +189,7 @@ class Documents:
             "monitoring_at": self._time(monitoring) if monitoring else None,
             "resolved_at": self._time(resolved) if resolved else None,
             "impact": impact,
-            "shortlink": f"{self.config.url}/r/{incident.reference}/",
+            "shortlink": addresses.shortlink(self.config.url, incident.reference),
             "started_at": self._time(created),
             "page_id": self.page_id,
             "incident_updates": self._updates(incident, visible),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Flask, abort, g, render_template, request
 
+from statuspage import addresses
 from statuspage.state.status import Snapshot
 from statuspage.web import assets
 from statuspage.web.languages import blueprint, editions, route
@@ -74,7 +75,7 @@ def init_app(app: Flask) -> None:
         return render_template("404.html"), 404
 
 
-@route("/", bp)
+@route(addresses.HOME, bp)
 def index():
     return render_template("index.html", cards=CARDS, listed=CARDS + LINES, per_day=PER_DAY)
 
@@ -85,7 +86,7 @@ def current():
     return render_template("current.html")
 
 
-@route("/incidents/<incident_id>/", bp)
+@route(addresses.INCIDENT, bp)
 def incident(incident_id: str):
     found = g.snap.view(incident_id)
     if found is None or not found.published:
@@ -108,7 +109,7 @@ def history_month(year: int, month: int):
                            before=before, after=after)
 
 
-@route("/components/<component_id>/", bp)
+@route(addresses.COMPONENT, bp)
 def component(component_id: str):
     found = g.site.config.component(component_id)
     if found is None:
