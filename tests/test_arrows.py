@@ -30,9 +30,6 @@ MAY_IMPORT = {
 WEB_LIBRARIES = {"flask", "flask_frozen", "jinja2", "werkzeug"}
 # Known exceptions, each a (module, package it imports) pair, with the reason it stands.
 ALLOWED = {
-    # The preview answers with the content type publish sends for each file (one table
-    # for both); it belongs below web/ (owned by the web and ops work, not moved here).
-    ("statuspage.web.preview", "ops"),
     # ``python -m statuspage``: the entry point, as the console script is.
     ("statuspage.__main__", "cli"),
 }

@@ -177,7 +177,7 @@ def serve(obj: Context, port: int, moment: str | None, edition: str) -> None:
     """Preview the live site on 127.0.0.1, answered as docs/serving.md's web server answers
     the build (not-found pages, content types, cross-origin reads); content is re-read when
     a file changes."""
-    from statuspage.web.preview import create_preview
+    from statuspage.ops.preview import create_preview
 
     if not (obj.root / SITE_FILE).is_file():
         obj.config()  # says there is no site here
