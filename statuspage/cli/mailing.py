@@ -144,7 +144,7 @@ def subscribers_delete(obj: Context, email: str) -> None:
 def subscribers_import(obj: Context, csv_file: Path) -> None:
     """Add subscribers from a CSV file (columns email, lang, optional component or
     incident) as confirmed, mailing no one."""
-    from statuspage.ops.subscribers import read_csv
+    from statuspage.ops.csvimport import read_csv
 
     site = loader.load_site(obj.root)
     rows = read_csv(csv_file, site.config.languages, {c.id for c in site.config.components},
