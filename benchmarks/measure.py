@@ -122,8 +122,9 @@ class PssSampler:
         self._thread.join()
 
     def text(self) -> str:
+        many = "process" if self.processes == 1 else "processes"
         return (f"PSS at most {self.peak_kb / 1024:.0f} MB for the process tree (up to "
-                f"{self.processes} processes), the largest process "
+                f"{self.processes} {many}), the largest process "
                 f"{self.largest_kb / 1024:.0f} MB ({self.samples} samples)")
 
 
