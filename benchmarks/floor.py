@@ -8,8 +8,9 @@
   Jinja template fed that page's lines (each escaped by autoescape, as a template's
   variables are) and the result written. No Flask, no URL building, no status rules: the
   cost of the tools themselves, per page.
-- **Calibration**: a fixed pure-Python workload, timed, so that figures taken on two
-  machines (or on one machine under load) can be compared: divide by it.
+- **Calibration**: a fixed pure-Python workload, timed (the median of a few runs), so
+  that figures taken on two machines (or on one machine under load) can be compared:
+  divide by it.
 
 CPU seconds are this process's user + system time; a build's are its own plus its
 workers' (``resource.RUSAGE_CHILDREN``).
@@ -20,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import resource
 import shutil
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -41,8 +43,13 @@ def cpu_seconds(who: int = resource.RUSAGE_SELF) -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def calibration() -> float:
-    """Seconds of CPU for a fixed mix of interpreter work (dicts, strings, hashing)."""
+def calibration(rounds: int = 5) -> float:
+    """Seconds of CPU for a fixed mix of interpreter work (dicts, strings, hashing): the
+    median of ``rounds`` runs, so that a run slowed by a busy neighbour does not set it."""
+    return statistics.median(_workload() for _ in range(rounds))
+
+
+def _workload() -> float:
     started = cpu_seconds()
     table: dict[str, int] = {}
     for n in range(400_000):

@@ -1,0 +1,51 @@
+"""The site benchmarks/build.py measures (benchmarks/sitegen.py): with overdue promises,
+every open incident's promise is late at the generator's ``now`` and at any later moment
+(the daemon's figure at start counts on that many reminders); an update saved the
+benchmark's way is read as the incident's newest."""
+
+from __future__ import annotations
+
+import sys
+from datetime import timedelta
+
+import pytest
+from conftest import REPO
+
+from statuspage.content.loader import load_site
+from statuspage.state.status import Snapshot
+
+sys.path.insert(0, str(REPO / "benchmarks"))
+import sitegen  # noqa: E402
+
+NOW = sitegen.DEFAULT_NOW
+COUNT = 150  # incidents: 3 of them open
+
+
+def late(root, moment) -> set[str]:
+    return {view.incident.id for view in Snapshot(load_site(root), moment).views.values()
+            if view.late}
+
+
+@pytest.mark.parametrize("later", [timedelta(0), timedelta(days=400)])
+def test_overdue_promises_are_late_from_the_generators_now_on(tmp_path, later):
+    stats = sitegen.generate(tmp_path, COUNT, 1, NOW, ["fr", "en"], promises="overdue")
+    assert len(stats.open_ids) == 3
+    assert late(tmp_path, NOW + later) == set(stats.open_ids)
+
+
+def test_promises_ahead_are_not_late_at_the_generators_now(tmp_path):
+    stats = sitegen.generate(tmp_path, COUNT, 1, NOW, ["fr", "en"])
+    assert stats.open_ids and late(tmp_path, NOW) == set()
+
+
+def test_an_update_saved_the_benchmarks_way_is_the_newest(tmp_path):
+    stats = sitegen.generate(tmp_path, COUNT, 1, NOW, ["fr", "en"], promises="overdue")
+    target = stats.open_ids[0]
+    before = load_site(tmp_path).incident(target).updates[0]
+    sitegen.add_update(tmp_path, target, NOW + timedelta(minutes=3), "Nouvelle mise à jour.")
+    site = load_site(tmp_path)
+    newest = site.incident(target).updates[0]
+    assert (newest.body["fr"], newest.status, newest.time) == (
+        "Nouvelle mise à jour.", before.status, NOW + timedelta(minutes=3))
+    assert target not in late(tmp_path, NOW + timedelta(minutes=5))
+    assert not site.errors
