@@ -41,6 +41,19 @@ def test_a_failing_share_raises_in_the_parent_and_leaves_no_process():
     assert multiprocessing.active_children() == []
 
 
+def test_a_closure_runs_in_the_workers_and_the_parent_keeps_no_job():
+    """What the work needs is the caller's (a closure here, as the builder's and the
+    loader's shares are): the workers see it by the fork, and nothing of it stays behind in
+    a module for another caller to find."""
+    import statuspage.forking as forking
+
+    shares = [["a", "b"], ["c"], []]
+    done = forked_map(lambda number: (os.getpid(), [s.upper() for s in shares[number]]), 3)
+    assert [found for _, found in done] == [["A", "B"], ["C"], []]
+    assert os.getpid() not in {pid for pid, _ in done}
+    assert forking._WORK is None
+
+
 def _children(pid: int) -> set[int]:
     """The processes whose parent is ``pid`` (from /proc)."""
     found = set()

@@ -391,12 +391,8 @@ def _on_every_core(app: Flask, todo: list[Output], workers: int | None, weight: 
     for members in sorted(pages.values(), key=len, reverse=True):  # the largest first
         min(shares, key=len).extend(members)
     _preload(app.extensions["statuspage"].get())
-    global _JOB
-    _JOB = (app, batch, [[todo[n] for n in share] for share in shares])
-    try:
-        done = forked_map(_job, workers)
-    finally:
-        _JOB = None
+    work = [[todo[n] for n in share] for share in shares]
+    done = forked_map(lambda number: batch(app, work[number]), workers)
     results: list = [None] * len(todo)
     for share, share_results in zip(shares, done, strict=True):
         for number, result in zip(share, share_results, strict=True):
@@ -420,15 +416,6 @@ def _paths(app: Flask, outputs_: list[Output]) -> list[str]:
     if len(paths) != len(outputs_):
         raise BuildError(f"{len(outputs_)} copies planned, {len(paths)} addresses")
     return paths
-
-
-_JOB: tuple[Flask, Callable, list[list[Output]]] | None = None
-
-
-def _job(number: int) -> list:
-    assert _JOB is not None
-    app, batch, shares = _JOB
-    return batch(app, shares[number])
 
 
 def _render_batch(app: Flask, todo: list[Output]) -> list[str]:

@@ -245,26 +245,15 @@ def link_many(source: Path, target: Path, paths: list[str], fresh: bool = False)
         return
     workers = min(len(os.sched_getaffinity(0)), len(paths) // LINKS_PER_WORKER)
     if workers > 1:
-        global _LINKS
         # Consecutive paths share folders: each worker takes a run of them.
         size = -(-len(paths) // workers)
-        _LINKS = (source, target, [paths[n:n + size] for n in range(0, len(paths), size)])
-        try:
-            forked_map(_link_share, len(_LINKS[2]))
-        finally:
-            _LINKS = None
+        shares = [paths[n:n + size] for n in range(0, len(paths), size)]
+        forked_map(lambda number: _link_fresh(source, target, shares[number]), len(shares))
         return
     _link_fresh(source, target, paths)
 
 
 LINKS_PER_WORKER = 5000  # a forked worker pays for itself from this many files
-_LINKS: tuple[Path, Path, list[list[str]]] | None = None
-
-
-def _link_share(number: int) -> None:
-    assert _LINKS is not None
-    source, target, shares = _LINKS
-    _link_fresh(source, target, shares[number])
 
 
 def _link_fresh(source: Path, target: Path, paths: list[str]) -> None:
