@@ -12,7 +12,7 @@ from conftest import FIBRE, NOW, PARIS, TESTS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from statuspage.content.edition import load_site
+from statuspage.content.edition import DESK, EDITIONS, load_site
 from statuspage.freeze.build import build
 from statuspage.model import Text
 from statuspage.state import announcements as channels
@@ -39,7 +39,7 @@ def ssml(out: Path, lang: str) -> ET.Element:
 def test_the_version_is_the_same_on_the_page_the_desk_the_phone_and_the_sms(
         example_dir: Path, tmp_path: Path):
     public = build(example_dir, tmp_path / "public", now=EXAMPLE_NOW).out
-    desk = build(example_dir, tmp_path / "desk", now=EXAMPLE_NOW, edition="desk").out
+    desk = build(example_dir, tmp_path / "desk", now=EXAMPLE_NOW, edition=DESK).out
     ref = reference(example_dir, LYON)
     # Two updates published, the latest at 08:10 (site zone).
     for lang, prefix, said in (("fr", "", "point n° 2 de 08:10"),
@@ -82,8 +82,8 @@ def test_the_phone_line_reads_the_lyon_incident(example_dir: Path, tmp_path: Pat
 
 def test_nothing_open_is_a_calm_sentence(site_dir: Path, tmp_path: Path):
     (site_dir / "incidents" / f"{FIBRE}.md").unlink()
-    for edition in ("public", "desk"):
-        out = build(site_dir, tmp_path / edition, now=NOW, edition=edition).out
+    for edition in EDITIONS:
+        out = build(site_dir, tmp_path / edition.name, now=NOW, edition=edition).out
         assert text(out, "channels/fr/ivr.txt") == (
             "Tous nos services fonctionnent normalement. Merci de votre appel.\n")
         assert text(out, "channels/en/ivr.txt") == (

@@ -25,6 +25,7 @@ from click.testing import CliRunner
 from conftest import NOW, REPO
 
 from statuspage import cli
+from statuspage.content.edition import DESK
 from statuspage.errors import PublishError
 from statuspage.freeze.build import MARKER, build
 from statuspage.ops import publish
@@ -312,7 +313,7 @@ def test_the_desk_edition_is_refused_unless_asked_for_and_then_sent_private(
         built, endpoint, s3, bucket, tmp_path):
     """Issue 35.15: publish --from build-desk succeeded with a warning, and put the internal
     notes in a public bucket."""
-    desk = build(built.parent / "site", tmp_path / "build-desk", now=NOW, edition="desk").out
+    desk = build(built.parent / "site", tmp_path / "build-desk", now=NOW, edition=DESK).out
     refused = cli_publish(desk, f"s3://{bucket}", endpoint)
     assert one_line_error(refused) == (
         f"Error: {desk} holds the support desk edition, with its internal notes (its "

@@ -15,6 +15,7 @@ import click
 from statuspage.content import incident as content
 from statuspage.content import loader, untranslated
 from statuspage.content.config import SITE_FILE
+from statuspage.content.edition import EDITIONS, named
 from statuspage.content.schema import site_url_problem, url_problem
 from statuspage.edit import understood, writer
 from statuspage.errors import ContentError, StatusPageError, count
@@ -642,7 +643,7 @@ def check(obj: Context, strict: bool) -> None:
 
     with _building(1):
         site = desk.load_site(obj.root)  # the internal files are checked too
-        editions = (desk.PUBLIC, desk.DESK) if site.internal else (desk.PUBLIC,)
+        editions = desk.EDITIONS if site.internal else (desk.PUBLIC,)
         problems = render_check(desk.public(site), _now())
         if site.internal:  # what breaks the desk edition (an internal note) fails here too
             problems += render_check(site, _now(), edition=desk.DESK)
@@ -662,7 +663,7 @@ def check(obj: Context, strict: bool) -> None:
                f"{count(len(site.config.components), 'component')}")
 
 
-EDITION = click.Choice(["public", "desk"])
+EDITION = click.Choice([edition.name for edition in EDITIONS])
 
 
 @main.command()
@@ -687,7 +688,7 @@ def build(obj: Context, out: Path | None, url: str | None, moment: str | None,
     from statuspage.freeze.build import build as build_site
 
     now = _when(moment, obj.config()) if moment else _now()
-    result = build_site(obj.root, out, url=url, now=now, full=full, edition=edition,
+    result = build_site(obj.root, out, url=url, now=now, full=full, edition=named(edition),
                         pinned=bool(moment))
     for warning in result.warnings:
         click.echo(f"{warning} (warning)", err=True)
@@ -974,7 +975,7 @@ def serve(obj: Context, port: int, moment: str | None, edition: str) -> None:
         obj.config()  # says there is no site here
     # broken content: its error page
     now = _when(moment, obj.config()) if moment else None
-    app = create_preview(obj.root, edition, now)
+    app = create_preview(obj.root, named(edition), now)
     click.echo(f"serving {obj.root.resolve()} on http://127.0.0.1:{port}/ (Ctrl-C to stop)")
     app.run(host="127.0.0.1", port=port, debug=False, use_reloader=False)
 

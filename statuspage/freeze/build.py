@@ -33,9 +33,8 @@ from werkzeug.urls import iri_to_uri
 
 from statuspage import i18n, markup
 from statuspage.content import collector
-from statuspage.content import edition as desk
 from statuspage.content.config import INCIDENTS_DIR, SITE_FILE
-from statuspage.content.edition import PUBLIC
+from statuspage.content.edition import PUBLIC, Edition
 from statuspage.content.loader import Loader, cache_for
 from statuspage.content.package import code_digest
 from statuspage.content.schema import site_url_problem
@@ -89,7 +88,7 @@ def output_id(output: Output) -> str:
     return f"{output.endpoint}?{values}"
 
 
-def make_app(site: Site, now: datetime, destination: Path, edition: str = PUBLIC,
+def make_app(site: Site, now: datetime, destination: Path, edition: Edition = PUBLIC,
              pinned: bool = False, every: timedelta | None = None) -> Flask:
     return create_app(
         site,
@@ -194,7 +193,7 @@ def make_freezer(app: Flask, todo: list[Output]) -> _Freezer:
 def build(root: Path, out: Path | None = None, url: str | None = None,
           now: datetime | None = None, site: Site | None = None, full: bool = False,
           loader: Loader | None = None, workers: int | None = None,
-          edition: str = PUBLIC, pinned: bool = False,
+          edition: Edition = PUBLIC, pinned: bool = False,
           every: timedelta | None = None) -> BuildResult:
     """Validate, update the spare beside ``out`` into the new site, then swap it in.
 
@@ -211,10 +210,8 @@ def build(root: Path, out: Path | None = None, url: str | None = None,
     Raises ContentError (bad content) or BuildError; ``out`` is then untouched.
     """
     started = time.perf_counter()
-    if edition not in desk.EDITIONS:
-        raise BuildError(f"unknown edition {edition!r} (known: {', '.join(desk.EDITIONS)})")
     root = root.resolve()
-    out = (out or desk.default_out(root, edition)).resolve()
+    out = (out or edition.default_out(root)).resolve()
     now = now or datetime.now(UTC)
     _check_output(root, out, edition)
     notes: list[str] = []
@@ -225,11 +222,10 @@ def build(root: Path, out: Path | None = None, url: str | None = None,
     with tree.locked(out), collector.paused(settle=True):
         _check_edition(out, edition)
         if site is None:
-            loader = loader or desk.loader_for(edition, root, cache_for(out))
+            loader = loader or edition.loader(root, cache_for(out))
             site = loader.load()
             notes += loader.save()
-        if edition == PUBLIC:
-            site = desk.public(site)
+        site = edition.shown(site)
         if url:
             if problem := site_url_problem(url.rstrip("/")):
                 raise ConfigError(f"--url: {problem}")
@@ -248,20 +244,20 @@ def build(root: Path, out: Path | None = None, url: str | None = None,
     return BuildResult(out, pages, time.perf_counter() - started, found, tuple(notes), rendered)
 
 
-def inputs_digest(site: Site, edition: str = PUBLIC,
+def inputs_digest(site: Site, edition: Edition = PUBLIC,
                   pinned: datetime | None = None) -> str | None:
     """Everything every file depends on (the edition, and a pinned moment: every page names
     it); None when the content was not read from files."""
     if not site.digest:
         return None
     moment = pinned.isoformat() if pinned else ""
-    return hashlib.sha256(f"{code_digest()}\0{site.digest}\0{site.config.url}\0{edition}"
+    return hashlib.sha256(f"{code_digest()}\0{site.digest}\0{site.config.url}\0{edition.name}"
                           f"\0{moment}"
                           .encode()).hexdigest()[:24]
 
 
 def _update(site: Site, now: datetime, out: Path, full: bool,
-            workers: int | None, edition: str = PUBLIC,
+            workers: int | None, edition: Edition = PUBLIC,
             pinned: bool = False, every: timedelta | None = None) -> tuple[int, int]:
     """Make the spare the new site and swap it in; (files, files rendered)."""
     inputs = inputs_digest(site, edition, now if pinned else None)
@@ -270,7 +266,7 @@ def _update(site: Site, now: datetime, out: Path, full: bool,
     live = live if live is not None and live.inputs == inputs else None
     app = make_app(site, now, spare, edition, pinned, every)
     plan = _plan(app, site, now, had, live, inputs, full)
-    manifest = tree.Manifest(inputs, edition)
+    manifest = tree.Manifest(inputs, edition.name)
     wanted = {item.id for item in plan}
     held = had or stale  # what the spare holds
     for had_id, (path, _key) in (held.files if held else {}).items():
@@ -454,7 +450,7 @@ def _collected_every(count: int, pages: Iterator[Page], total: int) -> list[Page
 
 
 def render_check(site: Site, now: datetime, workers: int | None = None,
-                 edition: str = PUBLIC) -> list[Problem]:
+                 edition: Edition = PUBLIC) -> list[Problem]:
     """Render every page of ``edition`` as a build would, in memory (on every core when
     there are many): what would fail the build, each problem at the incident file it comes
     from (else at the page's address)."""
@@ -500,21 +496,21 @@ def _located(site: Site, url: str, message: str) -> Problem:
     return Problem(url, 0, f"this page {message}")
 
 
-def output_problems(root: Path, editions: tuple[str, ...] = (PUBLIC,)) -> list[Problem]:
+def output_problems(root: Path, editions: tuple[Edition, ...] = (PUBLIC,)) -> list[Problem]:
     """What would stop a build of each edition from writing its default folder (what
     ``check`` says, since a build it passes must not fail there)."""
     found = set()
     for edition in editions:
         try:
-            _check_output(root.resolve(), desk.default_out(root, edition).resolve(), edition)
+            _check_output(root.resolve(), edition.default_out(root).resolve(), edition)
         except OutputError as err:
             found.add(err.problem)
         except BuildError as err:
-            found.add(Problem(str(desk.default_out(root, edition)), 0, err.message))
+            found.add(Problem(str(edition.default_out(root)), 0, err.message))
     return sorted(found)
 
 
-def _check_output(root: Path, out: Path, edition: str) -> None:
+def _check_output(root: Path, out: Path, edition: Edition) -> None:
     """Raise BuildError when ``out`` may not be built (OutputError: cannot be written)."""
     _check_destination(root, out)
     _check_not_inside_a_build(out, edition)
@@ -523,17 +519,17 @@ def _check_output(root: Path, out: Path, edition: str) -> None:
         raise OutputError(str(problem), problem)
 
 
-def _check_edition(out: Path, edition: str) -> None:
+def _check_edition(out: Path, edition: Edition) -> None:
     """Never write one edition over the other: the desk's notes must not reach the public
     site's folder, nor the desk replace the public site."""
     held = tree.Manifest.edition_of(out)
-    if held is not None and held != edition:
+    if held is not None and held != edition.name:
         raise BuildError(f"{out} holds the {held} edition (its {MARKER} says so): "
                          f"refusing to build the {edition} edition over it; choose another "
-                         f"--out (the {edition} edition's default is {desk.OUT[edition]}/)")
+                         f"--out (the {edition} edition's default is {edition.folder}/)")
 
 
-def _check_not_inside_a_build(out: Path, edition: str) -> None:
+def _check_not_inside_a_build(out: Path, edition: Edition) -> None:
     """Never write into another build: the desk inside the public site's folder would be
     served with it (and any build inside another is lost at that one's next swap)."""
     for folder in out.parents:
@@ -542,7 +538,7 @@ def _check_not_inside_a_build(out: Path, edition: str) -> None:
             raise BuildError(f"{out} is inside {folder}, which holds the {held} edition (its "
                              f"{MARKER} says so): refusing to build the {edition} edition "
                              "there; choose a folder outside it (the "
-                             f"{edition} edition's default is {desk.OUT[edition]}/)")
+                             f"{edition} edition's default is {edition.folder}/)")
 
 
 def _check_destination(root: Path, out: Path) -> None:

@@ -28,6 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from statuspage.content.edition import PUBLIC, Edition
 from statuspage.errors import OutputError, Problem
 from statuspage.forking import forked_map
 
@@ -46,7 +47,7 @@ class Manifest:
     made for its moment, never reused)."""
 
     inputs: str | None  # the site-wide inputs it was built from (None: unknown)
-    edition: str = "public"
+    edition: str = PUBLIC.name  # the edition's name, as the marker holds it
     files: dict[str, tuple[str, str | None]] = field(default_factory=dict)
 
     @classmethod
@@ -188,7 +189,7 @@ def remove_stale(out: Path) -> list[Path]:
 
 
 def prepare_spare(out: Path, inputs: str | None, full: bool,
-                  edition: str = "public") -> tuple[Path, Manifest | None, Manifest | None]:
+                  edition: Edition = PUBLIC) -> tuple[Path, Manifest | None, Manifest | None]:
     """The spare folder and two manifests: what it holds that may be kept (a complete
     build of the same inputs and edition, unless ``full``), else what it holds to be
     replaced (its files are removed as the new ones are written, its folders kept: making
@@ -202,7 +203,7 @@ def prepare_spare(out: Path, inputs: str | None, full: bool,
         spare.mkdir()
         return spare, None, None
     (spare / MARKER).unlink(missing_ok=True)
-    if full or inputs is None or manifest.inputs != inputs or manifest.edition != edition:
+    if full or inputs is None or manifest.inputs != inputs or manifest.edition != edition.name:
         return spare, None, manifest
     return spare, manifest, None
 

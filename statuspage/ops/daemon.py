@@ -34,7 +34,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from statuspage import files
 from statuspage.content import collector, sources
-from statuspage.content.edition import DESK, PUBLIC, DeskLoader
+from statuspage.content.edition import DESK, PUBLIC, DeskLoader, Edition
 from statuspage.content.loader import Loader, cache_for
 from statuspage.errors import (
     ContentError,
@@ -158,7 +158,7 @@ class _Edition:
     again re-reads only the files that changed, and a broken file is kept as it last
     loaded without error), and its content."""
 
-    def __init__(self, name: str, out: Path, loader: Loader,
+    def __init__(self, name: Edition, out: Path, loader: Loader,
                  load: Callable[[Path], Site] | None = None):
         self.name = name
         self.out = out  # resolved

@@ -15,19 +15,20 @@ from flask import Flask, g
 from jinja2 import BytecodeCache, FileSystemBytecodeCache
 from jinja2.bccache import Bucket
 
-from statuspage.content.edition import public
+from statuspage.content.edition import DESK, PUBLIC, Edition
 from statuspage.errors import StatusPageError
 from statuspage.model import Site
 from statuspage.state.status import IncidentView, Snapshot
 from statuspage.web import api, channels, desk, embed, feeds, languages, pages, shortlinks, zones
 from statuspage.web.registry import Output
 
-OUTPUTS = (pages, feeds, api, embed, shortlinks, zones, channels)
-# The support desk's edition: the public pages with their internal blocks, its search;
-# no feeds, API, badges or embed (content/edition.py); the channels' texts, as agents
-# paste them.
-DESK_OUTPUTS = (pages, shortlinks, zones, desk, channels)
-EDITION_OUTPUTS = {"public": OUTPUTS, "desk": DESK_OUTPUTS}
+# What each edition is made of (content/edition.py says what each loads and shows). The
+# support desk's: the public pages with their internal blocks, its search; no feeds, API,
+# badges or embed; the channels' texts, as agents paste them.
+EDITION_OUTPUTS: dict[Edition, tuple] = {
+    PUBLIC: (pages, feeds, api, embed, shortlinks, zones, channels),
+    DESK: (pages, shortlinks, zones, desk, channels),
+}
 
 DEFAULTS = {
     # A fixed "now" for a whole build; None reads the clock at each request.
@@ -74,31 +75,29 @@ COMPILED = _CompiledTemplates()
 
 
 class _SiteHolder:
-    """The site the views read: a loaded Site, or a loader called per request. The public
-    edition's never holds internal notes, whatever it was given."""
+    """The site the views read: a loaded Site, or a loader called per request; only what
+    the edition shows of it (the public one never holds internal notes, whatever it was
+    given)."""
 
-    def __init__(self, site: Site | Callable[[], Site], edition: str):
-        self._public = edition == "public"
-        self._site = public(site) if self._public and isinstance(site, Site) else site
+    def __init__(self, site: Site | Callable[[], Site], edition: Edition):
+        self._edition = edition
+        self._site = edition.shown(site) if isinstance(site, Site) else site
 
     def get(self) -> Site:
         if not callable(self._site):
             return self._site
-        site = self._site()
-        return public(site) if self._public else site
+        return self._edition.shown(self._site())
 
 
 def create_app(site: Site | Callable[[], Site], now: datetime | None = None,
-               edition: str = "public", **config) -> Flask:
+               edition: Edition = PUBLIC, **config) -> Flask:
     """Build the app for ``site`` (or a loader returning the current site).
 
     ``now`` fixes the moment the pages describe (a build); without it each
     request reads the clock (the live preview). The site is read at each request, not
-    here: a loader's content error is then the page the preview shows. ``edition`` is
-    ``public`` or ``desk`` (the support desk's, with the internal files).
+    here: a loader's content error is then the page the preview shows. ``edition``:
+    ``PUBLIC``, or ``DESK`` (the support desk's, with the internal files).
     """
-    if edition not in EDITION_OUTPUTS:
-        raise ValueError(f"unknown edition {edition!r}")
     app = Flask(__name__, static_folder=None)
     app.jinja_options = {**app.jinja_options, "bytecode_cache": COMPILED}
     for key, value in DEFAULTS.items():
@@ -112,7 +111,7 @@ def create_app(site: Site | Callable[[], Site], now: datetime | None = None,
     app.extensions["statuspage.incident_outputs"] = tuple(
         output for output in EDITION_OUTPUTS[edition] if hasattr(output, "incident_outputs"))
     app.config["STATUSPAGE_EDITION"] = edition
-    app.jinja_env.globals["public_edition"] = edition == "public"  # it has feeds
+    app.jinja_env.globals["public_edition"] = edition == PUBLIC  # it has feeds
     app.url_map.strict_slashes = True
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
