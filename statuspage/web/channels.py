@@ -1,8 +1,8 @@
 """The channels' files, in both editions: what the voice server reads, and the text messages.
 
 - ``/channels/<lang>/ivr.txt`` and ``/channels/<lang>/ivr.ssml``: the phone line's
-  announcement, in every language of the site (the default one too: a voice server asks
-  for a language, not an edition);
+  announcement, in every language of the site, under its code (the default one too: a
+  voice server asks for a language by its code, not for the pages at /);
 - ``/channels/<lang>/sms/<REF>.txt``: one text message per open incident.
 
 The words are ``statuspage.state.announcements``'; docs/serving.md says how a voice

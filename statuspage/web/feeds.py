@@ -1,6 +1,6 @@
 """Subscriptions: update feeds, Statuspage-style history feeds, the maintenance calendar.
 
-Every edition has its own: ``/updates.rss``, ``/en/updates.rss``, and per component
+Every language has its own: ``/updates.rss``, ``/en/updates.rss``, and per component
 ``/components/<id>/updates.rss``. Entry ids are the public URL of what they describe
 (an update's anchor on its incident page), so they never change from one build to the next.
 """
@@ -60,12 +60,12 @@ def _html(text: Text) -> Markup:
 
 
 def outputs(snap: status.Snapshot):
-    """The feeds and calendars of every edition, each keyed by the entries it lists."""
+    """The feeds and calendars of every language, each keyed by the entries it lists."""
     ids = [None, *(c.id for c in snap.site.config.components)]
     updates = {cid: _entries_key(snap, update_entries(snap, cid)) for cid in ids}
     calendars = {cid: key(planned(snap, cid)) for cid in ids}
     history = _entries_key(snap, [(view.latest, view) for view in history_entries(snap)])
-    for lang in languages.editions(snap.site):
+    for lang in languages.lang_values(snap.site):
         for kind in ("rss", "atom"):
             yield Output("feeds.updates", {"lang": lang, "kind": kind}, updates[None])
             yield Output("feeds.history", {"lang": lang, "kind": kind}, history)
@@ -84,7 +84,7 @@ def incident_outputs(snap: status.Snapshot, view: View):
     if not snap.follows(view):
         return
     page = key(view)
-    for lang in languages.editions(snap.site):
+    for lang in languages.lang_values(snap.site):
         for kind in ("rss", "atom"):
             yield Output("feeds.incident_updates", {"lang": lang, "kind": kind,
                                                     "incident_id": view.id}, page)
@@ -204,13 +204,13 @@ def _update_html(incident: Incident | View, update: Update) -> Markup:
     if update in incident.updates:  # its version then: the updates up to it, counted
         number = len(incident.updates) - incident.updates.index(update)
         html += Markup("<p><small>{}</small></p>").format(
-            languages.edition().version(status.Version(number, update.time)))
+            languages.language().version(status.Version(number, update.time)))
     return html
 
 
 def _places(incident: Incident | View) -> str:
     """Every place it names, in the feed's language."""
-    return languages.edition().places(incident.areas, every=True)
+    return languages.language().places(incident.areas, every=True)
 
 
 # -- history feeds: Statuspage's /history.rss and /history.atom ---------------------------------

@@ -7,7 +7,7 @@ from flask import Flask, abort, g, render_template, request
 
 from statuspage.state.status import Snapshot
 from statuspage.web import assets
-from statuspage.web.languages import blueprint, editions, route
+from statuspage.web.languages import blueprint, lang_values, route
 from statuspage.web.registry import Output, key
 
 bp = blueprint("pages")
@@ -18,7 +18,7 @@ PER_DAY = 5  # past incidents the home page lists for a day; the month's page ha
 
 
 def outputs(snap: Snapshot):
-    """Every page of every edition but the incidents' own, with what it shows beyond the
+    """Every page in every language but the incidents' own, with what it shows beyond the
     site's settings (None: it changes with the moment)."""
     months = {month: key(views, snap.month_around(*month)) for month, views in
               snap.months.items()}
@@ -26,7 +26,7 @@ def outputs(snap: Snapshot):
                          for month, views in snap.months.items()), snap.latest)
     components = {c.id: component_key(snap, c.id) for c in snap.site.config.components}
     now = key(snap.open_incidents, snap.active_maintenance)
-    for lang in editions(snap.site):
+    for lang in lang_values(snap.site):
         yield Output("pages.index", {"lang": lang})
         yield Output("pages.current", {"lang": lang}, now)
         yield Output("pages.history", {"lang": lang}, history)
@@ -45,10 +45,10 @@ def outputs(snap: Snapshot):
 
 
 def incident_outputs(snap: Snapshot, view):
-    """An incident's page in every edition: its view, and whether it links to its own
+    """An incident's page in every language: its view, and whether it links to its own
     feeds (it does while it has them)."""
     page = key(view, snap.follows(view))
-    for lang in editions(snap.site):
+    for lang in lang_values(snap.site):
         yield Output("pages.incident", {"lang": lang, "incident_id": view.id}, page)
 
 
@@ -66,7 +66,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(404)
     def not_found(error):
-        """An unknown address under /<lang>/ gets that edition's page, as the web server's
+        """An unknown address under /<lang>/ gets that language's page, as the web server's
         ``error_page`` per language does (docs/serving.md)."""
         first = request.path.lstrip("/").split("/", 1)[0]
         if first in g.site.config.languages[1:]:
@@ -119,5 +119,5 @@ def component(component_id: str):
 @route("/404.html", bp)
 def not_found_page():
     """``/404.html`` and ``/<lang>/404.html``: the page web servers show for an unknown
-    address (docs/serving.md maps each edition's addresses to its own)."""
+    address (docs/serving.md maps each language's addresses to its own)."""
     return render_template("404.html")

@@ -23,7 +23,7 @@ def outputs(snap: Snapshot):
     for first, found in snap.references_by_first.items():  # each sorted: one text to hash
         yield Output("refs.shard", {"first": first},
                      key("\n".join(f"{ref} {id_}" for ref, id_ in found.items())))
-    for lang in languages.editions(snap.site):
+    for lang in languages.lang_values(snap.site):
         yield Output("refs.lookup", {"lang": lang}, key("lookup"))
 
 

@@ -2,7 +2,7 @@
 
 - ``/zone/codes-6.json`` (``/en/zone/…``): the codes and prefixes starting with 6 that
   open incidents and maintenance in progress name, with those incidents (title, address,
-  places) in the edition's language, and those that are everywhere (code ``""``, a prefix
+  places) in the page's language, and those that are everywhere (code ``""``, a prefix
   of every code); ``/zone/codes.json`` holds only these, for a code no shard starts with.
   What the postcode box reads (static/lookup.js): one small file per lookup, and the code
   itself never leaves the browser.
@@ -25,7 +25,7 @@ bp = languages.blueprint("zones")
 def outputs(snap: Snapshot):
     index = snap.postcode_index
     everyone = index[""]
-    for lang in languages.editions(snap.site):
+    for lang in languages.lang_values(snap.site):
         for first, codes in index.items():
             shown = [snap.views[i] for ids in (*codes.values(), *everyone.values())
                      for i in ids]
@@ -48,15 +48,15 @@ def _shard(first: str) -> Response:
     codes = {**index[""], **index.get(first, {})} if first else index[""]
     found = {i for ids in codes.values() for i in ids}
     views = g.snap.views
-    edition = languages.edition()
+    language = languages.language()
     incidents = {}
     for incident_id in sorted(found):
         view = views[incident_id]
         incidents[incident_id] = {
-            "title": edition.plain(view.title),
+            "title": language.plain(view.title),
             "url": url_for("pages.incident", incident_id=incident_id),
             "kind": "maintenance" if view.is_maintenance else "incident",
-            "places": edition.places(view.incident.areas),
+            "places": language.places(view.incident.areas),
         }
     return Response(api.dumps({"areas": codes, "incidents": incidents}),
                      mimetype="application/json")
@@ -94,4 +94,4 @@ def _names(code: str, views: list[IncidentView]) -> str:
     """What the incidents call the place ``code`` ("" when none names it)."""
     areas = [area for view in views for area in view.incident.areas
              if area.code == code and area.label]
-    return languages.edition().places(areas[:1]) if areas else ""
+    return languages.language().places(areas[:1]) if areas else ""
