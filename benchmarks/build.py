@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # benchmark this tree
 
-from statuspage.freeze.build import build  # noqa: E402
+from statuspage.freeze.build import BuildOptions, build  # noqa: E402
 
 TZ = ZoneInfo("Europe/Paris")
 DEFAULT_NOW = datetime(2026, 11, 26, 12, 0, tzinfo=TZ)
@@ -342,7 +342,8 @@ def phase(root: Path, name: str, now: datetime, workers: int | None) -> dict:
     if name == "update":
         update_one(root, now)
     started = time.perf_counter()
-    result = build(root, out=out, now=now, full=name in ("full", "rebuild"), workers=workers)
+    result = build(root, BuildOptions(out=out, now=now, full=name in ("full", "rebuild"),
+                                      workers=workers))
     seconds = time.perf_counter() - started
     return {"seconds": seconds, "pages": result.pages, "rendered": result.rendered,
             "incidents": incidents(root),

@@ -20,7 +20,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
 from statuspage.content.loader import load_site
-from statuspage.freeze.build import BuildResult, build
+from statuspage.freeze.build import BuildOptions, BuildResult, build
 from statuspage.refs import ref_of
 from statuspage.state.status import Snapshot
 from statuspage.web import api, create_app
@@ -134,7 +134,7 @@ def frozen(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
     root = tmp_path_factory.mktemp("api")
     shutil.copytree(SITES / "basic", root / "site")
     add_maintenance(root / "site")
-    return build(root / "site", root / "out", now=NOW)
+    return build(root / "site", BuildOptions(out=root / "out", now=NOW))
 
 
 @pytest.mark.parametrize("now", [NOW, DURING, AFTER], ids=["before", "during", "after"])
@@ -193,22 +193,23 @@ def test_every_file_is_frozen_and_nothing_else(frozen: BuildResult):
     assert written == {url.lstrip("/") for url in FILES}
     assert frozen.warnings == ()
     snap = Snapshot(load_site(frozen.out.parent / "site"), NOW)
-    assert [o.endpoint for o in api.outputs(snap)] == [f"api.{e}" for e in api.FILES]
+    declared: list = []
+    api.FILES.add_outputs(snap, (None,), declared)
+    assert [o.endpoint for o in declared] == [f"api.{e}" for e in api.DOCUMENTS]
 
 
 def test_planning_the_api_keeps_each_settled_incidents_times_for_the_next_build(
         site_dir: Path):
     """The files are rendered in forked workers, whose memory goes with them: what the next
     build (the daemon's) can reuse is worked out when the files are planned."""
-    from statuspage.state import documents
-    from statuspage.state.status import is_settled
+    from statuspage.state.settled import Settled
 
-    documents._TIMES.clear()
-    snap = Snapshot(load_site(site_dir), NOW)
-    list(api.outputs(snap))
-    settled = [v for v in snap.views.values() if is_settled(v, NOW)]
+    memory = Settled()  # the daemon's, in its caches
+    snap = Snapshot(load_site(site_dir), NOW, memory)
+    api.FILES.add_outputs(snap, (None,), [])
+    settled = [v for v in snap.views.values() if memory.holds(v, NOW)]
     assert settled and len(settled) < len(snap.views)
-    assert {id(v) for v in settled} == set(documents._TIMES)
+    assert [v for v in snap.views.values() if memory.derived(v, "times") is not None] == settled
 
 
 def test_served_as_json_at_the_root_only(client):
@@ -557,18 +558,20 @@ def test_documents_kept_for_settled_incidents_are_those_worked_out_anew(example_
     from datetime import timedelta
 
     from statuspage.state import documents, status
+    from statuspage.state.settled import Settled
 
     site = load_site(example_dir)
+    memory = Settled()  # a daemon's, from one build to the next
     times = sorted({t for i in site.incidents for t in
                     (i.started, *(u.time for u in i.updates), status.settled_from(i))})
     moments = [t + delta for t in times for delta in (-timedelta(seconds=1), timedelta(0))]
     moments.append(times[-1] + timedelta(days=3))
     for now in (*moments, *reversed(moments)):
-        kept = documents.Documents(Snapshot(site, now)).summary()
-        documents._TIMES.clear()
-        status._SETTLED.clear()
-        anew = documents.Documents(Snapshot(site, now)).summary()
+        kept = documents.Documents(Snapshot(site, now, memory)).summary()
+        anew = documents.Documents(Snapshot(site, now)).summary()  # a memory of its own
         assert kept == anew, now
-        documents.Documents(Snapshot(site, now)).summary()  # kept for the next moment
-    documents.Documents(Snapshot(site, moments[-1])).summary()
-    assert len(documents._TIMES) == len(site.incidents)  # all settled by then, all kept
+        documents.Documents(Snapshot(site, now, memory)).summary()  # kept for the next moment
+    last = Snapshot(site, moments[-1], memory)
+    documents.Documents(last).summary()
+    # all settled by then, all kept
+    assert all(memory.derived(v, "times") is not None for v in last.views.values())

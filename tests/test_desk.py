@@ -17,7 +17,7 @@ from statuspage import cli
 from statuspage.content import edition as desk
 from statuspage.content.loader import load_site
 from statuspage.errors import ContentError, StatusPageError
-from statuspage.freeze.build import MARKER, build
+from statuspage.freeze.build import MARKER, BuildOptions, build
 from statuspage.freeze.tree import Manifest
 from statuspage.ops.daemon import Daemon
 from statuspage.refs import ref_of
@@ -207,7 +207,7 @@ def test_the_public_loader_never_reads_internal_files(site_dir):
     with pytest.raises(ContentError):
         desk.load_site(site_dir)
     with_files = load_site(site_dir)
-    assert build(site_dir, now=NOW).pages > 0
+    assert build(site_dir, BuildOptions(now=NOW)).pages > 0
     assert with_files == load_site_without_internal(site_dir)
 
 
@@ -394,7 +394,7 @@ def test_the_public_app_shows_nothing_internal_even_given_the_desk_site(canary_s
 
 
 def test_a_public_build_given_the_desk_site_shows_nothing_internal(canary_site):
-    build(canary_site, now=NOW, site=desk.load_site(canary_site))
+    build(canary_site, BuildOptions(now=NOW), site=desk.load_site(canary_site))
     assert leaks(canary_site / "build") == []
 
 
@@ -462,7 +462,7 @@ def test_the_daemon_writes_its_period_into_the_desk(canary_site, monkeypatch):
     """The desk calls itself stale after twice the daemon's --every; built by hand, after
     twice the daemon's default."""
     monkeypatch.chdir(canary_site)
-    build(canary_site, canary_site / "by-hand", now=NOW, edition=desk.DESK)
+    build(canary_site, BuildOptions(out=canary_site / "by-hand", now=NOW, edition=desk.DESK))
     assert 'data-stale-after="600"' in (canary_site / "by-hand" / "index.html").read_text(
         encoding="utf-8")
     daemon = Daemon(canary_site, clock=lambda: NOW, every=timedelta(minutes=2),
@@ -581,8 +581,9 @@ def test_the_desk_is_built_for_a_call(example_dir, chromium):
 
     lyon = "2026-11-26-coupure-fibre-lyon"
     (example_dir / "incidents" / "2026-11-25-marseille.md").write_text(MARSEILLE, "utf-8")
-    out = build(example_dir, example_dir / "build-desk", edition=desk.DESK,
-                now=datetime(2026, 11, 26, 10, 0, tzinfo=PARIS), pinned=True).out
+    out = build(example_dir, BuildOptions(
+        out=example_dir / "build-desk", edition=desk.DESK,
+        now=datetime(2026, 11, 26, 10, 0, tzinfo=PARIS), pinned=True)).out
     with serving(root=out) as (url, _server):
         for context in browser_context(chromium):
             page = context.new_page()
@@ -618,8 +619,9 @@ def test_the_desk_is_built_for_a_call(example_dir, chromium):
 def test_the_phone_block_says_what_to_say_then_the_facts_in_order(example_dir):
     """Past the promised 18:00 with no update: the next update is late, in red, with
     what to tell the caller; each label says whose action it is."""
-    out = build(example_dir, example_dir / "build-desk", edition=desk.DESK,
-                now=datetime(2026, 11, 26, 19, 0, tzinfo=PARIS)).out
+    out = build(example_dir, BuildOptions(
+        out=example_dir / "build-desk", edition=desk.DESK,
+        now=datetime(2026, 11, 26, 19, 0, tzinfo=PARIS))).out
     home = (out / "index.html").read_text("utf-8")
     card = home.split('class="desk-card"', 1)[1].split("</article>", 1)[0]
     labels = ["Quoi dire", "Depuis", "Services et lieux", "Prochaine mise à jour",
@@ -645,7 +647,8 @@ def test_a_desk_left_unbuilt_says_it_may_be_out_of_date(site_dir, chromium):
     from statuspage.web.desk import STALE_AFTER
 
     long_ago = datetime.now(PARIS) - timedelta(seconds=2 * STALE_AFTER)
-    out = build(site_dir, site_dir / "build-desk", edition=desk.DESK, now=long_ago).out
+    out = build(site_dir, BuildOptions(out=site_dir / "build-desk", edition=desk.DESK,
+                                       now=long_ago)).out
     with serving(root=out) as (url, _server):
         for context in browser_context(chromium):
             page = context.new_page()

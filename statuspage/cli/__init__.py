@@ -639,7 +639,7 @@ def check(obj: Context, strict: bool) -> None:
     a multi-language site each title, text and update not yet translated."""
     from statuspage.content import edition as desk
     from statuspage.edit import templates
-    from statuspage.freeze.build import output_problems, render_check
+    from statuspage.freeze.checking import output_problems, render_check
 
     with _building(1):
         site = desk.load_site(obj.root)  # the internal files are checked too
@@ -685,11 +685,12 @@ def build(obj: Context, out: Path | None, url: str | None, moment: str | None,
           full: bool, edition: str) -> None:
     """Freeze the site into static files and swap them in atomically, rendering only the
     files whose content changed; print the pages written and the time taken."""
+    from statuspage.freeze.build import BuildOptions
     from statuspage.freeze.build import build as build_site
 
     now = _when(moment, obj.config()) if moment else _now()
-    result = build_site(obj.root, out, url=url, now=now, full=full, edition=named(edition),
-                        pinned=bool(moment))
+    result = build_site(obj.root, BuildOptions(out, url=url, now=now, full=full,
+                                               edition=named(edition), pinned=bool(moment)))
     for warning in result.warnings:
         click.echo(f"{warning} (warning)", err=True)
     for note in result.notes:

@@ -51,16 +51,15 @@ class Manifest:
     files: dict[str, tuple[str, str | None]] = field(default_factory=dict)
 
     @classmethod
-    def read(cls, folder: Path) -> Manifest | None:
-        """The manifest of a built folder (None: none, or unreadable). A process that
-        builds again and again (the daemon) reads each marker once, and none it wrote: the
-        last few are kept by the marker's inode, time and size (a swap moves the file, it
-        stays the same). Callers must not change what they get."""
+    def read(cls, folder: Path, known: Manifests | None = None) -> Manifest | None:
+        """The manifest of a built folder (None: none, or unreadable). A caller that builds
+        again and again (the daemon) keeps ``known``: it reads each marker once, and none
+        it wrote. Callers must not change what they get."""
         try:
             marker = folder / MARKER
             stamp = _stamp(marker)
-            if stamp in _READ:
-                return _READ[stamp]
+            if known is not None and stamp in known:
+                return known[stamp]
             data = json.loads(_read(marker))
             if data.get("version") != VERSION:
                 return None
@@ -68,7 +67,8 @@ class Manifest:
                         {k: (v[0], v[1]) for k, v in data["files"].items()})
         except (OSError, ValueError, KeyError, TypeError, IndexError):
             return None
-        _remember(stamp, found)
+        if known is not None:
+            known.remember(stamp, found)
         return found
 
     @staticmethod
@@ -82,15 +82,25 @@ class Manifest:
         found = re.search(r'"edition":"(\w+)"', head)
         return found.group(1) if found else None
 
-    def write(self, folder: Path) -> None:
+    def write(self, folder: Path, known: Manifests | None = None) -> None:
         data = {"version": VERSION, "inputs": self.inputs, "edition": self.edition,
                 "files": self.files, "note": "built by statuspage; replaced by the next build"}
         marker = folder / MARKER
         marker.write_text(json.dumps(data, separators=(",", ":")) + "\n", encoding="utf-8")
-        _remember(_stamp(marker), self)  # the next build reads it from the swapped-in site
+        if known is not None:  # the next build reads it from the swapped-in site
+            known.remember(_stamp(marker), self)
 
 
-_READ: dict[tuple, Manifest] = {}  # Manifest.read's last few, oldest first
+class Manifests(dict[tuple, Manifest]):
+    """The last few manifests read or written, by their marker's device, inode, time and
+    size (a swap moves the file, it stays the same), oldest first."""
+
+    KEPT = 4
+
+    def remember(self, stamp: tuple, manifest: Manifest) -> None:
+        self[stamp] = manifest
+        while len(self) > self.KEPT:
+            del self[next(iter(self))]
 
 
 def _read(marker: Path, size: int = -1) -> str:
@@ -107,12 +117,6 @@ def _read(marker: Path, size: int = -1) -> str:
 def _stamp(marker: Path) -> tuple[int, int, int, int]:
     info = marker.stat()
     return info.st_dev, info.st_ino, info.st_mtime_ns, info.st_size
-
-
-def _remember(stamp: tuple, manifest: Manifest) -> None:
-    _READ[stamp] = manifest
-    while len(_READ) > 4:
-        del _READ[next(iter(_READ))]
 
 
 def spare_of(out: Path) -> Path:
@@ -188,8 +192,9 @@ def remove_stale(out: Path) -> list[Path]:
     return removed
 
 
-def prepare_spare(out: Path, inputs: str | None, full: bool,
-                  edition: Edition = PUBLIC) -> tuple[Path, Manifest | None, Manifest | None]:
+def prepare_spare(out: Path, inputs: str | None, full: bool, edition: Edition = PUBLIC,
+                  known: Manifests | None = None) -> tuple[Path, Manifest | None,
+                                                          Manifest | None]:
     """The spare folder and two manifests: what it holds that may be kept (a complete
     build of the same inputs and edition, unless ``full``), else what it holds to be
     replaced (its files are removed as the new ones are written, its folders kept: making
@@ -197,7 +202,7 @@ def prepare_spare(out: Path, inputs: str | None, full: bool,
     without a readable marker is emptied (None, None). Its marker is removed: until the
     build writes a new one, the folder is known to be half-made."""
     spare = spare_of(out)
-    manifest = Manifest.read(spare) if spare.is_dir() else None
+    manifest = Manifest.read(spare, known) if spare.is_dir() else None
     if manifest is None:
         shutil.rmtree(spare, ignore_errors=True)
         spare.mkdir()

@@ -44,7 +44,7 @@ from statuspage.errors import (
     count,
     printable,
 )
-from statuspage.freeze.build import MARKER
+from statuspage.freeze.build import MARKER, BuildOptions, Caches
 from statuspage.freeze.build import build as build_site
 from statuspage.model import CLOSED_STATUSES, Site
 from statuspage.ops.monitoring import Monitor, Round
@@ -209,6 +209,7 @@ class Daemon:
         self.on_overdue = on_overdue
         self.clock = clock
         self.build = build
+        self.caches = Caches()  # what each build may reuse from the one before it
         self.loader = Loader(root, cache=cache_for(self._out))
         self.editions = [_Edition(PUBLIC, self._out, self.loader, load)]
         if desk_out is not None:
@@ -463,13 +464,12 @@ class Daemon:
                 log.error("%s (%s): %s%s", what, reason, _why(err), fallback)
         if edition.good is not None and all(site is not edition.good for site, _ in candidates):
             candidates.append((edition.good, " from the last good content"))
-        # The public build keeps the signature tests replace it with; the desk names itself.
         # The desk warns agents once it is older than twice --every (its page says it).
-        options = {} if edition.name == PUBLIC else {"edition": edition.name, "every": self.every}
+        options = BuildOptions(self.out if edition.name == PUBLIC else edition.out,
+                               url=self.url, now=now, edition=edition.name, every=self.every)
         for number, (site, source) in enumerate(candidates, 1):
             try:
-                result = self.build(self.root, edition.out if options else self.out,
-                                    url=self.url, now=now, site=site, **options)
+                result = self.build(self.root, options, site=site, caches=self.caches)
             except Exception as err:  # a bug must not stop the publishing: say it, carry on
                 if isinstance(err, ContentError) and site is edition.site:
                     edition.errors += map(str, err.problems)  # it does not render

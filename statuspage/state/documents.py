@@ -53,20 +53,16 @@ def api_status(value: UpdateStatus) -> str:
     return value.value
 
 
-# Each settled incident's times (see status.is_settled), by its view's id(): the daemon's
-# builds work them out once, not at each build for the whole history. Each holds its view,
-# so no id is reused while it is here; emptied past a few sites' worth of views.
-_TIMES: dict[int, tuple[View, tuple]] = {}
-_TIMES_SLACK = 3
-
-
-def _times(view: View, now: datetime) -> tuple[list[datetime], datetime | None,
-                                               datetime | None]:
-    """The incident's transitions up to ``now``, and the first and the last of them, its
-    first and last published updates and (once it has come) its start."""
-    held = _TIMES.get(id(view))
-    if held is not None and held[0] is view:
-        return held[1]
+def _times(snap: status.Snapshot, view: View) -> tuple[list[datetime], datetime | None,
+                                                      datetime | None]:
+    """The incident's transitions up to the moment, and the first and the last of them,
+    its first and last published updates and (once it has come) its start. Kept with the
+    view of a settled incident (``snap.settled``): a daemon's builds work them out once,
+    not at each build for the whole history."""
+    held = snap.settled.derived(view, "times")
+    if held is not None:
+        return held  # type: ignore[return-value]
+    now = snap.now
     transitions = status.transitions(view.incident, now)
     times = [*transitions]
     if view.updates:
@@ -74,21 +70,15 @@ def _times(view: View, now: datetime) -> tuple[list[datetime], datetime | None,
     if view.started <= now:
         times.append(view.started)
     found = (transitions, min(times), max(times)) if times else (transitions, None, None)
-    if status.is_settled(view, now):
-        _TIMES[id(view)] = (view, found)
+    if snap.settled.holds(view, now):
+        snap.settled.keep_derived(view, "times", found)
     return found
 
 
-def _trim(snap: status.Snapshot) -> None:
-    if len(_TIMES) > _TIMES_SLACK * len(snap.site.incidents) + 1000:
-        _TIMES.clear()
-
-
 def prepare(snap: status.Snapshot) -> None:
-    """Every incident's times at ``snap``: kept for the settled ones (see ``_TIMES``)."""
-    _trim(snap)
+    """Every incident's times at ``snap``: kept for the settled ones (see ``_times``)."""
     for view in snap.views.values():
-        _times(view, snap.now)
+        _times(snap, view)
 
 
 class Documents:
@@ -105,7 +95,6 @@ class Documents:
         self.lang = self.config.api_language
         self.page_id = page_id(self.config.url)
         self._gettext = gettext
-        _trim(snap)
         # Each incident's document, built once however many files list it.
         self.incident = functools.cache(self._incident)
 
@@ -312,7 +301,7 @@ class Documents:
     @cached_property
     def _transitions(self) -> dict[str, list[datetime]]:
         """When each incident began or stopped affecting its components, up to now."""
-        return {view.id: _times(view, self.now)[0] for view in self.snap.views.values()}
+        return {view.id: _times(self.snap, view)[0] for view in self.snap.views.values()}
 
     def _events(self, view: View) -> list[datetime]:
         """Every moment something about a published incident changed, up to now, oldest
@@ -327,7 +316,7 @@ class Documents:
         """The first and the last of every published incident's events, in one pass."""
         first = last = None
         for view in self.snap.published:
-            _, low, high = _times(view, self.now)
+            _, low, high = _times(self.snap, view)
             if low is not None and high is not None:
                 first = low if first is None or low < first else first
                 last = high if last is None or high > last else last

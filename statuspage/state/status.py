@@ -26,6 +26,7 @@ from statuspage.model import (
     UpdateStatus,
     _,
 )
+from statuspage.state.settled import Settled
 
 UPTIME_DAYS = 90
 FOLLOW_DAYS = 90  # an incident's own feeds stay this long after it ends
@@ -421,50 +422,37 @@ def settled_from(incident: Incident, grace: timedelta = NO_GRACE) -> datetime:
     return max(times)
 
 
-# The views of settled incidents, by the incident object's id(): a process that builds
-# again and again (the daemon) computes each once, and keeps the same view object, which
-# the builder recognises as unchanged. Each holds its incident, so no id is reused while
-# it is here; emptied when it grows past what a few sites' worth of views explains.
-_SETTLED: dict[int, tuple[IncidentView, datetime, timedelta]] = {}
-_SETTLED_SLACK = 3
-
-
-def _view_at(incident: Incident, now: datetime, grace: timedelta) -> IncidentView:
-    held = _SETTLED.get(id(incident))
-    if held is not None and held[0].incident is incident and now >= held[1] and \
-            held[2] == grace:
-        return held[0]
+def _view_at(settled: Settled, incident: Incident, now: datetime,
+             grace: timedelta) -> IncidentView:
+    """The incident's view, the one ``settled`` keeps when it has settled."""
+    held = settled.view(incident, now, grace)
+    if held is not None:
+        return held
     view = view_of(incident, now, grace)
-    settled = settled_from(incident, grace)
-    if now >= settled:
-        _SETTLED[id(incident)] = (view, settled, grace)
+    moment = settled_from(incident, grace)
+    if now >= moment:
+        settled.keep(view, moment, grace)
     return view
-
-
-def is_settled(view: IncidentView, now: datetime) -> bool:
-    """Whether ``view`` is a settled incident's, the same object in every Snapshot from
-    ``now`` on (see ``_SETTLED``): what is derived from it alone, for such a moment, can be
-    kept with it."""
-    held = _SETTLED.get(id(view.incident))
-    return held is not None and held[0] is view and now >= held[1]
 
 
 class Snapshot:
     """Everything derived for one ``now``: each part computed once per build, lazily, each
-    list in one pass over the incidents, so no page walks them all."""
+    list in one pass over the incidents, so no page walks them all. ``settled``: the
+    caller's memory of settled incidents, shared with its other Snapshots (see
+    ``settled.py``); by default one of its own."""
 
-    def __init__(self, site: Site, now: datetime):
+    def __init__(self, site: Site, now: datetime, settled: Settled | None = None):
         self.site = site
         self.now = now
+        self.settled = settled if settled is not None else Settled()
 
     @cached_property
     def views(self) -> dict[str, IncidentView]:
         """Every incident's view, by id, newest started first."""
         incidents = self.site.incidents
-        if len(_SETTLED) > _SETTLED_SLACK * len(incidents) + 1000:
-            _SETTLED.clear()
+        self.settled.trim(len(incidents))
         grace = self.site.config.promise_grace
-        return {i.id: _view_at(i, self.now, grace) for i in incidents}
+        return {i.id: _view_at(self.settled, i, self.now, grace) for i in incidents}
 
     def view(self, incident_id: str) -> IncidentView | None:
         return self.views.get(incident_id)

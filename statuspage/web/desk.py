@@ -24,9 +24,9 @@ from markupsafe import Markup
 
 from statuspage import i18n, markup
 from statuspage.model import STATUS_LABELS, Internal, Note, Text
-from statuspage.state.status import IncidentView, Snapshot
+from statuspage.state.status import IncidentView
 from statuspage.web import api, assets, languages
-from statuspage.web.registry import Output, key
+from statuspage.web.registry import Files
 
 STATIC = Path(__file__).resolve().parent / "desk_static"
 bp = languages.blueprint("desk", template_folder="desk_templates")
@@ -38,12 +38,7 @@ ROBOTS = "User-agent: *\nDisallow: /\n"
 STALE_AFTER = 600
 
 
-def outputs(snap: Snapshot):
-    for lang in languages.lang_values(snap.site):
-        yield Output("desk.search_index", {"lang": lang})  # the moment's statuses: always
-    yield Output("desk.robots", {}, key(ROBOTS))
-    for hashed in assets.names(STATIC).values():
-        yield Output("desk.asset", {"hashed": hashed}, hashed)
+FILES = Files("desk")
 
 
 def init_app(app: Flask) -> None:
@@ -77,11 +72,14 @@ def asset_url(name: str) -> str:
     return languages.link("desk.asset", hashed=assets.names(STATIC)[name])
 
 
+@FILES.output(files=lambda snap: [{"hashed": hashed} for hashed in assets.names(STATIC).values()],
+              depends=lambda snap, hashed: hashed, languages=False)
 @bp.route("/desk/static/<path:hashed>")
 def asset(hashed: str):
     return assets.view(hashed, STATIC)
 
 
+@FILES.output(depends=lambda snap: ROBOTS, languages=False)
 @bp.route("/robots.txt")
 def robots():
     return Response(ROBOTS, mimetype="text/plain")
@@ -132,6 +130,7 @@ def entry(view: IncidentView, language: languages.Language) -> dict:
     }
 
 
+@FILES.output(depends=None)  # the moment's statuses: written at every build
 @languages.route("/desk/search.json", bp)
 def search_index():
     language = languages.language()

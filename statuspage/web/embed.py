@@ -30,7 +30,7 @@ from statuspage.model import ComponentStatus, Text, _
 from statuspage.state import status
 from statuspage.state.status import Indicator
 from statuspage.web import api, languages
-from statuspage.web.registry import Output, key
+from statuspage.web.registry import Files
 
 JS = "text/javascript"  # RFC 9239; Python before 3.12 says application/javascript
 SVG = "image/svg+xml"
@@ -75,17 +75,11 @@ INDICATOR_BADGES = {
 }
 
 
-def outputs(snap: status.Snapshot):
-    """The banner's files and the badges, keyed by what they say."""
-    banner = key(snap.open_incidents, snap.active_maintenance)
-    yield Output("embed.script", {}, key("script"))
-    for lang in languages.lang_values(snap.site):
-        yield Output("embed.status_json", {"lang": lang}, banner)
-        yield Output("embed.banner", {"lang": lang}, banner)
-        yield Output("embed.badge", {"lang": lang}, key(snap.indicator))
-        for component in snap.site.config.components:
-            yield Output("embed.component_badge", {"lang": lang, "component_id": component.id},
-                         key(snap.components[component.id]))
+FILES = Files("embed")
+
+
+def _banner_shows(snap: status.Snapshot) -> tuple:
+    return snap.open_incidents, snap.active_maintenance
 
 
 def init_app(app) -> None:
@@ -166,11 +160,14 @@ def _item(kind: str, incident) -> dict:
     return item
 
 
+@FILES.output(depends=_banner_shows)
 @languages.route("/embed/status.json", bp)
 def status_json():
     return Response(api.dumps(banner_data()), mimetype="application/json")
 
 
+# Its news is in status.json: the script has only the site's settings (languages, URL).
+@FILES.output(depends=lambda snap: "script", languages=False)
 @bp.route("/embed/status.js")
 def script():
     """One script for every language: each language's folder (relative to the site's root) and
@@ -190,6 +187,7 @@ def script():
     return Response(body, mimetype=JS)
 
 
+@FILES.output(depends=_banner_shows)
 @languages.route("/embed/banner.html", bp)
 def banner():
     """The banner for an iframe: readable without script, links open in the host page's
@@ -199,12 +197,15 @@ def banner():
 
 # -- badges -----------------------------------------------------------------------------------
 
+@FILES.output(depends=lambda snap: snap.indicator)
 @languages.route("/badge.svg", bp)
 def badge():
     colour, label = INDICATOR_BADGES[g.snap.indicator]
     return _badge(_text(g.site.config.name), languages.translate(label), colour)
 
 
+@FILES.output(files=lambda snap: [{"component_id": c.id} for c in snap.site.config.components],
+              depends=lambda snap, component_id: snap.components[component_id])
 @languages.route("/components/<component_id>/badge.svg", bp)
 def component_badge(component_id: str):
     component = g.site.config.component(component_id)

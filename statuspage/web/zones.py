@@ -17,26 +17,20 @@ from flask import Flask, Response, abort, g, render_template, url_for
 
 from statuspage.state.status import IncidentView, Snapshot
 from statuspage.web import api, languages
-from statuspage.web.registry import Output, key
+from statuspage.web.registry import Files
 
 bp = languages.blueprint("zones")
 
 
-def outputs(snap: Snapshot):
+FILES = Files("zones")
+
+
+def _shard_shows(snap: Snapshot, first: str = "") -> tuple:
+    """A shard's codes, those that are everywhere, and the incidents both name."""
     index = snap.postcode_index
-    everyone = index[""]
-    for lang in languages.lang_values(snap.site):
-        for first, codes in index.items():
-            shown = [snap.views[i] for ids in (*codes.values(), *everyone.values())
-                     for i in ids]
-            yield Output("zones.shard" if first else "zones.everyone",
-                         {"lang": lang, **({"first": first} if first else {})},
-                         key(sorted(codes.items()), sorted(everyone.items()), shown))
-        # It names each place as the incidents do, recent ones included.
-        yield Output("zones.index", {"lang": lang},
-                     key(snap.open_views, list(snap.zones.items())))
-        for code, views in snap.zones.items():
-            yield Output("zones.zone", {"lang": lang, "code": code}, key(views))
+    codes, everyone = index[first], index[""]
+    shown = [snap.views[i] for ids in (*codes.values(), *everyone.values()) for i in ids]
+    return sorted(codes.items()), sorted(everyone.items()), shown
 
 
 def init_app(app: Flask) -> None:
@@ -62,6 +56,8 @@ def _shard(first: str) -> Response:
                      mimetype="application/json")
 
 
+@FILES.output(files=lambda snap: [{"first": first} for first in snap.postcode_index if first],
+              depends=_shard_shows)
 @languages.route("/zone/codes-<first>.json", bp)
 def shard(first: str):
     if first not in g.snap.postcode_index or not first:
@@ -69,17 +65,22 @@ def shard(first: str):
     return _shard(first)
 
 
+@FILES.output(depends=_shard_shows)
 @languages.route("/zone/codes.json", bp)
 def everyone():
     return _shard("")
 
 
+# It names each place as the incidents do, recent ones included.
+@FILES.output(depends=lambda snap: (snap.open_views, list(snap.zones.items())))
 @languages.route("/zone/", bp)
 def index():
     return render_template("zone/index.html", zones=[(code, _names(code, views))
                                                      for code, views in g.snap.zones.items()])
 
 
+@FILES.output(files=lambda snap: [{"code": code} for code in snap.zones],
+              depends=lambda snap, code: snap.zones[code])
 @languages.route("/zone/<code>/", bp)
 def zone(code: str):
     views = g.snap.zones.get(code)
