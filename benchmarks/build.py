@@ -89,9 +89,9 @@ def peak_mb(who: int = resource.RUSAGE_SELF) -> float:
 
 def library_build(root: Path, now: datetime, full: bool, workers: int | None):
     """The library's build of ``root`` into ``root/build`` (the one call to it)."""
-    from statuspage.freeze.build import build
+    from statuspage.freeze.build import BuildOptions, build
 
-    return build(root, out=root / "build", now=now, full=full, workers=workers)
+    return build(root, BuildOptions(out=root / "build", now=now, full=full, workers=workers))
 
 
 def phase(root: Path, name: str, now: datetime, workers: int | None,

@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # weigh this tree
 
-from statuspage.freeze.build import build  # noqa: E402
+from statuspage.freeze.build import BuildOptions, build  # noqa: E402
 
 BUDGET = 14_000
 
@@ -39,7 +39,7 @@ def main() -> None:
     args = parser.parse_args()
     now = datetime.fromisoformat(args.now)
     with tempfile.TemporaryDirectory() as folder:
-        out = build(args.site, Path(folder) / "out", now=now).out
+        out = build(args.site, BuildOptions(out=Path(folder) / "out", now=now)).out
         for edition in ("", "en/"):
             html = (out / edition / "index.html").read_bytes()
             loaded = {f"/{edition}": html}

@@ -13,18 +13,24 @@ from typing import TypeVar
 T = TypeVar("T")
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
+# In a worker only: the function it was forked to run. The parent never sets it, so two
+# callers (two threads of a daemon) never share a job; a worker gets its function with
+# the rest of the parent's memory, by the fork itself, never pickled.
+_WORK: Callable | None = None
+
 
 def forked_map(function: Callable[[int], T], workers: int) -> list[T]:
     """``function(n)`` for n in range(workers), each in a forked process; the results in
-    order. The workers are let end by themselves: a pool's terminate() (what leaving its
-    ``with`` does) kills them, and one killed while it held the task queue's lock left
-    another waiting for it forever, and the caller with it. They die with the caller too
-    (``_die_with``): a build killed with SIGKILL runs no cleanup, and its workers would
-    wait on its queue forever."""
-    pool = multiprocessing.get_context("fork").Pool(workers, initializer=_die_with,
-                                                     initargs=(os.getpid(),))
+    order. ``function`` may be any callable (a closure, a bound method): what it holds is
+    the caller's, seen by the workers as it was at the fork. The workers are let end by
+    themselves: a pool's terminate() (what leaving its ``with`` does) kills them, and one
+    killed while it held the task queue's lock left another waiting for it forever, and
+    the caller with it. They die with the caller too (``_start``): a build killed with
+    SIGKILL runs no cleanup, and its workers would wait on its queue forever."""
+    pool = multiprocessing.get_context("fork").Pool(workers, initializer=_start,
+                                                     initargs=(os.getpid(), function))
     try:
-        done = pool.map(function, range(workers))
+        done = pool.map(_run, range(workers))
         pool.close()
     except BaseException:
         pool.terminate()
@@ -32,6 +38,18 @@ def forked_map(function: Callable[[int], T], workers: int) -> list[T]:
     finally:
         pool.join()
     return done
+
+
+def _start(parent: int, function: Callable) -> None:
+    """In a worker, first: keep its function, and die with the parent."""
+    global _WORK
+    _WORK = function
+    _die_with(parent)
+
+
+def _run(number: int):
+    assert _WORK is not None
+    return _WORK(number)
 
 
 def _die_with(parent: int) -> None:

@@ -14,7 +14,7 @@ from conftest import NOW, REPO, TESTS
 from playwright.sync_api import Browser, Page
 from serving import serving
 
-from statuspage.freeze.build import build
+from statuspage.freeze.build import BuildOptions, build
 
 pytestmark = pytest.mark.browser
 
@@ -35,7 +35,7 @@ def example_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     root = tmp_path_factory.mktemp("a11y")
     for part in ("content", "incidents"):
         shutil.copytree(REPO / part, root / "site" / part)
-    out = build(root / "site", root / "out", now=NOW).out
+    out = build(root / "site", BuildOptions(out=root / "out", now=NOW)).out
     with serving(root=out) as (url, _server):
         yield url
 

@@ -20,7 +20,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
 from statuspage.content.loader import load_site
-from statuspage.freeze.build import BuildResult, build
+from statuspage.freeze.build import BuildOptions, BuildResult, build
 from statuspage.refs import ref_of
 from statuspage.state.status import Snapshot
 from statuspage.web import api, create_app
@@ -134,7 +134,7 @@ def frozen(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
     root = tmp_path_factory.mktemp("api")
     shutil.copytree(SITES / "basic", root / "site")
     add_maintenance(root / "site")
-    return build(root / "site", root / "out", now=NOW)
+    return build(root / "site", BuildOptions(out=root / "out", now=NOW))
 
 
 @pytest.mark.parametrize("now", [NOW, DURING, AFTER], ids=["before", "during", "after"])
@@ -193,7 +193,9 @@ def test_every_file_is_frozen_and_nothing_else(frozen: BuildResult):
     assert written == {url.lstrip("/") for url in FILES}
     assert frozen.warnings == ()
     snap = Snapshot(load_site(frozen.out.parent / "site"), NOW)
-    assert [o.endpoint for o in api.outputs(snap)] == [f"api.{e}" for e in api.FILES]
+    declared: list = []
+    api.FILES.add_outputs(snap, (None,), declared)
+    assert [o.endpoint for o in declared] == [f"api.{e}" for e in api.DOCUMENTS]
 
 
 def _counting_transitions(monkeypatch) -> list[str]:
@@ -218,17 +220,19 @@ def test_planning_the_api_keeps_each_settled_incidents_times_for_the_next_build(
     from datetime import timedelta
 
     from statuspage.state.documents import Documents
+    from statuspage.state.settled import Settled
 
     site = load_site(site_dir)
-    snap = Snapshot(site, NOW)
-    list(api.outputs(snap))
+    memory = Settled()  # the daemon's, in its caches
+    snap = Snapshot(site, NOW, memory)
+    api.FILES.add_outputs(snap, (None,), [])
     asked = _counting_transitions(monkeypatch)
     documents = Documents(snap)
-    for _, method in api.FILES.values():
+    for _, method in api.DOCUMENTS.values():
         method(documents)
     assert asked == []  # a worker forked after the planning works none out
-    later = Snapshot(site, NOW + timedelta(minutes=1))
-    list(api.outputs(later))
+    later = Snapshot(site, NOW + timedelta(minutes=1), memory)
+    api.FILES.add_outputs(later, (None,), [])
     kept = [v.id for v in later.views.values() if v is snap.views[v.id]]
     assert kept and len(kept) < len(later.views)
     assert sorted(asked) == sorted(set(later.views) - set(kept))
@@ -581,19 +585,20 @@ def test_documents_kept_for_settled_incidents_are_those_worked_out_anew(example_
     from datetime import timedelta
 
     from statuspage.state import documents, view
+    from statuspage.state.settled import Settled
 
     site = load_site(example_dir)
+    memory = Settled()  # a daemon's, from one build to the next
     times = sorted({t for i in site.incidents for t in
                     (i.started, *(u.time for u in i.updates), view.settled_from(i))})
     moments = [t + delta for t in times for delta in (-timedelta(seconds=1), timedelta(0))]
     moments.append(times[-1] + timedelta(days=3))
     for now in (*moments, *reversed(moments)):
-        kept = documents.Documents(Snapshot(site, now)).summary()
-        view._SETTLED.clear()
-        anew = documents.Documents(Snapshot(site, now)).summary()
+        kept = documents.Documents(Snapshot(site, now, memory)).summary()
+        anew = documents.Documents(Snapshot(site, now)).summary()  # a memory of its own
         assert kept == anew, now
-        documents.Documents(Snapshot(site, now)).summary()  # kept for the next moment
-    documents.Documents(Snapshot(site, moments[-1])).summary()
+        documents.Documents(Snapshot(site, now, memory)).summary()  # kept for the next moment
+    documents.Documents(Snapshot(site, moments[-1], memory)).summary()
     asked = _counting_transitions(monkeypatch)
-    documents.Documents(Snapshot(site, moments[-1] + timedelta(days=1))).summary()
+    documents.Documents(Snapshot(site, moments[-1] + timedelta(days=1), memory)).summary()
     assert asked == []  # all settled by then, all kept

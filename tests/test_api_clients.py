@@ -28,7 +28,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from serving import serving
 from test_api import DURING, FIBRE, NOW, SITES, WORKS, add_maintenance
 
-from statuspage.freeze.build import build
+from statuspage.freeze.build import BuildOptions, build
 from statuspage.refs import ref_of
 
 STATUSCHECK = "statuscheck==3.11.0"
@@ -47,7 +47,7 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     add_maintenance(root / "site")
     served = root / "served"
     for name, now in (("now", NOW), ("during", DURING)):
-        build(root / "site", served / name, now=now)
+        build(root / "site", BuildOptions(out=served / name, now=now))
     with serving(root=served) as (url, _server):
         yield url
 

@@ -43,7 +43,7 @@ from serving import serving
 from test_api import BASE, DURING, NOW, SITES, add_maintenance
 from test_embed import resolve_fibre
 
-from statuspage.freeze.build import build
+from statuspage.freeze.build import BuildOptions, build
 
 NODE_MODULES = TESTS / "js" / "node_modules"
 WIDGET = NODE_MODULES / "@statuspage" / "status-widget" / "dist" / "index.js"
@@ -102,7 +102,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     for name in ("open", "calm"):
         add_maintenance(shutil.copytree(SITES / "basic", root / name))
     resolve_fibre(root / "calm")
-    builds = {state: build(root / site, root / "out" / state, now=now).out
+    builds = {state: build(root / site, BuildOptions(out=root / "out" / state, now=now)).out
               for state, (site, now) in STATES.items()}
     with ExitStack() as stack:
         served = {state: stack.enter_context(serving(root=out, cors=True))

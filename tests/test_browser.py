@@ -14,7 +14,7 @@ from conftest import FIBRE, NOW, browser_context
 from playwright.sync_api import Browser, Page, expect
 from serving import serving
 
-from statuspage.freeze.build import build
+from statuspage.freeze.build import BuildOptions, build
 
 pytestmark = pytest.mark.browser
 
@@ -26,7 +26,7 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The basic site, frozen and served over HTTP on 127.0.0.1."""
     root = tmp_path_factory.mktemp("browser")
     shutil.copytree(SITES / "basic", root / "site")
-    out = build(root / "site", root / "out", now=NOW).out
+    out = build(root / "site", BuildOptions(out=root / "out", now=NOW)).out
     with serving(root=out) as (url, _server):
         yield url
 

@@ -14,7 +14,7 @@ from conftest import PARIS, REPO, browser_context
 from playwright.sync_api import Browser, Page, expect
 from serving import serving
 
-from statuspage.freeze.build import build
+from statuspage.freeze.build import BuildOptions, build
 
 pytestmark = pytest.mark.browser
 
@@ -28,7 +28,7 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     root = tmp_path_factory.mktemp("journey")
     for part in ("content", "incidents"):
         shutil.copytree(REPO / part, root / "site" / part)
-    out = build(root / "site", root / "out", now=LATE).out
+    out = build(root / "site", BuildOptions(out=root / "out", now=LATE)).out
     with serving(root=out) as (url, _server):
         yield url
 

@@ -12,8 +12,8 @@ from conftest import FIBRE, NOW, PARIS, TESTS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from statuspage.content.edition import load_site
-from statuspage.freeze.build import build
+from statuspage.content.edition import DESK, EDITIONS, load_site
+from statuspage.freeze.build import BuildOptions, build
 from statuspage.model import Text
 from statuspage.state import announcements as channels
 from statuspage.state.status import Snapshot
@@ -38,8 +38,9 @@ def ssml(out: Path, lang: str) -> ET.Element:
 
 def test_the_version_is_the_same_on_the_page_the_desk_the_phone_and_the_sms(
         example_dir: Path, tmp_path: Path):
-    public = build(example_dir, tmp_path / "public", now=EXAMPLE_NOW).out
-    desk = build(example_dir, tmp_path / "desk", now=EXAMPLE_NOW, edition="desk").out
+    public = build(example_dir, BuildOptions(out=tmp_path / "public", now=EXAMPLE_NOW)).out
+    desk = build(example_dir, BuildOptions(out=tmp_path / "desk", now=EXAMPLE_NOW,
+                                           edition=DESK)).out
     ref = reference(example_dir, LYON)
     # Two updates published, the latest at 08:10 (site zone).
     for lang, prefix, said in (("fr", "", "point n° 2 de 08:10"),
@@ -59,7 +60,7 @@ def test_the_version_is_the_same_on_the_page_the_desk_the_phone_and_the_sms(
 
 
 def test_the_phone_line_reads_the_lyon_incident(example_dir: Path, tmp_path: Path):
-    out = build(example_dir, tmp_path / "out", now=EXAMPLE_NOW).out
+    out = build(example_dir, BuildOptions(out=tmp_path / "out", now=EXAMPLE_NOW)).out
     ref = reference(example_dir, LYON)
     said = text(out, "channels/fr/ivr.txt")
     assert "Fibre et Télévision" in said and "Lyon 3e" in said
@@ -82,8 +83,9 @@ def test_the_phone_line_reads_the_lyon_incident(example_dir: Path, tmp_path: Pat
 
 def test_nothing_open_is_a_calm_sentence(site_dir: Path, tmp_path: Path):
     (site_dir / "incidents" / f"{FIBRE}.md").unlink()
-    for edition in ("public", "desk"):
-        out = build(site_dir, tmp_path / edition, now=NOW, edition=edition).out
+    for edition in EDITIONS:
+        out = build(site_dir, BuildOptions(out=tmp_path / edition.name, now=NOW,
+                                           edition=edition)).out
         assert text(out, "channels/fr/ivr.txt") == (
             "Tous nos services fonctionnent normalement. Merci de votre appel.\n")
         assert text(out, "channels/en/ivr.txt") == (
@@ -115,7 +117,7 @@ def test_three_most_severe_then_how_many_others(site_dir: Path, tmp_path: Path):
     add(site_dir, "minor-one", "minor", "09")
     add(site_dir, "critical-one", "critical", "08")
     add(site_dir, "none-one", "none", "10")
-    out = build(site_dir, tmp_path / "out", now=NOW).out
+    out = build(site_dir, BuildOptions(out=tmp_path / "out", now=NOW)).out
     said = text(out, "channels/en/ivr.txt").split("\n\n")
     # critical, then major (the fibre cut), then minor; the one of no impact is counted.
     assert len(said) == 4 and said[3] == "And 1 other incident on our status page.\n"
@@ -134,7 +136,7 @@ def test_three_most_severe_then_how_many_others(site_dir: Path, tmp_path: Path):
 
 def test_the_build_warns_when_staff_text_is_too_long_to_say(site_dir: Path, tmp_path: Path):
     add(site_dir, "long", "critical", "08", todo=" ".join(["Attendez encore"] * 80) + ".")
-    result = build(site_dir, tmp_path / "out", now=NOW)
+    result = build(site_dir, BuildOptions(out=tmp_path / "out", now=NOW))
     warnings = [str(w) for w in result.warnings if "ivr.txt" in str(w)]
     assert warnings and warnings[0].startswith("channels/fr/ivr.txt: ")
     assert "over 900" in warnings[0]
@@ -188,7 +190,7 @@ def test_french_titles_stay_in_the_gsm_alphabet(title: str):
 
 
 def test_the_sms_of_the_fibre_cut(site_dir: Path, tmp_path: Path):
-    out = build(site_dir, tmp_path / "out", now=NOW).out
+    out = build(site_dir, BuildOptions(out=tmp_path / "out", now=NOW)).out
     ref = reference(site_dir, FIBRE)
     assert text(out, f"channels/fr/sms/{ref}.txt") == (
         f"Coupure fibre à Lyon. Cause identifiée. Point no 2 de 08:10. Prochain point : "

@@ -21,7 +21,7 @@ from serving import wait_for as _wait
 
 from statuspage import cli, files
 from statuspage.content.loader import load_site
-from statuspage.freeze.build import MARKER, BuildResult
+from statuspage.freeze.build import MARKER, BuildOptions, BuildResult
 from statuspage.freeze.build import build as real_build
 from statuspage.ops.daemon import Daemon, RunOptions
 from statuspage.ops.reminders import Reminders, overdue
@@ -49,10 +49,9 @@ class Builds:
     def __init__(self):
         self.times: list[datetime] = []
 
-    def __call__(self, root: Path, out: Path | None = None, url=None, now=None,
-                 site=None) -> BuildResult:
-        self.times.append(now)
-        return BuildResult(out or root / "build", 7, 0.01)
+    def __call__(self, root: Path, options: BuildOptions, site=None, caches=None) -> BuildResult:
+        self.times.append(options.now)
+        return BuildResult(options.out or root / "build", 7, 0.01)
 
 
 @pytest.fixture
@@ -353,8 +352,8 @@ def test_a_broken_site_yaml_at_start_publishes_nothing(start, site_dir, log):
 def test_an_unexpected_error_is_logged_and_the_daemon_carries_on(start, site_dir, log, caplog):
     calls = []
 
-    def flaky(root, out=None, url=None, now=None, site=None):
-        calls.append(now)
+    def flaky(root, options, site=None, caches=None):
+        calls.append(options.now)
         if len(calls) == 1:
             raise OSError("disk full")
         return BuildResult(root / "build", 7, 0.01)
@@ -515,10 +514,10 @@ def test_triggers_during_a_build_coalesce_into_one_more_build(start, log):
     entered, release = threading.Event(), threading.Event()
     calls, running, most = [], [0], [0]
 
-    def slow(root, out=None, url=None, now=None, site=None):
+    def slow(root, options, site=None, caches=None):
         running[0] += 1
         most[0] = max(most[0], running[0])
-        calls.append(now)
+        calls.append(options.now)
         if len(calls) == 2:
             entered.set()
             release.wait(10)
@@ -551,8 +550,8 @@ def test_stop_waits_for_the_build_in_progress_then_stops_the_scheduler(site_dir,
     entered, release = threading.Event(), threading.Event()
     calls = []
 
-    def slow(root, out=None, url=None, now=None, site=None):
-        calls.append(now)
+    def slow(root, options, site=None, caches=None):
+        calls.append(options.now)
         if len(calls) == 2:
             entered.set()
             release.wait(10)
@@ -682,11 +681,11 @@ def test_content_that_fails_to_render_falls_back_too(start, site_dir, log, caplo
     """A new content the renderer chokes on: the previous content is built instead."""
     good = []
 
-    def build(root, out=None, url=None, now=None, site=None):
+    def build(root, options, site=None, caches=None):
         if any(i.id == "2026-11-26-new" for i in site.incidents):
             raise ValueError("a page cannot be written")
         good.append(site)
-        return real_build(root, out, url=url, now=now, site=site)
+        return real_build(root, options, site=site, caches=caches)
 
     daemon = start(NOW, build=build)
     (site_dir / "incidents" / "2026-11-26-new.md").write_text(
@@ -871,7 +870,7 @@ def test_a_change_saved_during_a_build_is_built_next_without_waiting_for_a_look(
     daemon, _ = watching
     entered, release = threading.Event(), threading.Event()
 
-    def slow(root, out=None, url=None, now=None, site=None):
+    def slow(root, options, site=None, caches=None):
         entered.set()
         release.wait(10)
         return BuildResult(root / "build", 7, 0.01)

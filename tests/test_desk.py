@@ -16,8 +16,8 @@ from conftest import FIBRE, NOW, PARIS, TRANSLATED
 from statuspage import cli
 from statuspage.content import edition as desk
 from statuspage.content.loader import load_site
-from statuspage.errors import BuildError, ContentError, StatusPageError
-from statuspage.freeze.build import MARKER, build
+from statuspage.errors import ContentError, StatusPageError
+from statuspage.freeze.build import MARKER, BuildOptions, build
 from statuspage.freeze.tree import Manifest
 from statuspage.ops.daemon import Daemon, RunOptions
 from statuspage.refs import ref_of
@@ -207,7 +207,7 @@ def test_the_public_loader_never_reads_internal_files(site_dir):
     with pytest.raises(ContentError):
         desk.load_site(site_dir)
     with_files = load_site(site_dir)
-    assert build(site_dir, now=NOW).pages > 0
+    assert build(site_dir, BuildOptions(now=NOW)).pages > 0
     assert with_files == load_site_without_internal(site_dir)
 
 
@@ -322,7 +322,7 @@ def test_git_ignores_what_the_builds_leave_beside_the_content(tmp_path):
     for _ in range(2):
         run(site, "build")
         run(site, "build", "--edition", "desk")
-    assert (site / f"{desk.OUT['desk']}").is_dir()
+    assert (site / desk.DESK.folder).is_dir()
     subprocess.run(["git", "init", "-q", str(site)], check=True)
     listed = subprocess.run(["git", "-C", str(site), "status", "--porcelain",
                              "--untracked-files=all"], check=True, capture_output=True,
@@ -372,7 +372,7 @@ def test_nothing_public_links_to_the_desk(canary_site):
 
 def test_the_search_index_finds_by_reference_tag_component_and_words(canary_site):
     site = desk.load_site(canary_site)
-    client = create_app(site, now=NOW, edition="desk").test_client()
+    client = create_app(site, now=NOW, edition=desk.DESK).test_client()
     entries = {e["ref"]: e for e in client.get("/en/desk/search.json").get_json()["incidents"]}
     fibre, bill = entries[ref_of(FIBRE)], entries[ref_of(TRANSLATED)]
     assert fibre["id"] == FIBRE and fibre["open"] and not bill["open"]  # resolved ones too
@@ -395,26 +395,26 @@ def test_the_public_app_shows_nothing_internal_even_given_the_desk_site(canary_s
 
 
 def test_a_public_build_given_the_desk_site_shows_nothing_internal(canary_site):
-    build(canary_site, now=NOW, site=desk.load_site(canary_site))
+    build(canary_site, BuildOptions(now=NOW), site=desk.load_site(canary_site))
     assert leaks(canary_site / "build") == []
 
 
 def test_build_refuses_an_unknown_edition(site_dir):
-    with pytest.raises(BuildError, match="unknown edition 'staff'"):
-        build(site_dir, now=NOW, edition="staff")
+    with pytest.raises(ValueError, match="unknown edition 'staff'"):
+        desk.named("staff")
     result = run(site_dir, "build", "--edition", "staff", ok=False)
     assert result.exit_code == 2
 
 
 def test_the_desk_preview_reads_the_notes_as_they_change(canary_site):
     """statuspage serve --edition desk: the live site, internal files re-read on change."""
-    app = create_app(desk.live_site(canary_site, "desk"), edition="desk")
+    app = create_app(desk.DESK.live_site(canary_site), edition=desk.DESK)
     client = app.test_client()
     page = client.get(f"/incidents/{FIBRE}/").get_data(as_text=True)
     assert "CanaryNoteTwoFibre" in page and "Interne — ne pas diffuser" in page
     run(canary_site, "note", FIBRE, "-m", "Vu en direct.")
     assert "Vu en direct." in client.get(f"/incidents/{FIBRE}/").get_data(as_text=True)
-    public = create_app(desk.live_site(canary_site, "public")).test_client()
+    public = create_app(desk.PUBLIC.live_site(canary_site)).test_client()
     assert "CanaryNoteTwoFibre" not in public.get(f"/incidents/{FIBRE}/").get_data(as_text=True)
 
 
@@ -464,7 +464,7 @@ def test_the_daemon_writes_its_period_into_the_desk(canary_site, monkeypatch):
     """The desk calls itself stale after twice the daemon's --every; built by hand, after
     twice the daemon's default."""
     monkeypatch.chdir(canary_site)
-    build(canary_site, canary_site / "by-hand", now=NOW, edition="desk")
+    build(canary_site, BuildOptions(out=canary_site / "by-hand", now=NOW, edition=desk.DESK))
     assert 'data-stale-after="600"' in (canary_site / "by-hand" / "index.html").read_text(
         encoding="utf-8")
     daemon = Daemon(canary_site, RunOptions(every=timedelta(minutes=2),
@@ -584,8 +584,9 @@ def test_the_desk_is_built_for_a_call(example_dir, chromium):
 
     lyon = "2026-11-26-coupure-fibre-lyon"
     (example_dir / "incidents" / "2026-11-25-marseille.md").write_text(MARSEILLE, "utf-8")
-    out = build(example_dir, example_dir / "build-desk", edition="desk",
-                now=datetime(2026, 11, 26, 10, 0, tzinfo=PARIS), pinned=True).out
+    out = build(example_dir, BuildOptions(
+        out=example_dir / "build-desk", edition=desk.DESK,
+        now=datetime(2026, 11, 26, 10, 0, tzinfo=PARIS), pinned=True)).out
     with serving(root=out) as (url, _server):
         for context in browser_context(chromium):
             page = context.new_page()
@@ -621,8 +622,9 @@ def test_the_desk_is_built_for_a_call(example_dir, chromium):
 def test_the_phone_block_says_what_to_say_then_the_facts_in_order(example_dir):
     """Past the promised 18:00 with no update: the next update is late, in red, with
     what to tell the caller; each label says whose action it is."""
-    out = build(example_dir, example_dir / "build-desk", edition="desk",
-                now=datetime(2026, 11, 26, 19, 0, tzinfo=PARIS)).out
+    out = build(example_dir, BuildOptions(
+        out=example_dir / "build-desk", edition=desk.DESK,
+        now=datetime(2026, 11, 26, 19, 0, tzinfo=PARIS))).out
     home = (out / "index.html").read_text("utf-8")
     card = home.split('class="desk-card"', 1)[1].split("</article>", 1)[0]
     labels = ["Quoi dire", "Depuis", "Services et lieux", "Prochaine mise à jour",
@@ -648,7 +650,8 @@ def test_a_desk_left_unbuilt_says_it_may_be_out_of_date(site_dir, chromium):
     from statuspage.web.desk import STALE_AFTER
 
     long_ago = datetime.now(PARIS) - timedelta(seconds=2 * STALE_AFTER)
-    out = build(site_dir, site_dir / "build-desk", edition="desk", now=long_ago).out
+    out = build(site_dir, BuildOptions(out=site_dir / "build-desk", edition=desk.DESK,
+                                       now=long_ago)).out
     with serving(root=out) as (url, _server):
         for context in browser_context(chromium):
             page = context.new_page()

@@ -28,7 +28,7 @@ from serving import SiteHandler, serving
 
 from statuspage.cli import main
 from statuspage.content.loader import load_site
-from statuspage.freeze.build import BuildResult, build
+from statuspage.freeze.build import BuildOptions, BuildResult, build
 from statuspage.web import create_app, embed
 
 SITES = TESTS / "sites"
@@ -99,7 +99,7 @@ def test_unknown_component_badge_is_not_found(client):
 def frozen(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
     root = tmp_path_factory.mktemp("embed-freeze")
     shutil.copytree(SITES / "basic", root / "site")
-    return build(root / "site", root / "out", now=NOW)
+    return build(root / "site", BuildOptions(out=root / "out", now=NOW))
 
 
 # URL → file it is frozen to → a piece of text it must contain.
@@ -274,8 +274,8 @@ def test_script_is_small_and_self_contained(frozen: BuildResult):
 
 def test_script_knows_the_editions_and_the_configured_url(tmp_path: Path):
     shutil.copytree(SITES / "basic", tmp_path / "site")
-    out = build(tmp_path / "site", tmp_path / "out", url="https://status.other.example/",
-                now=NOW).out
+    out = build(tmp_path / "site", BuildOptions(out=tmp_path / "out",
+                                                url="https://status.other.example/", now=NOW)).out
     text = (out / "embed" / "status.js").read_text("utf-8")
     # Its own address comes first; the configured url only when it cannot be read.
     assert 'b=m?m[1]:"https://status.other.example"' in text
@@ -486,7 +486,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     shutil.copytree(SITES / "basic", root / "open")
     shutil.copytree(SITES / "basic", root / "calm")
     resolve_fibre(root / "calm")
-    builds = {name: build(root / name, root / f"out-{name}", now=NOW).out
+    builds = {name: build(root / name, BuildOptions(out=root / f"out-{name}", now=NOW)).out
               for name in ("open", "calm")}
     with (serving(_StatusHandler, root=builds["open"], mode="ok", cors=True)
           as (status_url, status),

@@ -17,7 +17,7 @@ from lxml import etree
 
 from statuspage import cli, i18n
 from statuspage.content.loader import load_site
-from statuspage.freeze.build import build
+from statuspage.freeze.build import BuildOptions, build
 from statuspage.web import create_app
 
 BASE = "https://status.test.example"
@@ -72,7 +72,7 @@ def update(site: Path, monkeypatch, *args: str) -> None:
 
 
 def test_every_feed_is_valid_for_feedparser(feed_site: Path, tmp_path: Path):
-    out = build(feed_site, tmp_path / "out", now=NOW).out
+    out = build(feed_site, BuildOptions(out=tmp_path / "out", now=NOW)).out
     files = feed_files(out)
     # per edition: updates and history in 2 formats, 3 components × 2 formats, and each of
     # the 3 incidents followed (open, ended lately, or to come) in 2 formats
@@ -88,7 +88,7 @@ def test_every_feed_is_valid_for_feedparser(feed_site: Path, tmp_path: Path):
 
 
 def test_one_entry_per_update_newest_first_in_the_edition_language(feed_site, tmp_path):
-    out = build(feed_site, tmp_path / "out", now=NOW).out
+    out = build(feed_site, BuildOptions(out=tmp_path / "out", now=NOW)).out
     fr = parse(out, "updates.atom").entries
     en = parse(out, "en/updates.rss").entries
     # fibre: 2 updates, billing: 3, the maintenance notice: 1
@@ -119,7 +119,7 @@ def test_one_entry_per_update_newest_first_in_the_edition_language(feed_site, tm
 
 
 def test_entry_links_open_the_update_on_its_permalink(feed_site, tmp_path):
-    out = build(feed_site, tmp_path / "out", now=NOW).out
+    out = build(feed_site, BuildOptions(out=tmp_path / "out", now=NOW)).out
     for path in ("updates.rss", "en/updates.atom", "components/fibre/updates.rss"):
         for entry in parse(out, path).entries:
             assert entry.id == entry.link
@@ -131,15 +131,16 @@ def test_entry_links_open_the_update_on_its_permalink(feed_site, tmp_path):
 
 def test_ids_are_stable_and_a_new_update_adds_exactly_one_entry(feed_site, tmp_path,
                                                                 monkeypatch):
-    first = build(feed_site, tmp_path / "first", now=NOW).out
-    again = build(feed_site, tmp_path / "again", now=NOW + timedelta(hours=1)).out
+    first = build(feed_site, BuildOptions(out=tmp_path / "first", now=NOW)).out
+    again = build(feed_site, BuildOptions(out=tmp_path / "again", now=NOW + timedelta(hours=1))).out
     for path in feed_files(first):
         # nothing new: the same bytes, whatever the time of the build
         assert (first / path).read_bytes() == (again / path).read_bytes(), path
     before = {path: ids(first, path) for path in feed_files(first)}
 
     update(feed_site, monkeypatch, FIBRE, "--status", "monitoring", "-m", "Réparé, on surveille.")
-    after_out = build(feed_site, tmp_path / "after", now=NOW + timedelta(minutes=5)).out
+    after_out = build(feed_site, BuildOptions(out=tmp_path / "after",
+                                              now=NOW + timedelta(minutes=5))).out
     for path, old in before.items():
         new = ids(after_out, path)
         added = [i for i in new if i not in old]
@@ -163,15 +164,15 @@ def test_ids_are_stable_and_a_new_update_adds_exactly_one_entry(feed_site, tmp_p
 
 
 def test_a_feed_without_entries_does_not_change_from_build_to_build(site_dir, tmp_path):
-    first = build(site_dir, tmp_path / "first", now=NOW).out
-    later = build(site_dir, tmp_path / "later", now=NOW + timedelta(days=1)).out
+    first = build(site_dir, BuildOptions(out=tmp_path / "first", now=NOW)).out
+    later = build(site_dir, BuildOptions(out=tmp_path / "later", now=NOW + timedelta(days=1))).out
     for path in ("components/adsl/updates.atom", "en/components/adsl/updates.rss"):
         assert parse(first, path).entries == []
         assert (first / path).read_bytes() == (later / path).read_bytes()
 
 
 def test_component_feeds_carry_only_their_incidents(feed_site, tmp_path):
-    out = build(feed_site, tmp_path / "out", now=NOW).out
+    out = build(feed_site, BuildOptions(out=tmp_path / "out", now=NOW)).out
     expected = {"fibre": {FIBRE}, "billing": {BILLING}, "adsl": {WORKS}}
     for component, incidents in expected.items():
         for prefix in ("", "en/"):
@@ -185,7 +186,7 @@ def test_component_feeds_carry_only_their_incidents(feed_site, tmp_path):
 def test_feeds_hold_at_most_feed_entries(feed_site, tmp_path):
     config = feed_site / "content" / "site.yaml"
     config.write_text(config.read_text("utf-8") + "feed_entries: 2\n", "utf-8")
-    out = build(feed_site, tmp_path / "out", now=NOW).out
+    out = build(feed_site, BuildOptions(out=tmp_path / "out", now=NOW)).out
     titles = [e.title for e in parse(out, "updates.rss").entries]
     assert titles == ["Cause identifiée\u00a0: Coupure fibre à Lyon",
                       "Analyse en cours\u00a0: Coupure fibre à Lyon"]
@@ -193,7 +194,7 @@ def test_feeds_hold_at_most_feed_entries(feed_site, tmp_path):
 
 
 def test_dates_carry_their_offset(feed_site, tmp_path):
-    out = build(feed_site, tmp_path / "out", now=NOW).out
+    out = build(feed_site, BuildOptions(out=tmp_path / "out", now=NOW)).out
     rss = etree.parse(str(out / "updates.rss"))
     for date in rss.iterfind(".//pubDate"):
         assert date.text.endswith(" +0100"), date.text  # RFC 822, site zone
@@ -204,7 +205,7 @@ def test_dates_carry_their_offset(feed_site, tmp_path):
 
 
 def test_history_feeds_follow_statuspage(feed_site, tmp_path):
-    out = build(feed_site, tmp_path / "out", now=NOW).out
+    out = build(feed_site, BuildOptions(out=tmp_path / "out", now=NOW)).out
     rss = etree.parse(str(out / "en" / "history.rss")).getroot()
     channel = rss.find("channel")
     assert channel.findtext("title") == "Test Status Status - Incident History"
@@ -246,7 +247,7 @@ def test_french_history_feeds_write_dates_in_french(feed_site, tmp_path):
     """The French feed's dates are in French order ("3 déc.", as Babel writes them, not
     Statuspage's English "déc. 3"), with the markup Statuspage's tools read the numbers
     from; the English feed keeps Statuspage's order."""
-    out = build(feed_site, tmp_path / "out", now=NOW).out
+    out = build(feed_site, BuildOptions(out=tmp_path / "out", now=NOW)).out
     for feed, expected in (("history.rss", "25 nov., 10:00 CET"),
                            ("en/history.rss", "Nov 25, 10:00 CET")):
         items = parse(out, feed).entries
@@ -271,7 +272,7 @@ def events(out: Path, path: str) -> dict[str, object]:
 
 
 def test_maintenance_calendar(feed_site, tmp_path, monkeypatch):
-    out = build(feed_site, tmp_path / "out", now=NOW).out
+    out = build(feed_site, BuildOptions(out=tmp_path / "out", now=NOW)).out
     found = events(out, "maintenance.ics")
     assert list(found) == [f"{WORKS}@status.test.example"]
     event = found[f"{WORKS}@status.test.example"]
@@ -288,7 +289,7 @@ def test_maintenance_calendar(feed_site, tmp_path, monkeypatch):
     assert events(out, "components/billing/maintenance.ics") == {}
 
     update(feed_site, monkeypatch, WORKS, "--status", "cancelled", "-m", "Travaux reportés.")
-    out = build(feed_site, tmp_path / "after", now=NOW + timedelta(minutes=5)).out
+    out = build(feed_site, BuildOptions(out=tmp_path / "after", now=NOW + timedelta(minutes=5))).out
     cancelled = events(out, "maintenance.ics")[f"{WORKS}@status.test.example"]
     assert (str(cancelled["STATUS"]), cancelled["SEQUENCE"]) == ("CANCELLED", 1)
 
@@ -303,7 +304,7 @@ def test_no_script_survives_into_a_feed_or_the_calendar(site_dir, tmp_path):
     works = works.replace("## 2026-11-25 10:30 · identified",
                           "<!-- note interne -->\n\n## 2026-11-25 10:30 · scheduled")
     (site_dir / "incidents" / "2026-12-03-hostile-works.md").write_text(works, "utf-8")
-    out = build(site_dir, tmp_path / "out", now=NOW).out
+    out = build(site_dir, BuildOptions(out=tmp_path / "out", now=NOW)).out
     for path in ("maintenance.ics", "en/maintenance.ics", "components/adsl/maintenance.ics"):
         calendar = Calendar.from_ical((out / path).read_bytes())
         [event] = calendar.walk("VEVENT")
@@ -345,7 +346,7 @@ def test_unknown_component_feed_is_not_found(client):
 
 
 def test_every_page_announces_its_feeds(feed_site, tmp_path):
-    out = build(feed_site, tmp_path / "out", now=NOW).out
+    out = build(feed_site, BuildOptions(out=tmp_path / "out", now=NOW)).out
     pages = [p for p in out.rglob("*.html") if p.relative_to(out).parts[0] != "r"]
     assert len(pages) > 10  # (not the /r/<REF>/ pages: they only send the visitor on)
     for page in pages:
@@ -361,7 +362,7 @@ def test_every_page_announces_its_feeds(feed_site, tmp_path):
 
 
 def test_subscribe_section_on_home_and_component_pages(feed_site, tmp_path):
-    out = build(feed_site, tmp_path / "out", now=NOW).out
+    out = build(feed_site, BuildOptions(out=tmp_path / "out", now=NOW)).out
     home = (out / "index.html").read_text("utf-8")
     assert 'id="subscribe"' in home and "Suivre les mises à jour" in home
     assert 'href="webcal://status.test.example/maintenance.ics"' in home
@@ -390,7 +391,7 @@ def test_feeds_follow_the_live_site(site_dir, now):
 def test_two_updates_in_the_same_minute_are_two_entries(site_dir, tmp_path, monkeypatch):
     update(site_dir, monkeypatch, FIBRE, "--status", "monitoring", "-m", "Première.")
     update(site_dir, monkeypatch, FIBRE, "--status", "monitoring", "-m", "Seconde.")
-    out = build(site_dir, tmp_path / "out", now=NOW).out
+    out = build(site_dir, BuildOptions(out=tmp_path / "out", now=NOW)).out
     entries = parse(out, "updates.atom").entries
     assert [e.id.split("#")[1] for e in entries[:2]] == [
         "update-20261126T1100Z-monitoring-2", "update-20261126T1100Z-monitoring"]
@@ -422,7 +423,7 @@ def test_an_incident_feed_without_updates_is_dated_from_the_incident(site_dir, t
     (site_dir / "incidents" / "2026-11-26-silent.md").write_text(
         "---\ntitle: Lenteurs\nimpact: minor\ncomponents: [fibre]\n"
         f"started: {started:%Y-%m-%d %H:%M}\n---\nNous regardons.\n", "utf-8")
-    out = build(site_dir, tmp_path / "out", now=NOW).out
+    out = build(site_dir, BuildOptions(out=tmp_path / "out", now=NOW)).out
     for path in ("incidents/2026-11-26-silent/updates.atom",
                  "en/incidents/2026-11-26-silent/updates.rss"):
         feed = parse(out, path)

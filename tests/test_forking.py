@@ -1,4 +1,5 @@
-"""forked_map: work in forked processes, which end by themselves."""
+"""forked_map: work in forked processes, which end by themselves; the work shared out with
+it (parsing, linking) gives what one process gives."""
 
 from __future__ import annotations
 
@@ -39,6 +40,19 @@ def test_a_failing_share_raises_in_the_parent_and_leaves_no_process():
     with pytest.raises(ValueError, match="worker 1 failed"):
         forked_map(_fails, 3)
     assert multiprocessing.active_children() == []
+
+
+def test_a_closure_runs_in_the_workers_and_the_parent_keeps_no_job():
+    """What the work needs is the caller's (a closure here, as the builder's and the
+    loader's shares are): the workers see it by the fork, and nothing of it stays behind in
+    a module for another caller to find."""
+    import statuspage.forking as forking
+
+    shares = [["a", "b"], ["c"], []]
+    done = forked_map(lambda number: (os.getpid(), [s.upper() for s in shares[number]]), 3)
+    assert [found for _, found in done] == [["A", "B"], ["C"], []]
+    assert os.getpid() not in {pid for pid, _ in done}
+    assert forking._WORK is None
 
 
 def _children(pid: int) -> set[int]:
@@ -117,3 +131,40 @@ def test_workers_of_a_killed_build_die_with_it(site_dir):
         if _state(pid) == "running":
             os.kill(pid, signal.SIGKILL)
     assert "running" not in states.values(), states
+
+
+def test_parsing_on_every_core_gives_the_same_site(example_dir, monkeypatch):
+    import statuspage.content.loader as loading
+
+    (example_dir / "incidents" / "2026-11-25-broken.md").write_text("oops\n", encoding="utf-8")
+    monkeypatch.setattr(loading, "PARALLEL_FROM", 10**9)
+    alone = loading.Loader(example_dir).load(lenient=True)
+    monkeypatch.setattr(loading, "PARALLEL_FROM", 1)
+    together = loading.Loader(example_dir).load(lenient=True)
+    assert together.incidents == alone.incidents and together.errors == alone.errors
+    assert [i.digest for i in together.incidents] == [i.digest for i in alone.incidents]
+    assert together.warnings == alone.warnings
+
+
+def test_many_files_are_linked_into_a_fresh_tree_by_every_core(tmp_path: Path, monkeypatch):
+    """Linking a whole site (a first build's mirror) is shared out to forked workers; each
+    file is the same inode in both trees, each folder made, however the work was split."""
+    from statuspage.freeze import tree
+
+    source, target = tmp_path / "out", tmp_path / "spare"
+    paths = [f"{lang}incidents/{n:03d}/{name}" for lang in ("", "en/") for n in range(9)
+             for name in ("index.html", "updates.atom")] + ["index.html", "api/v2/summary.json"]
+    for path in paths:
+        (source / path).parent.mkdir(parents=True, exist_ok=True)
+        (source / path).write_text(path, encoding="utf-8")
+    shares: list[int] = []
+    forked_map = tree.forked_map
+    monkeypatch.setattr(tree, "forked_map", lambda job, n: shares.append(n) or forked_map(job, n))
+    monkeypatch.setattr(tree, "LINKS_PER_WORKER", 5)
+    monkeypatch.setattr(tree.os, "sched_getaffinity", lambda pid: {0, 1, 2})
+    target.mkdir()
+    tree.link_many(source, target, paths, fresh=True)
+    assert shares == [3]
+    linked = sorted(p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file())
+    assert linked == sorted(paths)
+    assert all((target / p).stat().st_ino == (source / p).stat().st_ino for p in paths)

@@ -16,10 +16,11 @@ from conftest import FIBRE, NOW
 from flask import Response
 from flask.testing import EnvironBuilder
 
-import statuspage.freeze.build
+import statuspage.freeze.rendering
 from statuspage.content.loader import Loader
 from statuspage.errors import BuildError, ContentError
-from statuspage.freeze.build import BuildResult, build, make_app, make_freezer
+from statuspage.freeze.build import BuildOptions, BuildResult, build
+from statuspage.freeze.rendering import make_app, make_freezer
 from statuspage.refs import ref_of
 from statuspage.web import assets
 
@@ -32,7 +33,7 @@ def frozen(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
     """tests/sites/basic, frozen once for the whole module."""
     root = tmp_path_factory.mktemp("freeze")
     shutil.copytree(SITES / "basic", root / "site")
-    return build(root / "site", root / "out", now=NOW)
+    return build(root / "site", BuildOptions(out=root / "out", now=NOW))
 
 
 def snapshot(out: Path) -> dict[str, bytes]:
@@ -175,7 +176,7 @@ def test_english_page_of_translated_incident(frozen: BuildResult):
 
 def test_content_error_leaves_old_site(site_dir: Path, tmp_path: Path):
     out = tmp_path / "out"
-    build(site_dir, out, now=NOW)
+    build(site_dir, BuildOptions(out=out, now=NOW))
     before = snapshot(out)
     incident = site_dir / "incidents" / f"{FIBRE}.md"
     text = incident.read_text("utf-8")
@@ -184,7 +185,7 @@ def test_content_error_leaves_old_site(site_dir: Path, tmp_path: Path):
                         "utf-8")
 
     with pytest.raises(ContentError) as caught:
-        build(site_dir, out, now=NOW)
+        build(site_dir, BuildOptions(out=out, now=NOW))
 
     message = caught.value.format_message()
     assert f"incidents/{FIBRE}.md:5:" in message
@@ -199,7 +200,7 @@ def test_content_error_on_first_build_writes_nothing(site_dir: Path, tmp_path: P
         "utf-8")
     out = tmp_path / "out"
     with pytest.raises(ContentError, match=r"incidents/2026-11-27-bad\.md:3:"):
-        build(site_dir, out, now=NOW)
+        build(site_dir, BuildOptions(out=out, now=NOW))
     assert not out.exists()
     assert staging_left(out) == []
 
@@ -219,7 +220,7 @@ def _freezer_that_cannot_start(app, todo):
     raise OSError(28, "No space left on device")
 
 
-real_make_freezer = statuspage.freeze.build.make_freezer
+real_make_freezer = statuspage.freeze.rendering.make_freezer
 
 
 def _freezer_with_a_misnamed_page(app, todo):
@@ -243,15 +244,15 @@ def _freezer_with_a_misnamed_page(app, todo):
 def test_build_error_leaves_old_site(site_dir: Path, tmp_path: Path,
                                      monkeypatch: pytest.MonkeyPatch, make_freezer, cause: str):
     out = tmp_path / "out"
-    build(site_dir, out, now=NOW)
+    build(site_dir, BuildOptions(out=out, now=NOW))
     before = snapshot(out)
     # A change that would show if the failed build were published.
     incident = site_dir / "incidents" / f"{FIBRE}.md"
     incident.write_text(incident.read_text("utf-8").replace("Lyon", "Lille"), "utf-8")
-    monkeypatch.setattr(statuspage.freeze.build, "make_freezer", make_freezer)
+    monkeypatch.setattr(statuspage.freeze.rendering, "make_freezer", make_freezer)
 
     with pytest.raises(BuildError) as caught:
-        build(site_dir, out, now=NOW)
+        build(site_dir, BuildOptions(out=out, now=NOW))
 
     assert cause in caught.value.format_message()
     assert str(out) in caught.value.format_message()
@@ -261,11 +262,11 @@ def test_build_error_leaves_old_site(site_dir: Path, tmp_path: Path,
 
 def test_rebuild_replaces_the_site(site_dir: Path, tmp_path: Path):
     out = tmp_path / "out"
-    build(site_dir, out, now=NOW)
+    build(site_dir, BuildOptions(out=out, now=NOW))
     (site_dir / "incidents" / f"{BILLING}.md").unlink()
     (site_dir / "incidents" / f"{BILLING}.en.md").unlink()
 
-    build(site_dir, out, now=NOW)
+    build(site_dir, BuildOptions(out=out, now=NOW))
 
     assert not (out / "incidents" / BILLING).exists()
     assert not (out / "en" / "incidents" / BILLING).exists()
@@ -279,7 +280,7 @@ def test_rebuild_replaces_the_site(site_dir: Path, tmp_path: Path):
     ("https://other.example/status", "https://other.example/status"),
 ])
 def test_url_override(site_dir: Path, tmp_path: Path, url: str, base: str):
-    result = build(site_dir, tmp_path / "out", url=url, now=NOW)
+    result = build(site_dir, BuildOptions(out=tmp_path / "out", url=url, now=NOW))
     fr = (result.out / "incidents" / FIBRE / "index.html").read_text("utf-8")
     en = (result.out / "en" / "incidents" / FIBRE / "index.html").read_text("utf-8")
     assert canonical(fr).startswith(url)
@@ -334,7 +335,7 @@ def test_hostile_content_is_neutralised(site_dir: Path, tmp_path: Path):
     (site_dir / "incidents" / f"{hostile_id}.md").write_text(HOSTILE, "utf-8")
     (site_dir / "incidents" / f"{hostile_id}.en.md").write_text(HOSTILE_EN, "utf-8")
 
-    result = build(site_dir, tmp_path / "out", now=NOW)
+    result = build(site_dir, BuildOptions(out=tmp_path / "out", now=NOW))
 
     assert result.warnings, "stripped HTML should be reported as warnings"
     assert all(f"incidents/{hostile_id}" in str(w) for w in result.warnings)
@@ -363,7 +364,7 @@ def test_check_locates_a_page_that_cannot_render_on_one_core_or_two(site_dir, mo
     """``check`` renders every page as the build would; on two cores it finds the same."""
     from statuspage import markup
     from statuspage.content.loader import load_site
-    from statuspage.freeze.build import render_check
+    from statuspage.freeze.checking import render_check
 
     (site_dir / "incidents" / "2026-11-26-boom.md").write_text(
         "---\ntitle: Panne\nimpact: minor\ncomponents: [fibre]\nstarted: 2026-11-26 09:00\n"
@@ -379,7 +380,7 @@ def test_check_locates_a_page_that_cannot_render_on_one_core_or_two(site_dir, mo
     site = load_site(site_dir)
     found = {}
     for workers, parallel_from in ((1, 10**9), (2, 1)):
-        monkeypatch.setattr(statuspage.freeze.build, "PARALLEL_FROM", parallel_from)
+        monkeypatch.setattr(statuspage.freeze.rendering, "PARALLEL_FROM", parallel_from)
         found[workers] = sorted(map(str, render_check(site, NOW, workers=workers)))
     assert found[1] == found[2]
     located = [p for p in found[1] if p.startswith("incidents/2026-11-26-boom.md:1: ")]

@@ -22,7 +22,7 @@ from statuspage.content.incident import parse_incident
 from statuspage.content.incident_fields import front_matter
 from statuspage.content.loader import load_site
 from statuspage.errors import ContentError, Problems
-from statuspage.freeze.build import build
+from statuspage.freeze.build import BuildOptions, build
 from statuspage.model import Area, Text
 from statuspage.web import create_app
 
@@ -305,7 +305,7 @@ def lyon_served(tmp_path_factory) -> Iterator[tuple[str, object]]:
     _with_areas(root / "site", 'areas: {"69003": Lyon 3e, "69007": {fr: Lyon 7e, en: Lyon '
                 '7th}}', r"^\d{5}$")
     (root / "site" / f"incidents/{BILLING}.md").write_text(NATIONAL, encoding="utf-8")
-    out = build(root / "site", root / "out", now=NOW).out
+    out = build(root / "site", BuildOptions(out=root / "out", now=NOW)).out
     with serving(root=out) as (url, server):
         yield url, server
 
@@ -336,7 +336,7 @@ def test_the_box_says_when_nothing_is_known(page, tmp_path):
     site_dir = tmp_path / "site"
     shutil.copytree(TESTS / "sites" / "basic", site_dir)
     _with_areas(site_dir, 'areas: {"69003": Lyon 3e}')
-    out = build(site_dir, tmp_path / "out", now=NOW).out
+    out = build(site_dir, BuildOptions(out=tmp_path / "out", now=NOW)).out
     with serving(root=out) as (url, _server):
         page.goto(url + "/")
         page.fill("input[name=postcode]", "13005")
@@ -363,12 +363,12 @@ def test_without_javascript_the_box_leads_to_the_places(chromium, lyon_served):
 
 
 def test_moving_an_incident_rebuilds_its_places_as_a_full_build_would(example_dir, tmp_path):
-    build(example_dir, tmp_path / "build", now=NOW)
+    build(example_dir, BuildOptions(out=tmp_path / "build", now=NOW))
     fibre = example_dir / "incidents" / "2026-11-26-coupure-fibre-lyon.md"
     fibre.write_text(fibre.read_text("utf-8").replace('"69007": Lyon 7e', '"13005": Marseille'),
                      encoding="utf-8")
-    build(example_dir, tmp_path / "build", now=NOW)
-    build(example_dir, tmp_path / "full", now=NOW, full=True)
+    build(example_dir, BuildOptions(out=tmp_path / "build", now=NOW))
+    build(example_dir, BuildOptions(out=tmp_path / "full", now=NOW, full=True))
     for name in ("zone/codes-1.json", "zone/13005/index.html", "en/zone/index.html",
                  "zone/codes-6.json", "index.html"):
         assert (tmp_path / "build" / name).read_bytes() == (tmp_path / "full" / name).read_bytes()
@@ -470,7 +470,7 @@ def test_the_documented_iframe_height_holds_one_event_on_a_phone(chromium, tmp_p
     root = tmp_path / "example"
     for part in ("content", "incidents"):
         shutil.copytree(TESTS.parent / part, root / part)
-    out = build(root, tmp_path / "out", now=NOW).out
+    out = build(root, BuildOptions(out=tmp_path / "out", now=NOW)).out
     with serving(root=out) as (url, _server):
         for context in browser_context(chromium, viewport={"width": 390, "height": 844}):
             page = context.new_page()
@@ -511,7 +511,7 @@ def test_the_example_first_phone_screen_answers(chromium, tmp_path, path):
     root = tmp_path / "example"
     for part in ("content", "incidents"):
         shutil.copytree(TESTS.parent / part, root / part)
-    out = build(root, tmp_path / "out", now=NOW).out
+    out = build(root, BuildOptions(out=tmp_path / "out", now=NOW)).out
     with serving(root=out) as (url, _server):
         for context in browser_context(chromium, viewport={"width": 390, "height": 844},
                                        is_mobile=True, has_touch=True):
@@ -588,7 +588,7 @@ def test_a_list_in_an_update_is_a_list_not_a_timeline_entry(page, site_dir, tmp_
         "Un câble a été coupé par des travaux.",
         "Un câble a été coupé par des travaux.\n\n- rue A\n- rue B\n\n1. d’abord\n2. ensuite"),
         encoding="utf-8")
-    out = build(site_dir, tmp_path / "out", now=NOW).out
+    out = build(site_dir, BuildOptions(out=tmp_path / "out", now=NOW)).out
     with serving(root=out) as (url, _server):
         page.goto(f"{url}/incidents/{FIBRE}/")
         styles = page.eval_on_selector_all(

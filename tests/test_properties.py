@@ -19,7 +19,7 @@ from statuspage.content.incident import parse_incident
 from statuspage.content.loader import load_config, load_site
 from statuspage.content.sources import decode
 from statuspage.errors import Problems
-from statuspage.freeze.build import render_check
+from statuspage.freeze.checking import render_check
 from statuspage.markup import EXTENSIONS
 from statuspage.model import EMPTY_TEXT, IncidentStatus, Site, Update
 from statuspage.state.view import visible_updates

@@ -25,8 +25,9 @@ from click.testing import CliRunner
 from conftest import NOW, REPO
 
 from statuspage import cli
+from statuspage.content.edition import DESK
 from statuspage.errors import PublishError
-from statuspage.freeze.build import MARKER, build
+from statuspage.freeze.build import MARKER, BuildOptions, build
 from statuspage.ops import publish, storage, uploadorder
 from statuspage.ops.backoff import Backoff, retry
 from statuspage.ops.publish import Target
@@ -40,7 +41,7 @@ def built(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("example")
     for part in ("content", "incidents"):
         shutil.copytree(REPO / part, root / "site" / part)
-    return build(root / "site", root / "build", now=NOW).out
+    return build(root / "site", BuildOptions(out=root / "build", now=NOW)).out
 
 
 @pytest.fixture
@@ -204,14 +205,14 @@ def test_a_page_is_uploaded_after_every_new_object_it_links_to(tmp_path, endpoin
     site = tmp_path / "site"
     for part in ("content", "incidents"):
         shutil.copytree(REPO / part, site / part)
-    out = build(site, tmp_path / "build", now=NOW).out
+    out = build(site, BuildOptions(out=tmp_path / "build", now=NOW)).out
     publish.publish(out, Target(f"s3://{bucket}", endpoint))
     before = set(objects(s3, bucket))
     (site / "incidents" / "2026-11-26-panne-sms.md").write_text(
         "---\ntitle: {fr: Panne SMS, en: Text messages down}\nimpact: major\n"
         "components: [mobile-voice]\nstarted: 2026-11-26 09:00\n---\n"
         "## 2026-11-26 09:05 · investigating\nLes SMS ne partent plus.\n", encoding="utf-8")
-    build(site, out, now=NOW)
+    build(site, BuildOptions(out=out, now=NOW))
     order: list[str] = []
     client = storage.make_client(endpoint)
     client.meta.events.register("provide-client-params.s3.PutObject",
@@ -314,7 +315,8 @@ def test_the_desk_edition_is_refused_unless_asked_for_and_then_sent_private(
         built, endpoint, s3, bucket, tmp_path):
     """Issue 35.15: publish --from build-desk succeeded with a warning, and put the internal
     notes in a public bucket."""
-    desk = build(built.parent / "site", tmp_path / "build-desk", now=NOW, edition="desk").out
+    desk = build(built.parent / "site", BuildOptions(out=tmp_path / "build-desk", now=NOW,
+                                                     edition=DESK)).out
     refused = cli_publish(desk, f"s3://{bucket}", endpoint)
     assert one_line_error(refused) == (
         f"Error: {desk} holds the support desk edition, with its internal notes (its "

@@ -27,7 +27,7 @@ from statuspage.content import refindex
 from statuspage.content.loader import load_site
 from statuspage.edit import finding
 from statuspage.errors import ContentError
-from statuspage.freeze.build import build
+from statuspage.freeze.build import BuildOptions, build
 
 BASE = "https://status.test.example"
 
@@ -98,7 +98,7 @@ def test_a_derived_collision_moves_the_newer_incident_and_check_notes_it(site_di
     result = cli_run(site_dir, "check")
     assert result.exit_code == 0, result.output
     assert note in result.output
-    out = build(site_dir, now=NOW).out
+    out = build(site_dir, BuildOptions(now=NOW)).out
     for reference, incident_id in ((shared, keeper), (moved, mover)):
         html = (out / "r" / reference / "index.html").read_text("utf-8")
         assert f'url=/incidents/{incident_id}/">' in html
@@ -111,10 +111,10 @@ def test_a_newer_incident_never_takes_a_published_reference(site_dir):
     """The reference published first stays its incident's when a newer one derives it."""
     keeper, mover = colliding_ids()
     write_incident(site_dir, keeper, "2026-11-25 09:00")
-    published = build(site_dir, now=NOW).out
+    published = build(site_dir, BuildOptions(now=NOW)).out
     before = (published / "r" / refs.ref_of(keeper) / "index.html").read_bytes()
     write_incident(site_dir, mover, "2026-11-26 08:00")
-    build(site_dir, now=NOW)
+    build(site_dir, BuildOptions(now=NOW))
     assert (published / "r" / refs.ref_of(keeper) / "index.html").read_bytes() == before
     assert load_site(site_dir).incident(mover).reference != refs.ref_of(keeper)
 
@@ -211,7 +211,7 @@ def built(tmp_path_factory) -> Path:
         "---\ntitle: {fr: Travaux, en: Works}\ncomponents: [adsl]\nref: 234567\n"
         "maintenance: {start: 2026-12-03 01:00, end: 2026-12-03 05:00}\n---\n"
         "## 2026-11-25 10:00 · scheduled\nTravaux prévus.\n", encoding="utf-8")
-    build(root / "site", root / "site" / "build", now=NOW)
+    build(root / "site", BuildOptions(out=root / "site" / "build", now=NOW))
     return root / "site"
 
 
@@ -236,7 +236,7 @@ def test_both_cases_of_a_short_address_follow_a_new_title(site_dir):
     """The lower-case page is written as a copy of the upper-case one (not rendered
     again): an incremental build after a new title changes both, and the site it replaced
     keeps the old title in both."""
-    first = build(site_dir, now=NOW).out
+    first = build(site_dir, BuildOptions(now=NOW)).out
     old = {case: (first / "r" / case(refs.ref_of(FIBRE)) / "index.html").read_bytes()
            for case in (str.upper, str.lower)}
     assert old[str.upper] == old[str.lower]
@@ -244,7 +244,7 @@ def test_both_cases_of_a_short_address_follow_a_new_title(site_dir):
     path.write_text(path.read_text("utf-8").replace("Coupure fibre à Lyon",
                                                    "Coupure de la fibre à Lyon"), "utf-8")
     spare = first.with_name(".statuspage-spare-build")
-    build(site_dir, now=NOW)
+    build(site_dir, BuildOptions(now=NOW))
     for case in (str.upper, str.lower):
         html = (first / "r" / case(refs.ref_of(FIBRE)) / "index.html").read_text("utf-8")
         assert ">Coupure de la fibre à Lyon</a>" in html
@@ -311,7 +311,7 @@ def test_a_maintenance_has_its_own_calendar_event(built):
 
 def test_one_update_adds_exactly_one_entry_to_its_incident_feed_only(site_dir, monkeypatch):
     monkeypatch.setattr(cli, "_now", lambda: NOW)
-    build(site_dir, now=NOW)
+    build(site_dir, BuildOptions(now=NOW))
     out = site_dir / "build"
 
     def entries(incident_id: str) -> list[str]:
@@ -322,7 +322,7 @@ def test_one_update_adds_exactly_one_entry_to_its_incident_feed_only(site_dir, m
     result = CliRunner().invoke(cli.main, ["--site", str(site_dir), "update", FIBRE,
                                            "--status", "monitoring", "-m", "On surveille."])
     assert result.exit_code == 0, result.output
-    build(site_dir, now=NOW + timedelta(minutes=5))
+    build(site_dir, BuildOptions(now=NOW + timedelta(minutes=5)))
     assert entries(TRANSLATED) == before[TRANSLATED]
     after = entries(FIBRE)
     assert after[1:] == before[FIBRE] and len(after) == len(before[FIBRE]) + 1
@@ -331,7 +331,7 @@ def test_one_update_adds_exactly_one_entry_to_its_incident_feed_only(site_dir, m
 def test_an_incident_feed_lasts_while_it_is_followed(site_dir):
     """Open, or ended less than 90 days ago: then its own feed is gone, its page says so."""
     later = NOW + timedelta(days=100)
-    out = build(site_dir, now=later).out
+    out = build(site_dir, BuildOptions(now=later)).out
     assert not (out / "incidents" / TRANSLATED / "updates.atom").exists()
     html = (out / "incidents" / TRANSLATED / "index.html").read_text("utf-8")
     assert "updates.atom" not in html.split("</head>")[1].split("<footer")[0]

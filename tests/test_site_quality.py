@@ -13,7 +13,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 import pytest
 from conftest import NOW, REPO
 
-from statuspage.freeze.build import build
+from statuspage.freeze.build import BuildOptions, build
 
 BASE = "https://status.example.com"
 
@@ -23,7 +23,7 @@ def example(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("quality")
     for part in ("content", "incidents"):
         shutil.copytree(REPO / part, root / "site" / part)
-    return build(root / "site", root / "out", now=NOW).out
+    return build(root / "site", BuildOptions(out=root / "out", now=NOW)).out
 
 
 def test_every_page_is_valid_html5(example: Path):

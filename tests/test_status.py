@@ -22,6 +22,7 @@ from statuspage.model import (
     Window,
 )
 from statuspage.state.overall import Indicator
+from statuspage.state.settled import Settled
 from statuspage.state.status import Snapshot
 from statuspage.state.view import TICK, view_of
 
@@ -265,10 +266,14 @@ def test_a_settled_incident_keeps_its_view_and_snapshots_share_it(example_dir):
     whole = Site(loaded.config, items)
     moments = sorted({t for item in items for t in (
         item.started - TICK, item.started, settled_from(item) - TICK, settled_from(item))})
+    memory = Settled()  # the caller's (a daemon's), shared by its Snapshots
     for now in (*moments, *reversed(moments)):  # each view cached, then asked for earlier
-        snap = Snapshot(whole, now)
+        snap = Snapshot(whole, now, memory)
         for item in items:
             assert _fields(snap.views[item.id]) == _fields(view_of(item, now)), (item.id, now)
     end = max(moments) + timedelta(days=1)
-    first, second = Snapshot(whole, end).views, Snapshot(whole, end + timedelta(days=9)).views
+    first, second = (Snapshot(whole, end, memory).views,
+                     Snapshot(whole, end + timedelta(days=9), memory).views)
     assert all(first[item.id] is second[item.id] for item in items)
+    alone = Snapshot(whole, end).views  # without a memory: nothing shared
+    assert not any(first[item.id] is alone[item.id] for item in items)

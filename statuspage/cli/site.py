@@ -11,6 +11,7 @@ from statuspage.cli.shared import Context, building, clock, moment_of, pass_ctx,
 from statuspage.content import incident as content
 from statuspage.content import loader, untranslated
 from statuspage.content.config import SITE_FILE
+from statuspage.content.edition import EDITIONS, named
 from statuspage.errors import ContentError, StatusPageError, count
 from statuspage.state import status
 from statuspage.times import format_time
@@ -103,11 +104,11 @@ def check(obj: Context, strict: bool) -> None:
     a multi-language site each title, text and update not yet translated."""
     from statuspage.content import edition as desk
     from statuspage.edit import templates
-    from statuspage.freeze.build import output_problems, render_check
+    from statuspage.freeze.checking import output_problems, render_check
 
     with building(1):
         site = desk.load_site(obj.root)  # the internal files are checked too
-        editions = (desk.PUBLIC, desk.DESK) if site.internal else (desk.PUBLIC,)
+        editions = desk.EDITIONS if site.internal else (desk.PUBLIC,)
         problems = render_check(desk.public(site), clock())
         if site.internal:  # what breaks the desk edition (an internal note) fails here too
             problems += render_check(site, clock(), edition=desk.DESK)
@@ -127,7 +128,7 @@ def check(obj: Context, strict: bool) -> None:
                f"{count(len(site.config.components), 'component')}")
 
 
-EDITION = click.Choice(["public", "desk"])
+EDITION = click.Choice([edition.name for edition in EDITIONS])
 
 
 @click.command()
@@ -149,11 +150,12 @@ def build(obj: Context, out: Path | None, url: str | None, moment: str | None,
           full: bool, edition: str) -> None:
     """Freeze the site into static files and swap them in atomically, rendering only the
     files whose content changed; print the pages written and the time taken."""
+    from statuspage.freeze.build import BuildOptions
     from statuspage.freeze.build import build as build_site
 
     now = moment_of(moment, obj.config()) if moment else clock()
-    result = build_site(obj.root, out, url=url, now=now, full=full, edition=edition,
-                        pinned=bool(moment))
+    result = build_site(obj.root, BuildOptions(out, url=url, now=now, full=full,
+                                               edition=named(edition), pinned=bool(moment)))
     for warning in result.warnings:
         click.echo(f"{warning} (warning)", err=True)
     for note in result.notes:
@@ -183,6 +185,6 @@ def serve(obj: Context, port: int, moment: str | None, edition: str) -> None:
         obj.config()  # says there is no site here
     # broken content: its error page
     now = moment_of(moment, obj.config()) if moment else None
-    app = create_preview(obj.root, edition, now)
+    app = create_preview(obj.root, named(edition), now)
     click.echo(f"serving {obj.root.resolve()} on http://127.0.0.1:{port}/ (Ctrl-C to stop)")
     app.run(host="127.0.0.1", port=port, debug=False, use_reloader=False)

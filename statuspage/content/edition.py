@@ -1,8 +1,8 @@
 """The editions of a site: the public one, and the support desk's: the one place internal
 files are read.
 
-There are two editions of a site. The public one (``build/``) is loaded by
-``loader.Loader``, which skips ``incidents/<id>.internal.md``. The desk one
+There are two editions of a site (``Edition``, at the end). The public one (``build/``)
+is loaded by ``loader.Loader``, which skips ``incidents/<id>.internal.md``. The desk one
 (``build-desk/``) is loaded by ``DeskLoader`` below: the public content, plus each
 incident's internal file in ``Site.internal``. Nothing else reads those files, and the
 public build drops ``Site.internal`` from any site it is given (``public``).
@@ -11,7 +11,7 @@ public build drops ``Site.internal`` from any site it is given (``public``).
 from __future__ import annotations
 
 import hashlib
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from statuspage.content import sources
@@ -20,15 +20,6 @@ from statuspage.content.internal import SUFFIX, parse_internal
 from statuspage.content.loader import LiveSite, Loader
 from statuspage.errors import ContentError, Problem, Problems
 from statuspage.model import FrozenMap, Internal, Site
-
-PUBLIC = "public"
-DESK = "desk"
-EDITIONS = (PUBLIC, DESK)
-OUT = {PUBLIC: "build", DESK: "build-desk"}  # the default output folder of each edition
-
-
-def default_out(root: Path, edition: str) -> Path:
-    return root / OUT[edition]
 
 
 def public(site: Site) -> Site:
@@ -115,15 +106,47 @@ def _digest(*parts: str) -> str:
     return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:24]
 
 
-def loader_for(edition: str, root: Path, cache: Path | None = None) -> Loader:
-    return DeskLoader(root, cache) if edition == DESK else Loader(root, cache)
+@dataclass(frozen=True)
+class Edition:
+    """One edition of a site: its name (``build --edition``'s value, the marker's), the
+    folder it is built into by default, beside the content, and whether it shows the
+    internal notes (then its loader reads them; else it drops them from any site)."""
+
+    name: str
+    folder: str
+    internal: bool
+
+    def __str__(self) -> str:
+        return self.name
+
+    def loader(self, root: Path, cache: Path | None = None) -> Loader:
+        return DeskLoader(root, cache) if self.internal else Loader(root, cache)
+
+    def shown(self, site: Site) -> Site:
+        """What of ``site`` this edition may show: the public one never the internal notes."""
+        return site if self.internal else public(site)
+
+    def default_out(self, root: Path) -> Path:
+        return root / self.folder
+
+    def live_site(self, root: Path) -> LiveSite:
+        """The site as it is on disk now, for the preview of this edition."""
+        return LiveSite(root, self.loader(root))
+
+
+PUBLIC = Edition("public", "build", internal=False)
+DESK = Edition("desk", "build-desk", internal=True)
+EDITIONS = (PUBLIC, DESK)
+
+
+def named(name: str) -> Edition:
+    """The edition called ``name`` (``--edition``, a marker); ValueError if none is."""
+    for edition in EDITIONS:
+        if edition.name == name:
+            return edition
+    raise ValueError(f"unknown edition {name!r} (known: {', '.join(map(str, EDITIONS))})")
 
 
 def load_site(root: Path) -> Site:
     """The whole site with its internal files, every error raised (what ``check`` reads)."""
     return DeskLoader(root).load()
-
-
-def live_site(root: Path, edition: str) -> LiveSite:
-    """The site as it is on disk now, for the preview of one edition."""
-    return LiveSite(root, loader_for(edition, root))

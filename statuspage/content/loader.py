@@ -246,15 +246,20 @@ class Loader:
         workers = len(os.sched_getaffinity(0))
         if workers < 2 or len(stale) < PARALLEL_FROM:
             return
-        global _JOB
-        _JOB = (self, [stale[n::workers] for n in range(workers)], config, config_key, present)
-        try:
-            for parsed in forked_map(_parse_job, workers):
-                self._parsed.update(parsed)
-        finally:
-            _JOB = None
+        shares = [stale[n::workers] for n in range(workers)]
+        for parsed in forked_map(lambda n: self._parse_share(shares[n], config, config_key,
+                                                             present), workers):
+            self._parsed.update(parsed)
         self._changed = True
         self._reparsed += sum(map(len, stale))
+
+    def _parse_share(self, share: list[list[sources.Source]], config: SiteConfig,
+                     config_key: str, present: set[str]) -> dict[str, _Parsed]:
+        """In a forked worker: parse its share of the incidents; what it parsed, by file."""
+        self._parsed = {}
+        for group in share:
+            self._chain(group, config, config_key, present)
+        return self._parsed
 
     def _fresh(self, source: sources.Source, config_key: str) -> bool:
         cached = self._parsed.get(source.label)
@@ -341,17 +346,6 @@ def _missing_site_file(root: Path) -> StatusPageError | None:
 
 
 PARALLEL_FROM = 300  # incidents to parse before a pool of processes pays for itself
-_JOB: tuple | None = None
-
-
-def _parse_job(number: int) -> dict[str, _Parsed]:
-    """In a forked worker: parse its share of the incidents; what it parsed, by file."""
-    assert _JOB is not None
-    loader, shares, config, config_key, present = _JOB
-    loader._parsed = {}
-    for group in shares[number]:
-        loader._chain(group, config, config_key, present)
-    return loader._parsed
 
 
 def load_config(root: Path) -> SiteConfig:

@@ -28,6 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from statuspage.content.edition import PUBLIC, Edition
 from statuspage.errors import OutputError, Problem
 from statuspage.forking import forked_map
 
@@ -46,20 +47,19 @@ class Manifest:
     made for its moment, never reused)."""
 
     inputs: str | None  # the site-wide inputs it was built from (None: unknown)
-    edition: str = "public"
+    edition: str = PUBLIC.name  # the edition's name, as the marker holds it
     files: dict[str, tuple[str, str | None]] = field(default_factory=dict)
 
     @classmethod
-    def read(cls, folder: Path) -> Manifest | None:
-        """The manifest of a built folder (None: none, or unreadable). A process that
-        builds again and again (the daemon) reads each marker once, and none it wrote: the
-        last few are kept by the marker's inode, time and size (a swap moves the file, it
-        stays the same). Callers must not change what they get."""
+    def read(cls, folder: Path, known: Manifests | None = None) -> Manifest | None:
+        """The manifest of a built folder (None: none, or unreadable). A caller that builds
+        again and again (the daemon) keeps ``known``: it reads each marker once, and none
+        it wrote. Callers must not change what they get."""
         try:
             marker = folder / MARKER
             stamp = _stamp(marker)
-            if stamp in _READ:
-                return _READ[stamp]
+            if known is not None and stamp in known:
+                return known[stamp]
             data = json.loads(_read(marker))
             if data.get("version") != VERSION:
                 return None
@@ -67,7 +67,8 @@ class Manifest:
                         {k: (v[0], v[1]) for k, v in data["files"].items()})
         except (OSError, ValueError, KeyError, TypeError, IndexError):
             return None
-        _remember(stamp, found)
+        if known is not None:
+            known.remember(stamp, found)
         return found
 
     @staticmethod
@@ -81,15 +82,25 @@ class Manifest:
         found = re.search(r'"edition":"(\w+)"', head)
         return found.group(1) if found else None
 
-    def write(self, folder: Path) -> None:
+    def write(self, folder: Path, known: Manifests | None = None) -> None:
         data = {"version": VERSION, "inputs": self.inputs, "edition": self.edition,
                 "files": self.files, "note": "built by statuspage; replaced by the next build"}
         marker = folder / MARKER
         marker.write_text(json.dumps(data, separators=(",", ":")) + "\n", encoding="utf-8")
-        _remember(_stamp(marker), self)  # the next build reads it from the swapped-in site
+        if known is not None:  # the next build reads it from the swapped-in site
+            known.remember(_stamp(marker), self)
 
 
-_READ: dict[tuple, Manifest] = {}  # Manifest.read's last few, oldest first
+class Manifests(dict[tuple, Manifest]):
+    """The last few manifests read or written, by their marker's device, inode, time and
+    size (a swap moves the file, it stays the same), oldest first."""
+
+    KEPT = 4
+
+    def remember(self, stamp: tuple, manifest: Manifest) -> None:
+        self[stamp] = manifest
+        while len(self) > self.KEPT:
+            del self[next(iter(self))]
 
 
 def _read(marker: Path, size: int = -1) -> str:
@@ -106,12 +117,6 @@ def _read(marker: Path, size: int = -1) -> str:
 def _stamp(marker: Path) -> tuple[int, int, int, int]:
     info = marker.stat()
     return info.st_dev, info.st_ino, info.st_mtime_ns, info.st_size
-
-
-def _remember(stamp: tuple, manifest: Manifest) -> None:
-    _READ[stamp] = manifest
-    while len(_READ) > 4:
-        del _READ[next(iter(_READ))]
 
 
 def spare_of(out: Path) -> Path:
@@ -187,8 +192,9 @@ def remove_stale(out: Path) -> list[Path]:
     return removed
 
 
-def prepare_spare(out: Path, inputs: str | None, full: bool,
-                  edition: str = "public") -> tuple[Path, Manifest | None, Manifest | None]:
+def prepare_spare(out: Path, inputs: str | None, full: bool, edition: Edition = PUBLIC,
+                  known: Manifests | None = None) -> tuple[Path, Manifest | None,
+                                                          Manifest | None]:
     """The spare folder and two manifests: what it holds that may be kept (a complete
     build of the same inputs and edition, unless ``full``), else what it holds to be
     replaced (its files are removed as the new ones are written, its folders kept: making
@@ -196,13 +202,13 @@ def prepare_spare(out: Path, inputs: str | None, full: bool,
     without a readable marker is emptied (None, None). Its marker is removed: until the
     build writes a new one, the folder is known to be half-made."""
     spare = spare_of(out)
-    manifest = Manifest.read(spare) if spare.is_dir() else None
+    manifest = Manifest.read(spare, known) if spare.is_dir() else None
     if manifest is None:
         shutil.rmtree(spare, ignore_errors=True)
         spare.mkdir()
         return spare, None, None
     (spare / MARKER).unlink(missing_ok=True)
-    if full or inputs is None or manifest.inputs != inputs or manifest.edition != edition:
+    if full or inputs is None or manifest.inputs != inputs or manifest.edition != edition.name:
         return spare, None, manifest
     return spare, manifest, None
 
@@ -245,26 +251,15 @@ def link_many(source: Path, target: Path, paths: list[str], fresh: bool = False)
         return
     workers = min(len(os.sched_getaffinity(0)), len(paths) // LINKS_PER_WORKER)
     if workers > 1:
-        global _LINKS
         # Consecutive paths share folders: each worker takes a run of them.
         size = -(-len(paths) // workers)
-        _LINKS = (source, target, [paths[n:n + size] for n in range(0, len(paths), size)])
-        try:
-            forked_map(_link_share, len(_LINKS[2]))
-        finally:
-            _LINKS = None
+        shares = [paths[n:n + size] for n in range(0, len(paths), size)]
+        forked_map(lambda number: _link_fresh(source, target, shares[number]), len(shares))
         return
     _link_fresh(source, target, paths)
 
 
 LINKS_PER_WORKER = 5000  # a forked worker pays for itself from this many files
-_LINKS: tuple[Path, Path, list[list[str]]] | None = None
-
-
-def _link_share(number: int) -> None:
-    assert _LINKS is not None
-    source, target, shares = _LINKS
-    _link_fresh(source, target, shares[number])
 
 
 def _link_fresh(source: Path, target: Path, paths: list[str]) -> None:

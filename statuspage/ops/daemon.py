@@ -31,14 +31,14 @@ from statuspage.content import collector, sources
 from statuspage.content.edition import DESK, PUBLIC, DeskLoader
 from statuspage.content.loader import Loader, cache_for
 from statuspage.errors import StatusPageError, printable
-from statuspage.freeze.build import MARKER
+from statuspage.freeze.build import MARKER, Caches
 from statuspage.freeze.build import build as build_site
 from statuspage.model import Site
 from statuspage.ops import statefiles
 from statuspage.ops.daemonlog import LOOK
 from statuspage.ops.daemonlog import configure_logging as configure_logging  # for the CLI
 from statuspage.ops.monitoring import Monitor, Round
-from statuspage.ops.rebuild import Edition, Follower
+from statuspage.ops.rebuild import Follower, KeptEdition
 from statuspage.ops.reminders import Reminders
 from statuspage.ops.scheduling import Planner, period_text
 from statuspage.ops.watching import Watcher, glance
@@ -100,11 +100,13 @@ class Daemon:
         self.clock = clock
         self.build = build
         self._claims: list[int] = []  # the locks on the output folders, while running
+        self.caches = Caches()  # what each build may reuse from the one before it
         self.loader = Loader(root, cache=cache_for(self._out))
-        self.editions = [Edition(PUBLIC, self._out, self.loader)]
+        self.editions = [KeptEdition(PUBLIC, self._out, self.loader)]
         if options.desk_out is not None:
             folder = self._desk_folder(options.desk_out)
-            self.editions.append(Edition(DESK, folder, DeskLoader(root, cache=cache_for(folder))))
+            self.editions.append(
+                KeptEdition(DESK, folder, DeskLoader(root, cache=cache_for(folder))))
         self.scheduler = BackgroundScheduler(timezone=UTC)
         self.planner = Planner(self.scheduler, self.at)
         self._lock = threading.Lock()

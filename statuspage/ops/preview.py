@@ -18,17 +18,17 @@ from flask import Flask, redirect, request
 from werkzeug.wrappers import Response
 
 from statuspage import refs
-from statuspage.content import edition as desk
+from statuspage.content.edition import PUBLIC, Edition
 from statuspage.ops.publish import content_type
 from statuspage.web import create_app
 
 LOOKUP = re.compile(r"^(?:/[a-z]{2,3}(?:-[A-Za-z0-9]+)?)?/r/$")  # /r/, /en/r/…
 
 
-def create_preview(root: Path, edition: str = "public", now: datetime | None = None) -> Flask:
+def create_preview(root: Path, edition: Edition = PUBLIC, now: datetime | None = None) -> Flask:
     """The app ``serve`` runs: the site re-read when a file changes, at ``now`` if given
     (then every page says which moment it shows, as ``build --now``'s do)."""
-    app = create_app(desk.live_site(root, edition), now=now, edition=edition,
+    app = create_app(edition.live_site(root), now=now, edition=edition,
                      STATUSPAGE_PINNED=now is not None)
     app.before_request(follow_reference)
     app.after_request(as_published)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from statuspage import addresses
+from statuspage.content.edition import DESK, PUBLIC
 from statuspage.errors import PublishError, count
 from statuspage.freeze import tree
 from statuspage.freeze.tree import MARKER
@@ -140,7 +141,7 @@ def local_files(source: Path) -> dict[str, Path]:
 
 def edition_of(source: Path) -> str:
     """The edition a build folder holds (its marker says)."""
-    return tree.Manifest.edition_of(source) or "public"
+    return tree.Manifest.edition_of(source) or PUBLIC.name
 
 
 def md5(path: Path) -> str:
@@ -224,12 +225,12 @@ def _check_edition(source: Path, desk: bool) -> None:
     """The desk edition, with its internal notes, is published only when asked for by
     name: ``--from build-desk`` to a public bucket would show them to everyone."""
     held = edition_of(source)
-    if held == "desk" and not desk:
+    if held == DESK.name and not desk:
         raise PublishError(f"{source} holds the support desk edition, with its internal notes "
                            "(its .statuspage-build says so): refusing to publish it; publish "
                            "the public build/ instead, or give --desk to send it, private, "
                            "to a bucket no one else can read")
-    if held != "desk" and desk:
+    if held != DESK.name and desk:
         raise PublishError(f"--desk, but {source} holds the {held} edition: publish it "
                            "without --desk, or give the desk's folder (build-desk/)")
 

@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Protocol
 
 from statuspage.content import sources
-from statuspage.content.edition import PUBLIC
+from statuspage.content.edition import PUBLIC, Edition
 from statuspage.content.loader import Loader
 from statuspage.errors import ContentError, OutputError, Problem, StatusPageError, count
-from statuspage.freeze.build import BuildResult
+from statuspage.freeze.build import BuildOptions, BuildResult, Caches
 from statuspage.model import Site
 from statuspage.ops.statefiles import shown
 
@@ -60,17 +60,18 @@ class Keeper(Protocol):
     allow_mass_removal: bool
     clock: Callable[[], datetime]
     build: Callable[..., BuildResult]
+    caches: Caches  # what each build may reuse from the one before it
     followers: Sequence[Follower]
 
     def look_again(self, moment: datetime) -> None: ...
 
 
-class Edition:
+class KeptEdition:
     """One edition the daemon keeps current: its folder, its loader (in memory: loading
     again re-reads only the files that changed, and a broken file is kept as it last
     loaded without error), and its content."""
 
-    def __init__(self, name: str, out: Path, loader: Loader,
+    def __init__(self, name: Edition, out: Path, loader: Loader,
                  load: Callable[[Path], Site] | None = None):
         self.name = name
         self.out = out  # resolved
@@ -149,12 +150,10 @@ class Edition:
         return candidates, loaded
 
     def _build(self, keeper: Keeper, site: Site, now: datetime) -> BuildResult:
-        # The public build keeps the signature tests replace it with; the desk names itself.
         # The desk warns agents once it is older than twice --every (its page says it).
-        if self.name == PUBLIC:
-            return keeper.build(keeper.root, keeper.out, url=keeper.url, now=now, site=site)
-        return keeper.build(keeper.root, self.out, url=keeper.url, now=now, site=site,
-                            edition=self.name, every=keeper.every)
+        options = BuildOptions(keeper.out if self.name == PUBLIC else self.out, url=keeper.url,
+                               now=now, edition=self.name, every=keeper.every)
+        return keeper.build(keeper.root, options, site=site, caches=keeper.caches)
 
     def _failed(self, site: Site, reason: str, err: Exception, last: bool) -> bool:
         """Say why ``site`` did not build (inside the handler: a bug's traceback is

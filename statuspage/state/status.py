@@ -11,6 +11,7 @@ from statuspage.model import Area, ComponentStatus, Incident, MaintenanceStatus,
 from statuspage.state import instants
 from statuspage.state.newest import newest_updates
 from statuspage.state.overall import Indicator, indicator_of, worst
+from statuspage.state.settled import Settled
 from statuspage.state.uptime import (
     UPTIME_DAYS,
     DayUptime,
@@ -31,16 +32,20 @@ RECENT_DAYS = 7
 
 class Snapshot:
     """Everything derived for one ``now``: each part computed once per build, lazily, each
-    list in one pass over the incidents, so no page walks them all."""
+    list in one pass over the incidents, so no page walks them all. ``settled``: the
+    caller's memory of settled incidents, shared with its other Snapshots (see
+    ``settled.py``); by default one of its own."""
 
-    def __init__(self, site: Site, now: datetime):
+    def __init__(self, site: Site, now: datetime, settled: Settled | None = None):
         self.site = site
         self.now = now
+        self.settled = settled if settled is not None else Settled()
 
     @cached_property
     def views(self) -> dict[str, IncidentView]:
         """Every incident's view, by id, newest started first."""
-        return views_at(self.site.incidents, self.now, self.site.config.promise_grace)
+        return views_at(self.site.incidents, self.now, self.site.config.promise_grace,
+                        self.settled)
 
     def view(self, incident_id: str) -> IncidentView | None:
         return self.views.get(incident_id)

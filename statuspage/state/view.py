@@ -8,7 +8,10 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from statuspage.state.settled import Settled
 
 from statuspage.model import (
     CLOSED_STATUSES,
@@ -230,31 +233,22 @@ def settled_from(incident: Incident, grace: timedelta = NO_GRACE) -> datetime:
     return max(times)
 
 
-# The views of settled incidents, by the incident object's id(): a process that builds
-# again and again (the daemon) computes each once, and keeps the same view object, which
-# the builder recognises as unchanged. Each holds its incident, so no id is reused while
-# it is here; emptied when it grows past what a few sites' worth of views explains.
-_SETTLED: dict[int, tuple[IncidentView, datetime, timedelta]] = {}
-_SETTLED_SLACK = 3
-
-
-def views_at(incidents: tuple[Incident, ...], now: datetime,
-             grace: timedelta) -> dict[str, IncidentView]:
+def views_at(incidents: tuple[Incident, ...], now: datetime, grace: timedelta,
+             settled: Settled) -> dict[str, IncidentView]:
     """Every incident's view at ``now``, by id, in their order; a settled incident's is
-    the one kept since it settled."""
-    if len(_SETTLED) > _SETTLED_SLACK * len(incidents) + 1000:
-        _SETTLED.clear()
-    return {i.id: _view_at(i, now, grace) for i in incidents}
+    the one ``settled`` kept since it settled (see state/settled.py)."""
+    settled.trim(len(incidents))
+    return {i.id: _view_at(settled, i, now, grace) for i in incidents}
 
 
-def _view_at(incident: Incident, now: datetime, grace: timedelta) -> IncidentView:
-    held = _SETTLED.get(id(incident))
-    if held is not None and held[0].incident is incident and now >= held[1] and \
-            held[2] == grace:
-        return held[0]
+def _view_at(settled: Settled, incident: Incident, now: datetime,
+             grace: timedelta) -> IncidentView:
+    held = settled.view(incident, now, grace)
+    if held is not None:
+        return held
     view = view_of(incident, now, grace)
-    settled = settled_from(incident, grace)
-    if now >= settled:
-        _SETTLED[id(incident)] = (view, settled, grace)
+    moment = settled_from(incident, grace)
+    if now >= moment:
+        settled.keep(view, moment, grace)
     return view
 

@@ -1,9 +1,9 @@
 """The Flask app: ``create_app(site, now=...)`` renders a loaded site at a given time.
 
-``OUTPUTS`` is the one registry of what a site is made of: each module registers its
-views with ``init_app(app)``, lists the site's files with ``outputs(snap)`` and, if it
-has any, each published incident's own with ``incident_outputs(snap, view)``. The builder
-asks the app (``outputs(app, snap)``…), never the modules.
+``EDITION_OUTPUTS`` says what each edition's site is made of: each module registers its
+views with ``init_app(app)``, and declares the files each view writes, with what each
+shows, on the view itself, in its ``FILES`` (``registry.py``). The builder asks the app
+(``outputs(app, snap)``…), never the modules.
 """
 
 from __future__ import annotations
@@ -15,19 +15,33 @@ from flask import Flask, g
 from jinja2 import BytecodeCache, FileSystemBytecodeCache
 from jinja2.bccache import Bucket
 
-from statuspage.content.edition import public
+from statuspage.content.edition import DESK, PUBLIC, Edition
 from statuspage.errors import StatusPageError
 from statuspage.model import Site
+from statuspage.state.settled import Settled
 from statuspage.state.status import IncidentView, Snapshot
-from statuspage.web import api, channels, desk, embed, feeds, languages, pages, shortlinks, zones
-from statuspage.web.registry import Output
+from statuspage.web import (
+    api,
+    channels,
+    desk,
+    embed,
+    feeds,
+    languages,
+    pages,
+    registry,
+    shortlinks,
+    zones,
+)
+from statuspage.web.languages import lang_values
+from statuspage.web.registry import Facts, Output, facts
 
-OUTPUTS = (pages, feeds, api, embed, shortlinks, zones, channels)
-# The support desk's edition: the public pages with their internal blocks, its search;
-# no feeds, API, badges or embed (content/edition.py); the channels' texts, as agents
-# paste them.
-DESK_OUTPUTS = (pages, shortlinks, zones, desk, channels)
-EDITION_OUTPUTS = {"public": OUTPUTS, "desk": DESK_OUTPUTS}
+# What each edition is made of (content/edition.py says what each loads and shows). The
+# support desk's: the public pages with their internal blocks, its search; no feeds, API,
+# badges or embed; the channels' texts, as agents paste them.
+EDITION_OUTPUTS: dict[Edition, tuple] = {
+    PUBLIC: (pages, feeds, api, embed, shortlinks, zones, channels),
+    DESK: (pages, shortlinks, zones, desk, channels),
+}
 
 DEFAULTS = {
     # A fixed "now" for a whole build; None reads the clock at each request.
@@ -74,31 +88,31 @@ COMPILED = _CompiledTemplates()
 
 
 class _SiteHolder:
-    """The site the views read: a loaded Site, or a loader called per request. The public
-    edition's never holds internal notes, whatever it was given."""
+    """The site the views read: a loaded Site, or a loader called per request; only what
+    the edition shows of it (the public one never holds internal notes, whatever it was
+    given)."""
 
-    def __init__(self, site: Site | Callable[[], Site], edition: str):
-        self._public = edition == "public"
-        self._site = public(site) if self._public and isinstance(site, Site) else site
+    def __init__(self, site: Site | Callable[[], Site], edition: Edition):
+        self._edition = edition
+        self._site = edition.shown(site) if isinstance(site, Site) else site
 
     def get(self) -> Site:
         if not callable(self._site):
             return self._site
-        site = self._site()
-        return public(site) if self._public else site
+        return self._edition.shown(self._site())
 
 
 def create_app(site: Site | Callable[[], Site], now: datetime | None = None,
-               edition: str = "public", **config) -> Flask:
+               edition: Edition = PUBLIC, settled: Settled | None = None, **config) -> Flask:
     """Build the app for ``site`` (or a loader returning the current site).
 
     ``now`` fixes the moment the pages describe (a build); without it each
     request reads the clock (the live preview). The site is read at each request, not
-    here: a loader's content error is then the page the preview shows. ``edition`` is
-    ``public`` or ``desk`` (the support desk's, with the internal files).
+    here: a loader's content error is then the page the preview shows. ``edition``:
+    ``PUBLIC``, or ``DESK`` (the support desk's, with the internal files). ``settled``:
+    the caller's memory of settled incidents, which its Snapshots share (a daemon's, kept
+    from one build to the next); by default the app's own.
     """
-    if edition not in EDITION_OUTPUTS:
-        raise ValueError(f"unknown edition {edition!r}")
     app = Flask(__name__, static_folder=None)
     app.jinja_options = {**app.jinja_options, "bytecode_cache": COMPILED}
     for key, value in DEFAULTS.items():
@@ -108,17 +122,8 @@ def create_app(site: Site | Callable[[], Site], now: datetime | None = None,
         app.config["STATUSPAGE_NOW"] = now
     holder = _SiteHolder(site, edition)
     app.extensions["statuspage"] = holder
-    app.extensions["statuspage.outputs"] = EDITION_OUTPUTS[edition]
-    app.extensions["statuspage.incident_outputs"] = tuple(
-        output for output in EDITION_OUTPUTS[edition] if hasattr(output, "incident_outputs"))
-    app.config["STATUSPAGE_EDITION"] = edition
-    app.jinja_env.globals["public_edition"] = edition == "public"  # it has feeds
-    app.url_map.strict_slashes = True
-    app.jinja_env.trim_blocks = True
-    app.jinja_env.lstrip_blocks = True
-    languages.init_app(app)
-    for output in EDITION_OUTPUTS[edition]:
-        output.init_app(app)
+    app.extensions["statuspage.settled"] = settled if settled is not None else Settled()
+    _register(app, edition)
 
     @app.url_value_preprocessor
     def load_site(endpoint, values) -> None:
@@ -135,37 +140,51 @@ def create_app(site: Site | Callable[[], Site], now: datetime | None = None,
     return app
 
 
+def _register(app: Flask, edition: Edition) -> None:
+    """The edition's outputs: their views, and the files they declare."""
+    app.extensions["statuspage.outputs"] = tuple(module.FILES for module in
+                                                 EDITION_OUTPUTS[edition])
+    app.extensions["statuspage.incident_outputs"] = tuple(
+        declared for files in app.extensions["statuspage.outputs"] for declared in files.incident)
+    app.config["STATUSPAGE_EDITION"] = edition
+    app.jinja_env.globals["public_edition"] = edition == PUBLIC  # it has feeds
+    app.url_map.strict_slashes = True
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    languages.init_app(app)
+    for output in EDITION_OUTPUTS[edition]:
+        output.init_app(app)
+
+
 def outputs(app: Flask, snap: Snapshot) -> Iterator[Output]:
     """Every file of the site at ``snap``: what each registered output declares, the site's
     files, then each published incident's own."""
     yield from site_outputs(app, snap)
     for view in snap.published:
-        yield from incident_outputs(app, snap, view)
+        yield from incident_outputs(app, snap, view, facts(snap, view))
 
 
-def site_outputs(app: Flask, snap: Snapshot) -> Iterator[Output]:
+def site_outputs(app: Flask, snap: Snapshot) -> list[Output]:
     """The files that are no single incident's (home, history, feeds, API…)."""
-    for output in app.extensions["statuspage.outputs"]:
-        yield from output.outputs(snap)
+    langs = tuple(lang_values(snap.site))
+    made: list[Output] = []
+    for files in app.extensions["statuspage.outputs"]:
+        files.add_outputs(snap, langs, made)
+    return made
 
 
-def incident_token(snap: Snapshot, view: IncidentView) -> tuple:
-    """What one incident's own files depend on beyond its view: whether it is followed,
-    whether its reference is its own (of two with one, a lenient load's error)."""
-    return snap.follows(view), snap.by_reference.get(view.incident.reference) is view
-
-
-def incident_outputs(app: Flask, snap: Snapshot, view: IncidentView) -> Iterator[Output]:
-    """One published incident's own files: what they show is its view and its
-    ``incident_token``, nothing else."""
-    for output in app.extensions["statuspage.incident_outputs"]:
-        yield from output.incident_outputs(snap, view)
+def incident_outputs(app: Flask, snap: Snapshot, view: IncidentView,
+                     found: Facts) -> list[Output]:
+    """One published incident's own files: what they show is its view and its ``found``
+    facts (``registry.facts``), nothing else."""
+    return registry.incident_outputs(app.extensions["statuspage.incident_outputs"], view,
+                                     found, tuple(lang_values(snap.site)))
 
 
 def snapshot(app: Flask, site: Site, now: datetime) -> Snapshot:
     """One Snapshot per (site, now), shared by every page of a build."""
     cached = app.extensions.get("statuspage.snapshot")
     if cached is None or cached.site is not site or cached.now != now:
-        cached = Snapshot(site, now)
+        cached = Snapshot(site, now, app.extensions["statuspage.settled"])
         app.extensions["statuspage.snapshot"] = cached
     return cached

@@ -12,13 +12,12 @@ from flask import Blueprint, Response, current_app, g
 
 from statuspage import i18n
 from statuspage.state import documents as api
-from statuspage.state import status
-from statuspage.web.registry import Output
+from statuspage.web.registry import Files
 
 bp = Blueprint("api", __name__, url_prefix="/api/v2")
 
 # endpoint → (rule, the Documents method that builds it)
-FILES = {
+DOCUMENTS = {
     "summary": ("/summary.json", api.Documents.summary),
     "status": ("/status.json", api.Documents.status_document),
     "components": ("/components.json", api.Documents.components_document),
@@ -29,18 +28,6 @@ FILES = {
     "upcoming": ("/scheduled-maintenances/upcoming.json", api.Documents.upcoming_document),
     "active": ("/scheduled-maintenances/active.json", api.Documents.active_document),
 }
-
-
-def outputs(snap: status.Snapshot):
-    """The API's files: they say what is true now.
-
-    Every build writes them, and they need every incident's times: worked out here, in
-    the process that plans the build, so that forked workers share them and the daemon's
-    next build finds those of settled incidents kept (in a worker they were lost with it,
-    and worked out again at every rebuild)."""
-    api.prepare(snap)
-    for endpoint in FILES:
-        yield Output(f"api.{endpoint}", {})
 
 
 def init_app(app) -> None:
@@ -81,5 +68,11 @@ def _view(build):
     return view
 
 
-for _endpoint, (_rule, _build) in FILES.items():
+# The API's files say what is true now: every build writes them. They need every
+# incident's times: worked out (``prepare``) in the process that plans the build, so that
+# forked workers share them and the daemon's next build finds those of settled incidents
+# kept (in a worker they were lost with it, and worked out again at every rebuild).
+FILES = Files("api", prepare=api.prepare)
+for _endpoint, (_rule, _build) in DOCUMENTS.items():
     bp.add_url_rule(_rule, _endpoint, _view(_build))
+    FILES.declare(f"api.{_endpoint}", depends=None, languages=False)

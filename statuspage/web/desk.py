@@ -1,6 +1,6 @@
 """The support desk edition's own outputs, registered only in its app.
 
-``create_app(site, edition="desk")`` registers this blueprint instead of the public feeds,
+``create_app(site, edition=DESK)`` registers this blueprint instead of the public feeds,
 API and embed. Its templates (``desk_templates/``) are on that app's template path only:
 the public pages include them with ``ignore missing``, so the public app has no way to
 render an internal block, and its site (``desk.public``) has no internal data to show.
@@ -24,9 +24,9 @@ from markupsafe import Markup
 
 from statuspage import i18n, markup
 from statuspage.model import STATUS_LABELS, Internal, Note, Text
-from statuspage.state.status import IncidentView, Snapshot
+from statuspage.state.status import IncidentView
 from statuspage.web import api, assets, languages
-from statuspage.web.registry import Output, key
+from statuspage.web.registry import Files
 
 STATIC = Path(__file__).resolve().parent / "desk_static"
 bp = languages.blueprint("desk", template_folder="desk_templates")
@@ -38,12 +38,7 @@ ROBOTS = "User-agent: *\nDisallow: /\n"
 STALE_AFTER = 600
 
 
-def outputs(snap: Snapshot):
-    for lang in languages.editions(snap.site):
-        yield Output("desk.search_index", {"lang": lang})  # the moment's statuses: always
-    yield Output("desk.robots", {}, key(ROBOTS))
-    for hashed in assets.names(STATIC).values():
-        yield Output("desk.asset", {"hashed": hashed}, hashed)
+FILES = Files("desk")
 
 
 def init_app(app: Flask) -> None:
@@ -77,11 +72,14 @@ def asset_url(name: str) -> str:
     return languages.link("desk.asset", hashed=assets.names(STATIC)[name])
 
 
+@FILES.output(files=lambda snap: [{"hashed": hashed} for hashed in assets.names(STATIC).values()],
+              depends=lambda snap, hashed: hashed, languages=False)
 @bp.route("/desk/static/<path:hashed>")
 def asset(hashed: str):
     return assets.view(hashed, STATIC)
 
 
+@FILES.output(depends=lambda snap: ROBOTS, languages=False)
 @bp.route("/robots.txt")
 def robots():
     return Response(ROBOTS, mimetype="text/plain")
@@ -97,14 +95,14 @@ def _texts(value: Text) -> list[str]:
     return [markup.plain_text(item) for item in value.values() if item]
 
 
-def entry(view: IncidentView, edition: languages.Edition) -> dict:
-    """One incident in the search index, in the edition's language."""
+def entry(view: IncidentView, language: languages.Language) -> dict:
+    """One incident in the search index, in ``language``."""
     incident = view.incident
-    config = edition.site.config
+    config = language.site.config
     found = internal(view)
     words = [incident.id, *incident.title.values(), *_texts(incident.summary),
              *_texts(incident.who_is_affected), *_texts(incident.what_to_do)]
-    names = [edition.plain(config.name_of(c)) for c in incident.components]
+    names = [language.plain(config.name_of(c)) for c in incident.components]
     for component_id in incident.components:
         words += [component_id, *config.name_of(component_id).values()]
     if found is not None:
@@ -115,15 +113,15 @@ def entry(view: IncidentView, edition: languages.Edition) -> dict:
     return {
         "ref": incident.reference,
         "id": incident.id,
-        "title": edition.plain(incident.title),
+        "title": language.plain(incident.title),
         "url": languages.link("pages.incident", incident_id=incident.id),
-        "status": edition.translations.gettext(STATUS_LABELS[view.status]),
+        "status": language.translations.gettext(STATUS_LABELS[view.status]),
         "open": view.is_open,
         "maintenance": view.is_maintenance,
         "started": incident.started.isoformat(),
-        "since": i18n.format_datetime(incident.started, edition.tz, edition.lang),
-        "version": edition.version(view.version),
-        "places": edition.places(incident.areas),
+        "since": i18n.format_datetime(incident.started, language.tz, language.lang),
+        "version": language.version(view.version),
+        "places": language.places(incident.areas),
         "areas": [area.code for area in incident.areas],
         "components": list(incident.components),
         "names": names,
@@ -132,8 +130,9 @@ def entry(view: IncidentView, edition: languages.Edition) -> dict:
     }
 
 
+@FILES.output(depends=None)  # the moment's statuses: written at every build
 @languages.route("/desk/search.json", bp)
 def search_index():
-    edition = languages.edition()
-    entries = [entry(view, edition) for view in g.snap.by_announcement]
+    language = languages.language()
+    entries = [entry(view, language) for view in g.snap.by_announcement]
     return Response(api.dumps({"incidents": entries}), mimetype="application/json")

@@ -1,17 +1,17 @@
 """What other sites show: the customer-area banner (script and iframe) and status badges.
 
-- ``/embed/status.js``: one script for every edition. It picks the edition from the host
-  page's ``<html lang>``, fetches that edition's ``embed/status.json`` from the address it
+- ``/embed/status.js``: one script for every language. It picks the language from the host
+  page's ``<html lang>``, fetches that language's ``embed/status.json`` from the address it
   was loaded from, and shows a banner only while an incident is open or a maintenance is
-  in progress; or, with ``data-frame``, puts that edition's ``banner.html`` in an iframe
+  in progress; or, with ``data-frame``, puts that language's ``banner.html`` in an iframe
   it sizes to the height the page posts. ``data-theme`` and ``data-components`` on the
   script tag choose the colours and the services.
 - ``/embed/status.json`` (``/en/embed/status.json`` …): what the banner says, in the
-  edition's language, texts from the gettext catalogs, with each item's services.
-- ``/embed/banner.html`` (per edition): the same banner for an iframe, readable without
+  page's language, texts from the gettext catalogs, with each item's services.
+- ``/embed/banner.html`` (per language): the same banner for an iframe, readable without
   JavaScript; a small inline script applies ``#theme=…&components=…`` and posts its height
   to the host page.
-- ``/badge.svg``, ``/components/<id>/badge.svg`` (per edition): flat status badges.
+- ``/badge.svg``, ``/components/<id>/badge.svg`` (per language): flat status badges.
 
 docs/embed.md is the customer's side of this.
 """
@@ -31,7 +31,7 @@ from statuspage.model import ComponentStatus, Text, _
 from statuspage.state import status
 from statuspage.state.status import Indicator
 from statuspage.web import api, languages
-from statuspage.web.registry import Output, key
+from statuspage.web.registry import Files
 
 JS = "text/javascript"  # RFC 9239; Python before 3.12 says application/javascript
 SVG = "image/svg+xml"
@@ -70,17 +70,11 @@ COMPONENT_BADGES = {status: (colour, status.label) for status, colour in STATUS_
 INDICATOR_BADGES = {i: (STATUS_COLOURS[i.like], i.badge) for i in Indicator}
 
 
-def outputs(snap: status.Snapshot):
-    """The banner's files and the badges, keyed by what they say."""
-    banner = key(snap.open_incidents, snap.active_maintenance)
-    yield Output("embed.script", {}, key("script"))
-    for lang in languages.editions(snap.site):
-        yield Output("embed.status_json", {"lang": lang}, banner)
-        yield Output("embed.banner", {"lang": lang}, banner)
-        yield Output("embed.badge", {"lang": lang}, key(snap.indicator))
-        for component in snap.site.config.components:
-            yield Output("embed.component_badge", {"lang": lang, "component_id": component.id},
-                         key(snap.components[component.id]))
+FILES = Files("embed")
+
+
+def _banner_shows(snap: status.Snapshot) -> tuple:
+    return snap.open_incidents, snap.active_maintenance
 
 
 def init_app(app) -> None:
@@ -88,7 +82,7 @@ def init_app(app) -> None:
 
 
 def _text(text: Text) -> str:
-    """Plain text in the edition's language, on one line."""
+    """Plain text in the page's language, on one line."""
     return one_line(languages.in_lang(text).value)
 
 
@@ -100,7 +94,7 @@ def site_path(endpoint: str, **values) -> str:
 # -- the banner: its data, the script, the iframe page -------------------------------------------
 
 def banner_data() -> dict:
-    """What the banner says in this edition: open incidents, then maintenance in progress.
+    """What the banner says in this language: open incidents, then maintenance in progress.
 
     Scheduled maintenance is left out: the banner is for what is wrong now (the status
     page and the calendar announce what is planned).
@@ -110,7 +104,7 @@ def banner_data() -> dict:
                         ("maintenance", g.snap.active_maintenance)):
         for incident in found:
             items.append(_item(kind, incident))
-    translations = languages.edition().translations
+    translations = languages.language().translations
     return {"lang": g.lang, "label": languages.translate(REGION), "more": languages.translate(MORE),
             "components": [c.id for c in g.site.config.components], "items": items,
             # For a customer's own services (data-components): their names, and the
@@ -144,42 +138,46 @@ def _item(kind: str, incident) -> dict:
     }
     if incident.areas:  # where it is: its codes for the banner to match, their names to say
         item["areas"] = [area.code for area in incident.areas]
-        item["places"] = languages.edition().places(incident.areas, every=True)
+        item["places"] = languages.language().places(incident.areas, every=True)
     if incident.what_to_do:
         item["todo"] = first_line(languages.in_lang(incident.what_to_do).value)
     if incident.promise:
-        edition = languages.edition()
+        language = languages.language()
         item["next"] = languages.translate(NEXT) % {"time": i18n.format_clock(
-            incident.promise, edition.tz, edition.lang)}
+            incident.promise, language.tz, language.lang)}
     if title.lang != g.lang:
         item["lang"] = title.lang  # a fallback title, marked for screen readers
     return item
 
 
+@FILES.output(depends=_banner_shows)
 @languages.route("/embed/status.json", bp)
 def status_json():
     return Response(api.dumps(banner_data()), mimetype="application/json")
 
 
+# Its news is in status.json: the script has only the site's settings (languages, URL).
+@FILES.output(depends=lambda snap: "script", languages=False)
 @bp.route("/embed/status.js")
 def script():
-    """One script for every edition: each edition's folder (relative to the site's root) and
+    """One script for every language: each language's folder (relative to the site's root) and
     the iframe's title in its language are baked in, not the news."""
     config = g.site.config
-    editions: dict[str, list[str]] = {}
+    folders: dict[str, list[str]] = {}
     suffix = "embed/status.json"
     for lang in config.languages:  # the full code first, then its language alone
         folder = site_path("embed.status_json", lang=lang)[:-len(suffix)]
-        editions.setdefault(lang.lower(), [folder, i18n.translations(lang).gettext(REGION)])
+        folders.setdefault(lang.lower(), [folder, i18n.translations(lang).gettext(REGION)])
     for lang in config.languages:
-        editions.setdefault(lang.split("-")[0].lower(), editions[lang.lower()])
+        folders.setdefault(lang.split("-")[0].lower(), folders[lang.lower()])
     body = render_template("embed/status.js", url=api.dumps(config.url),
-                           editions=api.dumps(editions),
+                           folders=api.dumps(folders),
                            default=api.dumps(config.default_language.lower()),
                            colours=api.dumps(BANNER_COLOURS))
     return Response(body, mimetype=JS)
 
 
+@FILES.output(depends=_banner_shows)
 @languages.route("/embed/banner.html", bp)
 def banner():
     """The banner for an iframe: readable without script, links open in the host page's
@@ -190,12 +188,15 @@ def banner():
 
 # -- badges -----------------------------------------------------------------------------------
 
+@FILES.output(depends=lambda snap: snap.indicator)
 @languages.route("/badge.svg", bp)
 def badge():
     colour, label = INDICATOR_BADGES[g.snap.indicator]
     return _badge(_text(g.site.config.name), languages.translate(label), colour)
 
 
+@FILES.output(files=lambda snap: [{"component_id": c.id} for c in snap.site.config.components],
+              depends=lambda snap, component_id: snap.components[component_id])
 @languages.route("/components/<component_id>/badge.svg", bp)
 def component_badge(component_id: str):
     component = g.site.config.component(component_id)
@@ -245,7 +246,7 @@ def text_width(text: str) -> int:
 @bp.after_app_request
 def allow_cross_origin(response: Response) -> Response:
     """``Access-Control-Allow-Origin: *`` on the API's, the feeds' and this blueprint's
-    files (any edition's), and on anything else under /api/ and /embed/, 404s included."""
+    files (any language's), and on anything else under /api/ and /embed/, 404s included."""
     if (request.blueprint in ("api", "embed", "feeds")
             or request.path.startswith(("/api/", "/embed/"))):
         response.headers["Access-Control-Allow-Origin"] = "*"

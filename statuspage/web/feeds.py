@@ -1,6 +1,7 @@
-"""Subscriptions: update feeds, Statuspage-style history feeds, the maintenance calendar.
+"""Subscriptions: update feeds, Statuspage-style history feeds, the maintenance calendar
+(its files are made by ``calendars.py``).
 
-Every edition has its own: ``/updates.rss``, ``/en/updates.rss``, and per component
+Every language has its own: ``/updates.rss``, ``/en/updates.rss``, and per component
 ``/components/<id>/updates.rss``. Entry ids are the public URL of what they describe
 (an update's anchor on its incident page), so they never change from one build to the next.
 """
@@ -9,29 +10,25 @@ from __future__ import annotations
 
 import mimetypes
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from email.utils import format_datetime as rfc822
-from urllib.parse import urlsplit
 
 from babel.dates import format_date
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from feedgen.util import xml_elem
 from flask import Response, abort, g
-from icalendar import Calendar, Event
 from markupsafe import Markup, escape
 
 from statuspage import i18n, markup
-from statuspage.markup import plain_text
-from statuspage.model import STATUS_LABELS, Incident, MaintenanceStatus, Text, Update
+from statuspage.model import STATUS_LABELS, Incident, Text, Update
 from statuspage.state import status
 from statuspage.state.status import IncidentView as View
-from statuspage.web import languages
-from statuspage.web.registry import Output, key
+from statuspage.web import calendars, languages
+from statuspage.web.registry import Facts, Files
 
 RSS = "application/rss+xml"
 ATOM = "application/atom+xml"
-CALENDAR = "text/calendar"
 # Python's table says application/x-rss+xml; the freezer checks each file name against its type.
 mimetypes.add_type(RSS, ".rss")
 
@@ -59,44 +56,24 @@ def _html(text: Text) -> Markup:
     return markup.render(_text(text))
 
 
-def outputs(snap: status.Snapshot):
-    """The feeds and calendars of every edition, each keyed by the entries it lists."""
-    ids = [None, *(c.id for c in snap.site.config.components)]
-    updates = {cid: _entries_key(snap, update_entries(snap, cid)) for cid in ids}
-    calendars = {cid: key(planned(snap, cid)) for cid in ids}
-    history = _entries_key(snap, [(view.latest, view) for view in history_entries(snap)])
-    for lang in languages.editions(snap.site):
-        for kind in ("rss", "atom"):
-            yield Output("feeds.updates", {"lang": lang, "kind": kind}, updates[None])
-            yield Output("feeds.history", {"lang": lang, "kind": kind}, history)
-            for cid in ids[1:]:
-                yield Output("feeds.component_updates", {
-                    "lang": lang, "kind": kind, "component_id": cid}, updates[cid])
-        yield Output("feeds.calendar", {"lang": lang}, calendars[None])
-        for cid in ids[1:]:
-            yield Output("feeds.component_calendar", {"lang": lang, "component_id": cid},
-                         calendars[cid])
+FILES = Files("feeds")
+FEEDS = ("rss", "atom")
 
 
-def incident_outputs(snap: status.Snapshot, view: View):
-    """An incident's own feeds and calendar, while it has them: what they show is its view
-    (an empty feed is dated from the incident's start)."""
-    if not snap.follows(view):
-        return
-    page = key(view)
-    for lang in languages.editions(snap.site):
-        for kind in ("rss", "atom"):
-            yield Output("feeds.incident_updates", {"lang": lang, "kind": kind,
-                                                    "incident_id": view.id}, page)
-        if view.maintenance is not None:
-            yield Output("feeds.incident_calendar", {"lang": lang, "incident_id": view.id}, page)
+def _components(snap: status.Snapshot) -> list[dict]:
+    return [{"component_id": c.id} for c in snap.site.config.components]
 
 
-def _entries_key(snap: status.Snapshot, entries: list) -> str | None:
+def _entries_shown(snap: status.Snapshot, entries: list) -> object:
     """A feed shows its entries, and when it has none the date of the site's news."""
     if not entries:
-        return key("empty", snap.latest_news)
-    return key([(update.anchor if update else None, view) for update, view in entries])
+        return "empty", snap.latest_news
+    return [(update.anchor if update else None, view) for update, view in entries]
+
+
+def _own_feeds(view: View, facts: Facts) -> list[dict]:
+    """An incident's own feeds, while it has them."""
+    return [{"incident_id": view.id}] if facts.followed else []
 
 
 def update_entries(snap: status.Snapshot, component_id: str | None) -> list[tuple[Update, View]]:
@@ -118,7 +95,7 @@ def planned(snap: status.Snapshot, component_id: str | None) -> list[View]:
 
 def init_app(app) -> None:
     app.register_blueprint(bp)
-    app.context_processor(lambda: {"webcal": webcal})
+    app.context_processor(lambda: {"webcal": calendars.webcal})
 
 
 def _component(component_id: str):
@@ -134,30 +111,40 @@ def _permalink(incident: Incident | View) -> str:
 
 # -- update feeds: one entry per update --------------------------------------------------------
 
+@FILES.output(kinds=FEEDS, depends=lambda snap, **_: _entries_shown(
+    snap, update_entries(snap, None)))
 @languages.route(f"/updates.{KINDS}", bp)
 def updates(kind: str):
     title = _("%(name)s: incident updates") % {"name": _text(g.site.config.name)}
-    return _updates_feed(kind, title, update_entries(g.snap, None), "feeds.updates", {})
+    return _updates_feed(kind, title, update_entries(g.snap, None),
+                         languages.public_url("feeds.updates", kind=kind))
 
 
+@FILES.output(kinds=FEEDS, files=_components, depends=lambda snap, component_id: _entries_shown(
+    snap, update_entries(snap, component_id)))
 @languages.route(f"/components/<component_id>/updates.{KINDS}", bp)
 def component_updates(component_id: str, kind: str):
     component = _component(component_id)
     title = _("%(name)s: %(component)s updates") % {
         "name": _text(g.site.config.name), "component": _text(component.name)}
     return _updates_feed(kind, title, update_entries(g.snap, component_id),
-                         "feeds.component_updates", {"component_id": component_id},
+                         languages.public_url("feeds.component_updates", kind=kind,
+                                              component_id=component_id),
                          languages.public_url("pages.component", component_id=component_id))
 
 
+# What it shows is its view (an empty feed is dated from the incident's start).
+@FILES.incident_output(kinds=FEEDS, files=_own_feeds, depends=lambda view, facts: view)
 @languages.route(f"/incidents/<incident_id>/updates.{KINDS}", bp)
 def incident_updates(incident_id: str, kind: str):
     """One incident's updates only: what someone following their case subscribes to."""
     view = _followed(incident_id)
     title = _("%(name)s: %(title)s") % {"name": _text(g.site.config.name),
                                         "title": _text(view.title)}
-    return _updates_feed(kind, title, incident_entries(g.snap, view), "feeds.incident_updates",
-                         {"incident_id": incident_id}, _permalink(view), since=view.started)
+    return _updates_feed(kind, title, incident_entries(g.snap, view),
+                         languages.public_url("feeds.incident_updates", kind=kind,
+                                              incident_id=incident_id),
+                         _permalink(view), since=view.started)
 
 
 def _followed(incident_id: str) -> View:
@@ -171,11 +158,10 @@ def incident_entries(snap: status.Snapshot, view: View) -> list[tuple[Update, Vi
     return [(update, view) for update in view.updates[: snap.site.config.feed_entries]]
 
 
-def _updates_feed(kind: str, title: str, found: list[tuple[Update, View]], endpoint: str,
-                  values: dict, home: str | None = None,
-                  since: datetime | None = None) -> Response:
+def _updates_feed(kind: str, title: str, found: list[tuple[Update, View]], self_url: str,
+                  home: str | None = None, since: datetime | None = None) -> Response:
     """``since``: the feed's date while it has no entry (else the site's newest news)."""
-    feed = _feed(kind, title, endpoint, values, newest=found[0][0].time if found else since,
+    feed = _feed(kind, title, self_url, newest=found[0][0].time if found else since,
                  home=home)
     for update, incident in found:
         entry = feed.add_entry(order="append")
@@ -204,13 +190,13 @@ def _update_html(incident: Incident | View, update: Update) -> Markup:
     if update in incident.updates:  # its version then: the updates up to it, counted
         number = len(incident.updates) - incident.updates.index(update)
         html += Markup("<p><small>{}</small></p>").format(
-            languages.edition().version(status.Version(number, update.time)))
+            languages.language().version(status.Version(number, update.time)))
     return html
 
 
 def _places(incident: Incident | View) -> str:
     """Every place it names, in the feed's language."""
-    return languages.edition().places(incident.areas, every=True)
+    return languages.language().places(incident.areas, every=True)
 
 
 # -- history feeds: Statuspage's /history.rss and /history.atom ---------------------------------
@@ -227,13 +213,15 @@ class _StatuspageItem(BaseEntryExtension):
         return item
 
 
+@FILES.output(kinds=FEEDS, depends=lambda snap, **_: _entries_shown(
+    snap, [(view.latest, view) for view in history_entries(snap)]))
 @languages.route(f"/history.{KINDS}", bp)
 def history(kind: str):
     """One entry per incident or maintenance, all its updates inside, as Statuspage does."""
     incidents = [(view.announced, view, view.updates) for view in history_entries(g.snap)]
     newest = max((shown[0].time for _a, _i, shown in incidents if shown), default=None)
     title = _("%(name)s Status - Incident History") % {"name": _text(g.site.config.name)}
-    feed = _feed(kind, title, "feeds.history", {}, newest=newest)
+    feed = _feed(kind, title, languages.public_url("feeds.history", kind=kind), newest=newest)
     if kind == "rss":
         feed.register_extension("statuspage", BaseExtension, _StatuspageItem,
                                 atom=False, rss=True)
@@ -297,10 +285,9 @@ def _local(moment: datetime) -> datetime:
     return moment.astimezone(g.site.config.timezone)
 
 
-def _feed(kind: str, title: str, endpoint: str, values: dict,
-          newest: datetime | None, home: str | None = None) -> FeedGenerator:
+def _feed(kind: str, title: str, self_url: str, newest: datetime | None,
+          home: str | None = None) -> FeedGenerator:
     config = g.site.config
-    self_url = languages.public_url(endpoint, kind=kind, **values)
     feed = FeedGenerator()
     feed.id(self_url)
     feed.title(plain_title(title))
@@ -335,17 +322,21 @@ def _response(feed: FeedGenerator, kind: str) -> Response:
 
 # -- the maintenance calendar --------------------------------------------------------------------
 
+@FILES.output(depends=lambda snap: planned(snap, None))
 @languages.route("/maintenance.ics", bp)
 def calendar():
-    return _calendar(planned(g.snap, None))
+    return calendars.ics(planned(g.snap, None))
 
 
+@FILES.output(files=_components, depends=planned)
 @languages.route("/components/<component_id>/maintenance.ics", bp)
 def component_calendar(component_id: str):
     _component(component_id)
-    return _calendar(planned(g.snap, component_id))
+    return calendars.ics(planned(g.snap, component_id))
 
 
+@FILES.incident_output(files=lambda view, facts: _own_feeds(view, facts) if view.maintenance
+                       else [], depends=lambda view, facts: view)
 @languages.route("/incidents/<incident_id>/calendar.ics", bp)
 def incident_calendar(incident_id: str):
     """One maintenance, to add to a calendar: the same event (UID, SEQUENCE) as in
@@ -353,56 +344,4 @@ def incident_calendar(incident_id: str):
     view = _followed(incident_id)
     if view.maintenance is None:
         abort(404)
-    return _calendar([view])
-
-
-def _calendar(views: list[View]) -> Response:
-    """One event per planned maintenance: UID fixed, SEQUENCE up with every update."""
-    config = g.site.config
-    host = urlsplit(config.url).hostname
-    cal = Calendar()
-    cal.add("prodid", f"-//statuspage//{host}//{g.lang.upper()}")
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", _("%(name)s: planned maintenance") % {"name": _text(config.name)})
-    for view in views:
-        cal.add_component(_event(view, host))
-    return Response(cal.to_ical(), mimetype=CALENDAR)
-
-
-def _event(incident: View, host: str) -> Event:
-    config = g.site.config
-    shown = incident.updates
-    changed = (shown[0].time if shown else incident.started).astimezone(UTC)
-    cancelled = incident.status == MaintenanceStatus.CANCELLED
-    names = ", ".join(_text(config.name_of(c)) for c in incident.components)
-    # Plain text, and only what the page shows: some calendar apps render HTML here.
-    description = [plain_text(_text(incident.summary)),
-                   _("Affected services: %(names)s") % {"names": names}]
-    if shown:
-        description.append(_("%(status)s: %(title)s") % {
-            "status": _(STATUS_LABELS[shown[0].status]), "title": plain_text(_text(shown[0].body))})
-    description.append(_permalink(incident))
-    event = Event()
-    event.add("uid", f"{incident.id}@{host}")
-    event.add("dtstamp", changed)
-    event.add("created", (shown[-1].time if shown else incident.started).astimezone(UTC))
-    event.add("last-modified", changed)
-    event.add("sequence", max(len(shown) - 1, 0))
-    event.add("dtstart", incident.maintenance.start.astimezone(UTC))
-    event.add("dtend", incident.maintenance.end.astimezone(UTC))
-    event.add("summary", _text(incident.title))
-    event.add("description", "\n\n".join(part for part in description if part))
-    if incident.areas:
-        event.add("location", _places(incident))
-    event.add("url", _permalink(incident))
-    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-    event.add("transp", "TRANSPARENT")  # a maintenance does not make the reader busy
-    return event
-
-
-def webcal(url: str) -> str:
-    """The calendar's address for "subscribe" links: webcal:// opens the calendar app."""
-    return "webcal://" + url.split("://", 1)[1]
-
+    return calendars.ics([view])

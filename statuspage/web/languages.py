@@ -1,7 +1,7 @@
-"""Editions and addresses: the default language at /, the others under /<lang>/.
+"""Languages and addresses: the default language at /, the others under /<lang>/.
 
 What every output module borrows: ``blueprint(name)`` (a blueprint whose views know their
-edition), ``route`` (a rule at / and under /<lang>), the texts of the request's edition,
+language), ``route`` (a rule at / and under /<lang>), the texts of the request's language,
 times for people, public addresses. ``init_app`` installs the language converter, the
 gettext callables and the templates' helpers.
 """
@@ -9,7 +9,7 @@ gettext callables and the templates' helpers.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, partial
 
 from flask import Blueprint, Flask, current_app, g, request, url_for
 from jinja2 import pass_context
@@ -28,11 +28,7 @@ from statuspage.model import (
 )
 from statuspage.state import announcements as channels
 from statuspage.state import status
-from statuspage.web import assets
-
-# The pages' words for the overall status: sentence case (the API keeps Statuspage's).
-HEADLINES = {indicator: indicator.headline for indicator in status.Indicator}
-
+from statuspage.web import assets, headline
 
 UNTRANSLATED = _("(not yet translated)")
 
@@ -70,7 +66,7 @@ def pull_lang(endpoint, values) -> None:
 
 
 def add_lang(endpoint, values) -> None:
-    """The edition's prefix: none for the default language (also outside a request)."""
+    """The language's prefix: none for the default language (also outside a request)."""
     lang = values.get("lang", g.get("lang"))
     if lang is not None:
         site = g.site if "site" in g else current_app.extensions["statuspage"].get()
@@ -80,15 +76,15 @@ def add_lang(endpoint, values) -> None:
 
 
 def blueprint(name: str, **options) -> Blueprint:
-    """A blueprint whose views take the edition from the address and give it to links."""
+    """A blueprint whose views take the language from the address and give it to links."""
     bp = Blueprint(name, "statuspage.web." + name, **options)
     bp.url_value_preprocessor(pull_lang)
     bp.url_defaults(add_lang)
     return bp
 
 
-def editions(site) -> list[str | None]:
-    """The ``lang`` URL value of each edition: None for the default one at /."""
+def lang_values(site) -> list[str | None]:
+    """The ``lang`` URL value of each language: None for the default one at /."""
     return [None, *site.config.languages[1:]]
 
 
@@ -96,7 +92,7 @@ def init_app(app: Flask) -> None:
     app.url_map.converters["lang"] = LangConverter
     app.jinja_env.add_extension("jinja2.ext.i18n")
     # Newstyle gettext (what install_gettext_callables(newstyle=True) sets up), with the
-    # edition's catalog looked up in the one call the template makes, instead of the
+    # language's catalog looked up in the one call the template makes, instead of the
     # extension's alias and wrapper around ours (templates call ``_`` dozens of times a page).
     app.jinja_env.newstyle_gettext = True  # type: ignore[attr-defined]
     app.jinja_env.globals.update(_=_newstyle_gettext, gettext=_newstyle_gettext,
@@ -111,7 +107,7 @@ def init_app(app: Flask) -> None:
 def _newstyle_gettext(context, message: str, **variables) -> str:
     """What jinja2.ext's newstyle ``gettext`` returns: the translation, as markup when the
     template escapes, always formatted with ``variables`` (so ``%%`` is one ``%``)."""
-    found = context["edition"].translations.gettext(message)
+    found = context["language"].translations.gettext(message)
     if context.eval_ctx.autoescape:
         found = Markup(found)
     if not variables and "%" not in found:
@@ -123,16 +119,15 @@ def _newstyle_gettext(context, message: str, **variables) -> str:
 def _newstyle_ngettext(context, singular: str, plural: str, num: int, **variables) -> str:
     """What jinja2.ext's newstyle ``ngettext`` returns (``num`` among the variables)."""
     variables.setdefault("num", num)
-    found = context["edition"].translations.ngettext(singular, plural, num)
+    found = context["language"].translations.ngettext(singular, plural, num)
     if context.eval_ctx.autoescape:
         found = Markup(found)
     return found % variables
 
 
-class Edition:
-    """An edition: a language of the site, for the texts, times and links of its pages;
-    made once per app, language and site (see ``edition``), so it holds nothing of a
-    request."""
+class Language:
+    """A language of the site, for the texts, times and links of its pages; made once per
+    app, language and site (see ``language``), so it holds nothing of a request."""
 
     def __init__(self, site: Site, lang: str):
         self.site = site
@@ -143,7 +138,7 @@ class Edition:
         self._helpers = self._own_helpers()
 
     def in_lang(self, text: Text) -> Localized:
-        """The text in this edition's language, falling back to the default language."""
+        """The text in this language, falling back to the default language."""
         return text.get_in(self.lang, self.default)
 
     def _typeset(self, found: Localized, text: str) -> str:
@@ -233,63 +228,14 @@ class Edition:
             parts.append(markup.plain_text(who))
         return " — ".join(parts)
 
-    def headline(self, snap: status.Snapshot) -> str:
-        """What the home page says first: all is well, or which services are not, how and
-        where (up to two by name; beyond, the first two and the worst), and that the others
-        work."""
-        gettext = self.translations.gettext
-        if snap.indicator == status.Indicator.NONE:
-            return gettext(HEADLINES[snap.indicator])
-        config = self.site.config
-        troubled = [c for c in config.components
-                    if snap.components[c.id] != ComponentStatus.OPERATIONAL]
-        if not troubled:  # an open incident whose services all work
-            return gettext(HEADLINES[snap.indicator])
-        where = snap.places
-        if len(troubled) <= 2:
-            found = [where.get(c.id) for c in troubled]
-            shared = len(set(found)) == 1  # the same places (or everywhere): said once
-            named = [gettext("%(service)s: %(status)s") % {
-                "service": self.plain(c.name),
-                "status": _lower(gettext(snap.components[c.id].label))} for c in troubled]
-            if not shared:
-                named = [self._somewhere(text, areas) for text, areas in zip(named, found,
-                                                                             strict=True)]
-            text = named[0] if len(named) == 1 else gettext("%(one)s; %(two)s") % {
-                "one": named[0], "two": named[1]}
-            if shared:
-                text = self._somewhere(text, found[0])
-        else:
-            others = len(troubled) - 2
-            text = self.translations.ngettext(
-                "%(one)s, %(two)s and %(num)d other: %(status)s",
-                "%(one)s, %(two)s and %(num)d others: %(status)s", others) % {
-                "one": self.plain(troubled[0].name), "two": self.plain(troubled[1].name),
-                "num": others,
-                "status": _lower(gettext(status.worst(snap.components[c.id]
-                                                      for c in troubled).label))}
-            found = [where.get(c.id) for c in troubled]
-            if all(found):  # every service somewhere in particular: all those places
-                text = self._somewhere(text, tuple(a for areas in found for a in areas or ()))
-        if len(troubled) < len(config.components):
-            text = gettext("%(trouble)s — the other services are working") % {"trouble": text}
-        return text
-
-    def _somewhere(self, text: str, areas) -> str:
-        """``text`` and where: "Fibre: partial outage in Lyon 3e and Lyon 7e"."""
-        if not areas:
-            return text
-        return self.translations.gettext("%(trouble)s in %(places)s") % {
-            "trouble": text, "places": self.places(areas)}
-
     def places(self, areas, every: bool = False) -> str:
-        """The areas' names in this edition, for a sentence ("" for everywhere): the first
+        """The areas' names in this language, for a sentence ("" for everywhere): the first
         ones and how many others, or ``every`` one."""
         return places.summary(areas, self.lang, self.default, shown=None if every else
                               places.SHOWN)
 
     def helpers(self) -> dict:
-        """What templates use beyond the request's own values: the edition's made once
+        """What templates use beyond the request's own values: the language's made once
         (not a score of bound methods and closures for every page), the request's moment."""
         return {**self._helpers, "snap": g.snap,
                 "pinned": current_app.config.get("STATUSPAGE_PINNED", False)}
@@ -297,7 +243,7 @@ class Edition:
     def _own_helpers(self) -> dict:
         lang = self.lang
         return {
-            "edition": self,
+            "language": self,
             "site": self.site,
             "config": self.site.config,
             "lang": lang,
@@ -317,7 +263,7 @@ class Edition:
             "component_badge": self.component_badge,
             "preview": self.preview,
             "version": self.version,
-            "headline": self.headline,
+            "headline": partial(headline.headline, self),
             "places": self.places,
             "quiet_runs": quiet_runs,
             "short_day": lambda d: i18n.format_short_day(d, lang),
@@ -367,36 +313,31 @@ def quiet_runs(days, busy=frozenset()) -> list[tuple]:
             for newest, oldest, incidents in runs]
 
 
-def _lower(label: str) -> str:
-    """A status label inside a sentence: "Partial outage" → "partial outage"."""
-    return label[:1].lower() + label[1:]
-
-
-def edition() -> Edition:
-    """The request's edition: one per language of the site the app shows, made once."""
-    made = current_app.extensions.setdefault("statuspage.editions", {})
+def language() -> Language:
+    """The request's language: one per language of the site the app shows, made once."""
+    made = current_app.extensions.setdefault("statuspage.languages", {})
     found = made.get(g.lang)
     if found is None or found.site is not g.site:  # a first page, or the site reloaded
-        found = made[g.lang] = Edition(g.site, g.lang)
+        found = made[g.lang] = Language(g.site, g.lang)
     return found
 
 
 def helpers() -> dict:
-    return edition().helpers()
+    return language().helpers()
 
 
 def in_lang(text: Text) -> Localized:
-    """The text in the request's edition, falling back to the default language."""
-    return edition().in_lang(text)
+    """The text in the request's language, falling back to the default language."""
+    return language().in_lang(text)
 
 
 def translate(message: str) -> str:
-    """A UI string in the request's edition (for views that are not templates)."""
-    return edition().translations.gettext(message)
+    """A UI string in the request's language (for views that are not templates)."""
+    return language().translations.gettext(message)
 
 
 def link(endpoint: str, **values) -> str:
-    """``url_for``, remembered: the links every page of an edition repeats (its home, the
+    """``url_for``, remembered: the links every page of a language repeats (its home, the
     history, the feeds, the stylesheet) are built once per build, not once per page."""
     try:
         key = (g.get("lang"), request.script_root, endpoint, tuple(sorted(values.items())))

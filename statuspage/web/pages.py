@@ -8,8 +8,8 @@ from flask import Flask, abort, g, render_template, request
 from statuspage import addresses
 from statuspage.state.status import Snapshot
 from statuspage.web import assets
-from statuspage.web.languages import blueprint, editions, route
-from statuspage.web.registry import Output, key
+from statuspage.web.languages import blueprint, route
+from statuspage.web.registry import Files
 
 bp = blueprint("pages")
 LISTED = 50  # incidents a component's page lists (then a link to the history)
@@ -18,47 +18,47 @@ LINES = 17  # then this many on a line each, and a link to the list of them all
 PER_DAY = 5  # past incidents the home page lists for a day; the month's page has them all
 
 
-def outputs(snap: Snapshot):
-    """Every page of every edition but the incidents' own, with what it shows beyond the
-    site's settings (None: it changes with the moment)."""
-    months = {month: key(views, snap.month_around(*month)) for month, views in
-              snap.months.items()}
-    history = key(sorted((month, len(views), sum(v.is_maintenance for v in views))
-                         for month, views in snap.months.items()), snap.latest)
-    components = {c.id: component_key(snap, c.id) for c in snap.site.config.components}
-    now = key(snap.open_incidents, snap.active_maintenance)
-    for lang in editions(snap.site):
-        yield Output("pages.index", {"lang": lang})
-        yield Output("pages.current", {"lang": lang}, now)
-        yield Output("pages.history", {"lang": lang}, history)
-        for (year, month), month_key in months.items():
-            yield Output("pages.history_month", {"lang": lang, "year": year, "month": month},
-                         month_key)
-        for component_id, component_key_ in components.items():
-            yield Output("pages.component", {"lang": lang, "component_id": component_id},
-                         component_key_)
-        yield Output("pages.not_found_page", {"lang": lang}, key(snap.indicator, now))
-    for hashed in assets.names().values():
-        yield Output("asset", {"hashed": hashed}, hashed)
-    if snap.site.config.logo is not None:
-        yield Output("asset", {"hashed": snap.site.config.logo.hashed},
-                     snap.site.config.logo.hashed)
+FILES = Files("pages")
 
 
-def incident_outputs(snap: Snapshot, view):
-    """An incident's page in every edition: its view, and whether it links to its own
-    feeds (it does while it has them)."""
-    page = key(view, snap.follows(view))
-    for lang in editions(snap.site):
-        yield Output("pages.incident", {"lang": lang, "incident_id": view.id}, page)
-
-
-def component_key(snap: Snapshot, component_id: str) -> str | None:
+def component_shows(snap: Snapshot, component_id: str) -> tuple:
     """What a component's page shows: its status, its bars, its maintenance and incidents."""
     days = [(d.day, d.uptime, d.worst, d.incidents, d.known) for d in snap.uptime(component_id)]
     shown = [snap.views[i] for d in snap.uptime(component_id) for i in d.incidents]
-    return key(snap.components[component_id], days, shown, snap.maintenance_of(component_id),
-               snap.incidents_of(component_id)[:LISTED + 1])
+    return (snap.components[component_id], days, shown, snap.maintenance_of(component_id),
+            snap.incidents_of(component_id)[:LISTED + 1])
+
+
+def _in_progress(snap: Snapshot) -> tuple:
+    return snap.open_incidents, snap.active_maintenance
+
+
+def _months(snap: Snapshot) -> list[dict]:
+    return [{"year": year, "month": month} for year, month in snap.months]
+
+
+def _history_shows(snap: Snapshot) -> tuple:
+    """Each month's count of incidents and of maintenance, and the latest incidents."""
+    return sorted((month, len(views), sum(v.is_maintenance for v in views))
+                  for month, views in snap.months.items()), snap.latest
+
+
+def _month_shows(snap: Snapshot, year: int, month: int) -> tuple:
+    return snap.months[(year, month)], snap.month_around(year, month)
+
+
+def _components(snap: Snapshot) -> list[dict]:
+    return [{"component_id": c.id} for c in snap.site.config.components]
+
+
+def _assets(snap: Snapshot) -> list[dict]:
+    logo = snap.site.config.logo
+    return [{"hashed": hashed} for hashed in (*assets.names().values(),
+                                               *([logo.hashed] if logo else []))]
+
+
+# The package's static files and the site's logo, under names that change with their bytes.
+FILES.declare("asset", files=_assets, depends=lambda snap, hashed: hashed, languages=False)
 
 
 def init_app(app: Flask) -> None:
@@ -67,7 +67,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(404)
     def not_found(error):
-        """An unknown address under /<lang>/ gets that edition's page, as the web server's
+        """An unknown address under /<lang>/ gets that language's page, as the web server's
         ``error_page`` per language does (docs/serving.md)."""
         first = request.path.lstrip("/").split("/", 1)[0]
         if first in g.site.config.languages[1:]:
@@ -75,17 +75,22 @@ def init_app(app: Flask) -> None:
         return render_template("404.html"), 404
 
 
+@FILES.output(depends=None)  # its times ("since", "last updated") change with the moment
 @route(addresses.HOME, bp)
 def index():
     return render_template("index.html", cards=CARDS, listed=CARDS + LINES, per_day=PER_DAY)
 
 
+@FILES.output(depends=_in_progress)
 @route("/incidents/", bp)
 def current():
     """Every incident in progress (the home page shows the first ones)."""
     return render_template("current.html")
 
 
+# It links to the incident's own feeds while it has them.
+@FILES.incident_output(files=lambda view, facts: [{"incident_id": view.id}],
+                       depends=lambda view, facts: (view, facts.followed))
 @route(addresses.INCIDENT, bp)
 def incident(incident_id: str):
     found = g.snap.view(incident_id)
@@ -94,11 +99,13 @@ def incident(incident_id: str):
     return render_template("incident.html", incident=found)
 
 
+@FILES.output(depends=_history_shows)
 @route("/history/", bp)
 def history():
     return render_template("history.html")
 
 
+@FILES.output(files=_months, depends=_month_shows)
 @route("/history/<int(fixed_digits=4):year>/<int(fixed_digits=2):month>/", bp)
 def history_month(year: int, month: int):
     incidents = g.snap.months.get((year, month))
@@ -109,6 +116,7 @@ def history_month(year: int, month: int):
                            before=before, after=after)
 
 
+@FILES.output(files=_components, depends=component_shows)
 @route(addresses.COMPONENT, bp)
 def component(component_id: str):
     found = g.site.config.component(component_id)
@@ -117,8 +125,9 @@ def component(component_id: str):
     return render_template("component.html", component=found, listed=LISTED)
 
 
+@FILES.output(depends=lambda snap: (snap.indicator, _in_progress(snap)))
 @route("/404.html", bp)
 def not_found_page():
     """``/404.html`` and ``/<lang>/404.html``: the page web servers show for an unknown
-    address (docs/serving.md maps each edition's addresses to its own)."""
+    address (docs/serving.md maps each language's addresses to its own)."""
     return render_template("404.html")

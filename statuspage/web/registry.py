@@ -1,26 +1,39 @@
 """What the outputs declare to the builder: each file to write, and what it depends on.
 
-Every output module (pages, feeds, api, embed) has ``init_app(app)``, which registers its
-views, and ``outputs(snap)``, which yields an ``Output`` per file of the site: its endpoint,
-its URL values, and a ``key`` naming what the file shows beyond the site-wide inputs (the
-configuration, the package's code and templates). The files of one published incident
-(its page, its short address, its feeds) come from ``incident_outputs(snap, view)``
-instead: they show nothing but the view and its ``incident_token`` (whether it is followed,
-whether its reference is its own), so a builder that sees the same view object again (a
-settled incident, see ``Snapshot.views``) with the same token may reuse what it planned.
-Two builds whose keys and site-wide inputs are equal write the same bytes, so an
-incremental build may keep the file; a key of None means the file changes with the moment
-and is always written. An output with ``same_as`` (the URL values of another output of its
-endpoint, declared before it) is the same bytes at another address: the builder links it
-to that one instead of rendering it again.
+Each output module (pages, feeds, api…) holds a ``Files`` and declares every file it
+writes on the view that renders it, with what that file shows::
+
+    @FILES.output(files=months, depends=month_shows)
+    @route("/history/<int(fixed_digits=4):year>/<int(fixed_digits=2):month>/", bp)
+    def history_month(year: int, month: int): ...
+
+- ``files(snap)``: the URL values of each file (without it: one file, no values);
+- ``depends(snap, **values)``: what the file shows beyond the site-wide inputs (the
+  configuration, the package's code and templates), hashed into its ``key``: views count by
+  their state. Two builds whose keys and site-wide inputs are equal write the same bytes,
+  so an incremental build may keep the file. ``depends=None`` (it must be said): the file
+  changes with the moment, and is written at every build;
+- ``languages``: one file per language of the site (the ``lang`` value: None at /), alike
+  but for its words, so the key is worked out once; ``kinds``: the same for ``kind``
+  (a feed's rss and atom).
+
+The files of one published incident (its page, its short address, its own feeds) are
+declared with ``FILES.incident_output``: their ``files`` and ``depends`` see its view and
+its ``Facts``, nothing else, so a builder that sees the same view object again (a settled
+incident, see ``state/settled.py``) with the same facts may reuse what it planned.
+``same_as`` (values → the values of another file of the endpoint, declared before it):
+the same bytes at another address, linked to that one instead of rendered again.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import NamedTuple
 
-from statuspage.state.status import IncidentView
+from statuspage.state.status import IncidentView, Snapshot
 
 
 class Output(NamedTuple):
@@ -28,6 +41,17 @@ class Output(NamedTuple):
     values: dict
     key: str | None = None
     same_as: dict | None = None  # the values of the output of the same bytes
+
+
+class Facts(NamedTuple):
+    """What one incident's own files may show beyond its view."""
+
+    followed: bool  # it has feeds of its own (``Snapshot.follows``)
+    own_reference: bool  # its reference finds it (of two with one, a lenient load's error)
+
+
+def facts(snap: Snapshot, view: IncidentView) -> Facts:
+    return Facts(snap.follows(view), snap.by_reference.get(view.incident.reference) is view)
 
 
 def key(*parts: object) -> str | None:
@@ -44,3 +68,124 @@ def key(*parts: object) -> str | None:
             return None
         texts.append(text)
     return hashlib.sha256("\n".join(texts).encode("utf-8")).hexdigest()[:24]
+
+
+@dataclass(frozen=True)
+class Declared:
+    """One view's files: see the module's docstring."""
+
+    endpoint: str
+    depends: Callable[..., object] | None
+    files: Callable[..., Iterable[dict]] | None = None
+    languages: bool = True
+    kinds: tuple[str, ...] = ()
+    same_as: Callable[[dict], dict | None] | None = None
+
+    def add_outputs(self, snap: Snapshot, langs: tuple[str | None, ...],
+                    made: list[Output]) -> None:
+        """Add its files of the site to ``made``."""
+        prefixes = _prefixes(self.languages, self.kinds, langs)
+        endpoint, depends = self.endpoint, self.depends
+        for values in self.files(snap) if self.files is not None else ({},):
+            found = None
+            if depends is not None:
+                shown = depends(snap, **values)
+                found = key(*shown) if type(shown) is tuple else key(shown)
+            made += [Output(endpoint, {**prefix, **values}, found) for prefix in prefixes]
+
+    def add_incident_outputs(self, view: IncidentView, facts: Facts,
+                             prefixes: tuple[dict, ...], made: list[Output],
+                             keys: dict) -> None:
+        """Add one incident's files to ``made``, each of the ``prefixes`` (see
+        ``_prefixes``); ``keys``: what its files show, hashed (several show the view alone:
+        hashed once)."""
+        assert self.files is not None and self.depends is not None
+        files = self.files(view, facts)
+        if not files:
+            return
+        shown = self.depends(view, facts)
+        found = keys.get(shown)
+        if found is None:
+            found = keys[shown] = key(*shown) if type(shown) is tuple else key(shown)
+        endpoint, same_as = self.endpoint, self.same_as
+        for values in files:
+            same = same_as(values) if same_as is not None else None
+            made += [Output(endpoint, {**prefix, **values}, found,
+                            None if same is None else {**prefix, **same})
+                     for prefix in prefixes]
+
+
+@lru_cache(maxsize=64)
+def _prefixes(languages: bool, kinds: tuple[str, ...],
+              langs: tuple[str | None, ...]) -> tuple[dict, ...]:
+    """The values each file of a family adds: its language, its kind (callers copy them)."""
+    prefixes: list[dict] = [{"lang": lang} for lang in langs] if languages else [{}]
+    return tuple({**prefix, "kind": kind} for prefix in prefixes for kind in kinds) \
+        if kinds else tuple(prefixes)
+
+
+class Files:
+    """The files of one output module, each declared on its view (see the module's
+    docstring). ``prepare(snap)``, when given, runs before its files are listed, in the
+    process that plans the build (forked workers then share what it worked out)."""
+
+    def __init__(self, name: str, prepare: Callable[[Snapshot], object] | None = None):
+        self.name = name  # the blueprint's: its views' endpoints are name.view
+        self.prepare = prepare
+        self.site: list[Declared] = []
+        self.incident: list[Declared] = []
+
+    def output(self, *, depends: Callable[..., object] | None,
+               files: Callable[[Snapshot], Iterable[dict]] | None = None,
+               languages: bool = True, kinds: tuple[str, ...] = ()):
+        """Declare the view below: its files of the site, what each shows."""
+        def declare(view):
+            self.declare(f"{self.name}.{view.__name__}", depends=depends, files=files,
+                         languages=languages, kinds=kinds)
+            return view
+
+        return declare
+
+    def incident_output(self, *, depends: Callable[[IncidentView, Facts], object],
+                        files: Callable[[IncidentView, Facts], Sequence[dict]],
+                        languages: bool = True, kinds: tuple[str, ...] = (),
+                        same_as: Callable[[dict], dict | None] | None = None):
+        """Declare the view below: each published incident's own files, what each shows
+        (from its view and facts alone)."""
+        def declare(view):
+            self.incident.append(Declared(f"{self.name}.{view.__name__}", depends, files,
+                                          languages, kinds, same_as))
+            return view
+
+        return declare
+
+    def declare(self, endpoint: str, *, depends: Callable[..., object] | None,
+                files: Callable[[Snapshot], Iterable[dict]] | None = None,
+                languages: bool = True, kinds: tuple[str, ...] = ()) -> None:
+        """Declare files of the site by their endpoint (a view made in a loop, or the
+        app's own)."""
+        self.site.append(Declared(endpoint, depends, files, languages, kinds))
+
+    def add_outputs(self, snap: Snapshot, langs: tuple[str | None, ...],
+                    made: list[Output]) -> None:
+        """Add its files of the site to ``made``."""
+        if self.prepare is not None:
+            self.prepare(snap)
+        for declared in self.site:
+            declared.add_outputs(snap, langs, made)
+
+
+def incident_outputs(declared: tuple[Declared, ...], view: IncidentView, found: Facts,
+                     langs: tuple[str | None, ...]) -> list[Output]:
+    """One incident's files, of the ``declared`` incident outputs (every module's)."""
+    made: list[Output] = []
+    keys: dict = {}
+    for one, prefixes in _with_prefixes(declared, langs):
+        one.add_incident_outputs(view, found, prefixes, made, keys)
+    return made
+
+
+@lru_cache(maxsize=16)
+def _with_prefixes(declared: tuple[Declared, ...], langs: tuple[str | None, ...]
+                   ) -> tuple[tuple[Declared, tuple[dict, ...]], ...]:
+    return tuple((one, _prefixes(one.languages, one.kinds, langs)) for one in declared)

@@ -12,38 +12,37 @@ from __future__ import annotations
 from flask import Flask, Response, abort, g, render_template
 
 from statuspage import refs
-from statuspage.state.status import Snapshot
+from statuspage.state.status import IncidentView
 from statuspage.web import api, languages
-from statuspage.web.registry import Output, key
+from statuspage.web.registry import Facts, Files
 
 bp = languages.blueprint("refs")
 
 
-def outputs(snap: Snapshot):
-    for first, found in snap.references_by_first.items():  # each sorted: one text to hash
-        yield Output("refs.shard", {"first": first},
-                     key("\n".join(f"{ref} {id_}" for ref, id_ in found.items())))
-    for lang in languages.editions(snap.site):
-        yield Output("refs.lookup", {"lang": lang}, key("lookup"))
+FILES = Files("refs")
 
 
-def incident_outputs(snap: Snapshot, view):
-    """The incident's short address, in capitals and in lower case (the same file); of
-    two incidents with one reference (an error, kept by a lenient load), the one it finds."""
+def _redirects(view: IncidentView, facts: Facts) -> list[dict]:
+    """The incident's short address, in capitals and in lower case (the same file); of two
+    incidents with one reference (an error, kept by a lenient load), the one it finds."""
+    if not facts.own_reference:
+        return []
     reference = view.incident.reference
-    if snap.by_reference.get(reference) is not view:
-        return
-    page = key(view)
-    yield Output("refs.redirect", {"ref": reference}, page)
-    if reference.lower() != reference:  # one of digits only has one address
-        yield Output("refs.redirect", {"ref": reference.lower()}, page,
-                     same_as={"ref": reference})
+    # one of digits only has one address
+    return [{"ref": ref} for ref in dict.fromkeys((reference, reference.lower()))]
+
+
+def _capitals(values: dict) -> dict | None:
+    """The lower case address is the capitals' file."""
+    return {"ref": values["ref"].upper()} if values["ref"] != values["ref"].upper() else None
 
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
+@FILES.incident_output(files=_redirects, same_as=_capitals, languages=False,
+                       depends=lambda view, facts: view)
 @bp.route("/r/<ref>/")
 def redirect(ref: str):
     view = g.snap.by_reference.get(ref.upper())
@@ -52,6 +51,11 @@ def redirect(ref: str):
     return render_template("r/redirect.html", incident=view, reference=ref.upper())
 
 
+# Each shard's references and their incidents, sorted: one text to hash.
+@FILES.output(files=lambda snap: [{"first": first} for first in snap.references_by_first],
+              depends=lambda snap, first: "\n".join(
+                  f"{ref} {id_}" for ref, id_ in snap.references_by_first[first].items()),
+              languages=False)
 @bp.route("/r/refs-<first>.json")
 def shard(first: str):
     found = g.snap.references_by_first.get(first)
@@ -60,6 +64,7 @@ def shard(first: str):
     return Response(api.dumps(found), mimetype="application/json")
 
 
+@FILES.output(depends=lambda snap: "lookup")
 @languages.route("/r/", bp)
 def lookup():
     return render_template("r/lookup.html", example=refs.EXAMPLE)

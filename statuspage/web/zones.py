@@ -2,7 +2,7 @@
 
 - ``/zone/codes-6.json`` (``/en/zone/…``): the codes and prefixes starting with 6 that
   open incidents and maintenance in progress name, with those incidents (title, address,
-  places) in the edition's language, and those that are everywhere (code ``""``, a prefix
+  places) in the page's language, and those that are everywhere (code ``""``, a prefix
   of every code); ``/zone/codes.json`` holds only these, for a code no shard starts with.
   What the postcode box reads (static/lookup.js): one small file per lookup, and the code
   itself never leaves the browser.
@@ -17,26 +17,20 @@ from flask import Flask, Response, abort, g, render_template, url_for
 
 from statuspage.state.status import IncidentView, Snapshot
 from statuspage.web import api, languages
-from statuspage.web.registry import Output, key
+from statuspage.web.registry import Files
 
 bp = languages.blueprint("zones")
 
 
-def outputs(snap: Snapshot):
+FILES = Files("zones")
+
+
+def _shard_shows(snap: Snapshot, first: str = "") -> tuple:
+    """A shard's codes, those that are everywhere, and the incidents both name."""
     index = snap.postcode_index
-    everyone = index[""]
-    for lang in languages.editions(snap.site):
-        for first, codes in index.items():
-            shown = [snap.views[i] for ids in (*codes.values(), *everyone.values())
-                     for i in ids]
-            yield Output("zones.shard" if first else "zones.everyone",
-                         {"lang": lang, **({"first": first} if first else {})},
-                         key(sorted(codes.items()), sorted(everyone.items()), shown))
-        # It names each place as the incidents do, recent ones included.
-        yield Output("zones.index", {"lang": lang},
-                     key(snap.open_views, list(snap.zones.items())))
-        for code, views in snap.zones.items():
-            yield Output("zones.zone", {"lang": lang, "code": code}, key(views))
+    codes, everyone = index[first], index[""]
+    shown = [snap.views[i] for ids in (*codes.values(), *everyone.values()) for i in ids]
+    return sorted(codes.items()), sorted(everyone.items()), shown
 
 
 def init_app(app: Flask) -> None:
@@ -48,20 +42,22 @@ def _shard(first: str) -> Response:
     codes = {**index[""], **index.get(first, {})} if first else index[""]
     found = {i for ids in codes.values() for i in ids}
     views = g.snap.views
-    edition = languages.edition()
+    language = languages.language()
     incidents = {}
     for incident_id in sorted(found):
         view = views[incident_id]
         incidents[incident_id] = {
-            "title": edition.plain(view.title),
+            "title": language.plain(view.title),
             "url": url_for("pages.incident", incident_id=incident_id),
             "kind": "maintenance" if view.is_maintenance else "incident",
-            "places": edition.places(view.incident.areas),
+            "places": language.places(view.incident.areas),
         }
     return Response(api.dumps({"areas": codes, "incidents": incidents}),
                      mimetype="application/json")
 
 
+@FILES.output(files=lambda snap: [{"first": first} for first in snap.postcode_index if first],
+              depends=_shard_shows)
 @languages.route("/zone/codes-<first>.json", bp)
 def shard(first: str):
     if first not in g.snap.postcode_index or not first:
@@ -69,17 +65,22 @@ def shard(first: str):
     return _shard(first)
 
 
+@FILES.output(depends=_shard_shows)
 @languages.route("/zone/codes.json", bp)
 def everyone():
     return _shard("")
 
 
+# It names each place as the incidents do, recent ones included.
+@FILES.output(depends=lambda snap: (snap.open_views, list(snap.zones.items())))
 @languages.route("/zone/", bp)
 def index():
     return render_template("zone/index.html", zones=[(code, _names(code, views))
                                                      for code, views in g.snap.zones.items()])
 
 
+@FILES.output(files=lambda snap: [{"code": code} for code in snap.zones],
+              depends=lambda snap, code: snap.zones[code])
 @languages.route("/zone/<code>/", bp)
 def zone(code: str):
     views = g.snap.zones.get(code)
@@ -94,4 +95,4 @@ def _names(code: str, views: list[IncidentView]) -> str:
     """What the incidents call the place ``code`` ("" when none names it)."""
     areas = [area for view in views for area in view.incident.areas
              if area.code == code and area.label]
-    return languages.edition().places(areas[:1]) if areas else ""
+    return languages.language().places(areas[:1]) if areas else ""

@@ -3,20 +3,20 @@
   small. One function, no global, no cookie; any failure leaves the page as it was, without
   a banner and without an error (unknown ids in data-components get a console warning).
   b: the site's address, from this script's own src (else the configured url);
-  E: language -> [that edition's folder, relative to b; the iframe's title]; l: the host
+  E: language -> [that language's folder, relative to b; the iframe's title]; l: the host
   page's language; K: the banner's colours per scheme; a: the script tag's data-*;
   W: data-components; Z: data-postcode (capitals, no spaces), matched here against each
   item's areas, never sent (the iframe gets it in its fragment); q: the reader's colour scheme; th(): the scheme to use (data-theme,
   else the one the host page declares alone, else the reader's).
-  With data-frame: an iframe of the edition's banner.html (#theme=…&components=…), its
+  With data-frame: an iframe of the language's banner.html (#theme=…&components=…), its
   height set from the messages it posts (only from b's origin and that very frame).
-  Otherwise: the edition's status.json, its items limited to W's services and Z's places,
+  Otherwise: the language's status.json, its items limited to W's services and Z's places,
   in the page, as one block: each item's label (or "your … service is affected"), its
   link, then its places, what to do and the next update on a line.
-  url, editions, default and colours are JSON, made HTML-safe by embed.py.
+  url, folders, default and colours are JSON, made HTML-safe by embed.py.
 #}
 /* statuspage: status banner for customer areas */
-(function(d){try{var s=d.currentScript,m=s&&/^(.*)\/embed\/status\.js(?:[?#]|$)/.exec(s.src),b=m?m[1]:{{ url }},E={{ editions }},K={{ colours }},a=s&&s.dataset||{},r=d.documentElement,l=(r.lang||"").toLowerCase(),p=E[l]||E[l.split("-")[0]]||E[{{ default }}],
+(function(d){try{var s=d.currentScript,m=s&&/^(.*)\/embed\/status\.js(?:[?#]|$)/.exec(s.src),b=m?m[1]:{{ url }},E={{ folders }},K={{ colours }},a=s&&s.dataset||{},r=d.documentElement,l=(r.lang||"").toLowerCase(),p=E[l]||E[l.split("-")[0]]||E[{{ default }}],
 W=(a.components||"").split(",").map(function(c){return c.trim()}).filter(String),Z=(a.postcode||"").replace(/[\s.-]/g,"").toUpperCase(),q=matchMedia("(prefers-color-scheme: dark)");
 function th(){var t=a.theme,c;if(t=="light"||t=="dark")return t;c=getComputedStyle(r).colorScheme;if(!c||c=="normal"){c=d.querySelector('meta[name="color-scheme"]');c=c?c.content:""}t=/dark/.test(c);return t!=/light/.test(c)?(t?"dark":"light"):q.matches?"dark":"light"}
 function n(t,x){var e=d.createElement(t);if(x)e.textContent=x;return e}

@@ -1,0 +1,238 @@
+"""Rendering files with Frozen-Flask: in this process, or shared out to forked workers on
+every core when there is enough work; each file written as Frozen-Flask names it."""
+
+from __future__ import annotations
+
+import gc
+import mimetypes
+import os
+import warnings
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from io import BytesIO
+from pathlib import Path
+from typing import TypeVar
+from unicodedata import normalize
+from urllib.parse import unquote, urlsplit
+
+from flask import Flask
+from flask.testing import EnvironBuilder
+from flask_frozen import Freezer, MimetypeMismatchWarning, MissingURLGeneratorWarning, Page
+from werkzeug.urls import iri_to_uri
+
+from statuspage import i18n, markup
+from statuspage.content.edition import PUBLIC, Edition
+from statuspage.errors import BuildError
+from statuspage.forking import forked_map
+from statuspage.model import Site
+from statuspage.state.settled import Settled
+from statuspage.web import create_app
+from statuspage.web.registry import Output
+
+T = TypeVar("T")
+# A pool of processes pays for itself from this much work: files to render, each weighing
+# more on a large site, whose home, history, feeds and API list more (at 10,000 incidents
+# the 50 files an update changes are worth sharing between the cores).
+PARALLEL_FROM = 400
+INCIDENTS_PER_WEIGHT = 250  # a file weighs one more per this many incidents
+COLLECT_EVERY = 500  # pages rendered between two passes of the cycle collector
+
+
+def make_app(site: Site, now: datetime, destination: Path, edition: Edition = PUBLIC,
+             settled: Settled | None = None, **config) -> Flask:
+    """The app a build renders ``site`` with, at ``now``, into ``destination``; ``config``:
+    more of its settings (``STATUSPAGE_PINNED``, ``STATUSPAGE_EVERY``)."""
+    return create_app(
+        site,
+        now=now,
+        edition=edition,
+        settled=settled,
+        FREEZER_DESTINATION=str(destination),
+        FREEZER_BASE_URL=site.config.url + "/",
+        FREEZER_REMOVE_EXTRA_FILES=False,  # the builder removes what is gone
+        PROPAGATE_EXCEPTIONS=True,  # a failing page fails the build, with its error
+        **config,
+    )
+
+
+def weight(site: Site) -> float:
+    """About what one file of ``site`` costs to render (see PARALLEL_FROM)."""
+    return 1 + len(site.incidents) / INCIDENTS_PER_WEIGHT
+
+
+class SiteFreezer(Freezer):
+    """Frozen-Flask's freezer (its URLs, its file names, its checks), each page fetched by
+    dispatching it in a request context rather than through a new test client: the
+    client's environment, cookie jar and WSGI round trip cost more than a small page's
+    render. Each folder is made once; a file
+    is written anew (the builder removed the previous one), else compared first as
+    Frozen-Flask does."""
+
+    def __init__(self, app: Flask):
+        super().__init__(app, with_no_argument_rules=False, log_url_for=False)
+        self._folders: set[Path] = set()
+        builder = EnvironBuilder(app, "/", base_url=app.config["FREEZER_BASE_URL"])
+        self._environ = builder.get_environ()  # the site's part of every page's
+        builder.close()
+
+    def environ(self, url: str) -> dict:
+        """The WSGI environment of a GET of ``url`` at the site's address: what
+        ``test_request_context`` makes, without a new EnvironBuilder for each page (a good
+        part of a short address's page): the site's part made once, the URL's keys set
+        as Werkzeug sets them."""
+        environ = self._environ.copy()
+        parts = urlsplit(url)
+        raw_uri = _wsgi(url)
+        environ.update({
+            "PATH_INFO": _wsgi(unquote(iri_to_uri(parts.path))),
+            "QUERY_STRING": _wsgi(parts.query),
+            "REQUEST_URI": raw_uri,
+            "RAW_URI": raw_uri,
+            "wsgi.input": BytesIO(),
+        })
+        return environ
+
+    def fetch(self, url: str):
+        """The app's response for ``url``, as a visitor at the site's address gets it."""
+        app = self.app
+        with app.request_context(self.environ(url)):
+            response = app.full_dispatch_request()
+        response.direct_passthrough = False  # a file sent as is: read it all, as a client
+        return response
+
+    def expected_type(self, name: str) -> str:
+        """The type a static server gives the file ``name``: what its page must answer."""
+        return mimetypes.guess_type(name)[0] or self.app.config["FREEZER_DEFAULT_MIMETYPE"]
+
+    def _build_one(self, url, last_modified=None):
+        path = self.root / normalize("NFC", self.urlpath_to_filepath(url))
+        response = self.fetch(url)
+        try:
+            if response.status_code != 200:
+                raise ValueError(f"Unexpected status {response.status!r} on URL {url}")
+            guessed = self.expected_type(path.name)
+            if guessed != response.mimetype:
+                warnings.warn(f"Filename extension of {path.name!r} (type {guessed}) does not "
+                              f"match Content-Type: {response.content_type}",
+                              MimetypeMismatchWarning, stacklevel=3)
+            if path.parent not in self._folders:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._folders.add(path.parent)
+            content = response.get_data()
+            try:
+                with path.open("xb") as handle:
+                    handle.write(content)
+            except FileExistsError:
+                if path.read_bytes() != content:
+                    path.write_bytes(content)
+        finally:
+            response.close()
+        return path
+
+
+def _wsgi(text: str) -> str:
+    """A URL's text as WSGI holds it (PEP 3333: its UTF-8 bytes, read as Latin-1)."""
+    return text.encode("utf-8").decode("latin-1")
+
+
+def make_freezer(app: Flask, todo: list[Output]) -> SiteFreezer:
+    """A Freezer over ``todo`` (every file of the site, when not given)."""
+    freezer = SiteFreezer(app)
+
+    @freezer.register_generator
+    def every_url():
+        for output in todo:
+            yield output.endpoint, output.values
+
+    return freezer
+
+
+def render(app: Flask, todo: list[Output], workers: int | None,
+           cost: float = 1.0) -> list[str]:
+    """Render ``todo`` into the app's destination; the path written for each, in order.
+    ``cost``: what one file costs, about (see ``weight``)."""
+    return on_every_core(app, todo, workers, cost, _render_batch)
+
+
+def on_every_core(app: Flask, todo: list[Output], workers: int | None, cost: float,
+                  batch: Callable[[Flask, list[Output]], list[T]]) -> list[T]:
+    """``batch(app, outputs)`` (one result per output) over ``todo``: in this process, or
+    shared out to forked workers when there is enough work; the results in order."""
+    workers = workers or len(os.sched_getaffinity(0))
+    if workers <= 1 or len(todo) < 2 or len(todo) * cost < PARALLEL_FROM:
+        return batch(app, todo)
+    # Forked workers share the loaded site and its Snapshot, computed once here (with all
+    # the plan needed). A page's languages go to one worker: their texts (often the same,
+    # untranslated) convert once; so do the files of one endpoint without values (the
+    # API's documents, which share their parts).
+    shares: list[list[int]] = [[] for _ in range(workers)]
+    pages: dict[tuple, list[int]] = {}
+    for number, output in enumerate(todo):
+        same = tuple(sorted((k, v) for k, v in output.values.items() if k not in ("lang", "kind")))
+        # one incident's all; else one blueprint's (api, embed, feeds)
+        pages.setdefault(same or (output.endpoint.split(".")[0],), []).append(number)
+    for members in sorted(pages.values(), key=len, reverse=True):  # the largest first
+        min(shares, key=len).extend(members)
+    _preload(app.extensions["statuspage"].get())
+    work = [[todo[n] for n in share] for share in shares]
+    done = forked_map(lambda number: batch(app, work[number]), workers)
+    results: list = [None] * len(todo)
+    for share, share_results in zip(shares, done, strict=True):
+        for number, result in zip(share, share_results, strict=True):
+            results[number] = result
+    return results
+
+
+def _preload(site: Site) -> None:
+    """What each worker's first page would load, loaded here before they fork: the
+    Markdown converter, each language's catalog and Babel data. A daemon then loads them
+    once, not once per worker of each of its builds."""
+    markup.preload()
+    for lang in site.config.languages:
+        i18n.preload(lang, site.config.timezone)
+
+
+def paths(app: Flask, outputs_: list[Output]) -> list[str]:
+    """The file each output is written to, as Frozen-Flask names it, without rendering."""
+    freezer = make_freezer(app, outputs_)
+    found = [normalize("NFC", freezer.urlpath_to_filepath(url)) for url in freezer.all_urls()]
+    if len(found) != len(outputs_):
+        raise BuildError(f"{len(outputs_)} copies planned, {len(found)} addresses")
+    return found
+
+
+def _render_batch(app: Flask, todo: list[Output]) -> list[str]:
+    freezer = make_freezer(app, todo)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        # Frozen-Flask warns of endpoints without a file: a batch has some of them only.
+        warnings.simplefilter("ignore", MissingURLGeneratorWarning)
+        pages = _collected_every(COLLECT_EVERY, freezer.freeze_yield(), len(todo))
+    if len(pages) != len(todo):
+        raise BuildError(f"{len(todo)} files planned, {len(pages)} written: two outputs "
+                         "share an address")
+    return [page.path.as_posix() for page in pages]
+
+
+def _collected_every(count: int, pages: Iterator[Page], total: int) -> list[Page]:
+    """Every page (of ``total``), with the cycle collector run once per ``count`` pages
+    instead of every few hundred allocations: rendering allocates much and leaves little
+    garbage (its automatic passes would go over the same living pages again and again)."""
+    enabled = gc.isenabled()  # else inside a build (see collector.paused) or its worker
+    gc.disable()
+    if total >= count:  # what is there already (the site, its plan) is no garbage to look
+        gc.freeze()     # for; when no pass runs, the daemon's own pass frees the app
+    try:
+        done = []
+        for page in pages:
+            done.append(page)
+            if len(done) % count == 0:
+                gc.collect()
+                gc.freeze()  # nor what survived: each pass sees the latest pages only
+        return done
+    finally:
+        if enabled:
+            gc.unfreeze()
+            gc.enable()
+
+
