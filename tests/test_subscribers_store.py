@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from statuspage.content import addresses
+from statuspage.content import emails
 from statuspage.ops import subscribers
 from statuspage.ops.subscribers import ALL, COMPONENT, INCIDENT, Store
 
@@ -133,5 +133,5 @@ def test_addresses_that_could_carry_a_header_are_refused():
     for bad in ["ann@example.com\r\nBcc: all@example.com", "ann@example.com, bob@x.com",
                 "<ann@example.com>", "ann example@x.com", "ann@", "@x.com", "ann@x",
                 "a" * 65 + "@x.com", "ann@example.com\n", "ann@exa_mple.com"]:
-        assert addresses.address_problem(bad), bad
-    assert addresses.address_problem("ann.o'neil+status@mail.example.co.uk") is None
+        assert emails.address_problem(bad), bad
+    assert emails.address_problem("ann.o'neil+status@mail.example.co.uk") is None

@@ -16,7 +16,7 @@ from babel import Locale, UnknownLocaleError
 
 from statuspage import i18n
 from statuspage.content import branding, schema, yamlsource
-from statuspage.content.addresses import address_problem
+from statuspage.content.emails import address_problem
 from statuspage.content.schema import INVALID, Field, Reading
 from statuspage.errors import Problems, known
 from statuspage.model import EMPTY_TEXT, Component, Group, SiteConfig, Subscriptions, Support, Text

@@ -7,7 +7,7 @@ import csv
 from collections.abc import Iterable
 from pathlib import Path
 
-from statuspage.content.addresses import address_problem
+from statuspage.content.emails import address_problem
 from statuspage.errors import StatusPageError
 from statuspage.ops.subscribers import ALL, COMPONENT, INCIDENT
 

@@ -30,7 +30,7 @@ from flask import Flask, render_template, request, send_file
 from werkzeug.exceptions import HTTPException
 
 from statuspage import i18n
-from statuspage.content import addresses
+from statuspage.content import emails
 from statuspage.content.loader import load_site
 from statuspage.errors import StatusPageError
 from statuspage.model import Site
@@ -210,7 +210,7 @@ def _subscribe():
         _refuse(429, _("Too many requests from this address: try again in an hour. Nothing "
                        "was stored."))
     email = form.get("email", "").strip()
-    if addresses.address_problem(email):
+    if emails.address_problem(email):
         _refuse(400, _("This is not an e-mail address such as name@example.com: nothing "
                        "was stored."))
     kind, target, what = _scope(service, form, lang)

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from statuspage.content.addresses import MAX_ADDRESS
+from statuspage.content.emails import MAX_ADDRESS
 from statuspage.errors import StatusPageError
 
 DEFAULT_FILE = ".statuspage-subscribers.sqlite"
