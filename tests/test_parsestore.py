@@ -183,6 +183,18 @@ def test_a_corrupt_or_earlier_cache_file_is_replaced_without_a_word(site_dir, co
     assert set(_rows(site_dir)) == {FIBRE, TRANSLATED}
 
 
+def test_a_file_corrupt_past_its_schema_is_made_anew(site_dir):
+    build(site_dir, now=NOW)
+    data = bytearray((site_dir / CACHE).read_bytes())
+    page = 4096  # SQLite's: the first holds the schema, which stays readable
+    assert len(data) > 3 * page
+    data[2 * page:] = b"\xff" * (len(data) - 2 * page)
+    (site_dir / CACHE).write_bytes(bytes(data))
+    result = build(site_dir, now=NOW)
+    assert not result.notes
+    assert set(_rows(site_dir)) == {FIBRE, TRANSLATED}
+
+
 def test_a_new_site_yaml_or_another_version_parses_everything_again(site_dir, monkeypatch):
     build(site_dir, now=NOW)
     parsed = _parses(monkeypatch)

@@ -71,7 +71,7 @@ class Loader:
         self.cache = cache
         self._parsed: dict[str, _Parsed] = {}
         self._good: dict[str, Incident] = {}  # each incident as it last loaded without error
-        self._store = parsestore.Store(root, cache) if cache is not None else None
+        self._store = parsestore.Store(root, cache, (_Parsed,)) if cache is not None else None
         self._read_cache = cache is not None
         self._groups: Groups = {}  # the files of the last load
         self._config_key = ""  # and its site.yaml
