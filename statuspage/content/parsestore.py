@@ -52,6 +52,7 @@ SCHEMA = sorted([*(("table", name, sql) for name, sql in TABLES.items()),
                  *(("index", f"sqlite_autoindex_{name}_1", None) for name in TABLES)])
 SIDES = ("", "-wal", "-shm")  # the database and what SQLite keeps beside it
 BATCH = 500  # ids per query when rows are asked for by id
+PAGE = 16384  # bytes: SQLite's page, set when the file is made
 # What unpickling an authentic row of this version can still raise (a class renamed
 # without the version changing: a development tree).
 UNPICKLING = (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError,
@@ -317,6 +318,9 @@ def _open(path: Path) -> sqlite3.Connection:
     os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
                      0o600))  # SQLite gives the -wal and -shm the mode of the database
     db = _connect(path)
+    # A row is a few kilobytes: in pages of 4 KiB (the default), one row each and a third
+    # of the file empty.
+    db.execute(f"PRAGMA page_size={PAGE}")
     db.execute("PRAGMA journal_mode=WAL")
     for sql in TABLES.values():
         db.execute(sql)
