@@ -307,7 +307,8 @@ class Loader:
 
 def _mark(config_key: str, group: list[sources.Source]) -> str:
     """What an incident's row was parsed from: site.yaml, and each file as it was."""
-    return "\n".join([config_key, *(f"{s.label} {s.stamp}" for s in group)])
+    return "\n".join([config_key, *(f"{s.label} {s.stamp[0]} {s.stamp[1]} {s.stamp[2]}"
+                                     for s in group)])
 
 
 def _incident_of(label: str) -> str:
