@@ -217,3 +217,21 @@ def test_a_new_site_yaml_or_another_version_parses_everything_again(site_dir, mo
     parsed.clear()
     _load(site_dir)
     assert parsed == []
+
+
+def test_every_process_numbers_the_shared_objects_alike():
+    """A row names the model's classes, field names and enum members by their place in
+    ``shared``: another process (another hash seed, another order of imports) must find
+    the same list, or a row would unpickle into the wrong objects."""
+    import subprocess
+    import sys
+
+    from statuspage.content import parsestore
+
+    listing = "[repr(o) for o in parsestore.shared((loader._Parsed,))]"
+    other = subprocess.run(
+        [sys.executable, "-c", "from statuspage.content import loader, parsestore; "
+         f"print({listing})"], capture_output=True, text=True, check=True,
+        env={**os.environ, "PYTHONHASHSEED": "12345"}).stdout.strip()
+    assert other == str([repr(o) for o in parsestore.shared((loading._Parsed,))])
+    assert len(parsestore.shared()) > 100

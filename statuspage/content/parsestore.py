@@ -78,7 +78,9 @@ def shared(kinds: tuple[type, ...] = ()) -> list:
     # And what each time names: its class, and what a zone's pickle calls (the zone
     # itself is the site's: data).
     found += [texts.EMPTY_TEXT, datetime.datetime, zoneinfo.ZoneInfo, getattr]
-    return list({id(obj): obj for obj in found}.values())
+    # Once each: a name by its value, which every process agrees on (whether two fields'
+    # names are one string object is not the code's to decide).
+    return list({obj if type(obj) is str else id(obj): obj for obj in found}.values())
 
 
 class Codec:
