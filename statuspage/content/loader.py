@@ -5,31 +5,26 @@ path, size, time or inode changed (Pelican's file-stamp cache), and remembers ea
 incident as it last loaded without error: a lenient load (the daemon's) publishes that
 version of a broken file while the other files go on.
 
-The cache file is a pickle, which runs code when it is read: it is read only when it
-belongs to the user and carries an HMAC made with the site's own key (``KEY``, in the
-site folder, readable by that user alone), so a file planted beside the output is
-ignored, never unpickled.
+Between runs, what was parsed is kept beside the output (parsestore.py: SQLite, one signed
+row per incident, holding its files' results and its last good version): the first load
+reads the rows whose files have not changed, each save writes only the rows of the
+incidents parsed again since the last one.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import pickle
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from statuspage import files
-from statuspage.content import branding, collector, refclash, sources
+from statuspage.content import branding, parsestore, refclash, sources
 from statuspage.content.config import INCIDENTS_DIR, SITE_FILE, parse_config
 from statuspage.content.incident import apply_translation, parse_incident
 from statuspage.content.package import code_digest
-from statuspage.content.signing import KEY, SIGNATURE, cache_key, own_file, sign, signed
 from statuspage.errors import ConfigError, ContentError, Problem, Problems, StatusPageError
 from statuspage.forking import forked_map
 from statuspage.model import Incident, Site, SiteConfig
-
-SAVE_AFTER = 20  # files re-parsed before the cache file is worth writing again
 
 
 @dataclass
@@ -54,6 +49,7 @@ class _Read:
 
 
 CACHE = ".statuspage-cache-"  # beside the output: the parsed content, by file stamp
+Groups = dict[str, list[sources.Source]]  # an incident's files (its translations too), by id
 
 
 def cache_for(out: Path) -> Path:
@@ -65,8 +61,9 @@ class Loader:
     """Loads a site, re-reading only the files whose path, size, time or inode changed
     (Pelican's file-stamp cache), and parsing again when site.yaml changes.
 
-    With ``cache`` (a file), what was parsed is kept there between runs: ``save`` writes it,
-    the first ``load`` reads it (unless another version of the package wrote it).
+    With ``cache`` (a file), what was parsed is kept there between runs: the first ``load``
+    reads what it can use of it (not what another version of the package wrote), ``save``
+    writes what was parsed since.
     """
 
     def __init__(self, root: Path, cache: Path | None = None):
@@ -74,55 +71,44 @@ class Loader:
         self.cache = cache
         self._parsed: dict[str, _Parsed] = {}
         self._good: dict[str, Incident] = {}  # each incident as it last loaded without error
+        self._store = parsestore.Store(root, cache, (_Parsed,)) if cache is not None else None
         self._read_cache = cache is not None
-        self._changed = False
-        self._reparsed = 0  # files parsed since the cache file was written
-        self._restored = False  # a cache file of this version was read
+        self._groups: Groups = {}  # the files of the last load
+        self._config_key = ""  # and its site.yaml
 
-    def _restore(self) -> None:
+    def _restore(self, groups: Groups, config_key: str, present: set[str]) -> None:
+        """Take from the cache file the incidents whose files are as they were."""
         self._read_cache = False
-        try:
-            key = cache_key(self.root)
-            blob = own_file(self.cache) if key is not None else None  # type: ignore[arg-type]
-            if key is None or blob is None or not signed(key, blob):
-                return  # no cache, or not one of ours: everything is parsed
-            # Pickle builds or walks hundreds of thousands of objects, none of them garbage:
-            # the collector would go over them again and again.
-            with collector.paused():
-                data = pickle.loads(blob[SIGNATURE:])
-            if data["code"] == code_digest():
-                self._parsed, self._good = data["parsed"], data["good"]
-                self._restored = True
-        except (OSError, EOFError, pickle.PickleError, KeyError, TypeError, AttributeError,
-                ImportError, ValueError):
-            pass  # not one this version can use: everything is parsed
+        assert self._store is not None
+        marks = {incident_id: _mark(config_key, group) for incident_id, group in groups.items()}
+        for incident_id, (parsed, good) in \
+                self._store.restore(code_digest(), marks, present).items():
+            self._parsed.update(parsed)
+            if good is not None:
+                self._good[incident_id] = good
 
     def save(self, force: bool = False) -> list[str]:
-        """Keep what was parsed in the cache file, when enough changed to be worth writing
-        it all (re-parsing a few files is quicker); what went wrong."""
-        if self.cache is None or not self._changed:
+        """Write to the cache file the rows of the incidents parsed again (or gone) since
+        the last save, in one transaction: never the whole cache; what went wrong.
+        ``force`` is kept for the callers of the whole-file cache of before, which wrote
+        only when enough had changed: every save now writes what changed."""
+        if self._store is None:
             return []
-        if not force and self._restored and \
-                self._reparsed < max(SAVE_AFTER, len(self._parsed) // 100):
-            return []
-        with collector.paused():
-            data = pickle.dumps({"code": code_digest(), "parsed": self._parsed,
-                                 "good": self._good}, protocol=pickle.HIGHEST_PROTOCOL)
-        try:
-            key = cache_key(self.root, create=True)
-        except OSError as err:
-            return [f"the parse cache could not be signed: its key {self.root / KEY} cannot "
-                    f"be made ({err.strerror}): the next build parses every file again"]
-        assert key is not None
-        try:
-            files.write_atomic(self.cache, sign(key, data) + data, mode=0o600)
-        except OSError as err:
-            return [f"the parse cache could not be saved to {self.cache} ({err.strerror}): "
-                    "the next build parses every file again"]
-        self._changed = False
-        self._reparsed = 0
-        self._restored = True  # the file now holds what is in memory
-        return []
+        return self._store.save(code_digest(), self._row, self._groups)
+
+    def _row(self, incident_id: str) -> tuple[str, tuple] | None:
+        """An incident's row: the stamps of its files, what each gave, its last good
+        version (one pickle: the two are mostly the same object); None: no row."""
+        group = self._groups.get(incident_id, [])
+        parsed = {s.label: self._parsed[s.label] for s in group if s.label in self._parsed}
+        good = self._good.get(incident_id)
+        if not parsed and good is None:
+            return None
+        return _mark(self._config_key, group), (parsed, good)
+
+    def _touch(self, incident_id: str) -> None:
+        if self._store is not None:
+            self._store.dirty.add(incident_id)
 
     def config(self) -> tuple[SiteConfig, Problems, str]:
         """The configuration, its warnings, and a digest of site.yaml."""
@@ -156,24 +142,25 @@ class Loader:
         published as it last loaded without error (left out if it never did), and the
         problems are in ``Site.errors``. A broken site.yaml still raises.
         """
-        if self._read_cache:
-            self._restore()
         config, config_problems, config_key = self.config()
         found = found if found is not None else sources.scan(self.root)
         if found.folder is not None:  # not a site without incidents: lenient or not
             raise ContentError(found.errors)
-        groups: dict[str, list[sources.Source]] = {}
+        groups: Groups = {}
         for source in found.sources:
             if source.lang != sources.INTERNAL:
                 groups.setdefault(source.id, []).append(source)
         present = {s.id for s in found.sources if s.lang is None}
+        if self._read_cache:
+            self._restore(groups, config_key, present)
+        self._groups, self._config_key = groups, config_key
         self._prefetch(groups, config, config_key, present)
         read = self._read_all(groups, config, config_key, present)
         errors = [*found.errors, *read.errors]
         warnings = [*config_problems.warnings, *found.warnings, *read.warnings]
         if errors and not lenient:
             raise ContentError(errors)
-        self._forget({s.label for s in found.sources})
+        self._forget(found.sources)
         originals = self._settle(read, present)
         warnings += refclash.moved(originals, self.root)
         incidents = sorted(originals.values(), key=lambda i: (i.started, i.id), reverse=True)
@@ -204,14 +191,19 @@ class Loader:
         for incident_id, incident in originals.items():
             if incident_id not in read.broken and self._good.get(incident_id) is not incident:
                 self._good[incident_id] = incident
-                self._changed = True
+                self._touch(incident_id)
+        if self._store is not None:  # a broken file's last good version, from its old row
+            lost = {i for i in read.broken & present if i not in self._good}
+            for incident_id, (_, good) in self._store.recall(code_digest(), lost).items():
+                if good is not None:
+                    self._good[incident_id] = good
         for incident_id in read.broken:
             originals.pop(incident_id, None)
             if incident_id in self._good and incident_id in present:
                 originals[incident_id] = self._good[incident_id]
         for incident_id in set(self._good) - present:
             del self._good[incident_id]
-            self._changed = True
+            self._touch(incident_id)
         return originals
 
     def _chain(self, group: list[sources.Source], config: SiteConfig, config_key: str,
@@ -250,8 +242,8 @@ class Loader:
         for parsed in forked_map(lambda n: self._parse_share(shares[n], config, config_key,
                                                              present), workers):
             self._parsed.update(parsed)
-        self._changed = True
-        self._reparsed += sum(map(len, stale))
+        for group in stale:
+            self._touch(group[0].id)
 
     def _parse_share(self, share: list[list[sources.Source]], config: SiteConfig,
                      config_key: str, present: set[str]) -> dict[str, _Parsed]:
@@ -307,14 +299,27 @@ class Loader:
         parsed = _Parsed(key, incident, problems.errors, problems.warnings)
         if not any(p.message.startswith(sources.NOT_READ_IN_TIME) for p in problems.errors):
             self._parsed[source.label] = parsed  # (a file too slow to read: again next time)
-        self._changed = True
-        self._reparsed += 1
+        self._touch(source.id)
         return parsed
 
-    def _forget(self, labels: set[str]) -> None:
+    def _forget(self, found: list[sources.Source]) -> None:
+        """What was parsed of files that are gone, forgotten (and their row rewritten)."""
+        labels = {source.label for source in found}
         for label in set(self._parsed) - labels:
             del self._parsed[label]
-            self._changed = True
+            self._touch(_incident_of(label))
+
+
+def _mark(config_key: str, group: list[sources.Source]) -> str:
+    """What an incident's row was parsed from: site.yaml, and each file as it was."""
+    return "\n".join([config_key, *(f"{s.label} {s.stamp[0]} {s.stamp[1]} {s.stamp[2]}"
+                                     for s in group)])
+
+
+def _incident_of(label: str) -> str:
+    """The incident a content file belongs to, from its name (as sources.scan tells)."""
+    stem = label.rpartition("/")[2][:-3]
+    return stem.rpartition(".")[0] or stem
 
 
 def _missing_site_file(root: Path) -> StatusPageError | None:

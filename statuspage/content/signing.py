@@ -1,11 +1,10 @@
-"""The parse cache's signature: the site's own key (``KEY``, in the site folder, readable by
-its user alone) signs the cache file with an HMAC, so that a file planted beside the
-output is never unpickled; and files read only when they are the user's own.
+"""The parse cache's signatures: the site's own key (``KEY``, in the site folder, readable
+by its user alone) signs each row of the cache file with an HMAC, so that nothing planted
+beside the output is ever unpickled; and files read only when they are the user's own.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import os
 import secrets
@@ -17,7 +16,6 @@ from statuspage import files
 
 KEY = ".statuspage-key"  # in the site folder: the key that signs the parse cache
 KEY_BYTES = 32
-SIGNATURE = hashlib.sha256().digest_size  # the cache file starts with its HMAC-SHA256
 
 
 def cache_key(root: Path, create: bool = False) -> bytes | None:
@@ -68,8 +66,10 @@ def own_file(path: Path, private: bool = False) -> bytes | None:
 
 
 def sign(key: bytes, data: bytes) -> bytes:
-    return hmac.new(key, data, hashlib.sha256).digest()
+    """The HMAC-SHA256 of ``data`` with ``key``."""
+    return hmac.digest(key, data, "sha256")
 
 
-def signed(key: bytes, blob: bytes) -> bool:
-    return hmac.compare_digest(blob[:SIGNATURE], sign(key, blob[SIGNATURE:]))
+def authentic(key: bytes, data: bytes, signature: bytes) -> bool:
+    """Whether ``signature`` is the HMAC of ``data`` with ``key`` (in constant time)."""
+    return hmac.compare_digest(signature, sign(key, data))

@@ -1,0 +1,367 @@
+"""The parse cache on disk: an SQLite file beside the output (``.statuspage-cache-build``),
+one row per incident: the stamps of its files when they were parsed (the *mark*), what
+parsing them gave (a pickle), and an HMAC of both made with the site's key.
+
+A build reads the rows whose mark still matches the files on disk (a row whose files
+changed is not unpickled), and writes, in one transaction, only the rows of the
+incidents it parsed again or that are gone: the file is never rewritten whole, and a
+daemon that stops has nothing left to write.
+
+A pickle runs code when it is read, and the folder the output sits in may be writable by
+others. So the file is opened only when it, and its ``-wal`` and ``-shm``, are regular
+files of this user that no one else may read or write; its schema must be exactly ours
+(with ``trusted_schema`` off, a planted view or trigger runs nothing); and a row is
+unpickled only when its HMAC, made with the site's private key (signing.py) over the
+version of the package, the incident, the mark and the pickle, matches. A file planted,
+corrupted, of another format (the pickle of before) or of another version is never
+trusted: the next write starts it anew.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import enum
+import errno
+import io
+import os
+import pickle
+import sqlite3
+import stat
+import zoneinfo
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from contextlib import closing, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from statuspage import errors, model, texts
+from statuspage.content import collector
+from statuspage.content.signing import KEY, authentic, cache_key, sign
+
+FORMAT = 2  # the schema's and the rows' format, in PRAGMA user_version
+TABLES = {
+    "meta": "CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    # ``saved``: the number of the save that wrote the row (meta's ``saves``).
+    "incidents": "CREATE TABLE incidents (id BLOB PRIMARY KEY, mark BLOB NOT NULL, "
+                 "saved INTEGER NOT NULL, blob BLOB NOT NULL, mac BLOB NOT NULL)",
+}
+# What sqlite_master holds in a store of ours, and nothing else.
+SCHEMA = sorted([*(("table", name, sql) for name, sql in TABLES.items()),
+                 *(("index", f"sqlite_autoindex_{name}_1", None) for name in TABLES)])
+SIDES = ("", "-wal", "-shm")  # the database and what SQLite keeps beside it
+BATCH = 500  # ids per query when rows are asked for by id
+PAGE = 16384  # bytes: SQLite's page, set when the file is made
+# What unpickling an authentic row of this version can still raise (a class renamed
+# without the version changing: a development tree).
+UNPICKLING = (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError,
+              ValueError, KeyError, IndexError)
+MODULES: tuple[ModuleType, ...] = (model, texts, errors)  # what the rows are made of
+
+
+def shared(kinds: tuple[type, ...] = ()) -> list:
+    """What every row holds: the model's classes, their fields' names, its enums' members,
+    the empty text. A row names each by its place in this list (a persistent id), which
+    the code alone decides, instead of spelling it out: the whole-file pickle of before
+    spelled each out once, and rows that each spell them out are much slower to read
+    (a class looked up by name, an enum member made by a call, each time)."""
+    found: list = []
+    classes = [obj for module in MODULES for _, obj in sorted(vars(module).items())
+               if isinstance(obj, type) and obj.__module__ == module.__name__]
+    for kind in [*classes, *kinds]:
+        found.append(kind)
+        if dataclasses.is_dataclass(kind):
+            found += [f.name for f in dataclasses.fields(kind)]
+        if issubclass(kind, enum.Enum):
+            found += list(kind)
+    # And what each time names: its class, and what a zone's pickle calls (the zone
+    # itself is the site's: data).
+    found += [texts.EMPTY_TEXT, datetime.datetime, zoneinfo.ZoneInfo, getattr]
+    # Once each: a name by its value, which every process agrees on (whether two fields'
+    # names are one string object is not the code's to decide).
+    return list({obj if type(obj) is str else id(obj): obj for obj in found}.values())
+
+
+class Codec:
+    """A row's pickle and HMAC: with the site's key, for this version of the package."""
+
+    def __init__(self, key: bytes, code: str, kinds: tuple[type, ...] = ()):
+        self.key, self.code = key, code
+        self._code = code.encode()
+        self.shared = shared(kinds)
+        places = {id(obj): place for place, obj in enumerate(self.shared)}
+        self._place = lambda obj: places.get(id(obj))
+
+    def seal(self, incident_id: str, mark: str, value: Any) -> tuple[bytes, ...]:
+        """A row's columns but its save's number: id, mark, blob, mac."""
+        data = io.BytesIO()
+        pickler = pickle.Pickler(data, protocol=pickle.HIGHEST_PROTOCOL)
+        pickler.persistent_id = self._place  # type: ignore[method-assign]
+        pickler.dump(value)
+        row = (_bytes(incident_id), _bytes(mark), data.getvalue())
+        return (*row, sign(self.key, self._signed(*row)))
+
+    def open(self, row: tuple) -> Any:
+        """The row's value when its HMAC is the site's, else None."""
+        try:
+            if not authentic(self.key, self._signed(*row[:3]), row[3]):
+                return None
+        except TypeError:  # a column that is not a blob: not a row of ours
+            return None
+        unpickler = pickle.Unpickler(io.BytesIO(row[2]))
+        unpickler.persistent_load = self.shared.__getitem__  # type: ignore[method-assign]
+        try:
+            return unpickler.load()
+        except UNPICKLING:
+            return None
+
+    def _signed(self, incident_id: bytes, mark: bytes, blob: bytes) -> bytes:
+        """What a row's HMAC covers: a row cannot be moved to another incident, another
+        state of its files or another version of the package."""
+        return b"\0".join((self._code, incident_id, mark, blob))
+
+
+@dataclass
+class Rows:
+    """What reading the store gave: the rows asked for, unpickled, by incident; the
+    incidents whose row was not read (stale, or not authentic); and whether the file is
+    one this version may add to (else the next write starts it anew)."""
+
+    fresh: dict[str, Any] = field(default_factory=dict)
+    others: set[str] = field(default_factory=set)
+    usable: bool = False
+
+
+class Store:
+    """The cache file of one loader, and what its next save is to write. ``kinds``: the
+    loader's own classes that its rows hold."""
+
+    def __init__(self, root: Path, path: Path, kinds: tuple[type, ...] = ()):
+        self.root = root  # the site: its key signs the rows
+        self.path = path
+        self.kinds = kinds
+        self.dirty: set[str] = set()  # incidents whose row is to be written (or removed)
+        self.unread: set[str] = set()  # incidents whose row was left unread (files changed)
+        self.anew = False  # the file holds nothing this version may add to
+
+    def restore(self, code: str, marks: Mapping[str, str], present: set[str]) -> dict:
+        """The rows whose incident's files are as ``marks`` says, by incident."""
+        key = cache_key(self.root)
+        if key is None:  # none yet, or not private: the save makes a new one
+            self.anew = True
+            return {}
+        # Unpickling builds hundreds of thousands of objects, none of them garbage: the
+        # collector would go over them again and again.
+        with collector.paused():
+            rows = read(self.path, Codec(key, code, self.kinds), marks)
+        self.anew = not rows.usable
+        self.unread = rows.others
+        self.dirty |= rows.others - present  # the rows of incidents gone go at the save
+        return rows.fresh
+
+    def recall(self, code: str, ids: set[str]) -> dict:
+        """The rows left unread of ``ids`` (what a file was before it broke), once."""
+        wanted, self.unread = ids & self.unread, set()
+        key = cache_key(self.root) if wanted else None
+        return {} if key is None else recall(self.path, Codec(key, code, self.kinds), wanted)
+
+    def save(self, code: str, row: Callable[[str], tuple[str, Any] | None],
+             everything: Iterable[str]) -> list[str]:
+        """Write the rows of the incidents touched since the last save (all of
+        ``everything`` when the file is to start anew), each as ``row`` gives it; what
+        went wrong."""
+        if not (self.dirty or self.anew):
+            return []
+        try:
+            key = cache_key(self.root, create=True)
+        except OSError as err:
+            return [f"the parse cache could not be signed: its key {self.root / KEY} cannot "
+                    f"be made ({err.strerror}): the next build parses every file again"]
+        assert key is not None
+        ids = self.dirty | (set(everything) if self.anew else set())
+        try:
+            with collector.paused():
+                write(self.path, Codec(key, code, self.kinds), {i: row(i) for i in ids},
+                      anew=self.anew)
+        except OSError as err:
+            return [f"the parse cache could not be saved to {self.path} ({err.strerror}): "
+                    "the next build parses every file again"]
+        self.dirty.clear()
+        self.anew = False
+        return []
+
+
+def read(path: Path, codec: Codec, marks: Mapping[str, str]) -> Rows:
+    """The rows whose mark is the one in ``marks`` for their incident, when authentic.
+    Never raises: a store that cannot be read is one to start anew."""
+    rows = Rows()
+    try:
+        with _reading(path, codec.code) as db:
+            if db is None:
+                return rows
+            for row in db.execute("SELECT id, mark, blob, mac FROM incidents"):
+                incident_id = _text(row[0])
+                value = codec.open(row) if marks.get(incident_id) == _text(row[1]) else None
+                if value is None:
+                    rows.others.add(incident_id)
+                else:
+                    rows.fresh[incident_id] = value
+            rows.usable = True
+    except (OSError, sqlite3.Error):
+        return Rows()
+    return rows
+
+
+def recall(path: Path, codec: Codec, ids: Collection[str]) -> dict[str, Any]:
+    """The authentic rows of ``ids``, whatever their mark (what a file was before it
+    changed), unpickled. Never raises."""
+    found: dict[str, Any] = {}
+    wanted = [_bytes(incident_id) for incident_id in sorted(ids)]
+    try:
+        with _reading(path, codec.code) as db:
+            for start in range(0, len(wanted), BATCH):
+                batch = wanted[start:start + BATCH]
+                for row in [] if db is None else db.execute(
+                        "SELECT id, mark, blob, mac FROM incidents WHERE id IN "
+                        f"({', '.join('?' * len(batch))})", batch):
+                    if (value := codec.open(row)) is not None:
+                        found[_text(row[0])] = value
+    except (OSError, sqlite3.Error):
+        pass
+    return found
+
+
+def write(path: Path, codec: Codec, rows: Mapping[str, tuple[str, Any] | None],
+          anew: bool = False) -> None:
+    """In one transaction: each incident's row replaced by (mark, value), or removed for
+    None. ``anew``: every other row goes too. A file that is not a store of ours is
+    replaced by a new one (mode 0600), and so is one found corrupt while writing: the rows
+    it loses are parsed again. Raises OSError."""
+    try:
+        try:
+            _write(path, codec, rows, anew)
+        except sqlite3.DatabaseError as err:
+            if isinstance(err, sqlite3.OperationalError):
+                raise  # busy, or cannot be written now: not a reason to throw it away
+            _remove(path)
+            _write(path, codec, rows, anew)
+    except sqlite3.Error as err:
+        raise OSError(errno.EIO, str(err)) from err
+
+
+def _write(path: Path, codec: Codec, rows: Mapping[str, tuple[str, Any] | None],
+           anew: bool) -> None:
+    with closing(_open(path)) as db:
+        db.execute("PRAGMA synchronous=NORMAL")  # a cache: a lost last save is parsed again
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            saves = _begin(db, codec.code, anew)
+            for incident_id, row in rows.items():
+                if row is None:
+                    db.execute("DELETE FROM incidents WHERE id = ?", (_bytes(incident_id),))
+                    continue
+                ident, mark, blob, mac = codec.seal(incident_id, *row)
+                db.execute("INSERT OR REPLACE INTO incidents VALUES (?, ?, ?, ?, ?)",
+                           (ident, mark, saves, blob, mac))
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+
+def _begin(db: sqlite3.Connection, code: str, anew: bool) -> int:
+    """Start a save: the rows of another version (or all, ``anew``) removed; its number."""
+    meta = dict(db.execute("SELECT name, value FROM meta").fetchall())
+    if anew or meta.get("code") != code:
+        db.execute("DELETE FROM incidents")
+        db.execute("INSERT OR REPLACE INTO meta VALUES ('code', ?)", (code,))
+    saves = int(meta.get("saves", "0")) + 1
+    db.execute("INSERT OR REPLACE INTO meta VALUES ('saves', ?)", (str(saves),))
+    return saves
+
+
+# Ids and marks are file names, which may hold bytes that are not UTF-8 (as Python names
+# them: surrogate escapes, which SQLite's text cannot hold): kept as bytes.
+def _bytes(text: str) -> bytes:
+    return text.encode("utf-8", "surrogateescape")
+
+
+def _text(data: object) -> str:
+    return data.decode("utf-8", "surrogateescape") if isinstance(data, bytes) else ""
+
+
+@contextmanager
+def _reading(path: Path, code: str) -> Iterator[sqlite3.Connection | None]:
+    """The store, opened to be read, when it is ours and of this version; else None."""
+    owned = [_own(path, side) for side in SIDES]
+    if not owned[0] or False in owned:
+        yield None
+        return
+    with closing(_connect(path)) as db:
+        ours = _schema(db) == SCHEMA and \
+            db.execute("SELECT value FROM meta WHERE name = 'code'").fetchone() == (code,)
+        yield db if ours else None
+
+
+def _open(path: Path) -> sqlite3.Connection:
+    """The store to write to: ours as it is, else (none, planted, corrupt, a pickle of
+    before) made anew, 0600."""
+    owned = [_own(path, side) for side in SIDES]
+    if owned[0] and False not in owned:
+        db = _connect(path)
+        try:
+            if _schema(db) == SCHEMA:
+                return db
+        except sqlite3.OperationalError:
+            db.close()
+            raise  # busy, or cannot be read now: not a reason to throw it away
+        except sqlite3.DatabaseError:
+            pass  # not a database (the pickle of before, any other file), or corrupt
+        db.close()
+    _remove(path)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+                     0o600))  # SQLite gives the -wal and -shm the mode of the database
+    db = _connect(path)
+    # A row is a few kilobytes: in pages of 4 KiB (the default), one row each and a third
+    # of the file empty.
+    db.execute(f"PRAGMA page_size={PAGE}")
+    db.execute("PRAGMA journal_mode=WAL")
+    for sql in TABLES.values():
+        db.execute(sql)
+    db.execute(f"PRAGMA user_version={FORMAT}")
+    return db
+
+
+def _remove(path: Path) -> None:
+    for side in SIDES:
+        try:
+            os.unlink(f"{path}{side}")
+        except FileNotFoundError:
+            pass
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(path, isolation_level=None, timeout=30)
+    db.execute("PRAGMA trusted_schema=OFF")
+    return db
+
+
+def _schema(db: sqlite3.Connection) -> list:
+    """What the file holds, to compare with ``SCHEMA`` (with its format)."""
+    if db.execute("PRAGMA user_version").fetchone() != (FORMAT,):
+        return []
+    return sorted(db.execute("SELECT type, name, sql FROM sqlite_master").fetchall())
+
+
+def _own(path: Path, side: str) -> bool | None:
+    """Whether ``path`` + ``side`` is a regular file of this user that no one else may
+    read or write; None when there is none."""
+    try:
+        info = os.lstat(f"{path}{side}")
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return False
+    return stat.S_ISREG(info.st_mode) and info.st_uid == os.geteuid() and \
+        not info.st_mode & 0o077

@@ -1,0 +1,237 @@
+"""The parse cache on disk (SQLite, one signed row per incident): a build reads the rows of
+unchanged files and writes only the rows of what it parsed again; nothing in the file is
+unpickled unless the file is the user's own and private and the row carries the site's
+HMAC."""
+
+from __future__ import annotations
+
+import hmac
+import os
+import pickle
+import sqlite3
+from pathlib import Path
+
+import pytest
+from conftest import FIBRE, NOW, TRANSLATED
+
+import statuspage.content.loader as loading
+from statuspage.content.loader import Loader, cache_for
+from statuspage.freeze.build import BuildOptions, build
+
+CACHE = ".statuspage-cache-build"
+
+
+def _rows(site: Path) -> dict[str, int]:
+    """Each incident's row: the number of the save that wrote it."""
+    with sqlite3.connect(site / CACHE) as db:
+        rows = dict(db.execute("SELECT id, saved FROM incidents").fetchall())
+    return {key.decode(): saved for key, saved in rows.items()}
+
+
+def _parses(monkeypatch) -> list[str]:
+    """The files parsed from here on (originals and translations)."""
+    parsed: list[str] = []
+    for name in ("parse_incident", "apply_translation"):
+        real = getattr(loading, name)
+        monkeypatch.setattr(loading, name, lambda first, label_or_lang, *rest, real=real:
+                            parsed.append(str(label_or_lang)) or real(first, label_or_lang,
+                                                                      *rest))
+    return parsed
+
+
+def _load(site: Path, lenient: bool = False):
+    return Loader(site, cache=cache_for(site / "build")).load(lenient=lenient)
+
+
+def _update(site: Path) -> None:
+    """A new update on top of the fibre incident's timeline."""
+    path = site / "incidents" / f"{FIBRE}.md"
+    heading = "## 2026-11-26 08:10 · identified"
+    path.write_text(path.read_text("utf-8").replace(
+        heading, f"## 2026-11-26 11:00 · monitoring\nRéparé.\n\n{heading}"), "utf-8")
+
+
+def test_a_build_writes_only_the_row_of_the_file_that_changed(site_dir):
+    build(site_dir, BuildOptions(now=NOW))
+    first = _rows(site_dir)
+    assert set(first) == {FIBRE, TRANSLATED} and set(first.values()) == {1}
+    build(site_dir, BuildOptions(now=NOW))
+    assert _rows(site_dir) == first  # nothing changed: nothing written
+    _update(site_dir)
+    build(site_dir, BuildOptions(now=NOW))
+    again = _rows(site_dir)
+    assert [i for i in again if again[i] > max(first.values())] == [FIBRE]
+    for path in (site_dir / "incidents").glob(f"{TRANSLATED}.*"):
+        path.unlink()
+    build(site_dir, BuildOptions(now=NOW))
+    assert set(_rows(site_dir)) == {FIBRE}  # the row of an incident gone goes with it
+
+
+def test_unchanged_files_are_read_from_the_file_not_parsed(site_dir, monkeypatch):
+    build(site_dir, BuildOptions(now=NOW))
+    _update(site_dir)
+    parsed = _parses(monkeypatch)
+    site = _load(site_dir)
+    assert parsed == [f"incidents/{FIBRE}.md"]
+    assert len(next(i for i in site.incidents if i.id == FIBRE).updates) == 3
+
+
+def test_the_file_is_private_and_nothing_is_left_beside_it(site_dir):
+    mask = os.umask(0)
+    try:
+        build(site_dir, BuildOptions(now=NOW))
+    finally:
+        os.umask(mask)
+    assert (site_dir / CACHE).stat().st_mode & 0o777 == 0o600
+    assert not [p.name for p in site_dir.iterdir() if p.name.startswith(CACHE + "-")]
+
+
+def test_a_save_of_nothing_new_writes_nothing(site_dir):
+    """The daemon's stop saves with force: what was saved after its last build is not
+    written again."""
+    loader = Loader(site_dir, cache=cache_for(site_dir / "build"))
+    loader.load()
+    assert loader.save() == []
+    saved = (site_dir / CACHE).stat().st_mtime_ns, _rows(site_dir)
+    loader.load()
+    assert loader.save(force=True) == []
+    assert ((site_dir / CACHE).stat().st_mtime_ns, _rows(site_dir)) == saved
+
+
+def _tamper(site: Path, incident_id: str, old: bytes, new: bytes) -> None:
+    with sqlite3.connect(site / CACHE) as db:
+        (blob,) = db.execute("SELECT blob FROM incidents WHERE id = ?",
+                             (incident_id.encode(),)).fetchone()
+        assert blob.count(old) == 1 and len(old) == len(new)
+        db.execute("UPDATE incidents SET blob = ? WHERE id = ?",
+                   (blob.replace(old, new), incident_id.encode()))
+
+
+def test_a_tampered_row_is_not_unpickled_its_files_are_parsed_again(site_dir, monkeypatch):
+    build(site_dir, BuildOptions(now=NOW))
+    _tamper(site_dir, FIBRE, "Coupure fibre à Lyon".encode(), "Coupure fibrX à Lyon".encode())
+    parsed = _parses(monkeypatch)
+    site = _load(site_dir)
+    assert parsed == [f"incidents/{FIBRE}.md"]
+    assert next(i.title for i in site.incidents if i.id == FIBRE)["fr"] == "Coupure fibre à Lyon"
+
+
+class _Payload:
+    """What a planted row would run when unpickled: make a folder."""
+
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self):
+        return os.mkdir, (str(self.marker),)
+
+
+def _plant(site: Path, payload: bytes, key: bytes) -> None:
+    """Every row's blob replaced by ``payload``, signed with ``key`` as the store signs."""
+    from statuspage.content import package
+
+    with sqlite3.connect(site / CACHE) as db:
+        for incident_id, mark in db.execute("SELECT id, mark FROM incidents").fetchall():
+            mac = hmac.digest(key, b"\0".join((package.code_digest().encode(), incident_id,
+                                               mark, payload)), "sha256")
+            db.execute("UPDATE incidents SET blob = ?, mac = ? WHERE id = ?",
+                       (payload, mac, incident_id))
+
+
+@pytest.mark.parametrize("how", ["signed with another key", "another owner's",
+                                 "readable by others", "its key readable by others",
+                                 "with a trigger of its own", "another owner's -wal"])
+def test_a_planted_row_is_never_unpickled(site_dir, tmp_path, how):
+    """A row is read only from a private file of the user, holding our tables alone, and
+    only when signed with the site's private key: each of these rows would run code."""
+    build(site_dir, BuildOptions(now=NOW))
+    marker = tmp_path / "ran"
+    cache, key_file = site_dir / CACHE, site_dir / ".statuspage-key"
+    key = os.urandom(32) if how == "signed with another key" else key_file.read_bytes()
+    _plant(site_dir, pickle.dumps(_Payload(marker)), key)
+    if how == "another owner's" or how == "another owner's -wal":
+        if os.geteuid() != 0:
+            pytest.skip("only root can give a file to another user")
+        target = cache if how == "another owner's" else Path(f"{cache}-wal")
+        target.touch(mode=0o600)
+        os.chown(target, 65534, 65534)
+    elif how == "readable by others":
+        cache.chmod(0o644)
+    elif how == "its key readable by others":
+        key_file.chmod(0o644)
+    elif how == "with a trigger of its own":
+        with sqlite3.connect(cache) as db:
+            db.execute("CREATE TRIGGER t AFTER INSERT ON meta BEGIN SELECT 1; END")
+    _update(site_dir)  # one to save
+    site = _load(site_dir, lenient=True)
+    result = build(site_dir, BuildOptions(now=NOW))
+    assert not marker.exists()
+    assert {i.id for i in site.incidents} == {FIBRE, TRANSLATED} and not result.notes
+    assert not marker.exists()
+    assert cache.stat().st_uid == os.geteuid() and cache.stat().st_mode & 0o777 == 0o600
+    assert set(_rows(site_dir)) == {FIBRE, TRANSLATED}  # made anew, or each row rewritten
+
+
+@pytest.mark.parametrize("content", [b"SQLite format 3\0" + b"\xff" * 5000, b"",
+                                     b"\x80\x05the pickle of the cache before"])
+def test_a_corrupt_or_earlier_cache_file_is_replaced_without_a_word(site_dir, content):
+    (site_dir / CACHE).write_bytes(content)
+    (site_dir / CACHE).chmod(0o600)
+    result = build(site_dir, BuildOptions(now=NOW))
+    assert not result.notes
+    assert (site_dir / CACHE).read_bytes().startswith(b"SQLite format 3\0")
+    assert set(_rows(site_dir)) == {FIBRE, TRANSLATED}
+
+
+def test_a_file_corrupt_past_its_schema_is_made_anew(site_dir):
+    build(site_dir, BuildOptions(now=NOW))
+    data = bytearray((site_dir / CACHE).read_bytes())
+    page = int.from_bytes(data[16:18], "big")  # the first page holds the schema: kept
+    assert len(data) > 3 * page
+    data[2 * page:] = b"\xff" * (len(data) - 2 * page)
+    (site_dir / CACHE).write_bytes(bytes(data))
+    result = build(site_dir, BuildOptions(now=NOW))
+    assert not result.notes
+    assert set(_rows(site_dir)) == {FIBRE, TRANSLATED}
+
+
+def test_a_new_site_yaml_or_another_version_parses_everything_again(site_dir, monkeypatch):
+    build(site_dir, BuildOptions(now=NOW))
+    parsed = _parses(monkeypatch)
+    _load(site_dir)
+    assert parsed == []
+    everything = list((site_dir / "incidents").glob("*.md"))
+    site_file = site_dir / "content" / "site.yaml"
+    site_file.write_text(site_file.read_text("utf-8") + "# edited\n", "utf-8")
+    _load(site_dir)
+    assert len(parsed) == len(everything)
+    build(site_dir, BuildOptions(now=NOW))
+    parsed.clear()
+    monkeypatch.setattr(loading, "code_digest", lambda: "another version")
+    _load(site_dir)
+    assert len(parsed) == len(everything)
+    build(site_dir, BuildOptions(now=NOW))  # that version's rows replace this one's
+    with sqlite3.connect(site_dir / CACHE) as db:
+        assert db.execute("SELECT value FROM meta WHERE name = 'code'").fetchone() == \
+            ("another version",)
+    parsed.clear()
+    _load(site_dir)
+    assert parsed == []
+
+
+def test_every_process_numbers_the_shared_objects_alike():
+    """A row names the model's classes, field names and enum members by their place in
+    ``shared``: another process (another hash seed, another order of imports) must find
+    the same list, or a row would unpickle into the wrong objects."""
+    import subprocess
+    import sys
+
+    from statuspage.content import parsestore
+
+    listing = "[repr(o) for o in parsestore.shared((loader._Parsed,))]"
+    other = subprocess.run(
+        [sys.executable, "-c", "from statuspage.content import loader, parsestore; "
+         f"print({listing})"], capture_output=True, text=True, check=True,
+        env={**os.environ, "PYTHONHASHSEED": "12345"}).stdout.strip()
+    assert other == str([repr(o) for o in parsestore.shared((loading._Parsed,))])
+    assert len(parsestore.shared()) > 100
