@@ -59,9 +59,10 @@ def _times(snap: status.Snapshot, view: View) -> tuple[list[datetime], datetime 
     its first and last published updates and (once it has come) its start. Kept with the
     view of a settled incident (``snap.settled``): a daemon's builds work them out once,
     not at each build for the whole history."""
-    held = snap.settled.derived(view, "times")
-    if held is not None:
-        return held  # type: ignore[return-value]
+    kept = snap.settled.times
+    held = kept.get(id(view))
+    if held is not None and held[0] is view:
+        return held[1]
     now = snap.now
     transitions = status.transitions(view.incident, now)
     times = [*transitions]
@@ -71,7 +72,7 @@ def _times(snap: status.Snapshot, view: View) -> tuple[list[datetime], datetime 
         times.append(view.started)
     found = (transitions, min(times), max(times)) if times else (transitions, None, None)
     if snap.settled.holds(view, now):
-        snap.settled.keep_derived(view, "times", found)
+        kept[id(view)] = (view, found)
     return found
 
 

@@ -12,7 +12,7 @@ from it.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from statuspage.model import Incident
@@ -23,13 +23,15 @@ SLACK = 3  # views kept per incident of the site, past which all are forgotten
 
 class Settled:
     """Settled incidents' views, by the incident object's id(), and what is derived from
-    each view alone, by the view's id() and a name. Each entry holds its object, so no id
+    each view alone (its API times), by the view's id(). Each entry holds its object, so no id
     is reused while it is here; emptied when it grows past what a few sites' worth of
     views explains (``trim``)."""
 
     def __init__(self):
         self._views: dict[int, tuple[IncidentView, datetime, timedelta]] = {}
-        self._derived: dict[tuple[int, str], tuple[IncidentView, object]] = {}
+        # What is derived from a view alone, by the view's id(), with the view (a value is
+        # the view's only while ``held[0] is view``); kept for the views this ``holds``.
+        self.times: dict[int, tuple[IncidentView, Any]] = {}  # the API's (documents.py)
 
     def view(self, incident: Incident, now: datetime,
              grace: timedelta) -> IncidentView | None:
@@ -51,17 +53,9 @@ class Settled:
         held = self._views.get(id(view.incident))
         return held is not None and held[0] is view and now >= held[1]
 
-    def derived(self, view: IncidentView, name: str) -> object | None:
-        """What was kept as ``name`` for ``view`` (None: nothing)."""
-        held = self._derived.get((id(view), name))
-        return held[1] if held is not None and held[0] is view else None
-
-    def keep_derived(self, view: IncidentView, name: str, value: object) -> None:
-        self._derived[(id(view), name)] = (view, value)
-
     def trim(self, incidents: int) -> None:
         """Forget everything past what ``incidents`` (the site's) and a few more explain."""
         if len(self._views) > SLACK * incidents + 1000:
             self._views.clear()
-        if len(self._derived) > SLACK * incidents + 1000:
-            self._derived.clear()
+        if len(self.times) > SLACK * incidents + 1000:
+            self.times.clear()
