@@ -49,6 +49,7 @@ from statuspage.freeze.build import build as build_site
 from statuspage.model import CLOSED_STATUSES, Site
 from statuspage.ops.monitoring import Monitor, Round
 from statuspage.ops.watching import Watcher
+from statuspage.state.settled import Settled
 from statuspage.state.status import IncidentView, Snapshot
 from statuspage.times import TimeError, parse_duration
 
@@ -109,7 +110,8 @@ def period_text(period: timedelta) -> str:
                    if n) or "0s"
 
 
-def boundaries(site: Site, now: datetime) -> list[tuple[datetime, str]]:
+def boundaries(site: Site, now: datetime,
+               settled: Settled | None = None) -> list[tuple[datetime, str]]:
     """The instants after ``now`` at which the published page changes by itself.
 
     A maintenance's start and end, and the day it is first listed as upcoming; a
@@ -125,7 +127,7 @@ def boundaries(site: Site, now: datetime) -> list[tuple[datetime, str]]:
         if moment > now:
             found[moment.astimezone(UTC)].append(reason)
 
-    for view in Snapshot(site, now).views.values():
+    for view in Snapshot(site, now, settled).views.values():
         incident = view.incident
         closed = view.status in CLOSED_STATUSES
         if incident.maintenance is not None:
@@ -144,9 +146,9 @@ def boundaries(site: Site, now: datetime) -> list[tuple[datetime, str]]:
     return [(moment, ", ".join(reasons)) for moment, reasons in sorted(found.items())]
 
 
-def overdue(site: Site, now: datetime) -> list[IncidentView]:
+def overdue(site: Site, now: datetime, settled: Settled | None = None) -> list[IncidentView]:
     """Open incidents whose promised update time has passed with no update at or after it."""
-    return [view for view in Snapshot(site, now).views.values() if view.late]
+    return [view for view in Snapshot(site, now, settled).views.values() if view.late]
 
 
 def utc_now() -> datetime:
@@ -549,7 +551,8 @@ class Daemon:
             self._fired = {moment for moment in self._fired if moment > now - timedelta(hours=1)}
             fired = set(self._fired)
         wanted = {f"{AT}{moment.isoformat()}": (moment, reason)
-                  for moment, reason in boundaries(site, now) if moment not in fired}
+                  for moment, reason in boundaries(site, now, self.caches.settled)
+                  if moment not in fired}
         for job in self.scheduler.get_jobs():
             if job.id.startswith(AT) and wanted.get(job.id, (None, None))[1] != job.name:
                 try:
@@ -586,7 +589,7 @@ class Daemon:
     def _remind(self, site: Site, now: datetime) -> None:
         """Warn once per missed promise, and run --on-overdue for it."""
         lang = site.config.default_language
-        for incident in overdue(site, now):
+        for incident in overdue(site, now, self.caches.settled):
             promised = (incident.late or now).astimezone(site.config.timezone)
             key = (incident.id, promised)
             if key in self._reminded:
