@@ -3,7 +3,7 @@
 Each output module (pages, feeds, api…) holds a ``Files`` and declares every file it
 writes on the view that renders it, with what that file shows::
 
-    @FILES.output(files=months, depends=month_shows)
+    @FILES.output(files=_months, depends=_month_shows)
     @route("/history/<int(fixed_digits=4):year>/<int(fixed_digits=2):month>/", bp)
     def history_month(year: int, month: int): ...
 
@@ -90,6 +90,7 @@ class Declared(NamedTuple):
                 shown = depends(snap, **values)
                 found = key(*shown) if type(shown) is tuple else key(shown)
             made += [Output(endpoint, {**prefix, **values}, found) for prefix in prefixes]
+
 
 @lru_cache(maxsize=64)
 def _prefixes(languages: bool, kinds: tuple[str, ...],
