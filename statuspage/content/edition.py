@@ -11,8 +11,9 @@ public build drops ``Site.internal`` from any site it is given (``public``).
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
+from typing import NamedTuple
 
 from statuspage.content import sources
 from statuspage.content.config import INCIDENTS_DIR
@@ -106,8 +107,7 @@ def _digest(*parts: str) -> str:
     return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:24]
 
 
-@dataclass(frozen=True)
-class Edition:
+class Edition(NamedTuple):
     """One edition of a site: its name (``build --edition``'s value, the marker's), the
     folder it is built into by default, beside the content, and whether it shows the
     internal notes (then its loader reads them; else it drops them from any site)."""

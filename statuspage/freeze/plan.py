@@ -58,7 +58,7 @@ class IncidentPlans:
 
 
 def output_id(output: Output) -> str:
-    values = "&".join(f"{k}={v}" for k, v in sorted(output.values.items()) if v is not None)
+    values = "&".join([f"{k}={v}" for k, v in sorted(output.values.items()) if v is not None])
     return f"{output.endpoint}?{values}"
 
 

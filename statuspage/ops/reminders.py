@@ -18,6 +18,7 @@ from pathlib import Path
 
 from statuspage.model import Site
 from statuspage.ops import shellhooks, statefiles
+from statuspage.state.settled import Settled
 from statuspage.state.status import IncidentView, Snapshot
 
 log = logging.getLogger("statuspage.ops.daemon")
@@ -30,9 +31,9 @@ AGAIN = "a missed promise may be reminded again"
 Promise = tuple[str, datetime]  # an incident's id, the update time it promised
 
 
-def overdue(site: Site, now: datetime) -> list[IncidentView]:
+def overdue(site: Site, now: datetime, settled: Settled | None = None) -> list[IncidentView]:
     """Open incidents whose promised update time has passed with no update at or after it."""
-    return [view for view in Snapshot(site, now).views.values() if view.late]
+    return [view for view in Snapshot(site, now, settled).views.values() if view.late]
 
 
 class Reminders:
@@ -45,11 +46,12 @@ class Reminders:
             else None
         self.reminded: set[Promise] = self._read(out.resolve().parent / LEGACY)
 
-    def remind(self, site: Site, now: datetime) -> list[IncidentView]:
+    def remind(self, site: Site, now: datetime,
+               settled: Settled | None = None) -> list[IncidentView]:
         """Warn once per missed promise, and run the command for it; those reminded now."""
         zone = site.config.timezone
         new = []
-        for view in overdue(site, now):
+        for view in overdue(site, now, settled):
             promise = (view.id, (view.late or now).astimezone(zone))
             if promise not in self.reminded:
                 self.reminded.add(promise)

@@ -146,6 +146,7 @@ def _register(app: Flask, edition: Edition) -> None:
                                                  EDITION_OUTPUTS[edition])
     app.extensions["statuspage.incident_outputs"] = tuple(
         declared for files in app.extensions["statuspage.outputs"] for declared in files.incident)
+    app.extensions["statuspage.incident_files"] = {}  # by languages: with_prefixes's
     app.config["STATUSPAGE_EDITION"] = edition
     app.jinja_env.globals["public_edition"] = edition == PUBLIC  # it has feeds
     app.url_map.strict_slashes = True
@@ -177,8 +178,12 @@ def incident_outputs(app: Flask, snap: Snapshot, view: IncidentView,
                      found: Facts) -> list[Output]:
     """One published incident's own files: what they show is its view and its ``found``
     facts (``registry.facts``), nothing else."""
-    return registry.incident_outputs(app.extensions["statuspage.incident_outputs"], view,
-                                     found, tuple(lang_values(snap.site)))
+    langs = tuple(lang_values(snap.site))
+    declared = app.extensions["statuspage.incident_files"].get(langs)
+    if declared is None:  # the first incident of a build
+        declared = app.extensions["statuspage.incident_files"][langs] = registry.with_prefixes(
+            app.extensions["statuspage.incident_outputs"], langs)
+    return registry.incident_outputs(declared, view, found)
 
 
 def snapshot(app: Flask, site: Site, now: datetime) -> Snapshot:

@@ -71,9 +71,22 @@ def _entries_shown(snap: status.Snapshot, entries: list) -> object:
     return [(update.anchor if update else None, view) for update, view in entries]
 
 
+def _updates_shown(snap: status.Snapshot, component_id: str | None = None) -> object:
+    return _entries_shown(snap, update_entries(snap, component_id))
+
+
+def _history_shown(snap: status.Snapshot) -> object:
+    return _entries_shown(snap, [(view.latest, view) for view in history_entries(snap)])
+
+
 def _own_feeds(view: View, facts: Facts) -> list[dict]:
     """An incident's own feeds, while it has them."""
     return [{"incident_id": view.id}] if facts.followed else []
+
+
+def _own_calendar(view: View, facts: Facts) -> list[dict]:
+    """A maintenance's own calendar, while it has its own feeds."""
+    return _own_feeds(view, facts) if view.maintenance else []
 
 
 def update_entries(snap: status.Snapshot, component_id: str | None) -> list[tuple[Update, View]]:
@@ -111,8 +124,7 @@ def _permalink(incident: Incident | View) -> str:
 
 # -- update feeds: one entry per update --------------------------------------------------------
 
-@FILES.output(kinds=FEEDS, depends=lambda snap, **_: _entries_shown(
-    snap, update_entries(snap, None)))
+@FILES.output(kinds=FEEDS, depends=_updates_shown)
 @languages.route(f"/updates.{KINDS}", bp)
 def updates(kind: str):
     title = _("%(name)s: incident updates") % {"name": _text(g.site.config.name)}
@@ -120,8 +132,7 @@ def updates(kind: str):
                          languages.public_url("feeds.updates", kind=kind))
 
 
-@FILES.output(kinds=FEEDS, files=_components, depends=lambda snap, component_id: _entries_shown(
-    snap, update_entries(snap, component_id)))
+@FILES.output(kinds=FEEDS, files=_components, depends=_updates_shown)
 @languages.route(f"/components/<component_id>/updates.{KINDS}", bp)
 def component_updates(component_id: str, kind: str):
     component = _component(component_id)
@@ -213,8 +224,7 @@ class _StatuspageItem(BaseEntryExtension):
         return item
 
 
-@FILES.output(kinds=FEEDS, depends=lambda snap, **_: _entries_shown(
-    snap, [(view.latest, view) for view in history_entries(snap)]))
+@FILES.output(kinds=FEEDS, depends=_history_shown)
 @languages.route(f"/history.{KINDS}", bp)
 def history(kind: str):
     """One entry per incident or maintenance, all its updates inside, as Statuspage does."""
@@ -335,8 +345,7 @@ def component_calendar(component_id: str):
     return calendars.ics(planned(g.snap, component_id))
 
 
-@FILES.incident_output(files=lambda view, facts: _own_feeds(view, facts) if view.maintenance
-                       else [], depends=lambda view, facts: view)
+@FILES.incident_output(files=_own_calendar, depends=lambda view, facts: view)
 @languages.route("/incidents/<incident_id>/calendar.ics", bp)
 def incident_calendar(incident_id: str):
     """One maintenance, to add to a calendar: the same event (UID, SEQUENCE) as in

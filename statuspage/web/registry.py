@@ -3,7 +3,7 @@
 Each output module (pages, feeds, api…) holds a ``Files`` and declares every file it
 writes on the view that renders it, with what that file shows::
 
-    @FILES.output(files=months, depends=month_shows)
+    @FILES.output(files=_months, depends=_month_shows)
     @route("/history/<int(fixed_digits=4):year>/<int(fixed_digits=2):month>/", bp)
     def history_month(year: int, month: int): ...
 
@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -58,7 +57,7 @@ def key(*parts: object) -> str | None:
     """A key from views (their state) and plain values; None if any view's is unknown."""
     texts = []
     for part in parts:
-        if isinstance(part, IncidentView):
+        if type(part) is IncidentView or isinstance(part, IncidentView):  # (quick test first)
             text = part.state
         elif isinstance(part, (list, tuple)):
             text = key(*part)
@@ -70,8 +69,7 @@ def key(*parts: object) -> str | None:
     return hashlib.sha256("\n".join(texts).encode("utf-8")).hexdigest()[:24]
 
 
-@dataclass(frozen=True)
-class Declared:
+class Declared(NamedTuple):
     """One view's files: see the module's docstring."""
 
     endpoint: str
@@ -92,27 +90,6 @@ class Declared:
                 shown = depends(snap, **values)
                 found = key(*shown) if type(shown) is tuple else key(shown)
             made += [Output(endpoint, {**prefix, **values}, found) for prefix in prefixes]
-
-    def add_incident_outputs(self, view: IncidentView, facts: Facts,
-                             prefixes: tuple[dict, ...], made: list[Output],
-                             keys: dict) -> None:
-        """Add one incident's files to ``made``, each of the ``prefixes`` (see
-        ``_prefixes``); ``keys``: what its files show, hashed (several show the view alone:
-        hashed once)."""
-        assert self.files is not None and self.depends is not None
-        files = self.files(view, facts)
-        if not files:
-            return
-        shown = self.depends(view, facts)
-        found = keys.get(shown)
-        if found is None:
-            found = keys[shown] = key(*shown) if type(shown) is tuple else key(shown)
-        endpoint, same_as = self.endpoint, self.same_as
-        for values in files:
-            same = same_as(values) if same_as is not None else None
-            made += [Output(endpoint, {**prefix, **values}, found,
-                            None if same is None else {**prefix, **same})
-                     for prefix in prefixes]
 
 
 @lru_cache(maxsize=64)
@@ -175,17 +152,34 @@ class Files:
             declared.add_outputs(snap, langs, made)
 
 
-def incident_outputs(declared: tuple[Declared, ...], view: IncidentView, found: Facts,
-                     langs: tuple[str | None, ...]) -> list[Output]:
-    """One incident's files, of the ``declared`` incident outputs (every module's)."""
+def incident_outputs(declared: tuple[tuple[Declared, tuple[dict, ...]], ...],
+                     view: IncidentView, found: Facts) -> list[Output]:
+    """One incident's files, of the ``declared`` incident outputs (every module's, each
+    with its ``prefixes``: see ``with_prefixes``). Several files show the view alone: its
+    key is worked out once. (One loop for them all: this runs for every published incident
+    of every build.)"""
     made: list[Output] = []
-    keys: dict = {}
-    for one, prefixes in _with_prefixes(declared, langs):
-        one.add_incident_outputs(view, found, prefixes, made, keys)
+    view_key: str | None = None
+    for one, prefixes in declared:
+        assert one.files is not None and one.depends is not None  # (incident_output's)
+        files = one.files(view, found)
+        if not files:
+            continue
+        shown = one.depends(view, found)
+        if shown is view:
+            view_key = this = view_key or key(view)
+        else:
+            this = key(*shown) if type(shown) is tuple else key(shown)
+        same_as = one.same_as
+        for values in files:
+            same = same_as(values) if same_as is not None else None
+            made += [Output(one.endpoint, {**prefix, **values}, this,
+                            None if same is None else {**prefix, **same})
+                     for prefix in prefixes]
     return made
 
 
-@lru_cache(maxsize=16)
-def _with_prefixes(declared: tuple[Declared, ...], langs: tuple[str | None, ...]
-                   ) -> tuple[tuple[Declared, tuple[dict, ...]], ...]:
+def with_prefixes(declared: tuple[Declared, ...], langs: tuple[str | None, ...]
+                  ) -> tuple[tuple[Declared, tuple[dict, ...]], ...]:
+    """Each declared output with the values each of its files adds (its language, kind)."""
     return tuple((one, _prefixes(one.languages, one.kinds, langs)) for one in declared)

@@ -34,7 +34,9 @@ def _redirects(view: IncidentView, facts: Facts) -> list[dict]:
 
 def _capitals(values: dict) -> dict | None:
     """The lower case address is the capitals' file."""
-    return {"ref": values["ref"].upper()} if values["ref"] != values["ref"].upper() else None
+    reference = values["ref"]
+    capitals = reference.upper()
+    return None if reference == capitals else {"ref": capitals}
 
 
 def init_app(app: Flask) -> None:
