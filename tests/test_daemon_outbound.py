@@ -437,3 +437,34 @@ def test_what_a_previous_run_queued_goes_out_at_start_whatever_the_storage_does(
     assert publisher.published == 0
     assert [b["incident"]["incident_updates"][0]["body"] for b in receiver.bodies()] == [
         "A", "A"]
+
+
+def test_the_followers_reuse_the_settled_views_the_builds_keep(site_dir, running, hooked,
+                                                                monkeypatch):
+    """The daemon hands its builds' memory of settled incidents to its followers: the
+    webhooks' Snapshot derives views only for the incidents not settled yet, not for the
+    whole history at every build."""
+    from statuspage.state import view as views
+    from statuspage.state.view import settled_from
+
+    notifier = hooked()
+    daemon = running(Clock(NOW), notifier)
+    assert notifier.webhooks.settled is daemon.caches.settled
+    site = daemon.site
+    derived: list[str] = []
+    real = views.view_of
+
+    def counted(incident, *args, **kwargs):
+        derived.append(incident.id)
+        return real(incident, *args, **kwargs)
+
+    monkeypatch.setattr(views, "view_of", counted)
+    notifier.webhooks.notify(site, NOW)
+    moving = {i.id for i in site.incidents if settled_from(i, site.config.promise_grace) > NOW}
+    assert moving and len(moving) < len(site.incidents)
+    assert set(derived) == moving
+    derived.clear()
+    alone = Webhooks([], outbox_of(daemon.editions[0].out))  # no memory shared: all again
+    alone.notify(site, NOW)
+    alone.close(timeout=5)
+    assert set(derived) == {i.id for i in site.incidents}

@@ -38,7 +38,7 @@ from statuspage.ops import statefiles
 from statuspage.ops.daemonlog import LOOK
 from statuspage.ops.daemonlog import configure_logging as configure_logging  # for the CLI
 from statuspage.ops.monitoring import Monitor, Round
-from statuspage.ops.rebuild import Follower, KeptEdition
+from statuspage.ops.rebuild import Follower, KeptEdition, share_settled
 from statuspage.ops.reminders import Reminders
 from statuspage.ops.scheduling import Planner, period_text
 from statuspage.ops.watching import Watcher, glance
@@ -101,6 +101,7 @@ class Daemon:
         self.build = build
         self._claims: list[int] = []  # the locks on the output folders, while running
         self.caches = Caches()  # what each build may reuse from the one before it
+        share_settled([*self.followers, monitor], self.caches.settled)
         self.loader = Loader(root, cache=cache_for(self._out))
         self.editions = [KeptEdition(PUBLIC, self._out, self.loader)]
         if options.desk_out is not None:

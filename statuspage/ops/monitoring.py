@@ -25,6 +25,7 @@ from prometheus_client import CollectorRegistry, Gauge, generate_latest
 from statuspage import files
 from statuspage.model import Site
 from statuspage.ops import shellhooks, statefiles
+from statuspage.state.settled import Settled
 from statuspage.state.status import Snapshot
 
 log = logging.getLogger("statuspage.ops.daemon")
@@ -88,6 +89,7 @@ class Monitor:
         self.clock = clock
         self.published: datetime | None = None  # the end of the last publish that succeeded
         self._lock = threading.Lock()
+        self.settled: Settled | None = None  # the daemon's, once it shares it
         self._round: Round | None = None
         self._told: tuple[str, ...] = (statefiles.read_json(
             told, _messages, "the errors standing are told again") or ()) if on_error else ()
@@ -109,6 +111,10 @@ class Monitor:
             self._hook.close()
 
     # -- a follower of the Publisher: told of each publish that succeeded --------------
+
+    def share(self, settled: Settled) -> None:
+        """The daemon's memory of settled incidents: the metrics' views reuse them."""
+        self.settled = settled
 
     def loaded(self, site: Site, now: datetime) -> None:
         """Nothing to do before the build: what counts is the publish."""
@@ -159,7 +165,7 @@ class Monitor:
               found.built.timestamp() if found.built else 0)
         gauge("content_errors", "Located errors in the content files: 0 when all is well.",
               len(found.errors))
-        views = Snapshot(found.site, found.now).views.values() if found.site else ()
+        views = Snapshot(found.site, found.now, self.settled).views.values() if found.site else ()
         gauge("open_incidents", "Incidents open on the page (not maintenance).",
               sum(1 for v in views if v.is_open and not v.incident.is_maintenance))
         gauge("overdue_promises", "Open incidents whose promised update time has passed "

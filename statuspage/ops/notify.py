@@ -36,6 +36,7 @@ from statuspage.ops import mail
 from statuspage.ops.backoff import Backoff
 from statuspage.ops.outbox import DELIVERED, DROPPED, RETRY, Message, Outbox, Outcome
 from statuspage.ops.subscribers import Store
+from statuspage.state.settled import Settled
 from statuspage.state.status import IncidentView, Snapshot
 
 log = logging.getLogger("statuspage.ops.mail")
@@ -68,6 +69,12 @@ class Mailer:
         self.outbox = outbox
         self.postman = postman
         self._lock = threading.Lock()
+        self.settled: Settled | None = None  # the daemon's, once it shares it
+
+    def share(self, settled: Settled) -> None:
+        """The daemon's memory of settled incidents, kept by its builds: this follower's
+        Snapshots reuse those views instead of deriving the whole history again."""
+        self.settled = settled
 
     def loaded(self, site: Site, now: datetime) -> None:
         """At a first start, what stands is recorded as seen; what waits goes out."""
@@ -106,7 +113,7 @@ class Mailer:
     def _events(self, site: Site, now: datetime) -> Iterator[
             tuple[str, IncidentView, Update | None, datetime | None]]:
         """(event, incident view, update or None, late time) of everything mailable."""
-        snap = Snapshot(site, now)
+        snap = Snapshot(site, now, self.settled)
         late_notice = site.config.subscriptions is not None \
             and site.config.subscriptions.late_notice
         for view in sorted(snap.published, key=lambda v: (v.started, v.id)):
@@ -132,7 +139,7 @@ class Mailer:
                 self.outbox.record(STREAM, [event])
                 continue
             queued += self._queue_event(site, event, view, update, late)
-        for view in Snapshot(site, now).published:
+        for view in Snapshot(site, now, self.settled).published:
             if view.ended is not None and view.ended < now - FOLLOW:
                 over.append(view.id)
         if over:

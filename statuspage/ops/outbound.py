@@ -27,7 +27,9 @@ from statuspage.errors import PublishError
 from statuspage.model import Site
 from statuspage.ops import publish as publishing
 from statuspage.ops.backoff import Backoff, retry
+from statuspage.ops.rebuild import share_settled
 from statuspage.ops.webhooks import Webhooks
+from statuspage.state.settled import Settled
 
 log = logging.getLogger("statuspage.ops.daemon")
 
@@ -63,6 +65,10 @@ class Publisher:
         self._busy = False
         self._closing = threading.Event()
         self._thread: threading.Thread | None = None
+
+    def share(self, settled: Settled) -> None:
+        """The daemon's memory of settled incidents, for the followers that derive views."""
+        share_settled(self.then, settled)
 
     def loaded(self, site: Site, now: datetime) -> None:
         """The content as loaded, before its build: told to ``then`` at once."""
@@ -166,6 +172,9 @@ class Notifier:
 
     def __init__(self, webhooks: Webhooks):
         self.webhooks = webhooks
+
+    def share(self, settled: Settled) -> None:
+        self.webhooks.share(settled)
 
     def loaded(self, site: Site, now: datetime) -> None:
         if self.notifying(site):

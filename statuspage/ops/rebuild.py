@@ -23,6 +23,7 @@ from statuspage.errors import ContentError, OutputError, Problem, StatusPageErro
 from statuspage.freeze.build import BuildOptions, BuildResult, Caches
 from statuspage.model import Site
 from statuspage.ops.statefiles import shown
+from statuspage.state.settled import Settled
 
 log = logging.getLogger("statuspage.ops.daemon")
 
@@ -209,6 +210,15 @@ class KeptEdition:
                 f"until this has stood for {int(MASS_REMOVAL_WAIT.total_seconds())} s, in "
                 "case a folder is only briefly gone (restore the files, or run with "
                 "--allow-mass-removal to publish it at once)")
+
+
+def share_settled(followers: Sequence[object], settled: Settled) -> None:
+    """Hand the daemon's memory of settled incidents (its builds keep it) to each follower
+    that derives views (those with ``share``), so that none derives the history again."""
+    for follower in followers:
+        share = getattr(follower, "share", None)
+        if share is not None:
+            share(settled)
 
 
 def tell_loaded(followers: Sequence[Follower], site: Site, now: datetime) -> None:

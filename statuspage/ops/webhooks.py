@@ -46,6 +46,7 @@ from statuspage.ops.outbox import (
     Outcome,
 )
 from statuspage.state import documents as api
+from statuspage.state.settled import Settled
 from statuspage.state.status import Snapshot
 
 log = logging.getLogger("statuspage.ops.webhooks")
@@ -80,9 +81,9 @@ class ApiView:
     incident: Callable[[Incident], dict]
 
 
-def api_view(site: Site, now: datetime) -> ApiView:
+def api_view(site: Site, now: datetime, settled: Settled | None = None) -> ApiView:
     """The one place that builds API v2 documents (``statuspage.state.documents``) for webhooks."""
-    snap = Snapshot(site, now)
+    snap = Snapshot(site, now, settled)
     documents = api.Documents(snap, gettext=i18n.translations(site.config.api_language).gettext)
     return ApiView(documents.page_id, documents.indicator,
                    {str(c["id"]): c for c in documents.components if not c["group"]},
@@ -104,7 +105,8 @@ def _meta() -> dict:
     return {"unsubscribe": None, "documentation": DOCUMENTATION}
 
 
-def update_payload(site: Site, incident: Incident, update: Update) -> dict:
+def update_payload(site: Site, incident: Incident, update: Update,
+                   settled: Settled | None = None) -> dict:
     """Statuspage's incident webhook for ``update``: the page as it stood once that update
     was posted, the updates after it left out (even those of the same minute)."""
     position = next((n for n, found in enumerate(incident.updates) if found is update),
@@ -114,13 +116,14 @@ def update_payload(site: Site, incident: Incident, update: Update) -> dict:
     then = dataclasses.replace(incident, updates=incident.updates[position:])
     site = dataclasses.replace(site, incidents=tuple(
         then if found.id == incident.id else found for found in site.incidents))
-    view = api_view(site, update.time)
+    view = api_view(site, update.time, settled)
     return {"meta": _meta(), "page": _page(view), "incident": view.incident(then)}
 
 
-def component_payload(site: Site, now: datetime, component_id: str, old: str) -> dict:
+def component_payload(site: Site, now: datetime, component_id: str, old: str,
+                      settled: Settled | None = None) -> dict:
     """Statuspage's component webhook: ``old`` is the status last sent."""
-    view = api_view(site, now)
+    view = api_view(site, now, settled)
     entry = view.components[component_id]
     return {
         "meta": _meta(),
@@ -221,8 +224,14 @@ class Webhooks:
         self.legacy = legacy
         self.post = post
         self._channels: dict[str, str] = {}  # channel → its URL, as last configured
+        self.settled: Settled | None = None  # the daemon's, once it shares it
         self._lock = threading.Lock()  # one notify at a time
         self._dispatcher = Dispatcher(outbox, self._send, self._label, backoff=backoff)
+
+    def share(self, settled: Settled) -> None:
+        """The daemon's memory of settled incidents, kept by its builds: this follower's
+        Snapshots reuse those views instead of deriving the whole history again."""
+        self.settled = settled
 
     def loaded(self, site: Site, now: datetime) -> None:
         """The content as loaded, before it is built: at a first start, what stands is
@@ -281,7 +290,7 @@ class Webhooks:
         """What stands counts as sent: history is not replayed. The state file of earlier
         versions, if it knew these URLs, says what was sent instead (at the very first
         start only)."""
-        snap = Snapshot(site, now)
+        snap = Snapshot(site, now, self.settled)
         updates = [f"update {update_id(v.incident, u)}" for v in snap.published
                    for u in v.updates]
         facts = {f"status {key}": value.value for key, value in snap.components.items()}
@@ -298,13 +307,13 @@ class Webhooks:
 
     def _queue_new(self, site: Site, now: datetime, channels: dict[str, str]) -> list[Event]:
         """In one step: each new event's message for every URL, and the events as seen."""
-        snap = Snapshot(site, now)
+        snap = Snapshot(site, now, self.settled)
         seen = self.outbox.seen(STREAM)
         facts = self.outbox.facts(STREAM)
         found = sorted(((u.time, f"update {update_id(v.incident, u)}", v.incident, u)
                         for v in snap.published for u in v.updates),
                        key=lambda item: item[:2])
-        news = [(key, self._body(site, update_payload(site, incident, update)))
+        news = [(key, self._body(site, update_payload(site, incident, update, self.settled)))
                 for _time, key, incident, update in found if key not in seen]
         changed: dict[str, str] = {}
         for component_id, status in snap.components.items():
@@ -314,7 +323,7 @@ class Webhooks:
                 number = int(facts.get(f"changes {component_id}", "0")) + 1
                 changed[f"changes {component_id}"] = str(number)
                 news.append((f"component {component_id} {number}", self._body(
-                    site, component_payload(site, now, component_id, old))))
+                    site, component_payload(site, now, component_id, old, self.settled))))
         messages = [Message(channel, key, body) for channel in channels for key, body in news]
         self.outbox.record(STREAM, [key for key, _ in news], changed, messages)
         return [Event(channels[m.channel], m.event, m.body) for m in messages]
