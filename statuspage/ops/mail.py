@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import html
 import smtplib
-import socket
 import ssl
 from dataclasses import dataclass
 from datetime import datetime
@@ -356,12 +355,3 @@ def channel(address: str) -> str:
 
 def address_of(channel_name: str) -> str:
     return channel_name.removeprefix("mail ")
-
-
-def reachable(relay: Relay, timeout: float = 5.0) -> bool:
-    """Whether something listens at the relay's address (for a clear message at start)."""
-    try:
-        with socket.create_connection((relay.host, relay.port), timeout=timeout):
-            return True
-    except OSError:
-        return False

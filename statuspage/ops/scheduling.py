@@ -13,7 +13,6 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.date import DateTrigger
 
 from statuspage.model import Site
-from statuspage.state.settled import Settled
 from statuspage.state.status import Snapshot
 from statuspage.times import TimeError, parse_duration
 
@@ -43,8 +42,7 @@ def period_text(period: timedelta) -> str:
                    if n) or "0s"
 
 
-def boundaries(site: Site, now: datetime,
-               settled: Settled | None = None) -> list[tuple[datetime, str]]:
+def boundaries(site: Site, now: datetime) -> list[tuple[datetime, str]]:
     """The instants after ``now`` at which the published page changes by itself.
 
     A maintenance's start and end, and the day it is first listed as upcoming; a
@@ -53,7 +51,7 @@ def boundaries(site: Site, now: datetime,
     cancelled, resolved) has no start, end or promise left. Each instant once, in UTC,
     soonest first, with every reason for it.
     """
-    return Snapshot(site, now, settled).next_changes()
+    return Snapshot(site, now).next_changes()
 
 
 class Planner:
@@ -72,14 +70,13 @@ class Planner:
         with self._lock:
             self._fired.add(moment)
 
-    def plan(self, site: Site, now: datetime, settled: Settled | None = None) -> None:
+    def plan(self, site: Site, now: datetime) -> None:
         """The jobs for ``site`` as it stands at ``now``."""
         with self._lock:
             self._fired = {moment for moment in self._fired if moment > now - timedelta(hours=1)}
             fired = set(self._fired)
         wanted = {f"{AT}{moment.isoformat()}": (moment, reason)
-                  for moment, reason in boundaries(site, now, settled)
-                  if moment not in fired}
+                  for moment, reason in boundaries(site, now) if moment not in fired}
         for job in self.scheduler.get_jobs():
             if job.id.startswith(AT) and wanted.get(job.id, (None, None))[1] != job.name:
                 try:

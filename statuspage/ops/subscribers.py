@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -380,7 +379,3 @@ def _shown(url: str) -> str:
 
 def _reason(err: Exception) -> str:
     return str(getattr(err, "orig", None) or err).strip().splitlines()[0]
-
-
-def default_url(site: Path) -> str:
-    return database_url(site, os.environ.get("STATUSPAGE_DB"))
