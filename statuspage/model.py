@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from functools import cached_property
 from pathlib import PurePosixPath
+from sys import intern
 from zoneinfo import ZoneInfo
 
 from statuspage.refs import ref_of
@@ -131,7 +132,8 @@ class FrozenMap(Mapping):
     __slots__ = ("_items", "_hash")
 
     def __init__(self, items: Mapping | None = None):
-        self._items = dict(items or {})
+        # The same few component ids in every incident: one string each, not one a file.
+        self._items = {intern(k) if type(k) is str else k: v for k, v in (items or {}).items()}
         self._hash: int | None = None
 
     def __getitem__(self, key):
@@ -158,13 +160,13 @@ class FrozenMap(Mapping):
         return (FrozenMap, (self._items,))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Group:
     id: str
     name: Text
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Component:
     id: str
     name: Text
@@ -260,7 +262,7 @@ class SiteConfig:
         return {group: tuple(items) for group, items in found.items()}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Update:
     time: datetime
     status: UpdateStatus
@@ -276,13 +278,13 @@ class Update:
         return base if self.repeat == 1 else f"{base}-{self.repeat}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Window:
     start: datetime
     end: datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Area:
     """A place an incident concerns: a postal code or its start (``69``: the Rhône), and
     what customers call it (``Lyon 3e``; empty: the code is shown)."""
@@ -295,7 +297,7 @@ class Area:
         return postcode.startswith(self.code)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Incident:
     """An incident or, when ``maintenance`` is set, a planned maintenance."""
 
@@ -333,7 +335,7 @@ class Incident:
         return self.ref or ref_of(self.id)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Note:
     """One internal note of the support desk: when it was written, and its markdown."""
 
@@ -342,7 +344,7 @@ class Note:
     line: int = field(default=0, compare=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Internal:
     """What only the support desk sees of an incident (``<id>.internal.md``)."""
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from types import MappingProxyType
+from sys import intern
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Localized:
     """A text in one language, and the language it is really written in."""
 
@@ -24,42 +24,61 @@ class Text(Mapping[str, str]):
     ``get_in(lang, default)`` falls back to the default language, then to any.
     """
 
+    # Its languages and strings in one flat tuple (lang, value, lang, value…), in their
+    # order: a site holds a few texts per update, and an object with a dict and a
+    # read-only proxy of it costs about four times what the words themselves do.
+    __slots__ = ("_items",)
+
     def __init__(self, values: Mapping[str, str] | str, lang: str = ""):
         data = {lang: values} if isinstance(values, str) else dict(values)
-        self._values = MappingProxyType(data)
+        # The same few language codes in every text: one string each, not one a file.
+        self._items: tuple[str, ...] = tuple(
+            part for key, value in data.items()
+            for part in (intern(key) if type(key) is str else key, value))
 
     def __getitem__(self, key: str) -> str:
-        return self._values[key]
+        items = self._items
+        for at in range(0, len(items), 2):
+            if items[at] == key:
+                return items[at + 1]
+        raise KeyError(key)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._items[::2]
 
     def __iter__(self):
-        return iter(self._values)
+        return iter(self._items[::2])
 
     def __len__(self) -> int:
-        return len(self._values)
+        return len(self._items) // 2
+
+    def _dict(self) -> dict[str, str]:
+        return dict(zip(self._items[::2], self._items[1::2], strict=True))
 
     def __repr__(self) -> str:
-        return f"Text({dict(self._values)!r})"
+        return f"Text({self._dict()!r})"
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Text) and dict(self._values) == dict(other._values)
+        return isinstance(other, Text) and self._dict() == other._dict()
 
     def __hash__(self) -> int:
-        return hash(tuple(sorted(self._values.items())))
+        return hash(tuple(sorted(self._dict().items())))
 
     def __reduce__(self):
-        return (Text, (dict(self._values),))
+        return (Text, (self._dict(),))
 
     def merged(self, other: Mapping[str, str]) -> Text:
-        return Text({**self._values, **other})
+        return Text({**self._dict(), **other})
 
     def get_in(self, lang: str, default_lang: str) -> Localized:
         """The text in ``lang``, else in the default language, else the one for every
         language (``""``), else any; with the language it is really in."""
+        items = self._items
         for candidate in (lang, default_lang, ""):
-            if candidate in self._values:
-                return Localized(self._values[candidate], candidate or lang)
-        first = next(iter(self._values.items()), ("", ""))
-        return Localized(first[1], first[0] or lang)
+            for at in range(0, len(items), 2):
+                if items[at] == candidate:
+                    return Localized(items[at + 1], candidate or lang)
+        return Localized(items[1], items[0] or lang) if items else Localized("", lang)
 
     def value_in(self, lang: str, default_lang: str) -> str:
         """The words ``get_in`` picks ("" for an empty text): what every channel that
