@@ -19,10 +19,12 @@ PR_SET_PDEATHSIG = 1  # linux/prctl.h
 _WORK: Callable | None = None
 
 
-def forked_map(function: Callable[[int], T], workers: int) -> list[T]:
-    """``function(n)`` for n in range(workers), each in a forked process; the results in
-    order. ``function`` may be any callable (a closure, a bound method): what it holds is
-    the caller's, seen by the workers as it was at the fork. The workers are let end by
+def forked_map(function: Callable[[int], T], workers: int,
+               tasks: int | None = None) -> list[T]:
+    """``function(n)`` for n in range(workers) (or range(tasks): each worker takes the
+    next when done with one), each in a forked process; the results in order.
+    ``function`` may be any callable (a closure, a bound method): what it holds is the
+    caller's, seen by the workers as it was at the fork. The workers are let end by
     themselves: a pool's terminate() (what leaving its ``with`` does) kills them, and one
     killed while it held the task queue's lock left another waiting for it forever, and
     the caller with it. They die with the caller too (``_start``): a build killed with
@@ -30,7 +32,7 @@ def forked_map(function: Callable[[int], T], workers: int) -> list[T]:
     pool = multiprocessing.get_context("fork").Pool(workers, initializer=_start,
                                                      initargs=(os.getpid(), function))
     try:
-        done = pool.map(_run, range(workers))
+        done = pool.map(_run, range(workers if tasks is None else tasks), chunksize=1)
         pool.close()
     except BaseException:
         pool.terminate()

@@ -238,9 +238,11 @@ class Loader:
         workers = len(os.sched_getaffinity(0))
         if workers < 2 or len(stale) < PARALLEL_FROM:
             return
-        shares = [stale[n::workers] for n in range(workers)]
+        # In small shares, each sent back when parsed: a worker that kept its whole part
+        # of the site until the end would hold it twice then (objects and their pickle).
+        shares = [stale[n:n + SHARE] for n in range(0, len(stale), SHARE)]
         for parsed in forked_map(lambda n: self._parse_share(shares[n], config, config_key,
-                                                             present), workers):
+                                                             present), workers, len(shares)):
             self._parsed.update(parsed)
         for group in stale:
             self._touch(group[0].id)
@@ -351,6 +353,7 @@ def _missing_site_file(root: Path) -> StatusPageError | None:
 
 
 PARALLEL_FROM = 300  # incidents to parse before a pool of processes pays for itself
+SHARE = 200  # incidents a parsing worker sends back at once
 
 
 def load_config(root: Path) -> SiteConfig:
