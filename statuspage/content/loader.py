@@ -27,14 +27,17 @@ from statuspage.forking import forked_map
 from statuspage.model import Incident, Site, SiteConfig
 
 
-@dataclass
+@dataclass(slots=True)
 class _Parsed:
     """One file's result, kept while its stamp and the configuration stay the same."""
 
     key: tuple
     incident: Incident | None
-    errors: list[Problem]
-    warnings: list[Problem]
+    errors: tuple[Problem, ...]
+    warnings: tuple[Problem, ...]
+    # Parsed without error, its incident not kept: a translation's result over it holds
+    # what is shown (else held twice); parsed again when a file after it changes.
+    aside: bool = False
 
 
 @dataclass
@@ -209,26 +212,43 @@ class Loader:
     def _chain(self, group: list[sources.Source], config: SiteConfig, config_key: str,
                present: set[str]) -> tuple[Incident | None, list[Problem], list[Problem]]:
         """One incident from its files: the original, then each translation over it."""
-        incident: Incident | None = None
-        key: tuple = ()
         errors: list[Problem] = []
         warnings: list[Problem] = []
+        steps: list[tuple[sources.Source, tuple]] = []  # each file that makes it, its key
+        key: tuple = ()
         for source in sorted(group, key=lambda s: (s.lang is not None, s.label)):
             if source.lang is not None:
                 problem = self._translation_problem(source, config, present)
                 if problem:
                     errors.append(Problem(source.label, 1, problem))
                     continue
-                if incident is None:
-                    continue  # its original is broken: that is the error to fix
             key = (key, source.stamp) if source.lang else (config_key, source.stamp)
+            steps.append((source, key))
+        kept = [self._parsed.get(source.label) for source, _ in steps]
+        if not all(c is not None and c.key == k for c, (_, k) in zip(kept, steps, strict=True)) \
+                or (kept and kept[-1] is not None and kept[-1].aside):
+            for source, _ in steps:  # a file after them changed: what was set aside is needed
+                if (cached := self._parsed.get(source.label)) is not None and cached.aside:
+                    del self._parsed[source.label]
+        incident: Incident | None = None
+        for source, key in steps:
+            # (None after a result set aside: the next file's is then kept, and ignores it.)
             parsed = self._parse(source, key, config, incident)
             errors += parsed.errors
             warnings += parsed.warnings
-            if parsed.incident is None:
+            if parsed.incident is None and not parsed.aside:
                 return None, errors, warnings
             incident = parsed.incident
+        if incident is not None and not errors:
+            self._set_aside([source for source, _ in steps[:-1]])
         return incident, errors, warnings
+
+    def _set_aside(self, before: list[sources.Source]) -> None:
+        """Forget the incidents of the files before the last translation (not their problems)."""
+        for source in before:
+            cached = self._parsed[source.label]
+            if not cached.aside:
+                self._parsed[source.label] = replace(cached, incident=None, aside=True)
 
     def _prefetch(self, groups: dict[str, list[sources.Source]], config: SiteConfig,
                   config_key: str, present: set[str]) -> None:
@@ -238,8 +258,7 @@ class Loader:
         workers = len(os.sched_getaffinity(0))
         if workers < 2 or len(stale) < PARALLEL_FROM:
             return
-        # In small shares, each sent back when parsed: a worker that kept its whole part
-        # of the site until the end would hold it twice then (objects and their pickle).
+        # Small shares, each sent back once parsed, not a worker's whole part held to the end.
         shares = [stale[n:n + SHARE] for n in range(0, len(stale), SHARE)]
         for parsed in forked_map(lambda n: self._parse_share(shares[n], config, config_key,
                                                              present), workers, len(shares)):
@@ -298,7 +317,7 @@ class Loader:
             seed = "" if original is None else original.digest
             incident = replace(incident, digest=hashlib.sha256(
                 f"{seed}\0{source.label}\0{text}".encode()).hexdigest()[:24])
-        parsed = _Parsed(key, incident, problems.errors, problems.warnings)
+        parsed = _Parsed(key, incident, tuple(problems.errors), tuple(problems.warnings))
         if not any(p.message.startswith(sources.NOT_READ_IN_TIME) for p in problems.errors):
             self._parsed[source.label] = parsed  # (a file too slow to read: again next time)
         self._touch(source.id)

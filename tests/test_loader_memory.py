@@ -1,0 +1,93 @@
+"""What a loaded site holds: each incident once, in compact objects, whatever its history;
+and a first build's parsing workers send their incidents back a few at a time."""
+
+from __future__ import annotations
+
+import gc
+import os
+import shutil
+from pathlib import Path
+
+from conftest import FIBRE, TRANSLATED
+
+import statuspage.content.loader as loading
+from statuspage.content.loader import Loader, cache_for
+from statuspage.model import Incident, Update
+from statuspage.texts import Text
+
+
+def _held(root: object, kind: type) -> list:
+    """The objects of ``kind`` that ``root`` holds, directly or not."""
+    found, seen, todo = [], set(), [root]
+    while todo:
+        current = todo.pop()
+        if id(current) in seen or isinstance(current, type):
+            continue
+        seen.add(id(current))
+        if type(current) is kind:
+            found.append(current)
+        todo += gc.get_referents(current)
+    return found
+
+
+def _translation(site: Path) -> Path:
+    return site / "incidents" / f"{TRANSLATED}.en.md"
+
+
+def test_a_translated_incident_is_held_once_not_also_without_its_translation(site_dir):
+    loader = Loader(site_dir)
+    site = loader.load()
+    held = [i for i in _held(loader, Incident) if i.id == TRANSLATED]
+    assert held == [site.incident(TRANSLATED)]  # not also the original alone
+    assert held[0].what_to_do["en"] == "Nothing, the refund is automatic."
+
+
+def test_the_original_set_aside_is_parsed_again_when_its_translation_changes(site_dir):
+    """The same loader (the daemon's), and a new one from the parse cache, give what a
+    loader that never saw the files before gives."""
+    loader = Loader(site_dir, cache=cache_for(site_dir / "build"))
+    loader.load()
+    loader.save()
+    path = _translation(site_dir)
+    path.write_text(path.read_text("utf-8").replace("Refunds have been", "Refunds were"),
+                    "utf-8")
+    for current in (loader, Loader(site_dir, cache=cache_for(site_dir / "build"))):
+        incident = current.load().incident(TRANSLATED)
+        fresh = Loader(site_dir).load().incident(TRANSLATED)
+        assert incident == fresh and incident is not None and fresh is not None
+        assert incident.digest == fresh.digest
+        assert dict(incident.updates[0].body) == {"fr": "Remboursements effectués.",
+                                                  "en": "Refunds were issued."}
+    path.unlink()  # the original alone is shown again
+    incident = loader.load().incident(TRANSLATED)
+    assert incident is not None and "en" not in incident.what_to_do
+    assert incident == Loader(site_dir).load().incident(TRANSLATED)
+
+
+def test_texts_and_updates_carry_no_dict_of_their_own(site):
+    incident = site.incident(TRANSLATED)
+    for held in (incident, incident.updates[0], incident.title, incident.updates[0].body):
+        assert not hasattr(held, "__dict__"), type(held)
+    assert isinstance(incident.updates[0], Update) and isinstance(incident.title, Text)
+    assert dict(incident.title) == {"fr": "Double prélèvement", "en": "Double charge"}
+
+
+def test_parsing_workers_send_their_incidents_back_a_few_at_a_time(site_dir, monkeypatch):
+    original = site_dir / "incidents" / f"{FIBRE}.md"
+    for n in range(4):  # six incidents in all
+        shutil.copy(original, original.with_name(f"2026-11-0{n + 1}-copy-{n}.md"))
+    sent: list[set[str]] = []
+
+    def recorded(function, workers, tasks=None):
+        results = real(function, workers, tasks)
+        sent.extend({loading._incident_of(label) for label in parsed} for parsed in results)
+        return results
+
+    real = loading.forked_map
+    monkeypatch.setattr(loading, "forked_map", recorded)
+    monkeypatch.setattr(loading, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(loading, "SHARE", 2)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
+    site = Loader(site_dir).load()
+    assert len(sent) == 3 and all(len(incidents) == 2 for incidents in sent)
+    assert set().union(*sent) == {i.id for i in site.incidents} and len(site.incidents) == 6
