@@ -74,6 +74,8 @@ class Text(Mapping[str, str]):
         """The text in ``lang``, else in the default language, else the one for every
         language (``""``), else any; with the language it is really in."""
         items = self._items
+        if len(items) == 2:  # one language (most texts): whichever rule picks it
+            return Localized(items[1], items[0] or lang)
         for candidate in (lang, default_lang, ""):
             for at in range(0, len(items), 2):
                 if items[at] == candidate:
