@@ -8,6 +8,7 @@ gettext callables and the templates' helpers.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from functools import cache, partial
 
@@ -97,7 +98,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.newstyle_gettext = True  # type: ignore[attr-defined]
     app.jinja_env.globals.update(_=_newstyle_gettext, gettext=_newstyle_gettext,
                                  ngettext=_newstyle_ngettext)
-    app.jinja_env.globals["asset_url"] = assets.url
+    app.jinja_env.globals["asset_url"] = asset_url
     app.jinja_env.globals["url_for"] = link
     app.extensions["statuspage.links"] = {}
     app.context_processor(helpers)
@@ -237,8 +238,11 @@ class Language:
     def helpers(self) -> dict:
         """What templates use beyond the request's own values: the language's made once
         (not a score of bound methods and closures for every page), the request's moment."""
+        bound = links()  # the page's links, found once rather than at each of them
         return {**self._helpers, "snap": g.snap,
-                "pinned": current_app.config.get("STATUSPAGE_PINNED", False)}
+                "pinned": current_app.config.get("STATUSPAGE_PINNED", False),
+                "url_for": bound, "asset_url": bound.asset,
+                "public_url": partial(bound.public, self.site.config.url)}
 
     def _own_helpers(self) -> dict:
         lang = self.lang
@@ -271,7 +275,6 @@ class Language:
             "update_status": self.update_status,
             "uptime_percent": status.uptime_percent,
             "other_languages": other_languages,
-            "public_url": public_url,
             "language_name": i18n.language_name,
             "zone_city": i18n.zone_city,
             "elide": lambda text: i18n.elide(text, lang),
@@ -296,6 +299,64 @@ def _component_badge(lang: str, status: ComponentStatus) -> Markup:
 def _update_status(lang: str, status: UpdateStatus) -> Markup:
     label = i18n.translations(lang).gettext(STATUS_LABELS[status])
     return Markup(f'<span class="us us-{escape(status.value)}">{label}</span>')
+
+
+# The values that differ from one link to the next (an incident's, a reference's): the
+# rest of such an address is the same for every value, so built once, then verified once
+# against a second value built by ``url_for``; a value of these characters only is one
+# that quoting leaves as it is.
+VARYING = ("incident_id", "ref")
+SAFE = re.compile(r"[A-Za-z0-9_.~-]+")
+
+
+class Links:
+    """``url_for`` for one language at one script root, remembered: the links every page
+    repeats (its home, the history, the feeds, the stylesheet) built once per build, not
+    once per page; an incident's by joining its id to the rest of the address."""
+
+    def __init__(self, script_root: str):
+        self.script_root = script_root
+        self._found: dict[tuple, str] = {}
+        self._shapes: dict[tuple, tuple[str, str, bool] | None] = {}
+
+    def __call__(self, endpoint: str, **values) -> str:
+        try:
+            key = (endpoint, tuple(sorted(values.items())))
+            found = self._found.get(key)
+        except TypeError:  # a value that cannot be a key
+            return url_for(endpoint, **values)
+        if found is not None:
+            return found
+        varying = [name for name in VARYING if name in values]
+        value = values[varying[0]] if len(varying) == 1 else None
+        if not isinstance(value, str) or not SAFE.fullmatch(value):
+            found = self._found[key] = url_for(endpoint, **values)
+            return found
+        shape_key = (endpoint, varying[0], tuple(item for item in key[1]
+                                                 if item[0] != varying[0]))
+        return self._joined(shape_key, value, endpoint, values)
+
+    def _joined(self, shape_key: tuple, value: str, endpoint: str, values: dict) -> str:
+        """The address of ``values``, ``value`` joined to the rest of its shape."""
+        shape = self._shapes.get(shape_key, ())
+        if shape and shape[2]:
+            return shape[0] + value + shape[1]
+        built = url_for(endpoint, **values)
+        if shape == ():  # a first value: the shape, unverified
+            parts = built.split(value)
+            self._shapes[shape_key] = (parts[0], parts[1], False) if len(parts) == 2 else None
+        elif shape:  # a second one: the shape holds, or is never used
+            self._shapes[shape_key] = (shape[0], shape[1], True) \
+                if shape[0] + value + shape[1] == built else None
+        return built
+
+    def asset(self, name: str) -> str:
+        """A static file's address, under its content-hashed name."""
+        return self("asset", hashed=assets.names()[name])
+
+    def public(self, base: str, endpoint: str, **values) -> str:
+        """The page's address on the public site at ``base``."""
+        return base + self(endpoint, **values)[len(self.script_root):]
 
 
 def quiet_runs(days, busy=frozenset()) -> list[tuple]:
@@ -337,23 +398,28 @@ def translate(message: str) -> str:
 
 
 def link(endpoint: str, **values) -> str:
-    """``url_for``, remembered: the links every page of a language repeats (its home, the
-    history, the feeds, the stylesheet) are built once per build, not once per page."""
-    try:
-        key = (g.get("lang"), request.script_root, endpoint, tuple(sorted(values.items())))
-        links = current_app.extensions["statuspage.links"]
-        found = links.get(key)
-    except TypeError:  # a value that cannot be a key
-        return url_for(endpoint, **values)
+    """``url_for``, remembered (see ``Links``)."""
+    return links()(endpoint, **values)
+
+
+def links() -> Links:
+    """The request's links: its language's, at its script root."""
+    key = (g.get("lang"), request.script_root)
+    made = current_app.extensions["statuspage.links"]
+    found = made.get(key)
     if found is None:
-        found = links[key] = url_for(endpoint, **values)
+        found = made[key] = Links(key[1])
     return found
+
+
+def asset_url(name: str) -> str:
+    """A static file's address, under its content-hashed name."""
+    return links().asset(name)
 
 
 def public_url(endpoint: str, **values) -> str:
     """The page's address on the public site (``url`` in site.yaml, or --url)."""
-    path = link(endpoint, **values)[len(request.script_root):]
-    return g.site.config.url + path
+    return links().public(g.site.config.url, endpoint, **values)
 
 
 def other_languages() -> list[tuple[str, str]]:
