@@ -8,11 +8,10 @@ gettext callables and the templates' helpers.
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
-from functools import cache, partial
+from functools import cache, lru_cache, partial
 
-from flask import Blueprint, Flask, current_app, g, request, url_for
+from flask import Blueprint, Flask, current_app, g, request
 from jinja2 import pass_context
 from markupsafe import Markup, escape
 from werkzeug.routing import BaseConverter, ValidationError
@@ -29,7 +28,9 @@ from statuspage.model import (
 )
 from statuspage.state import announcements as channels
 from statuspage.state import status
-from statuspage.web import assets, headline
+from statuspage.web import headline
+from statuspage.web.links import asset_url, link, links
+from statuspage.web.links import public_url as public_url  # what the outputs call
 
 UNTRANSLATED = _("(not yet translated)")
 
@@ -100,6 +101,7 @@ def init_app(app: Flask) -> None:
                                  ngettext=_newstyle_ngettext)
     app.jinja_env.globals["asset_url"] = asset_url
     app.jinja_env.globals["url_for"] = link
+    app.jinja_env.globals["fragment"] = fragment
     app.extensions["statuspage.links"] = {}
     app.context_processor(helpers)
 
@@ -108,9 +110,10 @@ def init_app(app: Flask) -> None:
 def _newstyle_gettext(context, message: str, **variables) -> str:
     """What jinja2.ext's newstyle ``gettext`` returns: the translation, as markup when the
     template escapes, always formatted with ``variables`` (so ``%%`` is one ``%``)."""
-    found = context["language"].translations.gettext(message)
     if context.eval_ctx.autoescape:
-        found = Markup(found)
+        found = context["language"].marked(message)
+    else:
+        found = context["language"].translations.gettext(message)
     if not variables and "%" not in found:
         return found  # what ``%`` would give: most calls, a label without a placeholder
     return found % variables
@@ -136,7 +139,16 @@ class Language:
         self.default = site.config.default_language
         self.tz = site.config.timezone
         self.translations = i18n.translations(lang)
+        self._marked: dict[str, Markup] = {}
+        self._fragments: dict[tuple[str, str], Markup] = {}
         self._helpers = self._own_helpers()
+
+    def marked(self, message: str) -> Markup:
+        """A UI string's translation as markup (catalog strings are), made once."""
+        found = self._marked.get(message)
+        if found is None:
+            found = self._marked[message] = Markup(self.translations.gettext(message))
+        return found
 
     def in_lang(self, text: Text) -> Localized:
         """The text in this language, falling back to the default language."""
@@ -205,7 +217,7 @@ class Language:
 
     def duration(self, start: datetime, end: datetime) -> str:
         """How long from ``start`` to ``end`` in real time (in UTC: across a clock change)."""
-        return i18n.format_duration(end.astimezone(UTC) - start.astimezone(UTC), self.lang)
+        return _duration(end.astimezone(UTC) - start.astimezone(UTC), self.lang)
 
     def version(self, found: status.Version | None) -> str:
         """An incident's version, "update 3 of 14:05" ("" before any update): the words
@@ -281,6 +293,24 @@ class Language:
         }
 
 
+# Durations repeat (an hour, 45 min…) and Babel takes long over each.
+_duration = lru_cache(maxsize=4096)(i18n.format_duration)
+
+
+@pass_context
+def fragment(context, name: str) -> Markup:
+    """What ``{% include name %}`` gives, for a template that shows the same to every page
+    of a language (the postcode box, the support line): rendered once per language and
+    script root, not once per page."""
+    language: Language = context["language"]
+    key = (name, request.script_root)
+    found = language._fragments.get(key)
+    if found is None:
+        found = language._fragments[key] = Markup(
+            context.environment.get_template(name).render(context.get_all()))
+    return found
+
+
 def _time(moment: datetime, text: str) -> Markup:
     """``text`` (escaped) as the time ``moment``, its ISO 8601 for machines."""
     return Markup(f'<time datetime="{escape(moment.isoformat())}">{escape(text)}</time>')
@@ -299,64 +329,6 @@ def _component_badge(lang: str, status: ComponentStatus) -> Markup:
 def _update_status(lang: str, status: UpdateStatus) -> Markup:
     label = i18n.translations(lang).gettext(STATUS_LABELS[status])
     return Markup(f'<span class="us us-{escape(status.value)}">{label}</span>')
-
-
-# The values that differ from one link to the next (an incident's, a reference's): the
-# rest of such an address is the same for every value, so built once, then verified once
-# against a second value built by ``url_for``; a value of these characters only is one
-# that quoting leaves as it is.
-VARYING = ("incident_id", "ref")
-SAFE = re.compile(r"[A-Za-z0-9_.~-]+")
-
-
-class Links:
-    """``url_for`` for one language at one script root, remembered: the links every page
-    repeats (its home, the history, the feeds, the stylesheet) built once per build, not
-    once per page; an incident's by joining its id to the rest of the address."""
-
-    def __init__(self, script_root: str):
-        self.script_root = script_root
-        self._found: dict[tuple, str] = {}
-        self._shapes: dict[tuple, tuple[str, str, bool] | None] = {}
-
-    def __call__(self, endpoint: str, **values) -> str:
-        try:
-            key = (endpoint, tuple(sorted(values.items())))
-            found = self._found.get(key)
-        except TypeError:  # a value that cannot be a key
-            return url_for(endpoint, **values)
-        if found is not None:
-            return found
-        varying = [name for name in VARYING if name in values]
-        value = values[varying[0]] if len(varying) == 1 else None
-        if not isinstance(value, str) or not SAFE.fullmatch(value):
-            found = self._found[key] = url_for(endpoint, **values)
-            return found
-        shape_key = (endpoint, varying[0], tuple(item for item in key[1]
-                                                 if item[0] != varying[0]))
-        return self._joined(shape_key, value, endpoint, values)
-
-    def _joined(self, shape_key: tuple, value: str, endpoint: str, values: dict) -> str:
-        """The address of ``values``, ``value`` joined to the rest of its shape."""
-        shape = self._shapes.get(shape_key, ())
-        if shape and shape[2]:
-            return shape[0] + value + shape[1]
-        built = url_for(endpoint, **values)
-        if shape == ():  # a first value: the shape, unverified
-            parts = built.split(value)
-            self._shapes[shape_key] = (parts[0], parts[1], False) if len(parts) == 2 else None
-        elif shape:  # a second one: the shape holds, or is never used
-            self._shapes[shape_key] = (shape[0], shape[1], True) \
-                if shape[0] + value + shape[1] == built else None
-        return built
-
-    def asset(self, name: str) -> str:
-        """A static file's address, under its content-hashed name."""
-        return self("asset", hashed=assets.names()[name])
-
-    def public(self, base: str, endpoint: str, **values) -> str:
-        """The page's address on the public site at ``base``."""
-        return base + self(endpoint, **values)[len(self.script_root):]
 
 
 def quiet_runs(days, busy=frozenset()) -> list[tuple]:
@@ -395,31 +367,6 @@ def in_lang(text: Text) -> Localized:
 def translate(message: str) -> str:
     """A UI string in the request's language (for views that are not templates)."""
     return language().translations.gettext(message)
-
-
-def link(endpoint: str, **values) -> str:
-    """``url_for``, remembered (see ``Links``)."""
-    return links()(endpoint, **values)
-
-
-def links() -> Links:
-    """The request's links: its language's, at its script root."""
-    key = (g.get("lang"), request.script_root)
-    made = current_app.extensions["statuspage.links"]
-    found = made.get(key)
-    if found is None:
-        found = made[key] = Links(key[1])
-    return found
-
-
-def asset_url(name: str) -> str:
-    """A static file's address, under its content-hashed name."""
-    return links().asset(name)
-
-
-def public_url(endpoint: str, **values) -> str:
-    """The page's address on the public site (``url`` in site.yaml, or --url)."""
-    return links().public(g.site.config.url, endpoint, **values)
 
 
 def other_languages() -> list[tuple[str, str]]:
