@@ -29,6 +29,7 @@ from statuspage.model import (
 from statuspage.state import announcements as channels
 from statuspage.state import status
 from statuspage.web import headline
+from statuspage.web.calling import DirectContext
 from statuspage.web.links import asset_url, link, links
 from statuspage.web.links import public_url as public_url  # what the outputs call
 
@@ -93,6 +94,7 @@ def lang_values(site) -> list[str | None]:
 def init_app(app: Flask) -> None:
     app.url_map.converters["lang"] = LangConverter
     app.jinja_env.add_extension("jinja2.ext.i18n")
+    app.jinja_env.context_class = DirectContext
     # Newstyle gettext (what install_gettext_callables(newstyle=True) sets up), with the
     # language's catalog looked up in the one call the template makes, instead of the
     # extension's alias and wrapper around ours (templates call ``_`` dozens of times a page).
