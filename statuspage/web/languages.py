@@ -350,10 +350,15 @@ def quiet_runs(days, busy=frozenset()) -> list[tuple]:
 
 def language() -> Language:
     """The request's language: one per language of the site the app shows, made once."""
+    here = g._get_current_object()  # the request's globals looked up once, not at each use
+    found = getattr(here, "language", None)
+    if found is not None and found.lang == here.lang and found.site is here.site:
+        return found  # the page's, asked again (feeds ask for each text)
     made = current_app.extensions.setdefault("statuspage.languages", {})
-    found = made.get(g.lang)
-    if found is None or found.site is not g.site:  # a first page, or the site reloaded
-        found = made[g.lang] = Language(g.site, g.lang)
+    found = made.get(here.lang)
+    if found is None or found.site is not here.site:  # a first page, or the site reloaded
+        found = made[here.lang] = Language(here.site, here.lang)
+    here.language = found
     return found
 
 
