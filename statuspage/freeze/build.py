@@ -32,7 +32,7 @@ from statuspage.freeze import tree
 from statuspage.freeze.caches import Caches
 from statuspage.freeze.checking import check_edition, check_output
 from statuspage.freeze.plan import KEEP, LINK, Held, Planned, output_id
-from statuspage.freeze.rendering import make_app, paths, render, weight
+from statuspage.freeze.rendering import make_app, paths, render
 from statuspage.model import Site
 from statuspage.state import announcements as channels
 from statuspage.state.status import Snapshot
@@ -165,7 +165,7 @@ class _Update:
         planned = self._plan()
         todo, copies = self._reuse(planned)
         for item, path in zip(todo, render(self.app, [i.output for i in todo],
-                                           self.options.workers, weight(self.site)),
+                                           self.options.workers),
                               strict=True):
             self.manifest.files[item.id] = (path, item.output.key)
         self._copy(copies)

@@ -13,7 +13,7 @@ from statuspage.content.config import INCIDENTS_DIR, SITE_FILE
 from statuspage.content.edition import PUBLIC, Edition
 from statuspage.errors import BuildError, OutputError, Problem
 from statuspage.freeze import tree
-from statuspage.freeze.rendering import SiteFreezer, make_app, make_freezer, on_every_core, weight
+from statuspage.freeze.rendering import SiteFreezer, make_app, make_freezer, on_every_core
 from statuspage.model import Site
 from statuspage.web import outputs, snapshot
 from statuspage.web.registry import Output
@@ -30,7 +30,7 @@ def render_check(site: Site, now: datetime, workers: int | None = None,
     # Not the copies (a short address in lower case): the build links them, unrendered.
     todo = [output for output in outputs(app, snapshot(app, site, now))
             if output.same_as is None]
-    found = on_every_core(app, todo, workers, weight(site), _check_batch)
+    found = on_every_core(app, todo, workers, _check_batch)
     return [problem for problems in found for problem in problems]
 
 

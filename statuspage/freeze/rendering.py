@@ -30,11 +30,11 @@ from statuspage.web import create_app
 from statuspage.web.registry import Output
 
 T = TypeVar("T")
-# A pool of processes pays for itself from this much work: files to render, each weighing
-# more on a large site, whose home, history, feeds and API list more (at 10,000 incidents
-# the 50 files an update changes are worth sharing between the cores).
-PARALLEL_FROM = 400
-INCIDENTS_PER_WEIGHT = 250  # a file weighs one more per this many incidents
+# A pool of processes pays for itself from this many files to render, at any size: a
+# larger site's files cost more to render, but its forked workers as much more to start
+# and to run over its objects (docs/performance.md). The files an update changes render
+# sooner in this process; a full build, thousands of files, uses every core.
+PARALLEL_FROM = 200
 COLLECT_EVERY = 500  # pages rendered between two passes of the cycle collector
 
 
@@ -53,11 +53,6 @@ def make_app(site: Site, now: datetime, destination: Path, edition: Edition = PU
         PROPAGATE_EXCEPTIONS=True,  # a failing page fails the build, with its error
         **config,
     )
-
-
-def weight(site: Site) -> float:
-    """About what one file of ``site`` costs to render (see PARALLEL_FROM)."""
-    return 1 + len(site.incidents) / INCIDENTS_PER_WEIGHT
 
 
 class SiteFreezer(Freezer):
@@ -147,19 +142,17 @@ def make_freezer(app: Flask, todo: list[Output]) -> SiteFreezer:
     return freezer
 
 
-def render(app: Flask, todo: list[Output], workers: int | None,
-           cost: float = 1.0) -> list[str]:
-    """Render ``todo`` into the app's destination; the path written for each, in order.
-    ``cost``: what one file costs, about (see ``weight``)."""
-    return on_every_core(app, todo, workers, cost, _render_batch)
+def render(app: Flask, todo: list[Output], workers: int | None) -> list[str]:
+    """Render ``todo`` into the app's destination; the path written for each, in order."""
+    return on_every_core(app, todo, workers, _render_batch)
 
 
-def on_every_core(app: Flask, todo: list[Output], workers: int | None, cost: float,
+def on_every_core(app: Flask, todo: list[Output], workers: int | None,
                   batch: Callable[[Flask, list[Output]], list[T]]) -> list[T]:
     """``batch(app, outputs)`` (one result per output) over ``todo``: in this process, or
     shared out to forked workers when there is enough work; the results in order."""
     workers = workers or len(os.sched_getaffinity(0))
-    if workers <= 1 or len(todo) < 2 or len(todo) * cost < PARALLEL_FROM:
+    if workers <= 1 or len(todo) < max(2, PARALLEL_FROM):
         return batch(app, todo)
     # Forked workers share the loaded site and its Snapshot, computed once here (with all
     # the plan needed). A page's languages go to one worker: their texts (often the same,

@@ -7,7 +7,7 @@ import hashlib
 from functools import cache
 from pathlib import Path
 
-from flask import Response, abort, g, send_from_directory, url_for
+from flask import Response, abort, g, send_from_directory
 
 STATIC = Path(__file__).resolve().parent / "static"
 A_YEAR = 365 * 24 * 3600
@@ -26,10 +26,6 @@ def names(folder: Path = STATIC) -> dict[str, str]:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()[:10]
         found[name] = f"{stem}.{digest}.{suffix}" if dot else f"{name}.{digest}"
     return found
-
-
-def url(name: str) -> str:
-    return url_for("asset", hashed=names()[name])
 
 
 def view(hashed: str, folder: Path = STATIC):

@@ -9,9 +9,9 @@ gettext callables and the templates' helpers.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from functools import cache, partial
+from functools import cache, lru_cache, partial
 
-from flask import Blueprint, Flask, current_app, g, request, url_for
+from flask import Blueprint, Flask, current_app, g, request
 from jinja2 import pass_context
 from markupsafe import Markup, escape
 from werkzeug.routing import BaseConverter, ValidationError
@@ -28,7 +28,10 @@ from statuspage.model import (
 )
 from statuspage.state import announcements as channels
 from statuspage.state import status
-from statuspage.web import assets, headline
+from statuspage.web import headline
+from statuspage.web.calling import DirectContext
+from statuspage.web.links import asset_url, link, links
+from statuspage.web.links import public_url as public_url  # what the outputs call
 
 UNTRANSLATED = _("(not yet translated)")
 
@@ -91,14 +94,16 @@ def lang_values(site) -> list[str | None]:
 def init_app(app: Flask) -> None:
     app.url_map.converters["lang"] = LangConverter
     app.jinja_env.add_extension("jinja2.ext.i18n")
+    app.jinja_env.context_class = DirectContext
     # Newstyle gettext (what install_gettext_callables(newstyle=True) sets up), with the
     # language's catalog looked up in the one call the template makes, instead of the
     # extension's alias and wrapper around ours (templates call ``_`` dozens of times a page).
     app.jinja_env.newstyle_gettext = True  # type: ignore[attr-defined]
     app.jinja_env.globals.update(_=_newstyle_gettext, gettext=_newstyle_gettext,
                                  ngettext=_newstyle_ngettext)
-    app.jinja_env.globals["asset_url"] = assets.url
+    app.jinja_env.globals["asset_url"] = asset_url
     app.jinja_env.globals["url_for"] = link
+    app.jinja_env.globals["fragment"] = fragment
     app.extensions["statuspage.links"] = {}
     app.context_processor(helpers)
 
@@ -107,9 +112,10 @@ def init_app(app: Flask) -> None:
 def _newstyle_gettext(context, message: str, **variables) -> str:
     """What jinja2.ext's newstyle ``gettext`` returns: the translation, as markup when the
     template escapes, always formatted with ``variables`` (so ``%%`` is one ``%``)."""
-    found = context["language"].translations.gettext(message)
     if context.eval_ctx.autoescape:
-        found = Markup(found)
+        found = context["language"].marked(message)
+    else:
+        found = context["language"].translations.gettext(message)
     if not variables and "%" not in found:
         return found  # what ``%`` would give: most calls, a label without a placeholder
     return found % variables
@@ -135,7 +141,16 @@ class Language:
         self.default = site.config.default_language
         self.tz = site.config.timezone
         self.translations = i18n.translations(lang)
+        self._marked: dict[str, Markup] = {}
+        self._fragments: dict[tuple[str, str], Markup] = {}
         self._helpers = self._own_helpers()
+
+    def marked(self, message: str) -> Markup:
+        """A UI string's translation as markup (catalog strings are), made once."""
+        found = self._marked.get(message)
+        if found is None:
+            found = self._marked[message] = Markup(self.translations.gettext(message))
+        return found
 
     def in_lang(self, text: Text) -> Localized:
         """The text in this language, falling back to the default language."""
@@ -204,7 +219,7 @@ class Language:
 
     def duration(self, start: datetime, end: datetime) -> str:
         """How long from ``start`` to ``end`` in real time (in UTC: across a clock change)."""
-        return i18n.format_duration(end.astimezone(UTC) - start.astimezone(UTC), self.lang)
+        return _duration(end.astimezone(UTC) - start.astimezone(UTC), self.lang)
 
     def version(self, found: status.Version | None) -> str:
         """An incident's version, "update 3 of 14:05" ("" before any update): the words
@@ -237,8 +252,11 @@ class Language:
     def helpers(self) -> dict:
         """What templates use beyond the request's own values: the language's made once
         (not a score of bound methods and closures for every page), the request's moment."""
+        bound = links()  # the page's links, found once rather than at each of them
         return {**self._helpers, "snap": g.snap,
-                "pinned": current_app.config.get("STATUSPAGE_PINNED", False)}
+                "pinned": current_app.config.get("STATUSPAGE_PINNED", False),
+                "url_for": bound, "asset_url": bound.asset,
+                "public_url": partial(bound.public, self.site.config.url)}
 
     def _own_helpers(self) -> dict:
         lang = self.lang
@@ -271,11 +289,28 @@ class Language:
             "update_status": self.update_status,
             "uptime_percent": status.uptime_percent,
             "other_languages": other_languages,
-            "public_url": public_url,
             "language_name": i18n.language_name,
             "zone_city": i18n.zone_city,
             "elide": lambda text: i18n.elide(text, lang),
         }
+
+
+# Durations repeat (an hour, 45 min…) and Babel takes long over each.
+_duration = lru_cache(maxsize=4096)(i18n.format_duration)
+
+
+@pass_context
+def fragment(context, name: str) -> Markup:
+    """What ``{% include name %}`` gives, for a template that shows the same to every page
+    of a language (the postcode box, the support line): rendered once per language and
+    script root, not once per page."""
+    language: Language = context["language"]
+    key = (name, request.script_root)
+    found = language._fragments.get(key)
+    if found is None:
+        found = language._fragments[key] = Markup(
+            context.environment.get_template(name).render(context.get_all()))
+    return found
 
 
 def _time(moment: datetime, text: str) -> Markup:
@@ -315,10 +350,15 @@ def quiet_runs(days, busy=frozenset()) -> list[tuple]:
 
 def language() -> Language:
     """The request's language: one per language of the site the app shows, made once."""
+    here = g._get_current_object()  # the request's globals looked up once, not at each use
+    found = getattr(here, "language", None)
+    if found is not None and found.lang == here.lang and found.site is here.site:
+        return found  # the page's, asked again (feeds ask for each text)
     made = current_app.extensions.setdefault("statuspage.languages", {})
-    found = made.get(g.lang)
-    if found is None or found.site is not g.site:  # a first page, or the site reloaded
-        found = made[g.lang] = Language(g.site, g.lang)
+    found = made.get(here.lang)
+    if found is None or found.site is not here.site:  # a first page, or the site reloaded
+        found = made[here.lang] = Language(here.site, here.lang)
+    here.language = found
     return found
 
 
@@ -334,26 +374,6 @@ def in_lang(text: Text) -> Localized:
 def translate(message: str) -> str:
     """A UI string in the request's language (for views that are not templates)."""
     return language().translations.gettext(message)
-
-
-def link(endpoint: str, **values) -> str:
-    """``url_for``, remembered: the links every page of a language repeats (its home, the
-    history, the feeds, the stylesheet) are built once per build, not once per page."""
-    try:
-        key = (g.get("lang"), request.script_root, endpoint, tuple(sorted(values.items())))
-        links = current_app.extensions["statuspage.links"]
-        found = links.get(key)
-    except TypeError:  # a value that cannot be a key
-        return url_for(endpoint, **values)
-    if found is None:
-        found = links[key] = url_for(endpoint, **values)
-    return found
-
-
-def public_url(endpoint: str, **values) -> str:
-    """The page's address on the public site (``url`` in site.yaml, or --url)."""
-    path = link(endpoint, **values)[len(request.script_root):]
-    return g.site.config.url + path
 
 
 def other_languages() -> list[tuple[str, str]]:
