@@ -171,3 +171,15 @@ def test_a_marker_of_the_version_before_means_nothing_reusable(built):
     assert result.rendered == result.pages
     assert files(built / "build") == full(built)
     assert Manifest.read(built / "build") is not None
+
+
+def test_a_desk_and_a_public_output_side_by_side_each_have_their_store(built):
+    """Each output's maps are in its own store: a build of one never drops the other's
+    (checked: with one store for both, the public build after the desk's renders all)."""
+    desk = built / "build-desk"
+    build(built, BuildOptions(now=NOW, out=desk, edition=DESK))
+    assert (built / ".statuspage-manifest-build-desk").is_file()
+    assert Manifest.read(desk) is not None and Manifest.read(built / "build") is not None
+    result = build(built, BuildOptions(now=NOW))
+    assert result.rendered < result.pages / 2  # its maps were there: it kept most files
+    assert Manifest.read(desk) is not None
