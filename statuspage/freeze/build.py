@@ -27,8 +27,8 @@ from statuspage.content.loader import Loader, cache_for
 from statuspage.content.package import code_digest
 from statuspage.content.schema import site_url_problem
 from statuspage.errors import BuildError, ConfigError
+from statuspage.freeze import manifeststore, tree
 from statuspage.freeze import plan as planning
-from statuspage.freeze import tree
 from statuspage.freeze.caches import Caches
 from statuspage.freeze.checking import check_edition, check_output
 from statuspage.freeze.plan import KEEP, LINK, Held, Planned, output_id
@@ -150,13 +150,18 @@ class _Update:
         self.out: Path = options.out
         self.inputs = inputs_digest(site, options.edition, options.now if options.pinned
                                     else None)
+        self.store = manifeststore.store_of(self.out)
         self.spare, self.had, stale = tree.prepare_spare(
             self.out, self.inputs, options.full, options.edition, caches.manifests)
         self.held = self.had or stale  # what the spare holds
-        live = tree.Manifest.read(self.out, caches.manifests) \
+        live = tree.Manifest.read(self.out, caches.manifests, self.store) \
             if self.inputs and not options.full else None
         self.live = live if live is not None and live.inputs == self.inputs else None
         self.manifest = tree.Manifest(self.inputs, options.edition.name)
+        if self.held is not None:  # the spare's map, of which the rows that change are written
+            self.manifest.tree, self.manifest.generation = self.held.tree, self.held.generation
+        self.changed: list[str] = []  # the ids whose row is new (the others were kept)
+        self.gone: list[str] = []  # the ids the spare held and the site no longer has
         self.app = make_app(site, options.now, self.spare, options.edition, caches.settled,
                             STATUSPAGE_PINNED=options.pinned, STATUSPAGE_EVERY=options.every)
 
@@ -192,6 +197,7 @@ class _Update:
         for had_id, (path, _key) in (held.files if held else {}).items():
             if had_id not in wanted:
                 tree.unlink(spare, path)
+                self.gone.append(had_id)
         todo: list[Planned] = []
         copies: list[Planned] = []
         linked: list[str] = []
@@ -199,7 +205,9 @@ class _Update:
         for item in planned:
             if item.action == KEEP and had is not None:
                 files[item.id] = had.files[item.id]
-            elif item.action == LINK and live is not None:
+                continue
+            self.changed.append(item.id)
+            if item.action == LINK and live is not None:
                 path = live.files[item.id][0]
                 linked.append(path)
                 files[item.id] = (path, item.output.key)
@@ -224,10 +232,13 @@ class _Update:
 
     def _publish(self) -> None:
         """The marker, the swap, and the spare made ready for the next build."""
-        spare, out, known = self.spare, self.out, self.caches.manifests
-        self.manifest.write(spare, known)
+        spare, out, known, files = self.spare, self.out, self.caches.manifests, self.manifest.files
+        changes = {i: files[i] for i in self.changed} | dict.fromkeys(self.gone)
+        live = tree.Manifest.tree_of(out)  # after the swap, the spare's: its map is kept
+        self.manifest.write(spare, self.store, changes, [] if live is None else [live], known)
         os.chmod(spare, 0o755)
-        before = tree.Manifest.read(spare, known) if tree.publish(spare, out) else None
+        before = tree.Manifest.read(spare, known, self.store) if tree.publish(spare, out) \
+            else None
         if self.had is None and self.inputs is not None and (before is None or
                                                              before.inputs != self.inputs):
             # The spare was made from nothing (a first or full build, or new inputs): what
@@ -235,5 +246,4 @@ class _Update:
             # file again before the one that changed. The site just published is, so the
             # next build (an update, when time counts) starts from it: made now, after the
             # swap.
-            tree.mirror(out, spare, [path for path, _ in self.manifest.files.values()],
-                        before)
+            tree.mirror(out, spare, self.manifest, before, known)

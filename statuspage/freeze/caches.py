@@ -17,8 +17,8 @@ class Caches:
     """``settled``: the views of settled incidents, and their API times, each computed once
     and the same object from one build to the next (``state/settled.py``); ``plans``: each
     published incident's files, planned once while its view and facts stay the same
-    (``plan.py``); ``manifests``: the markers last read or written, each read once
-    (``tree.py``)."""
+    (``plan.py``); ``manifests``: the file maps last read or written, each read once
+    (``manifeststore.py``)."""
 
     def __init__(self):
         self.settled = Settled()

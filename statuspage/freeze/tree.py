@@ -2,15 +2,22 @@
 
 Beside ``out`` (say ``build/``) live:
 
-- ``build/.statuspage-build``: the marker of a folder this tool built, holding its
-  manifest: for each output, the file it wrote and the key it was made with;
+- ``build/.statuspage-build``: the marker of a folder this tool built (a few hundred
+  bytes: the version, the inputs and edition it was built from, and the number and
+  generation of its map in the store);
+- ``.statuspage-manifest-build``: the store of the maps of both trees (an SQLite file,
+  ``manifeststore.py``): for each output, the file it wrote and the key it was made
+  with. A build writes only the rows of the files it changed;
 - ``.statuspage-spare-build/``: the site before the one in ``build/``. The next build
   updates it into the new site (a file whose key did not change is left alone, one that
   changed in the last build is linked from ``build/``, the rest is rendered), then
   swaps it with ``build/`` in one rename. Visitors see the old site or the new one;
 - ``.statuspage-lock-build``: held for a whole build, so builds of one output take turns.
 
-A spare whose marker is missing (a build stopped half-way) is not trusted: it is emptied.
+A spare whose marker is missing (a build stopped half-way; the marker is written last,
+after the map), or whose map the store does not hold at the marker's generation, is not
+trusted: it is emptied. A marker of an older version (2, which held the whole map) is
+read as none: nothing of that build is reused.
 """
 
 from __future__ import annotations
@@ -18,105 +25,22 @@ from __future__ import annotations
 import ctypes
 import errno
 import fcntl
-import json
 import os
-import re
 import shutil
-import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from statuspage.content.edition import PUBLIC, Edition
 from statuspage.errors import OutputError, Problem
 from statuspage.forking import forked_map
+from statuspage.freeze import manifeststore
+from statuspage.freeze.manifeststore import MARKER, SPARE, Manifest, Manifests
 
-MARKER = ".statuspage-build"  # marks a folder as ours to replace, and holds its manifest
-SPARE = ".statuspage-spare-"
 LOCK = ".statuspage-lock-"
 STAGING = ".build-"  # what builds before this version left: removed when found
 RENAME_EXCHANGE = 2
 AT_FDCWD = -100
-VERSION = 2
-
-
-@dataclass
-class Manifest:
-    """What a built folder holds: for each output id, its file and its key (None: it was
-    made for its moment, never reused)."""
-
-    inputs: str | None  # the site-wide inputs it was built from (None: unknown)
-    edition: str = PUBLIC.name  # the edition's name, as the marker holds it
-    files: dict[str, tuple[str, str | None]] = field(default_factory=dict)
-
-    @classmethod
-    def read(cls, folder: Path, known: Manifests | None = None) -> Manifest | None:
-        """The manifest of a built folder (None: none, or unreadable). A caller that builds
-        again and again (the daemon) keeps ``known``: it reads each marker once, and none
-        it wrote. Callers must not change what they get."""
-        try:
-            marker = folder / MARKER
-            stamp = _stamp(marker)
-            if known is not None and stamp in known:
-                return known[stamp]
-            data = json.loads(_read(marker))
-            if data.get("version") != VERSION:
-                return None
-            found = cls(data["inputs"], data["edition"],
-                        {k: (v[0], v[1]) for k, v in data["files"].items()})
-        except (OSError, ValueError, KeyError, TypeError, IndexError):
-            return None
-        if known is not None:
-            known.remember(stamp, found)
-        return found
-
-    @staticmethod
-    def edition_of(folder: Path) -> str | None:
-        """The edition a built folder holds, from its marker's first bytes (the manifest
-        of a large site is megabytes); None when it has no readable marker."""
-        try:
-            head = _read(folder / MARKER, 512)
-        except OSError:
-            return None
-        found = re.search(r'"edition":"(\w+)"', head)
-        return found.group(1) if found else None
-
-    def write(self, folder: Path, known: Manifests | None = None) -> None:
-        data = {"version": VERSION, "inputs": self.inputs, "edition": self.edition,
-                "files": self.files, "note": "built by statuspage; replaced by the next build"}
-        marker = folder / MARKER
-        marker.write_text(json.dumps(data, separators=(",", ":")) + "\n", encoding="utf-8")
-        if known is not None:  # the next build reads it from the swapped-in site
-            known.remember(_stamp(marker), self)
-
-
-class Manifests(dict[tuple, Manifest]):
-    """The last few manifests read or written, by their marker's device, inode, time and
-    size (a swap moves the file, it stays the same), oldest first."""
-
-    KEPT = 4
-
-    def remember(self, stamp: tuple, manifest: Manifest) -> None:
-        self[stamp] = manifest
-        while len(self) > self.KEPT:
-            del self[next(iter(self))]
-
-
-def _read(marker: Path, size: int = -1) -> str:
-    """A marker's text; OSError unless it is a regular file (a FIFO planted in its place,
-    in a folder others can write, would block the build for ever)."""
-    fd = os.open(marker, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        raise OSError(errno.EINVAL, "not a regular file", str(marker))
-    with os.fdopen(fd, "rb") as handle:
-        return handle.read(size).decode("utf-8", "replace")
-
-
-def _stamp(marker: Path) -> tuple[int, int, int, int]:
-    info = marker.stat()
-    return info.st_dev, info.st_ino, info.st_mtime_ns, info.st_size
 
 
 def spare_of(out: Path) -> Path:
@@ -199,10 +123,12 @@ def prepare_spare(out: Path, inputs: str | None, full: bool, edition: Edition = 
     build of the same inputs and edition, unless ``full``), else what it holds to be
     replaced (its files are removed as the new ones are written, its folders kept: making
     and removing a folder costs much more than a file, on a large site). A spare
-    without a readable marker is emptied (None, None). Its marker is removed: until the
-    build writes a new one, the folder is known to be half-made."""
+    without a readable marker, or whose map the store does not hold, is emptied (None,
+    None). Its marker is removed: until the build writes a new one, the folder is known
+    to be half-made."""
     spare = spare_of(out)
-    manifest = Manifest.read(spare, known) if spare.is_dir() else None
+    manifest = Manifest.read(spare, known, manifeststore.store_of(out)) \
+        if spare.is_dir() else None
     if manifest is None:
         shutil.rmtree(spare, ignore_errors=True)
         spare.mkdir()
@@ -282,10 +208,13 @@ def _link_fresh(source: Path, target: Path, paths: list[str]) -> None:
             shutil.copy2(original, destination)
 
 
-def mirror(out: Path, spare: Path, paths: list[str], held: Manifest | None = None) -> None:
-    """Make ``spare`` the same site as ``out``: its files as hard links, its marker last
-    (until then the spare is known to be half-made). ``held``: what the spare holds (the
-    previous site), updated in place, its folders kept; without it, made anew."""
+def mirror(out: Path, spare: Path, published: Manifest, held: Manifest | None = None,
+           known: Manifests | None = None) -> None:
+    """Make ``spare`` the same site as ``out`` (``published``): its files as hard links,
+    its map a copy of out's, its marker last (until then the spare is known to be
+    half-made). ``held``: what the spare holds (the previous site), updated in place, its
+    folders kept; without it, made anew. Raises OSError."""
+    paths = [path for path, _ in published.files.values()]
     if held is None:
         shutil.rmtree(spare, ignore_errors=True)
         spare.mkdir()
@@ -299,7 +228,12 @@ def mirror(out: Path, spare: Path, paths: list[str], held: Manifest | None = Non
         for path in paths:
             unlink(spare, path, keep_folders=True)
         link_many(out, spare, paths, fresh=True)
-    shutil.copy2(out / MARKER, spare / MARKER)
+    copied = Manifest(published.inputs, published.edition, published.files)
+    assert published.generation is not None  # it was stored
+    copied.generation = manifeststore.copy(manifeststore.store_of(out), published.tree,
+                                           published.generation, copied.tree,
+                                           published.files)
+    copied.mark(spare, known)
 
 
 def publish(staging: Path, out: Path) -> bool:

@@ -1,0 +1,353 @@
+"""The file maps of the built trees: an SQLite file beside the output
+(``.statuspage-manifest-build``), never inside the served folder.
+
+Each tree (``build/`` and its spare, which swap places at every build) has a number its
+marker carries, and a *generation* that each write of its map moves on. The store holds,
+for each tree, its generation and one row per file: the output id, the file's path and
+the key it was made with. A build writes, in one transaction, only the rows of the spare
+that changed (rendered, linked, removed); a 100,000-incident site is no longer a 56 MB
+map written whole at every build.
+
+A map is believed only when the store's generation of the tree is the one its marker
+says: the marker is written after the store's transaction, so a build stopped before it
+leaves a spare without a marker (emptied by the next build, as before), and a store that
+lost its last transaction (a power cut: the writes are not synced), was replaced, or is
+corrupt, holds nothing the markers can name. A file that is not ours (planted by another
+user in a folder others can write, of another schema or format) is never read, and is
+replaced at the next write. Nothing here is run when read: unlike the parse cache, the
+rows need no signature.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import re
+import secrets
+import sqlite3
+import stat
+from collections.abc import Iterable, Mapping
+from contextlib import closing
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from statuspage.content.edition import PUBLIC
+
+STORE = ".statuspage-manifest-"  # beside the output, named after it
+MARKER = ".statuspage-build"  # marks a folder as ours to replace, and names its map
+SPARE = ".statuspage-spare-"  # beside the output: the site before (tree.py)
+VERSION = 3  # 2: the marker held the whole map (read as no marker: nothing reused)
+MARKER_SIZE = 4096  # bytes read of a marker (one of this version is about 200)
+FORMAT = 1  # the schema's format, in PRAGMA user_version
+TABLES = {
+    "trees": "CREATE TABLE trees (tree INTEGER PRIMARY KEY, generation INTEGER NOT NULL)",
+    "files": "CREATE TABLE files (tree INTEGER NOT NULL, id TEXT NOT NULL, path TEXT "
+             "NOT NULL, key TEXT, PRIMARY KEY (tree, id)) WITHOUT ROWID",
+}
+SIDES = ("", "-wal", "-shm")  # the database and what SQLite keeps beside it
+Row = tuple[str, str | None]  # a file's path and key
+Files = dict[str, Row]
+
+
+def _expected() -> list:
+    with closing(sqlite3.connect(":memory:")) as db:
+        for sql in TABLES.values():
+            db.execute(sql)
+        return sorted(db.execute("SELECT type, name, sql FROM sqlite_master").fetchall())
+
+
+SCHEMA = _expected()  # what sqlite_master holds in a store of ours, and nothing else
+
+
+def store_of(out: Path) -> Path:
+    """The store of the trees of ``out`` (``out`` and its spare)."""
+    return out.with_name(STORE + out.name)
+
+
+def load(path: Path, tree: int, generation: int) -> Files | None:
+    """The map of ``tree`` when the store holds it at ``generation``; None otherwise
+    (no store, not ours, corrupt, another generation). Never raises."""
+    owned = [_own(path, side) for side in SIDES]
+    if not owned[0] or False in owned:
+        return None
+    try:
+        with closing(_connect(path)) as db:
+            db.execute("BEGIN")  # the generation and the rows of one moment
+            if _schema(db) != SCHEMA or db.execute(
+                    "SELECT generation FROM trees WHERE tree = ?", (tree,)).fetchone() \
+                    != (generation,):
+                return None
+            rows = db.execute("SELECT id, path, key FROM files WHERE tree = ?", (tree,))
+            return {row[0]: (row[1], row[2]) for row in rows}
+    except (OSError, sqlite3.Error):
+        return None
+
+
+def save(path: Path, tree: int, generation: int | None, changes: Mapping[str, Row | None],
+         everything: Mapping[str, Row], keep: Iterable[int] = ()) -> tuple[int, int]:
+    """Write the map of ``tree``: only ``changes`` (a row each, None: removed) when the
+    store holds it at ``generation``, else ``everything``. The trees other than ``tree``
+    and ``keep`` go. Returns the tree's new generation and the rows written or removed.
+    Raises OSError."""
+    try:
+        try:
+            return _save(path, tree, generation, changes, everything, {tree, *keep})
+        except sqlite3.DatabaseError as err:
+            if isinstance(err, sqlite3.OperationalError):
+                raise  # busy, or cannot be written now: not a reason to throw it away
+            _remove(path)  # corrupt: the maps it held are rebuilt
+            return _save(path, tree, generation, changes, everything, {tree, *keep})
+    except (sqlite3.Error, UnicodeError) as err:
+        raise OSError(errno.EIO, f"{path}: {err}") from err
+
+
+def copy(path: Path, source: int, generation: int, tree: int,
+         everything: Mapping[str, Row]) -> int:
+    """Make ``tree``'s map the one of ``source`` (at ``generation``, else
+    ``everything``); the other trees go. Returns ``tree``'s generation. Raises OSError."""
+    try:
+        with closing(_open(path)) as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                known = _generation(db, source) == generation
+                _forget(db, {source, tree}, also=tree)
+                if known:
+                    db.execute("INSERT INTO files SELECT ?, id, path, key FROM files "
+                               "WHERE tree = ?", (tree, source))
+                else:
+                    _insert(db, tree, everything.items())
+                db.execute("INSERT INTO trees VALUES (?, 1)", (tree,))
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+        return 1
+    except (sqlite3.Error, UnicodeError) as err:
+        raise OSError(errno.EIO, f"{path}: {err}") from err
+
+
+def _save(path: Path, tree: int, generation: int | None, changes: Mapping[str, Row | None],
+          everything: Mapping[str, Row], keep: set[int]) -> tuple[int, int]:
+    with closing(_open(path)) as db:
+        db.execute("PRAGMA synchronous=NORMAL")  # a lost write: the markers name nothing
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            stored = _generation(db, tree)
+            partial = generation is not None and stored == generation
+            _forget(db, keep, also=None if partial else tree)
+            if partial:
+                gone = [(tree, i) for i, row in changes.items() if row is None]
+                db.executemany("DELETE FROM files WHERE tree = ? AND id = ?", gone)
+                _insert(db, tree, changes.items())
+            else:
+                _insert(db, tree, everything.items())
+            # Never a generation the tree had before (a daemon keeps maps by it), even
+            # in a store made anew.
+            new = max(stored or 0, generation or 0) + 1
+            db.execute("INSERT OR REPLACE INTO trees VALUES (?, ?)", (tree, new))
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+        return new, db.total_changes  # rows written or removed, as SQLite counts them
+
+
+def _insert(db: sqlite3.Connection, tree: int, rows: Iterable[tuple[str, Row | None]]) -> None:
+    db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)",
+                   ((tree, i, row[0], row[1]) for i, row in rows if row is not None))
+
+
+def _generation(db: sqlite3.Connection, tree: int) -> int | None:
+    found = db.execute("SELECT generation FROM trees WHERE tree = ?", (tree,)).fetchone()
+    return None if found is None else found[0]
+
+
+def _forget(db: sqlite3.Connection, keep: set[int], also: int | None) -> None:
+    """Remove the trees not in ``keep`` (no marker names them any more), and ``also``."""
+    trees = [row[0] for row in db.execute("SELECT tree FROM trees")]
+    for tree in {t for t in trees if t not in keep} | ({also} if also is not None else set()):
+        db.execute("DELETE FROM files WHERE tree = ?", (tree,))
+        db.execute("DELETE FROM trees WHERE tree = ?", (tree,))
+
+
+def _open(path: Path) -> sqlite3.Connection:
+    """The store to write to: ours as it is, else (none, planted, corrupt, another format)
+    made anew, 0600."""
+    owned = [_own(path, side) for side in SIDES]
+    if owned[0] and False not in owned:
+        db = _connect(path)
+        try:
+            if _schema(db) == SCHEMA:
+                return db
+        except sqlite3.OperationalError:
+            db.close()
+            raise  # busy, or cannot be read now: not a reason to throw it away
+        except sqlite3.DatabaseError:
+            pass  # not a database, or corrupt
+        db.close()
+    _remove(path)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+                     0o600))  # SQLite gives the -wal and -shm the mode of the database
+    db = _connect(path)
+    db.execute("PRAGMA journal_mode=WAL")
+    for sql in TABLES.values():
+        db.execute(sql)
+    db.execute(f"PRAGMA user_version={FORMAT}")
+    return db
+
+
+def _remove(path: Path) -> None:
+    for side in SIDES:
+        try:
+            os.unlink(f"{path}{side}")
+        except FileNotFoundError:
+            pass
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(path, isolation_level=None, timeout=30)
+    db.execute("PRAGMA trusted_schema=OFF")
+    return db
+
+
+def _schema(db: sqlite3.Connection) -> list:
+    """What the file holds, to compare with ``SCHEMA`` (with its format)."""
+    if db.execute("PRAGMA user_version").fetchone() != (FORMAT,):
+        return []
+    return sorted(db.execute("SELECT type, name, sql FROM sqlite_master").fetchall())
+
+
+def _own(path: Path, side: str) -> bool | None:
+    """Whether ``path`` + ``side`` is a regular file of this user that no one else may
+    read or write; None when there is none."""
+    try:
+        info = os.lstat(f"{path}{side}")
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return False
+    return stat.S_ISREG(info.st_mode) and info.st_uid == os.geteuid() and \
+        not info.st_mode & 0o077
+
+
+def new_tree() -> int:
+    """A number for a tree made anew: no other tree, before or after, has it."""
+    return secrets.randbits(62)
+
+
+@dataclass
+class Manifest:
+    """What a built folder holds: for each output id, its file and its key (None: it was
+    made for its moment, never reused); and where its map is kept: the tree's number in
+    the store beside the output, and the map's generation there (None: not stored yet)."""
+
+    inputs: str | None  # the site-wide inputs it was built from (None: unknown)
+    edition: str = PUBLIC.name  # the edition's name, as the marker holds it
+    files: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    tree: int = field(default_factory=new_tree)
+    generation: int | None = None
+
+    @classmethod
+    def read(cls, folder: Path, known: Manifests | None = None,
+             store: Path | None = None) -> Manifest | None:
+        """The manifest of a built folder (None: none, or its map is not in ``store``, by
+        default the one of the output the folder is, or is the spare of). A caller that
+        builds again and again (the daemon) keeps ``known``: it reads each map once, and
+        none it wrote. Callers must not change what they get."""
+        try:
+            data = _marker(folder)
+            tree, generation = int(data["tree"]), int(data["generation"])
+            inputs, edition = data["inputs"], str(data["edition"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        found = known.get((tree, generation)) if known is not None else None
+        if found is not None and (found.inputs, found.edition) == (inputs, edition):
+            return found
+        files = load(store or _store_for(folder), tree, generation)
+        if files is None:
+            return None
+        found = cls(inputs, edition, files, tree, generation)
+        if known is not None:
+            known.remember((tree, generation), found)
+        return found
+
+    @staticmethod
+    def edition_of(folder: Path) -> str | None:
+        """The edition a built folder holds, from its marker's first bytes (that of an
+        older version holds the whole map, megabytes); None when it has no readable
+        marker."""
+        try:
+            head = _read(folder / MARKER, 512)
+        except OSError:
+            return None
+        found = re.search(r'"edition":"(\w+)"', head)
+        return found.group(1) if found else None
+
+    @staticmethod
+    def tree_of(folder: Path) -> int | None:
+        """The number of the tree a built folder's marker names (None: none readable)."""
+        try:
+            return int(_marker(folder)["tree"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def write(self, folder: Path, store: Path, changes: Mapping[str, Row | None],
+              keep: Iterable[int] = (), known: Manifests | None = None) -> int:
+        """Store the map (only ``changes`` against the generation it had, when the store
+        holds it; the trees but this one and ``keep`` go), then the marker naming it.
+        Returns the rows written. Raises OSError."""
+        self.generation, written = save(store, self.tree, self.generation,
+                                                      changes, self.files, keep)
+        self.mark(folder, known)
+        return written
+
+    def mark(self, folder: Path, known: Manifests | None = None) -> None:
+        """Write the marker of ``folder``, which holds this manifest's files."""
+        data = {"version": VERSION, "edition": self.edition, "inputs": self.inputs,
+                "tree": self.tree, "generation": self.generation,
+                "note": "built by statuspage; replaced by the next build"}
+        marker = folder / MARKER
+        marker.write_text(json.dumps(data, separators=(",", ":")) + "\n", encoding="utf-8")
+        if known is not None:  # the next build reads it from the swapped-in site
+            known.remember((self.tree, self.generation), self)
+
+
+class Manifests(dict[tuple, Manifest]):
+    """The last few manifests read or written, by their tree's number and generation
+    (a swap moves the folder and its marker: the same ones), oldest first."""
+
+    KEPT = 4
+
+    def remember(self, stamp: tuple, manifest: Manifest) -> None:
+        self.pop(stamp, None)
+        self[stamp] = manifest
+        while len(self) > self.KEPT:
+            del self[next(iter(self))]
+
+
+def _marker(folder: Path) -> dict:
+    """What a folder's marker says, when of this version (a larger one, an older
+    version's that held the whole map, is not read whole: ValueError)."""
+    data = json.loads(_read(folder / MARKER, MARKER_SIZE))
+    if not isinstance(data, dict) or data.get("version") != VERSION:
+        raise ValueError("not a marker of this version")
+    return data
+
+
+def _store_for(folder: Path) -> Path:
+    """The store of the output ``folder`` is, or is the spare of."""
+    name = folder.name
+    return store_of(folder.with_name(name[len(SPARE):] if name.startswith(SPARE)
+                                                   else name))
+
+
+def _read(marker: Path, size: int = -1) -> str:
+    """A marker's text; OSError unless it is a regular file (a FIFO planted in its place,
+    in a folder others can write, would block the build for ever)."""
+    fd = os.open(marker, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OSError(errno.EINVAL, "not a regular file", str(marker))
+    with os.fdopen(fd, "rb") as handle:
+        return handle.read(size).decode("utf-8", "replace")
