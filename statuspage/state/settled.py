@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from statuspage.state.view import IncidentView
 
 SLACK = 3  # views kept per incident of the site, past which all are forgotten
-DAYS_KEPT = 100_000  # days of uptime kept (a few builds' worth of components × 90 days)
+DAYS_KEPT = 20_000  # days of uptime kept (a few builds' worth of services × 90 days)
 
 
 class Settled:
