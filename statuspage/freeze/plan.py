@@ -11,7 +11,7 @@ from flask import Flask
 from statuspage.freeze.tree import Manifest
 from statuspage.state.status import IncidentView, Snapshot
 from statuspage.web import incident_outputs, site_outputs
-from statuspage.web.registry import Facts, Output, facts
+from statuspage.web.registry import Facts, Output
 
 KEEP, LINK, RENDER = "keep", "link", "render"
 _NONE = ("", None)  # no file in a manifest
@@ -68,28 +68,43 @@ def plan(app: Flask, snap: Snapshot, held: Held,
     incident's plan, taken from ``before`` (the last build's) when its view and facts
     are the same."""
     had, live = held
-    planned = [_planned(output, output_id(output), had, live)
+    had_files = had.files if had is not None else None
+    live_files = live.files if live is not None else None
+    planned = [_planned(output, output_id(output), had_files, live_files)
                for output in site_outputs(app, snap)]
     plans = {}
+    # Once per published incident of the history at every build: its facts worked out
+    # inline (``registry.facts``), a file's plan made here (``_planned``), not called.
+    follows, by_reference = snap.follows, snap.by_reference
+    add = planned.append
     for view in snap.published:
-        found = facts(snap, view)
+        found = (follows(view), by_reference.get(view.incident.reference) is view)
         was = before.get(view.id)
         if was is not None and was[0] is view and was[1] == found:
-            files = was[2]
+            found, files = was[1], was[2]
         else:
+            found = Facts(*found)
             files = [(output_id(output), output)
                      for output in incident_outputs(app, snap, view, found)]
         plans[view.id] = (view, found, files)
-        planned += [_planned(output, id_, had, live) for id_, output in files]
+        for id_, output in files:
+            action, made = RENDER, output.key
+            if made is not None:
+                if had_files is not None and had_files.get(id_, _NONE)[1] == made:
+                    action = KEEP
+                elif live_files is not None and live_files.get(id_, _NONE)[1] == made:
+                    action = LINK
+            add(Planned(id_, output, action))
     return planned, plans
 
 
-def _planned(output: Output, output_id_: str, had: Manifest | None,
-             live: Manifest | None) -> Planned:
+def _planned(output: Output, output_id_: str, had: dict[str, tuple] | None,
+             live: dict[str, tuple] | None) -> Planned:
+    """A file's plan (the same test as in ``plan``'s loop): keep it, link it, render it."""
     action = RENDER
     if output.key is not None:
-        if had is not None and had.files.get(output_id_, _NONE)[1] == output.key:
+        if had is not None and had.get(output_id_, _NONE)[1] == output.key:
             action = KEEP
-        elif live is not None and live.files.get(output_id_, _NONE)[1] == output.key:
+        elif live is not None and live.get(output_id_, _NONE)[1] == output.key:
             action = LINK
     return Planned(output_id_, output, action)

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from statuspage.state.view import IncidentView
 
 SLACK = 3  # views kept per incident of the site, past which all are forgotten
+DAYS_KEPT = 20_000  # days of uptime kept (a few builds' worth of services × 90 days)
 
 
 class Settled:
@@ -27,12 +28,18 @@ class Settled:
     sites' worth of views explains (``trim``)."""
 
     def __init__(self):
-        self._views: dict[int, tuple[IncidentView, datetime, timedelta]] = {}
+        # id(incident) → (its view, when it settled, the grace it was worked out with)
+        self.kept: dict[int, tuple[IncidentView, datetime, timedelta]] = {}
+        # What the Snapshots derive from settled views, kept like them (``status.py``,
+        # ``uptime.py``): each entry holds what it was worked out from.
+        self.days: dict[tuple, object] = {}  # a component's day of uptime, by its spans
+        self.keys: dict[tuple, tuple] = {}  # each file of the site's key, by what it showed
+        self.last: tuple | None = None  # (incidents, now, grace, views): the last views_at
 
     def view(self, incident: Incident, now: datetime,
              grace: timedelta) -> IncidentView | None:
         """The incident's view kept for ``now`` (None: none is)."""
-        held = self._views.get(id(incident))
+        held = self.kept.get(id(incident))
         if held is not None and held[0].incident is incident and now >= held[1] and \
                 held[2] == grace:
             return held[0]
@@ -40,9 +47,11 @@ class Settled:
 
     def keep(self, view: IncidentView, settled: datetime, grace: timedelta) -> None:
         """Keep ``view``: its incident's view from ``settled`` on, with that grace."""
-        self._views[id(view.incident)] = (view, settled, grace)
+        self.kept[id(view.incident)] = (view, settled, grace)
 
     def trim(self, incidents: int) -> None:
         """Forget everything past what ``incidents`` (the site's) and a few more explain."""
-        if len(self._views) > SLACK * incidents + 1000:
-            self._views.clear()
+        if len(self.kept) > SLACK * incidents + 1000:
+            self.kept.clear()
+        if len(self.days) > DAYS_KEPT:
+            self.days.clear()

@@ -161,7 +161,7 @@ class Snapshot:
     def _uptime(self) -> dict[str, list[DayUptime]]:
         spans = component_spans(self.views.values(), self.now, self.site, UPTIME_DAYS)
         return {c.id: uptime_days(spans.get(c.id, []), self.site, self.now, UPTIME_DAYS,
-                                  self.since(c.id))
+                                  self.since(c.id), self.settled.days)
                 for c in self.site.config.components}
 
     def since(self, component_id: str) -> date | None:

@@ -68,12 +68,14 @@ def component_spans(views, now: datetime, site: Site, days: int) -> dict[str, li
 
 
 def uptime_days(spans: list[tuple], site: Site, now: datetime, days: int,
-                 since: date | None = None) -> list[DayUptime]:
+                since: date | None = None, memo: dict | None = None) -> list[DayUptime]:
     """A major outage counts fully, a partial outage at 30 %, degraded performance and
     maintenance not at all. Overlapping incidents count once, at the worst weight.
 
     All arithmetic in UTC: two times in one ZoneInfo subtract as wall-clock times, which
-    is an hour off across a daylight-saving change.
+    is an hour off across a daylight-saving change. ``memo``: the days worked out before,
+    by all a day's figure depends on (its bounds and spans); a caller that builds again
+    and again works out again only the days a change touches, and today.
     """
     bounds = _day_bounds(site.config.timezone, now, days)
     # Each day's spans, in their order: each span goes to the days it overlaps, from the
@@ -90,15 +92,26 @@ def uptime_days(spans: list[tuple], site: Site, now: datetime, days: int,
         if since is not None and day < since:
             result.append(DayUptime(day, 1.0, ComponentStatus.OPERATIONAL, (), known=False))
             continue
-        length = (day_end - day_start).total_seconds()
-        down = weighted_downtime(here, day_start, day_end) if here and length > 0 else 0.0
-        result.append(DayUptime(
-            day=day,
-            uptime=max(0.0, 1.0 - down / length) if length > 0 else 1.0,
-            worst=worst(s[2] for s in here),
-            incidents=tuple(dict.fromkeys(s[3] for s in here)),
-        ))
+        if memo is None:
+            result.append(_day(day, day_start, day_end, here))
+            continue
+        found = memo.get(held := (day, day_start, day_end, tuple(here)))
+        if found is None:
+            found = memo[held] = _day(day, day_start, day_end, here)
+        result.append(found)
     return result
+
+
+def _day(day: date, day_start: datetime, day_end: datetime, here: list[tuple]) -> DayUptime:
+    """One day's uptime, from the spans that overlap it."""
+    length = (day_end - day_start).total_seconds()
+    down = weighted_downtime(here, day_start, day_end) if here and length > 0 else 0.0
+    return DayUptime(
+        day=day,
+        uptime=max(0.0, 1.0 - down / length) if length > 0 else 1.0,
+        worst=worst(s[2] for s in here),
+        incidents=tuple(dict.fromkeys(s[3] for s in here)),
+    )
 
 
 @lru_cache(maxsize=8)

@@ -237,8 +237,22 @@ def views_at(incidents: tuple[Incident, ...], now: datetime, grace: timedelta,
              settled: Settled) -> dict[str, IncidentView]:
     """Every incident's view at ``now``, by id, in their order; a settled incident's is
     the one ``settled`` kept since it settled (see state/settled.py)."""
+    last = settled.last
+    if last is not None and last[0] is incidents and last[1] == now and last[2] == grace:
+        return dict(last[3])  # a second Snapshot of the same build (its warnings')
     settled.trim(len(incidents))
-    return {i.id: _view_at(settled, i, now, grace) for i in incidents}
+    kept, views = settled.kept, {}
+    # One pass over the whole history at every build: the settled view's test inline
+    # (``Settled.view``), not a call or two per incident.
+    for incident in incidents:
+        held = kept.get(id(incident))
+        if held is not None and held[0].incident is incident and now >= held[1] and \
+                held[2] == grace:
+            views[incident.id] = held[0]
+        else:
+            views[incident.id] = _view_at(settled, incident, now, grace)
+    settled.last = (incidents, now, grace, views)
+    return dict(views)
 
 
 def _view_at(settled: Settled, incident: Incident, now: datetime,

@@ -30,6 +30,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
+from operator import is_
 from typing import NamedTuple
 
 from statuspage.state.status import IncidentView, Snapshot
@@ -83,13 +84,39 @@ class Declared(NamedTuple):
                     made: list[Output]) -> None:
         """Add its files of the site to ``made``."""
         prefixes = _prefixes(self.languages, self.kinds, langs)
-        endpoint, depends = self.endpoint, self.depends
+        endpoint, depends, known = self.endpoint, self.depends, snap.settled.keys
         for values in self.files(snap) if self.files is not None else ({},):
             found = None
             if depends is not None:
-                shown = depends(snap, **values)
-                found = key(*shown) if type(shown) is tuple else key(shown)
+                found = _known_key(known, (endpoint, *values.items()), depends(snap, **values))
             made += [Output(endpoint, {**prefix, **values}, found) for prefix in prefixes]
+
+
+def _known_key(known: dict[tuple, tuple], file: tuple, shown: object) -> str | None:
+    """The key of what ``file`` shows: the one worked out last time when it showed the same
+    views (the same objects: settled ones) and values again, kept in ``known`` (the
+    caller's memory, with what it showed)."""
+    held = known.get(file)
+    if held is not None and _same(held[0], shown):
+        return held[1]
+    found = key(*shown) if type(shown) is tuple else key(shown)
+    known[file] = (shown, found)
+    return found
+
+
+def _same(one: object, other: object) -> bool:
+    """Whether ``key`` is sure to be the same for both: the same views, equal values."""
+    if one is other:
+        return True
+    if type(one) is not type(other):
+        return False
+    if isinstance(one, (list, tuple)):  # as ``key`` reads them
+        assert isinstance(other, (list, tuple))
+        return len(one) == len(other) and (all(map(is_, one, other))
+                                           or all(map(_same, one, other)))
+    if isinstance(one, IncidentView):  # another view: its state may differ
+        return False
+    return repr(one) == repr(other)  # what ``key`` hashes
 
 
 @lru_cache(maxsize=64)
