@@ -24,10 +24,8 @@ import datetime
 import enum
 import errno
 import io
-import os
 import pickle
 import sqlite3
-import stat
 import zoneinfo
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import closing, contextmanager
@@ -36,7 +34,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from statuspage import errors, model, texts
+from statuspage import errors, model, sqlitefiles, texts
 from statuspage.content import collector
 from statuspage.content.signing import KEY, authentic, cache_key, sign
 
@@ -47,10 +45,7 @@ TABLES = {
     "incidents": "CREATE TABLE incidents (id BLOB PRIMARY KEY, mark BLOB NOT NULL, "
                  "saved INTEGER NOT NULL, blob BLOB NOT NULL, mac BLOB NOT NULL)",
 }
-# What sqlite_master holds in a store of ours, and nothing else.
-SCHEMA = sorted([*(("table", name, sql) for name, sql in TABLES.items()),
-                 *(("index", f"sqlite_autoindex_{name}_1", None) for name in TABLES)])
-SIDES = ("", "-wal", "-shm")  # the database and what SQLite keeps beside it
+SCHEMA = sqlitefiles.expected(TABLES)  # what a store of ours holds, and nothing else
 BATCH = 500  # ids per query when rows are asked for by id
 PAGE = 16384  # bytes: SQLite's page, set when the file is made
 # What unpickling an authentic row of this version can still raise (a class renamed
@@ -244,7 +239,7 @@ def write(path: Path, codec: Codec, rows: Mapping[str, tuple[str, Any] | None],
         except sqlite3.DatabaseError as err:
             if isinstance(err, sqlite3.OperationalError):
                 raise  # busy, or cannot be written now: not a reason to throw it away
-            _remove(path)
+            sqlitefiles.remove(path)
             _write(path, codec, rows, anew)
     except sqlite3.Error as err:
         raise OSError(errno.EIO, str(err)) from err
@@ -294,74 +289,17 @@ def _text(data: object) -> str:
 @contextmanager
 def _reading(path: Path, code: str) -> Iterator[sqlite3.Connection | None]:
     """The store, opened to be read, when it is ours and of this version; else None."""
-    owned = [_own(path, side) for side in SIDES]
-    if not owned[0] or False in owned:
+    if not sqlitefiles.ours(path):
         yield None
         return
-    with closing(_connect(path)) as db:
-        ours = _schema(db) == SCHEMA and \
+    with closing(sqlitefiles.connect(path)) as db:
+        ours = sqlitefiles.schema(db, FORMAT) == SCHEMA and \
             db.execute("SELECT value FROM meta WHERE name = 'code'").fetchone() == (code,)
         yield db if ours else None
 
 
 def _open(path: Path) -> sqlite3.Connection:
     """The store to write to: ours as it is, else (none, planted, corrupt, a pickle of
-    before) made anew, 0600."""
-    owned = [_own(path, side) for side in SIDES]
-    if owned[0] and False not in owned:
-        db = _connect(path)
-        try:
-            if _schema(db) == SCHEMA:
-                return db
-        except sqlite3.OperationalError:
-            db.close()
-            raise  # busy, or cannot be read now: not a reason to throw it away
-        except sqlite3.DatabaseError:
-            pass  # not a database (the pickle of before, any other file), or corrupt
-        db.close()
-    _remove(path)
-    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
-                     0o600))  # SQLite gives the -wal and -shm the mode of the database
-    db = _connect(path)
-    # A row is a few kilobytes: in pages of 4 KiB (the default), one row each and a third
-    # of the file empty.
-    db.execute(f"PRAGMA page_size={PAGE}")
-    db.execute("PRAGMA journal_mode=WAL")
-    for sql in TABLES.values():
-        db.execute(sql)
-    db.execute(f"PRAGMA user_version={FORMAT}")
-    return db
-
-
-def _remove(path: Path) -> None:
-    for side in SIDES:
-        try:
-            os.unlink(f"{path}{side}")
-        except FileNotFoundError:
-            pass
-
-
-def _connect(path: Path) -> sqlite3.Connection:
-    db = sqlite3.connect(path, isolation_level=None, timeout=30)
-    db.execute("PRAGMA trusted_schema=OFF")
-    return db
-
-
-def _schema(db: sqlite3.Connection) -> list:
-    """What the file holds, to compare with ``SCHEMA`` (with its format)."""
-    if db.execute("PRAGMA user_version").fetchone() != (FORMAT,):
-        return []
-    return sorted(db.execute("SELECT type, name, sql FROM sqlite_master").fetchall())
-
-
-def _own(path: Path, side: str) -> bool | None:
-    """Whether ``path`` + ``side`` is a regular file of this user that no one else may
-    read or write; None when there is none."""
-    try:
-        info = os.lstat(f"{path}{side}")
-    except FileNotFoundError:
-        return None
-    except OSError:
-        return False
-    return stat.S_ISREG(info.st_mode) and info.st_uid == os.geteuid() and \
-        not info.st_mode & 0o077
+    before) made anew, 0600; in pages of PAGE (a row is a few kilobytes: SQLite's 4 KiB
+    pages would hold one row each, a third of the file empty)."""
+    return sqlitefiles.open_for_writing(path, TABLES, FORMAT, PAGE)

@@ -32,6 +32,7 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from statuspage import sqlitefiles
 from statuspage.content.edition import PUBLIC
 
 STORE = ".statuspage-manifest-"  # beside the output, named after it
@@ -45,19 +46,11 @@ TABLES = {
     "files": "CREATE TABLE files (tree INTEGER NOT NULL, id TEXT NOT NULL, path TEXT "
              "NOT NULL, key TEXT, PRIMARY KEY (tree, id)) WITHOUT ROWID",
 }
-SIDES = ("", "-wal", "-shm")  # the database and what SQLite keeps beside it
 Row = tuple[str, str | None]  # a file's path and key
 Files = dict[str, Row]
 
 
-def _expected() -> list:
-    with closing(sqlite3.connect(":memory:")) as db:
-        for sql in TABLES.values():
-            db.execute(sql)
-        return sorted(db.execute("SELECT type, name, sql FROM sqlite_master").fetchall())
-
-
-SCHEMA = _expected()  # what sqlite_master holds in a store of ours, and nothing else
+SCHEMA = sqlitefiles.expected(TABLES)  # what a store of ours holds, and nothing else
 
 
 def store_of(out: Path) -> Path:
@@ -68,13 +61,12 @@ def store_of(out: Path) -> Path:
 def load(path: Path, tree: int, generation: int) -> Files | None:
     """The map of ``tree`` when the store holds it at ``generation``; None otherwise
     (no store, not ours, corrupt, another generation). Never raises."""
-    owned = [_own(path, side) for side in SIDES]
-    if not owned[0] or False in owned:
+    if not sqlitefiles.ours(path):
         return None
     try:
-        with closing(_connect(path)) as db:
+        with closing(sqlitefiles.connect(path)) as db:
             db.execute("BEGIN")  # the generation and the rows of one moment
-            if _schema(db) != SCHEMA or db.execute(
+            if sqlitefiles.schema(db, FORMAT) != SCHEMA or db.execute(
                     "SELECT generation FROM trees WHERE tree = ?", (tree,)).fetchone() \
                     != (generation,):
                 return None
@@ -96,7 +88,7 @@ def save(path: Path, tree: int, generation: int | None, changes: Mapping[str, Ro
         except sqlite3.DatabaseError as err:
             if isinstance(err, sqlite3.OperationalError):
                 raise  # busy, or cannot be written now: not a reason to throw it away
-            _remove(path)  # corrupt: the maps it held are rebuilt
+            sqlitefiles.remove(path)  # corrupt: the maps it held are rebuilt
             return _save(path, tree, generation, changes, everything, {tree, *keep})
     except (sqlite3.Error, UnicodeError) as err:
         raise OSError(errno.EIO, f"{path}: {err}") from err
@@ -174,61 +166,7 @@ def _forget(db: sqlite3.Connection, keep: set[int], also: int | None) -> None:
 def _open(path: Path) -> sqlite3.Connection:
     """The store to write to: ours as it is, else (none, planted, corrupt, another format)
     made anew, 0600."""
-    owned = [_own(path, side) for side in SIDES]
-    if owned[0] and False not in owned:
-        db = _connect(path)
-        try:
-            if _schema(db) == SCHEMA:
-                return db
-        except sqlite3.OperationalError:
-            db.close()
-            raise  # busy, or cannot be read now: not a reason to throw it away
-        except sqlite3.DatabaseError:
-            pass  # not a database, or corrupt
-        db.close()
-    _remove(path)
-    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
-                     0o600))  # SQLite gives the -wal and -shm the mode of the database
-    db = _connect(path)
-    db.execute("PRAGMA journal_mode=WAL")
-    for sql in TABLES.values():
-        db.execute(sql)
-    db.execute(f"PRAGMA user_version={FORMAT}")
-    return db
-
-
-def _remove(path: Path) -> None:
-    for side in SIDES:
-        try:
-            os.unlink(f"{path}{side}")
-        except FileNotFoundError:
-            pass
-
-
-def _connect(path: Path) -> sqlite3.Connection:
-    db = sqlite3.connect(path, isolation_level=None, timeout=30)
-    db.execute("PRAGMA trusted_schema=OFF")
-    return db
-
-
-def _schema(db: sqlite3.Connection) -> list:
-    """What the file holds, to compare with ``SCHEMA`` (with its format)."""
-    if db.execute("PRAGMA user_version").fetchone() != (FORMAT,):
-        return []
-    return sorted(db.execute("SELECT type, name, sql FROM sqlite_master").fetchall())
-
-
-def _own(path: Path, side: str) -> bool | None:
-    """Whether ``path`` + ``side`` is a regular file of this user that no one else may
-    read or write; None when there is none."""
-    try:
-        info = os.lstat(f"{path}{side}")
-    except FileNotFoundError:
-        return None
-    except OSError:
-        return False
-    return stat.S_ISREG(info.st_mode) and info.st_uid == os.geteuid() and \
-        not info.st_mode & 0o077
+    return sqlitefiles.open_for_writing(path, TABLES, FORMAT)
 
 
 def new_tree() -> int:
