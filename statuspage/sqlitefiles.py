@@ -11,14 +11,17 @@ connection: a planted view or trigger runs nothing.
 
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
 import stat
-from collections.abc import Mapping
-from contextlib import closing
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import closing, contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 SIDES = ("", "-wal", "-shm")  # the database and what SQLite keeps beside it
+T = TypeVar("T")
 
 
 def expected(tables: Mapping[str, str]) -> list:
@@ -78,6 +81,35 @@ def open_for_writing(path: Path, tables: Mapping[str, str], fmt: int,
         db.execute(sql)
     db.execute(f"PRAGMA user_version={fmt}")
     return db
+
+
+@contextmanager
+def transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One write transaction (the lock taken at once): committed when the block ends,
+    rolled back on any error."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
+def remade_if_corrupt(path: Path, write: Callable[[], T]) -> T:
+    """``write()``; when the file turns out corrupt (not merely busy), removed and written
+    again from nothing (what it held is worked out again). Any SQLite error is an
+    OSError naming the file."""
+    try:
+        try:
+            return write()
+        except sqlite3.DatabaseError as err:
+            if isinstance(err, sqlite3.OperationalError):
+                raise  # busy, or cannot be written now: not a reason to throw it away
+            remove(path)
+            return write()
+    except (sqlite3.Error, UnicodeError) as err:
+        raise OSError(errno.EIO, f"{path}: {err}") from err
 
 
 def remove(path: Path) -> None:

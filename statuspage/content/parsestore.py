@@ -22,7 +22,6 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import enum
-import errno
 import io
 import pickle
 import sqlite3
@@ -233,24 +232,14 @@ def write(path: Path, codec: Codec, rows: Mapping[str, tuple[str, Any] | None],
     None. ``anew``: every other row goes too. A file that is not a store of ours is
     replaced by a new one (mode 0600), and so is one found corrupt while writing: the rows
     it loses are parsed again. Raises OSError."""
-    try:
-        try:
-            _write(path, codec, rows, anew)
-        except sqlite3.DatabaseError as err:
-            if isinstance(err, sqlite3.OperationalError):
-                raise  # busy, or cannot be written now: not a reason to throw it away
-            sqlitefiles.remove(path)
-            _write(path, codec, rows, anew)
-    except sqlite3.Error as err:
-        raise OSError(errno.EIO, str(err)) from err
+    sqlitefiles.remade_if_corrupt(path, lambda: _write(path, codec, rows, anew))
 
 
 def _write(path: Path, codec: Codec, rows: Mapping[str, tuple[str, Any] | None],
            anew: bool) -> None:
     with closing(_open(path)) as db:
         db.execute("PRAGMA synchronous=NORMAL")  # a cache: a lost last save is parsed again
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with sqlitefiles.transaction(db):
             saves = _begin(db, codec.code, anew)
             for incident_id, row in rows.items():
                 if row is None:
@@ -259,10 +248,6 @@ def _write(path: Path, codec: Codec, rows: Mapping[str, tuple[str, Any] | None],
                 ident, mark, blob, mac = codec.seal(incident_id, *row)
                 db.execute("INSERT OR REPLACE INTO incidents VALUES (?, ?, ?, ?, ?)",
                            (ident, mark, saves, blob, mac))
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
 
 
 def _begin(db: sqlite3.Connection, code: str, anew: bool) -> int:

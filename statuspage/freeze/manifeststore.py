@@ -66,9 +66,7 @@ def load(path: Path, tree: int, generation: int) -> Files | None:
     try:
         with closing(sqlitefiles.connect(path)) as db:
             db.execute("BEGIN")  # the generation and the rows of one moment
-            if sqlitefiles.schema(db, FORMAT) != SCHEMA or db.execute(
-                    "SELECT generation FROM trees WHERE tree = ?", (tree,)).fetchone() \
-                    != (generation,):
+            if sqlitefiles.schema(db, FORMAT) != SCHEMA or _generation(db, tree) != generation:
                 return None
             rows = db.execute("SELECT id, path, key FROM files WHERE tree = ?", (tree,))
             return {row[0]: (row[1], row[2]) for row in rows}
@@ -82,16 +80,8 @@ def save(path: Path, tree: int, generation: int | None, changes: Mapping[str, Ro
     store holds it at ``generation``, else ``everything``. The trees other than ``tree``
     and ``keep`` go. Returns the tree's new generation and the rows written or removed.
     Raises OSError."""
-    try:
-        try:
-            return _save(path, tree, generation, changes, everything, {tree, *keep})
-        except sqlite3.DatabaseError as err:
-            if isinstance(err, sqlite3.OperationalError):
-                raise  # busy, or cannot be written now: not a reason to throw it away
-            sqlitefiles.remove(path)  # corrupt: the maps it held are rebuilt
-            return _save(path, tree, generation, changes, everything, {tree, *keep})
-    except (sqlite3.Error, UnicodeError) as err:
-        raise OSError(errno.EIO, f"{path}: {err}") from err
+    return sqlitefiles.remade_if_corrupt(
+        path, lambda: _save(path, tree, generation, changes, everything, {tree, *keep}))
 
 
 def copy(path: Path, source: int, generation: int, tree: int,
@@ -99,21 +89,15 @@ def copy(path: Path, source: int, generation: int, tree: int,
     """Make ``tree``'s map the one of ``source`` (at ``generation``, else
     ``everything``); the other trees go. Returns ``tree``'s generation. Raises OSError."""
     try:
-        with closing(_open(path)) as db:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                known = _generation(db, source) == generation
-                _forget(db, {source, tree}, also=tree)
-                if known:
-                    db.execute("INSERT INTO files SELECT ?, id, path, key FROM files "
-                               "WHERE tree = ?", (tree, source))
-                else:
-                    _insert(db, tree, everything.items())
-                db.execute("INSERT INTO trees VALUES (?, 1)", (tree,))
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
+        with closing(_open(path)) as db, sqlitefiles.transaction(db):
+            known = _generation(db, source) == generation
+            _forget(db, {source, tree}, also=tree)
+            if known:
+                db.execute("INSERT INTO files SELECT ?, id, path, key FROM files "
+                           "WHERE tree = ?", (tree, source))
+            else:
+                _insert(db, tree, everything.items())
+            db.execute("INSERT INTO trees VALUES (?, 1)", (tree,))
         return 1
     except (sqlite3.Error, UnicodeError) as err:
         raise OSError(errno.EIO, f"{path}: {err}") from err
@@ -123,8 +107,7 @@ def _save(path: Path, tree: int, generation: int | None, changes: Mapping[str, R
           everything: Mapping[str, Row], keep: set[int]) -> tuple[int, int]:
     with closing(_open(path)) as db:
         db.execute("PRAGMA synchronous=NORMAL")  # a lost write: the markers name nothing
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with sqlitefiles.transaction(db):
             stored = _generation(db, tree)
             partial = generation is not None and stored == generation
             _forget(db, keep, also=None if partial else tree)
@@ -138,10 +121,6 @@ def _save(path: Path, tree: int, generation: int | None, changes: Mapping[str, R
             # in a store made anew.
             new = max(stored or 0, generation or 0) + 1
             db.execute("INSERT OR REPLACE INTO trees VALUES (?, ?)", (tree, new))
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
         return new, db.total_changes  # rows written or removed, as SQLite counts them
 
 

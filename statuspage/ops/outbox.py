@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from statuspage import sqlitefiles
 from statuspage.errors import StatusPageError
 from statuspage.ops import statefiles
 from statuspage.ops.backoff import Backoff, retry
@@ -105,15 +106,9 @@ class Outbox:
     def _write(self, statements: Iterable[tuple[str, tuple]]) -> None:
         """Run ``statements`` in one transaction, on disk when this returns."""
         with self._lock:
-            db = self._open()
-            db.execute("BEGIN IMMEDIATE")
-            try:
+            with sqlitefiles.transaction(self._open()) as db:
                 for sql, args in statements:
                     db.execute(sql, args)
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
 
     def _read(self, sql: str, args: tuple = ()) -> list[tuple]:
         with self._lock:
