@@ -28,7 +28,13 @@ PATTERN = re.compile(f"[{ALPHABET}]{{{LENGTH}}}")
 EXAMPLE = "K7M2QX"
 
 
-@lru_cache(maxsize=1 << 16)  # asked for each of an incident's pages, at every build
+# Asked for every incident at every load and build (``assign``, ``Incident.reference``):
+# the cache holds a large operator's whole history, as a smaller one would thrash (an LRU
+# cache smaller than the ids asked in turn misses every time).
+CACHED = 1 << 18
+
+
+@lru_cache(maxsize=CACHED)
 def ref_of(incident_id: str) -> str:
     """The reference an incident gets from its id."""
     number = int.from_bytes(hashlib.sha256(incident_id.encode("utf-8")).digest()[:8], "big")

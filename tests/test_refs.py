@@ -202,6 +202,19 @@ def test_200000_ids_get_distinct_references_whatever_the_order():
     assert hashlib.sha256(listing.encode()).hexdigest()[:16] == "d658c16b6053e9af"
 
 
+def test_a_large_history_s_references_are_worked_out_once():
+    """Every load and build asks every incident's reference: at 100,000 incidents, asking
+    them all again computes none anew (an LRU cache smaller than the history would miss
+    each one)."""
+    start = datetime(2020, 1, 1, tzinfo=UTC)
+    claims = [refs.Claim(f"2026-12-05-history-{n}", start + timedelta(minutes=n))
+              for n in range(100_000)]
+    first = refs.assign(claims)
+    before = refs.ref_of.cache_info().misses
+    assert refs.assign(claims).by_id == first.by_id
+    assert refs.ref_of.cache_info().misses == before
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
     """The basic test site with a planned maintenance, built."""
