@@ -24,10 +24,11 @@ from serving import serving
 
 from statuspage import cli, refs
 from statuspage.content import refindex
-from statuspage.content.loader import load_site
+from statuspage.content.loader import Loader, load_site
 from statuspage.edit import finding
 from statuspage.errors import ContentError
 from statuspage.freeze.build import BuildOptions, build
+from statuspage.model import Site
 
 BASE = "https://status.test.example"
 
@@ -117,6 +118,33 @@ def test_a_newer_incident_never_takes_a_published_reference(site_dir):
     build(site_dir, BuildOptions(now=NOW))
     assert (published / "r" / refs.ref_of(keeper) / "index.html").read_bytes() == before
     assert load_site(site_dir).incident(mover).reference != refs.ref_of(keeper)
+
+
+def test_a_kept_loader_moves_whom_a_new_loader_moves(site_dir):
+    """The daemon's loader keeps who moved from one load to the next (the same objects while
+    nothing changes), and works it out again when a start or a ``ref:`` changes."""
+    first, second = colliding_ids()
+    kept = Loader(site_dir)
+
+    def same_as_new() -> Site:
+        site = kept.load()
+        assert site.incidents == Loader(site_dir).load().incidents
+        assert site.warnings == Loader(site_dir).load().warnings
+        return site
+
+    write_incident(site_dir, first, "2026-11-25 09:00")
+    write_incident(site_dir, second, "2026-11-25 10:00")
+    site = same_as_new()
+    mover = site.incident(second)
+    assert mover.reference != refs.ref_of(second)
+    assert same_as_new().incident(second) is mover  # still settled, for the builds
+    write_incident(site_dir, second, "2026-11-25 08:00")  # now the older: the other moves
+    site = same_as_new()
+    assert site.incident(second).reference == refs.ref_of(second)
+    assert site.incident(first).reference != refs.ref_of(first)
+    write_incident(site_dir, first, "2026-11-25 09:00", f"ref: {refs.ref_of(first)}\n")
+    site = same_as_new()  # set by hand: given first, so the other moves again
+    assert site.incident(second).reference != refs.ref_of(second)
 
 
 def test_two_references_set_alike_by_hand_are_refused_and_ref_settles_it(site_dir):

@@ -6,6 +6,7 @@ only one there is. ``parse_config`` reads the file into a ``SiteConfig``.
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -18,7 +19,7 @@ from statuspage import i18n
 from statuspage.content import branding, schema, yamlsource
 from statuspage.content.emails import address_problem
 from statuspage.content.schema import INVALID, Field, Reading
-from statuspage.errors import Problems, known
+from statuspage.errors import ConfigError, ContentError, Problem, Problems, StatusPageError, known
 from statuspage.model import EMPTY_TEXT, Component, Group, SiteConfig, Subscriptions, Support, Text
 from statuspage.times import TimeError, parse_duration
 
@@ -296,3 +297,31 @@ def _check_groups(values: dict, reading: Reading) -> None:
             reading.problems.error(
                 f"components: unknown group {group!r} for {item['id']!r} "
                 f"(known groups: {known(group_ids)})", *item["at"], "group")
+
+
+def missing_site_file(root: Path) -> StatusPageError | None:
+    """Why content/site.yaml is not there, or None when it is (reading it says the rest):
+    no site in this folder at all, or a site missing a folder for a while (a checkout, a
+    copy), which is a content error: the daemon keeps publishing the last good content."""
+    site_file = root / SITE_FILE
+    try:
+        os.lstat(site_file)
+        return None
+    except NotADirectoryError:
+        return ContentError([Problem(str(SITE_FILE.parent), 1, "is a file, not a folder: move "
+                                     "it away and create the folder content/ with site.yaml")])
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return None  # reading it says why it cannot be read
+    folders = [os.path.lexists(root / folder) for folder in (SITE_FILE.parent, INCIDENTS_DIR)]
+    if not any(folders):
+        return ConfigError(f"no site here: {site_file} is missing (run 'statuspage init' to "
+                           "create a site, or pass --site DIR)")
+    if not folders[0]:
+        return ContentError([Problem(f"{SITE_FILE.parent}/", 0, "missing: put the folder back, "
+                                     "or create it with site.yaml (statuspage init DIR writes "
+                                     "one to copy)")])
+    return ContentError([Problem(str(SITE_FILE), 0, "missing: put it back, or create it: name, "
+                                 "languages, timezone and components (statuspage init DIR "
+                                 "writes one to copy)")])

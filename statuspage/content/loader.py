@@ -19,10 +19,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from statuspage.content import branding, parsestore, refclash, sources
-from statuspage.content.config import INCIDENTS_DIR, SITE_FILE, parse_config
+from statuspage.content.config import INCIDENTS_DIR, SITE_FILE, missing_site_file, parse_config
 from statuspage.content.incident import apply_translation, parse_incident
 from statuspage.content.package import code_digest
-from statuspage.errors import ConfigError, ContentError, Problem, Problems, StatusPageError
+from statuspage.content.unchanged import Unchanged
+from statuspage.errors import ContentError, Problem, Problems
 from statuspage.forking import forked_map
 from statuspage.model import Incident, Site, SiteConfig
 
@@ -77,6 +78,8 @@ class Loader:
         self._store = parsestore.Store(root, cache, (_Parsed,)) if cache is not None else None
         self._read_cache = cache is not None
         self._groups: Groups = {}  # the files of the last load
+        self._unchanged = Unchanged()  # each incident as its files last gave it
+        self._moves = refclash.Moves()  # who moved to which reference
         self._config_key = ""  # and its site.yaml
 
     def _restore(self, groups: Groups, config_key: str, present: set[str]) -> None:
@@ -116,7 +119,7 @@ class Loader:
     def config(self) -> tuple[SiteConfig, Problems, str]:
         """The configuration, its warnings, and a digest of site.yaml."""
         site_file = self.root / SITE_FILE
-        if missing := _missing_site_file(self.root):
+        if missing := missing_site_file(self.root):
             raise missing
         problems = Problems(str(SITE_FILE))
         text = sources.read(site_file, problems)
@@ -157,29 +160,37 @@ class Loader:
         if self._read_cache:
             self._restore(groups, config_key, present)
         self._groups, self._config_key = groups, config_key
-        self._prefetch(groups, config, config_key, present)
-        read = self._read_all(groups, config, config_key, present)
+        same = self._unchanged.start(config_key, groups)
+        self._prefetch(groups, config, config_key, present, same)
+        read = self._read_all(groups, config, config_key, present, same)
         errors = [*found.errors, *read.errors]
         warnings = [*config_problems.warnings, *found.warnings, *read.warnings]
         if errors and not lenient:
             raise ContentError(errors)
         self._forget(found.sources)
         originals = self._settle(read, present)
-        warnings += refclash.moved(originals, self.root)
+        warnings += self._moves.moved(originals)
         incidents = sorted(originals.values(), key=lambda i: (i.started, i.id), reverse=True)
         return Site(config, tuple(incidents), tuple(sorted(set(warnings))),
                     tuple(sorted(errors)), config_key)
 
     def _read_all(self, groups: dict[str, list[sources.Source]], config: SiteConfig,
-                  config_key: str, present: set[str]) -> _Read:
-        """Every incident from its files (through the cache), and what is wrong with them."""
+                  config_key: str, present: set[str], same: set[str]) -> _Read:
+        """Every incident from its files (through the cache; ``same``: as the last load
+        made it), and what is wrong with them."""
         read = _Read()
+        unchanged = self._unchanged
         for incident_id, group in groups.items():
+            if incident_id in same:
+                read.originals[incident_id], kept = unchanged.get(incident_id)
+                read.warnings += kept
+                continue
             incident, problems, notes = self._chain(group, config, config_key, present)
             read.errors += problems
             read.warnings += notes
             if incident is not None and not problems:
                 read.originals[incident_id] = incident
+                unchanged.keep(incident_id, group, incident, notes)
             elif incident_id in present:
                 read.broken.add(incident_id)
         for problem in refclash.collisions(read.originals, self.root):
@@ -251,10 +262,10 @@ class Loader:
                 self._parsed[source.label] = replace(cached, incident=None, aside=True)
 
     def _prefetch(self, groups: dict[str, list[sources.Source]], config: SiteConfig,
-                  config_key: str, present: set[str]) -> None:
+                  config_key: str, present: set[str], same: set[str]) -> None:
         """Parse on every core when many incidents are not in the cache (a first build)."""
-        stale = [group for group in groups.values()
-                 if any(not self._fresh(source, config_key) for source in group)]
+        stale = [group for incident_id, group in groups.items() if incident_id not in same
+                 and any(not self._fresh(source, config_key) for source in group)]
         workers = len(os.sched_getaffinity(0))
         if workers < 2 or len(stale) < PARALLEL_FROM:
             return
@@ -341,34 +352,6 @@ def _incident_of(label: str) -> str:
     """The incident a content file belongs to, from its name (as sources.scan tells)."""
     stem = label.rpartition("/")[2][:-3]
     return stem.rpartition(".")[0] or stem
-
-
-def _missing_site_file(root: Path) -> StatusPageError | None:
-    """Why content/site.yaml is not there, or None when it is (reading it says the rest):
-    no site in this folder at all, or a site missing a folder for a while (a checkout, a
-    copy), which is a content error: the daemon keeps publishing the last good content."""
-    site_file = root / SITE_FILE
-    try:
-        os.lstat(site_file)
-        return None
-    except NotADirectoryError:
-        return ContentError([Problem(str(SITE_FILE.parent), 1, "is a file, not a folder: move "
-                                     "it away and create the folder content/ with site.yaml")])
-    except FileNotFoundError:
-        pass
-    except OSError:
-        return None  # reading it says why it cannot be read
-    folders = [os.path.lexists(root / folder) for folder in (SITE_FILE.parent, INCIDENTS_DIR)]
-    if not any(folders):
-        return ConfigError(f"no site here: {site_file} is missing (run 'statuspage init' to "
-                           "create a site, or pass --site DIR)")
-    if not folders[0]:
-        return ContentError([Problem(f"{SITE_FILE.parent}/", 0, "missing: put the folder back, "
-                                     "or create it with site.yaml (statuspage init DIR writes "
-                                     "one to copy)")])
-    return ContentError([Problem(str(SITE_FILE), 0, "missing: put it back, or create it: name, "
-                                 "languages, timezone and components (statuspage init DIR "
-                                 "writes one to copy)")])
 
 
 PARALLEL_FROM = 300  # incidents to parse before a pool of processes pays for itself

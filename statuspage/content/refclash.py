@@ -34,19 +34,48 @@ def _claims(incidents: dict[str, Incident]) -> list[refs.Claim]:
     return [refs.Claim(i.id, i.started, i.ref) for i in incidents.values()]
 
 
-def moved(incidents: dict[str, Incident], root: Path) -> list[Problem]:
-    """Give each incident whose reference from its id is taken its next free one (the
-    newer incident moves, ``refs.assign``); a note for each, to pin it with ``ref:``."""
-    assigned = refs.assign(_claims(incidents))
-    notes = []
-    for incident_id, holder in sorted(assigned.moved.items()):
-        incident = incidents[incident_id]
-        reference = assigned.by_id[incident_id]
-        incidents[incident_id] = replace(incident, ref=reference)
-        notes.append(Problem(incident.path, 1, (
-            f"reference {refs.ref_of(incident_id)} is taken by {incidents[holder].path}; "
-            f"this incident is {reference!r} — write `ref: {reference}` to pin it")))
-    return notes
+class Moves:
+    """Who moves to which reference (``moved``), kept by a loader from one load to the next:
+    worked out again only when an incident came, went, or changed its start or ``ref:``
+    (references are given by start, then id); a moved incident is the same object while
+    the one it is made from is."""
+
+    def __init__(self):
+        self._claimed: dict[str, Incident] = {}  # the incidents it was worked out from
+        self._assigned = refs.Assigned()
+        self._made: dict[str, tuple[Incident, Incident]] = {}  # id → (loaded, moved)
+
+    def moved(self, incidents: dict[str, Incident]) -> list[Problem]:
+        """Give each incident whose reference from its id is taken its next free one (the
+        newer incident moves, ``refs.assign``); a note for each, to pin it with ``ref:``."""
+        if not self._same_claims(incidents):
+            self._assigned = refs.assign(_claims(incidents))
+        self._claimed = dict(incidents)
+        assigned, made, notes = self._assigned, {}, []
+        for incident_id, holder in sorted(assigned.moved.items()):
+            incident = incidents[incident_id]
+            reference = assigned.by_id[incident_id]
+            was = self._made.get(incident_id)
+            made[incident_id] = was if was is not None and was[0] is incident else \
+                (incident, replace(incident, ref=reference))
+            incidents[incident_id] = made[incident_id][1]
+            notes.append(Problem(incident.path, 1, (
+                f"reference {refs.ref_of(incident_id)} is taken by {incidents[holder].path}; "
+                f"this incident is {reference!r} — write `ref: {reference}` to pin it")))
+        self._made = made
+        return notes
+
+    def _same_claims(self, incidents: dict[str, Incident]) -> bool:
+        """Whether each incident claims what it claimed when the references were given."""
+        claimed = self._claimed
+        if len(claimed) != len(incidents):
+            return False
+        for incident_id, incident in incidents.items():
+            was = claimed.get(incident_id)
+            if was is not incident and (was is None or was.started != incident.started
+                                        or was.ref != incident.ref):
+                return False
+        return True
 
 
 def _line_of(root: Path, incident: Incident, key: str) -> int:

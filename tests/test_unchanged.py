@@ -1,0 +1,100 @@
+"""A kept loader (the daemon's) goes again only through the incidents whose files changed,
+and what it kept never hides a change: after each edit it loads what a new loader loads."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from conftest import FIBRE, TRANSLATED
+
+from statuspage.content.loader import Loader, cache_for
+from statuspage.errors import ContentError
+
+INCIDENT = """---
+title: Panne {n}
+impact: minor
+components: [adsl]
+started: 2026-10-{day:02d} 08:00
+---
+## 2026-10-{day:02d} 09:00 · resolved
+Réparé {n}.
+"""
+
+
+def _add_history(site: Path, count: int) -> None:
+    for n in range(count):
+        (site / "incidents" / f"2026-10-{n % 28 + 1:02d}-panne-{n}.md").write_text(
+            INCIDENT.format(n=n, day=n % 28 + 1), "utf-8")
+
+
+def _chains(loader: Loader, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The incidents the loader goes through its files for, from now on."""
+    went: list[str] = []
+    through = loader._chain
+
+    def counted(group, *args):
+        went.append(group[0].id)
+        return through(group, *args)
+
+    monkeypatch.setattr(loader, "_chain", counted)
+    return went
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    path.write_text(path.read_text("utf-8").replace(old, new), "utf-8")
+
+
+def test_a_kept_loader_goes_only_through_the_incident_that_changed(site_dir, monkeypatch):
+    _add_history(site_dir, 40)
+    loader = Loader(site_dir, cache=cache_for(site_dir / "build"))
+    first = loader.load()
+    went = _chains(loader, monkeypatch)
+    again = loader.load()
+    assert went == [] and again.incidents == first.incidents
+    assert all(a is b for a, b in zip(again.incidents, first.incidents, strict=True))
+    _edit(site_dir / "incidents" / f"{FIBRE}.md", "Un câble a été coupé", "Une fibre a été coupée")
+    changed = loader.load()
+    assert went == [FIBRE]
+    assert "Une fibre a été coupée" in changed.incident(FIBRE).updates[0].body["fr"]
+    assert changed.incidents == Loader(site_dir).load().incidents
+
+
+def _outcome(loader: Loader) -> tuple:
+    """What a strict load gives: the incidents and warnings, or the errors."""
+    try:
+        site = loader.load()
+    except ContentError as err:
+        return ("errors", sorted(map(str, err.problems)))
+    return ("site", site.incidents, tuple(map(str, site.warnings)),
+            [i.digest for i in site.incidents])
+
+
+def _steps(site: Path):
+    """Edits of every kind a kept result could hide, one after the other."""
+    incidents = site / "incidents"
+    translation = incidents / f"{TRANSLATED}.en.md"
+    yield lambda: _edit(incidents / f"{FIBRE}.md", "Lyon 3e", "Lyon 7e")
+    yield lambda: translation.rename(incidents / f".{translation.name}")  # hidden: gone
+    yield lambda: (incidents / f".{translation.name}").rename(translation)
+    yield lambda: _edit(translation, "Refunds", "Credits")
+    yield lambda: _edit(site / "content" / "site.yaml", "languages: [fr, en]",
+                        "languages: [en, fr]")  # the translation is now an error
+    yield lambda: _edit(site / "content" / "site.yaml", "languages: [en, fr]",
+                        "languages: [fr, en]")
+    yield lambda: _edit(incidents / f"{FIBRE}.md", "impact: major", "impact: [major")
+    yield lambda: _edit(incidents / f"{FIBRE}.md", "impact: [major", "impact: major")
+    yield lambda: (incidents / f"{TRANSLATED}.md").rename(incidents / f".{TRANSLATED}.md")
+    yield lambda: (incidents / f".{TRANSLATED}.md").rename(incidents / f"{TRANSLATED}.md")
+    yield lambda: os.utime(incidents / "2026-10-03-panne-2.md", ns=(0, 0))  # same bytes
+    yield lambda: (incidents / "2026-10-04-panne-3.md").unlink()
+
+
+def test_what_a_kept_loader_kept_never_hides_a_change(site_dir):
+    _add_history(site_dir, 5)
+    kept = Loader(site_dir, cache=cache_for(site_dir / "build"))
+    assert _outcome(kept)[0] == "site"
+    for number, step in enumerate(_steps(site_dir)):
+        step()
+        assert _outcome(kept) == _outcome(Loader(site_dir)), f"after step {number}"
