@@ -64,8 +64,8 @@ class Text(Mapping[str, str]):
     def __hash__(self) -> int:
         return hash(tuple(sorted(self._dict().items())))
 
-    def __reduce__(self):
-        return (Text, (self._dict(),))
+    def __reduce__(self):  # (the parse cache holds millions: no dict made to restore one)
+        return (_from_items, (self._items,))
 
     def merged(self, other: Mapping[str, str]) -> Text:
         return Text({**self._dict(), **other})
@@ -86,6 +86,15 @@ class Text(Mapping[str, str]):
         """The words ``get_in`` picks ("" for an empty text): what every channel that
         does not mark the language (the API, mail, the phone line) shows."""
         return self.get_in(lang, default_lang).value
+
+
+def _from_items(items: tuple[str, ...]) -> Text:
+    """A Text as pickled: its flat tuple as it was, each language code made the one string
+    of its kind again (as ``Text`` does)."""
+    text = Text.__new__(Text)
+    text._items = (intern(items[0]), items[1]) if len(items) == 2 else tuple(
+        intern(part) if at % 2 == 0 else part for at, part in enumerate(items))
+    return text
 
 
 EMPTY_TEXT = Text({})
