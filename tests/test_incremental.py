@@ -120,6 +120,13 @@ class Site:
             text = text.replace("\ntitle:", f'\nareas: ["{69000 + pick % 7}", "13"]\ntitle:', 1)
         path.write_text(text, encoding="utf-8")
 
+    def _rename(self, chosen, pick: int) -> None:
+        """A service's name changes in site.yaml: every line that names it."""
+        path = self.root / "content" / "site.yaml"
+        path.write_text(path.read_text("utf-8").replace(
+            "{fr: Fibre, en: Fibre broadband}", f"{{fr: Fibre {self.count}, en: Fibre broadband}}"),
+            encoding="utf-8")
+
     def _later(self, chosen, pick: int) -> None:
         self.now += timedelta(hours=pick % 30 + 1)
 
@@ -177,6 +184,10 @@ KNOWN = {
     # an incident's texts in another language (the example's are all translated: one is
     # taken away first): its pages, the lists that name it
     "a translation added": [("untranslate", 0), ("translate", 0)],
+    # a list's line of an incident is kept by its state (web/lines.py): each thing a line
+    # shows changes once, the moment pages listing it rendered again each time
+    "a list's lines": [("new", 0), ("update", 0), ("areas", 1), ("rename", 0),
+                       ("untranslate", 0), ("translate", 0), ("resolve", 0), ("later", 1)],
 }
 
 

@@ -168,7 +168,13 @@ def on_every_core(app: Flask, todo: list[Output], workers: int | None,
         min(shares, key=len).extend(members)
     _preload(app.extensions["statuspage"].get())
     work = [[todo[n] for n in share] for share in shares]
-    done = forked_map(lambda number: batch(app, work[number]), workers)
+
+    def in_worker(number: int) -> list[T]:
+        # The lines a worker would keep die with it (``web/lines.py``): none kept.
+        app.extensions["statuspage.settled"].lines = None
+        return batch(app, work[number])
+
+    done = forked_map(in_worker, workers)
     results: list = [None] * len(todo)
     for share, share_results in zip(shares, done, strict=True):
         for number, result in zip(share, share_results, strict=True):

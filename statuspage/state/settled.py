@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 SLACK = 3  # views kept per incident of the site, past which all are forgotten
 DAYS_KEPT = 20_000  # days of uptime kept (a few builds' worth of services × 90 days)
+LINES_KEPT = 50_000  # lists' lines kept (a few builds of a large site's moment pages)
 
 
 class Settled:
@@ -35,6 +36,10 @@ class Settled:
         self.days: dict[tuple, object] = {}  # a component's day of uptime, by its spans
         self.keys: dict[tuple, tuple] = {}  # each file of the site's key, by what it showed
         self.last: tuple | None = None  # (incidents, now, grace, views): the last views_at
+        # What the pages made of a view's state: a list's line of one incident, by that
+        # state and what else the line shows (``web/lines.py``). None: none kept (in a
+        # forked worker, whose additions would die with it).
+        self.lines: dict[tuple, object] | None = {}
 
     def view(self, incident: Incident, now: datetime,
              grace: timedelta) -> IncidentView | None:
@@ -55,3 +60,5 @@ class Settled:
             self.kept.clear()
         if len(self.days) > DAYS_KEPT:
             self.days.clear()
+        if self.lines is not None and len(self.lines) > LINES_KEPT:
+            self.lines.clear()

@@ -22,6 +22,7 @@ import math
 import mimetypes
 import re
 import unicodedata
+from functools import partial
 
 from flask import Response, abort, g, render_template, request, url_for
 
@@ -31,6 +32,7 @@ from statuspage.model import ComponentStatus, Text, _
 from statuspage.state import status
 from statuspage.state.status import Indicator
 from statuspage.web import api, languages
+from statuspage.web.lines import kept
 from statuspage.web.registry import Files
 
 JS = "text/javascript"  # RFC 9239; Python before 3.12 says application/javascript
@@ -102,8 +104,8 @@ def banner_data() -> dict:
     items = []
     for kind, found in (("incident", g.snap.open_incidents),
                         ("maintenance", g.snap.active_maintenance)):
-        for incident in found:
-            items.append(_item(kind, incident))
+        for incident in found:  # (each a function of its view alone: kept by its state)
+            items.append(kept(f"banner {kind}", incident, partial(_item, kind, incident)))
     translations = languages.language().translations
     return {"lang": g.lang, "label": languages.translate(REGION), "more": languages.translate(MORE),
             "components": [c.id for c in g.site.config.components], "items": items,

@@ -30,6 +30,7 @@ from statuspage.state import announcements as channels
 from statuspage.state import status
 from statuspage.web import headline
 from statuspage.web.calling import DirectContext
+from statuspage.web.lines import line
 from statuspage.web.links import asset_url, link, links
 from statuspage.web.links import public_url as public_url  # what the outputs call
 
@@ -104,6 +105,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["asset_url"] = asset_url
     app.jinja_env.globals["url_for"] = link
     app.jinja_env.globals["fragment"] = fragment
+    app.jinja_env.globals["line"] = line
     app.extensions["statuspage.links"] = {}
     app.context_processor(helpers)
 

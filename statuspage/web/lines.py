@@ -1,0 +1,49 @@
+"""What a page shows of one incident alone (a list's line: ``history_line``,
+``incident_line``, ``maintenance_line``; the banner's item), kept from one build to the
+next by what it shows.
+
+A line shows its incident as the view's ``state`` has it (the incident's files, its
+status, its end, its promise), in the page's language, with the site's words and
+addresses; never the moment. The same state, language, site and address give the same
+bytes, which the builder's keys count on already: a page is kept while the states it shows
+stay the same. A daemon renders its moment pages (this month's history, each service's
+page, the places, what is in progress) again at each build, each listing every open
+incident: each line is now made once per state, not once per page and build. So is each
+item of the banner (``embed.py``), which has no words but the incident's own and the
+language's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask import current_app, g, request
+from jinja2 import pass_context
+from markupsafe import Markup
+
+from statuspage.state.view import IncidentView
+
+T = TypeVar("T")
+
+
+@pass_context
+def line(context, macro, view: IncidentView) -> Markup:
+    """``macro(view)``, kept by the view's state and what else the line shows."""
+    return kept(macro.name, view, lambda: macro(view))
+
+
+def kept(what: str, view: IncidentView, make: Callable[[], T]) -> T:
+    """``make()``: what ``what`` shows of ``view`` alone in the request's language, kept in
+    the caller's ``Settled`` (the app's) by the view's state, the site and the address."""
+    found = current_app.extensions["statuspage.settled"].lines
+    state = view.state
+    if found is None or state is None:  # (None: an incident not read from files)
+        return make()
+    site = g.site
+    key = (what, state, g.lang, site.digest, site.config.url, request.script_root,
+           current_app.config["STATUSPAGE_EDITION"].name)
+    made = found.get(key)
+    if made is None:
+        made = found[key] = make()
+    return made
