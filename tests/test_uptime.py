@@ -136,3 +136,23 @@ def test_each_day_has_the_spans_that_overlap_it():
             if rng.random() < 0.3 else None
         assert uptime_days(spans, site, now, days, since) == \
             _days_one_by_one(spans, site, now, days, since), trial
+
+
+def test_an_open_incident_s_past_days_are_worked_out_once(site_dir):
+    """A caller that builds again and again (its ``Settled``) works out again only today's
+    figure of each service when time passes: an open incident's span ends at each build's
+    moment, which changes no past day."""
+    from statuspage.content.loader import load_site
+    from statuspage.state.settled import Settled
+
+    loaded, memory = load_site(site_dir), Settled()
+    start = datetime(2026, 11, 29, 12, 0, tzinfo=PARIS)  # the fibre outage open 3 days
+    first = Snapshot(loaded, start, memory)
+    bars = {c.id: first.uptime(c.id) for c in loaded.config.components}
+    assert any(d.incidents for d in bars["fibre"][:-1])  # past days the outage weighs on
+    known = dict(memory.days)
+    later = Snapshot(loaded, start + timedelta(minutes=1), memory)
+    again = {c.id: later.uptime(c.id) for c in loaded.config.components}
+    assert {c: days[:-1] for c, days in again.items()} == \
+        {c: days[:-1] for c, days in bars.items()}
+    assert len(memory.days) - len(known) <= len(loaded.config.components)  # today, at most

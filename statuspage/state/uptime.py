@@ -95,7 +95,10 @@ def uptime_days(spans: list[tuple], site: Site, now: datetime, days: int,
         if memo is None:
             result.append(_day(day, day_start, day_end, here))
             continue
-        found = memo.get(held := (day, day_start, day_end, tuple(here)))
+        # By its spans as the day sees them: an open incident's span ends at each build's
+        # moment, which changes no past day's figure.
+        found = memo.get(held := (day, day_start, day_end, tuple(
+            (max(start, day_start), min(end, day_end), *rest) for start, end, *rest in here)))
         if found is None:
             found = memo[held] = _day(day, day_start, day_end, here)
         result.append(found)
