@@ -125,7 +125,10 @@ def test_workers_of_a_killed_build_die_with_it(site_dir):
             build.kill()
             build.wait()
     # The kernel sends a worker its SIGKILL as the build exits, before the build can be
-    # reaped: by now each is gone or cannot run again (else it goes on with its share).
+    # reaped: each is gone or cannot run again (else it goes on with its share). One that
+    # had not yet asked for it (a loaded machine may not have run it since the fork) finds
+    # its parent gone as soon as it runs, and ends: waited for, a few seconds at most.
+    _poll(lambda: "running" not in {_state(pid) for pid in workers}, 10)
     states = {pid: _state(pid) for pid in workers}
     for pid in workers:
         if _state(pid) == "running":
