@@ -116,7 +116,8 @@ class Daemon:
         self._stopping = False
         self._pending: list[str] = []
         self._poll_lock = threading.Lock()
-        self._files: dict[str, object] = {}  # the last full look's
+        self._found: sources.Found | None = None  # the last look's, full or updated
+        self._files: dict[str, object] = {}  # the last look's map (sources.look)
         self._glanced: dict[str, object] = {}  # the last glance's
         self._looks = 0
         self.reminders = Reminders(self._out, options.on_overdue)
@@ -159,6 +160,7 @@ class Daemon:
         self.claim()
         self._glanced = glance(self.root)  # before the look: a change between is seen
         found, self._files = sources.look(self.root)
+        self._found = found
         for edition in self.editions:
             edition.found = found
         self.scheduler.start(paused=paused)
@@ -252,26 +254,34 @@ class Daemon:
 
     def look(self) -> None:
         """The look every second: a full look (``poll``) when the system does not report
-        changes, else only when a glance at the folders finds one, and every
-        ``FULL_EVERY`` looks (for an edit in place it did not report)."""
+        changes and every ``FULL_EVERY`` looks (for an edit in place it did not report),
+        else a poll only when a glance at the folders finds a change."""
         with self._poll_lock:
             self._looks += 1
-            seen = glance(self.root)
-            full = seen != self._glanced or self._looks % FULL_EVERY == 0 \
-                or not self._watcher.reports()
-        if full:
-            self.poll()
+            full = self._looks % FULL_EVERY == 0 or not self._watcher.reports()
+            changed = full or glance(self.root) != self._glanced
+        if changed:
+            self.poll(full)
         else:
             self._check_outputs()
 
-    def poll(self) -> None:
-        """Compare the content files' names, times, sizes and inodes with the last look."""
+    def poll(self, full: bool = False) -> None:
+        """Compare the content files' names, times, sizes and inodes with the last look:
+        those the system reported changed only, while it names them (``Watcher.take``),
+        unless ``full``; else all."""
         with self._poll_lock:
+            labels = self._watcher.take()  # first: a change reported after wakes a poll
             self._glanced = glance(self.root)  # before the look: a change between is seen
-            found, files = sources.look(self.root)
-            changed = sorted(name for name in files.keys() | self._files.keys()
-                             if files.get(name) != self._files.get(name))
-            self._files = files
+            looked = None
+            if labels is not None and not full and self._found is not None \
+                    and self._watcher.reports():
+                looked = sources.update(self.root, (self._found, self._files), labels)
+            if looked is None:
+                labels = None
+                looked = sources.look(self.root)
+            found, files = looked
+            changed = sources.differences(self._files, files, labels)
+            self._found, self._files = found, files
         if changed:
             for edition in self.editions:
                 edition.found = found
