@@ -158,6 +158,7 @@ class Daemon:
         """Claim the output, watch the files, start the scheduler (``paused``: jobs are
         planned, none run), then build once."""
         self.claim()
+        self._watcher.start()  # before the first look: what changes after it is reported
         self._glanced = glance(self.root)  # before the look: a change between is seen
         found, self._files = sources.look(self.root)
         self._found = found
@@ -172,7 +173,6 @@ class Daemon:
         self.scheduler.add_job(self.request, IntervalTrigger(seconds=self.every.total_seconds(),
                                                              timezone=UTC),
                                args=(every,), id="every", name=every, coalesce=True)
-        self._watcher.start()
         self.request("start")
 
     def stop(self) -> None:
@@ -255,25 +255,27 @@ class Daemon:
     def look(self) -> None:
         """The look every second: a full look (``poll``) when the system does not report
         changes and every ``FULL_EVERY`` looks (for an edit in place it did not report),
-        else a poll only when a glance at the folders finds a change."""
+        else a look at what it reported only when a glance at the folders finds a change."""
         with self._poll_lock:
             self._looks += 1
             full = self._looks % FULL_EVERY == 0 or not self._watcher.reports()
-            changed = full or glance(self.root) != self._glanced
-        if changed:
-            self.poll(full)
+            glanced = not full and glance(self.root) != self._glanced
+        if full or glanced:
+            self.poll(reported=glanced)
         else:
             self._check_outputs()
 
-    def poll(self, full: bool = False) -> None:
-        """Compare the content files' names, times, sizes and inodes with the last look:
-        those the system reported changed only, while it names them (``Watcher.take``),
-        unless ``full``; else all."""
+    def poll(self, reported: bool = False) -> None:
+        """Compare the content files' names, times, sizes and inodes with the last look.
+
+        ``reported``: a look the system's reports asked for (``_wake``, a glance): while
+        it names the files that changed (``Watcher.take``), only they are looked at again
+        (``sources.update``); else, and without ``reported``, every file is."""
         with self._poll_lock:
             labels = self._watcher.take()  # first: a change reported after wakes a poll
             self._glanced = glance(self.root)  # before the look: a change between is seen
             looked = None
-            if labels is not None and not full and self._found is not None \
+            if reported and labels is not None and self._found is not None \
                     and self._watcher.reports():
                 looked = sources.update(self.root, (self._found, self._files), labels)
             if looked is None:
@@ -302,11 +304,12 @@ class Daemon:
         unless one is already coming. Two may run, as with the looks every second: the look
         that found the last change builds in its own job, and a change saved meanwhile is
         then left for the build after it by a second look."""
-        if self._stopping:
-            return
+        if self._stopping or not self.scheduler.running:
+            return  # not yet running: its first look is still to come
         try:
             self.scheduler.add_job(self.poll, DateTrigger(datetime.now(UTC) + WAKE),
-                                   id=WOKEN, name="a content file changed",
+                                   kwargs={"reported": True}, id=WOKEN,
+                                   name="a content file changed",
                                    max_instances=2, misfire_grace_time=None)
         except ConflictingIdError:
             pass

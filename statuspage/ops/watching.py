@@ -70,6 +70,8 @@ class Watcher(FileSystemEventHandler):
             self._observer = observer
             for folder in WATCHED:
                 self._watch(folder.name)
+            with self._lock:  # from here on, every change is reported (the watches begin)
+                self._changed = set()
             observer.start()
         except OSError as err:
             self._observer = None
@@ -110,10 +112,10 @@ class Watcher(FileSystemEventHandler):
         """The labels (``incidents/<name>``) of the content files reported changed since
         the last take, or None when a look at everything is due: a change it could not
         name as one such file (in content/, of incidents/ itself, of a folder in it, a
-        watch refused, events lost), or none taken yet (changes before the watch began)."""
+        watch refused, events lost), or when it does not watch."""
         with self._lock:
             changed, self._changed = self._changed, set()
-        return changed
+        return changed if self._observer is not None else None
 
     def _reported(self, labels: list[str] | None) -> None:
         with self._lock:
@@ -130,7 +132,8 @@ class Watcher(FileSystemEventHandler):
             self._reported(None)
             return
         paths = [Path(os.fsdecode(p)) for p in (event.src_path, event.dest_path) if p]
-        content, labels = False, []  # type: bool, list[str] | None
+        content = False
+        labels: list[str] | None = []  # None: a change not named by one content file
         for path in paths:
             try:
                 parts = path.relative_to(self.root).parts
