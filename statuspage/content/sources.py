@@ -6,6 +6,10 @@ Hidden files (an editor's lock, the CLI's temporary files) and other extensions 
 content. A name that looks like markdown but is not ``.md`` is an error (it would be
 silently skipped); links that lead nowhere, FIFOs and devices are skipped with a warning,
 never opened, so nothing here can block.
+
+The daemon's ``look`` at them is a ``scan`` and a map of what changes when content does;
+``update`` brings a look up to date for the few files the system reported changed,
+judging each as ``scan`` does (``_classify``), the other sources kept as they were.
 """
 
 from __future__ import annotations

@@ -46,8 +46,9 @@ from statuspage.ops.watching import Watcher, glance
 log = logging.getLogger("statuspage.ops.daemon")
 
 POLL = timedelta(seconds=1)  # how often content files are looked at
-# While the system reports changes, one look in this many goes over every file; the others
-# glance at the folders (``watching.glance``).
+# While the system reports changes, one look in this many goes over every file (for an edit
+# it did not report); the others glance at the folders (``watching.glance``), and the looks
+# its reports ask for look at the files it named.
 FULL_EVERY = 30
 # From a change the system reports to the look it wakes: the other writes of one save (a
 # temporary file renamed, an editor's backup) come within it, and are seen by that look.

@@ -7,6 +7,13 @@ one-second looks. What is not content wakes nothing: reads, hidden files
 (``files.write_atomic``'s temporaries, editors' swap files, which ``sources.stamps``
 skips too), and the rest of the site's folder (the builds, their cache, a log).
 
+The watcher also keeps the labels (``incidents/<name>``) of the files it reported since
+the daemon last took them (``take``; both ends of a move, but a hidden one), and the
+look it wakes looks again at those files only (``sources.update``), not at each of
+100,000s. A change it cannot name as one such file (in ``content/``, of ``incidents/``
+itself, of a folder in it, events lost, a watch refused) asks for a look at every file.
+The watches begin before the daemon's first look, so every change after it is reported.
+
 The looks every second stay, for what the system does not report (a network file system,
 a watch it refused), but while it reports they only ``glance``: at ``incidents/``'s own
 stamp, which a file added, removed or renamed into it changes (a save by rename does),
