@@ -174,6 +174,7 @@ class Daemon:
         self.scheduler.add_job(self.request, IntervalTrigger(seconds=self.every.total_seconds(),
                                                              timezone=UTC),
                                args=(every,), id="every", name=every, coalesce=True)
+        self._wake()  # for what the system reported during the first look, if anything
         self.request("start")
 
     def stop(self) -> None:
