@@ -280,7 +280,8 @@ def update(root: Path, before: tuple[Found, dict[str, object]], labels: set[str]
     found, files = before
     folder = str(root / INCIDENTS_DIR)
     try:
-        if found.folder is not None or not stat.S_ISDIR(os.stat(folder).st_mode):
+        if found.folder is not None or not stat.S_ISDIR(os.stat(folder).st_mode) \
+                or not os.access(folder, os.R_OK | os.X_OK):  # as scandir would list it
             return None
     except OSError:
         return None
