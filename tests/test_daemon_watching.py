@@ -106,3 +106,30 @@ def test_an_edit_the_system_does_not_report_is_found_at_the_full_look(site_dir, 
         assert builds == ["built"]
     finally:
         daemon.stop()
+
+
+def test_a_save_reported_during_the_first_look_is_looked_at(site_dir, monkeypatch, caplog):
+    """The first look runs before the scheduler does: what the system reports meanwhile
+    is looked at once it runs, not at the full look half a minute later."""
+    caplog.set_level(logging.INFO, logger="statuspage.ops.daemon")
+    monkeypatch.chdir(site_dir)
+    monkeypatch.setattr(daemon_module, "POLL", timedelta(hours=1))
+    path = site_dir / "incidents" / f"{FIBRE}.md"
+    look = sources.look
+
+    def first(root):
+        looked = look(root)
+        monkeypatch.setattr(sources, "look", look)
+        path.write_text(path.read_text("utf-8").replace(SENTENCE, "Une fibre"), "utf-8")
+        time.sleep(0.3)  # reported, while the look is not yet over
+        return looked
+
+    monkeypatch.setattr(sources, "look", first)
+    daemon = Daemon(site_dir, clock=lambda: datetime(2027, 1, 1, tzinfo=PARIS),
+                    build=real_build)
+    daemon.start()
+    try:
+        wait_for(lambda: any(f"(incidents/{FIBRE}.md changed)" in r.getMessage()
+                             for r in caplog.records), 5, "the save looked at")
+    finally:
+        daemon.stop()

@@ -121,6 +121,7 @@ class Daemon:
         self._files: dict[str, object] = {}  # the last look's map (sources.look)
         self._glanced: dict[str, object] = {}  # the last glance's
         self._looks = 0
+        self._early = False  # a change reported before the scheduler ran
         self.reminders = Reminders(self._out, options.on_overdue)
         self._watcher = Watcher(root, self._wake)
         self._generations = collector.Generations()
@@ -174,7 +175,10 @@ class Daemon:
         self.scheduler.add_job(self.request, IntervalTrigger(seconds=self.every.total_seconds(),
                                                              timezone=UTC),
                                args=(every,), id="every", name=every, coalesce=True)
-        self._wake()  # for what the system reported during the first look, if anything
+        with self._lock:
+            early, self._early = self._early, False
+        if early:  # the system reported a change during the first look: look again
+            self._wake()
         self.request("start")
 
     def stop(self) -> None:
@@ -306,8 +310,10 @@ class Daemon:
         unless one is already coming. Two may run, as with the looks every second: the look
         that found the last change builds in its own job, and a change saved meanwhile is
         then left for the build after it by a second look."""
-        if self._stopping or not self.scheduler.running:
-            return  # not yet running: its first look is still to come
+        with self._lock:  # before the scheduler runs: woken again once it does (start)
+            early = self._early = not self.scheduler.running
+        if self._stopping or early:
+            return
         try:
             self.scheduler.add_job(self.poll, DateTrigger(datetime.now(UTC) + WAKE),
                                    kwargs={"reported": True}, id=WOKEN,
