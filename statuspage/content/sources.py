@@ -6,11 +6,18 @@ Hidden files (an editor's lock, the CLI's temporary files) and other extensions 
 content. A name that looks like markdown but is not ``.md`` is an error (it would be
 silently skipped); links that lead nowhere, FIFOs and devices are skipped with a warning,
 never opened, so nothing here can block.
+
+The daemon's ``look`` at them is a ``scan`` and a map of what changes when content does;
+``update`` brings a look up to date for the few files the system reported changed,
+judging each as ``scan`` does (``_classify``), the other sources kept as they were.
 """
 
 from __future__ import annotations
 
+import bisect
 import errno
+import functools
+import itertools
 import os
 import queue
 import stat
@@ -62,7 +69,6 @@ def scan(root: Path) -> Found:
     """Every content file of ``root/incidents``, sorted by name, with what is wrong."""
     folder = root / INCIDENTS_DIR
     found = Found([], [], [])
-    prefix = f"{INCIDENTS_DIR}/"
     try:
         entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
     except OSError as err:
@@ -70,42 +76,49 @@ def scan(root: Path) -> Found:
         found.errors.append(found.folder)
         return found
     for entry in entries:  # strings, not pathlib: this runs for each of 10,000s of files
-        name = entry.name
-        label = prefix + name
-        if name.startswith("."):
-            continue  # hidden: an editor's lock file, the CLI's temporary files
+        _classify(found, entry.name, entry.path, entry.stat)
+    return found
+
+
+PREFIX = f"{INCIDENTS_DIR}/"  # of a content file's label
+
+
+def _classify(found: Found, name: str, path: str, info: Callable[[], os.stat_result]) -> None:
+    """Add to ``found`` what the entry ``name`` of incidents/ is: a Source, an error, a
+    warning, or nothing. ``info`` stats it, following a link as opening it would. (The
+    one judge of an entry, for ``scan`` and for ``update`` alike.)"""
+    label = PREFIX + name
+    if name.startswith("."):
+        return  # hidden: an editor's lock file, the CLI's temporary files
+    if not name.endswith(".md"):
         lower = name.lower()
-        if not name.endswith(".md"):
-            if lower.endswith(MARKDOWN_LIKE):
-                stem = name[: len(name) - len(next(e for e in MARKDOWN_LIKE
-                                                   if lower.endswith(e)))]
-                found.errors.append(Problem(label, 1, "not read: content files end in .md; "
-                                            f"rename it {stem}.md"))
-            continue
-        try:
-            info = entry.stat()  # follows a link, as opening it would
-        except OSError as err:
-            if err.errno in NOWHERE:
-                found.warnings.append(Problem(label, 1, f"skipped: {_reason(err)} (a link "
-                                              "to nothing, or a loop of links?)"))
-            else:  # there, but not to be looked at (a folder without x): not to leave out
-                hint = ACCESS if err.errno in (errno.EACCES, errno.EPERM) else ""
-                found.folder = Problem(label, 1, f"cannot be read: {_reason(err)}{hint}")
-                found.errors.append(found.folder)
-            continue
-        if stat.S_ISDIR(info.st_mode):
-            found.errors.append(Problem(label, 1, "is a folder, not a content file: rename or "
-                                        "remove it"))
-            continue
-        if not stat.S_ISREG(info.st_mode):
-            found.warnings.append(Problem(label, 1, "skipped: not a regular file (a FIFO, a "
-                                          "device or a socket)"))
-            continue
+        if lower.endswith(MARKDOWN_LIKE):
+            stem = name[: len(name) - len(next(e for e in MARKDOWN_LIKE if lower.endswith(e)))]
+            found.errors.append(Problem(label, 1, "not read: content files end in .md; "
+                                        f"rename it {stem}.md"))
+        return
+    try:
+        status = info()
+    except OSError as err:
+        if err.errno in NOWHERE:
+            found.warnings.append(Problem(label, 1, f"skipped: {_reason(err)} (a link "
+                                          "to nothing, or a loop of links?)"))
+        else:  # there, but not to be looked at (a folder without x): not to leave out
+            hint = ACCESS if err.errno in (errno.EACCES, errno.EPERM) else ""
+            found.folder = Problem(label, 1, f"cannot be read: {_reason(err)}{hint}")
+            found.errors.append(found.folder)
+        return
+    if stat.S_ISDIR(status.st_mode):
+        found.errors.append(Problem(label, 1, "is a folder, not a content file: rename or "
+                                    "remove it"))
+    elif not stat.S_ISREG(status.st_mode):
+        found.warnings.append(Problem(label, 1, "skipped: not a regular file (a FIFO, a "
+                                      "device or a socket)"))
+    else:
         stem = name[:-3]
         base, _, lang = stem.rpartition(".")
-        found.sources.append(Source(entry.path, label, base or stem, lang if base else None,
-                                    _stamp(info)))
-    return found
+        found.sources.append(Source(path, label, base or stem, lang if base else None,
+                                    _stamp(status)))
 
 
 def _folder_problem(err: OSError) -> Problem:
@@ -244,12 +257,109 @@ def look(root: Path) -> tuple[Found, dict[str, object]]:
     """What the daemon looks at every second: the content files as ``scan`` finds them
     (a load may start from this look instead of scanning again: a scan of a large site is
     not free), and what changes when content changes: each content file's
-    stamp, every file of ``content/``, and what the scan found wrong, by path."""
+    stamp, every file of ``content/`` (first: ``update`` finds them there without going
+    over 100,000s of keys), and what the scan found wrong, by path."""
     found = scan(root)
     seen: dict[str, object] = dict(stamps(root, folders=(SITE_FILE.parent,)))
-    seen.update((source.label, source.stamp) for source in found.sources)
-    seen.update((problem.path, problem.message) for problem in (*found.errors, *found.warnings))
+    seen.update(_seen(found))
     return found, seen
+
+
+def _seen(found: Found) -> list[tuple[str, object]]:
+    return [*((source.label, source.stamp) for source in found.sources),
+            *((problem.path, problem.message) for problem in (*found.errors, *found.warnings))]
+
+
+def update(root: Path, before: tuple[Found, dict[str, object]], labels: set[str]
+           ) -> tuple[Found, dict[str, object]] | None:
+    """The look ``before`` brought up to date for the content files ``labels`` name (those
+    the system reported changed): each looked at again as ``scan`` would, every other
+    Source kept (the same object: a load knows an unchanged file by it), and ``content/``
+    looked at again. None when only a full ``look`` will do: incidents/ cannot be listed,
+    a file cannot be looked at, or a label names no entry of incidents/."""
+    found, files = before
+    folder = str(root / INCIDENTS_DIR)
+    try:
+        if found.folder is not None or not stat.S_ISDIR(os.stat(folder).st_mode) \
+                or not os.access(folder, os.R_OK | os.X_OK):  # as scandir would list it
+            return None
+    except OSError:
+        return None
+    fresh = Found([], [], [])
+    for label in labels:
+        name = label[len(PREFIX):]
+        if not label.startswith(PREFIX) or not name or "/" in name:
+            return None
+        path = os.path.join(folder, name)  # as scandir makes it
+        try:
+            os.lstat(path)
+        except FileNotFoundError:
+            continue  # gone: nothing to see
+        except OSError:
+            return None
+        _classify(fresh, name, path, functools.partial(os.stat, path))
+        if fresh.folder is not None:
+            return None
+    return _merged(found, fresh, labels), _updated(root, files, fresh, labels)
+
+
+def _merged(found: Found, fresh: Found, labels: set[str]) -> Found:
+    """``found`` with what ``fresh`` found of ``labels`` instead, in scan's order."""
+    kept = list(found.sources)
+    for label in labels:
+        at = bisect.bisect_left(kept, label, key=_label)
+        if at < len(kept) and kept[at].label == label:
+            del kept[at]
+    for source in fresh.sources:
+        bisect.insort(kept, source, key=_label)
+    return Found(kept, _problems(found.errors, fresh.errors, labels),
+                 _problems(found.warnings, fresh.warnings, labels))
+
+
+def _problems(old: list[Problem], new: list[Problem], labels: set[str]) -> list[Problem]:
+    return sorted([*(problem for problem in old if problem.path not in labels), *new],
+                  key=_path)
+
+
+def _label(source: Source) -> str:
+    return source.label
+
+
+def _path(problem: Problem) -> str:
+    return problem.path
+
+
+def _updated(root: Path, files: dict[str, object], fresh: Found, labels: set[str]
+             ) -> dict[str, object]:
+    """``look``'s map of ``files`` with ``fresh`` for ``labels``, content/ looked at again
+    (and kept first)."""
+    content = stamps(root, folders=(SITE_FILE.parent,))
+    seen: dict[str, object] = dict(content)
+    seen.update(files)
+    seen.update(content)
+    for key in set(_content(files)) - content.keys():
+        del seen[key]
+    for label in labels:
+        seen.pop(label, None)
+    seen.update(_seen(fresh))
+    return seen
+
+
+def _content(files: dict[str, object]) -> list[str]:
+    """The keys of content/'s files in a ``look``'s map (they come first)."""
+    return list(itertools.takewhile(lambda key: key.startswith(CONTENT), files))
+
+
+CONTENT = f"{SITE_FILE.parent}/"
+
+
+def differences(before: dict[str, object], after: dict[str, object],
+                labels: set[str] | None = None) -> list[str]:
+    """What differs between two looks' maps, sorted; with ``labels``, ``after`` being
+    ``before`` brought up to date for them (``update``), only they and content/ can."""
+    keys = before.keys() | after.keys() if labels is None else \
+        labels.union(_content(before), _content(after))
+    return sorted(key for key in keys if before.get(key) != after.get(key))
 
 
 def stamps(root: Path, folders: tuple[Path, ...] = (SITE_FILE.parent, INCIDENTS_DIR)

@@ -46,8 +46,9 @@ from statuspage.ops.watching import Watcher, glance
 log = logging.getLogger("statuspage.ops.daemon")
 
 POLL = timedelta(seconds=1)  # how often content files are looked at
-# While the system reports changes, one look in this many goes over every file; the others
-# glance at the folders (``watching.glance``).
+# While the system reports changes, one look in this many goes over every file (for an edit
+# it did not report); the others glance at the folders (``watching.glance``), and the looks
+# its reports ask for look at the files it named.
 FULL_EVERY = 30
 # From a change the system reports to the look it wakes: the other writes of one save (a
 # temporary file renamed, an editor's backup) come within it, and are seen by that look.
@@ -116,9 +117,11 @@ class Daemon:
         self._stopping = False
         self._pending: list[str] = []
         self._poll_lock = threading.Lock()
-        self._files: dict[str, object] = {}  # the last full look's
+        self._found: sources.Found | None = None  # the last look's, full or updated
+        self._files: dict[str, object] = {}  # the last look's map (sources.look)
         self._glanced: dict[str, object] = {}  # the last glance's
         self._looks = 0
+        self._early = False  # a change reported before the scheduler ran
         self.reminders = Reminders(self._out, options.on_overdue)
         self._watcher = Watcher(root, self._wake)
         self._generations = collector.Generations()
@@ -157,8 +160,10 @@ class Daemon:
         """Claim the output, watch the files, start the scheduler (``paused``: jobs are
         planned, none run), then build once."""
         self.claim()
+        self._watcher.start()  # before the first look: what changes after it is reported
         self._glanced = glance(self.root)  # before the look: a change between is seen
         found, self._files = sources.look(self.root)
+        self._found = found
         for edition in self.editions:
             edition.found = found
         self.scheduler.start(paused=paused)
@@ -170,7 +175,10 @@ class Daemon:
         self.scheduler.add_job(self.request, IntervalTrigger(seconds=self.every.total_seconds(),
                                                              timezone=UTC),
                                args=(every,), id="every", name=every, coalesce=True)
-        self._watcher.start()
+        with self._lock:
+            early, self._early = self._early, False
+        if early:  # the system reported a change during the first look: look again
+            self._wake()
         self.request("start")
 
     def stop(self) -> None:
@@ -252,26 +260,36 @@ class Daemon:
 
     def look(self) -> None:
         """The look every second: a full look (``poll``) when the system does not report
-        changes, else only when a glance at the folders finds one, and every
-        ``FULL_EVERY`` looks (for an edit in place it did not report)."""
+        changes and every ``FULL_EVERY`` looks (for an edit in place it did not report),
+        else a look at what it reported only when a glance at the folders finds a change."""
         with self._poll_lock:
             self._looks += 1
-            seen = glance(self.root)
-            full = seen != self._glanced or self._looks % FULL_EVERY == 0 \
-                or not self._watcher.reports()
-        if full:
-            self.poll()
+            full = self._looks % FULL_EVERY == 0 or not self._watcher.reports()
+            glanced = not full and glance(self.root) != self._glanced
+        if full or glanced:
+            self.poll(reported=glanced)
         else:
             self._check_outputs()
 
-    def poll(self) -> None:
-        """Compare the content files' names, times, sizes and inodes with the last look."""
+    def poll(self, reported: bool = False) -> None:
+        """Compare the content files' names, times, sizes and inodes with the last look.
+
+        ``reported``: a look the system's reports asked for (``_wake``, a glance): while
+        it names the files that changed (``Watcher.take``), only they are looked at again
+        (``sources.update``); else, and without ``reported``, every file is."""
         with self._poll_lock:
+            labels = self._watcher.take()  # first: a change reported after wakes a poll
             self._glanced = glance(self.root)  # before the look: a change between is seen
-            found, files = sources.look(self.root)
-            changed = sorted(name for name in files.keys() | self._files.keys()
-                             if files.get(name) != self._files.get(name))
-            self._files = files
+            looked = None
+            if reported and labels is not None and self._found is not None \
+                    and self._watcher.reports():
+                looked = sources.update(self.root, (self._found, self._files), labels)
+            if looked is None:
+                labels = None
+                looked = sources.look(self.root)
+            found, files = looked
+            changed = sources.differences(self._files, files, labels)
+            self._found, self._files = found, files
         if changed:
             for edition in self.editions:
                 edition.found = found
@@ -292,11 +310,14 @@ class Daemon:
         unless one is already coming. Two may run, as with the looks every second: the look
         that found the last change builds in its own job, and a change saved meanwhile is
         then left for the build after it by a second look."""
-        if self._stopping:
+        with self._lock:  # before the scheduler runs: woken again once it does (start)
+            early = self._early = not self.scheduler.running
+        if self._stopping or early:
             return
         try:
             self.scheduler.add_job(self.poll, DateTrigger(datetime.now(UTC) + WAKE),
-                                   id=WOKEN, name="a content file changed",
+                                   kwargs={"reported": True}, id=WOKEN,
+                                   name="a content file changed",
                                    max_instances=2, misfire_grace_time=None)
         except ConflictingIdError:
             pass

@@ -7,6 +7,13 @@ one-second looks. What is not content wakes nothing: reads, hidden files
 (``files.write_atomic``'s temporaries, editors' swap files, which ``sources.stamps``
 skips too), and the rest of the site's folder (the builds, their cache, a log).
 
+The watcher also keeps the labels (``incidents/<name>``) of the files it reported since
+the daemon last took them (``take``; both ends of a move, but a hidden one), and the
+look it wakes looks again at those files only (``sources.update``), not at each of
+100,000s. A change it cannot name as one such file (in ``content/``, of ``incidents/``
+itself, of a folder in it, events lost, a watch refused) asks for a look at every file.
+The watches begin before the daemon's first look, so every change after it is reported.
+
 The looks every second stay, for what the system does not report (a network file system,
 a watch it refused), but while it reports they only ``glance``: at ``incidents/``'s own
 stamp, which a file added, removed or renamed into it changes (a save by rename does),
@@ -19,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -34,6 +42,7 @@ log = logging.getLogger("statuspage.ops.daemon")
 WATCHED = (SITE_FILE.parent, INCIDENTS_DIR)  # each with what it holds, at any depth
 NAMES = {folder.name for folder in WATCHED}
 READS = {"opened", "closed_no_write"}  # a file read (the loader's own reads among them)
+NAMED = {"created", "deleted", "modified", "moved", "closed", "attrib"}  # of a path or two
 
 
 def glance(root: Path) -> dict[str, object]:
@@ -56,6 +65,8 @@ class Watcher(FileSystemEventHandler):
         self.wake = wake
         self._observer: BaseObserver | None = None
         self._watched: dict[str, ObservedWatch] = {}  # folder name → its watch
+        self._lock = threading.Lock()
+        self._changed: set[str] | None = None  # what ``take`` gives; None: everything
 
     def start(self) -> bool:
         """Watch the content folders (and the site's folder, for them appearing); False,
@@ -66,6 +77,8 @@ class Watcher(FileSystemEventHandler):
             self._observer = observer
             for folder in WATCHED:
                 self._watch(folder.name)
+            with self._lock:  # from here on, every change is reported (the watches begin)
+                self._changed = set()
             observer.start()
         except OSError as err:
             self._observer = None
@@ -102,11 +115,32 @@ class Watcher(FileSystemEventHandler):
             except (KeyError, OSError):
                 pass  # its watch went with the folder
 
+    def take(self) -> set[str] | None:
+        """The labels (``incidents/<name>``) of the content files reported changed since
+        the last take, or None when a look at everything is due: a change it could not
+        name as one such file (in content/, of incidents/ itself, of a folder in it, a
+        watch refused, events lost), or when it does not watch."""
+        with self._lock:
+            changed, self._changed = self._changed, set()
+        return changed if self._observer is not None else None
+
+    def _reported(self, labels: list[str] | None) -> None:
+        with self._lock:
+            if labels is None or self._changed is None:
+                self._changed = None
+            else:
+                self._changed.update(labels)
+        self.wake()  # after: the look it wakes takes them
+
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.event_type in READS or (event.is_directory and event.event_type == "modified"):
             return  # a read, or a folder whose entries changed: each entry says which
+        if event.event_type not in NAMED:  # events lost (a full queue), or new to us
+            self._reported(None)
+            return
         paths = [Path(os.fsdecode(p)) for p in (event.src_path, event.dest_path) if p]
         content = False
+        labels: list[str] | None = []  # None: a change not named by one content file
         for path in paths:
             try:
                 parts = path.relative_to(self.root).parts
@@ -114,12 +148,17 @@ class Watcher(FileSystemEventHandler):
                 continue
             if len(parts) == 1:  # in the site's folder: only the content folders count
                 if parts[0] in NAMES:
-                    content = True
-                    self._moved(event, path)
+                    self._moved(event, path)  # watched (again) before its look is due
+                    content, labels = True, None
             elif parts and not any(part.startswith(".") for part in parts):
                 content = True
+                if labels is not None and not event.is_directory and len(parts) == 2 \
+                        and parts[0] == INCIDENTS_DIR.name:
+                    labels.append(f"{INCIDENTS_DIR}/{parts[1]}")
+                else:
+                    labels = None  # content/, a folder, or deeper than a content file
         if content:
-            self.wake()
+            self._reported(labels)
 
     def _moved(self, event: FileSystemEvent, path: Path) -> None:
         """A content folder made, removed or renamed in the site's folder."""
