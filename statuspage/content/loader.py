@@ -223,6 +223,11 @@ class Loader:
     def _chain(self, group: list[sources.Source], config: SiteConfig, config_key: str,
                present: set[str]) -> tuple[Incident | None, list[Problem], list[Problem]]:
         """One incident from its files: the original, then each translation over it."""
+        if len(group) == 1 and group[0].lang is None:  # (most incidents: what follows, at once)
+            cached = self._parsed.get(group[0].label)
+            if cached is not None and cached.key == (config_key, group[0].stamp) \
+                    and not cached.aside:
+                return cached.incident, list(cached.errors), list(cached.warnings)
         errors: list[Problem] = []
         warnings: list[Problem] = []
         steps: list[tuple[sources.Source, tuple]] = []  # each file that makes it, its key
