@@ -144,7 +144,12 @@ def test_a_kept_loader_moves_whom_a_new_loader_moves(site_dir):
     assert site.incident(first).reference != refs.ref_of(first)
     write_incident(site_dir, first, "2026-11-25 09:00", f"ref: {refs.ref_of(first)}\n")
     site = same_as_new()  # set by hand: given first, so the other moves again
-    assert site.incident(second).reference != refs.ref_of(second)
+    mover = site.incident(second)
+    assert mover.reference != refs.ref_of(second)
+    # Its next candidate now pinned by another: it moves on, its own file unchanged.
+    write_incident(site_dir, "2026-11-24-pin", "2026-11-24 10:00", f"ref: {mover.reference}\n")
+    site = same_as_new()
+    assert site.incident(second).reference not in (mover.reference, refs.ref_of(second))
 
 
 def test_two_references_set_alike_by_hand_are_refused_and_ref_settles_it(site_dir):

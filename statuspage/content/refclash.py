@@ -56,8 +56,8 @@ class Moves:
             incident = incidents[incident_id]
             reference = assigned.by_id[incident_id]
             was = self._made.get(incident_id)
-            made[incident_id] = was if was is not None and was[0] is incident else \
-                (incident, replace(incident, ref=reference))
+            made[incident_id] = was if was is not None and was[0] is incident and \
+                was[1].ref == reference else (incident, replace(incident, ref=reference))
             incidents[incident_id] = made[incident_id][1]
             notes.append(Problem(incident.path, 1, (
                 f"reference {refs.ref_of(incident_id)} is taken by {incidents[holder].path}; "
