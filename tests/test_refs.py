@@ -152,6 +152,22 @@ def test_a_kept_loader_moves_whom_a_new_loader_moves(site_dir):
     assert site.incident(second).reference not in (mover.reference, refs.ref_of(second))
 
 
+def test_an_incident_whose_reference_moves_is_built_again(site_dir, tmp_path):
+    """Another incident pins its reference by hand: its own file unchanged, its pages (which
+    show the reference) are built again, as a full build of the same content writes them."""
+    incident_id = "2026-11-25-panne-n"
+    write_incident(site_dir, incident_id, "2026-11-25 10:00")
+    build(site_dir, BuildOptions(now=NOW))
+    pin = f"ref: {refs.ref_of(incident_id).lower()}\n"
+    write_incident(site_dir, "2026-11-24-pin", "2026-11-24 09:00", pin)
+    out = build(site_dir, BuildOptions(now=NOW)).out
+    full = build(site_dir, BuildOptions(out=tmp_path / "full", now=NOW, full=True)).out
+    page = Path("incidents") / incident_id / "index.html"
+    assert (out / page).read_bytes() == (full / page).read_bytes()
+    moved = load_site(site_dir).incident(incident_id).reference
+    assert moved != refs.ref_of(incident_id) and moved in (out / page).read_text("utf-8")
+
+
 def test_two_references_set_alike_by_hand_are_refused_and_ref_settles_it(site_dir):
     first, second = colliding_ids()
     for incident_id in (first, second):

@@ -147,13 +147,14 @@ class IncidentView:
 
     @cached_property
     def state(self) -> str | None:
-        """All its pages show of it: its files (their digest) and its state at the moment;
+        """All its pages show of it: its files (their digest), its reference (which moves
+        when another incident takes it, its files unchanged) and its state at the moment;
         None for an incident not read from files (then nothing is reused)."""
         if not self.incident.digest:
             return None
         return "|".join(str(part) for part in (
-            self.incident.digest, self.status, len(self.updates), self.ended, self.promise,
-            self.late, self.is_open, self.published))
+            self.incident.digest, self.incident.reference, self.status, len(self.updates),
+            self.ended, self.promise, self.late, self.is_open, self.published))
 
     @cached_property
     def times(self) -> Times:
