@@ -554,6 +554,10 @@ def test_stop_waits_for_the_build_in_progress_then_stops_the_scheduler(site_dir,
 
     def slow(root, options, site=None, caches=None):
         calls.append(options.now)
+        # As a real build leaves it: else the look every second finds build/ "missing" and
+        # asks for a build, which the start's own builder may take (and wait in).
+        (root / "build").mkdir(exist_ok=True)
+        (root / "build" / MARKER).touch()
         if len(calls) == 2:
             entered.set()
             release.wait(10)
