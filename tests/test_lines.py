@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from conftest import NOW
+from test_incremental import tree
 
+from statuspage.content.edition import DESK, PUBLIC
 from statuspage.content.loader import Loader
 from statuspage.freeze.build import BuildOptions, build
 from statuspage.freeze.caches import Caches
+from statuspage.state.settled import Settled
 
 
 def test_the_moment_pages_lines_are_made_once_across_builds(example_dir):
@@ -24,3 +28,23 @@ def test_the_moment_pages_lines_are_made_once_across_builds(example_dir):
     assert again.rendered > 0  # the moment pages, listing the same incidents
     assert lines == made and all(lines[key] is line for key, line in made.items())
 
+
+
+@pytest.mark.parametrize("edition", [PUBLIC, DESK], ids=["public", "desk"])
+def test_kept_lines_change_no_byte(example_dir, tmp_path, monkeypatch, edition):
+    """Each page's lines in its own language and edition, whatever pages came before it in
+    the same process: the same bytes as a build that keeps none."""
+    options = {"now": NOW, "workers": 1, "edition": edition}
+    kept = build(example_dir, BuildOptions(out=tmp_path / "kept", **options), caches=Caches())
+    monkeypatch.setattr(Settled, "__init__", _keeping_no_line)
+    none = build(example_dir, BuildOptions(out=tmp_path / "none", **options))
+    assert kept.pages == none.pages
+    assert tree(tmp_path / "kept") == tree(tmp_path / "none")
+
+
+_settled_init = Settled.__init__
+
+
+def _keeping_no_line(self) -> None:
+    _settled_init(self)
+    self.lines = None

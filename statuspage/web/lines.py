@@ -16,34 +16,47 @@ language's.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import TypeVar
 
 from flask import current_app, g, request
-from jinja2 import pass_context
 from markupsafe import Markup
 
 from statuspage.state.view import IncidentView
 
 T = TypeVar("T")
+PAGE = "statuspage.lines"  # the request's: see ``kept``
 
 
-@pass_context
-def line(context, macro, view: IncidentView) -> Markup:
+def line(macro, view: IncidentView) -> Markup:
     """``macro(view)``, kept by the view's state and what else the line shows."""
-    return kept(macro.name, view, lambda: macro(view))
+    return kept(macro.name, view, partial(macro, view))
 
 
 def kept(what: str, view: IncidentView, make: Callable[[], T]) -> T:
     """``make()``: what ``what`` shows of ``view`` alone in the request's language, kept in
     the caller's ``Settled`` (the app's) by the view's state, the site and the address."""
-    found = current_app.extensions["statuspage.settled"].lines
+    # Worked out once per page (a page asks for thousands of lines), kept with its request
+    # (not on ``g``: a build renders many pages in one app context, which they share).
+    environ = request.environ
+    page = environ.get(PAGE)
+    if page is None:
+        page = environ[PAGE] = _page()
+    found, shown = page
     state = view.state
     if found is None or state is None:  # (None: an incident not read from files)
         return make()
-    site = g.site
-    key = (what, state, g.lang, site.digest, site.config.url, request.script_root,
-           current_app.config["STATUSPAGE_EDITION"].name)
+    key = (what, state, shown)
     made = found.get(key)
     if made is None:
         made = found[key] = make()
     return made
+
+
+def _page() -> tuple[dict | None, tuple]:
+    """The request's lines kept (the caller's), and what every line of its page shows
+    besides its incident: the language, the site, the address, the edition."""
+    site = g.site
+    return (current_app.extensions["statuspage.settled"].lines,
+            (g.lang, site.digest, site.config.url, request.script_root,
+             current_app.config["STATUSPAGE_EDITION"].name))
