@@ -375,7 +375,6 @@ class Site:
         return self._by_id.get(incident_id)
 
 
-
 def _restorer(names: tuple[str, ...]):
     """Unpickling (the parse cache restores half a million model objects at 100,000
     incidents) sets each field from the names found once per class: a dataclass's own
@@ -391,3 +390,4 @@ def _restorer(names: tuple[str, ...]):
 
 for _cls in (Group, Component, Update, Window, Area, Incident, Note, Internal):
     setattr(_cls, "__setstate__", _restorer(tuple(f.name for f in fields(_cls))))  # noqa: B010
+del _cls

@@ -31,10 +31,8 @@ class Text(Mapping[str, str]):
 
     def __init__(self, values: Mapping[str, str] | str, lang: str = ""):
         data = {lang: values} if isinstance(values, str) else dict(values)
-        # The same few language codes in every text: one string each, not one a file.
-        self._items: tuple[str, ...] = tuple(
-            part for key, value in data.items()
-            for part in (intern(key) if type(key) is str else key, value))
+        self._items: tuple[str, ...] = _codes_interned(
+            tuple(part for pair in data.items() for part in pair))
 
     def __getitem__(self, key: str) -> str:
         items = self._items
@@ -89,12 +87,19 @@ class Text(Mapping[str, str]):
 
 
 def _from_items(items: tuple[str, ...]) -> Text:
-    """A Text as pickled: its flat tuple as it was, each language code made the one string
-    of its kind again (as ``Text`` does)."""
+    """A Text as pickled: its flat tuple as it was, its language codes interned again."""
     text = Text.__new__(Text)
-    text._items = (intern(items[0]), items[1]) if len(items) == 2 else tuple(
-        intern(part) if at % 2 == 0 else part for at, part in enumerate(items))
+    text._items = _codes_interned(items)
     return text
+
+
+def _codes_interned(items: tuple[str, ...]) -> tuple[str, ...]:
+    """A flat (lang, value…) tuple with each language code the one string of its kind: the
+    same few codes are in every text of a site, not one string a file."""
+    if len(items) == 2:  # one language: most texts
+        return (intern(items[0]) if type(items[0]) is str else items[0], items[1])
+    return tuple(intern(part) if at % 2 == 0 and type(part) is str else part
+                 for at, part in enumerate(items))
 
 
 EMPTY_TEXT = Text({})
