@@ -13,19 +13,13 @@ from statuspage.state.view import IncidentView
 Lists = dict[str | None, list[tuple[Update, IncidentView]]]
 
 
-def newest_updates(published: Iterable[IncidentView], count: int) -> Lists:
+def newest_updates(walk: Iterable[tuple[tuple, IncidentView]], totals: dict[str | None, int],
+                   count: int) -> Lists:
     """The ``count`` newest updates of the site (None) and of each component's incidents,
-    newest first. Incidents are taken newest news first, and the walk stops once no older
-    one can enter any list: a rebuild reads a few hundred incidents, not the history."""
-    totals: dict[str | None, int] = defaultdict(int)  # updates each list could hold
-    walk = []
-    for view in published:
-        if view.updates:  # newest first
-            walk.append(((view.updates[0].time, view.id), view))
-            totals[None] += len(view.updates)
-            for component_id in view.incident.components:
-                totals[component_id] += len(view.updates)
-    walk.sort(key=lambda pair: pair[0], reverse=True)
+    newest first. ``walk``: the published incidents with updates, newest news first (each
+    as ((its newest update's time, its id), view)); ``totals``: the updates each list could
+    hold. The walk stops once no older incident can enter any list: a rebuild reads a few
+    hundred incidents, not the history."""
     # Each list's newest ``count`` as a min-heap of (time and id, -order, update, view):
     # the oldest kept on top, ties kept in the order read (what a stable sort keeps).
     heaps: dict[str | None, list] = defaultdict(list)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from statuspage.model import Incident
+    from statuspage.state.runs import Run
     from statuspage.state.view import IncidentView
 
 SLACK = 3  # views kept per incident of the site, past which all are forgotten
@@ -35,6 +36,7 @@ class Settled:
         # ``uptime.py``): each entry holds what it was worked out from.
         self.days: dict[tuple, object] = {}  # a component's day of uptime, by its spans
         self.keys: dict[tuple, tuple] = {}  # each file of the site's key, by what it showed
+        self.runs: dict[int, Run] = {}  # the views in runs, each with its shares (runs.py)
         self.last: tuple | None = None  # (incidents, now, grace, views): the last views_at
         # What the pages made of a view's state: a list's line of one incident, by that
         # state and what else the line shows (``web/lines.py``). None: none kept (in a

@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
+from itertools import islice
 
-from statuspage.model import Area, ComponentStatus, Incident, MaintenanceStatus, Site, Update
-from statuspage.state import instants
+from statuspage.model import Area, ComponentStatus, Incident, Site, Update
+from statuspage.state import instants, runs
 from statuspage.state.newest import newest_updates
 from statuspage.state.overall import Indicator, indicator_of, worst
 from statuspage.state.settled import Settled
@@ -18,6 +19,7 @@ from statuspage.state.uptime import (
     component_spans,
     uptime_days,
     uptime_percent,
+    window_of,
 )
 from statuspage.state.view import IncidentView, Version, views_at
 
@@ -49,6 +51,12 @@ class Snapshot:
 
     def view(self, incident_id: str) -> IncidentView | None:
         return self.views.get(incident_id)
+
+    @cached_property
+    def _runs(self) -> list[runs.Run]:
+        """The views in runs, each run's share of the lists below worked out once while its
+        views stay the same (``runs.py``)."""
+        return runs.cut(self.views.values(), self.site.config.timezone, self.settled.runs)
 
     @cached_property
     def components(self) -> dict[str, ComponentStatus]:
@@ -91,42 +99,37 @@ class Snapshot:
     def published(self) -> tuple[IncidentView, ...]:
         """Incidents that have started; maintenance once announced (its first update is
         published) or begun."""
-        return tuple(v for v in self.views.values() if v.published)
+        return tuple(runs.joined(self._runs, "published"))
 
     @cached_property
     def latest_news(self) -> datetime:
         """The time of the newest published update (else of the first incident): what
         changes only when there is news, unlike ``now``."""
-        times = [v.updates[0].time for v in self.published if v.updates]
-        return max(times, default=None) or min(
-            (i.started for i in self.site.incidents), default=datetime(1970, 1, 1, tzinfo=UTC))
+        news = [run.news for run in self._runs if run.news is not None]
+        return max(news, default=None) or self._first_started or datetime(1970, 1, 1,
+                                                                           tzinfo=UTC)
+
+    @cached_property
+    def _first_started(self) -> datetime | None:
+        return min((run.first_started for run in self._runs if run.first_started is not None),
+                   default=None)
 
     @cached_property
     def event_span(self) -> tuple[datetime | None, datetime | None]:
         """The first and the last event of the published incidents (a transition, an
         update, a start): when the page began, and when it last changed."""
-        first = last = None
-        for view in self.published:
-            _, low, high = view.times
-            if low is not None and high is not None:
-                first = low if first is None or low < first else first
-                last = high if last is None or high > last else last
-        return first, last
+        lows = [run.low for run in self._runs if run.low is not None]
+        highs = [run.high for run in self._runs if run.high is not None]
+        return min(lows, default=None), max(highs, default=None)
 
     @cached_property
     def changed_at(self) -> dict[str, datetime]:
         """The last time each component's status changed, for those that ever did."""
-        changed: dict[str, datetime] = {}
-        for view in self.views.values():
-            transitions = view.times.transitions
-            for component_id in view.incident.components if transitions else ():
-                changed[component_id] = max(changed.get(component_id, transitions[-1]),
-                                            transitions[-1])
-        return changed
+        return runs.changed_at(self._runs)
 
     @cached_property
     def open_views(self) -> list[IncidentView]:
-        return [v for v in self.views.values() if v.is_open]
+        return runs.joined(self._runs, "open")
 
     @cached_property
     def open_incidents(self) -> list[IncidentView]:
@@ -139,9 +142,7 @@ class Snapshot:
     @cached_property
     def scheduled_maintenance(self) -> list[IncidentView]:
         """Every published maintenance still to come, soonest first."""
-        found = [v for v in self.published if v.is_maintenance
-                 and v.status == MaintenanceStatus.SCHEDULED]
-        return sorted(found, key=lambda v: v.maintenance.start)
+        return sorted(runs.joined(self._runs, "scheduled"), key=lambda v: v.maintenance.start)
 
     @cached_property
     def upcoming_maintenance(self) -> list[IncidentView]:
@@ -159,7 +160,9 @@ class Snapshot:
 
     @cached_property
     def _uptime(self) -> dict[str, list[DayUptime]]:
-        spans = component_spans(self.views.values(), self.now, self.site, UPTIME_DAYS)
+        lasting_ = runs.lasting(self._runs, window_of(self.site.config.timezone, self.now,
+                                                  UPTIME_DAYS))
+        spans = component_spans(lasting_, self.now, self.site, UPTIME_DAYS)
         return {c.id: uptime_days(spans.get(c.id, []), self.site, self.now, UPTIME_DAYS,
                                   self.since(c.id), self.settled.days)
                 for c in self.site.config.components}
@@ -174,9 +177,9 @@ class Snapshot:
 
     @cached_property
     def _first_day(self) -> date | None:
-        tz = self.site.config.timezone
-        first = min((i.started for i in self.site.incidents), default=None)
-        return first.astimezone(tz).date() if first is not None else None
+        first = self._first_started
+        return first.astimezone(self.site.config.timezone).date() if first is not None \
+            else None
 
     @cached_property
     def recent_days(self) -> list[tuple[date, list[IncidentView]]]:
@@ -192,30 +195,21 @@ class Snapshot:
         """The days on which what is still in progress started: not quiet days, though the
         past incidents do not list it (it is shown as in progress)."""
         tz = self.site.config.timezone
-        return frozenset(v.started.astimezone(tz).date() for v in self.history if v.is_open)
+        return frozenset(v.started.astimezone(tz).date() for v in self.open_views
+                         if v.started <= v.at)  # (those of the history: see runs.py)
 
     @cached_property
     def by_day(self) -> dict[date, list[IncidentView]]:
-        tz = self.site.config.timezone
-        days: dict[date, list[IncidentView]] = defaultdict(list)
-        for view in self.history:
-            if not view.is_open:  # those in progress are listed as such
-                days[view.started.astimezone(tz).date()].append(view)
-        return days
+        return runs.grouped(self._runs, "by_day")  # (those in progress are listed as such)
 
     @cached_property
     def history(self) -> tuple[IncidentView, ...]:
         """What the archive lists: started incidents and maintenance that has begun."""
-        return tuple(v for v in self.views.values() if v.started <= self.now)
+        return tuple(runs.joined(self._runs, "history"))
 
     @cached_property
     def months(self) -> dict[tuple[int, int], list[IncidentView]]:
-        tz = self.site.config.timezone
-        months: dict[tuple[int, int], list[IncidentView]] = defaultdict(list)
-        for view in self.history:
-            local = view.started.astimezone(tz)
-            months[(local.year, local.month)].append(view)
-        return dict(sorted(months.items(), reverse=True))
+        return dict(sorted(runs.grouped(self._runs, "months").items(), reverse=True))
 
     def month_around(self, year: int, month: int) -> tuple[tuple[int, int] | None,
                                                           tuple[int, int] | None]:
@@ -238,7 +232,10 @@ class Snapshot:
     @cached_property
     def by_reference(self) -> dict[str, IncidentView]:
         """Published incidents by their short reference."""
-        return {view.incident.reference: view for view in self.published}
+        found: dict[str, IncidentView] = {}
+        for run in self._runs:
+            found.update(run.references)
+        return found
 
     @cached_property
     def references_by_first(self) -> dict[str, dict[str, str]]:
@@ -253,9 +250,8 @@ class Snapshot:
     def current_and_recent(self) -> list[IncidentView]:
         """What is open now (incidents, maintenance in progress) and what ended in the last
         ``RECENT_DAYS``: what a place's page lists."""
-        since = self.now - timedelta(days=RECENT_DAYS)
-        return [v for v in self.published
-                if v.is_open or (v.ended is not None and v.ended >= since)]
+        return runs.since(self._runs, self.now - timedelta(days=RECENT_DAYS), "open_published",
+                     "ended")
 
     @cached_property
     def zones(self) -> dict[str, list[IncidentView]]:
@@ -283,8 +279,7 @@ class Snapshot:
     def followed(self) -> list[IncidentView]:
         """Published incidents with feeds of their own: those that may still change, and
         those that ended in the last ``FOLLOW_DAYS`` (their followers see the end)."""
-        since = self.now - timedelta(days=FOLLOW_DAYS)
-        return [view for view in self.published if view.ended is None or view.ended >= since]
+        return runs.since(self._runs, self.now - timedelta(days=FOLLOW_DAYS), "unended", "ended")
 
     def follows(self, view: IncidentView) -> bool:
         """Whether the incident has feeds of its own (one of ``followed``)."""
@@ -297,7 +292,13 @@ class Snapshot:
     @cached_property
     def by_announcement(self) -> list[IncidentView]:
         """Published incidents, the last announced first."""
-        return sorted(self.published, key=lambda v: (v.announced, v.id), reverse=True)
+        return [view for _, view in runs.newest_first(self._runs, "announced")]
+
+    def last_announced(self, count: int) -> list[IncidentView]:
+        """The first ``count`` of ``by_announcement``, without sorting the rest."""
+        if "by_announcement" in self.__dict__:
+            return self.by_announcement[:count]
+        return [view for _, view in islice(runs.newest_first(self._runs, "announced"), count)]
 
     def maintenance_of(self, component_id: str) -> list[IncidentView]:
         """Maintenance in progress or coming up that names the component."""
@@ -312,7 +313,7 @@ class Snapshot:
 
     @cached_property
     def _history_by_component(self) -> dict[str, list[IncidentView]]:
-        return _by_component(self.history)
+        return runs.grouped(self._runs, "history_by_component")
 
     def published_of(self, component_id: str | None) -> list[IncidentView]:
         """What subscribers hear about: published incidents (of one component, if given)."""
@@ -322,7 +323,7 @@ class Snapshot:
 
     @cached_property
     def _published_by_component(self) -> dict[str, list[IncidentView]]:
-        return _by_component(self.published)
+        return runs.grouped(self._runs, "published_by_component")
 
     def latest_updates(self, component_id: str | None) -> list[tuple[Update, IncidentView]]:
         """The ``feed_entries`` newest published updates (of one component's incidents),
@@ -331,7 +332,12 @@ class Snapshot:
 
     @cached_property
     def _latest_updates(self) -> dict[str | None, list[tuple[Update, IncidentView]]]:
-        return newest_updates(self.published, self.site.config.feed_entries)
+        totals: dict[str | None, int] = {}
+        for run in self._runs:
+            for group, count in run.totals.items():
+                totals[group] = totals.get(group, 0) + count
+        return newest_updates(runs.newest_first(self._runs, "walk"), totals,
+                              self.site.config.feed_entries)
 
 
 def _touches(incident: Incident, code: str) -> bool:

@@ -46,11 +46,15 @@ def _span(view: IncidentView, now: datetime) -> list[tuple[datetime, datetime]]:
     return [(start, end) for start, end in found if end > start]
 
 
+def window_of(tz: ZoneInfo, now: datetime, days: int) -> datetime:
+    """The start of the last ``days`` days (the first at midnight in ``tz``), in UTC."""
+    first_day = now.astimezone(tz).date() - timedelta(days=days - 1)
+    return datetime.combine(first_day, time(), tz).astimezone(UTC)
+
+
 def component_spans(views, now: datetime, site: Site, days: int) -> dict[str, list[tuple]]:
     """Each component's spans (start, end, status, incident id) in the last ``days`` days."""
-    tz = site.config.timezone
-    first_day = now.astimezone(tz).date() - timedelta(days=days - 1)
-    window_start = datetime.combine(first_day, time(), tz).astimezone(UTC)
+    window_start = window_of(site.config.timezone, now, days)
     found: dict[str, list[tuple]] = defaultdict(list)
     for view in views:
         # What ended before the window cannot weigh on it (most of a long history): a

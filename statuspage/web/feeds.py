@@ -96,7 +96,7 @@ def update_entries(snap: status.Snapshot, component_id: str | None) -> list[tupl
 
 def history_entries(snap: status.Snapshot) -> list[View]:
     """The entries of a history feed: the incidents announced last, newest first."""
-    return snap.by_announcement[: snap.site.config.feed_entries]
+    return snap.last_announced(snap.site.config.feed_entries)
 
 
 def planned(snap: status.Snapshot, component_id: str | None) -> list[View]:

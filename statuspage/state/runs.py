@@ -1,0 +1,197 @@
+"""The Snapshot's lists, worked out run by run: a long history is cut into runs of
+consecutive views, and each run's share of every list is worked out once while its views
+stay the same objects (settled ones, see ``settled.py``), then joined at C speed.
+
+A run's share is a pure function of its views and the site's time zone: membership that
+seems to need ``now`` is read from each view's own moment (``view.at``), which is ``now``
+for a view worked out at this build, and for a settled view a moment after every time it
+names. What truly moves with ``now`` (what ended in the last days) is kept sorted by time,
+so that a build reads only the views near the edge.
+
+Runs are counted from the oldest end of the history, so that a new incident, which comes
+first, leaves every older run as it was; an update changes its own run only.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime
+from itertools import chain, takewhile
+from operator import is_, itemgetter
+from zoneinfo import ZoneInfo
+
+from statuspage.model import MaintenanceStatus
+from statuspage.state.view import IncidentView
+
+RUN = 1024  # views a run holds: a change works out this many again
+
+_FIRST = itemgetter(0)
+
+
+class Run:
+    """One run's share of every list the Snapshot joins (see status.py for each list)."""
+
+    __slots__ = ("views", "tz", "published", "history", "open", "by_day", "months",
+                 "changed_at", "history_by_component", "published_by_component",
+                 "references", "announced", "walk", "totals", "low", "high", "news",
+                 "first_started", "ended", "unended", "open_published", "lasts",
+                 "unlasted", "scheduled")
+
+    def __init__(self, views: tuple[IncidentView, ...], tz: ZoneInfo):
+        self.views, self.tz = views, tz
+        self.published = [v for v in views if v.published]
+        self.history = [v for v in views if v.started <= v.at]
+        self.open = [v for v in views if v.is_open]
+        self.by_day: dict[date, list[IncidentView]] = defaultdict(list)
+        self.months: dict[tuple[int, int], list[IncidentView]] = defaultdict(list)
+        self.history_by_component = _by_component(self.history)
+        for view in self.history:
+            local = view.started.astimezone(tz)
+            self.months[(local.year, local.month)].append(view)
+            if not view.is_open:  # those in progress are listed as such
+                self.by_day[local.date()].append(view)
+        self.changed_at = _changed_at(views)
+        self.first_started = min((v.started for v in views), default=None)
+        self._published_shares()
+        self._edges()
+
+    def _published_shares(self) -> None:
+        """What is read of the published views: by component, by reference, by news."""
+        published = self.published
+        self.published_by_component = _by_component(published)
+        self.references = {view.incident.reference: view for view in published}
+        self.announced = sorted((((v.announced, v.id), v) for v in published),
+                                key=_FIRST, reverse=True)
+        self.walk = sorted((((v.updates[0].time, v.id), v) for v in published if v.updates),
+                           key=_FIRST, reverse=True)
+        self.totals: dict[str | None, int] = defaultdict(int)
+        for view in published:
+            if view.updates:
+                self.totals[None] += len(view.updates)
+                for component_id in view.incident.components:
+                    self.totals[component_id] += len(view.updates)
+        self.scheduled = [v for v in published if v.is_maintenance
+                          and v.status == MaintenanceStatus.SCHEDULED]
+        self.news = max((v.updates[0].time for v in published if v.updates), default=None)
+        self.low = self.high = None
+        for view in published:
+            _, low, high = view.times
+            if low is not None and high is not None:
+                self.low = low if self.low is None or low < self.low else self.low
+                self.high = high if self.high is None or high > self.high else self.high
+
+    def _edges(self) -> None:
+        """What moves with ``now``, sorted by the time it moves at, newest first (each
+        with its place in the run, to give the views back in the site's order)."""
+        ended, self.unended, self.open_published = [], [], []
+        for at, view in enumerate(self.views):
+            if not view.published:
+                continue
+            if view.ended is None:
+                self.unended.append((at, view))
+            else:
+                ended.append((view.ended, at, view))
+            if view.is_open:
+                self.open_published.append((at, view))
+        self.ended = sorted(ended, key=_FIRST, reverse=True)
+        lasts, self.unlasted = [], []
+        for at, view in enumerate(self.views):
+            # (as ``uptime.component_spans`` reads it: a maintenance lasts its window)
+            last = view.ended if view.incident.maintenance is None else \
+                view.incident.maintenance.end
+            if last is None:
+                self.unlasted.append((at, view))
+            else:
+                lasts.append((last, at, view))
+        self.lasts = sorted(lasts, key=_FIRST, reverse=True)
+
+
+def cut(views: Iterable[IncidentView], tz: ZoneInfo,
+         kept: dict[int, Run]) -> list[Run]:
+    """The runs of ``views`` (the site's order, newest first), each taken from ``kept``
+    (by its place counted from the oldest end) while it holds the same view objects."""
+    every = tuple(views)
+    count = (len(every) + RUN - 1) // RUN
+    found = []
+    for number in range(count - 1, -1, -1):
+        part = every[max(len(every) - (number + 1) * RUN, 0):len(every) - number * RUN]
+        held = kept.get(number)
+        if held is None or held.tz != tz or len(held.views) != len(part) or \
+                not all(map(is_, held.views, part)):
+            held = kept[number] = Run(part, tz)
+        found.append(held)
+    for number in [n for n in kept if n >= count]:
+        del kept[number]
+    return found
+
+
+def joined(runs_: list[Run], name: str) -> list:
+    """One list of every run's share, in the site's order."""
+    return list(chain.from_iterable(getattr(run, name) for run in runs_))
+
+
+def grouped(runs_: list[Run], name: str) -> dict:
+    """One dict of lists from every run's (keys in the order first seen, lists joined)."""
+    found: dict = defaultdict(list)
+    for run in runs_:
+        for key, views in getattr(run, name).items():
+            found[key] += views
+    return found
+
+
+def changed_at(runs_: list[Run]) -> dict[str, datetime]:
+    found: dict[str, datetime] = {}
+    for run in runs_:
+        for component_id, moment in run.changed_at.items():
+            held = found.get(component_id)
+            found[component_id] = moment if held is None or moment > held else held
+    return found
+
+
+def since(runs_: list[Run], moment: datetime, name: str, edges: str) -> list[IncidentView]:
+    """The views of ``name`` (``unended``, ``open_published``, ``unlasted``) and those whose
+    time in ``edges`` (``ended``, ``lasts``) is at ``moment`` or later, in the site's order:
+    the walk of each run stops at its first older one."""
+    found: list[IncidentView] = []
+    for run in runs_:
+        chosen = [*getattr(run, name), *((at, view) for _, at, view in takewhile(
+            lambda item: item[0] >= moment, getattr(run, edges)))]
+        found += [view for _, view in sorted(chosen, key=_FIRST)]
+    return found
+
+
+def lasting(runs_: list[Run], moment: datetime) -> list[IncidentView]:
+    """The views that last past ``moment`` (their end, or their window's end for a
+    maintenance), or have no end yet, in the site's order: what the uptime bars may show."""
+    found: list[IncidentView] = []
+    for run in runs_:
+        chosen = [*run.unlasted, *((at, view) for _, at, view in takewhile(
+            lambda item: item[0] > moment, run.lasts))]
+        found += [view for _, view in sorted(chosen, key=_FIRST)]
+    return found
+
+
+def newest_first(runs_: list[Run], name: str) -> Iterator[tuple]:
+    """Every run's sorted pairs (``announced``, ``walk``) as one walk, newest first, read
+    only as far as the caller goes."""
+    return heapq.merge(*(getattr(run, name) for run in runs_), key=_FIRST, reverse=True)
+
+
+def _by_component(views: list[IncidentView]) -> dict[str, list[IncidentView]]:
+    found: dict[str, list[IncidentView]] = defaultdict(list)
+    for view in views:
+        for component_id in view.incident.components:
+            found[component_id].append(view)
+    return found
+
+
+def _changed_at(views: Iterable[IncidentView]) -> dict[str, datetime]:
+    changed: dict[str, datetime] = {}
+    for view in views:
+        transitions = view.times.transitions
+        for component_id in view.incident.components if transitions else ():
+            changed[component_id] = max(changed.get(component_id, transitions[-1]),
+                                        transitions[-1])
+    return changed

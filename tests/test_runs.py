@@ -1,0 +1,181 @@
+"""The Snapshot's lists, worked out run by run (state/runs.py) and kept from one Snapshot to
+the next, held to their plain definitions (one pass over every view, as they read before
+runs): over random histories, moments that move forward and back, and edits."""
+
+from dataclasses import replace
+from datetime import UTC, timedelta
+
+import pytest
+from conftest import NOW
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from statuspage.model import (
+    ComponentStatus,
+    Impact,
+    Incident,
+    IncidentStatus,
+    MaintenanceStatus,
+    Text,
+    Update,
+    Window,
+)
+from statuspage.state import runs
+from statuspage.state.settled import Settled
+from statuspage.state.status import FOLLOW_DAYS, RECENT_DAYS, Snapshot
+from statuspage.state.uptime import UPTIME_DAYS, component_spans, window_of
+
+SERVICES = ["fibre", "adsl", "tv", "billing"]
+INCIDENT = [IncidentStatus.INVESTIGATING, IncidentStatus.MONITORING, IncidentStatus.RESOLVED]
+WORKS = [MaintenanceStatus.SCHEDULED, MaintenanceStatus.IN_PROGRESS,
+         MaintenanceStatus.COMPLETED]
+
+one = st.tuples(
+    st.integers(-200, 6000),  # hours before NOW that it starts (some after)
+    st.lists(st.tuples(st.integers(0, 400), st.integers(0, 2)), max_size=4),  # updates
+    st.lists(st.sampled_from(SERVICES), min_size=1, max_size=3, unique=True),
+    st.booleans(),  # a maintenance
+    st.one_of(st.none(), st.integers(-100, 100)),  # a promised update, hours from start
+)
+
+
+def incident(n: int, drawn) -> Incident:
+    start, updates, services, works, promise = drawn
+    started = NOW - timedelta(hours=start)
+    statuses = WORKS if works else INCIDENT
+    made = sorted({(started + timedelta(hours=h), statuses[k]) for h, k in updates},
+                  reverse=True)
+    return Incident(
+        f"i{n:03}", Text({"fr": f"t{n}"}), Impact.MINOR,
+        {s: ComponentStatus.PARTIAL_OUTAGE for s in services}, started,
+        tuple(Update(t, s, Text({"fr": f"u{n}"})) for t, s in made),
+        next_update=None if promise is None else started + timedelta(hours=promise),
+        maintenance=Window(started, started + timedelta(hours=30)) if works else None,
+        ref=f"R{n % 7}" if n % 5 == 0 else None,  # some share a reference
+    )
+
+
+def ordered(found: list[Incident]) -> tuple[Incident, ...]:
+    return tuple(sorted(found, key=lambda i: (i.started, i.id), reverse=True))
+
+
+def by_component(views):
+    found: dict = {}
+    for view in views:
+        for component_id in view.incident.components:
+            found.setdefault(component_id, []).append(view)
+    return found
+
+
+def plain(snap: Snapshot) -> dict:
+    """Every list as one pass over the views makes it."""
+    views, now, tz = list(snap.views.values()), snap.now, snap.site.config.timezone
+    published = [v for v in views if v.published]
+    history = [v for v in views if v.started <= now]
+    months: dict = {}
+    days: dict = {}
+    for view in history:
+        local = view.started.astimezone(tz)
+        months.setdefault((local.year, local.month), []).append(view)
+        if not view.is_open:
+            days.setdefault(local.date(), []).append(view)
+    changed: dict = {}
+    for view in views:
+        for component_id in view.incident.components if view.times.transitions else ():
+            changed[component_id] = max(changed.get(component_id, view.times.transitions[-1]),
+                                        view.times.transitions[-1])
+    recent, follow = now - timedelta(days=RECENT_DAYS), now - timedelta(days=FOLLOW_DAYS)
+    lows = [v.times.first for v in published if v.times.first is not None]
+    highs = [v.times.last for v in published if v.times.last is not None]
+    news = [v.updates[0].time for v in published if v.updates]
+    return {
+        "published": tuple(published), "history": tuple(history),
+        "open_views": [v for v in views if v.is_open],
+        "months": dict(sorted(months.items(), reverse=True)), "by_day": days,
+        "changed_at": changed,
+        "by_reference": {v.incident.reference: v for v in published},
+        "by_announcement": sorted(published, key=lambda v: (v.announced, v.id), reverse=True),
+        "current_and_recent": [v for v in published if v.is_open
+                               or (v.ended is not None and v.ended >= recent)],
+        "followed": [v for v in published if v.ended is None or v.ended >= follow],
+        "scheduled_maintenance": sorted(
+            [v for v in published if v.is_maintenance
+             and v.status == MaintenanceStatus.SCHEDULED], key=lambda v: v.maintenance.start),
+        "event_span": (min(lows, default=None), max(highs, default=None)),
+        "latest_news": max(news, default=None) or min(v.started for v in views),
+        "open_days": frozenset(v.started.astimezone(tz).date() for v in history if v.is_open),
+        "_history_by_component": by_component(history),
+        "_published_by_component": by_component(published),
+        "spans": component_spans(views, now, snap.site, UPTIME_DAYS),
+    }
+
+
+def same(snap: Snapshot) -> None:
+    want = plain(snap)
+    window = window_of(snap.site.config.timezone, snap.now, UPTIME_DAYS)
+    spans = component_spans(runs.lasting(snap._runs, window), snap.now, snap.site, UPTIME_DAYS)
+    for name, value in want.items():
+        got = spans if name == "spans" else getattr(snap, name)
+        assert got == value, name
+        if isinstance(value, (list, tuple)):  # the same objects, in the same order
+            assert all(a is b for a, b in zip(got, value, strict=True)), name
+    assert snap._uptime == Snapshot(snap.site, snap.now)._uptime
+    for count in (1, 3, 50):
+        assert snap.last_announced(count) == want["by_announcement"][:count]
+
+
+@pytest.fixture(autouse=True)
+def small_runs(monkeypatch):
+    monkeypatch.setattr(runs, "RUN", 3)  # runs of three views: many, and many edges
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.lists(one, min_size=1, max_size=25),
+       st.lists(st.tuples(st.integers(-300, 3000), st.integers(0, 30), one), min_size=1,
+                max_size=6))
+def test_the_lists_are_those_of_one_pass_over_every_view(site, drawn, steps):
+    found = [incident(n, d) for n, d in enumerate(drawn)]
+    settled = Settled()
+    for hours, at, edit in steps:
+        # Each step moves the moment (forward or back) and edits one incident, adds one,
+        # or removes one; the views of the others stay the same objects.
+        at %= len(found) + 1
+        if at == len(found):
+            found.append(incident(100 + len(found), edit))
+        elif edit[0] % 7 == 0 and len(found) > 1:
+            del found[at]
+        else:
+            found[at] = incident(int(found[at].id[1:]), edit)
+        now = NOW + timedelta(hours=hours)
+        snap = Snapshot(replace(site, incidents=ordered(found)), now.astimezone(UTC), settled)
+        same(snap)
+
+
+def test_an_update_works_out_its_own_run_again_and_no_other(site):
+    found = [incident(n, (n * 3 + 5, [(1, 0)], ["fibre"], False, None)) for n in range(12)]
+    settled = Settled()
+    first = Snapshot(replace(site, incidents=ordered(found)), NOW, settled)
+    before = list(first._runs)
+    # The fourth newest (the first run counted from the newest) gets an update.
+    found[3] = incident(3, (14, [(1, 0), (2, 1)], ["fibre"], False, None))
+    second = Snapshot(replace(site, incidents=ordered(found)), NOW, settled)
+    after = second._runs
+    assert [a is b for a, b in zip(before, after, strict=True)] == [True, False, True, True]
+    # A new incident comes first: the runs counted from the oldest end stay.
+    found.append(incident(50, (5, [(0, 0)], ["tv"], False, None)))
+    third = Snapshot(replace(site, incidents=ordered(found)), NOW, settled)
+    assert len(third._runs) == 5
+    assert all(run is held for run, held in zip(third._runs[1:], after, strict=True))
+    same(third)
+
+
+@pytest.mark.parametrize("days", [RECENT_DAYS, FOLLOW_DAYS])
+def test_what_ended_just_at_the_edge_is_still_listed(site, days):
+    # Resolved exactly ``days`` before now: still recent (or followed), as in one pass.
+    ended = [incident(n, (days * 24 + 5, [(5 + n, 2)], ["fibre"], False, None))
+             for n in (-1, 0, 1)]  # resolved an hour before, just at, an hour after the edge
+    snap = Snapshot(replace(site, incidents=ordered(ended)), NOW, Settled())
+    same(snap)
+    name = "current_and_recent" if days == RECENT_DAYS else "followed"
+    assert [v.id for v in getattr(snap, name)] == ["i001", "i000"]
