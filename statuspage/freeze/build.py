@@ -193,18 +193,17 @@ class _Update:
         """Keep or link what may be reused, remove from the spare what is gone or to be
         written again; what to render, and the copies to link to their original."""
         spare, held, had, live = self.spare, self.held, self.had, self.live
-        wanted = {item.id for item in planned}
-        for had_id, (path, _key) in (held.files if held else {}).items():
-            if had_id not in wanted:
-                tree.unlink(spare, path)
-                self.gone.append(had_id)
+        self._remove_gone(planned)
+        files = self.manifest.files
+        if had is not None:  # what is kept stays as the spare's map has it: all but changes
+            files.update(had.files)
+            for gone in self.gone:
+                del files[gone]
         todo: list[Planned] = []
         copies: list[Planned] = []
         linked: list[str] = []
-        files = self.manifest.files
         for item in planned:
             if item.action == KEEP and had is not None:
-                files[item.id] = had.files[item.id]
                 continue
             self.changed.append(item.id)
             if item.action == LINK and live is not None:
@@ -219,6 +218,23 @@ class _Update:
         # Into an empty spare (the first rebuild after a full build: every file), in bulk.
         tree.link_many(self.out, spare, linked, fresh=held is None)
         return todo, copies
+
+    def _remove_gone(self, planned: list[Planned]) -> None:
+        """Remove from the spare the files the site no longer has (first: a folder emptied
+        now goes, one whose file is written again stays). When the spare holds as many of
+        the planned files (each another id) as its map has, none is gone: known without a
+        set of every id."""
+        held = self.held
+        if held is None:
+            return
+        files = held.files
+        if sum(1 for item in planned if item.id in files) == len(files):
+            return
+        wanted = {item.id for item in planned}
+        for had_id, (path, _key) in files.items():
+            if had_id not in wanted:
+                tree.unlink(self.spare, path)
+                self.gone.append(had_id)
 
     def _copy(self, copies: list[Planned]) -> None:
         """Each copy (a short address in lower case): a link to its original's file."""
