@@ -23,6 +23,14 @@ from statuspage.freeze import rendering
 from statuspage.freeze.build import BuildOptions, build
 from statuspage.freeze.caches import Caches
 from statuspage.freeze.tree import Manifest
+from statuspage.state import runs
+
+
+@pytest.fixture(autouse=True)
+def runs_of_two(monkeypatch):
+    """The example's incidents in runs of two (``state/runs.py``): a build reuses some runs
+    whole, works out others again, and keeps the files of some without looking."""
+    monkeypatch.setattr(runs, "RUN", 2)
 
 
 def tree(folder: Path) -> dict[str, str]:
@@ -188,6 +196,14 @@ KNOWN = {
     # shows changes once, the moment pages listing it rendered again each time
     "a list's lines": [("new", 0), ("update", 0), ("areas", 1), ("rename", 0),
                        ("untranslate", 0), ("translate", 0), ("resolve", 0), ("later", 1)],
+    # a run's files are kept without a look only when the spare's map was written with
+    # them: after an update, the spare holds the incident as it was two builds before
+    "a run kept whole": [("update", 2), ("later", 1), ("later", 1), ("update", 4),
+                         ("update", 2), ("later", 1)],
+    # 90 days after it ended, an incident loses its own feeds: its run, the same objects,
+    # is planned again for its new facts
+    "an incident no longer followed": [("resolve", 0), ("later", 1), ("much later", 39),
+                                       ("much later", 39), ("much later", 39)],
 }
 
 

@@ -113,7 +113,7 @@ def plain(snap: Snapshot) -> dict:
 def same(snap: Snapshot) -> None:
     want = plain(snap)
     window = window_of(snap.site.config.timezone, snap.now, UPTIME_DAYS)
-    spans = component_spans(runs.lasting(snap._runs, window), snap.now, snap.site, UPTIME_DAYS)
+    spans = component_spans(runs.lasting(snap.view_runs, window), snap.now, snap.site, UPTIME_DAYS)
     for name, value in want.items():
         got = spans if name == "spans" else getattr(snap, name)
         assert got == value, name
@@ -156,17 +156,17 @@ def test_an_update_works_out_its_own_run_again_and_no_other(site):
     found = [incident(n, (n * 3 + 5, [(1, 0)], ["fibre"], False, None)) for n in range(12)]
     settled = Settled()
     first = Snapshot(replace(site, incidents=ordered(found)), NOW, settled)
-    before = list(first._runs)
+    before = list(first.view_runs)
     # The fourth newest (the first run counted from the newest) gets an update.
     found[3] = incident(3, (14, [(1, 0), (2, 1)], ["fibre"], False, None))
     second = Snapshot(replace(site, incidents=ordered(found)), NOW, settled)
-    after = second._runs
+    after = second.view_runs
     assert [a is b for a, b in zip(before, after, strict=True)] == [True, False, True, True]
     # A new incident comes first: the runs counted from the oldest end stay.
     found.append(incident(50, (5, [(0, 0)], ["tv"], False, None)))
     third = Snapshot(replace(site, incidents=ordered(found)), NOW, settled)
-    assert len(third._runs) == 5
-    assert all(run is held for run, held in zip(third._runs[1:], after, strict=True))
+    assert len(third.view_runs) == 5
+    assert all(run is held for run, held in zip(third.view_runs[1:], after, strict=True))
     same(third)
 
 

@@ -160,6 +160,7 @@ class _Update:
         self.manifest = tree.Manifest(self.inputs, options.edition.name)
         if self.held is not None:  # the spare's map, of which the rows that change are written
             self.manifest.tree, self.manifest.generation = self.held.tree, self.held.generation
+        self.made: dict[int, planning.RunPlan] = {}  # each run's plans, this build's
         self.changed: list[str] = []  # the ids whose row is new (the others were kept)
         self.gone: list[str] = []  # the ids the spare held and the site no longer has
         self.app = make_app(site, options.now, self.spare, options.edition, caches.settled,
@@ -168,32 +169,40 @@ class _Update:
     def run(self) -> tuple[int, int]:
         """Make the spare the new site and swap it in; (files, files rendered)."""
         planned = self._plan()
-        todo, copies = self._reuse(planned)
+        todo, copies = self._reuse(planned.items, planned.kept)
         for item, path in zip(todo, render(self.app, [i.output for i in todo],
                                            self.options.workers),
                               strict=True):
             self.manifest.files[item.id] = (path, item.output.key)
         self._copy(copies)
         self._publish()
-        return len(planned), len(todo) + len(copies)  # a copy is written anew too
+        return planned.total, len(todo) + len(copies)  # a copy is written anew too
 
-    def _plan(self) -> list[Planned]:
+    def _plan(self) -> planning.Plan:
         plans = self.caches.plans
         before = plans.take(self.inputs) if self.inputs else {}
         if self.options.full:  # planned anew too, so that comparing with --full checks it
             before = {}
         assert self.options.now is not None
-        planned, made = planning.plan(self.app, snapshot(self.app, self.site, self.options.now),
-                                      Held(self.had, self.live), before)
+        planned, self.made = planning.plan(
+            self.app, snapshot(self.app, self.site, self.options.now), Held(self.had, self.live),
+            self._stamp(self.had), before)
         if self.inputs:
-            plans.keep(self.inputs, made)
+            plans.keep(self.inputs, self.made)
         return planned
 
-    def _reuse(self, planned: list[Planned]) -> tuple[list[Planned], list[Planned]]:
+    def _stamp(self, manifest: tree.Manifest | None) -> planning.Stamp | None:
+        """Which map ``manifest`` is: its store's, its tree and generation."""
+        return None if manifest is None else (str(self.store), manifest.tree,
+                                              manifest.generation)
+
+    def _reuse(self, planned: list[Planned], kept: list[list[tuple[str, Output]]]
+               ) -> tuple[list[Planned], list[Planned]]:
         """Keep or link what may be reused, remove from the spare what is gone or to be
-        written again; what to render, and the copies to link to their original."""
+        written again; what to render, and the copies to link to their original.
+        ``kept``: files the spare holds, made for the same keys (``plan.Plan``)."""
         spare, held, had, live = self.spare, self.held, self.had, self.live
-        self._remove_gone(planned)
+        self._remove_gone(planned, kept)
         files = self.manifest.files
         if had is not None:  # what is kept stays as the spare's map has it: all but changes
             files.update(had.files)
@@ -219,7 +228,8 @@ class _Update:
         tree.link_many(self.out, spare, linked, fresh=held is None)
         return todo, copies
 
-    def _remove_gone(self, planned: list[Planned]) -> None:
+    def _remove_gone(self, planned: list[Planned], kept: list[list[tuple[str, Output]]]
+                     ) -> None:
         """Remove from the spare the files the site no longer has (first: a folder emptied
         now goes, one whose file is written again stays). When the spare holds as many of
         the planned files (each another id) as its map has, none is gone: known without a
@@ -228,9 +238,9 @@ class _Update:
         if held is None:
             return
         files = held.files
-        if sum(1 for item in planned if item.id in files) == len(files):
+        if sum(1 for item in planned if item.id in files) + sum(map(len, kept)) == len(files):
             return
-        wanted = {item.id for item in planned}
+        wanted = {item.id for item in planned} | {id_ for run in kept for id_, _ in run}
         for had_id, (path, _key) in files.items():
             if had_id not in wanted:
                 tree.unlink(self.spare, path)
@@ -252,6 +262,10 @@ class _Update:
         changes = {i: files[i] for i in self.changed} | dict.fromkeys(self.gone)
         live = tree.Manifest.tree_of(out)  # after the swap, the spare's: its map is kept
         self.manifest.write(spare, self.store, changes, [] if live is None else [live], known)
+        if self.inputs:
+            stamp = self._stamp(self.manifest)
+            assert stamp is not None
+            self.caches.plans.wrote(self.made, stamp)
         os.chmod(spare, 0o755)
         before = tree.Manifest.read(spare, known, self.store) if tree.publish(spare, out) \
             else None

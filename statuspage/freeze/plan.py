@@ -9,6 +9,7 @@ from typing import NamedTuple
 from flask import Flask
 
 from statuspage.freeze.tree import Manifest
+from statuspage.state.runs import Run
 from statuspage.state.status import IncidentView, Snapshot
 from statuspage.web import incident_outputs, site_outputs
 from statuspage.web.registry import Facts, Output
@@ -35,26 +36,58 @@ class Held(NamedTuple):
 
 # One incident's plan: its view, its facts, its files' ids and outputs.
 IncidentPlan = tuple[IncidentView, Facts, list[tuple[str, Output]]]
+Stamp = tuple[str, int, int | None]  # a map: its store, its tree, its generation
+
+
+class RunPlan(NamedTuple):
+    """The plans of one run's published incidents (``state/runs.py``) for their facts
+    (``shown``), with all their files. ``wrote``: the maps written by the builds that
+    planned them so: a spare whose map is one of these holds each of these files, made
+    for the same key."""
+
+    run: Run
+    shown: tuple
+    plans: dict[str, IncidentPlan]  # by incident id
+    files: list[tuple[str, Output]]
+    wrote: list[Stamp]
+
+
+class Plan(NamedTuple):
+    """Every file of the site to be: those looked at one by one (``items``), and the runs
+    of incidents whose files the spare holds, all made for the same keys (``kept``)."""
+
+    items: list[Planned]
+    kept: list[list[tuple[str, Output]]]
+    total: int  # every file
 
 
 class IncidentPlans:
-    """What the last builds planned for each published incident, by their inputs (one set
-    per edition). The same view object (a settled incident, see ``state/settled.py``) with
-    the same facts has the same files, with the same keys: planned once."""
+    """What the last builds planned for the published incidents, run by run (by the run's
+    place from the oldest end), for their inputs (one set per edition). The same run (the
+    same view objects: settled incidents, see ``state/settled.py``) with the same facts
+    has the same files, with the same keys: planned once; and once a map that the spare
+    holds was written with them, none of them is looked at one by one."""
 
     KEPT = 2
+    WROTE = 4  # maps remembered per run: a spare's was written two builds before
 
     def __init__(self):
-        self._by_inputs: dict[str, dict[str, IncidentPlan]] = {}
+        self._by_inputs: dict[str, dict[int, RunPlan]] = {}
 
-    def take(self, inputs: str) -> dict[str, IncidentPlan]:
+    def take(self, inputs: str) -> dict[int, RunPlan]:
         """What was planned for ``inputs``, no longer kept (``keep`` the new plans)."""
         return self._by_inputs.pop(inputs, {})
 
-    def keep(self, inputs: str, plans: dict[str, IncidentPlan]) -> None:
+    def keep(self, inputs: str, plans: dict[int, RunPlan]) -> None:
         self._by_inputs[inputs] = plans
         while len(self._by_inputs) > self.KEPT:
             del self._by_inputs[next(iter(self._by_inputs))]
+
+    def wrote(self, plans: dict[int, RunPlan], stamp: Stamp) -> None:
+        """The map ``stamp`` was written with each of ``plans``' files (a build's)."""
+        for planned in plans.values():
+            planned.wrote.append(stamp)
+            del planned.wrote[:-self.WROTE]
 
 
 def output_id(output: Output) -> str:
@@ -62,40 +95,65 @@ def output_id(output: Output) -> str:
     return f"{output.endpoint}?{values}"
 
 
-def plan(app: Flask, snap: Snapshot, held: Held,
-         before: dict[str, IncidentPlan]) -> tuple[list[Planned], dict[str, IncidentPlan]]:
-    """Every file of the site at ``snap``, and what to do with each; each published
-    incident's plan, taken from ``before`` (the last build's) when its view and facts
-    are the same."""
+def plan(app: Flask, snap: Snapshot, held: Held, spare: Stamp | None,
+         before: dict[int, RunPlan]) -> tuple[Plan, dict[int, RunPlan]]:
+    """Every file of the site at ``snap``, and what to do with each; each run's plans,
+    taken from ``before`` (the last build's) when its views and facts are the same.
+    ``spare``: the stamp of the spare's map (``held.spare``)."""
     had, live = held
     had_files = had.files if had is not None else None
     live_files = live.files if live is not None else None
-    planned = [_planned(output, output_id(output), had_files, live_files)
-               for output in site_outputs(app, snap)]
-    plans = {}
-    # Once per published incident of the history at every build: its facts worked out
-    # inline (``registry.facts``), a file's plan made here (``_planned``), not called.
-    follows, by_reference = snap.follows, snap.by_reference
-    add = planned.append
-    for view in snap.published:
-        found = (follows(view), by_reference.get(view.incident.reference) is view)
-        was = before.get(view.id)
-        if was is not None and was[0] is view and was[1] == found:
-            found, files = was[1], was[2]
-        else:
-            found = Facts(*found)
-            files = [(output_id(output), output)
-                     for output in incident_outputs(app, snap, view, found)]
-        plans[view.id] = (view, found, files)
-        for id_, output in files:
-            action, made = RENDER, output.key
-            if made is not None:
-                if had_files is not None and had_files.get(id_, _NONE)[1] == made:
+    items = [_planned(output, output_id(output), had_files, live_files)
+             for output in site_outputs(app, snap)]
+    kept: list[list[tuple[str, Output]]] = []
+    count = len(items)
+    made: dict[int, RunPlan] = {}
+    followed, others = snap.followed_ids, snap.not_found_by_reference
+    add = items.append
+    runs_ = snap.view_runs
+    for number, run in zip(range(len(runs_) - 1, -1, -1), runs_, strict=True):
+        shown = tuple([v.id in followed for v in run.published])
+        if others:  # (a lenient load's: two with one reference)
+            shown += tuple([v.id in others for v in run.published])
+        was = before.get(number)
+        if was is None or was.run is not run or was.shown != shown:
+            was = _run_plan(app, snap, run, shown, was.plans if was is not None else {})
+        made[number] = was
+        count += len(was.files)
+        if spare is not None and spare in was.wrote:
+            kept.append(was.files)
+            continue
+        # Each file's plan made here (``_planned``), not called: a run is a thousand.
+        for id_, output in was.files:
+            action, key = RENDER, output.key
+            if key is not None:
+                if had_files is not None and had_files.get(id_, _NONE)[1] == key:
                     action = KEEP
-                elif live_files is not None and live_files.get(id_, _NONE)[1] == made:
+                elif live_files is not None and live_files.get(id_, _NONE)[1] == key:
                     action = LINK
             add(Planned(id_, output, action))
-    return planned, plans
+    return Plan(items, kept, count), made
+
+
+def _run_plan(app: Flask, snap: Snapshot, run: Run, shown: tuple,
+              before: dict[str, IncidentPlan]) -> RunPlan:
+    """The plans of a run's published incidents: each taken from ``before`` when its view
+    and facts are the same."""
+    followed, by_reference = snap.followed_ids, snap.by_reference
+    plans: dict[str, IncidentPlan] = {}
+    files: list[tuple[str, Output]] = []
+    for view in run.published:
+        found = (view.id in followed, by_reference.get(view.incident.reference) is view)
+        was = before.get(view.id)
+        if was is not None and was[0] is view and was[1] == found:
+            found, made = was[1], was[2]
+        else:
+            found = Facts(*found)
+            made = [(output_id(output), output)
+                    for output in incident_outputs(app, snap, view, found)]
+        plans[view.id] = (view, found, made)
+        files += made
+    return RunPlan(run, shown, plans, files, [])
 
 
 def _planned(output: Output, output_id_: str, had: dict[str, tuple] | None,

@@ -53,9 +53,9 @@ class Snapshot:
         return self.views.get(incident_id)
 
     @cached_property
-    def _runs(self) -> list[runs.Run]:
-        """The views in runs, each run's share of the lists below worked out once while its
-        views stay the same (``runs.py``)."""
+    def view_runs(self) -> list[runs.Run]:
+        """The views in runs, newest first, each run's share of the lists below worked out
+        once while its views stay the same (``runs.py``)."""
         return runs.cut(self.views.values(), self.site.config.timezone, self.settled.runs)
 
     @cached_property
@@ -99,37 +99,37 @@ class Snapshot:
     def published(self) -> tuple[IncidentView, ...]:
         """Incidents that have started; maintenance once announced (its first update is
         published) or begun."""
-        return tuple(runs.joined(self._runs, "published"))
+        return tuple(runs.joined(self.view_runs, "published"))
 
     @cached_property
     def latest_news(self) -> datetime:
         """The time of the newest published update (else of the first incident): what
         changes only when there is news, unlike ``now``."""
-        news = [run.news for run in self._runs if run.news is not None]
+        news = [run.news for run in self.view_runs if run.news is not None]
         return max(news, default=None) or self._first_started or datetime(1970, 1, 1,
                                                                            tzinfo=UTC)
 
     @cached_property
     def _first_started(self) -> datetime | None:
-        return min((run.first_started for run in self._runs if run.first_started is not None),
+        return min((run.first_started for run in self.view_runs if run.first_started is not None),
                    default=None)
 
     @cached_property
     def event_span(self) -> tuple[datetime | None, datetime | None]:
         """The first and the last event of the published incidents (a transition, an
         update, a start): when the page began, and when it last changed."""
-        lows = [run.low for run in self._runs if run.low is not None]
-        highs = [run.high for run in self._runs if run.high is not None]
+        lows = [run.low for run in self.view_runs if run.low is not None]
+        highs = [run.high for run in self.view_runs if run.high is not None]
         return min(lows, default=None), max(highs, default=None)
 
     @cached_property
     def changed_at(self) -> dict[str, datetime]:
         """The last time each component's status changed, for those that ever did."""
-        return runs.changed_at(self._runs)
+        return runs.changed_at(self.view_runs)
 
     @cached_property
     def open_views(self) -> list[IncidentView]:
-        return runs.joined(self._runs, "open")
+        return runs.joined(self.view_runs, "open")
 
     @cached_property
     def open_incidents(self) -> list[IncidentView]:
@@ -142,7 +142,7 @@ class Snapshot:
     @cached_property
     def scheduled_maintenance(self) -> list[IncidentView]:
         """Every published maintenance still to come, soonest first."""
-        return sorted(runs.joined(self._runs, "scheduled"), key=lambda v: v.maintenance.start)
+        return sorted(runs.joined(self.view_runs, "scheduled"), key=lambda v: v.maintenance.start)
 
     @cached_property
     def upcoming_maintenance(self) -> list[IncidentView]:
@@ -160,7 +160,7 @@ class Snapshot:
 
     @cached_property
     def _uptime(self) -> dict[str, list[DayUptime]]:
-        lasting_ = runs.lasting(self._runs, window_of(self.site.config.timezone, self.now,
+        lasting_ = runs.lasting(self.view_runs, window_of(self.site.config.timezone, self.now,
                                                   UPTIME_DAYS))
         spans = component_spans(lasting_, self.now, self.site, UPTIME_DAYS)
         return {c.id: uptime_days(spans.get(c.id, []), self.site, self.now, UPTIME_DAYS,
@@ -200,16 +200,16 @@ class Snapshot:
 
     @cached_property
     def by_day(self) -> dict[date, list[IncidentView]]:
-        return runs.grouped(self._runs, "by_day")  # (those in progress are listed as such)
+        return runs.grouped(self.view_runs, "by_day")  # (those in progress are listed as such)
 
     @cached_property
     def history(self) -> tuple[IncidentView, ...]:
         """What the archive lists: started incidents and maintenance that has begun."""
-        return tuple(runs.joined(self._runs, "history"))
+        return tuple(runs.joined(self.view_runs, "history"))
 
     @cached_property
     def months(self) -> dict[tuple[int, int], list[IncidentView]]:
-        return dict(sorted(runs.grouped(self._runs, "months").items(), reverse=True))
+        return dict(sorted(runs.grouped(self.view_runs, "months").items(), reverse=True))
 
     def month_around(self, year: int, month: int) -> tuple[tuple[int, int] | None,
                                                           tuple[int, int] | None]:
@@ -233,7 +233,7 @@ class Snapshot:
     def by_reference(self) -> dict[str, IncidentView]:
         """Published incidents by their short reference."""
         found: dict[str, IncidentView] = {}
-        for run in self._runs:
+        for run in self.view_runs:
             found.update(run.references)
         return found
 
@@ -250,7 +250,7 @@ class Snapshot:
     def current_and_recent(self) -> list[IncidentView]:
         """What is open now (incidents, maintenance in progress) and what ended in the last
         ``RECENT_DAYS``: what a place's page lists."""
-        return runs.since(self._runs, self.now - timedelta(days=RECENT_DAYS), "open_published",
+        return runs.since(self.view_runs, self.now - timedelta(days=RECENT_DAYS), "open_published",
                      "ended")
 
     @cached_property
@@ -279,26 +279,36 @@ class Snapshot:
     def followed(self) -> list[IncidentView]:
         """Published incidents with feeds of their own: those that may still change, and
         those that ended in the last ``FOLLOW_DAYS`` (their followers see the end)."""
-        return runs.since(self._runs, self.now - timedelta(days=FOLLOW_DAYS), "unended", "ended")
+        return runs.since(self.view_runs, self.now - timedelta(days=FOLLOW_DAYS), "unended",
+                          "ended")
 
     def follows(self, view: IncidentView) -> bool:
         """Whether the incident has feeds of its own (one of ``followed``)."""
-        return view.id in self._followed_ids
+        return view.id in self.followed_ids
 
     @cached_property
-    def _followed_ids(self) -> frozenset[str]:
+    def followed_ids(self) -> frozenset[str]:
         return frozenset(view.id for view in self.followed)
+
+    @cached_property
+    def not_found_by_reference(self) -> frozenset[str]:
+        """The published incidents whose reference finds another (of two with one: a
+        lenient load's error); none when every reference is another."""
+        if len(self.by_reference) == len(self.published):
+            return frozenset()
+        return frozenset(view.id for view in self.published
+                         if self.by_reference[view.incident.reference] is not view)
 
     @cached_property
     def by_announcement(self) -> list[IncidentView]:
         """Published incidents, the last announced first."""
-        return [view for _, view in runs.newest_first(self._runs, "announced")]
+        return [view for _, view in runs.newest_first(self.view_runs, "announced")]
 
     def last_announced(self, count: int) -> list[IncidentView]:
         """The first ``count`` of ``by_announcement``, without sorting the rest."""
         if "by_announcement" in self.__dict__:
             return self.by_announcement[:count]
-        return [view for _, view in islice(runs.newest_first(self._runs, "announced"), count)]
+        return [view for _, view in islice(runs.newest_first(self.view_runs, "announced"), count)]
 
     def maintenance_of(self, component_id: str) -> list[IncidentView]:
         """Maintenance in progress or coming up that names the component."""
@@ -313,7 +323,7 @@ class Snapshot:
 
     @cached_property
     def _history_by_component(self) -> dict[str, list[IncidentView]]:
-        return runs.grouped(self._runs, "history_by_component")
+        return runs.grouped(self.view_runs, "history_by_component")
 
     def published_of(self, component_id: str | None) -> list[IncidentView]:
         """What subscribers hear about: published incidents (of one component, if given)."""
@@ -323,7 +333,7 @@ class Snapshot:
 
     @cached_property
     def _published_by_component(self) -> dict[str, list[IncidentView]]:
-        return runs.grouped(self._runs, "published_by_component")
+        return runs.grouped(self.view_runs, "published_by_component")
 
     def latest_updates(self, component_id: str | None) -> list[tuple[Update, IncidentView]]:
         """The ``feed_entries`` newest published updates (of one component's incidents),
@@ -333,10 +343,10 @@ class Snapshot:
     @cached_property
     def _latest_updates(self) -> dict[str | None, list[tuple[Update, IncidentView]]]:
         totals: dict[str | None, int] = {}
-        for run in self._runs:
+        for run in self.view_runs:
             for group, count in run.totals.items():
                 totals[group] = totals.get(group, 0) + count
-        return newest_updates(runs.newest_first(self._runs, "walk"), totals,
+        return newest_updates(runs.newest_first(self.view_runs, "walk"), totals,
                               self.site.config.feed_entries)
 
 
