@@ -88,6 +88,9 @@ def plain(snap: Snapshot) -> dict:
     lows = [v.times.first for v in published if v.times.first is not None]
     highs = [v.times.last for v in published if v.times.last is not None]
     news = [v.updates[0].time for v in published if v.updates]
+    shards: dict = {}
+    for reference, view in sorted({v.incident.reference: v for v in published}.items()):
+        shards.setdefault(reference[0], {})[reference] = view.id
     return {
         "published": tuple(published), "history": tuple(history),
         "open_views": [v for v in views if v.is_open],
@@ -107,6 +110,9 @@ def plain(snap: Snapshot) -> dict:
         "_history_by_component": by_component(history),
         "_published_by_component": by_component(published),
         "spans": component_spans(views, now, snap.site, UPTIME_DAYS),
+        "references_by_first": shards,
+        "works": {c: [v for v in by_component(published).get(c, []) if v.maintenance]
+                  for c in SERVICES} | {None: [v for v in published if v.maintenance]},
     }
 
 
@@ -115,8 +121,12 @@ def same(snap: Snapshot) -> None:
     window = window_of(snap.site.config.timezone, snap.now, UPTIME_DAYS)
     spans = component_spans(runs.lasting(snap.view_runs, window), snap.now, snap.site, UPTIME_DAYS)
     for name, value in want.items():
-        got = spans if name == "spans" else getattr(snap, name)
+        got = spans if name == "spans" else {c: snap.maintenance_of_all(c) for c in value} \
+            if name == "works" else getattr(snap, name)
         assert got == value, name
+        if name == "references_by_first":  # sorted, as the files show them
+            assert [list(shard.items()) for shard in got.values()] == \
+                [list(shard.items()) for shard in value.values()]
         if isinstance(value, (list, tuple)):  # the same objects, in the same order
             assert all(a is b for a, b in zip(got, value, strict=True)), name
     assert snap._uptime == Snapshot(snap.site, snap.now)._uptime
@@ -156,11 +166,13 @@ def test_an_update_works_out_its_own_run_again_and_no_other(site):
     found = [incident(n, (n * 3 + 5, [(1, 0)], ["fibre"], False, None)) for n in range(12)]
     settled = Settled()
     first = Snapshot(replace(site, incidents=ordered(found)), NOW, settled)
-    before = list(first.view_runs)
+    before, shards = list(first.view_runs), first.references_by_first
     # The fourth newest (the first run counted from the newest) gets an update.
     found[3] = incident(3, (14, [(1, 0), (2, 1)], ["fibre"], False, None))
     second = Snapshot(replace(site, incidents=ordered(found)), NOW, settled)
     after = second.view_runs
+    # The reference lookup's files are the same objects: no reference changed.
+    assert all(shard is second.references_by_first[first] for first, shard in shards.items())
     assert [a is b for a, b in zip(before, after, strict=True)] == [True, False, True, True]
     # A new incident comes first: the runs counted from the oldest end stay.
     found.append(incident(50, (5, [(0, 0)], ["tv"], False, None)))

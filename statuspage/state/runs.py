@@ -37,9 +37,11 @@ class Run:
                  "changed_at", "history_by_component", "published_by_component",
                  "references", "announced", "walk", "totals", "low", "high", "news",
                  "first_started", "ended", "unended", "open_published", "lasts",
-                 "unlasted", "scheduled")
+                 "unlasted", "scheduled", "shards", "works",
+                 "works_by_component")
 
-    def __init__(self, views: tuple[IncidentView, ...], tz: ZoneInfo):
+    def __init__(self, views: tuple[IncidentView, ...], tz: ZoneInfo,
+                 previous: Run | None = None):
         self.views, self.tz = views, tz
         self.published = [v for v in views if v.published]
         self.history = [v for v in views if v.started <= v.at]
@@ -56,6 +58,18 @@ class Run:
         self.first_started = min((v.started for v in views), default=None)
         self._published_shares()
         self._edges()
+        self._shards(previous)
+
+    def _shards(self, previous: Run | None) -> None:
+        """Its references and their incidents' ids by the reference's first character, each
+        sorted; a list equal to the one the run held before at its place is that one (an
+        update leaves the reference lookup's files the same objects)."""
+        shards: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for reference, view in sorted(self.references.items()):
+            shards[reference[0]].append((reference, view.id))
+        before = previous.shards if previous is not None else {}
+        self.shards: dict[str, list[tuple[str, str]]] = {first: before[first] if before.get(first) == pairs else pairs
+                       for first, pairs in shards.items()}
 
     def _published_shares(self) -> None:
         """What is read of the published views: by component, by reference, by news."""
@@ -74,6 +88,8 @@ class Run:
                     self.totals[component_id] += len(view.updates)
         self.scheduled = [v for v in published if v.is_maintenance
                           and v.status == MaintenanceStatus.SCHEDULED]
+        self.works = [v for v in published if v.is_maintenance]
+        self.works_by_component = _by_component(self.works)
         self.news = max((v.updates[0].time for v in published if v.updates), default=None)
         self.low = self.high = None
         for view in published:
@@ -120,7 +136,7 @@ def cut(views: Iterable[IncidentView], tz: ZoneInfo,
         held = kept.get(number)
         if held is None or held.tz != tz or len(held.views) != len(part) or \
                 not all(map(is_, held.views, part)):
-            held = kept[number] = Run(part, tz)
+            held = kept[number] = Run(part, tz, held)
         found.append(held)
     for number in [n for n in kept if n >= count]:
         del kept[number]
@@ -138,6 +154,20 @@ def grouped(runs_: list[Run], name: str) -> dict:
     for run in runs_:
         for key, views in getattr(run, name).items():
             found[key] += views
+    return found
+
+
+def shards(runs_: list[Run], kept: dict[str, tuple]) -> dict[str, dict[str, str]]:
+    """The reference lookup's files (references unique: see ``Run._shards``), each the
+    one in ``kept`` (the last Snapshot's) while its runs' lists are the same objects."""
+    firsts = sorted({first for run in runs_ for first in run.shards})
+    found = {}
+    for first in firsts:
+        parts = tuple(run.shards[first] for run in runs_ if first in run.shards)
+        held = kept.get(first)
+        if held is None or len(held[0]) != len(parts) or not all(map(is_, held[0], parts)):
+            held = kept[first] = (parts, dict(sorted(chain.from_iterable(parts))))
+        found[first] = held[1]
     return found
 
 

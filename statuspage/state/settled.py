@@ -37,6 +37,7 @@ class Settled:
         self.days: dict[tuple, object] = {}  # a component's day of uptime, by its spans
         self.keys: dict[tuple, tuple] = {}  # each file of the site's key, by what it showed
         self.runs: dict[int, Run] = {}  # the views in runs, each with its shares (runs.py)
+        self.shards: dict[str, tuple] = {}  # the reference lookup's files, by what made them
         self.last: tuple | None = None  # (incidents, now, grace, views): the last views_at
         # What the pages made of a view's state: a list's line of one incident, by that
         # state and what else the line shows (``web/lines.py``). None: none kept (in a

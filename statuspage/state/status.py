@@ -240,11 +240,14 @@ class Snapshot:
     @cached_property
     def references_by_first(self) -> dict[str, dict[str, str]]:
         """Published incidents' ids by reference, grouped by the reference's first
-        character (what the lookup box loads, one small file each), all sorted."""
-        found: dict[str, dict[str, str]] = {}
-        for reference, view in sorted(self.by_reference.items()):
-            found.setdefault(reference[0], {})[reference] = view.id
-        return found
+        character (what the lookup box loads, one small file each), all sorted. Each is
+        the same object as the last Snapshot's while its runs' shares are (``runs.py``)."""
+        if len(self.by_reference) != len(self.published):  # two with one (a lenient load)
+            found: dict[str, dict[str, str]] = {}
+            for reference, view in sorted(self.by_reference.items()):
+                found.setdefault(reference[0], {})[reference] = view.id
+            return found
+        return runs.shards(self.view_runs, self.settled.shards)
 
     @cached_property
     def current_and_recent(self) -> list[IncidentView]:
@@ -334,6 +337,17 @@ class Snapshot:
     @cached_property
     def _published_by_component(self) -> dict[str, list[IncidentView]]:
         return runs.grouped(self.view_runs, "published_by_component")
+
+    def maintenance_of_all(self, component_id: str | None) -> list[IncidentView]:
+        """The published maintenance (of one component, if given): ``published_of``'s."""
+        return self._works_by_component.get(component_id, [])
+
+    @cached_property
+    def _works_by_component(self) -> dict[str | None, list[IncidentView]]:
+        found: dict[str | None, list[IncidentView]] = runs.grouped(self.view_runs,
+                                                                    "works_by_component")
+        found[None] = runs.joined(self.view_runs, "works")
+        return found
 
     def latest_updates(self, component_id: str | None) -> list[tuple[Update, IncidentView]]:
         """The ``feed_entries`` newest published updates (of one component's incidents),

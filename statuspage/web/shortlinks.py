@@ -53,11 +53,9 @@ def redirect(ref: str):
     return render_template("r/redirect.html", incident=view, reference=ref.upper())
 
 
-# Each shard's references and their incidents, sorted: one text to hash.
+# Each shard's references and their incidents, sorted (the same object while they are).
 @FILES.output(files=lambda snap: [{"first": first} for first in snap.references_by_first],
-              depends=lambda snap, first: "\n".join(
-                  f"{ref} {id_}" for ref, id_ in snap.references_by_first[first].items()),
-              languages=False)
+              depends=lambda snap, first: snap.references_by_first[first], languages=False)
 @bp.route("/r/refs-<first>.json")
 def shard(first: str):
     found = g.snap.references_by_first.get(first)
