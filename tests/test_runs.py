@@ -21,6 +21,7 @@ from statuspage.model import (
     Window,
 )
 from statuspage.state import runs
+from statuspage.state import view as viewing
 from statuspage.state.settled import Settled
 from statuspage.state.status import FOLLOW_DAYS, RECENT_DAYS, Snapshot
 from statuspage.state.uptime import UPTIME_DAYS, component_spans, window_of
@@ -116,7 +117,16 @@ def plain(snap: Snapshot) -> dict:
     }
 
 
+def shown(view) -> tuple:
+    """What a view says of its incident (its moment aside: a settled one's is older)."""
+    return (view.incident, view.status, view.updates, view.ended, view.is_open, view.promise,
+            view.late, view.published)
+
+
 def same(snap: Snapshot) -> None:
+    fresh = Snapshot(snap.site, snap.now)  # no memory: every view worked out now
+    assert list(snap.views) == list(fresh.views)
+    assert [shown(v) for v in snap.views.values()] == [shown(v) for v in fresh.views.values()]
     want = plain(snap)
     window = window_of(snap.site.config.timezone, snap.now, UPTIME_DAYS)
     spans = component_spans(runs.lasting(snap.view_runs, window), snap.now, snap.site, UPTIME_DAYS)
@@ -129,7 +139,7 @@ def same(snap: Snapshot) -> None:
                 [list(shard.items()) for shard in value.values()]
         if isinstance(value, (list, tuple)):  # the same objects, in the same order
             assert all(a is b for a, b in zip(got, value, strict=True)), name
-    assert snap._uptime == Snapshot(snap.site, snap.now)._uptime
+    assert snap._uptime == fresh._uptime
     for count in (1, 3, 50):
         assert snap.last_announced(count) == want["by_announcement"][:count]
 
@@ -137,6 +147,7 @@ def same(snap: Snapshot) -> None:
 @pytest.fixture(autouse=True)
 def small_runs(monkeypatch):
     monkeypatch.setattr(runs, "RUN", 3)  # runs of three views: many, and many edges
+    monkeypatch.setattr(viewing, "CHUNK", 2)  # and chunks of two incidents (views_at)
 
 
 @settings(max_examples=60, deadline=None,

@@ -68,8 +68,9 @@ class Run:
         for reference, view in sorted(self.references.items()):
             shards[reference[0]].append((reference, view.id))
         before = previous.shards if previous is not None else {}
-        self.shards: dict[str, list[tuple[str, str]]] = {first: before[first] if before.get(first) == pairs else pairs
-                       for first, pairs in shards.items()}
+        self.shards: dict[str, list[tuple[str, str]]] = {
+            first: before[first] if before.get(first) == pairs else pairs
+            for first, pairs in shards.items()}
 
     def _published_shares(self) -> None:
         """What is read of the published views: by component, by reference, by news."""

@@ -36,6 +36,9 @@ class Settled:
         # ``uptime.py``): each entry holds what it was worked out from.
         self.days: dict[tuple, object] = {}  # a component's day of uptime, by its spans
         self.keys: dict[tuple, tuple] = {}  # each file of the site's key, by what it showed
+        # Chunks of incidents (from the oldest end), their views, the moment from which all
+        # are settled (None: not all are), the grace: taken whole while the same (view.py)
+        self.chunks: dict[int, tuple] = {}
         self.runs: dict[int, Run] = {}  # the views in runs, each with its shares (runs.py)
         self.shards: dict[str, tuple] = {}  # the reference lookup's files, by what made them
         self.last: tuple | None = None  # (incidents, now, grace, views): the last views_at
@@ -61,6 +64,7 @@ class Settled:
         """Forget everything past what ``incidents`` (the site's) and a few more explain."""
         if len(self.kept) > SLACK * incidents + 1000:
             self.kept.clear()
+            self.chunks.clear()
         if len(self.days) > DAYS_KEPT:
             self.days.clear()
         if self.lines is not None and len(self.lines) > LINES_KEPT:

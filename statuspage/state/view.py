@@ -8,6 +8,7 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
+from operator import is_
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
@@ -25,6 +26,7 @@ from statuspage.model import (
 )
 
 TICK = timedelta(microseconds=1)
+CHUNK = 1024  # incidents whose views are taken whole while all are settled and the same
 NO_GRACE = timedelta(0)  # site.yaml's promise_grace by default: late as the promise passes
 RUNNING = (MaintenanceStatus.IN_PROGRESS, MaintenanceStatus.VERIFYING)
 
@@ -237,23 +239,52 @@ def settled_from(incident: Incident, grace: timedelta = NO_GRACE) -> datetime:
 def views_at(incidents: tuple[Incident, ...], now: datetime, grace: timedelta,
              settled: Settled) -> dict[str, IncidentView]:
     """Every incident's view at ``now``, by id, in their order; a settled incident's is
-    the one ``settled`` kept since it settled (see state/settled.py)."""
+    the one ``settled`` kept since it settled (see state/settled.py), and a chunk of them
+    all settled, the same objects as before, is taken whole."""
     last = settled.last
     if last is not None and last[0] is incidents and last[1] == now and last[2] == grace:
         return dict(last[3])  # a second Snapshot of the same build (its warnings')
     settled.trim(len(incidents))
-    kept, views = settled.kept, {}
-    # One pass over the whole history at every build: the settled view's test inline
-    # (``Settled.view``), not a call or two per incident.
-    for incident in incidents:
-        held = kept.get(id(incident))
-        if held is not None and held[0].incident is incident and now >= held[1] and \
-                held[2] == grace:
-            views[incident.id] = held[0]
-        else:
-            views[incident.id] = _view_at(settled, incident, now, grace)
+    views: dict[str, IncidentView] = {}
+    chunks, count = settled.chunks, len(incidents)
+    number = (count + CHUNK - 1) // CHUNK
+    # Counted from the oldest end, as ``runs.py`` counts its runs: a new incident comes
+    # first and leaves the others' chunks as they were.
+    for at in range(number - 1, -1, -1):
+        part = incidents[max(count - (at + 1) * CHUNK, 0):count - at * CHUNK]
+        held = chunks.get(at)
+        if held is None or held[2] is None or now < held[2] or held[3] != grace or \
+                len(held[0]) != len(part) or not all(map(is_, held[0], part)):
+            made, moment = _chunk_views(settled, part, now, grace)
+            held = chunks[at] = (part, made, moment, grace)
+        views.update(held[1])
+    for at in [at for at in chunks if at >= number]:
+        del chunks[at]
     settled.last = (incidents, now, grace, views)
     return dict(views)
+
+
+def _chunk_views(settled: Settled, incidents: tuple[Incident, ...], now: datetime,
+                 grace: timedelta) -> tuple[dict[str, IncidentView], datetime | None]:
+    """The incidents' views, and the moment from which each is settled (None: one is still
+    to settle)."""
+    kept, views = settled.kept, {}
+    latest: datetime | None = None
+    every = True
+    # Each settled view's test inline (``Settled.view``), not a call or two per incident.
+    for incident in incidents:
+        held = kept.get(id(incident))
+        if held is None or held[0].incident is not incident or now < held[1] or \
+                held[2] != grace:
+            view = _view_at(settled, incident, now, grace)
+            held = kept.get(id(incident))
+            if held is None or held[0] is not view:
+                views[incident.id] = view
+                every = False
+                continue
+        views[incident.id] = held[0]
+        latest = held[1] if latest is None or held[1] > latest else latest
+    return views, latest if every else None
 
 
 def _view_at(settled: Settled, incident: Incident, now: datetime,
