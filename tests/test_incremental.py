@@ -410,3 +410,27 @@ def test_a_build_reuses_only_what_its_caller_keeps(example_dir, monkeypatch, tmp
     everyone = counts[0]
     assert 0 < counts[1] < everyone  # the settled ones: planned once
     assert counts[2:] == [everyone, everyone]
+
+
+def test_after_a_first_build_an_update_looks_at_its_own_run_only(tmp_path, monkeypatch):
+    """A first build makes the spare from the site it published (``tree.mirror``), with
+    every run's files: the update after it keeps the other runs' files without a look."""
+    from statuspage.freeze import plan as planning
+
+    root = copy_of_the_example(tmp_path / "site")
+    site = Site(root, monkeypatch)
+    made: list[planning.Plan] = []
+    real = planning.plan
+    monkeypatch.setattr(planning, "plan", lambda *args: (
+        found := real(*args), made.append(found[0]))[0])
+    loader, caches = Loader(root), Caches()
+    build(root, BuildOptions(out=root / "build", now=site.now), site=loader.load(),
+          caches=caches)
+    site.edit("update", 0)
+    build(root, BuildOptions(out=root / "build", now=site.now),
+          site=loader.load(lenient=True), caches=caches)
+    first, update = made
+    assert not first.kept and update.kept  # runs of two: most of the example's
+    assert len(update.items) + sum(map(len, update.kept)) == update.total
+    build(root, BuildOptions(out=tmp_path / "full", now=site.now, full=True))
+    assert tree(root / "build") == tree(tmp_path / "full")

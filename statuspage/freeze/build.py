@@ -276,4 +276,8 @@ class _Update:
             # file again before the one that changed. The site just published is, so the
             # next build (an update, when time counts) starts from it: made now, after the
             # swap.
-            tree.mirror(out, spare, self.manifest, before, known)
+            copied = tree.mirror(out, spare, self.manifest, before, known)
+            if self.inputs:  # the same files as the map just written: so were they made
+                stamp = self._stamp(copied)
+                assert stamp is not None
+                self.caches.plans.wrote(self.made, stamp)

@@ -209,11 +209,11 @@ def _link_fresh(source: Path, target: Path, paths: list[str]) -> None:
 
 
 def mirror(out: Path, spare: Path, published: Manifest, held: Manifest | None = None,
-           known: Manifests | None = None) -> None:
+           known: Manifests | None = None) -> Manifest:
     """Make ``spare`` the same site as ``out`` (``published``): its files as hard links,
     its map a copy of out's, its marker last (until then the spare is known to be
     half-made). ``held``: what the spare holds (the previous site), updated in place, its
-    folders kept; without it, made anew. Raises OSError."""
+    folders kept; without it, made anew. Returns the spare's map. Raises OSError."""
     paths = [path for path, _ in published.files.values()]
     if held is None:
         shutil.rmtree(spare, ignore_errors=True)
@@ -234,6 +234,7 @@ def mirror(out: Path, spare: Path, published: Manifest, held: Manifest | None = 
                                            published.generation, copied.tree,
                                            published.files)
     copied.mark(spare, known)
+    return copied
 
 
 def publish(staging: Path, out: Path) -> bool:
