@@ -183,3 +183,18 @@ def test_a_desk_and_a_public_output_side_by_side_each_have_their_store(built):
     result = build(built, BuildOptions(now=NOW))
     assert result.rendered < result.pages / 2  # its maps were there: it kept most files
     assert Manifest.read(desk) is not None
+
+
+def test_the_second_map_read_shares_the_rows_equal_to_the_first(built):
+    """The output's and the spare's maps, read by one caller, hold each equal row once;
+    each is the map it would be read alone."""
+    update(built)
+    build(built, BuildOptions(now=NOW))  # one page differs between the two trees
+    out, spare = built / "build", built / SPARE
+    alone = [Manifest.read(folder).files for folder in (out, spare)]
+    known = manifeststore.Manifests()
+    first, second = (Manifest.read(folder, known).files for folder in (out, spare))
+    assert [first, second] == alone
+    same = [i for i in first if first[i] == second.get(i)]
+    assert 0 < len(same) < len(first)
+    assert all(first[i] is second[i] for i in same)

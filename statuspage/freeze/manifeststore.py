@@ -58,9 +58,12 @@ def store_of(out: Path) -> Path:
     return out.with_name(STORE + out.name)
 
 
-def load(path: Path, tree: int, generation: int) -> Files | None:
+def load(path: Path, tree: int, generation: int, like: Files | None = None) -> Files | None:
     """The map of ``tree`` when the store holds it at ``generation``; None otherwise
-    (no store, not ours, corrupt, another generation). Never raises."""
+    (no store, not ours, corrupt, another generation). Never raises. ``like``: a map held
+    already (the other tree's), whose rows this one shares where they are equal: the two
+    trees of a large site hold mostly the same files, and each row held once is a hundred
+    megabytes less at 100,000 incidents."""
     if not sqlitefiles.ours(path):
         return None
     try:
@@ -69,7 +72,14 @@ def load(path: Path, tree: int, generation: int) -> Files | None:
             if sqlitefiles.schema(db, FORMAT) != SCHEMA or _generation(db, tree) != generation:
                 return None
             rows = db.execute("SELECT id, path, key FROM files WHERE tree = ?", (tree,))
-            return {row[0]: (row[1], row[2]) for row in rows}
+            if not like:
+                return {row[0]: (row[1], row[2]) for row in rows}
+            files: Files = {}
+            for id_, file, key in rows:
+                held = like.get(id_)
+                files[id_] = held if held is not None and held[0] == file and \
+                    held[1] == key else (file, key)
+            return files
     except (OSError, sqlite3.Error):
         return None
 
@@ -181,7 +191,9 @@ class Manifest:
         found = known.get((tree, generation)) if known is not None else None
         if found is not None and (found.inputs, found.edition) == (inputs, edition):
             return found
-        files = load(store or _store_for(folder), tree, generation)
+        like = next((held.files for held in (known or {}).values()
+                     if held.edition == edition), None)
+        files = load(store or _store_for(folder), tree, generation, like)
         if files is None:
             return None
         found = cls(inputs, edition, files, tree, generation)
