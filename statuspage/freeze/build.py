@@ -186,7 +186,7 @@ class _Update:
         assert self.options.now is not None
         planned, self.made = planning.plan(
             self.app, snapshot(self.app, self.site, self.options.now), Held(self.had, self.live),
-            self._stamp(self.had), before)
+            (self._stamp(self.had), self._stamp(self.live)), before)
         if self.inputs:
             plans.keep(self.inputs, self.made)
         return planned

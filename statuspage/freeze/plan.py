@@ -95,11 +95,11 @@ def output_id(output: Output) -> str:
     return f"{output.endpoint}?{values}"
 
 
-def plan(app: Flask, snap: Snapshot, held: Held, spare: Stamp | None,
+def plan(app: Flask, snap: Snapshot, held: Held, stamps: tuple[Stamp | None, Stamp | None],
          before: dict[int, RunPlan]) -> tuple[Plan, dict[int, RunPlan]]:
     """Every file of the site at ``snap``, and what to do with each; each run's plans,
     taken from ``before`` (the last build's) when its views and facts are the same.
-    ``spare``: the stamp of the spare's map (``held.spare``)."""
+    ``stamps``: which maps ``held``'s are (the spare's, out's)."""
     had, live = held
     had_files = had.files if had is not None else None
     live_files = live.files if live is not None else None
@@ -109,7 +109,6 @@ def plan(app: Flask, snap: Snapshot, held: Held, spare: Stamp | None,
     count = len(items)
     made: dict[int, RunPlan] = {}
     followed, others = snap.followed_ids, snap.not_found_by_reference
-    add = items.append
     runs_ = snap.view_runs
     for number, run in zip(range(len(runs_) - 1, -1, -1), runs_, strict=True):
         shown = tuple([v.id in followed for v in run.published])
@@ -120,19 +119,34 @@ def plan(app: Flask, snap: Snapshot, held: Held, spare: Stamp | None,
             was = _run_plan(app, snap, run, shown, was.plans if was is not None else {})
         made[number] = was
         count += len(was.files)
-        if spare is not None and spare in was.wrote:
+        if stamps[0] is not None and stamps[0] in was.wrote:
             kept.append(was.files)
             continue
-        # Each file's plan made here (``_planned``), not called: a run is a thousand.
-        for id_, output in was.files:
-            action, key = RENDER, output.key
-            if key is not None:
-                if had_files is not None and had_files.get(id_, _NONE)[1] == key:
-                    action = KEEP
-                elif live_files is not None and live_files.get(id_, _NONE)[1] == key:
-                    action = LINK
-            add(Planned(id_, output, action))
+        if _look_at(was.files, held, items) and stamps[1] is not None:
+            # Out's map holds each of them: once out is the spare (the next build), none
+            # is looked at.
+            was.wrote.append(stamps[1])
     return Plan(items, kept, count), made
+
+
+def _look_at(files: list[tuple[str, Output]], held: Held, items: list[Planned]) -> bool:
+    """Add to ``items`` each file's plan (the same test as ``_planned``'s, made here: a run
+    is a thousand files); whether out's map holds them all, made for the same keys."""
+    had_files = held.spare.files if held.spare is not None else None
+    live_files = held.out.files if held.out is not None else None
+    add, in_out = items.append, live_files is not None
+    for id_, output in files:
+        action, key = RENDER, output.key
+        if key is not None:
+            if had_files is not None and had_files.get(id_, _NONE)[1] == key:
+                action = KEEP
+            elif live_files is not None and live_files.get(id_, _NONE)[1] == key:
+                action = LINK
+        if in_out and (key is None or action != LINK and
+                       live_files.get(id_, _NONE)[1] != key):  # type: ignore[union-attr]
+            in_out = False
+        add(Planned(id_, output, action))
+    return in_out
 
 
 def _run_plan(app: Flask, snap: Snapshot, run: Run, shown: tuple,
