@@ -22,6 +22,8 @@ def test_the_moment_pages_lines_are_made_once_across_builds(example_dir):
     build(example_dir, BuildOptions(now=NOW, workers=1), site=site, caches=caches)
     lines = caches.settled.lines
     assert lines is not None and len(lines) > 10
+    # The API's incidents and the days of each service's page are kept there too.
+    assert {"day_line", "api.incident"} <= {key[0] for key in lines}
     made = dict(lines)
     again = build(example_dir, BuildOptions(now=NOW + timedelta(minutes=1), workers=1),
                   site=loader.load(), caches=caches)

@@ -15,7 +15,7 @@ language's.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import partial
 from typing import TypeVar
 
@@ -31,6 +31,14 @@ PAGE = "statuspage.lines"  # the request's: see ``kept``
 def line(macro, view: IncidentView) -> Markup:
     """``macro(view)``, kept by the view's state and what else the line shows."""
     return kept(macro.name, view, partial(macro, view))
+
+
+def lines_of(macro, ids: Iterable[str]) -> Markup:
+    """``line(macro, view)`` of each published incident among ``ids``, one after the other
+    (a service's page lists those of each day of its bars, thousands of them)."""
+    view = g.snap.view
+    return Markup("".join([line(macro, found) for found in map(view, ids)
+                           if found is not None and found.published]))
 
 
 def kept(what: str, view: IncidentView, make: Callable[[], T]) -> T:

@@ -9,6 +9,7 @@ from statuspage import addresses
 from statuspage.state.status import Snapshot
 from statuspage.web import assets
 from statuspage.web.languages import blueprint, route
+from statuspage.web.lines import lines_of
 from statuspage.web.registry import Files
 
 bp = blueprint("pages")
@@ -122,7 +123,7 @@ def component(component_id: str):
     found = g.site.config.component(component_id)
     if found is None:
         abort(404)
-    return render_template("component.html", component=found, listed=LISTED)
+    return render_template("component.html", component=found, listed=LISTED, lines_of=lines_of)
 
 
 @FILES.output(depends=lambda snap: (snap.indicator, _in_progress(snap)))
