@@ -103,7 +103,11 @@ def incident(incident_id: str):
 @FILES.output(depends=_history_shows)
 @route("/history/", bp)
 def history():
-    return render_template("history.html")
+    # Each month's maintenance counted here, not by a filter in the template (a lookup per
+    # incident of the whole history, at every build).
+    maintenance = {month: sum(v.is_maintenance for v in views)
+                   for month, views in g.snap.months.items()}
+    return render_template("history.html", maintenance=maintenance)
 
 
 @FILES.output(files=_months, depends=_month_shows)
