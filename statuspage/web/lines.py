@@ -44,13 +44,7 @@ def lines_of(macro, ids: Iterable[str]) -> Markup:
 def kept(what: str, view: IncidentView, make: Callable[[], T]) -> T:
     """``make()``: what ``what`` shows of ``view`` alone in the request's language, kept in
     the caller's ``Settled`` (the app's) by the view's state, the site and the address."""
-    # Worked out once per page (a page asks for thousands of lines), kept with its request
-    # (not on ``g``: a build renders many pages in one app context, which they share).
-    environ = request.environ
-    page = environ.get(PAGE)
-    if page is None:
-        page = environ[PAGE] = _page()
-    found, shown = page
+    found, shown = _here()
     state = view.state
     if found is None or state is None:  # (None: an incident not read from files)
         return make()
@@ -59,6 +53,31 @@ def kept(what: str, view: IncidentView, make: Callable[[], T]) -> T:
     if made is None:
         made = found[key] = make()
     return made
+
+
+def made(macro, *args) -> Markup:
+    """``macro(*args)``, kept by what it is given (a list by its items) and what else the
+    page's lines show: for what shows no incident alone, such as a service's uptime bars
+    (the home page shows every service's), made again only when its days change."""
+    found, shown = _here()
+    if found is None or not g.site.digest:  # (a site not read from files: nothing kept)
+        return macro(*args)
+    key = (macro.name, *(tuple(a) if isinstance(a, list) else a for a in args), shown)
+    result = found.get(key)
+    if result is None:
+        result = found[key] = macro(*args)
+    return result  # type: ignore[return-value]
+
+
+def _here() -> tuple[dict | None, tuple]:
+    """``_page()``, worked out once per page (a page asks for thousands of lines) and kept
+    with its request (not on ``g``: a build renders many pages in one app context, which
+    they share)."""
+    environ = request.environ
+    page = environ.get(PAGE)
+    if page is None:
+        page = environ[PAGE] = _page()
+    return page
 
 
 def _page() -> tuple[dict | None, tuple]:
