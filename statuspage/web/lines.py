@@ -56,17 +56,22 @@ def kept(what: str, view: IncidentView, make: Callable[[], T]) -> T:
 
 
 def made(macro, *args) -> Markup:
-    """``macro(*args)``, kept by what it is given (a list by its items) and what else the
-    page's lines show: for what shows no incident alone, such as a service's uptime bars
-    (the home page shows every service's), made again only when its days change."""
+    """``macro(*args)``, kept while what it is given (a list by its items) and what else
+    the page's lines show stay the same: for what shows no incident alone, such as a
+    service's uptime bars (the home page shows every service's), which change with the
+    moment while a service is affected. One kept per page and place on it (its arguments
+    that are not lists), replaced when its lists change: not one more at every build."""
     found, shown = _here()
     if found is None or not g.site.digest:  # (a site not read from files: nothing kept)
         return macro(*args)
-    key = (macro.name, *(tuple(a) if isinstance(a, list) else a for a in args), shown)
-    result = found.get(key)
-    if result is None:
-        result = found[key] = macro(*args)
-    return result  # type: ignore[return-value]
+    place = (macro.name, request.path, *(a for a in args if not isinstance(a, list)), shown)
+    given = tuple(tuple(a) for a in args if isinstance(a, list))
+    held = found.get(place)
+    if held is not None and held[0] == given:  # type: ignore[index]
+        return held[1]  # type: ignore[index]
+    result = macro(*args)
+    found[place] = (given, result)
+    return result
 
 
 def _here() -> tuple[dict | None, tuple]:
