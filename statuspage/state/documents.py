@@ -198,13 +198,17 @@ class Documents:
         if memory is None or state is None:  # (None: an incident not read from files)
             return Encoded(self._incident(view))
         components, changed = self.snap.components, self.snap.changed_at
-        key = ("api.incident", state, tuple(view.times.transitions), view.started <= self.now,
-               self._epoch, self._shown,
-               tuple((c, components[c], changed.get(c)) for c in view.components))
-        made = memory.get(key)
-        if made is None:
-            made = memory[key] = Encoded(self._incident(view))
-        return made  # type: ignore[return-value]
+        key = (state, tuple(view.times.transitions), view.started <= self.now, self._epoch,
+               self._shown, tuple((c, components[c], changed.get(c)) for c in view.components))
+        # One kept per incident, replaced when it shows something else (a component's
+        # change gives each open incident naming it another): not one more at every build.
+        place = ("api.incident", view.id)
+        held = memory.get(place)
+        if held is not None and held[0] == key:  # type: ignore[index]
+            return held[1]  # type: ignore[index]
+        made = Encoded(self._incident(view))
+        memory[place] = (key, made)
+        return made
 
     def _incident(self, view: View) -> Document:
         """An incident, or a scheduled maintenance (with ``scheduled_for``/``_until``)."""

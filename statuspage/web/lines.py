@@ -67,8 +67,8 @@ def made(macro, *args) -> Markup:
     place = (macro.name, request.path, *(a for a in args if not isinstance(a, list)), shown)
     given = tuple(tuple(a) for a in args if isinstance(a, list))
     held = found.get(place)
-    if held is not None and held[0] == given:  # type: ignore[index]
-        return held[1]  # type: ignore[index]
+    if held is not None and held[0] == given:
+        return held[1]
     result = macro(*args)
     found[place] = (given, result)
     return result
