@@ -602,3 +602,22 @@ def test_documents_kept_for_settled_incidents_are_those_worked_out_anew(example_
     asked = _counting_transitions(monkeypatch)
     documents.Documents(Snapshot(site, moments[-1] + timedelta(days=1), memory)).summary()
     assert asked == []  # all settled by then, all kept
+
+
+def test_documents_encoded_from_their_incidents_kept_text_are_dumps_bytes(site_dir: Path):
+    """Each file's incidents are encoded once, kept with their documents: the file's bytes
+    are those ``dumps`` makes of the whole, HTML-safe characters and all."""
+    from statuspage.state.documents import Documents
+    from statuspage.state.settled import Settled
+
+    (site_dir / "incidents" / "2026-11-26-fibre-paris.md").write_text(
+        "---\ntitle: Fibre <Paris> & co\nimpact: critical\ncomponents:\n  fibre: major_outage\n"
+        "started: 2026-11-26 11:30\n---\n## 2026-11-26 11:30 · investigating\n«Là» <b>&</b>\n",
+        "utf-8")
+    site, memory = load_site(site_dir), Settled()
+    for _ in range(2):  # the second time from the texts kept
+        found = Documents(Snapshot(site, NOW, memory))
+        for _rule, make in api.DOCUMENTS.values():
+            document = make(found)
+            assert api.dumps_document(document) == api.dumps(document)
+    assert "\\u003cParis\\u003e \\u0026 co" in api.dumps_document(found.summary())

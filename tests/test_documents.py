@@ -3,13 +3,16 @@ weighs on them only through what the Snapshot derives of it once for every file.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
-from conftest import PARIS
+from conftest import FIBRE, PARIS
+from conftest import NOW as NOW_BASIC
 
 from statuspage.content.loader import load_site
 from statuspage.state import documents
+from statuspage.state.settled import Settled
 from statuspage.state.status import Snapshot
 from statuspage.state.view import IncidentView
 
@@ -64,3 +67,38 @@ def test_the_history_is_read_through_the_snapshot(example_dir):
     snap = _open_set_only(Snapshot(load_site(example_dir), NOW))
     with pytest.raises(AssertionError, match="was read"):
         documents.Documents(snap).incidents_document()
+
+
+def _kept_as_anew(site, now: datetime, memory: Settled) -> documents.Encoded:
+    """The summary at ``now`` with the caller's memory is the one worked out anew; the
+    open fibre incident's document in it."""
+    kept = documents.Documents(Snapshot(site, now, memory))
+    assert kept.summary() == documents.Documents(Snapshot(site, now)).summary(), now
+    return kept.incident(kept.snap.view(FIBRE))
+
+
+def test_an_open_incidents_document_is_kept_while_all_it_shows_is_the_same(site_dir: Path):
+    """Kept from one Snapshot to the next (a daemon's builds) by its own state and what
+    else it reads: its components' statuses, the page's first event, the site's words."""
+    memory, later = Settled(), NOW_BASIC + timedelta(hours=1)
+    first = _kept_as_anew(load_site(site_dir), NOW_BASIC, memory)
+    assert _kept_as_anew(load_site(site_dir), later, memory) is first  # nothing it shows moved
+    # Another incident takes the same component down further: its status in the document.
+    (site_dir / "incidents" / "2026-11-26-fibre-paris.md").write_text(
+        "---\ntitle: Fibre <Paris> & co\nimpact: critical\ncomponents:\n  fibre: major_outage\n"
+        "started: 2026-11-26 12:30\n---\n## 2026-11-26 12:30 · investigating\nOn regarde.\n",
+        "utf-8")
+    again = _kept_as_anew(load_site(site_dir), later, memory)
+    assert again is not first and again == _kept_as_anew(load_site(site_dir), later, memory)
+    # An older incident: the page's first event, every component's created_at.
+    (site_dir / "incidents" / "2025-01-10-old.md").write_text(
+        "---\ntitle: Ancien\nimpact: minor\ncomponents: [adsl]\nstarted: 2025-01-10 10:00\n---\n"
+        "## 2025-01-10 11:00 · resolved\nFini.\n## 2025-01-10 10:00 · investigating\nVu.\n",
+        "utf-8")
+    _kept_as_anew(load_site(site_dir), later, memory)
+    # The site's words: a component's name.
+    config = site_dir / "content" / "site.yaml"
+    config.write_text(config.read_text("utf-8").replace("Fibre broadband", "Fibre"), "utf-8")
+    site = load_site(site_dir)
+    assert site.config.api_language == "en"  # the name the API shows changed
+    _kept_as_anew(site, later, memory)

@@ -35,6 +35,22 @@ LIMIT = 50  # incidents.json and scheduled-maintenances.json list the 50 most re
 Document = dict[str, object]
 
 
+class Encoded(dict):
+    """An incident's document, which the files listing it encode once (``encoded``)."""
+
+    __slots__ = ("json",)
+
+    def __init__(self, document: Document):
+        super().__init__(document)
+        self.json: str | None = None  # its JSON text, once a file has asked for it
+
+    def encoded(self, encode: Callable[[object], str]) -> str:
+        """Its JSON text by ``encode``, the same function each time."""
+        if self.json is None:
+            self.json = encode(self)
+        return self.json
+
+
 def timestamp(moment: datetime, tz: ZoneInfo) -> str:
     """``2026-11-20T09:15:00.000+01:00``: milliseconds, the site zone's offset, ``Z`` for zero."""
     text = moment.astimezone(tz).isoformat(timespec="milliseconds")
@@ -75,8 +91,13 @@ class Documents:
         self.lang = self.config.api_language
         self.page_id = page_id(self.config.url)
         self._gettext = gettext
-        # Each incident's document, built once however many files list it.
-        self.incident = functools.cache(self._incident)
+        # Each incident's document, built once however many files list it, and kept by the
+        # caller (its ``Settled``) while what it shows is the same (``_kept``): an open
+        # incident's view is new at each build, its document mostly is not.
+        self.incident = functools.cache(self._kept)
+        self._memory = snap.settled.lines if snap.site.digest else None
+        self._shown = (snap.site.digest, self.config.url, self.config.timezone.key, self.lang,
+                       self.config.default_language)
 
     # The documents, one per file under /api/v2/.
 
@@ -167,6 +188,27 @@ class Documents:
     @cached_property
     def _component_entries(self) -> dict[str, Document]:
         return {str(c["id"]): c for c in self.components if not c["group"]}
+
+    def _kept(self, view: View) -> Encoded:
+        """``_incident(view)``, kept in the caller's memory (None in a forked worker, whose
+        additions would die with it) by all it reads: the view's state and its transitions
+        up to now, whether it has started, the page's first event (its components'
+        ``created_at``), each of its components' status and last change, and the site."""
+        memory, state = self._memory, view.state
+        if memory is None or state is None:  # (None: an incident not read from files)
+            return Encoded(self._incident(view))
+        components, changed = self.snap.components, self.snap.changed_at
+        key = (state, tuple(view.times.transitions), view.started <= self.now, self._epoch,
+               self._shown, tuple((c, components[c], changed.get(c)) for c in view.components))
+        # One kept per incident, replaced when it shows something else (a component's
+        # change gives each open incident naming it another): not one more at every build.
+        place = ("api.incident", view.id)
+        held = memory.get(place)
+        if held is not None and held[0] == key:  # type: ignore[index]
+            return held[1]  # type: ignore[index]
+        made = Encoded(self._incident(view))
+        memory[place] = (key, made)
+        return made
 
     def _incident(self, view: View) -> Document:
         """An incident, or a scheduled maintenance (with ``scheduled_for``/``_until``)."""

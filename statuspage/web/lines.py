@@ -15,7 +15,7 @@ language's.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import partial
 from typing import TypeVar
 
@@ -33,16 +33,18 @@ def line(macro, view: IncidentView) -> Markup:
     return kept(macro.name, view, partial(macro, view))
 
 
+def lines_of(macro, ids: Iterable[str]) -> Markup:
+    """``line(macro, view)`` of each published incident among ``ids``, one after the other
+    (a service's page lists those of each day of its bars, thousands of them)."""
+    view = g.snap.view
+    return Markup("".join([line(macro, found) for found in map(view, ids)
+                           if found is not None and found.published]))
+
+
 def kept(what: str, view: IncidentView, make: Callable[[], T]) -> T:
     """``make()``: what ``what`` shows of ``view`` alone in the request's language, kept in
     the caller's ``Settled`` (the app's) by the view's state, the site and the address."""
-    # Worked out once per page (a page asks for thousands of lines), kept with its request
-    # (not on ``g``: a build renders many pages in one app context, which they share).
-    environ = request.environ
-    page = environ.get(PAGE)
-    if page is None:
-        page = environ[PAGE] = _page()
-    found, shown = page
+    found, shown = _here()
     state = view.state
     if found is None or state is None:  # (None: an incident not read from files)
         return make()
@@ -51,6 +53,36 @@ def kept(what: str, view: IncidentView, make: Callable[[], T]) -> T:
     if made is None:
         made = found[key] = make()
     return made
+
+
+def made(macro, *args) -> Markup:
+    """``macro(*args)``, kept while what it is given (a list by its items) and what else
+    the page's lines show stay the same: for what shows no incident alone, such as a
+    service's uptime bars (the home page shows every service's), which change with the
+    moment while a service is affected. One kept per page and place on it (its arguments
+    that are not lists), replaced when its lists change: not one more at every build."""
+    found, shown = _here()
+    if found is None or not g.site.digest:  # (a site not read from files: nothing kept)
+        return macro(*args)
+    place = (macro.name, request.path, *(a for a in args if not isinstance(a, list)), shown)
+    given = tuple(tuple(a) for a in args if isinstance(a, list))
+    held = found.get(place)
+    if held is not None and held[0] == given:
+        return held[1]
+    result = macro(*args)
+    found[place] = (given, result)
+    return result
+
+
+def _here() -> tuple[dict | None, tuple]:
+    """``_page()``, worked out once per page (a page asks for thousands of lines) and kept
+    with its request (not on ``g``: a build renders many pages in one app context, which
+    they share)."""
+    environ = request.environ
+    page = environ.get(PAGE)
+    if page is None:
+        page = environ[PAGE] = _page()
+    return page
 
 
 def _page() -> tuple[dict | None, tuple]:

@@ -9,6 +9,7 @@ from statuspage import addresses
 from statuspage.state.status import Snapshot
 from statuspage.web import assets
 from statuspage.web.languages import blueprint, route
+from statuspage.web.lines import lines_of, made
 from statuspage.web.registry import Files
 
 bp = blueprint("pages")
@@ -78,7 +79,8 @@ def init_app(app: Flask) -> None:
 @FILES.output(depends=None)  # its times ("since", "last updated") change with the moment
 @route(addresses.HOME, bp)
 def index():
-    return render_template("index.html", cards=CARDS, listed=CARDS + LINES, per_day=PER_DAY)
+    return render_template("index.html", cards=CARDS, listed=CARDS + LINES, per_day=PER_DAY,
+                           made=made)
 
 
 @FILES.output(depends=_in_progress)
@@ -102,7 +104,11 @@ def incident(incident_id: str):
 @FILES.output(depends=_history_shows)
 @route("/history/", bp)
 def history():
-    return render_template("history.html")
+    # Each month's maintenance counted here, not by a filter in the template (a lookup per
+    # incident of the whole history, at every build).
+    maintenance = {month: sum(v.is_maintenance for v in views)
+                   for month, views in g.snap.months.items()}
+    return render_template("history.html", maintenance=maintenance)
 
 
 @FILES.output(files=_months, depends=_month_shows)
@@ -122,7 +128,8 @@ def component(component_id: str):
     found = g.site.config.component(component_id)
     if found is None:
         abort(404)
-    return render_template("component.html", component=found, listed=LISTED)
+    return render_template("component.html", component=found, listed=LISTED, lines_of=lines_of,
+                           made=made)
 
 
 @FILES.output(depends=lambda snap: (snap.indicator, _in_progress(snap)))
