@@ -658,3 +658,30 @@ def test_a_desk_left_unbuilt_says_it_may_be_out_of_date(site_dir, chromium):
             page.goto(url + "/en/")
             expect(page.locator("#desk-stale")).to_be_visible()
             expect(page.locator("#desk-stale")).to_contain_text("may be out of date")
+
+
+def test_each_edition_of_the_daemon_reuses_what_its_own_last_build_worked_out(
+        example_dir, monkeypatch):
+    """The desk's incidents are its own objects: with one memory for both editions, each
+    build would find the other's runs of views, and work out every run again."""
+    from statuspage.state import runs
+
+    monkeypatch.chdir(example_dir)
+    monkeypatch.setattr(runs, "RUN", 2)
+    made: list[int] = []
+    real = runs.Run.__init__
+    monkeypatch.setattr(runs.Run, "__init__", lambda self, *args: (
+        made.append(len(args[0])), real(self, *args))[1])
+    now = [NOW]
+    daemon = Daemon(example_dir, RunOptions(desk_out=example_dir / "build-desk"),
+                    clock=lambda: now[0])
+    daemon.start(paused=True)
+    try:
+        everything = sum(made) // 2  # the start: each edition's views, once
+        now[0] = NOW + timedelta(minutes=1)
+        made.clear()
+        daemon.request("later")  # both editions built again: the settled views kept
+        # (the example's open incidents and maintenance are worked out again: their runs)
+        assert everything > 4 and sum(made) < 2 * everything
+    finally:
+        daemon.stop()

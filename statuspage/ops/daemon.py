@@ -104,11 +104,11 @@ class Daemon:
         self.caches = Caches()  # what each build may reuse from the one before it
         share_settled([*self.followers, monitor], self.caches.settled)
         self.loader = Loader(root, cache=cache_for(self._out))
-        self.editions = [KeptEdition(PUBLIC, self._out, self.loader)]
+        self.editions = [KeptEdition(PUBLIC, self._out, self.loader, self.caches)]
         if options.desk_out is not None:
             folder = self._desk_folder(options.desk_out)
-            self.editions.append(
-                KeptEdition(DESK, folder, DeskLoader(root, cache=cache_for(folder))))
+            self.editions.append(KeptEdition(DESK, folder, DeskLoader(
+                root, cache=cache_for(folder)), Caches()))
         self.scheduler = BackgroundScheduler(timezone=UTC)
         self.planner = Planner(self.scheduler, self.at)
         self._lock = threading.Lock()

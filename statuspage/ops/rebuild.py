@@ -61,7 +61,6 @@ class Keeper(Protocol):
     allow_mass_removal: bool
     clock: Callable[[], datetime]
     build: Callable[..., BuildResult]
-    caches: Caches  # what each build may reuse from the one before it
     followers: Sequence[Follower]
 
     def look_again(self, moment: datetime) -> None: ...
@@ -72,11 +71,15 @@ class KeptEdition:
     again re-reads only the files that changed, and a broken file is kept as it last
     loaded without error), and its content."""
 
-    def __init__(self, name: Edition, out: Path, loader: Loader,
+    def __init__(self, name: Edition, out: Path, loader: Loader, caches: Caches,
                  load: Callable[[Path], Site] | None = None):
         self.name = name
         self.out = out  # resolved
         self.loader = loader
+        # What each of its builds may reuse from the one before: its own, as its incidents
+        # are (the desk's loader makes its own): the memories kept by position (runs,
+        # chunks) would be taken in turn by the other edition, and reused by neither.
+        self.caches = caches
         self._load = load
         self.found: sources.Found | None = None  # the poll's look, for the next load
         self.site: Site | None = None  # the content as last loaded without error
@@ -154,7 +157,7 @@ class KeptEdition:
         # The desk warns agents once it is older than twice --every (its page says it).
         options = BuildOptions(keeper.out if self.name == PUBLIC else self.out, url=keeper.url,
                                now=now, edition=self.name, every=keeper.every)
-        return keeper.build(keeper.root, options, site=site, caches=keeper.caches)
+        return keeper.build(keeper.root, options, site=site, caches=self.caches)
 
     def _failed(self, site: Site, reason: str, err: Exception, last: bool) -> bool:
         """Say why ``site`` did not build (inside the handler: a bug's traceback is
