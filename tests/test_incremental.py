@@ -412,13 +412,19 @@ def test_a_build_reuses_only_what_its_caller_keeps(example_dir, monkeypatch, tmp
     assert counts[2:] == [everyone, everyone]
 
 
-def test_after_a_first_build_an_update_looks_at_its_own_run_only(tmp_path, monkeypatch):
-    """A first build makes the spare from the site it published (``tree.mirror``), with
-    every run's files: the update after it keeps the other runs' files without a look."""
+@pytest.mark.parametrize("before", [0, 2], ids=["after a first build", "on a built site"])
+def test_the_update_after_a_kept_build_looks_at_its_own_run_only(tmp_path, monkeypatch,
+                                                                 before):
+    """A first build makes the spare from the site it published (``tree.mirror``); a kept
+    build on a site built before (its spare too, as a daemon starts) looks at each file
+    once and finds the runs whose files the output holds. Either way, the update after it
+    keeps the other runs' files without a look."""
     from statuspage.freeze import plan as planning
 
     root = copy_of_the_example(tmp_path / "site")
     site = Site(root, monkeypatch)
+    for _ in range(before):  # one-off builds: the output and its spare
+        build(root, BuildOptions(out=root / "build", now=site.now))
     made: list[planning.Plan] = []
     real = planning.plan
     monkeypatch.setattr(planning, "plan", lambda *args: (
@@ -432,32 +438,5 @@ def test_after_a_first_build_an_update_looks_at_its_own_run_only(tmp_path, monke
     first, update = made
     assert not first.kept and update.kept  # runs of two: most of the example's
     assert len(update.items) + sum(map(len, update.kept)) == update.total
-    build(root, BuildOptions(out=tmp_path / "full", now=site.now, full=True))
-    assert tree(root / "build") == tree(tmp_path / "full")
-
-
-def test_a_daemon_started_on_a_built_site_keeps_runs_whole_from_its_first_update(
-        tmp_path, monkeypatch):
-    """A kept build on a site built before (its spare too) looks at each file once, and
-    finds the runs whose files the output holds: the update after it, when the output has
-    become the spare, keeps those without a look."""
-    from statuspage.freeze import plan as planning
-
-    root = copy_of_the_example(tmp_path / "site")
-    site = Site(root, monkeypatch)
-    for _ in range(2):  # one-off builds: the output and its spare
-        build(root, BuildOptions(out=root / "build", now=site.now))
-    made: list[planning.Plan] = []
-    real = planning.plan
-    monkeypatch.setattr(planning, "plan", lambda *args: (
-        found := real(*args), made.append(found[0]))[0])
-    loader, caches = Loader(root), Caches()
-    build(root, BuildOptions(out=root / "build", now=site.now), site=loader.load(),
-          caches=caches)
-    site.edit("update", 0)
-    build(root, BuildOptions(out=root / "build", now=site.now),
-          site=loader.load(lenient=True), caches=caches)
-    start, update = made
-    assert not start.kept and update.kept
     build(root, BuildOptions(out=tmp_path / "full", now=site.now, full=True))
     assert tree(root / "build") == tree(tmp_path / "full")
