@@ -202,3 +202,15 @@ def test_what_ended_just_at_the_edge_is_still_listed(site, days):
     same(snap)
     name = "current_and_recent" if days == RECENT_DAYS else "followed"
     assert [v.id for v in getattr(snap, name)] == ["i001", "i000"]
+
+
+def test_what_ended_just_as_the_uptime_window_opens_is_not_in_it(site):
+    # Resolved exactly at the first instant of the 90 days of bars, or an hour after.
+    window = window_of(site.config.timezone, NOW, UPTIME_DAYS)
+    ended = [Incident(f"i{n:03}", Text({"fr": "t"}), Impact.MINOR,
+                      {"fibre": ComponentStatus.PARTIAL_OUTAGE}, window - timedelta(hours=5),
+                      (Update(window + timedelta(hours=n), IncidentStatus.RESOLVED,
+                              Text({"fr": "u"})),))
+             for n in (0, 1)]
+    snap = Snapshot(replace(site, incidents=ordered(ended)), NOW, Settled())
+    assert [v.id for v in runs.lasting(snap.view_runs, window)] == ["i001"]

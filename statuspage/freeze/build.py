@@ -196,6 +196,13 @@ class _Update:
         return None if manifest is None else (str(self.store), manifest.tree,
                                               manifest.generation)
 
+    def _wrote(self, manifest: tree.Manifest) -> None:
+        """``manifest`` (just written) holds every file of this build's plans, made for
+        their keys: a build whose spare holds it keeps them without a look."""
+        stamp = self._stamp(manifest)
+        if self.inputs and stamp is not None:
+            self.caches.plans.wrote(self.made, stamp)
+
     def _reuse(self, planned: list[Planned], kept: list[list[tuple[str, Output]]]
                ) -> tuple[list[Planned], list[Planned]]:
         """Keep or link what may be reused, remove from the spare what is gone or to be
@@ -262,10 +269,7 @@ class _Update:
         changes = {i: files[i] for i in self.changed} | dict.fromkeys(self.gone)
         live = tree.Manifest.tree_of(out)  # after the swap, the spare's: its map is kept
         self.manifest.write(spare, self.store, changes, [] if live is None else [live], known)
-        if self.inputs:
-            stamp = self._stamp(self.manifest)
-            assert stamp is not None
-            self.caches.plans.wrote(self.made, stamp)
+        self._wrote(self.manifest)
         os.chmod(spare, 0o755)
         before = tree.Manifest.read(spare, known, self.store) if tree.publish(spare, out) \
             else None
@@ -276,8 +280,5 @@ class _Update:
             # file again before the one that changed. The site just published is, so the
             # next build (an update, when time counts) starts from it: made now, after the
             # swap.
-            copied = tree.mirror(out, spare, self.manifest, before, known)
-            if self.inputs:  # the same files as the map just written: so were they made
-                stamp = self._stamp(copied)
-                assert stamp is not None
-                self.caches.plans.wrote(self.made, stamp)
+            # (the same files as the map just written: so were they made)
+            self._wrote(tree.mirror(out, spare, self.manifest, before, known))

@@ -19,11 +19,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from itertools import chain, takewhile
-from operator import is_, itemgetter
+from operator import itemgetter
 from zoneinfo import ZoneInfo
 
 from statuspage.model import MaintenanceStatus
-from statuspage.state.view import IncidentView
+from statuspage.state.view import IncidentView, from_the_oldest_end, same_objects
 
 RUN = 1024  # views a run holds: a change works out this many again
 
@@ -48,7 +48,7 @@ class Run:
         self.open = [v for v in views if v.is_open]
         self.by_day: dict[date, list[IncidentView]] = defaultdict(list)
         self.months: dict[tuple[int, int], list[IncidentView]] = defaultdict(list)
-        self.history_by_component = _by_component(self.history)
+        self.history_by_component = by_component(self.history)
         for view in self.history:
             local = view.started.astimezone(tz)
             self.months[(local.year, local.month)].append(view)
@@ -75,7 +75,7 @@ class Run:
     def _published_shares(self) -> None:
         """What is read of the published views: by component, by reference, by news."""
         published = self.published
-        self.published_by_component = _by_component(published)
+        self.published_by_component = by_component(published)
         self.references = {view.incident.reference: view for view in published}
         self.announced = sorted((((v.announced, v.id), v) for v in published),
                                 key=_FIRST, reverse=True)
@@ -90,7 +90,7 @@ class Run:
         self.scheduled = [v for v in published if v.is_maintenance
                           and v.status == MaintenanceStatus.SCHEDULED]
         self.works = [v for v in published if v.is_maintenance]
-        self.works_by_component = _by_component(self.works)
+        self.works_by_component = by_component(self.works)
         self.news = max((v.updates[0].time for v in published if v.updates), default=None)
         self.low = self.high = None
         for view in published:
@@ -130,16 +130,13 @@ def cut(views: Iterable[IncidentView], tz: ZoneInfo,
     """The runs of ``views`` (the site's order, newest first), each taken from ``kept``
     (by its place counted from the oldest end) while it holds the same view objects."""
     every = tuple(views)
-    count = (len(every) + RUN - 1) // RUN
     found = []
-    for number in range(count - 1, -1, -1):
-        part = every[max(len(every) - (number + 1) * RUN, 0):len(every) - number * RUN]
+    for number, part in from_the_oldest_end(every, RUN):
         held = kept.get(number)
-        if held is None or held.tz != tz or len(held.views) != len(part) or \
-                not all(map(is_, held.views, part)):
+        if held is None or held.tz != tz or not same_objects(held.views, part):
             held = kept[number] = Run(part, tz, held)
         found.append(held)
-    for number in [n for n in kept if n >= count]:
+    for number in [n for n in kept if n >= len(found)]:
         del kept[number]
     return found
 
@@ -166,7 +163,7 @@ def shards(runs_: list[Run], kept: dict[str, tuple]) -> dict[str, dict[str, str]
     for first in firsts:
         parts = tuple(run.shards[first] for run in runs_ if first in run.shards)
         held = kept.get(first)
-        if held is None or len(held[0]) != len(parts) or not all(map(is_, held[0], parts)):
+        if held is None or not same_objects(held[0], parts):
             held = kept[first] = (parts, dict(sorted(chain.from_iterable(parts))))
         found[first] = held[1]
     return found
@@ -181,14 +178,16 @@ def changed_at(runs_: list[Run]) -> dict[str, datetime]:
     return found
 
 
-def since(runs_: list[Run], moment: datetime, name: str, edges: str) -> list[IncidentView]:
+def since(runs_: list[Run], moment: datetime, name: str, edges: str,
+          after: bool = False) -> list[IncidentView]:
     """The views of ``name`` (``unended``, ``open_published``, ``unlasted``) and those whose
-    time in ``edges`` (``ended``, ``lasts``) is at ``moment`` or later, in the site's order:
-    the walk of each run stops at its first older one."""
+    time in ``edges`` (``ended``, ``lasts``) is at ``moment`` or later (``after``: later
+    only), in the site's order: the walk of each run stops at its first older one."""
     found: list[IncidentView] = []
     for run in runs_:
         chosen = [*getattr(run, name), *((at, view) for _, at, view in takewhile(
-            lambda item: item[0] >= moment, getattr(run, edges)))]
+            lambda item: item[0] > moment or not after and item[0] == moment,
+            getattr(run, edges)))]
         found += [view for _, view in sorted(chosen, key=_FIRST)]
     return found
 
@@ -196,12 +195,7 @@ def since(runs_: list[Run], moment: datetime, name: str, edges: str) -> list[Inc
 def lasting(runs_: list[Run], moment: datetime) -> list[IncidentView]:
     """The views that last past ``moment`` (their end, or their window's end for a
     maintenance), or have no end yet, in the site's order: what the uptime bars may show."""
-    found: list[IncidentView] = []
-    for run in runs_:
-        chosen = [*run.unlasted, *((at, view) for _, at, view in takewhile(
-            lambda item: item[0] > moment, run.lasts))]
-        found += [view for _, view in sorted(chosen, key=_FIRST)]
-    return found
+    return since(runs_, moment, "unlasted", "lasts", after=True)
 
 
 def newest_first(runs_: list[Run], name: str) -> Iterator[tuple]:
@@ -210,7 +204,7 @@ def newest_first(runs_: list[Run], name: str) -> Iterator[tuple]:
     return heapq.merge(*(getattr(run, name) for run in runs_), key=_FIRST, reverse=True)
 
 
-def _by_component(views: list[IncidentView]) -> dict[str, list[IncidentView]]:
+def by_component(views: list[IncidentView]) -> dict[str, list[IncidentView]]:
     found: dict[str, list[IncidentView]] = defaultdict(list)
     for view in views:
         for component_id in view.incident.components:

@@ -319,7 +319,7 @@ class Snapshot:
 
     @cached_property
     def _maintenance_by_component(self) -> dict[str, list[IncidentView]]:
-        return _by_component((*self.active_maintenance, *self.upcoming_maintenance))
+        return runs.by_component([*self.active_maintenance, *self.upcoming_maintenance])
 
     def incidents_of(self, component_id: str) -> list[IncidentView]:
         return self._history_by_component.get(component_id, [])
@@ -369,13 +369,3 @@ def _touches(incident: Incident, code: str) -> bool:
     one of its areas holds the code or lies within it."""
     return not incident.areas or any(area.code.startswith(code) or code.startswith(area.code)
                                      for area in incident.areas)
-
-
-def _by_component(views) -> dict[str, list[IncidentView]]:
-    found: dict[str, list[IncidentView]] = defaultdict(list)
-    for view in views:
-        for component_id in view.incident.components:
-            found[component_id].append(view)
-    return found
-
-

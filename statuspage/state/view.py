@@ -9,9 +9,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from operator import is_
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
+
     from statuspage.state.settled import Settled
 
 from statuspage.model import (
@@ -26,6 +28,7 @@ from statuspage.model import (
 )
 
 TICK = timedelta(microseconds=1)
+T = TypeVar("T")
 CHUNK = 1024  # incidents whose views are taken whole while all are settled and the same
 NO_GRACE = timedelta(0)  # site.yaml's promise_grace by default: late as the promise passes
 RUNNING = (MaintenanceStatus.IN_PROGRESS, MaintenanceStatus.VERIFYING)
@@ -246,22 +249,33 @@ def views_at(incidents: tuple[Incident, ...], now: datetime, grace: timedelta,
         return dict(last[3])  # a second Snapshot of the same build (its warnings')
     settled.trim(len(incidents))
     views: dict[str, IncidentView] = {}
-    chunks, count = settled.chunks, len(incidents)
-    number = (count + CHUNK - 1) // CHUNK
-    # Counted from the oldest end, as ``runs.py`` counts its runs: a new incident comes
-    # first and leaves the others' chunks as they were.
-    for at in range(number - 1, -1, -1):
-        part = incidents[max(count - (at + 1) * CHUNK, 0):count - at * CHUNK]
-        held = chunks.get(at)
+    chunks, count = settled.chunks, 0
+    for number, part in from_the_oldest_end(incidents, CHUNK):
+        count += 1
+        held = chunks.get(number)
         if held is None or held[2] is None or now < held[2] or held[3] != grace or \
-                len(held[0]) != len(part) or not all(map(is_, held[0], part)):
+                not same_objects(held[0], part):
             made, moment = _chunk_views(settled, part, now, grace)
-            held = chunks[at] = (part, made, moment, grace)
+            held = chunks[number] = (part, made, moment, grace)
         views.update(held[1])
-    for at in [at for at in chunks if at >= number]:
+    for at in [at for at in chunks if at >= count]:
         del chunks[at]
     settled.last = (incidents, now, grace, views)
     return dict(views)
+
+
+def from_the_oldest_end(items: tuple[T, ...], size: int) -> Iterator[tuple[int, tuple[T, ...]]]:
+    """``items`` (the site's order, newest first) in pieces of ``size``, first to last,
+    each numbered from the oldest end: a new incident, which comes first, leaves every
+    older piece, and its number, as they were (``views_at``'s chunks, ``runs.py``'s runs)."""
+    count = (len(items) + size - 1) // size
+    for number in range(count - 1, -1, -1):
+        yield number, items[max(len(items) - (number + 1) * size, 0):len(items) - number * size]
+
+
+def same_objects(one: Sequence[object], other: Sequence[object]) -> bool:
+    """Whether two sequences hold the same objects (not equal ones), in the same order."""
+    return len(one) == len(other) and all(map(is_, one, other))
 
 
 def _chunk_views(settled: Settled, incidents: tuple[Incident, ...], now: datetime,

@@ -9,7 +9,6 @@ from statuspage import addresses
 from statuspage.state.status import Snapshot
 from statuspage.web import assets
 from statuspage.web.languages import blueprint, route
-from statuspage.web.lines import lines_of, made
 from statuspage.web.registry import Files
 
 bp = blueprint("pages")
@@ -79,8 +78,7 @@ def init_app(app: Flask) -> None:
 @FILES.output(depends=None)  # its times ("since", "last updated") change with the moment
 @route(addresses.HOME, bp)
 def index():
-    return render_template("index.html", cards=CARDS, listed=CARDS + LINES, per_day=PER_DAY,
-                           made=made)
+    return render_template("index.html", cards=CARDS, listed=CARDS + LINES, per_day=PER_DAY)
 
 
 @FILES.output(depends=_in_progress)
@@ -128,8 +126,7 @@ def component(component_id: str):
     found = g.site.config.component(component_id)
     if found is None:
         abort(404)
-    return render_template("component.html", component=found, listed=LISTED, lines_of=lines_of,
-                           made=made)
+    return render_template("component.html", component=found, listed=LISTED)
 
 
 @FILES.output(depends=lambda snap: (snap.indicator, _in_progress(snap)))
