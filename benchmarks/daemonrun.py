@@ -27,8 +27,10 @@ from pathlib import Path
 from measure import PssSampler, wait
 from sitegen import add_update
 
+from statuspage.ops.reminders import KIND, LEGACY
+from statuspage.ops.statefiles import beside
+
 REPO = Path(__file__).resolve().parent.parent
-REMINDED = ".statuspage-reminded.json"  # beside the output: the promises already reminded
 OVERDUE = re.compile(r"WARNING overdue: ")
 START_TIMEOUT = 1800.0  # seconds: a start at 100,000 incidents on a loaded machine
 LIVE_TIMEOUT = 900.0
@@ -50,7 +52,8 @@ class DaemonFigures:
 def measure(root: Path, incident_id: str, saves: int = 3) -> DaemonFigures:
     """Run ``statuspage run`` on ``root`` (its build/) and time it; ``incident_id`` is
     the open incident whose page each update is awaited on."""
-    (root / REMINDED).unlink(missing_ok=True)
+    for reminded in (beside(root / "build", KIND, ".json"), root / LEGACY):
+        reminded.unlink(missing_ok=True)  # the promises already reminded
     log = root / "daemon.log"
     page = root / "build" / "incidents" / incident_id / "index.html"
     figures = DaemonFigures()

@@ -14,6 +14,7 @@ from statuspage.content.loader import Loader
 from statuspage.freeze.build import BuildOptions, build
 from statuspage.freeze.caches import Caches
 from statuspage.state.settled import Settled
+from statuspage.state.status import Snapshot
 
 
 def test_the_moment_pages_lines_are_made_once_across_builds(example_dir):
@@ -35,6 +36,37 @@ def test_the_moment_pages_lines_are_made_once_across_builds(example_dir):
     # replaced, not kept beside those of every build before.
     assert bars and {key for key in lines if key[0] == "bars"} == bars
 
+
+
+LYON = "2026-11-26-coupure-fibre-lyon"  # open at NOW
+
+
+@pytest.mark.parametrize("warm", [True, False])
+def test_a_daemons_first_build_makes_the_lines_its_next_update_would_make(example_dir, warm):
+    """A daemon starting on a site built already renders almost nothing, so keeps no line;
+    warmed, the update after it makes the lines of what changed only, not those of every
+    incident its pages list."""
+    build(example_dir, BuildOptions(now=NOW, workers=1))  # the site online
+    loader, caches = Loader(example_dir), Caches()
+    site = loader.load()
+    first = build(example_dir, BuildOptions(now=NOW, workers=1, warm=warm), site=site,
+                  caches=caches)
+    assert first.rendered < first.pages // 10 and not first.notes
+    lines = caches.settled.lines
+    assert lines is not None
+    had = set(lines)
+    states = {view.state for view in Snapshot(site, NOW, caches.settled).views.values()}
+    path = example_dir / "incidents" / f"{LYON}.md"
+    heading = "## 2026-11-26 08:10 · identified"
+    path.write_text(path.read_text("utf-8").replace(
+        heading, f"## 2026-11-26 11:00 · monitoring\nRéparé.\n\n{heading}"), "utf-8")
+    again = build(example_dir, BuildOptions(now=NOW, workers=1), site=loader.load(),
+                  caches=caches)
+    assert again.rendered > 0
+    made = {key for key in set(lines) - had if key[0] != "bars"}
+    assert made  # the lines of the incident updated
+    # Warmed, none is the line of an incident that did not change.
+    assert all(key[1] not in states for key in made) is warm
 
 
 @pytest.mark.parametrize("edition", [PUBLIC, DESK], ids=["public", "desk"])

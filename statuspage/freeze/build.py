@@ -32,7 +32,7 @@ from statuspage.freeze import plan as planning
 from statuspage.freeze.caches import Caches
 from statuspage.freeze.checking import check_edition, check_output
 from statuspage.freeze.plan import KEEP, LINK, Held, Planned, output_id
-from statuspage.freeze.rendering import make_app, paths, render
+from statuspage.freeze.rendering import make_app, paths, render, warm
 from statuspage.model import Site
 from statuspage.state import announcements as channels
 from statuspage.state.status import Snapshot
@@ -56,6 +56,8 @@ class BuildOptions:
     pinned: bool = False  # ``now`` was chosen (``build --now``): every page names it
     every: timedelta | None = None  # how often the daemon rebuilds (the desk says it may
     # be stale after twice that)
+    warm: bool = False  # after the swap, render (without writing) what the next update
+    # renders again, so that what those pages keep is there for it (the daemon's start)
 
 
 @dataclass(frozen=True)
@@ -103,10 +105,13 @@ def build(root: Path, options: BuildOptions | None = None, site: Site | None = N
         # it again and again (and forked workers do not copy the pages it would touch).
         gc.freeze()
         try:
-            pages, rendered = _Update(site, options, caches).run()
+            update = _Update(site, options, caches)
+            pages, rendered = update.run()
         except Exception as err:  # any failure: the old site stays, and we say why
             raise BuildError(f"build failed, {out} left as it was: {type(err).__name__}: "
                              f"{err}") from err
+        if options.warm:
+            notes += update.warm()
     found = (*site.warnings,
              *channels.ivr_warnings(Snapshot(site, options.now, caches.settled)))
     return BuildResult(out, pages, time.perf_counter() - started, found, tuple(notes), rendered)
@@ -177,6 +182,21 @@ class _Update:
         self._copy(copies)
         self._publish()
         return planned.total, len(todo) + len(copies)  # a copy is written anew too
+
+    def warm(self) -> list[str]:
+        """Render in this process, writing nothing, the pages the next update of an open
+        incident renders again and that list other incidents: the lines they keep
+        (``web/lines.py``) are then made once here, on a daemon's start, not by the first
+        update after it (2,000 open incidents: 2 s, ``docs/performance.md``). What to say
+        of a failure (the site is published: the page fails the next build that renders
+        it)."""
+        snap = snapshot(self.app, self.site, self.options.now)
+        try:
+            warm(self.app, planning.rendered_again(self.app, snap))
+        except Exception as err:  # a bug must not stop the publishing: say it, carry on
+            return [f"the pages the next update renders could not be prepared: "
+                    f"{type(err).__name__}: {err}"]
+        return []
 
     def _plan(self) -> planning.Plan:
         plans = self.caches.plans

@@ -12,7 +12,7 @@ from statuspage.freeze.tree import Manifest
 from statuspage.state.runs import Run
 from statuspage.state.status import IncidentView, Snapshot
 from statuspage.web import incident_outputs, site_outputs
-from statuspage.web.registry import Facts, Output
+from statuspage.web.registry import Facts, Output, last_shown, views_in
 
 KEEP, LINK, RENDER = "keep", "link", "render"
 _NONE = ("", None)  # no file in a manifest
@@ -127,6 +127,24 @@ def plan(app: Flask, snap: Snapshot, held: Held, stamps: tuple[Stamp | None, Sta
             # is looked at.
             was.wrote.append(stamps[1])
     return Plan(items, kept, count), made
+
+
+def rendered_again(app: Flask, snap: Snapshot) -> list[Output]:
+    """The site's files that the next update of an open incident renders again and that
+    show other incidents too (whose lines that build would make, ``web/lines.py``), and
+    the files of the moment, rendered at every build. Planned before (``plan``)."""
+    open_ids = {view.id for view in snap.open_views}
+    known = snap.settled.keys
+    again = []
+    for output in site_outputs(app, snap):
+        shown = last_shown(known, output)
+        if shown is None:
+            again.append(output)
+            continue
+        views = list(views_in(shown))
+        if len(views) > 1 and any(view.id in open_ids for view in views):
+            again.append(output)
+    return again
 
 
 def _look_at(files: list[tuple[str, Output]], held: Held, items: list[Planned]) -> bool:

@@ -200,6 +200,16 @@ def paths(app: Flask, outputs_: list[Output]) -> list[str]:
     return found
 
 
+def warm(app: Flask, outputs: list[Output]) -> None:
+    """Render ``outputs`` in this process, writing nothing: what their pages keep from one
+    build to the next (``web/lines.py``) is then kept for the next build."""
+    freezer = make_freezer(app, outputs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MissingURLGeneratorWarning)
+        for url in freezer.all_urls():
+            freezer.fetch(url)
+
+
 def _render_batch(app: Flask, todo: list[Output]) -> list[str]:
     freezer = make_freezer(app, todo)
     with warnings.catch_warnings():

@@ -154,9 +154,11 @@ class KeptEdition:
         return candidates, loaded
 
     def _build(self, keeper: Keeper, site: Site, now: datetime) -> BuildResult:
-        # The desk warns agents once it is older than twice --every (its page says it).
+        # The desk warns agents once it is older than twice --every (its page says it). The
+        # first build prepares what the next one renders again (``build.BuildOptions``).
         options = BuildOptions(keeper.out if self.name == PUBLIC else self.out, url=keeper.url,
-                               now=now, edition=self.name, every=keeper.every)
+                               now=now, edition=self.name, every=keeper.every,
+                               warm=self.built is None)
         return keeper.build(keeper.root, options, site=site, caches=self.caches)
 
     def _failed(self, site: Site, reason: str, err: Exception, last: bool) -> bool:

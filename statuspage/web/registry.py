@@ -28,7 +28,7 @@ the same bytes at another address, linked to that one instead of rendered again.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import lru_cache
 from operator import is_
 from typing import NamedTuple
@@ -117,6 +117,26 @@ def _same(one: object, other: object) -> bool:
     if isinstance(one, IncidentView):  # another view: its state may differ
         return False
     return repr(one) == repr(other)  # what ``key`` hashes
+
+
+def last_shown(known: dict[tuple, tuple], output: Output) -> object:
+    """What the site's file ``output`` showed when its key was last worked out (``known``:
+    ``_known_key``'s memory); None when it has none (a file of the moment)."""
+    file = (output.endpoint, *[(k, v) for k, v in output.values.items() if k not in PREFIXED])
+    held = known.get(file)
+    return None if held is None else held[0]
+
+
+def views_in(shown: object) -> Iterator[IncidentView]:
+    """The views in what a file shows (as ``key`` reads it)."""
+    if isinstance(shown, IncidentView):
+        yield shown
+    elif isinstance(shown, (list, tuple)):
+        for part in shown:
+            yield from views_in(part)
+
+
+PREFIXED = ("lang", "kind")  # the values ``_prefixes`` adds
 
 
 @lru_cache(maxsize=64)
