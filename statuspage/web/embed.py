@@ -24,7 +24,7 @@ import re
 import unicodedata
 from functools import partial
 
-from flask import Response, abort, g, render_template, request, url_for
+from flask import Response, abort, g, get_template_attribute, render_template, request, url_for
 
 from statuspage import i18n, markup
 from statuspage.markup import one_line
@@ -95,17 +95,23 @@ def site_path(endpoint: str, **values) -> str:
 
 # -- the banner: its data, the script, the iframe page -------------------------------------------
 
-def banner_data() -> dict:
-    """What the banner says in this language: open incidents, then maintenance in progress.
+def _in_banner() -> list[tuple[str, status.IncidentView]]:
+    """What the banner lists, each with its kind: open incidents, then maintenance in
+    progress.
 
     Scheduled maintenance is left out: the banner is for what is wrong now (the status
     page and the calendar announce what is planned).
     """
-    items = []
-    for kind, found in (("incident", g.snap.open_incidents),
-                        ("maintenance", g.snap.active_maintenance)):
-        for incident in found:  # (each a function of its view alone: kept by its state)
-            items.append(kept(f"banner {kind}", incident, partial(_item, kind, incident)))
+    return [(kind, view) for kind, found in (("incident", g.snap.open_incidents),
+                                             ("maintenance", g.snap.active_maintenance))
+            for view in found]
+
+
+def banner_data(listed: list[tuple[str, status.IncidentView]] | None = None) -> dict:
+    """What the banner says in this language (``listed``: ``_in_banner()``)."""
+    # (each item a function of its view alone: kept by its state)
+    items = [kept(f"banner {kind}", view, partial(_item, kind, view))
+             for kind, view in (listed if listed is not None else _in_banner())]
     translations = languages.language().translations
     return {"lang": g.lang, "label": languages.translate(REGION), "more": languages.translate(MORE),
             "components": [c.id for c in g.site.config.components], "items": items,
@@ -184,8 +190,15 @@ def script():
 def banner():
     """The banner for an iframe: readable without script, links open in the host page's
     window; its inline script filters, themes and posts its height."""
-    return render_template("embed/banner.html", banner=banner_data(), colours=BANNER_COLOURS,
-                           calm=Indicator.NONE.description)
+    listed = _in_banner()
+    data = banner_data(listed)
+    row = get_template_attribute("embed/_row.html", "row")
+    more, root = data["more"], request.script_root + "/"
+    # Each item's paragraph, a function of its item (of its view) and the page's language.
+    rows = [kept(f"banner row {kind}", view, partial(row, item, more, root))
+            for (kind, view), item in zip(listed, data["items"], strict=True)]
+    return render_template("embed/banner.html", banner=data, rows=rows,
+                           colours=BANNER_COLOURS, calm=Indicator.NONE.description)
 
 
 # -- badges -----------------------------------------------------------------------------------

@@ -8,8 +8,9 @@ addresses; never the moment. The same state, language, site and address give the
 bytes, which the builder's keys count on already: a page is kept while the states it shows
 stay the same. A daemon renders its moment pages (this month's history, each service's
 page, the places, what is in progress) again at each build, each listing every open
-incident: each line is now made once per state, not once per page and build. So is each
-item of the banner (``embed.py``), which has no words but the incident's own and the
+incident: each line is now made once per state, not once per page and build. So are each
+item of the banner and its paragraph (``embed.py``), and each incident's entry in the
+postcode files (``zones.py``), which have no words but the incident's own and the
 language's.
 """
 

@@ -13,10 +13,13 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Flask, Response, abort, g, render_template, url_for
 
 from statuspage.state.status import IncidentView, Snapshot
 from statuspage.web import api, languages
+from statuspage.web.lines import kept
 from statuspage.web.registry import Files
 
 bp = languages.blueprint("zones")
@@ -42,18 +45,22 @@ def _shard(first: str) -> Response:
     codes = {**index[""], **index.get(first, {})} if first else index[""]
     found = {i for ids in codes.values() for i in ids}
     views = g.snap.views
-    language = languages.language()
-    incidents = {}
-    for incident_id in sorted(found):
-        view = views[incident_id]
-        incidents[incident_id] = {
-            "title": language.plain(view.title),
-            "url": url_for("pages.incident", incident_id=incident_id),
-            "kind": "maintenance" if view.is_maintenance else "incident",
-            "places": language.places(view.incident.areas),
-        }
+    # Each incident's entry, a function of its view alone in the page's language: kept.
+    incidents = {incident_id: kept("zone entry", views[incident_id],
+                                   partial(_entry, views[incident_id]))
+                 for incident_id in sorted(found)}
     return Response(api.dumps({"areas": codes, "incidents": incidents}),
                      mimetype="application/json")
+
+
+def _entry(view: IncidentView) -> dict:
+    language = languages.language()
+    return {
+        "title": language.plain(view.title),
+        "url": url_for("pages.incident", incident_id=view.id),
+        "kind": "maintenance" if view.is_maintenance else "incident",
+        "places": language.places(view.incident.areas),
+    }
 
 
 @FILES.output(files=lambda snap: [{"first": first} for first in snap.postcode_index if first],
