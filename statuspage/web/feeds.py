@@ -12,6 +12,7 @@ import mimetypes
 import re
 from datetime import datetime
 from email.utils import format_datetime as rfc822
+from functools import partial
 
 from babel.dates import format_date
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
@@ -25,6 +26,7 @@ from statuspage.model import STATUS_LABELS, Incident, Text, Update
 from statuspage.state import status
 from statuspage.state.status import IncidentView as View
 from statuspage.web import calendars, languages
+from statuspage.web.lines import kept
 from statuspage.web.registry import Facts, Files
 
 RSS = "application/rss+xml"
@@ -184,7 +186,9 @@ def _updates_feed(kind: str, title: str, found: list[tuple[Update, View]], self_
             "status": _(STATUS_LABELS[update.status]), "title": _text(incident.title)}))
         entry.published(_local(update.time))
         entry.updated(_local(update.time))
-        _set_html(entry, kind, _update_html(incident, update))
+        # (a function of its view alone in the feed's language: kept by its state)
+        _set_html(entry, kind, kept(f"feed update {update.anchor}", incident,
+                                    partial(_update_html, incident, update)))
     return _response(feed, kind)
 
 

@@ -9,9 +9,9 @@ bytes, which the builder's keys count on already: a page is kept while the state
 stay the same. A daemon renders its moment pages (this month's history, each service's
 page, the places, what is in progress) again at each build, each listing every open
 incident: each line is now made once per state, not once per page and build. So are each
-item of the banner and its paragraph (``embed.py``), and each incident's entry in the
-postcode files (``zones.py``), which have no words but the incident's own and the
-language's.
+item of the banner and its paragraph (``embed.py``), each incident's entry in the
+postcode files (``zones.py``) and each update in the feeds (``feeds.py``), which have no
+words but the incident's own and the language's.
 """
 
 from __future__ import annotations
