@@ -88,6 +88,11 @@ def _steps(site: Path):
     yield lambda: (incidents / f"{TRANSLATED}.md").rename(incidents / f".{TRANSLATED}.md")
     yield lambda: (incidents / f".{TRANSLATED}.md").rename(incidents / f"{TRANSLATED}.md")
     yield lambda: os.utime(incidents / "2026-10-03-panne-2.md", ns=(0, 0))  # same bytes
+    # It starts earlier (it moves to the end of the list), then as it did.
+    yield lambda: _edit(incidents / "2026-10-02-panne-1.md", "started: 2026-10-02 08:00",
+                        "started: 2026-09-15 08:00")
+    yield lambda: _edit(incidents / "2026-10-02-panne-1.md", "started: 2026-09-15 08:00",
+                        "started: 2026-10-02 08:00")
     yield lambda: (incidents / "2026-10-04-panne-3.md").unlink()
 
 
