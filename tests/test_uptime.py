@@ -138,6 +138,38 @@ def test_each_day_has_the_spans_that_overlap_it():
             _days_one_by_one(spans, site, now, days, since), trial
 
 
+def test_days_kept_from_one_build_to_the_next_are_those_worked_out_afresh():
+    """A caller's memo over builds whose moment moves on (across midnights and the DST
+    change), open spans ending at each moment, closed ones appearing, the
+    window's start, a resolution's time corrected: the same days as working each out
+    afresh."""
+    import random
+
+    site, rng, memo = Site(CONFIG, ()), random.Random(11), {}
+    now = datetime(2026, 10, 20, 9, tzinfo=PARIS)
+    closed: list[tuple] = []
+    opened: list[tuple] = []  # (start, status, id): ends at each moment
+    for step in range(300):
+        now += timedelta(minutes=rng.choice([0, 1, 7, 60, 300, 900]))
+        if rng.random() < 0.3:  # an incident opens
+            opened.append((now - timedelta(minutes=rng.randrange(0, 3000)),
+                           rng.choice([DEG, PART, MAJ, MAINT]), f"o{step}"))
+        if opened and rng.random() < 0.2:  # one is resolved now
+            start, status, name = opened.pop(rng.randrange(len(opened)))
+            closed.append((start.astimezone(UTC), now.astimezone(UTC), status, name))
+        if closed and rng.random() < 0.2:  # a resolution's time corrected, earlier
+            at = rng.randrange(len(closed))
+            start, end, status, name = closed[at]
+            closed[at] = (start, max(start, end - timedelta(minutes=rng.randrange(0, 3000))),
+                          status, name)
+        spans = [*closed, *((start.astimezone(UTC), now.astimezone(UTC), status, name)
+                            for start, status, name in opened)]
+        spans = [span for span in spans if span[1] > span[0]]
+        since = now.date() - timedelta(days=5) if step % 17 == 16 else None
+        assert uptime_days(spans, site, now, 7, since, memo, "fibre") == \
+            _days_one_by_one(spans, site, now, 7, since), step
+
+
 def test_an_open_incident_s_past_days_are_worked_out_once(site_dir):
     """A caller that builds again and again (its ``Settled``) works out again only today's
     figure of each service when time passes: an open incident's span ends at each build's

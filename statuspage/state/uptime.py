@@ -72,22 +72,41 @@ def component_spans(views, now: datetime, site: Site, days: int) -> dict[str, li
 
 
 def uptime_days(spans: list[tuple], site: Site, now: datetime, days: int,
-                since: date | None = None, memo: dict | None = None) -> list[DayUptime]:
+                since: date | None = None, memo: dict | None = None,
+                component: str = "") -> list[DayUptime]:
     """A major outage counts fully, a partial outage at 30 %, degraded performance and
     maintenance not at all. Overlapping incidents count once, at the worst weight.
 
     All arithmetic in UTC: two times in one ZoneInfo subtract as wall-clock times, which
-    is an hour off across a daylight-saving change. ``memo``: the days worked out before,
-    by all a day's figure depends on (its bounds and spans); a caller that builds again
-    and again works out again only the days a change touches, and today.
+    is an hour off across a daylight-saving change. ``memo``: what was worked out before,
+    for a caller that builds again and again: each day by all its figure depends on (its
+    bounds and spans), and ``component``'s days before today by the spans that reach them
+    (an open incident's span ends at each build's moment, which changes no past day): a
+    build works out again only today, and the days a change touches.
     """
     bounds = _day_bounds(site.config.timezone, now, days)
+    if memo is None:
+        return _days(spans, bounds, since, None)
+    end = now.astimezone(UTC)
+    shape = (bounds[:-1], since, tuple([(start, None if stop == end else stop, *rest)
+                                        for start, stop, *rest in spans]))
+    held = memo.get(place := ("days before today", component))
+    if held is not None and held[0] == shape:
+        return [*held[1], *_days(spans, bounds[-1:], since, memo)]
+    result = _days(spans, bounds, since, memo)
+    memo[place] = (shape, result[:-1])
+    return result
+
+
+def _days(spans: list[tuple], bounds: tuple[tuple[date, datetime, datetime], ...],
+          since: date | None, memo: dict | None) -> list[DayUptime]:
+    """The figure of each day of ``bounds`` (consecutive), from the spans."""
     # Each day's spans, in their order: each span goes to the days it overlaps, from the
     # one it starts on (or the first) to the last that starts before it ends.
     starts = [day_start for _, day_start, _ in bounds]
     overlapping: list[list[tuple]] = [[] for _ in bounds]
     for span in spans:
-        for at in range(max(bisect_right(starts, span[0]) - 1, 0), days):
+        for at in range(max(bisect_right(starts, span[0]) - 1, 0), len(bounds)):
             if starts[at] >= span[1]:
                 break
             overlapping[at].append(span)
@@ -99,8 +118,7 @@ def uptime_days(spans: list[tuple], site: Site, now: datetime, days: int,
         if memo is None:
             result.append(_day(day, day_start, day_end, here))
             continue
-        # By its spans as the day sees them: an open incident's span ends at each build's
-        # moment, which changes no past day's figure.
+        # By its spans as the day sees them.
         found = memo.get(held := (day, day_start, day_end, tuple(
             (max(start, day_start), min(end, day_end), *rest) for start, end, *rest in here)))
         if found is None:
