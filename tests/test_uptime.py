@@ -166,7 +166,7 @@ def test_days_kept_from_one_build_to_the_next_are_those_worked_out_afresh():
                             for start, status, name in opened)]
         spans = [span for span in spans if span[1] > span[0]]
         since = now.date() - timedelta(days=5) if step % 17 == 16 else None
-        assert uptime_days(spans, site, now, 7, since, memo, "fibre") == \
+        assert uptime_days(spans, site, now, 7, since, (memo, "fibre")) == \
             _days_one_by_one(spans, site, now, 7, since), step
 
 

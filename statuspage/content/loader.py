@@ -16,15 +16,13 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass, field, replace
-from itertools import compress, repeat
-from operator import is_not
 from pathlib import Path
 
 from statuspage.content import branding, parsestore, refclash, sources
 from statuspage.content.config import INCIDENTS_DIR, SITE_FILE, missing_site_file, parse_config
 from statuspage.content.incident import apply_translation, parse_incident
 from statuspage.content.package import code_digest
-from statuspage.content.unchanged import Unchanged
+from statuspage.content.unchanged import Order, Unchanged
 from statuspage.errors import ContentError, Problem, Problems
 from statuspage.forking import forked_map
 from statuspage.model import Incident, Site, SiteConfig
@@ -83,8 +81,7 @@ class Loader:
         self._unchanged = Unchanged()  # each incident as its files last gave it
         self._moves = refclash.Moves()  # who moved to which reference
         self._config_key = ""  # and its site.yaml
-        self._order: list[Incident] = []  # the last load's incidents, newest first
-        self._order_ids: list[str] = []  # and their ids
+        self._order = Order()  # the last load's incidents, newest first
 
     def _restore(self, groups: Groups, config_key: str, present: set[str]) -> None:
         """Take from the cache file the incidents whose files are as they were."""
@@ -174,24 +171,8 @@ class Loader:
         self._forget(found.sources)
         originals = self._settle(read, present)
         warnings += self._moves.moved(originals)
-        return Site(config, self._in_order(originals), tuple(sorted(set(warnings))),
+        return Site(config, self._order.of(originals), tuple(sorted(set(warnings))),
                     tuple(sorted(errors)), config_key)
-
-    def _in_order(self, originals: dict[str, Incident]) -> tuple[Incident, ...]:
-        """The incidents newest first (by start, then id): the last load's order when the
-        ids are the same and each incident that changed starts when it did (a daemon's
-        load after a save: no sort of the whole site)."""
-        last, ids = self._order, self._order_ids
-        if len(ids) == len(originals):
-            now = list(map(originals.get, ids))
-            if all(map(is_not, now, repeat(None))) and all(
-                    now[k].started == last[k].started for k in
-                    compress(range(len(now)), map(is_not, now, last))):
-                self._order = now
-                return tuple(now)
-        self._order = sorted(originals.values(), key=lambda i: (i.started, i.id), reverse=True)
-        self._order_ids = [incident.id for incident in self._order]
-        return tuple(self._order)
 
     def _read_all(self, groups: dict[str, list[sources.Source]], config: SiteConfig,
                   config_key: str, present: set[str], same: set[str]) -> _Read:

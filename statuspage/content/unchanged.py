@@ -12,6 +12,9 @@ to read is read again, an error says where it is at each load).
 
 from __future__ import annotations
 
+from itertools import compress
+from operator import is_not
+
 from statuspage.content.sources import Source
 from statuspage.errors import Problem
 from statuspage.model import Incident
@@ -54,3 +57,31 @@ class Unchanged:
              warnings: list[Problem]) -> None:
         """What ``group`` gave without a problem: taken as it is while it stays the same."""
         self._held[incident_id] = (group, incident, tuple(warnings))
+
+
+class Order:
+    """The incidents newest first (by start, then id), as the last load had them."""
+
+    def __init__(self):
+        self._incidents: list[Incident] = []
+        self._ids: list[str] = []
+
+    def of(self, incidents: dict[str, Incident]) -> tuple[Incident, ...]:
+        """``incidents`` (by id) in order: the last load's order again when the ids are the
+        same and each incident that changed starts when it did (a daemon's load after a
+        save: no sort of the whole site)."""
+        last = self._incidents
+        if len(self._ids) == len(incidents):
+            try:
+                now = list(map(incidents.__getitem__, self._ids))
+            except KeyError:  # other incidents
+                pass
+            else:
+                if all(now[k].started == last[k].started
+                       for k in compress(range(len(now)), map(is_not, now, last))):
+                    self._incidents = now
+                    return tuple(now)
+        self._incidents = sorted(incidents.values(), key=lambda i: (i.started, i.id),
+                                 reverse=True)
+        self._ids = [incident.id for incident in self._incidents]
+        return tuple(self._incidents)

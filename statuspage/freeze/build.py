@@ -190,6 +190,7 @@ class _Update:
         update after it (2,000 open incidents: 2 s, ``docs/performance.md``). What to say
         of a failure (the site is published: the page fails the next build that renders
         it)."""
+        assert self.options.now is not None
         snap = snapshot(self.app, self.site, self.options.now)
         try:
             warm(self.app, planning.rendered_again(self.app, snap))

@@ -164,7 +164,7 @@ class Snapshot:
                                                   UPTIME_DAYS))
         spans = component_spans(lasting_, self.now, self.site, UPTIME_DAYS)
         return {c.id: uptime_days(spans.get(c.id, []), self.site, self.now, UPTIME_DAYS,
-                                  self.since(c.id), self.settled.days, c.id)
+                                  self.since(c.id), (self.settled.days, c.id))
                 for c in self.site.config.components}
 
     def since(self, component_id: str) -> date | None:

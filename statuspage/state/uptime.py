@@ -72,21 +72,22 @@ def component_spans(views, now: datetime, site: Site, days: int) -> dict[str, li
 
 
 def uptime_days(spans: list[tuple], site: Site, now: datetime, days: int,
-                since: date | None = None, memo: dict | None = None,
-                component: str = "") -> list[DayUptime]:
+                since: date | None = None,
+                kept: tuple[dict, str] | None = None) -> list[DayUptime]:
     """A major outage counts fully, a partial outage at 30 %, degraded performance and
     maintenance not at all. Overlapping incidents count once, at the worst weight.
 
     All arithmetic in UTC: two times in one ZoneInfo subtract as wall-clock times, which
-    is an hour off across a daylight-saving change. ``memo``: what was worked out before,
-    for a caller that builds again and again: each day by all its figure depends on (its
-    bounds and spans), and ``component``'s days before today by the spans that reach them
-    (an open incident's span ends at each build's moment, which changes no past day): a
-    build works out again only today, and the days a change touches.
+    is an hour off across a daylight-saving change. ``kept``: the memo of a caller that
+    builds again and again, and the service's id. It holds each day by all its figure
+    depends on (its bounds and spans), and the service's days before today by the spans
+    that reach them (an open incident's span ends at each build's moment, which changes no
+    past day): a build works out again only today, and the days a change touches.
     """
     bounds = _day_bounds(site.config.timezone, now, days)
-    if memo is None:
+    if kept is None:
         return _days(spans, bounds, since, None)
+    memo, component = kept
     end = now.astimezone(UTC)
     shape = (bounds[:-1], since, tuple([(start, None if stop == end else stop, *rest)
                                         for start, stop, *rest in spans]))
