@@ -4,6 +4,7 @@ by the caller (the daemon), not made again at each build of the moment pages."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from conftest import NOW
@@ -13,6 +14,7 @@ from statuspage.content.edition import DESK, PUBLIC
 from statuspage.content.loader import Loader
 from statuspage.freeze.build import BuildOptions, build
 from statuspage.freeze.caches import Caches
+from statuspage.state import settled as settled_module
 from statuspage.state.settled import Settled
 from statuspage.state.status import Snapshot
 
@@ -59,10 +61,7 @@ def test_a_daemons_first_build_makes_the_lines_its_next_update_would_make(exampl
     assert lines is not None
     had = set(lines)
     states = {view.state for view in Snapshot(site, NOW, caches.settled).views.values()}
-    path = example_dir / "incidents" / f"{LYON}.md"
-    heading = "## 2026-11-26 08:10 · identified"
-    path.write_text(path.read_text("utf-8").replace(
-        heading, f"## 2026-11-26 11:00 · monitoring\nRéparé.\n\n{heading}"), "utf-8")
+    _update_lyon(example_dir)
     again = build(example_dir, BuildOptions(now=NOW, workers=1), site=loader.load(),
                   caches=caches)
     assert again.rendered > 0
@@ -70,6 +69,30 @@ def test_a_daemons_first_build_makes_the_lines_its_next_update_would_make(exampl
     assert made  # the lines of the incident updated
     # Warmed, none is the line of an incident that did not change.
     assert all(key[1] not in states for key in made) is warm
+
+
+def test_past_what_it_may_keep_the_lines_of_states_no_longer_shown_go(example_dir,
+                                                                     monkeypatch):
+    """Not all: those of an incident before its update go, the others stay (a large site
+    keeps more lines than the least it may keep, and would make them all again at every
+    build), and it may then keep twice as many."""
+    monkeypatch.setattr(settled_module, "LINES_KEPT", 10)
+    loader, caches = Loader(example_dir), Caches()
+    site = loader.load()
+    lyon = Snapshot(site, NOW, caches.settled).view(LYON)
+    build(example_dir, BuildOptions(now=NOW, workers=1), site=site, caches=caches)
+    lines = caches.settled.lines
+    assert lines is not None and len(lines) > 10
+    before = dict(lines)
+    assert lyon is not None and any(key[1] == lyon.state for key in before)
+    _update_lyon(example_dir)
+    build(example_dir, BuildOptions(now=NOW, workers=1), site=loader.load(), caches=caches)
+    after = caches.settled.lines
+    assert after is not None
+    assert not any(key[1] == lyon.state for key in after)  # its lines before the update
+    # What is kept of the others (by their state, or by id for the API), not the pages'.
+    others = [key for key in before if key[1] not in (lyon.state, LYON) and key[0] != "bars"]
+    assert others and all(after[key] is before[key] for key in others)
 
 
 @pytest.mark.parametrize("edition", [PUBLIC, DESK], ids=["public", "desk"])
@@ -90,3 +113,11 @@ _settled_init = Settled.__init__
 def _keeping_no_line(self) -> None:
     _settled_init(self)
     self.lines = None
+
+
+def _update_lyon(site: Path) -> None:
+    """A new update on top of the Lyon outage's timeline."""
+    path = site / "incidents" / f"{LYON}.md"
+    heading = "## 2026-11-26 08:10 · identified"
+    path.write_text(path.read_text("utf-8").replace(
+        heading, f"## 2026-11-26 11:00 · monitoring\nRéparé.\n\n{heading}"), "utf-8")

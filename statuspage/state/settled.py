@@ -11,6 +11,7 @@ from it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 
 SLACK = 3  # views kept per incident of the site, past which all are forgotten
 DAYS_KEPT = 20_000  # days of uptime kept (a few builds' worth of services × 90 days)
-LINES_KEPT = 50_000  # lists' lines kept (a few builds of a large site's moment pages)
+LINES_KEPT = 50_000  # lines kept at least (a few builds of a large site's moment pages)
 
 
 class Settled:
@@ -46,6 +47,7 @@ class Settled:
         # state and what else the line shows (``web/lines.py``). None: none kept (in a
         # forked worker, whose additions would die with it).
         self.lines: dict[tuple, object] | None = {}
+        self._lines_kept = LINES_KEPT  # past this many, the lines of gone states go
 
     def view(self, incident: Incident, now: datetime,
              grace: timedelta) -> IncidentView | None:
@@ -67,5 +69,17 @@ class Settled:
             self.chunks.clear()
         if len(self.days) > DAYS_KEPT:
             self.days.clear()
-        if self.lines is not None and len(self.lines) > LINES_KEPT:
-            self.lines.clear()
+
+    def trim_lines(self, views: Mapping[str, IncidentView]) -> None:
+        """Past what it may keep, forget the lines of states that ``views`` (a build's, by
+        id) no longer have (an incident's before its update) and what is kept per page (a
+        service's bars: made again once); what is kept per incident stays. When what stays
+        is much (a site with thousands of open incidents), keep twice as much from then on,
+        rather than make it all again."""
+        lines = self.lines
+        if lines is None or len(lines) <= self._lines_kept:
+            return
+        states = {view.state for view in views.values()}
+        self.lines = {key: line for key, line in lines.items()
+                      if key[1] in states or key[1] in views}
+        self._lines_kept = max(LINES_KEPT, 2 * len(self.lines))

@@ -261,6 +261,7 @@ def views_at(incidents: tuple[Incident, ...], now: datetime, grace: timedelta,
     for at in [at for at in chunks if at >= count]:
         del chunks[at]
     settled.last = (incidents, now, grace, views)
+    settled.trim_lines(views)
     return dict(views)
 
 
