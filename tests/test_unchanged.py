@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import FIBRE, TRANSLATED
 
+from statuspage.content import unchanged
 from statuspage.content.loader import Loader, cache_for
 from statuspage.errors import ContentError
 
@@ -103,3 +104,22 @@ def test_what_a_kept_loader_kept_never_hides_a_change(site_dir):
     for number, step in enumerate(_steps(site_dir)):
         step()
         assert _outcome(kept) == _outcome(Loader(site_dir)), f"after step {number}"
+
+
+def test_a_kept_loader_sorts_the_incidents_only_when_one_moved(site_dir, monkeypatch):
+    """An update that leaves every incident's start as it was (a daemon's usual save)
+    keeps the last load's order; one that moves an incident sorts them again."""
+    _add_history(site_dir, 5)
+    kept = Loader(site_dir)
+    kept.load()
+    sorts = []
+    monkeypatch.setattr(unchanged, "sorted", lambda *a, **k: sorts.append(1) or sorted(*a, **k),
+                        raising=False)
+    _edit(site_dir / "incidents" / f"{FIBRE}.md", "Lyon 3e", "Lyon 7e")
+    found = kept.load().incidents
+    assert not sorts and found == Loader(site_dir).load().incidents
+    sorts.clear()
+    _edit(site_dir / "incidents" / "2026-10-02-panne-1.md", "started: 2026-10-02 08:00",
+          "started: 2026-09-15 08:00")
+    found = kept.load().incidents
+    assert sorts and found == Loader(site_dir).load().incidents

@@ -10,6 +10,7 @@ from conftest import PARIS
 from test_status import CONFIG, DEG, MAINT, MAJ, OP, PART, RES, h, incident, site
 
 from statuspage.model import Impact, Incident, Site, Text, Update
+from statuspage.state import uptime as uptime_module
 from statuspage.state.overall import worst
 from statuspage.state.status import Snapshot
 from statuspage.state.uptime import DayUptime, uptime_days, uptime_percent, weighted_downtime
@@ -170,7 +171,7 @@ def test_days_kept_from_one_build_to_the_next_are_those_worked_out_afresh():
             _days_one_by_one(spans, site, now, 7, since), step
 
 
-def test_an_open_incident_s_past_days_are_worked_out_once(site_dir):
+def test_an_open_incident_s_past_days_are_worked_out_once(site_dir, monkeypatch):
     """A caller that builds again and again (its ``Settled``) works out again only today's
     figure of each service when time passes: an open incident's span ends at each build's
     moment, which changes no past day."""
@@ -184,7 +185,13 @@ def test_an_open_incident_s_past_days_are_worked_out_once(site_dir):
     assert any(d.incidents for d in bars["fibre"][:-1])  # past days the outage weighs on
     known = dict(memory.days)
     later = Snapshot(loaded, start + timedelta(minutes=1), memory)
+    worked = []  # the days each call works out
+    through = uptime_module._days
+    monkeypatch.setattr(uptime_module, "_days",
+                        lambda spans, bounds, *rest: worked.append(len(bounds)) or
+                        through(spans, bounds, *rest))
     again = {c.id: later.uptime(c.id) for c in loaded.config.components}
+    assert worked == [1] * len(loaded.config.components)  # today, not its 90 days again
     assert {c: days[:-1] for c, days in again.items()} == \
         {c: days[:-1] for c, days in bars.items()}
     assert len(memory.days) - len(known) <= len(loaded.config.components)  # today, at most

@@ -8,6 +8,9 @@ size, time in ns, inode) and what they gave without a problem; the next load tak
 incident as it is while its files are the same, under the same site.yaml, and reads only
 the others. A result with a problem is never kept: it is worked out again (a file too slow
 to read is read again, an error says where it is at each load).
+
+``Order`` keeps the last load's order of the incidents, newest first, for the same reason:
+one file changed is no reason to sort the whole site again.
 """
 
 from __future__ import annotations

@@ -191,9 +191,9 @@ class _Update:
         of a failure (the site is published: the page fails the next build that renders
         it)."""
         assert self.options.now is not None
-        snap = snapshot(self.app, self.site, self.options.now)
         try:
-            warm(self.app, planning.rendered_again(self.app, snap))
+            warm(self.app, planning.rendered_again(
+                self.app, snapshot(self.app, self.site, self.options.now)))
         except Exception as err:  # a bug must not stop the publishing: say it, carry on
             return [f"the pages the next update renders could not be prepared: "
                     f"{type(err).__name__}: {err}"]

@@ -27,7 +27,7 @@ from statuspage.forking import forked_map
 from statuspage.model import Site
 from statuspage.state.settled import Settled
 from statuspage.web import create_app
-from statuspage.web.registry import Output
+from statuspage.web.registry import PREFIXED, Output
 
 T = TypeVar("T")
 # A pool of processes pays for itself from this many files to render, at any size: a
@@ -161,7 +161,7 @@ def on_every_core(app: Flask, todo: list[Output], workers: int | None,
     shares: list[list[int]] = [[] for _ in range(workers)]
     pages: dict[tuple, list[int]] = {}
     for number, output in enumerate(todo):
-        same = tuple(sorted((k, v) for k, v in output.values.items() if k not in ("lang", "kind")))
+        same = tuple(sorted((k, v) for k, v in output.values.items() if k not in PREFIXED))
         # one incident's all; else one blueprint's (api, embed, feeds)
         pages.setdefault(same or (output.endpoint.split(".")[0],), []).append(number)
     for members in sorted(pages.values(), key=len, reverse=True):  # the largest first
@@ -207,7 +207,7 @@ def warm(app: Flask, outputs: list[Output]) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MissingURLGeneratorWarning)
         for url in freezer.all_urls():
-            freezer.fetch(url)
+            freezer.fetch(url).close()
 
 
 def _render_batch(app: Flask, todo: list[Output]) -> list[str]:

@@ -119,6 +119,9 @@ def _same(one: object, other: object) -> bool:
     return repr(one) == repr(other)  # what ``key`` hashes
 
 
+PREFIXED = ("lang", "kind")  # the values ``_prefixes`` adds to a family's files
+
+
 def last_shown(known: dict[tuple, tuple], output: Output) -> object:
     """What the site's file ``output`` showed when its key was last worked out (``known``:
     ``_known_key``'s memory); None when it has none (a file of the moment)."""
@@ -134,9 +137,6 @@ def views_in(shown: object) -> Iterator[IncidentView]:
     elif isinstance(shown, (list, tuple)):
         for part in shown:
             yield from views_in(part)
-
-
-PREFIXED = ("lang", "kind")  # the values ``_prefixes`` adds
 
 
 @lru_cache(maxsize=64)

@@ -54,6 +54,7 @@ def _shard(first: str) -> Response:
 
 
 def _entry(view: IncidentView) -> dict:
+    """An incident as the postcode box lists it, in the page's language."""
     language = languages.language()
     return {
         "title": language.plain(view.title),
