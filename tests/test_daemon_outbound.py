@@ -334,6 +334,26 @@ def test_a_mass_removal_is_published_once_it_has_stood_for_30_s(
     assert [(c["component_id"], c["new_status"]) for c in changes] == [("fibre", "operational")]
 
 
+def test_a_mass_removal_counts_the_incidents_of_the_last_good_content(
+        site_dir, running, hooked, log):
+    """Three incidents added, built, then removed: three of five, held (not none of the
+    two the daemon started with)."""
+    clock = Clock(NOW)
+    daemon = running(clock, hooked())
+    incidents = site_dir / "incidents"
+    text = (incidents / "2026-11-20-double-charge.md").read_text("utf-8")
+    added = [incidents / f"2026-11-2{n}-copie-{n}.md" for n in range(3)]
+    for path in added:
+        path.write_text(text, "utf-8")
+    clock.now = NOW + timedelta(seconds=10)
+    settle(daemon)
+    for path in added:
+        path.unlink()
+    clock.now = NOW + timedelta(seconds=20)
+    settle(daemon)
+    assert any("3 of 5 incidents removed at once" in line for line in log())
+
+
 def test_allow_mass_removal_publishes_it_at_once(site_dir, receiver, hooked, monkeypatch):
     monkeypatch.chdir(site_dir)
     daemon = Daemon(site_dir, RunOptions(allow_mass_removal=True), clock=Clock(NOW),

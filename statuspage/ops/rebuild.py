@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from operator import attrgetter
 from pathlib import Path
 from typing import Protocol
 
@@ -31,6 +32,7 @@ log = logging.getLogger("statuspage.ops.daemon")
 # published: a folder briefly gone (git checkout, rsync) comes back well within it.
 MASS_REMOVAL_WAIT = timedelta(seconds=30)
 FALLBACK = "; publishing the last good content until it is fixed"
+ID = attrgetter("id")
 Candidates = list[tuple[Site, str]]  # what to build, in turn until one builds: why it is
 
 
@@ -88,6 +90,7 @@ class KeptEdition:
         self.errors: list[str] = []  # the located content errors the last round found
         self.built: datetime | None = None  # when the last build that succeeded ended
         self.held: tuple[datetime, frozenset[str]] | None = None  # a mass removal: since, ids
+        self._good_ids: tuple[Site | None, set[str]] = (None, set())  # the good one's ids
 
     def load(self, root: Path) -> Site:
         """The content, from the poll's look when one is waiting (it just scanned the
@@ -197,8 +200,11 @@ class KeptEdition:
         """Why ``site`` is held back, if it is: it removes more than half of the incidents
         of the last good build at once (and more than one), and has not yet stood for
         ``MASS_REMOVAL_WAIT`` (a look is planned then) nor is allowed."""
-        before = {i.id for i in self.good.incidents} if self.good else set()
-        gone = frozenset(before - {i.id for i in site.incidents})
+        if self._good_ids[0] is not self.good:  # (a set of every id: once per good content)
+            self._good_ids = (self.good, set(map(ID, self.good.incidents)) if self.good
+                              else set())
+        before = self._good_ids[1]
+        gone = frozenset(before.difference(map(ID, site.incidents)))
         if keeper.allow_mass_removal or len(gone) < 2 or 2 * len(gone) <= len(before):
             self.held = None
             return None
