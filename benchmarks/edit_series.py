@@ -25,9 +25,8 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
-from test_incremental import EDITS, Site, copy_of_the_example, tree  # noqa: E402
+from test_incremental import EDITS, Looking, Site, copy_of_the_example, tree  # noqa: E402
 
-from statuspage.content.loader import Loader  # noqa: E402
 from statuspage.freeze.build import BuildOptions, build  # noqa: E402
 from statuspage.freeze.caches import Caches  # noqa: E402
 
@@ -68,7 +67,7 @@ def main() -> int:
     site = Site(root, patch)
     edits = [e for e in EDITS if e != "code"] + ["rename"]  # (code: the tests' own)
     rng = random.Random(args.seed)
-    loader, caches = Loader(root), Caches()
+    loader, caches = Looking(root), Caches()  # (loads patched as the daemon's are)
     build(root, BuildOptions(out=root / "build", now=site.now), site=loader.load(), caches=caches)
     for step in range(args.steps):
         kind, pick = rng.choice(edits), rng.randrange(1000)

@@ -16,7 +16,8 @@ from conftest import NOW, REPO
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from statuspage import cli
+from statuspage import cli, model
+from statuspage.content import sources
 from statuspage.content.loader import Loader, load_site
 from statuspage.freeze import build as building
 from statuspage.freeze import rendering
@@ -41,6 +42,21 @@ def tree(folder: Path) -> dict[str, str]:
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(folder.rglob("*"))
             if p.is_file() and not p.name.startswith(".")}
+
+
+class Looking:
+    """A kept loader fed as the daemon feeds it: each look brought up to date for the files
+    that changed only (``sources.update``), so that a load may patch the last one."""
+
+    def __init__(self, root: Path):
+        self.root, self.loader = root, Loader(root)
+        self.look = sources.look(root)
+
+    def load(self, lenient: bool = False) -> model.Site:
+        full = sources.look(self.root)
+        changed = set(sources.differences(self.look[1], full[1]))
+        self.look = sources.update(self.root, self.look, changed) or full
+        return self.loader.load(lenient=lenient, found=self.look[0])
 
 
 class Site:
@@ -215,7 +231,7 @@ def test_an_incremental_build_is_a_full_build_across_the_known_edge_cases(tmp_pa
                                                                         edits):
     root = copy_of_the_example(tmp_path / "site")
     site = Site(root, monkeypatch)
-    loader, caches = Loader(root), Caches()
+    loader, caches = Looking(root), Caches()
     build(root, BuildOptions(out=root / "build", now=site.now), site=loader.load(), caches=caches)
     for kind, pick in edits:
         site.edit(kind, pick)
@@ -432,7 +448,7 @@ def test_the_update_after_a_kept_build_looks_at_its_own_run_only(tmp_path, monke
     real = planning.plan
     monkeypatch.setattr(planning, "plan", lambda *args: (
         found := real(*args), made.append(found[0]))[0])
-    loader, caches = Loader(root), Caches()
+    loader, caches = Looking(root), Caches()
     build(root, BuildOptions(out=root / "build", now=site.now), site=loader.load(),
           caches=caches)
     site.edit("update", 0)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import FIBRE, TRANSLATED
 
-from statuspage.content import unchanged
+from statuspage.content import patch, sources, unchanged
 from statuspage.content.loader import Loader, cache_for
 from statuspage.errors import ContentError
 
@@ -62,10 +62,10 @@ def test_a_kept_loader_goes_only_through_the_incident_that_changed(site_dir, mon
     assert changed.incidents == Loader(site_dir).load().incidents
 
 
-def _outcome(loader: Loader) -> tuple:
+def _outcome(loader: Loader, found: sources.Found | None = None) -> tuple:
     """What a strict load gives: the incidents and warnings, or the errors."""
     try:
-        site = loader.load()
+        site = loader.load(found=found)
     except ContentError as err:
         return ("errors", sorted(map(str, err.problems)))
     return ("site", site.incidents, tuple(map(str, site.warnings)),
@@ -123,3 +123,45 @@ def test_a_kept_loader_sorts_the_incidents_only_when_one_moved(site_dir, monkeyp
           "started: 2026-09-15 08:00")
     found = kept.load().incidents
     assert sorts and found == Loader(site_dir).load().incidents
+
+
+def test_a_load_patched_after_a_save_is_what_a_new_loader_loads(site_dir, monkeypatch):
+    """The daemon's way: each look brought up to date for the files that changed only
+    (``sources.update``), the kept loader patching its last site when it can
+    (``patch.py``): after each edit of every kind, what a new loader loads; and the edits
+    of one incident's text are patched, not loaded whole."""
+    _add_history(site_dir, 5)
+    kept = Loader(site_dir)
+    look = sources.look(site_dir)
+    kept.load(found=look[0])
+    made = []
+    through = patch.patched
+    monkeypatch.setattr(patch, "patched", lambda *a: made.append(through(*a)) or made[-1])
+    translation = site_dir / "incidents" / f"{TRANSLATED}.en.md"
+    patched_steps = [
+        lambda: _edit(site_dir / "incidents" / f"{FIBRE}.md", "Lyon 3e", "Lyon 7e"),
+        lambda: _edit(translation, "Refunds", "Credits"),
+        lambda: _edit(site_dir / "incidents" / "2026-10-03-panne-2.md", "Réparé 2",
+                      "Réparé deux"),
+        # A warning comes (a place its original does not name), then goes.
+        lambda: _edit(translation, "---\nwho_is", '---\nareas: {"75001": Paris}\nwho_is'),
+        lambda: _edit(translation, 'areas: {"75001": Paris}\n', ""),
+    ]
+    for number, step in enumerate([*patched_steps, *_steps(site_dir)]):
+        step()
+        full = sources.look(site_dir)
+        changed = set(sources.differences(look[1], full[1]))
+        look = sources.update(site_dir, look, changed) or full
+        outcome = _outcome(kept, look[0])
+        assert made[-1] is not None or number >= len(patched_steps), \
+            f"step {number} was not patched"
+        assert outcome == _outcome(Loader(site_dir)), f"after step {number}"
+    # What a broken file falls back to (a lenient load) is its version patched in last.
+    _edit(site_dir / "incidents" / f"{FIBRE}.md", "Lyon 7e", "Lyon 9e")
+    look = sources.update(site_dir, look, {f"incidents/{FIBRE}.md"}) or sources.look(site_dir)
+    assert kept.load(found=look[0]) and made[-1] is not None
+    _edit(site_dir / "incidents" / f"{FIBRE}.md", "impact: major", "impact: [major")
+    look = sources.update(site_dir, look, {f"incidents/{FIBRE}.md"}) or sources.look(site_dir)
+    fallen = {i.id: i for i in kept.load(lenient=True, found=look[0]).incidents}[FIBRE]
+    assert "Lyon 9e" in str(fallen.who_is_affected)
+

@@ -18,7 +18,7 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from statuspage.content import branding, parsestore, refclash, sources
+from statuspage.content import branding, parsestore, patch, refclash, sources
 from statuspage.content.config import INCIDENTS_DIR, SITE_FILE, missing_site_file, parse_config
 from statuspage.content.incident import apply_translation, parse_incident
 from statuspage.content.package import code_digest
@@ -50,6 +50,7 @@ class _Read:
     broken: set[str] = field(default_factory=set)
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    warned: dict[str, tuple[Problem, ...]] = field(default_factory=dict)  # by incident
 
 
 CACHE = ".statuspage-cache-"  # beside the output: the parsed content, by file stamp
@@ -82,6 +83,7 @@ class Loader:
         self._moves = refclash.Moves()  # who moved to which reference
         self._config_key = ""  # and its site.yaml
         self._order = Order()  # the last load's incidents, newest first
+        self.last: patch.Last | None = None  # what the next load may patch (patch.py)
 
     def _restore(self, groups: Groups, config_key: str, present: set[str]) -> None:
         """Take from the cache file the incidents whose files are as they were."""
@@ -153,6 +155,8 @@ class Loader:
         found = found if found is not None else sources.scan(self.root)
         if found.folder is not None:  # not a site without incidents: lenient or not
             raise ContentError(found.errors)
+        if site := patch.patched(self, config, config_problems.warnings, config_key, found):
+            return site
         groups: Groups = {}
         for source in found.sources:
             if source.lang != sources.INTERNAL:
@@ -170,7 +174,9 @@ class Loader:
             raise ContentError(errors)
         self._forget(found.sources)
         originals = self._settle(read, present)
-        warnings += self._moves.moved(originals)
+        warnings += (moves := self._moves.moved(originals))
+        self.last = None if errors or read.broken else \
+            patch.Last(found, config_key, present, read.warned, tuple(moves))
         return Site(config, self._order.of(originals), tuple(sorted(set(warnings))),
                     tuple(sorted(errors)), config_key)
 
@@ -184,10 +190,14 @@ class Loader:
             if incident_id in same:
                 read.originals[incident_id], kept = unchanged.get(incident_id)
                 read.warnings += kept
+                if kept:
+                    read.warned[incident_id] = kept
                 continue
             incident, problems, notes = self._chain(group, config, config_key, present)
             read.errors += problems
             read.warnings += notes
+            if notes:
+                read.warned[incident_id] = tuple(notes)
             if incident is not None and not problems:
                 read.originals[incident_id] = incident
                 unchanged.keep(incident_id, group, incident, notes)

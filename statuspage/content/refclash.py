@@ -65,6 +65,10 @@ class Moves:
         self._made = made
         return notes
 
+    def moves(self, incident_id: str) -> bool:
+        """Whether the incident took another reference than its id's, at the last load."""
+        return incident_id in self._assigned.moved
+
     def _same_claims(self, incidents: dict[str, Incident]) -> bool:
         """Whether each incident claims what it claimed when the references were given."""
         claimed = self._claimed

@@ -59,6 +59,9 @@ class Found:
     # Why incidents/ itself cannot be listed, or its files looked at (also in ``errors``):
     # which is not a site without incidents, and no load may go on without them.
     folder: Problem | None = None
+    # Made from another look (``update``): that one, and the files looked at again.
+    base: Found | None = None
+    changed: frozenset[str] = frozenset()
 
 
 def _stamp(info: os.stat_result) -> Stamp:
@@ -313,7 +316,8 @@ def _merged(found: Found, fresh: Found, labels: set[str]) -> Found:
     for source in fresh.sources:
         bisect.insort(kept, source, key=_label)
     return Found(kept, _problems(found.errors, fresh.errors, labels),
-                 _problems(found.warnings, fresh.warnings, labels))
+                 _problems(found.warnings, fresh.warnings, labels), base=found,
+                 changed=frozenset(labels))
 
 
 def _problems(old: list[Problem], new: list[Problem], labels: set[str]) -> list[Problem]:

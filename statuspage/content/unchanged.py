@@ -88,3 +88,10 @@ class Order:
                                  reverse=True)
         self._ids = [incident.id for incident in self._incidents]
         return tuple(self._incidents)
+
+    def replaced(self, incidents: dict[str, Incident]) -> tuple[Incident, ...]:
+        """The last order, with ``incidents`` (by id, each starting when it did) in their
+        place (a load patched from the last one, ``patch.py``)."""
+        for incident_id, incident in incidents.items():
+            self._incidents[self._ids.index(incident_id)] = incident
+        return tuple(self._incidents)
