@@ -296,6 +296,31 @@ def test_while_the_system_reports_changes_the_looks_every_second_glance(start, s
     assert len(daemon.build.times) == 4
 
 
+def test_a_full_look_that_finds_nothing_leaves_the_next_load_to_patch_the_last(
+        start, site_dir, monkeypatch):
+    """The look every 30th second, at every file, finding nothing new keeps the look the
+    last load read: a save after it is loaded by patching that load (content/patch.py), not
+    by going over every incident again."""
+    from statuspage.content import patch
+    from statuspage.ops.watching import Watcher
+
+    monkeypatch.setattr(Watcher, "reports", lambda self: True)
+    patched: list[object] = []
+    through = patch.patched
+    monkeypatch.setattr(patch, "patched", lambda *a: patched.append(through(*a)) or
+                        patched[-1])
+    daemon = start(NOW)
+    (site_dir / "build").mkdir()
+    (site_dir / "build" / MARKER).touch()  # as a real build leaves it
+    path = site_dir / "incidents" / f"{FIBRE}.md"
+    daemon.poll()  # a full look, as every 30th second: nothing new
+    built = len(daemon.build.times)
+    path.write_text(path.read_text("utf-8").replace("Un câble", "Une fibre"), "utf-8")
+    _wait(lambda: daemon.poll(reported=True) or len(daemon.build.times) > built, 5,
+          "the save built")
+    assert patched[-1] is not None
+
+
 def test_without_reports_every_look_is_full(start, site_dir, looks, monkeypatch):
     from statuspage.ops.watching import Watcher
 

@@ -289,7 +289,8 @@ class Daemon:
                 looked = sources.look(self.root)
             found, files = looked
             changed = sources.differences(self._files, files, labels)
-            self._found, self._files = found, files
+            if changed or self._found is None:  # else the last look, as true, is kept: the
+                self._found, self._files = found, files  # next load may patch its own
         if changed:
             for edition in self.editions:
                 edition.found = found
