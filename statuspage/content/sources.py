@@ -23,7 +23,7 @@ import queue
 import stat
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from statuspage.content.config import INCIDENTS_DIR, SITE_FILE
@@ -59,9 +59,10 @@ class Found:
     # Why incidents/ itself cannot be listed, or its files looked at (also in ``errors``):
     # which is not a site without incidents, and no load may go on without them.
     folder: Problem | None = None
-    # Made from another look (``update``): that one, and the files looked at again.
-    base: Found | None = None
-    changed: frozenset[str] = frozenset()
+    # Made from another look (``update``): that one, and the files looked at again (how it
+    # was made, not what it found: not compared).
+    base: Found | None = field(default=None, compare=False, repr=False)
+    changed: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
 
 
 def _stamp(info: os.stat_result) -> Stamp:
