@@ -296,11 +296,12 @@ def test_while_the_system_reports_changes_the_looks_every_second_glance(start, s
     assert len(daemon.build.times) == 4
 
 
-def test_a_full_look_that_finds_nothing_leaves_the_next_load_to_patch_the_last(
+def test_the_looks_leave_the_load_after_a_save_to_patch_the_last(
         start, site_dir, monkeypatch):
     """The look every 30th second, at every file, finding nothing new keeps the look the
-    last load read: a save after it is loaded by patching that load (content/patch.py), not
-    by going over every incident again."""
+    last load read, and a rebuild no look asked for (every 5 minutes) looks itself: a save
+    after either is loaded by patching the last load (content/patch.py), not by going over
+    every incident again."""
     from statuspage.content import patch
     from statuspage.ops.watching import Watcher
 
@@ -314,11 +315,14 @@ def test_a_full_look_that_finds_nothing_leaves_the_next_load_to_patch_the_last(
     (site_dir / "build" / MARKER).touch()  # as a real build leaves it
     path = site_dir / "incidents" / f"{FIBRE}.md"
     daemon.poll()  # a full look, as every 30th second: nothing new
-    built = len(daemon.build.times)
-    path.write_text(path.read_text("utf-8").replace("Un câble", "Une fibre"), "utf-8")
-    _wait(lambda: daemon.poll(reported=True) or len(daemon.build.times) > built, 5,
-          "the save built")
-    assert patched[-1] is not None
+    for text in ("Une fibre", "Un lien"):
+        built = len(daemon.build.times)
+        path.write_text(path.read_text("utf-8").replace("Un câble", text), "utf-8")
+        _wait(lambda built=built: daemon.poll(reported=True) or
+              len(daemon.build.times) > built, 5, "the save built")
+        assert patched[-1] is not None
+        path.write_text(path.read_text("utf-8").replace(text, "Un câble"), "utf-8")
+        daemon.request("every 5m")  # a rebuild no look asked for: it looks itself
 
 
 def test_without_reports_every_look_is_full(start, site_dir, looks, monkeypatch):

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import FIBRE, TRANSLATED
 
+from statuspage import refs
 from statuspage.content import patch, sources, unchanged
 from statuspage.content.loader import Loader, cache_for
 from statuspage.errors import ContentError
@@ -138,6 +139,7 @@ def test_a_load_patched_after_a_save_is_what_a_new_loader_loads(site_dir, monkey
     through = patch.patched
     monkeypatch.setattr(patch, "patched", lambda *a: made.append(through(*a)) or made[-1])
     translation = site_dir / "incidents" / f"{TRANSLATED}.en.md"
+    fibre = site_dir / "incidents" / f"{FIBRE}.md"
     patched_steps = [
         lambda: _edit(site_dir / "incidents" / f"{FIBRE}.md", "Lyon 3e", "Lyon 7e"),
         lambda: _edit(translation, "Refunds", "Credits"),
@@ -146,22 +148,34 @@ def test_a_load_patched_after_a_save_is_what_a_new_loader_loads(site_dir, monkey
         # A warning comes (a place its original does not name), then goes.
         lambda: _edit(translation, "---\nwho_is", '---\nareas: {"75001": Paris}\nwho_is'),
         lambda: _edit(translation, 'areas: {"75001": Paris}\n', ""),
+        # An editor's files named with the save, as the system reports them.
+        lambda: (_edit(fibre, "Lyon 7e", "Lyon 8e"), (site_dir / "incidents" / "4913").touch(),
+                 (site_dir / "incidents" / f"{FIBRE}.md~").touch()),
     ]
-    for number, step in enumerate([*patched_steps, *_steps(site_dir)]):
+    # Another incident takes the fibre outage's reference by hand: the outage moves to its
+    # next one (not patched), then each is edited.
+    holder = site_dir / "incidents" / "2026-10-04-panne-3.md"
+    moved = [lambda: _edit(holder, "impact: minor", f"impact: minor\nref: {refs.ref_of(FIBRE)}"),
+             lambda: _edit(fibre, "Lyon 8e", "Lyon 9e"),
+             lambda: _edit(holder, "Réparé 3", "Réparé trois")]
+    for number, step in enumerate([*patched_steps, *moved, *_steps(site_dir)]):
         step()
         full = sources.look(site_dir)
         changed = set(sources.differences(look[1], full[1]))
+        # The system names an editor's files too (vim's 4913, a backup~): no content files.
+        changed |= {f"incidents/{path.name}" for path in (site_dir / "incidents").iterdir()
+                    if not path.name.endswith(".md")}
         look = sources.update(site_dir, look, changed) or full
         outcome = _outcome(kept, look[0])
         assert made[-1] is not None or number >= len(patched_steps), \
             f"step {number} was not patched"
         assert outcome == _outcome(Loader(site_dir)), f"after step {number}"
     # What a broken file falls back to (a lenient load) is its version patched in last.
-    _edit(site_dir / "incidents" / f"{FIBRE}.md", "Lyon 7e", "Lyon 9e")
+    _edit(fibre, "Lyon 9e", "Lyon 10e")  # (its reference free again: the holder is gone)
     look = sources.update(site_dir, look, {f"incidents/{FIBRE}.md"}) or sources.look(site_dir)
     assert kept.load(found=look[0]) and made[-1] is not None
     _edit(site_dir / "incidents" / f"{FIBRE}.md", "impact: major", "impact: [major")
     look = sources.update(site_dir, look, {f"incidents/{FIBRE}.md"}) or sources.look(site_dir)
     fallen = {i.id: i for i in kept.load(lenient=True, found=look[0]).incidents}[FIBRE]
-    assert "Lyon 9e" in str(fallen.who_is_affected)
+    assert "Lyon 10e" in str(fallen.who_is_affected)
 

@@ -171,6 +171,7 @@ class Loader:
         errors = [*found.errors, *read.errors]
         warnings = [*config_problems.warnings, *found.warnings, *read.warnings]
         if errors and not lenient:
+            self.last = None  # (its files moved on: the next load is a full one)
             raise ContentError(errors)
         self._forget(found.sources)
         originals = self._settle(read, present)

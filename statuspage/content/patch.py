@@ -50,6 +50,8 @@ def patched(loader: Loader, config: SiteConfig, config_warnings: list[Problem],
     groups = {}
     for label in found.changed:
         was, now = _source(last.found.sources, label), _source(found.sources, label)
+        if was is None and now is None:  # not a content file (an editor's, named too)
+            continue
         if was is None or now is None or now.lang == sources.INTERNAL or was.id != now.id:
             return None
         group: list[sources.Source] = []  # its files, as they now are
@@ -60,6 +62,8 @@ def patched(loader: Loader, config: SiteConfig, config_warnings: list[Problem],
         if not group:
             return None
         groups[now.id] = group
+    if not groups:
+        return None
     made: dict[str, tuple[Incident, list[Problem]]] = {}
     for incident_id, group in groups.items():
         incident, problems, notes = loader._chain(group, config, config_key, last.present)

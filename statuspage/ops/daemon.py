@@ -350,12 +350,23 @@ class Daemon:
         it between two builds (see ``collector``)."""
         now = self.clock()
         with self._generations.rebuilding():
+            self._looked()
             for edition in self.editions:
                 edition.rebuild(self, reason, now)
             if self.site is not None:
                 self.planner.plan(self.site, now)
                 self.reminders.remind(self.site, now, self.caches.settled)
         self._monitored(now)
+
+    def _looked(self) -> None:
+        """A rebuild no look asked for (periodic, a boundary, a missing output) looks itself,
+        and that look is the daemon's last: the next save's load may patch this one's."""
+        if any(edition.found is None for edition in self.editions):
+            with self._poll_lock:
+                self._glanced = glance(self.root)  # before the look: a change between is seen
+                self._found, self._files = sources.look(self.root)
+            for edition in self.editions:
+                edition.found = edition.found or self._found
 
     def look_again(self, moment: datetime) -> None:
         """A build at ``moment``, to publish a removal of incidents held until then."""
