@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass, field, replace
+from itertools import chain
 from pathlib import Path
 
 from statuspage.content import branding, parsestore, patch, refclash, sources
@@ -49,7 +50,6 @@ class _Read:
     originals: dict[str, Incident] = field(default_factory=dict)
     broken: set[str] = field(default_factory=set)
     errors: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
     warned: dict[str, tuple[Problem, ...]] = field(default_factory=dict)  # by incident
 
 
@@ -169,7 +169,8 @@ class Loader:
         self._prefetch(groups, config, config_key, present, same)
         read = self._read_all(groups, config, config_key, present, same)
         errors = [*found.errors, *read.errors]
-        warnings = [*config_problems.warnings, *found.warnings, *read.warnings]
+        warnings = [*config_problems.warnings, *found.warnings,
+                    *chain.from_iterable(read.warned.values())]
         if errors and not lenient:
             self.last = None  # (its files moved on: the next load is a full one)
             raise ContentError(errors)
@@ -190,13 +191,11 @@ class Loader:
         for incident_id, group in groups.items():
             if incident_id in same:
                 read.originals[incident_id], kept = unchanged.get(incident_id)
-                read.warnings += kept
                 if kept:
                     read.warned[incident_id] = kept
                 continue
             incident, problems, notes = self._chain(group, config, config_key, present)
             read.errors += problems
-            read.warnings += notes
             if notes:
                 read.warned[incident_id] = tuple(notes)
             if incident is not None and not problems:

@@ -15,7 +15,6 @@ load: ``Loader.load`` tries this first.
 
 from __future__ import annotations
 
-import bisect
 from dataclasses import dataclass, field
 from itertools import chain
 from typing import TYPE_CHECKING
@@ -49,7 +48,8 @@ def patched(loader: Loader, config: SiteConfig, config_warnings: list[Problem],
         return None
     groups = {}
     for label in found.changed:
-        was, now = _source(last.found.sources, label), _source(found.sources, label)
+        was = _source(last.found.sources, label)
+        now = _source(found.sources, label)
         if was is None and now is None:  # not a content file (an editor's, named too)
             continue
         if was is None or now is None or now.lang == sources.INTERNAL or was.id != now.id:
@@ -91,10 +91,5 @@ def patched(loader: Loader, config: SiteConfig, config_warnings: list[Problem],
 
 
 def _source(found: list[sources.Source], label: str) -> sources.Source | None:
-    """The file ``label`` among ``found`` (in scan's order), if it is there."""
-    at = bisect.bisect_left(found, label, key=_label)
-    return found[at] if at < len(found) and found[at].label == label else None
-
-
-def _label(source: sources.Source) -> str:
-    return source.label
+    at = sources.position(found, label)
+    return None if at is None else found[at]

@@ -59,8 +59,7 @@ class Found:
     # Why incidents/ itself cannot be listed, or its files looked at (also in ``errors``):
     # which is not a site without incidents, and no load may go on without them.
     folder: Problem | None = None
-    # Made from another look (``update``): that one, and the files looked at again (how it
-    # was made, not what it found: not compared).
+    # Made from another look (``update``): that one, the files looked at again (not compared).
     base: Found | None = field(default=None, compare=False, repr=False)
     changed: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
 
@@ -311,8 +310,7 @@ def _merged(found: Found, fresh: Found, labels: set[str]) -> Found:
     """``found`` with what ``fresh`` found of ``labels`` instead, in scan's order."""
     kept = list(found.sources)
     for label in labels:
-        at = bisect.bisect_left(kept, label, key=_label)
-        if at < len(kept) and kept[at].label == label:
+        if (at := position(kept, label)) is not None:
             del kept[at]
     for source in fresh.sources:
         bisect.insort(kept, source, key=_label)
@@ -324,6 +322,12 @@ def _merged(found: Found, fresh: Found, labels: set[str]) -> Found:
 def _problems(old: list[Problem], new: list[Problem], labels: set[str]) -> list[Problem]:
     return sorted([*(problem for problem in old if problem.path not in labels), *new],
                   key=_path)
+
+
+def position(found: list[Source], label: str) -> int | None:
+    """Where the file ``label`` is among ``found`` (in scan's order), if it is there."""
+    at = bisect.bisect_left(found, label, key=_label)
+    return at if at < len(found) and found[at].label == label else None
 
 
 def _label(source: Source) -> str:
