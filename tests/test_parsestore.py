@@ -87,14 +87,14 @@ def test_the_file_is_private_and_nothing_is_left_beside_it(site_dir):
 
 
 def test_a_save_of_nothing_new_writes_nothing(site_dir):
-    """The daemon's stop saves with force: what was saved after its last build is not
-    written again."""
+    """The daemon's stop saves: what was saved after its last build is not written
+    again."""
     loader = Loader(site_dir, cache=cache_for(site_dir / "build"))
     loader.load()
     assert loader.save() == []
     saved = (site_dir / CACHE).stat().st_mtime_ns, _rows(site_dir)
     loader.load()
-    assert loader.save(force=True) == []
+    assert loader.save() == []
     assert ((site_dir / CACHE).stat().st_mtime_ns, _rows(site_dir)) == saved
 
 

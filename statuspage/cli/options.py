@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from statuspage.cli.shared import building, clock, interactive, moment_of
-from statuspage.content import loader, untranslated
+from statuspage.content import loader, publishable, untranslated
 from statuspage.edit import finding, understood
 from statuspage.errors import StatusPageError
 from statuspage.model import ComponentStatus
@@ -23,9 +23,11 @@ def check_published(root: Path) -> None:
     "done" while another file (a hand edit) keeps everything from being published. The
     write itself is kept: it is valid."""
     with building():
-        # Through the build's parse cache, read only: the files the last build parsed and
-        # that have not changed since are not parsed again.
-        loader.Loader(root, cache=loader.cache_for(root / "build")).load()
+        # Told by the build's parse cache, read only: what the last build loaded without
+        # a problem and has not changed since is not loaded again (publishable.py).
+        cache = loader.cache_for(root / "build")
+        if not publishable.loads(root, cache):
+            loader.Loader(root, cache=cache).load()
 
 
 def required_moment(value: str, config, after: datetime | None = None) -> datetime:

@@ -89,31 +89,33 @@ class Loader:
         """Take from the cache file the incidents whose files are as they were."""
         self._read_cache = False
         assert self._store is not None
-        marks = {incident_id: _mark(config_key, group) for incident_id, group in groups.items()}
+        marks = {incident_id: parsestore.mark(config_key, group)
+                 for incident_id, group in groups.items()}
         for incident_id, (parsed, good) in \
                 self._store.restore(code_digest(), marks, present).items():
             self._parsed.update(parsed)
             if good is not None:
                 self._good[incident_id] = good
 
-    def save(self, force: bool = False) -> list[str]:
+    def save(self) -> list[str]:
         """Write to the cache file the rows of the incidents parsed again (or gone) since
-        the last save, in one transaction: never the whole cache; what went wrong.
-        ``force`` is kept for the callers of the whole-file cache of before, which wrote
-        only when enough had changed: every save now writes what changed."""
+        the last save, in one transaction: never the whole cache; what went wrong."""
         if self._store is None:
             return []
         return self._store.save(code_digest(), self._row, self._groups)
 
-    def _row(self, incident_id: str) -> tuple[str, tuple] | None:
+    def _row(self, incident_id: str) -> parsestore.Row | None:
         """An incident's row: the stamps of its files, what each gave, its last good
-        version (one pickle: the two are mostly the same object); None: no row."""
+        version (one pickle: the two are mostly the same object), and its ``ref:`` when
+        its files load without a problem; None: no row."""
         group = self._groups.get(incident_id, [])
         parsed = {s.label: self._parsed[s.label] for s in group if s.label in self._parsed}
         good = self._good.get(incident_id)
         if not parsed and good is None:
             return None
-        return _mark(self._config_key, group), (parsed, good)
+        clean = self._unchanged.clean(incident_id, group)
+        return parsestore.Row(parsestore.mark(self._config_key, group), (parsed, good),
+                              None if clean is None else clean.ref or "")
 
     def _touch(self, incident_id: str) -> None:
         if self._store is not None:
@@ -157,11 +159,7 @@ class Loader:
             raise ContentError(found.errors)
         if site := patch.patched(self, config, config_problems.warnings, config_key, found):
             return site
-        groups: Groups = {}
-        for source in found.sources:
-            if source.lang != sources.INTERNAL:
-                groups.setdefault(source.id, []).append(source)
-        present = {s.id for s in found.sources if s.lang is None}
+        groups, present = grouped(found)
         if self._read_cache:
             self._restore(groups, config_key, present)
         self._groups, self._config_key = groups, config_key
@@ -357,10 +355,13 @@ class Loader:
             self._touch(_incident_of(label))
 
 
-def _mark(config_key: str, group: list[sources.Source]) -> str:
-    """What an incident's row was parsed from: site.yaml, and each file as it was."""
-    return "\n".join([config_key, *(f"{s.label} {s.stamp[0]} {s.stamp[1]} {s.stamp[2]}"
-                                     for s in group)])
+def grouped(found: sources.Found) -> tuple[Groups, set[str]]:
+    """Each incident's files but a desk's note, by id; and the ids with an original file."""
+    groups: Groups = {}
+    for source in found.sources:
+        if source.lang != sources.INTERNAL:
+            groups.setdefault(source.id, []).append(source)
+    return groups, {s.id for s in found.sources if s.lang is None}
 
 
 def _incident_of(label: str) -> str:

@@ -7,6 +7,10 @@ changed is not unpickled), and writes, in one transaction, only the rows of the
 incidents it parsed again or that are gone: the file is never rewritten whole, and a
 daemon that stops has nothing left to write.
 
+Beside each row of an incident whose files loaded without a problem is its *verdict*
+(table ``checks``): the same mark, and the incident's ``ref:`` ("" for none), so that a
+command can tell that the site still loads without unpickling it (``publishable.py``).
+
 A pickle runs code when it is read, and the folder the output sits in may be writable by
 others. So the file is opened only when it, and its ``-wal`` and ``-shm``, are regular
 files of this user that no one else may read or write; its schema must be exactly ours
@@ -31,19 +35,25 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, NamedTuple
 
 from statuspage import errors, model, sqlitefiles, texts
 from statuspage.content import collector
 from statuspage.content.signing import KEY, authentic, cache_key, sign
+from statuspage.content.sources import Source
 
-FORMAT = 2  # the schema's and the rows' format, in PRAGMA user_version
+FORMAT = 3  # the schema's and the rows' format, in PRAGMA user_version
 TABLES = {
     "meta": "CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
     # ``saved``: the number of the save that wrote the row (meta's ``saves``).
     "incidents": "CREATE TABLE incidents (id BLOB PRIMARY KEY, mark BLOB NOT NULL, "
                  "saved INTEGER NOT NULL, blob BLOB NOT NULL, mac BLOB NOT NULL)",
+    # A verdict: the incident loaded without a problem from the files of ``mark``, its
+    # ``ref:`` being ``ref``; signed on its own, so that it is read without the pickle.
+    "checks": "CREATE TABLE checks (id BLOB PRIMARY KEY, mark BLOB NOT NULL, "
+              "ref BLOB NOT NULL, mac BLOB NOT NULL)",
 }
+VERDICT = b"verdict\0"  # before what a verdict's HMAC covers (a row's starts with the code)
 SCHEMA = sqlitefiles.expected(TABLES)  # what a store of ours holds, and nothing else
 BATCH = 500  # ids per query when rows are asked for by id
 PAGE = 16384  # bytes: SQLite's page, set when the file is made
@@ -110,10 +120,34 @@ class Codec:
         except UNPICKLING:
             return None
 
+    def seal_verdict(self, incident_id: str, mark: str, ref: str) -> tuple[bytes, ...]:
+        """A verdict's columns: id, mark, ref, mac."""
+        row = (_bytes(incident_id), _bytes(mark), _bytes(ref))
+        return (*row, sign(self.key, VERDICT + self._signed(*row)))
+
+    def verdict(self, row: tuple) -> str | None:
+        """The ``ref:`` of a verdict's row when its HMAC is the site's, else None."""
+        try:
+            if not authentic(self.key, VERDICT + self._signed(row[0], row[1], row[2]), row[3]):
+                return None
+        except TypeError:  # a column that is not a blob: not a row of ours
+            return None
+        return _text(row[2])
+
     def _signed(self, incident_id: bytes, mark: bytes, blob: bytes) -> bytes:
         """What a row's HMAC covers: a row cannot be moved to another incident, another
-        state of its files or another version of the package."""
+        state of its files or another version of the package (nor a verdict made a row:
+        ``VERDICT``)."""
         return b"\0".join((self._code, incident_id, mark, blob))
+
+
+class Row(NamedTuple):
+    """What to write of an incident: the mark of its files, what parsing them gave, and
+    its ``ref:`` ("" for none) when it loaded without a problem (its verdict), else None."""
+
+    mark: str
+    value: Any
+    ref: str | None = None
 
 
 @dataclass
@@ -160,11 +194,11 @@ class Store:
         key = cache_key(self.root) if wanted else None
         return {} if key is None else recall(self.path, Codec(key, code, self.kinds), wanted)
 
-    def save(self, code: str, row: Callable[[str], tuple[str, Any] | None],
+    def save(self, code: str, row: Callable[[str], Row | None],
              everything: Iterable[str]) -> list[str]:
         """Write the rows of the incidents touched since the last save (all of
-        ``everything`` when the file is to start anew), each as ``row`` gives it; what
-        went wrong."""
+        ``everything`` when the file is to start anew), each as ``row`` gives it (None:
+        none); what went wrong."""
         if not (self.dirty or self.anew):
             return []
         try:
@@ -226,28 +260,50 @@ def recall(path: Path, codec: Codec, ids: Collection[str]) -> dict[str, Any]:
     return found
 
 
-def write(path: Path, codec: Codec, rows: Mapping[str, tuple[str, Any] | None],
+def verdicts(path: Path, codec: Codec, marks: Mapping[str, str]) -> dict[str, str] | None:
+    """The ``ref:`` of each incident whose verdict's mark is the one in ``marks``, when
+    authentic; None when the store cannot be read (not ours, another version). Never
+    raises."""
+    found: dict[str, str] = {}
+    wanted = {_bytes(incident_id): _bytes(mark) for incident_id, mark in marks.items()}
+    try:
+        with _reading(path, codec.code) as db:
+            if db is None:
+                return None
+            for row in db.execute("SELECT id, mark, ref, mac FROM checks"):
+                if wanted.get(row[0]) == row[1] and (ref := codec.verdict(row)) is not None:
+                    found[_text(row[0])] = ref
+    except (OSError, sqlite3.Error):
+        return None
+    return found
+
+
+def write(path: Path, codec: Codec, rows: Mapping[str, Row | None],
           anew: bool = False) -> None:
-    """In one transaction: each incident's row replaced by (mark, value), or removed for
-    None. ``anew``: every other row goes too. A file that is not a store of ours is
-    replaced by a new one (mode 0600), and so is one found corrupt while writing: the rows
-    it loses are parsed again. Raises OSError."""
+    """In one transaction: each incident's row replaced (its verdict too, or removed when
+    it has none), or removed for None. ``anew``: every other row goes too. A file that is
+    not a store of ours is replaced by a new one (mode 0600), and so is one found corrupt
+    while writing: the rows it loses are parsed again. Raises OSError."""
     sqlitefiles.remade_if_corrupt(path, lambda: _write(path, codec, rows, anew))
 
 
-def _write(path: Path, codec: Codec, rows: Mapping[str, tuple[str, Any] | None],
-           anew: bool) -> None:
+def _write(path: Path, codec: Codec, rows: Mapping[str, Row | None], anew: bool) -> None:
     with closing(_open(path)) as db:
         db.execute("PRAGMA synchronous=NORMAL")  # a cache: a lost last save is parsed again
         with sqlitefiles.transaction(db):
             saves = _begin(db, codec.code, anew)
             for incident_id, row in rows.items():
+                if row is None or row.ref is None:
+                    db.execute("DELETE FROM checks WHERE id = ?", (_bytes(incident_id),))
                 if row is None:
                     db.execute("DELETE FROM incidents WHERE id = ?", (_bytes(incident_id),))
                     continue
-                ident, mark, blob, mac = codec.seal(incident_id, *row)
+                ident, mark, blob, mac = codec.seal(incident_id, row.mark, row.value)
                 db.execute("INSERT OR REPLACE INTO incidents VALUES (?, ?, ?, ?, ?)",
                            (ident, mark, saves, blob, mac))
+                if row.ref is not None:
+                    db.execute("INSERT OR REPLACE INTO checks VALUES (?, ?, ?, ?)",
+                               codec.seal_verdict(incident_id, row.mark, row.ref))
 
 
 def _begin(db: sqlite3.Connection, code: str, anew: bool) -> int:
@@ -255,10 +311,17 @@ def _begin(db: sqlite3.Connection, code: str, anew: bool) -> int:
     meta = dict(db.execute("SELECT name, value FROM meta").fetchall())
     if anew or meta.get("code") != code:
         db.execute("DELETE FROM incidents")
+        db.execute("DELETE FROM checks")
         db.execute("INSERT OR REPLACE INTO meta VALUES ('code', ?)", (code,))
     saves = int(meta.get("saves", "0")) + 1
     db.execute("INSERT OR REPLACE INTO meta VALUES ('saves', ?)", (str(saves),))
     return saves
+
+
+def mark(config_key: str, group: list[Source]) -> str:
+    """What an incident's row was parsed from: site.yaml, and each file as it was."""
+    return "\n".join([config_key, *(f"{s.label} {s.stamp[0]} {s.stamp[1]} {s.stamp[2]}"
+                                     for s in group)])
 
 
 # Ids and marks are file names, which may hold bytes that are not UTF-8 (as Python names

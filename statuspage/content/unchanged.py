@@ -56,6 +56,12 @@ class Unchanged:
         _, incident, warnings = self._held[incident_id]
         return incident, warnings
 
+    def clean(self, incident_id: str, group: list[Source]) -> Incident | None:
+        """The incident ``group`` (its files as they now are) gave without a problem at the
+        last load; None when it gave a problem, or is not the group of that load."""
+        held = self._held.get(incident_id)
+        return held[1] if held is not None and held[0] == group else None
+
     def keep(self, incident_id: str, group: list[Source], incident: Incident,
              warnings: list[Problem]) -> None:
         """What ``group`` gave without a problem: taken as it is while it stays the same."""

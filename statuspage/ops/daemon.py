@@ -190,7 +190,7 @@ class Daemon:
         if self.monitor is not None:
             self.monitor.close()
         for edition in self.editions:
-            for note in edition.loader.save(force=True):
+            for note in edition.loader.save():
                 log.warning("%s", note)
         self._generations.release()
         self._release()
