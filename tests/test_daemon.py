@@ -8,6 +8,7 @@ import logging
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -23,6 +24,7 @@ from statuspage import cli, files
 from statuspage.content.loader import load_site
 from statuspage.freeze.build import MARKER, BuildOptions, BuildResult
 from statuspage.freeze.build import build as real_build
+from statuspage.ops import rebuild
 from statuspage.ops.daemon import Daemon, RunOptions
 from statuspage.ops.reminders import Reminders, overdue
 from statuspage.ops.scheduling import AT, boundaries, parse_every
@@ -784,6 +786,33 @@ def test_a_restarted_daemon_keeps_a_broken_file_as_it_last_loaded(start, site_di
                for line in log())
     page = site_dir / "build" / "incidents" / FIBRE / "index.html"
     assert "Un câble a été coupé par des travaux." in page.read_text("utf-8")
+
+
+def test_after_a_start_that_parsed_every_file_the_idle_looks_write_the_parse_cache(
+        start, site_dir, log, monkeypatch):
+    """The rows of 100,000 files parsed at a start are seconds of writing, which the first
+    update would wait for: a build writes a slice, each look that finds nothing new one
+    more, and what is asked while it writes is built after it."""
+    monkeypatch.setattr(rebuild, "SAVE_SLICE", 1)
+    daemon = start(NOW, build=real_build)
+    assert _cache_rows(site_dir) == 1
+    saving, asked = daemon.loader.save, []
+
+    def save(limit=None):
+        if not asked:
+            asked.append(limit)
+            daemon.request("every 5m")  # during the slice: left for the builder
+        return saving(limit)
+
+    monkeypatch.setattr(daemon.loader, "save", save)
+    daemon.poll()  # nothing changed
+    assert asked == [1] and _cache_rows(site_dir) == 2
+    assert log()[-1].startswith("rebuilt build/ (every 5m)")
+
+
+def _cache_rows(site_dir: Path) -> int:
+    with sqlite3.connect(site_dir / ".statuspage-cache-build") as db:
+        return db.execute("SELECT COUNT(*) FROM incidents").fetchone()[0]
 
 
 def test_the_watcher_waiting_for_a_build_is_not_logged_other_skips_are(caplog):

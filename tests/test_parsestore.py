@@ -235,3 +235,24 @@ def test_every_process_numbers_the_shared_objects_alike():
         env={**os.environ, "PYTHONHASHSEED": "12345"}).stdout.strip()
     assert other == str([repr(o) for o in parsestore.shared((loading._Parsed,))])
     assert len(parsestore.shared()) > 100
+
+
+def test_a_save_with_a_limit_writes_that_many_rows_and_the_next_ones_the_rest(
+        site_dir, monkeypatch):
+    """The daemon writes the rows of a start that parsed every file in slices, so that
+    the next update does not wait for them; the first slice of a file of another version
+    empties it."""
+    build(site_dir, BuildOptions(now=NOW))  # a file of this version, then of another one
+    monkeypatch.setattr(loading, "code_digest", lambda: "another version")
+    loader = Loader(site_dir, cache=cache_for(site_dir / "build"))
+    loader.load()
+    assert loader.save(limit=1) == []
+    first = _rows(site_dir)
+    assert len(first) == 1  # the other version's rows went
+    assert loader.save(limit=1) == []
+    rows = _rows(site_dir)
+    assert set(rows) == {FIBRE, TRANSLATED} and len(set(rows.values())) == 2
+    assert loader.save() == [] and _rows(site_dir) == rows  # nothing was left
+    parsed = _parses(monkeypatch)
+    _load(site_dir)
+    assert parsed == []

@@ -97,12 +97,13 @@ class Loader:
             if good is not None:
                 self._good[incident_id] = good
 
-    def save(self) -> list[str]:
+    def save(self, limit: int | None = None) -> list[str]:
         """Write to the cache file the rows of the incidents parsed again (or gone) since
-        the last save, in one transaction: never the whole cache; what went wrong."""
+        the last save, in one transaction, ``limit`` of them at most (a daemon's, in
+        slices): never the whole cache; what went wrong."""
         if self._store is None:
             return []
-        return self._store.save(code_digest(), self._row, self._groups)
+        return self._store.save(code_digest(), self._row, self._groups, limit)
 
     def _row(self, incident_id: str) -> parsestore.Row | None:
         """An incident's row: the stamps of its files, what each gave, its last good

@@ -33,6 +33,7 @@ import zoneinfo
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from types import ModuleType
 from typing import Any, NamedTuple
@@ -194,11 +195,11 @@ class Store:
         key = cache_key(self.root) if wanted else None
         return {} if key is None else recall(self.path, Codec(key, code, self.kinds), wanted)
 
-    def save(self, code: str, row: Callable[[str], Row | None],
-             everything: Iterable[str]) -> list[str]:
+    def save(self, code: str, row: Callable[[str], Row | None], everything: Iterable[str],
+             limit: int | None = None) -> list[str]:
         """Write the rows of the incidents touched since the last save (all of
         ``everything`` when the file is to start anew), each as ``row`` gives it (None:
-        none); what went wrong."""
+        none), ``limit`` of them at most (the others at the next save); what went wrong."""
         if not (self.dirty or self.anew):
             return []
         try:
@@ -207,7 +208,9 @@ class Store:
             return [f"the parse cache could not be signed: its key {self.root / KEY} cannot "
                     f"be made ({err.strerror}): the next build parses every file again"]
         assert key is not None
-        ids = self.dirty | (set(everything) if self.anew else set())
+        if self.anew:  # (the first write empties the file: every row is to be written)
+            self.dirty.update(everything)
+        ids = set(self.dirty if limit is None else islice(self.dirty, limit))
         try:
             with collector.paused():
                 write(self.path, Codec(key, code, self.kinds), {i: row(i) for i in ids},
@@ -215,7 +218,7 @@ class Store:
         except OSError as err:
             return [f"the parse cache could not be saved to {self.path} ({err.strerror}): "
                     "the next build parses every file again"]
-        self.dirty.clear()
+        self.dirty -= ids
         self.anew = False
         return []
 

@@ -30,7 +30,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from statuspage.content import collector, sources
 from statuspage.content.edition import DESK, PUBLIC, DeskLoader
 from statuspage.content.loader import Loader, cache_for
-from statuspage.errors import StatusPageError, printable
+from statuspage.errors import printable
 from statuspage.freeze.build import MARKER, Caches
 from statuspage.freeze.build import build as build_site
 from statuspage.model import Site
@@ -38,7 +38,7 @@ from statuspage.ops import statefiles
 from statuspage.ops.daemonlog import LOOK
 from statuspage.ops.daemonlog import configure_logging as configure_logging  # for the CLI
 from statuspage.ops.monitoring import Monitor, Round
-from statuspage.ops.rebuild import Follower, KeptEdition, share_settled
+from statuspage.ops.rebuild import Follower, KeptEdition, desk_folder, share_settled
 from statuspage.ops.reminders import Reminders
 from statuspage.ops.scheduling import Planner, period_text
 from statuspage.ops.watching import Watcher, glance
@@ -106,7 +106,7 @@ class Daemon:
         self.loader = Loader(root, cache=cache_for(self._out))
         self.editions = [KeptEdition(PUBLIC, self._out, self.loader, self.caches)]
         if options.desk_out is not None:
-            folder = self._desk_folder(options.desk_out)
+            folder = desk_folder(options.desk_out, self._out)
             self.editions.append(KeptEdition(DESK, folder, DeskLoader(
                 root, cache=cache_for(folder)), Caches()))
         self.scheduler = BackgroundScheduler(timezone=UTC)
@@ -125,19 +125,6 @@ class Daemon:
         self.reminders = Reminders(self._out, options.on_overdue)
         self._watcher = Watcher(root, self._wake)
         self._generations = collector.Generations()
-
-    def _desk_folder(self, desk_out: Path) -> Path:
-        folder = desk_out.resolve()
-        if folder == self._out:
-            raise StatusPageError(f"--desk-out {folder} is the public site's folder: give "
-                                  "the desk edition a folder of its own, e.g. build-desk/")
-        if folder.is_relative_to(self._out) or self._out.is_relative_to(folder):
-            raise StatusPageError(f"--desk-out {folder} and the public site's folder "
-                                  f"{self._out} are one inside the other (the desk would "
-                                  "be served with the public site, or hold it): give "
-                                  "each edition a folder of its own, side by side, e.g. "
-                                  "build/ and build-desk/")
-        return folder
 
     # -- running -----------------------------------------------------------------------
 
@@ -229,20 +216,27 @@ class Daemon:
 
     # -- triggers ----------------------------------------------------------------------
 
-    def request(self, reason: str) -> None:
+    def request(self, reason: str | None = None) -> None:
         """Rebuild now, or once more after the build in progress: builds never overlap.
 
         The first caller builds; callers arriving during its build leave their reason
         and return at once, and the builder then builds once more for all of them.
+        Without a reason (a look found nothing new), when no build runs: a slice of the
+        parse cache's rows still to be written is written, as a build would, and what
+        was asked meanwhile is then built.
         """
         with self._lock:
             if self._stopping:
                 return
-            self._pending.append(reason)
+            if reason is not None:
+                self._pending.append(reason)
             if self._building:
                 return
             self._building = True
         try:
+            if reason is None:
+                for edition in self.editions:
+                    edition.save_some()
             while True:
                 with self._lock:
                     if not self._pending or self._stopping:
@@ -300,11 +294,13 @@ class Daemon:
             self._check_outputs()
 
     def _check_outputs(self) -> None:
-        """Build again an output folder removed since its build."""
+        """Build again an output folder removed since its build; else nothing is to be
+        built: write a slice of the parse cache's rows (``request``)."""
         for edition in self.editions:
             if edition.good is not None and not (edition.out / MARKER).exists():
                 self.request(f"{statefiles.shown(edition.out)} is missing")
-                break
+                return
+        self.request()
 
     def _wake(self) -> None:
         """A content file changed, the system says (see ``watching``): a look in ``WAKE``,
