@@ -256,3 +256,22 @@ def test_a_save_with_a_limit_writes_that_many_rows_and_the_next_ones_the_rest(
     parsed = _parses(monkeypatch)
     _load(site_dir)
     assert parsed == []
+
+
+def test_list_reads_the_build_s_parse_cache_and_shows_a_broken_file_as_published(
+        site_dir, monkeypatch, runner):
+    """At 100,000 incidents ``list`` parsed every file again (41 s); it now reads what the
+    last build parsed, read only, and lists a file broken since as the site shows it."""
+    from statuspage import cli
+
+    build(site_dir, BuildOptions(now=NOW))
+    path = site_dir / "incidents" / f"{FIBRE}.md"
+    path.write_text("broken since the build\n", "utf-8")
+    parsed = _parses(monkeypatch)
+    saved = _rows(site_dir)
+    result = runner.invoke(cli.main, ["--site", str(site_dir), "list"])
+    assert result.exit_code == 2, result.output
+    assert parsed == [f"incidents/{FIBRE}.md"]  # the broken file alone
+    assert [line.split()[0] for line in result.stdout.splitlines()] == [FIBRE, TRANSLATED]
+    assert f"incidents/{FIBRE}.md:1:" in result.stderr
+    assert _rows(site_dir) == saved  # read only

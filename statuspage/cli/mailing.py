@@ -8,8 +8,7 @@ from pathlib import Path
 
 import click
 
-from statuspage.cli.shared import Context, clock, pass_ctx
-from statuspage.content import loader
+from statuspage.cli.shared import Context, cached_loader, clock, pass_ctx
 from statuspage.content.config import SITE_FILE
 from statuspage.errors import StatusPageError
 
@@ -43,7 +42,7 @@ def notify_command(obj: Context, out: Path | None, smtp: str, db: str | None) ->
     stands."""
     from statuspage.ops.backoff import Backoff
 
-    site = loader.load_site(obj.root)
+    site = cached_loader(obj.root, out).load()
     if site.config.subscriptions is None:
         raise StatusPageError(f"{SITE_FILE}: no subscriptions: setting; add subscriptions: "
                               "{url: …, from: …} (docs/subscriptions.md)")
@@ -146,7 +145,7 @@ def subscribers_import(obj: Context, csv_file: Path) -> None:
     incident) as confirmed, mailing no one."""
     from statuspage.ops.csvimport import read_csv
 
-    site = loader.load_site(obj.root)
+    site = cached_loader(obj.root).load()
     rows = read_csv(csv_file, site.config.languages, {c.id for c in site.config.components},
                     {i.id for i in site.incidents})
     with _store(obj) as store:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from statuspage.cli.shared import building, clock, interactive, moment_of
+from statuspage.cli.shared import building, cached_loader, clock, interactive, moment_of
 from statuspage.content import loader, publishable, untranslated
 from statuspage.edit import finding, understood
 from statuspage.errors import StatusPageError
@@ -25,9 +25,8 @@ def check_published(root: Path) -> None:
     with building():
         # Told by the build's parse cache, read only: what the last build loaded without
         # a problem and has not changed since is not loaded again (publishable.py).
-        cache = loader.cache_for(root / "build")
-        if not publishable.loads(root, cache):
-            loader.Loader(root, cache=cache).load()
+        if not publishable.loads(root, loader.cache_for(root / "build")):
+            cached_loader(root).load()
 
 
 def required_moment(value: str, config, after: datetime | None = None) -> datetime:

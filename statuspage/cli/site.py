@@ -7,9 +7,17 @@ from pathlib import Path
 
 import click
 
-from statuspage.cli.shared import Context, building, clock, moment_of, pass_ctx, relative
+from statuspage.cli.shared import (
+    Context,
+    building,
+    cached_loader,
+    clock,
+    moment_of,
+    pass_ctx,
+    relative,
+)
 from statuspage.content import incident as content
-from statuspage.content import loader, untranslated
+from statuspage.content import untranslated
 from statuspage.content.config import SITE_FILE
 from statuspage.content.edition import EDITIONS, named
 from statuspage.errors import ContentError, StatusPageError, count
@@ -59,8 +67,9 @@ def stale_warnings(snapshot: status.Snapshot) -> list[str]:
 def list_(obj: Context, only_open: bool) -> None:
     """List incidents, newest first: id, reference, status, age, components and title;
     warn (on stderr) about open incidents whose promised update is late. When a file keeps
-    the site from building, list the others, name the errors and exit 2."""
-    site = loader.Loader(obj.root).load(lenient=True)  # a broken file: the others listed
+    the site from building, list the site as the daemon publishes it (that incident as it
+    last loaded, if it ever did), name the errors and exit 2."""
+    site = cached_loader(obj.root).load(lenient=True)
     now = clock()
     snapshot = status.Snapshot(site, now)
     language = site.config.default_language
