@@ -378,7 +378,7 @@ def test_subscribe_section_on_home_and_component_pages(feed_site, tmp_path):
 
 def test_feeds_follow_the_live_site(site_dir, now):
     """The preview (statuspage serve) serves the same feeds, re-read as content changes."""
-    from statuspage.content.loader import LiveSite
+    from statuspage.content.edition import LiveSite
 
     client = create_app(LiveSite(site_dir), now=now).test_client()
     before = feedparser.parse(client.get("/updates.atom").data)

@@ -8,7 +8,8 @@ from datetime import datetime
 import pytest
 from conftest import FIBRE, PARIS, TRANSLATED
 
-from statuspage.content.loader import LiveSite, load_site
+from statuspage.content.edition import LiveSite
+from statuspage.content.loader import load_site
 from statuspage.web import create_app
 
 

@@ -18,7 +18,7 @@ from typing import NamedTuple
 from statuspage.content import sources
 from statuspage.content.config import INCIDENTS_DIR
 from statuspage.content.internal import SUFFIX, parse_internal
-from statuspage.content.loader import LiveSite, Loader
+from statuspage.content.loader import Loader
 from statuspage.errors import ContentError, Problem, Problems
 from statuspage.model import FrozenMap, Internal, Site
 
@@ -150,3 +150,20 @@ def named(name: str) -> Edition:
 def load_site(root: Path) -> Site:
     """The whole site with its internal files, every error raised (what ``check`` reads)."""
     return DeskLoader(root).load()
+
+
+class LiveSite:
+    """The site as it is on disk now: reloaded when a content file changes."""
+
+    def __init__(self, root: Path, loader: Loader | None = None):
+        self.root = root
+        self._loader = loader or Loader(root)
+        self._stamps: dict | None = None
+        self._site: Site | None = None
+
+    def __call__(self) -> Site:
+        current = sources.stamps(self.root)
+        if self._site is None or current != self._stamps:
+            self._site = self._loader.load()
+            self._stamps = current
+        return self._site

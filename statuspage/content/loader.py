@@ -18,8 +18,9 @@ import os
 from dataclasses import dataclass, field, replace
 from itertools import chain
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from statuspage.content import branding, parsestore, patch, refclash, sources
+from statuspage.content import branding, parsestore, patch, refclash, refindex, sources
 from statuspage.content.config import INCIDENTS_DIR, SITE_FILE, missing_site_file, parse_config
 from statuspage.content.incident import apply_translation, parse_incident
 from statuspage.content.package import code_digest
@@ -82,6 +83,8 @@ class Loader:
         self._unchanged = Unchanged()  # each incident as its files last gave it
         self._moves = refclash.Moves()  # who moved to which reference
         self._config_key = ""  # and its site.yaml
+        self._timezone: ZoneInfo | None = None  # its zone
+        self._seeded = False  # whether the references' index was looked at (``save``)
         self._order = Order()  # the last load's incidents, newest first
         self.last: patch.Last | None = None  # what the next load may patch (patch.py)
 
@@ -100,9 +103,15 @@ class Loader:
     def save(self, limit: int | None = None) -> list[str]:
         """Write to the cache file the rows of the incidents parsed again (or gone) since
         the last save, in one transaction, ``limit`` of them at most (a daemon's, in
-        slices): never the whole cache; what went wrong."""
+        slices): never the whole cache; what went wrong. The first save also writes the
+        references' index when there is none (``refindex.seed``)."""
         if self._store is None:
             return []
+        if not self._seeded and self._timezone is not None:  # (tried once: a folder read only)
+            self._seeded = True
+            refindex.seed(self.root, self._timezone, (  # what the loads found, when none
+                (source, clean) for incident_id, group in self._groups.items() for source in group
+                if source.lang is None and (clean := self._unchanged.clean(incident_id, group))))
         return self._store.save(code_digest(), self._row, self._groups, limit)
 
     def _row(self, incident_id: str) -> parsestore.Row | None:
@@ -163,7 +172,7 @@ class Loader:
         groups, present = grouped(found)
         if self._read_cache:
             self._restore(groups, config_key, present)
-        self._groups, self._config_key = groups, config_key
+        self._groups, self._config_key, self._timezone = groups, config_key, config.timezone
         same = self._unchanged.start(config_key, groups)
         self._prefetch(groups, config, config_key, present, same)
         read = self._read_all(groups, config, config_key, present, same)
@@ -381,20 +390,3 @@ def load_config(root: Path) -> SiteConfig:
 
 def load_site(root: Path) -> Site:
     return Loader(root).load()
-
-
-class LiveSite:
-    """The site as it is on disk now: reloaded when a content file changes."""
-
-    def __init__(self, root: Path, loader: Loader | None = None):
-        self.root = root
-        self._loader = loader or Loader(root)
-        self._stamps: dict | None = None
-        self._site: Site | None = None
-
-    def __call__(self) -> Site:
-        current = sources.stamps(self.root)
-        if self._site is None or current != self._stamps:
-            self._site = self._loader.load()
-            self._stamps = current
-        return self._site

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -25,6 +26,8 @@ from statuspage import files, refs
 from statuspage.content import document, yamlsource
 from statuspage.content.config import INCIDENTS_DIR
 from statuspage.content.schema import MAX_ID, SLUG
+from statuspage.content.sources import Source
+from statuspage.model import Incident
 from statuspage.times import TimeError, parse_time
 
 INDEX = ".statuspage-refs-index"
@@ -43,6 +46,25 @@ def assigned(root: Path, timezone: ZoneInfo) -> refs.Assigned:
     return refs.Assigned(by_id=given)
 
 
+def seed(root: Path, timezone: ZoneInfo, loaded: Iterable[tuple[Source, Incident]]) -> None:
+    """Write the index from what a load found (each incident that loaded without a problem,
+    with the stamp of its file), when there is none: the first command given a reference
+    after a build then reads no file (100,000 incidents: 9 s). The files left out are read
+    by that command, as changed ones are."""
+    if (root / INDEX).exists():
+        return
+    entries = {source.id: [source.stamp[1], source.stamp[0], incident.ref or "",
+                           incident.started.timestamp()]
+               for source, incident in loaded if _indexed(source.id)}
+    _save(root / INDEX, str(timezone), entries, refs.assign(_claims(entries)).by_id)
+
+
+def _indexed(incident_id: str) -> bool:
+    """Whether the file ``<incident_id>.md`` is one the index holds."""
+    return "." not in incident_id and len(incident_id) <= MAX_ID and \
+        bool(SLUG.fullmatch(incident_id))
+
+
 def _claims(entries: dict[str, Entry]) -> list[refs.Claim]:
     return [refs.Claim(incident_id, datetime.fromtimestamp(started, UTC), ref or None)
             for incident_id, (_, _, ref, started) in entries.items() if started is not None]
@@ -57,8 +79,7 @@ def _entries(root: Path, timezone: ZoneInfo, old: dict[str, Entry]) -> dict[str,
         return {}
     for item in found:
         incident_id, suffix = item.name[:-3], item.name[-3:]
-        if suffix != ".md" or "." in incident_id or len(incident_id) > MAX_ID or \
-                not SLUG.fullmatch(incident_id):
+        if suffix != ".md" or not _indexed(incident_id):
             continue
         try:
             stamp = item.stat()
