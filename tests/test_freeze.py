@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import FIBRE, NOW
+from conftest import FIBRE, NOW, TRANSLATED
 from flask import Response
 from flask.testing import EnvironBuilder
 
@@ -387,6 +387,45 @@ def test_check_locates_a_page_that_cannot_render_on_one_core_or_two(site_dir, mo
     assert len(located) >= 2  # its page in each language (and its feeds)
     assert all("cannot be rendered: RuntimeError: no such filter" in p for p in found[1])
     assert "the page /en/incidents/2026-11-26-boom/ cannot be rendered" in " ".join(located)
+
+
+def test_after_a_build_check_renders_the_pages_a_build_would_render(site_dir, monkeypatch,
+                                                                    runner):
+    """At 100,000 incidents ``check`` rendered all 421,222 pages (3 minutes). A page the
+    last build made for the same key is linked by the next build, not rendered: check
+    renders the others (a new incident's, the lists, the moment's), and still finds one
+    that cannot render; without a build to compare with, it renders every page."""
+    from statuspage import cli, markup
+    from statuspage.freeze import checking
+
+    monkeypatch.setattr(cli, "_now", lambda: NOW)
+    build(site_dir, BuildOptions(now=NOW))
+    (site_dir / "incidents" / "2026-11-26-boom.md").write_text(
+        "---\ntitle: Panne\nimpact: minor\ncomponents: [fibre]\nstarted: 2026-11-26 09:00\n"
+        "---\n## 2026-11-26 09:30 · investigating\nBOOM ici.\n", "utf-8")
+    real_render, real_check = markup.render, checking._check_one
+
+    def render(text: str):
+        if "BOOM" in text:
+            raise RuntimeError("no such filter")
+        return real_render(text)
+
+    monkeypatch.setattr(markup, "render", render)
+    checked: list[str] = []
+    monkeypatch.setattr(checking, "_check_one", lambda freezer, site, url:
+                        checked.append(url) or real_check(freezer, site, url))
+    unchanged = f"/incidents/{TRANSLATED}/"
+    for built in (True, False):
+        if not built:
+            shutil.rmtree(site_dir / "build")
+        checked.clear()
+        result = runner.invoke(cli.main, ["--site", str(site_dir), "check"])
+        assert result.exit_code == 1, result.output
+        assert "incidents/2026-11-26-boom.md:1: the page /en/incidents/2026-11-26-boom/ " \
+            "cannot be rendered: RuntimeError: no such filter" in result.stderr
+        assert "/incidents/2026-11-26-boom/" in checked and "/" in checked
+        assert (unchanged in checked) is not built
+    assert len(checked) > 95
 
 
 @pytest.mark.parametrize("base", ["https://status.example.com/", "https://example.com/statut/"])

@@ -20,6 +20,7 @@ from statuspage.content import incident as content
 from statuspage.content import untranslated
 from statuspage.content.config import SITE_FILE
 from statuspage.content.edition import EDITIONS, named
+from statuspage.content.loader import cache_for
 from statuspage.errors import ContentError, StatusPageError, count
 from statuspage.state import status
 from statuspage.times import format_time
@@ -103,10 +104,10 @@ def list_(obj: Context, only_open: bool) -> None:
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @pass_ctx
 def check(obj: Context, strict: bool) -> None:
-    """Validate every content file, then render every page in memory as a build would
-    (the support desk edition's too when there are internal notes), and check that the
-    build folder can be written; print each problem as path:line: message and exit 1 (on
-    warnings too with --strict).
+    """Validate every content file, then render in memory every page a build would render
+    (the support desk edition's too when there are internal notes; after a build, only
+    those whose content changed since), and check that the build folder can be written;
+    print each problem as path:line: message and exit 1 (on warnings too with --strict).
 
     Incident templates (content/templates/) are checked too. Warnings: what the sanitiser
     removes, late promises, updates dated over 5 minutes ahead (hidden until then), and on
@@ -116,11 +117,15 @@ def check(obj: Context, strict: bool) -> None:
     from statuspage.freeze.checking import output_problems, render_check
 
     with building(1):
-        site = desk.load_site(obj.root)  # the internal files are checked too
+        # The internal files are checked too; the incidents through the build's parse cache.
+        site = desk.DeskLoader(obj.root, cache_for(obj.root / "build")).load()
         editions = desk.EDITIONS if site.internal else (desk.PUBLIC,)
-        problems = render_check(desk.public(site), clock())
+        # The pages a build would render (the others are the last build's, for their key).
+        problems = render_check(desk.public(site), clock(),
+                                built=desk.PUBLIC.default_out(obj.root))
         if site.internal:  # what breaks the desk edition (an internal note) fails here too
-            problems += render_check(site, clock(), edition=desk.DESK)
+            problems += render_check(site, clock(), edition=desk.DESK,
+                                     built=desk.DESK.default_out(obj.root))
         problems += output_problems(obj.root, editions)  # and what stops a build writing
         if problems:
             raise ContentError(sorted(set(problems)))  # a page of both editions: said once
