@@ -258,6 +258,36 @@ def test_check_warns_about_every_untranslated_title_and_text(runner, site_dir):
     ]
 
 
+def test_check_counts_in_one_line_the_untranslated_texts_of_old_incidents(runner, site_dir):
+    """A site that adds a language keeps years of history in one: 504,632 warnings on an
+    independent 100,000-incident site hid the overdue promises. Those of incidents open,
+    to come or changed within 30 days are listed; the others counted, listed on demand."""
+    old = site_dir / "incidents" / "2026-09-01-panne-ancienne.md"
+    old.write_text("---\ntitle: Panne ancienne\nimpact: minor\ncomponents: [adsl]\n"
+                   "started: 2026-09-01 08:00\n---\n## 2026-09-01 10:00 · resolved\nRéglé.\n\n"
+                   "## 2026-09-01 08:10 · investigating\nNous regardons.\n", "utf-8")
+    lines = run(runner, site_dir, "check").stderr.splitlines()
+    assert not any("panne-ancienne" in line for line in lines)
+    assert lines[-1] == ("3 more texts of incidents over 30 days old not yet translated: "
+                         "check --all-translations lists them (warning)")
+    assert len(lines) == 7  # the six of the two recent incidents (above), and the count
+    every = run(runner, site_dir, "check", "--all-translations").stderr.splitlines()
+    assert [line for line in every if "panne-ancienne" in line] == [
+        "incidents/2026-09-01-panne-ancienne.md:2: no English text for the title (add it to "
+        "incidents/2026-09-01-panne-ancienne.en.md) (warning)",
+        "incidents/2026-09-01-panne-ancienne.md:7: no English text for this update (add it "
+        "to incidents/2026-09-01-panne-ancienne.en.md, under the same heading) (warning)",
+        "incidents/2026-09-01-panne-ancienne.md:10: no English text for this update (add it "
+        "to incidents/2026-09-01-panne-ancienne.en.md, under the same heading) (warning)"]
+    assert len(every) == 9
+    assert run(runner, site_dir, "check", "--strict", ok=False).exit_code == 1
+    old.write_text(old.read_text("utf-8").replace("## 2026-09-01 10:00 · resolved\nRéglé.\n\n",
+                                                  ""), "utf-8")  # still open: it matters
+    lines = run(runner, site_dir, "check").stderr.splitlines()
+    assert sum("panne-ancienne.md:" in line and "no English" in line for line in lines) == 2
+    assert not any("more text" in line for line in lines)
+
+
 def test_the_shipped_example_is_translated(runner, tmp_path):
     example = tmp_path / "example"
     for part in ("content", "incidents"):

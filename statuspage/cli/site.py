@@ -102,8 +102,11 @@ def list_(obj: Context, only_open: bool) -> None:
 
 @click.command()
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@click.option("--all-translations", is_flag=True,
+              help="Warn of every text not yet translated (else only those of incidents "
+                   "open, to come, or changed in the last 30 days, the others counted).")
 @pass_ctx
-def check(obj: Context, strict: bool) -> None:
+def check(obj: Context, strict: bool, all_translations: bool) -> None:
     """Validate every content file, then render in memory every page a build would render
     (the support desk edition's too when there are internal notes; after a build, only
     those whose content changed since), and check that the build folder can be written;
@@ -111,7 +114,8 @@ def check(obj: Context, strict: bool) -> None:
 
     Incident templates (content/templates/) are checked too. Warnings: what the sanitiser
     removes, late promises, updates dated over 5 minutes ahead (hidden until then), and on
-    a multi-language site each title, text and update not yet translated."""
+    a multi-language site each title, text and update not yet translated (of an incident
+    changed over 30 days ago, counted in one line unless --all-translations)."""
     from statuspage.content import edition as desk
     from statuspage.edit import templates
     from statuspage.freeze.checking import output_problems, render_check
@@ -131,9 +135,16 @@ def check(obj: Context, strict: bool) -> None:
             raise ContentError(sorted(set(problems)))  # a page of both editions: said once
     if broken := templates.problems(obj.root, site.config):  # the site builds: exit 1 only
         raise ContentError(broken)
-    warnings = [*map(str, site.warnings), *map(str, untranslated.problems(site, obj.root)),
-                *stale_warnings(status.Snapshot(site, clock())),
+    snap = status.Snapshot(site, clock())
+    shown = None if all_translations else \
+        untranslated.in_play(site, {view.id for view in snap.open_views}, clock())
+    lacking, older = untranslated.problems(site, obj.root, shown)
+    warnings = [*map(str, site.warnings), *map(str, lacking), *stale_warnings(snap),
                 *map(str, content.future_updates(site, clock()))]
+    if older:
+        warnings.append(f"{count(older, 'more text')} of incidents over "
+                        f"{untranslated.RECENT.days} days old not yet translated: "
+                        "check --all-translations lists them")
     for warning in warnings:
         click.echo(f"{warning} (warning)", err=True)
     if strict and warnings:

@@ -7,6 +7,8 @@ site lacks (its pages then show the default language's text instead).
 
 from __future__ import annotations
 
+from collections.abc import Container
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from babel import Locale
@@ -37,12 +39,21 @@ def lacks(text: Text, lang: str) -> bool:
     return any(value.strip() for value in text.values()) and lang not in text and "" not in text
 
 
-def problems(site: Site, root: Path) -> list[Problem]:
+def problems(site: Site, root: Path, only: Container[str] | None = None
+             ) -> tuple[list[Problem], int]:
     """A warning for each title, text and update a language of the site lacks, at its
-    line in the incident's file: ``path:line: no English text for this update``."""
+    line in the incident's file: ``path:line: no English text for this update``; of the
+    incidents ``only`` holds (all by default), and how many the others lack."""
     config = site.config
     found = []
+    others = 0
     for incident in site.incidents:
+        if only is not None and incident.id not in only:
+            others += sum(lacks(getattr(incident, key), lang) for lang in config.languages[1:]
+                          for key in FIELDS) + \
+                sum(lacks(update.body, lang) for lang in config.languages[1:]
+                    for update in incident.updates)
+            continue
         lines: dict[str, int] | None = None
         for lang in config.languages[1:]:
             name = language_name(lang)
@@ -58,7 +69,20 @@ def problems(site: Site, root: Path) -> list[Problem]:
                     found.append(Problem(incident.path, update.line,
                                          f"no {name} text for this update ({where}, under the "
                                          "same heading)"))
-    return sorted(found)
+    return sorted(found), others
+
+
+def in_play(site: Site, open_ids: Container[str], now: datetime) -> set[str]:
+    """The incidents whose missing texts customers may read now: open or still to come,
+    or with an update, a start or an end in the last ``RECENT``."""
+    since = now - RECENT
+    return {i.id for i in site.incidents
+            if i.id in open_ids or i.started >= since
+            or i.updates and i.updates[0].time >= since
+            or i.maintenance is not None and i.maintenance.end >= since}
+
+
+RECENT = timedelta(days=30)  # of an incident's last change: its missing texts still matter
 
 
 def _field_lines(path: Path) -> dict[str, int]:
