@@ -791,11 +791,14 @@ def test_a_restarted_daemon_keeps_a_broken_file_as_it_last_loaded(start, site_di
 def test_after_a_start_that_parsed_every_file_the_idle_looks_write_the_parse_cache(
         start, site_dir, log, monkeypatch):
     """The rows of 100,000 files parsed at a start are seconds of writing, which the first
-    update would wait for: a build writes a slice, each look that finds nothing new one
-    more, and what is asked while it writes is built after it."""
+    update would wait for: a build writes a slice, a look that finds nothing new writes
+    slices until something is asked, which is then built."""
+    for n in range(3):
+        write_maintenance(site_dir, f"2026-12-0{n + 1}-works", f"2026-12-0{n + 1} 01:00",
+                          f"2026-12-0{n + 1} 03:00")
     monkeypatch.setattr(rebuild, "SAVE_SLICE", 1)
     daemon = start(NOW, build=real_build)
-    assert _cache_rows(site_dir) == 1
+    assert _cache_rows(site_dir) == 1  # of 5
     saving, asked = daemon.loader.save, []
 
     def save(limit=None):
@@ -805,9 +808,11 @@ def test_after_a_start_that_parsed_every_file_the_idle_looks_write_the_parse_cac
         return saving(limit)
 
     monkeypatch.setattr(daemon.loader, "save", save)
-    daemon.poll()  # nothing changed
-    assert asked == [1] and _cache_rows(site_dir) == 2
+    daemon.poll()  # nothing changed: a slice, then the build asked meanwhile (and its slice)
+    assert asked == [1] and _cache_rows(site_dir) == 3
     assert log()[-1].startswith("rebuilt build/ (every 5m)")
+    daemon.poll()  # nothing asked: slice after slice
+    assert _cache_rows(site_dir) == 5 and not daemon.loader.unsaved()
 
 
 def _cache_rows(site_dir: Path) -> int:

@@ -114,6 +114,10 @@ class Loader:
                 if source.lang is None and (clean := self._unchanged.clean(incident_id, group))))
         return self._store.save(code_digest(), self._row, self._groups, limit)
 
+    def unsaved(self) -> bool:
+        """Whether the cache file lacks rows that ``save`` would write."""
+        return self._store is not None and bool(self._store.dirty or self._store.anew)
+
     def _row(self, incident_id: str) -> parsestore.Row | None:
         """An incident's row: the stamps of its files, what each gave, its last good
         version (one pickle: the two are mostly the same object), and its ``ref:`` when

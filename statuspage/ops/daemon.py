@@ -221,9 +221,9 @@ class Daemon:
 
         The first caller builds; callers arriving during its build leave their reason
         and return at once, and the builder then builds once more for all of them.
-        Without a reason (a look found nothing new), when no build runs: a slice of the
-        parse cache's rows still to be written is written, as a build would, and what
-        was asked meanwhile is then built.
+        Without a reason (a look found nothing new), when no build runs: the parse
+        cache's rows still to be written are written, a slice at a time, as a build
+        would, until something is asked, which is then built.
         """
         with self._lock:
             if self._stopping:
@@ -234,9 +234,11 @@ class Daemon:
                 return
             self._building = True
         try:
-            if reason is None:
-                for edition in self.editions:
-                    edition.save_some()
+            if reason is None:  # slice after slice, while nothing else is asked
+                while any([edition.save_some() for edition in self.editions]):
+                    with self._lock:
+                        if self._pending or self._stopping:
+                            break
             while True:
                 with self._lock:
                     if not self._pending or self._stopping:

@@ -33,8 +33,8 @@ log = logging.getLogger("statuspage.ops.daemon")
 MASS_REMOVAL_WAIT = timedelta(seconds=30)
 FALLBACK = "; publishing the last good content until it is fixed"
 ID = attrgetter("id")
-# Parse-cache rows written after a build, and in each second with nothing to build (about
-# 0.1 s at 10,000 incidents: 1,000 rows of 10,000 took 0.1 s).
+# Parse-cache rows written at once, after a build and while nothing is to be built (about
+# 0.1 s at 10,000 incidents: 1,000 rows of 10,000 took 0.1 s): what a save may wait for.
 SAVE_SLICE = 1000
 Candidates = list[tuple[Site, str]]  # what to build, in turn until one builds: why it is
 
@@ -190,12 +190,15 @@ class KeptEdition:
         log.debug("%d rendered, %d kept", result.rendered, result.pages - result.rendered)
         self.save_some()  # after the swap: the page is live already
 
-    def save_some(self) -> None:
+    def save_some(self) -> bool:
         """Write ``SAVE_SLICE`` of the parse cache's rows still to be written: after a
         start that parsed every file, all of them would hold up the next update (1 s at
-        10,000 incidents), so the seconds with nothing to build write the rest."""
-        for note in self.loader.save(SAVE_SLICE):
+        10,000 incidents), so the time with nothing to build writes the rest. Whether
+        some are left (not after a failure: said, and tried again at the next save)."""
+        notes = self.loader.save(SAVE_SLICE)
+        for note in notes:
             log.warning("%s", note)
+        return not notes and self.loader.unsaved()
 
     def _tell_built(self, followers: Sequence[Follower], site: Site, now: datetime,
                     news: bool) -> None:
