@@ -815,6 +815,18 @@ def test_after_a_start_that_parsed_every_file_the_idle_looks_write_the_parse_cac
     assert _cache_rows(site_dir) == 5 and not daemon.loader.unsaved()
 
 
+def test_a_parse_cache_that_cannot_be_written_is_said_once_a_build_not_once_a_second(
+        start, site_dir, log):
+    (site_dir / ".statuspage-cache-build").mkdir()  # not a file: every save fails
+    daemon = start(NOW, build=real_build)
+    for _ in range(5):
+        daemon.poll()  # the seconds with nothing to build
+    failed = [line for line in log() if "the parse cache could not be saved" in line]
+    assert len(failed) == 1
+    daemon.request("every 5m")
+    assert len([line for line in log() if "the parse cache could not be saved" in line]) == 2
+
+
 def _cache_rows(site_dir: Path) -> int:
     with sqlite3.connect(site_dir / ".statuspage-cache-build") as db:
         return db.execute("SELECT COUNT(*) FROM incidents").fetchone()[0]

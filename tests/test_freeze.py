@@ -428,6 +428,30 @@ def test_after_a_build_check_renders_the_pages_a_build_would_render(site_dir, mo
     assert len(checked) > 95
 
 
+def test_check_renders_the_public_pages_of_an_incident_with_a_desk_note_as_a_build_would(
+        site_dir, monkeypatch, runner):
+    """The desk's loader mixes a desk note's digest into its incident's: the public pages
+    of that incident must be compared with the public build as the public loader gives
+    them, or each check renders them again."""
+    from statuspage import cli
+    from statuspage.freeze import checking
+
+    monkeypatch.setattr(cli, "_now", lambda: NOW)
+    (site_dir / "incidents" / f"{FIBRE}.internal.md").write_text("---\nsay: Rien.\n---\n",
+                                                                  "utf-8")
+    build(site_dir, BuildOptions(now=NOW))
+    real_check = checking._check_one
+    checked: list[tuple[bool, str]] = []
+    monkeypatch.setattr(checking, "_check_one", lambda freezer, site, url:
+                        checked.append((bool(site.internal), url)) or
+                        real_check(freezer, site, url))
+    result = runner.invoke(cli.main, ["--site", str(site_dir), "check"])
+    assert result.exit_code == 0, result.output
+    public = [url for desk, url in checked if not desk]
+    assert "/" in public and f"/incidents/{FIBRE}/" not in public
+    assert (True, f"/incidents/{FIBRE}/") in checked  # the desk edition: never built here
+
+
 @pytest.mark.parametrize("base", ["https://status.example.com/", "https://example.com/statut/"])
 @pytest.mark.parametrize("url", ["/", "/incidents/2026-11-26-fibre-lyon/", "/r/KH93B9/",
                                  "/components/t%C3%A9l%C3%A9/", "/components/télé/",

@@ -122,10 +122,11 @@ def check(obj: Context, strict: bool, all_translations: bool) -> None:
 
     with building(1):
         # The internal files are checked too; the incidents through the build's parse cache.
-        site = desk.DeskLoader(obj.root, cache_for(obj.root / "build")).load()
+        loading = desk.DeskLoader(obj.root, cache_for(obj.root / "build"))
+        site = loading.load()
         editions = desk.EDITIONS if site.internal else (desk.PUBLIC,)
         # The pages a build would render (the others are the last build's, for their key).
-        problems = render_check(desk.public(site), clock(),
+        problems = render_check(loading.public or desk.public(site), clock(),
                                 built=desk.PUBLIC.default_out(obj.root))
         if site.internal:  # what breaks the desk edition (an internal note) fails here too
             problems += render_check(site, clock(), edition=desk.DESK,

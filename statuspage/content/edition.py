@@ -37,10 +37,13 @@ class DeskLoader(Loader):
         super().__init__(root, cache)
         self._internal: dict[str, tuple[tuple, Internal | None, list, list]] = {}
         self._good_internal: dict[str, Internal] = {}
+        # The last load's public content, as the public edition's loader gives it (``load``
+        # mixes each internal file's digest into its incident's, which the desk's pages show).
+        self.public: Site | None = None
 
     def load(self, lenient: bool = False, found: sources.Found | None = None) -> Site:
         found = found if found is not None else sources.scan(self.root)
-        site = super().load(lenient=True, found=found)  # its errors are raised below, with ours
+        site = self.public = super().load(lenient=True, found=found)  # (errors: below)
         present = {s.id for s in found.sources if s.lang is None}
         internal: dict[str, Internal] = {}
         errors: list[Problem] = []

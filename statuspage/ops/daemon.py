@@ -235,7 +235,7 @@ class Daemon:
             self._building = True
         try:
             if reason is None:  # slice after slice, while nothing else is asked
-                while any([edition.save_some() for edition in self.editions]):
+                while any([edition.save_some(idle=True) for edition in self.editions]):
                     with self._lock:
                         if self._pending or self._stopping:
                             break

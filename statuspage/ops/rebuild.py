@@ -94,6 +94,7 @@ class KeptEdition:
         self.built: datetime | None = None  # when the last build that succeeded ended
         self.held: tuple[datetime, frozenset[str]] | None = None  # a mass removal: since, ids
         self._good_ids: tuple[Site | None, set[str]] = (None, set())  # the good one's ids
+        self._unsaved = False  # the parse cache's last save failed (said once a build)
 
     def load(self, root: Path) -> Site:
         """The content, from the poll's look when one is waiting (it just scanned the
@@ -190,12 +191,16 @@ class KeptEdition:
         log.debug("%d rendered, %d kept", result.rendered, result.pages - result.rendered)
         self.save_some()  # after the swap: the page is live already
 
-    def save_some(self) -> bool:
+    def save_some(self, idle: bool = False) -> bool:
         """Write ``SAVE_SLICE`` of the parse cache's rows still to be written: after a
         start that parsed every file, all of them would hold up the next update (1 s at
-        10,000 incidents), so the time with nothing to build writes the rest. Whether
-        some are left (not after a failure: said, and tried again at the next save)."""
+        10,000 incidents), so the time with nothing to build (``idle``) writes the rest.
+        Whether some are left. A failure is said, then tried again after the next build,
+        not in the seconds between (a folder read only: a warning a second)."""
+        if idle and self._unsaved:
+            return False
         notes = self.loader.save(SAVE_SLICE)
+        self._unsaved = bool(notes)
         for note in notes:
             log.warning("%s", note)
         return not notes and self.loader.unsaved()
