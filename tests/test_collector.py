@@ -9,6 +9,7 @@ import weakref
 import pytest
 from conftest import FIBRE, NOW
 
+from statuspage.content import collector
 from statuspage.content.collector import Generations
 from statuspage.freeze import build as build_module
 from statuspage.freeze.build import build as real_build
@@ -61,7 +62,11 @@ class Node:
         self.me = self
 
 
-def test_frozen_garbage_goes_with_a_full_pass_once_the_frozen_grew_by_a_quarter():
+def test_frozen_garbage_goes_with_a_full_pass_once_the_frozen_grew_by_a_quarter(monkeypatch):
+    """Counted once in ``COUNT_EVERY`` rebuilds (a count walks every frozen object)."""
+    counts = []
+    real = gc.get_freeze_count
+    monkeypatch.setattr(gc, "get_freeze_count", lambda: counts.append(1) or real())
     generations = Generations()
     try:
         with generations.rebuilding():
@@ -73,13 +78,19 @@ def test_frozen_garbage_goes_with_a_full_pass_once_the_frozen_grew_by_a_quarter(
             del node
         assert probe() is not None  # frozen: the rebuild's pass did not see it
         with generations.rebuilding():
-            kept = [[] for _ in range(gc.get_freeze_count() // 3)]  # the site grew by a third
+            kept = [[] for _ in range(real() // 3)]  # the site grew by a third
+        for _ in range(collector.COUNT_EVERY - 3):
+            with generations.rebuilding():
+                pass
+        assert probe() is not None and len(counts) == 1  # (the first rebuild's count)
+        with generations.rebuilding():
+            pass
         assert probe() is None
         assert generations.full_passes == 1
-        assert kept
+        assert len(counts) == 3 and kept  # (its count, and the one after the full pass)
     finally:
         generations.release()
-    assert gc.get_freeze_count() == 0
+    assert real() == 0
 
 
 def test_the_first_rebuild_is_frozen_without_a_pass_the_next_ones_are_collected():
