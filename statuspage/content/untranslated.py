@@ -36,23 +36,22 @@ def translation_path(incident: Incident, lang: str) -> str:
 def lacks(text: Text, lang: str) -> bool:
     """Whether there is text to translate and none in ``lang`` (one string for every
     language, ``""``, counts for all)."""
-    return any(value.strip() for value in text.values()) and lang not in text and "" not in text
+    return lang not in text and "" not in text and any(value.strip() for value in text.values())
 
 
 def problems(site: Site, root: Path, only: Container[str] | None = None
              ) -> tuple[list[Problem], int]:
     """A warning for each title, text and update a language of the site lacks, at its
     line in the incident's file: ``path:line: no English text for this update``; of the
-    incidents ``only`` holds (all by default), and how many the others lack."""
+    incidents ``only`` holds (all by default), and how many others lack any."""
     config = site.config
     found = []
     others = 0
     for incident in site.incidents:
         if only is not None and incident.id not in only:
-            others += sum(lacks(getattr(incident, key), lang) for lang in config.languages[1:]
-                          for key in FIELDS) + \
-                sum(lacks(update.body, lang) for lang in config.languages[1:]
-                    for update in incident.updates)
+            others += any(lacks(text, lang) for lang in config.languages[1:] for text in
+                          (*(getattr(incident, key) for key in FIELDS),
+                           *(update.body for update in incident.updates)))
             continue
         lines: dict[str, int] | None = None
         for lang in config.languages[1:]:

@@ -16,6 +16,7 @@ from statuspage.freeze import plan as planning
 from statuspage.freeze import tree
 from statuspage.freeze.rendering import SiteFreezer, make_app, make_freezer, on_every_core
 from statuspage.model import Site
+from statuspage.state.settled import Settled
 from statuspage.state.status import Snapshot
 from statuspage.web import outputs, snapshot
 from statuspage.web.registry import Output
@@ -24,14 +25,15 @@ MARKER = tree.MARKER
 
 
 def render_check(site: Site, now: datetime, workers: int | None = None,
-                 edition: Edition = PUBLIC, built: Path | None = None) -> list[Problem]:
+                 edition: Edition = PUBLIC, built: Path | None = None,
+                 settled: Settled | None = None) -> list[Problem]:
     """Render in memory, as a build would (on every core when there are many), each page of
     ``edition`` that a build into ``built`` would render (``rendered``): what would fail
     the build, each problem at the incident file it comes from (else at the page's
-    address)."""
+    address). ``settled``: the views the caller's next Snapshot may reuse."""
     from statuspage.freeze.build import inputs_digest  # (it imports this module)
 
-    app = make_app(site, now, Path(os.devnull), edition)
+    app = make_app(site, now, Path(os.devnull), edition, settled)
     snap = snapshot(app, site, now)
     # Not the copies (a short address in lower case): the build links them, unrendered.
     todo = [output for output in rendered(app, snap, inputs_digest(site, edition), built)
