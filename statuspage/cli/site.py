@@ -129,7 +129,8 @@ def check(obj: Context, strict: bool, all_translations: bool) -> None:
         # The pages a build would render (the others are the last build's, for their key);
         # the views are the warnings' too (at 100,000 incidents: worked out once, not twice).
         settled = Settled()
-        problems = render_check(loading.public or desk.public(site), clock(),
+        assert loading.public is not None  # (set by its load)
+        problems = render_check(loading.public, clock(),
                                 built=desk.PUBLIC.default_out(obj.root), settled=settled)
         if site.internal:  # what breaks the desk edition (an internal note) fails here too
             problems += render_check(site, clock(), edition=desk.DESK,

@@ -94,4 +94,4 @@ class Generations:
     def release(self) -> None:
         """The process as it was: nothing frozen, the next full pass goes over it all."""
         gc.unfreeze()
-        self._kept = None
+        self._kept, self._rounds = None, 0
