@@ -21,6 +21,7 @@ from statuspage.content import sources
 from statuspage.content.loader import Loader, load_site
 from statuspage.freeze import build as building
 from statuspage.freeze import rendering
+from statuspage.freeze import tree as freeze_tree
 from statuspage.freeze.build import BuildOptions, build
 from statuspage.freeze.caches import Caches
 from statuspage.freeze.tree import Manifest
@@ -163,7 +164,7 @@ class Site:
     def _code(self, chosen, pick: int) -> None:
         """A new version of the package, or an edited template."""
         digest = f"code-{self.count}"
-        self.monkeypatch.setattr(building, "code_digest", lambda: digest)
+        self.monkeypatch.setattr(freeze_tree, "code_digest", lambda: digest)
         import statuspage.content.loader
 
         self.monkeypatch.setattr(statuspage.content.loader, "code_digest", lambda: digest)
@@ -292,7 +293,7 @@ def test_a_full_build_leaves_the_spare_the_next_build_starts_from(example_dir, m
 
 def test_a_code_change_renders_everything(example_dir, monkeypatch):
     build(example_dir, BuildOptions(now=NOW))
-    monkeypatch.setattr(building, "code_digest", lambda: "another version")
+    monkeypatch.setattr(freeze_tree, "code_digest", lambda: "another version")
     again = build(example_dir, BuildOptions(now=NOW))
     assert again.rendered == again.pages
 
@@ -312,7 +313,7 @@ def test_a_full_rebuild_replaces_every_file_and_keeps_the_folders(example_dir, m
     folders = {name: (tree_ / "incidents" / kept).stat().st_ino
                for name, tree_ in (("out", out), ("spare", spare))}
     files = {(out / "incidents" / kept / "index.html").stat().st_ino}
-    monkeypatch.setattr(building, "code_digest", lambda: "another version")
+    monkeypatch.setattr(freeze_tree, "code_digest", lambda: "another version")
     again = build(example_dir, BuildOptions(now=NOW))
     assert again.rendered == again.pages
     # The spare (the site before) became the new site, and the site before the spare again.

@@ -38,8 +38,8 @@ def _verdicts(site: Path) -> dict[str, str] | None:
     groups, _ = grouped(sources.scan(site))
     key = cache_key(site)
     assert key is not None
-    return parsestore.verdicts(site / CACHE, parsestore.Codec(key, code_digest()), {
-        incident_id: parsestore.mark(config_key, group) for incident_id, group in groups.items()})
+    return parsestore.verdicts(site / CACHE, parsestore.Codec(key, code_digest()),
+                               parsestore.marks(config_key, groups))
 
 
 def _orphan_resolution(site: Path) -> str:

@@ -92,8 +92,7 @@ class Loader:
         """Take from the cache file the incidents whose files are as they were."""
         self._read_cache = False
         assert self._store is not None
-        marks = {incident_id: parsestore.mark(config_key, group)
-                 for incident_id, group in groups.items()}
+        marks = parsestore.marks(config_key, groups)
         for incident_id, (parsed, good) in \
                 self._store.restore(code_digest(), marks, present).items():
             self._parsed.update(parsed)

@@ -327,6 +327,11 @@ def mark(config_key: str, group: list[Source]) -> str:
                                      for s in group)])
 
 
+def marks(config_key: str, groups: Mapping[str, list[Source]]) -> dict[str, str]:
+    """Each incident's mark, by id, from its files (``groups``: a load's)."""
+    return {incident_id: mark(config_key, group) for incident_id, group in groups.items()}
+
+
 # Ids and marks are file names, which may hold bytes that are not UTF-8 (as Python names
 # them: surrogate escapes, which SQLite's text cannot hold): kept as bytes.
 def _bytes(text: str) -> bytes:

@@ -40,8 +40,8 @@ def loads(root: Path, cache: Path) -> bool:
     if found.errors or key is None:
         return False
     groups, _ = grouped(found)
-    verdicts = parsestore.verdicts(cache, parsestore.Codec(key, code_digest()), {
-        incident_id: parsestore.mark(config_key, group) for incident_id, group in groups.items()})
+    verdicts = parsestore.verdicts(cache, parsestore.Codec(key, code_digest()),
+                                   parsestore.marks(config_key, groups))
     if verdicts is None:
         return False
     rest = [s for s in found.sources if s.id not in verdicts]

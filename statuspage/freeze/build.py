@@ -14,7 +14,6 @@ files, is its caller's (``caches.py``).
 from __future__ import annotations
 
 import gc
-import hashlib
 import os
 import time
 from dataclasses import dataclass, replace
@@ -24,7 +23,6 @@ from pathlib import Path
 from statuspage.content import collector
 from statuspage.content.edition import PUBLIC, Edition
 from statuspage.content.loader import Loader, cache_for
-from statuspage.content.package import code_digest
 from statuspage.content.schema import site_url_problem
 from statuspage.errors import BuildError, ConfigError
 from statuspage.freeze import manifeststore, tree
@@ -33,6 +31,7 @@ from statuspage.freeze.caches import Caches
 from statuspage.freeze.checking import check_edition, check_output
 from statuspage.freeze.plan import KEEP, LINK, Held, Planned, output_id
 from statuspage.freeze.rendering import make_app, paths, render, warm
+from statuspage.freeze.tree import inputs_digest
 from statuspage.model import Site
 from statuspage.state import announcements as channels
 from statuspage.state.status import Snapshot
@@ -132,18 +131,6 @@ def _shown(root: Path, options: BuildOptions, site: Site | None, loader: Loader 
             raise ConfigError(f"--url: {problem}")
         site = replace(site, config=replace(site.config, url=options.url.rstrip("/")))
     return site
-
-
-def inputs_digest(site: Site, edition: Edition = PUBLIC,
-                  pinned: datetime | None = None) -> str | None:
-    """Everything every file depends on (the edition, and a pinned moment: every page names
-    it); None when the content was not read from files."""
-    if not site.digest:
-        return None
-    moment = pinned.isoformat() if pinned else ""
-    return hashlib.sha256(f"{code_digest()}\0{site.digest}\0{site.config.url}\0{edition.name}"
-                          f"\0{moment}"
-                          .encode()).hexdigest()[:24]
 
 
 class _Update:

@@ -31,12 +31,10 @@ def render_check(site: Site, now: datetime, workers: int | None = None,
     ``edition`` that a build into ``built`` would render (``rendered``): what would fail
     the build, each problem at the incident file it comes from (else at the page's
     address). ``settled``: the views the caller's next Snapshot may reuse."""
-    from statuspage.freeze.build import inputs_digest  # (it imports this module)
-
     app = make_app(site, now, Path(os.devnull), edition, settled)
     snap = snapshot(app, site, now)
     # Not the copies (a short address in lower case): the build links them, unrendered.
-    todo = [output for output in rendered(app, snap, inputs_digest(site, edition), built)
+    todo = [output for output in rendered(app, snap, tree.inputs_digest(site, edition), built)
             if output.same_as is None]
     found = on_every_core(app, todo, workers, _check_batch)
     return [problem for problems in found for problem in problems]

@@ -25,17 +25,21 @@ from __future__ import annotations
 import ctypes
 import errno
 import fcntl
+import hashlib
 import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 from statuspage.content.edition import PUBLIC, Edition
+from statuspage.content.package import code_digest
 from statuspage.errors import OutputError, Problem
 from statuspage.forking import forked_map
 from statuspage.freeze import manifeststore
 from statuspage.freeze.manifeststore import MARKER, SPARE, Manifest, Manifests
+from statuspage.model import Site
 
 LOCK = ".statuspage-lock-"
 STAGING = ".build-"  # what builds before this version left: removed when found
@@ -265,3 +269,15 @@ def _exchange(a: Path, b: Path) -> bool:
     if code in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
         return False
     raise OSError(code, os.strerror(code), str(b))
+
+
+def inputs_digest(site: Site, edition: Edition = PUBLIC,
+                  pinned: datetime | None = None) -> str | None:
+    """Everything every file depends on (the edition, and a pinned moment: every page names
+    it); None when the content was not read from files."""
+    if not site.digest:
+        return None
+    moment = pinned.isoformat() if pinned else ""
+    return hashlib.sha256(f"{code_digest()}\0{site.digest}\0{site.config.url}\0{edition.name}"
+                          f"\0{moment}"
+                          .encode()).hexdigest()[:24]

@@ -94,7 +94,7 @@ class KeptEdition:
         self.built: datetime | None = None  # when the last build that succeeded ended
         self.held: tuple[datetime, frozenset[str]] | None = None  # a mass removal: since, ids
         self._good_ids: tuple[Site | None, set[str]] = (None, set())  # the good one's ids
-        self._unsaved = False  # the parse cache's last save failed (said once a build)
+        self._save_failed = False  # the parse cache's last save failed (said once a build)
 
     def load(self, root: Path) -> Site:
         """The content, from the poll's look when one is waiting (it just scanned the
@@ -197,10 +197,10 @@ class KeptEdition:
         10,000 incidents), so the time with nothing to build (``idle``) writes the rest.
         Whether some are left. A failure is said, then tried again after the next build,
         not in the seconds between (a folder read only: a warning a second)."""
-        if idle and self._unsaved:
+        if idle and self._save_failed:
             return False
         notes = self.loader.save(SAVE_SLICE)
-        self._unsaved = bool(notes)
+        self._save_failed = bool(notes)
         for note in notes:
             log.warning("%s", note)
         return not notes and self.loader.unsaved()
