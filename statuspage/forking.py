@@ -42,6 +42,11 @@ def forked_map(function: Callable[[int], T], workers: int,
     return done
 
 
+def in_worker() -> bool:
+    """Whether this process is a worker of ``forked_map`` (what it keeps dies with it)."""
+    return _WORK is not None
+
+
 def _start(parent: int, function: Callable) -> None:
     """In a worker, first: keep its function, and die with the parent."""
     global _WORK

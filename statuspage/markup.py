@@ -246,6 +246,14 @@ def plain_text(text: str) -> str:
     return parser.text()
 
 
+def forget(beyond: int = 0) -> None:
+    """Drop every converted text once one of their caches holds more than ``beyond``."""
+    caches = (_raw_html, render, render_inline, _stripped, plain_text, french_typography)
+    if max(cached.cache_info().currsize for cached in caches) > beyond:
+        for cached in caches:
+            cached.cache_clear()
+
+
 class _PlainText(HTMLParser):
     """Sanitised HTML → plain text: paragraphs, ``- `` list items, links as ``text (url)``."""
 

@@ -23,7 +23,7 @@ from werkzeug.urls import iri_to_uri
 from statuspage import i18n, markup
 from statuspage.content.edition import PUBLIC, Edition
 from statuspage.errors import BuildError
-from statuspage.forking import forked_map
+from statuspage.forking import forked_map, in_worker
 from statuspage.model import Site
 from statuspage.state.settled import Settled
 from statuspage.web import create_app
@@ -36,6 +36,7 @@ T = TypeVar("T")
 # sooner in this process; a full build, thousands of files, uses every core.
 PARALLEL_FROM = 200
 COLLECT_EVERY = 500  # pages rendered between two passes of the cycle collector
+WORKER_TEXTS = 1 << 14  # converted texts a forked worker keeps at most (about 16 MB)
 
 
 def make_app(site: Site, now: datetime, destination: Path, edition: Edition = PUBLIC,
@@ -154,32 +155,45 @@ def on_every_core(app: Flask, todo: list[Output], workers: int | None,
     workers = workers or len(os.sched_getaffinity(0))
     if workers <= 1 or len(todo) < max(2, PARALLEL_FROM):
         return batch(app, todo)
-    # Forked workers share the loaded site and its Snapshot, computed once here (with all
-    # the plan needed). A page's languages go to one worker: their texts (often the same,
-    # untranslated) convert once; so do the files of one endpoint without values (the
-    # API's documents, which share their parts).
-    shares: list[list[int]] = [[] for _ in range(workers)]
-    pages: dict[tuple, list[int]] = {}
-    for number, output in enumerate(todo):
-        same = tuple(sorted((k, v) for k, v in output.values.items() if k not in PREFIXED))
-        # one incident's all; else one blueprint's (api, embed, feeds)
-        pages.setdefault(same or (output.endpoint.split(".")[0],), []).append(number)
-    for members in sorted(pages.values(), key=len, reverse=True):  # the largest first
-        min(shares, key=len).extend(members)
+    shares = _shares(todo, workers)
     _preload(app.extensions["statuspage"].get())
     work = [[todo[n] for n in share] for share in shares]
 
-    def in_worker(number: int) -> list[T]:
+    def run_share(number: int) -> list[T]:
         # The lines a worker would keep die with it (``web/lines.py``): none kept.
         app.extensions["statuspage.settled"].lines = None
         return batch(app, work[number])
 
-    done = forked_map(in_worker, workers)
+    done = forked_map(run_share, workers)
     results: list = [None] * len(todo)
     for share, share_results in zip(shares, done, strict=True):
         for number, result in zip(share, share_results, strict=True):
             results[number] = result
     return results
+
+
+def _shares(todo: list[Output], workers: int) -> list[list[int]]:
+    """``todo``'s places shared out to ``workers``, as many to each. Forked workers share
+    the loaded site and its Snapshot, computed once here (with all the plan needed). A
+    page's languages go to one worker: their texts (often the same, untranslated) convert
+    once; so do the files of one endpoint without values (the API's documents, which
+    share their parts). Each worker takes a stretch of ``todo`` (the plan's order: a run
+    of incidents after another), not every other incident: what a worker reads of the
+    parent's memory becomes its own copy (the reference counts it writes), and one
+    incident's objects lie near those loaded after it (100,000 incidents: the build's
+    processes held 2.7 GB, not 3.5 GB, docs/performance.md)."""
+    pages: dict[tuple, list[int]] = {}
+    for number, output in enumerate(todo):
+        same = tuple(sorted((k, v) for k, v in output.values.items() if k not in PREFIXED))
+        # one incident's all; else one blueprint's (api, embed, feeds)
+        pages.setdefault(same or (output.endpoint.split(".")[0],), []).append(number)
+    shares: list[list[int]] = [[] for _ in range(workers)]
+    each, at = -(-len(todo) // workers), 0
+    for members in pages.values():  # in the order of their first place
+        if len(shares[at]) >= each and at < workers - 1:
+            at += 1
+        shares[at].extend(members)
+    return shares
 
 
 def _preload(site: Site) -> None:
@@ -226,7 +240,11 @@ def _render_batch(app: Flask, todo: list[Output]) -> list[str]:
 def _collected_every(count: int, pages: Iterator[Page], total: int) -> list[Page]:
     """Every page (of ``total``), with the cycle collector run once per ``count`` pages
     instead of every few hundred allocations: rendering allocates much and leaves little
-    garbage (its automatic passes would go over the same living pages again and again)."""
+    garbage (its automatic passes would go over the same living pages again and again).
+    A forked worker forgets its converted texts then too, past ``WORKER_TEXTS``: most are
+    those of the pages it rendered long before (one incident's pages follow each other),
+    and they would fill its memory (100,000 incidents: hundreds of MB per worker) to die
+    with it; forgotten every ``count`` pages, a fifth more texts were converted again."""
     enabled = gc.isenabled()  # else inside a build (see collector.paused) or its worker
     gc.disable()
     if total >= count:  # what is there already (the site, its plan) is no garbage to look
@@ -236,6 +254,8 @@ def _collected_every(count: int, pages: Iterator[Page], total: int) -> list[Page
         for page in pages:
             done.append(page)
             if len(done) % count == 0:
+                if in_worker():
+                    markup.forget(WORKER_TEXTS)
                 gc.collect()
                 gc.freeze()  # nor what survived: each pass sees the latest pages only
         return done

@@ -1,0 +1,100 @@
+"""What a full build's forked render workers hold: each a stretch of the plan, one
+incident's pages together, and not the texts of the pages they rendered long before
+(``freeze/rendering.py``; the memory figures are in docs/performance.md)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from conftest import NOW
+
+from statuspage import markup
+from statuspage.content.loader import load_site
+from statuspage.freeze import rendering
+from statuspage.freeze.rendering import make_app, on_every_core
+from statuspage.web import outputs, snapshot
+from statuspage.web.registry import PREFIXED
+
+PARENT = os.getpid()
+
+
+@pytest.fixture
+def planned(example_dir: Path, tmp_path: Path):
+    """The example's app and every file of its site, in the plan's order."""
+    site = load_site(example_dir)
+    app = make_app(site, NOW, tmp_path / "out")
+    return app, list(outputs(app, snapshot(app, site, NOW)))
+
+
+def _page(output) -> tuple:
+    """The page a file is one language of (its values but the language)."""
+    return tuple(sorted((k, v) for k, v in output.values.items() if k not in PREFIXED))
+
+
+def _share_of(_app, share: list) -> list[int]:
+    """Which share each output is in (a pool's worker may take both shares, one after the
+    other): the list's address, the same in the worker as in the parent that made it."""
+    assert os.getpid() != PARENT
+    return [id(share)] * len(share)
+
+
+def _stretches(todo, pids) -> int:
+    """Into how many stretches of one worker's the incidents' files fall."""
+    incidents = [pid for output, pid in zip(todo, pids, strict=True)
+                 if "incident_id" in output.values]
+    return 1 + sum(1 for one, next_ in zip(incidents, incidents[1:], strict=False)
+                   if one != next_)
+
+
+def test_each_worker_renders_one_stretch_of_the_plan(planned, monkeypatch):
+    """Not every other incident: a worker copies what it reads of the parent's memory, and
+    an incident's objects lie near the next one's. A page's languages go together."""
+    app, todo = planned
+    monkeypatch.setattr(rendering, "PARALLEL_FROM", 10)
+    shares = on_every_core(app, todo, 2, _share_of)
+    assert len(set(shares)) == 2
+    assert _stretches(todo, shares) <= 2, "the incidents in two stretches at most"
+    by_page: dict[tuple, set[int]] = {}
+    for output, share in zip(todo, shares, strict=True):
+        by_page.setdefault(_page(output) or (output.endpoint,), set()).add(share)
+    assert len(by_page) >= 20
+    assert all(len(found) == 1 for found in by_page.values()), "a page's languages together"
+    largest = max(sum(1 for o in todo if _page(o) == page) for page in by_page)
+    assert abs(shares.count(shares[0]) - shares.count(shares[-1])) <= largest, "as many each"
+    # The incidents' files alone: half to each, one stretch after the other.
+    files = [output for output in todo if "incident_id" in output.values]
+    shares = on_every_core(app, files, 2, _share_of)
+    assert _stretches(files, shares) == 2
+    assert abs(shares.count(shares[0]) - shares.count(shares[-1])) <= largest
+
+
+def _rendered_then_held(app, share) -> list[int]:
+    """Render ``share`` as a build does; then how many converted texts this process holds."""
+    paths = rendering._render_batch(app, share)
+    return [markup.render.cache_info().currsize] * len(paths)
+
+
+def test_a_worker_forgets_the_texts_of_the_pages_it_rendered_before(planned, monkeypatch):
+    """Past ``WORKER_TEXTS``: they die with it anyway, and kept they grew with the site
+    (100,000 incidents: hundreds of MB per worker). Below it, a text shown on several pages
+    far apart converts once. The parent, a daemon, keeps its own from one build to the
+    next."""
+    app, todo = planned
+    monkeypatch.setattr(rendering, "PARALLEL_FROM", 10)
+    monkeypatch.setattr(rendering, "COLLECT_EVERY", 4)
+    markup.forget()
+    keeping = on_every_core(app, todo, 2, _rendered_then_held)
+    monkeypatch.setattr(rendering, "WORKER_TEXTS", 10)
+    forgetting = on_every_core(app, todo, 2, _rendered_then_held)
+    for kept, forgot in ((keeping[0], forgetting[0]), (keeping[-1], forgetting[-1])):
+        assert kept > 20
+        assert forgot < kept / 2
+    # In this process (a daemon's few files, in the process that keeps them), all stay.
+    markup.forget()
+    held = _rendered_then_held(app, todo[:300])
+    assert held[0] > 20
+    monkeypatch.setattr(rendering, "COLLECT_EVERY", 10**9)
+    markup.forget()
+    assert _rendered_then_held(app, todo[:300])[0] == held[0]
