@@ -7,7 +7,6 @@ from __future__ import annotations
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import cached_property
 from operator import is_
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
@@ -115,7 +114,32 @@ class Times(NamedTuple):
     last: datetime | None  # … and the last
 
 
-@dataclass(frozen=True, eq=False)
+_UNSET: Any = object()
+
+
+class _Kept:
+    """``functools.cached_property`` for a class with slots: worked out once, kept in the
+    slot of its name with a leading ``_``. A view's dict, made for the first such value,
+    held about 830 bytes more than its slots do: 80 MB at 100,000 incidents."""
+
+    def __init__(self, function):
+        self.function = function
+        self.__doc__ = function.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.slot = f"_{name}"
+
+    def __get__(self, view, owner: type | None = None):
+        if view is None:
+            return self
+        found = getattr(view, self.slot)
+        if found is _UNSET:
+            found = self.function(view)
+            object.__setattr__(view, self.slot, found)
+        return found
+
+
+@dataclass(frozen=True, eq=False, slots=True)
 class IncidentView:
     """What an incident looks like at one moment: computed once per Snapshot, read by every
     page, feed and API document. The incident's own fields read through it."""
@@ -136,6 +160,10 @@ class IncidentView:
     components: FrozenMap = field(init=False, repr=False)
     title: Text = field(init=False, repr=False)
     is_maintenance: bool = field(init=False, repr=False)
+    # What ``_Kept`` keeps: ``state``, ``times``, ``version``.
+    _state: str | None = field(init=False, repr=False)
+    _times: Times = field(init=False, repr=False)
+    _version: Version | None = field(init=False, repr=False)
 
     def __getattr__(self, name: str):
         if name == "incident":  # not set yet (copying): no recursion
@@ -149,8 +177,10 @@ class IncidentView:
         for name in ("id", "started", "maintenance", "components", "title"):
             object.__setattr__(self, name, getattr(incident, name))
         object.__setattr__(self, "is_maintenance", incident.maintenance is not None)
+        for slot in ("_state", "_times", "_version"):
+            object.__setattr__(self, slot, _UNSET)
 
-    @cached_property
+    @_Kept
     def state(self) -> str | None:
         """All its pages show of it: its files (their digest), its reference (which moves
         when another incident takes it, its files unchanged) and its state at the moment;
@@ -161,7 +191,7 @@ class IncidentView:
             self.incident.digest, self.incident.reference, self.status, len(self.updates),
             self.ended, self.promise, self.late, self.is_open, self.published))
 
-    @cached_property
+    @_Kept
     def times(self) -> Times:
         """Its transitions up to its moment, and its first and last events; a settled
         view, shared by the Snapshots that follow, works them out once."""
@@ -177,7 +207,7 @@ class IncidentView:
     def latest(self) -> Update | None:
         return self.updates[0] if self.updates else None
 
-    @cached_property
+    @_Kept
     def version(self) -> Version | None:
         """Which state of the incident customers see: the number of its published updates
         and the time of the latest ("update 3 of 14:05"), said alike on every channel so
