@@ -12,6 +12,7 @@ from conftest import NOW
 
 from statuspage import markup
 from statuspage.content.loader import load_site
+from statuspage.errors import BuildError
 from statuspage.freeze import rendering
 from statuspage.freeze.rendering import make_app, on_every_core
 from statuspage.web import outputs, snapshot
@@ -98,3 +99,32 @@ def test_a_worker_forgets_the_texts_of_the_pages_it_rendered_before(planned, mon
     monkeypatch.setattr(rendering, "COLLECT_EVERY", 10**9)
     markup.forget()
     assert _rendered_then_held(app, todo[:300])[0] == held[0]
+
+
+def test_a_batch_is_frozen_in_runs_that_each_forget_their_files(planned, tmp_path,
+                                                               monkeypatch):
+    """Frozen-Flask keeps each file's URL and path to the end of its run: a worker's batch
+    (220,000 files at 100,000 incidents) goes through it ``FREEZE_RUN`` files at a time,
+    and writes what one run writes; two outputs at one address still fail, runs apart."""
+    app, todo = planned
+    todo = [output for output in todo if output.same_as is None]
+    runs: list[int] = []
+    make_freezer = rendering.make_freezer
+
+    def counted(app_, outputs_):
+        runs.append(len(outputs_))
+        return make_freezer(app_, outputs_)
+
+    monkeypatch.setattr(rendering, "make_freezer", counted)
+    monkeypatch.setattr(rendering, "FREEZE_RUN", 7)
+    in_runs = rendering._render_batch(app, todo)
+    assert runs == [7] * (len(todo) // 7) + ([len(todo) % 7] if len(todo) % 7 else [])
+    out = Path(app.config["FREEZER_DESTINATION"])
+    written = {path: (out / path).read_bytes() for path in in_runs}
+    assert len(written) == len(todo)
+    monkeypatch.setattr(rendering, "FREEZE_RUN", 10**9)
+    assert rendering._render_batch(app, todo) == in_runs
+    assert {path: (out / path).read_bytes() for path in in_runs} == written
+    monkeypatch.setattr(rendering, "FREEZE_RUN", 7)
+    with pytest.raises(BuildError, match="two outputs share an address"):
+        rendering._render_batch(app, [*todo[:10], todo[0]])

@@ -37,6 +37,7 @@ T = TypeVar("T")
 PARALLEL_FROM = 200
 COLLECT_EVERY = 500  # pages rendered between two passes of the cycle collector
 WORKER_TEXTS = 1 << 14  # converted texts a forked worker keeps at most (about 16 MB)
+FREEZE_RUN = 5000  # files rendered by one run of Frozen-Flask (see _render_batch)
 
 
 def make_app(site: Site, now: datetime, destination: Path, edition: Edition = PUBLIC,
@@ -225,20 +226,26 @@ def warm(app: Flask, outputs: list[Output]) -> None:
 
 
 def _render_batch(app: Flask, todo: list[Output]) -> list[str]:
-    freezer = make_freezer(app, todo)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        # Frozen-Flask warns of endpoints without a file: a batch has some of them only.
-        warnings.simplefilter("ignore", MissingURLGeneratorWarning)
-        pages = _collected_every(COLLECT_EVERY, freezer.freeze_yield(), len(todo))
-    if len(pages) != len(todo):
-        raise BuildError(f"{len(todo)} files planned, {len(pages)} written: two outputs "
-                         "share an address")
-    return [page.path.as_posix() for page in pages]
+    """Render ``todo``, ``FREEZE_RUN`` files per run of Frozen-Flask: a run keeps the URL
+    and the path of each of its files to its end (100,000 incidents: over 100 MB in each
+    worker, docs/performance.md)."""
+    written: list[str] = []
+    for start in range(0, len(todo), FREEZE_RUN):
+        run = todo[start:start + FREEZE_RUN]
+        freezer = make_freezer(app, run)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            # Frozen-Flask warns of endpoints without a file: a batch has some of them only.
+            warnings.simplefilter("ignore", MissingURLGeneratorWarning)
+            written += _collected_every(COLLECT_EVERY, freezer.freeze_yield(), len(run))
+    if len(set(written)) != len(todo):
+        raise BuildError(f"{len(todo)} files planned, {len(set(written))} written: two "
+                         "outputs share an address")
+    return written
 
 
-def _collected_every(count: int, pages: Iterator[Page], total: int) -> list[Page]:
-    """Every page (of ``total``), with the cycle collector run once per ``count`` pages
+def _collected_every(count: int, pages: Iterator[Page], total: int) -> list[str]:
+    """Every page's path (of ``total``), with the cycle collector run once per ``count`` pages
     instead of every few hundred allocations: rendering allocates much and leaves little
     garbage (its automatic passes would go over the same living pages again and again).
     A forked worker forgets its converted texts then too, past ``WORKER_TEXTS``: most are
@@ -252,7 +259,7 @@ def _collected_every(count: int, pages: Iterator[Page], total: int) -> list[Page
     try:
         done = []
         for page in pages:
-            done.append(page)
+            done.append(page.path.as_posix())
             if len(done) % count == 0:
                 if in_worker():
                     markup.forget(WORKER_TEXTS)
