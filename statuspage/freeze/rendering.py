@@ -36,8 +36,12 @@ T = TypeVar("T")
 # sooner in this process; a full build, thousands of files, uses every core.
 PARALLEL_FROM = 200
 COLLECT_EVERY = 500  # pages rendered between two passes of the cycle collector
+STRETCHES = 8  # stretches of the plan each forked worker renders (see _shares)
 WORKER_TEXTS = 1 << 14  # converted texts a forked worker keeps at most (about 16 MB)
-FREEZE_RUN = 5000  # files rendered by one run of Frozen-Flask (see _render_batch)
+# Files rendered by one run of Frozen-Flask (see _render_batch): a multiple of
+# COLLECT_EVERY, so that a run's last pass collects its garbage before the next run
+# freezes what is there.
+FREEZE_RUN = 10 * COLLECT_EVERY
 
 
 def make_app(site: Site, now: datetime, destination: Path, edition: Edition = PUBLIC,
@@ -66,7 +70,16 @@ class SiteFreezer(Freezer):
     Frozen-Flask does."""
 
     def __init__(self, app: Flask):
-        super().__init__(app, with_no_argument_rules=False, log_url_for=False)
+        # No static files (the app has no static folder): nor the method that lists them,
+        # which the freezer would hold (a loop that keeps a run's freezer past its end).
+        super().__init__(app, with_static_files=False, with_no_argument_rules=False,
+                         log_url_for=False)
+        # Its logger of url_for, put first in the app's URL defaults, logs nothing here
+        # (log_url_for is off): it goes, else each run of a batch adds a call to every
+        # url_for of the next ones.
+        defaults = app.url_default_functions[None]
+        defaults[:] = [function for function in defaults if not any(
+            cell.cell_contents is self.url_for_logger for cell in function.__closure__ or ())]
         self._folders: set[Path] = set()
         builder = EnvironBuilder(app, "/", base_url=app.config["FREEZER_BASE_URL"])
         self._environ = builder.get_environ()  # the site's part of every page's
@@ -145,8 +158,11 @@ def make_freezer(app: Flask, todo: list[Output]) -> SiteFreezer:
 
 
 def render(app: Flask, todo: list[Output], workers: int | None) -> list[str]:
-    """Render ``todo`` into the app's destination; the path written for each, in order."""
-    return on_every_core(app, todo, workers, _render_batch)
+    """Render ``todo`` into the app's destination; the path written for each, in order
+    (each its own: two workers' files at one address fail too)."""
+    written = on_every_core(app, todo, workers, _render_batch)
+    _one_each(written, len(todo))
+    return written
 
 
 def on_every_core(app: Flask, todo: list[Output], workers: int | None,
@@ -174,26 +190,28 @@ def on_every_core(app: Flask, todo: list[Output], workers: int | None,
 
 
 def _shares(todo: list[Output], workers: int) -> list[list[int]]:
-    """``todo``'s places shared out to ``workers``, as many to each. Forked workers share
+    """``todo``'s places shared out to ``workers``, about as many to each (a page's files
+    stay together: each share is within one page's files of its part). Forked workers share
     the loaded site and its Snapshot, computed once here (with all the plan needed). A
     page's languages go to one worker: their texts (often the same, untranslated) convert
     once; so do the files of one endpoint without values (the API's documents, which
-    share their parts). Each worker takes a stretch of ``todo`` (the plan's order: a run
-    of incidents after another), not every other incident: what a worker reads of the
-    parent's memory becomes its own copy (the reference counts it writes), and one
-    incident's objects lie near those loaded after it (100,000 incidents: the build's
-    processes held 2.7 GB, not 3.5 GB, docs/performance.md)."""
+    share their parts). Each worker takes ``STRETCHES`` stretches of ``todo`` (the plan's
+    order: a run of incidents after another), dealt in turn, not every other incident:
+    what a worker reads of the parent's memory becomes its own copy (the reference counts
+    it writes), and one incident's objects lie near those loaded after it (100,000
+    incidents: the build's processes held 2.7 GB, not 3.5 GB, docs/performance.md). Dealt
+    in turn, the stretches share out the parts of the plan that cost more per file (one
+    stretch each: one worker had the site's pages, and finished long after the other)."""
     pages: dict[tuple, list[int]] = {}
     for number, output in enumerate(todo):
         same = tuple(sorted((k, v) for k, v in output.values.items() if k not in PREFIXED))
         # one incident's all; else one blueprint's (api, embed, feeds)
         pages.setdefault(same or (output.endpoint.split(".")[0],), []).append(number)
     shares: list[list[int]] = [[] for _ in range(workers)]
-    each, at = -(-len(todo) // workers), 0
+    stretches, placed = workers * STRETCHES, 0
     for members in pages.values():  # in the order of their first place
-        if len(shares[at]) >= each and at < workers - 1:
-            at += 1
-        shares[at].extend(members)
+        shares[min(stretches - 1, placed * stretches // len(todo)) % workers].extend(members)
+        placed += len(members)
     return shares
 
 
@@ -238,10 +256,16 @@ def _render_batch(app: Flask, todo: list[Output]) -> list[str]:
             # Frozen-Flask warns of endpoints without a file: a batch has some of them only.
             warnings.simplefilter("ignore", MissingURLGeneratorWarning)
             written += _collected_every(COLLECT_EVERY, freezer.freeze_yield(), len(run))
-    if len(set(written)) != len(todo):
-        raise BuildError(f"{len(todo)} files planned, {len(set(written))} written: two "
-                         "outputs share an address")
+    _one_each(written, len(todo))
     return written
+
+
+def _one_each(written: list[str], planned: int) -> None:
+    """Fail unless each of the ``planned`` files has a path of its own."""
+    paths = len(set(written))
+    if paths != planned:
+        raise BuildError(f"{planned} files planned, {paths} written: two outputs share an "
+                         "address")
 
 
 def _collected_every(count: int, pages: Iterator[Page], total: int) -> list[str]:
