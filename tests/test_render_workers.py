@@ -1,4 +1,4 @@
-"""What a full build's forked render workers hold: each a stretch of the plan, one
+"""What a full build's forked render workers hold: each stretches of the plan, one
 incident's pages together, and not the texts of the pages they rendered long before
 (``freeze/rendering.py``; the memory figures are in docs/performance.md)."""
 
@@ -14,9 +14,8 @@ from statuspage import markup
 from statuspage.content.loader import load_site
 from statuspage.errors import BuildError
 from statuspage.freeze import rendering
-from statuspage.freeze.rendering import make_app, on_every_core
+from statuspage.freeze.rendering import make_app, on_every_core, page_of
 from statuspage.web import outputs, snapshot
-from statuspage.web.registry import PREFIXED
 
 PARENT = os.getpid()
 
@@ -27,13 +26,6 @@ def planned(example_dir: Path, tmp_path: Path):
     site = load_site(example_dir)
     app = make_app(site, NOW, tmp_path / "out")
     return app, list(outputs(app, snapshot(app, site, NOW)))
-
-
-def _page(output) -> tuple:
-    """The page a file is one language or format of (its values but those), else its
-    blueprint (the API's documents, which share their parts)."""
-    return tuple(sorted((k, v) for k, v in output.values.items() if k not in PREFIXED)) \
-        or (output.endpoint.split(".")[0],)
 
 
 def _share_of(_app, share: list) -> list[int]:
@@ -62,10 +54,10 @@ def test_each_worker_renders_stretches_of_the_plan(planned, monkeypatch):
     assert _stretches(todo, shares) <= 2, "the incidents in two stretches at most"
     by_page: dict[tuple, set[int]] = {}
     for output, share in zip(todo, shares, strict=True):
-        by_page.setdefault(_page(output), set()).add(share)
+        by_page.setdefault(page_of(output), set()).add(share)
     assert len(by_page) >= 20
     assert all(len(found) == 1 for found in by_page.values()), "a page's languages together"
-    largest = max(sum(1 for o in todo if _page(o) == page) for page in by_page)
+    largest = max(sum(1 for o in todo if page_of(o) == page) for page in by_page)
     half = -(-len(todo) // 2)
     assert max(shares.count(share) for share in set(shares)) <= half + largest, "about half"
     # The incidents' files alone: half to each, one stretch after the other.
@@ -137,4 +129,4 @@ def test_a_batch_is_frozen_in_runs_that_each_forget_their_files(planned, tmp_pat
     assert {path: (out / path).read_bytes() for path in in_runs} == written
     monkeypatch.setattr(rendering, "FREEZE_RUN", 7)
     with pytest.raises(BuildError, match="two outputs share an address"):
-        rendering._render_batch(app, [*todo[:10], todo[0]])
+        rendering.render(app, [*todo[:10], todo[0]], 1)

@@ -158,10 +158,14 @@ def make_freezer(app: Flask, todo: list[Output]) -> SiteFreezer:
 
 
 def render(app: Flask, todo: list[Output], workers: int | None) -> list[str]:
-    """Render ``todo`` into the app's destination; the path written for each, in order
-    (each its own: two workers' files at one address fail too)."""
+    """Render ``todo`` into the app's destination; the path written for each, in order.
+    Each file must have a path of its own, over all the runs of Frozen-Flask and all the
+    workers (a run skips an address it has seen: a file short)."""
     written = on_every_core(app, todo, workers, _render_batch)
-    _one_each(written, len(todo))
+    paths = len(set(written))
+    if paths != len(todo):
+        raise BuildError(f"{len(todo)} files planned, {paths} written: two outputs share an "
+                         "address")
     return written
 
 
@@ -199,20 +203,25 @@ def _shares(todo: list[Output], workers: int) -> list[list[int]]:
     order: a run of incidents after another), dealt in turn, not every other incident:
     what a worker reads of the parent's memory becomes its own copy (the reference counts
     it writes), and one incident's objects lie near those loaded after it (100,000
-    incidents: the build's processes held 2.7 GB, not 3.5 GB, docs/performance.md). Dealt
+    incidents: with the texts a worker forgets, 2.7 GB, not 3.5 GB, docs/performance.md). Dealt
     in turn, the stretches share out the parts of the plan that cost more per file (one
     stretch each: one worker had the site's pages, and finished long after the other)."""
     pages: dict[tuple, list[int]] = {}
     for number, output in enumerate(todo):
-        same = tuple(sorted((k, v) for k, v in output.values.items() if k not in PREFIXED))
-        # one incident's all; else one blueprint's (api, embed, feeds)
-        pages.setdefault(same or (output.endpoint.split(".")[0],), []).append(number)
+        pages.setdefault(page_of(output), []).append(number)
     shares: list[list[int]] = [[] for _ in range(workers)]
     stretches, placed = workers * STRETCHES, 0
     for members in pages.values():  # in the order of their first place
         shares[min(stretches - 1, placed * stretches // len(todo)) % workers].extend(members)
         placed += len(members)
     return shares
+
+
+def page_of(output: Output) -> tuple:
+    """The page a file is one language or format of (its values but those), else its
+    blueprint (api, embed, feeds: the documents that share their parts)."""
+    return tuple(sorted((k, v) for k, v in output.values.items() if k not in PREFIXED)) \
+        or (output.endpoint.split(".")[0],)
 
 
 def _preload(site: Site) -> None:
@@ -256,16 +265,7 @@ def _render_batch(app: Flask, todo: list[Output]) -> list[str]:
             # Frozen-Flask warns of endpoints without a file: a batch has some of them only.
             warnings.simplefilter("ignore", MissingURLGeneratorWarning)
             written += _collected_every(COLLECT_EVERY, freezer.freeze_yield(), len(run))
-    _one_each(written, len(todo))
     return written
-
-
-def _one_each(written: list[str], planned: int) -> None:
-    """Fail unless each of the ``planned`` files has a path of its own."""
-    paths = len(set(written))
-    if paths != planned:
-        raise BuildError(f"{planned} files planned, {paths} written: two outputs share an "
-                         "address")
 
 
 def _collected_every(count: int, pages: Iterator[Page], total: int) -> list[str]:
