@@ -102,7 +102,8 @@ def phase(root: Path, name: str, now: datetime, workers: int | None,
     out = root / "build"
     if name == "full":
         for leftover in (out, out.with_name(".statuspage-spare-build"),
-                         out.with_name(".statuspage-cache-build")):
+                         out.with_name(".statuspage-cache-build"),
+                         out.with_name(".statuspage-converted-build")):
             if leftover.is_dir():
                 shutil.rmtree(leftover)
             leftover.unlink(missing_ok=True) if leftover.is_file() else None

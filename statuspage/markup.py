@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from html.parser import HTMLParser
+from typing import Protocol
 
 import markdown
 import nh3
@@ -118,19 +121,52 @@ def plain_paragraph(text: str) -> bool:
         and not text[0].isspace()
 
 
+class Kept(Protocol):
+    """Where converted texts are kept across builds (``freeze/converted.py``)."""
+
+    def get(self, text: str) -> str | None: ...
+    def add(self, text: str, html: str) -> None: ...
+    def flush(self) -> None: ...
+
+
+@contextmanager
+def kept_in(store: Kept) -> Iterator[None]:
+    """While the block runs, a text this thread (or a worker it forks) has not converted
+    yet is looked for in ``store`` first, and one converted is added to it."""
+    before = getattr(_local, "kept", None)
+    _local.kept = store
+    try:
+        yield
+    finally:
+        _local.kept = before
+
+
+def flush_kept() -> None:
+    """Write to the store of the build running (``kept_in``) what was converted since."""
+    if (store := getattr(_local, "kept", None)) is not None:
+        store.flush()
+
+
 @lru_cache(maxsize=CACHED)
 def _raw_html(text: str) -> str:
-    """Converted once: the load-time audit and the page render share the result."""
+    """Converted once: the load-time audit and the page render share the result, and a
+    build's store (``kept_in``) keeps it for the next builds."""
     if plain_paragraph(text):
         return f"<p>{text}</p>"  # what Markdown returns, without its three passes
+    store: Kept | None = getattr(_local, "kept", None)
+    if store is not None and (found := store.get(text)) is not None:
+        return found
     try:
-        return _markdown().convert(text)
+        html = _markdown().convert(text)
     except BaseException:
         # A converter that failed half-way (a RecursionError deep in its parser) keeps
         # broken state and would leave every later text unconverted: this thread makes a
         # new one.
         _local.md = None
         raise
+    if store is not None:
+        store.add(text, html)
+    return html
 
 
 # One sanitiser for every text: nh3.clean() builds one per call from these sets, which

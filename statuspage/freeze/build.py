@@ -8,7 +8,7 @@ that changed in the previous build is linked from ``out``, the others are render
 Frozen-Flask, in a pool of forked processes when there are many (``rendering.py``). The
 spare is then swapped with ``out`` in one rename. ``full`` renders everything; either way
 the files are the same bytes. What a build may reuse from the ones before it, besides the
-files, is its caller's (``caches.py``).
+files, is its caller's (``caches.py``), and the Markdown it converted (``converted.py``).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from statuspage import markup
 from statuspage.content import collector
 from statuspage.content.edition import PUBLIC, Edition
 from statuspage.content.loader import Loader, cache_for
@@ -29,6 +30,7 @@ from statuspage.freeze import manifeststore, tree
 from statuspage.freeze import plan as planning
 from statuspage.freeze.caches import Caches
 from statuspage.freeze.checking import check_edition, check_output
+from statuspage.freeze.converted import Converted, converted_for
 from statuspage.freeze.plan import KEEP, LINK, Held, Planned, output_id
 from statuspage.freeze.rendering import make_app, paths, render, warm
 from statuspage.freeze.tree import inputs_digest
@@ -103,17 +105,33 @@ def build(root: Path, options: BuildOptions | None = None, site: Site | None = N
         # The loaded site outlives the build: while it runs, the collector need not scan
         # it again and again (and forked workers do not copy the pages it would touch).
         gc.freeze()
+        pages, rendered = _updated(root, site, options, caches, notes)
+    found = (*site.warnings,
+             *channels.ivr_warnings(Snapshot(site, options.now, caches.settled)))
+    return BuildResult(out, pages, time.perf_counter() - started, found, tuple(notes), rendered)
+
+
+def _updated(root: Path, site: Site, options: BuildOptions, caches: Caches,
+             notes: list[str]) -> tuple[int, int]:
+    """The spare updated and swapped in (``_Update``), the Markdown it converted kept
+    (``converted.py``); what else happened goes to ``notes``. (files, files rendered)"""
+    assert options.out is not None
+    converted = Converted(converted_for(options.out), root)
+    converted.ready()
+    with markup.kept_in(converted):
         try:
             update = _Update(site, options, caches)
             pages, rendered = update.run()
         except Exception as err:  # any failure: the old site stays, and we say why
-            raise BuildError(f"build failed, {out} left as it was: {type(err).__name__}: "
-                             f"{err}") from err
+            raise BuildError(f"build failed, {options.out} left as it was: "
+                             f"{type(err).__name__}: {err}") from err
+        finally:
+            converted.flush()
         if options.warm:
             notes += update.warm()
-    found = (*site.warnings,
-             *channels.ivr_warnings(Snapshot(site, options.now, caches.settled)))
-    return BuildResult(out, pages, time.perf_counter() - started, found, tuple(notes), rendered)
+            converted.flush()
+    notes += converted.problems
+    return pages, rendered
 
 
 def _shown(root: Path, options: BuildOptions, site: Site | None, loader: Loader | None,

@@ -1,0 +1,131 @@
+"""Converted Markdown kept across builds (``.statuspage-converted-build``): a text is
+converted once, whichever process renders it and however many builds later; a row is
+used only when the file is the user's own, of this converter's version, and signed with
+the site's key."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+import markdown
+import pytest
+from conftest import NOW
+
+from statuspage import markup
+from statuspage.freeze import converted, rendering
+from statuspage.freeze.build import BuildOptions, build
+
+STORE = ".statuspage-converted-build"
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.name != ".statuspage-build"}
+
+
+def _rows(site: Path) -> dict[bytes, bytes]:
+    with sqlite3.connect(site / STORE) as db:
+        return dict(db.execute("SELECT digest, html FROM texts").fetchall())
+
+
+def _conversions(monkeypatch) -> list[str]:
+    """The texts Python-Markdown converts in this process from here on (none of them
+    remembered by it already)."""
+    markup.forget()
+    converted_texts: list[str] = []
+    real = markdown.Markdown.convert
+
+    def converting(md, text):
+        converted_texts.append(text)
+        return real(md, text)
+
+    monkeypatch.setattr(markdown.Markdown, "convert", converting)
+    return converted_texts
+
+
+def _full(site: Path) -> dict[str, bytes]:
+    markup.forget()  # as a new process: nothing converted yet
+    build(site, BuildOptions(now=NOW, full=True, workers=1))
+    return _files(site / "build")
+
+
+def test_a_second_build_converts_no_text_and_writes_the_same_bytes(example_dir, monkeypatch):
+    first = _full(example_dir)
+    rows = _rows(example_dir)
+    assert len(rows) > 20  # the example's texts that Markdown converts (lists, links…)
+    assert all(b"<p>" in html or b"<ul>" in html or b"<h" in html for html in rows.values())
+    made = _conversions(monkeypatch)
+    assert _full(example_dir) == first
+    assert made == []
+
+
+def test_forked_workers_read_and_keep_converted_texts(example_dir, monkeypatch):
+    monkeypatch.setattr(rendering, "PARALLEL_FROM", 2)
+    markup.forget()
+    build(example_dir, BuildOptions(now=NOW, workers=2))
+    first = _files(example_dir / "build")
+    assert len(_rows(example_dir)) > 20  # written by the workers, which converted them
+
+    class Broken:
+        def convert(self, text):
+            raise AssertionError(f"converted again: {text!r}")
+
+    monkeypatch.setattr(markup, "_markdown", Broken)  # in the workers too (forked after)
+    markup.forget()
+    build(example_dir, BuildOptions(now=NOW, full=True, workers=2))
+    assert _files(example_dir / "build") == first
+
+
+def test_a_planted_row_is_never_shown(example_dir, monkeypatch):
+    first = _full(example_dir)
+    with sqlite3.connect(example_dir / STORE) as db:  # the HTML changed, its HMAC kept
+        db.execute("UPDATE texts SET html = CAST('<p>planted</p>' AS BLOB)")
+    made = _conversions(monkeypatch)
+    assert _full(example_dir) == first
+    assert made and not any("planted" in text for text in made)
+    with sqlite3.connect(example_dir / STORE) as db:  # columns that are not even blobs
+        db.execute("UPDATE texts SET html = 'planted', mac = 'x'")
+    assert _full(example_dir) == first
+
+
+def test_rows_of_another_converter_are_not_used_and_go_at_the_next_write(example_dir,
+                                                                          monkeypatch):
+    first = _full(example_dir)
+    count = len(_rows(example_dir))
+    monkeypatch.setattr(converted, "version", lambda: "another-converter")
+    made = _conversions(monkeypatch)
+    assert _full(example_dir) == first
+    assert len(made) == count  # all converted again, and written for this version
+    with sqlite3.connect(example_dir / STORE) as db:
+        assert db.execute("SELECT value FROM meta").fetchall() == [("another-converter",)]
+    assert len(_rows(example_dir)) == count  # the other version's rows went
+
+
+def test_a_store_others_may_read_is_not_believed(example_dir, monkeypatch):
+    first = _full(example_dir)
+    os.chmod(example_dir / STORE, 0o644)
+    made = _conversions(monkeypatch)
+    assert _full(example_dir) == first
+    assert made  # converted again: the file was not read
+    assert os.stat(example_dir / STORE).st_mode & 0o777 == 0o600  # made anew, private
+
+
+def test_a_store_that_cannot_be_written_is_said_once(example_dir):
+    (example_dir / STORE).mkdir()  # not a file: nothing can be written there
+    markup.forget()
+    result = build(example_dir, BuildOptions(now=NOW, workers=1))
+    said = [note for note in result.notes if "converted texts could not be kept" in note]
+    assert len(said) == 1 and STORE in said[0]
+    assert (example_dir / "build" / "index.html").is_file()
+
+
+@pytest.mark.parametrize("text", ["- one\n- two", "**bold** and [a link](https://x.example)"])
+def test_a_text_is_looked_up_by_its_digest(tmp_path, text):
+    store = converted.Converted(tmp_path / STORE, tmp_path)
+    assert store.get(text) is None
+    store.add(text, "<p>made</p>")
+    store.flush()
+    assert store.get(text) == "<p>made</p>"
+    assert store.get(text + " ") is None
