@@ -127,6 +127,7 @@ class Kept(Protocol):
     def get(self, text: str) -> str | None: ...
     def add(self, text: str, html: str) -> None: ...
     def flush(self) -> None: ...
+    def before_fork(self) -> None: ...
 
 
 @contextmanager
@@ -141,10 +142,9 @@ def kept_in(store: Kept) -> Iterator[None]:
         _local.kept = before
 
 
-def flush_kept() -> None:
-    """Write to the store of the build running (``kept_in``) what was converted since."""
-    if (store := getattr(_local, "kept", None)) is not None:
-        store.flush()
+def kept() -> Kept | None:
+    """The store of the build this thread runs (``kept_in``), if any."""
+    return getattr(_local, "kept", None)
 
 
 @lru_cache(maxsize=CACHED)
@@ -153,7 +153,7 @@ def _raw_html(text: str) -> str:
     build's store (``kept_in``) keeps it for the next builds."""
     if plain_paragraph(text):
         return f"<p>{text}</p>"  # what Markdown returns, without its three passes
-    store: Kept | None = getattr(_local, "kept", None)
+    store = kept()
     if store is not None and (found := store.get(text)) is not None:
         return found
     try:

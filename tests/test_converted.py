@@ -13,7 +13,7 @@ import markdown
 import pytest
 from conftest import NOW
 
-from statuspage import markup
+from statuspage import markup, sqlitefiles
 from statuspage.freeze import converted, rendering
 from statuspage.freeze.build import BuildOptions, build
 
@@ -61,12 +61,22 @@ def test_a_second_build_converts_no_text_and_writes_the_same_bytes(example_dir, 
     assert made == []
 
 
-def test_forked_workers_read_and_keep_converted_texts(example_dir, monkeypatch):
+def test_forked_workers_read_and_keep_converted_texts_without_sqlite(example_dir,
+                                                                       monkeypatch):
+    """Forked workers never open SQLite (a lock a daemon's thread held at the fork would
+    be held forever in them): the builder reads the rows for them, and adds theirs."""
+    builder, connect = os.getpid(), sqlitefiles.connect
+
+    def connect_in_builder(path):
+        assert os.getpid() == builder, "a forked worker opened SQLite"
+        return connect(path)
+
+    monkeypatch.setattr(sqlitefiles, "connect", connect_in_builder)
     monkeypatch.setattr(rendering, "PARALLEL_FROM", 2)
     markup.forget()
     build(example_dir, BuildOptions(now=NOW, workers=2))
     first = _files(example_dir / "build")
-    assert len(_rows(example_dir)) > 20  # written by the workers, which converted them
+    assert len(_rows(example_dir)) > 20  # the workers converted them; the builder wrote them
 
     class Broken:
         def convert(self, text):
@@ -84,17 +94,31 @@ def test_a_planted_row_is_never_shown(example_dir, monkeypatch):
         db.execute("UPDATE texts SET html = CAST('<p>planted</p>' AS BLOB)")
     made = _conversions(monkeypatch)
     assert _full(example_dir) == first
-    assert made and not any("planted" in text for text in made)
+    assert len(made) == len(_rows(example_dir))  # none believed: all converted again
     with sqlite3.connect(example_dir / STORE) as db:  # columns that are not even blobs
         db.execute("UPDATE texts SET html = 'planted', mac = 'x'")
     assert _full(example_dir) == first
+
+
+def test_a_row_signed_for_another_text_is_not_used(example_dir, monkeypatch):
+    first = _full(example_dir)
+    with sqlite3.connect(example_dir / STORE) as db:  # each row's HTML and HMAC moved on
+        rows = db.execute("SELECT digest, html, mac FROM texts ORDER BY digest").fetchall()
+        db.executemany("UPDATE texts SET html = ?, mac = ? WHERE digest = ?",
+                       [(html, mac, rows[(n + 1) % len(rows)][0])
+                        for n, (_, html, mac) in enumerate(rows)])
+    made = _conversions(monkeypatch)
+    assert _full(example_dir) == first
+    assert len(made) == len(rows)
 
 
 def test_rows_of_another_converter_are_not_used_and_go_at_the_next_write(example_dir,
                                                                           monkeypatch):
     first = _full(example_dir)
     count = len(_rows(example_dir))
-    monkeypatch.setattr(converted, "version", lambda: "another-converter")
+    with sqlite3.connect(example_dir / STORE) as db:  # a text no longer on the site
+        db.execute("INSERT INTO texts VALUES (?, ?, ?)", (b"x" * 32, b"<p>old</p>", b"y"))
+    monkeypatch.setattr(converted, "VERSION", "another-converter")
     made = _conversions(monkeypatch)
     assert _full(example_dir) == first
     assert len(made) == count  # all converted again, and written for this version

@@ -741,9 +741,8 @@ def test_a_killed_build_leaves_nothing_behind_after_the_next(site):
     assert "half a page" not in (spare / "index.html").read_text("utf-8")
     assert not (spare / "incidents" / "left-over").exists()
     assert {p.name for p in site.iterdir() if p.name.startswith(".")} == {
-        ".statuspage-cache-build", ".statuspage-converted-build", ".statuspage-key",
-        ".statuspage-lock-build", ".statuspage-manifest-build", ".statuspage-refs-index",
-        ".statuspage-spare-build"}
+        ".statuspage-cache-build", ".statuspage-key", ".statuspage-lock-build",
+        ".statuspage-manifest-build", ".statuspage-refs-index", ".statuspage-spare-build"}
 
 
 def test_two_builds_of_one_folder_take_turns(site):

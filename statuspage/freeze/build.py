@@ -117,7 +117,6 @@ def _updated(root: Path, site: Site, options: BuildOptions, caches: Caches,
     (``converted.py``); what else happened goes to ``notes``. (files, files rendered)"""
     assert options.out is not None
     converted = Converted(converted_for(options.out), root)
-    converted.ready()
     with markup.kept_in(converted):
         try:
             update = _Update(site, options, caches)

@@ -9,21 +9,28 @@ paragraph is never stored (``markup.plain_paragraph``: made without converting).
 What a row holds is what the converter gave, before the sanitiser: each page still sends
 it through ``nh3``, as it does a text just converted. A row is used only when the file is
 the user's own (``sqlitefiles.ours``), of this format, of this version of the converter
-(``version``), and its HMAC, made with the site's key (``signing.py``) over the version,
+(``VERSION``), and its HMAC, made with the site's key (``signing.py``) over the version,
 the digest and the HTML, matches: nothing planted beside the output is shown on a page.
 
-Forked render workers each read through a connection of their own and write what they
-converted at the end of their share; a connection is never carried across a fork (it is
-closed at each ``flush``, which ``rendering`` calls before it forks).
+Forked render workers never touch SQLite: a daemon's other threads use it (the outbox),
+and a lock one of them held at the fork would be held forever in the worker. Before it
+forks (``before_fork``), the builder reads every trusted row into one block of bytes that
+the workers share (``Rows``); a worker writes what it converted to a file of its own in a
+folder the builder made, which the builder adds to the store at its next ``flush``.
 """
 
 from __future__ import annotations
 
 import hashlib
+import marshal
 import os
+import shutil
 import sqlite3
+import sys
+import tempfile
+from array import array
+from bisect import bisect_left
 from contextlib import closing
-from functools import cache
 from pathlib import Path
 
 import markdown
@@ -39,6 +46,12 @@ TABLES = {
              "mac BLOB NOT NULL)",
 }
 SCHEMA = sqlitefiles.expected(TABLES)
+# What a text's conversion depends on: the converter's configuration (``markup.py``, as
+# loaded), Python-Markdown's version, and Python's (its HTML parser changes in point
+# releases).
+VERSION = hashlib.sha256(b"\0".join([
+    Path(markup.__file__).read_bytes(), markdown.__version__.encode(),
+    sys.version.encode()])).hexdigest()[:24]
 
 
 def converted_for(out: Path) -> Path:
@@ -46,16 +59,34 @@ def converted_for(out: Path) -> Path:
     return out.with_name(NAME + out.name)
 
 
-@cache
-def version() -> str:
-    """What a text's conversion depends on: the converter's configuration (``markup.py``)
-    and Python-Markdown's version."""
-    code = Path(markup.__file__).read_bytes()
-    return hashlib.sha256(code + b"\0" + markdown.__version__.encode()).hexdigest()[:24]
-
-
 def digest(text: str) -> bytes:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+
+
+def _signed(found: bytes, html: bytes) -> bytes:
+    return VERSION.encode() + b"\0" + found + b"\0" + html
+
+
+class Rows:
+    """The trusted rows, read once by the builder before it forks: their digests sorted in
+    a list, their HTML in one block of bytes, so that a worker looking a text up copies
+    few of the builder's pages (an object read is a page written: its reference count)."""
+
+    def __init__(self, rows: list[tuple[bytes, bytes]]):
+        rows.sort()
+        self.digests = [found for found, _ in rows]
+        self.ends = array("Q")
+        end = 0
+        for _, html in rows:
+            end += len(html)
+            self.ends.append(end)
+        self.block = b"".join(html for _, html in rows)
+
+    def get(self, found: bytes) -> bytes | None:
+        place = bisect_left(self.digests, found)
+        if place == len(self.digests) or self.digests[place] != found:
+            return None
+        return self.block[self.ends[place - 1] if place else 0:self.ends[place]]
 
 
 class Converted:
@@ -64,109 +95,141 @@ class Converted:
 
     def __init__(self, path: Path, root: Path):
         self.path, self.root = path, root  # the site: its key signs the rows
-        self._key: bytes | None = None
+        self._owner = os.getpid()  # the builder: the one process that opens the file
         self._db: sqlite3.Connection | None = None  # to read, while ``_looked``
-        self._looked = False  # whether this process opened the file since its last flush
-        self._pid: int | None = None  # the process these are of
+        self._looked = False  # whether the file was opened since the last flush
+        self._key: bytes | None = None
+        self._rows: Rows | None = None  # for forked workers (``before_fork``)
+        self._handed: str | None = None  # the folder they write their texts to
+        self._files = 0  # the files a worker wrote there
         self._pending: dict[bytes, bytes] = {}
         self.problems: list[str] = []  # what went wrong writing, said once
 
     def get(self, text: str) -> str | None:
         """The HTML Python-Markdown gave for ``text``, when a trusted row holds it."""
-        db = self._reader()
-        if db is None:
-            return None
         found = digest(text)
-        try:
-            row = db.execute("SELECT html, mac FROM texts WHERE digest = ?", (found,)).fetchone()
-        except sqlite3.Error:
-            return None
-        assert self._key is not None
-        if row is None or not all(type(column) is bytes for column in row) or \
-                not authentic(self._key, self._signed(found, row[0]), row[1]):
-            return None  # (a column that is not a blob: not a row of ours)
-        return row[0].decode("utf-8", "surrogatepass")
+        if os.getpid() != self._owner:
+            html = self._rows.get(found) if self._rows is not None else None
+        else:
+            html = self._read(found)
+        return None if html is None else html.decode("utf-8", "surrogatepass")
 
     def add(self, text: str, html: str) -> None:
         """``html``, just converted from ``text``: written at the next ``flush``."""
-        if self._pid != os.getpid():
-            self._forked()
         self._pending[digest(text)] = html.encode("utf-8", "surrogatepass")
 
-    def ready(self) -> None:
-        """Make the file when there is none to believe, before any worker forks: two
-        workers that each found none would each make one, and one's rows would be lost."""
-        if not sqlitefiles.ours(self.path):
-            self._write_pending({})
+    def before_fork(self) -> None:
+        """What forked workers read and where they write, made before they fork; what was
+        converted here so far written, the connection closed."""
+        self.flush()
+        key = cache_key(self.root)
+        db = self._opened() if key is not None else None
+        rows: list[tuple[bytes, bytes]] = []
+        if db is not None and key is not None:
+            with closing(db):
+                rows = [(found, html) for found, html, mac in
+                        db.execute("SELECT digest, html, mac FROM texts")
+                        if _trusted(key, found, html, mac)]
+        self._rows = Rows(rows)
+        self._handed = tempfile.mkdtemp(prefix="statuspage-converted-")
 
     def flush(self) -> None:
-        """Write what was converted since the last flush, in one transaction, and close the
-        connection (before a fork, and at a build's end). A store that cannot be written
-        is said once in ``problems``: the texts are converted again next time."""
-        if self._pid != os.getpid():
-            self._forked()
+        """In a worker: what it converted since, to a file of its own. In the builder:
+        that of the workers too, written to the store in one transaction; the workers'
+        rows dropped, the connection closed. A store that cannot be written is said once
+        in ``problems``: its texts are converted again next time."""
+        pending, self._pending = self._pending, {}
+        if os.getpid() != self._owner:
+            if pending and self._handed is not None:
+                self._files += 1
+                name = os.path.join(self._handed, f"{os.getpid()}-{self._files}")
+                with open(name + ".part", "wb") as handle:
+                    marshal.dump(pending, handle)
+                os.rename(name + ".part", name)  # whole, or not there
+            return
+        if self._handed is not None:
+            pending = self._taken(self._handed) | pending
+            self._handed = self._rows = None
         if self._db is not None:
             self._db.close()
         self._db, self._looked = None, False
-        pending, self._pending = self._pending, {}
         if pending:
-            self._write_pending(pending)
+            self._write(pending)
 
-    def _write_pending(self, pending: dict[bytes, bytes]) -> None:
+    def _taken(self, folder: str) -> dict[bytes, bytes]:
+        """What the workers handed over in ``folder``, which goes."""
+        handed: dict[bytes, bytes] = {}
+        for name in sorted(os.listdir(folder)):
+            if name.endswith(".part"):
+                continue  # (a worker killed while writing: those texts convert again)
+            with open(os.path.join(folder, name), "rb") as handle:
+                handed.update(marshal.load(handle))
+        shutil.rmtree(folder, ignore_errors=True)
+        return handed
+
+    def _write(self, pending: dict[bytes, bytes]) -> None:
         try:
             key = cache_key(self.root, create=True)
             assert key is not None
-            sqlitefiles.remade_if_corrupt(self.path, lambda: self._write(key, pending))
+            sqlitefiles.remade_if_corrupt(self.path, lambda: _write(self.path, key, pending))
         except OSError as err:
             problem = (f"converted texts could not be kept in {self.path} "
                        f"({err.strerror or err}): the next build converts them again")
             if problem not in self.problems:
                 self.problems.append(problem)
 
-    def _write(self, key: bytes, rows: dict[bytes, bytes]) -> None:
-        with closing(sqlitefiles.open_for_writing(self.path, TABLES, FORMAT)) as db:
-            db.execute("PRAGMA synchronous=NORMAL")  # a cache: a lost write converts again
-            with sqlitefiles.transaction(db):
-                stored = db.execute("SELECT value FROM meta WHERE name = 'version'").fetchone()
-                if stored != (version(),):  # another converter's: none of them hold
-                    db.execute("DELETE FROM texts")
-                    db.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)",
-                               (version(),))
-                db.executemany("INSERT OR REPLACE INTO texts VALUES (?, ?, ?)",
-                               [(found, html, sign(key, self._signed(found, html)))
-                                for found, html in rows.items()])
-
-    def _reader(self) -> sqlite3.Connection | None:
-        """This process's connection, opened at its first look since the last flush; None
-        when the file is not one to believe (none, not the user's, another format or
-        version, no key)."""
-        if self._pid != os.getpid():
-            self._forked()
+    def _read(self, found: bytes) -> bytes | None:
+        """The builder's lookup, through its connection (opened at the first since the last
+        flush)."""
         if not self._looked:
             self._looked = True
             self._key = cache_key(self.root)
-            if self._key is not None and sqlitefiles.ours(self.path):
-                self._db = _believed(sqlitefiles.connect(self.path))
-        return self._db
+            self._db = self._opened() if self._key is not None else None
+        if self._db is None:
+            return None
+        try:
+            row = self._db.execute("SELECT html, mac FROM texts WHERE digest = ?",
+                                   (found,)).fetchone()
+        except sqlite3.Error:
+            return None
+        assert self._key is not None
+        return row[0] if row is not None and _trusted(self._key, found, *row) else None
 
-    def _forked(self) -> None:
-        """In a forked worker (or at the first use): nothing of the parent's, whose
-        connection is left alone and whose list of texts is its own."""
-        self._pid, self._db, self._looked, self._pending = os.getpid(), None, False, {}
+    def _opened(self) -> sqlite3.Connection | None:
+        """The store, opened to be read, when it is one to believe: the user's own, of this
+        format and of this converter's version; else None."""
+        if not sqlitefiles.ours(self.path):
+            return None
+        try:
+            db = sqlitefiles.connect(self.path)
+        except sqlite3.Error:  # (replaced since the look: by a folder, say)
+            return None
+        try:
+            if sqlitefiles.schema(db, FORMAT) == SCHEMA and db.execute(
+                    "SELECT value FROM meta WHERE name = 'version'").fetchone() == (VERSION,):
+                return db
+        except sqlite3.Error:
+            pass
+        db.close()
+        return None
 
-    @staticmethod
-    def _signed(found: bytes, html: bytes) -> bytes:
-        return version().encode() + b"\0" + found + b"\0" + html
+
+def _trusted(key: bytes, found: object, html: object, mac: object) -> bool:
+    """Whether a row's columns are blobs and its HMAC the site's for this version."""
+    return type(found) is bytes and type(html) is bytes and type(mac) is bytes and \
+        authentic(key, _signed(found, html), mac)
 
 
-def _believed(db: sqlite3.Connection) -> sqlite3.Connection | None:
-    """``db`` when it is a store of this format and of this converter's version, else
-    None (closed)."""
-    try:
-        if sqlitefiles.schema(db, FORMAT) == SCHEMA and db.execute(
-                "SELECT value FROM meta WHERE name = 'version'").fetchone() == (version(),):
-            return db
-    except sqlite3.Error:
-        pass
-    db.close()
-    return None
+def _write(path: Path, key: bytes, rows: dict[bytes, bytes]) -> None:
+    """``rows`` added to the store in one transaction; those of another version of the
+    converter removed first."""
+    with closing(sqlitefiles.open_for_writing(path, TABLES, FORMAT)) as db:
+        db.execute("PRAGMA synchronous=NORMAL")  # a cache: a lost write converts again
+        with sqlitefiles.transaction(db):
+            stored = db.execute("SELECT value FROM meta WHERE name = 'version'").fetchone()
+            if stored != (VERSION,):  # another converter's: none of them hold
+                db.execute("DELETE FROM texts")
+                db.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (VERSION,))
+            db.executemany("INSERT OR REPLACE INTO texts VALUES (?, ?, ?)",
+                           [(found, html, sign(key, _signed(found, html)))
+                            for found, html in rows.items()])

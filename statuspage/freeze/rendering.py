@@ -186,6 +186,8 @@ def on_every_core(app: Flask, todo: list[Output], workers: int | None,
         return batch(app, work[number])
 
     done = forked_map(run_share, workers)
+    if (store := markup.kept()) is not None:
+        store.flush()  # (what the workers converted)
     results: list = [None] * len(todo)
     for share, share_results in zip(shares, done, strict=True):
         for number, result in zip(share, share_results, strict=True):
@@ -227,9 +229,10 @@ def page_of(output: Output) -> tuple:
 def _preload(site: Site) -> None:
     """What each worker's first page would load, loaded here before they fork: the
     Markdown converter, each language's catalog and Babel data. A daemon then loads them
-    once, not once per worker of each of its builds. The converted texts' store is
-    written and closed: a connection is never carried across a fork."""
-    markup.flush_kept()
+    once, not once per worker of each of its builds. The converted texts' store made
+    ready for the workers (``freeze/converted.py``: they never touch SQLite)."""
+    if (store := markup.kept()) is not None:
+        store.before_fork()
     markup.preload()
     for lang in site.config.languages:
         i18n.preload(lang, site.config.timezone)
@@ -267,7 +270,8 @@ def _render_batch(app: Flask, todo: list[Output]) -> list[str]:
             # Frozen-Flask warns of endpoints without a file: a batch has some of them only.
             warnings.simplefilter("ignore", MissingURLGeneratorWarning)
             written += _collected_every(COLLECT_EVERY, freezer.freeze_yield(), len(run))
-    markup.flush_kept()  # (a worker's texts, before it ends)
+    if (store := markup.kept()) is not None:
+        store.flush()  # (a worker's texts, before it ends)
     return written
 
 
@@ -290,7 +294,8 @@ def _collected_every(count: int, pages: Iterator[Page], total: int) -> list[str]
             if len(done) % count == 0:
                 if in_worker():
                     markup.forget(WORKER_TEXTS)
-                    markup.flush_kept()
+                if (store := markup.kept()) is not None:
+                    store.flush()
                 gc.collect()
                 gc.freeze()  # nor what survived: each pass sees the latest pages only
         return done
