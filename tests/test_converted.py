@@ -153,3 +153,12 @@ def test_a_text_is_looked_up_by_its_digest(tmp_path, text):
     store.flush()
     assert store.get(text) == "<p>made</p>"
     assert store.get(text + " ") is None
+
+
+def test_workers_that_cannot_hand_their_texts_over_still_publish(example_dir, monkeypatch):
+    monkeypatch.setattr(rendering, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(converted.tempfile, "mkdtemp",  # a folder that is not there
+                        lambda prefix: str(example_dir / "gone"))
+    markup.forget()
+    build(example_dir, BuildOptions(now=NOW, workers=2))
+    assert (example_dir / "build" / "index.html").is_file()

@@ -131,7 +131,10 @@ class Converted:
                         db.execute("SELECT digest, html, mac FROM texts")
                         if _trusted(key, found, html, mac)]
         self._rows = Rows(rows)
-        self._handed = tempfile.mkdtemp(prefix="statuspage-converted-")
+        try:
+            self._handed = tempfile.mkdtemp(prefix="statuspage-converted-")
+        except OSError:  # (nowhere to hand texts over: the workers' convert again next time)
+            self._handed = None
 
     def flush(self) -> None:
         """In a worker: what it converted since, to a file of its own. In the builder:
@@ -143,9 +146,12 @@ class Converted:
             if pending and self._handed is not None:
                 self._files += 1
                 name = os.path.join(self._handed, f"{os.getpid()}-{self._files}")
-                with open(name + ".part", "wb") as handle:
-                    marshal.dump(pending, handle)
-                os.rename(name + ".part", name)  # whole, or not there
+                try:
+                    with open(name + ".part", "wb") as handle:
+                        marshal.dump(pending, handle)
+                    os.rename(name + ".part", name)  # whole, or not there
+                except OSError:  # (a disk full: a cache, never a reason to fail a build)
+                    pass
             return
         if self._handed is not None:
             pending = self._taken(self._handed) | pending
@@ -159,11 +165,14 @@ class Converted:
     def _taken(self, folder: str) -> dict[bytes, bytes]:
         """What the workers handed over in ``folder``, which goes."""
         handed: dict[bytes, bytes] = {}
-        for name in sorted(os.listdir(folder)):
-            if name.endswith(".part"):
-                continue  # (a worker killed while writing: those texts convert again)
-            with open(os.path.join(folder, name), "rb") as handle:
-                handed.update(marshal.load(handle))
+        try:
+            for name in sorted(os.listdir(folder)):
+                if name.endswith(".part"):
+                    continue  # (a worker killed while writing: those texts convert again)
+                with open(os.path.join(folder, name), "rb") as handle:
+                    handed.update(marshal.load(handle))
+        except (OSError, EOFError, ValueError, TypeError):
+            pass  # (what could not be read is converted again next time)
         shutil.rmtree(folder, ignore_errors=True)
         return handed
 
