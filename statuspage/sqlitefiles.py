@@ -54,6 +54,28 @@ def schema(db: sqlite3.Connection, fmt: int) -> list:
     return sorted(db.execute("SELECT type, name, sql FROM sqlite_master").fetchall())
 
 
+def open_to_read(path: Path, fmt: int, tables: list,
+                 version: tuple[str, str] | None = None) -> sqlite3.Connection | None:
+    """The file, opened to be read, when it is one to believe: ``ours``, with exactly
+    ``tables`` (``expected``'s) at format ``fmt``, and, given ``version`` (a name and a
+    value), that value in its ``meta`` table; else None. Never raises."""
+    if not ours(path):
+        return None
+    try:
+        db = connect(path)
+    except sqlite3.Error:  # (replaced since the look: by a folder, say)
+        return None
+    try:
+        if schema(db, fmt) == tables and (version is None or db.execute(
+                "SELECT value FROM meta WHERE name = ?", (version[0],)).fetchone()
+                                          == (version[1],)):
+            return db
+    except sqlite3.Error:
+        pass
+    db.close()
+    return None
+
+
 def open_for_writing(path: Path, tables: Mapping[str, str], fmt: int,
                      page_size: int | None = None) -> sqlite3.Connection:
     """The file to write to: ours as it is, else (none, planted, corrupt, another format)

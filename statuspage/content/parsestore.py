@@ -345,13 +345,12 @@ def _text(data: object) -> str:
 @contextmanager
 def _reading(path: Path, code: str) -> Iterator[sqlite3.Connection | None]:
     """The store, opened to be read, when it is ours and of this version; else None."""
-    if not sqlitefiles.ours(path):
+    db = sqlitefiles.open_to_read(path, FORMAT, SCHEMA, ("code", code))
+    if db is None:
         yield None
         return
-    with closing(sqlitefiles.connect(path)) as db:
-        ours = sqlitefiles.schema(db, FORMAT) == SCHEMA and \
-            db.execute("SELECT value FROM meta WHERE name = 'code'").fetchone() == (code,)
-        yield db if ours else None
+    with closing(db):
+        yield db
 
 
 def _open(path: Path) -> sqlite3.Connection:

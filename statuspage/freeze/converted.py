@@ -207,20 +207,7 @@ class Converted:
     def _opened(self) -> sqlite3.Connection | None:
         """The store, opened to be read, when it is one to believe: the user's own, of this
         format and of this converter's version; else None."""
-        if not sqlitefiles.ours(self.path):
-            return None
-        try:
-            db = sqlitefiles.connect(self.path)
-        except sqlite3.Error:  # (replaced since the look: by a folder, say)
-            return None
-        try:
-            if sqlitefiles.schema(db, FORMAT) == SCHEMA and db.execute(
-                    "SELECT value FROM meta WHERE name = 'version'").fetchone() == (VERSION,):
-                return db
-        except sqlite3.Error:
-            pass
-        db.close()
-        return None
+        return sqlitefiles.open_to_read(self.path, FORMAT, SCHEMA, ("version", VERSION))
 
 
 def _trusted(key: bytes, found: object, html: object, mac: object) -> bool:
