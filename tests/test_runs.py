@@ -140,6 +140,8 @@ def same(snap: Snapshot) -> None:
         if isinstance(value, (list, tuple)):  # the same objects, in the same order
             assert all(a is b for a, b in zip(got, value, strict=True)), name
     assert snap._uptime == fresh._uptime
+    # What comes next, passing over what the memory knows settled, as worked out anew.
+    assert snap.next_changes() == fresh.next_changes()
     for count in (1, 3, 50):
         assert snap.last_announced(count) == want["by_announcement"][:count]
 
@@ -169,7 +171,12 @@ def test_the_lists_are_those_of_one_pass_over_every_view(site, drawn, steps):
         else:
             found[at] = incident(int(found[at].id[1:]), edit)
         now = NOW + timedelta(hours=hours)
-        snap = Snapshot(replace(site, incidents=ordered(found)), now.astimezone(UTC), settled)
+        moved = replace(site, incidents=ordered(found))
+        # What comes next, from the memory of another moment (its views not yet worked
+        # out at this one), as worked out anew.
+        assert Snapshot(moved, now.astimezone(UTC), settled).next_changes() == \
+            Snapshot(moved, now.astimezone(UTC)).next_changes()
+        snap = Snapshot(moved, now.astimezone(UTC), settled)
         same(snap)
 
 
@@ -191,6 +198,22 @@ def test_an_update_works_out_its_own_run_again_and_no_other(site):
     assert len(third.view_runs) == 5
     assert all(run is held for run, held in zip(third.view_runs[1:], after, strict=True))
     same(third)
+
+
+def test_what_comes_next_is_not_read_from_views_settled_with_another_grace(site):
+    # Started two hours ago, its update promised an hour later: settled without grace, and
+    # late in an hour with two hours' grace.
+    promised = incident(1, (2, [(0, 0)], ["fibre"], False, 1))
+    settled = Settled()
+    strict = replace(site, incidents=(promised,),
+                     config=replace(site.config, promise_grace=timedelta(0)))
+    assert Snapshot(strict, NOW, settled).views  # kept, as settled at NOW
+    assert Snapshot(strict, NOW, settled).next_changes() == []
+    lenient = replace(strict, config=replace(strict.config, promise_grace=timedelta(hours=2)))
+    coming = Snapshot(lenient, NOW, settled).next_changes()
+    assert coming == Snapshot(lenient, NOW).next_changes()
+    assert [moment for moment, _ in coming] == [
+        (promised.next_update + timedelta(hours=2)).astimezone(UTC)]
 
 
 @pytest.mark.parametrize("days", [RECENT_DAYS, FOLLOW_DAYS])

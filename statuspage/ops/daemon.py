@@ -352,7 +352,7 @@ class Daemon:
             for edition in self.editions:
                 edition.rebuild(self, reason, now)
             if self.site is not None:
-                self.planner.plan(self.site, now)
+                self.planner.plan(self.site, now, self.caches.settled)
                 self.reminders.remind(self.site, now, self.caches.settled)
         self._monitored(now)
 

@@ -13,6 +13,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.date import DateTrigger
 
 from statuspage.model import Site
+from statuspage.state.settled import Settled
 from statuspage.state.status import Snapshot
 from statuspage.times import TimeError, parse_duration
 
@@ -42,16 +43,18 @@ def period_text(period: timedelta) -> str:
                    if n) or "0s"
 
 
-def boundaries(site: Site, now: datetime) -> list[tuple[datetime, str]]:
+def boundaries(site: Site, now: datetime, settled: Settled | None = None
+               ) -> list[tuple[datetime, str]]:
     """The instants after ``now`` at which the published page changes by itself.
 
     A maintenance's start and end, and the day it is first listed as upcoming; a
     promised next update (it leaves the page, and may be overdue); an incident or update
     written ahead of time (it appears). A closed incident or maintenance (completed,
     cancelled, resolved) has no start, end or promise left. Each instant once, in UTC,
-    soonest first, with every reason for it.
+    soonest first, with every reason for it. ``settled``: the caller's memory of settled
+    incidents (the daemon's builds'), by which each of them is passed over at once.
     """
-    return Snapshot(site, now).next_changes()
+    return Snapshot(site, now, settled).next_changes()
 
 
 class Planner:
@@ -70,13 +73,13 @@ class Planner:
         with self._lock:
             self._fired.add(moment)
 
-    def plan(self, site: Site, now: datetime) -> None:
-        """The jobs for ``site`` as it stands at ``now``."""
+    def plan(self, site: Site, now: datetime, settled: Settled | None = None) -> None:
+        """The jobs for ``site`` as it stands at ``now`` (``settled``: see ``boundaries``)."""
         with self._lock:
             self._fired = {moment for moment in self._fired if moment > now - timedelta(hours=1)}
             fired = set(self._fired)
         wanted = {f"{AT}{moment.isoformat()}": (moment, reason)
-                  for moment, reason in boundaries(site, now) if moment not in fired}
+                  for moment, reason in boundaries(site, now, settled) if moment not in fired}
         for job in self.scheduler.get_jobs():
             if job.id.startswith(AT) and wanted.get(job.id, (None, None))[1] != job.name:
                 try:

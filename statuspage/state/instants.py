@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from statuspage.model import Incident, Update
-from statuspage.state.view import TICK, IncidentView, settled_from, view_of
+from statuspage.state.view import TICK, IncidentView, moving, view_of
 
 if TYPE_CHECKING:
     from statuspage.state.status import Snapshot
@@ -32,9 +32,7 @@ def next_changes(snap: Snapshot) -> list[tuple[datetime, str]]:
     config = snap.site.config
     grace, days = config.promise_grace, config.upcoming_days
     found: dict[datetime, list[str]] = defaultdict(list)
-    for incident in snap.site.incidents:
-        if settled_from(incident, grace) <= snap.now:
-            continue  # every time it names has come: it changes no more
+    for incident in moving(snap.site.incidents, snap.now, grace, snap.settled):
         for moment, kind in _candidates(incident, grace, days):
             if moment <= snap.now:
                 continue
