@@ -129,7 +129,9 @@ def same(snap: Snapshot) -> None:
     assert [shown(v) for v in snap.views.values()] == [shown(v) for v in fresh.views.values()]
     want = plain(snap)
     window = window_of(snap.site.config.timezone, snap.now, UPTIME_DAYS)
-    spans = component_spans(runs.lasting(snap.view_runs, window), snap.now, snap.site, UPTIME_DAYS)
+    # With the memory of settled views' spans (worked out at earlier moments, some later).
+    spans = component_spans(runs.lasting(snap.view_runs, window), snap.now, snap.site,
+                            UPTIME_DAYS, snap.settled)
     for name, value in want.items():
         got = spans if name == "spans" else {c: snap.maintenance_of_all(c) for c in value} \
             if name == "works" else getattr(snap, name)
@@ -214,6 +216,17 @@ def test_what_comes_next_is_not_read_from_views_settled_with_another_grace(site)
     assert coming == Snapshot(lenient, NOW).next_changes()
     assert [moment for moment, _ in coming] == [
         (promised.next_update + timedelta(hours=2)).astimezone(UTC)]
+
+
+def test_the_spans_of_settled_views_are_kept_but_an_open_incidents(site):
+    found = (incident(1, (48, [(0, 0), (5, 2)], ["fibre"], False, None)),  # resolved
+             incident(2, (48, [(0, 0), (1, 1)], ["adsl"], True, None)),  # window over
+             incident(3, (10, [(0, 0)], ["tv"], False, None)),  # open: its span ends now
+             incident(4, (10, [(0, 0), (2, 2)], ["tv"], False, 20)))  # its promise to come
+    settled = Settled()
+    snap = Snapshot(replace(site, incidents=ordered(list(found))), NOW, settled)
+    assert snap._uptime == Snapshot(snap.site, NOW)._uptime
+    assert sorted(view.id for view, _ in settled.spans.values()) == ["i001", "i002"]
 
 
 @pytest.mark.parametrize("days", [RECENT_DAYS, FOLLOW_DAYS])

@@ -36,6 +36,8 @@ class Settled:
         # What the Snapshots derive from settled views, kept like them (``status.py``,
         # ``uptime.py``): each entry holds what it was worked out from.
         self.days: dict[tuple, object] = {}  # a component's day of uptime, by its spans
+        # A settled view's spans on its services, by id(view): (view, since when, spans)
+        self.spans: dict[int, tuple] = {}
         self.keys: dict[tuple, tuple] = {}  # each file of the site's key, by what it showed
         # Chunks of incidents (from the oldest end), their views, the moment from which all
         # are settled (None: not all are), the grace: taken whole while the same (view.py)
@@ -67,6 +69,7 @@ class Settled:
         if len(self.kept) > SLACK * incidents + 1000:
             self.kept.clear()
             self.chunks.clear()
+            self.spans.clear()
         if len(self.days) > DAYS_KEPT:
             self.days.clear()
 

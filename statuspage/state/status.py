@@ -162,7 +162,7 @@ class Snapshot:
     def _uptime(self) -> dict[str, list[DayUptime]]:
         lasting_ = runs.lasting(self.view_runs, window_of(self.site.config.timezone, self.now,
                                                   UPTIME_DAYS))
-        spans = component_spans(lasting_, self.now, self.site, UPTIME_DAYS)
+        spans = component_spans(lasting_, self.now, self.site, UPTIME_DAYS, self.settled)
         return {c.id: uptime_days(spans.get(c.id, []), self.site, self.now, UPTIME_DAYS,
                                   self.since(c.id), (self.settled.days, c.id))
                 for c in self.site.config.components}

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from statuspage.model import ComponentStatus, MaintenanceStatus, Site
 from statuspage.state.overall import worst
+from statuspage.state.settled import Settled
 from statuspage.state.view import IncidentView
 
 UPTIME_DAYS = 90
@@ -46,24 +47,46 @@ def _span(view: IncidentView, now: datetime) -> list[tuple[datetime, datetime]]:
     return [(start, end) for start, end in found if end > start]
 
 
+def _final(view: IncidentView) -> bool:
+    """Whether a settled view's spans are the same at every moment it is shown: from the
+    moment it settled on (``Settled.view``), when every time it names has come, its
+    window's end too. All but those of what is still open, whose last spell may end at
+    each moment."""
+    return not len(view.times.transitions) % 2
+
+
 def window_of(tz: ZoneInfo, now: datetime, days: int) -> datetime:
     """The start of the last ``days`` days (the first at midnight in ``tz``), in UTC."""
     first_day = now.astimezone(tz).date() - timedelta(days=days - 1)
     return datetime.combine(first_day, time(), tz).astimezone(UTC)
 
 
-def component_spans(views, now: datetime, site: Site, days: int) -> dict[str, list[tuple]]:
-    """Each component's spans (start, end, status, incident id) in the last ``days`` days."""
+def component_spans(views, now: datetime, site: Site, days: int,
+                    settled: Settled | None = None) -> dict[str, list[tuple]]:
+    """Each component's spans (start, end, status, incident id) in the last ``days`` days.
+    ``settled``: the caller's memory of settled incidents, which keeps a settled view's
+    spans when they no longer depend on ``now`` (``_final``): a daemon's build works out
+    again only those of the incidents still moving (at 100,000 incidents, 8,000 views
+    last into the window, and their spans took 0.14-0.18 s a build)."""
     window_start = window_of(site.config.timezone, now, days)
     found: dict[str, list[tuple]] = defaultdict(list)
+    kept, memo = (settled.kept, settled.spans) if settled is not None else ({}, {})
     for view in views:
         # What ended before the window cannot weigh on it (most of a long history): a
         # maintenance's span ends by its window's end, an incident's when it ended.
-        last = view.ended if view.incident.maintenance is None else \
-            view.incident.maintenance.end
+        incident = view.incident
+        last = view.ended if incident.maintenance is None else incident.maintenance.end
         if last is not None and last <= window_start:
             continue
-        for span in _span(view, now):
+        held = memo.get(id(view))
+        if held is not None and held[0] is view:
+            spans = held[1]
+        else:
+            spans = _span(view, now)
+            settles = kept.get(id(incident))
+            if settles is not None and settles[0] is view and _final(view):
+                memo[id(view)] = (view, spans)  # (the view held: its id is not reused)
+        for span in spans:
             if span[1] <= window_start:
                 continue
             for component_id, status in view.incident.components.items():
