@@ -266,6 +266,41 @@ def looks(monkeypatch):
     return taken
 
 
+def test_no_full_look_runs_beside_a_build(start, site_dir, looks, monkeypatch):
+    """Issue 36.2: a full look beside a build (a start's, half a minute at 100,000
+    incidents) went as slowly as the build let it and held up the look of the save made
+    just after; the looks taken while a build runs are not counted."""
+    from statuspage.ops import daemon as daemon_module
+    from statuspage.ops.watching import Watcher
+
+    monkeypatch.setattr(Watcher, "reports", lambda self: True)
+    held: list[Daemon] = []
+    builds = Builds()
+    beside: list[int] = []  # the full looks taken while the second build ran
+
+    def slow(root, options, site=None, caches=None):
+        if held and len(builds.times) == 1:  # the second build: the daemon's own
+            before = len(looks)
+            for _ in range(daemon_module.FULL_EVERY + 1):
+                held[0].look()  # a second each, while it builds
+            beside.append(len(looks) - before)
+        return builds(root, options, site, caches)
+
+    daemon = start(NOW, build=slow)
+    held.append(daemon)
+    (site_dir / "build").mkdir()
+    (site_dir / "build" / MARKER).touch()
+    looks.clear()
+    daemon.request("every hour")
+    assert len(builds.times) == 2 and beside == [0]
+    looks.clear()
+    for _ in range(daemon_module.FULL_EVERY - 1):
+        daemon.look()
+    assert looks == []
+    daemon.look()  # the first full one: FULL_EVERY looks with no build running
+    assert looks == [1]
+
+
 def test_while_the_system_reports_changes_the_looks_every_second_glance(start, site_dir,
                                                                          looks, monkeypatch):
     """Issue 36.2: the look every second reads the folders' stamps, not every file's; a

@@ -46,9 +46,9 @@ from statuspage.ops.watching import Watcher, glance
 log = logging.getLogger("statuspage.ops.daemon")
 
 POLL = timedelta(seconds=1)  # how often content files are looked at
-# While the system reports changes, one look in this many goes over every file (for an edit
-# it did not report); the others glance at the folders (``watching.glance``), and the looks
-# its reports ask for look at the files it named.
+# While the system reports changes, one look in this many taken while no build runs goes
+# over every file (for an edit it did not report); the others glance at the folders
+# (``watching.glance``), and the looks its reports ask for look at the files it named.
 FULL_EVERY = 30
 # From a change the system reports to the look it wakes: the other writes of one save (a
 # temporary file renamed, an editor's backup) come within it, and are seen by that look.
@@ -259,8 +259,10 @@ class Daemon:
         changes and every ``FULL_EVERY`` looks (for an edit in place it did not report),
         else a look at what it reported only when a glance at the folders finds a change."""
         with self._poll_lock:
-            self._looks += 1
-            full = self._looks % FULL_EVERY == 0 or not self._watcher.reports()
+            with self._lock:  # only those while no build runs count: a full look beside
+                counted = not self._building  # a start's build (30 s at 100,000) took 11 s
+            self._looks += counted  # and held up the look of the save made just after
+            full = counted and self._looks % FULL_EVERY == 0 or not self._watcher.reports()
             glanced = not full and glance(self.root) != self._glanced
         if full or glanced:
             self.poll(reported=glanced)
