@@ -36,7 +36,7 @@ class Settled:
         # What the Snapshots derive from settled views, kept like them (``status.py``,
         # ``uptime.py``): each entry holds what it was worked out from.
         self.days: dict[tuple, object] = {}  # a component's day of uptime, by its spans
-        # A settled view's spans on its services, by id(view): (view, since when, spans)
+        # A settled view's spans on its services, by id(view): (view, spans) (uptime.py)
         self.spans: dict[int, tuple] = {}
         self.keys: dict[tuple, tuple] = {}  # each file of the site's key, by what it showed
         # Chunks of incidents (from the oldest end), their views, the moment from which all
