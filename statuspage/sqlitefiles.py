@@ -55,10 +55,10 @@ def schema(db: sqlite3.Connection, fmt: int) -> list:
 
 
 def open_to_read(path: Path, fmt: int, tables: list,
-                 version: tuple[str, str] | None = None) -> sqlite3.Connection | None:
+                 version: tuple[str, str]) -> sqlite3.Connection | None:
     """The file, opened to be read, when it is one to believe: ``ours``, with exactly
-    ``tables`` (``expected``'s) at format ``fmt``, and, given ``version`` (a name and a
-    value), that value in its ``meta`` table; else None. Never raises."""
+    ``tables`` (``expected``'s) at format ``fmt``, and ``version`` (a name and a value)
+    in its ``meta`` table; else None. Never raises."""
     if not ours(path):
         return None
     try:
@@ -66,9 +66,9 @@ def open_to_read(path: Path, fmt: int, tables: list,
     except sqlite3.Error:  # (replaced since the look: by a folder, say)
         return None
     try:
-        if schema(db, fmt) == tables and (version is None or db.execute(
-                "SELECT value FROM meta WHERE name = ?", (version[0],)).fetchone()
-                                          == (version[1],)):
+        if schema(db, fmt) == tables and db.execute(
+                "SELECT value FROM meta WHERE name = ?", (version[0],)).fetchone() == \
+                (version[1],):
             return db
     except sqlite3.Error:
         pass

@@ -256,12 +256,13 @@ class Daemon:
 
     def look(self) -> None:
         """The look every second: a full look (``poll``) when the system does not report
-        changes and every ``FULL_EVERY`` looks (for an edit in place it did not report),
-        else a look at what it reported only when a glance at the folders finds a change."""
+        changes and every ``FULL_EVERY`` looks taken while no build runs (for an edit in
+        place it did not report; one beside a 30 s build took 11 s and held up the next
+        save), else a look at what it reported when a glance at the folders finds a change."""
         with self._poll_lock:
-            with self._lock:  # only those while no build runs count: a full look beside
-                counted = not self._building  # a start's build (30 s at 100,000) took 11 s
-            self._looks += counted  # and held up the look of the save made just after
+            with self._lock:
+                counted = not self._building
+            self._looks += counted
             full = counted and self._looks % FULL_EVERY == 0 or not self._watcher.reports()
             glanced = not full and glance(self.root) != self._glanced
         if full or glanced:

@@ -54,11 +54,18 @@ class Settled:
     def view(self, incident: Incident, now: datetime,
              grace: timedelta) -> IncidentView | None:
         """The incident's view kept for ``now`` (None: none is)."""
+        held = self._held(incident, grace)
+        return held[0] if held is not None and now >= held[1] else None
+
+    def settled_at(self, incident: Incident, grace: timedelta) -> datetime | None:
+        """When the incident settled, as kept with its view (None: none is kept)."""
+        held = self._held(incident, grace)
+        return None if held is None else held[1]
+
+    def _held(self, incident: Incident, grace: timedelta) -> tuple | None:
         held = self.kept.get(id(incident))
-        if held is not None and held[0].incident is incident and now >= held[1] and \
-                held[2] == grace:
-            return held[0]
-        return None
+        return held if held is not None and held[0].incident is incident and \
+            held[2] == grace else None
 
     def keep(self, view: IncidentView, settled: datetime, grace: timedelta) -> None:
         """Keep ``view``: its incident's view from ``settled`` on, with that grace."""

@@ -292,8 +292,7 @@ def views_at(incidents: tuple[Incident, ...], now: datetime, grace: timedelta,
     for number, part in from_the_oldest_end(incidents, CHUNK):
         count += 1
         held = chunks.get(number)
-        if held is None or held[2] is None or now < held[2] or held[3] != grace or \
-                not same_objects(held[0], part):
+        if held is None or not _all_settled(held, part, now, grace):
             made, moment = _chunk_views(settled, part, now, grace)
             held = chunks[number] = (part, made, moment, grace)
         views.update(held[1])
@@ -311,18 +310,22 @@ def moving(incidents: tuple[Incident, ...], now: datetime, grace: timedelta,
     all settled (``views_at``'s, the same objects) is passed over whole, an incident by
     the moment kept with its view. (The daemon's look for what comes next, after each
     build: 100,000 incidents' times gone over took 0.4-0.6 s.)"""
-    chunks, kept = settled.chunks, settled.kept
     for number, part in from_the_oldest_end(incidents, CHUNK):
-        held = chunks.get(number)
-        if held is not None and held[2] is not None and held[2] <= now and \
-                held[3] == grace and same_objects(held[0], part):
+        held = settled.chunks.get(number)
+        if held is not None and _all_settled(held, part, now, grace):
             continue
         for incident in part:
-            known = kept.get(id(incident))
-            moment = known[1] if known is not None and known[0].incident is incident and \
-                known[2] == grace else settled_from(incident, grace)
-            if moment > now:
+            moment = settled.settled_at(incident, grace)
+            if (moment if moment is not None else settled_from(incident, grace)) > now:
                 yield incident
+
+
+def _all_settled(held: tuple, part: tuple[Incident, ...], now: datetime,
+                 grace: timedelta) -> bool:
+    """Whether ``held`` (a chunk of ``settled.chunks``) is ``part``'s, every view of it
+    settled by ``now`` with that grace: its views taken whole."""
+    return held[2] is not None and held[2] <= now and held[3] == grace and \
+        same_objects(held[0], part)
 
 
 def from_the_oldest_end(items: tuple[T, ...], size: int) -> Iterator[tuple[int, tuple[T, ...]]]:
