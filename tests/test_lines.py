@@ -25,10 +25,12 @@ def test_the_moment_pages_lines_are_made_once_across_builds(example_dir):
     build(example_dir, BuildOptions(now=NOW, workers=1), site=site, caches=caches)
     lines = caches.settled.lines
     assert lines is not None and len(lines) > 10
-    # The API's incidents, the days of each service's page, the banner's paragraphs, the
-    # postcode files' entries and the feeds' updates are kept there too.
+    # The pages' lists (``lines``: the home page's, the history's, a place's with its
+    # maintenance), the API's incidents, the days of each service's page, the banner's
+    # paragraphs, the postcode files' entries and the feeds' updates are kept there too.
     kinds = {key[0] for key in lines}
-    assert {"day_line", "api.incident", "banner row incident", "zone entry"} <= kinds
+    assert {"incident_line", "history_line", "maintenance_line", "day_line", "api.incident",
+            "banner row incident", "zone entry"} <= kinds
     assert any(kind.startswith("feed update update-") for kind in kinds)
     made = {key: line for key, line in lines.items() if key[0] != "bars"}
     bars = {key for key in lines if key[0] == "bars"}

@@ -266,6 +266,15 @@ def test_a_page_for_each_place_and_one_that_explains(lyon):
     assert "Factures indisponibles" in index and 'name="postcode"' in index
 
 
+def test_a_places_page_lists_its_maintenance_by_its_window(example_dir):
+    during = datetime(2026, 12, 3, 2, 0, tzinfo=NOW.tzinfo)  # the Nord works, 01:00–05:00
+    page = create_app(load_site(example_dir), now=during).test_client().get("/zone/59/")
+    item = page.get_data(as_text=True).split('<ul class="list">')[1].split("</ul>")[0]
+    assert "Modernisation du réseau mobile dans le Nord" in item
+    assert '<time datetime="2026-12-03T01:00:00+01:00">' in item  # its window, not "since"
+    assert '<time datetime="2026-12-03T05:00:00+01:00">05:00 CET</time> · Nord' in item
+
+
 @pytest.mark.parametrize(("path", "before"), [
     ("/", '<h2 id="services"'), (f"/incidents/{FIBRE}/", "<h2"),
     (f"/en/incidents/{BILLING}/", "<h2")])

@@ -32,7 +32,7 @@ from statuspage.model import ComponentStatus, Text, _
 from statuspage.state import status
 from statuspage.state.status import Indicator
 from statuspage.web import api, languages
-from statuspage.web.lines import kept
+from statuspage.web.lines import kept, memory
 from statuspage.web.registry import Files
 
 JS = "text/javascript"  # RFC 9239; Python before 3.12 says application/javascript
@@ -110,7 +110,8 @@ def _in_banner() -> list[tuple[str, status.IncidentView]]:
 def banner_data(listed: list[tuple[str, status.IncidentView]] | None = None) -> dict:
     """What the banner says in this language (``listed``: ``_in_banner()``)."""
     # (each item a function of its view alone: kept by its state)
-    items = [kept(f"banner {kind}", view, partial(_item, kind, view))
+    here = memory()
+    items = [kept(f"banner {kind}", view, partial(_item, kind, view), here)
              for kind, view in (listed if listed is not None else _in_banner())]
     translations = languages.language().translations
     return {"lang": g.lang, "label": languages.translate(REGION), "more": languages.translate(MORE),
@@ -195,7 +196,8 @@ def banner():
     row = get_template_attribute("embed/_row.html", "row")
     more, root = data["more"], request.script_root + "/"
     # Each item's paragraph, a function of its item (of its view) and the page's language.
-    rows = [kept(f"banner row {kind}", view, partial(row, item, more, root))
+    here = memory()
+    rows = [kept(f"banner row {kind}", view, partial(row, item, more, root), here)
             for (kind, view), item in zip(listed, data["items"], strict=True)]
     return render_template("embed/banner.html", banner=data, rows=rows,
                            colours=BANNER_COLOURS, calm=Indicator.NONE.description)

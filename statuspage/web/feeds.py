@@ -26,7 +26,7 @@ from statuspage.model import STATUS_LABELS, Incident, Text, Update
 from statuspage.state import status
 from statuspage.state.status import IncidentView as View
 from statuspage.web import calendars, languages
-from statuspage.web.lines import kept
+from statuspage.web.lines import kept, memory
 from statuspage.web.registry import Facts, Files
 
 RSS = "application/rss+xml"
@@ -176,6 +176,7 @@ def _updates_feed(kind: str, title: str, found: list[tuple[Update, View]], self_
     """``since``: the feed's date while it has no entry (else the site's newest news)."""
     feed = _feed(kind, title, self_url, newest=found[0][0].time if found else since,
                  home=home)
+    here = memory()
     for update, incident in found:
         entry = feed.add_entry(order="append")
         link = f"{_permalink(incident)}#{update.anchor}"
@@ -188,7 +189,7 @@ def _updates_feed(kind: str, title: str, found: list[tuple[Update, View]], self_
         entry.updated(_local(update.time))
         # (a function of its view alone in the feed's language: kept by its state)
         _set_html(entry, kind, kept(f"feed update {update.anchor}", incident,
-                                    partial(_update_html, incident, update)))
+                                    partial(_update_html, incident, update), here))
     return _response(feed, kind)
 
 

@@ -30,7 +30,7 @@ from statuspage.state import announcements as channels
 from statuspage.state import status
 from statuspage.web import headline
 from statuspage.web.calling import DirectContext
-from statuspage.web.lines import line, lines_of, made
+from statuspage.web.lines import lines, lines_of, made
 from statuspage.web.links import asset_url, link, links
 from statuspage.web.links import public_url as public_url  # what the outputs call
 
@@ -105,7 +105,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["asset_url"] = asset_url
     app.jinja_env.globals["url_for"] = link
     app.jinja_env.globals["fragment"] = fragment
-    app.jinja_env.globals.update(line=line, lines_of=lines_of, made=made)
+    app.jinja_env.globals.update(lines=lines, lines_of=lines_of, made=made)
     app.extensions["statuspage.links"] = {}
     app.context_processor(helpers)
 

@@ -29,23 +29,31 @@ T = TypeVar("T")
 PAGE = "statuspage.lines"  # the request's: see ``kept``
 
 
-def line(macro, view: IncidentView) -> Markup:
-    """``macro(view)``, kept by the view's state and what else the line shows."""
-    return kept(macro.name, view, partial(macro, view))
+def lines(macro, views: Iterable[IncidentView], maintenance=None) -> Markup:
+    """A page's list: ``macro(view)`` of each of ``views`` (``maintenance(view)`` of a
+    maintenance, when given), each kept by the view's state and what else the line shows,
+    one after the other. The request's memory is looked up once for all (``memory``:
+    through Flask's proxies, a tenth of a moment page listing 2,000 open incidents)."""
+    here = memory()
+    return Markup("".join([
+        kept(chosen.name, view, partial(chosen, view), here) for view in views
+        for chosen in (maintenance if maintenance and view.is_maintenance else macro,)]))
 
 
 def lines_of(macro, ids: Iterable[str]) -> Markup:
-    """``line(macro, view)`` of each published incident among ``ids``, one after the other
-    (a service's page lists those of each day of its bars, thousands of them)."""
+    """``lines(macro, …)`` of the published incidents among ``ids`` (a service's page lists
+    those of each day of its bars, thousands of them)."""
     view = g.snap.view
-    return Markup("".join([line(macro, found) for found in map(view, ids)
-                           if found is not None and found.published]))
+    return lines(macro, [found for found in map(view, ids)
+                         if found is not None and found.published])
 
 
-def kept(what: str, view: IncidentView, make: Callable[[], T]) -> T:
+def kept(what: str, view: IncidentView, make: Callable[[], T],
+         here: tuple[dict | None, tuple] | None = None) -> T:
     """``make()``: what ``what`` shows of ``view`` alone in the request's language, kept in
-    the caller's ``Settled`` (the app's) by the view's state, the site and the address."""
-    found, shown = _here()
+    the caller's ``Settled`` (the app's) by the view's state, the site and the address.
+    ``here``: ``memory()``, when the caller asks for many (a list)."""
+    found, shown = here or memory()
     state = view.state
     if found is None or state is None:  # (None: an incident not read from files)
         return make()
@@ -62,7 +70,7 @@ def made(macro, *args) -> Markup:
     service's uptime bars (the home page shows every service's), which change with the
     moment while a service is affected. One kept per page and place on it (its arguments
     that are not lists), replaced when its lists change: not one more at every build."""
-    found, shown = _here()
+    found, shown = memory()
     if found is None or not g.site.digest:  # (a site not read from files: nothing kept)
         return macro(*args)
     place = (macro.name, request.path, *(a for a in args if not isinstance(a, list)), shown)
@@ -75,7 +83,7 @@ def made(macro, *args) -> Markup:
     return result
 
 
-def _here() -> tuple[dict | None, tuple]:
+def memory() -> tuple[dict | None, tuple]:
     """``_page()``, worked out once per page (a page asks for thousands of lines) and kept
     with its request (not on ``g``: a build renders many pages in one app context, which
     they share)."""

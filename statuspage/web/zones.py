@@ -19,7 +19,7 @@ from flask import Flask, Response, abort, g, render_template, url_for
 
 from statuspage.state.status import IncidentView, Snapshot
 from statuspage.web import api, languages
-from statuspage.web.lines import kept
+from statuspage.web.lines import kept, memory
 from statuspage.web.registry import Files
 
 bp = languages.blueprint("zones")
@@ -46,8 +46,9 @@ def _shard(first: str) -> Response:
     found = {i for ids in codes.values() for i in ids}
     views = g.snap.views
     # Each incident's entry, a function of its view alone in the page's language: kept.
+    here = memory()
     incidents = {incident_id: kept("zone entry", views[incident_id],
-                                   partial(_entry, views[incident_id]))
+                                   partial(_entry, views[incident_id]), here)
                  for incident_id in sorted(found)}
     return Response(api.dumps({"areas": codes, "incidents": incidents}),
                      mimetype="application/json")
