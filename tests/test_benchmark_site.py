@@ -5,6 +5,8 @@ benchmark's way is read as the incident's newest."""
 
 from __future__ import annotations
 
+import re
+import subprocess
 import sys
 from datetime import timedelta
 
@@ -12,6 +14,7 @@ import pytest
 from conftest import REPO
 
 from statuspage.content.loader import load_site
+from statuspage.freeze.build import BuildOptions, build
 from statuspage.state.status import Snapshot
 
 sys.path.insert(0, str(REPO / "benchmarks"))
@@ -49,3 +52,20 @@ def test_an_update_saved_the_benchmarks_way_is_the_newest(tmp_path):
         "Nouvelle mise à jour.", before.status, NOW + timedelta(minutes=3))
     assert target not in late(tmp_path, NOW + timedelta(minutes=5))
     assert not site.errors
+
+
+def test_the_rounds_benchmark_builds_each_update(tmp_path):
+    """benchmarks/rounds.py: each round's update is live in the built page."""
+    stats = sitegen.generate(tmp_path, COUNT, 1, NOW, ["fr", "en"])
+    assert build(tmp_path, BuildOptions(now=NOW, workers=1)).pages > 0
+    target = stats.open_ids[0]
+    done = subprocess.run([sys.executable, str(REPO / "benchmarks" / "rounds.py"),
+                           str(tmp_path), target, "--rounds", "2"],
+                          capture_output=True, text=True, check=True, cwd=REPO)
+    rounds = re.findall(r"^round (\d): load and build [\d.]+ s, (\d+) files rendered",
+                        done.stdout, re.MULTILINE)
+    assert [number for number, _ in rounds] == ["0", "1"]
+    assert all(int(files) > 0 for _, files in rounds)
+    assert re.search(r"^render CPU, median of rounds 1 on: [\d.]+ s$", done.stdout, re.MULTILINE)
+    page = (tmp_path / "build" / "incidents" / target / "index.html").read_text("utf-8")
+    assert "Round 1," in page
