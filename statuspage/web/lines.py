@@ -26,7 +26,7 @@ from markupsafe import Markup
 from statuspage.state.view import IncidentView
 
 T = TypeVar("T")
-PAGE = "statuspage.lines"  # the request's: see ``kept``
+PAGE = "statuspage.lines"  # the request's: see ``memory``
 
 
 def lines(macro, views: Iterable[IncidentView], maintenance=None) -> Markup:
@@ -35,9 +35,11 @@ def lines(macro, views: Iterable[IncidentView], maintenance=None) -> Markup:
     one after the other. The request's memory is looked up once for all (``memory``:
     through Flask's proxies, a tenth of a moment page listing 2,000 open incidents)."""
     here = memory()
-    return Markup("".join([
-        kept(chosen.name, view, partial(chosen, view), here) for view in views
-        for chosen in (maintenance if maintenance and view.is_maintenance else macro,)]))
+    parts: list[str] = []
+    for view in views:
+        chosen = maintenance if maintenance is not None and view.is_maintenance else macro
+        parts.append(kept(chosen.name, view, partial(chosen, view), here))
+    return Markup("".join(parts))
 
 
 def lines_of(macro, ids: Iterable[str]) -> Markup:
