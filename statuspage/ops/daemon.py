@@ -263,7 +263,7 @@ class Daemon:
             with self._lock:
                 counted = not self._building
             self._looks += counted
-            full = counted and self._looks % FULL_EVERY == 0 or not self._watcher.reports()
+            full = (counted and self._looks % FULL_EVERY == 0) or not self._watcher.reports()
             glanced = not full and glance(self.root) != self._glanced
         if full or glanced:
             self.poll(reported=glanced)

@@ -62,6 +62,11 @@ class Settled:
         held = self._held(incident, grace)
         return None if held is None else held[1]
 
+    def keeps(self, view: IncidentView) -> bool:
+        """Whether ``view`` is the one kept for its incident (whatever the grace)."""
+        held = self.kept.get(id(view.incident))
+        return held is not None and held[0] is view
+
     def _held(self, incident: Incident, grace: timedelta) -> tuple | None:
         held = self.kept.get(id(incident))
         return held if held is not None and held[0].incident is incident and \

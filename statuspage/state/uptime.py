@@ -70,7 +70,7 @@ def component_spans(views, now: datetime, site: Site, days: int,
     last into the window, and their spans took 0.14-0.18 s a build)."""
     window_start = window_of(site.config.timezone, now, days)
     found: dict[str, list[tuple]] = defaultdict(list)
-    kept, memo = (settled.kept, settled.spans) if settled is not None else ({}, {})
+    memo = settled.spans if settled is not None else {}
     for view in views:
         # What ended before the window cannot weigh on it (most of a long history): a
         # maintenance's span ends by its window's end, an incident's when it ended.
@@ -83,8 +83,7 @@ def component_spans(views, now: datetime, site: Site, days: int,
             spans = held[1]
         else:
             spans = _span(view, now)
-            settles = kept.get(id(incident))
-            if settles is not None and settles[0] is view and _final(view):
+            if settled is not None and settled.keeps(view) and _final(view):
                 memo[id(view)] = (view, spans)  # (the view held: its id is not reused)
         for span in spans:
             if span[1] <= window_start:
