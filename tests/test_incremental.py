@@ -457,6 +457,52 @@ def test_the_update_after_a_kept_build_looks_at_its_own_run_only(tmp_path, monke
           site=loader.load(lenient=True), caches=caches)
     first, update = made
     assert not first.kept and update.kept  # runs of two: most of the example's
-    assert len(update.items) + sum(map(len, update.kept)) == update.total
+    assert len(update.items) + sum(map(len, update.kept + update.found)) == update.total
     build(root, BuildOptions(out=tmp_path / "full", now=site.now, full=True))
     assert tree(root / "build") == tree(tmp_path / "full")
+
+
+def test_the_runs_the_spare_holds_keep_only_their_ids(tmp_path, monkeypatch):
+    """Once a build finds the spare holding a run's files, the kept plans hold their ids
+    alone, no outputs (``RunPlan.slim``). Such a run is planned again, whole, when the
+    spare no longer holds it (removed here) and when it changes; the site stays the same
+    bytes as a full build."""
+    from statuspage.freeze import plan as planning
+
+    root = copy_of_the_example(tmp_path / "site")
+    site, out = Site(root, monkeypatch), root / "build"
+    made: list[dict] = []
+    real = planning.plan
+    monkeypatch.setattr(planning, "plan", lambda *args: (
+        found := real(*args), made.append(found[1]))[0])
+    loader, caches = Looking(root), Caches()
+
+    def kept_build():
+        build(root, BuildOptions(out=out, now=site.now), site=loader.load(lenient=True),
+              caches=caches)
+
+    kept_build()
+    kept_build()
+    first, second = made
+    assert all(run.files is not None for run in first.values())
+    slim = [number for number, run in second.items() if run.files is None]
+    assert len(slim) > len(second) / 2  # runs of two: most of the example's
+    assert all(not second[number].plans and second[number].ids for number in slim)
+
+    shutil.rmtree(freeze_tree.spare_of(out))
+    site.edit("update", 0)
+    kept_build()
+    assert all(run.files is not None for run in made[-1].values())
+    site.edit("resolve", 3)
+    kept_build()
+    kept_build()
+    assert any(run.files is None for run in made[-1].values())
+    # A caller starting on the built site (a daemon's start) keeps the ids alone of the
+    # runs it finds both trees holding, from its first build.
+    loader, caches = Looking(root), Caches()
+    kept_build()
+    assert sum(run.files is None for run in made[-1].values()) > len(made[-1]) / 2
+    site.edit("update", 1)
+    kept_build()
+    build(root, BuildOptions(out=tmp_path / "full", now=site.now, full=True))
+    assert tree(out) == tree(tmp_path / "full")

@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -198,3 +199,18 @@ def test_the_second_map_read_shares_the_rows_equal_to_the_first(built):
     same = [i for i in first if first[i] == second.get(i)]
     assert 0 < len(same) < len(first)
     assert all(first[i] is second[i] for i in same)
+
+
+def test_a_caller_keeps_one_map_per_tree(built):
+    """A caller that builds again and again (the daemon) keeps, of each tree, the map its
+    marker names: the output's and the spare's, not the generations before them."""
+    caches = Caches()
+    for minutes in range(1, 5):
+        update(built)
+        build(built, BuildOptions(now=NOW + timedelta(minutes=minutes)), caches=caches)
+        named = {(marker["tree"], marker["generation"]) for marker in (
+            json.loads((folder / MARKER).read_text("utf-8"))
+            for folder in (built / "build", built / SPARE))}
+        assert set(caches.manifests) == named
+    build(built, BuildOptions(now=NOW + timedelta(minutes=4), full=True, out=built / "full"))
+    assert files(built / "build") == files(built / "full")

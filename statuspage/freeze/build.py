@@ -178,7 +178,7 @@ class _Update:
     def run(self) -> tuple[int, int]:
         """Make the spare the new site and swap it in; (files, files rendered)."""
         planned = self._plan()
-        todo, copies = self._reuse(planned.items, planned.kept)
+        todo, copies = self._reuse(planned.items, planned.kept + planned.found)
         for item, path in zip(todo, render(self.app, [i.output for i in todo],
                                            self.options.workers),
                               strict=True):
@@ -228,11 +228,12 @@ class _Update:
         if self.inputs and stamp is not None:
             self.caches.plans.wrote(self.made, stamp)
 
-    def _reuse(self, planned: list[Planned], kept: list[list[tuple[str, Output]]]
+    def _reuse(self, planned: list[Planned], kept: list[list[str]]
                ) -> tuple[list[Planned], list[Planned]]:
         """Keep or link what may be reused, remove from the spare what is gone or to be
         written again; what to render, and the copies to link to their original.
-        ``kept``: files the spare holds, made for the same keys (``plan.Plan``)."""
+        ``kept``: the ids of files the spare holds, made for the same keys (``plan.Plan``'s
+        ``kept`` and ``found``)."""
         spare, held, had, live = self.spare, self.held, self.had, self.live
         self._remove_gone(planned, kept)
         files = self.manifest.files
@@ -260,8 +261,7 @@ class _Update:
         tree.link_many(self.out, spare, linked, fresh=held is None)
         return todo, copies
 
-    def _remove_gone(self, planned: list[Planned], kept: list[list[tuple[str, Output]]]
-                     ) -> None:
+    def _remove_gone(self, planned: list[Planned], kept: list[list[str]]) -> None:
         """Remove from the spare the files the site no longer has (first: a folder emptied
         now goes, one whose file is written again stays). When the spare holds as many of
         the planned files (each another id) as its map has, none is gone: known without a
@@ -272,7 +272,7 @@ class _Update:
         files = held.files
         if sum(1 for item in planned if item.id in files) + sum(map(len, kept)) == len(files):
             return
-        wanted = {item.id for item in planned} | {id_ for run in kept for id_, _ in run}
+        wanted = {item.id for item in planned} | {id_ for run in kept for id_ in run}
         for had_id, (path, _key) in files.items():
             if had_id not in wanted:
                 tree.unlink(self.spare, path)

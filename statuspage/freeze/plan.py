@@ -43,22 +43,35 @@ class RunPlan(NamedTuple):
     """The plans of one run's published incidents (``state/runs.py``) for their facts
     (``shown``), with all their files. ``wrote``: the maps written by the builds that
     planned them so: a spare whose map is one of these holds each of these files, made
-    for the same key."""
+    for the same key.
+
+    Once a build finds the spare's map holding them all, made for the same keys (or both
+    trees' maps), only their ids are kept (``slim``): a settled run's thousand outputs,
+    their values and keys, are of no more use while it stays so (at 100,000 incidents,
+    190 MB of a daemon's memory), and are made again the day it changes, or the spare no
+    longer holds them."""
 
     run: Run
     shown: tuple
-    plans: dict[str, IncidentPlan]  # by incident id
-    files: list[tuple[str, Output]]
+    plans: dict[str, IncidentPlan]  # by incident id (none once slim)
+    files: list[tuple[str, Output]] | None  # None once slim
     wrote: list[Stamp]
+    ids: list[str]  # each file's id, as in ``files``
+
+    def slim(self) -> RunPlan:
+        return self._replace(plans={}, files=None)
 
 
 class Plan(NamedTuple):
-    """Every file of the site to be: those looked at one by one (``items``), and the runs
-    of incidents whose files the spare holds, all made for the same keys (``kept``)."""
+    """Every file of the site to be: those looked at one by one, to link or render
+    (``items``), or found in the spare, made for the same key (``found``: their ids); and
+    the runs of incidents whose files the spare holds, all made for the same keys, not
+    looked at (``kept``: their ids)."""
 
     items: list[Planned]
-    kept: list[list[tuple[str, Output]]]
+    kept: list[list[str]]
     total: int  # every file
+    found: list[list[str]]
 
 
 class IncidentPlans:
@@ -105,7 +118,8 @@ def plan(app: Flask, snap: Snapshot, held: Held, stamps: tuple[Stamp | None, Sta
     live_files = live.files if live is not None else None
     items = [_planned(output, output_id(output), had_files, live_files)
              for output in site_outputs(app, snap)]
-    kept: list[list[tuple[str, Output]]] = []
+    kept: list[list[str]] = []
+    found: list[list[str]] = []
     count = len(items)
     made: dict[int, RunPlan] = {}
     followed, others = snap.followed_ids, snap.not_found_by_reference
@@ -115,18 +129,26 @@ def plan(app: Flask, snap: Snapshot, held: Held, stamps: tuple[Stamp | None, Sta
         if others:  # (a lenient load's: two with one reference)
             shown += tuple([v.id in others for v in run.published])
         was = before.get(number)
-        if was is None or was.run is not run or was.shown != shown:
+        spare_holds = was is not None and stamps[0] is not None and stamps[0] in was.wrote
+        if was is None or was.run is not run or was.shown != shown or \
+                (was.files is None and not spare_holds):
             was = _run_plan(app, snap, run, shown, was.plans if was is not None else {})
-        made[number] = was
-        count += len(was.files)
-        if stamps[0] is not None and stamps[0] in was.wrote:
-            kept.append(was.files)
+            spare_holds = False
+        count += len(was.ids)
+        if spare_holds:
+            made[number] = was if was.files is None else was.slim()
+            kept.append(was.ids)
             continue
-        if _look_at(was.files, held, items) and stamps[1] is not None:
+        made[number] = was
+        assert was.files is not None
+        in_spare, in_out = _look_at(was.files, held, items, found)
+        if in_out and stamps[1] is not None:
             # Out's map holds each of them: once out is the spare (the next build), none
-            # is looked at.
+            # is looked at. The spare's too: so none needs its output from now on.
             was.wrote.append(stamps[1])
-    return Plan(items, kept, count), made
+            if in_spare:
+                made[number] = was.slim()
+    return Plan(items, kept, count, found), made
 
 
 def rendered_again(app: Flask, snap: Snapshot) -> list[Output]:
@@ -147,12 +169,16 @@ def rendered_again(app: Flask, snap: Snapshot) -> list[Output]:
     return again
 
 
-def _look_at(files: list[tuple[str, Output]], held: Held, items: list[Planned]) -> bool:
+def _look_at(files: list[tuple[str, Output]], held: Held, items: list[Planned],
+             found: list[list[str]]) -> tuple[bool, bool]:
     """Add to ``items`` each file's plan (the same test as ``_planned``'s, made here: a run
-    is a thousand files); whether out's map holds them all, made for the same keys."""
+    is a thousand files), but the ids of those the spare holds, made for the same keys, to
+    ``found`` (in a list of their own); whether the spare's map holds them all so, and
+    whether out's does."""
     had_files = held.spare.files if held.spare is not None else None
     live_files = held.out.files if held.out is not None else None
-    add, in_out = items.append, live_files is not None
+    add, in_out, in_spare = items.append, live_files is not None, had_files is not None
+    ids: list[str] = []
     for id_, output in files:
         action, key = RENDER, output.key
         if key is not None:
@@ -163,8 +189,14 @@ def _look_at(files: list[tuple[str, Output]], held: Held, items: list[Planned]) 
         if in_out and (key is None or action != LINK and
                        live_files.get(id_, _NONE)[1] != key):  # type: ignore[union-attr]
             in_out = False
-        add(Planned(id_, output, action))
-    return in_out
+        if action == KEEP:
+            ids.append(id_)
+        else:
+            in_spare = False
+            add(Planned(id_, output, action))
+    if ids:
+        found.append(ids)
+    return in_spare, in_out
 
 
 def _run_plan(app: Flask, snap: Snapshot, run: Run, shown: tuple,
@@ -185,7 +217,7 @@ def _run_plan(app: Flask, snap: Snapshot, run: Run, shown: tuple,
                     for output in incident_outputs(app, snap, view, found)]
         plans[view.id] = (view, found, made)
         files += made
-    return RunPlan(run, shown, plans, files, [])
+    return RunPlan(run, shown, plans, files, [], [id_ for id_, _ in files])
 
 
 def _planned(output: Output, output_id_: str, had: dict[str, tuple] | None,
