@@ -4,6 +4,7 @@ go over none of the site, and what the builds leave as garbage is freed all the 
 from __future__ import annotations
 
 import gc
+import os
 import weakref
 
 import pytest
@@ -122,3 +123,33 @@ def test_a_stopped_daemon_leaves_nothing_frozen(site_dir, monkeypatch):
     daemon.stop()
     assert gc.get_freeze_count() == 0
 
+
+
+def resident() -> int:
+    """This process's resident memory, in bytes (Linux)."""
+    with open("/proc/self/statm", encoding="ascii") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+@pytest.mark.skipif(collector._TRIM is None, reason="not glibc: nothing to give back")
+def test_the_memory_a_build_freed_goes_back_to_the_system():
+    """Freed blocks below one still in use stay in the process (the C heap only shrinks
+    from its top) until ``give_back`` returns their pages."""
+    collector.give_back()
+    blocks = [bytes([n % 256]) * 2_000 for n in range(40_000)]  # 80 MB, past pymalloc's
+    last = bytes([1]) * 3_000  # 512 bytes: on the C heap; and one kept above them
+    del blocks
+    before = resident()
+    collector.give_back()
+    assert before - resident() > 40_000_000
+    assert len(last) == 3_000
+
+
+def test_the_daemon_gives_back_after_each_build(daemon, site_dir, monkeypatch):
+    given: list[int] = []
+    monkeypatch.setattr(collector, "give_back", lambda: given.append(1))
+    path = site_dir / "incidents" / f"{FIBRE}.md"
+    for number in range(2):
+        path.write_text(path.read_text("utf-8") + f"\nSuite {number}.\n", "utf-8")
+        daemon.request(f"edit {number}")
+        assert len(given) == number + 1

@@ -9,6 +9,7 @@ the passes to what is new.
 
 from __future__ import annotations
 
+import ctypes
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -67,6 +68,7 @@ class Generations:
                 yield
             finally:
                 self._collect()
+                give_back()
 
     def _collect(self) -> None:
         if self._kept is None:
@@ -95,3 +97,23 @@ class Generations:
         """The process as it was: nothing frozen, the next full pass goes over it all."""
         gc.unfreeze()
         self._kept, self._rounds = None, 0
+
+
+def _trimmer():
+    """glibc's ``malloc_trim``, None elsewhere (another C library, another system)."""
+    try:
+        return ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return None
+
+
+_TRIM = _trimmer()
+
+
+def give_back() -> None:
+    """Give the system back the free memory at the top of the C heap and in its free pages
+    (glibc's ``malloc_trim``). What a build frees there (its large lists, dicts and texts)
+    stays in the process otherwise, counted in its resident memory: 77 MB of a daemon's
+    1.37 GB at 100,000 incidents (docs/performance.md)."""
+    if _TRIM is not None:
+        _TRIM(0)
