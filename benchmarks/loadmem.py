@@ -24,17 +24,18 @@ from statuspage.content.loader import Loader, cache_for
 SKIPPED = (type, type(sys), type(len), type(lambda: 0))  # code, not data
 
 
-def resident() -> str:
-    with open("/proc/self/status") as status:
+def resident(of: Path = Path("/proc/self/status")) -> str:
+    with open(of) as status:
         lines = [line.split() for line in status if line.startswith(("VmRSS", "VmHWM"))]
     return ", ".join(f"{fields[0]} {int(fields[1]) // 1024} MB" for fields in lines)
 
 
-def held(roots: list) -> tuple[Counter, Counter]:
-    """The bytes and the number of the objects ``roots`` hold, by type (each once)."""
+def held(roots: list, seen: set[int] | None = None) -> tuple[Counter, Counter]:
+    """The bytes and the number of the objects ``roots`` hold, by type (each once), but
+    those in ``seen`` (to which they are added)."""
     sizes: Counter = Counter()
     counts: Counter = Counter()
-    seen: set[int] = set()
+    seen = set() if seen is None else seen
     todo = list(roots)
     while todo:
         current = todo.pop()

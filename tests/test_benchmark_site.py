@@ -69,3 +69,22 @@ def test_the_rounds_benchmark_builds_each_update(tmp_path):
     assert re.search(r"^render CPU, median of rounds 1 on: [\d.]+ s$", done.stdout, re.MULTILINE)
     page = (tmp_path / "build" / "incidents" / target / "index.html").read_text("utf-8")
     assert "Round 1," in page
+
+
+def test_the_daemon_memory_benchmark_says_what_holds_what(tmp_path):
+    """benchmarks/daemonmem.py: the saves are live, then each holder's share is said."""
+    stats = sitegen.generate(tmp_path, COUNT, 1, NOW, ["fr", "en"])
+    build(tmp_path, BuildOptions(workers=1))
+    target = stats.open_ids[0]
+    done = subprocess.run([sys.executable, str(REPO / "benchmarks" / "daemonmem.py"),
+                           str(tmp_path), target, "--saves", "2"],
+                          capture_output=True, text=True, check=True, cwd=REPO, timeout=300)
+    assert re.search(r"^save → live: [\d.]+ s, [\d.]+ s$", done.stdout, re.MULTILINE)
+    assert re.search(r"^VmHWM: \d+ MB, VmRSS: \d+ MB$", done.stdout, re.MULTILINE)
+    shares = dict(re.findall(r"^(\S.*?) +([\d.]+) MB +\d+ objects", done.stdout, re.MULTILINE))
+    assert list(shares) == ["the site (its incidents)", "the loader", "Settled: views kept",
+                            "Settled: runs", "Settled: lines", "Settled: the rest", "plans",
+                            "manifests", "the rest of the daemon"]
+    assert float(shares["the site (its incidents)"]) > 0
+    page = (tmp_path / "build" / "incidents" / target / "index.html").read_text("utf-8")
+    assert "Mise à jour holdings 1 du" in page
