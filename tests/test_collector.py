@@ -131,7 +131,7 @@ def resident() -> int:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
-@pytest.mark.skipif(collector._TRIM is None, reason="not glibc: nothing to give back")
+@pytest.mark.skipif(collector.trimmer() is None, reason="not glibc: nothing to give back")
 def test_the_memory_a_build_freed_goes_back_to_the_system():
     """Freed blocks below one still in use stay in the process (the C heap only shrinks
     from its top) until ``give_back`` returns their pages."""

@@ -10,8 +10,9 @@ the passes to what is new.
 from __future__ import annotations
 
 import ctypes
+import functools
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 GROWTH = 1.25  # frozen objects, against those after the last full pass, that call for one
@@ -99,15 +100,13 @@ class Generations:
         self._kept, self._rounds = None, 0
 
 
-def _trimmer():
+@functools.cache
+def trimmer() -> Callable[[int], int] | None:
     """glibc's ``malloc_trim``, None elsewhere (another C library, another system)."""
     try:
         return ctypes.CDLL(None).malloc_trim
-    except (OSError, AttributeError):
+    except (OSError, AttributeError, TypeError):
         return None
-
-
-_TRIM = _trimmer()
 
 
 def give_back() -> None:
@@ -115,5 +114,5 @@ def give_back() -> None:
     (glibc's ``malloc_trim``). What a build frees there (its large lists, dicts and texts)
     stays in the process otherwise, counted in its resident memory: 77 MB of a daemon's
     1.37 GB at 100,000 incidents (docs/performance.md)."""
-    if _TRIM is not None:
-        _TRIM(0)
+    if (trim := trimmer()) is not None:
+        trim(0)
