@@ -77,7 +77,7 @@ def _write_holdings(report: Path) -> None:
     from statuspage.ops.daemon import Daemon
 
     gc.unfreeze()  # (the daemon freezes what outlives its builds: get_objects skips it)
-    daemon = next(held for held in gc.get_objects() if isinstance(held, Daemon))
+    daemon = next(found for found in gc.get_objects() if isinstance(found, Daemon))
     settled = daemon.caches.settled
     holders = [("the site (its incidents)", daemon.editions[0].site),
                ("the loader", daemon.loader), ("Settled: views kept", settled.kept),

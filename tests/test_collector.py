@@ -124,7 +124,6 @@ def test_a_stopped_daemon_leaves_nothing_frozen(site_dir, monkeypatch):
     assert gc.get_freeze_count() == 0
 
 
-
 def resident() -> int:
     """This process's resident memory, in bytes (Linux)."""
     with open("/proc/self/statm", encoding="ascii") as statm:
@@ -136,8 +135,9 @@ def test_the_memory_a_build_freed_goes_back_to_the_system():
     """Freed blocks below one still in use stay in the process (the C heap only shrinks
     from its top) until ``give_back`` returns their pages."""
     collector.give_back()
-    blocks = [bytes([n % 256]) * 2_000 for n in range(40_000)]  # 80 MB, past pymalloc's
-    last = bytes([1]) * 3_000  # 512 bytes: on the C heap; and one kept above them
+    # 80 MB in blocks over pymalloc's 512 bytes (so on the C heap), one kept above them
+    blocks = [bytes([n % 256]) * 2_000 for n in range(40_000)]
+    last = bytes([1]) * 3_000
     del blocks
     before = resident()
     collector.give_back()
@@ -146,6 +146,7 @@ def test_the_memory_a_build_freed_goes_back_to_the_system():
 
 
 def test_the_daemon_gives_back_after_each_build(daemon, site_dir, monkeypatch):
+    """After each build, the daemon gives the C heap's free pages back (``give_back``)."""
     given: list[int] = []
     monkeypatch.setattr(collector, "give_back", lambda: given.append(1))
     path = site_dir / "incidents" / f"{FIBRE}.md"
