@@ -15,21 +15,14 @@ from __future__ import annotations
 import argparse
 import gc
 import os
-import re
 import signal
-import subprocess
 import sys
 import threading
 from pathlib import Path
 
-from daemonrun import LIVE_TIMEOUT, START_TIMEOUT, _saved_to_live
+from daemonrun import LIVE_TIMEOUT, _saved_to_live, launch, wait_for_start
 from loadmem import held, resident
 from measure import wait
-
-from statuspage.ops.reminders import KIND, LEGACY
-from statuspage.ops.statefiles import beside
-
-REPO = Path(__file__).resolve().parent.parent
 
 
 def main() -> None:
@@ -39,18 +32,12 @@ def main() -> None:
     parser.add_argument("--saves", type=int, default=3)
     args = parser.parse_args()
     root, report = args.site, args.site / "daemon-holdings.txt"
-    for state in (beside(root / "build", KIND, ".json"), root / LEGACY, report):
-        state.unlink(missing_ok=True)
-    log = root / "daemon.log"
+    report.unlink(missing_ok=True)
     page = root / "build" / "incidents" / args.incident / "index.html"
-    with log.open("w") as stream:
-        process = subprocess.Popen(
-            [sys.executable, __file__, "--child", str(report), "--site", str(root), "run",
-             "--every", "1h"], stdout=stream, stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONPATH": str(REPO)})
+    process, log = launch(root, [__file__, "--child", str(report), "--site", str(root), "run",
+                                 "--every", "1h"])
     try:
-        wait(lambda: re.search(r"rebuilt \S+ \(start\)", log.read_text()), START_TIMEOUT,
-             "the daemon's first build")
+        wait_for_start(log)
         times = [_saved_to_live(root, args.incident, page, f"holdings {n}")
                  for n in range(args.saves)]
         print("save → live: " + ", ".join(f"{seconds:.2f} s" for seconds in times))

@@ -52,21 +52,14 @@ class DaemonFigures:
 def measure(root: Path, incident_id: str, saves: int = 3) -> DaemonFigures:
     """Run ``statuspage run`` on ``root`` (its build/) and time it; ``incident_id`` is
     the open incident whose page each update is awaited on."""
-    for reminded in (beside(root / "build", KIND, ".json"), root / LEGACY):
-        reminded.unlink(missing_ok=True)  # the promises already reminded
-    log = root / "daemon.log"
     page = root / "build" / "incidents" / incident_id / "index.html"
     figures = DaemonFigures()
-    with log.open("w") as stream:
-        launched = time.perf_counter()
-        process = subprocess.Popen(
-            [sys.executable, "-m", "statuspage", "--site", str(root), "run", "--every", "1h"],
-            stdout=stream, stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONPATH": str(REPO)})
+    launched = time.perf_counter()
+    process, log = launch(root, ["-m", "statuspage", "--site", str(root), "run", "--every",
+                                 "1h"])
     figures.pss = PssSampler(process.pid)
     try:
-        wait(lambda: re.search(r"rebuilt \S+ \(start\)", log.read_text()), START_TIMEOUT,
-             "the daemon's first build")
+        wait_for_start(log)
         figures.start = time.perf_counter() - launched
         figures.first = _saved_to_live(root, incident_id, page, "première")
         figures.reminded_first = len(OVERDUE.findall(log.read_text()))
@@ -87,6 +80,26 @@ def measure(root: Path, incident_id: str, saves: int = 3) -> DaemonFigures:
         figures.pss.stop()
     figures.reminded = len(OVERDUE.findall(log.read_text()))
     return figures
+
+
+def launch(root: Path, arguments: list[str]) -> tuple[subprocess.Popen, Path]:
+    """``python ARGUMENTS`` (``statuspage … run`` on ``root``, or a wrapper of it), with the
+    repository's package and its output in ``root/daemon.log``; the record of the
+    promises already reminded is removed first, so that it reminds of every one."""
+    for reminded in (beside(root / "build", KIND, ".json"), root / LEGACY):
+        reminded.unlink(missing_ok=True)
+    log = root / "daemon.log"
+    with log.open("w") as stream:
+        process = subprocess.Popen([sys.executable, *arguments], stdout=stream,
+                                   stderr=subprocess.STDOUT,
+                                   env={**os.environ, "PYTHONPATH": str(REPO)})
+    return process, log
+
+
+def wait_for_start(log: Path) -> None:
+    """Until the daemon logging to ``log`` has its first build live."""
+    wait(lambda: re.search(r"rebuilt \S+ \(start\)", log.read_text()), START_TIMEOUT,
+         "the daemon's first build")
 
 
 def _saved_to_live(root: Path, incident_id: str, page: Path, name: str) -> float:
