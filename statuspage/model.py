@@ -366,6 +366,9 @@ class Site:
     # The support desk's notes by incident id: set only by the desk edition's loader
     # (statuspage.content.edition), never by the public one.
     internal: FrozenMap = field(default_factory=FrozenMap)
+    # Sites with one number (0: none) hold the same incidents' ids: a load, those patched from
+    # it (content/patch.py), copies with each incident replaced by one of its id, no others.
+    same_ids: int = field(default=0, compare=False)
 
     @cached_property
     def _by_id(self) -> dict[str, Incident]:

@@ -8,6 +8,7 @@ import json
 import logging
 import socket
 import threading
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -17,11 +18,12 @@ from conftest import FIBRE, NOW
 
 from statuspage import cli
 from statuspage.errors import PublishError
-from statuspage.ops import daemon, outbound, publish
+from statuspage.ops import daemon, outbound, publish, rebuild
 from statuspage.ops.backoff import Backoff
 from statuspage.ops.daemon import HELD, Daemon, RunOptions
 from statuspage.ops.outbox import Outbox, path_for
 from statuspage.ops.publish import Target
+from statuspage.ops.watching import Watcher
 from statuspage.ops.webhooks import Webhooks, http_post, legacy_path
 
 NO_WAIT = Backoff(sleep=lambda delay: None)  # the waits between attempts skipped
@@ -352,6 +354,35 @@ def test_a_mass_removal_counts_the_incidents_of_the_last_good_content(
     clock.now = NOW + timedelta(seconds=20)
     settle(daemon)
     assert any("3 of 5 incidents removed at once" in line for line in log())
+
+
+def test_a_round_patched_from_the_good_content_is_not_looked_over_for_removals(
+        site_dir, running, hooked, monkeypatch):
+    """An edit of one incident's text (a load patched from the good content's: the same
+    incidents, ``Site.same_ids``) is not looked over for removed incidents: two sets of
+    every id took 0.06-0.19 s a round at 100,000. A load that removes one is."""
+    looked: list[str] = []
+    monkeypatch.setattr(rebuild, "ID", lambda incident: looked.append(incident.id) or
+                        incident.id)
+    monkeypatch.setattr(Watcher, "reports", lambda self: True)  # (as inotify does)
+    clock = Clock(NOW)
+    daemon = running(clock, hooked())
+    incidents, page = site_dir / "incidents", site_dir / "build" / "incidents" / FIBRE
+    fibre = incidents / f"{FIBRE}.md"
+    fibre.write_text(fibre.read_text("utf-8").replace("Lyon 3e", "Lyon 7e"), "utf-8")
+    looked.clear()
+    clock.now = NOW + timedelta(seconds=10)
+    deadline = time.monotonic() + 10
+    while "Lyon 7e" not in (page / "index.html").read_text("utf-8"):
+        assert time.monotonic() < deadline, "the save was not built"
+        daemon.poll(reported=True)  # what the system's report of the save asks for
+        daemon.wait_for_followers(timeout=30)
+    assert looked == []
+    (incidents / "2026-11-20-double-charge.md").unlink()
+    clock.now = NOW + timedelta(seconds=20)
+    settle(daemon)
+    assert not (site_dir / "build" / "incidents" / "2026-11-20-double-charge").exists()
+    assert FIBRE in looked
 
 
 def test_allow_mass_removal_publishes_it_at_once(site_dir, receiver, hooked, monkeypatch):

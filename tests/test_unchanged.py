@@ -179,3 +179,30 @@ def test_a_load_patched_after_a_save_is_what_a_new_loader_loads(site_dir, monkey
     fallen = {i.id: i for i in kept.load(lenient=True, found=look[0]).incidents}[FIBRE]
     assert "Lyon 10e" in str(fallen.who_is_affected)
 
+
+
+def test_loads_that_share_a_number_hold_the_same_incidents(site_dir):
+    """``Site.same_ids``: a load patched from the last one shares its number, and two loads
+    that share one hold the same incidents' ids (the daemon then looks for no removed
+    incident), over edits of every kind."""
+    _add_history(site_dir, 5)
+    kept = Loader(site_dir)
+    look = sources.look(site_dir)
+    site = kept.load(lenient=True, found=look[0])
+    ids = {site.same_ids: {i.id for i in site.incidents}}
+    shared = 0
+    for step in [lambda: _edit(site_dir / "incidents" / "2026-10-03-panne-2.md", "Réparé 2",
+                               "Réparé deux"), *_steps(site_dir)]:
+        step()
+        full = sources.look(site_dir)
+        look = sources.update(site_dir, look, set(sources.differences(look[1], full[1]))) \
+            or full
+        try:
+            site = kept.load(lenient=True, found=look[0])
+        except ContentError:  # (site.yaml broken)
+            continue
+        assert site.same_ids
+        shared += site.same_ids in ids
+        assert ids.setdefault(site.same_ids, {i.id for i in site.incidents}) == \
+            {i.id for i in site.incidents}
+    assert shared >= 2 and len(ids) >= 3  # some loads patched, others not

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass, field, replace
-from itertools import chain
+from itertools import chain, count
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -55,6 +55,7 @@ class _Read:
 
 
 CACHE = ".statuspage-cache-"  # beside the output: the parsed content, by file stamp
+LOADS = count(1)  # each full load's ``Site.same_ids``, in every loader of the process
 Groups = dict[str, list[sources.Source]]  # an incident's files (its translations too), by id
 
 
@@ -188,10 +189,11 @@ class Loader:
         self._forget(found.sources)
         originals = self._settle(read, present)
         warnings += (moves := self._moves.moved(originals))
+        same_ids = next(LOADS)
         self.last = None if errors or read.broken else \
-            patch.Last(found, config_key, present, read.warned, tuple(moves))
+            patch.Last(found, config_key, present, read.warned, tuple(moves), same_ids)
         return Site(config, self._order.of(originals), tuple(sorted(set(warnings))),
-                    tuple(sorted(errors)), config_key)
+                    tuple(sorted(errors)), config_key, same_ids=same_ids)
 
     def _read_all(self, groups: dict[str, list[sources.Source]], config: SiteConfig,
                   config_key: str, present: set[str], same: set[str]) -> _Read:

@@ -36,6 +36,7 @@ class Last:
     present: set[str]  # the ids with an original file
     warned: dict[str, tuple[Problem, ...]] = field(default_factory=dict)  # those with notes
     moves: tuple[Problem, ...] = ()  # the notes of references moved
+    same_ids: int = 0  # its site's (``Site.same_ids``): a patch adds and removes none
 
 
 def patched(loader: Loader, config: SiteConfig, config_warnings: list[Problem],
@@ -87,7 +88,7 @@ def patched(loader: Loader, config: SiteConfig, config_warnings: list[Problem],
     warnings = [*config_warnings, *found.warnings, *last.moves,
                 *chain.from_iterable(last.warned.values())]
     return Site(config, loader._order.replaced({i: m[0] for i, m in made.items()}),
-                tuple(sorted(set(warnings))), (), config_key)
+                tuple(sorted(set(warnings))), (), config_key, same_ids=last.same_ids)
 
 
 def _source(found: list[sources.Source], label: str) -> sources.Source | None:

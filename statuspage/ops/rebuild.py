@@ -217,6 +217,9 @@ class KeptEdition:
         """Why ``site`` is held back, if it is: it removes more than half of the incidents
         of the last good build at once (and more than one), and has not yet stood for
         ``MASS_REMOVAL_WAIT`` (a look is planned then) nor is allowed."""
+        if site.same_ids and self.good is not None and site.same_ids == self.good.same_ids:
+            self.held = None  # (a load patched from the good one's: no set of 100,000 ids)
+            return None
         if self._good_ids[0] is not self.good:  # (a set of every id: once per good content)
             self._good_ids = (self.good, set(map(ID, self.good.incidents)) if self.good
                               else set())
