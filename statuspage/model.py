@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import PurePosixPath
 from sys import intern
 from zoneinfo import ZoneInfo
@@ -272,10 +272,14 @@ class Update:
 
     @property
     def anchor(self) -> str:
-        """A stable fragment id for this update, from its UTC time and status (and its rank
-        among updates of the same minute and status: ``-2``, ``-3``…, oldest first)."""
-        base = f"update-{self.time.astimezone(ZoneInfo('UTC')):%Y%m%dT%H%MZ}-{self.status}"
-        return base if self.repeat == 1 else f"{base}-{self.repeat}"
+        """A stable fragment id: its UTC minute and status, then its rank among those (-2…)."""
+        return _anchor(self.time, self.status, self.repeat)
+
+
+@lru_cache(maxsize=1 << 16)  # (a round's feeds ask for thousands, twice each)
+def _anchor(time: datetime, status: UpdateStatus, repeat: int) -> str:
+    base = f"update-{time.astimezone(ZoneInfo('UTC')):%Y%m%dT%H%MZ}-{status}"
+    return base if repeat == 1 else f"{base}-{repeat}"
 
 
 @dataclass(frozen=True, slots=True)
