@@ -393,21 +393,28 @@ def test_content_kept_in_memory_builds_as_a_full_build_after_each_edit(example_d
                                                                         monkeypatch,
                                                                         tmp_path):
     """The daemon's way: one loader in memory (it re-reads only the files that changed,
-    the others stay the same objects, their views too), a build after each edit, at a
-    moving moment; each compared with a full build."""
+    the others stay the same objects, their views too), what it keeps from one build to
+    the next (``Caches``: the app too, made once), a build after each edit, at a moving
+    moment; each compared with a full build."""
     from statuspage.content.loader import Loader
 
+    made: list[object] = []
+    create = rendering.create_app
+    monkeypatch.setattr(rendering, "create_app", lambda *a, **k: made.append(create(*a, **k))
+                        or made[-1])
     site = Site(example_dir, monkeypatch)
-    loader = Loader(example_dir)
+    loader, caches = Loader(example_dir), Caches()
     for number, (kind, pick) in enumerate([("update", 1), ("later", 5), ("new", 0),
                                            ("resolve", 2), ("much later", 3), ("update", 0),
                                            ("translate", 1), ("delete", 3)]):
         site.edit(kind, pick)
         loaded = loader.load(lenient=True)
-        build(example_dir, BuildOptions(out=example_dir / "build", now=site.now), site=loaded)
+        build(example_dir, BuildOptions(out=example_dir / "build", now=site.now), site=loaded,
+              caches=caches)
         build(example_dir, BuildOptions(out=tmp_path / "full", now=site.now, full=True),
                                         site=loaded)
         assert tree(example_dir / "build") == tree(tmp_path / "full"), (number, kind)
+    assert len(made) == 1 + 8 and caches.app is made[0]  # the kept builds' app, and the full
 
 
 def test_a_build_reuses_only_what_its_caller_keeps(example_dir, monkeypatch, tmp_path):

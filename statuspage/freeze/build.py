@@ -172,8 +172,9 @@ class _Update:
         self.made: dict[int, planning.RunPlan] = {}  # each run's plans, this build's
         self.changed: list[str] = []  # the ids whose row is new (the others were kept)
         self.gone: list[str] = []  # the ids the spare held and the site no longer has
-        self.app = make_app(site, options.now, self.spare, options.edition, caches.settled,
-                            STATUSPAGE_PINNED=options.pinned, STATUSPAGE_EVERY=options.every)
+        self.app = caches.app = make_app(
+            site, options.now, self.spare, options.edition, caches.settled, caches.app,
+            STATUSPAGE_PINNED=options.pinned, STATUSPAGE_EVERY=options.every)
 
     def run(self) -> tuple[int, int]:
         """Make the spare the new site and swap it in; (files, files rendered)."""

@@ -8,6 +8,8 @@ nothing but the files on disk).
 
 from __future__ import annotations
 
+from flask import Flask
+
 from statuspage.freeze.plan import IncidentPlans
 from statuspage.freeze.tree import Manifests
 from statuspage.state.settled import Settled
@@ -18,9 +20,11 @@ class Caches:
     and the same object from one build to the next (``state/settled.py``); ``plans``: each
     published incident's files, planned once while its view and facts stay the same
     (``plan.py``); ``manifests``: the file maps last read or written, each read once
-    (``manifeststore.py``)."""
+    (``manifeststore.py``); ``app``: the last build's, which the next renders with again
+    (``rendering.make_app``)."""
 
     def __init__(self):
         self.settled = Settled()
         self.plans = IncidentPlans()
         self.manifests = Manifests()
+        self.app: Flask | None = None
