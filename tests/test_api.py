@@ -520,6 +520,24 @@ def test_lists_are_capped_at_the_50_most_recent(site_dir: Path):
                docs[f"{V2}/scheduled-maintenances.json"]["scheduled_maintenances"])
 
 
+def test_more_unresolved_incidents_than_the_cap_are_each_listed(site_dir: Path):
+    """Past 50 unresolved, incidents.json lists them all and nothing else (Statuspage:
+    "this includes all unresolved incidents"), newest started first."""
+    incidents = site_dir / "incidents"
+    for n in range(60):
+        day, hour = divmod(n, 24)
+        when = f"2026-10-{day + 1:02d} {hour:02d}:00"
+        status = "identified" if n % 10 else "resolved"  # 54 of them unresolved
+        (incidents / f"old-{n:02d}.md").write_text(
+            f"---\ntitle: Panne {n}\nimpact: minor\ncomponents: [adsl]\nstarted: {when}\n"
+            f"---\n## {when} · {status}\nEn cours.\n", "utf-8")
+    client = create_app(load_site(site_dir), now=NOW).test_client()  # (past the schema's 50)
+    listed = [i["id"] for i in client.get(f"{V2}/incidents.json").json["incidents"]]
+    assert listed == [FIBRE] + [f"old-{n:02d}" for n in range(59, -1, -1) if n % 10]
+    assert [i["id"] for i in client.get(f"{V2}/incidents/unresolved.json").json["incidents"]] \
+        == listed
+
+
 def test_what_the_sanitiser_strips_stays_out(site_dir: Path):
     (site_dir / "incidents" / "2026-11-25-piege.md").write_text(
         '---\ntitle: "<script>alert(1)</script> Piège & co"\nimpact: minor\n'

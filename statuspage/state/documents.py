@@ -119,12 +119,21 @@ class Documents:
 
     def incidents_document(self) -> Document:
         # The LIMIT most recent, every unresolved one among them however old (Statuspage:
-        # "this includes all unresolved incidents"), newest started first.
-        found = [v for v in self.snap.published if not v.is_maintenance]
+        # "this includes all unresolved incidents"), newest started first: the published
+        # ones from the newest, as far as the others' share goes (not the whole history),
+        # then the unresolved ones after them, which are older.
         unresolved = set(self.snap.open_incidents)
-        others = [v for v in found if v not in unresolved][:max(LIMIT - len(unresolved), 0)]
-        keep = unresolved | set(others)
-        return {"page": self.page, "incidents": [self.incident(v) for v in found if v in keep]}
+        share, found, seen = max(LIMIT - len(unresolved), 0), [], set()
+        for view in self.snap.published if share else ():
+            if view.is_maintenance:
+                continue
+            if view in unresolved:
+                seen.add(view)
+            elif (share := share - 1) < 0:
+                break
+            found.append(view)
+        found += [v for v in self.snap.open_incidents if v.published and v not in seen]
+        return {"page": self.page, "incidents": [self.incident(v) for v in found]}
 
     def unresolved_document(self) -> Document:
         return {"page": self.page,
