@@ -20,11 +20,11 @@ from statuspage.model import (
     Update,
     Window,
 )
-from statuspage.state import runs
+from statuspage.state import runs, uptime
 from statuspage.state import view as viewing
 from statuspage.state.settled import Settled
 from statuspage.state.status import FOLLOW_DAYS, RECENT_DAYS, Snapshot
-from statuspage.state.uptime import UPTIME_DAYS, component_spans, window_of
+from statuspage.state.uptime import UPTIME_DAYS, component_spans, view_spans, window_of
 
 SERVICES = ["fibre", "adsl", "tv", "billing"]
 INCIDENT = [IncidentStatus.INVESTIGATING, IncidentStatus.MONITORING, IncidentStatus.RESOLVED]
@@ -110,7 +110,7 @@ def plain(snap: Snapshot) -> dict:
         "open_days": frozenset(v.started.astimezone(tz).date() for v in history if v.is_open),
         "_history_by_component": by_component(history),
         "_published_by_component": by_component(published),
-        "spans": component_spans(views, now, snap.site, UPTIME_DAYS),
+        "spans": view_spans(views, now, window_of(tz, now, UPTIME_DAYS))[0],
         "references_by_first": shards,
         "works": {c: [v for v in by_component(published).get(c, []) if v.maintenance]
                   for c in SERVICES} | {None: [v for v in published if v.maintenance]},
@@ -128,10 +128,9 @@ def same(snap: Snapshot) -> None:
     assert list(snap.views) == list(fresh.views)
     assert [shown(v) for v in snap.views.values()] == [shown(v) for v in fresh.views.values()]
     want = plain(snap)
-    window = window_of(snap.site.config.timezone, snap.now, UPTIME_DAYS)
-    # With the memory of settled views' spans (worked out at earlier moments, some later).
-    spans = component_spans(runs.lasting(snap.view_runs, window), snap.now, snap.site,
-                            UPTIME_DAYS, snap.settled)
+    # With the memory of settled views' and runs' spans (worked out at earlier moments,
+    # some later).
+    spans = component_spans(snap.view_runs, snap.now, snap.site, UPTIME_DAYS, snap.settled)
     for name, value in want.items():
         got = spans if name == "spans" else {c: snap.maintenance_of_all(c) for c in value} \
             if name == "works" else getattr(snap, name)
@@ -250,3 +249,24 @@ def test_what_ended_just_as_the_uptime_window_opens_is_not_in_it(site):
              for n in (0, 1)]
     snap = Snapshot(replace(site, incidents=ordered(ended)), NOW, Settled())
     assert [v.id for v in runs.lasting(snap.view_runs, window)] == ["i001"]
+
+
+def test_a_runs_spans_are_kept_whole_while_all_its_views_are_settled(site, monkeypatch):
+    """Of the runs that last into the uptime window, a later build works out again only
+    the spans of a run with an incident still moving (its span ends at each moment)."""
+    found = [incident(n, (48 + n, [(0, 0), (5, 2)], ["fibre"], False, None))  # resolved
+             for n in range(1, 6)]
+    found.append(incident(9, (10, [(0, 0)], ["tv"], False, None)))  # open: the newest
+    settled, worked = Settled(), []
+    through = uptime.view_spans
+    monkeypatch.setattr(uptime, "view_spans", lambda views, *given: (
+        worked.append(sorted(v.id for v in views)) or through(views, *given)))
+    shown = replace(site, incidents=ordered(found))
+    assert Snapshot(shown, NOW, settled)._uptime
+    assert len(worked) == 2  # the two runs of three
+    for later in (1, 5):
+        worked.clear()
+        snap = Snapshot(shown, NOW + timedelta(minutes=later), settled)
+        kept = snap._uptime
+        assert worked == [["i001", "i002", "i009"]]  # the newest run, with the open one
+        assert kept == Snapshot(shown, snap.now)._uptime

@@ -38,6 +38,9 @@ class Settled:
         self.days: dict[tuple, object] = {}  # a component's day of uptime, by its spans
         # A settled view's spans on its services, by id(view): (view, spans) (uptime.py)
         self.spans: dict[int, tuple] = {}
+        # A run's spans on each service when all are settled and final, by the run's number
+        # from the oldest end: (run, the window's start, spans) (uptime.py)
+        self.run_spans: dict[int, tuple] = {}
         self.keys: dict[tuple, tuple] = {}  # each file of the site's key, by what it showed
         # Chunks of incidents (from the oldest end), their views, the moment from which all
         # are settled (None: not all are), the grace: taken whole while the same (view.py)
@@ -82,6 +85,7 @@ class Settled:
             self.kept.clear()
             self.chunks.clear()
             self.spans.clear()
+            self.run_spans.clear()
         if len(self.days) > DAYS_KEPT:
             self.days.clear()
 

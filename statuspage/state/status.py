@@ -19,7 +19,6 @@ from statuspage.state.uptime import (
     component_spans,
     uptime_days,
     uptime_percent,
-    window_of,
 )
 from statuspage.state.view import IncidentView, Version, views_at
 
@@ -160,9 +159,8 @@ class Snapshot:
 
     @cached_property
     def _uptime(self) -> dict[str, list[DayUptime]]:
-        lasting_ = runs.lasting(self.view_runs, window_of(self.site.config.timezone, self.now,
-                                                  UPTIME_DAYS))
-        spans = component_spans(lasting_, self.now, self.site, UPTIME_DAYS, self.settled)
+        spans = component_spans(self.view_runs, self.now, self.site, UPTIME_DAYS,
+                                self.settled)
         return {c.id: uptime_days(spans.get(c.id, []), self.site, self.now, UPTIME_DAYS,
                                   self.since(c.id), (self.settled.days, c.id))
                 for c in self.site.config.components}
