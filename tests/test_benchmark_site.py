@@ -71,6 +71,25 @@ def test_the_rounds_benchmark_builds_each_update(tmp_path):
     assert "Round 1," in page
 
 
+def test_the_daemon_rounds_benchmark_times_each_update_built(tmp_path):
+    """benchmarks/daemonrounds.py: each round's update is live, and timed with its files."""
+    stats = sitegen.generate(tmp_path, COUNT, 1, NOW, ["fr", "en"])
+    build(tmp_path, BuildOptions(workers=1))
+    target = stats.open_ids[0]
+    done = subprocess.run([sys.executable, str(REPO / "benchmarks" / "daemonrounds.py"),
+                           str(tmp_path), target, "--rounds", "2"],
+                          capture_output=True, text=True, check=True, cwd=REPO)
+    rounds = re.findall(r"^round (\d): [\d.]+ s, [\d.]+ s of CPU, (\d+) files rendered$",
+                        done.stdout, re.MULTILINE)
+    assert [number for number, _ in rounds] == ["0", "1"]
+    assert all(int(files) > 0 for _, files in rounds)
+    assert len(re.findall(r"^ +[\d.]+ ms  /\S*$", done.stdout, re.MULTILINE)) == 10
+    assert re.search(r"^median of rounds 1 on: [\d.]+ s, [\d.]+ s of CPU$", done.stdout,
+                     re.MULTILINE)
+    page = (tmp_path / "build" / "incidents" / target / "index.html").read_text("utf-8")
+    assert "Round 1," in page
+
+
 def test_the_daemon_memory_benchmark_says_what_holds_what(tmp_path):
     """benchmarks/daemonmem.py: the saves are live, then each holder's share is said."""
     stats = sitegen.generate(tmp_path, COUNT, 1, NOW, ["fr", "en"])
