@@ -10,9 +10,9 @@ import weakref
 import pytest
 from conftest import FIBRE, NOW
 
+from statuspage import web
 from statuspage.content import collector
 from statuspage.content.collector import Generations
-from statuspage.freeze import build as build_module
 from statuspage.freeze.build import build as real_build
 from statuspage.ops.daemon import Daemon
 
@@ -36,22 +36,25 @@ def test_between_builds_no_pass_of_the_collector_goes_over_the_site(daemon):
 
 
 def test_each_build_leaves_no_garbage_for_a_later_pass(daemon, site_dir, monkeypatch):
-    apps: list[weakref.ref] = []
-    make_app = build_module.make_app
+    """What a build made (its Snapshot, which forms cycles with the app's, Flask's own) is
+    freed once it is published; the app is kept for the next (``Caches.app``), bare."""
+    snaps: list[weakref.ref] = []
+    made = web.snapshot
 
-    def recorded(*args, **kwargs):
-        app = make_app(*args, **kwargs)
-        apps.append(weakref.ref(app))
-        return app
+    def recorded(app, site, now):
+        found = made(app, site, now)
+        snaps.append(weakref.ref(found))
+        return found
 
-    monkeypatch.setattr(build_module, "make_app", recorded)
+    monkeypatch.setattr(web, "snapshot", recorded)
     path = site_dir / "incidents" / f"{FIBRE}.md"
     for number in range(3):
         path.write_text(path.read_text("utf-8") + f"\nSuite {number}.\n", "utf-8")
+        snaps.clear()
         daemon.request(f"edit {number}")
-        # The app and its snapshot form cycles (Flask's own): freed once published.
-        assert len(apps) == number + 1
-        assert apps[-1]() is None
+        assert snaps and all(snap() is None for snap in snaps)
+        app = daemon.editions[0].caches.app
+        assert app is not None and "statuspage.snapshot" not in app.extensions
     assert "Suite 2." in (site_dir / "build" / "incidents" / FIBRE / "index.html").read_text(
         "utf-8")
 

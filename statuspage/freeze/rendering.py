@@ -45,20 +45,24 @@ FREEZE_RUN = 10 * COLLECT_EVERY
 
 
 def make_app(site: Site, now: datetime, destination: Path, edition: Edition = PUBLIC,
-             settled: Settled | None = None, again: Flask | None = None, **config) -> Flask:
+             settled: Settled | None = None, **config) -> Flask:
     """The app a build renders ``site`` with, at ``now``, into ``destination``; ``config``:
-    more of its settings (``STATUSPAGE_PINNED``, ``STATUSPAGE_EVERY``). ``again``: the app
-    of the caller's last build, made to render this one when of the same edition."""
-    config.update(
-        FREEZER_DESTINATION=str(destination),
-        FREEZER_BASE_URL=site.config.url + "/",
-        FREEZER_REMOVE_EXTRA_FILES=False,  # the builder removes what is gone
-        PROPAGATE_EXCEPTIONS=True,  # a failing page fails the build, with its error
-    )
-    if again is not None and again.config["STATUSPAGE_EDITION"] == edition:
-        return rebound(again, site, now, settled if settled is not None else Settled(),
-                       **config)
-    return create_app(site, now=now, edition=edition, settled=settled, **config)
+    more of its settings (``STATUSPAGE_PINNED``, ``STATUSPAGE_EVERY``)."""
+    return create_app(site, now=now, edition=edition, settled=settled,
+                      **_settings(site, destination), **config)
+
+
+def made_again(app: Flask, site: Site, now: datetime, destination: Path, settled: Settled,
+               **config) -> Flask:
+    """``app`` (``make_app``'s, kept by the caller from its last build) made to render
+    ``site`` at ``now`` into ``destination``, as a new one would (``web.rebound``)."""
+    return rebound(app, site, now, settled, **_settings(site, destination), **config)
+
+
+def _settings(site: Site, destination: Path) -> dict:
+    return {"FREEZER_DESTINATION": str(destination), "FREEZER_BASE_URL": site.config.url + "/",
+            "FREEZER_REMOVE_EXTRA_FILES": False,  # the builder removes what is gone
+            "PROPAGATE_EXCEPTIONS": True}  # a failing page fails the build, with its error
 
 
 class SiteFreezer(Freezer):

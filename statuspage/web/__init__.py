@@ -96,13 +96,13 @@ class _SiteHolder:
         self._edition = edition
         self.put(site)
 
-    def put(self, site: Site | Callable[[], Site]) -> None:
+    def put(self, site: Site | Callable[[], Site] | None) -> None:
         self._site = self._edition.shown(site) if isinstance(site, Site) else site
 
     def get(self) -> Site:
-        if not callable(self._site):
-            return self._site
-        return self._edition.shown(self._site())
+        site = self._site
+        assert site is not None, "a build's app between builds renders nothing"
+        return site if isinstance(site, Site) else self._edition.shown(site())
 
 
 def create_app(site: Site | Callable[[], Site], now: datetime | None = None,
@@ -149,14 +149,21 @@ def rebound(app: Flask, site: Site, now: datetime, settled: Settled, **config) -
     per build starts empty. Its routes, the compiled rules of their URLs and its compiled
     templates stay (a new app took 45-50 ms, Werkzeug compiling each rule: at each of a
     daemon's builds)."""
+    unbound(app)
     app.config.update(config)
     app.config["STATUSPAGE_NOW"] = now
     app.extensions["statuspage"].put(site)
     app.extensions["statuspage.settled"] = settled
+    return app
+
+
+def unbound(app: Flask) -> None:
+    """What ``app`` holds of its last build forgotten (its site, its Snapshot, what its
+    pages remembered), so that the caller keeps the app alone between builds."""
+    app.extensions["statuspage"].put(None)
     app.extensions.pop("statuspage.snapshot", None)
     app.extensions.pop("statuspage.state.documents", None)
     app.extensions["statuspage.links"] = {}
-    return app
 
 
 def _register(app: Flask, edition: Edition) -> None:
