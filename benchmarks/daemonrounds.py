@@ -16,38 +16,23 @@ the start renders every file).
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from rounds import arguments, print_slowest, timed_files
 from sitegen import add_update
 
-from statuspage.freeze import rendering
 from statuspage.ops.daemon import Daemon, RunOptions
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("site", type=Path)
-    parser.add_argument("incident")
-    parser.add_argument("--rounds", type=int, default=10)
-    args = parser.parse_args()
+    args = arguments(__doc__)
     root = args.site.resolve()
     page = root / "build" / "incidents" / args.incident / "index.html"
-    files: list[tuple[float, str]] = []
-    build_one = rendering.SiteFreezer._build_one
-
-    def timed_file(freezer, url, *given):
-        started = time.perf_counter()
-        try:
-            return build_one(freezer, url, *given)
-        finally:
-            files.append((time.perf_counter() - started, url))
-
-    rendering.SiteFreezer._build_one = timed_file  # type: ignore[method-assign]
+    files = timed_files()
     os.chdir(root)
     daemon = Daemon(root, RunOptions())
     started = time.perf_counter()
@@ -67,9 +52,7 @@ def main() -> None:
                   f"rendered", flush=True)
     finally:
         daemon.stop()
-    print("slowest files of the last round:")
-    for seconds, url in sorted(files, reverse=True)[:10]:
-        print(f"  {seconds * 1000:6.1f} ms  {url}")
+    print_slowest(files)
     steady = slice(1, None) if len(walls) > 1 else slice(None)
     print(f"median of rounds 1 on: {statistics.median(walls[steady]):.3f} s, "
           f"{statistics.median(cpus[steady]):.3f} s of CPU")

@@ -28,15 +28,11 @@ from statuspage.freeze.caches import Caches
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("site", type=Path)
-    parser.add_argument("incident")
-    parser.add_argument("--rounds", type=int, default=10)
-    args = parser.parse_args()
+    args = arguments(__doc__)
     renders: list[float] = []  # this round's
     rounds: list[float] = []  # each round's but the first
-    files: list[tuple[float, str]] = []
-    render, build_one = building.render, rendering.SiteFreezer._build_one
+    files = timed_files()
+    render = building.render
 
     def timed_render(*given, **named):
         started = time.process_time()
@@ -45,15 +41,7 @@ def main() -> None:
         finally:
             renders.append(time.process_time() - started)
 
-    def timed_file(freezer, url, *given):
-        started = time.perf_counter()
-        try:
-            return build_one(freezer, url, *given)
-        finally:
-            files.append((time.perf_counter() - started, url))
-
     building.render = timed_render
-    rendering.SiteFreezer._build_one = timed_file  # type: ignore[method-assign]
     root, out = args.site, args.site / "build"
     loader, caches = Loader(root, cache_for(out)), Caches()
     site = loader.load(lenient=True)
@@ -73,10 +61,39 @@ def main() -> None:
               f"{done.rendered} files rendered in {sum(renders):.3f} s of CPU", flush=True)
         if number:
             rounds.append(sum(renders))
+    print_slowest(files)
+    print(f"render CPU, median of rounds 1 on: {statistics.median(rounds or [0.0]):.3f} s")
+
+
+def arguments(doc: str) -> argparse.Namespace:
+    """SITE INCIDENT_ID [--rounds N], as this benchmark and daemonrounds.py take them."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("site", type=Path)
+    parser.add_argument("incident")
+    parser.add_argument("--rounds", type=int, default=10)
+    return parser.parse_args()
+
+
+def timed_files() -> list[tuple[float, str]]:
+    """The list each file rendered from now on goes to, with the seconds it took."""
+    files: list[tuple[float, str]] = []
+    build_one = rendering.SiteFreezer._build_one
+
+    def timed_file(freezer, url, *given):
+        started = time.perf_counter()
+        try:
+            return build_one(freezer, url, *given)
+        finally:
+            files.append((time.perf_counter() - started, url))
+
+    rendering.SiteFreezer._build_one = timed_file  # type: ignore[method-assign]
+    return files
+
+
+def print_slowest(files: list[tuple[float, str]]) -> None:
     print("slowest files of the last round:")
     for seconds, url in sorted(files, reverse=True)[:10]:
         print(f"  {seconds * 1000:6.1f} ms  {url}")
-    print(f"render CPU, median of rounds 1 on: {statistics.median(rounds or [0.0]):.3f} s")
 
 
 if __name__ == "__main__":
