@@ -414,7 +414,7 @@ def test_content_kept_in_memory_builds_as_a_full_build_after_each_edit(example_d
         build(example_dir, BuildOptions(out=tmp_path / "full", now=site.now, full=True),
                                         site=loaded)
         assert tree(example_dir / "build") == tree(tmp_path / "full"), (number, kind)
-    assert len(made) == 1 + 8 and caches.app is made[0]  # the kept builds' app, and the full
+    assert len(made) == 1 + 8 and caches.app is made[0]  # kept builds: one; full ones: one each
 
 
 def test_a_build_reuses_only_what_its_caller_keeps(example_dir, monkeypatch, tmp_path):
