@@ -54,8 +54,9 @@ def test_an_update_saved_the_benchmarks_way_is_the_newest(tmp_path):
     assert not site.errors
 
 
-def rounds_of(script: str, root) -> str:
-    """``script``'s output over two rounds on a built site (each update live)."""
+def rounds_of(script: str, root, line: str) -> str:
+    """``script``'s output over two rounds on a built site: each update live, and each
+    round said in a ``line`` (its number, then its files rendered: more than none)."""
     stats = sitegen.generate(root, COUNT, 1, NOW, ["fr", "en"])
     assert build(root, BuildOptions(now=NOW, workers=1)).pages > 0
     target = stats.open_ids[0]
@@ -64,26 +65,23 @@ def rounds_of(script: str, root) -> str:
                           capture_output=True, text=True, check=True, cwd=REPO)
     assert "Round 1," in (root / "build" / "incidents" / target / "index.html").read_text(
         "utf-8")
+    rounds = re.findall(line, done.stdout, re.MULTILINE)
+    assert [number for number, _ in rounds] == ["0", "1"]
+    assert all(int(files) > 0 for _, files in rounds)
     return done.stdout
 
 
 def test_the_rounds_benchmark_builds_each_update(tmp_path):
     """benchmarks/rounds.py: each round's update is live in the built page."""
-    stdout = rounds_of("rounds.py", tmp_path)
-    rounds = re.findall(r"^round (\d): load and build [\d.]+ s, (\d+) files rendered",
-                        stdout, re.MULTILINE)
-    assert [number for number, _ in rounds] == ["0", "1"]
-    assert all(int(files) > 0 for _, files in rounds)
+    stdout = rounds_of("rounds.py", tmp_path,
+                       r"^round (\d): load and build [\d.]+ s, (\d+) files rendered")
     assert re.search(r"^render CPU, median of rounds 1 on: [\d.]+ s$", stdout, re.MULTILINE)
 
 
 def test_the_daemon_rounds_benchmark_times_each_update_built(tmp_path):
     """benchmarks/daemonrounds.py: each round's update is live, and timed with its files."""
-    stdout = rounds_of("daemonrounds.py", tmp_path)
-    rounds = re.findall(r"^round (\d): [\d.]+ s, [\d.]+ s of CPU, (\d+) files rendered$",
-                        stdout, re.MULTILINE)
-    assert [number for number, _ in rounds] == ["0", "1"]
-    assert all(int(files) > 0 for _, files in rounds)
+    stdout = rounds_of("daemonrounds.py", tmp_path,
+                       r"^round (\d): [\d.]+ s, [\d.]+ s of CPU, (\d+) files rendered$")
     assert len(re.findall(r"^ +[\d.]+ ms  /\S*$", stdout, re.MULTILINE)) == 10
     assert re.search(r"^median of rounds 1 on: [\d.]+ s, [\d.]+ s of CPU$", stdout,
                      re.MULTILINE)
