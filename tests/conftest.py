@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import settings
 from serving import Receiver
 
 from statuspage.content.loader import load_site
@@ -21,6 +22,11 @@ from statuspage.web import create_app
 
 if TYPE_CHECKING:  # imported by the browser fixture only, so other tests never load it
     from playwright.sync_api import Browser, BrowserContext, Page
+
+# Property tests check what they draw, not how fast: on a loaded machine a first example
+# (imports, caches warming) may pass Hypothesis's default deadline of 200 ms.
+settings.register_profile("statuspage", deadline=None)
+settings.load_profile("statuspage")
 
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent

@@ -957,7 +957,7 @@ def test_a_saved_change_is_published_at_once_not_at_the_next_look(watching, site
     _wait(lambda: rebuilt() == 1, 5, "the folder gone")
     (site_dir / "elsewhere").rename(site_dir / "incidents")
     _wait(lambda: rebuilt() == 2, 5, "the folder back")
-    path.write_text(path.read_text("utf-8").replace("Une fibre", "Un fil"), "utf-8")
+    files.write_atomic(path, path.read_text("utf-8").replace("Une fibre", "Un fil").encode())
     _wait(lambda: sum(f"(incidents/{FIBRE}.md changed)" in line for line in log()) == 2, 5,
           "the change in the folder watched again")
 

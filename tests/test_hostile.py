@@ -24,7 +24,7 @@ from click.testing import CliRunner
 from conftest import FIBRE, NOW, PARIS, REPO, TESTS
 from slowfs import hanging_file
 
-from statuspage import cli
+from statuspage import cli, files
 
 GOOD = "---\ntitle: Panne\nimpact: minor\ncomponents: [fibre]\nstarted: 2026-11-25 10:00\n---\n"
 
@@ -952,9 +952,9 @@ def test_a_daemon_whose_output_cannot_be_written_says_so_once_a_rebuild(site, tm
     try:
         _wait_for(lambda: "INFO rebuilt " in log.read_text("utf-8"), "the first build")
         lock.chmod(0o444)
-        (site / "incidents" / "2026-11-25-x.md").write_text(GOOD, encoding="utf-8")
+        files.write_atomic(site / "incidents" / "2026-11-25-x.md", GOOD.encode())
         _wait_for(lambda: "not rebuilt" in log.read_text("utf-8"), "the failed rebuild")
-        (site / "incidents" / "2026-11-25-y.md").write_text(GOOD, encoding="utf-8")
+        files.write_atomic(site / "incidents" / "2026-11-25-y.md", GOOD.encode())
         _wait_for(lambda: log.read_text("utf-8").count("not rebuilt") >= 2, "the next one")
     finally:
         daemon.send_signal(signal.SIGTERM)

@@ -16,6 +16,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from serving import wait_for as _wait
 from test_daemon import Builds, Clock
 
+from statuspage import files
 from statuspage.ops.daemon import Daemon, RunOptions
 from statuspage.ops.monitoring import Monitor, Round, same_error, told_path
 from statuspage.ops.outbound import Notifier
@@ -65,7 +66,7 @@ def test_statuspage_run_tells_monitoring_of_an_error_once_then_of_its_fix(site_d
         assert "statuspage_notifications_pending" not in first  # neither publish nor webhook
 
         bad = site_dir / "incidents" / "2026-11-27-panne.md"
-        bad.write_text(BROKEN, encoding="utf-8")
+        files.write_atomic(bad, BROKEN.encode())  # (no write a look may see half-done)
         _wait(lambda: metrics(prom)["statuspage_content_errors"] >= 1, 20, "the error counted")
         _wait(lambda: calls(called), 20, "the hook")
         seen = len(log.read_text(encoding="utf-8"))
