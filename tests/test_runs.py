@@ -201,6 +201,23 @@ def test_an_update_works_out_its_own_run_again_and_no_other(site):
     same(third)
 
 
+def test_of_two_runs_sharing_a_reference_the_older_keeps_it_when_the_newer_changes(site):
+    """Two incidents in two runs with one reference (a lenient load's error): the lookup
+    finds the older one, as one pass over the views does, after the newer one's update
+    too (its run worked out again, with the same references)."""
+    found = [incident(n, (n * 3 + 5, [(1, 0)], ["fibre"], False, None)) for n in range(12)]
+    for n in (1, 9):  # in the newest run and in the oldest
+        found[n] = replace(found[n], ref="DUP")
+    settled = Settled()
+    first = Snapshot(replace(site, incidents=ordered(found)), NOW, settled)
+    assert first.by_reference["DUP"].id == "i009"
+    found[1] = replace(found[1], updates=(Update(NOW, IncidentStatus.MONITORING,
+                                                 Text({"fr": "u"})), *found[1].updates))
+    second = Snapshot(replace(site, incidents=ordered(found)), NOW, settled)
+    assert second.by_reference["DUP"].id == "i009"
+    same(second)
+
+
 def test_what_comes_next_is_not_read_from_views_settled_with_another_grace(site):
     # Started two hours ago, its update promised an hour later: settled without grace, and
     # late in an hour with two hours' grace.

@@ -122,12 +122,13 @@ def plan(app: Flask, snap: Snapshot, held: Held, stamps: tuple[Stamp | None, Sta
     found: list[list[str]] = []
     count = len(items)
     made: dict[int, RunPlan] = {}
-    followed, others = snap.followed_ids, snap.not_found_by_reference
-    runs_ = snap.view_runs
-    for number, run in zip(range(len(runs_) - 1, -1, -1), runs_, strict=True):
-        shown = tuple([v.id in followed for v in run.published])
-        if others:  # (a lenient load's: two with one reference)
-            shown += tuple([v.id in others for v in run.published])
+    others, runs_ = snap.not_found_by_reference, snap.view_runs
+    for number, run, followed in zip(range(len(runs_) - 1, -1, -1), runs_,
+                                     snap.followed_each, strict=True):
+        # Which of its views have feeds of their own (their places in the run); a lenient
+        # load's: which have a reference that finds another.
+        shown: tuple = (tuple([at for at, _ in followed]),
+                        tuple([v.id in others for v in run.published]) if others else ())
         was = before.get(number)
         spare_holds = was is not None and stamps[0] is not None and stamps[0] in was.wrote
         if was is None or was.run is not run or was.shown != shown or \

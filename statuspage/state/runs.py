@@ -20,10 +20,14 @@ from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from itertools import chain, takewhile
 from operator import itemgetter
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from statuspage.model import MaintenanceStatus
 from statuspage.state.view import IncidentView, from_the_oldest_end, same_objects
+
+if TYPE_CHECKING:
+    from statuspage.state.settled import Settled
 
 # Views a run holds: a change works out this many again, and so does each build for a run
 # that holds an open incident (its view is made for its moment). 1,024 on a site with 300
@@ -172,6 +176,31 @@ def shards(runs_: list[Run], kept: dict[str, tuple]) -> dict[str, dict[str, str]
     return found
 
 
+def by_reference(runs_: list[Run], settled: Settled) -> dict[str, IncidentView]:
+    """Every run's references in one dict (of two runs with one reference, the older's
+    view): the last one made (``settled.references``), with the references of the runs
+    worked out again put in, while each run holds the same references in the same order
+    and no two runs share one; else made anew (100,000 references joined anew took 10-20
+    ms of a daemon's build)."""
+    held = settled.references
+    if held is not None and len(held[0]) == len(runs_) and \
+            len(held[1]) == sum(len(run.references) for run in runs_):
+        found = dict(held[1])
+        for old, new in zip(held[0], runs_, strict=True):
+            if new is not old:
+                if list(old.references) != list(new.references):
+                    break
+                found.update(new.references)
+        else:
+            settled.references = (runs_, found)
+            return found
+    found = {}
+    for run in runs_:
+        found.update(run.references)
+    settled.references = (runs_, found)
+    return found
+
+
 def changed_at(runs_: list[Run]) -> dict[str, datetime]:
     found: dict[str, datetime] = {}
     for run in runs_:
@@ -186,12 +215,19 @@ def since(runs_: list[Run], moment: datetime, name: str, edges: str,
     """The views of ``name`` (``unended``, ``open_published``, ``unlasted``) and those whose
     time in ``edges`` (``ended``, ``lasts``) is at ``moment`` or later (``after``: later
     only), in the site's order: the walk of each run stops at its first older one."""
-    found: list[IncidentView] = []
+    return [view for chosen in since_each(runs_, moment, name, edges, after)
+            for _, view in chosen]
+
+
+def since_each(runs_: list[Run], moment: datetime, name: str, edges: str,
+               after: bool = False) -> list[list[tuple[int, IncidentView]]]:
+    """``since``'s views run by run, each with its place in its run, in that order."""
+    found = []
     for run in runs_:
         chosen = [*getattr(run, name), *((at, view) for _, at, view in takewhile(
             lambda item: item[0] > moment or not after and item[0] == moment,
             getattr(run, edges)))]
-        found += [view for _, view in sorted(chosen, key=_FIRST)]
+        found.append(sorted(chosen, key=_FIRST))
     return found
 
 

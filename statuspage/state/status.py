@@ -230,10 +230,7 @@ class Snapshot:
     @cached_property
     def by_reference(self) -> dict[str, IncidentView]:
         """Published incidents by their short reference."""
-        found: dict[str, IncidentView] = {}
-        for run in self.view_runs:
-            found.update(run.references)
-        return found
+        return runs.by_reference(self.view_runs, self.settled)
 
     @cached_property
     def references_by_first(self) -> dict[str, dict[str, str]]:
@@ -280,8 +277,13 @@ class Snapshot:
     def followed(self) -> list[IncidentView]:
         """Published incidents with feeds of their own: those that may still change, and
         those that ended in the last ``FOLLOW_DAYS`` (their followers see the end)."""
-        return runs.since(self.view_runs, self.now - timedelta(days=FOLLOW_DAYS), "unended",
-                          "ended")
+        return [view for chosen in self.followed_each for _, view in chosen]
+
+    @cached_property
+    def followed_each(self) -> list[list[tuple[int, IncidentView]]]:
+        """``followed`` run by run (``view_runs``'s), each with its place in its run."""
+        return runs.since_each(self.view_runs, self.now - timedelta(days=FOLLOW_DAYS),
+                               "unended", "ended")
 
     def follows(self, view: IncidentView) -> bool:
         """Whether the incident has feeds of its own (one of ``followed``)."""

@@ -287,20 +287,39 @@ def views_at(incidents: tuple[Incident, ...], now: datetime, grace: timedelta,
     if last is not None and last[0] is incidents and last[1] == now and last[2] == grace:
         return dict(last[3])  # a second Snapshot of the same build (its warnings')
     settled.trim(len(incidents))
-    views: dict[str, IncidentView] = {}
-    chunks, count = settled.chunks, 0
+    chunks, held_chunks = settled.chunks, []
     for number, part in from_the_oldest_end(incidents, CHUNK):
-        count += 1
         held = chunks.get(number)
         if held is None or not _all_settled(held, part, now, grace):
             made, moment = _chunk_views(settled, part, now, grace)
             held = chunks[number] = (part, made, moment, grace)
-        views.update(held[1])
-    for at in [at for at in chunks if at >= count]:
+        held_chunks.append(held)
+    for at in [at for at in chunks if at >= len(held_chunks)]:
         del chunks[at]
-    settled.last = (incidents, now, grace, views)
+    views = _joined(held_chunks, last)
+    settled.last = (incidents, now, grace, views, held_chunks)
     settled.trim_lines(views)
     return dict(views)
+
+
+def _joined(held_chunks: list[tuple], last: tuple | None) -> dict[str, IncidentView]:
+    """The chunks' views in one dict, in their order: the last call's, with the views of
+    the chunks made again put in their places, when each chunk holds the same ids in the
+    same order as then (a daemon's build after an update: 100,000 views joined anew took
+    30-50 ms of each); else joined anew."""
+    if last is not None and len(last[4]) == len(held_chunks):
+        views = dict(last[3])  # (a dict that grew only: copied whole, at C speed)
+        for old, new in zip(last[4], held_chunks, strict=True):
+            if new is not old:
+                if list(old[1]) != list(new[1]):
+                    break
+                views.update(new[1])
+        else:
+            return views
+    views = {}
+    for held in held_chunks:
+        views.update(held[1])
+    return views
 
 
 def moving(incidents: tuple[Incident, ...], now: datetime, grace: timedelta,
