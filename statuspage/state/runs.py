@@ -222,11 +222,14 @@ def since(runs_: list[Run], moment: datetime, name: str, edges: str,
 def since_each(runs_: list[Run], moment: datetime, name: str, edges: str,
                after: bool = False) -> list[list[tuple[int, IncidentView]]]:
     """``since``'s views run by run, each with its place in its run, in that order."""
-    found = []
+    found: list[list[tuple[int, IncidentView]]] = []
     for run in runs_:
-        chosen = [*getattr(run, name), *((at, view) for _, at, view in takewhile(
-            lambda item: item[0] > moment or not after and item[0] == moment,
-            getattr(run, edges)))]
+        named, timed = getattr(run, name), getattr(run, edges)
+        if not named and (not timed or timed[0][0] < moment or after and timed[0][0] == moment):
+            found.append([])  # (most runs of a long history: nothing, known at once)
+            continue
+        chosen = [*named, *((at, view) for _, at, view in takewhile(
+            lambda item: item[0] > moment or not after and item[0] == moment, timed))]
         found.append(sorted(chosen, key=_FIRST))
     return found
 
