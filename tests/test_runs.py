@@ -218,6 +218,23 @@ def test_of_two_runs_sharing_a_reference_the_older_keeps_it_when_the_newer_chang
     same(second)
 
 
+def test_of_two_chunks_holding_one_id_the_views_are_those_of_one_pass(site):
+    """Two incidents with one id in two chunks of views (a site not read from files, whose
+    ids are its files' names): after the newer one's update, the views by id are still
+    those one pass over the incidents makes, the older one's for that id."""
+    found = [incident(n, (n * 3 + 5, [(1, 0)], ["fibre"], False, None)) for n in range(6)]
+    found[4] = replace(found[4], id="i001")  # chunks of two: i001 in the newest and oldest
+    settled = Settled()
+    assert Snapshot(replace(site, incidents=ordered(found)), NOW, settled).views[
+        "i001"].incident is found[4]
+    found[1] = replace(found[1], updates=(Update(NOW, IncidentStatus.MONITORING,
+                                                 Text({"fr": "u"})), *found[1].updates))
+    moved = replace(site, incidents=ordered(found))
+    kept, fresh = Snapshot(moved, NOW, settled).views, Snapshot(moved, NOW).views
+    assert [(i, shown(v)) for i, v in kept.items()] == [(i, shown(v)) for i, v in fresh.items()]
+    assert kept["i001"].incident is found[4]
+
+
 def test_what_comes_next_is_not_read_from_views_settled_with_another_grace(site):
     # Started two hours ago, its update promised an hour later: settled without grace, and
     # late in an hour with two hours' grace.
