@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -277,3 +278,12 @@ def test_a_settled_incident_keeps_its_view_and_snapshots_share_it(example_dir):
     assert all(first[item.id] is second[item.id] for item in items)
     alone = Snapshot(whole, end).views  # without a memory: nothing shared
     assert not any(first[item.id] is alone[item.id] for item in items)
+
+
+def test_the_home_pages_open_incidents_come_the_most_severe_first_in_the_sites_order():
+    impacts = [Impact.MINOR, Impact.CRITICAL, Impact.MINOR, Impact.MAJOR, Impact.CRITICAL]
+    made = [replace(incident(f"i{n}", start=-n), impact=impact)
+            for n, impact in enumerate(impacts)]
+    snap = Snapshot(site(*made), h(1))
+    assert [v.id for v in snap.open_incidents] == ["i0", "i1", "i2", "i3", "i4"]
+    assert [v.id for v in snap.open_by_impact] == ["i1", "i4", "i3", "i0", "i2"]

@@ -135,6 +135,12 @@ class Snapshot:
         return [v for v in self.open_views if not v.is_maintenance]
 
     @cached_property
+    def open_by_impact(self) -> list[IncidentView]:
+        """The open incidents, the most severe first (in the site's order within an
+        impact): the home page's cards, sorted once for every language's page."""
+        return sorted(self.open_incidents, key=lambda v: v.incident.impact.rank, reverse=True)
+
+    @cached_property
     def active_maintenance(self) -> list[IncidentView]:
         return [v for v in self.open_views if v.is_maintenance]
 
