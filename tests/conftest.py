@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import logging
 import shutil
+import socket
 import threading
 from collections.abc import Iterator
 from datetime import datetime
@@ -204,3 +205,13 @@ def db_url(request, tmp_path: Path) -> str:
         metadata.drop_all(conn)
     engine.dispose()
     return url
+
+
+@pytest.fixture
+def refused() -> Iterator[str]:
+    """``http://127.0.0.1:PORT``: a port bound and never listened on for the whole test, so
+    that a connection to it is refused and no other test's server takes it meanwhile (as
+    one could once a probe socket was closed)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        yield f"http://127.0.0.1:{probe.getsockname()[1]}"

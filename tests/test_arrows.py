@@ -8,7 +8,6 @@ import ast
 import functools
 import json
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -121,16 +120,14 @@ def test_importing_the_cli_loads_no_web_database_or_scheduler_library():
     assert "click" in loaded and sorted(loaded & set(HEAVY)) == []
 
 
-def test_publish_loads_no_flask(tmp_path):
+def test_publish_loads_no_flask(tmp_path, refused):
     """``statuspage publish`` as far as the storage (unreachable here): boto3, and no web
     stack (the build folder's marker comes from freeze/tree.py, not the builder)."""
     built = tmp_path / "build"
     built.mkdir()
     (built / ".statuspage-build").write_text('{"edition":"public"}', encoding="utf-8")
     (built / "index.html").write_text("<!doctype html>", encoding="utf-8")
-    with socket.socket() as probe:  # a port nobody listens on
-        probe.bind(("127.0.0.1", 0))
-        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    closed = refused  # a port nobody listens on
     env = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
            "AWS_DEFAULT_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true",
            "AWS_CONFIG_FILE": "/nonexistent", "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent"}

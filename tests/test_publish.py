@@ -400,10 +400,8 @@ def test_missing_credentials_are_a_clear_error(built, endpoint, bucket, monkeypa
                     "an instance role applies; nothing was changed online")
 
 
-def test_an_unreachable_endpoint_is_a_clear_transient_error(built):
-    with socket.socket() as probe:  # a port nobody listens on
-        probe.bind(("127.0.0.1", 0))
-        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
+def test_an_unreachable_endpoint_is_a_clear_transient_error(built, refused):
+    closed = refused  # a port nobody listens on
     line = one_line_error(cli_publish(built, "s3://status", closed))
     assert line.startswith(f"Error: cannot reach the storage at {closed}: ")
     assert line.endswith("; nothing was changed online")

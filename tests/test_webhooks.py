@@ -6,7 +6,6 @@ import hashlib
 import json
 import re
 import shutil
-import socket
 from datetime import datetime, timedelta
 from pathlib import Path
 from unittest.mock import ANY
@@ -174,10 +173,9 @@ def test_a_final_answer_is_not_retried(hooks, receiver, site_dir, monkeypatch, d
 
 
 def test_an_unreachable_receiver_is_retried_then_left_for_the_next_notify(hooks, site_dir,
-                                                                          monkeypatch, delays):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        closed = f"http://127.0.0.1:{probe.getsockname()[1]}/hook"
+                                                                          monkeypatch, delays,
+                                                                          refused):
+    closed = refused + "/hook"  # a port nobody listens on
     webhooks = hooks(closed, attempts=4)
     notify(webhooks, site_dir, 0)
     cli_update(site_dir, monkeypatch, 1, "update", FIBRE, "--status", "monitoring", "-m", "A")
@@ -210,10 +208,8 @@ def test_component_changes_go_out_as_component_update(hooks, receiver, site_dir,
     assert notify(webhooks, site_dir, 3) == []
 
 
-def test_each_url_keeps_its_own_account(hooks, receiver, site_dir, monkeypatch):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        closed = f"http://127.0.0.1:{probe.getsockname()[1]}/hook"
+def test_each_url_keeps_its_own_account(hooks, receiver, site_dir, monkeypatch, refused):
+    closed = refused + "/hook"  # a port nobody listens on
     webhooks = hooks(receiver.url, closed, attempts=1)
     notify(webhooks, site_dir, 0)
     cli_update(site_dir, monkeypatch, 1, "resolve", FIBRE, "-m", "Réparé.")
