@@ -132,7 +132,7 @@ class Documents:
             elif (share := share - 1) < 0:
                 break
             found.append(view)
-        found += [v for v in self.snap.open_incidents if v.published and v not in seen]
+        found += [v for v in self.snap.open_incidents if v not in seen]  # (all started)
         return {"page": self.page, "incidents": [self.incident(v) for v in found]}
 
     def unresolved_document(self) -> Document:

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from statuspage.model import MaintenanceStatus
-from statuspage.state.view import IncidentView, from_the_oldest_end, same_objects
+from statuspage.state.view import IncidentView, from_the_oldest_end, merged, same_objects
 
 if TYPE_CHECKING:
     from statuspage.state.settled import Settled
@@ -178,26 +178,10 @@ def shards(runs_: list[Run], kept: dict[str, tuple]) -> dict[str, dict[str, str]
 
 def by_reference(runs_: list[Run], settled: Settled) -> dict[str, IncidentView]:
     """Every run's references in one dict (of two runs with one reference, the older's
-    view): the last one made (``settled.references``), with the references of the runs
-    worked out again put in, while each run holds the same references in the same order
-    and no two runs share one; else made anew (100,000 references joined anew took 10-20
-    ms of a daemon's build)."""
-    held = settled.references
-    if held is not None and len(held[0]) == len(runs_) and \
-            len(held[1]) == sum(len(run.references) for run in runs_):
-        found = dict(held[1])
-        for old, new in zip(held[0], runs_, strict=True):
-            if new is not old:
-                if list(old.references) != list(new.references):
-                    break
-                found.update(new.references)
-        else:
-            settled.references = (runs_, found)
-            return found
-    found = {}
-    for run in runs_:
-        found.update(run.references)
-    settled.references = (runs_, found)
+    view), joined from the last one made (``settled.references``, ``view.merged``)."""
+    parts = [run.references for run in runs_]
+    found = merged(parts, settled.references)
+    settled.references = (parts, found)
     return found
 
 

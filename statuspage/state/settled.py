@@ -47,8 +47,9 @@ class Settled:
         self.chunks: dict[int, tuple] = {}
         self.runs: dict[int, Run] = {}  # the views in runs, each with its shares (runs.py)
         self.shards: dict[str, tuple] = {}  # the reference lookup's files, by what made them
-        self.references: tuple | None = None  # (runs, by reference): the last (runs.py)
-        # (incidents, now, grace, views, its chunks as in ``chunks``): the last views_at
+        # (each run's references, all of them in one dict): the last (runs.py)
+        self.references: tuple | None = None
+        # (incidents, now, grace, views, each chunk's views): the last views_at
         self.last: tuple | None = None
         # What the pages made of a view's state: a list's line of one incident, by that
         # state and what else the line shows (``web/lines.py``). None: none kept (in a

@@ -296,31 +296,33 @@ def views_at(incidents: tuple[Incident, ...], now: datetime, grace: timedelta,
         held_chunks.append(held)
     for at in [at for at in chunks if at >= len(held_chunks)]:
         del chunks[at]
-    views = _joined(held_chunks, last)
-    settled.last = (incidents, now, grace, views, held_chunks)
+    parts = [held[1] for held in held_chunks]
+    views = merged(parts, None if last is None else (last[4], last[3]))
+    settled.last = (incidents, now, grace, views, parts)
     settled.trim_lines(views)
     return dict(views)
 
 
-def _joined(held_chunks: list[tuple], last: tuple | None) -> dict[str, IncidentView]:
-    """The chunks' views in one dict, in their order: the last call's, with the views of
-    the chunks made again put in their places, when each chunk holds the same ids in the
-    same order as then and no two chunks hold one id (a daemon's build after an update:
-    100,000 views joined anew took 30-50 ms of each); else joined anew."""
-    if last is not None and len(last[4]) == len(held_chunks) and \
-            len(last[3]) == sum(len(held[1]) for held in held_chunks):
-        views = dict(last[3])  # (a dict that grew only: copied whole, at C speed)
-        for old, new in zip(last[4], held_chunks, strict=True):
+def merged(parts: list[dict], last: tuple[list[dict], dict] | None) -> dict:
+    """``parts`` in one dict, in order (a key in two: the later value, at the earlier
+    place). ``last``: the last call's parts and dict, copied whole (at C speed) with the
+    parts that are new objects put in, while each has the same keys in the same order as
+    the one it replaces and no two share a key; else joined anew. (At 100,000 incidents,
+    joined anew at each daemon's build: the views 30-50 ms, the references 10-20 ms.)"""
+    if last is not None and len(last[0]) == len(parts) and \
+            len(last[1]) == sum(map(len, parts)):
+        found = dict(last[1])
+        for old, new in zip(last[0], parts, strict=True):
             if new is not old:
-                if list(old[1]) != list(new[1]):
+                if list(old) != list(new):
                     break
-                views.update(new[1])
+                found.update(new)
         else:
-            return views
-    views = {}
-    for held in held_chunks:
-        views.update(held[1])
-    return views
+            return found
+    found = {}
+    for part in parts:
+        found.update(part)
+    return found
 
 
 def moving(incidents: tuple[Incident, ...], now: datetime, grace: timedelta,
