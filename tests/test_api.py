@@ -221,6 +221,7 @@ def test_planning_the_api_keeps_each_settled_incidents_times_for_the_next_build(
 
     from statuspage.state.documents import Documents
     from statuspage.state.settled import Settled
+    from statuspage.state.view import settled_from
 
     site = load_site(site_dir)
     memory = Settled()  # the daemon's, in its caches
@@ -231,7 +232,12 @@ def test_planning_the_api_keeps_each_settled_incidents_times_for_the_next_build(
     for _, method in api.DOCUMENTS.values():
         method(documents)
     assert asked == []  # a worker forked after the planning works none out
-    later = Snapshot(site, NOW + timedelta(minutes=1), memory)
+    # A minute later, no time an incident names has come: every view is the same object.
+    same = Snapshot(site, NOW + timedelta(minutes=1), memory)
+    api.FILES.add_outputs(same, (None,), [])
+    assert all(v is snap.views[v.id] for v in same.views.values()) and asked == []
+    # Once those still to settle have settled, their views are new, worked out anew.
+    later = Snapshot(site, max(settled_from(i) for i in site.incidents), memory)
     api.FILES.add_outputs(later, (None,), [])
     kept = [v.id for v in later.views.values() if v is snap.views[v.id]]
     assert kept and len(kept) < len(later.views)

@@ -418,25 +418,30 @@ def test_content_kept_in_memory_builds_as_a_full_build_after_each_edit(example_d
 
 
 def test_a_build_reuses_only_what_its_caller_keeps(example_dir, monkeypatch, tmp_path):
-    """The plans of settled incidents are kept in the caller's caches (the daemon's), from
-    one build to the next (a moment later: at the same one every view is the same); builds
-    without them, in the same process, start from nothing."""
+    """The plans of incidents whose views are kept are kept in the caller's caches (the
+    daemon's), from one build to the next; builds without them, in the same process, start
+    from nothing."""
     from statuspage.freeze import plan as planning
+    from statuspage.state.view import settled_from
 
     planned: list[str] = []
     real = planning.incident_outputs
     monkeypatch.setattr(planning, "incident_outputs", lambda app, snap, view, found: (
         planned.append(view.id) or real(app, snap, view, found)))
     site, caches = load_site(example_dir), Caches()
+    second = timedelta(seconds=1)
+    settle = max(settled_from(i, site.config.promise_grace) for i in site.incidents) - NOW
     counts = []
-    for kept, later in ((caches, 0), (caches, 1), (None, 1), (None, 1)):
+    for kept, later in ((caches, 0 * second), (caches, second), (caches, settle),
+                        (None, settle), (None, settle)):
         planned.clear()
-        build(example_dir, BuildOptions(out=tmp_path / "out", now=NOW + timedelta(seconds=later)),
+        build(example_dir, BuildOptions(out=tmp_path / "out", now=NOW + later),
               site=site, caches=kept)
         counts.append(len(planned))
     everyone = counts[0]
-    assert 0 < counts[1] < everyone  # the settled ones: planned once
-    assert counts[2:] == [everyone, everyone]
+    assert counts[1] == 0  # a moment later no time an incident names has come: none again
+    assert 0 < counts[2] < everyone  # once all have settled: those that settled since only
+    assert counts[3:] == [everyone, everyone]
 
 
 @pytest.mark.parametrize("before", [0, 2], ids=["after a first build", "on a built site"])

@@ -280,6 +280,67 @@ def test_a_settled_incident_keeps_its_view_and_snapshots_share_it(example_dir):
     assert not any(first[item.id] is alone[item.id] for item in items)
 
 
+def _times_named(item: Incident) -> list[datetime]:
+    """The times an incident names (its start, updates, window, promise): at each, one of
+    its view's comparisons with ``now`` turns."""
+    times = [item.started, *(u.time for u in item.updates)]
+    if item.maintenance is not None:
+        times += (item.maintenance.start, item.maintenance.end)
+    return times + ([item.next_update] if item.next_update is not None else [])
+
+
+def _lists(snap: Snapshot) -> tuple:
+    return ([v.id for v in snap.published], [v.id for v in snap.open_incidents],
+            {day: [v.id for v in views] for day, views in snap.by_day.items()},
+            {month: [v.id for v in views] for month, views in snap.months.items()})
+
+
+def test_a_view_still_to_settle_is_one_object_until_a_time_its_incident_names_comes(
+        example_dir):
+    """Between two times an incident names, each comparison of its view with ``now`` has
+    the same answer: Snapshots sharing a memory (a daemon's builds) hand out one view for
+    it over that span (an open incident's until its promised update), and a new one once a
+    time it names has come. Each is what the view worked out alone at the moment says,
+    and so is every list of the Snapshot."""
+    from statuspage.content.loader import load_site
+
+    loaded = load_site(example_dir)
+    extra = (incident("promise", updates=[(1, IDE), (2, IDE)], next_update=3),
+             incident("late-end", window=(2, 4), components={"a": MAINT}, updates=[(4.1, P)]),
+             incident("window", window=(2, 4), components={"a": MAINT}, updates=[(1, X)]),
+             incident("open", start=-2, updates=[(-1, IDE)], next_update=30))
+    items = (*loaded.incidents, *extra)
+    whole = Site(loaded.config, items)
+    named = sorted({t for item in items for t in _times_named(item)})
+    moments = sorted({m for t, after in zip(named, named[1:], strict=False)
+                      for m in (t - TICK, t, t + (after - t) / 2)})
+    memory, last, kept = Settled(), None, 0
+    for now in moments:
+        snap = Snapshot(whole, now, memory)
+        for item in items:
+            view, alone = snap.views[item.id], view_of(item, now)
+            assert (_fields(view), view.state, view.times) == \
+                (_fields(alone), alone.state, alone.times), (item.id, now)
+            if last is not None:
+                came = any(last.now < t <= now for t in _times_named(item))
+                assert (view is last.views[item.id]) is not came, (item.id, now)
+                kept += not came and view.is_open
+        assert _lists(snap) == _lists(Snapshot(whole, now)), now
+        last = snap
+    assert kept  # open views were among those handed out again
+
+
+def test_a_memory_holds_the_views_still_to_settle_of_the_last_snapshot_only():
+    """An edit replaces its incident: the view of the one before is not held on."""
+    first = incident("open", updates=[(1, IDE)], next_update=30)
+    memory = Settled()
+    assert Snapshot(site(first, incident("other", updates=[(1, IDE)], next_update=40)), h(2),
+                    memory).views["open"].incident is first
+    edited = replace(first, updates=(*first.updates,))
+    assert Snapshot(site(edited), h(3), memory).views["open"].incident is edited
+    assert [held[0].incident for held in memory.still.values()] == [edited]
+
+
 def test_the_home_pages_open_incidents_come_the_most_severe_first_in_the_sites_order():
     impacts = [Impact.MINOR, Impact.CRITICAL, Impact.MINOR, Impact.MAJOR, Impact.CRITICAL]
     made = [replace(incident(f"i{n}", start=-n), impact=impact)

@@ -1,12 +1,13 @@
 """The Snapshot's lists, worked out run by run: a long history is cut into runs of
 consecutive views, and each run's share of every list is worked out once while its views
-stay the same objects (settled ones, see ``settled.py``), then joined at C speed.
+stay the same objects (those kept, see ``settled.py``), then joined at C speed.
 
 A run's share is a pure function of its views and the site's time zone: membership that
 seems to need ``now`` is read from each view's own moment (``view.at``), which is ``now``
-for a view worked out at this build, and for a settled view a moment after every time it
-names. What truly moves with ``now`` (what ended in the last days) is kept sorted by time,
-so that a build reads only the views near the edge.
+for a view worked out at this build, for a settled view a moment after every time it
+names, and for another kept view a moment with no time it names between it and
+``now``. What truly moves with ``now`` (what ended in the last days) is kept sorted by
+time, so that a build reads only the views near the edge.
 
 Runs are counted from the oldest end of the history, so that a new incident, which comes
 first, leaves every older run as it was; an update changes its own run only.
@@ -24,7 +25,8 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from statuspage.model import MaintenanceStatus
-from statuspage.state.view import IncidentView, from_the_oldest_end, merged, same_objects
+from statuspage.state.settled import from_the_oldest_end, merged, same_objects
+from statuspage.state.view import IncidentView
 
 if TYPE_CHECKING:
     from statuspage.state.settled import Settled

@@ -7,11 +7,10 @@ from __future__ import annotations
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from operator import is_
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Iterator
 
     from statuspage.state.settled import Settled
 
@@ -25,9 +24,9 @@ from statuspage.model import (
     Update,
     UpdateStatus,
 )
+from statuspage.state.settled import from_the_oldest_end, merged, same_objects
 
 TICK = timedelta(microseconds=1)
-T = TypeVar("T")
 CHUNK = 1024  # incidents whose views are taken whole while all are settled and the same
 NO_GRACE = timedelta(0)  # site.yaml's promise_grace by default: late as the promise passes
 RUNNING = (MaintenanceStatus.IN_PROGRESS, MaintenanceStatus.VERIFYING)
@@ -270,19 +269,27 @@ def settled_from(incident: Incident, grace: timedelta = NO_GRACE) -> datetime:
     """The moment after which the incident's view no longer changes: every time it names
     (start, updates, window, promise) has come, so each comparison with ``now`` has its
     final answer."""
+    return max(_named(incident, grace))
+
+
+def _named(incident: Incident, grace: timedelta) -> list[datetime]:
+    """The times the incident names, at each of which a comparison with ``now`` turns
+    (``t <= now``): its view is the same from one of them to the next."""
     times = [incident.started, *(u.time for u in incident.updates)]
     if incident.maintenance is not None:
         times += (incident.maintenance.start, incident.maintenance.end)
     if incident.next_update is not None:
         times.append(incident.next_update + grace)
-    return max(times)
+    return times
 
 
 def views_at(incidents: tuple[Incident, ...], now: datetime, grace: timedelta,
              settled: Settled) -> dict[str, IncidentView]:
     """Every incident's view at ``now``, by id, in their order; a settled incident's is
     the one ``settled`` kept since it settled (see state/settled.py), and a chunk of them
-    all settled, the same objects as before, is taken whole."""
+    all settled, the same objects as before, is taken whole. Another's is the one worked
+    out at an earlier moment while no time the incident names has come since (an open
+    incident's, until its promised update: the same object at each daemon's build)."""
     last = settled.last
     if last is not None and last[0] is incidents and last[1] == now and last[2] == grace:
         return dict(last[3])  # a second Snapshot of the same build (its warnings')
@@ -296,33 +303,12 @@ def views_at(incidents: tuple[Incident, ...], now: datetime, grace: timedelta,
         held_chunks.append(held)
     for at in [at for at in chunks if at >= len(held_chunks)]:
         del chunks[at]
+    settled.turn()
     parts = [held[1] for held in held_chunks]
     views = merged(parts, None if last is None else (last[4], last[3]))
     settled.last = (incidents, now, grace, views, parts)
     settled.trim_lines(views)
     return dict(views)
-
-
-def merged(parts: list[dict], last: tuple[list[dict], dict] | None) -> dict:
-    """``parts`` in one dict, in order (a key in two: the later value, at the earlier
-    place). ``last``: the last call's parts and dict, copied whole (at C speed) with the
-    parts that are new objects put in, while each has the same keys in the same order as
-    the one it replaces and no two share a key; else joined anew. (At 100,000 incidents,
-    joined anew at each daemon's build: the views 30-50 ms, the references 10-20 ms.)"""
-    if last is not None and len(last[0]) == len(parts) and \
-            len(last[1]) == sum(map(len, parts)):
-        found = dict(last[1])
-        for old, new in zip(last[0], parts, strict=True):
-            if new is not old:
-                if list(old) != list(new):
-                    break
-                found.update(new)
-        else:
-            return found
-    found = {}
-    for part in parts:
-        found.update(part)
-    return found
 
 
 def moving(incidents: tuple[Incident, ...], now: datetime, grace: timedelta,
@@ -348,20 +334,6 @@ def _all_settled(held: tuple, part: tuple[Incident, ...], now: datetime,
     settled by ``now`` with that grace: its views taken whole."""
     return held[2] is not None and held[2] <= now and held[3] == grace and \
         same_objects(held[0], part)
-
-
-def from_the_oldest_end(items: tuple[T, ...], size: int) -> Iterator[tuple[int, tuple[T, ...]]]:
-    """``items`` (the site's order, newest first) in pieces of ``size``, first to last,
-    each numbered from the oldest end: a new incident, which comes first, leaves every
-    older piece, and its number, as they were (``views_at``'s chunks, ``runs.py``'s runs)."""
-    count = (len(items) + size - 1) // size
-    for number in range(count - 1, -1, -1):
-        yield number, items[max(len(items) - (number + 1) * size, 0):len(items) - number * size]
-
-
-def same_objects(one: Sequence[object], other: Sequence[object]) -> bool:
-    """Whether two sequences hold the same objects (not equal ones), in the same order."""
-    return len(one) == len(other) and all(map(is_, one, other))
 
 
 def _chunk_views(settled: Settled, incidents: tuple[Incident, ...], now: datetime,
@@ -396,5 +368,7 @@ def _view_at(settled: Settled, incident: Incident, now: datetime,
     moment = settled_from(incident, grace)
     if now >= moment:
         settled.keep(view, moment, grace)
+    else:
+        settled.hold(view, now, min(t for t in _named(incident, grace) if t > now), grace)
     return view
 
