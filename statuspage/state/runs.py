@@ -31,9 +31,10 @@ from statuspage.state.view import IncidentView
 if TYPE_CHECKING:
     from statuspage.state.settled import Settled
 
-# Views a run holds: a change works out this many again, and so does each build for a run
-# that holds an open incident (its view is made for its moment). 1,024 on a site with 300
-# open incidents in 11 runs cost 0.1 s a round more (docs/performance.md).
+# Views a run holds: a change works out this many again, and so does the build after a
+# time one of its incidents names has come (an open incident's promise, a window's start).
+# 1,024 on a site with 300 open incidents in 11 runs, each worked out again at every
+# round then, cost 0.1 s a round more (docs/performance.md).
 RUN = 256
 
 _FIRST = itemgetter(0)
@@ -180,7 +181,7 @@ def shards(runs_: list[Run], kept: dict[str, tuple]) -> dict[str, dict[str, str]
 
 def by_reference(runs_: list[Run], settled: Settled) -> dict[str, IncidentView]:
     """Every run's references in one dict (of two runs with one reference, the older's
-    view), joined from the last one made (``settled.references``, ``view.merged``)."""
+    view), joined from the last one made (``settled.references``, ``settled.merged``)."""
     parts = [run.references for run in runs_]
     found = merged(parts, settled.references)
     settled.references = (parts, found)

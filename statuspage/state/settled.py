@@ -35,9 +35,10 @@ T = TypeVar("T")
 
 
 class Settled:
-    """Settled incidents' views, by the incident object's id(). Each entry holds its
-    incident, so no id is reused while it is here; emptied when it grows past what a few
-    sites' worth of views explains (``trim``)."""
+    """Settled incidents' views, and those still to settle for their span, by the
+    incident object's id(). Each entry holds its incident, so no id is reused while it is
+    here; the settled ones are emptied when they grow past what a few sites' worth of
+    views explains (``trim``), the others at each ``views_at`` (``turn``)."""
 
     def __init__(self):
         # id(incident) → (its view, when it settled, the grace it was worked out with)

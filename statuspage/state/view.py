@@ -365,10 +365,10 @@ def _view_at(settled: Settled, incident: Incident, now: datetime,
     if held is not None:
         return held
     view = view_of(incident, now, grace)
-    moment = settled_from(incident, grace)
-    if now >= moment:
+    times = _named(incident, grace)
+    if now >= (moment := max(times)):  # (``settled_from``)
         settled.keep(view, moment, grace)
     else:
-        settled.hold(view, now, min(t for t in _named(incident, grace) if t > now), grace)
+        settled.hold(view, now, min(t for t in times if t > now), grace)
     return view
 
