@@ -11,9 +11,11 @@ then measures, each step in a fresh process, one figure per line:
    ``--now``: wall and CPU (the builder's and its workers'), CPU per incident, the PSS of
    the builder and its forked workers (sampled: the peak of their sum, and the largest
    process), and on disk the build folder and the spare tree beside it;
-2. the physical and Python floors, and the full rebuild over the built site
-   (``--extras``: by default only up to 20,000 incidents, they cost as much as the
-   first build);
+2. the Python floor, and the full build's CPU against it; with ``--extras`` (by default
+   only up to 20,000 incidents: they cost as much as the first build) the physical floor
+   and the full rebuild over the built site too. Without them, the Python floor parses
+   and renders one file in ``ceil(N / 20,000)`` and scales its CPU to all of them, so
+   that a run of 100,000 still ends within half an hour;
 3. ``build()`` again: a first rebuild, a no-change rebuild, a rebuild after one update;
 4. the commands as people run them, each in a subprocess at the real clock:
    ``statuspage build`` (catching up from ``--now``), ``statuspage update ID``, the
@@ -32,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import re
 import resource
@@ -120,12 +123,13 @@ def phase(root: Path, name: str, now: datetime, workers: int | None,
             "warnings": len(result.warnings)}
 
 
-def floor_phase(root: Path) -> dict:
-    """The physical and Python floors for the site and its build (benchmarks/floor.py)."""
+def floor_phase(root: Path, every: int, physical: bool) -> dict:
+    """The Python floor for the site and its build, from every ``every``-th file; and the
+    physical floor if asked (benchmarks/floor.py)."""
     import floor
 
-    seconds, _ = floor.physical(root / "build")
-    return {"physical": seconds, **floor.python(root, root / "build")}
+    seconds = floor.physical(root / "build")[0] if physical else None
+    return {"physical": seconds, **floor.python(root, root / "build", every)}
 
 
 def incidents(root: Path) -> int:
@@ -133,7 +137,8 @@ def incidents(root: Path) -> int:
 
 
 def run_phase(root: Path, name: str, args: argparse.Namespace,
-              target: str | None = None) -> tuple[dict, measure.Timed]:
+              target: str | None = None, every: int = 1,
+              physical: bool = False) -> tuple[dict, measure.Timed]:
     """A phase in a fresh process, its processes' PSS sampled: its figures, and the
     process's own."""
     command = [sys.executable, __file__, "--phase", name, "--site", str(root),
@@ -142,6 +147,10 @@ def run_phase(root: Path, name: str, args: argparse.Namespace,
         command += ["--workers", str(args.workers)]
     if target:
         command += ["--target", target]
+    if every != 1:
+        command += ["--every", str(every)]
+    if physical:
+        command += ["--physical"]
     done = measure.run_timed(command, sample=True)
     if done.returncode:
         raise SystemExit(f"{name} failed:\n{done.errors}")
@@ -180,16 +189,24 @@ def full_build(root: Path, args: argparse.Namespace, unit: float) -> dict:
     return full
 
 
-def extras(root: Path, args: argparse.Namespace, full: dict, unit: float) -> None:
-    """The floors the first build compares with, then a full rebuild over the built site."""
-    files = measure.usage(root / "build").files
-    found, _ = run_phase(root, "floor", args)
-    say("physical floor", f"{found['physical']:.2f} s to write the same {files} files "
-        f"({full['seconds'] / found['physical']:.1f}x that in wall time)")
+def floors(root: Path, args: argparse.Namespace, full: dict, unit: float,
+           every: int, physical: bool) -> None:
+    """The floors the first build compares with: the Python floor (from every ``every``-th
+    file), and the physical floor if asked."""
+    found, _ = run_phase(root, "floor", args, every=every, physical=physical)
+    if found["physical"] is not None:
+        files = measure.usage(root / "build").files
+        say("physical floor", f"{found['physical']:.2f} s to write the same {files} files "
+            f"({full['seconds'] / found['physical']:.1f}x that in wall time)")
+    sample = f" (from 1 file in {every}, scaled to all)" if every != 1 else ""
     say("Python floor", f"{cpu_text(found['cpu'], unit)}: CSafeLoader and Markdown "
         f"{found['parsing']:.2f} s for {found['texts']} texts; bare Jinja and writes "
-        f"{found['rendering']:.2f} s for {found['pages']} files; the full build's CPU is "
-        f"{full['cpu'] / found['cpu']:.2f}x that")
+        f"{found['rendering']:.2f} s for {found['pages']} files{sample}; the full build's "
+        f"CPU is {full['cpu'] / found['cpu']:.2f}x that")
+
+
+def extras(root: Path, args: argparse.Namespace, full: dict, unit: float) -> None:
+    """The full rebuild over the built site."""
     found, _ = run_phase(root, "rebuild", args)
     say("full rebuild", f"{found['seconds']:.2f} s over the built site (--full), "
         f"{cpu_text(found['cpu'], unit)}; peak {found['rss_mb']:.0f} MB")
@@ -282,7 +299,10 @@ def measure_all(root: Path, args: argparse.Namespace, languages: list[str]) -> N
         "figure divided by it compares across machines")
     full = full_build(root, args, unit)
     count = full["incidents"]
-    if args.extras == "on" or (args.extras == "auto" and count <= EXTRAS_UP_TO):
+    extra = args.extras == "on" or (args.extras == "auto" and count <= EXTRAS_UP_TO)
+    floors(root, args, full, unit, 1 if extra else max(1, math.ceil(count / EXTRAS_UP_TO)),
+           physical=extra)
+    if extra:
         extras(root, args, full, unit)
     target = find_target(root, stats, unit)
     rebuilds(root, args, target, unit)
@@ -317,12 +337,15 @@ def parser_() -> argparse.ArgumentParser:
     parser.add_argument("--workers", type=int, help="processes for a library build "
                         "(default: every core)")
     parser.add_argument("--extras", choices=["auto", "on", "off"], default="auto",
-                        help="the floors and the full rebuild over the built site (auto: "
-                             f"up to {EXTRAS_UP_TO:,} incidents)")
+                        help="the physical floor, the whole Python floor (else one file "
+                             "in N/20,000 of it) and the full rebuild over the built site "
+                             f"(auto: up to {EXTRAS_UP_TO:,} incidents)")
     parser.add_argument("--no-daemon", action="store_true", help="skip the daemon's figures")
     parser.add_argument("--phase", choices=["full", "nochange", "update", "rebuild", "floor"],
                         help=argparse.SUPPRESS)
     parser.add_argument("--target", help=argparse.SUPPRESS)
+    parser.add_argument("--every", type=int, default=1, help=argparse.SUPPRESS)
+    parser.add_argument("--physical", action="store_true", help=argparse.SUPPRESS)
     return parser
 
 
@@ -330,7 +353,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = parser_()
     args = parser.parse_args(argv)
     if args.phase == "floor":
-        print(json.dumps(floor_phase(args.site.resolve())))
+        print(json.dumps(floor_phase(args.site.resolve(), args.every, args.physical)))
         return 0
     if args.phase:
         print(json.dumps(phase(args.site.resolve(), args.phase, args.now, args.workers,

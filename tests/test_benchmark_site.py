@@ -5,6 +5,7 @@ benchmark's way is read as the incident's newest."""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -104,3 +105,24 @@ def test_the_daemon_memory_benchmark_says_what_holds_what(tmp_path):
     assert float(shares["the site (its incidents)"]) > 0
     page = (tmp_path / "build" / "incidents" / target / "index.html").read_text("utf-8")
     assert "Mise à jour holdings 1 du" in page
+
+
+def floor(root, *options: str) -> dict:
+    """benchmarks/build.py's floor phase on the built site ``root``, as the benchmark runs it."""
+    done = subprocess.run([sys.executable, str(REPO / "benchmarks" / "build.py"), "--phase",
+                           "floor", "--site", str(root), *options],
+                          capture_output=True, text=True, check=True, cwd=REPO, timeout=300)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_the_python_floor_from_one_file_in_n_is_scaled_to_them_all(tmp_path):
+    """A large site's Python floor goes over one file in N and counts for them all: the same
+    pages, about as many texts as the whole floor finds, each part's CPU scaled."""
+    sitegen.generate(tmp_path, COUNT, 1, NOW, ["fr", "en"])
+    build(tmp_path, BuildOptions(now=NOW, workers=1))
+    whole, sampled = floor(tmp_path, "--physical"), floor(tmp_path, "--every", "4")
+    assert (whole["every"], sampled["every"]) == (1, 4)
+    assert whole["pages"] == sampled["pages"] > 0
+    assert 0.75 < sampled["texts"] / whole["texts"] < 1.33  # 1 in 4 read, scaled
+    assert sampled["cpu"] == sampled["parsing"] + sampled["rendering"] > 0
+    assert whole["physical"] > 0 and sampled["physical"] is None
