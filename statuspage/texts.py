@@ -1,10 +1,13 @@
 """Human-readable text: one string per language, and the one rule that picks the
 string shown in a language (``Text.get_in``), for the pages, feeds, API, mail and phone
-line alike. A leaf: no I/O, nothing of the site.
+line alike; and texts restored from the parse cache, read when first shown
+(``LazyText``). A leaf: no I/O, nothing of the site.
 """
 
 from __future__ import annotations
 
+import pickle
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from sys import intern
@@ -100,6 +103,59 @@ def _codes_interned(items: tuple[str, ...]) -> tuple[str, ...]:
         return (intern(items[0]) if type(items[0]) is str else items[0], items[1])
     return tuple(intern(part) if at % 2 == 0 and type(part) is str else part
                  for at, part in enumerate(items))
+
+
+class LazyText(Text):
+    """A Text whose words are read when first asked for, with the other texts of its row
+    of the parse cache (``HeldTexts``): a build restores every incident of the site, and
+    shows the words of few. Once read, it is a Text like any other (pickled as one)."""
+
+    __slots__ = ("_held", "_at")
+
+    def __init__(self, held: HeldTexts, at: int):  # (no Text.__init__: nothing to read yet)
+        self._held, self._at = held, at
+
+    @property
+    def _items(self) -> tuple[str, ...]:
+        try:
+            return _ITEMS.__get__(self)
+        except AttributeError:  # not read yet
+            items = self._held.items(self._at)
+            _ITEMS.__set__(self, items)
+            return items
+
+    @_items.setter
+    def _items(self, items: tuple[str, ...]) -> None:
+        _ITEMS.__set__(self, items)
+
+
+_ITEMS = Text.__dict__["_items"]  # a Text's own slot: LazyText fills it once read
+
+
+class HeldTexts:
+    """The texts of one row of the parse cache, as the row held them (a pickle of their
+    flat tuples, compressed; authentic: the row's HMAC covered it), unpickled all at once
+    when one of them is first read. Threads may read at once: each unpickles the same tuples, none
+    waits (a lock held at a fork would be held for ever in the forked worker)."""
+
+    __slots__ = ("_blob", "_items")
+
+    def __init__(self, blob: bytes):
+        self._blob: bytes | None = blob
+        self._items: tuple[tuple[str, ...], ...] | None = None
+
+    def items(self, at: int) -> tuple[str, ...]:
+        found = self._items
+        if found is None:
+            blob = self._blob
+            if blob is None:  # another thread read them meanwhile
+                found = self._items
+            else:
+                found = self._items = tuple(  # (authentic: see above)
+                    [_codes_interned(items) for items in pickle.loads(zlib.decompress(blob))])
+                self._blob = None
+        assert found is not None
+        return found[at]
 
 
 EMPTY_TEXT = Text({})

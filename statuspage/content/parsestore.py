@@ -1,6 +1,7 @@
 """The parse cache on disk: an SQLite file beside the output (``.statuspage-cache-build``),
 one row per incident: the stamps of its files when they were parsed (the *mark*), what
-parsing them gave (a pickle), and an HMAC of both made with the site's key.
+parsing them gave (a pickle, its texts pickled apart: they are unpickled when one is first
+shown, ``texts.LazyText``), and an HMAC of both made with the site's key.
 
 A build reads the rows whose mark still matches the files on disk (a row whose files
 changed is not unpickled), and writes, in one transaction, only the rows of the
@@ -29,6 +30,8 @@ import enum
 import io
 import pickle
 import sqlite3
+import struct
+import zlib
 import zoneinfo
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import closing, contextmanager
@@ -43,7 +46,7 @@ from statuspage.content import collector
 from statuspage.content.signing import KEY, authentic, cache_key, sign
 from statuspage.content.sources import Source
 
-FORMAT = 3  # the schema's and the rows' format, in PRAGMA user_version
+FORMAT = 4  # the schema's and the rows' format, in PRAGMA user_version
 TABLES = {
     "meta": "CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
     # ``saved``: the number of the save that wrote the row (meta's ``saves``).
@@ -57,6 +60,7 @@ TABLES = {
 VERDICT = b"verdict\0"  # before what a verdict's HMAC covers (a row's starts with the code)
 SCHEMA = sqlitefiles.expected(TABLES)  # what a store of ours holds, and nothing else
 BATCH = 500  # ids per query when rows are asked for by id
+HEADER = struct.Struct("<II")  # a row's count of texts and its pickle's length
 PAGE = 16384  # bytes: SQLite's page, set when the file is made
 # What unpickling an authentic row of this version can still raise (a class renamed
 # without the version changing: a development tree).
@@ -99,23 +103,52 @@ class Codec:
         self._place = lambda obj: places.get(id(obj))
 
     def seal(self, incident_id: str, mark: str, value: Any) -> tuple[bytes, ...]:
-        """A row's columns but its save's number: id, mark, blob, mac."""
+        """A row's columns but its save's number: id, mark, blob, mac. The blob: how many
+        texts the value holds and its pickle's length (``HEADER``), the value's pickle with
+        each text named by its place after the shared objects, then a pickle of the
+        texts' flat tuples, compressed (about half: a daemon holds them until shown; see
+        ``open``)."""
         data = io.BytesIO()
+        words: list[tuple[str, ...]] = []
+        seen: dict[int, int] = {}  # a text's id → its place among ``words``
+
+        def place(obj: object) -> int | None:
+            found = self._place(obj)
+            if found is not None or not isinstance(obj, texts.Text):
+                return found
+            at = seen.get(id(obj))
+            if at is None:
+                at = seen[id(obj)] = len(words)
+                words.append(obj._items)  # (a LazyText's read)
+            return len(self.shared) + at
+
         pickler = pickle.Pickler(data, protocol=pickle.HIGHEST_PROTOCOL)
-        pickler.persistent_id = self._place  # type: ignore[method-assign]
+        pickler.persistent_id = place  # type: ignore[method-assign]
         pickler.dump(value)
-        row = (_bytes(incident_id), _bytes(mark), data.getvalue())
+        packed = zlib.compress(pickle.dumps(tuple(words), protocol=pickle.HIGHEST_PROTOCOL))
+        blob = b"".join((HEADER.pack(len(words), data.tell()), data.getvalue(), packed))
+        row = (_bytes(incident_id), _bytes(mark), blob)
         return (*row, sign(self.key, self._signed(*row)))
 
     def open(self, row: tuple) -> Any:
-        """The row's value when its HMAC is the site's, else None."""
+        """The row's value when its HMAC is the site's, else None. Its texts are read when
+        first shown (``texts.LazyText``): they are most of a row, and unpickling them was
+        more than half of a one-off build's restore at 100,000 incidents."""
         try:
             if not authentic(self.key, self._signed(*row[:3]), row[3]):
                 return None
-        except TypeError:  # a column that is not a blob: not a row of ours
+            count, size = HEADER.unpack_from(row[2])
+        except (TypeError, struct.error):  # a column that is not a blob: not a row of ours
             return None
-        unpickler = pickle.Unpickler(io.BytesIO(row[2]))
-        unpickler.persistent_load = self.shared.__getitem__  # type: ignore[method-assign]
+        start = HEADER.size + size
+        if start > len(row[2]) or count > len(row[2]):  # (the header of no row of ours)
+            return None
+        table = self.shared
+        if count:
+            held = texts.HeldTexts(row[2][start:])
+            table = [*table, *(texts.LazyText(held, at) for at in range(count))]
+        unpickler = pickle.Unpickler(io.BytesIO(row[2][HEADER.size:start]))
+        unpickler.persistent_load = table.__getitem__  # type: ignore[method-assign]
         try:
             return unpickler.load()
         except UNPICKLING:
