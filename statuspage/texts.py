@@ -135,8 +135,9 @@ _ITEMS = Text.__dict__["_items"]  # a Text's own slot: LazyText fills it once re
 class HeldTexts:
     """The texts of one row of the parse cache, as the row held them (a pickle of their
     flat tuples, compressed; authentic: the row's HMAC covered it), unpickled all at once
-    when one of them is first read. Threads may read at once: each unpickles the same tuples, none
-    waits (a lock held at a fork would be held for ever in the forked worker)."""
+    when one of them is first read. Threads may read at once: each unpickles the same
+    tuples, none waits (a lock held at a fork would be held for ever in the forked
+    worker)."""
 
     __slots__ = ("_blob", "_items")
 
