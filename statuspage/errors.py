@@ -97,6 +97,14 @@ def count(number: int, singular: str, plural: str | None = None) -> str:
     return f"{number} {singular if number == 1 else plural or singular + 's'}"
 
 
+def listed(names, most: int) -> str:
+    """``a, b, c and 1997 more``: a list for a message or a log line, its first ``most``
+    items named and the rest counted (thousands of incidents may share an instant)."""
+    names = list(names)
+    shown = ", ".join(names[:most])
+    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
+
+
 def known(names) -> str:
     """``a, b, c`` for an error message's list of what is allowed."""
     return ", ".join(sorted(names)) or "none"

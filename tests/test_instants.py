@@ -153,3 +153,16 @@ def test_a_promise_kept_ahead_of_time_plans_no_rebuild_when_it_falls_due():
     unkept = incident(updates=[(1, IDE)], next_update=5)
     assert Snapshot(Site(the_site.config, (unkept,)), h(2)).next_changes() == [
         (h(6).astimezone(UTC), "update promised for i")]
+
+
+def test_the_promises_of_many_incidents_at_one_minute_are_one_instant_three_named():
+    """A daemon's log names an instant's reasons: thousands of incidents promising the same
+    minute would make one line of hundreds of kilobytes, at each plan and each rebuild."""
+    promised = [incident(f"i{n}", updates=[(1, IDE)], next_update=5) for n in range(5)]
+    the_site = Site(replace(CONFIG, promise_grace=timedelta(0)), tuple(promised))
+    assert Snapshot(the_site, h(2)).next_changes() == [
+        (h(5).astimezone(UTC), "update promised for i0, update promised for i1, "
+                               "update promised for i2 and 2 more")]
+    assert Snapshot(Site(the_site.config, tuple(promised[:3])), h(2)).next_changes() == [
+        (h(5).astimezone(UTC), "update promised for i0, update promised for i1, "
+                               "update promised for i2")]

@@ -19,6 +19,7 @@ from typing import Any
 from xml.parsers import expat
 
 from statuspage.content.schema import Reading
+from statuspage.errors import listed
 from statuspage.model import LOGO_TYPES, Accent, Logo
 
 BACKGROUNDS = {"light": "#ffffff", "dark": "#0d1117"}  # style.css's --bg of each scheme
@@ -125,7 +126,7 @@ def load_logo(content: Path, logo: Logo) -> tuple[Logo | None, str | None]:
     except SVGRefused as err:
         return None, f"{name}: {err}"
     if dropped:
-        return Logo(logo.path, data), (f"{name}: removed {_listed(dropped)}: a logo may not "
+        return Logo(logo.path, data), (f"{name}: removed {listed(dropped, 8)}: a logo may not "
                                        "run script, link, animate or load other files")
     return Logo(logo.path, data), None
 
@@ -156,11 +157,6 @@ def _read_inside(content: Path, relative: str, name: str) -> tuple[bytes | None,
             return handle.read(LOGO_MAX_BYTES + 1), None
     finally:
         os.close(fd)
-
-
-def _listed(names: list[str], most: int = 8) -> str:
-    shown = ", ".join(names[:most])
-    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
 
 
 # -- the SVG allow-list ------------------------------------------------------------------

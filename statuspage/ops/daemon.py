@@ -30,7 +30,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from statuspage.content import collector, sources
 from statuspage.content.edition import DESK, PUBLIC, DeskLoader
 from statuspage.content.loader import Loader, cache_for
-from statuspage.errors import printable
+from statuspage.errors import listed, printable
 from statuspage.freeze.build import MARKER, Caches
 from statuspage.freeze.build import build as build_site
 from statuspage.model import Site
@@ -394,7 +394,4 @@ class Daemon:
 
 
 def _joined(reasons: list[str]) -> str:
-    unique = list(dict.fromkeys(reasons))
-    if len(unique) > 3:
-        return f"{', '.join(unique[:3])} and {len(unique) - 3} more"
-    return ", ".join(unique)
+    return listed(dict.fromkeys(reasons), 3)

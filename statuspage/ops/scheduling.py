@@ -51,8 +51,9 @@ def boundaries(site: Site, now: datetime, settled: Settled | None = None
     promised next update (it leaves the page, and may be overdue); an incident or update
     written ahead of time (it appears). A closed incident or maintenance (completed,
     cancelled, resolved) has no start, end or promise left. Each instant once, in UTC,
-    soonest first, with every reason for it. ``settled``: the caller's memory of settled
-    incidents (the daemon's builds'), by which each of them is passed over at once.
+    soonest first, with its reasons (the first three named). ``settled``: the caller's
+    memory of settled incidents (the daemon's builds'), by which each of them is passed
+    over at once.
     """
     return Snapshot(site, now, settled).next_changes()
 

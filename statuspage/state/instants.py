@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from statuspage.errors import listed
 from statuspage.model import Incident, Update
 from statuspage.state.view import TICK, IncidentView, moving, view_of
 
@@ -24,11 +25,13 @@ if TYPE_CHECKING:
     from statuspage.state.status import Snapshot
 
 UPCOMING, START, END, HISTORY, PROMISE = "upcoming", "start", "end", "history", "promise"
+REASONS = 3  # the reasons an instant's log line names; the others are counted
 
 
 def next_changes(snap: Snapshot) -> list[tuple[datetime, str]]:
     """The instants after ``snap.now`` at which the Snapshot changes by itself: each once,
-    in UTC, soonest first, with every reason for it."""
+    in UTC, soonest first, with the reasons for it (the first few named: 2,000 promises
+    may fall at the same minute, and each line of the daemon's log says them)."""
     config = snap.site.config
     grace, days = config.promise_grace, config.upcoming_days
     found: dict[datetime, list[str]] = defaultdict(list)
@@ -40,7 +43,7 @@ def next_changes(snap: Snapshot) -> list[tuple[datetime, str]]:
             after, view = _seen(incident, moment, grace, days)
             if after != before:
                 found[moment.astimezone(UTC)].append(_reason(kind, view))
-    return [(moment, ", ".join(reasons)) for moment, reasons in sorted(found.items())]
+    return [(moment, listed(reasons, REASONS)) for moment, reasons in sorted(found.items())]
 
 
 def _candidates(incident: Incident, grace: timedelta,
