@@ -500,6 +500,12 @@ def test_the_runs_the_spare_holds_keep_only_their_ids(tmp_path, monkeypatch):
     slim = [number for number, run in second.items() if run.files is None]
     assert len(slim) > len(second) / 2  # runs of two: most of the example's
     assert all(not second[number].plans and second[number].ids for number in slim)
+    # Packed, they are the same ids, as many, in the same order.
+    assert all(isinstance(second[number].ids, planning.Ids) for number in slim)
+    assert all(list(second[number].ids) == first[number].ids and
+               len(second[number].ids) == len(first[number].ids) for number in slim)
+    some = next(iter(first[slim[0]].ids))
+    assert some in second[slim[0]].ids and some + "&x=1" not in second[slim[0]].ids
 
     shutil.rmtree(freeze_tree.spare_of(out))
     site.edit("update", 0)

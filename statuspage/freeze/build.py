@@ -16,6 +16,7 @@ from __future__ import annotations
 import gc
 import os
 import time
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -196,7 +197,7 @@ class _Update:
     def run(self) -> tuple[int, int]:
         """Make the spare the new site and swap it in; (files, files rendered)."""
         planned = self._plan()
-        todo, copies = self._reuse(planned.items, planned.kept + planned.found)
+        todo, copies = self._reuse(planned.items, [*planned.kept, *planned.found])
         for item, path in zip(todo, render(self.app, [i.output for i in todo],
                                            self.options.workers),
                               strict=True):
@@ -246,7 +247,7 @@ class _Update:
         if self.inputs and stamp is not None:
             self.caches.plans.wrote(self.made, stamp)
 
-    def _reuse(self, planned: list[Planned], kept: list[list[str]]
+    def _reuse(self, planned: list[Planned], kept: Sequence[Collection[str]]
                ) -> tuple[list[Planned], list[Planned]]:
         """Keep or link what may be reused, remove from the spare what is gone or to be
         written again; what to render, and the copies to link to their original.
@@ -279,7 +280,7 @@ class _Update:
         tree.link_many(self.out, spare, linked, fresh=held is None)
         return todo, copies
 
-    def _remove_gone(self, planned: list[Planned], kept: list[list[str]]) -> None:
+    def _remove_gone(self, planned: list[Planned], kept: Sequence[Collection[str]]) -> None:
         """Remove from the spare the files the site no longer has (first: a folder emptied
         now goes, one whose file is written again stays). When the spare holds as many of
         the planned files (each another id) as its map has, none is gone: known without a
