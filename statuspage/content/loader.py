@@ -24,23 +24,11 @@ from statuspage.content import branding, parsestore, patch, refclash, refindex, 
 from statuspage.content.config import INCIDENTS_DIR, SITE_FILE, missing_site_file, parse_config
 from statuspage.content.incident import apply_translation, parse_incident
 from statuspage.content.package import code_digest
+from statuspage.content.parsed import Parsed, sharing
 from statuspage.content.unchanged import Order, Unchanged
 from statuspage.errors import ContentError, Problem, Problems
 from statuspage.forking import forked_map
 from statuspage.model import Incident, Site, SiteConfig
-
-
-@dataclass(slots=True)
-class _Parsed:
-    """One file's result, kept while its stamp and the configuration stay the same."""
-
-    key: tuple
-    incident: Incident | None
-    errors: tuple[Problem, ...]
-    warnings: tuple[Problem, ...]
-    # Parsed without error, its incident not kept: a translation's result over it holds
-    # what is shown (else held twice); parsed again when a file after it changes.
-    aside: bool = False
 
 
 @dataclass
@@ -76,9 +64,9 @@ class Loader:
     def __init__(self, root: Path, cache: Path | None = None):
         self.root = root
         self.cache = cache
-        self._parsed: dict[str, _Parsed] = {}
+        self._parsed: dict[str, Parsed] = {}
         self._good: dict[str, Incident] = {}  # each incident as it last loaded without error
-        self._store = parsestore.Store(root, cache, (_Parsed,)) if cache is not None else None
+        self._store = parsestore.Store(root, cache, (Parsed,)) if cache is not None else None
         self._read_cache = cache is not None
         self._groups: Groups = {}  # the files of the last load
         self._unchanged = Unchanged()  # each incident as its files last gave it
@@ -96,7 +84,7 @@ class Loader:
         marks = parsestore.marks(config_key, groups)
         for incident_id, (parsed, good) in \
                 self._store.restore(code_digest(), marks, present).items():
-            self._parsed.update(parsed)
+            self._parsed.update(sharing(parsed, groups[incident_id], config_key))
             if good is not None:
                 self._good[incident_id] = good
 
@@ -306,7 +294,7 @@ class Loader:
             self._touch(group[0].id)
 
     def _parse_share(self, share: list[list[sources.Source]], config: SiteConfig,
-                     config_key: str, present: set[str]) -> dict[str, _Parsed]:
+                     config_key: str, present: set[str]) -> dict[str, Parsed]:
         """In a forked worker: parse its share of the incidents; what it parsed, by file."""
         self._parsed = {}
         for group in share:
@@ -337,7 +325,7 @@ class Loader:
         return None
 
     def _parse(self, source: sources.Source, key: tuple, config: SiteConfig,
-               original: Incident | None) -> _Parsed:
+               original: Incident | None) -> Parsed:
         cached = self._parsed.get(source.label)
         if cached is not None and cached.key == key:
             return cached
@@ -356,7 +344,7 @@ class Loader:
             seed = "" if original is None else original.digest
             incident = replace(incident, digest=hashlib.sha256(
                 f"{seed}\0{source.label}\0{text}".encode()).hexdigest()[:24])
-        parsed = _Parsed(key, incident, tuple(problems.errors), tuple(problems.warnings))
+        parsed = Parsed(key, incident, tuple(problems.errors), tuple(problems.warnings))
         if not any(p.message.startswith(sources.NOT_READ_IN_TIME) for p in problems.errors):
             self._parsed[source.label] = parsed  # (a file too slow to read: again next time)
         self._touch(source.id)
