@@ -199,6 +199,10 @@ def test_the_second_map_read_shares_the_rows_equal_to_the_first(built):
     same = [i for i in first if first[i] == second.get(i)]
     assert 0 < len(same) < len(first)
     assert all(first[i] is second[i] for i in same)
+    # And the rows of one key (a page's languages) hold one string of it.
+    for files_ in (first, second, *alone):
+        keys = [key for _, key in files_.values() if key is not None]
+        assert len({id(key) for key in keys}) == len(set(keys)) < len(keys)
 
 
 def test_a_caller_keeps_one_map_per_tree(built):

@@ -72,13 +72,16 @@ def load(path: Path, tree: int, generation: int, like: Files | None = None) -> F
             if sqlitefiles.schema(db, FORMAT) != SCHEMA or _generation(db, tree) != generation:
                 return None
             rows = db.execute("SELECT id, path, key FROM files WHERE tree = ?", (tree,))
-            if not like:
-                return {row[0]: (row[1], row[2]) for row in rows}
             files: Files = {}
+            keys: dict[str | None, str | None] = {None: None}
+            held = None
             for id_, file, key in rows:
-                held = like.get(id_)
+                if like:
+                    held = like.get(id_)
+                # A file's languages share a key: one string each (at 100,000
+                # incidents, 237,000 copies of 202,000 keys were 17 MB).
                 files[id_] = held if held is not None and held[0] == file and \
-                    held[1] == key else (file, key)
+                    held[1] == key else (file, keys.setdefault(key, key))
             return files
     except (OSError, sqlite3.Error):
         return None
