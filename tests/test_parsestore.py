@@ -287,7 +287,7 @@ def test_a_restored_result_holds_the_scans_strings_and_stamps_not_copies(site_di
     """What a row gives is keyed by the file's label and made of site.yaml's digest and
     each file's stamp as the scan found them, the same objects, not copies unpickled (at
     100,000 incidents the copies were about 50 MB of a daemon's memory); a translation's
-    key too, over its original's."""
+    key too, over its original's; and each incident holds the scan's id and label."""
     build(site_dir, BuildOptions(now=NOW))
     loader = Loader(site_dir, cache=cache_for(site_dir / "build"))
     site = loader.load()
@@ -299,8 +299,10 @@ def test_a_restored_result_holds_the_scans_strings_and_stamps_not_copies(site_di
         for at, source in enumerate(ordered):
             label = next(label for label in results if label == source.label)
             assert label is source.label
-            key = results[label].key
+            key, incident = results[label].key, results[label].incident
             assert key[-1] is source.stamp
+            if incident is not None:  # its id and path too (a translation's: its original's)
+                assert incident.id is source.id and incident.path is ordered[0].label
             if at == 0:
                 assert key[0] is loader._config_key
             else:

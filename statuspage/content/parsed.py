@@ -28,7 +28,8 @@ def sharing(parsed: dict[str, Parsed], group: list[Source], config_key: str
     """A row's results, each by its file's label and with its key made of the scan's own
     objects (site.yaml's digest, each file's stamp), equal to the row's (the mark that let
     the row be read holds them), rather than of copies unpickled: at 100,000 incidents the
-    copies were about 50 MB of a daemon's memory. The keys as ``Loader._chain`` makes them."""
+    copies were about 50 MB of a daemon's memory. The keys as ``Loader._chain`` makes them.
+    Each incident's id and path, likewise, are the scan's strings."""
     shared: dict[str, Parsed] = {}
     key: tuple = ()
     for source in group if len(group) == 1 else \
@@ -39,5 +40,17 @@ def sharing(parsed: dict[str, Parsed], group: list[Source], config_key: str
         key = (key, source.stamp) if source.lang else (config_key, source.stamp)
         if found.key == key:
             found.key = key
+        if found.incident is not None:  # (a translation's: the original's id and path)
+            _equal_to(found.incident, "id", source.id)
+            _equal_to(found.incident, "path", group[0].label if len(group) == 1 else
+                      next((s.label for s in group if s.lang is None), ""))
         shared[source.label] = found
     return shared if len(shared) == len(parsed) else parsed
+
+
+def _equal_to(incident: Incident, name: str, value: str) -> None:
+    """Make the incident's field ``name`` the string ``value`` when it is equal to it (an
+    unpickled copy): frozen, its value stays the same."""
+    held = getattr(incident, name)
+    if held == value and held is not value:
+        object.__setattr__(incident, name, value)
