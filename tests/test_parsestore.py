@@ -8,6 +8,7 @@ from __future__ import annotations
 import hmac
 import os
 import pickle
+import shutil
 import sqlite3
 from pathlib import Path
 from types import SimpleNamespace
@@ -309,6 +310,26 @@ def test_a_restored_result_holds_the_scans_strings_and_stamps_not_copies(site_di
                 translations += 1
                 assert key[0] is results[ordered[at - 1].label].key
     assert translations and len(results) == sum(map(len, loader._groups.values()))
+
+
+def test_a_translation_after_one_left_out_holds_the_scans_stamp_too(site_dir):
+    """A row may hold a translation's result that the loader now leaves out (its language
+    was dropped from site.yaml): the next translation's key names its original's, not the
+    one left out, and is made of the scan's objects all the same."""
+    charge = site_dir / "incidents" / "2026-11-20-double-charge"
+    config = site_dir / "content" / "site.yaml"
+    shutil.copy(charge.with_suffix(".en.md"), charge.with_suffix(".de.md"))
+    config.write_text(config.read_text("utf-8").replace("[fr, en]", "[fr, de, en]"), "utf-8")
+    loader = Loader(site_dir, cache=cache_for(site_dir / "build"))
+    loader.load(lenient=True)
+    loader.save()
+    config.write_text(config.read_text("utf-8").replace("[fr, de, en]", "[fr, en]"), "utf-8")
+    loader.load(lenient=True)
+    loader.save()
+    fresh = Loader(site_dir, cache=cache_for(site_dir / "build"))
+    fresh.load(lenient=True)
+    english = next(s for g in fresh._groups.values() for s in g if s.label.endswith(".en.md"))
+    assert fresh._parsed[english.label].key[-1] is english.stamp
 
 
 def test_a_restored_incidents_words_are_read_when_first_shown(site_dir, monkeypatch):

@@ -28,18 +28,21 @@ def sharing(parsed: dict[str, Parsed], group: list[Source], config_key: str
     """A row's results, each by its file's label and with its key made of the scan's own
     objects (site.yaml's digest, each file's stamp), equal to the row's (the mark that let
     the row be read holds them), rather than of copies unpickled: at 100,000 incidents the
-    copies were about 50 MB of a daemon's memory. The keys as ``Loader._chain`` makes them.
+    copies were about 50 MB of a daemon's memory. A translation's key names its parent's
+    (``Loader._chain``): that key as made here.
     Each incident's id and path, likewise, are the scan's strings."""
     shared: dict[str, Parsed] = {}
-    key: tuple = ()
+    made: dict = {config_key: config_key}  # each key made here (a translation's names its parent's)
     for source in group if len(group) == 1 else \
             sorted(group, key=lambda s: (s.lang is not None, s.label)):
         found = parsed.get(source.label)
         if found is None:
             continue
-        key = (key, source.stamp) if source.lang else (config_key, source.stamp)
-        if found.key == key:
-            found.key = key
+        key = found.key
+        if len(key) == 2 and key[1] == source.stamp:
+            key = (made.get(key[0], key[0]), source.stamp)
+            if key == found.key:
+                found.key = made[key] = key
         if found.incident is not None:  # (a translation's: the original's id and path)
             _equal_to(found.incident, "id", source.id)
             _equal_to(found.incident, "path", group[0].label if len(group) == 1 else

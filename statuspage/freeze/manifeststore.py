@@ -80,8 +80,11 @@ def load(path: Path, tree: int, generation: int, like: Files | None = None) -> F
                     held = like.get(id_)
                 # A file's languages share a key: one string each (at 100,000
                 # incidents, 237,000 copies of 202,000 keys were 17 MB).
-                files[id_] = held if held is not None and held[0] == file and \
-                    held[1] == key else (file, keys.setdefault(key, key))
+                if held is not None and held[0] == file and held[1] == key:
+                    files[id_] = held
+                    keys.setdefault(key, held[1])
+                else:
+                    files[id_] = (file, keys.setdefault(key, key))
             return files
     except (OSError, sqlite3.Error):
         return None

