@@ -24,7 +24,7 @@ from statuspage.content import branding, parsestore, patch, refclash, refindex, 
 from statuspage.content.config import INCIDENTS_DIR, SITE_FILE, missing_site_file, parse_config
 from statuspage.content.incident import apply_translation, parse_incident
 from statuspage.content.package import code_digest
-from statuspage.content.parsed import Parsed, sharing
+from statuspage.content.parsed import Parsed, in_order, sharing
 from statuspage.content.unchanged import Order, Unchanged
 from statuspage.errors import ContentError, Problem, Problems
 from statuspage.forking import forked_map
@@ -243,7 +243,7 @@ class Loader:
         warnings: list[Problem] = []
         steps: list[tuple[sources.Source, tuple]] = []  # each file that makes it, its key
         key: tuple = ()
-        for source in sorted(group, key=lambda s: (s.lang is not None, s.label)):
+        for source in in_order(group):
             if source.lang is not None:
                 problem = self._translation_problem(source, config, present)
                 if problem:
