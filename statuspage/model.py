@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from functools import cached_property, lru_cache
 from pathlib import PurePosixPath
-from sys import intern
 from zoneinfo import ZoneInfo
 
+from statuspage.frozenmap import FrozenMap as FrozenMap  # for the model's users
 from statuspage.refs import ref_of
 from statuspage.texts import EMPTY_TEXT, Text
 from statuspage.texts import Localized as Localized  # for the model's users, with Text
@@ -119,40 +118,6 @@ CLOSED_STATUSES = frozenset({IncidentStatus.RESOLVED, IncidentStatus.POSTMORTEM,
                              MaintenanceStatus.COMPLETED, MaintenanceStatus.CANCELLED})
 
 
-
-
-class FrozenMap(Mapping):
-    """A read-only, hashable mapping (an incident's components and their statuses)."""
-
-    __slots__ = ("_items", "_hash")
-
-    def __init__(self, items: Mapping | None = None):
-        # The same few component ids in every incident: one string each, not one a file.
-        self._items = {intern(k) if type(k) is str else k: v for k, v in (items or {}).items()}
-        self._hash: int | None = None
-
-    def __getitem__(self, key):
-        return self._items[key]
-
-    def __iter__(self):
-        return iter(self._items)
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def __repr__(self) -> str:
-        return f"FrozenMap({self._items!r})"
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Mapping) and self._items == dict(other)
-
-    def __hash__(self) -> int:
-        if self._hash is None:
-            self._hash = hash(tuple(self._items.items()))
-        return self._hash
-
-    def __reduce__(self):
-        return (FrozenMap, (self._items,))
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,8 @@
 """Human-readable text: one string per language, and the one rule that picks the
 string shown in a language (``Text.get_in``), for the pages, feeds, API, mail and phone
 line alike; and texts restored from the parse cache, read when first shown
-(``LazyText``). A leaf: no I/O, nothing of the site.
+(``LazyText``). A leaf: no I/O (a daemon's words written out of memory are read
+through ``Spilled``), nothing of the site.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from sys import intern
+from typing import Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,18 +134,25 @@ class LazyText(Text):
 _ITEMS = Text.__dict__["_items"]  # a Text's own slot: LazyText fills it once read
 
 
+class Spilled(Protocol):
+    """Where the words of rows are written out of memory (``content/spill.py``)."""
+
+    def read(self, place: int) -> bytes: ...
+
+
 class HeldTexts:
     """The texts of one row of the parse cache, as the row held them (a pickle of their
     flat tuples, compressed; authentic: the row's HMAC covered it), unpickled all at once
-    when one of them is first read. Threads may read at once: each unpickles the same
-    tuples, none waits (a lock held at a fork would be held for ever in the forked
-    worker)."""
+    when one of them is first read; held in memory, or by their place in a daemon's
+    ``spill``. Threads may read at once: each unpickles the same tuples, none waits (a
+    lock held at a fork would be held for ever in the forked worker)."""
 
-    __slots__ = ("_blob", "_items")
+    __slots__ = ("_blob", "_items", "_spill")
 
-    def __init__(self, blob: bytes):
-        self._blob: bytes | None = blob
+    def __init__(self, blob: bytes | int, spill: Spilled | None = None):
+        self._blob: bytes | int | None = blob
         self._items: tuple[tuple[str, ...], ...] | None = None
+        self._spill = spill
 
     def items(self, at: int) -> tuple[str, ...]:
         found = self._items
@@ -152,6 +161,10 @@ class HeldTexts:
             if blob is None:  # another thread read them meanwhile
                 found = self._items
             else:
+                if self._spill is not None:
+                    assert isinstance(blob, int)
+                    blob = self._spill.read(blob)
+                assert isinstance(blob, bytes)
                 found = self._items = tuple(  # (authentic: see above)
                     [_codes_interned(items) for items in pickle.loads(zlib.decompress(blob))])
                 self._blob = None

@@ -25,6 +25,7 @@ from statuspage.content.config import INCIDENTS_DIR, SITE_FILE, missing_site_fil
 from statuspage.content.incident import apply_translation, parse_incident
 from statuspage.content.package import code_digest
 from statuspage.content.parsed import Parsed, in_order, sharing
+from statuspage.content.spill import Spill
 from statuspage.content.unchanged import Order, Unchanged
 from statuspage.errors import ContentError, Problem, Problems
 from statuspage.forking import forked_map
@@ -76,6 +77,11 @@ class Loader:
         self._seeded = False  # whether the references' index was looked at (``save``)
         self._order = Order()  # the last load's incidents, newest first
         self.last: patch.Last | None = None  # what the next load may patch (patch.py)
+
+    def spill_words(self, spill: Spill) -> None:
+        """Keep the words of the incidents it restores in ``spill``, not in memory."""
+        if self._store is not None:
+            self._store.spill = spill
 
     def _restore(self, groups: Groups, config_key: str, present: set[str]) -> None:
         """Take from the cache file the incidents whose files are as they were."""

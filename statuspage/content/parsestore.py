@@ -41,8 +41,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, NamedTuple
 
-from statuspage import errors, model, sqlitefiles, texts
+from statuspage import errors, frozenmap, model, sqlitefiles, texts
 from statuspage.content import collector
+from statuspage.content import spill as spilling
 from statuspage.content.signing import KEY, authentic, cache_key, sign
 from statuspage.content.sources import Source
 
@@ -66,7 +67,7 @@ PAGE = 16384  # bytes: SQLite's page, set when the file is made
 # without the version changing: a development tree).
 UNPICKLING = (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError,
               ValueError, KeyError, IndexError)
-MODULES: tuple[ModuleType, ...] = (model, texts, errors)  # what the rows are made of
+MODULES: tuple[ModuleType, ...] = (model, frozenmap, texts, errors)  # the rows' classes
 
 
 def shared(kinds: tuple[type, ...] = ()) -> list:
@@ -95,8 +96,9 @@ def shared(kinds: tuple[type, ...] = ()) -> list:
 class Codec:
     """A row's pickle and HMAC: with the site's key, for this version of the package."""
 
-    def __init__(self, key: bytes, code: str, kinds: tuple[type, ...] = ()):
-        self.key, self.code = key, code
+    def __init__(self, key: bytes, code: str, kinds: tuple[type, ...] = (),
+                 spill: spilling.Spill | None = None):
+        self.key, self.code, self.spill = key, code, spill
         self._code = code.encode()
         self.shared = shared(kinds)
         places = {id(obj): place for place, obj in enumerate(self.shared)}
@@ -145,7 +147,7 @@ class Codec:
             return None
         table = self.shared
         if count:
-            held = texts.HeldTexts(row[2][start:])
+            held = spilling.held(self.spill, row[2], start)
             table = [*table, *(texts.LazyText(held, at) for at in range(count))]
         unpickler = pickle.Unpickler(io.BytesIO(row[2][HEADER.size:start]))
         unpickler.persistent_load = table.__getitem__  # type: ignore[method-assign]
@@ -203,6 +205,7 @@ class Store:
         self.root = root  # the site: its key signs the rows
         self.path = path
         self.kinds = kinds
+        self.spill: spilling.Spill | None = None  # where restored rows' words go (a daemon's)
         self.dirty: set[str] = set()  # incidents whose row is to be written (or removed)
         self.unread: set[str] = set()  # incidents whose row was left unread (files changed)
         self.anew = False  # the file holds nothing this version may add to
@@ -216,7 +219,8 @@ class Store:
         # Unpickling builds hundreds of thousands of objects, none of them garbage: the
         # collector would go over them again and again.
         with collector.paused():
-            rows = read(self.path, Codec(key, code, self.kinds), marks)
+            rows = read(self.path, self._codec(key, code), marks)
+        spilling.flush(self.spill)  # (to the file: not a megabyte kept in memory)
         self.anew = not rows.usable
         self.unread = rows.others
         self.dirty |= rows.others - present  # the rows of incidents gone go at the save
@@ -226,7 +230,10 @@ class Store:
         """The rows left unread of ``ids`` (what a file was before it broke), once."""
         wanted, self.unread = ids & self.unread, set()
         key = cache_key(self.root) if wanted else None
-        return {} if key is None else recall(self.path, Codec(key, code, self.kinds), wanted)
+        return {} if key is None else recall(self.path, self._codec(key, code), wanted)
+
+    def _codec(self, key: bytes, code: str) -> Codec:
+        return Codec(key, code, self.kinds, self.spill)
 
     def save(self, code: str, row: Callable[[str], Row | None], everything: Iterable[str],
              limit: int | None = None) -> list[str]:
@@ -246,7 +253,7 @@ class Store:
         ids = set(self.dirty if limit is None else islice(self.dirty, limit))
         try:
             with collector.paused():
-                write(self.path, Codec(key, code, self.kinds), {i: row(i) for i in ids},
+                write(self.path, self._codec(key, code), {i: row(i) for i in ids},
                       anew=self.anew)
         except OSError as err:
             return [f"the parse cache could not be saved to {self.path} ({err.strerror}): "

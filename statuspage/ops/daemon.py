@@ -27,7 +27,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from statuspage.content import collector, sources
+from statuspage.content import collector, sources, spill
 from statuspage.content.edition import DESK, PUBLIC, DeskLoader
 from statuspage.content.loader import Loader, cache_for
 from statuspage.errors import listed, printable
@@ -61,11 +61,11 @@ HELD = "held"  # the id of the job that looks again once a mass removal may have
 
 @dataclass(frozen=True)
 class RunOptions:
-    """What ``statuspage run`` is told: where to build (``out``, default build/ in the
-    site folder; ``desk_out``, the support desk's edition too), for which ``url``, how
-    often besides the changes (``every``), the command for a missed promise
-    (``on_overdue``), and whether a change removing most incidents at once is published
-    without being held (``allow_mass_removal``)."""
+    """What ``statuspage run`` is told: where to build (``out``, default build/ in the site
+    folder; ``desk_out``, the support desk's edition too), for which ``url``, how often
+    besides the changes (``every``), the command for a missed promise (``on_overdue``),
+    and whether a change removing most incidents at once is published without being held
+    (``allow_mass_removal``)."""
 
     out: Path | None = None
     url: str | None = None
@@ -109,6 +109,9 @@ class Daemon:
             folder = desk_folder(options.desk_out, self._out)
             self.editions.append(KeptEdition(DESK, folder, DeskLoader(
                 root, cache=cache_for(folder)), Caches()))
+        self.spill = spill.Spill(cache_for(self._out).parent)  # restored words, until shown
+        for edition in self.editions:
+            edition.loader.spill_words(self.spill)
         self.scheduler = BackgroundScheduler(timezone=UTC)
         self.planner = Planner(self.scheduler, self.at)
         self._lock = threading.Lock()
@@ -179,6 +182,7 @@ class Daemon:
         for edition in self.editions:
             for note in edition.loader.save():
                 log.warning("%s", note)
+        self.spill.close()  # (after the save: it reads what it writes again)
         self._generations.release()
         self._release()
 
@@ -247,7 +251,7 @@ class Daemon:
                         self._idle.notify_all()
                         return
                     reasons, self._pending = self._pending, []
-                self._rebuild(_joined(reasons))
+                self._rebuild(listed(dict.fromkeys(reasons), 3))  # each once, three named
         except BaseException:
             with self._lock:
                 self._building = False
@@ -392,6 +396,3 @@ class Daemon:
         """Wait for the --on-overdue commands started so far."""
         self.reminders.wait()
 
-
-def _joined(reasons: list[str]) -> str:
-    return listed(dict.fromkeys(reasons), 3)
