@@ -144,8 +144,9 @@ class HeldTexts:
     """The texts of one row of the parse cache, as the row held them (a pickle of their
     flat tuples, compressed; authentic: the row's HMAC covered it), unpickled all at once
     when one of them is first read; held in memory, or by their place in a daemon's
-    ``spill``. Threads may read at once: each unpickles the same tuples, none waits (a
-    lock held at a fork would be held for ever in the forked worker)."""
+    ``spill``. Threads may read at once: each unpickles the same tuples, none waits here (a
+    lock held at a fork would be held for ever in the forked worker; a spill's is never
+    taken in one)."""
 
     __slots__ = ("_blob", "_items", "_spill")
 

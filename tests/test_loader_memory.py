@@ -15,6 +15,7 @@ import pytest
 from conftest import FIBRE, NOW, TRANSLATED
 
 import statuspage.content.loader as loading
+from statuspage import frozenmap
 from statuspage.content.loader import Loader, cache_for
 from statuspage.model import ComponentStatus, FrozenMap, Incident, Update
 from statuspage.texts import Text
@@ -137,11 +138,12 @@ def test_restored_incidents_are_equal_built_without_dataclass_fields(site_dir, m
     assert translated.what_to_do["en"] == "Nothing, the refund is automatic."
 
 
-def test_incidents_with_the_same_components_share_one_map(site_dir):
+def test_incidents_with_the_same_components_share_one_map(site_dir, monkeypatch):
     """At 100,000 incidents, each incident's map of components was 22 MB of a daemon's
     memory for a few maps told apart: the same items in the same order, parsed or restored
     from the parse cache, are one map. One in another order, or whose status is another
     type, or whose values are not words (the desk's notes), is its own."""
+    monkeypatch.setattr(frozenmap, "_SHARED_MAPS", {})  # (not full of other tests' maps)
     for n in range(2):
         (site_dir / "incidents" / f"2026-11-2{n}-twin.md").write_text(
             "---\ntitle: Jumeau\nimpact: minor\ncomponents:\n  fibre: partial_outage\n"

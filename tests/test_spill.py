@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
 from conftest import FIBRE, NOW, TRANSLATED
 
 from statuspage.content import spill as spilling
@@ -71,15 +72,35 @@ def test_a_forked_worker_reads_the_words_and_writes_none(tmp_path, request):
     assert spill.size == sum(map(len, wanted))
 
 
-def test_words_that_cannot_be_written_stay_in_memory(site_dir):
+def test_words_that_cannot_be_written_stay_in_memory(site_dir, monkeypatch):
     """A spill whose file cannot be made (a full disk, a folder gone) keeps what it was
     given, and every later row's words stay in memory: a page still shows them."""
     build(site_dir, BuildOptions(now=NOW))
+    monkeypatch.setattr(spilling, "CHUNK", 1)  # the first row's words: a write, which fails
     spill = Spill(site_dir / "gone")
     site = _restored(site_dir, spill)
+    rows = {id(text._held): text._held._blob for incident in site.incidents
+            for text in _texts(incident) if isinstance(text, LazyText)}
+    assert len(rows) >= 2
+    assert sum(isinstance(blob, int) for blob in rows.values()) == 1  # the first row's
+    assert sum(isinstance(blob, bytes) for blob in rows.values()) == len(rows) - 1
     parsed = load_site(site_dir)
     for incident in site.incidents:
         assert _texts(incident) == _texts(parsed.incident(incident.id))
+    assert spill.put(b"more") is None
+
+
+def test_words_are_not_read_once_the_spill_is_closed(tmp_path):
+    """A daemon closes its spill when it stops; a follower still running then (an upload
+    past its time) reads nothing from a closed file, nor from a number the system gave
+    another: a clear error, which the follower logs."""
+    spill = Spill(tmp_path)
+    place = spill.put(b"words")
+    spill.flush()
+    assert place is not None and spill.read(place) == b"words"
+    spill.close()
+    with pytest.raises(OSError, match="closed"):
+        spill.read(place)
     assert spill.put(b"more") is None
 
 

@@ -104,7 +104,8 @@ class Spill:
             with self._lock if self._made_in == _forks else nullcontext():
                 if at >= self._written:
                     return bytes(self._pending[at - self._written:at - self._written + size])
-        assert self._file is not None
+        if self._file is None or self._file.closed:
+            raise OSError(f"{self.folder}: the daemon's words file is closed (it has stopped)")
         parts, fd = [], self._file.fileno()
         while size:
             part = os.pread(fd, size, at)
@@ -115,7 +116,9 @@ class Spill:
         return b"".join(parts)
 
     def close(self) -> None:
-        """Let the file go (the words it held can no longer be read)."""
+        """Let the file go: the words it held can no longer be read (OSError), and no more
+        are taken."""
+        self._broken = True
         if self._file is not None:
             self._file.close()
 
