@@ -16,6 +16,7 @@ from conftest import FIBRE, NOW, TRANSLATED
 
 import statuspage.content.loader as loading
 from statuspage import frozenmap
+from statuspage.content import sources
 from statuspage.content.loader import Loader, cache_for
 from statuspage.model import ComponentStatus, FrozenMap, Incident, Update
 from statuspage.texts import Text
@@ -169,3 +170,19 @@ def test_incidents_with_the_same_components_share_one_map(site_dir, monkeypatch)
     assert FrozenMap({"fibre": ComponentStatus.PARTIAL_OUTAGE}) is enum
     notes = FrozenMap({"a": Text({"fr": "note"})})
     assert FrozenMap({"a": Text({"fr": "note"})}) is not notes
+
+
+def test_the_files_of_a_look_hold_one_folder_string_not_each_its_path(site_dir):
+    """At 100,000 incidents, each content file's own path was 16 MB of a daemon's memory:
+    the files of a look (a scan, or a look brought up to date) hold one string of the
+    folder, and each path is made when asked for, the one scandir gives."""
+    listed = {entry.path for entry in os.scandir(site_dir / "incidents")
+              if entry.name.endswith(".md") and not entry.name.startswith(".")}
+    found = sources.scan(site_dir)
+    assert {source.path for source in found.sources} == listed and len(listed) > 1
+    assert len({id(source.folder) for source in found.sources}) == 1
+    label = found.sources[0].label
+    (site_dir / label).write_text((site_dir / label).read_text("utf-8") + "\n", "utf-8")
+    updated, _ = sources.update(site_dir, sources.look(site_dir), {label})
+    assert {source.path for source in updated.sources} == listed
+    assert len({id(source.folder) for source in updated.sources}) == 2  # the file looked at

@@ -187,8 +187,8 @@ def test_a_desk_and_a_public_output_side_by_side_each_have_their_store(built):
 
 
 def test_the_second_map_read_shares_the_rows_equal_to_the_first(built):
-    """The output's and the spare's maps, read by one caller, hold each equal row once;
-    each is the map it would be read alone."""
+    """The output's and the spare's maps, read by one caller, hold each equal row and each
+    id once; each is the map it would be read alone."""
     update(built)
     build(built, BuildOptions(now=NOW))  # one page differs between the two trees
     out, spare = built / "build", built / SPARE
@@ -199,6 +199,8 @@ def test_the_second_map_read_shares_the_rows_equal_to_the_first(built):
     same = [i for i in first if first[i] == second.get(i)]
     assert 0 < len(same) < len(first)
     assert all(first[i] is second[i] for i in same)
+    # An id both maps hold is one string.
+    assert len({id(i) for i in first} | {id(i) for i in second}) == len(first.keys() | second)
     # And the rows of one key (a page's languages) hold one string of it.
     for files_ in (first, second, *alone):
         keys = [key for _, key in files_.values() if key is not None]

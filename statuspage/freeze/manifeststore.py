@@ -71,12 +71,21 @@ def load(path: Path, tree: int, generation: int, like: Files | None = None) -> F
             db.execute("BEGIN")  # the generation and the rows of one moment
             if sqlitefiles.schema(db, FORMAT) != SCHEMA or _generation(db, tree) != generation:
                 return None
-            rows = db.execute("SELECT id, path, key FROM files WHERE tree = ?", (tree,))
+            rows = db.execute("SELECT id, path, key FROM files WHERE tree = ? ORDER BY id",
+                              (tree,))
             files: Files = {}
             # A file's languages share a key: one string each (at 100,000 incidents,
             # 237,000 copies of 202,000 keys were 17 MB).
             keys: dict[str | None, str | None] = {None: None}
+            # And an id ``like`` holds too is its string, found in the same order (SQLite
+            # and Python order strings alike): 44 MB at 100,000.
+            others = iter(sorted(like) if like else ())
+            other = next(others, None)
             for id_, file, key in rows:
+                while other is not None and other < id_:
+                    other = next(others, None)
+                if other == id_:
+                    id_ = other
                 held = like.get(id_) if like else None
                 if held is None or held[0] != file or held[1] != key:
                     held = (file, keys.setdefault(key, key))
