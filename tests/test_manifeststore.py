@@ -203,7 +203,7 @@ def test_the_second_map_read_shares_the_rows_equal_to_the_first(built):
     assert len({id(i) for i in first} | {id(i) for i in second}) == len(first.keys() | second)
     # And the rows of one key (a page's languages) hold one string of it.
     for files_ in (first, second, *alone):
-        keys = [key for _, key in files_.values() if key is not None]
+        keys = [key for key in files_.values() if key is not None]
         assert len({id(key) for key in keys}) == len(set(keys)) < len(keys)
 
 
@@ -220,3 +220,42 @@ def test_a_caller_keeps_one_map_per_tree(built):
         assert set(caches.manifests) == named
     build(built, BuildOptions(now=NOW + timedelta(minutes=4), full=True, out=built / "full"))
     assert files(built / "build") == files(built / "full")
+
+
+def test_a_map_holds_each_files_key_and_its_store_the_paths(built, monkeypatch):
+    """At 100,000 incidents the paths were 65 MB of a daemon's memory: a map read holds
+    each file's key, and the store gives the paths of the files asked for, one by one or
+    in one pass over the tree's rows."""
+    manifest = Manifest.read(built / "build")
+    assert manifest is not None
+    every = manifest.paths(built / STORE)
+    assert every.keys() == manifest.files.keys()
+    assert sorted(every.values()) == sorted(files(built / "build"))
+    assert all(key is None or len(key) < 40 and "/" not in key for key in manifest.files.values())
+    some = sorted(every)[::7]
+    for at_once in (len(every), 1):
+        monkeypatch.setattr(manifeststore, "PATHS_ONE_BY_ONE", at_once)
+        assert manifest.paths(built / STORE, [*some, "not.a.file?"]) == \
+            {id_: every[id_] for id_ in some}
+
+
+def _removed(store: Path, other: Path) -> None:
+    store.unlink()
+
+
+@pytest.mark.parametrize("spoil", [_removed, _garbage])
+def test_a_daemon_whose_store_went_between_builds_makes_every_file_again(built, spoil):
+    """The maps a daemon keeps from build to build name their files' paths only in the
+    store: when it goes (removed, or corrupt) between two builds, the next makes every file
+    again rather than fail, and the one after it reuses them again."""
+    caches = Caches()
+    build(built, BuildOptions(now=NOW), caches=caches)
+    spoil(built / STORE, built / STORE)
+    update(built)
+    result = build(built, BuildOptions(now=NOW), caches=caches)
+    assert result.rendered == result.pages
+    assert files(built / "build") == full(built)
+    update(built)
+    result = build(built, BuildOptions(now=NOW), caches=caches)
+    assert result.rendered < result.pages
+    assert files(built / "build") == full(built)

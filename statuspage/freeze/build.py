@@ -178,6 +178,7 @@ class _Update:
             self.manifest.tree, self.manifest.generation = self.held.tree, self.held.generation
         self.made: dict[int, planning.RunPlan] = {}  # each run's plans, this build's
         self.changed: list[str] = []  # the ids whose row is new (the others were kept)
+        self.paths: dict[str, str] = {}  # the files of those rows
         self.gone: list[str] = []  # the ids the spare held and the site no longer has
         self.app = self._app()
 
@@ -201,7 +202,7 @@ class _Update:
         for item, path in zip(todo, render(self.app, [i.output for i in todo],
                                            self.options.workers),
                               strict=True):
-            self.manifest.files[item.id] = (path, item.output.key)
+            self.manifest.files[item.id], self.paths[item.id] = item.output.key, path
         self._copy(copies)
         self._publish()
         return planned.total, len(todo) + len(copies)  # a copy is written anew too
@@ -262,22 +263,32 @@ class _Update:
                 del files[gone]
         todo: list[Planned] = []
         copies: list[Planned] = []
-        linked: list[str] = []
+        linked: list[Planned] = []
+        written: list[str] = []  # the spare's files made again
         for item in planned:
             if item.action == KEEP and had is not None:
                 continue
             self.changed.append(item.id)
             if item.action == LINK and live is not None:
-                path = live.files[item.id][0]
-                linked.append(path)
-                files[item.id] = (path, item.output.key)
+                linked.append(item)
             else:
                 if held is not None and item.id in held.files:
-                    # A new file, never one rewritten (it may be out's too), in the same folder.
-                    tree.unlink(spare, held.files[item.id][0], keep_folders=True)
+                    written.append(item.id)
                 (todo if item.output.same_as is None else copies).append(item)
+        if written:  # (the spare holds them: so its map does)
+            assert held is not None
+            for path in held.paths(self.store, written).values():
+                # A new file, never one rewritten (it may be out's too), in the same folder.
+                tree.unlink(spare, path, keep_folders=True)
+        found: dict[str, str] = {}
+        if linked:  # (LINK: out's map holds them)
+            assert live is not None
+            found = live.paths(self.store, [item.id for item in linked])
+        for item in linked:
+            files[item.id], self.paths[item.id] = item.output.key, found[item.id]
         # Into an empty spare (the first rebuild after a full build: every file), in bulk.
-        tree.link_many(self.out, spare, linked, fresh=held is None)
+        tree.link_many(self.out, spare, [found[item.id] for item in linked],
+                       fresh=held is None)
         return todo, copies
 
     def _remove_gone(self, planned: list[Planned], kept: Sequence[Collection[str]]) -> None:
@@ -292,25 +303,31 @@ class _Update:
         if sum(1 for item in planned if item.id in files) + sum(map(len, kept)) == len(files):
             return
         wanted = {item.id for item in planned} | {id_ for run in kept for id_ in run}
-        for had_id, (path, _key) in files.items():
-            if had_id not in wanted:
-                tree.unlink(self.spare, path)
-                self.gone.append(had_id)
+        self.gone = [had_id for had_id in files if had_id not in wanted]
+        for path in held.paths(self.store, self.gone).values() if self.gone else ():
+            tree.unlink(self.spare, path)
 
     def _copy(self, copies: list[Planned]) -> None:
         """Each copy (a short address in lower case): a link to its original's file."""
-        files = self.manifest.files
-        for item, path in zip(copies, paths(self.app, [i.output for i in copies]), strict=True):
-            output = item.output
-            assert output.same_as is not None
-            original = files[output_id(Output(output.endpoint, output.same_as))][0]
-            tree.link(self.spare, self.spare, original, path)
-            files[item.id] = (path, output.key)
+        files, made = self.manifest.files, self.paths
+        originals = []
+        for item in copies:
+            assert item.output.same_as is not None  # (what makes it a copy)
+            originals.append(output_id(Output(item.output.endpoint, item.output.same_as)))
+        kept = [original for original in originals if original not in made]
+        if kept:  # (the spare's, kept as its map has them)
+            assert self.had is not None
+            made = made | self.had.paths(self.store, kept)
+        for item, original, path in zip(copies, originals,
+                                        paths(self.app, [i.output for i in copies]), strict=True):
+            tree.link(self.spare, self.spare, made[original], path)
+            files[item.id], self.paths[item.id] = item.output.key, path
 
     def _publish(self) -> None:
         """The marker, the swap, and the spare made ready for the next build."""
         spare, out, known, files = self.spare, self.out, self.caches.manifests, self.manifest.files
-        changes = {i: files[i] for i in self.changed} | dict.fromkeys(self.gone)
+        changes = {i: (self.paths[i], files[i]) for i in self.changed} | \
+            dict.fromkeys(self.gone)
         live = tree.Manifest.tree_of(out)  # after the swap, the spare's: its map is kept
         self.manifest.write(spare, self.store, changes, [] if live is None else [live], known)
         self._wrote(self.manifest)

@@ -27,7 +27,7 @@ import re
 import secrets
 import sqlite3
 import stat
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,8 +46,9 @@ TABLES = {
     "files": "CREATE TABLE files (tree INTEGER NOT NULL, id TEXT NOT NULL, path TEXT "
              "NOT NULL, key TEXT, PRIMARY KEY (tree, id)) WITHOUT ROWID",
 }
-Row = tuple[str, str | None]  # a file's path and key
-Files = dict[str, Row]
+Row = tuple[str, str | None]  # a file's path and key, as the store holds them
+Files = dict[str, str | None]  # each file's key, by output id (its path: in the store)
+PATHS_ONE_BY_ONE = 2_000  # more paths than this are found in one pass over the tree's rows
 
 
 SCHEMA = sqlitefiles.expected(TABLES)  # what a store of ours holds, and nothing else
@@ -60,10 +61,11 @@ def store_of(out: Path) -> Path:
 
 def load(path: Path, tree: int, generation: int, like: Files | None = None) -> Files | None:
     """The map of ``tree`` when the store holds it at ``generation``; None otherwise
-    (no store, not ours, corrupt, another generation). Never raises. ``like``: a map held
-    already (the other tree's), whose rows this one shares where they are equal: the two
-    trees of a large site hold mostly the same files, and each row held once is a hundred
-    megabytes less at 100,000 incidents."""
+    (no store, not ours, corrupt, another generation). Never raises. Its files' paths stay
+    in the store (``paths``): at 100,000 incidents they were 65 MB of a daemon's memory,
+    and a build needs those of the few files it writes or removes. ``like``: a map held
+    already (the other tree's), whose ids and keys this one shares: the two trees of a
+    large site hold mostly the same files."""
     if not sqlitefiles.ours(path):
         return None
     try:
@@ -71,8 +73,7 @@ def load(path: Path, tree: int, generation: int, like: Files | None = None) -> F
             db.execute("BEGIN")  # the generation and the rows of one moment
             if sqlitefiles.schema(db, FORMAT) != SCHEMA or _generation(db, tree) != generation:
                 return None
-            rows = db.execute("SELECT id, path, key FROM files WHERE tree = ? ORDER BY id",
-                              (tree,))
+            rows = db.execute("SELECT id, key FROM files WHERE tree = ? ORDER BY id", (tree,))
             files: Files = {}
             # A file's languages share a key: one string each (at 100,000 incidents,
             # 237,000 copies of 202,000 keys were 17 MB).
@@ -81,52 +82,89 @@ def load(path: Path, tree: int, generation: int, like: Files | None = None) -> F
             # and Python order strings alike): 44 MB at 100,000.
             others = iter(sorted(like) if like else ())
             other = next(others, None)
-            for id_, file, key in rows:
+            for id_, key in rows:
                 while other is not None and other < id_:
                     other = next(others, None)
                 if other == id_:
                     id_ = other
-                held = like.get(id_) if like else None
-                if held is None or held[0] != file or held[1] != key:
-                    held = (file, keys.setdefault(key, key))
-                files[id_] = held
-                keys.setdefault(key, held[1])
+                    held = like[id_]  # type: ignore[index]
+                    if held == key:
+                        key = held
+                files[id_] = keys.setdefault(key, key)
             return files
     except (OSError, sqlite3.Error):
         return None
 
 
+def holds(path: Path, tree: int, generation: int | None) -> bool:
+    """Whether the store holds ``tree``'s map at ``generation``. Never raises."""
+    if generation is None or not sqlitefiles.ours(path):
+        return False
+    try:
+        with closing(sqlitefiles.connect(path)) as db:
+            return sqlitefiles.schema(db, FORMAT) == SCHEMA and \
+                _generation(db, tree) == generation
+    except (OSError, sqlite3.Error):
+        return False
+
+
+def paths(path: Path, tree: int, generation: int | None,
+          ids: Collection[str] | None = None) -> dict[str, str]:
+    """The paths of the files ``ids`` (every file's when None) of ``tree``'s map, which
+    the store must hold at ``generation``. Raises OSError when it does not."""
+    gone = _gone(path)
+    if not sqlitefiles.ours(path):
+        raise gone
+    try:
+        with closing(sqlitefiles.connect(path)) as db:
+            db.execute("BEGIN")  # the generation and the rows of one moment
+            if sqlitefiles.schema(db, FORMAT) != SCHEMA or _generation(db, tree) != generation:
+                raise gone
+            if ids is not None and len(ids) <= PATHS_ONE_BY_ONE:
+                one = "SELECT path FROM files WHERE tree = ? AND id = ?"
+                return {id_: row[0] for id_ in ids
+                        if (row := db.execute(one, (tree, id_)).fetchone()) is not None}
+            rows = db.execute("SELECT id, path FROM files WHERE tree = ?", (tree,))
+            wanted = set(ids) if ids is not None else None
+            return {id_: file for id_, file in rows if wanted is None or id_ in wanted}
+    except (sqlite3.Error, UnicodeError) as err:
+        raise OSError(errno.EIO, f"{path}: {err}") from err
+
+
 def save(path: Path, tree: int, generation: int | None, changes: Mapping[str, Row | None],
-         everything: Mapping[str, Row], keep: Iterable[int] = ()) -> tuple[int, int]:
-    """Write the map of ``tree``: only ``changes`` (a row each, None: removed) when the
-    store holds it at ``generation``, else ``everything``. The trees other than ``tree``
-    and ``keep`` go. Returns the tree's new generation and the rows written or removed.
-    Raises OSError."""
+         count: int, keep: Iterable[int] = ()) -> tuple[int, int]:
+    """Write the map of ``tree``, of ``count`` files: only ``changes`` (a row each, None:
+    removed) when the store holds it at ``generation``, else ``changes`` alone when they
+    are every file (a tree made from nothing). The trees other than ``tree`` and ``keep``
+    go. Returns the tree's new generation and the rows written or removed. Raises OSError,
+    also when the store lost the map (the paths of the files kept are only there)."""
     return sqlitefiles.remade_if_corrupt(
-        path, lambda: _save(path, tree, generation, changes, everything, {tree, *keep}))
+        path, lambda: _save(path, tree, generation, changes, count, {tree, *keep}))
 
 
-def copy(path: Path, source: int, generation: int, tree: int,
-         everything: Mapping[str, Row]) -> int:
-    """Make ``tree``'s map the one of ``source`` (at ``generation``, else
-    ``everything``); the other trees go. Returns ``tree``'s generation. Raises OSError."""
+def copy(path: Path, source: int, generation: int, tree: int) -> int:
+    """Make ``tree``'s map the one of ``source`` (at ``generation``); the other trees go.
+    Returns ``tree``'s generation. Raises OSError, also when the store lost ``source``'s."""
     try:
         with closing(_open(path)) as db, sqlitefiles.transaction(db):
-            known = _generation(db, source) == generation
+            if _generation(db, source) != generation:
+                raise _gone(path)
             _forget(db, {source, tree}, also=tree)
-            if known:
-                db.execute("INSERT INTO files SELECT ?, id, path, key FROM files "
-                           "WHERE tree = ?", (tree, source))
-            else:
-                _insert(db, tree, everything.items())
+            db.execute("INSERT INTO files SELECT ?, id, path, key FROM files "
+                       "WHERE tree = ?", (tree, source))
             db.execute("INSERT INTO trees VALUES (?, 1)", (tree,))
         return 1
     except (sqlite3.Error, UnicodeError) as err:
         raise OSError(errno.EIO, f"{path}: {err}") from err
 
 
+def _gone(path: Path) -> OSError:
+    return OSError(errno.ESTALE, f"{path}: the map of a tree is no longer there (the store "
+                   "was removed or replaced): the next build makes every file again")
+
+
 def _save(path: Path, tree: int, generation: int | None, changes: Mapping[str, Row | None],
-          everything: Mapping[str, Row], keep: set[int]) -> tuple[int, int]:
+          count: int, keep: set[int]) -> tuple[int, int]:
     with closing(_open(path)) as db:
         db.execute("PRAGMA synchronous=NORMAL")  # a lost write: the markers name nothing
         with sqlitefiles.transaction(db):
@@ -136,9 +174,9 @@ def _save(path: Path, tree: int, generation: int | None, changes: Mapping[str, R
             if partial:
                 gone = [(tree, i) for i, row in changes.items() if row is None]
                 db.executemany("DELETE FROM files WHERE tree = ? AND id = ?", gone)
-                _insert(db, tree, changes.items())
-            else:
-                _insert(db, tree, everything.items())
+            elif sum(row is not None for row in changes.values()) != count:
+                raise _gone(path)
+            _insert(db, tree, changes.items())
             # Never a generation the tree had before (a daemon keeps maps by it), even
             # in a store made anew.
             new = max(stored or 0, generation or 0) + 1
@@ -177,13 +215,14 @@ def new_tree() -> int:
 
 @dataclass
 class Manifest:
-    """What a built folder holds: for each output id, its file and its key (None: it was
-    made for its moment, never reused); and where its map is kept: the tree's number in
-    the store beside the output, and the map's generation there (None: not stored yet)."""
+    """What a built folder holds: for each output id, the key its file was made with
+    (None: made for its moment, never reused; the file's path is in the store, ``paths``);
+    and where its map is kept: the tree's number in the store beside the output, and the
+    map's generation there (None: not stored yet)."""
 
     inputs: str | None  # the site-wide inputs it was built from (None: unknown)
     edition: str = PUBLIC.name  # the edition's name, as the marker holds it
-    files: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    files: Files = field(default_factory=dict)
     tree: int = field(default_factory=new_tree)
     generation: int | None = None
 
@@ -200,12 +239,15 @@ class Manifest:
             inputs, edition = data["inputs"], str(data["edition"])
         except (OSError, ValueError, KeyError, TypeError):
             return None
+        store = store or _store_for(folder)
         found = known.get((tree, generation)) if known is not None else None
         if found is not None and (found.inputs, found.edition) == (inputs, edition):
-            return found
+            if holds(store, tree, generation):
+                return found
+            known.clear()  # type: ignore[union-attr]  # the store lost them, or was replaced
         like = next((held.files for held in (known or {}).values()
                      if held.edition == edition), None)
-        files = load(store or _store_for(folder), tree, generation, like)
+        files = load(store, tree, generation, like)
         if files is None:
             return None
         found = cls(inputs, edition, files, tree, generation)
@@ -233,13 +275,18 @@ class Manifest:
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
+    def paths(self, store: Path, ids: Collection[str] | None = None) -> dict[str, str]:
+        """The paths of its files ``ids`` (every file's when None), as ``store`` holds
+        them. Raises OSError."""
+        return paths(store, self.tree, self.generation, ids)
+
     def write(self, folder: Path, store: Path, changes: Mapping[str, Row | None],
               keep: Iterable[int] = (), known: Manifests | None = None) -> int:
         """Store the map (only ``changes`` against the generation it had, when the store
         holds it; the trees but this one and ``keep`` go), then the marker naming it.
         Returns the rows written. Raises OSError."""
-        self.generation, written = save(store, self.tree, self.generation,
-                                                      changes, self.files, keep)
+        self.generation, written = save(store, self.tree, self.generation, changes,
+                                        len(self.files), keep)
         self.mark(folder, known)
         return written
 

@@ -18,7 +18,6 @@ from statuspage.web import incident_outputs, site_outputs
 from statuspage.web.registry import Facts, Output, last_shown, views_in
 
 KEEP, LINK, RENDER = "keep", "link", "render"
-_NONE = ("", None)  # no file in a manifest
 
 
 class Planned(NamedTuple):
@@ -212,12 +211,12 @@ def _look_at(files: list[tuple[str, Output]], held: Held, items: list[Planned],
     for id_, output in files:
         action, key = RENDER, output.key
         if key is not None:
-            if had_files is not None and had_files.get(id_, _NONE)[1] == key:
+            if had_files is not None and had_files.get(id_) == key:
                 action = KEEP
-            elif live_files is not None and live_files.get(id_, _NONE)[1] == key:
+            elif live_files is not None and live_files.get(id_) == key:
                 action = LINK
         if in_out and (key is None or action != LINK and
-                       live_files.get(id_, _NONE)[1] != key):  # type: ignore[union-attr]
+                       live_files.get(id_) != key):  # type: ignore[union-attr]
             in_out = False
         if action == KEEP:
             ids.append(id_)
@@ -250,13 +249,13 @@ def _run_plan(app: Flask, snap: Snapshot, run: Run, shown: tuple,
     return RunPlan(run, shown, plans, files, [], [id_ for id_, _ in files])
 
 
-def _planned(output: Output, output_id_: str, had: dict[str, tuple] | None,
-             live: dict[str, tuple] | None) -> Planned:
+def _planned(output: Output, output_id_: str, had: dict[str, str | None] | None,
+             live: dict[str, str | None] | None) -> Planned:
     """A file's plan (the same test as in ``plan``'s loop): keep it, link it, render it."""
     action = RENDER
     if output.key is not None:
-        if had is not None and had.get(output_id_, _NONE)[1] == output.key:
+        if had is not None and had.get(output_id_) == output.key:
             action = KEEP
-        elif live is not None and live.get(output_id_, _NONE)[1] == output.key:
+        elif live is not None and live.get(output_id_) == output.key:
             action = LINK
     return Planned(output_id_, output, action)

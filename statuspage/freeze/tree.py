@@ -218,7 +218,8 @@ def mirror(out: Path, spare: Path, published: Manifest, held: Manifest | None = 
     its map a copy of out's, its marker last (until then the spare is known to be
     half-made). ``held``: what the spare holds (the previous site), updated in place, its
     folders kept; without it, made anew. Returns the spare's map. Raises OSError."""
-    paths = [path for path, _ in published.files.values()]
+    store = manifeststore.store_of(out)
+    paths = list(published.paths(store).values())
     if held is None:
         shutil.rmtree(spare, ignore_errors=True)
         spare.mkdir()
@@ -226,7 +227,7 @@ def mirror(out: Path, spare: Path, published: Manifest, held: Manifest | None = 
     else:
         (spare / MARKER).unlink(missing_ok=True)
         wanted = set(paths)
-        for path, _key in held.files.values():
+        for path in held.paths(store).values():
             if path not in wanted:
                 unlink(spare, path)
         for path in paths:
@@ -234,9 +235,8 @@ def mirror(out: Path, spare: Path, published: Manifest, held: Manifest | None = 
         link_many(out, spare, paths, fresh=True)
     copied = Manifest(published.inputs, published.edition, published.files)
     assert published.generation is not None  # it was stored
-    copied.generation = manifeststore.copy(manifeststore.store_of(out), published.tree,
-                                           published.generation, copied.tree,
-                                           published.files)
+    copied.generation = manifeststore.copy(store, published.tree, published.generation,
+                                           copied.tree)
     copied.mark(spare, known)
     return copied
 
