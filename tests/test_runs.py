@@ -304,3 +304,20 @@ def test_a_runs_spans_are_kept_whole_while_all_its_views_are_settled(site, monke
         kept = snap._uptime
         assert worked == [["i001", "i002", "i009"]]  # the newest run, with the open one
         assert kept == Snapshot(shown, snap.now)._uptime
+
+
+def test_a_runs_walks_hold_one_tuple_per_incident(site):
+    """At 100,000 incidents, a pair of time and id inside each item of a run's walks (the
+    announcements, the news) was 11 MB of a daemon's memory: an item is one tuple of the
+    time, the id and the view, the walks still newest first."""
+    found = [incident(n, (n * 3 + 5, [(1, 0)] * (n % 2), ["fibre"], False, None))
+             for n in range(12)]
+    snap = Snapshot(replace(site, incidents=ordered(found)), NOW, Settled())
+    for name, time in (("announced", "announced"), ("walk", None)):
+        items = runs.joined(snap.view_runs, name)
+        assert len(items) == (12 if time else 6)
+        for when, id_, view in items:  # (three each)
+            assert id_ is view.id
+            assert when == (view.announced if time else view.updates[0].time)
+        walked = list(runs.newest_first(snap.view_runs, name))
+        assert [item[:2] for item in walked] == sorted([item[:2] for item in items], reverse=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import heapq
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import datetime
 
 from statuspage.model import Update
 from statuspage.state.view import IncidentView
@@ -13,11 +14,12 @@ from statuspage.state.view import IncidentView
 Lists = dict[str | None, list[tuple[Update, IncidentView]]]
 
 
-def newest_updates(walk: Iterable[tuple[tuple, IncidentView]], totals: dict[str | None, int],
+def newest_updates(walk: Iterable[tuple[datetime, str, IncidentView]],
+                   totals: dict[str | None, int],
                    count: int) -> Lists:
     """The ``count`` newest updates of the site (None) and of each component's incidents,
     newest first. ``walk``: the published incidents with updates, newest news first (each
-    as ((its newest update's time, its id), view)); ``totals``: the updates each list could
+    as (its newest update's time, its id, view)); ``totals``: the updates each list could
     hold. The walk stops once no older incident can enter any list: a rebuild reads a few
     hundred incidents, not the history."""
     # Each list's newest ``count`` as a min-heap of (time and id, -order, update, view):
@@ -26,7 +28,8 @@ def newest_updates(walk: Iterable[tuple[tuple, IncidentView]], totals: dict[str 
     floors: dict[str | None, tuple] = {}  # the count-th newest of each full list
     waiting = set(totals)  # the lists an update not yet read may still enter
     order = 0
-    for newest, view in walk:
+    for time, id_, view in walk:
+        newest = (time, id_)
         waiting = {group for group in waiting
                    if not (group in floors and floors[group] > newest)
                    and not (totals[group] <= count and len(heaps[group]) == totals[group])}

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 RUN = 256
 
 _FIRST = itemgetter(0)
+_STAMP = itemgetter(0, 1)  # a walk's time and id (a tuple each: 11 MB at 100,000 incidents)
 
 
 class Run:
@@ -87,10 +88,10 @@ class Run:
         published = self.published
         self.published_by_component = by_component(published)
         self.references = {view.incident.reference: view for view in published}
-        self.announced = sorted((((v.announced, v.id), v) for v in published),
-                                key=_FIRST, reverse=True)
-        self.walk = sorted((((v.updates[0].time, v.id), v) for v in published if v.updates),
-                           key=_FIRST, reverse=True)
+        self.announced = sorted(((v.announced, v.id, v) for v in published), key=_STAMP,
+                                reverse=True)
+        self.walk = sorted(((v.updates[0].time, v.id, v) for v in published if v.updates),
+                           key=_STAMP, reverse=True)
         self.totals: dict[str | None, int] = defaultdict(int)
         for view in published:
             if view.updates:
@@ -228,9 +229,9 @@ def lasting(runs_: list[Run], moment: datetime) -> list[IncidentView]:
 
 
 def newest_first(runs_: list[Run], name: str) -> Iterator[tuple]:
-    """Every run's sorted pairs (``announced``, ``walk``) as one walk, newest first, read
-    only as far as the caller goes."""
-    return heapq.merge(*(getattr(run, name) for run in runs_), key=_FIRST, reverse=True)
+    """Every run's sorted (time, id, view) (``announced``, ``walk``) as one walk, newest
+    first, read only as far as the caller goes."""
+    return heapq.merge(*(getattr(run, name) for run in runs_), key=_STAMP, reverse=True)
 
 
 def by_component(views: list[IncidentView]) -> dict[str, list[IncidentView]]:

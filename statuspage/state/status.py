@@ -311,13 +311,14 @@ class Snapshot:
     @cached_property
     def by_announcement(self) -> list[IncidentView]:
         """Published incidents, the last announced first."""
-        return [view for _, view in runs.newest_first(self.view_runs, "announced")]
+        return [view for _, _, view in runs.newest_first(self.view_runs, "announced")]
 
     def last_announced(self, count: int) -> list[IncidentView]:
         """The first ``count`` of ``by_announcement``, without sorting the rest."""
         if "by_announcement" in self.__dict__:
             return self.by_announcement[:count]
-        return [view for _, view in islice(runs.newest_first(self.view_runs, "announced"), count)]
+        return [view for _, _, view in islice(runs.newest_first(self.view_runs, "announced"),
+                                              count)]
 
     def maintenance_of(self, component_id: str) -> list[IncidentView]:
         """Maintenance in progress or coming up that names the component."""
