@@ -118,16 +118,19 @@ def transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     db.execute("COMMIT")
 
 
-def remade_if_corrupt(path: Path, write: Callable[[], T]) -> T:
+def remade_if_corrupt(path: Path, write: Callable[[], T],
+                      salvage: Callable[[], object] | None = None) -> T:
     """``write()``; when the file turns out corrupt (not merely busy), removed and written
-    again from nothing (what it held is worked out again). Any SQLite error is an
-    OSError naming the file."""
+    again from nothing (what it held is worked out again; ``salvage()`` first reads what
+    may still be read of it). Any SQLite error is an OSError naming the file."""
     try:
         try:
             return write()
         except sqlite3.DatabaseError as err:
             if isinstance(err, sqlite3.OperationalError):
                 raise  # busy, or cannot be written now: not a reason to throw it away
+            if salvage is not None:
+                salvage()
             remove(path)
             return write()
     except (sqlite3.Error, UnicodeError) as err:

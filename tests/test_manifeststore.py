@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from datetime import timedelta
@@ -257,5 +258,29 @@ def test_a_daemon_whose_store_went_between_builds_makes_every_file_again(built, 
     assert files(built / "build") == full(built)
     update(built)
     result = build(built, BuildOptions(now=NOW), caches=caches)
+    assert result.rendered < result.pages
+    assert files(built / "build") == full(built)
+
+
+def test_a_store_found_corrupt_as_it_is_written_is_made_anew_whole(built, monkeypatch):
+    """A store that reads but turns out corrupt when written (a bad page the reads did
+    not touch) is made anew; the paths of the files the build kept are only there, so
+    they are read from it first: the build publishes, and the next reuses its files."""
+    written = manifeststore._save
+    calls = []
+
+    def corrupt_once(*args):
+        calls.append(args)
+        if len(calls) == 1:
+            raise sqlite3.DatabaseError("database disk image is malformed")
+        return written(*args)
+
+    monkeypatch.setattr(manifeststore, "_save", corrupt_once)
+    update(built)
+    result = build(built, BuildOptions(now=NOW))
+    assert len(calls) == 2 and result.rendered < result.pages
+    assert files(built / "build") == full(built)
+    update(built)
+    result = build(built, BuildOptions(now=NOW))
     assert result.rendered < result.pages
     assert files(built / "build") == full(built)

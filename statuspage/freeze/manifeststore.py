@@ -27,8 +27,8 @@ import re
 import secrets
 import sqlite3
 import stat
-from collections.abc import Collection, Iterable, Mapping
-from contextlib import closing
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,12 +66,9 @@ def load(path: Path, tree: int, generation: int, like: Files | None = None) -> F
     and a build needs those of the few files it writes or removes. ``like``: a map held
     already (the other tree's), whose ids and keys this one shares: the two trees of a
     large site hold mostly the same files."""
-    if not sqlitefiles.ours(path):
-        return None
     try:
-        with closing(sqlitefiles.connect(path)) as db:
-            db.execute("BEGIN")  # the generation and the rows of one moment
-            if sqlitefiles.schema(db, FORMAT) != SCHEMA or _generation(db, tree) != generation:
+        with _holding(path, tree, generation) as db:
+            if db is None:
                 return None
             rows = db.execute("SELECT id, key FROM files WHERE tree = ? ORDER BY id", (tree,))
             files: Files = {}
@@ -98,12 +95,9 @@ def load(path: Path, tree: int, generation: int, like: Files | None = None) -> F
 
 def holds(path: Path, tree: int, generation: int | None) -> bool:
     """Whether the store holds ``tree``'s map at ``generation``. Never raises."""
-    if generation is None or not sqlitefiles.ours(path):
-        return False
     try:
-        with closing(sqlitefiles.connect(path)) as db:
-            return sqlitefiles.schema(db, FORMAT) == SCHEMA and \
-                _generation(db, tree) == generation
+        with _holding(path, tree, generation) as db:
+            return db is not None
     except (OSError, sqlite3.Error):
         return False
 
@@ -112,14 +106,10 @@ def paths(path: Path, tree: int, generation: int | None,
           ids: Collection[str] | None = None) -> dict[str, str]:
     """The paths of the files ``ids`` (every file's when None) of ``tree``'s map, which
     the store must hold at ``generation``. Raises OSError when it does not."""
-    gone = _gone(path)
-    if not sqlitefiles.ours(path):
-        raise gone
     try:
-        with closing(sqlitefiles.connect(path)) as db:
-            db.execute("BEGIN")  # the generation and the rows of one moment
-            if sqlitefiles.schema(db, FORMAT) != SCHEMA or _generation(db, tree) != generation:
-                raise gone
+        with _holding(path, tree, generation) as db:
+            if db is None:
+                raise _gone(path)
             if ids is not None and len(ids) <= PATHS_ONE_BY_ONE:
                 one = "SELECT path FROM files WHERE tree = ? AND id = ?"
                 return {id_: row[0] for id_ in ids
@@ -131,15 +121,41 @@ def paths(path: Path, tree: int, generation: int | None,
         raise OSError(errno.EIO, f"{path}: {err}") from err
 
 
+@contextmanager
+def _holding(path: Path, tree: int, generation: int | None
+             ) -> Iterator[sqlite3.Connection | None]:
+    """The store, in a transaction (its generations and rows of one moment), when it is
+    ours and holds ``tree``'s map at ``generation``; else None."""
+    if generation is None or not sqlitefiles.ours(path):
+        yield None
+        return
+    with closing(sqlitefiles.connect(path)) as db:
+        db.execute("BEGIN")
+        yield db if sqlitefiles.schema(db, FORMAT) == SCHEMA and \
+            _generation(db, tree) == generation else None
+
+
 def save(path: Path, tree: int, generation: int | None, changes: Mapping[str, Row | None],
-         count: int, keep: Iterable[int] = ()) -> tuple[int, int]:
-    """Write the map of ``tree``, of ``count`` files: only ``changes`` (a row each, None:
-    removed) when the store holds it at ``generation``, else ``changes`` alone when they
-    are every file (a tree made from nothing). The trees other than ``tree`` and ``keep``
-    go. Returns the tree's new generation and the rows written or removed. Raises OSError,
-    also when the store lost the map (the paths of the files kept are only there)."""
+         files: Files, keep: Iterable[int] = ()) -> tuple[int, int]:
+    """Write the map of ``tree`` (``files``: each file's key): only ``changes`` (a row
+    each, None: removed) when the store holds it at ``generation``, else ``changes`` alone
+    when they are every file (a tree made from nothing). A store found corrupt is made
+    anew with the whole map, the paths of the files kept read from it first. The trees
+    other than ``tree`` and ``keep`` go. Returns the tree's new generation and the rows
+    written or removed. Raises OSError, also when the store lost the map (the paths of the
+    files kept are only there)."""
+    rows = dict(changes)
+
+    def salvage() -> None:
+        kept = [id_ for id_ in files if id_ not in rows]
+        try:
+            found = paths(path, tree, generation, kept) if kept else {}
+        except OSError:
+            return  # nothing to read any more: the write says the map is gone
+        rows.update((id_, (file, files[id_])) for id_, file in found.items())
+
     return sqlitefiles.remade_if_corrupt(
-        path, lambda: _save(path, tree, generation, changes, count, {tree, *keep}))
+        path, lambda: _save(path, tree, generation, rows, len(files), {tree, *keep}), salvage)
 
 
 def copy(path: Path, source: int, generation: int, tree: int) -> int:
@@ -160,7 +176,8 @@ def copy(path: Path, source: int, generation: int, tree: int) -> int:
 
 def _gone(path: Path) -> OSError:
     return OSError(errno.ESTALE, f"{path}: the map of a tree is no longer there (the store "
-                   "was removed or replaced): the next build makes every file again")
+                   "was removed, replaced, or found corrupt and made anew): the next build "
+                   "makes every file again")
 
 
 def _save(path: Path, tree: int, generation: int | None, changes: Mapping[str, Row | None],
@@ -286,7 +303,7 @@ class Manifest:
         holds it; the trees but this one and ``keep`` go), then the marker naming it.
         Returns the rows written. Raises OSError."""
         self.generation, written = save(store, self.tree, self.generation, changes,
-                                        len(self.files), keep)
+                                        self.files, keep)
         self.mark(folder, known)
         return written
 
