@@ -177,8 +177,8 @@ class _Update:
         if self.held is not None:  # the spare's map, of which the rows that change are written
             self.manifest.tree, self.manifest.generation = self.held.tree, self.held.generation
         self.made: dict[int, planning.RunPlan] = {}  # each run's plans, this build's
-        self.changed: list[str] = []  # the ids whose row is new (the others were kept)
-        self.paths: dict[str, str] = {}  # the files of those rows
+        self.paths: dict[str, str] = {}  # the file of each id whose row is new (the others
+        # were kept as the spare's map has them)
         self.gone: list[str] = []  # the ids the spare held and the site no longer has
         self.app = self._app()
 
@@ -268,7 +268,6 @@ class _Update:
         for item in planned:
             if item.action == KEEP and had is not None:
                 continue
-            self.changed.append(item.id)
             if item.action == LINK and live is not None:
                 linked.append(item)
             else:
@@ -326,7 +325,7 @@ class _Update:
     def _publish(self) -> None:
         """The marker, the swap, and the spare made ready for the next build."""
         spare, out, known, files = self.spare, self.out, self.caches.manifests, self.manifest.files
-        changes = {i: (self.paths[i], files[i]) for i in self.changed} | \
+        changes = {i: (path, files[i]) for i, path in self.paths.items()} | \
             dict.fromkeys(self.gone)
         live = tree.Manifest.tree_of(out)  # after the swap, the spare's: its map is kept
         self.manifest.write(spare, self.store, changes, [] if live is None else [live], known)
