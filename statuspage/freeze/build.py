@@ -258,7 +258,7 @@ class _Update:
         self._remove_gone(planned, kept)
         files = self.manifest.files
         if had is not None:  # what is kept stays as the spare's map has it: all but changes
-            files.update(had.files)
+            files = self.manifest.files = self.caches.manifests.taken(had, live)
             for gone in self.gone:
                 del files[gone]
         todo: list[Planned] = []
