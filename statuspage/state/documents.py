@@ -42,10 +42,10 @@ class Encoded(dict):
 
     def __init__(self, document: Document):
         super().__init__(document)
-        self.json: str | None = None  # its JSON text, once a file has asked for it
+        self.json: bytes | None = None  # its JSON, once a file has asked for it
 
-    def encoded(self, encode: Callable[[object], str]) -> str:
-        """Its JSON text by ``encode``, the same function each time."""
+    def encoded(self, encode: Callable[[object], bytes]) -> bytes:
+        """Its JSON by ``encode``, the same function each time."""
         if self.json is None:
             self.json = encode(self)
         return self.json

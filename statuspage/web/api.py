@@ -59,18 +59,27 @@ def dumps(document) -> str:
     return text
 
 
-def dumps_document(document: api.Document) -> str:
-    """``dumps(document)``, a document of the API: the text of each incident it lists is
-    the one kept with that incident's document (``api.Encoded``), made once however many
-    files and builds list it; the rest is encoded as ``dumps`` does."""
-    parts = []
+def dumps_document(document: api.Document) -> bytes:
+    """``dumps(document)`` in UTF-8, a document of the API: the text of each incident it
+    lists is the one kept with that incident's document (``api.Encoded``), made once
+    however many files and builds list it; the rest is encoded as ``dumps`` does. Joined
+    once: with 2,000 open incidents a file is 5 MB, and joined in steps it was up to four
+    copies of it at once in the daemon's memory."""
+    parts: list[bytes] = []
     for key, value in document.items():
+        parts += (b"," if parts else b"{", _utf8(key), b":")
         if isinstance(value, list) and value and all(isinstance(v, api.Encoded) for v in value):
-            text = "[" + ",".join(item.encoded(dumps) for item in value) + "]"
+            for number, item in enumerate(value):
+                parts += (b"," if number else b"[", item.encoded(_utf8))
+            parts.append(b"]")
         else:
-            text = dumps(value)
-        parts.append(f"{dumps(key)}:{text}")
-    return "{" + ",".join(parts) + "}"
+            parts.append(_utf8(value))
+    parts.append(b"}" if parts else b"{}")
+    return b"".join(parts)
+
+
+def _utf8(value) -> bytes:
+    return dumps(value).encode("utf-8")
 
 
 def _view(build):
