@@ -21,6 +21,8 @@ from statuspage.model import (
     Update,
     Window,
 )
+from statuspage.state import instants
+from statuspage.state.settled import Settled
 from statuspage.state.status import Snapshot
 from statuspage.state.view import TICK
 
@@ -166,3 +168,41 @@ def test_the_promises_of_many_incidents_at_one_minute_are_one_instant_three_name
     assert Snapshot(Site(the_site.config, tuple(promised[:3])), h(2)).next_changes() == [
         (h(5).astimezone(UTC), "update promised for i0, update promised for i1, "
                                "update promised for i2")]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(the_site=sites(), other=sites(), moments=st.lists(QUARTERS.map(quarter), min_size=2,
+                                                        max_size=5))
+def test_the_instants_kept_from_one_snapshot_to_the_next_are_those_worked_out_anew(
+        the_site, other, moments):
+    """A daemon hands each Snapshot its memory (``Settled``): the instants it plans from it,
+    the clock going either way and an incident edited (a new object) or another grace
+    between two, are those a Snapshot without memory plans."""
+    memory = Settled()
+    edited = Site(other.config, (*other.incidents[:1], *the_site.incidents[1:]))
+    for number, now in enumerate(moments):
+        shown = (the_site, edited)[number % 2]
+        assert Snapshot(shown, now, memory).next_changes() == \
+            Snapshot(shown, now).next_changes(), (number, now)
+
+
+def test_an_incident_s_instants_are_worked_out_once_while_it_is_the_same(monkeypatch):
+    """The daemon asks after every build: the open incidents that did not change are not
+    gone over again (2,000 at 100,000 incidents took 25-35 ms a build)."""
+    promised = [incident(f"i{n}", updates=[(1, IDE)], next_update=5 + n) for n in range(3)]
+    the_site, memory = Site(CONFIG, tuple(promised)), Settled()
+    first = Snapshot(the_site, h(2), memory).next_changes()
+    edited = (incident("i1", updates=[(1, IDE), (2.5, IDE)], next_update=9), )
+    again = Site(CONFIG, (promised[0], *edited, promised[2]))
+    expected = Snapshot(again, h(3)).next_changes()
+    seen: list[str] = []
+    looked = instants._seen
+    monkeypatch.setattr(instants, "_seen", lambda item, *rest: (seen.append(item.id),
+                                                                looked(item, *rest))[1])
+    assert Snapshot(the_site, h(3), memory).next_changes() == first
+    assert seen == []
+    assert Snapshot(again, h(3), memory).next_changes() == expected != first
+    assert set(seen) == {"i1"}
+    # The clock put back (``build --now``): i1's update at 2.5 is to come again.
+    back = Snapshot(again, h(2), memory).next_changes()
+    assert back == Snapshot(again, h(2)).next_changes() != expected

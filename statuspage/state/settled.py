@@ -66,6 +66,10 @@ class Settled:
         self.references: tuple | None = None
         # (incidents, now, grace, views, each chunk's views): the last views_at
         self.last: tuple | None = None
+        # id(incident) → (incident, grace, upcoming days, now, the times after that now at
+        # which it changes, each with why): the last next_changes' moving incidents
+        # (instants.py)
+        self.instants: dict[int, tuple] = {}
         # What the pages made of a view's state: a list's line of one incident, by that
         # state and what else the line shows (``web/lines.py``). None: none kept (in a
         # forked worker, whose additions would die with it).
