@@ -340,16 +340,16 @@ _label, _path = operator.attrgetter("label"), operator.attrgetter("path")
 def _updated(root: Path, files: dict[str, object], fresh: Found, labels: set[str]
              ) -> dict[str, object]:
     """``look``'s map of ``files`` with ``fresh`` for ``labels``, content/ looked at again
-    (and kept first)."""
-    content = stamps(root, folders=(SITE_FILE.parent,))
-    seen: dict[str, object] = dict(content)
-    seen.update(files)
+    (first); copied in one step while content/ holds the same files (a daemon's round:
+    133,000 files at 100,000 incidents, 9 ms key by key)."""
+    content, before = stamps(root, folders=(SITE_FILE.parent,)), _content(files)
+    seen = dict(files) if len(before) == len(content) and content.keys() >= set(before) \
+        else {**content, **{k: v for k, v in files.items() if not k.startswith(CONTENT)}}
     seen.update(content)
-    for key in set(_content(files)) - content.keys():
-        del seen[key]
-    for label in labels:
+    now = _seen(fresh)
+    for label in labels.difference(key for key, _ in now):
         seen.pop(label, None)
-    seen.update(_seen(fresh))
+    seen.update(now)
     return seen
 
 
