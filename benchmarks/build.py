@@ -268,7 +268,8 @@ def daemon(root: Path, target: Target) -> None:
     shown = ", ".join(f"{s:.2f}" for s in found.latencies)
     say("daemon save→live", f"{shown} s (its watcher and its once-a-second look included)")
     assert found.pss is not None
-    say("daemon memory", f"VmHWM {found.hwm_mb:.0f} MB; {found.pss.text()}")
+    say("daemon memory", f"VmHWM {found.hwm_mb:.0f} MB, VmRSS {found.rss_mb:.0f} MB after the "
+        f"saves; {found.pss.text()}")
     say("daemon stop", f"{found.stop:.2f} s from SIGTERM until it exited "
         f"(exit status {found.returncode})")
 

@@ -43,7 +43,8 @@ class DaemonFigures:
     reminded_first: int = 0  # overdue reminders logged when that first update was live
     latencies: list[float] = field(default_factory=list)
     reminded: int = 0  # overdue reminders logged in all
-    hwm_mb: float = 0.0
+    hwm_mb: float = 0.0  # its peak resident memory, the start's included
+    rss_mb: float = 0.0  # its resident memory after the saves
     stop: float = 0.0  # SIGTERM → exited
     returncode: int | None = None
     pss: PssSampler | None = None
@@ -69,6 +70,8 @@ def measure(root: Path, incident_id: str, saves: int = 3) -> DaemonFigures:
         status = Path(f"/proc/{process.pid}/status").read_text()
         if found := re.search(r"VmHWM:\s+(\d+)", status):
             figures.hwm_mb = int(found[1]) / 1024
+        if found := re.search(r"VmRSS:\s+(\d+)", status):
+            figures.rss_mb = int(found[1]) / 1024
         stopping = time.perf_counter()
         process.send_signal(signal.SIGTERM)
         figures.returncode = process.wait(LIVE_TIMEOUT)
