@@ -29,7 +29,7 @@ import sqlite3
 import sys
 import tempfile
 from array import array
-from bisect import bisect_left
+from collections.abc import Iterable
 from contextlib import closing
 from pathlib import Path
 
@@ -63,30 +63,41 @@ def digest(text: str) -> bytes:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
 
 
+SIZE = hashlib.sha256().digest_size  # of a digest
+
+
 def _signed(found: bytes, html: bytes) -> bytes:
     return VERSION.encode() + b"\0" + found + b"\0" + html
 
 
 class Rows:
-    """The trusted rows, read once by the builder before it forks: their digests sorted in
-    a list, their HTML in one block of bytes, so that a worker looking a text up copies
-    few of the builder's pages (an object read is a page written: its reference count)."""
+    """The trusted rows, read once by the builder before it forks, in the order of their
+    digests: the digests in one block of bytes, their HTML in another, so that a worker
+    looking a text up copies few of the builder's pages (an object read is a page written:
+    its reference count). Made as the rows are read, with no object per text: at 100,000
+    incidents, 700,000 texts held as a list of pairs first took 220 MB more of a daemon's
+    memory, at each build that forks (``docs/performance.md``)."""
 
-    def __init__(self, rows: list[tuple[bytes, bytes]]):
-        rows.sort()
-        self.digests = [found for found, _ in rows]
-        self.ends = array("Q")
-        end = 0
-        for _, html in rows:
-            end += len(html)
-            self.ends.append(end)
-        self.block = b"".join(html for _, html in rows)
+    def __init__(self, rows: Iterable[tuple[bytes, bytes]]):
+        """``rows``: (digest, HTML), each digest ``SIZE`` bytes, in the order of the
+        digests."""
+        self.digests, self.block, self.ends = bytearray(), bytearray(), array("Q")
+        for found, html in rows:
+            self.digests += found
+            self.block += html
+            self.ends.append(len(self.block))
 
     def get(self, found: bytes) -> bytes | None:
-        place = bisect_left(self.digests, found)
-        if place == len(self.digests) or self.digests[place] != found:
+        digests, low, high = self.digests, 0, len(self.ends)
+        while low < high:
+            middle = (low + high) // 2
+            if digests[middle * SIZE:(middle + 1) * SIZE] < found:
+                low = middle + 1
+            else:
+                high = middle
+        if low == len(self.ends) or digests[low * SIZE:(low + 1) * SIZE] != found:
             return None
-        return self.block[self.ends[place - 1] if place else 0:self.ends[place]]
+        return bytes(self.block[self.ends[low - 1] if low else 0:self.ends[low]])
 
 
 class Converted:
@@ -124,13 +135,12 @@ class Converted:
         self.flush()
         key = cache_key(self.root)
         db = self._opened() if key is not None else None
-        rows: list[tuple[bytes, bytes]] = []
+        self._rows = Rows(())
         if db is not None and key is not None:
-            with closing(db):
-                rows = [(found, html) for found, html, mac in
-                        db.execute("SELECT digest, html, mac FROM texts")
-                        if _trusted(key, found, html, mac)]
-        self._rows = Rows(rows)
+            with closing(db):  # (SQLite orders blobs as Python does bytes)
+                self._rows = Rows((found, html) for found, html, mac in db.execute(
+                    "SELECT digest, html, mac FROM texts ORDER BY digest")
+                    if _trusted(key, found, html, mac) and len(found) == SIZE)
         try:
             self._handed = tempfile.mkdtemp(prefix="statuspage-converted-")
         except OSError:  # (nowhere to hand texts over: the workers' convert again next time)
