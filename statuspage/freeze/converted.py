@@ -14,7 +14,7 @@ the digest and the HTML, matches: nothing planted beside the output is shown on 
 
 Forked render workers never touch SQLite: a daemon's other threads use it (the outbox),
 and a lock one of them held at the fork would be held forever in the worker. Before it
-forks (``before_fork``), the builder reads every trusted row into one block of bytes that
+forks (``before_fork``), the builder reads every trusted row into blocks of bytes that
 the workers share (``Rows``); a worker writes what it converted to a file of its own in a
 folder the builder made, which the builder adds to the store at its next ``flush``.
 """
