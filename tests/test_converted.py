@@ -189,3 +189,8 @@ def test_the_rows_read_for_forked_workers_hold_no_object_per_text(tmp_path):
     assert rows.get(converted.digest("not stored")) is None
     assert rows.get(b"\xff" * converted.SIZE) is None and rows.get(b"\0" * converted.SIZE) is None
     store.flush()
+    # Digests that begin alike (found by their first 8 bytes, then compared whole).
+    alike = [b"\1" * 8 + bytes([n]) * 24 for n in range(3)]
+    shared = converted.Rows((found, bytes([65 + n])) for n, found in enumerate(alike))
+    assert [shared.get(found) for found in alike] == [b"A", b"B", b"C"]
+    assert shared.get(b"\1" * 8 + b"\x09" * 24) is None

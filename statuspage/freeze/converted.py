@@ -29,6 +29,7 @@ import sqlite3
 import sys
 import tempfile
 from array import array
+from bisect import bisect_left
 from collections.abc import Iterable
 from contextlib import closing
 from pathlib import Path
@@ -80,24 +81,24 @@ class Rows:
 
     def __init__(self, rows: Iterable[tuple[bytes, bytes]]):
         """``rows``: (digest, HTML), each digest ``SIZE`` bytes, in the order of the
-        digests."""
+        digests. Each digest's first 8 bytes are also kept as a number, in the same order,
+        for ``bisect`` to search in C."""
         self.digests, self.block, self.ends = bytearray(), bytearray(), array("Q")
+        self.firsts = array("Q")
         for found, html in rows:
             self.digests += found
+            self.firsts.append(int.from_bytes(found[:8]))
             self.block += html
             self.ends.append(len(self.block))
 
     def get(self, found: bytes) -> bytes | None:
-        digests, low, high = self.digests, 0, len(self.ends)
-        while low < high:
-            middle = (low + high) // 2
-            if digests[middle * SIZE:(middle + 1) * SIZE] < found:
-                low = middle + 1
-            else:
-                high = middle
-        if low == len(self.ends) or digests[low * SIZE:(low + 1) * SIZE] != found:
-            return None
-        return bytes(self.block[self.ends[low - 1] if low else 0:self.ends[low]])
+        first = int.from_bytes(found[:8])
+        place = bisect_left(self.firsts, first)
+        while place < len(self.firsts) and self.firsts[place] == first:  # (a few at most)
+            if self.digests[place * SIZE:(place + 1) * SIZE] == found:
+                return bytes(self.block[self.ends[place - 1] if place else 0:self.ends[place]])
+            place += 1
+        return None
 
 
 class Converted:
