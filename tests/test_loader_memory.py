@@ -16,7 +16,7 @@ from conftest import FIBRE, NOW, TRANSLATED
 
 import statuspage.content.loader as loading
 from statuspage import frozenmap
-from statuspage.content import sources
+from statuspage.content import patch, sources
 from statuspage.content.loader import Loader, cache_for
 from statuspage.model import ComponentStatus, FrozenMap, Incident, Update
 from statuspage.texts import Text
@@ -186,3 +186,25 @@ def test_the_files_of_a_look_hold_one_folder_string_not_each_its_path(site_dir):
     updated, _ = sources.update(site_dir, sources.look(site_dir), {label})
     assert {source.path for source in updated.sources} == listed
     assert len({id(source.folder) for source in updated.sources}) == 2  # the file looked at
+
+
+def test_a_daemons_looks_after_its_saves_hold_no_look_before_the_last(site_dir, monkeypatch):
+    """Each look brought up to date after a save (``sources.update``) knew the look it was
+    made from, and held it: every look since the daemon's start stayed, 1 MB each at
+    100,000 incidents. It keeps that look's number only, and the patched loads still
+    know a look made from their own."""
+    made = []
+    through = patch.patched
+    monkeypatch.setattr(patch, "patched", lambda *a: made.append(through(*a)) or made[-1])
+    loader = Loader(site_dir, cache=None)
+    looked = sources.look(site_dir)
+    loader.load(lenient=True, found=looked[0])
+    path = site_dir / "incidents" / f"{FIBRE}.md"
+    for number in range(5):
+        path.write_text(path.read_text("utf-8") + f"\nSave {number}.\n", "utf-8")
+        looked = sources.update(site_dir, looked, {f"incidents/{FIBRE}.md"})
+        assert looked is not None
+        site = loader.load(lenient=True, found=looked[0])
+        assert f"Save {number}." in str(site.incident(FIBRE).updates[-1].body)
+    assert made and all(site is not None for site in made[1:]), "the saves were not patched"
+    assert len(_held([loader, looked], sources.Found)) == 1

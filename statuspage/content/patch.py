@@ -43,7 +43,7 @@ def patched(loader: Loader, config: SiteConfig, config_warnings: list[Problem],
             config_key: str, found: sources.Found) -> Site | None:
     """The site ``found`` makes, from ``loader``'s last load; None: a full load is needed."""
     last = loader.last  # (the loader's own step, apart for its length: its parts are its)
-    if last is None or found.base is not last.found or config_key != last.config_key \
+    if last is None or found.base != last.found.number or config_key != last.config_key \
             or found.errors or not found.changed \
             or len(found.sources) != len(last.found.sources):
         return None

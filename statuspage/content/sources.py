@@ -8,8 +8,8 @@ silently skipped); links that lead nowhere, FIFOs and devices are skipped with a
 never opened, so nothing here can block.
 
 The daemon's ``look`` at them is a ``scan`` and a map of what changes when content does;
-``update`` brings a look up to date for the few files the system reported changed,
-judging each as ``scan`` does (``_classify``), the other sources kept as they were.
+``update`` brings a look up to date for the files the system reported changed, judging
+each as ``scan`` does (``_classify``), the others kept.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ NOWHERE = (errno.ENOENT, errno.ENOTDIR, errno.ELOOP,  # a link that leads to no 
 ACCESS = ": give the user who runs statuspage access to it (chmod u+rx incidents)"
 
 Stamp = tuple[int, int, int]  # size, mtime in ns, inode
+LOOKS = itertools.count(1)  # each Found's number
 
 
 @dataclass(frozen=True)
@@ -61,12 +62,13 @@ class Found:
     sources: list[Source]
     errors: list[Problem]
     warnings: list[Problem]
-    # Why incidents/ itself cannot be listed, or its files looked at (also in ``errors``):
-    # which is not a site without incidents, and no load may go on without them.
+    # Why incidents/ or its files cannot be looked at (also in ``errors``): no load goes on.
     folder: Problem | None = None
-    # Made from another look (``update``): that one, the files looked at again (not compared).
-    base: Found | None = field(default=None, compare=False, repr=False)
+    # Made from another look (``update``): its ``number`` (the look itself would hold every
+    # look before it, as each holds its base), and the files looked at again.
+    base: int = field(default=0, compare=False, repr=False)
     changed: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
+    number: int = field(default_factory=lambda: next(LOOKS), compare=False, repr=False)
 
 
 def _stamp(info: os.stat_result) -> Stamp:
@@ -319,7 +321,7 @@ def _merged(found: Found, fresh: Found, labels: set[str]) -> Found:
     for source in fresh.sources:
         bisect.insort(kept, source, key=_label)
     return Found(kept, _problems(found.errors, fresh.errors, labels),
-                 _problems(found.warnings, fresh.warnings, labels), base=found,
+                 _problems(found.warnings, fresh.warnings, labels), base=found.number,
                  changed=frozenset(labels))
 
 
@@ -373,8 +375,7 @@ def differences(before: dict[str, object], after: dict[str, object],
 def stamps(root: Path, folders: tuple[Path, ...] = (SITE_FILE.parent, INCIDENTS_DIR)
            ) -> dict[str, Stamp]:
     """What changes when content changes: every regular, visible file of ``content/`` and
-    ``incidents/`` (of ``folders``), by path, with its size, time and inode. (Directory
-    entries and strings, not pathlib, for 10,000s of files.)"""
+    ``incidents/`` (of ``folders``), by path: its size, time and inode (``os.scandir``)."""
     found: dict[str, Stamp] = {}
     base = len(str(root)) + 1
     folders_ = [str(root / folder) for folder in folders]
