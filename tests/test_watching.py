@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import threading
 import time
 from pathlib import Path
@@ -15,7 +16,7 @@ from serving import wait_for
 
 from statuspage.content import sources
 from statuspage.files import write_atomic
-from statuspage.ops.watching import Watcher
+from statuspage.ops.watching import Watcher, unchanged
 
 TEXT = "---\ntitle: {fr: Panne, en: Outage}\n---\n"
 
@@ -139,6 +140,30 @@ def test_a_look_brought_up_to_date_for_the_files_touched_is_a_full_look(site_dir
                    if source.label not in folder.touched)
         assert before[0].sources == kept  # the look it started from is left as it was
         before = updated
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_files_are_unchanged_exactly_when_a_full_look_would_find_the_same(site_dir,
+                                                                              seed):
+    """The daemon's look every 30th second at every file, and a rebuild no look asked
+    for, make a new look only when a file changed (``unchanged``, which holds nothing of
+    each file): a full look finds every change it finds, and no other (an editor's swap
+    file, which no look reads, is none)."""
+    rng = random.Random(seed)
+    folder = Folder(site_dir, rng)
+    files = sources.look(site_dir)[1]
+    assert unchanged(site_dir, files)
+    for _ in range(25):
+        folder.change()
+        now = sources.look(site_dir)[1]
+        assert unchanged(site_dir, files) == (now == files), sources.differences(files, now)
+        assert unchanged(site_dir, now)
+        files = now
+    folder.hidden()
+    assert unchanged(site_dir, files)
+    assert not unchanged(site_dir, {**files, "incidents/gone.md": (1, 2, 3)})
+    shutil.rmtree(site_dir / "incidents")
+    assert not unchanged(site_dir, files)
 
 
 def test_only_a_full_look_will_do_when_incidents_cannot_be_listed(site_dir):

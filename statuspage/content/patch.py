@@ -9,8 +9,9 @@ names the files the system reported (``sources.update``, which records them in t
 before and still are (none is a desk's note), under the same site.yaml, after a load
 without any problem, and each incident they make loads without a problem, with the start,
 the ``ref:`` and the reference it had (so that no reference moves and the order holds),
-the site is the last one with those incidents in their place. Anything else is a full
-load: ``Loader.load`` tries this first.
+the site is the last one with those incidents in their place. Given the very look the
+last load read (a rebuild at a moment, nothing changed: ``watching.unchanged``), it is the
+last site again. Anything else is a full load: ``Loader.load`` tries this first.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ def patched(loader: Loader, config: SiteConfig, config_warnings: list[Problem],
             config_key: str, found: sources.Found) -> Site | None:
     """The site ``found`` makes, from ``loader``'s last load; None: a full load is needed."""
     last = loader.last  # (the loader's own step, apart for its length: its parts are its)
+    if last is not None and found is last.found and config_key == last.config_key:
+        return _site(loader, config, config_warnings, config_key, found, {})  # the same files
     if last is None or found.base != last.found.number or config_key != last.config_key \
             or found.errors or not found.changed \
             or len(found.sources) != len(last.found.sources):
@@ -85,6 +88,14 @@ def patched(loader: Loader, config: SiteConfig, config_warnings: list[Problem],
         else:
             last.warned.pop(incident_id, None)
     last.found = found
+    return _site(loader, config, config_warnings, config_key, found, made)
+
+
+def _site(loader: Loader, config: SiteConfig, config_warnings: list[Problem], config_key: str,
+          found: sources.Found, made: dict[str, tuple[Incident, list[Problem]]]) -> Site:
+    """The last load's site, with the incidents ``made`` again in their place."""
+    assert loader.last is not None
+    last = loader.last
     warnings = [*config_warnings, *found.warnings, *last.moves,
                 *chain.from_iterable(last.warned.values())]
     return Site(config, loader._order.replaced({i: m[0] for i, m in made.items()}),

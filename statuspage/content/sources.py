@@ -9,7 +9,7 @@ never opened, so nothing here can block.
 
 The daemon's ``look`` at them is a ``scan`` and a map of what changes when content does;
 ``update`` brings a look up to date for the files the system reported changed, judging
-each as ``scan`` does (``_classify``), the others kept.
+each as ``scan`` does (``classify``), the others kept.
 """
 
 from __future__ import annotations
@@ -87,14 +87,14 @@ def scan(root: Path) -> Found:
         return found
     where = os.fspath(folder)
     for entry in entries:  # strings, not pathlib: this runs for each of 10,000s of files
-        _classify(found, entry.name, where, entry.stat)
+        classify(found, entry.name, where, entry.stat)
     return found
 
 
 PREFIX = f"{INCIDENTS_DIR}/"  # of a content file's label
 
 
-def _classify(found: Found, name: str, folder: str, info: Callable[[], os.stat_result]) -> None:
+def classify(found: Found, name: str, folder: str, info: Callable[[], os.stat_result]) -> None:
     """Add to ``found`` what the entry ``name`` of ``folder`` is: a Source, an error, a
     warning, or nothing. ``info`` stats it, following a link as opening it would. (The
     one judge of an entry, for ``scan`` and for ``update`` alike.)"""
@@ -270,11 +270,11 @@ def look(root: Path) -> tuple[Found, dict[str, object]]:
     over 100,000s of keys), and what the scan found wrong, by path."""
     found = scan(root)
     seen: dict[str, object] = dict(stamps(root, folders=(SITE_FILE.parent,)))
-    seen.update(_seen(found))
+    seen.update(keyed(found))
     return found, seen
 
 
-def _seen(found: Found) -> list[tuple[str, object]]:
+def keyed(found: Found) -> list[tuple[str, object]]:
     return [*((source.label, source.stamp) for source in found.sources),
             *((problem.path, problem.message) for problem in (*found.errors, *found.warnings))]
 
@@ -306,7 +306,7 @@ def update(root: Path, before: tuple[Found, dict[str, object]], labels: set[str]
             continue  # gone: nothing to see
         except OSError:
             return None
-        _classify(fresh, name, folder, functools.partial(os.stat, path))
+        classify(fresh, name, folder, functools.partial(os.stat, path))
         if fresh.folder is not None:
             return None
     return _merged(found, fresh, labels), _updated(root, files, fresh, labels)
@@ -348,7 +348,7 @@ def _updated(root: Path, files: dict[str, object], fresh: Found, labels: set[str
     seen = dict(files) if len(before) == len(content) and content.keys() >= set(before) \
         else {**content, **{k: v for k, v in files.items() if not k.startswith(CONTENT)}}
     seen.update(content)
-    now = _seen(fresh)
+    now = keyed(fresh)
     for label in labels.difference(key for key, _ in now):
         seen.pop(label, None)
     seen.update(now)

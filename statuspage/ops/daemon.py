@@ -41,17 +41,16 @@ from statuspage.ops.monitoring import Monitor, Round
 from statuspage.ops.rebuild import Follower, KeptEdition, desk_folder, share_settled
 from statuspage.ops.reminders import Reminders
 from statuspage.ops.scheduling import Planner, period_text
-from statuspage.ops.watching import Watcher, glance
+from statuspage.ops.watching import Watcher, glance, unchanged
 
 log = logging.getLogger("statuspage.ops.daemon")
 
 POLL = timedelta(seconds=1)  # how often content files are looked at
 # While the system reports changes, one look in this many taken while no build runs goes
-# over every file (for an edit it did not report); the others glance at the folders
-# (``watching.glance``), and the looks its reports ask for look at the files it named.
+# over every file unless ``unchanged`` (an edit it did not report); the others
+# glance at the folders (``glance``), and the looks its reports ask for, at the files named.
 FULL_EVERY = 30
-# From a change the system reports to the look it wakes: the other writes of one save (a
-# temporary file renamed, an editor's backup) come within it, and are seen by that look.
+# From a reported change to the look it wakes: a save's other writes (a rename, a backup).
 WAKE = timedelta(seconds=0.05)
 WOKEN = "woken"  # the id of the look a reported change asked for
 DEFAULT_EVERY = timedelta(minutes=5)
@@ -260,14 +259,15 @@ class Daemon:
 
     def look(self) -> None:
         """The look every second: a full look (``poll``) when the system does not report
-        changes and every ``FULL_EVERY`` looks taken while no build runs (for an edit in
-        place it did not report; one beside a 30 s build took 11 s and held up the next
-        save), else a look at what it reported when a glance at the folders finds a change."""
+        changes and every ``FULL_EVERY`` looks taken while no build runs (an edit in place
+        it did not report), unless the files are as the last look has them (``unchanged``);
+        else a look at what it reported when a glance at the folders finds a change."""
         with self._poll_lock:
             with self._lock:
                 counted = not self._building
             self._looks += counted
-            full = (counted and self._looks % FULL_EVERY == 0) or not self._watcher.reports()
+            full = ((counted and self._looks % FULL_EVERY == 0) or not self._watcher.reports()) \
+                and not unchanged(self.root, self._files)
             glanced = not full and glance(self.root) != self._glanced
         if full or glanced:
             self.poll(reported=glanced)
@@ -365,11 +365,13 @@ class Daemon:
 
     def _looked(self) -> None:
         """A rebuild no look asked for (periodic, a boundary, a missing output) looks itself,
-        and that look is the daemon's last: the next save's load may patch this one's."""
+        at every file only when one changed (``unchanged``; else the load is the last one's
+        site, ``patch``, not 100,000s of objects made anew): the next save's load patches it."""
         if any(edition.found is None for edition in self.editions):
             with self._poll_lock:
                 self._glanced = glance(self.root)  # before the look: a change between is seen
-                self._found, self._files = sources.look(self.root)
+                if self._found is None or not unchanged(self.root, self._files):
+                    self._found, self._files = sources.look(self.root)
             for edition in self.editions:
                 edition.found = edition.found or self._found
 
