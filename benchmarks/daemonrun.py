@@ -9,6 +9,8 @@ them after its first build, as a daemon does on its first start. Measured:
   page shows it;
 - a few more updates, each saved in an editor's way and timed until its page shows it;
 - the daemon's peak resident memory (VmHWM), and the PSS of it and its workers;
+- its resident memory after ``IDLE`` seconds left alone after the saves: its look at
+  every file every 30th second and its rebuilds at a moment (a promise due) come then;
 - how long it takes to stop on SIGTERM.
 """
 
@@ -34,6 +36,7 @@ REPO = Path(__file__).resolve().parent.parent
 OVERDUE = re.compile(r"WARNING overdue: ")
 START_TIMEOUT = 1800.0  # seconds: a start at 100,000 incidents on a loaded machine
 LIVE_TIMEOUT = 900.0
+IDLE = 65.0  # seconds left alone after the saves: two of its looks every 30th second
 
 
 @dataclass
@@ -45,6 +48,8 @@ class DaemonFigures:
     reminded: int = 0  # overdue reminders logged in all
     hwm_mb: float = 0.0  # its peak resident memory, the start's included
     rss_mb: float = 0.0  # its resident memory after the saves
+    idle_hwm_mb: float = 0.0  # its peak, and its resident memory, once left alone ``IDLE`` s
+    idle_rss_mb: float = 0.0
     stop: float = 0.0  # SIGTERM → exited
     returncode: int | None = None
     pss: PssSampler | None = None
@@ -67,11 +72,9 @@ def measure(root: Path, incident_id: str, saves: int = 3) -> DaemonFigures:
         for run in range(saves):
             time.sleep(1.5)  # between two saves, like people
             figures.latencies.append(_saved_to_live(root, incident_id, page, str(run)))
-        status = Path(f"/proc/{process.pid}/status").read_text()
-        if found := re.search(r"VmHWM:\s+(\d+)", status):
-            figures.hwm_mb = int(found[1]) / 1024
-        if found := re.search(r"VmRSS:\s+(\d+)", status):
-            figures.rss_mb = int(found[1]) / 1024
+        figures.hwm_mb, figures.rss_mb = _resident(process.pid)
+        time.sleep(IDLE)
+        figures.idle_hwm_mb, figures.idle_rss_mb = _resident(process.pid)
         stopping = time.perf_counter()
         process.send_signal(signal.SIGTERM)
         figures.returncode = process.wait(LIVE_TIMEOUT)
@@ -83,6 +86,13 @@ def measure(root: Path, incident_id: str, saves: int = 3) -> DaemonFigures:
         figures.pss.stop()
     figures.reminded = len(OVERDUE.findall(log.read_text()))
     return figures
+
+
+def _resident(pid: int) -> tuple[float, float]:
+    """A process's peak and current resident memory (VmHWM, VmRSS), in MB."""
+    found = dict(re.findall(r"^(VmHWM|VmRSS):\s+(\d+)", Path(f"/proc/{pid}/status").read_text(),
+                            re.MULTILINE))
+    return int(found["VmHWM"]) / 1024, int(found["VmRSS"]) / 1024
 
 
 def launch(root: Path, arguments: list[str]) -> tuple[subprocess.Popen, Path]:
