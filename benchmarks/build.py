@@ -270,7 +270,7 @@ def daemon(root: Path, target: Target) -> None:
     assert found.pss is not None
     say("daemon memory", f"VmHWM {found.hwm_mb:.0f} MB, VmRSS {found.rss_mb:.0f} MB after the "
         f"saves; {found.pss.text()}")
-    say("daemon memory left alone", f"VmHWM {found.idle_hwm_mb:.0f} MB, VmRSS "
+    say("daemon idle memory", f"VmHWM {found.idle_hwm_mb:.0f} MB, VmRSS "
         f"{found.idle_rss_mb:.0f} MB after {daemonrun.IDLE:.0f} s more with no save")
     say("daemon stop", f"{found.stop:.2f} s from SIGTERM until it exited "
         f"(exit status {found.returncode})")
