@@ -148,7 +148,7 @@ class Codec:
         table = self.shared
         if count:
             held = spilling.held(self.spill, row[2], start)
-            table = [*table, *(texts.LazyText(held, at) for at in range(count))]
+            table = [*table, *(texts.lazy(held, at) for at in range(count))]
         unpickler = pickle.Unpickler(io.BytesIO(row[2][HEADER.size:start]))
         unpickler.persistent_load = table.__getitem__  # type: ignore[method-assign]
         try:
