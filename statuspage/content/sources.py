@@ -71,7 +71,7 @@ class Found:
     number: int = field(default_factory=lambda: next(LOOKS), compare=False, repr=False)
 
 
-def _stamp(info: os.stat_result) -> Stamp:
+def stamp_of(info: os.stat_result) -> Stamp:
     return (info.st_size, info.st_mtime_ns, info.st_ino)
 
 
@@ -129,7 +129,7 @@ def classify(found: Found, name: str, folder: str, info: Callable[[], os.stat_re
         stem = name[:-3]
         base, _, lang = stem.rpartition(".")
         found.sources.append(Source(folder, label, base or stem, lang if base else None,
-                                    _stamp(status)))
+                                    stamp_of(status)))
 
 
 def _folder_problem(err: OSError) -> Problem:
@@ -396,5 +396,5 @@ def stamps(root: Path, folders: tuple[Path, ...] = (SITE_FILE.parent, INCIDENTS_
                 except OSError:
                     continue
                 if stat.S_ISREG(info.st_mode):
-                    found[entry.path[base:]] = _stamp(info)
+                    found[entry.path[base:]] = stamp_of(info)
     return found

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -74,6 +75,9 @@ def unchanged(root: Path, files: dict[str, object]) -> bool:
     try:
         with os.scandir(where) as entries:
             for entry in entries:
+                if _same_file(entry, files):  # most entries: without a Source made (a third
+                    held += 1                 # of the time, 0.5 s at 170,000 files)
+                    continue
                 del one.sources[:], one.errors[:], one.warnings[:]
                 sources.classify(one, entry.name, where, entry.stat)
                 if one.folder is not None:  # (a full look says why)
@@ -85,6 +89,20 @@ def unchanged(root: Path, files: dict[str, object]) -> bool:
     except OSError:
         return False
     return held == len(files)  # no file gone: each key of the map was met once
+
+
+def _same_file(entry: os.DirEntry, files: dict[str, object]) -> bool:
+    """Whether ``entry`` is a content file (a regular, visible ``.md``) with the stamp
+    ``files`` has for it: what ``classify`` would make of it, as ``keyed`` keys it."""
+    name = entry.name
+    if name.startswith(".") or not name.endswith(".md"):
+        return False
+    try:
+        info = entry.stat()
+    except OSError:
+        return False
+    return stat.S_ISREG(info.st_mode) and \
+        files.get(sources.PREFIX + name, MISSING) == sources.stamp_of(info)
 
 
 class Watcher(FileSystemEventHandler):
