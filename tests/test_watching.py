@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import random
 import shutil
+import sys
 import threading
 import time
 from pathlib import Path
@@ -249,3 +250,27 @@ def test_what_the_watcher_cannot_name_as_one_content_file_is_a_look_at_everythin
         else:
             (site_dir / "incidents").rename(site_dir / "elsewhere")
         assert reports.wait(None) is None
+
+
+def test_a_stamp_is_one_number_that_changes_with_the_size_the_time_or_the_inode(tmp_path):
+    """A daemon holds a stamp per content file, in its look and its loader: three numbers
+    in a tuple took 176 bytes each (30 MB at 170,000 files), one number takes 64."""
+    from types import SimpleNamespace
+
+    from statuspage.content.stamps import size_and_time, stamp_of
+
+    path = tmp_path / "a.md"
+    path.write_text("x", "utf-8")
+    info = os.stat(path)
+    stamp = stamp_of(info)
+    assert type(stamp) is int and sys.getsizeof(stamp) <= 64
+    assert size_and_time(stamp) == (info.st_size, info.st_mtime_ns)
+    top = (1 << 64) - 1
+    cases = [(size, moment, inode) for size in (0, 1, top) for moment in (-1, 0, 1, 1 << 62)
+             for inode in (0, 1, top)]
+    stamps = {stamp_of(SimpleNamespace(st_size=size, st_mtime_ns=moment, st_ino=inode))
+              for size, moment, inode in cases}
+    assert len(stamps) == len(cases)  # each one its own
+    for size, moment, inode in cases:
+        assert size_and_time(stamp_of(SimpleNamespace(st_size=size, st_mtime_ns=moment,
+                                                      st_ino=inode))) == (size, moment)

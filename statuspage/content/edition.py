@@ -19,6 +19,7 @@ from statuspage.content import sources
 from statuspage.content.config import INCIDENTS_DIR
 from statuspage.content.internal import SUFFIX, parse_internal
 from statuspage.content.loader import Loader
+from statuspage.content.stamps import stamps
 from statuspage.errors import ContentError, Problem, Problems
 from statuspage.model import FrozenMap, Internal, Site
 
@@ -165,7 +166,7 @@ class LiveSite:
         self._site: Site | None = None
 
     def __call__(self) -> Site:
-        current = sources.stamps(self.root)
+        current = stamps(self.root)
         if self._site is None or current != self._stamps:
             self._site = self._loader.load()
             self._stamps = current

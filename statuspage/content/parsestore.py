@@ -363,7 +363,7 @@ def _begin(db: sqlite3.Connection, code: str, anew: bool) -> int:
 
 def mark(config_key: str, group: list[Source]) -> str:
     """What an incident's row was parsed from: site.yaml, and each file as it was."""
-    return "\n".join([config_key, *(f"{s.label} {s.stamp[0]} {s.stamp[1]} {s.stamp[2]}"
+    return "\n".join([config_key, *(f"{s.label} {s.stamp}"
                                      for s in group)])
 
 

@@ -27,6 +27,7 @@ from statuspage.content import document, yamlsource
 from statuspage.content.config import INCIDENTS_DIR
 from statuspage.content.schema import MAX_ID, SLUG
 from statuspage.content.sources import Source
+from statuspage.content.stamps import size_and_time
 from statuspage.model import Incident
 from statuspage.times import TimeError, parse_time
 
@@ -53,7 +54,7 @@ def seed(root: Path, timezone: ZoneInfo, loaded: Iterable[tuple[Source, Incident
     by that command, as changed ones are."""
     if (root / INDEX).exists():
         return
-    entries = {source.id: [source.stamp[1], source.stamp[0], incident.ref or "",
+    entries = {source.id: [*reversed(size_and_time(source.stamp)), incident.ref or "",
                            incident.started.timestamp()]
                for source, incident in loaded if _indexed(source.id)}
     _save(root / INDEX, str(timezone), entries, refs.assign(_claims(entries)).by_id)

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from statuspage.content.config import INCIDENTS_DIR, SITE_FILE
 from statuspage.content.schema import CONTROL
+from statuspage.content.stamps import Stamp, stamp_of, stamps
 from statuspage.errors import Problem, Problems
 
 MAX_BYTES = 1_000_000  # a content file larger than this is refused
@@ -38,7 +39,6 @@ NOWHERE = (errno.ENOENT, errno.ENOTDIR, errno.ELOOP,  # a link that leads to no 
            errno.ENAMETOOLONG)
 ACCESS = ": give the user who runs statuspage access to it (chmod u+rx incidents)"
 
-Stamp = tuple[int, int, int]  # size, mtime in ns, inode
 LOOKS = itertools.count(1)  # each Found's number
 
 
@@ -69,10 +69,6 @@ class Found:
     base: int = field(default=0, compare=False, repr=False)
     changed: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
     number: int = field(default_factory=lambda: next(LOOKS), compare=False, repr=False)
-
-
-def stamp_of(info: os.stat_result) -> Stamp:
-    return (info.st_size, info.st_mtime_ns, info.st_ino)
 
 
 def scan(root: Path) -> Found:
@@ -370,31 +366,3 @@ def differences(before: dict[str, object], after: dict[str, object],
     keys = before.keys() | after.keys() if labels is None else \
         labels.union(_content(before), _content(after))
     return sorted(key for key in keys if before.get(key) != after.get(key))
-
-
-def stamps(root: Path, folders: tuple[Path, ...] = (SITE_FILE.parent, INCIDENTS_DIR)
-           ) -> dict[str, Stamp]:
-    """What changes when content changes: every regular, visible file of ``content/`` and
-    ``incidents/`` (of ``folders``), by path: its size, time and inode (``os.scandir``)."""
-    found: dict[str, Stamp] = {}
-    base = len(str(root)) + 1
-    folders_ = [str(root / folder) for folder in folders]
-    while folders_:
-        try:
-            entries = os.scandir(folders_.pop())
-        except OSError:
-            continue
-        with entries:
-            for entry in entries:
-                if entry.name.startswith("."):
-                    continue
-                try:
-                    if entry.is_dir(follow_symlinks=False):
-                        folders_.append(entry.path)
-                        continue
-                    info = entry.stat()
-                except OSError:
-                    continue
-                if stat.S_ISREG(info.st_mode):
-                    found[entry.path[base:]] = stamp_of(info)
-    return found

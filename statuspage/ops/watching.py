@@ -4,7 +4,7 @@ The operating system reports changes in ``content/`` and ``incidents/`` (inotify
 Linux, through watchdog) and the daemon then looks at once (``Daemon.poll``): a saved
 update no longer waits for the next look, half a second on average with the daemon's
 one-second looks. What is not content wakes nothing: reads, hidden files
-(``files.write_atomic``'s temporaries, editors' swap files, which ``sources.stamps``
+(``files.write_atomic``'s temporaries, editors' swap files, which ``stamps.stamps``
 skips too), and the rest of the site's folder (the builds, their cache, a log).
 
 The watcher also keeps the labels (``incidents/<name>``) of the files it reported since
@@ -37,6 +37,7 @@ from watchdog.observers.api import BaseObserver, ObservedWatch
 
 from statuspage.content import sources
 from statuspage.content.config import INCIDENTS_DIR, SITE_FILE
+from statuspage.content.stamps import stamp_of, stamps
 
 log = logging.getLogger("statuspage.ops.daemon")
 
@@ -50,7 +51,7 @@ MISSING = object()
 def glance(root: Path) -> dict[str, object]:
     """What the looks every second compare while the system reports changes: the stamp of
     ``incidents/`` itself, and of every file of ``content/``."""
-    found: dict[str, object] = dict(sources.stamps(root, folders=(SITE_FILE.parent,)))
+    found: dict[str, object] = dict(stamps(root, folders=(SITE_FILE.parent,)))
     try:
         info = os.stat(root / INCIDENTS_DIR)
         found[f"{INCIDENTS_DIR}/"] = (info.st_mtime_ns, info.st_ino, info.st_size)
@@ -67,7 +68,7 @@ def unchanged(root: Path, files: dict[str, object]) -> bool:
     stamp and key), and the daemon's heap grew after each; its look every ``FULL_EVERY``
     seconds, and the rebuilds no look asked for, make one only when this finds a change."""
     held = 0
-    for key, value in sources.stamps(root, folders=(SITE_FILE.parent,)).items():
+    for key, value in stamps(root, folders=(SITE_FILE.parent,)).items():
         if files.get(key, MISSING) != value:
             return False
         held += 1
@@ -102,7 +103,7 @@ def _same_file(entry: os.DirEntry, files: dict[str, object]) -> bool:
     except OSError:
         return False
     return stat.S_ISREG(info.st_mode) and \
-        files.get(sources.PREFIX + name, MISSING) == sources.stamp_of(info)
+        files.get(sources.PREFIX + name, MISSING) == stamp_of(info)
 
 
 class Watcher(FileSystemEventHandler):
