@@ -91,6 +91,42 @@ def test_uptime_counts_real_hours_on_the_day_the_clocks_go_back():
     assert _day(days, date(2026, 10, 25)).uptime == pytest.approx(1 - 5 / 25)
 
 
+def _downtime_stretch_by_stretch(spans, start, end):
+    """The rule written plainly (every span against every stretch): the oracle."""
+    points = sorted({start, end, *(max(s[0], start) for s in spans),
+                     *(min(s[1], end) for s in spans)})
+    total = 0.0
+    for left, right in zip(points, points[1:], strict=False):
+        weight = max((uptime_module.UPTIME_WEIGHT.get(s[2], 0.0) for s in spans
+                      if s[0] <= left and s[1] >= right), default=0.0)
+        total += weight * (right - left).total_seconds()
+    return total
+
+
+def test_the_downtime_swept_once_is_the_stretch_by_stretch_rule_to_the_bit():
+    """Random spans of every status, overlapping, nested, sharing ends, of no length,
+    before, after and beyond the day, in the site's zone or in UTC: the same float."""
+    import random
+
+    rng = random.Random(11)
+    statuses = [OP, DEG, PART, MAJ, MAINT]
+    for _ in range(400):
+        start = datetime(2026, 10, 25, tzinfo=PARIS) + timedelta(hours=rng.randrange(48))
+        end = start + timedelta(minutes=rng.randrange(0, 26 * 60))
+        spans = []
+        for _ in range(rng.randrange(0, 60)):
+            left = start + timedelta(minutes=rng.randrange(-600, 27 * 60))
+            right = left + timedelta(minutes=rng.choice([0, 1, 30, rng.randrange(0, 2000)]))
+            if rng.random() < 0.3:  # an end shared with another span, or with the day
+                left = rng.choice([start, end, *(s[1] for s in spans)] or [left])
+                right = max(right, left)
+            zone = rng.choice([PARIS, UTC])
+            spans.append((left.astimezone(zone), right.astimezone(zone), rng.choice(statuses),
+                          f"i{len(spans)}"))
+        assert weighted_downtime(spans, start, end) == _downtime_stretch_by_stretch(
+            spans, start, end)
+
+
 def _days_one_by_one(spans, site, now, days, since=None):
     """The per-day rule written plainly (each day filters every span): the oracle."""
     tz = site.config.timezone

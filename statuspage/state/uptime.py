@@ -3,11 +3,12 @@ it, in the site's days."""
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from statuspage.model import ComponentStatus, MaintenanceStatus, Site
@@ -208,13 +209,30 @@ def _day_bounds(tz: ZoneInfo, now: datetime, days: int) -> tuple[tuple[date, dat
 
 
 def weighted_downtime(spans, start: datetime, end: datetime) -> float:
+    """The seconds between ``start`` and ``end``, each stretch between two of the spans'
+    ends (clipped to them) weighted by the worst span over all of it. Each span is counted
+    from the first stretch it covers to the last, then the stretches are summed in their
+    order: a span against every stretch was n² (1,580 open incidents on one day at
+    100,000: 17 ms a daemon's round)."""
     points = sorted({start, end, *(max(s[0], start) for s in spans),
                      *(min(s[1], end) for s in spans)})
+    changes: dict[float, list[int]] = {}  # by weight: spans starting (+1), ending (-1) there
+    for span in spans:
+        weight = UPTIME_WEIGHT.get(span[2], 0.0)
+        first, last = bisect_left(points, span[0]), bisect_right(points, span[1]) - 1
+        if weight > 0.0 and first < last:  # (a span of no weight is the default's 0.0)
+            counted = changes.setdefault(weight, [0] * len(points))
+            counted[first] += 1
+            counted[last] -= 1
+    weights = sorted(changes, reverse=True)
+    over = dict.fromkeys(weights, 0)
     total = 0.0
-    for left, right in zip(points, points[1:], strict=False):
-        weight = max((UPTIME_WEIGHT.get(s[2], 0.0) for s in spans
-                      if s[0] <= left and s[1] >= right), default=0.0)
-        total += weight * (right - left).total_seconds()
+    for at, (left, right) in enumerate(pairwise(points)):
+        for weight in weights:
+            over[weight] += changes[weight][at]
+        weight = next((w for w in weights if over[w]), 0.0)
+        if weight:
+            total += weight * (right - left).total_seconds()
     return total
 
 
