@@ -134,12 +134,25 @@ def test_three_most_severe_then_how_many_others(site_dir: Path, tmp_path: Path):
     assert "evil.example" not in text(out, "channels/fr/ivr.ssml")
 
 
-def test_the_build_warns_when_staff_text_is_too_long_to_say(site_dir: Path, tmp_path: Path):
+def test_the_build_warns_when_staff_text_is_too_long_to_say(site_dir: Path, tmp_path: Path,
+                                                            monkeypatch):
+    """From the build's own moment: its views worked out once, not once more for the
+    warnings (a new Snapshot went over every incident again)."""
+    from statuspage.state import status, view
+
     add(site_dir, "long", "critical", "08", todo=" ".join(["Attendez encore"] * 80) + ".")
-    result = build(site_dir, BuildOptions(out=tmp_path / "out", now=NOW))
+    worked_out = []
+
+    def counted(*args):
+        worked_out.append(args)
+        return view.views_at(*args)
+
+    monkeypatch.setattr(status, "views_at", counted)
+    result = build(site_dir, BuildOptions(out=tmp_path / "out", now=NOW, workers=1))
     warnings = [str(w) for w in result.warnings if "ivr.txt" in str(w)]
     assert warnings and warnings[0].startswith("channels/fr/ivr.txt: ")
     assert "over 900" in warnings[0]
+    assert len(worked_out) == 1
 
 
 def test_the_phone_line_never_gives_the_number_the_caller_dialled():
