@@ -134,6 +134,40 @@ def test_three_most_severe_then_how_many_others(site_dir: Path, tmp_path: Path):
     assert "evil.example" not in text(out, "channels/fr/ivr.ssml")
 
 
+WORKS = """---
+title: Travaux {name}
+components: [adsl]
+maintenance: {{start: 2026-11-26 06:00, end: 2026-11-26 20:00}}
+---
+## 2026-11-25 10:00 · scheduled
+Travaux prévus.
+"""
+
+
+def test_maintenance_beyond_three_is_not_counted_as_incidents(site_dir: Path,
+                                                              tmp_path: Path):
+    """The phone line counts what it does not read out as what it is: the incidents,
+    then the maintenance in progress."""
+    for name in ("one", "two"):
+        (site_dir / "incidents" / f"2026-11-26-travaux-{name}.md").write_text(
+            WORKS.format(name=name), "utf-8")
+    add(site_dir, "minor-one", "minor", "09")
+    out = build(site_dir, BuildOptions(out=tmp_path / "two", now=NOW)).out
+    # The fibre cut, the minor incident, one maintenance read out; the other counted.
+    assert text(out, "channels/en/ivr.txt").split("\n\n")[3] == (
+        "And 1 maintenance operation in progress.\n")
+    for name, hour in (("critical-one", "08"), ("none-one", "10")):
+        add(site_dir, name, name.split("-")[0], hour)
+    out = build(site_dir, BuildOptions(out=tmp_path / "four", now=NOW)).out
+    assert text(out, "channels/en/ivr.txt").split("\n\n")[3] == (
+        "And 1 other incident on our status page. "
+        "And 2 maintenance operations in progress.\n")
+    assert text(out, "channels/fr/ivr.txt").split("\n\n")[3] == (
+        "Et 1 autre incident sur notre page d’état des services. "
+        "Et 2 opérations de maintenance en cours.\n")
+    assert len(ssml(out, "fr").findall(f"{SSML}break")) == 3
+
+
 def test_the_build_warns_when_staff_text_is_too_long_to_say(site_dir: Path, tmp_path: Path,
                                                             monkeypatch):
     """From the build's own moment: its views worked out once, not once more for the

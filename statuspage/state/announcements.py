@@ -199,16 +199,25 @@ def ivr_parts(snap: Snapshot, lang: str) -> tuple[list[list[tuple[str, str]]], s
             pieces.append(gettext(SPOKEN_VERSION) % {
                 "version": version_text(view.version, tz, lang)})
         items.append([("text", " ".join(pieces)), ("ref", view.incident.reference)])
-    others = len(found) - len(items)
-    if not found:
-        closing = gettext(CALM)
-    elif others:
-        closing = i18n.translations(lang).ngettext(
-            "And %(num)d other incident on our status page.",
-            "And %(num)d other incidents on our status page.", others) % {"num": others}
-    else:
-        closing = ""
-    return items, closing
+    return items, gettext(CALM) if not found else _others(found[len(items):], lang)
+
+
+def _others(rest: list[IncidentView], lang: str) -> str:
+    """What is not read out, counted: the incidents, then the maintenance in progress
+    (not counted as incidents)."""
+    ngettext = i18n.translations(lang).ngettext
+    works = sum(1 for view in rest if view.is_maintenance)
+    incidents = len(rest) - works
+    said = []
+    if incidents:
+        said.append(ngettext("And %(num)d other incident on our status page.",
+                             "And %(num)d other incidents on our status page.",
+                             incidents) % {"num": incidents})
+    if works:
+        said.append(ngettext("And %(num)d maintenance operation in progress.",
+                             "And %(num)d maintenance operations in progress.",
+                             works) % {"num": works})
+    return " ".join(said)
 
 
 def _reference_sentence(lang: str) -> tuple[str, str]:
