@@ -105,6 +105,17 @@ HOSTILE = {
     "empty title in a translation": (
         {"incidents/2026-11-26-fibre-lyon.en.md": '---\ntitle: ""\n---\n'},
         "incidents/2026-11-26-fibre-lyon.en.md:2: title: empty;"),
+    "a line break in a title": ({"incidents/x.md": incident('title: "Coupure\\nfibre"\n' + FRONT)},
+                                "incidents/x.md:2: title: a line break in a text of one line: "
+                                "write it on one line"),
+    "a title in lines": ({"incidents/x.md": incident("title: |\n  Coupure\n  fibre\n" + FRONT)},
+                         "incidents/x.md:2: title: a line break"),
+    "a line separator in one language's title": (
+        {"incidents/x.md": incident('title: {fr: x, en: "a\\u2028b"}\n' + FRONT)},
+        "incidents/x.md:2: title: a line break"),
+    "a line break in a translation's title": (
+        {"incidents/2026-11-26-fibre-lyon.en.md": '---\ntitle: "Fibre\\r\\ncut"\n---\n'},
+        "incidents/2026-11-26-fibre-lyon.en.md:2: title: a line break"),
     "impact as a list": ({"incidents/x.md": incident("title: x\nimpact: [major]\ncomponents: "
                                                      "[fibre]\nstarted: 2026-11-25 10:00\n")},
                          "incidents/x.md:3: impact: expected one of none, minor, major, critical"),

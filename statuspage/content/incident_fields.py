@@ -207,7 +207,7 @@ schema.described(_translated_areas, "the names of its codes")
 TITLE_HINT = "give the incident a title customers understand"
 IMPACTS = ", ".join(i.value for i in Impact)
 INCIDENT_FIELDS = [  # parsed and written in this order
-    Field("title", schema.text(required=TITLE_HINT), text=True, required=TITLE_HINT,
+    Field("title", schema.text(required=TITLE_HINT, one_line=True), text=True, required=TITLE_HINT,
           write=schema.write_text, label="the title", api=("name",), cli=("TITLE", "--title"),
           kind="text, one line",
           doc="what happened, in customers' words: the heading of its page, its feed "

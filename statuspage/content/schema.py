@@ -39,6 +39,7 @@ WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
 # What XML (feeds, calendars) cannot carry, and no one types on purpose: a terminal escape
 # pasted from a log, a NUL from a broken editor.
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+LINE_BREAK = re.compile("[\n\r\x85\u2028\u2029]")  # what ends a line, here or in a mail
 
 
 class _Invalid:
@@ -167,11 +168,14 @@ def _blank(value: str) -> bool:
     return not value.strip()
 
 
-def text(required: str | None = None, markdown: bool = False) -> Reader:
+def text(required: str | None = None, markdown: bool = False, one_line: bool = False
+         ) -> Reader:
     """A human-readable text: one string for every language, or a mapping lang → string.
 
     ``required`` (a hint) refuses an empty text; ``markdown`` checks what the sanitiser
-    would remove. In an incident file a plain string is in the default language.
+    would remove; ``one_line`` refuses a line break inside it (a heading, a mail's
+    subject, a text message's first line). In an incident file a plain string is in the
+    default language.
     """
 
     def read(reading: Reading, value: Any, path: KeyPath) -> Any:
@@ -195,6 +199,9 @@ def text(required: str | None = None, markdown: bool = False) -> Reader:
             if found := CONTROL.search(item):
                 return reading.error(f"control character U+{ord(found.group()):04X} (invisible, "
                                      "and not allowed in feeds): delete it", path)
+            if one_line and LINE_BREAK.search(item):
+                return reading.error("a line break in a text of one line: write it on one "
+                                     "line", path)
         if markdown:
             from statuspage.markup import audit
 
