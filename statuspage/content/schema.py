@@ -173,9 +173,8 @@ def text(required: str | None = None, markdown: bool = False, one_line: bool = F
     """A human-readable text: one string for every language, or a mapping lang → string.
 
     ``required`` (a hint) refuses an empty text; ``markdown`` checks what the sanitiser
-    would remove; ``one_line`` refuses a line break inside it (a heading, a mail's
-    subject, a text message's first line). In an incident file a plain string is in the
-    default language.
+    would remove; ``one_line`` refuses a line break (a heading, a mail's subject). In an
+    incident file a plain string is in the default language.
     """
 
     def read(reading: Reading, value: Any, path: KeyPath) -> Any:
