@@ -155,16 +155,16 @@ def test_maintenance_beyond_three_is_not_counted_as_incidents(site_dir: Path,
     out = build(site_dir, BuildOptions(out=tmp_path / "two", now=NOW)).out
     # The fibre cut, the minor incident, one maintenance read out; the other counted.
     assert text(out, "channels/en/ivr.txt").split("\n\n")[3] == (
-        "And 1 maintenance operation in progress.\n")
+        "And 1 other maintenance in progress.\n")
     for name, hour in (("critical-one", "08"), ("none-one", "10")):
         add(site_dir, name, name.split("-")[0], hour)
     out = build(site_dir, BuildOptions(out=tmp_path / "four", now=NOW)).out
     assert text(out, "channels/en/ivr.txt").split("\n\n")[3] == (
         "And 1 other incident on our status page. "
-        "And 2 maintenance operations in progress.\n")
+        "And 2 other maintenance operations in progress.\n")
     assert text(out, "channels/fr/ivr.txt").split("\n\n")[3] == (
         "Et 1 autre incident sur notre page d’état des services. "
-        "Et 2 opérations de maintenance en cours.\n")
+        "Et 2 autres maintenances en cours.\n")
     assert len(ssml(out, "fr").findall(f"{SSML}break")) == 3
 
 

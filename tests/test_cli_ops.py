@@ -394,6 +394,17 @@ def test_new_and_maintenance_say_title_services_and_times(runner, site_dir):
         result.stdout.splitlines()
 
 
+@pytest.mark.parametrize("breaks", ["\n", "\r\n", "\u2028", "\u2029", "\x85"])
+def test_a_title_in_two_lines_is_refused_before_anything_is_written(runner, site_dir, breaks):
+    """Every line break an incident file's title refuses, the command refuses first."""
+    before = sorted((site_dir / "incidents").iterdir())
+    result = run(runner, site_dir, "new", f"Coupure{breaks}fibre", "-c", "adsl", "-m", "x",
+                 ok=False)
+    assert result.exit_code == 1
+    assert "a title is one line of text customers understand" in result.output
+    assert sorted((site_dir / "incidents").iterdir()) == before
+
+
 def test_resolve_says_the_promise_is_gone(runner, site_dir):
     result = run(runner, site_dir, "resolve", FIBRE, "-m", "Réparé.")
     assert result.stdout.splitlines()[1:] == ["  title: Coupure fibre à Lyon",

@@ -113,6 +113,10 @@ HOSTILE = {
     "a line separator in one language's title": (
         {"incidents/x.md": incident('title: {fr: x, en: "a\\u2028b"}\n' + FRONT)},
         "incidents/x.md:2: title: a line break"),
+    "a paragraph separator in a title": ({"incidents/x.md": incident('title: "a\\Pb"\n' + FRONT)},
+                                         "incidents/x.md:2: title: a line break"),
+    "a next-line character in a title": ({"incidents/x.md": incident('title: "a\\Nb"\n' + FRONT)},
+                                         "incidents/x.md:2: title: a line break"),
     "a line break in a translation's title": (
         {"incidents/2026-11-26-fibre-lyon.en.md": '---\ntitle: "Fibre\\r\\ncut"\n---\n'},
         "incidents/2026-11-26-fibre-lyon.en.md:2: title: a line break"),

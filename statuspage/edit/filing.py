@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from statuspage import files
-from statuspage.content import document, sources
+from statuspage.content import document, schema, sources
 from statuspage.content.config import INCIDENTS_DIR
 from statuspage.content.incident import parse_incident
 from statuspage.errors import ContentError, Problem, Problems, StatusPageError
@@ -161,7 +161,7 @@ def check_message(message: str) -> str:
 def one_line(title: str) -> str:
     """A title as it is written: one line, without control characters."""
     title = one_newline(title)
-    if not title.strip() or "\n" in title.strip():
+    if not title.strip() or schema.LINE_BREAK.search(title.strip()):
         raise StatusPageError("a title is one line of text customers understand")
     if found := sources.control_character(title):
         raise StatusPageError(f"the title's {found[1]}")

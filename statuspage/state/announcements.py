@@ -214,8 +214,8 @@ def _others(rest: list[IncidentView], lang: str) -> str:
                              "And %(num)d other incidents on our status page.",
                              incidents) % {"num": incidents})
     if works:
-        said.append(ngettext("And %(num)d maintenance operation in progress.",
-                             "And %(num)d maintenance operations in progress.",
+        said.append(ngettext("And %(num)d other maintenance in progress.",
+                             "And %(num)d other maintenance operations in progress.",
                              works) % {"num": works})
     return " ".join(said)
 

@@ -210,10 +210,11 @@ def _day_bounds(tz: ZoneInfo, now: datetime, days: int) -> tuple[tuple[date, dat
 
 def weighted_downtime(spans, start: datetime, end: datetime) -> float:
     """The seconds between ``start`` and ``end``, each stretch between two of the spans'
-    ends (clipped to them) weighted by the worst span over all of it. Each span is counted
-    from the first stretch it covers to the last, then the stretches are summed in their
-    order: a span against every stretch was n² (1,580 open incidents on one day at
-    100,000: 17 ms a daemon's round)."""
+    ends (clipped to them) weighted by the worst span over all of it; every time in UTC,
+    as ``_days`` gives them (two times of one zone compare by the clock, wrong in the
+    hour a clock goes back). Each span is counted from the first stretch it covers to the
+    last, then the stretches are summed in their order: a span against every stretch was
+    n² (1,580 open incidents on one day at 100,000: 17 ms a daemon's round)."""
     points = sorted({start, end, *(max(s[0], start) for s in spans),
                      *(min(s[1], end) for s in spans)})
     changes: dict[float, list[int]] = {}  # by weight: spans starting (+1), ending (-1) there
