@@ -39,7 +39,6 @@ from statuspage.freeze.rendering import made_again, make_app, paths, render, war
 from statuspage.freeze.tree import inputs_digest
 from statuspage.model import Site
 from statuspage.state import announcements as channels
-from statuspage.state.status import Snapshot
 from statuspage.web import snapshot, unbound
 from statuspage.web.registry import Output
 
@@ -112,8 +111,8 @@ def build(root: Path, options: BuildOptions | None = None, site: Site | None = N
             pages, rendered = _updated(root, site, options, caches, notes)
             # The build's own Snapshot, its lists worked out: a new one went over the
             # whole history again (18 ms of a daemon's round at 100,000 incidents).
-            shown = snapshot(caches.app, site, options.now) if caches.app is not None \
-                else Snapshot(site, options.now, caches.settled)
+            assert caches.app is not None  # (the app ``_Update`` rendered with)
+            shown = snapshot(caches.app, site, options.now)
         finally:
             if caches.app is not None:  # kept for the next build, holding nothing of this one
                 unbound(caches.app)
