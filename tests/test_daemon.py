@@ -28,6 +28,7 @@ from statuspage.ops import rebuild
 from statuspage.ops.daemon import Daemon, RunOptions
 from statuspage.ops.reminders import Reminders, overdue
 from statuspage.ops.scheduling import AT, boundaries, parse_every
+from statuspage.state.status import Snapshot
 from statuspage.times import TimeError
 
 PROMISE = datetime(2026, 11, 26, 18, 0, tzinfo=PARIS)  # the fibre incident's next_update
@@ -513,7 +514,8 @@ def test_overdue_means_open_promise_passed_and_no_update_since(site_dir, updates
                                                     f"next_update: 2026-11-26 {promise}")
     path.write_text(text.replace("---\n## ", f"---\n{updates}## ", 1), encoding="utf-8")
     hour, minute = map(int, now.split(":"))
-    found = overdue(load_site(site_dir), datetime(2026, 11, 26, hour, minute, tzinfo=PARIS))
+    found = overdue(Snapshot(load_site(site_dir), datetime(2026, 11, 26, hour, minute,
+                                                    tzinfo=PARIS)))
     assert [i.id for i in found] == ([FIBRE] if late else [])
 
 
@@ -536,6 +538,22 @@ def test_a_missed_promise_is_reminded_once_and_the_hook_gets_the_incident(start,
     assert warnings == [f"overdue: {FIBRE} (Coupure fibre à Lyon) promised an update at "
                         "2026-11-26 18:00 CET and has none since"]
     assert f"--on-overdue ran for {FIBRE}" in log()
+
+
+def test_the_reminders_read_the_builds_snapshot(start, log, monkeypatch):
+    """The late promises are read from the round's build (its views worked out once):
+    a Snapshot of their own went over every incident's view again (at 100,000 incidents,
+    20 ms of each round)."""
+    from statuspage.state import status, view
+
+    daemon = start(NOW, build=real_build)
+    worked_out = []
+    monkeypatch.setattr(status, "views_at", lambda *args: worked_out.append(args[1]) or
+                        view.views_at(*args))
+    daemon.clock.now = datetime(2026, 11, 26, 18, 1, tzinfo=PARIS)  # the promise passed
+    daemon.request("every 5m")
+    assert [line for line in log() if line.startswith(f"overdue: {FIBRE} ")]
+    assert worked_out == [daemon.clock.now] * len(daemon.editions)  # each edition's build
 
 
 def test_a_restarted_daemon_does_not_remind_the_same_promise_again(start, site_dir, log,
@@ -623,12 +641,13 @@ def test_thousands_of_missed_promises_are_reminded_in_one_pass_and_one_write(
     monkeypatch.setattr(files, "write_atomic",
                         lambda path, data, *args: writes.append(path) or write(path, data, *args))
     reminders = Reminders(tmp_path / "build")
-    assert len(reminders.remind(site, PROMISE + timedelta(minutes=1))) == 2000
+    assert len(reminders.remind(Snapshot(site, PROMISE + timedelta(minutes=1)))) == 2000
     assert writes == [reminders.path] and len(json.loads(reminders.path.read_bytes())) == 2000
     assert len(scans) <= 3
     writes.clear()
     scans.clear()
-    assert reminders.remind(site, PROMISE + timedelta(minutes=6)) == []  # the next round
+    # the next round
+    assert reminders.remind(Snapshot(site, PROMISE + timedelta(minutes=6))) == []
     assert writes == [] and len(scans) <= 3
 
 

@@ -18,6 +18,7 @@ from statuspage.errors import ContentError
 from statuspage.ops.daemon import Daemon
 from statuspage.ops.reminders import overdue
 from statuspage.ops.scheduling import AT, boundaries
+from statuspage.state.status import Snapshot
 from statuspage.web import create_app
 
 PROMISE = datetime(2026, 11, 26, 18, 0, tzinfo=PARIS)  # the fibre incident's next_update
@@ -48,9 +49,9 @@ def test_within_the_grace_the_promise_stands_then_it_is_late(site_dir):
     assert site.config.promise_grace == timedelta(minutes=5)
     within = page(site, PROMISE + timedelta(minutes=4, seconds=59))
     assert LATE not in within and "By 26 Nov 2026, 18:00 CET" in within
-    assert overdue(site, PROMISE + timedelta(minutes=4, seconds=59)) == []
+    assert overdue(Snapshot(site, PROMISE + timedelta(minutes=4, seconds=59))) == []
     assert LATE in page(site, PROMISE + timedelta(minutes=5))
-    assert [v.id for v in overdue(site, PROMISE + timedelta(minutes=5))] == [FIBRE]
+    assert [v.id for v in overdue(Snapshot(site, PROMISE + timedelta(minutes=5)))] == [FIBRE]
 
 
 def test_an_update_within_the_grace_keeps_the_promise(site_dir):
@@ -61,7 +62,7 @@ def test_an_update_within_the_grace_keeps_the_promise(site_dir):
     site = load_site(site_dir)
     text = page(site, PROMISE + timedelta(minutes=3))
     assert LATE not in text and "By 26 Nov" not in text  # kept: no promise is shown
-    assert overdue(site, PROMISE + timedelta(hours=1)) == []
+    assert overdue(Snapshot(site, PROMISE + timedelta(hours=1))) == []
 
 
 def test_the_daemon_rebuilds_and_reminds_when_the_grace_is_over(site_dir, caplog,

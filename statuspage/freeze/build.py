@@ -17,7 +17,7 @@ import gc
 import os
 import time
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -39,6 +39,7 @@ from statuspage.freeze.rendering import made_again, make_app, paths, render, war
 from statuspage.freeze.tree import inputs_digest
 from statuspage.model import Site
 from statuspage.state import announcements as channels
+from statuspage.state.status import Snapshot
 from statuspage.web import snapshot, unbound
 from statuspage.web.registry import Output
 
@@ -71,6 +72,8 @@ class BuildResult:
     warnings: tuple = ()
     notes: tuple[str, ...] = ()  # what else happened, said to the user
     rendered: int = 0  # the files written this time (the others were kept)
+    # The build's Snapshot, its lists worked out: what the daemon reads next (its reminders)
+    shown: Snapshot | None = field(default=None, repr=False, compare=False)
 
 
 def build(root: Path, options: BuildOptions | None = None, site: Site | None = None,
@@ -117,7 +120,8 @@ def build(root: Path, options: BuildOptions | None = None, site: Site | None = N
             if caches.app is not None:  # kept for the next build, holding nothing of this one
                 unbound(caches.app)
     found = (*site.warnings, *channels.ivr_warnings(shown))
-    return BuildResult(out, pages, time.perf_counter() - started, found, tuple(notes), rendered)
+    return BuildResult(out, pages, time.perf_counter() - started, found, tuple(notes), rendered,
+                       shown)
 
 
 def _updated(root: Path, site: Site, options: BuildOptions, caches: Caches,

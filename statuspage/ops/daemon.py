@@ -360,7 +360,7 @@ class Daemon:
                 edition.rebuild(self, reason, now)
             if self.site is not None:
                 self.planner.plan(self.site, now, self.caches.settled)
-                self.reminders.remind(self.site, now, self.caches.settled)
+                self.reminders.remind(self.editions[0].snapshot(self.site, now))
         self._monitored(now)
 
     def _looked(self) -> None:

@@ -25,6 +25,7 @@ from statuspage.freeze.build import BuildOptions, BuildResult, Caches
 from statuspage.model import Site
 from statuspage.ops.statefiles import shown
 from statuspage.state.settled import Settled
+from statuspage.state.status import Snapshot
 
 log = logging.getLogger("statuspage.ops.daemon")
 
@@ -95,6 +96,7 @@ class KeptEdition:
         self.held: tuple[datetime, frozenset[str]] | None = None  # a mass removal: since, ids
         self._good_ids: tuple[Site | None, set[str]] = (None, set())  # the good one's ids
         self._save_failed = False  # the parse cache's last save failed (said once a build)
+        self._shown: Snapshot | None = None  # the last build's Snapshot, until read
 
     def load(self, root: Path) -> Site:
         """The content, from the poll's look when one is waiting (it just scanned the
@@ -186,10 +188,20 @@ class KeptEdition:
                result: BuildResult) -> None:
         self.good = site
         self.built = keeper.clock()
+        self._shown = result.shown
         log.info("rebuilt %s (%s)%s: %s in %.1f s", shown(self.out), reason, source,
                  count(result.pages, "page"), result.seconds)
         log.debug("%d rendered, %d kept", result.rendered, result.pages - result.rendered)
         self.save_some()  # after the swap: the page is live already
+
+    def snapshot(self, site: Site, now: datetime) -> Snapshot:
+        """The last build's Snapshot when it showed ``site`` at ``now``, its lists worked
+        out; else a new one with this edition's memory. Given once: not held past the round
+        (at 100,000 incidents, a new one went over every view for the late promises)."""
+        shown, self._shown = self._shown, None
+        if shown is not None and shown.site is site and shown.now == now:
+            return shown
+        return Snapshot(site, now, self.caches.settled)
 
     def save_some(self, idle: bool = False) -> bool:
         """Write ``SAVE_SLICE`` of the parse cache's rows still to be written: after a

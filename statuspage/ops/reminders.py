@@ -18,7 +18,6 @@ from pathlib import Path
 
 from statuspage.model import Site
 from statuspage.ops import shellhooks, statefiles
-from statuspage.state.settled import Settled
 from statuspage.state.status import IncidentView, Snapshot
 
 log = logging.getLogger("statuspage.ops.daemon")
@@ -31,9 +30,10 @@ AGAIN = "a missed promise may be reminded again"
 Promise = tuple[str, datetime]  # an incident's id, the update time it promised
 
 
-def overdue(site: Site, now: datetime, settled: Settled | None = None) -> list[IncidentView]:
-    """Open incidents whose promised update time has passed with no update at or after it."""
-    return [view for view in Snapshot(site, now, settled).views.values() if view.late]
+def overdue(snap: Snapshot) -> list[IncidentView]:
+    """Open incidents whose promised update time has passed with no update at or after it
+    (a view is late only while open: the open ones are read, not every view)."""
+    return [view for view in snap.open_views if view.late]
 
 
 class Reminders:
@@ -46,12 +46,13 @@ class Reminders:
             else None
         self.reminded: set[Promise] = self._read(out.resolve().parent / LEGACY)
 
-    def remind(self, site: Site, now: datetime,
-               settled: Settled | None = None) -> list[IncidentView]:
-        """Warn once per missed promise, and run the command for it; those reminded now."""
+    def remind(self, snap: Snapshot) -> list[IncidentView]:
+        """Warn once per missed promise, and run the command for it; those reminded now.
+        ``snap``: the site at the moment (the daemon's: its build's, lists worked out)."""
+        site, now = snap.site, snap.now
         zone = site.config.timezone
         new = []
-        for view in overdue(site, now, settled):
+        for view in overdue(snap):
             promise = (view.id, (view.late or now).astimezone(zone))
             if promise not in self.reminded:
                 self.reminded.add(promise)
