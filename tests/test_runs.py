@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from statuspage.model import (
+    Area,
     ComponentStatus,
     Impact,
     Incident,
@@ -40,10 +41,13 @@ one = st.tuples(
 )
 
 
-def incident(n: int, drawn) -> Incident:
+def incident(n: int, drawn, days_apart: bool = False) -> Incident:
+    """``days_apart``: a maintenance's window on whole days before its start, out of the
+    starts' order (calendars sort by it), else at its start."""
     start, updates, services, works, promise = drawn
     started = NOW - timedelta(hours=start)
     statuses = WORKS if works else INCIDENT
+    window = NOW - timedelta(days=start // 24 + n % 3) if days_apart else started
     made = sorted({(started + timedelta(hours=h), statuses[k]) for h, k in updates},
                   reverse=True)
     return Incident(
@@ -51,7 +55,7 @@ def incident(n: int, drawn) -> Incident:
         {s: ComponentStatus.PARTIAL_OUTAGE for s in services}, started,
         tuple(Update(t, s, Text({"fr": f"u{n}"})) for t, s in made),
         next_update=None if promise is None else started + timedelta(hours=promise),
-        maintenance=Window(started, started + timedelta(hours=30)) if works else None,
+        maintenance=Window(window, window + timedelta(hours=30)) if works else None,
         ref=f"R{n % 7}" if n % 5 == 0 else None,  # some share a reference
     )
 
@@ -112,8 +116,13 @@ def plain(snap: Snapshot) -> dict:
         "_published_by_component": by_component(published),
         "spans": view_spans(views, now, window_of(tz, now, UPTIME_DAYS))[0],
         "references_by_first": shards,
-        "works": {c: [v for v in by_component(published).get(c, []) if v.maintenance]
-                  for c in SERVICES} | {None: [v for v in published if v.maintenance]},
+        # (a calendar's: the latest windows first, of a stable sort of the site's order)
+        "planned": {(c, count): sorted(works, key=lambda v: (v.maintenance.start, v.id),
+                                       reverse=True)[:count]
+                    for c, works in ({c: [v for v in by_component(published).get(c, [])
+                                          if v.maintenance] for c in SERVICES}
+                                     | {None: [v for v in published if v.maintenance]}).items()
+                    for count in (1, 2, 50)},
     }
 
 
@@ -132,8 +141,8 @@ def same(snap: Snapshot) -> None:
     # some later).
     spans = component_spans(snap.view_runs, snap.now, snap.site, UPTIME_DAYS, snap.settled)
     for name, value in want.items():
-        got = spans if name == "spans" else {c: snap.maintenance_of_all(c) for c in value} \
-            if name == "works" else getattr(snap, name)
+        got = spans if name == "spans" else {key: snap.planned(*key) for key in value} \
+            if name == "planned" else getattr(snap, name)
         assert got == value, name
         if name == "references_by_first":  # sorted, as the files show them
             assert [list(shard.items()) for shard in got.values()] == \
@@ -159,18 +168,18 @@ def small_runs(monkeypatch):
        st.lists(st.tuples(st.integers(-300, 3000), st.integers(0, 30), one), min_size=1,
                 max_size=6))
 def test_the_lists_are_those_of_one_pass_over_every_view(site, drawn, steps):
-    found = [incident(n, d) for n, d in enumerate(drawn)]
+    found = [incident(n, d, days_apart=True) for n, d in enumerate(drawn)]
     settled = Settled()
     for hours, at, edit in steps:
         # Each step moves the moment (forward or back) and edits one incident, adds one,
         # or removes one; the views of the others stay the same objects.
         at %= len(found) + 1
         if at == len(found):
-            found.append(incident(100 + len(found), edit))
+            found.append(incident(100 + len(found), edit, days_apart=True))
         elif edit[0] % 7 == 0 and len(found) > 1:
             del found[at]
         else:
-            found[at] = incident(int(found[at].id[1:]), edit)
+            found[at] = incident(int(found[at].id[1:]), edit, days_apart=True)
         now = NOW + timedelta(hours=hours)
         moved = replace(site, incidents=ordered(found))
         # What comes next, from the memory of another moment (its views not yet worked
@@ -233,6 +242,22 @@ def test_of_two_chunks_holding_one_id_the_views_are_those_of_one_pass(site):
     kept, fresh = Snapshot(moved, NOW, settled).views, Snapshot(moved, NOW).views
     assert [(i, shown(v)) for i, v in kept.items()] == [(i, shown(v)) for i, v in fresh.items()]
     assert kept["i001"].incident is found[4]
+
+
+def test_of_one_chunk_holding_one_id_twice_the_views_are_those_of_one_pass(site):
+    """A chunk of two incidents with one id, the newer one open: as the moment moves and
+    the newer one's view is worked out again, the view by that id stays the older one's
+    (one pass over the incidents: the later in their order), settled."""
+    older = incident(1, (30, [(0, 0), (1, 2)], ["fibre"], False, None))  # resolved
+    newer = replace(incident(2, (20, [(0, 0)], ["adsl"], False, 40)), id="i001")  # open
+    shown_ = replace(site, incidents=ordered([older, newer]))
+    settled = Settled()
+    for minutes in (0, 1, 2):
+        at = NOW + timedelta(minutes=minutes)
+        kept, fresh = Snapshot(shown_, at, settled).views, Snapshot(shown_, at).views
+        assert [(i, shown(v)) for i, v in kept.items()] == \
+            [(i, shown(v)) for i, v in fresh.items()]
+        assert kept["i001"].incident is older
 
 
 def test_what_comes_next_is_not_read_from_views_settled_with_another_grace(site):
@@ -321,3 +346,31 @@ def test_a_runs_walks_hold_one_tuple_per_incident(site):
             assert when == (view.announced if time else view.updates[0].time)
         walked = list(runs.newest_first(snap.view_runs, name))
         assert [item[:2] for item in walked] == sorted([item[:2] for item in items], reverse=True)
+
+
+CODES = ["", "6", "69", "690", "69003", "69007", "7", "75", "75011", "750"]
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(one, st.lists(st.tuples(st.sampled_from(CODES[1:]), st.booleans()),
+                                        max_size=3, unique_by=lambda a: a[0])),
+                min_size=1, max_size=25))
+def test_the_places_are_those_of_each_code_over_every_incident(site, drawn):
+    """Each code's incidents, and what the places' pages call it, as one pass over every
+    incident for each code reads them (codes that hold others, and that others hold)."""
+    found = [replace(incident(n, d), areas=tuple(
+        Area(code, Text({"fr": f"{code} {n}"}) if labelled else Text({}))
+        for code, labelled in areas)) for n, (d, areas) in enumerate(drawn)]
+    snap = Snapshot(replace(site, incidents=ordered(found)), NOW)
+    recent = snap.current_and_recent
+    codes = sorted({area.code for view in recent for area in view.incident.areas})
+
+    def touches(view, code):
+        return not view.incident.areas or any(
+            a.code.startswith(code) or code.startswith(a.code) for a in view.incident.areas)
+
+    assert snap.zones == {code: [v for v in recent if touches(v, code)] for code in codes}
+    for code, views in snap.zones.items():
+        labelled = [a for v in views for a in v.incident.areas if a.code == code and a.label]
+        assert snap.zone_areas.get(code) is (labelled[0] if labelled else None)

@@ -38,6 +38,13 @@ if TYPE_CHECKING:
 RUN = 256
 
 _FIRST = itemgetter(0)
+
+
+def WINDOW(view: IncidentView) -> tuple[datetime, str]:  # noqa: N802 (a key, like _FIRST)
+    """A maintenance's place in a calendar: its window's start, then its id."""
+    return view.incident.maintenance.start, view.id  # type: ignore[union-attr]
+
+
 _STAMP = itemgetter(0, 1)  # a walk's time and id (a tuple each: 11 MB at 100,000 incidents)
 
 
@@ -100,7 +107,9 @@ class Run:
                     self.totals[component_id] += len(view.updates)
         self.scheduled = [v for v in published if v.is_maintenance
                           and v.status == MaintenanceStatus.SCHEDULED]
-        self.works = [v for v in published if v.is_maintenance]
+        # (the latest window first: what the calendars list, merged with no sort)
+        self.works = sorted((v for v in published if v.is_maintenance), key=WINDOW,
+                            reverse=True)
         self.works_by_component = by_component(self.works)
         self.news = max((v.updates[0].time for v in published if v.updates), default=None)
         self.low = self.high = None
@@ -226,6 +235,14 @@ def lasting(runs_: list[Run], moment: datetime) -> list[IncidentView]:
     """The views that last past ``moment`` (their end, or their window's end for a
     maintenance), or have no end yet, in the site's order: what the uptime bars may show."""
     return since(runs_, moment, "unlasted", "lasts", after=True)
+
+
+def latest_windows(runs_: list[Run], component_id: str | None) -> Iterator[IncidentView]:
+    """Every run's published maintenance (of one component, if given) as one walk, the
+    latest window first (``WINDOW``), read only as far as the caller goes."""
+    parts = [run.works if component_id is None else run.works_by_component.get(component_id, ())
+             for run in runs_]
+    return heapq.merge(*parts, key=WINDOW, reverse=True)
 
 
 def newest_first(runs_: list[Run], name: str) -> Iterator[tuple]:

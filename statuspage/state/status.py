@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 from itertools import islice
 
-from statuspage.model import Area, ComponentStatus, Incident, Site, Update
-from statuspage.state import instants, runs
+from statuspage.model import Area, ComponentStatus, Site, Update
+from statuspage.state import instants, postcodes, runs
 from statuspage.state.newest import newest_updates
 from statuspage.state.overall import Indicator, indicator_of, worst
 from statuspage.state.settled import Settled
@@ -261,10 +261,12 @@ class Snapshot:
     def zones(self) -> dict[str, list[IncidentView]]:
         """Every postal code or prefix an open or recent incident names, with what concerns
         it (its areas match the code, or are within it, or it is everywhere), sorted."""
-        found = self.current_and_recent
-        codes = sorted({area.code for view in found for area in view.incident.areas})
-        return {code: [view for view in found if _touches(view.incident, code)]
-                for code in codes}
+        return postcodes.zones(self.current_and_recent)
+
+    @cached_property
+    def zone_areas(self) -> dict[str, Area]:
+        """What the places' pages call each code (``postcodes.labels``)."""
+        return postcodes.labels(self.current_and_recent)
 
     @cached_property
     def postcode_index(self) -> dict[str, dict]:
@@ -345,16 +347,20 @@ class Snapshot:
     def _published_by_component(self) -> dict[str, list[IncidentView]]:
         return runs.grouped(self.view_runs, "published_by_component")
 
-    def maintenance_of_all(self, component_id: str | None) -> list[IncidentView]:
-        """The published maintenance (of one component, if given): ``published_of``'s."""
-        return self._works_by_component.get(component_id, [])
+    def planned(self, component_id: str | None, count: int) -> list[IncidentView]:
+        """The ``count`` published maintenance (of one component, if given) with the latest
+        windows (start, then id), latest first: what a calendar lists. Merged from the
+        runs' shares, so that it reads ``count`` of them, not every one (5,000 sorted per
+        calendar, at each daemon's round at 100,000 incidents)."""
+        held = self._planned.get((component_id, count))
+        if held is None:
+            held = self._planned[component_id, count] = list(
+                islice(runs.latest_windows(self.view_runs, component_id), count))
+        return held
 
     @cached_property
-    def _works_by_component(self) -> dict[str | None, list[IncidentView]]:
-        found: dict[str | None, list[IncidentView]] = runs.grouped(self.view_runs,
-                                                                    "works_by_component")
-        found[None] = runs.joined(self.view_runs, "works")
-        return found
+    def _planned(self) -> dict[tuple[str | None, int], list[IncidentView]]:
+        return {}
 
     def latest_updates(self, component_id: str | None) -> list[tuple[Update, IncidentView]]:
         """The ``feed_entries`` newest published updates (of one component's incidents),
@@ -369,10 +375,3 @@ class Snapshot:
                 totals[group] = totals.get(group, 0) + count
         return newest_updates(runs.newest_first(self.view_runs, "walk"), totals,
                               self.site.config.feed_entries)
-
-
-def _touches(incident: Incident, code: str) -> bool:
-    """Whether an incident concerns some of the place ``code`` names: it is everywhere, or
-    one of its areas holds the code or lies within it."""
-    return not incident.areas or any(area.code.startswith(code) or code.startswith(area.code)
-                                     for area in incident.areas)

@@ -103,9 +103,7 @@ def history_entries(snap: status.Snapshot) -> list[View]:
 
 def planned(snap: status.Snapshot, component_id: str | None) -> list[View]:
     """The events of a maintenance calendar: the latest planned windows."""
-    found = list(snap.maintenance_of_all(component_id))
-    found.sort(key=lambda v: (v.maintenance.start, v.id), reverse=True)
-    return found[: snap.site.config.feed_entries]
+    return snap.planned(component_id, snap.site.config.feed_entries)
 
 
 def init_app(app) -> None:

@@ -84,8 +84,8 @@ def everyone():
 @FILES.output(depends=lambda snap: (snap.open_views, list(snap.zones.items())))
 @languages.route("/zone/", bp)
 def index():
-    return render_template("zone/index.html", zones=[(code, _names(code, views))
-                                                     for code, views in g.snap.zones.items()])
+    return render_template("zone/index.html", zones=[(code, _names(code))
+                                                     for code in g.snap.zones])
 
 
 @FILES.output(files=lambda snap: [{"code": code} for code in snap.zones],
@@ -95,13 +95,12 @@ def zone(code: str):
     views = g.snap.zones.get(code)
     if views is None:
         abort(404)
-    return render_template("zone/zone.html", code=code, names=_names(code, views),
+    return render_template("zone/zone.html", code=code, names=_names(code),
                            current=[v for v in views if v.is_open],
                            recent=[v for v in views if not v.is_open])
 
 
-def _names(code: str, views: list[IncidentView]) -> str:
+def _names(code: str) -> str:
     """What the incidents call the place ``code`` ("" when none names it)."""
-    areas = [area for view in views for area in view.incident.areas
-             if area.code == code and area.label]
-    return languages.language().places(areas[:1]) if areas else ""
+    area = g.snap.zone_areas.get(code)
+    return languages.language().places([area]) if area is not None else ""
