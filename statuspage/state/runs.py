@@ -40,11 +40,6 @@ RUN = 256
 _FIRST = itemgetter(0)
 
 
-def WINDOW(view: IncidentView) -> tuple[datetime, str]:  # noqa: N802 (a key, like _FIRST)
-    """A maintenance's place in a calendar: its window's start, then its id."""
-    return view.incident.maintenance.start, view.id  # type: ignore[union-attr]
-
-
 _STAMP = itemgetter(0, 1)  # a walk's time and id (a tuple each: 11 MB at 100,000 incidents)
 
 
@@ -107,10 +102,13 @@ class Run:
                     self.totals[component_id] += len(view.updates)
         self.scheduled = [v for v in published if v.is_maintenance
                           and v.status == MaintenanceStatus.SCHEDULED]
-        # (the latest window first: what the calendars list, merged with no sort)
-        self.works = sorted((v for v in published if v.is_maintenance), key=WINDOW,
-                            reverse=True)
-        self.works_by_component = by_component(self.works)
+        # (window's start, id, view), the latest first: what the calendars list, merged
+        self.works = sorted(((v.incident.maintenance.start, v.id, v) for v in published
+                             if v.incident.maintenance is not None), key=_STAMP, reverse=True)
+        self.works_by_component: dict[str, list[tuple]] = defaultdict(list)
+        for work in self.works:
+            for component_id in work[2].incident.components:
+                self.works_by_component[component_id].append(work)
         self.news = max((v.updates[0].time for v in published if v.updates), default=None)
         self.low = self.high = None
         for view in published:
@@ -237,12 +235,13 @@ def lasting(runs_: list[Run], moment: datetime) -> list[IncidentView]:
     return since(runs_, moment, "unlasted", "lasts", after=True)
 
 
-def latest_windows(runs_: list[Run], component_id: str | None) -> Iterator[IncidentView]:
-    """Every run's published maintenance (of one component, if given) as one walk, the
-    latest window first (``WINDOW``), read only as far as the caller goes."""
-    parts = [run.works if component_id is None else run.works_by_component.get(component_id, ())
+def latest_windows(runs_: list[Run], component_id: str | None) -> Iterator[tuple]:
+    """Every run's published maintenance (of one component, if given) as one walk of
+    (window's start, id, view), the latest window first, read only as far as the caller
+    goes."""
+    parts = [run.works if component_id is None else run.works_by_component.get(component_id)
              for run in runs_]
-    return heapq.merge(*parts, key=WINDOW, reverse=True)
+    return heapq.merge(*filter(None, parts), key=_STAMP, reverse=True)
 
 
 def newest_first(runs_: list[Run], name: str) -> Iterator[tuple]:

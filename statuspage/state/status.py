@@ -354,8 +354,9 @@ class Snapshot:
         calendar, at each daemon's round at 100,000 incidents)."""
         held = self._planned.get((component_id, count))
         if held is None:
-            held = self._planned[component_id, count] = list(
-                islice(runs.latest_windows(self.view_runs, component_id), count))
+            held = self._planned[component_id, count] = [
+                view for _, _, view in islice(runs.latest_windows(self.view_runs, component_id),
+                                              count)]
         return held
 
     @cached_property
