@@ -292,10 +292,11 @@ def views_at(incidents: tuple[Incident, ...], now: datetime, grace: timedelta,
     the one ``settled`` kept since it settled (see state/settled.py), and a chunk of them
     all settled, the same objects as before, is taken whole. Another's is the one worked
     out at an earlier moment while no time the incident names has come since (an open
-    incident's, until its promised update: the same object at each daemon's build)."""
+    incident's, until its promised update: the same object at each daemon's build). The
+    dict is the one ``settled`` keeps (not a copy of 100,000 entries): read, never change."""
     last = settled.last
     if last is not None and last[0] is incidents and last[1] == now and last[2] == grace:
-        return dict(last[3])  # a second Snapshot of the same build (its warnings')
+        return last[3]  # a second Snapshot of the same build
     settled.trim(len(incidents))
     chunks, held_chunks = settled.chunks, []
     for number, part in from_the_oldest_end(incidents, CHUNK):
@@ -313,7 +314,7 @@ def views_at(incidents: tuple[Incident, ...], now: datetime, grace: timedelta,
     views = merged(parts, None if last is None else (last[4], last[3]))
     settled.last = (incidents, now, grace, views, parts)
     settled.trim_lines(views)
-    return dict(views)
+    return views
 
 
 def moving(incidents: tuple[Incident, ...], now: datetime, grace: timedelta,
