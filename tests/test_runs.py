@@ -112,7 +112,8 @@ def plain(snap: Snapshot) -> dict:
         "event_span": (min(lows, default=None), max(highs, default=None)),
         "latest_news": max(news, default=None) or min(v.started for v in views),
         "open_days": frozenset(v.started.astimezone(tz).date() for v in history if v.is_open),
-        "_history_by_component": by_component(history),
+        "incidents_of": {(c, count): by_component(history).get(c, [])[:count]
+                         for c in SERVICES for count in (1, 2, 50)},
         "_published_by_component": by_component(published),
         "spans": view_spans(views, now, window_of(tz, now, UPTIME_DAYS))[0],
         "references_by_first": shards,
@@ -141,8 +142,8 @@ def same(snap: Snapshot) -> None:
     # some later).
     spans = component_spans(snap.view_runs, snap.now, snap.site, UPTIME_DAYS, snap.settled)
     for name, value in want.items():
-        got = spans if name == "spans" else {key: snap.planned(*key) for key in value} \
-            if name == "planned" else getattr(snap, name)
+        got = spans if name == "spans" else {key: getattr(snap, name)(*key) for key in value} \
+            if name in ("planned", "incidents_of") else getattr(snap, name)
         assert got == value, name
         if name == "references_by_first":  # sorted, as the files show them
             assert [list(shard.items()) for shard in got.values()] == \

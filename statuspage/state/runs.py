@@ -16,10 +16,11 @@ first, leaves every older run as it was; an update changes its own run only.
 from __future__ import annotations
 
 import heapq
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
-from itertools import chain, takewhile
+from itertools import chain
 from operator import itemgetter
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -173,6 +174,19 @@ def grouped(runs_: list[Run], name: str) -> dict:
     return found
 
 
+def first_of(runs_: list[Run], name: str, key: object, count: int) -> list:
+    """The first ``count`` of every run's ``name`` list under ``key``, joined in the
+    runs' order (``grouped``'s), reading no further."""
+    found: list = []
+    for run in runs_:
+        part = getattr(run, name).get(key)
+        if part:
+            found += part[:count - len(found)]
+            if len(found) >= count:
+                break
+    return found
+
+
 def shards(runs_: list[Run], kept: dict[str, tuple]) -> dict[str, dict[str, str]]:
     """The reference lookup's files (references unique: see ``Run._shards``), each the
     one in ``kept`` (the last Snapshot's) while its runs' lists are the same objects."""
@@ -216,16 +230,25 @@ def since(runs_: list[Run], moment: datetime, name: str, edges: str,
 
 def since_each(runs_: list[Run], moment: datetime, name: str, edges: str,
                after: bool = False) -> list[list[tuple[int, IncidentView]]]:
-    """``since``'s views run by run, each with its place in its run, in that order."""
+    """``since``'s views run by run, each with its place in its run, in that order. Each
+    run's ``edges`` are cut where they pass ``moment`` by a bisection, not read one by
+    one up to there."""
+    if after:
+        def past(item: tuple) -> bool:
+            return item[0] <= moment
+    else:
+        def past(item: tuple) -> bool:
+            return item[0] < moment
     found: list[list[tuple[int, IncidentView]]] = []
     for run in runs_:
         named, timed = getattr(run, name), getattr(run, edges)
-        if not named and (not timed or timed[0][0] < moment or after and timed[0][0] == moment):
+        if not named and (not timed or past(timed[0])):
             found.append([])  # (most runs of a long history: nothing, known at once)
             continue
-        chosen = [*named, *((at, view) for _, at, view in takewhile(
-            lambda item: item[0] > moment or not after and item[0] == moment, timed))]
-        found.append(sorted(chosen, key=_FIRST))
+        # (``timed`` is newest first: ``past`` is false, then true)
+        count = bisect_left(timed, True, key=past)
+        found.append(sorted([*named, *((at, view) for _, at, view in timed[:count])],
+                            key=_FIRST) if count else list(named))
     return found
 
 

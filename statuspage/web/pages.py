@@ -26,7 +26,7 @@ def component_shows(snap: Snapshot, component_id: str) -> tuple:
     days = [(d.day, d.uptime, d.worst, d.incidents, d.known) for d in snap.uptime(component_id)]
     shown = [snap.views[i] for d in snap.uptime(component_id) for i in d.incidents]
     return (snap.components[component_id], days, shown, snap.maintenance_of(component_id),
-            snap.incidents_of(component_id)[:LISTED + 1])
+            snap.incidents_of(component_id, LISTED + 1))
 
 
 def _in_progress(snap: Snapshot) -> tuple:
