@@ -302,9 +302,9 @@ def views_at(incidents: tuple[Incident, ...], now: datetime, grace: timedelta,
     for number, part in from_the_oldest_end(incidents, CHUNK):
         held = chunks.get(number)
         if held is None or not _still_settled(held, part, now, grace):
-            held = _worked_out(settled, part, range(len(part)), now, grace, {}, None)
+            held = _worked_out(settled, part, range(len(part)), now, grace, None)
         elif held[4]:
-            held = _worked_out(settled, part, held[4], now, grace, held[1], held[2])
+            held = _worked_out(settled, part, held[4], now, grace, held)
         chunks[number] = held
         held_chunks.append(held)
     for at in [at for at in chunks if at >= len(held_chunks)]:
@@ -349,26 +349,26 @@ def _still_settled(held: tuple, part: tuple[Incident, ...], now: datetime,
 
 
 def _worked_out(settled: Settled, part: tuple[Incident, ...], places: Iterable[int],
-                now: datetime, grace: timedelta, made: dict[str, IncidentView],
-                latest: datetime | None) -> tuple:
-    """``part``'s chunk with the views at ``places`` worked out again (all of them, with
-    ``made`` empty; else the others are ``made``'s, kept settled by ``latest``). ``made``
-    stays the same object while each of those views is."""
+                now: datetime, grace: timedelta, held: tuple | None) -> tuple:
+    """``part``'s chunk with the views at ``places`` worked out again: all of them, with no
+    ``held`` chunk; else the others are ``held``'s, kept settled by its moment, and its
+    views stay the same dict while each of those views is the same object."""
+    made: dict[str, IncidentView] = held[1] if held is not None else {}
+    latest: datetime | None = held[2] if held is not None else None
     kept, views, others = settled.kept, {}, []
     # Each settled view's test inline (``Settled.view``), not a call or two per incident.
     for at in places:
         incident = part[at]
-        held = kept.get(id(incident))
-        if held is None or held[0].incident is not incident or now < held[1] or \
-                held[2] != grace:
+        one = kept.get(id(incident))
+        if one is None or one[0].incident is not incident or now < one[1] or one[2] != grace:
             view = _view_at(settled, incident, now, grace)
-            held = kept.get(id(incident))
-            if held is None or held[0] is not view:
+            one = kept.get(id(incident))
+            if one is None or one[0] is not view:
                 views[incident.id] = view
                 others.append(at)
                 continue
-        views[incident.id] = held[0]
-        latest = held[1] if latest is None or held[1] > latest else latest
+        views[incident.id] = one[0]
+        latest = one[1] if latest is None or one[1] > latest else latest
     if made and any(made[key] is not view for key, view in views.items()):
         made = {**made, **views}  # (the same keys: in the same order)
     return part, made or views, latest, grace, tuple(others)
