@@ -540,13 +540,15 @@ def test_a_missed_promise_is_reminded_once_and_the_hook_gets_the_incident(start,
     assert f"--on-overdue ran for {FIBRE}" in log()
 
 
-def test_the_reminders_read_the_builds_snapshot(start, log, monkeypatch):
-    """The late promises are read from the round's build (its views worked out once):
-    a Snapshot of their own went over every incident's view again (at 100,000 incidents,
+@pytest.mark.parametrize("url", [None, "https://status.example.com"])
+def test_the_reminders_read_the_builds_snapshot(start, log, monkeypatch, url):
+    """The late promises are read from the round's build (its views worked out once), at
+    the ``--url`` given too (the build shows a copy of the content at that address): a
+    Snapshot of their own went over every incident's view again (at 100,000 incidents,
     20 ms of each round)."""
     from statuspage.state import status, view
 
-    daemon = start(NOW, build=real_build)
+    daemon = start(NOW, build=real_build, url=url)
     worked_out = []
     monkeypatch.setattr(status, "views_at", lambda *args: worked_out.append(args[1]) or
                         view.views_at(*args))
@@ -554,6 +556,23 @@ def test_the_reminders_read_the_builds_snapshot(start, log, monkeypatch):
     daemon.request("every 5m")
     assert [line for line in log() if line.startswith(f"overdue: {FIBRE} ")]
     assert worked_out == [daemon.clock.now] * len(daemon.editions)  # each edition's build
+
+
+def test_no_edition_keeps_its_builds_snapshot_past_the_round(start, tmp_path):
+    """The desk's build's Snapshot (all its lists) is not kept once the round is over:
+    only the public one's is handed on, once, to the reminders."""
+    made = []
+
+    def build(*args, **kwargs):
+        made.append(real_build(*args, **kwargs))
+        return made[-1]
+
+    daemon = start(NOW, build=build, desk_out=tmp_path / "desk")
+    made.clear()
+    daemon.request("every 5m")
+    assert [result.shown is not None for result in made] == [True, True]  # public, desk
+    for edition, result in zip(daemon.editions, made, strict=True):
+        assert edition.snapshot(result.shown.site, result.shown.now) is not result.shown
 
 
 def test_a_restarted_daemon_does_not_remind_the_same_promise_again(start, site_dir, log,

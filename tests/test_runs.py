@@ -42,12 +42,13 @@ one = st.tuples(
 
 
 def incident(n: int, drawn, days_apart: bool = False) -> Incident:
-    """``days_apart``: a maintenance's window on whole days before its start, out of the
-    starts' order (calendars sort by it), else at its start."""
+    """``days_apart``: a maintenance's window starting 0 to 3 whole days before now, out
+    of the starts' order and often shared (calendars sort by it, then by id), else at its
+    start."""
     start, updates, services, works, promise = drawn
     started = NOW - timedelta(hours=start)
     statuses = WORKS if works else INCIDENT
-    window = NOW - timedelta(days=start // 24 + n % 3) if days_apart else started
+    window = NOW - timedelta(days=(start // 24 + n % 3) % 4) if days_apart else started
     made = sorted({(started + timedelta(hours=h), statuses[k]) for h, k in updates},
                   reverse=True)
     return Incident(

@@ -96,7 +96,8 @@ class KeptEdition:
         self.held: tuple[datetime, frozenset[str]] | None = None  # a mass removal: since, ids
         self._good_ids: tuple[Site | None, set[str]] = (None, set())  # the good one's ids
         self._save_failed = False  # the parse cache's last save failed (said once a build)
-        self._shown: Snapshot | None = None  # the last build's Snapshot, until read
+        # The public build's content and Snapshot, until read (``snapshot``)
+        self._shown: tuple[Site, Snapshot | None] | None = None
 
     def load(self, root: Path) -> Site:
         """The content, from the poll's look when one is waiting (it just scanned the
@@ -188,19 +189,22 @@ class KeptEdition:
                result: BuildResult) -> None:
         self.good = site
         self.built = keeper.clock()
-        self._shown = result.shown
+        if self.name == PUBLIC:  # (the one whose Snapshot the daemon reads: see ``snapshot``)
+            self._shown = (site, result.shown)
         log.info("rebuilt %s (%s)%s: %s in %.1f s", shown(self.out), reason, source,
                  count(result.pages, "page"), result.seconds)
         log.debug("%d rendered, %d kept", result.rendered, result.pages - result.rendered)
         self.save_some()  # after the swap: the page is live already
 
     def snapshot(self, site: Site, now: datetime) -> Snapshot:
-        """The last build's Snapshot when it showed ``site`` at ``now``, its lists worked
-        out; else a new one with this edition's memory. Given once: not held past the round
+        """The public edition's last build's Snapshot when it built ``site`` at ``now``
+        (``site`` at the ``--url`` given), its lists worked out; else a new one with this
+        edition's memory. Given once, and kept by no other edition: not held past the round
         (at 100,000 incidents, a new one went over every view for the late promises)."""
-        shown, self._shown = self._shown, None
-        if shown is not None and shown.site is site and shown.now == now:
-            return shown
+        held, self._shown = self._shown, None
+        if held is not None and held[0] is site and held[1] is not None and \
+                held[1].now == now:
+            return held[1]
         return Snapshot(site, now, self.caches.settled)
 
     def save_some(self, idle: bool = False) -> bool:
