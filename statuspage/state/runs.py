@@ -39,8 +39,6 @@ if TYPE_CHECKING:
 RUN = 256
 
 _FIRST = itemgetter(0)
-
-
 _STAMP = itemgetter(0, 1)  # a walk's time and id (a tuple each: 11 MB at 100,000 incidents)
 
 

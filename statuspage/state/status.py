@@ -357,7 +357,7 @@ class Snapshot:
     def planned(self, component_id: str | None, count: int) -> list[IncidentView]:
         """The ``count`` published maintenance (of one component, if given) with the latest
         windows (start, then id), latest first: what a calendar lists. Merged from the
-        runs' shares, so that it reads ``count`` of them, not every one (5,000 sorted per
+        runs' shares, so that it reads ``count`` of them, not every one (8,000 sorted per
         calendar, at each daemon's round at 100,000 incidents)."""
         held = self._planned.get((component_id, count))
         if held is None:

@@ -289,8 +289,9 @@ def _named(incident: Incident, grace: timedelta) -> list[datetime]:
 def views_at(incidents: tuple[Incident, ...], now: datetime, grace: timedelta,
              settled: Settled) -> dict[str, IncidentView]:
     """Every incident's view at ``now``, by id, in their order; a settled incident's is
-    the one ``settled`` kept since it settled (see state/settled.py), and a chunk of them
-    all settled, the same objects as before, is taken whole. Another's is the one worked
+    the one ``settled`` kept since it settled (see state/settled.py): of a chunk of the
+    same objects as before, those it kept settled are taken as they are and only the
+    others worked out again (a chunk all settled is taken whole). Another's is the one worked
     out at an earlier moment while no time the incident names has come since (an open
     incident's, until its promised update: the same object at each daemon's build). The
     dict is the one ``settled`` keeps (not a copy of 100,000 entries): read, never change."""
