@@ -2,8 +2,10 @@
 the next, held to their plain definitions (one pass over every view, as they read before
 runs): over random histories, moments that move forward and back, and edits."""
 
+import heapq
 from dataclasses import replace
 from datetime import UTC, timedelta
+from itertools import islice
 
 import pytest
 from conftest import NOW
@@ -100,7 +102,9 @@ def plain(snap: Snapshot) -> dict:
     return {
         "published": tuple(published), "history": tuple(history),
         "open_views": [v for v in views if v.is_open],
-        "months": dict(sorted(months.items(), reverse=True)), "by_day": days,
+        "months": dict(sorted(months.items(), reverse=True)),
+        "recent_days": [(day, days.get(day, [])) for day in (
+            now.astimezone(tz).date() - timedelta(days=n) for n in range(RECENT_DAYS))],
         "changed_at": changed,
         "by_reference": {v.incident.reference: v for v in published},
         "by_announcement": sorted(published, key=lambda v: (v.announced, v.id), reverse=True),
@@ -118,6 +122,10 @@ def plain(snap: Snapshot) -> dict:
         "_published_by_component": by_component(published),
         "spans": view_spans(views, now, window_of(tz, now, UPTIME_DAYS))[0],
         "references_by_first": shards,
+        # (the API's: the latest windows first, of one start in the site's order)
+        "latest_maintenance": {(count,): sorted([v for v in published if v.maintenance],
+                                                key=lambda v: v.maintenance.start,
+                                                reverse=True)[:count] for count in (1, 2, 50)},
         # (a calendar's: the latest windows first, of a stable sort of the site's order)
         "planned": {(c, count): sorted(works, key=lambda v: (v.maintenance.start, v.id),
                                        reverse=True)[:count]
@@ -144,11 +152,14 @@ def same(snap: Snapshot) -> None:
     spans = component_spans(snap.view_runs, snap.now, snap.site, UPTIME_DAYS, snap.settled)
     for name, value in want.items():
         got = spans if name == "spans" else {key: getattr(snap, name)(*key) for key in value} \
-            if name in ("planned", "incidents_of") else getattr(snap, name)
+            if name in ("planned", "incidents_of", "latest_maintenance") \
+            else getattr(snap, name)
         assert got == value, name
         if name == "references_by_first":  # sorted, as the files show them
             assert [list(shard.items()) for shard in got.values()] == \
                 [list(shard.items()) for shard in value.values()]
+        if name == "recent_days":
+            got, value = [v for _, day in got for v in day], [v for _, day in value for v in day]
         if isinstance(value, (list, tuple)):  # the same objects, in the same order
             assert all(a is b for a, b in zip(got, value, strict=True)), name
     assert snap._uptime == fresh._uptime
@@ -376,3 +387,16 @@ def test_the_places_are_those_of_each_code_over_every_incident(site, drawn):
     for code, views in snap.zones.items():
         labelled = [a for v in views for a in v.incident.areas if a.code == code and a.label]
         assert snap.zone_areas.get(code) is (labelled[0] if labelled else None)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 6), max_size=8), max_size=8), st.integers(1, 12),
+       st.sampled_from([runs._FIRST, runs._STAMP]))
+def test_the_first_merged_are_those_of_a_whole_merge(parts, count, key):
+    """``first_merged`` reads a few items of a few lists, and takes what a merge of them
+    all gives first: the greatest keys, of equal ones the earlier list's, then its
+    earlier item (each item names its list and place; ``_STAMP`` also keys on the list)."""
+    lists = [sorted(((value, at, place) for place, value in enumerate(values)), key=key,
+                    reverse=True) for at, values in enumerate(parts)]
+    whole = list(islice(heapq.merge(*lists, key=key, reverse=True), count))
+    assert runs.first_merged(lists, count, key) == whole

@@ -291,7 +291,7 @@ def _times_named(item: Incident) -> list[datetime]:
 
 def _lists(snap: Snapshot) -> tuple:
     return ([v.id for v in snap.published], [v.id for v in snap.open_incidents],
-            {day: [v.id for v in views] for day, views in snap.by_day.items()},
+            [(day, [v.id for v in views]) for day, views in snap.recent_days],
             {month: [v.id for v in views] for month, views in snap.months.items()})
 
 

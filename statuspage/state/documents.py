@@ -124,7 +124,7 @@ class Documents:
         # then the unresolved ones after them, which are older.
         unresolved = set(self.snap.open_incidents)
         share, found, seen = max(LIMIT - len(unresolved), 0), [], set()
-        for view in self.snap.published if share else ():
+        for view in self.snap.published_walk() if share else ():
             if view.is_maintenance:
                 continue
             if view in unresolved:
@@ -140,9 +140,7 @@ class Documents:
                 "incidents": [self.incident(i) for i in self.snap.open_incidents]}
 
     def maintenances_document(self) -> Document:
-        found = [i for i in self.snap.published if i.is_maintenance]
-        found.sort(key=lambda m: m.maintenance.start, reverse=True)
-        return self._maintenances(found[:LIMIT])
+        return self._maintenances(self.snap.latest_maintenance(LIMIT))
 
     def upcoming_document(self) -> Document:
         return self._maintenances(self._upcoming)

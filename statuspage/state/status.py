@@ -4,9 +4,10 @@ out once from the incidents' views (``statuspage.state.view``). Pure: no I/O, no
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
-from itertools import islice
+from itertools import chain, islice
 
 from statuspage.model import Area, ComponentStatus, Site, Update
 from statuspage.state import instants, postcodes, runs
@@ -100,6 +101,12 @@ class Snapshot:
         published) or begun."""
         return tuple(runs.joined(self.view_runs, "published"))
 
+    def published_walk(self) -> Iterator[IncidentView]:
+        """``published``, read only as far as the caller goes (not joined whole)."""
+        if "published" in self.__dict__:
+            return iter(self.published)
+        return chain.from_iterable(run.published for run in self.view_runs)
+
     @cached_property
     def latest_news(self) -> datetime:
         """The time of the newest published update (else of the first incident): what
@@ -190,8 +197,7 @@ class Snapshot:
         """The last days, newest first, each with the incidents that started on it."""
         tz = self.site.config.timezone
         today = self.now.astimezone(tz).date()
-        by_day = self.by_day
-        return [(d, by_day.get(d, [])) for d in
+        return [(d, runs.on_day(self.view_runs, d)) for d in
                 (today - timedelta(days=n) for n in range(RECENT_DAYS))]
 
     @cached_property
@@ -201,10 +207,6 @@ class Snapshot:
         tz = self.site.config.timezone
         return frozenset(v.started.astimezone(tz).date() for v in self.open_views
                          if v.started <= v.at)  # (those of the history: see runs.py)
-
-    @cached_property
-    def by_day(self) -> dict[date, list[IncidentView]]:
-        return runs.grouped(self.view_runs, "by_day")  # (those in progress are listed as such)
 
     @cached_property
     def history(self) -> tuple[IncidentView, ...]:
@@ -243,7 +245,7 @@ class Snapshot:
         """Published incidents' ids by reference, grouped by the reference's first
         character (what the lookup box loads, one small file each), all sorted. Each is
         the same object as the last Snapshot's while its runs' shares are (``runs.py``)."""
-        if len(self.by_reference) != len(self.published):  # two with one (a lenient load)
+        if len(self.by_reference) != runs.published_count(self.view_runs):  # (a lenient load)
             found: dict[str, dict[str, str]] = {}
             for reference, view in sorted(self.by_reference.items()):
                 found.setdefault(reference[0], {})[reference] = view.id
@@ -305,7 +307,7 @@ class Snapshot:
     def not_found_by_reference(self) -> frozenset[str]:
         """The published incidents whose reference finds another (of two with one: a
         lenient load's error); none when every reference is another."""
-        if len(self.by_reference) == len(self.published):
+        if len(self.by_reference) == runs.published_count(self.view_runs):
             return frozenset()
         return frozenset(view.id for view in self.published
                          if self.by_reference[view.incident.reference] is not view)
@@ -362,9 +364,13 @@ class Snapshot:
         held = self._planned.get((component_id, count))
         if held is None:
             held = self._planned[component_id, count] = [
-                view for _, _, view in islice(runs.latest_windows(self.view_runs, component_id),
-                                              count)]
+                view for _, _, view in runs.latest_windows(self.view_runs, component_id, count)]
         return held
+
+    def latest_maintenance(self, count: int) -> list[IncidentView]:
+        """The ``count`` published maintenance with the latest windows, the latest first
+        (of one start, in the site's order): what the API lists."""
+        return runs.latest_maintenance(self.view_runs, count)
 
     @cached_property
     def _planned(self) -> dict[tuple[str | None, int], list[IncidentView]]:
