@@ -103,6 +103,11 @@ def plain(snap: Snapshot) -> dict:
         "published": tuple(published), "history": tuple(history),
         "open_views": [v for v in views if v.is_open],
         "months": dict(sorted(months.items(), reverse=True)),
+        "month_counts": {month: (len(views), sum(v.is_maintenance for v in views))
+                         for month, views in sorted(months.items())},
+        "month_around": {month: (max((m for m in months if m < month), default=None),
+                                 min((m for m in months if m > month), default=None))
+                         for month in months},
         "recent_days": [(day, days.get(day, [])) for day in (
             now.astimezone(tz).date() - timedelta(days=n) for n in range(RECENT_DAYS))],
         "changed_at": changed,
@@ -119,7 +124,6 @@ def plain(snap: Snapshot) -> dict:
         "open_days": frozenset(v.started.astimezone(tz).date() for v in history if v.is_open),
         "incidents_of": {(c, count): by_component(history).get(c, [])[:count]
                          for c in SERVICES for count in (1, 2, 50)},
-        "_published_by_component": by_component(published),
         "spans": view_spans(views, now, window_of(tz, now, UPTIME_DAYS))[0],
         "references_by_first": shards,
         # (the API's: the latest windows first, of one start in the site's order)
@@ -152,12 +156,14 @@ def same(snap: Snapshot) -> None:
     spans = component_spans(snap.view_runs, snap.now, snap.site, UPTIME_DAYS, snap.settled)
     for name, value in want.items():
         got = spans if name == "spans" else {key: getattr(snap, name)(*key) for key in value} \
-            if name in ("planned", "incidents_of", "latest_maintenance") \
+            if name in ("planned", "incidents_of", "latest_maintenance", "month_around") \
             else getattr(snap, name)
         assert got == value, name
         if name == "references_by_first":  # sorted, as the files show them
             assert [list(shard.items()) for shard in got.values()] == \
                 [list(shard.items()) for shard in value.values()]
+        if name == "month_counts":  # the oldest month first, as the archive's key reads it
+            assert list(got.items()) == list(value.items())
         if name == "recent_days":
             got, value = [v for _, day in got for v in day], [v for _, day in value for v in day]
         if isinstance(value, (list, tuple)):  # the same objects, in the same order

@@ -46,11 +46,10 @@ class Run:
     """One run's share of every list the Snapshot joins (see status.py for each list)."""
 
     __slots__ = ("views", "tz", "published", "history", "open", "by_day", "months",
-                 "changed_at", "history_by_component", "published_by_component",
-                 "references", "announced", "walk", "totals", "low", "high", "news",
-                 "first_started", "ended", "unended", "open_published", "lasts",
-                 "unlasted", "scheduled", "shards", "works",
-                 "works_by_component", "windows")
+                 "changed_at", "history_by_component", "references", "announced", "walk",
+                 "totals", "low", "high", "news", "first_started", "ended", "unended",
+                 "open_published", "lasts", "unlasted", "scheduled", "shards", "works",
+                 "works_by_component", "windows", "month_counts")
 
     def __init__(self, views: tuple[IncidentView, ...], tz: ZoneInfo,
                  previous: Run | None = None):
@@ -66,6 +65,9 @@ class Run:
             self.months[(local.year, local.month)].append(view)
             if not view.is_open:  # those in progress are listed as such
                 self.by_day[local.date()].append(view)
+        # each month's (incidents and maintenance, maintenance): what the archive counts
+        self.month_counts = {month: (len(views), sum(v.is_maintenance for v in views))
+                             for month, views in self.months.items()}
         self.changed_at = _changed_at(views)
         self.first_started = min((v.started for v in views), default=None)
         self._published_shares()
@@ -85,9 +87,8 @@ class Run:
             for first, pairs in shards.items()}
 
     def _published_shares(self) -> None:
-        """What is read of the published views: by component, by reference, by news."""
+        """What is read of the published views: by reference, by news, by window."""
         published = self.published
-        self.published_by_component = by_component(published)
         self.references = {view.incident.reference: view for view in published}
         self.announced = sorted(((v.announced, v.id, v) for v in published), key=_STAMP,
                                 reverse=True)

@@ -220,10 +220,28 @@ class Snapshot:
     def month_around(self, year: int, month: int) -> tuple[tuple[int, int] | None,
                                                           tuple[int, int] | None]:
         """The months with incidents just before and just after (year, month)."""
+        return self._around[(year, month)]
+
+    @cached_property
+    def _around(self) -> dict[tuple[int, int], tuple[tuple[int, int] | None,
+                                                     tuple[int, int] | None]]:
+        """``month_around`` of every month, found once (each month's page asks: looking
+        each up in the list was 660² steps a build, at 100,000 incidents over 55 years)."""
         months = list(self.months)  # newest first
-        at = months.index((year, month))
-        return (months[at + 1] if at + 1 < len(months) else None,
-                months[at - 1] if at > 0 else None)
+        return {month: (months[at + 1] if at + 1 < len(months) else None,
+                        months[at - 1] if at > 0 else None) for at, month in enumerate(months)}
+
+    @cached_property
+    def month_counts(self) -> dict[tuple[int, int], tuple[int, int]]:
+        """Each month's count of what the archive lists and, of them, of maintenance, the
+        oldest month first: summed from the runs' counts, not counted over the history."""
+        found: dict[tuple[int, int], tuple[int, int]] = {}
+        for run in self.view_runs:
+            for month, (count, works) in run.month_counts.items():
+                held = found.get(month)
+                found[month] = (count, works) if held is None else \
+                    (held[0] + count, held[1] + works)
+        return dict(sorted(found.items()))
 
     @cached_property
     def latest(self) -> list[IncidentView]:
@@ -345,16 +363,6 @@ class Snapshot:
     @cached_property
     def _incidents_of(self) -> dict[tuple[str, int], list[IncidentView]]:
         return {}
-
-    def published_of(self, component_id: str | None) -> list[IncidentView]:
-        """What subscribers hear about: published incidents (of one component, if given)."""
-        if component_id is None:
-            return list(self.published)
-        return self._published_by_component.get(component_id, [])
-
-    @cached_property
-    def _published_by_component(self) -> dict[str, list[IncidentView]]:
-        return runs.grouped(self.view_runs, "published_by_component")
 
     def planned(self, component_id: str | None, count: int) -> list[IncidentView]:
         """The ``count`` published maintenance (of one component, if given) with the latest

@@ -39,8 +39,8 @@ def _months(snap: Snapshot) -> list[dict]:
 
 def _history_shows(snap: Snapshot) -> tuple:
     """Each month's count of incidents and of maintenance, and the latest incidents."""
-    return sorted((month, len(views), sum(v.is_maintenance for v in views))
-                  for month, views in snap.months.items()), snap.latest
+    return [(month, count, works) for month, (count, works) in snap.month_counts.items()], \
+        snap.latest
 
 
 def _month_shows(snap: Snapshot, year: int, month: int) -> tuple:
@@ -102,10 +102,9 @@ def incident(incident_id: str):
 @FILES.output(depends=_history_shows)
 @route("/history/", bp)
 def history():
-    # Each month's maintenance counted here, not by a filter in the template (a lookup per
-    # incident of the whole history, at every build).
-    maintenance = {month: sum(v.is_maintenance for v in views)
-                   for month, views in g.snap.months.items()}
+    # Each month's maintenance counted from the runs' counts, not by a filter in the
+    # template (a lookup per incident of the whole history, at every build).
+    maintenance = {month: works for month, (_, works) in g.snap.month_counts.items()}
     return render_template("history.html", maintenance=maintenance)
 
 
