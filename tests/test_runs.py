@@ -23,7 +23,7 @@ from statuspage.model import (
     Update,
     Window,
 )
-from statuspage.state import runs, uptime
+from statuspage.state import documents, runs, uptime
 from statuspage.state import view as viewing
 from statuspage.state.settled import Settled
 from statuspage.state.status import FOLLOW_DAYS, RECENT_DAYS, Snapshot
@@ -396,7 +396,7 @@ def test_the_places_are_those_of_each_code_over_every_incident(site, drawn):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.lists(st.integers(0, 6), max_size=8), max_size=8), st.integers(1, 12),
+@given(st.lists(st.lists(st.integers(0, 6), max_size=8), max_size=8), st.integers(0, 12),
        st.sampled_from([runs._FIRST, runs._STAMP]))
 def test_the_first_merged_are_those_of_a_whole_merge(parts, count, key):
     """``first_merged`` reads a few items of a few lists, and takes what a merge of them
@@ -406,3 +406,19 @@ def test_the_first_merged_are_those_of_a_whole_merge(parts, count, key):
                     reverse=True) for at, values in enumerate(parts)]
     whole = list(islice(heapq.merge(*lists, key=key, reverse=True), count))
     assert runs.first_merged(lists, count, key) == whole
+
+
+def test_a_day_and_the_apis_list_over_several_runs_keep_the_sites_order(site):
+    """The last seven days are read from each run's days, and ``incidents.json`` from the
+    newest run on: incidents of one day spread over runs of three are listed together, in
+    the site's order (newest first), in both."""
+    found = [incident(n, (30 + n % 4, [(1, 2)], ["fibre"], False, None)) for n in range(12)]
+    snap = Snapshot(replace(site, incidents=ordered(found)), NOW, Settled())
+    assert len(snap.view_runs) == 4
+    tz, order = site.config.timezone, list(snap.views.values())
+    for day, views in snap.recent_days:
+        assert views == [v for v in order if v.started.astimezone(tz).date() == day]
+    assert sum(len(views) for _, views in snap.recent_days) == 12
+    listed = documents.Documents(snap).incidents_document()["incidents"]
+    assert "published" not in snap.__dict__  # (read from the runs, not the joined list)
+    assert [entry["id"] for entry in listed] == [v.id for v in order]

@@ -287,7 +287,7 @@ def first_merged(parts: Iterable[list[tuple] | None], count: int,
     that past the newest few most are passed over at a glance (a merge set out every
     run's list: 390 of them at 100,000 incidents, for each of 20 calendars a round)."""
     found: list[tuple] = []
-    for part in parts:
+    for part in parts if count > 0 else ():
         if not part or len(found) >= count and key(part[0]) <= key(found[-1]):
             continue
         found += part[:count]
