@@ -16,8 +16,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 GROWTH = 1.25  # frozen objects, against those after the last full pass, that call for one
-# Rebuilds between two counts of the frozen objects: ``gc.get_freeze_count`` walks them all
-# (0.2 s at 100,000 incidents, after each rebuild's publication: a save made then waited).
+# Rebuilds at least between two counts of the frozen objects: ``gc.get_freeze_count`` walks
+# them all (0.26 s at 100,000 incidents, after a rebuild's publication: a save made then
+# waited). A count is made only when what was frozen since the last could pass ``GROWTH``.
 COUNT_EVERY = 16
 
 
@@ -53,13 +54,17 @@ class Generations:
     Frozen objects still go when nothing refers to them (an incident replaced by its new
     version), but cyclic garbage among them would stay: when the frozen objects grow by a
     quarter over what the last full pass left (CPython's own rule for its full passes),
-    one full pass runs, right after that rebuild's publication; they are counted once in
-    ``COUNT_EVERY`` rebuilds.
+    one full pass runs, right after that rebuild's publication. They are counted at most
+    once in ``COUNT_EVERY`` rebuilds, and only once the objects frozen since the last
+    count (each rebuild's survivors, counted as they are frozen: what it made, not the
+    site) could have taken them past that quarter: an upper bound, since frozen objects
+    also go, so that no pass comes later than a count at each turn would have called it.
     """
 
     def __init__(self) -> None:
         self._kept: int | None = None  # frozen objects after the last full pass
         self._rounds = 0  # rebuilds since the frozen objects were last counted
+        self._most = 0  # the frozen objects at most: the last count, and those frozen since
         self.full_passes = 0
 
     @contextmanager
@@ -79,25 +84,27 @@ class Generations:
             # to free that build's little garbage (its app and snapshot: 12 MB there),
             # which stays until a full pass.
             gc.freeze()
-            self._kept = gc.get_freeze_count()
+            self._kept = self._most = gc.get_freeze_count()
             return
         gc.collect()  # not the frozen: only what came since the last rebuild
+        self._most += len(gc.get_objects(generation=2))  # (its survivors, all in the oldest)
         gc.freeze()
         self._rounds += 1
-        if self._rounds < COUNT_EVERY:
+        if self._rounds < COUNT_EVERY or self._most <= self._kept * GROWTH:
             return
         self._rounds = 0
-        if gc.get_freeze_count() > self._kept * GROWTH:
+        self._most = gc.get_freeze_count()
+        if self._most > self._kept * GROWTH:
             gc.unfreeze()
             gc.collect()
             gc.freeze()
-            self._kept = gc.get_freeze_count()
+            self._kept = self._most = gc.get_freeze_count()
             self.full_passes += 1
 
     def release(self) -> None:
         """The process as it was: nothing frozen, the next full pass goes over it all."""
         gc.unfreeze()
-        self._kept, self._rounds = None, 0
+        self._kept, self._rounds, self._most = None, 0, 0
 
 
 @functools.cache
