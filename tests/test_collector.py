@@ -66,59 +66,67 @@ class Node:
         self.me = self
 
 
-def test_frozen_garbage_goes_with_a_full_pass_once_the_frozen_grew_by_a_quarter(monkeypatch):
-    """Counted once in ``COUNT_EVERY`` rebuilds (a count walks every frozen object)."""
-    counts = []
-    real = gc.get_freeze_count
-    monkeypatch.setattr(gc, "get_freeze_count", lambda: counts.append(1) or real())
-    generations = Generations()
+COUNT = gc.get_freeze_count  # the real count, which the tests' spy calls
+
+
+@pytest.fixture
+def counts(monkeypatch) -> list:
+    """Each count of the frozen objects (a count walks them all), as it is made."""
+    made: list = []
+    monkeypatch.setattr(gc, "get_freeze_count", lambda: made.append(1) or COUNT())
+    return made
+
+
+@pytest.fixture
+def generations():
+    """The daemon's policy after its first rebuild (what was there before is the measure),
+    released afterwards: nothing is left frozen."""
+    made = Generations()
     try:
-        with generations.rebuilding():
-            pass  # what was there before is the measure
-        with generations.rebuilding():
-            node = Node()
-            probe = weakref.ref(node)
-            gc.freeze()  # as a build freezes its loaded site: this one is garbage afterwards
-            del node
-        assert probe() is not None  # frozen: the rebuild's pass did not see it
-        with generations.rebuilding():
-            kept = [[] for _ in range(real() // 3)]  # the site grew by a third
-        for _ in range(collector.COUNT_EVERY - 3):
-            with generations.rebuilding():
-                pass
-        assert probe() is not None and len(counts) == 1  # (the first rebuild's count)
+        with made.rebuilding():
+            pass
+        yield made
+    finally:
+        made.release()
+    assert COUNT() == 0
+
+
+def test_frozen_garbage_goes_with_a_full_pass_once_the_frozen_grew_by_a_quarter(
+        counts, generations):
+    """Counted once in ``COUNT_EVERY`` rebuilds (a count walks every frozen object)."""
+    with generations.rebuilding():
+        node = Node()
+        probe = weakref.ref(node)
+        gc.freeze()  # as a build freezes its loaded site: this one is garbage afterwards
+        del node
+    assert probe() is not None  # frozen: the rebuild's pass did not see it
+    with generations.rebuilding():
+        kept = [[] for _ in range(COUNT() // 3)]  # the site grew by a third
+    for _ in range(collector.COUNT_EVERY - 3):
         with generations.rebuilding():
             pass
-        assert probe() is None
-        assert generations.full_passes == 1
-        assert len(counts) == 3 and kept  # (its count, and the one after the full pass)
-    finally:
-        generations.release()
-    assert real() == 0
+    assert probe() is not None and len(counts) == 1  # (the first rebuild's count)
+    with generations.rebuilding():
+        pass
+    assert probe() is None
+    assert generations.full_passes == 1
+    assert len(counts) == 3 and kept  # (its count, and the one after the full pass)
 
 
 def test_the_frozen_are_counted_only_once_those_frozen_since_could_pass_a_quarter(
-        monkeypatch):
+        counts, generations):
     """A count walks every frozen object (0.26 s at 100,000 incidents): rebuilds that keep
     little leave them uncounted, however many turns of ``COUNT_EVERY`` go by; the first
     that keeps enough to pass a quarter has them counted, and the full pass runs."""
-    counts = []
-    real = gc.get_freeze_count
-    monkeypatch.setattr(gc, "get_freeze_count", lambda: counts.append(1) or real())
-    generations = Generations()
-    try:
+    kept: list = []
+    for _ in range(3 * collector.COUNT_EVERY):
         with generations.rebuilding():
-            kept: list = []  # what was there before is the measure
-        for _ in range(3 * collector.COUNT_EVERY):
-            with generations.rebuilding():
-                kept.append([])  # a little kept by each
-        assert len(counts) == 1 and generations.full_passes == 0  # (the first's count)
-        with generations.rebuilding():
-            kept += [[] for _ in range(real() // 3)]  # the site grew by a third
-        assert generations.full_passes == 1
-        assert len(counts) == 3  # (its count, and the one after the full pass)
-    finally:
-        generations.release()
+            kept.append([])  # a little kept by each
+    assert len(counts) == 1 and generations.full_passes == 0  # (the first's count)
+    with generations.rebuilding():
+        kept += [[] for _ in range(COUNT() // 3)]  # the site grew by a third
+    assert generations.full_passes == 1
+    assert len(counts) == 3  # (its count, and the one after the full pass)
 
 
 def test_the_first_rebuild_is_frozen_without_a_pass_the_next_ones_are_collected():
