@@ -283,9 +283,9 @@ def first_merged(parts: Iterable[list[tuple] | None], count: int,
     sorted so, the greatest first; of equal keys, the earlier list's first), reading of
     each list only what may be among them: its first ``count``, and none of a list whose
     greatest is not above the ``count``-th found so far (of an equal key, an earlier
-    list's comes first). The runs are in the site's order, so
-    that past the newest few most are passed over at a glance (a merge set out every
-    run's list: 390 of them at 100,000 incidents, for each of 20 calendars a round)."""
+    list's comes first). The runs are in the site's order, so that past the newest few
+    most are passed over at a glance (a merge set out every run's list: 391 of them at
+    100,000 incidents, for each of the 10 calendars at each round)."""
     found: list[tuple] = []
     for part in parts if count > 0 else ():
         if not part or len(found) >= count and key(part[0]) <= key(found[-1]):
