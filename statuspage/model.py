@@ -321,6 +321,17 @@ class Internal:
 
 
 @dataclass(frozen=True)
+class Patched:
+    """The incidents ``made`` as the last site's, ``base``, with those at ``places``
+    replaced (each by one of its id): the Snapshot goes over those places only, not the
+    history."""
+
+    base: tuple[Incident, ...]
+    places: frozenset[int]
+    made: tuple[Incident, ...]
+
+
+@dataclass(frozen=True)
 class Site:
     config: SiteConfig
     incidents: tuple[Incident, ...]  # newest started first
@@ -333,6 +344,15 @@ class Site:
     # Sites with one number (0: none) hold the same incidents' ids: a load, those patched from
     # it (content/patch.py), copies with each incident replaced by one of its id, no others.
     same_ids: int = field(default=0, compare=False)
+    # How a patched site's incidents were made (content/patch.py): None for a load. (A copy
+    # with other incidents, ``dataclasses.replace``, keeps it: see ``patched_from``.)
+    patched: Patched | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def patched_from(self) -> Patched | None:
+        """How its incidents were patched from the last site's; None: not known."""
+        patched = self.patched
+        return patched if patched is not None and patched.made is self.incidents else None
 
     @cached_property
     def _by_id(self) -> dict[str, Incident]:

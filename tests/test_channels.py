@@ -172,14 +172,14 @@ def test_the_build_warns_when_staff_text_is_too_long_to_say(site_dir: Path, tmp_
                                                             monkeypatch):
     """From the build's own moment: its views worked out once, not once more for the
     warnings (a new Snapshot went over every incident again)."""
-    from statuspage.state import status, view
+    from statuspage.state import chunks, status
 
     add(site_dir, "long", "critical", "08", todo=" ".join(["Attendez encore"] * 80) + ".")
     worked_out = []
 
     def counted(*args):
         worked_out.append(args)
-        return view.views_at(*args)
+        return chunks.views_at(*args)
 
     monkeypatch.setattr(status, "views_at", counted)
     result = build(site_dir, BuildOptions(out=tmp_path / "out", now=NOW, workers=1))

@@ -546,12 +546,12 @@ def test_the_reminders_read_the_builds_snapshot(start, log, monkeypatch, url):
     the ``--url`` given too (the build shows a copy of the content at that address): a
     Snapshot of their own went over every incident's view again (at 100,000 incidents,
     20 ms of each round)."""
-    from statuspage.state import status, view
+    from statuspage.state import chunks, status
 
     daemon = start(NOW, build=real_build, url=url)
     worked_out = []
     monkeypatch.setattr(status, "views_at", lambda *args: worked_out.append(args[1]) or
-                        view.views_at(*args))
+                        chunks.views_at(*args))
     daemon.clock.now = datetime(2026, 11, 26, 18, 1, tzinfo=PARIS)  # the promise passed
     daemon.request("every 5m")
     assert [line for line in log() if line.startswith(f"overdue: {FIBRE} ")]

@@ -495,7 +495,7 @@ def test_the_followers_reuse_the_settled_views_the_builds_keep(site_dir, running
     """The daemon hands its builds' memory of settled incidents to its followers: the
     webhooks' Snapshot derives views only for the incidents not settled yet, not for the
     whole history at every build."""
-    from statuspage.state import view as views
+    from statuspage.state import chunks as views  # (where views_at works them out)
     from statuspage.state.view import settled_from
 
     notifier = hooked()

@@ -25,15 +25,15 @@ from statuspage.freeze import tree as freeze_tree
 from statuspage.freeze.build import BuildOptions, build
 from statuspage.freeze.caches import Caches
 from statuspage.freeze.tree import Manifest
+from statuspage.state import chunks as viewing
 from statuspage.state import runs
-from statuspage.state import view as viewing
 
 
 @pytest.fixture(autouse=True)
 def runs_of_two(monkeypatch):
     """The example's incidents in runs of two (``state/runs.py``): a build reuses some runs
     whole, works out others again, and keeps the files of some without looking; and their
-    views in chunks of two (``view.views_at``), some taken whole."""
+    views in chunks of two (``chunks.views_at``), some taken whole."""
     monkeypatch.setattr(runs, "RUN", 2)
     monkeypatch.setattr(viewing, "CHUNK", 2)
 

@@ -19,12 +19,13 @@ from statuspage.model import (
     Incident,
     IncidentStatus,
     MaintenanceStatus,
+    Patched,
     Text,
     Update,
     Window,
 )
+from statuspage.state import chunks as viewing
 from statuspage.state import documents, runs, uptime
-from statuspage.state import view as viewing
 from statuspage.state.settled import Settled
 from statuspage.state.status import FOLLOW_DAYS, RECENT_DAYS, Snapshot
 from statuspage.state.uptime import UPTIME_DAYS, component_spans, view_spans, window_of
@@ -181,17 +182,41 @@ def small_runs(monkeypatch):
     monkeypatch.setattr(viewing, "CHUNK", 2)  # and chunks of two incidents (views_at)
 
 
+# Runs of three across chunks of two, or two to a chunk of four: a run cut from a chunk
+# kept whole is then taken without a look at its views (``runs.cut``).
+SIZES = pytest.mark.parametrize("sizes", [(3, 2), (2, 4)], ids=["runs-across-chunks",
+                                                               "runs-within-chunks"])
+
+
+@pytest.fixture
+def sized(monkeypatch, sizes):
+    monkeypatch.setattr(runs, "RUN", sizes[0])
+    monkeypatch.setattr(viewing, "CHUNK", sizes[1])
+
+
+def patched(site, before: tuple[Incident, ...], found: list[Incident]):
+    """``site`` with ``found`` in order, as a load patched from ``before`` says it made
+    them (the places of those replaced) when there are as many."""
+    made = ordered(found)
+    places = frozenset(at for at, (old, new) in enumerate(zip(before, made, strict=True))
+                       if old is not new) if len(before) == len(made) else None
+    return replace(site, incidents=made,
+                   patched=None if places is None else Patched(before, places, made))
+
+
+@SIZES
 @settings(max_examples=60, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(st.lists(one, min_size=1, max_size=25),
        st.lists(st.tuples(st.integers(-300, 3000), st.integers(0, 30), one), min_size=1,
                 max_size=6))
-def test_the_lists_are_those_of_one_pass_over_every_view(site, drawn, steps):
+def test_the_lists_are_those_of_one_pass_over_every_view(site, sized, drawn, steps):
     found = [incident(n, d, days_apart=True) for n, d in enumerate(drawn)]
-    settled = Settled()
+    settled, before = Settled(), ordered(found)
     for hours, at, edit in steps:
         # Each step moves the moment (forward or back) and edits one incident, adds one,
-        # or removes one; the views of the others stay the same objects.
+        # or removes one; the views of the others stay the same objects. An edit is
+        # a patch of the last step's incidents, which views_at goes over only there.
         at %= len(found) + 1
         if at == len(found):
             found.append(incident(100 + len(found), edit, days_apart=True))
@@ -200,7 +225,8 @@ def test_the_lists_are_those_of_one_pass_over_every_view(site, drawn, steps):
         else:
             found[at] = incident(int(found[at].id[1:]), edit, days_apart=True)
         now = NOW + timedelta(hours=hours)
-        moved = replace(site, incidents=ordered(found))
+        moved = patched(site, before, found)
+        before = moved.incidents
         # What comes next, from the memory of another moment (its views not yet worked
         # out at this one), as worked out anew.
         assert Snapshot(moved, now.astimezone(UTC), settled).next_changes() == \
@@ -209,7 +235,8 @@ def test_the_lists_are_those_of_one_pass_over_every_view(site, drawn, steps):
         same(snap)
 
 
-def test_an_update_works_out_its_own_run_again_and_no_other(site):
+@SIZES
+def test_an_update_works_out_its_own_run_again_and_no_other(site, sized):
     found = [incident(n, (n * 3 + 5, [(1, 0)], ["fibre"], False, None)) for n in range(12)]
     settled = Settled()
     first = Snapshot(replace(site, incidents=ordered(found)), NOW, settled)
@@ -220,11 +247,12 @@ def test_an_update_works_out_its_own_run_again_and_no_other(site):
     after = second.view_runs
     # The reference lookup's files are the same objects: no reference changed.
     assert all(shard is second.references_by_first[first] for first, shard in shards.items())
-    assert [a is b for a, b in zip(before, after, strict=True)] == [True, False, True, True]
+    assert [a is b for a, b in zip(before, after, strict=True)] == \
+        [number != 3 // runs.RUN for number in range(12 // runs.RUN)]
     # A new incident comes first: the runs counted from the oldest end stay.
     found.append(incident(50, (5, [(0, 0)], ["tv"], False, None)))
     third = Snapshot(replace(site, incidents=ordered(found)), NOW, settled)
-    assert len(third.view_runs) == 5
+    assert len(third.view_runs) == 12 // runs.RUN + 1
     assert all(run is held for run, held in zip(third.view_runs[1:], after, strict=True))
     same(third)
 
@@ -261,6 +289,22 @@ def test_of_two_chunks_holding_one_id_the_views_are_those_of_one_pass(site):
     kept, fresh = Snapshot(moved, NOW, settled).views, Snapshot(moved, NOW).views
     assert [(i, shown(v)) for i, v in kept.items()] == [(i, shown(v)) for i, v in fresh.items()]
     assert kept["i001"].incident is found[4]
+
+
+@SIZES
+def test_a_chunk_holding_one_id_twice_is_cut_in_runs_as_one_pass_over_the_views(site, sized):
+    """An id twice in the oldest chunk (a site not read from files): that chunk holds a
+    view fewer, so runs are not cut from the chunks but from every view, as one pass goes,
+    the newest incident's in them too; then again after an update in another chunk."""
+    found = [incident(n, (n * 3 + 5, [(1, 0)], ["fibre"], False, None)) for n in range(5)]
+    found[4] = replace(found[4], id="i003")  # the oldest two: one id, in the oldest chunk
+    settled = Settled()
+    snap = Snapshot(replace(site, incidents=ordered(found)), NOW, settled)
+    same(snap)
+    assert "i000" in {view.id for run in snap.view_runs for view in run.views}
+    found[0] = replace(found[0], updates=(Update(NOW, IncidentStatus.MONITORING,
+                                                 Text({"fr": "u"})), *found[0].updates))
+    same(Snapshot(patched(site, snap.site.incidents, found), NOW, settled))
 
 
 def test_of_one_chunk_holding_one_id_twice_the_views_are_those_of_one_pass(site):

@@ -98,8 +98,9 @@ def _site(loader: Loader, config: SiteConfig, config_warnings: list[Problem], co
     last = loader.last
     warnings = [*config_warnings, *found.warnings, *last.moves,
                 *chain.from_iterable(last.warned.values())]
-    return Site(config, loader._order.replaced({i: m[0] for i, m in made.items()}),
-                tuple(sorted(set(warnings))), (), config_key, same_ids=last.same_ids)
+    incidents, patched = loader._order.replaced({i: m[0] for i, m in made.items()})
+    return Site(config, incidents, tuple(sorted(set(warnings))), (), config_key,
+                same_ids=last.same_ids, patched=patched)
 
 
 def _source(found: list[sources.Source], label: str) -> sources.Source | None:

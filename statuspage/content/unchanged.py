@@ -20,7 +20,7 @@ from operator import is_not
 
 from statuspage.content.sources import Source
 from statuspage.errors import Problem
-from statuspage.model import Incident
+from statuspage.model import Incident, Patched
 
 
 class Unchanged:
@@ -74,6 +74,8 @@ class Order:
     def __init__(self):
         self._incidents: list[Incident] = []
         self._ids: list[str] = []
+        self._places: dict[str, int] | None = None  # each id's place, once asked for
+        self._made: tuple[Incident, ...] = ()  # the last order given
 
     def of(self, incidents: dict[str, Incident]) -> tuple[Incident, ...]:
         """``incidents`` (by id) in order: the last load's order again when the ids are the
@@ -89,15 +91,23 @@ class Order:
                 if all(now[k].started == last[k].started
                        for k in compress(range(len(now)), map(is_not, now, last))):
                     self._incidents = now
-                    return tuple(now)
+                    self._made = tuple(now)
+                    return self._made
         self._incidents = sorted(incidents.values(), key=lambda i: (i.started, i.id),
                                  reverse=True)
         self._ids = [incident.id for incident in self._incidents]
-        return tuple(self._incidents)
+        self._places = None
+        self._made = tuple(self._incidents)
+        return self._made
 
-    def replaced(self, incidents: dict[str, Incident]) -> tuple[Incident, ...]:
+    def replaced(self, incidents: dict[str, Incident]) -> tuple[tuple[Incident, ...], Patched]:
         """The last order, with ``incidents`` (by id, each starting when it did) in their
-        place (a load patched from the last one, ``patch.py``)."""
-        for incident_id, incident in incidents.items():
-            self._incidents[self._ids.index(incident_id)] = incident
-        return tuple(self._incidents)
+        place (a load patched from the last one, ``patch.py``), and what it was patched
+        from."""
+        if self._places is None:
+            self._places = {incident_id: at for at, incident_id in enumerate(self._ids)}
+        places = frozenset(self._places[incident_id] for incident_id in incidents)
+        for at in places:
+            self._incidents[at] = incidents[self._ids[at]]
+        base, self._made = self._made, tuple(self._incidents)
+        return self._made, Patched(base, places, self._made)

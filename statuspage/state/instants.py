@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING
 
 from statuspage.errors import listed
 from statuspage.model import Incident, Update
-from statuspage.state.view import TICK, IncidentView, moving, view_of
+from statuspage.state.chunks import moving
+from statuspage.state.view import TICK, IncidentView, view_of
 
 if TYPE_CHECKING:
     from statuspage.state.status import Snapshot

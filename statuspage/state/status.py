@@ -11,9 +11,10 @@ from itertools import chain, islice
 
 from statuspage.model import Area, ComponentStatus, Site, Update
 from statuspage.state import instants, postcodes, runs
+from statuspage.state.chunks import views_at
 from statuspage.state.newest import newest_updates
 from statuspage.state.overall import Indicator, indicator_of, worst
-from statuspage.state.settled import Settled
+from statuspage.state.settled import Joined, Settled
 from statuspage.state.uptime import (
     UPTIME_DAYS,
     DayUptime,
@@ -21,7 +22,7 @@ from statuspage.state.uptime import (
     uptime_days,
     uptime_percent,
 )
-from statuspage.state.view import IncidentView, Version, views_at
+from statuspage.state.view import IncidentView, Version
 
 # The names the outputs read from this module: the Snapshot's and its parts'.
 __all__ = ["Snapshot", "IncidentView", "Indicator", "DayUptime", "Version", "worst",
@@ -44,10 +45,10 @@ class Snapshot:
         self.settled = settled if settled is not None else Settled()
 
     @cached_property
-    def views(self) -> dict[str, IncidentView]:
+    def views(self) -> Joined[str, IncidentView]:
         """Every incident's view, by id, newest started first."""
         return views_at(self.site.incidents, self.now, self.site.config.promise_grace,
-                        self.settled)
+                        self.settled, self.site.patched_from)
 
     def view(self, incident_id: str) -> IncidentView | None:
         return self.views.get(incident_id)
@@ -56,7 +57,7 @@ class Snapshot:
     def view_runs(self) -> list[runs.Run]:
         """The views in runs, newest first, each run's share of the lists below worked out
         once while its views stay the same (``runs.py``)."""
-        return runs.cut(self.views.values(), self.site.config.timezone, self.settled.runs)
+        return runs.cut(self.views, self.site.config.timezone, self.settled)
 
     @cached_property
     def components(self) -> dict[str, ComponentStatus]:
@@ -254,7 +255,7 @@ class Snapshot:
         return sorted(found, key=lambda v: v.started, reverse=True)[:LATEST]
 
     @cached_property
-    def by_reference(self) -> dict[str, IncidentView]:
+    def by_reference(self) -> Joined[str, IncidentView]:
         """Published incidents by their short reference."""
         return runs.by_reference(self.view_runs, self.settled)
 

@@ -11,9 +11,8 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
 
-    from statuspage.state.settled import Settled
+    pass
 
 from statuspage.model import (
     CLOSED_STATUSES,
@@ -25,10 +24,8 @@ from statuspage.model import (
     Update,
     UpdateStatus,
 )
-from statuspage.state.settled import from_the_oldest_end, merged, same_objects
 
 TICK = timedelta(microseconds=1)
-CHUNK = 1024  # incidents whose views are taken whole while all are settled and the same
 NO_GRACE = timedelta(0)  # site.yaml's promise_grace by default: late as the promise passes
 RUNNING = (MaintenanceStatus.IN_PROGRESS, MaintenanceStatus.VERIFYING)
 
@@ -272,10 +269,10 @@ def settled_from(incident: Incident, grace: timedelta = NO_GRACE) -> datetime:
     """The moment after which the incident's view no longer changes: every time it names
     (start, updates, window, promise) has come, so each comparison with ``now`` has its
     final answer."""
-    return max(_named(incident, grace))
+    return max(named(incident, grace))
 
 
-def _named(incident: Incident, grace: timedelta) -> list[datetime]:
+def named(incident: Incident, grace: timedelta) -> list[datetime]:
     """The times the incident names, at each of which a comparison with ``now`` turns
     (``t <= now``): its view is the same from one of them to the next."""
     times = [incident.started, *(u.time for u in incident.updates)]
@@ -284,107 +281,3 @@ def _named(incident: Incident, grace: timedelta) -> list[datetime]:
     if incident.next_update is not None:
         times.append(incident.next_update + grace)
     return times
-
-
-def views_at(incidents: tuple[Incident, ...], now: datetime, grace: timedelta,
-             settled: Settled) -> dict[str, IncidentView]:
-    """Every incident's view at ``now``, by id, in their order; a settled incident's is
-    the one ``settled`` kept since it settled (see state/settled.py): of a chunk of the
-    same objects as before, those it kept settled are taken as they are and only the
-    others worked out again (a chunk all settled is taken whole). Another's is the one worked
-    out at an earlier moment while no time the incident names has come since (an open
-    incident's, until its promised update: the same object at each daemon's build). The
-    dict is the one ``settled`` keeps (not a copy of 100,000 entries): read, never change."""
-    last = settled.last
-    if last is not None and last[0] is incidents and last[1] == now and last[2] == grace:
-        return last[3]  # a second Snapshot of the same build
-    settled.trim(len(incidents))
-    chunks, held_chunks = settled.chunks, []
-    for number, part in from_the_oldest_end(incidents, CHUNK):
-        held = chunks.get(number)
-        if held is None or not _still_settled(held, part, now, grace):
-            held = _worked_out(settled, part, range(len(part)), now, grace, None)
-        elif held[4]:
-            held = _worked_out(settled, part, held[4], now, grace, held)
-        chunks[number] = held
-        held_chunks.append(held)
-    for at in [at for at in chunks if at >= len(held_chunks)]:
-        del chunks[at]
-    settled.turn()
-    parts = [held[1] for held in held_chunks]
-    views = merged(parts, None if last is None else (last[4], last[3]))
-    settled.last = (incidents, now, grace, views, parts)
-    settled.trim_lines(views)
-    return views
-
-
-def moving(incidents: tuple[Incident, ...], now: datetime, grace: timedelta,
-           settled: Settled) -> Iterator[Incident]:
-    """The incidents whose view still changes after ``now``, in their order: all but those
-    settled by then. What ``settled`` knows is not worked out again: of a chunk of
-    ``views_at`` (the same objects), only those it found not settled are looked at, the
-    others by the moment kept with their view. (The daemon's look for what comes next,
-    after each build: 100,000 incidents' times gone over took 0.4-0.6 s.)"""
-    for number, part in from_the_oldest_end(incidents, CHUNK):
-        held = settled.chunks.get(number)
-        places = held[4] if held is not None and _still_settled(held, part, now, grace) \
-            else range(len(part))
-        for at in places:
-            moment = settled.settled_at(part[at], grace)
-            if (moment if moment is not None else settled_from(part[at], grace)) > now:
-                yield part[at]
-
-
-# A chunk of ``settled.chunks``: (its incidents, their views by id, the latest moment at which
-# one of those kept settled settled (None: none is), the grace, the places of the others).
-
-
-def _still_settled(held: tuple, part: tuple[Incident, ...], now: datetime,
-                   grace: timedelta) -> bool:
-    """Whether ``held`` is ``part``'s (the same objects, each id once), the views it kept
-    settled still so at ``now`` with that grace: they are taken as they are, and only the
-    others worked out again (at 100,000 incidents, 1,580 open ones in every chunk: going
-    over all 100,000 took 28 ms of each daemon's round)."""
-    return (held[2] is None or held[2] <= now) and held[3] == grace and \
-        same_objects(held[0], part) and len(held[1]) == len(part)
-
-
-def _worked_out(settled: Settled, part: tuple[Incident, ...], places: Iterable[int],
-                now: datetime, grace: timedelta, held: tuple | None) -> tuple:
-    """``part``'s chunk with the views at ``places`` worked out again: all of them, with no
-    ``held`` chunk; else the others are ``held``'s, kept settled by its moment, and its
-    views stay the same dict while each of those views is the same object."""
-    made: dict[str, IncidentView] = held[1] if held is not None else {}
-    latest: datetime | None = held[2] if held is not None else None
-    kept, views, others = settled.kept, {}, []
-    # Each settled view's test inline (``Settled.view``), not a call or two per incident.
-    for at in places:
-        incident = part[at]
-        one = kept.get(id(incident))
-        if one is None or one[0].incident is not incident or now < one[1] or one[2] != grace:
-            view = _view_at(settled, incident, now, grace)
-            one = kept.get(id(incident))
-            if one is None or one[0] is not view:
-                views[incident.id] = view
-                others.append(at)
-                continue
-        views[incident.id] = one[0]
-        latest = one[1] if latest is None or one[1] > latest else latest
-    if made and any(made[key] is not view for key, view in views.items()):
-        made = {**made, **views}  # (the same keys: in the same order)
-    return part, made or views, latest, grace, tuple(others)
-
-
-def _view_at(settled: Settled, incident: Incident, now: datetime,
-             grace: timedelta) -> IncidentView:
-    held = settled.view(incident, now, grace)
-    if held is not None:
-        return held
-    view = view_of(incident, now, grace)
-    times = _named(incident, grace)
-    if now >= (moment := max(times)):  # (``settled_from``)
-        settled.keep(view, moment, grace)
-    else:
-        settled.hold(view, now, min(t for t in times if t > now), grace)
-    return view
-
