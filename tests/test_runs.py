@@ -26,7 +26,7 @@ from statuspage.model import (
 )
 from statuspage.state import chunks as viewing
 from statuspage.state import documents, runs, uptime
-from statuspage.state.settled import Settled
+from statuspage.state.settled import Joined, Settled
 from statuspage.state.status import FOLLOW_DAYS, RECENT_DAYS, Snapshot
 from statuspage.state.uptime import UPTIME_DAYS, component_spans, view_spans, window_of
 
@@ -466,3 +466,34 @@ def test_a_day_and_the_apis_list_over_several_runs_keep_the_sites_order(site):
     listed = documents.Documents(snap).incidents_document()["incidents"]
     assert "published" not in snap.__dict__  # (read from the runs, not the joined list)
     assert [entry["id"] for entry in listed] == [v.id for v in order]
+
+
+parts_of_dicts = st.lists(st.dictionaries(st.sampled_from("abcdefgh"), st.integers(), max_size=5),
+                          max_size=6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(parts_of_dicts, st.lists(st.tuples(st.integers(0, 5), st.booleans(),
+                                          st.dictionaries(st.sampled_from("abcdefgh"),
+                                                          st.integers(), max_size=5)),
+                                max_size=4))
+def test_dicts_read_as_one_are_those_joined_in_one(parts, edits):
+    """``Joined`` (the views by id, the references) reads as the dicts joined in one, in
+    order (a key in two: the later value, at the earlier place), also with the last one's
+    index after some dicts are replaced: by one with the same keys and other values, or
+    by another."""
+    last = None
+    for at, same_keys, other in [(0, True, {}), *edits]:
+        if parts and at < len(parts):
+            parts = list(parts)
+            parts[at] = {key: value + 1 for key, value in parts[at].items()} if same_keys \
+                else other
+        joined, want = Joined(parts, last), {}
+        for part in parts:
+            want.update(part)
+        assert list(joined) == list(want) and len(joined) == len(want)
+        assert joined.values() == list(want.values())
+        assert [joined[key] for key in want] == [joined.get(key) for key in want]
+        assert dict(joined.items()) == want and joined.get("z", "none") == "none"
+        assert all(key in joined for key in want) and "z" not in joined
+        last = joined
