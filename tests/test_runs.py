@@ -497,3 +497,22 @@ def test_dicts_read_as_one_are_those_joined_in_one(parts, edits):
         assert dict(joined.items()) == want and joined.get("z", "none") == "none"
         assert all(key in joined for key in want) and "z" not in joined
         last = joined
+
+
+@SIZES
+def test_a_reference_changed_in_one_run_changes_the_lookups_file(site, sized):
+    """A run whose incident takes another reference of the same first character (its
+    ``ref:``) holds another list of references under the same keys: that lookup's file
+    is made again, as one pass makes it, and the others stay the same objects."""
+    found = [incident(n, (n * 3 + 5, [(1, 0)], ["fibre"], False, None)) for n in range(12)]
+    settled = Settled()
+    first = Snapshot(replace(site, incidents=ordered(found)), NOW, settled)
+    before = first.references_by_first
+    same(first)
+    old = first.views["i003"].incident.reference
+    found[3] = replace(found[3], ref=old[0] + "ZZ")  # in the same file of the lookup
+    second = Snapshot(patched(site, first.site.incidents, found), NOW, settled)
+    same(second)
+    assert second.references_by_first[old[0]][old[0] + "ZZ"] == "i003"
+    assert all(second.references_by_first[key] is shard for key, shard in before.items()
+               if key != old[0])

@@ -20,13 +20,15 @@ from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime
+from functools import partial
 from itertools import chain
-from operator import itemgetter
+from operator import attrgetter, eq, itemgetter
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from statuspage.model import MaintenanceStatus
 from statuspage.state import chunks as chunking
+from statuspage.state import joins
 from statuspage.state.settled import Joined, from_the_oldest_end, piece, same_objects
 from statuspage.state.view import IncidentView
 
@@ -205,15 +207,6 @@ def joined(runs_: list[Run], name: str) -> list:
     return list(chain.from_iterable(getattr(run, name) for run in runs_))
 
 
-def grouped(runs_: list[Run], name: str) -> dict:
-    """One dict of lists from every run's (keys in the order first seen, lists joined)."""
-    found: dict = defaultdict(list)
-    for run in runs_:
-        for key, views in getattr(run, name).items():
-            found[key] += views
-    return found
-
-
 def first_of(runs_: list[Run], name: str, key: object, count: int) -> list:
     """The first ``count`` of every run's ``name`` list under ``key``, joined in the
     runs' order (``grouped``'s), reading no further."""
@@ -227,9 +220,15 @@ def first_of(runs_: list[Run], name: str, key: object, count: int) -> list:
     return found
 
 
-def shards(runs_: list[Run], kept: dict[str, tuple]) -> dict[str, dict[str, str]]:
+def shards(runs_: list[Run], settled: Settled) -> dict[str, dict[str, str]]:
     """The reference lookup's files (references unique: see ``Run._shards``), each the
-    one in ``kept`` (the last Snapshot's) while its runs' lists are the same objects."""
+    one the last Snapshot's kept while its runs' lists are the same objects; all of them
+    the last ones while each run that changed holds the same lists (an update's)."""
+    return joins.kept(settled, "shards", runs_, attrgetter("shards"), joins.same_lists,
+                      partial(_shards, kept=settled.shards))
+
+
+def _shards(runs_: list[Run], kept: dict[str, tuple]) -> dict[str, dict[str, str]]:
     firsts = sorted({first for run in runs_ for first in run.shards})
     found = {}
     for first in firsts:
@@ -248,7 +247,14 @@ def by_reference(runs_: list[Run], settled: Settled) -> Joined[str, IncidentView
     return settled.references
 
 
-def changed_at(runs_: list[Run]) -> dict[str, datetime]:
+def changed_at(runs_: list[Run], settled: Settled) -> dict[str, datetime]:
+    """When each service's status last changed (the last join while the runs that
+    changed have the same times)."""
+    return joins.kept(settled, "changed_at", runs_, attrgetter("changed_at"), eq,
+                      _latest_changes)
+
+
+def _latest_changes(runs_: list[Run]) -> dict[str, datetime]:
     found: dict[str, datetime] = {}
     for run in runs_:
         for component_id, moment in run.changed_at.items():
@@ -296,12 +302,16 @@ def lasting(runs_: list[Run], moment: datetime) -> list[IncidentView]:
     return since(runs_, moment, "unlasted", "lasts", after=True)
 
 
-def latest_windows(runs_: list[Run], component_id: str | None, count: int) -> list[tuple]:
+def latest_windows(runs_: list[Run], component_id: str | None, count: int,
+                   settled: Settled) -> list[tuple]:
     """The ``count`` published maintenance (of one component, if given) with the latest
-    windows, as (window's start, id, view), the latest first: what a calendar lists."""
-    return first_merged((run.works if component_id is None else
-                         run.works_by_component.get(component_id) for run in runs_),
-                        count, _STAMP)
+    windows, as (window's start, id, view), the latest first: what a calendar lists (the
+    last one while the runs that changed list the same maintenance)."""
+    def works(run: Run) -> list[tuple] | None:
+        return run.works if component_id is None else run.works_by_component.get(component_id)
+
+    return joins.kept(settled, ("works", component_id, count), runs_, works, joins.same_views,
+                      lambda every: first_merged(map(works, every), count, _STAMP))
 
 
 def latest_maintenance(runs_: list[Run], count: int) -> list[IncidentView]:

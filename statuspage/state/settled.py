@@ -65,6 +65,8 @@ class Settled:
         self.chunks: dict[int, tuple] = {}
         self.runs: dict[int, Run] = {}  # the views in runs, each with its shares (runs.py)
         self.shards: dict[str, tuple] = {}  # the reference lookup's files, by what made them
+        # each join of the runs' shares, by its name: (the runs, the join, ...) (joins.py)
+        self.joins: dict[object, tuple] = {}
         # each run's references read as one: the last (runs.py)
         self.references: Joined | None = None
         # (incidents, now, grace, views, each chunk's views): the last views_at

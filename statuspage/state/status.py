@@ -10,7 +10,7 @@ from functools import cached_property
 from itertools import chain, islice
 
 from statuspage.model import Area, ComponentStatus, Site, Update
-from statuspage.state import instants, postcodes, runs
+from statuspage.state import instants, joins, postcodes, runs
 from statuspage.state.chunks import views_at
 from statuspage.state.newest import newest_updates
 from statuspage.state.overall import Indicator, indicator_of, worst
@@ -132,7 +132,7 @@ class Snapshot:
     @cached_property
     def changed_at(self) -> dict[str, datetime]:
         """The last time each component's status changed, for those that ever did."""
-        return runs.changed_at(self.view_runs)
+        return runs.changed_at(self.view_runs, self.settled)
 
     @cached_property
     def open_views(self) -> list[IncidentView]:
@@ -216,7 +216,8 @@ class Snapshot:
 
     @cached_property
     def months(self) -> dict[tuple[int, int], list[IncidentView]]:
-        return dict(sorted(runs.grouped(self.view_runs, "months").items(), reverse=True))
+        found = joins.grouped(self.settled, self.view_runs, "months")
+        return dict(sorted(found.items(), reverse=True))
 
     def month_around(self, year: int, month: int) -> tuple[tuple[int, int] | None,
                                                           tuple[int, int] | None]:
@@ -269,7 +270,7 @@ class Snapshot:
             for reference, view in sorted(self.by_reference.items()):
                 found.setdefault(reference[0], {})[reference] = view.id
             return found
-        return runs.shards(self.view_runs, self.settled.shards)
+        return runs.shards(self.view_runs, self.settled)
 
     @cached_property
     def current_and_recent(self) -> list[IncidentView]:
@@ -367,13 +368,12 @@ class Snapshot:
 
     def planned(self, component_id: str | None, count: int) -> list[IncidentView]:
         """The ``count`` published maintenance (of one component, if given) with the latest
-        windows (start, then id), latest first: what a calendar lists. Merged from the
-        runs' shares, so that it reads ``count`` of them, not every one (8,000 sorted per
-        calendar, at each daemon's round at 100,000 incidents)."""
+        windows (start, then id), latest first: what a calendar lists. From the runs'
+        shares, reading ``count`` of them, not every one (``runs.latest_windows``)."""
         held = self._planned.get((component_id, count))
         if held is None:
-            held = self._planned[component_id, count] = [
-                view for _, _, view in runs.latest_windows(self.view_runs, component_id, count)]
+            found = runs.latest_windows(self.view_runs, component_id, count, self.settled)
+            held = self._planned[component_id, count] = [view for _, _, view in found]
         return held
 
     def latest_maintenance(self, count: int) -> list[IncidentView]:
