@@ -516,3 +516,63 @@ def test_a_reference_changed_in_one_run_changes_the_lookups_file(site, sized):
     assert second.references_by_first[old[0]][old[0] + "ZZ"] == "i003"
     assert all(second.references_by_first[key] is shard for key, shard in before.items()
                if key != old[0])
+
+
+def another_sites_views_between(site):
+    """A history whose newest incident is open (its view still moves) and whose oldest is
+    edited in a patch, and that patch's site: the daemon's memory (``Settled``) after a
+    round of each."""
+    found = [incident(n, (n * 3 + 5, [(1, 0)], ["fibre"], False, 10 if n == 0 else None))
+             for n in range(6)]
+    first = replace(site, incidents=ordered(found))
+    settled = Settled()
+    assert Snapshot(first, NOW - timedelta(minutes=1), settled).views
+    found[5] = replace(found[5], next_update=NOW + timedelta(hours=2))
+    second = patched(site, first.incidents, found)
+    assert Snapshot(second, NOW, settled).views
+    return first, second, found, settled
+
+
+def test_another_sites_views_between_a_patched_sites_chunks_are_not_taken_for_its(
+        site, monkeypatch):
+    """The webhooks' Snapshot of another site (an older build's, in the publish thread) on
+    the daemon's memory, while a patched site's views are worked out (here at the point a
+    thread would switch): the chunks it leaves are not taken for the patched site's, at
+    that round nor at the next."""
+    first, second, found, settled = another_sites_views_between(site)
+    real, fired = viewing._worked_out, []
+
+    def switching(*args):
+        if not fired:
+            fired.append(first)
+            assert Snapshot(first, NOW - timedelta(minutes=1), settled).published
+        return real(*args)
+
+    monkeypatch.setattr(viewing, "_worked_out", switching)
+    found[1] = replace(found[1])  # an edit in another chunk
+    third = patched(site, second.incidents, found)
+    assert Snapshot(third, NOW, settled).views["i005"].incident is found[5]
+    monkeypatch.setattr(viewing, "_worked_out", real)
+    assert fired
+    found[1] = replace(found[1])
+    fourth = patched(site, third.incidents, found)
+    assert Snapshot(fourth, NOW, settled).views["i005"].incident is found[5]
+    same(Snapshot(fourth, NOW, settled))
+
+
+def test_another_sites_views_during_the_look_for_what_comes_next_change_nothing(site):
+    """The same, while the planner looks for what comes next (``chunks.moving``, outside
+    the lock of ``Snapshot.views``): it finds the edited incident's promise."""
+    first, second, _, settled = another_sites_views_between(site)
+    looked = []
+
+    class Switching(Settled):
+        def settled_at(self, incident, grace):
+            if not looked:
+                looked.append(first)
+                assert Snapshot(first, NOW - timedelta(minutes=1), settled).published
+            return super().settled_at(incident, grace)
+
+    settled.__class__ = Switching
+    assert Snapshot(second, NOW, settled).next_changes() == Snapshot(second, NOW).next_changes()
+    assert looked

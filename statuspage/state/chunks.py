@@ -36,14 +36,18 @@ def views_at(incidents: tuple[Incident, ...], now: datetime, grace: timedelta,
     last = settled.last
     if last is not None and last[0] is incidents and last[1] == now and last[2] == grace:
         return last[3]  # a second Snapshot of the same build
+    # None while the chunks are being changed: another site's Snapshot on this memory (the
+    # webhooks', in another thread) or an error midway leaves no ``last`` to trust.
+    settled.last = None
     settled.trim(len(incidents))
     chunks, held_chunks = settled.chunks, []
-    changed = _changed_chunks(incidents, last, patched)
-    for number in range(pieces(incidents, CHUNK) - 1, -1, -1):
-        held = chunks.get(number)
-        if held is not None and changed is not None and number not in changed:
+    changed, count = _changed_chunks(incidents, last, patched), pieces(incidents, CHUNK)
+    for number in range(count - 1, -1, -1):
+        if last is not None and changed is not None and number not in changed:
+            held = last[5][count - 1 - number]  # the last call's, of these very objects
             part, known = held[0], True
         else:
+            held = chunks.get(number)
             part, known = piece(incidents, number, CHUNK), False
         if held is None or not _still_settled(held, part, now, grace, known):
             held = _worked_out(settled, part, range(len(part)), now, grace, None)
@@ -56,7 +60,7 @@ def views_at(incidents: tuple[Incident, ...], now: datetime, grace: timedelta,
     settled.turn()
     parts = [held[1] for held in held_chunks]
     views = Joined(parts, None if last is None else last[3])
-    settled.last = (incidents, now, grace, views, parts)
+    settled.last = (incidents, now, grace, views, parts, tuple(held_chunks))
     settled.trim_lines(views)
     return views
 
@@ -68,11 +72,18 @@ def moving(incidents: tuple[Incident, ...], now: datetime, grace: timedelta,
     ``views_at`` (the same objects), only those it found not settled are looked at, the
     others by the moment kept with their view. (The daemon's look for what comes next,
     after each build: 100,000 incidents' times gone over took 0.4-0.6 s.) Just after
-    ``views_at`` of the same ``incidents``, each chunk is known to be the one it kept."""
-    known = settled.last is not None and settled.last[0] is incidents
-    for number in range(pieces(incidents, CHUNK) - 1, -1, -1):
-        held = settled.chunks.get(number)
-        part = held[0] if known and held is not None else piece(incidents, number, CHUNK)
+    ``views_at`` of the same ``incidents``, each chunk is known to be the one it kept with
+    them (``settled.last``: not ``settled.chunks``, which another site's may have changed
+    since)."""
+    last, count = settled.last, pieces(incidents, CHUNK)
+    helds = last[5] if last is not None and last[0] is incidents else None
+    for number in range(count - 1, -1, -1):
+        if helds is not None:
+            held = helds[count - 1 - number]
+            part, known = held[0], True
+        else:
+            held = settled.chunks.get(number)
+            part, known = piece(incidents, number, CHUNK), False
         places = held[4] if held is not None and \
             _still_settled(held, part, now, grace, known) else range(len(part))
         for at in places:
@@ -104,7 +115,8 @@ def _changed_chunks(incidents: tuple[Incident, ...], last: tuple | None,
     100,000 incidents, a look at every chunk's objects took 3 ms of a daemon's round,
     and as much again in ``moving``.)"""
     if last is None or patched is None or patched.base is not last[0] or \
-            patched.made is not incidents or len(incidents) != len(last[0]):
+            patched.made is not incidents or len(incidents) != len(last[0]) or \
+            len(last[5]) != pieces(incidents, CHUNK):
         return None
     return {(len(incidents) - 1 - at) // CHUNK for at in patched.places}
 
