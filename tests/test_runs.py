@@ -480,14 +480,16 @@ parts_of_dicts = st.lists(st.dictionaries(st.sampled_from("abcdefgh"), st.intege
 def test_dicts_read_as_one_are_those_joined_in_one(parts, edits):
     """``Joined`` (the views by id, the references) reads as the dicts joined in one, in
     order (a key in two: the later value, at the earlier place), also with the last one's
-    index after some dicts are replaced: by one with the same keys and other values, or
-    by another."""
+    index after some dicts are replaced (by one with the same keys and other values, or
+    by another) or one more is added."""
     last = None
     for at, same_keys, other in [(0, True, {}), *edits]:
-        if parts and at < len(parts):
-            parts = list(parts)
+        parts = list(parts)
+        if at < len(parts):
             parts[at] = {key: value + 1 for key, value in parts[at].items()} if same_keys \
                 else other
+        else:
+            parts.append(other)
         joined, want = Joined(parts, last), {}
         for part in parts:
             want.update(part)
