@@ -44,7 +44,7 @@ def views_at(incidents: tuple[Incident, ...], now: datetime, grace: timedelta,
     changed, count = _changed_chunks(incidents, last, patched), pieces(incidents, CHUNK)
     for number in range(count - 1, -1, -1):
         if last is not None and changed is not None and number not in changed:
-            held = last[5][count - 1 - number]  # the last call's, of these very objects
+            held = last[4][count - 1 - number]  # the last call's, of these very objects
             part, known = held[0], True
         else:
             held = chunks.get(number)
@@ -58,9 +58,8 @@ def views_at(incidents: tuple[Incident, ...], now: datetime, grace: timedelta,
     for at in [at for at in chunks if at >= len(held_chunks)]:
         del chunks[at]
     settled.turn()
-    parts = [held[1] for held in held_chunks]
-    views = Joined(parts, None if last is None else last[3])
-    settled.last = (incidents, now, grace, views, parts, tuple(held_chunks))
+    views = Joined([held[1] for held in held_chunks], None if last is None else last[3])
+    settled.last = (incidents, now, grace, views, tuple(held_chunks))
     settled.trim_lines(views)
     return views
 
@@ -76,7 +75,7 @@ def moving(incidents: tuple[Incident, ...], now: datetime, grace: timedelta,
     them (``settled.last``: not ``settled.chunks``, which another site's may have changed
     since)."""
     last, count = settled.last, pieces(incidents, CHUNK)
-    helds = last[5] if last is not None and last[0] is incidents else None
+    helds = last[4] if last is not None and last[0] is incidents else None
     for number in range(count - 1, -1, -1):
         if helds is not None:
             held = helds[count - 1 - number]
@@ -116,7 +115,7 @@ def _changed_chunks(incidents: tuple[Incident, ...], last: tuple | None,
     and as much again in ``moving``.)"""
     if last is None or patched is None or patched.base is not last[0] or \
             patched.made is not incidents or len(incidents) != len(last[0]) or \
-            len(last[5]) != pieces(incidents, CHUNK):
+            len(last[4]) != pieces(incidents, CHUNK):
         return None
     return {(len(incidents) - 1 - at) // CHUNK for at in patched.places}
 

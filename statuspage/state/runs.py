@@ -159,7 +159,8 @@ def cut(views: Mapping[str, IncidentView], tz: ZoneInfo, settled: Settled) -> li
     never changed), a run cut from a chunk that is the same dict is taken without a look
     at its views (at 100,000 incidents, looking at all of them took 4 ms a round)."""
     kept, last = settled.runs, settled.last
-    chunks = last[4] if last is not None and last[3] is views else None
+    chunks = views.parts if isinstance(views, Joined) and last is not None and \
+        last[3] is views else None
     if chunks is None or not _whole(chunks, len(views)):
         return _cut(tuple(views.values()), tz, kept)
     per, count, found = chunking.CHUNK // RUN, (len(views) + RUN - 1) // RUN, []

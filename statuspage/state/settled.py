@@ -69,7 +69,7 @@ class Settled:
         self.joins: dict[object, tuple] = {}
         # each run's references read as one: the last (runs.py)
         self.references: Joined | None = None
-        # (incidents, now, grace, views, each chunk's views, each chunk): the last views_at
+        # (incidents, now, grace, views: each chunk's read as one, each chunk): the last views_at
         self.last: tuple | None = None
         # id(incident) → (incident, grace, upcoming days, now, the times after that now at
         # which it changes, each with why): the last next_changes' moving incidents
