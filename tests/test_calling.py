@@ -3,7 +3,7 @@ Jinja calls it; the same results either way, inside loops and blocks too."""
 
 from __future__ import annotations
 
-from functools import partial
+from functools import lru_cache, partial
 
 import jinja2
 import pytest
@@ -14,8 +14,9 @@ from statuspage.web.calling import DirectContext
 SOURCE = """{% macro m(x) %}<{{ x }}>{% endmacro -%}
 {% for i in [1, 2] %}{% set j = i * 10 %}{{ f(i, k=j) }} {{ ctx(i) }} {{ env(i) }} \
 {{ ev(i) }} {{ p(i) }} {{ obj(i) }} {{ marked_obj(i) }} {{ m(i) }} {{ meth(i) }} \
-{{ builtin([i, 3]) }}|{% endfor %}
-{% block b %}{% set z = 7 %}{{ ctx(z) }} {{ f(z) }} {{ stop() }}{% endblock %}"""
+{{ builtin([i, 3]) }} {{ cached(i) }} {{ cached_ev(i) }} {{ ev_meth(i) }}|{% endfor %}
+{% block b %}{% set z = 7 %}{{ ctx(z) }} {{ f(z) }} {{ stop() }} {{ ev_meth(z) }}{% endblock %}
+{% autoescape false %}{{ ev(1) }} {{ ev_meth(2) }} {{ cached_ev(3) }}{% endautoescape %}"""
 
 
 class Callable:
@@ -33,6 +34,21 @@ class Holder:
     def method(self, value):
         return f"meth{value}"
 
+    @pass_eval_context
+    def escaping(self, eval_ctx, value):
+        return f"em{value}{eval_ctx.autoescape}"
+
+
+@lru_cache
+def cached(value):
+    return f"lru{value}"
+
+
+@lru_cache
+@pass_eval_context
+def cached_ev(eval_ctx, value):  # (the eval context is one object per render)
+    return f"lev{value}{eval_ctx.autoescape}"
+
 
 def stop():
     raise StopIteration
@@ -44,11 +60,12 @@ def helpers() -> dict:
         "f": lambda value, k=0: f"f{value}/{k}",
         "ctx": pass_context(lambda context, value: f"c{value}{context.get('j', '')}"
                                                    f"{context.get('z', '')}"),
-        "env": pass_environment(lambda environment, value: f"e{value}{environment.autoescape}"),
+        "env": pass_environment(lambda environment, value: f"e{value}{type(environment).__name__}"),
         "ev": pass_eval_context(lambda eval_ctx, value: f"v{value}{eval_ctx.autoescape}"),
         "p": partial(lambda prefix, value: f"{prefix}{value}", "p"),
         "obj": Callable(), "marked_obj": MarkedCallable(), "meth": Holder().method,
-        "builtin": max, "stop": stop,
+        "builtin": max, "stop": stop, "cached": cached, "cached_ev": cached_ev,
+        "ev_meth": Holder().escaping,
     }
 
 
@@ -62,6 +79,9 @@ def test_direct_calls_give_what_jinja_gives(autoescape: bool):
     assert made[DirectContext] == made[jinja2.runtime.Context]
     assert "c110" in made[DirectContext] and "c7" in made[DirectContext]  # loop, block vars
     assert "mobj1N" in made[DirectContext]
+    # each evaluation-context call sees the autoescape of where it is called
+    assert "v1False em2False lev3False" in made[DirectContext].splitlines()[-1]
+    assert f"em7{autoescape}" in made[DirectContext]
 
 
 def test_the_app_renders_with_direct_calls(app):

@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 from functools import cache, lru_cache, partial
 
 from flask import Blueprint, Flask, current_app, g, request
-from jinja2 import pass_context
+from jinja2 import pass_context, pass_eval_context
+from jinja2.nodes import EvalContext
 from markupsafe import Markup, escape
 from werkzeug.routing import BaseConverter, ValidationError
 
@@ -113,24 +114,16 @@ def init_app(app: Flask) -> None:
 @pass_context
 def _newstyle_gettext(context, message: str, **variables) -> str:
     """What jinja2.ext's newstyle ``gettext`` returns: the translation, as markup when the
-    template escapes, always formatted with ``variables`` (so ``%%`` is one ``%``)."""
-    if context.eval_ctx.autoescape:
-        found = context["language"].marked(message)
-    else:
-        found = context["language"].translations.gettext(message)
-    if not variables and "%" not in found:
-        return found  # what ``%`` would give: most calls, a label without a placeholder
-    return found % variables
+    template escapes, always formatted with ``variables`` (so ``%%`` is one ``%``). A page's
+    templates call its language's own (``Language.gettext``); this is for a template
+    without the page's helpers."""
+    return context["language"].gettext(context.eval_ctx, message, **variables)
 
 
 @pass_context
 def _newstyle_ngettext(context, singular: str, plural: str, num: int, **variables) -> str:
     """What jinja2.ext's newstyle ``ngettext`` returns (``num`` among the variables)."""
-    variables.setdefault("num", num)
-    found = context["language"].translations.ngettext(singular, plural, num)
-    if context.eval_ctx.autoescape:
-        found = Markup(found)
-    return found % variables
+    return context["language"].ngettext(context.eval_ctx, singular, plural, num, **variables)
 
 
 class Language:
@@ -153,6 +146,27 @@ class Language:
         if found is None:
             found = self._marked[message] = Markup(self.translations.gettext(message))
         return found
+
+    @pass_eval_context
+    def gettext(self, eval_ctx: EvalContext, message: str, **variables) -> str:
+        """The templates' ``_`` and ``gettext`` in this language: what ``_newstyle_gettext``
+        returns, without the template's context (a call that takes the context inside a
+        loop or block copies it first: a score of times a page)."""
+        found = self.marked(message) if eval_ctx.autoescape \
+            else self.translations.gettext(message)
+        if not variables and "%" not in found:
+            return found
+        return found % variables
+
+    @pass_eval_context
+    def ngettext(self, eval_ctx: EvalContext, singular: str, plural: str, num: int,
+                 **variables) -> str:
+        """The templates' ``ngettext`` in this language (``_newstyle_ngettext``'s)."""
+        variables.setdefault("num", num)
+        found = self.translations.ngettext(singular, plural, num)
+        if eval_ctx.autoescape:
+            found = Markup(found)
+        return found % variables
 
     def in_lang(self, text: Text) -> Localized:
         """The text in this language, falling back to the default language."""
@@ -257,13 +271,16 @@ class Language:
         bound = links()  # the page's links, found once rather than at each of them
         return {**self._helpers, "snap": g.snap,
                 "pinned": current_app.config.get("STATUSPAGE_PINNED", False),
-                "url_for": bound, "asset_url": bound.asset,
+                "url_for": bound.__call__, "asset_url": bound.asset,
                 "public_url": partial(bound.public, self.site.config.url)}
 
     def _own_helpers(self) -> dict:
         lang = self.lang
         return {
             "language": self,
+            "_": self.gettext,
+            "gettext": self.gettext,
+            "ngettext": self.ngettext,
             "site": self.site,
             "config": self.site.config,
             "lang": lang,
