@@ -24,6 +24,7 @@ from statuspage import i18n, markup
 from statuspage.content.edition import PUBLIC, Edition
 from statuspage.errors import BuildError
 from statuspage.forking import forked_map, in_worker
+from statuspage.freeze import direct
 from statuspage.model import Site
 from statuspage.state.settled import Settled
 from statuspage.web import create_app, rebound
@@ -88,29 +89,41 @@ class SiteFreezer(Freezer):
         builder = EnvironBuilder(app, "/", base_url=app.config["FREEZER_BASE_URL"])
         self._environ = builder.get_environ()  # the site's part of every page's
         builder.close()
+        self._pages = direct.Pages(app, self._environ)
+        self._direct = self._pages.usable()
 
     def environ(self, url: str) -> dict:
         """The WSGI environment of a GET of ``url`` at the site's address: what
         ``test_request_context`` makes, without a new EnvironBuilder for each page (a good
         part of a short address's page): the site's part made once, the URL's keys set
         as Werkzeug sets them."""
+        return self._environ_and_path(url)[0]
+
+    def _environ_and_path(self, url: str) -> tuple[dict, str]:
+        """``environ(url)``, and the path its PATH_INFO holds, as Werkzeug reads it."""
         environ = self._environ.copy()
         parts = urlsplit(url)
+        path = unquote(iri_to_uri(parts.path))
         raw_uri = _wsgi(url)
         environ.update({
-            "PATH_INFO": _wsgi(unquote(iri_to_uri(parts.path))),
+            "PATH_INFO": _wsgi(path),
             "QUERY_STRING": _wsgi(parts.query),
             "REQUEST_URI": raw_uri,
             "RAW_URI": raw_uri,
             "wsgi.input": BytesIO(),
         })
-        return environ
+        return environ, path
 
     def fetch(self, url: str):
-        """The app's response for ``url``, as a visitor at the site's address gets it."""
+        """The app's response for ``url``, as a visitor at the site's address gets it: the
+        page dispatched in the site's request context (``direct.Pages``), else by a
+        request of its own."""
         app = self.app
-        with app.request_context(self.environ(url)):
-            response = app.full_dispatch_request()
+        environ, path = self._environ_and_path(url)
+        response = self._pages.response(environ, path) if self._direct else None
+        if response is None:
+            with app.request_context(environ):
+                response = app.full_dispatch_request()
         response.direct_passthrough = False  # a file sent as is: read it all, as a client
         return response
 

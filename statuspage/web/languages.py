@@ -113,16 +113,13 @@ def init_app(app: Flask) -> None:
 
 @pass_context
 def _newstyle_gettext(context, message: str, **variables) -> str:
-    """What jinja2.ext's newstyle ``gettext`` returns: the translation, as markup when the
-    template escapes, always formatted with ``variables`` (so ``%%`` is one ``%``). A page's
-    templates call its language's own (``Language.gettext``); this is for a template
-    without the page's helpers."""
+    """jinja2.ext's newstyle ``gettext``, for a template without a page's helpers (a page's
+    call its language's own: ``Language.gettext``)."""
     return context["language"].gettext(context.eval_ctx, message, **variables)
 
 
 @pass_context
 def _newstyle_ngettext(context, singular: str, plural: str, num: int, **variables) -> str:
-    """What jinja2.ext's newstyle ``ngettext`` returns (``num`` among the variables)."""
     return context["language"].ngettext(context.eval_ctx, singular, plural, num, **variables)
 
 
@@ -149,9 +146,10 @@ class Language:
 
     @pass_eval_context
     def gettext(self, eval_ctx: EvalContext, message: str, **variables) -> str:
-        """The templates' ``_`` and ``gettext`` in this language: what ``_newstyle_gettext``
-        returns, without the template's context (a call that takes the context inside a
-        loop or block copies it first: a score of times a page)."""
+        """The templates' ``_`` and ``gettext``: what jinja2.ext's newstyle ``gettext``
+        returns (the translation, as markup when the template escapes, always formatted
+        with ``variables``: ``%%`` is one ``%``), without the template's context (a call
+        that takes it, inside a loop or block, copies it first: a score of times a page)."""
         found = self.marked(message) if eval_ctx.autoescape \
             else self.translations.gettext(message)
         if not variables and "%" not in found:
@@ -162,11 +160,8 @@ class Language:
     def ngettext(self, eval_ctx: EvalContext, singular: str, plural: str, num: int,
                  **variables) -> str:
         """The templates' ``ngettext`` in this language (``_newstyle_ngettext``'s)."""
-        variables.setdefault("num", num)
         found = self.translations.ngettext(singular, plural, num)
-        if eval_ctx.autoescape:
-            found = Markup(found)
-        return found % variables
+        return (Markup(found) if eval_ctx.autoescape else found) % {"num": num, **variables}
 
     def in_lang(self, text: Text) -> Localized:
         """The text in this language, falling back to the default language."""
