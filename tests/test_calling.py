@@ -9,7 +9,9 @@ import jinja2
 import pytest
 from jinja2 import pass_context, pass_environment, pass_eval_context
 
+from statuspage import i18n
 from statuspage.web.calling import DirectContext
+from statuspage.web.catalog import Catalog
 
 SOURCE = """{% macro m(x) %}<{{ x }}>{% endmacro -%}
 {% for i in [1, 2] %}{% set j = i * 10 %}{{ f(i, k=j) }} {{ ctx(i) }} {{ env(i) }} \
@@ -86,3 +88,37 @@ def test_direct_calls_give_what_jinja_gives(autoescape: bool):
 
 def test_the_app_renders_with_direct_calls(app):
     assert app.jinja_env.context_class is DirectContext
+
+
+GETTEXT = """{{ _("Incident history") }}|{{ _("Don't <panic>") }}|{{ gettext("100%% sure") }}|\
+{{ _("%(name)s: incident updates", name="<b>") }}|{{ _("%(message)s", message="m") }}|\
+{{ ngettext("%(num)d incident in progress.", "%(num)d incidents in progress.", n) }}|\
+{% trans count=n %}{{ count }} <thing>{% pluralize %}{{ count }} <things>{% endtrans %}|\
+{% trans name="<b>" %}{{ name }}: incident updates{% endtrans %}|\
+{% for i in [1] %}{% set x = 2 %}{{ _("Incident history") }}{% endfor %}|\
+{% autoescape false %}{{ _("%(name)s: incident updates", name="<b>") }}\
+{{ ngettext("%(num)d incident in progress.", "%(num)d incidents in progress.", n) }}\
+{% endautoescape %}"""
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+@pytest.mark.parametrize("autoescape", [True, False])
+@pytest.mark.parametrize("count", [1, 3])
+def test_a_language_s_gettext_gives_what_jinja_s_newstyle_gettext_gives(lang: str,
+                                                                         autoescape: bool,
+                                                                         count: int):
+    """The page's own ``_``, ``gettext`` and ``ngettext`` (web/catalog.py), through our
+    context, against jinja2.ext's newstyle callables of the same catalog through Jinja's."""
+    translations = i18n.translations(lang)
+    jinjas = jinja2.Environment(autoescape=autoescape, extensions=["jinja2.ext.i18n"])
+    jinjas.install_gettext_callables(translations.gettext, translations.ngettext,  # type: ignore[attr-defined]
+                                     newstyle=True)
+    ours = jinja2.Environment(autoescape=autoescape, extensions=["jinja2.ext.i18n"])
+    ours.context_class = DirectContext
+    ours.newstyle_gettext = True  # type: ignore[attr-defined]  (as languages.init_app sets it)
+    catalog = Catalog(translations)
+    made = ours.from_string(GETTEXT).render(n=count, _=catalog.gettext, gettext=catalog.gettext,
+                                            ngettext=catalog.ngettext)
+    assert made == jinjas.from_string(GETTEXT).render(n=count)
+    assert ("Historique des incidents" if lang == "fr" else "Incident history") in made
+    assert ("&lt;b&gt;" in made) is autoescape and "100% sure" in made

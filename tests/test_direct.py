@@ -50,14 +50,20 @@ def direct(freezer: SiteFreezer, url: str):
 @pytest.mark.parametrize("base", ["https://status.example.com/", "https://example.com/statut/"])
 def test_every_page_dispatched_directly_is_the_one_its_request_gives(example_dir: Path,
                                                                      edition, base: str):
+    """Each page as the build fetches it, and as a request of its own gives it in another
+    app of the same site (whose caches of links, lines and fragments are its own)."""
     site = edition.loader(example_dir, None).load()
-    app = make_app(site, NOW, example_dir / "out", edition)
-    app.config["FREEZER_BASE_URL"] = base
-    freezer, urls = every_url(app)
+    apps = [make_app(site, NOW, example_dir / "out", edition) for _ in range(2)]
+    for app in apps:
+        app.config["FREEZER_BASE_URL"] = base
+    freezer, urls = every_url(apps[0])
+    other = make_freezer(apps[1], [])
     assert freezer._direct and len(urls) > 100
     for url in urls:  # as Frozen-Flask fetches them: in its request context
-        with app.test_request_context():
-            got, expected = direct(freezer, url), requested(app, freezer, url)
+        with apps[0].test_request_context():
+            got = direct(freezer, url)
+        with apps[1].test_request_context():
+            expected = requested(apps[1], other, url)
         assert got is not None, url
         got.direct_passthrough = expected.direct_passthrough = False  # (files sent as is)
         try:
@@ -66,8 +72,8 @@ def test_every_page_dispatched_directly_is_the_one_its_request_gives(example_dir
         finally:
             got.close()
             expected.close()
-    with app.test_request_context():  # each language's page at the site's address
-        page = freezer.fetch(f"/en/incidents/{FIBRE}/").get_data(as_text=True)
+    # a language's page with no context pushed: its converter reads the app once pushed
+    page = freezer.fetch(f"/en/incidents/{FIBRE}/").get_data(as_text=True)
     assert 'lang="en"' in page and f'href="{urlsplit(base).path}en/history/"' in page
 
 
@@ -76,15 +82,27 @@ def test_a_page_its_view_fails_or_no_rule_matches_is_the_request_s(site_dir: Pat
     freezer = make_freezer(app, [])
     assert direct(freezer, "/nowhere/") is None
     assert freezer.fetch("/nowhere/").status_code == 404
+    calls: list[str] = []
 
     def broken(**values):
+        calls.append(values["incident_id"])
         raise ContentError([Problem("incidents/x.md", 3, "what to fix")])
 
     app.view_functions["pages.incident"] = broken
-    assert direct(freezer, f"/incidents/{FIBRE}/") is None
     answer = freezer.fetch(f"/incidents/{FIBRE}/")  # the app's handler: what to fix
     assert answer.status_code == 500 and b"incidents/x.md:3: what to fix" in answer.get_data()
+    assert calls == [FIBRE]  # once, as a request runs it
     assert freezer.fetch("/").status_code == 200  # and the next page as usual
+
+    def failing(**values):
+        calls.append("failing")
+        raise RuntimeError("a bug")
+
+    app.view_functions["pages.incident"] = failing
+    with pytest.raises(RuntimeError, match="a bug"):  # no handler: the build fails with it
+        freezer.fetch(f"/incidents/{FIBRE}/")
+    assert calls == [FIBRE, "failing"]
+    assert freezer.fetch("/").status_code == 200
 
 
 def test_each_page_s_globals_are_those_its_request_would_have(site_dir: Path):
@@ -131,6 +149,18 @@ def test_an_app_with_a_request_signal_has_each_page_requested(site_dir: Path):
         request_started.disconnect(receiver, app)
     assert started == ["/"]
     assert make_freezer(app, [])._direct
+
+
+def test_an_app_with_teardown_functions_or_a_session_has_each_page_requested(site_dir: Path):
+    app = make_app(PUBLIC.loader(site_dir, None).load(), NOW, site_dir / "out")
+    app.secret_key = "a key: each request its own session"
+    assert not make_freezer(app, [])._direct
+    app.secret_key = None
+    torn: list[str] = []
+    app.teardown_request(lambda error: torn.append(request.path))
+    freezer = make_freezer(app, [])
+    assert not freezer._direct
+    assert freezer.fetch("/").status_code == 200 and torn == ["/"]
 
 
 def test_what_a_page_leaves_to_run_after_it_runs_for_it_alone(site_dir: Path):

@@ -12,8 +12,7 @@ from datetime import UTC, datetime
 from functools import cache, lru_cache, partial
 
 from flask import Blueprint, Flask, current_app, g, request
-from jinja2 import pass_context, pass_eval_context
-from jinja2.nodes import EvalContext
+from jinja2 import pass_context
 from markupsafe import Markup, escape
 from werkzeug.routing import BaseConverter, ValidationError
 
@@ -29,7 +28,7 @@ from statuspage.model import (
 )
 from statuspage.state import announcements as channels
 from statuspage.state import status
-from statuspage.web import headline
+from statuspage.web import catalog, headline
 from statuspage.web.calling import DirectContext
 from statuspage.web.lines import lines, lines_of, made
 from statuspage.web.links import asset_url, link, links
@@ -97,30 +96,17 @@ def init_app(app: Flask) -> None:
     app.url_map.converters["lang"] = LangConverter
     app.jinja_env.add_extension("jinja2.ext.i18n")
     app.jinja_env.context_class = DirectContext
-    # Newstyle gettext (what install_gettext_callables(newstyle=True) sets up), with the
-    # language's catalog looked up in the one call the template makes, instead of the
-    # extension's alias and wrapper around ours (templates call ``_`` dozens of times a page).
+    # Newstyle gettext (what install_gettext_callables(newstyle=True) sets up), the page's
+    # language's own (``web/catalog.py``), not the extension's alias and wrapper around it.
     app.jinja_env.newstyle_gettext = True  # type: ignore[attr-defined]
-    app.jinja_env.globals.update(_=_newstyle_gettext, gettext=_newstyle_gettext,
-                                 ngettext=_newstyle_ngettext)
+    app.jinja_env.globals.update(_=catalog.newstyle_gettext, gettext=catalog.newstyle_gettext,
+                                 ngettext=catalog.newstyle_ngettext)
     app.jinja_env.globals["asset_url"] = asset_url
     app.jinja_env.globals["url_for"] = link
     app.jinja_env.globals["fragment"] = fragment
     app.jinja_env.globals.update(lines=lines, lines_of=lines_of, made=made)
     app.extensions["statuspage.links"] = {}
     app.context_processor(helpers)
-
-
-@pass_context
-def _newstyle_gettext(context, message: str, **variables) -> str:
-    """jinja2.ext's newstyle ``gettext``, for a template without a page's helpers (a page's
-    call its language's own: ``Language.gettext``)."""
-    return context["language"].gettext(context.eval_ctx, message, **variables)
-
-
-@pass_context
-def _newstyle_ngettext(context, singular: str, plural: str, num: int, **variables) -> str:
-    return context["language"].ngettext(context.eval_ctx, singular, plural, num, **variables)
 
 
 class Language:
@@ -133,35 +119,9 @@ class Language:
         self.default = site.config.default_language
         self.tz = site.config.timezone
         self.translations = i18n.translations(lang)
-        self._marked: dict[str, Markup] = {}
+        self.catalog = catalog.Catalog(self.translations)
         self._fragments: dict[tuple[str, str], Markup] = {}
         self._helpers = self._own_helpers()
-
-    def marked(self, message: str) -> Markup:
-        """A UI string's translation as markup (catalog strings are), made once."""
-        found = self._marked.get(message)
-        if found is None:
-            found = self._marked[message] = Markup(self.translations.gettext(message))
-        return found
-
-    @pass_eval_context
-    def gettext(self, eval_ctx: EvalContext, message: str, **variables) -> str:
-        """The templates' ``_`` and ``gettext``: what jinja2.ext's newstyle ``gettext``
-        returns (the translation, as markup when the template escapes, always formatted
-        with ``variables``: ``%%`` is one ``%``), without the template's context (a call
-        that takes it, inside a loop or block, copies it first: a score of times a page)."""
-        found = self.marked(message) if eval_ctx.autoescape \
-            else self.translations.gettext(message)
-        if not variables and "%" not in found:
-            return found
-        return found % variables
-
-    @pass_eval_context
-    def ngettext(self, eval_ctx: EvalContext, singular: str, plural: str, num: int,
-                 **variables) -> str:
-        """The templates' ``ngettext`` in this language (``_newstyle_ngettext``'s)."""
-        found = self.translations.ngettext(singular, plural, num)
-        return (Markup(found) if eval_ctx.autoescape else found) % {"num": num, **variables}
 
     def in_lang(self, text: Text) -> Localized:
         """The text in this language, falling back to the default language."""
@@ -273,9 +233,9 @@ class Language:
         lang = self.lang
         return {
             "language": self,
-            "_": self.gettext,
-            "gettext": self.gettext,
-            "ngettext": self.ngettext,
+            "_": self.catalog.gettext,  # (jinja2.ext's, without the context: web/catalog.py)
+            "gettext": self.catalog.gettext,
+            "ngettext": self.catalog.ngettext,
             "site": self.site,
             "config": self.site.config,
             "lang": lang,
