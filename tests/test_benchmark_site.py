@@ -126,3 +126,17 @@ def test_the_python_floor_from_one_file_in_n_is_scaled_to_them_all(tmp_path):
     assert 0.75 < sampled["texts"] / whole["texts"] < 1.33  # 1 in 4 read, scaled
     assert sampled["cpu"] == sampled["parsing"] + sampled["rendering"] > 0
     assert whole["physical"] > 0 and sampled["physical"] is None
+
+
+def test_the_render_benchmark_renders_every_file_a_build_writes(tmp_path):
+    """benchmarks/render.py: as many files as a build writes, by endpoint, none written."""
+    sitegen.generate(tmp_path, COUNT, 1, NOW, ["fr", "en"])
+    pages = build(tmp_path, BuildOptions(now=NOW, workers=1)).pages
+    done = subprocess.run([sys.executable, str(REPO / "benchmarks" / "render.py"),
+                           str(tmp_path), "--now", NOW.isoformat()],
+                          capture_output=True, text=True, check=True, cwd=REPO)
+    counted = re.match(r"([\d,]+) files: [\d.]+ s of CPU\n", done.stdout)
+    assert counted and int(counted.group(1).replace(",", "")) == pages
+    listed = re.findall(r"^  (\S+) +[\d.]+ s +([\d,]+) files", done.stdout, re.MULTILINE)
+    assert dict(listed)["pages.incident"] == f"{2 * COUNT:,}"
+    assert not (tmp_path / "render-benchmark").exists()
