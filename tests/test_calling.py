@@ -4,6 +4,7 @@ Jinja calls it; the same results either way, inside loops and blocks too."""
 from __future__ import annotations
 
 from functools import lru_cache, partial
+from types import SimpleNamespace
 
 import jinja2
 import pytest
@@ -11,7 +12,7 @@ from jinja2 import pass_context, pass_environment, pass_eval_context
 
 from statuspage import i18n
 from statuspage.web.calling import DirectContext
-from statuspage.web.catalog import Catalog
+from statuspage.web.catalog import Catalog, newstyle_gettext, newstyle_ngettext
 
 SOURCE = """{% macro m(x) %}<{{ x }}>{% endmacro -%}
 {% for i in [1, 2] %}{% set j = i * 10 %}{{ f(i, k=j) }} {{ ctx(i) }} {{ env(i) }} \
@@ -93,6 +94,7 @@ def test_the_app_renders_with_direct_calls(app):
 GETTEXT = """{{ _("Incident history") }}|{{ _("Don't <panic>") }}|{{ gettext("100%% sure") }}|\
 {{ _("%(name)s: incident updates", name="<b>") }}|{{ _("%(message)s", message="m") }}|\
 {{ ngettext("%(num)d incident in progress.", "%(num)d incidents in progress.", n) }}|\
+{{ ngettext("%(num)d incident in progress.", "%(num)d incidents in progress.", n, num=7) }}|\
 {% trans count=n %}{{ count }} <thing>{% pluralize %}{{ count }} <things>{% endtrans %}|\
 {% trans name="<b>" %}{{ name }}: incident updates{% endtrans %}|\
 {% for i in [1] %}{% set x = 2 %}{{ _("Incident history") }}{% endfor %}|\
@@ -120,5 +122,9 @@ def test_a_language_s_gettext_gives_what_jinja_s_newstyle_gettext_gives(lang: st
     made = ours.from_string(GETTEXT).render(n=count, _=catalog.gettext, gettext=catalog.gettext,
                                             ngettext=catalog.ngettext)
     assert made == jinjas.from_string(GETTEXT).render(n=count)
+    # the Jinja globals, for a template without the page's own: through its language
+    ours.globals.update(_=newstyle_gettext, gettext=newstyle_gettext, ngettext=newstyle_ngettext)
+    assert ours.from_string(GETTEXT).render(n=count, language=SimpleNamespace(catalog=catalog)) \
+        == made
     assert ("Historique des incidents" if lang == "fr" else "Incident history") in made
     assert ("&lt;b&gt;" in made) is autoescape and "100% sure" in made

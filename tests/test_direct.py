@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 from conftest import FIBRE, NOW
 from flask import Flask, after_this_request, g, request
-from flask.signals import request_started
+from flask.signals import request_started, request_tearing_down
 from flask_frozen import MissingURLGeneratorWarning
 
 from statuspage.content.edition import DESK, PUBLIC
@@ -73,7 +73,9 @@ def test_every_page_dispatched_directly_is_the_one_its_request_gives(example_dir
             got.close()
             expected.close()
     # a language's page with no context pushed: its converter reads the app once pushed
-    page = freezer.fetch(f"/en/incidents/{FIBRE}/").get_data(as_text=True)
+    got = direct(freezer, f"/en/incidents/{FIBRE}/")
+    assert got is not None
+    page = got.get_data(as_text=True)
     assert 'lang="en"' in page and f'href="{urlsplit(base).path}en/history/"' in page
 
 
@@ -177,3 +179,29 @@ def test_what_a_page_leaves_to_run_after_it_runs_for_it_alone(site_dir: Path):
     with app.test_request_context():
         for url in ("/", "/history/", f"/incidents/{FIBRE}/"):
             assert freezer.fetch(url).headers.getlist("X-Page") == [url]
+
+
+def test_a_page_fetched_while_the_caller_handles_an_error_is_torn_down_without_it(
+        site_dir: Path):
+    """Leaving a request's ``with`` passes on what it raised, not what its caller is
+    handling: so does the site's context, popped after each page."""
+    app = make_app(PUBLIC.loader(site_dir, None).load(), NOW, site_dir / "out")
+    seen: list[object] = []
+
+    def receiver(sender, exc=None, **extra):
+        seen.append(exc)
+
+    request_tearing_down.connect(receiver, app)
+    try:
+        freezer = make_freezer(app, [])
+        assert freezer._direct
+        try:
+            raise OSError("the caller's")
+        except OSError:
+            assert freezer.fetch("/").status_code == 200
+            app.view_functions["pages.index"] = lambda **values: 1 / 0
+            with pytest.raises(ZeroDivisionError):
+                freezer.fetch("/")
+    finally:
+        request_tearing_down.disconnect(receiver)
+    assert seen[0] is None and isinstance(seen[1], ZeroDivisionError)

@@ -1,18 +1,19 @@
 """A page of a build dispatched as its request would be, in a request context made once.
 
 A request context for each page made a request, parsed the site's address into a URL
-adapter, matched the page's path, opened a session, sent two signals and called each hook
-through ``ensure_sync``: a third of a short address's page, a tenth of an incident's
-(docs/performance.md). Here the site's context (its address, its adapter, its null
-session) is made once per freezer and lent to each page in turn, with the page's own
-request, and the page goes through what ``Flask.full_dispatch_request`` does, in its
-order: the rule matched once the context is pushed (a converter may read the app),
-``preprocess_request`` (the URL value preprocessors, ``before_request``), the view, an
-error given to ``handle_user_exception`` (its handler's answer, or raised), then
-``make_response`` and ``process_response`` (``after_request``). What this does not do
-is left to a request of the page's own: an address no rule matches (the request's answer
-is the visitor's), and an app with what a request alone would run or keep (receivers of
-its request signals, teardown functions, a session that is not the null one)."""
+adapter, matched the page's path, opened a session and sent two signals: with the rest of
+a request's steps, a third of a short address's page (docs/performance.md). Here the
+site's context (its address, its adapter, its null session) is made once per freezer and
+lent to each page in turn, with the page's own request, and the page goes through what
+``Flask.full_dispatch_request`` does, in its order: the rule matched once the context is
+pushed (a converter may read the app), ``preprocess_request`` (the URL value
+preprocessors, ``before_request``), the view, an error given to ``handle_user_exception``
+(its handler's answer, or raised), then ``make_response`` and ``process_response``
+(``after_request``); the context popped with what was raised, as leaving a request's
+``with`` pops it. What this does not do is left to a request of the page's own: an
+address no rule matches (the request's answer is the visitor's), and an app with what a
+request alone would run or keep (receivers of its request signals, teardown functions, a
+session that is not the null one)."""
 
 from __future__ import annotations
 
@@ -60,20 +61,26 @@ class Pages:
         request.json_module = app.json
         context.request = request
         context.push()
+        raised: BaseException | None = None  # (what leaving a request's ``with`` passes on)
         try:
             try:
                 rule, values = adapter.match(path, return_rule=True)
             except HTTPException:
                 return None
             request.url_rule, request.view_args = rule, dict(values)
+            app._got_first_request = True
             try:
                 answer: Any = app.preprocess_request()
                 if answer is None:  # (the values the preprocessors left: the language out)
-                    answer = app.view_functions[rule.endpoint](**request.view_args)
+                    view = app.view_functions[rule.endpoint]
+                    answer = app.ensure_sync(view)(**request.view_args)
             except Exception as error:
                 answer = app.handle_user_exception(error)
             return app.process_response(app.make_response(answer))
+        except BaseException as error:
+            raised = error
+            raise
         finally:
             # What a page left with ``after_this_request`` ran for it: not for the next.
             context._after_request_functions.clear()
-            context.pop()
+            context.pop(raised)

@@ -37,7 +37,7 @@ class Catalog:
         ``variables`` (so ``%%`` is one ``%``)."""
         found = self.marked(message) if eval_ctx.autoescape \
             else self.translations.gettext(message)
-        if not variables and "%" not in found:
+        if not variables and isinstance(found, str) and "%" not in found:
             return found  # what ``%`` would give: most calls, a label without a placeholder
         return found % variables
 
