@@ -210,7 +210,7 @@ def joined(runs_: list[Run], name: str) -> list:
 
 def first_of(runs_: list[Run], name: str, key: object, count: int) -> list:
     """The first ``count`` of every run's ``name`` list under ``key``, joined in the
-    runs' order (``grouped``'s), reading no further."""
+    runs' order (as ``joins.grouped`` joins them), reading no further."""
     found: list = []
     for run in runs_:
         part = getattr(run, name).get(key)
@@ -342,7 +342,8 @@ def first_merged(parts: Iterable[list[tuple] | None], count: int,
 
 
 def on_day(runs_: list[Run], day: date) -> list[IncidentView]:
-    """``grouped(runs_, "by_day")[day]``, or an empty list: one day's, from each run's."""
+    """Every run's ``by_day[day]`` joined in the runs' order (an empty list for none): one
+    day's, read from each run's without joining every day."""
     return [view for run in runs_ for view in run.by_day.get(day, ())]
 
 
