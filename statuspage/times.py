@@ -32,33 +32,39 @@ class TimeError(ValueError):
     """A time that cannot be read; the message says how to write it."""
 
 
+def _once(naive: datetime, tz: ZoneInfo) -> datetime | None:
+    """``naive`` in ``tz`` when no clock change is at that wall time, else None."""
+    first = naive.replace(tzinfo=tz, fold=0)
+    return first if first.utcoffset() == naive.replace(tzinfo=tz, fold=1).utcoffset() else None
+
+
 def _kind(naive: datetime, tz: ZoneInfo) -> str:
     """'ok', 'gap' (the wall time does not exist) or 'fold' (it occurs twice)."""
-    first = naive.replace(tzinfo=tz, fold=0)
-    if first.utcoffset() == naive.replace(tzinfo=tz, fold=1).utcoffset():
+    if _once(naive, tz) is not None:
         return "ok"
+    first = naive.replace(tzinfo=tz, fold=0)
     round_trip = first.astimezone(UTC).astimezone(tz).replace(tzinfo=None)
     return "fold" if round_trip == naive else "gap"
 
 
 def localize(naive: datetime, tz: ZoneInfo) -> datetime:
     """Attach ``tz`` to a wall-clock time, refusing DST gaps and overlaps."""
-    kind = _kind(naive, tz)
+    once = _once(naive, tz)
+    if once is not None:  # (every time of every file: nothing more is worked out for it)
+        return once
     first = naive.replace(tzinfo=tz, fold=0)
     shown = _wall(naive)
-    if kind == "gap":
+    if _kind(naive, tz) == "gap":
         real = first.astimezone(UTC).astimezone(tz)
         raise TimeError(
             f"{shown} does not exist in {tz.key} (the clocks go forward): "
             f"write it with an explicit offset, e.g. {_wall(real)}{_offset(real)}"
         )
-    if kind == "fold":
-        second = naive.replace(tzinfo=tz, fold=1)
-        raise TimeError(
-            f"{shown} occurs twice in {tz.key} (the clocks go back): add an explicit offset, "
-            f"{shown}{_offset(first)} for the first or {shown}{_offset(second)} for the second"
-        )
-    return first
+    second = naive.replace(tzinfo=tz, fold=1)
+    raise TimeError(
+        f"{shown} occurs twice in {tz.key} (the clocks go back): add an explicit offset, "
+        f"{shown}{_offset(first)} for the first or {shown}{_offset(second)} for the second"
+    )
 
 
 def _in_range(moment: datetime, text: str) -> datetime:

@@ -1045,6 +1045,65 @@ def test_a_file_that_never_reads_is_a_located_error(site, tmp_path):
     assert _snapshot(site / "build") == before
 
 
+def test_files_read_in_one_go_read_as_one_by_one_and_a_hung_one_stops_none(tmp_path,
+                                                                            monkeypatch):
+    """A parsing worker reads its share's files in one go (``sources.read_ahead``): each
+    ``read`` then gives what it would give alone; a hung file holds up the batch once, for
+    the time allowed, and is then said at once not to have been read in time; the files
+    after it are read one by one."""
+    from statuspage.content import sources
+    from statuspage.errors import Problems
+
+    monkeypatch.setattr(sources, "READ_SECONDS", 1)
+    folder = tmp_path / "files"
+    folder.mkdir()
+    for n in range(4):
+        (folder / f"{n}.md").write_text(f"texte {n}\n", encoding="utf-8")
+    (folder / "folder.md").mkdir()
+    names = ["0.md", "folder.md", "1.md", "slow.md", "2.md", "3.md"]
+    got = {}
+    with hanging_file(tmp_path / "mount") as slow:
+        (folder / "slow.md").symlink_to(slow)
+        started = time.monotonic()
+        with sources.read_ahead([str(folder / name) for name in names]):
+            waited = time.monotonic() - started
+            for name in reversed(names):  # (in any order)
+                problems, asked = Problems(name), time.monotonic()
+                text = sources.read(str(folder / name), problems)
+                got[name] = (text, [p.message for p in problems.errors],
+                             time.monotonic() - asked)
+    assert 1 <= waited < 3
+    assert [got[f"{n}.md"][:2] for n in range(4)] == [(f"texte {n}\n", []) for n in range(4)]
+    assert got["folder.md"][:2] == (None, ["is a folder, not a content file: rename or "
+                                           "remove it"])
+    assert got["slow.md"][1] == [SLOW.split(":1: ")[1].replace("5 s", "1 s")]
+    assert got["slow.md"][2] < 0.5  # (known on entering: not read again)
+
+
+def test_parsing_workers_reading_in_one_go_give_the_site_one_process_gives(example_dir,
+                                                                          monkeypatch):
+    """The workers that parse a first build's files, each reading its share in one go, give
+    the site, and a file's problem, that parsing in one process gives. (Not with a hung
+    file: a forked worker whose read hangs in the kernel cannot end until it returns, and
+    the build waits for its workers; see docs/performance.md.)"""
+    import statuspage.content.loader as loading
+
+    monkeypatch.setattr(loading.os, "sched_getaffinity", lambda pid: {0, 1})
+    big = example_dir / "incidents" / "2026-11-25-big.md"
+    big.write_text(GOOD + "## 2026-11-25 10:05 · investigating\n" + "x" * 1_100_000 + "\n",
+                   encoding="utf-8")
+    monkeypatch.setattr(loading, "PARALLEL_FROM", 10**9)
+    alone = loading.Loader(example_dir).load(lenient=True)
+    monkeypatch.setattr(loading, "PARALLEL_FROM", 1)
+    together = loading.Loader(example_dir).load(lenient=True)
+    assert [str(e) for e in together.errors] == [
+        "incidents/2026-11-25-big.md:1: larger than 1 MB: a content file holds one incident; "
+        "split it or trim it"]
+    assert together.errors == alone.errors and together.incidents == alone.incidents
+    assert [i.digest for i in together.incidents] == [i.digest for i in alone.incidents]
+    assert len(together.incidents) >= 5
+
+
 def test_a_file_that_never_reads_does_not_hold_up_the_daemon(site, tmp_path):
     """Issue 35.12: a slow file delayed an unrelated update by 37 s (and a hung one, for
     ever). The daemon publishes the update, and says what is wrong with the slow file."""
