@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from functools import cached_property, lru_cache
+from operator import attrgetter
 from pathlib import PurePosixPath
 from zoneinfo import ZoneInfo
 
@@ -375,6 +376,16 @@ def _restorer(names: tuple[str, ...]):
     return restore
 
 
+def _state(names: tuple[str, ...]):
+    """Pickling takes each field by the names found once per class (a dataclass's own
+    ``__getstate__`` asks ``dataclasses.fields`` again for each object): the tuple
+    ``_restorer`` sets them from."""
+    get = attrgetter(*names)
+    return (lambda self: get(self)) if len(names) > 1 else (lambda self: (get(self),))
+
+
 for _cls in (Group, Component, Update, Window, Area, Incident, Note, Internal):
-    setattr(_cls, "__setstate__", _restorer(tuple(f.name for f in fields(_cls))))  # noqa: B010
-del _cls
+    _names = tuple(f.name for f in fields(_cls))
+    setattr(_cls, "__setstate__", _restorer(_names))  # noqa: B010
+    setattr(_cls, "__getstate__", _state(_names))  # noqa: B010
+del _cls, _names

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 from types import ModuleType
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from statuspage import errors, frozenmap, model, sqlitefiles, texts
 from statuspage.content import collector
@@ -101,8 +101,9 @@ class Codec:
         self.key, self.code, self.spill = key, code, spill
         self._code = code.encode()
         self.shared = shared(kinds)
-        places = {id(obj): place for place, obj in enumerate(self.shared)}
-        self._place = lambda obj: places.get(id(obj))
+        self._places = {id(obj): place for place, obj in enumerate(self.shared)}.get
+        self._texts: dict[type, bool] = {}  # whether a type is a Text's (not asked an ABC
+        # again for each object a row holds: a first build pickles millions)
 
     def seal(self, incident_id: str, mark: str, value: Any) -> tuple[bytes, ...]:
         """A row's columns but its save's number: id, mark, blob, mac. The blob: how many
@@ -114,14 +115,22 @@ class Codec:
         words: list[tuple[str, ...]] = []
         seen: dict[int, int] = {}  # a text's id → its place among ``words``
 
+        places, is_text = self._places, self._texts
+
         def place(obj: object) -> int | None:
-            found = self._place(obj)
-            if found is not None or not isinstance(obj, texts.Text):
+            found = places(id(obj))
+            if found is not None:
                 return found
+            kind = type(obj)
+            text = is_text.get(kind)
+            if text is None:
+                text = is_text[kind] = issubclass(kind, texts.Text)
+            if not text:
+                return None
             at = seen.get(id(obj))
             if at is None:
                 at = seen[id(obj)] = len(words)
-                words.append(obj._items)  # (a LazyText's read)
+                words.append(cast(texts.Text, obj)._items)  # (a LazyText's read)
             return len(self.shared) + at
 
         pickler = pickle.Pickler(data, protocol=pickle.HIGHEST_PROTOCOL)
