@@ -278,8 +278,14 @@ def test_a_full_build_leaves_the_spare_the_next_build_starts_from(example_dir, m
     for name in published:
         assert (spare / name).stat().st_ino == (out / name).stat().st_ino, name
     linked = []
-    monkeypatch.setattr(building.tree, "link_many",
-                        lambda source, target, paths, fresh=False: linked.extend(paths))
+    link_many = building.tree.link_many
+
+    def recorded(source, target, paths, fresh=False, to=None):
+        if source != target:  # (from out; a copy is linked within the spare)
+            linked.extend(paths)
+        link_many(source, target, paths, fresh, to)
+
+    monkeypatch.setattr(building.tree, "link_many", recorded)
     fibre = next(i.id for i in load_site(example_dir).incidents if "fibre" in i.id)
     result = CliRunner().invoke(cli.main, ["--site", str(example_dir), "update", fibre,
                                            "--status", "monitoring", "-m", "Réparé."])
@@ -289,6 +295,38 @@ def test_a_full_build_leaves_the_spare_the_next_build_starts_from(example_dir, m
     incremental = tree(out)
     build(example_dir, BuildOptions(now=NOW, full=True, out=example_dir / "full"))
     assert incremental == tree(example_dir / "full")
+
+
+@pytest.mark.parametrize("per_worker", [10**9, 1])
+def test_a_short_address_in_lower_case_is_its_capitals_file(example_dir, monkeypatch,
+                                                           per_worker):
+    """The lower case short address is a link to the capitals' page: in a first build
+    (all in bulk, by forked workers when there are many: ``per_worker``), a full one, and
+    after an update (one by one)."""
+    monkeypatch.setattr(freeze_tree, "LINKS_PER_WORKER", per_worker)
+    monkeypatch.setattr(freeze_tree.os, "sched_getaffinity", lambda pid: {0, 1})
+    out = example_dir / "build"
+
+    def pairs() -> list[tuple[Path, Path]]:
+        found = [(out / "r" / name.upper() / "index.html", out / "r" / name / "index.html")
+                 for name in sorted(p.name for p in (out / "r").iterdir())
+                 if name != name.upper() and (out / "r" / name / "index.html").exists()]
+        assert len(found) >= 3
+        return found
+
+    build(example_dir, BuildOptions(now=NOW))
+    for capitals, lower in pairs():
+        assert lower.stat().st_ino == capitals.stat().st_ino, lower
+    fibre = next(i for i in load_site(example_dir).incidents if "fibre" in i.id)
+    result = CliRunner().invoke(cli.main, ["--site", str(example_dir), "update", fibre.id,
+                                           "--status", "monitoring", "-m", "Réparé."])
+    assert result.exit_code == 0, result.output
+    for options in (BuildOptions(now=NOW), BuildOptions(now=NOW, full=True)):
+        build(example_dir, options)
+        for capitals, lower in pairs():
+            assert lower.stat().st_ino == capitals.stat().st_ino, lower
+            assert lower.read_bytes() == capitals.read_bytes()
+    assert fibre.reference.lower() in {lower.parent.name for _, lower in pairs()}
 
 
 def test_a_code_change_renders_everything(example_dir, monkeypatch):

@@ -323,9 +323,15 @@ class _Update:
         if kept:  # (the spare's, kept as its map has them)
             assert self.had is not None
             made = made | self.had.paths(self.store, kept)
-        for item, original, path in zip(copies, originals,
-                                        paths(self.app, [i.output for i in copies]), strict=True):
-            tree.link(self.spare, self.spare, made[original], path)
+        written = paths(self.app, [i.output for i in copies])
+        found = [made[original] for original in originals]
+        if self.held is None:  # a spare that held nothing (a first or full build: 100,000
+            # copies at 100,000 incidents): in bulk, nothing to remove first, on every core
+            tree.link_many(self.spare, self.spare, found, fresh=True, to=written)
+        else:
+            for original, path in zip(found, written, strict=True):
+                tree.link(self.spare, self.spare, original, path)
+        for item, path in zip(copies, written, strict=True):
             files[item.id], self.paths[item.id] = item.output.key, path
 
     def _publish(self) -> None:

@@ -171,43 +171,47 @@ def link(source: Path, target: Path, path: str, to: str | None = None) -> None:
         shutil.copy2(source / path, destination)
 
 
-def link_many(source: Path, target: Path, paths: list[str], fresh: bool = False) -> None:
-    """``link`` for each path; ``fresh``: ``target`` holds none of them yet, so there is
-    nothing to remove first and each folder is made once, on every core when there are
-    many (the kernel's work on two folders runs side by side)."""
+def link_many(source: Path, target: Path, paths: list[str], fresh: bool = False,
+              to: list[str] | None = None) -> None:
+    """``link`` for each path (to the path of ``to`` at the same place, when given);
+    ``fresh``: ``target`` holds none of them yet, so there is nothing to remove first and
+    each folder is made once, on every core when there are many (the kernel's work on two
+    folders runs side by side)."""
+    pairs = list(zip(paths, paths if to is None else to, strict=True))
     if not fresh:
-        for path in paths:
-            link(source, target, path)
+        for path, destination in pairs:
+            link(source, target, path, destination)
         return
-    workers = min(len(os.sched_getaffinity(0)), len(paths) // LINKS_PER_WORKER)
+    workers = min(len(os.sched_getaffinity(0)), len(pairs) // LINKS_PER_WORKER)
     if workers > 1:
         # Consecutive paths share folders: each worker takes a run of them.
-        size = -(-len(paths) // workers)
-        shares = [paths[n:n + size] for n in range(0, len(paths), size)]
+        size = -(-len(pairs) // workers)
+        shares = [pairs[n:n + size] for n in range(0, len(pairs), size)]
         forked_map(lambda number: _link_fresh(source, target, shares[number]), len(shares))
         return
-    _link_fresh(source, target, paths)
+    _link_fresh(source, target, pairs)
 
 
 LINKS_PER_WORKER = 5000  # a forked worker pays for itself from this many files
 
 
-def _link_fresh(source: Path, target: Path, paths: list[str]) -> None:
-    """Link each of ``paths`` into ``target``, which holds none of them yet (another
-    process may be making the same folders: each is made if it is not there yet)."""
+def _link_fresh(source: Path, target: Path, pairs: list[tuple[str, str]]) -> None:
+    """Link each path of ``pairs`` into ``target`` as the path beside it; ``target`` holds
+    none of them yet (another process may be making the same folders: each is made if it
+    is not there yet)."""
     made: set[str] = set()
     source_root, target_root = os.fspath(source), os.fspath(target)
-    for path in paths:
-        folder = os.path.dirname(path)
+    for path, to in pairs:
+        folder = os.path.dirname(to)
         if folder not in made:
             os.makedirs(os.path.join(target_root, folder), exist_ok=True)
             made.add(folder)
         original = os.path.join(source_root, path)
-        destination = os.path.join(target_root, path)
+        destination = os.path.join(target_root, to)
         try:
             os.link(original, destination)
         except FileExistsError:
-            link(source, target, path)
+            link(source, target, path, to)
         except OSError:
             shutil.copy2(original, destination)
 
