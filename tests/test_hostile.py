@@ -1080,6 +1080,24 @@ def test_files_read_in_one_go_read_as_one_by_one_and_a_hung_one_stops_none(tmp_p
     assert got["slow.md"][2] < 0.5  # (known on entering: not read again)
 
 
+def test_files_read_in_one_go_hold_so_many_bytes_the_others_are_read_one_by_one(tmp_path,
+                                                                              monkeypatch):
+    """What ``read_ahead`` reads on entering is what ``read`` gives, up to ``AHEAD_BYTES``;
+    the files past it are read when asked (a share of large files is not held at once)."""
+    from statuspage.content import sources
+    from statuspage.errors import Problems
+
+    monkeypatch.setattr(sources, "AHEAD_BYTES", 12)
+    paths = [tmp_path / f"{n}.md" for n in range(4)]
+    for n, path in enumerate(paths):
+        path.write_text(f"texte {n}\n", encoding="utf-8")  # 8 bytes: two pass 12
+    with sources.read_ahead([str(path) for path in paths]):
+        for n, path in enumerate(paths):
+            path.write_text(f"changé {n}\n", encoding="utf-8")
+        got = [sources.read(str(path), Problems(path.name)) for path in paths]
+    assert got == ["texte 0\n", "texte 1\n", "changé 2\n", "changé 3\n"]
+
+
 def test_parsing_workers_reading_in_one_go_give_the_site_one_process_gives(example_dir,
                                                                           monkeypatch):
     """The workers that parse a first build's files, each reading its share in one go, give

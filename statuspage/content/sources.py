@@ -167,6 +167,7 @@ def read(path: str | Path, problems: Problems) -> str | None:
 
 
 READ_SECONDS = 5
+AHEAD_BYTES = 16_000_000  # what ``read_ahead`` holds at most (then reads one by one)
 NOT_READ_IN_TIME = "not read within"  # the start of that problem's message (see loader)
 
 
@@ -213,7 +214,7 @@ def read_ahead(paths: list[str]) -> Iterator[None]:
     thread switches a file, 70 µs of CPU, six times the read itself (a first build at
     100,000 incidents reads 170,000 files; ``docs/performance.md``). A file still unread
     after ``READ_SECONDS`` is one that ``read`` says was not read in time; those after it
-    are read one by one, as without it."""
+    are read one by one, as without it, and so are those past ``AHEAD_BYTES``."""
     _AHEAD.found = _read_many(paths)
     try:
         yield
@@ -229,12 +230,17 @@ def _read_many(paths: list[str]) -> dict[str, bytes | Exception]:
     done = threading.Event()
 
     def work() -> None:
+        held = 0
         for number, path in enumerate(paths):
             at[0] = number, time.monotonic()
             try:
-                found[path] = _read_bytes(path)
+                data = found[path] = _read_bytes(path)
             except Exception as err:  # (_NotRead, or what ``read`` raises: as one by one)
                 found[path] = err
+                continue
+            held += len(data)
+            if held > AHEAD_BYTES:  # (the others are read one by one)
+                break
         done.set()
 
     threading.Thread(target=work, name="statuspage-reader", daemon=True).start()
