@@ -1047,14 +1047,14 @@ def test_a_file_that_never_reads_is_a_located_error(site, tmp_path):
 
 def test_files_read_in_one_go_read_as_one_by_one_and_a_hung_one_stops_none(tmp_path,
                                                                             monkeypatch):
-    """A parsing worker reads its share's files in one go (``sources.read_ahead``): each
+    """A parsing worker reads its share's files in one go (``reading.read_ahead``): each
     ``read`` then gives what it would give alone; a hung file holds up the batch once, for
     the time allowed, and is then said at once not to have been read in time; the files
     after it are read one by one."""
-    from statuspage.content import sources
+    from statuspage.content import reading
     from statuspage.errors import Problems
 
-    monkeypatch.setattr(sources, "READ_SECONDS", 1)
+    monkeypatch.setattr(reading, "READ_SECONDS", 1)
     folder = tmp_path / "files"
     folder.mkdir()
     for n in range(4):
@@ -1065,11 +1065,11 @@ def test_files_read_in_one_go_read_as_one_by_one_and_a_hung_one_stops_none(tmp_p
     with hanging_file(tmp_path / "mount") as slow:
         (folder / "slow.md").symlink_to(slow)
         started = time.monotonic()
-        with sources.read_ahead([str(folder / name) for name in names]):
+        with reading.read_ahead([str(folder / name) for name in names]):
             waited = time.monotonic() - started
             for name in reversed(names):  # (in any order)
                 problems, asked = Problems(name), time.monotonic()
-                text = sources.read(str(folder / name), problems)
+                text = reading.read(str(folder / name), problems)
                 got[name] = (text, [p.message for p in problems.errors],
                              time.monotonic() - asked)
     assert 1 <= waited < 3
@@ -1084,17 +1084,17 @@ def test_files_read_in_one_go_hold_so_many_bytes_the_others_are_read_one_by_one(
                                                                               monkeypatch):
     """What ``read_ahead`` reads on entering is what ``read`` gives, up to ``AHEAD_BYTES``;
     the files past it are read when asked (a share of large files is not held at once)."""
-    from statuspage.content import sources
+    from statuspage.content import reading
     from statuspage.errors import Problems
 
-    monkeypatch.setattr(sources, "AHEAD_BYTES", 12)
+    monkeypatch.setattr(reading, "AHEAD_BYTES", 12)
     paths = [tmp_path / f"{n}.md" for n in range(4)]
     for n, path in enumerate(paths):
         path.write_text(f"texte {n}\n", encoding="utf-8")  # 8 bytes: two pass 12
-    with sources.read_ahead([str(path) for path in paths]):
+    with reading.read_ahead([str(path) for path in paths]):
         for n, path in enumerate(paths):
             path.write_text(f"changé {n}\n", encoding="utf-8")
-        got = [sources.read(str(path), Problems(path.name)) for path in paths]
+        got = [reading.read(str(path), Problems(path.name)) for path in paths]
     assert got == ["texte 0\n", "texte 1\n", "changé 2\n", "changé 3\n"]
 
 

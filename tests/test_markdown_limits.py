@@ -15,7 +15,7 @@ from lxml import etree
 from statuspage import cli, markdown_limits, markup
 from statuspage.content.incident import parse_incident
 from statuspage.content.loader import load_config
-from statuspage.content.sources import decode
+from statuspage.content.reading import decode
 from statuspage.errors import Problems
 
 CONFIG = load_config(TESTS / "sites" / "basic")

@@ -233,15 +233,15 @@ def test_every_process_numbers_the_shared_objects_alike():
     import subprocess
     import sys
 
-    from statuspage.content import parsestore
+    from statuspage.content import rowcodec
 
-    listing = "[repr(o) for o in parsestore.shared((parsed.Parsed,))]"
+    listing = "[repr(o) for o in rowcodec.shared((parsed.Parsed,))]"
     other = subprocess.run(
-        [sys.executable, "-c", "from statuspage.content import parsed, parsestore; "
+        [sys.executable, "-c", "from statuspage.content import parsed, rowcodec; "
          f"print({listing})"], capture_output=True, text=True, check=True,
         env={**os.environ, "PYTHONHASHSEED": "12345"}).stdout.strip()
-    assert other == str([repr(o) for o in parsestore.shared((loading.Parsed,))])
-    assert len(parsestore.shared()) > 100
+    assert other == str([repr(o) for o in rowcodec.shared((loading.Parsed,))])
+    assert len(rowcodec.shared()) > 100
 
 
 def test_a_save_with_a_limit_writes_that_many_rows_and_the_next_ones_the_rest(

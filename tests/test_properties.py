@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from statuspage import markup
 from statuspage.content.incident import parse_incident
 from statuspage.content.loader import load_config, load_site
-from statuspage.content.sources import decode
+from statuspage.content.reading import decode
 from statuspage.errors import Problems
 from statuspage.freeze.checking import render_check
 from statuspage.markup import EXTENSIONS

@@ -13,7 +13,7 @@ from conftest import FIBRE, NOW, TRANSLATED
 
 import statuspage.content.loader as loading
 from statuspage import cli
-from statuspage.content import parsestore, sources
+from statuspage.content import parsestore, rowcodec, sources
 from statuspage.content.loader import Loader, cache_for, grouped
 from statuspage.content.package import code_digest
 from statuspage.content.signing import cache_key
@@ -38,7 +38,7 @@ def _verdicts(site: Path) -> dict[str, str] | None:
     groups, _ = grouped(sources.scan(site))
     key = cache_key(site)
     assert key is not None
-    return parsestore.verdicts(site / CACHE, parsestore.Codec(key, code_digest()),
+    return parsestore.verdicts(site / CACHE, rowcodec.Codec(key, code_digest()),
                                parsestore.marks(config_key, groups))
 
 
@@ -54,8 +54,8 @@ def _orphan_resolution(site: Path) -> str:
 def _unpickled(monkeypatch) -> list[bytes]:
     """The cache rows unpickled from here on, by incident."""
     opened: list[bytes] = []
-    real = parsestore.Codec.open
-    monkeypatch.setattr(parsestore.Codec, "open",
+    real = rowcodec.Codec.open
+    monkeypatch.setattr(rowcodec.Codec, "open",
                         lambda self, row: opened.append(row[0]) or real(self, row))
     return opened
 

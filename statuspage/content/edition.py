@@ -15,7 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import NamedTuple
 
-from statuspage.content import sources
+from statuspage.content import reading, sources
 from statuspage.content.config import INCIDENTS_DIR
 from statuspage.content.internal import SUFFIX, parse_internal
 from statuspage.content.loader import Loader
@@ -96,13 +96,13 @@ class DeskLoader(Loader):
         if cached is not None and cached[0] == key:
             return cached
         problems = Problems(source.label)
-        text = sources.read(source.path, problems)
+        text = reading.read(source.path, problems)
         parsed = None
         if text is not None:
             parsed = parse_internal(source.label, text, site.config, problems)
             parsed = replace(parsed, digest=_digest(source.label, text))
         result = (key, None if problems.errors else parsed, problems.errors, problems.warnings)
-        if not any(p.message.startswith(sources.NOT_READ_IN_TIME) for p in problems.errors):
+        if not any(p.message.startswith(reading.NOT_READ_IN_TIME) for p in problems.errors):
             self._internal[source.label] = result  # (a file too slow to read: again next time)
         return result
 

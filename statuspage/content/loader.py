@@ -20,7 +20,7 @@ from itertools import chain, count
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from statuspage.content import branding, parsestore, patch, refclash, refindex, sources
+from statuspage.content import branding, parsestore, patch, reading, refclash, refindex, sources
 from statuspage.content.config import INCIDENTS_DIR, SITE_FILE, missing_site_file, parse_config
 from statuspage.content.incident import apply_translation, parse_incident
 from statuspage.content.package import code_digest
@@ -135,7 +135,7 @@ class Loader:
         if missing := missing_site_file(self.root):
             raise missing
         problems = Problems(str(SITE_FILE))
-        text = sources.read(site_file, problems)
+        text = reading.read(site_file, problems)
         if text is None:
             raise ContentError(problems.errors)
         config, problems = parse_config(text, str(SITE_FILE))
@@ -302,9 +302,9 @@ class Loader:
     def _parse_share(self, share: list[list[sources.Source]], config: SiteConfig,
                      config_key: str, present: set[str]) -> dict[str, Parsed]:
         """In a forked worker: parse its share of the incidents; what it parsed, by file
-        (the files it parses again read in one go: ``sources.read_ahead``)."""
+        (the files it parses again read in one go: ``reading.read_ahead``)."""
         self._parsed = {}
-        with sources.read_ahead([source.path for group in share for source in group]):
+        with reading.read_ahead([source.path for group in share for source in group]):
             for group in share:
                 self._chain(group, config, config_key, present)
         return self._parsed
@@ -338,7 +338,7 @@ class Loader:
         if cached is not None and cached.key == key:
             return cached
         problems = Problems(source.label)
-        text = sources.read(source.path, problems)
+        text = reading.read(source.path, problems)
         incident = None
         if text is not None and original is None:
             incident = parse_incident(source.id, source.label, text, config, problems)
@@ -353,7 +353,7 @@ class Loader:
             incident = replace(incident, digest=hashlib.sha256(
                 f"{seed}\0{source.label}\0{text}".encode()).hexdigest()[:24])
         parsed = Parsed(key, incident, tuple(problems.errors), tuple(problems.warnings))
-        if not any(p.message.startswith(sources.NOT_READ_IN_TIME) for p in problems.errors):
+        if not any(p.message.startswith(reading.NOT_READ_IN_TIME) for p in problems.errors):
             self._parsed[source.label] = parsed  # (a file too slow to read: again next time)
         self._touch(source.id)
         return parsed

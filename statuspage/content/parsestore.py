@@ -1,7 +1,8 @@
 """The parse cache on disk: an SQLite file beside the output (``.statuspage-cache-build``),
 one row per incident: the stamps of its files when they were parsed (the *mark*), what
 parsing them gave (a pickle, its texts pickled apart: they are unpickled when one is first
-shown, ``texts.LazyText``), and an HMAC of both made with the site's key.
+shown, ``texts.LazyText``), and an HMAC of both made with the site's key (a row's bytes:
+``rowcodec.py``).
 
 A build reads the rows whose mark still matches the files on disk (a row whose files
 changed is not unpickled), and writes, in one transaction, only the rows of the
@@ -24,27 +25,19 @@ trusted: the next write starts it anew.
 
 from __future__ import annotations
 
-import dataclasses
-import datetime
-import enum
-import io
-import pickle
 import sqlite3
-import struct
-import zlib
-import zoneinfo
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from types import ModuleType
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 
-from statuspage import errors, frozenmap, model, sqlitefiles, texts
+from statuspage import sqlitefiles
 from statuspage.content import collector
 from statuspage.content import spill as spilling
-from statuspage.content.signing import KEY, authentic, cache_key, sign
+from statuspage.content.rowcodec import Codec, name_bytes, name_text
+from statuspage.content.signing import KEY, cache_key
 from statuspage.content.sources import Source
 
 FORMAT = 4  # the schema's and the rows' format, in PRAGMA user_version
@@ -58,132 +51,9 @@ TABLES = {
     "checks": "CREATE TABLE checks (id BLOB PRIMARY KEY, mark BLOB NOT NULL, "
               "ref BLOB NOT NULL, mac BLOB NOT NULL)",
 }
-VERDICT = b"verdict\0"  # before what a verdict's HMAC covers (a row's starts with the code)
 SCHEMA = sqlitefiles.expected(TABLES)  # what a store of ours holds, and nothing else
 BATCH = 500  # ids per query when rows are asked for by id
-HEADER = struct.Struct("<II")  # a row's count of texts and its pickle's length
 PAGE = 16384  # bytes: SQLite's page, set when the file is made
-# What unpickling an authentic row of this version can still raise (a class renamed
-# without the version changing: a development tree).
-UNPICKLING = (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError,
-              ValueError, KeyError, IndexError)
-MODULES: tuple[ModuleType, ...] = (model, frozenmap, texts, errors)  # the rows' classes
-
-
-def shared(kinds: tuple[type, ...] = ()) -> list:
-    """What every row holds: the model's classes, their fields' names, its enums' members,
-    the empty text. A row names each by its place in this list (a persistent id), which
-    the code alone decides, instead of spelling it out: the whole-file pickle of before
-    spelled each out once, and rows that each spell them out are much slower to read
-    (a class looked up by name, an enum member made by a call, each time)."""
-    found: list = []
-    classes = [obj for module in MODULES for _, obj in sorted(vars(module).items())
-               if isinstance(obj, type) and obj.__module__ == module.__name__]
-    for kind in [*classes, *kinds]:
-        found.append(kind)
-        if dataclasses.is_dataclass(kind):
-            found += [f.name for f in dataclasses.fields(kind)]
-        if issubclass(kind, enum.Enum):
-            found += list(kind)
-    # And what each time names: its class, and what a zone's pickle calls (the zone
-    # itself is the site's: data).
-    found += [texts.EMPTY_TEXT, datetime.datetime, zoneinfo.ZoneInfo, getattr]
-    # Once each: a name by its value, which every process agrees on (whether two fields'
-    # names are one string object is not the code's to decide).
-    return list({obj if type(obj) is str else id(obj): obj for obj in found}.values())
-
-
-class Codec:
-    """A row's pickle and HMAC: with the site's key, for this version of the package."""
-
-    def __init__(self, key: bytes, code: str, kinds: tuple[type, ...] = (),
-                 spill: spilling.Spill | None = None):
-        self.key, self.code, self.spill = key, code, spill
-        self._code = code.encode()
-        self.shared = shared(kinds)
-        self._places = {id(obj): place for place, obj in enumerate(self.shared)}.get
-        self._texts: dict[type, bool] = {}  # whether a type is a Text's (not asked an ABC
-        # again for each object a row holds: a first build pickles millions)
-
-    def seal(self, incident_id: str, mark: str, value: Any) -> tuple[bytes, ...]:
-        """A row's columns but its save's number: id, mark, blob, mac. The blob: how many
-        texts the value holds and its pickle's length (``HEADER``), the value's pickle with
-        each text named by its place after the shared objects, then a pickle of the
-        texts' flat tuples, compressed (about half: a daemon holds them until shown; see
-        ``open``)."""
-        data = io.BytesIO()
-        words: list[tuple[str, ...]] = []
-        seen: dict[int, int] = {}  # a text's id → its place among ``words``
-
-        places, is_text = self._places, self._texts
-
-        def place(obj: object) -> int | None:
-            found = places(id(obj))
-            if found is not None:
-                return found
-            kind = type(obj)
-            text = is_text.get(kind)
-            if text is None:
-                text = is_text[kind] = issubclass(kind, texts.Text)
-            if not text:
-                return None
-            at = seen.get(id(obj))
-            if at is None:
-                at = seen[id(obj)] = len(words)
-                words.append(cast(texts.Text, obj)._items)  # (a LazyText's read)
-            return len(self.shared) + at
-
-        pickler = pickle.Pickler(data, protocol=pickle.HIGHEST_PROTOCOL)
-        pickler.persistent_id = place  # type: ignore[method-assign]
-        pickler.dump(value)
-        packed = zlib.compress(pickle.dumps(tuple(words), protocol=pickle.HIGHEST_PROTOCOL))
-        blob = b"".join((HEADER.pack(len(words), data.tell()), data.getvalue(), packed))
-        row = (_bytes(incident_id), _bytes(mark), blob)
-        return (*row, sign(self.key, self._signed(*row)))
-
-    def open(self, row: tuple) -> Any:
-        """The row's value when its HMAC is the site's, else None. Its texts are read when
-        first shown (``texts.LazyText``): they are most of a row, and unpickling them was
-        more than half of a one-off build's restore at 100,000 incidents."""
-        try:
-            if not authentic(self.key, self._signed(*row[:3]), row[3]):
-                return None
-            count, size = HEADER.unpack_from(row[2])
-        except (TypeError, struct.error):  # a column that is not a blob: not a row of ours
-            return None
-        start = HEADER.size + size
-        if start > len(row[2]) or count > len(row[2]):  # (the header of no row of ours)
-            return None
-        table = self.shared
-        if count:
-            held = spilling.held(self.spill, row[2], start)
-            table = [*table, *(texts.lazy(held, at) for at in range(count))]
-        unpickler = pickle.Unpickler(io.BytesIO(row[2][HEADER.size:start]))
-        unpickler.persistent_load = table.__getitem__  # type: ignore[method-assign]
-        try:
-            return unpickler.load()
-        except UNPICKLING:
-            return None
-
-    def seal_verdict(self, incident_id: str, mark: str, ref: str) -> tuple[bytes, ...]:
-        """A verdict's columns: id, mark, ref, mac."""
-        row = (_bytes(incident_id), _bytes(mark), _bytes(ref))
-        return (*row, sign(self.key, VERDICT + self._signed(*row)))
-
-    def verdict(self, row: tuple) -> str | None:
-        """The ``ref:`` of a verdict's row when its HMAC is the site's, else None."""
-        try:
-            if not authentic(self.key, VERDICT + self._signed(row[0], row[1], row[2]), row[3]):
-                return None
-        except TypeError:  # a column that is not a blob: not a row of ours
-            return None
-        return _text(row[2])
-
-    def _signed(self, incident_id: bytes, mark: bytes, blob: bytes) -> bytes:
-        """What a row's HMAC covers: a row cannot be moved to another incident, another
-        state of its files or another version of the package (nor a verdict made a row:
-        ``VERDICT``)."""
-        return b"\0".join((self._code, incident_id, mark, blob))
 
 
 class Row(NamedTuple):
@@ -281,8 +151,8 @@ def read(path: Path, codec: Codec, marks: Mapping[str, str]) -> Rows:
             if db is None:
                 return rows
             for row in db.execute("SELECT id, mark, blob, mac FROM incidents"):
-                incident_id = _text(row[0])
-                value = codec.open(row) if marks.get(incident_id) == _text(row[1]) else None
+                incident_id = name_text(row[0])
+                value = codec.open(row) if marks.get(incident_id) == name_text(row[1]) else None
                 if value is None:
                     rows.others.add(incident_id)
                 else:
@@ -297,7 +167,7 @@ def recall(path: Path, codec: Codec, ids: Collection[str]) -> dict[str, Any]:
     """The authentic rows of ``ids``, whatever their mark (what a file was before it
     changed), unpickled. Never raises."""
     found: dict[str, Any] = {}
-    wanted = [_bytes(incident_id) for incident_id in sorted(ids)]
+    wanted = [name_bytes(incident_id) for incident_id in sorted(ids)]
     try:
         with _reading(path, codec.code) as db:
             for start in range(0, len(wanted), BATCH):
@@ -306,7 +176,7 @@ def recall(path: Path, codec: Codec, ids: Collection[str]) -> dict[str, Any]:
                         "SELECT id, mark, blob, mac FROM incidents WHERE id IN "
                         f"({', '.join('?' * len(batch))})", batch):
                     if (value := codec.open(row)) is not None:
-                        found[_text(row[0])] = value
+                        found[name_text(row[0])] = value
     except (OSError, sqlite3.Error):
         pass
     return found
@@ -317,14 +187,14 @@ def verdicts(path: Path, codec: Codec, marks: Mapping[str, str]) -> dict[str, st
     authentic; None when the store cannot be read (not ours, another version). Never
     raises."""
     found: dict[str, str] = {}
-    wanted = {_bytes(incident_id): _bytes(mark) for incident_id, mark in marks.items()}
+    wanted = {name_bytes(incident_id): name_bytes(mark) for incident_id, mark in marks.items()}
     try:
         with _reading(path, codec.code) as db:
             if db is None:
                 return None
             for row in db.execute("SELECT id, mark, ref, mac FROM checks"):
                 if wanted.get(row[0]) == row[1] and (ref := codec.verdict(row)) is not None:
-                    found[_text(row[0])] = ref
+                    found[name_text(row[0])] = ref
     except (OSError, sqlite3.Error):
         return None
     return found
@@ -346,9 +216,9 @@ def _write(path: Path, codec: Codec, rows: Mapping[str, Row | None], anew: bool)
             saves = _begin(db, codec.code, anew)
             for incident_id, row in rows.items():
                 if row is None or row.ref is None:
-                    db.execute("DELETE FROM checks WHERE id = ?", (_bytes(incident_id),))
+                    db.execute("DELETE FROM checks WHERE id = ?", (name_bytes(incident_id),))
                 if row is None:
-                    db.execute("DELETE FROM incidents WHERE id = ?", (_bytes(incident_id),))
+                    db.execute("DELETE FROM incidents WHERE id = ?", (name_bytes(incident_id),))
                     continue
                 ident, mark, blob, mac = codec.seal(incident_id, row.mark, row.value)
                 db.execute("INSERT OR REPLACE INTO incidents VALUES (?, ?, ?, ?, ?)",
@@ -379,16 +249,6 @@ def mark(config_key: str, group: list[Source]) -> str:
 def marks(config_key: str, groups: Mapping[str, list[Source]]) -> dict[str, str]:
     """Each incident's mark, by id, from its files (``groups``: a load's)."""
     return {incident_id: mark(config_key, group) for incident_id, group in groups.items()}
-
-
-# Ids and marks are file names, which may hold bytes that are not UTF-8 (as Python names
-# them: surrogate escapes, which SQLite's text cannot hold): kept as bytes.
-def _bytes(text: str) -> bytes:
-    return text.encode("utf-8", "surrogateescape")
-
-
-def _text(data: object) -> str:
-    return data.decode("utf-8", "surrogateescape") if isinstance(data, bytes) else ""
 
 
 @contextmanager

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from statuspage.content import parsestore, sources
+from statuspage.content import parsestore, rowcodec, sources
 from statuspage.content.loader import PARALLEL_FROM, Loader, grouped
 from statuspage.content.package import code_digest
 from statuspage.content.signing import cache_key
@@ -40,7 +40,7 @@ def loads(root: Path, cache: Path) -> bool:
     if found.errors or key is None:
         return False
     groups, _ = grouped(found)
-    verdicts = parsestore.verdicts(cache, parsestore.Codec(key, code_digest()),
+    verdicts = parsestore.verdicts(cache, rowcodec.Codec(key, code_digest()),
                                    parsestore.marks(config_key, groups))
     if verdicts is None:
         return False

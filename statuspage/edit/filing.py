@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from statuspage import files
-from statuspage.content import document, schema, sources
+from statuspage.content import document, reading, schema
 from statuspage.content.config import INCIDENTS_DIR
 from statuspage.content.incident import parse_incident
 from statuspage.errors import ContentError, Problem, Problems, StatusPageError
@@ -119,7 +119,7 @@ def validated(incident_id: str, path: Path, text: str, config: SiteConfig) -> In
     """Parse the text about to be written; refuse to write a file that would not load."""
     problems = Problems(str(INCIDENTS_DIR / path.name))
     check_size(text, problems)
-    if found := sources.control_character(text):
+    if found := reading.control_character(text):
         problems.error(found[1], line=found[0])
         raise ContentError(problems.errors)
     incident = parse_incident(incident_id, problems.path, text, config, problems)
@@ -129,9 +129,9 @@ def validated(incident_id: str, path: Path, text: str, config: SiteConfig) -> In
 
 
 def check_size(text: str, problems: Problems) -> None:
-    """Refuse a file every build would refuse (``sources.MAX_BYTES``)."""
-    if len(text.encode("utf-8")) > sources.MAX_BYTES:
-        problems.error(f"would be larger than {sources.MAX_BYTES // 1_000_000} MB, which no "
+    """Refuse a file every build would refuse (``reading.MAX_BYTES``)."""
+    if len(text.encode("utf-8")) > reading.MAX_BYTES:
+        problems.error(f"would be larger than {reading.MAX_BYTES // 1_000_000} MB, which no "
                        "build reads: shorten the message (put long material elsewhere and "
                        "link to it)", line=1)
         raise ContentError(problems.errors)
@@ -147,8 +147,8 @@ def check_message(message: str) -> str:
     (a heading that opens an update, an unclosed code fence) or is over the size of a
     content file; its line breaks as the file will read them."""
     message = one_newline(message).strip()
-    if len(message.encode("utf-8")) > sources.MAX_BYTES:
-        raise StatusPageError(f"the message is over {sources.MAX_BYTES // 1_000_000} MB, the "
+    if len(message.encode("utf-8")) > reading.MAX_BYTES:
+        raise StatusPageError(f"the message is over {reading.MAX_BYTES // 1_000_000} MB, the "
                               "most a content file holds: shorten it (put long material "
                               "elsewhere and link to it)")
     for heading in document.headings(message.split("\n")):
@@ -163,6 +163,6 @@ def one_line(title: str) -> str:
     title = one_newline(title)
     if not title.strip() or schema.LINE_BREAK.search(title.strip()):
         raise StatusPageError("a title is one line of text customers understand")
-    if found := sources.control_character(title):
+    if found := reading.control_character(title):
         raise StatusPageError(f"the title's {found[1]}")
     return title.strip()

@@ -25,8 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from statuspage.content import document, schema, sources, yamlsource
+from statuspage.content import document, schema, yamlsource
 from statuspage.content.config import SITE_FILE
+from statuspage.content.reading import read as read_content
 from statuspage.content.schema import Field, Reading
 from statuspage.errors import ContentError, Problem, Problems, StatusPageError, known
 from statuspage.markup import audit
@@ -150,7 +151,7 @@ def load(root: Path, config: SiteConfig, name: str) -> Template:
         raise StatusPageError(f"no template {name!r} in {TEMPLATES_DIR}/ (there: "
                               f"{', '.join(names(root)) or 'none'})")
     problems = Problems(str(TEMPLATES_DIR / path.name))
-    text = sources.read(path, problems)
+    text = read_content(path, problems)
     if text is None:
         raise ContentError(problems.errors)
     try:
