@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import FIBRE, NOW, PARIS, REPO, TESTS
+from conftest import FIBRE, NOW, PARIS, REPO, TESTS, TRANSLATED
 from slowfs import hanging_file
 
 from statuspage import cli, files
@@ -1087,10 +1087,10 @@ def test_files_read_in_one_go_hold_so_many_bytes_the_others_are_read_one_by_one(
     from statuspage.content import reading
     from statuspage.errors import Problems
 
-    monkeypatch.setattr(reading, "AHEAD_BYTES", 12)
+    monkeypatch.setattr(reading, "AHEAD_BYTES", 20)
     paths = [tmp_path / f"{n}.md" for n in range(4)]
     for n, path in enumerate(paths):
-        path.write_text(f"texte {n}\n", encoding="utf-8")  # 8 bytes: two pass 12
+        path.write_text(f"texte {n}\n", encoding="utf-8")  # 8 bytes: three pass 20
     with reading.read_ahead([str(path) for path in paths]):
         for n, path in enumerate(paths):
             path.write_text(f"changé {n}\n", encoding="utf-8")
@@ -1105,7 +1105,16 @@ def test_parsing_workers_reading_in_one_go_give_the_site_one_process_gives(examp
     file: a forked worker whose read hangs in the kernel cannot end until it returns, and
     the build waits for its workers; see docs/performance.md.)"""
     import statuspage.content.loader as loading
+    from statuspage.content import reading
+    from statuspage.forking import in_worker
 
+    one_by_one = reading._in_time
+
+    def in_time(job, path):
+        assert not in_worker(), f"{path}: read one by one by a parsing worker"
+        return one_by_one(job, path)
+
+    monkeypatch.setattr(reading, "_in_time", in_time)
     monkeypatch.setattr(loading.os, "sched_getaffinity", lambda pid: {0, 1})
     big = example_dir / "incidents" / "2026-11-25-big.md"
     big.write_text(GOOD + "## 2026-11-25 10:05 · investigating\n" + "x" * 1_100_000 + "\n",
@@ -1120,6 +1129,28 @@ def test_parsing_workers_reading_in_one_go_give_the_site_one_process_gives(examp
     assert together.errors == alone.errors and together.incidents == alone.incidents
     assert [i.digest for i in together.incidents] == [i.digest for i in alone.incidents]
     assert len(together.incidents) >= 5
+
+
+def test_a_parsing_worker_reads_ahead_no_file_its_parse_would_not_read(site_dir, tmp_path,
+                                                                       monkeypatch):
+    """A translation the parse refuses unread (here an unknown language) is not read ahead
+    either: on a hung mount, it would hold up the share, and keep its worker from ending."""
+    from statuspage.content import reading, sources
+    from statuspage.content.loader import Loader, grouped
+
+    monkeypatch.setattr(reading, "READ_SECONDS", 2)
+    with hanging_file(tmp_path / "mount") as slow:
+        (site_dir / "incidents" / f"{FIBRE}.zz.md").symlink_to(slow)
+        loader = Loader(site_dir)
+        config, _, config_key = loader.config()
+        groups, present = grouped(sources.scan(site_dir))
+        started = time.monotonic()
+        parsed = loader._parse_share(list(groups.values()), config, config_key, present)
+        took = time.monotonic() - started
+    assert took < 1.5, took
+    assert f"incidents/{FIBRE}.zz.md" not in parsed  # (refused before any read)
+    assert parsed[f"incidents/{FIBRE}.md"].incident is not None
+    assert parsed[f"incidents/{TRANSLATED}.en.md"].incident is not None  # (read ahead)
 
 
 def test_a_file_that_never_reads_does_not_hold_up_the_daemon(site, tmp_path):

@@ -301,8 +301,8 @@ def test_a_full_build_leaves_the_spare_the_next_build_starts_from(example_dir, m
 def test_a_short_address_in_lower_case_is_its_capitals_file(example_dir, monkeypatch,
                                                            per_worker):
     """The lower case short address is a link to the capitals' page: in a first build
-    (all in bulk, by forked workers when there are many: ``per_worker``), a full one, and
-    after an update (one by one)."""
+    (all in bulk, by forked workers when there are many: ``per_worker``), and in a build
+    after an update and a full one (one by one, over the spare of the build before)."""
     monkeypatch.setattr(freeze_tree, "LINKS_PER_WORKER", per_worker)
     monkeypatch.setattr(freeze_tree.os, "sched_getaffinity", lambda pid: {0, 1})
     out = example_dir / "build"

@@ -5,11 +5,9 @@ path, size, time or inode changed (Pelican's file-stamp cache), and remembers ea
 incident as it last loaded without error: a lenient load (the daemon's) publishes that
 version of a broken file while the other files go on.
 
-Between runs, what was parsed is kept beside the output (parsestore.py: SQLite, one signed
-row per incident, holding its files' results and its last good version): the first load
-reads the rows whose files have not changed, each save writes only the rows of the
-incidents parsed again since the last one.
-"""
+Between runs, what was parsed is kept beside the output (parsestore.py: one signed row per
+incident, its files' results and its last good version): the first load reads the rows
+whose files have not changed, each save writes only those of the incidents parsed again."""
 
 from __future__ import annotations
 
@@ -301,10 +299,19 @@ class Loader:
 
     def _parse_share(self, share: list[list[sources.Source]], config: SiteConfig,
                      config_key: str, present: set[str]) -> dict[str, Parsed]:
-        """In a forked worker: parse its share of the incidents; what it parsed, by file
-        (the files it parses again read in one go: ``reading.read_ahead``)."""
+        """In a forked worker: parse its share of the incidents; what it parsed, by file.
+        Its files are read in one go (``reading.read_ahead``): the originals, then the
+        translations ``_chain`` reads (none it would not read, but one after a translation
+        that fails: a file that hangs keeps a worker from ending)."""
         self._parsed = {}
-        with reading.read_ahead([source.path for group in share for source in group]):
+        with reading.read_ahead([s.path for group in share for s in group if s.lang is None]):
+            for group in share:  # (the originals alone: each file is parsed once)
+                self._chain([s for s in group if s.lang is None], config, config_key, present)
+        loaded = {s.id for group in share for s in group if s.lang is None
+                  and getattr(self._parsed.get(s.label), "incident", None) is not None}
+        with reading.read_ahead([s.path for group in share for s in group if s.lang is not None
+                                 and s.id in loaded
+                                 and not self._translation_problem(s, config, present)]):
             for group in share:
                 self._chain(group, config, config_key, present)
         return self._parsed

@@ -114,13 +114,14 @@ def _read_many(paths: list[str]) -> dict[str, bytes | Exception]:
         for number, path in enumerate(paths):
             at[0] = number, time.monotonic()
             try:
-                data = found[path] = _read_bytes(path)
+                data = _read_bytes(path)
             except Exception as err:  # (_NotRead, or what ``read`` raises: as one by one)
-                found[path] = err
+                found[path] = err.with_traceback(None)  # (its frames would hold ``found``)
                 continue
             held += len(data)
-            if held > AHEAD_BYTES:  # (the others are read one by one)
+            if held > AHEAD_BYTES:  # (it and the others are read one by one)
                 break
+            found[path] = data
         done.set()
 
     threading.Thread(target=work, name="statuspage-reader", daemon=True).start()

@@ -325,8 +325,8 @@ class _Update:
             made = made | self.had.paths(self.store, kept)
         written = paths(self.app, [i.output for i in copies])
         found = [made[original] for original in originals]
-        if self.held is None:  # a spare that held nothing (a first or full build: 100,000
-            # copies at 100,000 incidents): in bulk, nothing to remove first, on every core
+        if self.held is None:  # a spare that held nothing (a first build, or one whose spare
+            # was emptied: 100,000 copies at 100,000 incidents): in bulk, on every core
             tree.link_many(self.spare, self.spare, found, fresh=True, to=written)
         else:
             for original, path in zip(found, written, strict=True):
