@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 from flask import Flask, g
-from jinja2 import BytecodeCache, FileSystemBytecodeCache
+from jinja2 import BytecodeCache, Environment, FileSystemBytecodeCache
 from jinja2.bccache import Bucket
 
 from statuspage.content.edition import DESK, PUBLIC, Edition
@@ -54,11 +54,18 @@ DEFAULTS = {
 class _CompiledTemplates(BytecodeCache):
     """Templates compiled once, not once per app (the daemon makes one per build) nor per
     command: in memory, in front of Jinja's own cache folder in the temporary directory
-    (made when first needed). Jinja checks each template's source against its checksum."""
+    (made when first needed). Jinja checks each template's source against its checksum;
+    a template is kept apart for each code generator that compiles it (web/escaping.py)."""
 
     def __init__(self):
         self._code: dict[str, bytes] = {}
         self._folder: FileSystemBytecodeCache | None = None
+
+    def get_bucket(self, environment: Environment, name: str, filename: str | None,
+                   source: str) -> Bucket:
+        generator = environment.code_generator_class
+        return super().get_bucket(environment, f"{generator.__module__}.{generator.__qualname__}"
+                                  f"|{name}", filename, source)
 
     def load_bytecode(self, bucket: Bucket) -> None:
         if bucket.key in self._code:

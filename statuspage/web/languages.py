@@ -30,6 +30,7 @@ from statuspage.state import announcements as channels
 from statuspage.state import status
 from statuspage.web import catalog, headline
 from statuspage.web.calling import DirectContext
+from statuspage.web.escaping import OutputGenerator, output
 from statuspage.web.lines import lines, lines_of, made
 from statuspage.web.links import asset_url, link, links
 from statuspage.web.links import public_url as public_url  # what the outputs call
@@ -96,6 +97,7 @@ def init_app(app: Flask) -> None:
     app.url_map.converters["lang"] = LangConverter
     app.jinja_env.add_extension("jinja2.ext.i18n")
     app.jinja_env.context_class = DirectContext
+    app.jinja_env.code_generator_class = OutputGenerator  # (before any template compiles)
     # Newstyle gettext (what install_gettext_callables(newstyle=True) sets up), the page's
     # language's own (``web/catalog.py``), not the extension's alias and wrapper around it.
     app.jinja_env.newstyle_gettext = True  # type: ignore[attr-defined]
@@ -289,7 +291,7 @@ def fragment(context, name: str) -> Markup:
 
 def _time(moment: datetime, text: str) -> Markup:
     """``text`` (escaped) as the time ``moment``, its ISO 8601 for machines."""
-    return Markup(f'<time datetime="{escape(moment.isoformat())}">{escape(text)}</time>')
+    return Markup(f'<time datetime="{output(moment.isoformat())}">{output(text)}</time>')
 
 
 # A status's badge in a language: the same few on every line of every list, made once.
