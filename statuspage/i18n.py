@@ -210,10 +210,20 @@ def format_duration(delta: timedelta, lang: str) -> str:
     """``2 j 5 h 20 min`` / ``2 days 5 hr 20 min``: at most two units."""
     minutes = int(delta.total_seconds() // 60)
     parts = [(minutes // 1440, 86400), (minutes // 60 % 24, 3600), (minutes % 60, 60)]
+    shown = [_units(n, unit, lang) for n, unit in parts if n]
+    return " ".join(shown[:2]) or _units(0, 0, lang)
+
+
+# Babel words a duration in Python, a plural rule evaluated each time: the same few counts
+# of days, hours and minutes recur on every incident's page, so each is worded once.
+@lru_cache(maxsize=4096)
+def _units(count: int, unit: int, lang: str) -> str:
+    """``count`` days (``unit`` 86,400 s), hours or minutes, short; nothing: ``0 s``."""
     locale = babel_locale(lang)
-    shown = [babel_timedelta(timedelta(seconds=n * unit), format="short", locale=locale,
-                             threshold=1) for n, unit in parts if n]
-    return " ".join(shown[:2]) or babel_timedelta(timedelta(0), format="short", locale=locale)
+    if not count:
+        return babel_timedelta(timedelta(0), format="short", locale=locale)
+    return babel_timedelta(timedelta(seconds=count * unit), format="short", locale=locale,
+                           threshold=1)
 
 
 @cache

@@ -12,6 +12,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 from conftest import REPO
 
+from statuspage import i18n
 from statuspage.i18n import translations
 
 CATALOGS = REPO / "statuspage" / "translations"
@@ -167,3 +168,27 @@ def test_french_typography_in_the_catalog():
                      (message.string,)):
             assert not re.search(r" [:;!?]", text), text
             assert not re.search(r"(?i)programm|planifi", text), text
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_a_duration_is_worded_as_babel_words_it_each_time(lang: str):
+    """Each count of days, hours and minutes worded once (``i18n._units``): the same words
+    as Babel's for each duration, at most two units, in each language."""
+    from datetime import timedelta
+
+    from babel.dates import format_timedelta
+
+    locale = i18n.babel_locale(lang)
+
+    def babel(delta: timedelta) -> str:
+        minutes = int(delta.total_seconds() // 60)
+        parts = [(minutes // 1440, 86400), (minutes // 60 % 24, 3600), (minutes % 60, 60)]
+        shown = [format_timedelta(timedelta(seconds=n * unit), format="short", locale=locale,
+                                  threshold=1) for n, unit in parts if n]
+        return " ".join(shown[:2]) or format_timedelta(timedelta(0), format="short",
+                                                       locale=locale)
+
+    for seconds in [0, 59, 60, 61, 3599, 3600, 3660, 86399, 86400, 90061, 2 * 86400 + 59,
+                    45 * 86400, 400 * 86400 + 5 * 3600, *range(0, 3 * 86400, 4321)]:
+        delta = timedelta(seconds=seconds)
+        assert i18n.format_duration(delta, lang) == babel(delta), seconds
