@@ -184,3 +184,39 @@ def _with_updates(times: list[datetime]):
     updates = sorted((Update(t, IncidentStatus.INVESTIGATING, EMPTY_TEXT) for t in times),
                      key=lambda u: u.time, reverse=True)
     return replace(SITE.incidents[0], updates=tuple(updates))
+
+
+def _headings_line_by_line(lines: list[str]) -> list:
+    """``document.headings`` as it was, every line matched: what the quick skip of lines
+    that are neither a heading nor a fence must give."""
+    from statuspage.content import document
+    found, fence = [], None
+    for index, line in enumerate(lines):
+        line = line.rstrip("\r\n")
+        opening = document._FENCE.match(line)
+        if fence is not None:
+            if opening and opening["fence"][0] == fence[0] and len(opening["fence"]) >= len(
+                    fence) and not line.strip().strip(fence[0]):
+                fence = None
+            continue
+        if opening:
+            fence = opening["fence"]
+            continue
+        if match := document.HEADING.fullmatch(line):
+            update = document.UPDATE_HEADING.fullmatch(match["rest"])
+            found.append(document.Heading(index, line.strip(), update and update["time"],
+                                          update and update["status"]))
+    return found
+
+
+line_parts = st.sampled_from(["", " ", "  ", "   ", "    ", "\t", "#", "##", "###", "`", "```",
+                              "````", "~~~", "~", "2026-11-26 10:00", " · ", "identified",
+                              "x", "\r", "\n", "## 2026-11-26 10:00 · resolved", "  ```",
+                              " ~~~~", "   ```", "    ```"])
+
+
+@given(st.lists(st.lists(line_parts, max_size=5).map("".join), max_size=30))
+@settings(max_examples=400, deadline=None)
+def test_the_headings_are_those_every_line_matched_gives(lines: list[str]):
+    from statuspage.content import document
+    assert list(document.headings(lines)) == _headings_line_by_line(lines)

@@ -25,6 +25,7 @@ SEPARATORS = "·-–—|"
 UPDATE_HEADING = re.compile(r"(?P<time>\d{4}-\d{2}-\d{2}[ T][0-9:]+(?:\s?(?:Z|[+-][0-9:]+))?)"
                             rf"\s+[{re.escape(SEPARATORS)}]\s+(?P<status>\S+)")
 _FENCE = re.compile(r" {0,3}(?P<fence>`{3,}|~{3,})")
+_FENCE_MARKS = frozenset("`~")  # what a fence's line starts with, after its spaces
 HEADING_HINT = "write it as '## YYYY-MM-DD HH:MM · status' or '## YYYY-MM-DD HH:MM - status'"
 
 
@@ -76,6 +77,8 @@ def headings(lines: list[str]) -> Iterator[Heading]:
     """The ``##`` headings among ``lines``, skipping fenced code blocks."""
     fence: str | None = None
     for index, line in enumerate(lines):
+        if line[:2] != "##" and line.lstrip(" ")[:1] not in _FENCE_MARKS:
+            continue  # (most lines: neither a heading nor a fence, nothing to match)
         line = line.rstrip("\r\n")
         opening = _FENCE.match(line)
         if fence is not None:
