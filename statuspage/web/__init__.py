@@ -55,7 +55,7 @@ class _CompiledTemplates(BytecodeCache):
     """Templates compiled once, not once per app (the daemon makes one per build) nor per
     command: in memory, in front of Jinja's own cache folder in the temporary directory
     (made when first needed). Jinja checks each template's source against its checksum;
-    a template is kept apart for each code generator that compiles it (web/escaping.py)."""
+    a template is kept apart for each code generator that compiles it (web/compiling.py)."""
 
     def __init__(self):
         self._code: dict[str, bytes] = {}
@@ -65,7 +65,8 @@ class _CompiledTemplates(BytecodeCache):
                    source: str) -> Bucket:
         generator = environment.code_generator_class
         return super().get_bucket(environment, f"{generator.__module__}.{generator.__qualname__}"
-                                  f"|{name}", filename, source)
+                                  f"/{getattr(generator, 'generation', '')}|{name}",
+                                  filename, source)
 
     def load_bytecode(self, bucket: Bucket) -> None:
         if bucket.key in self._code:

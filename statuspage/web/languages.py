@@ -30,7 +30,7 @@ from statuspage.state import announcements as channels
 from statuspage.state import status
 from statuspage.web import catalog, headline
 from statuspage.web.calling import DirectContext
-from statuspage.web.escaping import OutputGenerator, output
+from statuspage.web.compiling import TemplateGenerator, output
 from statuspage.web.lines import lines, lines_of, made
 from statuspage.web.links import asset_url, link, links
 from statuspage.web.links import public_url as public_url  # what the outputs call
@@ -97,7 +97,7 @@ def init_app(app: Flask) -> None:
     app.url_map.converters["lang"] = LangConverter
     app.jinja_env.add_extension("jinja2.ext.i18n")
     app.jinja_env.context_class = DirectContext
-    app.jinja_env.code_generator_class = OutputGenerator  # (before any template compiles)
+    app.jinja_env.code_generator_class = TemplateGenerator  # (before any template compiles)
     # Newstyle gettext (what install_gettext_callables(newstyle=True) sets up), the page's
     # language's own (``web/catalog.py``), not the extension's alias and wrapper around it.
     app.jinja_env.newstyle_gettext = True  # type: ignore[attr-defined]
