@@ -187,25 +187,14 @@ def _with_updates(times: list[datetime]):
 
 
 def _headings_line_by_line(lines: list[str]) -> list:
-    """``document.headings`` as it was, every line matched: what the quick skip of lines
-    that are neither a heading nor a fence must give."""
+    """``document.headings`` with every line read: what the quick skip of lines that are
+    neither a heading nor a fence must give."""
     from statuspage.content import document
     found, fence = [], None
     for index, line in enumerate(lines):
-        line = line.rstrip("\r\n")
-        opening = document._FENCE.match(line)
-        if fence is not None:
-            if opening and opening["fence"][0] == fence[0] and len(opening["fence"]) >= len(
-                    fence) and not line.strip().strip(fence[0]):
-                fence = None
-            continue
-        if opening:
-            fence = opening["fence"]
-            continue
-        if match := document.HEADING.fullmatch(line):
-            update = document.UPDATE_HEADING.fullmatch(match["rest"])
-            found.append(document.Heading(index, line.strip(), update and update["time"],
-                                          update and update["status"]))
+        fence, heading = document._read_line(index, line, fence)
+        if heading is not None:
+            found.append(heading)
     return found
 
 

@@ -79,21 +79,29 @@ def headings(lines: list[str]) -> Iterator[Heading]:
     for index, line in enumerate(lines):
         if line[:2] != "##" and line.lstrip(" ")[:1] not in _FENCE_MARKS:
             continue  # (most lines: neither a heading nor a fence, nothing to match)
-        line = line.rstrip("\r\n")
-        opening = _FENCE.match(line)
-        if fence is not None:
-            if opening and opening["fence"][0] == fence[0] and len(opening["fence"]) >= len(
-                    fence) and not line.strip().strip(fence[0]):
-                fence = None
-            continue
-        if opening:
-            fence = opening["fence"]
-            continue
-        match = HEADING.fullmatch(line)
-        if match:
-            update = UPDATE_HEADING.fullmatch(match["rest"])
-            yield Heading(index, line.strip(), update and update["time"],
-                          update and update["status"])
+        fence, heading = _read_line(index, line, fence)
+        if heading is not None:
+            yield heading
+
+
+def _read_line(index: int, line: str, fence: str | None) -> tuple[str | None, Heading | None]:
+    """The fence open after ``line`` (``fence``: the one open before it, None for none),
+    and the heading it is."""
+    line = line.rstrip("\r\n")
+    opening = _FENCE.match(line)
+    if fence is not None:
+        if opening and opening["fence"][0] == fence[0] and len(opening["fence"]) >= len(
+                fence) and not line.strip().strip(fence[0]):
+            return None, None
+        return fence, None
+    if opening:
+        return opening["fence"], None
+    match = HEADING.fullmatch(line)
+    if not match:
+        return None, None
+    update = UPDATE_HEADING.fullmatch(match["rest"])
+    return None, Heading(index, line.strip(), update and update["time"],
+                         update and update["status"])
 
 
 def first_update(lines: list[str], start: int = 0) -> int | None:

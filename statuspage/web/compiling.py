@@ -8,11 +8,11 @@ pieces into one string at once, so the wrappers are thrown away: an incident's p
 writes about 85 of them. ``output`` gives the same text: a string escaped by
 markupsafe's own C function (a plain string), a ``Markup`` as it is, anything else
 through ``escape`` as before; only where Jinja's code would call ``escape`` (autoescape
-on, known when compiling): a block whose escaping is decided at run time (``{%
-autoescape %}`` with a variable) is compiled as Jinja compiles it. Jinja joins the pieces
-wherever it renders a template, a block, a macro, ``caller``, a ``{% set %}`` or filter
-block; only ``Template.generate`` and ``stream`` hand them out one by one, which the site
-never uses.
+on, known when compiling): a block whose escaping is decided at run time
+(``{% autoescape %}`` with a variable) is compiled as Jinja compiles it. Jinja joins the
+pieces wherever it renders a template, a block, a macro, ``caller``, a ``{% set %}`` or
+filter block; only ``Template.generate`` and ``stream`` hand them out one by one, which
+the site never uses.
 
 It takes the place of private parts of Jinja 3.1's ``CodeGenerator``; the tests build a
 site with Jinja's own generator and with this one, and compare every file. Compiled
