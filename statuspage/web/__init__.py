@@ -15,6 +15,7 @@ from flask import Flask, g
 from jinja2 import BytecodeCache, Environment, FileSystemBytecodeCache
 from jinja2.bccache import Bucket
 
+from statuspage.content import package
 from statuspage.content.edition import DESK, PUBLIC, Edition
 from statuspage.errors import StatusPageError
 from statuspage.model import Site
@@ -55,7 +56,8 @@ class _CompiledTemplates(BytecodeCache):
     """Templates compiled once, not once per app (the daemon makes one per build) nor per
     command: in memory, in front of Jinja's own cache folder in the temporary directory
     (made when first needed). Jinja checks each template's source against its checksum;
-    a template is kept apart for each code generator that compiles it (web/compiling.py)."""
+    a template is kept apart for each code generator that compiles it (web/compiling.py)
+    and each version of the package (``code_digest``: a generator of ours edited)."""
 
     def __init__(self):
         self._code: dict[str, bytes] = {}
@@ -65,8 +67,7 @@ class _CompiledTemplates(BytecodeCache):
                    source: str) -> Bucket:
         generator = environment.code_generator_class
         return super().get_bucket(environment, f"{generator.__module__}.{generator.__qualname__}"
-                                  f"/{getattr(generator, 'generation', '')}|{name}",
-                                  filename, source)
+                                  f"/{package.code_digest()}|{name}", filename, source)
 
     def load_bytecode(self, bucket: Bucket) -> None:
         if bucket.key in self._code:

@@ -16,14 +16,12 @@ the site never uses.
 
 It takes the place of private parts of Jinja 3.1's ``CodeGenerator``; the tests build a
 site with Jinja's own generator and with this one, and compare every file. Compiled
-templates are kept by generator and by this module's source (``web/__init__.py``).
+templates are kept by generator and by the package's code digest (``web/__init__.py``).
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import markupsafe
@@ -49,9 +47,6 @@ def output(value: Any) -> str:
 
 class TemplateGenerator(CodeGenerator):
     """Jinja's code generator, but for what an escaping ``{{ … }}`` calls."""
-
-    # What a template compiled by another version of it must not be taken for.
-    generation = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
 
     def visit_Template(self, node: Template, frame: Frame | None = None) -> None:
         self.writeline(f"from {__name__} import output as {NAME}")
